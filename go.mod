@@ -1,0 +1,3 @@
+module github.com/goras-ml/goras
+
+go 1.26

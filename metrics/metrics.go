@@ -1,0 +1,105 @@
+// Package metrics holds Keras's training metrics. A metric accumulates over
+// the batches of an epoch (Update), and Result is the mean so far, which is
+// what the progress bar and History show.
+package metrics
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/goras-ml/goras/tensor"
+)
+
+// Metric is a running measure of predictions against targets.
+type Metric interface {
+	// Name is the name shown in logs and History, e.g. "accuracy".
+	Name() string
+	Reset()
+	// Update adds a batch: pred has rows×classes values, target is either
+	// one-hot (rows×classes) or one class index per row.
+	Update(pred, target *tensor.Tensor)
+	Result() float64
+}
+
+// Accuracy kinds, as Keras resolves "accuracy" from the shapes.
+const (
+	kindCategorical = iota // one-hot targets: argmax(y) == argmax(p)
+	kindSparse             // class-index targets: y == argmax(p)
+	kindBinary             // one output: (p > 0.5) == y
+)
+
+type accuracy struct {
+	name          string
+	kind          int
+	correct, seen int64
+}
+
+// Get resolves a metric by name for a model output of per-sample shape pred
+// and targets of per-sample shape target. "accuracy" and "acc" become binary,
+// sparse categorical or categorical accuracy from the shapes, as in Keras;
+// the metric keeps the name the user wrote.
+func Get(name string, pred, target []int) (Metric, error) {
+	key := strings.ToLower(strings.TrimSpace(name))
+	switch key {
+	case "accuracy", "acc":
+		switch {
+		case len(pred) > 0 && pred[len(pred)-1] == 1:
+			return &accuracy{name: key, kind: kindBinary}, nil
+		case len(target) < len(pred) || (len(target) > 0 && target[len(target)-1] == 1):
+			return &accuracy{name: key, kind: kindSparse}, nil
+		default:
+			return &accuracy{name: key, kind: kindCategorical}, nil
+		}
+	case "categorical_accuracy":
+		return &accuracy{name: key, kind: kindCategorical}, nil
+	case "sparse_categorical_accuracy":
+		return &accuracy{name: key, kind: kindSparse}, nil
+	case "binary_accuracy":
+		return &accuracy{name: key, kind: kindBinary}, nil
+	}
+	return nil, fmt.Errorf("metrics: unknown metric %q; known: accuracy, acc, categorical_accuracy, sparse_categorical_accuracy, binary_accuracy", name)
+}
+
+func (a *accuracy) Name() string { return a.name }
+
+func (a *accuracy) Reset() { a.correct, a.seen = 0, 0 }
+
+func (a *accuracy) Result() float64 {
+	if a.seen == 0 {
+		return 0
+	}
+	return float64(a.correct) / float64(a.seen)
+}
+
+func (a *accuracy) Update(pred, target *tensor.Tensor) {
+	p, t := pred.Data(), target.Data()
+	rows := pred.Dim(0)
+	n := len(p) / rows
+	for i := 0; i < rows; i++ {
+		row := p[i*n : (i+1)*n]
+		var ok bool
+		switch a.kind {
+		case kindBinary:
+			ok = (row[0] > 0.5) == (t[i] > 0.5)
+		case kindSparse:
+			ok = argmax(row) == int(t[i])
+		default:
+			ok = argmax(row) == argmax(t[i*n:(i+1)*n])
+		}
+		if ok {
+			a.correct++
+		}
+	}
+	a.seen += int64(rows)
+}
+
+// argmax returns the index of the first largest value.
+func argmax(row []float32) int {
+	best := 0
+	for j, v := range row {
+		if v > row[best] {
+			best = j
+		}
+	}
+	return best
+}

@@ -1,0 +1,58 @@
+package metrics
+
+import (
+	"testing"
+
+	"github.com/goras-ml/goras/tensor"
+)
+
+func mustTensor(t *testing.T, data []float32, shape ...int) *tensor.Tensor {
+	x, err := tensor.FromSlice(data, shape...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+func TestAccuracyResolvesFromShapes(t *testing.T) {
+	pred := mustTensor(t, []float32{0.1, 0.7, 0.2, 0.6, 0.3, 0.1, 0.2, 0.2, 0.6}, 3, 3)
+	for _, c := range []struct {
+		name   string
+		target *tensor.Tensor
+		want   float64
+	}{
+		{"categorical", mustTensor(t, []float32{0, 1, 0, 0, 0, 1, 0, 0, 1}, 3, 3), 2.0 / 3},
+		{"sparse", mustTensor(t, []float32{1, 0, 0}, 3), 2.0 / 3},
+		{"sparse (N,1)", mustTensor(t, []float32{1, 1, 2}, 3, 1), 2.0 / 3},
+	} {
+		m, err := Get("accuracy", []int{3}, c.target.Shape()[1:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Update(pred, c.target)
+		if got := m.Result(); got != c.want {
+			t.Errorf("%s: accuracy %v, want %v", c.name, got, c.want)
+		}
+	}
+	bin, _ := Get("acc", []int{1}, []int{1})
+	bin.Update(mustTensor(t, []float32{0.9, 0.2, 0.4, 0.7}, 4, 1), mustTensor(t, []float32{1, 0, 1, 0}, 4, 1))
+	if bin.Result() != 0.5 || bin.Name() != "acc" {
+		t.Errorf("binary accuracy %v (%s), want 0.5 (acc)", bin.Result(), bin.Name())
+	}
+	bin.Reset()
+	if bin.Result() != 0 {
+		t.Error("Reset did not clear")
+	}
+	if _, err := Get("f1", nil, nil); err == nil {
+		t.Error("want error for unknown metric")
+	}
+}
+
+func TestAccuracyAccumulatesAcrossBatches(t *testing.T) {
+	m, _ := Get("accuracy", []int{2}, nil)
+	m.Update(mustTensor(t, []float32{1, 0, 0, 1}, 2, 2), mustTensor(t, []float32{1, 1}, 2))       // 1 of 2
+	m.Update(mustTensor(t, []float32{1, 0, 1, 0, 0, 1}, 3, 2), mustTensor(t, []float32{0, 0, 1}, 3)) // 3 of 3
+	if got := m.Result(); got != 4.0/5 {
+		t.Errorf("accuracy %v, want 0.8 (sample-weighted, not a mean of batch means)", got)
+	}
+}

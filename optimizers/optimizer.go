@@ -1,0 +1,407 @@
+package optimizers
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/goras-ml/goras/optimizers/schedules"
+	"github.com/goras-ml/goras/tensor"
+)
+
+// Optimizer updates variables in place from their gradients.
+type Optimizer interface {
+	// Name returns the Keras class name: "SGD", "Adam", ...
+	Name() string
+	// Build allocates the slot state for vars, in the order Apply will
+	// receive them. Call it once; calling it again with variables of the
+	// same sizes is a no-op (state is kept), with other sizes an error.
+	Build(vars []*tensor.Tensor) error
+	// Apply performs one step: clip grads, apply weight decay, update vars,
+	// count the step. grads may be modified in place (clipping). It does not
+	// allocate. It panics if the optimizer is not built or vars/grads do
+	// not match what Build saw (programmer errors).
+	Apply(vars, grads []*tensor.Tensor)
+	// LearningRate returns the rate the next step will use (the schedule
+	// evaluated at Iterations(), if one drives the rate).
+	LearningRate() float64
+	// SetLearningRate sets the rate of the following steps. It returns an
+	// error if a schedule drives the rate or lr is negative or not finite.
+	SetLearningRate(lr float64) error
+	// Iterations returns the number of steps applied so far.
+	Iterations() int64
+	// Config returns the Keras get_config keys and values.
+	Config() map[string]any
+	// Variables returns every piece of state: the iteration count as a
+	// 1-element tensor, the learning rate as a 1-element tensor (absent when
+	// a schedule drives it), then the slots. Writing into these tensors and
+	// continuing is bit-identical to never having stopped.
+	Variables() []Variable
+}
+
+// Variable is one named piece of optimizer state. Value is the optimizer's
+// own tensor, not a copy: write into it to restore a checkpoint.
+type Variable struct {
+	Name  string
+	Value *tensor.Tensor
+}
+
+// constructors, by lower-case Keras name.
+var constructors = map[string]func() (Optimizer, error){
+	"sgd":     func() (Optimizer, error) { return NewSGD(SGDConfig{}) },
+	"adam":    func() (Optimizer, error) { return NewAdam(AdamConfig{}) },
+	"rmsprop": func() (Optimizer, error) { return NewRMSprop(RMSpropConfig{}) },
+	"adagrad": func() (Optimizer, error) { return NewAdagrad(AdagradConfig{}) },
+	"adamw":   func() (Optimizer, error) { return NewAdamW(AdamWConfig{}) },
+	"nadam":   func() (Optimizer, error) { return NewNadam(NadamConfig{}) },
+	"adamax":  func() (Optimizer, error) { return NewAdamax(AdamaxConfig{}) },
+}
+
+// Names returns the names Get knows, sorted.
+func Names() []string {
+	names := make([]string, 0, len(constructors))
+	for n := range constructors {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Get returns a new optimizer with Keras defaults from its Keras string name
+// ("sgd", "adam", "rmsprop", "adagrad", "adamw", "nadam", "adamax"),
+// case-insensitive, as compile(optimizer="adam") accepts.
+func Get(name string) (Optimizer, error) {
+	c, ok := constructors[strings.ToLower(strings.TrimSpace(name))]
+	if !ok {
+		return nil, fmt.Errorf("optimizers: unknown optimizer %q; known: %s", name, strings.Join(Names(), ", "))
+	}
+	return c()
+}
+
+// common holds the hyper-parameters every optimizer shares, as Keras's
+// BaseOptimizer does.
+type common struct {
+	learningRate   float64
+	schedule       schedules.Schedule
+	weightDecay    float64 // 0 = off (Keras None)
+	clipnorm       float64
+	clipvalue      float64
+	globalClipnorm float64
+}
+
+// base is embedded by every optimizer: learning rate, step counter,
+// clipping, weight decay and the variable list.
+type base struct {
+	name   string // Keras class name
+	prefix string // Keras default instance name, prefix of variable names
+	common
+
+	iter  int64
+	iterT *tensor.Tensor // mirror of iter, as float32
+	lrT   *tensor.Tensor // mirror of learningRate; nil with a schedule
+
+	built bool
+	sizes []int      // element count of each variable, from Build
+	slots []Variable // per-optimizer state, in Variables order
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// newBase validates the common fields and fills the defaults. defaultLR is
+// the optimizer's Keras default rate.
+func newBase(name, prefix string, c common, defaultLR float64) (base, error) {
+	b := base{name: name, prefix: prefix}
+	switch {
+	case !finite(c.learningRate) || c.learningRate < 0:
+		return b, fmt.Errorf("optimizers: %s LearningRate must be a finite number >= 0 (0 = default %g), got %v", name, defaultLR, c.learningRate)
+	case c.schedule != nil && c.learningRate != 0:
+		return b, fmt.Errorf("optimizers: %s got both LearningRate %v and a %s Schedule; set only one", name, c.learningRate, c.schedule.Name())
+	case !finite(c.weightDecay) || c.weightDecay < 0:
+		return b, fmt.Errorf("optimizers: %s WeightDecay must be a finite number >= 0, got %v", name, c.weightDecay)
+	case !finite(c.clipnorm) || c.clipnorm < 0:
+		return b, fmt.Errorf("optimizers: %s Clipnorm must be a finite number >= 0 (0 = off), got %v", name, c.clipnorm)
+	case !finite(c.clipvalue) || c.clipvalue < 0:
+		return b, fmt.Errorf("optimizers: %s Clipvalue must be a finite number >= 0 (0 = off), got %v", name, c.clipvalue)
+	case !finite(c.globalClipnorm) || c.globalClipnorm < 0:
+		return b, fmt.Errorf("optimizers: %s GlobalClipnorm must be a finite number >= 0 (0 = off), got %v", name, c.globalClipnorm)
+	}
+	set := 0
+	for _, v := range []float64{c.clipnorm, c.clipvalue, c.globalClipnorm} {
+		if v > 0 {
+			set++
+		}
+	}
+	if set > 1 {
+		return b, fmt.Errorf("optimizers: %s: only one of Clipnorm, Clipvalue and GlobalClipnorm can be set, got Clipnorm=%v Clipvalue=%v GlobalClipnorm=%v",
+			name, c.clipnorm, c.clipvalue, c.globalClipnorm)
+	}
+	if c.schedule == nil && c.learningRate == 0 {
+		c.learningRate = defaultLR
+	}
+	b.common = c
+	b.iterT = tensor.New(1)
+	if c.schedule == nil {
+		b.lrT = tensor.Full(float32(c.learningRate), 1)
+	}
+	return b, nil
+}
+
+// Name implements Optimizer.
+func (b *base) Name() string { return b.name }
+
+// sync picks up values written into the iteration and learning-rate tensors
+// (a restored checkpoint). The float64/int64 values stay authoritative while
+// the tensors hold their float32 rounding, so steps past 2^24 keep counting
+// and a rate such as 0.001 is not replaced by float32(0.001).
+func (b *base) sync() {
+	if t := b.iterT.Data()[0]; float32(b.iter) != t {
+		b.iter = int64(t)
+	}
+	if b.lrT != nil {
+		if t := b.lrT.Data()[0]; float32(b.learningRate) != t {
+			b.learningRate = float64(t)
+		}
+	}
+}
+
+// Iterations implements Optimizer.
+func (b *base) Iterations() int64 {
+	b.sync()
+	return b.iter
+}
+
+// LearningRate implements Optimizer.
+func (b *base) LearningRate() float64 {
+	b.sync()
+	return b.rate()
+}
+
+func (b *base) rate() float64 {
+	if b.schedule != nil {
+		return b.schedule.At(b.iter)
+	}
+	return b.learningRate
+}
+
+// SetLearningRate implements Optimizer.
+func (b *base) SetLearningRate(lr float64) error {
+	if b.schedule != nil {
+		return fmt.Errorf("optimizers: %s learning rate is driven by a %s schedule and cannot be set; build the optimizer with a LearningRate instead", b.name, b.schedule.Name())
+	}
+	if !finite(lr) || lr < 0 {
+		return fmt.Errorf("optimizers: %s learning rate must be a finite number >= 0, got %v", b.name, lr)
+	}
+	b.learningRate = lr
+	b.lrT.Data()[0] = float32(lr)
+	return nil
+}
+
+// Variables implements Optimizer.
+func (b *base) Variables() []Variable {
+	vs := []Variable{{Name: b.prefix + "/iteration", Value: b.iterT}}
+	if b.lrT != nil {
+		vs = append(vs, Variable{Name: b.prefix + "/learning_rate", Value: b.lrT})
+	}
+	return append(vs, b.slots...)
+}
+
+// build records the variable sizes. It reports whether the caller must
+// allocate its slots (false: already built with the same sizes).
+func (b *base) build(vars []*tensor.Tensor) (bool, error) {
+	for i, v := range vars {
+		if v == nil {
+			return false, fmt.Errorf("optimizers: %s.Build: variable %d is nil", b.name, i)
+		}
+	}
+	if b.built {
+		same := len(vars) == len(b.sizes)
+		for i := 0; same && i < len(vars); i++ {
+			same = vars[i].Len() == b.sizes[i]
+		}
+		if !same {
+			return false, fmt.Errorf("optimizers: %s is already built for %d variables of sizes %v; use a new optimizer for a different model", b.name, len(b.sizes), b.sizes)
+		}
+		return false, nil
+	}
+	b.sizes = make([]int, len(vars))
+	for i, v := range vars {
+		b.sizes[i] = v.Len()
+	}
+	b.built = true
+	return true, nil
+}
+
+// slotSet allocates one zero tensor per variable (shaped like it), records
+// them as Variables named prefix/kind/i, and returns their data.
+func (b *base) slotSet(vars []*tensor.Tensor, kind string, init float32) [][]float32 {
+	out := make([][]float32, len(vars))
+	for i, v := range vars {
+		t := tensor.New(v.Shape()...)
+		if init != 0 {
+			for j := range t.Data() {
+				t.Data()[j] = init
+			}
+		}
+		b.slots = append(b.slots, Variable{Name: fmt.Sprintf("%s/%s/%d", b.prefix, kind, i), Value: t})
+		out[i] = t.Data()
+	}
+	return out
+}
+
+// begin runs the part of a step common to all optimizers, in Keras's order:
+// check, clip the gradients, decay the weights. It returns the learning rate
+// of this step and its 1-based step number t.
+func (b *base) begin(vars, grads []*tensor.Tensor) (lr float64, t int64) {
+	if !b.built {
+		panic(fmt.Sprintf("optimizers: %s.Apply called before Build", b.name))
+	}
+	if len(vars) != len(b.sizes) || len(grads) != len(b.sizes) {
+		panic(fmt.Sprintf("optimizers: %s.Apply got %d variables and %d gradients, built for %d", b.name, len(vars), len(grads), len(b.sizes)))
+	}
+	for i, n := range b.sizes {
+		if vars[i].Len() != n || grads[i].Len() != n {
+			panic(fmt.Sprintf("optimizers: %s.Apply: variable %d has %d values and gradient %d has %d, built for %d", b.name, i, vars[i].Len(), i, grads[i].Len(), n))
+		}
+	}
+	b.sync()
+	b.clip(grads)
+	lr = b.rate()
+	if b.weightDecay > 0 {
+		// Keras: variable -= variable * wd * lr, before the update.
+		f := float32(b.weightDecay * lr)
+		for _, v := range vars {
+			w := v.Data()
+			for j := range w {
+				w[j] -= w[j] * f
+			}
+		}
+	}
+	return lr, b.iter + 1
+}
+
+// end counts the step.
+func (b *base) end() {
+	b.iter++
+	b.iterT.Data()[0] = float32(b.iter)
+}
+
+// clip applies the one clipping mode that is set, as Keras's
+// BaseOptimizer._clip_gradients. Norms are summed in float64, in order.
+func (b *base) clip(grads []*tensor.Tensor) {
+	switch {
+	case b.clipnorm > 0:
+		// Each gradient g becomes g*c/max(||g||, c).
+		for _, gt := range grads {
+			g := gt.Data()
+			if n := math.Sqrt(sumSquares(g)); n > b.clipnorm {
+				scale(g, float32(b.clipnorm/n))
+			}
+		}
+	case b.globalClipnorm > 0:
+		// All gradients scaled by c*min(1/n, 1/c), n the norm of all of them;
+		// a non-finite n makes every gradient NaN, as in Keras.
+		var ss float64
+		for _, gt := range grads {
+			ss += sumSquares(gt.Data())
+		}
+		n := math.Sqrt(ss)
+		switch {
+		case !finite(n):
+			for _, gt := range grads {
+				scale(gt.Data(), float32(math.NaN()))
+			}
+		case n > b.globalClipnorm:
+			s := float32(b.globalClipnorm / n)
+			for _, gt := range grads {
+				scale(gt.Data(), s)
+			}
+		}
+	case b.clipvalue > 0:
+		hi := float32(b.clipvalue)
+		for _, gt := range grads {
+			g := gt.Data()
+			for j, x := range g {
+				if x > hi {
+					g[j] = hi
+				} else if x < -hi {
+					g[j] = -hi
+				}
+			}
+		}
+	}
+}
+
+func sumSquares(x []float32) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v) * float64(v)
+	}
+	return s
+}
+
+func scale(x []float32, s float32) {
+	for i := range x {
+		x[i] *= s
+	}
+}
+
+// config returns the BaseOptimizer part of get_config.
+func (b *base) config() map[string]any {
+	b.sync()
+	var lr any = b.learningRate
+	if b.schedule != nil {
+		lr = map[string]any{
+			"module":          "keras.optimizers.schedules",
+			"class_name":      b.schedule.Name(),
+			"config":          b.schedule.Config(),
+			"registered_name": nil,
+		}
+	}
+	orNil := func(x float64) any {
+		if x == 0 {
+			return nil
+		}
+		return x
+	}
+	return map[string]any{
+		"name":                        b.prefix,
+		"learning_rate":               lr,
+		"weight_decay":                orNil(b.weightDecay),
+		"clipnorm":                    orNil(b.clipnorm),
+		"global_clipnorm":             orNil(b.globalClipnorm),
+		"clipvalue":                   orNil(b.clipvalue),
+		"use_ema":                     false,
+		"ema_momentum":                0.99,
+		"ema_overwrite_frequency":     nil,
+		"loss_scale_factor":           nil,
+		"gradient_accumulation_steps": nil,
+	}
+}
+
+// orDefault returns def when x is the zero value.
+func orDefault(x, def float64) float64 {
+	if x == 0 {
+		return def
+	}
+	return x
+}
+
+// checkRange returns an error unless lo <= x <= hi, or lo <= x < hi when
+// openHi is set.
+func checkRange(opt, field string, x, lo, hi float64, openHi bool) error {
+	ok := finite(x) && x >= lo && x <= hi
+	if openHi && x == hi {
+		ok = false
+	}
+	if !ok {
+		bracket := "]"
+		if openHi {
+			bracket = ")"
+		}
+		return fmt.Errorf("optimizers: %s %s must be in [%g, %g%s, got %v", opt, field, lo, hi, bracket, x)
+	}
+	return nil
+}
+
+const maxFloat = math.MaxFloat64

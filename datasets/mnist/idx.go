@@ -1,0 +1,303 @@
+package mnist
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// IDX magic numbers: two zero bytes, a type byte (0x08 = unsigned byte) and
+// the number of dimensions.
+const (
+	imagesMagic = 0x00000803
+	labelsMagic = 0x00000801
+)
+
+// Limits that keep a hostile or corrupt header from making the reader
+// allocate gigabytes before it finds out the data is not there.
+const (
+	maxCount = 10_000_000 // images or labels in one file
+	maxSide  = 1024       // rows or columns of one image
+	// Buffers are allocated up front only up to this size; past it they
+	// grow as data actually arrives, so the memory used is bounded by the
+	// data present, not by what the header claims.
+	maxPrealloc = 64 << 20
+)
+
+// ReadImages decodes an IDX3 image file (magic 0x00000803), gzip-compressed
+// or raw; the gzip magic decides. name is used in error messages only.
+//
+// Every inconsistency is an error naming the file and the problem: wrong
+// magic, a header that is cut short, more than 10,000,000 images or sides
+// outside 1..1024, fewer pixel bytes than the header announces, bytes after
+// them, an empty file or a corrupt gzip stream.
+func ReadImages(r io.Reader, name string) (*Images, error) {
+	return readImages(r, name, sizeOf(r))
+}
+
+// ReadLabels decodes an IDX1 label file (magic 0x00000801), gzip-compressed
+// or raw. It rejects the same faults as ReadImages, and any label above 9.
+func ReadLabels(r io.Reader, name string) (Labels, error) {
+	return readLabels(r, name, sizeOf(r))
+}
+
+// ReadImagesFile is ReadImages on the file at path; errors name the path.
+func ReadImagesFile(path string) (*Images, error) {
+	f, size, err := openFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readImages(f, path, size)
+}
+
+// ReadLabelsFile is ReadLabels on the file at path; errors name the path.
+func ReadLabelsFile(path string) (Labels, error) {
+	f, size, err := openFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readLabels(f, path, size)
+}
+
+func openFile(path string) (*os.File, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("mnist: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("mnist: %w", err)
+	}
+	if st.IsDir() {
+		f.Close()
+		return nil, 0, fmt.Errorf("mnist: %s: is a directory, not an IDX file", path)
+	}
+	return f, st.Size(), nil
+}
+
+// sizeOf returns the number of bytes left in r when r can tell, else -1.
+func sizeOf(r io.Reader) int64 {
+	switch v := r.(type) {
+	case interface{ Len() int }: // *bytes.Reader, *bytes.Buffer, *strings.Reader
+		return int64(v.Len())
+	case *os.File:
+		if st, err := v.Stat(); err == nil && st.Mode().IsRegular() {
+			if off, err := v.Seek(0, io.SeekCurrent); err == nil {
+				return st.Size() - off
+			}
+		}
+	}
+	return -1
+}
+
+// idxStream is an opened IDX stream, decompressed if it was gzipped.
+type idxStream struct {
+	r    io.Reader
+	name string
+	gz   bool
+	size int64 // bytes of the (raw) stream, -1 if unknown or gzipped
+}
+
+func openIDX(r io.Reader, name string, size int64) (*idxStream, error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	magic, err := br.Peek(2)
+	if len(magic) == 0 {
+		if err == nil || err == io.EOF {
+			return nil, fmt.Errorf("mnist: %s: empty file", name)
+		}
+		return nil, fmt.Errorf("mnist: %s: %w", name, err)
+	}
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("mnist: %s: bad gzip data: %w", name, err)
+		}
+		return &idxStream{r: zr, name: name, gz: true, size: -1}, nil
+	}
+	return &idxStream{r: br, name: name, size: size}, nil
+}
+
+// what names the kind of stream in messages: "gzip stream" or "file".
+func (s *idxStream) what() string {
+	if s.gz {
+		return "decompressed data"
+	}
+	return "file"
+}
+
+// header reads the magic and dimension sizes of an IDX file with dims
+// dimensions and the given magic.
+func (s *idxStream) header(wantMagic uint32, kind string) ([]int, error) {
+	dims := int(wantMagic & 0xff)
+	buf := make([]byte, 4+4*dims)
+	n, err := readAll(s.r, buf)
+	if err != nil && err != io.EOF {
+		return nil, s.streamErr(err)
+	}
+	if n >= 4 {
+		if err := s.checkMagic(binary.BigEndian.Uint32(buf), wantMagic, kind); err != nil {
+			return nil, err
+		}
+	}
+	if n < len(buf) {
+		return nil, fmt.Errorf("mnist: %s: truncated header: %s has %d bytes, an IDX %s header needs %d",
+			s.name, s.what(), n, kind, len(buf))
+	}
+	out := make([]int, dims)
+	for i := range out {
+		out[i] = int(binary.BigEndian.Uint32(buf[4+4*i:]))
+	}
+	return out, nil
+}
+
+func (s *idxStream) checkMagic(got, want uint32, kind string) error {
+	if got == want {
+		return nil
+	}
+	hint := ""
+	switch {
+	case got == imagesMagic:
+		hint = " (this is an IDX images file)"
+	case got == labelsMagic:
+		hint = " (this is an IDX labels file)"
+	case got>>16 != 0:
+		hint = " (not an IDX file)"
+	case got>>8&0xff != 0x08:
+		hint = fmt.Sprintf(" (element type 0x%02x, want 0x08 unsigned byte)", got>>8&0xff)
+	default:
+		hint = fmt.Sprintf(" (%d dimensions, want %d)", got&0xff, want&0xff)
+	}
+	return fmt.Errorf("mnist: %s: wrong magic number 0x%08x, want 0x%08x for %s%s", s.name, got, want, kind, hint)
+}
+
+// streamErr wraps an error from the underlying reader.
+func (s *idxStream) streamErr(err error) error {
+	if s.gz {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("mnist: %s: truncated gzip stream: %w", s.name, err)
+		}
+		return fmt.Errorf("mnist: %s: bad gzip data: %w", s.name, err)
+	}
+	return fmt.Errorf("mnist: %s: %w", s.name, err)
+}
+
+// body reads exactly n bytes of payload, allocating as data arrives beyond
+// maxPrealloc. desc describes the payload for a truncation message, e.g.
+// "60000 images of 28×28".
+func (s *idxStream) body(n int, hdrLen int, desc string) ([]byte, error) {
+	if s.size >= 0 && int64(n) > s.size-int64(hdrLen) {
+		return nil, fmt.Errorf("mnist: %s: truncated: header says %s (%d bytes) but only %d bytes follow",
+			s.name, desc, n, s.size-int64(hdrLen))
+	}
+	buf := make([]byte, 0, min(n, maxPrealloc))
+	for len(buf) < n {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(n, 2*cap(buf)))
+			copy(grown, buf)
+			buf = grown
+		}
+		m, err := readAll(s.r, buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if err == io.EOF {
+			return nil, fmt.Errorf("mnist: %s: truncated: header says %s (%d bytes) but only %d bytes follow",
+				s.name, desc, n, len(buf))
+		}
+		if err != nil {
+			if s.gz && errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, fmt.Errorf("mnist: %s: truncated: header says %s (%d bytes) but the gzip stream ends after %d bytes: %w",
+					s.name, desc, n, len(buf), err)
+			}
+			return nil, s.streamErr(err)
+		}
+	}
+	return buf, s.end(desc)
+}
+
+// end checks that nothing follows the payload (and, for gzip, that the
+// stream's checksum holds, which the gzip reader checks at its end).
+func (s *idxStream) end(desc string) error {
+	var one [1]byte
+	n, err := readAll(s.r, one[:])
+	if n > 0 {
+		extra, err := io.Copy(io.Discard, io.LimitReader(s.r, 1<<30))
+		msg := fmt.Sprintf("%d", extra+1)
+		if err != nil || extra == 1<<30 {
+			msg = fmt.Sprintf("at least %d", extra+1)
+		}
+		return fmt.Errorf("mnist: %s: trailing garbage: %s bytes after the %s the header announces", s.name, msg, desc)
+	}
+	if err != io.EOF {
+		return s.streamErr(err)
+	}
+	return nil
+}
+
+// readAll is io.ReadFull that reports a clean io.EOF whenever the stream
+// ends before buf is full (io.ReadFull would say io.ErrUnexpectedEOF, which
+// here is kept for a gzip stream cut short).
+func readAll(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil && n < len(buf) {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+func readImages(r io.Reader, name string, size int64) (*Images, error) {
+	s, err := openIDX(r, name, size)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.header(imagesMagic, "images")
+	if err != nil {
+		return nil, err
+	}
+	n, rows, cols := d[0], d[1], d[2]
+	if n > maxCount {
+		return nil, fmt.Errorf("mnist: %s: header says %d images, more than the limit of %d: corrupt header?", name, n, maxCount)
+	}
+	if rows < 1 || rows > maxSide || cols < 1 || cols > maxSide {
+		return nil, fmt.Errorf("mnist: %s: header says images of %d×%d, want sides in 1..%d (MNIST is 28×28)", name, rows, cols, maxSide)
+	}
+	px, err := s.body(n*rows*cols, 16, fmt.Sprintf("%d images of %d×%d", n, rows, cols))
+	if err != nil {
+		return nil, err
+	}
+	return &Images{N: n, Rows: rows, Cols: cols, Pixels: px}, nil
+}
+
+func readLabels(r io.Reader, name string, size int64) (Labels, error) {
+	s, err := openIDX(r, name, size)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.header(labelsMagic, "labels")
+	if err != nil {
+		return nil, err
+	}
+	n := d[0]
+	if n > maxCount {
+		return nil, fmt.Errorf("mnist: %s: header says %d labels, more than the limit of %d: corrupt header?", name, n, maxCount)
+	}
+	y, err := s.body(n, 8, fmt.Sprintf("%d labels", n))
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range y {
+		if v > 9 {
+			return nil, fmt.Errorf("mnist: %s: label %d at index %d is not a digit 0..9", name, v, i)
+		}
+	}
+	return Labels(y), nil
+}

@@ -1,0 +1,46 @@
+package autograd
+
+import (
+	"fmt"
+
+	"github.com/goras-ml/goras/internal/kernel"
+)
+
+// biasAdd is y = x + b, with b (n) broadcast over every row of x (..., n).
+type biasAdd struct {
+	x, y *Var
+	b    *Param
+	m, n int
+}
+
+// BiasAdd adds the vector b to the last axis of x.
+func (p *Plan) BiasAdd(x *Var, b *Param) *Var {
+	xs := mustShape("BiasAdd", x, 1)
+	m, n := rows(xs)
+	if b.Value.Len() != n {
+		panic(fmt.Sprintf("autograd: BiasAdd of %v with bias %v", xs, b.Value.Shape()))
+	}
+	op := &biasAdd{x: x, b: b, m: m, n: n}
+	op.y = p.newVar(op, x.Grad != nil || b.Grad != nil, xs...)
+	p.Use(b)
+	p.add(op)
+	return op.y
+}
+
+func (o *biasAdd) Forward(bool) {
+	copy(o.y.Value.Data(), o.x.Value.Data())
+	kernel.AddRowVector(o.y.Value.Data(), o.b.Value.Data(), o.m, o.n)
+}
+
+func (o *biasAdd) Backward() {
+	if o.y.Grad == nil {
+		return
+	}
+	dy := o.y.Grad.Data()
+	if o.b.Grad != nil {
+		kernel.AddColumnSums(o.b.Grad.Data(), dy, o.m, o.n)
+	}
+	if o.x.Grad != nil {
+		kernel.AddTo(o.x.Grad.Data(), dy)
+	}
+}

@@ -1,0 +1,48 @@
+package autograd
+
+import (
+	"fmt"
+
+	"github.com/goras-ml/goras/internal/kernel"
+)
+
+// matMul is y = x·w over the last axis of x: x (..., in), w (in, out) → y (..., out).
+// It is the heart of a Dense layer.
+type matMul struct {
+	x, y *Var
+	w    *Param
+	m, k, n int
+}
+
+// MatMul multiplies x's last axis by the weight matrix w (in, out).
+func (p *Plan) MatMul(x *Var, w *Param) *Var {
+	xs := mustShape("MatMul", x, 2)
+	ws := w.Value.Shape()
+	m, k := rows(xs)
+	if len(ws) != 2 || ws[0] != k {
+		panic(fmt.Sprintf("autograd: MatMul of %v by weights %v", xs, ws))
+	}
+	op := &matMul{x: x, w: w, m: m, k: k, n: ws[1]}
+	ys := append(append([]int(nil), xs[:len(xs)-1]...), ws[1])
+	op.y = p.newVar(op, x.Grad != nil || w.Grad != nil, ys...)
+	p.Use(w)
+	p.add(op)
+	return op.y
+}
+
+func (o *matMul) Forward(bool) {
+	kernel.Gemm(false, false, o.m, o.n, o.k, 1, o.x.Value.Data(), o.k, o.w.Value.Data(), o.n, 0, o.y.Value.Data(), o.n)
+}
+
+func (o *matMul) Backward() {
+	if o.y.Grad == nil {
+		return
+	}
+	dy := o.y.Grad.Data()
+	if o.w.Grad != nil { // dW (in, out) += xᵀ·dy
+		kernel.Gemm(true, false, o.k, o.n, o.m, 1, o.x.Value.Data(), o.k, dy, o.n, 1, o.w.Grad.Data(), o.n)
+	}
+	if o.x.Grad != nil { // dx (m, in) += dy·wᵀ
+		kernel.Gemm(false, true, o.m, o.k, o.n, 1, dy, o.n, o.w.Value.Data(), o.n, 1, o.x.Grad.Data(), o.k)
+	}
+}

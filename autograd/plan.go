@@ -1,0 +1,123 @@
+package autograd
+
+import (
+	"fmt"
+
+	"github.com/goras-ml/goras/tensor"
+)
+
+// Op is one step of a plan.
+type Op interface {
+	// Forward computes the op's outputs from its inputs. training selects the
+	// training behaviour of ops such as dropout and batch normalization.
+	Forward(training bool)
+	// Backward adds the op's contribution to its inputs' gradients, given
+	// the gradients of its outputs.
+	Backward()
+}
+
+// LossOp is an op that reduces a prediction and a target to a scalar loss
+// and seeds the gradient of the prediction.
+type LossOp interface {
+	Op
+	// Loss is the value computed by the last Forward.
+	Loss() float64
+}
+
+// Plan is the compiled form of a model for one batch size.
+type Plan struct {
+	batch  int
+	noGrad bool
+	ops    []Op
+	grads  []*tensor.Tensor // zeroed before every backward pass
+}
+
+// NewPlan starts an empty plan for batches of the given size.
+func NewPlan(batch int) *Plan {
+	if batch <= 0 {
+		panic(fmt.Sprintf("autograd: batch size %d", batch))
+	}
+	return &Plan{batch: batch}
+}
+
+// NewInferencePlan starts a plan that only runs forward (evaluation and
+// prediction): it allocates no gradient buffers, so Backward does nothing.
+func NewInferencePlan(batch int) *Plan {
+	p := NewPlan(batch)
+	p.noGrad = true
+	return p
+}
+
+// Batch is the batch size the plan was built for.
+func (p *Plan) Batch() int { return p.batch }
+
+// Input makes a var that the caller fills before each Forward, of shape
+// (batch, shape...). It has no gradient.
+func (p *Plan) Input(shape ...int) *Var {
+	return &Var{Value: tensor.New(append([]int{p.batch}, shape...)...)}
+}
+
+// newVar allocates an op output. It carries a gradient when any input does,
+// so that backward work stops where nothing upstream needs it.
+func (p *Plan) newVar(src Op, needGrad bool, shape ...int) *Var {
+	v := &Var{Value: tensor.New(shape...), src: src}
+	if needGrad && !p.noGrad {
+		v.Grad = tensor.New(shape...)
+		p.grads = append(p.grads, v.Grad)
+	}
+	return v
+}
+
+// Use registers a parameter's gradient to be zeroed before each backward
+// pass. Ops call it for every parameter they read.
+func (p *Plan) Use(w *Param) {
+	if w.Grad == nil || p.noGrad {
+		return
+	}
+	for _, g := range p.grads {
+		if g == w.Grad {
+			return
+		}
+	}
+	p.grads = append(p.grads, w.Grad)
+}
+
+func (p *Plan) add(op Op) { p.ops = append(p.ops, op) }
+
+// Forward runs every op in order.
+func (p *Plan) Forward(training bool) {
+	for _, op := range p.ops {
+		op.Forward(training)
+	}
+}
+
+// Backward zeroes every gradient, then runs the ops' backward passes in
+// reverse order. The last op is normally a loss, which seeds the gradient.
+func (p *Plan) Backward() {
+	if p.noGrad {
+		return
+	}
+	for _, g := range p.grads {
+		g.Zero()
+	}
+	for i := len(p.ops) - 1; i >= 0; i-- {
+		p.ops[i].Backward()
+	}
+}
+
+// Ops is the number of ops in the plan.
+func (p *Plan) Ops() int { return len(p.ops) }
+
+// rows splits a shape into the product of all axes but the last, and the last.
+func rows(shape []int) (m, n int) {
+	n = shape[len(shape)-1]
+	return tensor.Numel(shape) / max(n, 1), n
+}
+
+func mustShape(op string, v *Var, minRank int) []int {
+	s := v.Shape()
+	if len(s) < minRank {
+		panic(fmt.Sprintf("autograd: %s needs rank ≥ %d, got shape %v", op, minRank, s))
+	}
+	return s
+}

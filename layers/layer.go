@@ -1,0 +1,144 @@
+package layers
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"github.com/goras-ml/goras/autograd"
+	"github.com/goras-ml/goras/initializers"
+	"github.com/goras-ml/goras/regularizers"
+)
+
+// Layer is one stage of a model.
+type Layer interface {
+	// Name is the layer's unique name in its model, e.g. "dense_1". The
+	// model assigns Keras-style names (snake_case class name plus a
+	// counter) to layers that were not given one with WithName.
+	Name() string
+	SetName(name string)
+	// ClassName is the Keras class name, e.g. "Dense".
+	ClassName() string
+	// Build creates the layer's weights for a per-sample input shape (no
+	// batch axis) and returns the per-sample output shape. A configuration
+	// or shape mistake is returned as an error that names the layer.
+	Build(input []int, rng *rand.Rand) (output []int, err error)
+	// Params lists the weights made by Build, trainable ones first.
+	Params() []*autograd.Param
+	// Call adds the layer's ops to a plan and returns its output.
+	Call(p *autograd.Plan, x *autograd.Var) *autograd.Var
+	// Config is Keras's get_config of the layer.
+	Config() map[string]any
+}
+
+// base carries what every layer has: a name, and a construction error that
+// is reported when the model is built.
+type base struct {
+	name string
+	err  error
+}
+
+func (b *base) Name() string        { return b.name }
+func (b *base) SetName(name string) { b.name = name }
+
+func (b *base) Params() []*autograd.Param { return nil }
+
+// Option configures a layer; each constructor documents which it takes.
+type Option func(*options)
+
+type options struct {
+	set        []string // Keras names of the options given, to reject misplaced ones
+	name       string
+	activation string
+	useBias    bool
+	kernelInit initializers.Initializer
+	biasInit   initializers.Initializer
+	kernelReg  regularizers.Regularizer
+	biasReg    regularizers.Regularizer
+}
+
+func (o *options) mark(key string) { o.set = append(o.set, key) }
+
+// WithName names the layer (default: the snake_case class name, numbered
+// from the second one on, e.g. dense, dense_1).
+func WithName(name string) Option { return func(o *options) { o.mark("name"); o.name = name } }
+
+// WithActivation sets the activation applied to the output, by Keras name:
+// "relu", "sigmoid", "tanh", "softmax", "linear". Default linear (none).
+func WithActivation(name string) Option {
+	return func(o *options) { o.mark("activation"); o.activation = name }
+}
+
+// WithUseBias says whether the layer adds a bias vector. Default true.
+func WithUseBias(use bool) Option { return func(o *options) { o.mark("use_bias"); o.useBias = use } }
+
+// WithKernelInitializer sets how the kernel starts. Default glorot_uniform.
+func WithKernelInitializer(i initializers.Initializer) Option {
+	return func(o *options) { o.mark("kernel_initializer"); o.kernelInit = i }
+}
+
+// WithBiasInitializer sets how the bias starts. Default zeros.
+func WithBiasInitializer(i initializers.Initializer) Option {
+	return func(o *options) { o.mark("bias_initializer"); o.biasInit = i }
+}
+
+// WithKernelRegularizer adds a penalty on the kernel to the loss. Default none.
+func WithKernelRegularizer(r regularizers.Regularizer) Option {
+	return func(o *options) { o.mark("kernel_regularizer"); o.kernelReg = r }
+}
+
+// WithBiasRegularizer adds a penalty on the bias to the loss. Default none.
+func WithBiasRegularizer(r regularizers.Regularizer) Option {
+	return func(o *options) { o.mark("bias_regularizer"); o.biasReg = r }
+}
+
+// apply runs the options over Keras's defaults and returns an error naming
+// any option the layer does not take.
+func apply(class string, opts []Option, allowed ...string) (*options, error) {
+	o := &options{useBias: true, kernelInit: initializers.GlorotUniform(), biasInit: initializers.Zeros()}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(o)
+		}
+	}
+	for _, key := range o.set {
+		if key != "name" && !slices.Contains(allowed, key) {
+			return o, fmt.Errorf("%s does not take the option %s (it takes: %s)", class, key, strings.Join(append([]string{"name"}, allowed...), ", "))
+		}
+	}
+	return o, nil
+}
+
+// buildError prefixes an error with the layer it concerns.
+func buildError(l Layer, format string, args ...any) error {
+	return fmt.Errorf("layer %q (%s): %s", l.Name(), l.ClassName(), fmt.Sprintf(format, args...))
+}
+
+// initializerConfig is Keras's serialized form of an initializer.
+func initializerConfig(i initializers.Initializer) map[string]any {
+	return map[string]any{"class_name": i.Name(), "config": i.Config()}
+}
+
+func regularizerConfig(r regularizers.Regularizer) any {
+	if r == nil {
+		return nil
+	}
+	return map[string]any{"class_name": r.Name(), "config": r.Config()}
+}
+
+// penalty adapts a regularizer to the plan's view of it, keeping nil nil.
+func penalty(r regularizers.Regularizer) autograd.Penalty {
+	if r == nil {
+		return nil
+	}
+	return r
+}
+
+func shapeList(s []int) string {
+	parts := make([]string, len(s))
+	for i, d := range s {
+		parts[i] = fmt.Sprint(d)
+	}
+	return strings.Join(parts, ", ")
+}

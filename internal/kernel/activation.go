@@ -1,0 +1,172 @@
+package kernel
+
+import "math"
+
+// ReLU computes dst = max(x, 0). Both have the same length; dst may alias x.
+// NaN inputs give 0, as the comparison x > 0 is false for them.
+func ReLU(dst, x []float32) {
+	checkLen("ReLU", len(dst), len(x))
+	x = x[:len(dst)]
+	for i, v := range x {
+		if v > 0 {
+			dst[i] = v
+		} else {
+			dst[i] = 0
+		}
+	}
+}
+
+// ReLUBackward accumulates dx += dy where y > 0. y is the forward output, so
+// the gradient needs no copy of the input. All three have the same length.
+func ReLUBackward(dx, dy, y []float32) {
+	checkLen("ReLUBackward", len(dx), len(dy), len(y))
+	dy, y = dy[:len(dx)], y[:len(dx)]
+	for i, v := range y {
+		if v > 0 {
+			dx[i] += dy[i]
+		}
+	}
+}
+
+// Sigmoid computes dst = 1/(1+exp(-x)). Both have the same length; dst may
+// alias x. exp is only taken of a non-positive number, so large |x| neither
+// overflows nor loses the result to Inf/Inf.
+func Sigmoid(dst, x []float32) {
+	checkLen("Sigmoid", len(dst), len(x))
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = sigmoid(v)
+	}
+}
+
+func sigmoid(v float32) float32 {
+	if v >= 0 {
+		return float32(1 / (1 + math.Exp(-float64(v))))
+	}
+	e := math.Exp(float64(v))
+	return float32(e / (1 + e))
+}
+
+// SigmoidBackward accumulates dx += dy*y*(1-y), with y the forward output.
+// All three have the same length.
+func SigmoidBackward(dx, dy, y []float32) {
+	checkLen("SigmoidBackward", len(dx), len(dy), len(y))
+	dy, y = dy[:len(dx)], y[:len(dx)]
+	for i, v := range y {
+		dx[i] += dy[i] * v * (1 - v)
+	}
+}
+
+// Tanh computes dst = tanh(x). Both have the same length; dst may alias x.
+func Tanh(dst, x []float32) {
+	checkLen("Tanh", len(dst), len(x))
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = float32(math.Tanh(float64(v)))
+	}
+}
+
+// TanhBackward accumulates dx += dy*(1-y²), with y the forward output.
+// All three have the same length.
+func TanhBackward(dx, dy, y []float32) {
+	checkLen("TanhBackward", len(dx), len(dy), len(y))
+	dy, y = dy[:len(dx)], y[:len(dx)]
+	for i, v := range y {
+		dx[i] += dy[i] * (1 - v*v)
+	}
+}
+
+// SoftmaxRows computes, for each row i of x (m×n), dst[i,j] =
+// exp(x[i,j]-max_i) / Σ_j exp(x[i,j]-max_i). Subtracting the row maximum keeps
+// exp from overflowing. dst (m×n) may alias x.
+func SoftmaxRows(dst, x []float32, m, n int) {
+	checkMatrix("SoftmaxRows", m, n, len(dst), len(x))
+	for i := 0; i < m; i++ {
+		xr, dr := x[i*n:i*n+n], dst[i*n:i*n+n]
+		mx := rowMax(xr)
+		var s float64
+		for j, v := range xr {
+			e := math.Exp(float64(v - mx))
+			dr[j] = float32(e)
+			s += e
+		}
+		inv := float32(1 / s)
+		for j := range dr {
+			dr[j] *= inv
+		}
+	}
+}
+
+// SoftmaxRowsBackward accumulates, per row of the m×n matrices,
+// dx += y*(dy - Σ_j dy*y), the product of softmax's Jacobian with dy, where y
+// is the forward output.
+func SoftmaxRowsBackward(dx, dy, y []float32, m, n int) {
+	checkMatrix("SoftmaxRowsBackward", m, n, len(dx), len(dy), len(y))
+	for i := 0; i < m; i++ {
+		xr, gr, yr := dx[i*n:i*n+n], dy[i*n:i*n+n], y[i*n:i*n+n]
+		var s float64
+		for j, v := range yr {
+			s += float64(gr[j]) * float64(v)
+		}
+		s32 := float32(s)
+		for j, v := range yr {
+			xr[j] += v * (gr[j] - s32)
+		}
+	}
+}
+
+// LogSumExpRows computes dst[i] = log Σ_j exp(x[i,j]) for x (m×n) and dst (m),
+// as max + log Σ exp(x - max) so that it neither overflows nor underflows.
+// A row of n = 0 gives -Inf.
+func LogSumExpRows(dst, x []float32, m, n int) {
+	checkMatrix("LogSumExpRows", m, n, len(x))
+	checkMatrix("LogSumExpRows", m, 1, len(dst))
+	for i := 0; i < m; i++ {
+		xr := x[i*n : i*n+n]
+		if n == 0 {
+			dst[i] = float32(math.Inf(-1))
+			continue
+		}
+		mx := rowMax(xr)
+		if math.IsInf(float64(mx), 0) {
+			dst[i] = mx
+			continue
+		}
+		var s float64
+		for _, v := range xr {
+			s += math.Exp(float64(v - mx))
+		}
+		dst[i] = float32(float64(mx) + math.Log(s))
+	}
+}
+
+func rowMax(x []float32) float32 {
+	mx := float32(math.Inf(-1))
+	for _, v := range x {
+		if v > mx {
+			mx = v
+		}
+	}
+	return mx
+}
+
+// ArgmaxRows sets dst[i] to the column of the largest element of row i of
+// x (m×n); the first maximum wins, and NaNs are never the maximum unless the
+// whole row is NaN (then 0). dst has at least m elements.
+func ArgmaxRows(dst []int, x []float32, m, n int) {
+	checkMatrix("ArgmaxRows", m, n, len(x))
+	checkMatrix("ArgmaxRows", m, 1, len(dst))
+	if n == 0 && m > 0 {
+		panic("kernel: ArgmaxRows: rows have no columns")
+	}
+	for i := 0; i < m; i++ {
+		xr := x[i*n : i*n+n]
+		best, bj := float32(math.NaN()), 0
+		for j, v := range xr {
+			if v > best || (best != best && v == v) {
+				best, bj = v, j
+			}
+		}
+		dst[i] = bj
+	}
+}

@@ -1,0 +1,314 @@
+package kernel
+
+import (
+	"fmt"
+	"sync"
+)
+
+// Gemm computes C = alpha*op(A)*op(B) + beta*C, all row-major.
+// op(A) is m×k: A is m×k with row stride lda (lda ≥ k) when !transA, k×m with lda ≥ m when transA.
+// op(B) is k×n: B is k×n (ldb ≥ n) when !transB, n×k (ldb ≥ k) when transB. C is m×n, ldc ≥ n.
+// beta == 0 means C is overwritten (its old contents, even NaN, are ignored).
+//
+// A dense layer uses all three forms: forward Y = X·W, dX = dY·Wᵀ (transB),
+// dW = Xᵀ·dY (transA). Each element of C is computed by the same sequence of
+// operations whatever Workers() is, so results are bit-identical on 1 or N
+// workers.
+func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemmWith(active, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// microKernel is one implementation of Gemm's innermost step, plus the
+// blocking that suits it. Everything above the tile (blocking, packing,
+// parallel split) is shared, so an implementation is just a tile function.
+type microKernel struct {
+	name   string
+	mr, nr int // largest tile: rows × cols of C
+	mc, kc int // rows of A and depth kept per packed block (L2 / L1 sizing)
+	nc     int // columns of B per packed block
+
+	// tile computes, for i < rows ≤ mr and j < cols ≤ nr,
+	//	C[i*ldc+j] = alpha*Σ_{p<k} A[i*rsa+p*csa]*B[p*ldb+j] + beta*C[i*ldc+j]
+	// summing p in ascending order into a float32 accumulator, then scaling by
+	// alpha, then adding beta*C. beta == 0 means C is not read. The strides
+	// let one tile function read packed panels (rsa=1, csa=mr, ldb=nr) as well
+	// as A and B in place.
+	tile func(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, rows, cols int)
+}
+
+// active is the implementation Gemm uses; kernels lists every implementation
+// usable on this machine, the pure-Go reference first, for the conformance
+// tests.
+var (
+	active  = &genericKernel
+	kernels = []*microKernel{&genericKernel}
+)
+
+// Products below these sizes run without packing or without the pool: for
+// the small matrices of an MNIST MLP, copying operands or waking goroutines
+// costs more than it saves.
+const (
+	packMinWork     = 1 << 18 // m*n*k from which A and B are packed
+	parallelMinWork = 1 << 21 // m*n*k from which the pool is used
+)
+
+func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("kernel: Gemm: negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	ar, ac := m, k // rows and columns of A as stored
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	checkStored("A", ar, ac, len(a), lda, "lda")
+	checkStored("B", br, bc, len(b), ldb, "ldb")
+	checkStored("C", m, n, len(c), ldc, "ldc")
+}
+
+func checkStored(name string, rows, cols, l, ld int, ldName string) {
+	if ld < max(1, cols) {
+		panic(fmt.Sprintf("kernel: Gemm: %s is stored %d×%d but %s = %d < %d", name, rows, cols, ldName, ld, max(1, cols)))
+	}
+	if rows > 0 && cols > 0 && l < (rows-1)*ld+cols {
+		panic(fmt.Sprintf("kernel: Gemm: %s is stored %d×%d with %s = %d, needs %d elements, has %d", name, rows, cols, ldName, ld, (rows-1)*ld+cols, l))
+	}
+}
+
+func gemmWith(kern *microKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	work := m * n * k
+	j := getJob()
+	*j = gemmJob{
+		kern: kern, transA: transA, transB: transB, m: m, n: n, k: k,
+		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+		packA: work >= packMinWork,
+		packB: transB || work >= packMinWork,
+	}
+	// Split C into strips along whichever dimension has more tiles. Strip
+	// edges fall on the tile grid anchored at row/column 0, so every element
+	// lands in the same tile, with the same operands, for any worker count.
+	rowTiles, colTiles := ceilDiv(m, kern.mr), ceilDiv(n, kern.nr)
+	j.byRows = rowTiles >= colTiles
+	units := colTiles
+	if j.byRows {
+		units = rowTiles
+	}
+	if work < parallelMinWork {
+		j.Run(0, units)
+	} else {
+		Parallel(units, 1, j)
+	}
+	putJob(j)
+}
+
+// scaleC computes C = beta*C, with beta == 0 clearing C even of NaN.
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			Fill(row, 0)
+		} else if beta != 1 {
+			Scale(row, beta)
+		}
+	}
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// gemmJob carries one Gemm call to the pool. Jobs are recycled through a free
+// list so that handing one to Parallel as a Job allocates nothing.
+type gemmJob struct {
+	kern           *microKernel
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+	packA, packB   bool
+	byRows         bool
+}
+
+// Run computes the strips [lo, hi) of C: row strips of kern.mr rows when
+// byRows, else column strips of kern.nr columns.
+func (g *gemmJob) Run(lo, hi int) {
+	ws := getWorkspace(g.kern)
+	if g.byRows {
+		g.region(lo*g.kern.mr, min(hi*g.kern.mr, g.m), 0, g.n, ws)
+	} else {
+		g.region(0, g.m, lo*g.kern.nr, min(hi*g.kern.nr, g.n), ws)
+	}
+	putWorkspace(ws)
+}
+
+// region computes rows [i0, i1) × columns [j0, j1) of C with the classic
+// five-loop blocking: a kc×nc block of B and an mc×kc block of A are packed
+// (or used in place when small) and swept by mr×nr tiles, B's micro-panel
+// staying in L1 while A's block streams from L2.
+func (g *gemmJob) region(i0, i1, j0, j1 int, ws *workspace) {
+	kern := g.kern
+	mr, nr, mc, kc, nc := kern.mr, kern.nr, kern.mc, kern.kc, kern.nc
+	for jc := j0; jc < j1; jc += nc {
+		nb := min(nc, j1-jc)
+		for pc := 0; pc < g.k; pc += kc {
+			kb := min(kc, g.k-pc)
+			beta := g.beta
+			if pc > 0 {
+				beta = 1 // later depth blocks accumulate onto the first
+			}
+			if g.packB {
+				packB(ws.b, g.b, g.ldb, g.transB, pc, jc, kb, nb, nr)
+			}
+			for ic := i0; ic < i1; ic += mc {
+				mb := min(mc, i1-ic)
+				var ablk []float32
+				var rsa, csa int
+				switch {
+				case g.packA:
+					packA(ws.a, g.a, g.lda, g.transA, ic, pc, mb, kb, mr)
+					ablk, rsa, csa = ws.a, 1, mr
+				case g.transA:
+					ablk, rsa, csa = g.a[pc*g.lda+ic:], 1, g.lda
+				default:
+					ablk, rsa, csa = g.a[ic*g.lda+pc:], g.lda, 1
+				}
+				for jr := 0; jr < nb; jr += nr {
+					cols := min(nr, nb-jr)
+					var bp []float32
+					var ldbp int
+					if g.packB {
+						bp, ldbp = ws.b[(jr/nr)*kb*nr:], nr
+					} else {
+						bp, ldbp = g.b[pc*g.ldb+jc+jr:], g.ldb
+					}
+					for ir := 0; ir < mb; ir += mr {
+						rows := min(mr, mb-ir)
+						var ap []float32
+						if g.packA {
+							ap = ablk[(ir/mr)*kb*mr:]
+						} else {
+							ap = ablk[ir*rsa:]
+						}
+						ct := g.c[(ic+ir)*g.ldc+jc+jr:]
+						kern.tile(kb, ap, rsa, csa, bp, ldbp, ct, g.ldc, g.alpha, beta, rows, cols)
+					}
+				}
+			}
+		}
+	}
+}
+
+// packA copies the mb×kb block of op(A) at (i0, p0) into panels of mr rows:
+// panel r holds, for each p, the mr values A(i0+r*mr+i, p0+p) contiguously,
+// so the tile reads A with rsa = 1, csa = mr. Rows past mb are not written;
+// tiles never read them.
+func packA(dst, a []float32, lda int, trans bool, i0, p0, mb, kb, mr int) {
+	for r := 0; r*mr < mb; r++ {
+		rows := min(mr, mb-r*mr)
+		panel := dst[r*kb*mr : (r+1)*kb*mr]
+		if !trans {
+			for i := 0; i < rows; i++ {
+				src := a[(i0+r*mr+i)*lda+p0 : (i0+r*mr+i)*lda+p0+kb]
+				for p, v := range src {
+					panel[p*mr+i] = v
+				}
+			}
+		} else {
+			for p := 0; p < kb; p++ {
+				src := a[(p0+p)*lda+i0+r*mr : (p0+p)*lda+i0+r*mr+rows]
+				copy(panel[p*mr:p*mr+rows], src)
+			}
+		}
+	}
+}
+
+// packB copies the kb×nb block of op(B) at (p0, j0) into panels of nr
+// columns: panel q holds, for each p, the values B(p0+p, j0+q*nr+j)
+// contiguously, so the tile reads B with ldb = nr. Columns past nb are not
+// written; tiles never use them.
+func packB(dst, b []float32, ldb int, trans bool, p0, j0, kb, nb, nr int) {
+	for q := 0; q*nr < nb; q++ {
+		cols := min(nr, nb-q*nr)
+		panel := dst[q*kb*nr : (q+1)*kb*nr]
+		if !trans {
+			for p := 0; p < kb; p++ {
+				src := b[(p0+p)*ldb+j0+q*nr : (p0+p)*ldb+j0+q*nr+cols]
+				copy(panel[p*nr:p*nr+cols], src)
+			}
+		} else {
+			for j := 0; j < cols; j++ {
+				src := b[(j0+q*nr+j)*ldb+p0 : (j0+q*nr+j)*ldb+p0+kb]
+				for p, v := range src {
+					panel[p*nr+j] = v
+				}
+			}
+		}
+	}
+}
+
+// workspace holds one worker's packing buffers.
+type workspace struct{ a, b []float32 }
+
+var wsFree struct {
+	sync.Mutex
+	list []*workspace
+	jobs []*gemmJob
+}
+
+// getWorkspace returns buffers big enough for kern's blocks. Free lists
+// rather than sync.Pool, which empties at every GC, keep steady-state calls
+// allocation-free.
+func getWorkspace(kern *microKernel) *workspace {
+	wsFree.Lock()
+	var ws *workspace
+	if n := len(wsFree.list); n > 0 {
+		ws = wsFree.list[n-1]
+		wsFree.list = wsFree.list[:n-1]
+	}
+	wsFree.Unlock()
+	if ws == nil {
+		ws = new(workspace)
+	}
+	// Round the panel counts up so that a partial last panel fits whole.
+	if na := ceilDiv(kern.mc, kern.mr) * kern.mr * kern.kc; len(ws.a) < na {
+		ws.a = make([]float32, na)
+	}
+	if nb := ceilDiv(kern.nc, kern.nr) * kern.nr * kern.kc; len(ws.b) < nb {
+		ws.b = make([]float32, nb)
+	}
+	return ws
+}
+
+func putWorkspace(ws *workspace) {
+	wsFree.Lock()
+	wsFree.list = append(wsFree.list, ws)
+	wsFree.Unlock()
+}
+
+func getJob() *gemmJob {
+	wsFree.Lock()
+	defer wsFree.Unlock()
+	if n := len(wsFree.jobs); n > 0 {
+		j := wsFree.jobs[n-1]
+		wsFree.jobs = wsFree.jobs[:n-1]
+		return j
+	}
+	return new(gemmJob)
+}
+
+func putJob(j *gemmJob) {
+	*j = gemmJob{} // drop references to the caller's slices
+	wsFree.Lock()
+	wsFree.jobs = append(wsFree.jobs, j)
+	wsFree.Unlock()
+}

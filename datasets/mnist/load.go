@@ -217,7 +217,7 @@ func (r *resolver) find(i int) ([]byte, string) {
 	if dir, err := r.goModuleData(); err != nil {
 		r.note(i, "Go module cache", err.Error())
 	} else if b, p := r.fromDir(i, dir, "Go module cache"); b != nil {
-		r.store(f, b, p)
+		r.store(f, b)
 		return b, p
 	}
 	if !r.download {
@@ -231,7 +231,7 @@ func (r *resolver) find(i int) ([]byte, string) {
 			continue
 		}
 		r.logf("downloaded %s", url)
-		r.store(f, b, url)
+		r.store(f, b)
 		return b, url
 	}
 	return nil, ""
@@ -308,7 +308,7 @@ func verify(f File, b []byte) error {
 
 // store copies a verified file into the cache directory, atomically, under
 // the name its content calls for (gzipped or not). Failure only logs.
-func (r *resolver) store(f File, b []byte, from string) {
+func (r *resolver) store(f File, b []byte) {
 	if r.cacheDir == "" {
 		return
 	}
@@ -321,7 +321,7 @@ func (r *resolver) store(f File, b []byte, from string) {
 		r.logf("could not cache %s: %v", name, err)
 		return
 	}
-	r.logf("copied %s to %s", from, dst)
+	r.logf("copied %s into %s", name, r.cacheDir)
 }
 
 func writeAtomic(dst string, b []byte) error {

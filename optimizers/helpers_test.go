@@ -84,6 +84,7 @@ var specs = []spec{
 	{name: "rmsprop-globalclip", kind: "rmsprop", lr: 0.01, gclip: 0.7},
 	{name: "sgd-weightdecay", kind: "sgd", lr: 0.05, wd: 0.01},
 	{name: "adam-schedule", kind: "adam", sched: mustExp(0.05, 10, 0.5)},
+	{name: "adamw-schedule", kind: "adamw", wd: 0.1, sched: mustExp(0.05, 5, 0.5)},
 	{name: "nadam-schedule-clip", kind: "nadam", sched: mustExp(0.05, 7, 0.8), gclip: 1},
 }
 

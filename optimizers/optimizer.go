@@ -332,12 +332,22 @@ func (b *base) clip(grads []*tensor.Tensor) {
 	}
 }
 
+// sumSquares returns Σx² in float64, with four partial sums in a fixed
+// order (deterministic, and not bound by the latency of one add chain).
 func sumSquares(x []float32) float64 {
-	var s float64
-	for _, v := range x {
-		s += float64(v) * float64(v)
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		a, b, c, d := float64(x[i]), float64(x[i+1]), float64(x[i+2]), float64(x[i+3])
+		s0 += a * a
+		s1 += b * b
+		s2 += c * c
+		s3 += d * d
 	}
-	return s
+	for ; i < len(x); i++ {
+		s0 += float64(x[i]) * float64(x[i])
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 func scale(x []float32, s float32) {

@@ -27,6 +27,8 @@
 // float64 and rounded once. The updates run sequentially in a fixed order,
 // so results are bit-for-bit reproducible.
 //
+// An optimizer is not safe for concurrent use.
+//
 // Variables exposes all state (the iteration count, the learning rate, the
 // slots) as tensors a checkpoint can save; writing saved values back into
 // them resumes training exactly. The iteration count is stored as float32,

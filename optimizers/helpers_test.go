@@ -269,7 +269,7 @@ func copy2(x [][]float64) [][]float64 {
 	return out
 }
 
-// close reports whether got is within tol of want, relative for |want| >= 1
+// closeTo reports whether got is within tol of want, relative for |want| >= 1
 // and absolute below.
 func closeTo(got, want, tol float64) bool {
 	return math.Abs(got-want) <= tol*math.Max(1, math.Abs(want))

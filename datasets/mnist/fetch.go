@@ -53,7 +53,6 @@ func (r *resolver) findGoModuleData() (string, error) {
 		return "", fmt.Errorf("%s@%s is not in %s and downloads are off (WithDownload(false))",
 			goMNISTModule, goMNISTVersion, root)
 	}
-	r.logf("fetching %s@%s with `%s mod download` (about 12 MB)", goMNISTModule, goMNISTVersion, r.goCmd)
 	dir, err := r.goModDownload()
 	if err != nil {
 		return "", err
@@ -103,6 +102,7 @@ func (r *resolver) goModDownload() (string, error) {
 	ctx, cancel := context.WithTimeout(r.ctx, goDownloadTimeout)
 	defer cancel()
 	mod := goMNISTModule + "@" + goMNISTVersion
+	r.logf("fetching %s with `go mod download` (about 12 MB)", mod)
 	cmd := exec.CommandContext(ctx, path, "mod", "download", "-json", mod)
 	cmd.Dir = tmp
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GO111MODULE=on")

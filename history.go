@@ -1,0 +1,127 @@
+package goras
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// History is what Fit returns, as Keras's History callback: the epochs run
+// and, for each logged name ("loss", "accuracy", "val_loss", ...), one value
+// per epoch. Seconds holds each epoch's wall time.
+type History struct {
+	Epoch   []int                `json:"epoch"`
+	History map[string][]float64 `json:"history"`
+	Seconds []float64            `json:"seconds"`
+	Params  map[string]int       `json:"params"` // verbose, epochs, steps
+}
+
+func newHistory(epochs, steps, verbose int) *History {
+	return &History{
+		History: map[string][]float64{},
+		Params:  map[string]int{"epochs": epochs, "steps": steps, "verbose": verbose},
+	}
+}
+
+func (h *History) add(epoch int, logs Logs, seconds float64) {
+	h.Epoch = append(h.Epoch, epoch)
+	for k, v := range logs {
+		h.History[k] = append(h.History[k], v)
+	}
+	h.Seconds = append(h.Seconds, seconds)
+}
+
+// Keys lists the logged names in Keras's CSVLogger order (sorted).
+func (h *History) Keys() []string {
+	keys := make([]string, 0, len(h.History))
+	for k := range h.History {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Last returns the final value logged under name, and whether there is one.
+func (h *History) Last(name string) (float64, bool) {
+	v := h.History[name]
+	if len(v) == 0 {
+		return 0, false
+	}
+	return v[len(v)-1], true
+}
+
+// WriteCSV writes one row per epoch: epoch, the sorted metric names (as
+// Keras's CSVLogger), then seconds.
+func (h *History) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	keys := h.Keys()
+	if err := cw.Write(append(append([]string{"epoch"}, keys...), "seconds")); err != nil {
+		return err
+	}
+	for i, e := range h.Epoch {
+		row := []string{strconv.Itoa(e)}
+		for _, k := range keys {
+			row = append(row, strconv.FormatFloat(h.History[k][i], 'g', -1, 64))
+		}
+		row = append(row, strconv.FormatFloat(h.Seconds[i], 'f', 3, 64))
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteJSON writes the History as one JSON object.
+func (h *History) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(h)
+}
+
+// Save writes the History to path, as CSV or JSON by its extension
+// (.csv, .json). The file is replaced atomically.
+func (h *History) Save(path string) error {
+	var write func(io.Writer) error
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		write = h.WriteCSV
+	case ".json":
+		write = h.WriteJSON
+	default:
+		return fmt.Errorf("goras: history file %q: the extension must be .csv or .json", path)
+	}
+	return writeAtomic(path, write)
+}
+
+// writeAtomic writes through a temporary file in the same directory, syncs
+// it and renames it over path, so a crash never leaves a half-written file.
+func writeAtomic(path string, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("goras: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // a no-op once renamed
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("goras: writing %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("goras: writing %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("goras: writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("goras: %w", err)
+	}
+	return nil
+}

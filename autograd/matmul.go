@@ -9,8 +9,8 @@ import (
 // matMul is y = x·w over the last axis of x: x (..., in), w (in, out) → y (..., out).
 // It is the heart of a Dense layer.
 type matMul struct {
-	x, y *Var
-	w    *Param
+	x, y    *Var
+	w       *Param
 	m, k, n int
 }
 

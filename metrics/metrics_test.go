@@ -50,7 +50,7 @@ func TestAccuracyResolvesFromShapes(t *testing.T) {
 
 func TestAccuracyAccumulatesAcrossBatches(t *testing.T) {
 	m, _ := Get("accuracy", []int{2}, nil)
-	m.Update(mustTensor(t, []float32{1, 0, 0, 1}, 2, 2), mustTensor(t, []float32{1, 1}, 2))       // 1 of 2
+	m.Update(mustTensor(t, []float32{1, 0, 0, 1}, 2, 2), mustTensor(t, []float32{1, 1}, 2))          // 1 of 2
 	m.Update(mustTensor(t, []float32{1, 0, 1, 0, 0, 1}, 3, 2), mustTensor(t, []float32{0, 0, 1}, 3)) // 3 of 3
 	if got := m.Result(); got != 4.0/5 {
 		t.Errorf("accuracy %v, want 0.8 (sample-weighted, not a mean of batch means)", got)

@@ -89,9 +89,17 @@ func warnUnscaled(w io.Writer, x *tensor.Tensor) {
 	var hi float32
 	allZero := true
 	for _, v := range x.Data() {
-		hi = max(hi, v, -v)
-		allZero = allZero && v == 0
+		if v > hi {
+			hi = v
+		} else if -v > hi {
+			hi = -v
+		}
+		if hi > 10 {
+			allZero = false
+			break // enough to warn
+		}
 	}
+	allZero = allZero && hi == 0
 	switch {
 	case allZero:
 		fmt.Fprintln(w, "goras: warning: every input value is 0; was the data scaled with integer division (x/255 on integers gives 0)?")

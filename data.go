@@ -9,10 +9,29 @@ import (
 	"github.com/goras-ml/goras/tensor"
 )
 
+// Data is what Fit, Evaluate and Predict read samples from: a
+// *tensor.Tensor of shape (N, ...), or a data set kept in a compact form,
+// such as mnist.Images, which keeps uint8 pixels and scales them while they
+// are gathered into a batch.
+type Data interface {
+	// Shape is (N, per-sample shape...).
+	Shape() []int
+	// Gather writes the given samples, one after another, into dst.
+	Gather(dst []float32, rows []int)
+}
+
+func isNil(d Data) bool {
+	if d == nil {
+		return true
+	}
+	t, ok := d.(*tensor.Tensor)
+	return ok && t == nil
+}
+
 // checkInput validates x (N, input...) against the model and says how to
 // fix a mismatch.
-func (m *Sequential) checkInput(method string, x *tensor.Tensor) error {
-	if x == nil {
+func (m *Sequential) checkInput(method string, x Data) error {
+	if isNil(x) {
 		return fmt.Errorf("goras: %s: x is nil", method)
 	}
 	got := x.Shape()
@@ -48,25 +67,25 @@ func shapeArgs(s []int) string {
 
 // checkData validates a pair (x, y) for training or evaluation and returns
 // the per-sample target shape.
-func (m *Sequential) checkData(method string, x, y *tensor.Tensor) ([]int, error) {
+func (m *Sequential) checkData(method string, x, y Data) ([]int, error) {
 	if m.compiled == nil {
 		return nil, fmt.Errorf("goras: %s: the model is not compiled; call Compile first", method)
 	}
 	if err := m.checkInput(method, x); err != nil {
 		return nil, err
 	}
-	if y == nil || y.Rank() == 0 {
+	if isNil(y) || len(y.Shape()) == 0 {
 		return nil, fmt.Errorf("goras: %s: y is missing", method)
 	}
-	if y.Dim(0) != x.Dim(0) {
-		return nil, fmt.Errorf("goras: %s: x has %d samples but y has %d; they must be paired one to one", method, x.Dim(0), y.Dim(0))
+	if n, ny := x.Shape()[0], y.Shape()[0]; n != ny {
+		return nil, fmt.Errorf("goras: %s: x has %d samples but y has %d; they must be paired one to one", method, n, ny)
 	}
 	target := y.Shape()[1:]
 	if err := m.compiled.loss.CheckTarget(m.OutputShape(), target); err != nil {
 		return nil, fmt.Errorf("goras: %s: %w", method, err)
 	}
 	if _, ok := m.compiled.loss.(losses.SparseCategoricalCrossentropy); ok {
-		if err := checkClasses(y.Data(), m.OutputShape()[len(m.OutputShape())-1]); err != nil {
+		if err := checkClasses(all(y), m.OutputShape()[len(m.OutputShape())-1]); err != nil {
 			return nil, fmt.Errorf("goras: %s: %w", method, err)
 		}
 	}
@@ -83,12 +102,38 @@ func checkClasses(labels []float32, classes int) error {
 	return nil
 }
 
+// all returns every value of d, without copying when d is a tensor.
+func all(d Data) []float32 {
+	if t, ok := d.(*tensor.Tensor); ok {
+		return t.Data()
+	}
+	return sample(d, d.Shape()[0])
+}
+
+// sample gathers the first n samples of d.
+func sample(d Data, n int) []float32 {
+	s := d.Shape()
+	n = min(n, s[0])
+	dst := make([]float32, n*tensor.Numel(s[1:]))
+	d.Gather(dst, rowRange(0, n))
+	return dst
+}
+
+func rowRange(lo, hi int) []int {
+	rows := make([]int, hi-lo)
+	for i := range rows {
+		rows[i] = lo + i
+	}
+	return rows
+}
+
 // warnUnscaled warns about the classic beginner trap: raw 0..255 pixels make
-// the network saturate and accuracy stall near 10 %.
-func warnUnscaled(w io.Writer, x *tensor.Tensor) {
+// the network saturate and accuracy stall near 10 %. It looks at the first
+// thousand samples, which is plenty to tell.
+func warnUnscaled(w io.Writer, x Data) {
 	var hi float32
 	allZero := true
-	for _, v := range x.Data() {
+	for _, v := range sample(x, 1000) {
 		if v > hi {
 			hi = v
 		} else if -v > hi {

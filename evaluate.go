@@ -10,7 +10,7 @@ import (
 // Evaluate returns the loss and metrics of the model on x and y, e.g.
 // {"loss": 0.05, "accuracy": 0.98}, as Keras's evaluate.
 // Options: BatchSize (32), Verbose (1), Output.
-func (m *Sequential) Evaluate(x, y *tensor.Tensor, opts ...Option) (Logs, error) {
+func (m *Sequential) Evaluate(x, y Data, opts ...Option) (Logs, error) {
 	s, err := parse("evaluate", opts, "batch_size", "verbose")
 	if err != nil {
 		return nil, err
@@ -18,18 +18,18 @@ func (m *Sequential) Evaluate(x, y *tensor.Tensor, opts ...Option) (Logs, error)
 	if _, err := m.checkData("evaluate", x, y); err != nil {
 		return nil, err
 	}
-	return m.evaluate(x, y, s.batchSize, s)
+	return m.evaluate(x, y, rowRange(0, x.Shape()[0]), s.batchSize, s)
 }
 
-// evaluate runs inference over (x, y) in batches; s, when not nil, says how
-// to show progress.
-func (m *Sequential) evaluate(x, y *tensor.Tensor, batch int, s *settings) (Logs, error) {
+// evaluate runs inference over the samples rows of (x, y) in batches; s,
+// when not nil, says how to show progress.
+func (m *Sequential) evaluate(x, y Data, rows []int, batch int, s *settings) (Logs, error) {
 	target := y.Shape()[1:]
 	ms, err := m.newMetrics(target)
 	if err != nil {
 		return nil, err
 	}
-	n := x.Dim(0)
+	n := len(rows)
 	steps := (n + batch - 1) / batch
 	var pb *progbar.Bar
 	var bar []progbar.Metric
@@ -43,8 +43,8 @@ func (m *Sequential) evaluate(x, y *tensor.Tensor, batch int, s *settings) (Logs
 		if err != nil {
 			return nil, err
 		}
-		copy(bp.x.Value.Data(), x.Slice(lo, hi).Data())
-		copy(bp.y.Value.Data(), y.Slice(lo, hi).Data())
+		x.Gather(bp.x.Value.Data(), rows[lo:hi])
+		y.Gather(bp.y.Value.Data(), rows[lo:hi])
 		bp.plan.Forward(false)
 		lossSum += (bp.loss.Loss() + bp.penalty(false)) * float64(hi-lo)
 		for _, mt := range ms {
@@ -67,7 +67,7 @@ func (m *Sequential) evaluate(x, y *tensor.Tensor, batch int, s *settings) (Logs
 
 // Predict returns the model's outputs for x, e.g. (N, 10) probabilities, as
 // Keras's predict. Options: BatchSize (32), Verbose (1), Output.
-func (m *Sequential) Predict(x *tensor.Tensor, opts ...Option) (*tensor.Tensor, error) {
+func (m *Sequential) Predict(x Data, opts ...Option) (*tensor.Tensor, error) {
 	s, err := parse("predict", opts, "batch_size", "verbose")
 	if err != nil {
 		return nil, err
@@ -78,7 +78,8 @@ func (m *Sequential) Predict(x *tensor.Tensor, opts ...Option) (*tensor.Tensor, 
 	if err := m.checkInput("predict", x); err != nil {
 		return nil, err
 	}
-	n, batch := x.Dim(0), s.batchSize
+	n, batch := x.Shape()[0], s.batchSize
+	rows := rowRange(0, n)
 	out := tensor.New(append([]int{n}, m.OutputShape()...)...)
 	steps := (n + batch - 1) / batch
 	pb := newBar(s, steps)
@@ -88,7 +89,7 @@ func (m *Sequential) Predict(x *tensor.Tensor, opts ...Option) (*tensor.Tensor, 
 		if err != nil {
 			return nil, err
 		}
-		copy(bp.x.Value.Data(), x.Slice(lo, hi).Data())
+		x.Gather(bp.x.Value.Data(), rows[lo:hi])
 		bp.plan.Forward(false)
 		copy(out.Slice(lo, hi).Data(), bp.out.Value.Data())
 		pb.Update(step+1, nil)

@@ -19,7 +19,7 @@ import (
 // Options: BatchSize (32), Epochs (1), Verbose (1), Shuffle (true),
 // ValidationSplit (0), ValidationData, Callbacks, InitialEpoch (0), Output,
 // Warnings.
-func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, opts ...Option) (*History, error) {
+func (m *Sequential) Fit(ctx context.Context, x, y Data, opts ...Option) (*History, error) {
 	s, err := parse("fit", opts, "batch_size", "epochs", "verbose", "shuffle", "validation_split", "validation_data", "callbacks", "initial_epoch")
 	if err != nil {
 		return nil, err
@@ -28,33 +28,33 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, opts ...Optio
 	if err != nil {
 		return nil, err
 	}
-	valX, valY := s.valX, s.valY
+	n := x.Shape()[0]
+	valX, valY, valRows := s.valX, s.valY, []int(nil)
 	if valX == nil && s.validationSplit > 0 {
 		// Keras takes the validation samples from the end, before shuffling.
-		at := int(math.Floor(float64(x.Dim(0)) * (1 - s.validationSplit)))
-		if at == 0 || at == x.Dim(0) {
-			return nil, fmt.Errorf("goras: fit: validation_split %g of %d samples leaves an empty set", s.validationSplit, x.Dim(0))
+		at := int(math.Floor(float64(n) * (1 - s.validationSplit)))
+		if at == 0 || at == n {
+			return nil, fmt.Errorf("goras: fit: validation_split %g of %d samples leaves an empty set", s.validationSplit, n)
 		}
-		x, y, valX, valY = x.Slice(0, at), y.Slice(0, at), x.Slice(at, x.Dim(0)), y.Slice(at, y.Dim(0))
+		valX, valY, valRows = x, y, rowRange(at, n)
+		n = at
 	}
-	if valX != nil {
+	if valX != nil && valRows == nil {
 		if _, err := m.checkData("fit (validation data)", valX, valY); err != nil {
 			return nil, err
 		}
+		valRows = rowRange(0, valX.Shape()[0])
 	}
 	warnUnscaled(s.warn, x)
 
-	n, batch := x.Dim(0), s.batchSize
+	batch := s.batchSize
 	steps := (n + batch - 1) / batch
 	train, err := m.newMetrics(target)
 	if err != nil {
 		return nil, err
 	}
 	hist := newHistory(s.epochs, steps, s.verbose)
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
-	}
+	order := rowRange(0, n)
 	bar := make([]progbar.Metric, 0, 2+2*len(train))
 	logs := Logs{}
 	for _, cb := range s.callbacks {
@@ -86,8 +86,8 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, opts ...Optio
 			if err != nil {
 				return hist, err
 			}
-			gather(bp.x.Value, x, order[lo:hi])
-			gather(bp.y.Value, y, order[lo:hi])
+			x.Gather(bp.x.Value.Data(), order[lo:hi])
+			y.Gather(bp.y.Value.Data(), order[lo:hi])
 			for _, cb := range s.callbacks {
 				cb.OnTrainBatchBegin(step, logs)
 			}
@@ -118,7 +118,7 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, opts ...Optio
 			epochLogs[b.Name] = b.Value
 		}
 		if valX != nil {
-			vl, err := m.evaluate(valX, valY, batch, nil)
+			vl, err := m.evaluate(valX, valY, valRows, batch, nil)
 			if err != nil {
 				return hist, err
 			}

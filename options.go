@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/goras-ml/goras/tensor"
 )
 
 // Option is an argument of Fit, Evaluate or Predict, named as in Keras.
@@ -18,7 +16,7 @@ type settings struct {
 	verbose         int
 	shuffle         bool
 	validationSplit float64
-	valX, valY      *tensor.Tensor
+	valX, valY      Data
 	callbacks       []Callback
 	initialEpoch    int
 	out, warn       io.Writer
@@ -48,7 +46,7 @@ func ValidationSplit(f float64) Option {
 
 // ValidationData is evaluated after every epoch (val_loss, val_accuracy...).
 // It overrides ValidationSplit.
-func ValidationData(x, y *tensor.Tensor) Option {
+func ValidationData(x, y Data) Option {
 	return func(s *settings) { s.mark("validation_data"); s.valX, s.valY = x, y }
 }
 
@@ -99,7 +97,7 @@ func parse(method string, opts []Option, allowed ...string) (*settings, error) {
 		return nil, fmt.Errorf("goras: validation_split must be in [0, 1), got %g", s.validationSplit)
 	case s.initialEpoch < 0:
 		return nil, fmt.Errorf("goras: initial_epoch must be ≥ 0, got %d", s.initialEpoch)
-	case (s.valX == nil) != (s.valY == nil):
+	case isNil(s.valX) != isNil(s.valY):
 		return nil, fmt.Errorf("goras: validation_data needs both x and y")
 	}
 	return s, nil

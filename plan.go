@@ -94,12 +94,3 @@ func (bp *batchPlan) penalty(grads bool) float64 {
 	}
 	return s
 }
-
-// gather copies the samples idx of src (N, ...) into the rows of dst.
-func gather(dst, src *tensor.Tensor, idx []int) {
-	row := dst.Len() / dst.Dim(0)
-	d, s := dst.Data(), src.Data()
-	for i, j := range idx {
-		copy(d[i*row:(i+1)*row], s[j*row:(j+1)*row])
-	}
-}

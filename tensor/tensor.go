@@ -198,3 +198,19 @@ func (t *Tensor) String() string {
 	}
 	return s
 }
+
+// Gather copies the given rows (indices along the first axis) one after
+// another into dst, which must hold exactly len(rows) rows. With Shape, it
+// makes a Tensor a data source for training (goras.Data).
+func (t *Tensor) Gather(dst []float32, rows []int) {
+	row := 1
+	for _, d := range t.shape[1:] {
+		row *= d
+	}
+	if len(dst) != len(rows)*row {
+		panic(fmt.Sprintf("tensor: Gather of %d rows of %v into %d values", len(rows), t.shape, len(dst)))
+	}
+	for i, r := range rows {
+		copy(dst[i*row:(i+1)*row], t.data[r*row:(r+1)*row])
+	}
+}

@@ -92,8 +92,8 @@ func gemmWith(kern *microKernel, transA, transB bool, m, n, k int, alpha float32
 	*j = gemmJob{
 		kern: kern, transA: transA, transB: transB, m: m, n: n, k: k,
 		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
-		packA: work >= packMinWork,
-		packB: transB || work >= packMinWork,
+		packA: packAPolicy(transA, lda, work),
+		packB: packBPolicy(transB, ldb, work),
 	}
 	// Split C into strips along whichever dimension has more tiles. Strip
 	// edges fall on the tile grid anchored at row/column 0, so every element
@@ -312,3 +312,30 @@ func putJob(j *gemmJob) {
 	wsFree.jobs = append(wsFree.jobs, j)
 	wsFree.Unlock()
 }
+
+var packAMode = 0 // experiment
+
+// packAPolicy decides whether A is packed. The tiles read A in place well:
+// each row (or, transposed, each depth step) is a sequential stream. The
+// exception is a row stride that is a multiple of 4 KiB: the tile's rows
+// then fall into a few L1 sets and evict each other, so A is packed.
+func packAPolicy(transA bool, lda, work int) bool {
+	switch packAMode {
+	case 1:
+		return false
+	case 2:
+		return work >= packMinWork
+	}
+	return work >= packMinWork && (4*lda)%4096 == 0
+}
+
+var packBMode = 0
+
+func packBPolicy(transB bool, ldb, work int) bool {
+	switch packBMode {
+	case 1:
+		return transB || work >= packMinWork
+	}
+	return transB || (work >= packMinWork && ldb >= 512)
+}
+

@@ -261,6 +261,9 @@ func BenchmarkGemm(b *testing.B) {
 		{128, 256, 3136, false, false},
 		{512, 512, 512, false, false},
 		{1024, 1024, 1024, false, false},
+		{1024, 1024, 1024, true, false},
+		{1024, 1024, 1024, false, true},
+		{1000, 1000, 1000, false, false},
 	} {
 		name := fmt.Sprintf("%dx%dx%d", s.m, s.k, s.n)
 		if s.tA {
@@ -276,5 +279,16 @@ func BenchmarkGemm(b *testing.B) {
 				benchGemm(b, s.m, s.n, s.k, s.tA, s.tB)
 			})
 		}
+	}
+}
+
+func TestGemmImplementations(t *testing.T) {
+	var names []string
+	for _, k := range kernels {
+		names = append(names, k.name)
+	}
+	t.Logf("implementations: %v; Gemm uses %s", names, active.name)
+	if kernels[0] != &genericKernel {
+		t.Error("the pure-Go reference must be first")
 	}
 }

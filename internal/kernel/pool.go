@@ -10,29 +10,58 @@ import (
 // Run must be safe to call concurrently on disjoint ranges.
 type Job interface{ Run(lo, hi int) }
 
-// task is sent by value over the pool's channel so that dispatch allocates
-// nothing; done points at a WaitGroup recycled through wgFree.
-type task struct {
-	job    Job
-	lo, hi int
-	done   *sync.WaitGroup
+// call is one Parallel invocation. Chunks are claimed from next by whoever
+// gets there first, the calling goroutine included: a helper that is slow to
+// wake (tens of microseconds on a busy or virtualised machine, as long as a
+// whole small Gemm) then costs nothing, as the caller runs its chunk itself.
+// Chunk boundaries do not depend on who runs them, so results do not either.
+//
+// A call is recycled through a free list, so dispatch allocates nothing. It
+// is reference-counted because a helper may receive it after the caller has
+// returned; the last holder puts it back.
+type call struct {
+	job       Job
+	n, chunks int
+	next      atomic.Int64
+	pending   sync.WaitGroup // chunks not yet finished
+	refs      atomic.Int32
+}
+
+func (c *call) work() {
+	for {
+		i := int(c.next.Add(1) - 1)
+		if i >= c.chunks {
+			return
+		}
+		c.job.Run(i*c.n/c.chunks, (i+1)*c.n/c.chunks)
+		c.pending.Done()
+	}
+}
+
+func (c *call) release() {
+	if c.refs.Add(-1) == 0 {
+		c.job = nil
+		pool.mu.Lock()
+		pool.free = append(pool.free, c)
+		pool.mu.Unlock()
+	}
 }
 
 var pool struct {
 	once    sync.Once
 	workers atomic.Int32 // chunks a Parallel call may use, the caller included
+	tasks   chan *call
+	queued  atomic.Int32 // messages sent and not yet received
+	helpers atomic.Int32 // helper goroutines running; only ever grows
 	mu      sync.Mutex
-	started int // helper goroutines running; only ever grows
-	tasks   chan task
-	wgMu    sync.Mutex
-	wgFree  []*sync.WaitGroup
+	free    []*call
 }
 
 func poolInit() {
 	pool.once.Do(func() {
-		// The channel is buffered so that dispatch rarely blocks; its size
-		// bounds nothing else.
-		pool.tasks = make(chan task, 64)
+		// Buffered so that dispatch never waits for a helper. Parallel queues
+		// at most one message per helper (see queued), far below the buffer.
+		pool.tasks = make(chan *call, 1024)
 		if pool.workers.Load() == 0 {
 			pool.workers.Store(int32(runtime.GOMAXPROCS(0)))
 		}
@@ -43,19 +72,24 @@ func poolInit() {
 // ensureHelpers starts goroutines until w-1 helpers run (the calling
 // goroutine is the w-th worker). Helpers are never stopped: lowering the
 // worker count only makes Parallel use fewer of them.
+//
+// Each helper adds two calls to the free list, enough for the call it runs
+// and one queued for it, so steady-state Parallel never allocates.
 func ensureHelpers(w int) {
 	pool.mu.Lock()
-	for pool.started < w-1 {
-		pool.started++
+	for int(pool.helpers.Load()) < w-1 {
+		pool.helpers.Add(1)
+		pool.free = append(pool.free, new(call), new(call))
 		go helper()
 	}
 	pool.mu.Unlock()
 }
 
 func helper() {
-	for t := range pool.tasks {
-		t.job.Run(t.lo, t.hi)
-		t.done.Done()
+	for c := range pool.tasks {
+		pool.queued.Add(-1)
+		c.work()
+		c.release()
 	}
 }
 
@@ -81,8 +115,9 @@ func SetWorkers(n int) {
 // Parallel splits [0, n) into at most Workers() contiguous chunks of at least
 // grain pieces each (grain < 1 counts as 1), runs job.Run on every chunk and
 // returns when all are done. With a single chunk it runs inline on the
-// calling goroutine, so small work costs no synchronization. It must not be
-// called from inside a Job.
+// calling goroutine, so small work costs no synchronization. Chunk i is
+// always [i*n/chunks, (i+1)*n/chunks), whichever goroutine runs it. It must
+// not be called from inside a Job.
 func Parallel(n, grain int, job Job) {
 	if n <= 0 {
 		return
@@ -95,31 +130,35 @@ func Parallel(n, grain int, job Job) {
 		job.Run(0, n)
 		return
 	}
-	wg := getWG()
-	wg.Add(chunks - 1)
+	c := getCall()
+	c.job, c.n, c.chunks = job, n, chunks
+	c.next.Store(0)
+	c.pending.Add(chunks)
+	c.refs.Store(int32(chunks)) // the caller and chunks-1 messages
+	// Queue a message per helper wanted, unless as many are already
+	// waiting as there are helpers: they are asleep or busy, and the caller
+	// will do the chunks itself. The bound keeps the number of calls alive,
+	// and so allocations, finite.
 	for i := 1; i < chunks; i++ {
-		pool.tasks <- task{job: job, lo: i * n / chunks, hi: (i + 1) * n / chunks, done: wg}
+		if pool.queued.Add(1) > pool.helpers.Load() {
+			pool.queued.Add(-1)
+			c.refs.Add(-1)
+			continue
+		}
+		pool.tasks <- c
 	}
-	job.Run(0, n/chunks)
-	wg.Wait()
-	putWG(wg)
+	c.work()
+	c.pending.Wait()
+	c.release()
 }
 
-// A free list rather than sync.Pool: sync.Pool drops its items at every GC,
-// which would make a steady-state training step allocate now and then.
-func getWG() *sync.WaitGroup {
-	pool.wgMu.Lock()
-	defer pool.wgMu.Unlock()
-	if n := len(pool.wgFree); n > 0 {
-		wg := pool.wgFree[n-1]
-		pool.wgFree = pool.wgFree[:n-1]
-		return wg
+func getCall() *call {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	if n := len(pool.free); n > 0 {
+		c := pool.free[n-1]
+		pool.free = pool.free[:n-1]
+		return c
 	}
-	return new(sync.WaitGroup)
-}
-
-func putWG(wg *sync.WaitGroup) {
-	pool.wgMu.Lock()
-	pool.wgFree = append(pool.wgFree, wg)
-	pool.wgMu.Unlock()
+	return new(call)
 }

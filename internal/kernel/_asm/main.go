@@ -1,0 +1,279 @@
+// Command _asm generates the amd64 GEMM microkernels of package kernel with
+// avo. It lives in its own module so that avo is no dependency of goras.
+// Run it through go generate in the parent directory.
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+const signature = "func(k int, a *float32, rsa int, csa int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, rows int, mask %s)"
+
+func main() {
+	ConstraintExpr("amd64,!purego")
+	for _, w := range []int{2, 1} {
+		avx512Tile(w)
+	}
+	for _, w := range []int{2, 1} {
+		avx2Tile(w)
+	}
+	Generate()
+}
+
+// The loop every tile function must equal, stated once for the stubs.
+const contract = `
+For i < rows and j < cols (cols given by mask), with p ascending and a float32
+accumulator fused-multiply-added at each step:
+
+	acc := float32(0)
+	for p := 0; p < k; p++ {
+		acc = fma(a[i*rsa+p*csa], b[p*ldb+j], acc)
+	}
+	if beta == 0 {
+		c[i*ldc+j] = alpha * acc
+	} else {
+		c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha*acc)
+	}
+
+k ≥ 1. Only the rows×cols elements of C and the elements of A and B named
+above are touched.`
+
+func contractLines() []string { return strings.Split(strings.TrimPrefix(contract, "\n"), "\n") }
+
+// rowAddr returns the address of A(i, p) for the current p: rows are grouped
+// by five so that each group needs one base register, its members reached as
+// base + {0, 1, 2, 3, 4}·rsa with the scaled-index forms of x86 addressing.
+func rowAddr(bases []Register, rs, rs3 Register, i int) Mem {
+	base := bases[i/5]
+	switch i % 5 {
+	case 0:
+		return Mem{Base: base}
+	case 1:
+		return Mem{Base: base, Index: rs, Scale: 1}
+	case 2:
+		return Mem{Base: base, Index: rs, Scale: 2}
+	case 3:
+		return Mem{Base: base, Index: rs3, Scale: 1}
+	default:
+		return Mem{Base: base, Index: rs, Scale: 4}
+	}
+}
+
+// loadA loads the A operands and sets up the row base registers; the bases
+// advance by csa each step.
+func loadA(rows int) (bases []Register, rs, rs3, cs Register) {
+	a := Load(Param("a"), GP64())
+	rs = Load(Param("rsa"), GP64())
+	SHLQ(U8(2), rs)
+	cs = Load(Param("csa"), GP64())
+	SHLQ(U8(2), cs)
+	rs3 = GP64()
+	LEAQ(Mem{Base: rs, Index: rs, Scale: 2}, rs3)
+	bases = []Register{a}
+	for q := 1; q*5 < rows; q++ {
+		nb := GP64()
+		LEAQ(Mem{Base: bases[q-1], Index: rs, Scale: 4}, nb)
+		ADDQ(rs, nb)
+		bases = append(bases, nb)
+	}
+	return bases, rs, rs3, cs
+}
+
+// dispatch jumps to the body specialised for the rows argument; each body
+// keeps its accumulators in registers, so the row count must be static.
+func dispatch(name string, maxRows int) {
+	rows := Load(Param("rows"), GP64())
+	for r := maxRows; r >= 1; r-- {
+		CMPQ(rows, U32(r))
+		JEQ(LabelRef(fmt.Sprintf("%s_rows%d", name, r)))
+	}
+	RET()
+}
+
+// avx512Tile emits gemmTileAVX512x{16w}: a tile of up to 14 rows × 16w
+// columns. Accumulators take 14·w of the 32 zmm registers, B's row takes w,
+// and A is broadcast straight from memory by the FMA, so 14×32 uses 30.
+// Columns are k-masked, so edges need no padding and no temporary.
+func avx512Tile(w int) {
+	name := fmt.Sprintf("gemmTileAVX512x%d", 16*w)
+	TEXT(name, NOSPLIT, fmt.Sprintf(signature, "uint32"))
+	Pragma("noescape")
+	Doc(append([]string{name + " computes a tile of at most 14 rows and " + fmt.Sprint(16*w) + " columns of C;",
+		"bit j of mask selects column j.", ""}, contractLines()...)...)
+	dispatch(name, 14)
+	masks := []Register{K1, K2}
+	for rows := 14; rows >= 1; rows-- {
+		Label(fmt.Sprintf("%s_rows%d", name, rows))
+		k := Load(Param("k"), GP64())
+		bases, rs, rs3, cs := loadA(rows)
+		b := Load(Param("b"), GP64())
+		lb := Load(Param("ldb"), GP64())
+		SHLQ(U8(2), lb)
+		m := Load(Param("mask"), GP32())
+		KMOVW(m, K1)
+		if w == 2 {
+			SHRL(U8(16), m)
+			KMOVW(m, K2)
+		}
+		acc := func(i, j int) VecPhysical { return zmm(i*w + j) }
+		bz := func(j int) VecPhysical { return zmm(28 + j) }
+		for i := 0; i < rows*w; i++ {
+			VXORPS(zmm(i), zmm(i), zmm(i))
+		}
+		loop := fmt.Sprintf("%s_rows%d_loop", name, rows)
+		Label(loop)
+		for j := 0; j < w; j++ {
+			VMOVUPS_Z(Mem{Base: b, Disp: 64 * j}, masks[j], bz(j))
+		}
+		for i := 0; i < rows; i++ {
+			addr := rowAddr(bases, rs, rs3, i)
+			for j := 0; j < w; j++ {
+				VFMADD231PS_BCST(addr, bz(j), acc(i, j))
+			}
+		}
+		ADDQ(lb, b)
+		for _, base := range bases {
+			ADDQ(cs, base)
+		}
+		DECQ(k)
+		JNZ(LabelRef(loop))
+
+		storeTile(name, rows, w, 64, acc, func(mem Mem, j int, dst VecPhysical) {
+			VMOVUPS_Z(mem, masks[j], dst)
+		}, func(src VecPhysical, j int, mem Mem) {
+			VMOVUPS(src, masks[j], mem)
+		}, zmm(30), zmm(31), zmm(28))
+	}
+}
+
+// storeTile scales the accumulators by alpha and writes them to C, adding
+// beta·C unless beta is zero (then C is not read, so NaN there is ignored).
+func storeTile(name string, rows, w, vecBytes int, acc func(i, j int) VecPhysical,
+	load func(Mem, int, VecPhysical), store func(VecPhysical, int, Mem),
+	valpha, vbeta, tmp VecPhysical) {
+	VBROADCASTSS(paramAddr("alpha"), valpha)
+	for i := 0; i < rows; i++ {
+		for j := 0; j < w; j++ {
+			VMULPS(valpha, acc(i, j), acc(i, j))
+		}
+	}
+	c := Load(Param("c"), GP64())
+	lc := Load(Param("ldc"), GP64())
+	SHLQ(U8(2), lc)
+	// VEX/EVEX forms only: legacy SSE cannot name X16–X31.
+	VBROADCASTSS(paramAddr("beta"), vbeta)
+	VXORPS(tmp.AsX(), tmp.AsX(), tmp.AsX())
+	VUCOMISS(tmp.AsX(), vbeta.AsX())
+	withBeta := fmt.Sprintf("%s_rows%d_beta", name, rows)
+	JNE(LabelRef(withBeta))
+	JPS(LabelRef(withBeta)) // NaN beta: unordered, take the general path
+	for i := 0; i < rows; i++ {
+		for j := 0; j < w; j++ {
+			store(acc(i, j), j, Mem{Base: c, Disp: vecBytes * j})
+		}
+		if i < rows-1 {
+			ADDQ(lc, c)
+		}
+	}
+	VZEROUPPER()
+	RET()
+	Label(withBeta)
+	for i := 0; i < rows; i++ {
+		for j := 0; j < w; j++ {
+			load(Mem{Base: c, Disp: vecBytes * j}, j, tmp)
+			VFMADD231PS(vbeta, tmp, acc(i, j))
+			store(acc(i, j), j, Mem{Base: c, Disp: vecBytes * j})
+		}
+		if i < rows-1 {
+			ADDQ(lc, c)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// avx2Tile emits gemmTileAVX2x{8w}: a tile of up to 6 rows × 8w columns.
+// Twelve accumulators, two B vectors, one broadcast A value and the column
+// mask fill the 16 ymm registers; the last vector of each row is masked with
+// VMASKMOVPS (mask points at 8 int32 whose sign bits select columns).
+func avx2Tile(w int) {
+	name := fmt.Sprintf("gemmTileAVX2x%d", 8*w)
+	TEXT(name, NOSPLIT, fmt.Sprintf(signature, "*int32"))
+	Pragma("noescape")
+	Doc(append([]string{name + " computes a tile of at most 6 rows and " + fmt.Sprint(8*w) + " columns of C;",
+		"the columns before the last 8 are whole, and the sign bits of mask[0:8] select",
+		"the columns of the last 8.", ""}, contractLines()...)...)
+	dispatch(name, 6)
+	for rows := 6; rows >= 1; rows-- {
+		Label(fmt.Sprintf("%s_rows%d", name, rows))
+		k := Load(Param("k"), GP64())
+		bases, rs, rs3, cs := loadA(rows)
+		b := Load(Param("b"), GP64())
+		lb := Load(Param("ldb"), GP64())
+		SHLQ(U8(2), lb)
+		mp := Load(Param("mask"), GP64())
+		vmask := ymm(15)
+		VMOVDQU(Mem{Base: mp}, vmask)
+		acc := func(i, j int) VecPhysical { return ymm(i*w + j) }
+		by := func(j int) VecPhysical { return ymm(12 + j) }
+		va := ymm(14)
+		for i := 0; i < rows*w; i++ {
+			VXORPS(ymm(i), ymm(i), ymm(i))
+		}
+		loop := fmt.Sprintf("%s_rows%d_loop", name, rows)
+		Label(loop)
+		for j := 0; j < w; j++ {
+			if j < w-1 {
+				VMOVUPS(Mem{Base: b, Disp: 32 * j}, by(j))
+			} else {
+				VMASKMOVPS(Mem{Base: b, Disp: 32 * j}, vmask, by(j))
+			}
+		}
+		for i := 0; i < rows; i++ {
+			VBROADCASTSS(rowAddr(bases, rs, rs3, i), va)
+			for j := 0; j < w; j++ {
+				VFMADD231PS(va, by(j), acc(i, j))
+			}
+		}
+		ADDQ(lb, b)
+		for _, base := range bases {
+			ADDQ(cs, base)
+		}
+		DECQ(k)
+		JNZ(LabelRef(loop))
+
+		storeTile(name, rows, w, 32, acc, func(mem Mem, j int, dst VecPhysical) {
+			if j < w-1 {
+				VMOVUPS(mem, dst)
+			} else {
+				VMASKMOVPS(mem, vmask, dst)
+			}
+		}, func(src VecPhysical, j int, mem Mem) {
+			if j < w-1 {
+				VMOVUPS(src, mem)
+			} else {
+				VMASKMOVPS(src, vmask, mem)
+			}
+		}, ymm(12), ymm(13), ymm(14))
+	}
+}
+
+func paramAddr(name string) Mem {
+	b, err := Param(name).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return b.Addr
+}
+
+var zmms = []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
+	Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}
+var ymms = []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}
+
+func zmm(i int) VecPhysical { return zmms[i] }
+func ymm(i int) VecPhysical { return ymms[i] }

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/datasets/mnist"
 	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/losses"
 	"github.com/goras-ml/goras/optimizers"
@@ -367,5 +368,36 @@ func TestPredictMatchesEvaluate(t *testing.T) {
 	scores, _ := m.Evaluate(x, y, goras.BatchSize(11), goras.Verbose(0))
 	if got := float64(correct) / 50; got != scores["accuracy"] {
 		t.Errorf("accuracy from Predict %v, Evaluate %v", got, scores["accuracy"])
+	}
+}
+
+// TestUint8ImagesTrainLikeTheirFloatCopy checks that training straight from
+// uint8 pixels (scaled while gathering) gives the same model, bit for bit, as
+// training from the float32 copy.
+func TestUint8ImagesTrainLikeTheirFloatCopy(t *testing.T) {
+	rng := tensor.NewRNG(4)
+	im := &mnist.Images{N: 60, Rows: 4, Cols: 4, Pixels: make([]uint8, 60*16)}
+	labels := make(mnist.Labels, 60)
+	for i := range im.Pixels {
+		im.Pixels[i] = uint8(rng.IntN(256))
+	}
+	for i := range labels {
+		labels[i] = uint8(i % 3)
+	}
+	run := func(x goras.Data) []float64 {
+		m := smallMLP(2)
+		compile(t, m, losses.SparseCategoricalCrossentropy{}, sgd(t, optimizers.SGDConfig{LearningRate: 0.1}))
+		h, err := m.Fit(context.Background(), x, labels, goras.BatchSize(7), goras.Epochs(2),
+			goras.ValidationSplit(0.2), goras.Verbose(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append(h.History["loss"], h.History["val_loss"]...)
+	}
+	a, b := run(im), run(im.Float32())
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("uint8 %v vs float32 %v", a, b)
+		}
 	}
 }

@@ -1,0 +1,71 @@
+package autograd
+
+import (
+	"fmt"
+	"math"
+)
+
+// binaryCrossentropy is Keras's binary cross-entropy with the default
+// "sum_over_batch_size" reduction: the mean over every element of
+//
+//	-(y·log p + (1-y)·log(1-p)),
+//
+// which is Keras's mean over the last axis, then over the batch. Targets are
+// smoothed first, y ← y·(1-ε) + ε/2. On probabilities p is clipped to
+// [Epsilon, 1-Epsilon] (no gradient flows where the clip bites, as in
+// Keras); on logits z the stable form max(z, 0) - z·y + log(1 + e^-|z|) is
+// used, whose gradient is sigmoid(z) - y.
+type binaryCrossentropy struct {
+	pred, target *Var
+	fromLogits   bool
+	smoothing    float64
+	loss         float64
+}
+
+// BinaryCrossentropy adds the loss for targets in [0, 1] with as many values
+// as pred (e.g. pred (N, 1) and target (N) or (N, 1)).
+func (p *Plan) BinaryCrossentropy(pred, target *Var, fromLogits bool, labelSmoothing float64) LossOp {
+	if pred.Value.Len() != target.Value.Len() {
+		panic(fmt.Sprintf("autograd: BinaryCrossentropy of prediction %v and target %v", pred.Shape(), target.Shape()))
+	}
+	op := &binaryCrossentropy{pred: pred, target: target, fromLogits: fromLogits, smoothing: labelSmoothing}
+	p.add(op)
+	return op
+}
+
+func (o *binaryCrossentropy) y(t float32) float64 {
+	return float64(t)*(1-o.smoothing) + 0.5*o.smoothing
+}
+
+func (o *binaryCrossentropy) Forward(bool) {
+	pv, tv := o.pred.Value.Data(), o.target.Value.Data()
+	var s float64
+	for i, v := range pv {
+		y, z := o.y(tv[i]), float64(v)
+		if o.fromLogits {
+			s += max(z, 0) - z*y + math.Log1p(math.Exp(-math.Abs(z)))
+		} else {
+			q := clip(z)
+			s -= y*math.Log(q) + (1-y)*math.Log(1-q)
+		}
+	}
+	o.loss = s / float64(len(pv))
+}
+
+func (o *binaryCrossentropy) Backward() {
+	if o.pred.Grad == nil {
+		return
+	}
+	pv, tv, g := o.pred.Value.Data(), o.target.Value.Data(), o.pred.Grad.Data()
+	inv := 1 / float64(len(pv))
+	for i, v := range pv {
+		y, z := o.y(tv[i]), float64(v)
+		if o.fromLogits {
+			g[i] += float32(inv * (sigmoid64(z) - y))
+		} else if z >= Epsilon && z <= 1-Epsilon {
+			g[i] += float32(inv * ((1-y)/(1-z) - y/z))
+		}
+	}
+}
+
+func (o *binaryCrossentropy) Loss() float64 { return o.loss }

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/datasets/mnist"
+	"github.com/goras-ml/goras/losses"
+	"github.com/goras-ml/goras/tensor"
+)
+
+// checkDataDir makes sure a --data-dir names an existing directory, so that
+// a typo is reported instead of silently falling back to the cache.
+func checkDataDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("--data-dir: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("--data-dir %s is not a directory; it should hold the four MNIST files (train-images-idx3-ubyte.gz ...)", dir)
+	}
+	return nil
+}
+
+// loadMNIST loads MNIST, searching dir first when it is set, and logs where
+// the files came from to log.
+func loadMNIST(ctx context.Context, dir string, log io.Writer) (train, test mnist.Dataset, err error) {
+	opts := []mnist.Option{mnist.WithLogger(log), mnist.WithContext(ctx)}
+	if dir != "" {
+		opts = append(opts, mnist.WithDir(dir))
+	}
+	return mnist.LoadData(opts...)
+}
+
+// prepare turns a data set into the tensors model m trains on: pixels
+// scaled to [0, 1] and shaped as the model's input (e.g. (N, 28, 28, 1) for
+// a convolutional net), labels as class indices for a sparse loss and
+// one-hot vectors otherwise.
+func prepare(d mnist.Dataset, m *goras.Sequential, loss losses.Loss) (x, y *tensor.Tensor, err error) {
+	x = d.X.Float32()
+	if in := m.InputShape(); !tensor.SameShape(x.Shape()[1:], in) {
+		if x, err = x.Reshape(append([]int{d.X.N}, in...)...); err != nil {
+			return nil, nil, fmt.Errorf("the model takes inputs of shape %s, which MNIST's 28×28 images cannot be reshaped to: %w",
+				tensor.ShapeString(in, true), err)
+		}
+	}
+	if _, sparse := loss.(losses.SparseCategoricalCrossentropy); sparse {
+		return x, d.Y.Float32(), nil
+	}
+	classes := 10
+	if out := m.OutputShape(); len(out) > 0 {
+		classes = out[len(out)-1]
+	}
+	y, err = mnist.ToCategorical(d.Y, classes)
+	return x, y, err
+}
+
+// printScores prints the line every run ends with.
+func printScores(w io.Writer, scores goras.Logs) error {
+	_, err := fmt.Fprintf(w, "test_loss: %.4f - test_accuracy: %.4f\n", scores["loss"], scores["accuracy"])
+	return err
+}

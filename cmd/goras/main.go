@@ -1,0 +1,76 @@
+// Command goras trains, inspects and evaluates neural networks on MNIST from
+// the command line:
+//
+//	goras train                      # the course's first lab: MLP, MSE, SGD(0.1), 10 epochs
+//	goras train --loss categorical_crossentropy --optimizer adam
+//	goras summary --model mlp        # layers and parameter counts
+//	goras evaluate model.safetensors # test loss and accuracy of a saved model
+//	goras version
+//
+// Every subcommand documents its flags with --help.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first Ctrl-C, restore the default handling so that a
+		// second one kills a run that is slow to wind down.
+		<-ctx.Done()
+		stop()
+	}()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// errInterrupted reports a run stopped by ctx (Ctrl-C) after it printed what
+// it had; the process exits with status 130, as shells do for SIGINT.
+var errInterrupted = errors.New("interrupted")
+
+// run executes the command line args and returns the process exit status:
+// 0 on success, 1 on error, 130 when interrupted.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errInterrupted):
+		fmt.Fprintln(stderr, "goras: interrupted")
+		return 130
+	default:
+		fmt.Fprintln(stderr, "goras:", err)
+		return 1
+	}
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "goras",
+		Short: "Train and use neural networks on MNIST, in pure Go",
+		Long: "goras trains the networks of a Keras course on real MNIST, with Keras's names,\n" +
+			"defaults and progress output. Start with `goras train`.",
+		Version:       versionString(),
+		SilenceErrors: true, // run prints them, prefixed, once
+		SilenceUsage:  true, // a usage dump would bury the error; --help shows it
+	}
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
+	})
+	root.AddCommand(newTrainCmd(), newSummaryCmd(), newVersionCmd())
+	return root
+}

@@ -238,7 +238,7 @@ func TestTrainMLP(t *testing.T) {
 	if n := len(perEpoch.FindAllString(r.stdout, -1)); n != 2 || !strings.Contains(r.stdout, "Epoch 2/2\n") {
 		t.Errorf("want 2 per-epoch lines, got %d:\n%s", n, r.stdout)
 	}
-	for _, want := range []string{"mnist: ", "optimizer SGD(learning_rate=0.1)", "loss mean_squared_error", "wrote 2 epochs of history to " + hist} {
+	for _, want := range []string{"mnist: ", "optimizer SGD(learning_rate=0.1)", "loss mean_squared_error", "wrote the history of 2 epochs to " + hist} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
@@ -333,7 +333,7 @@ func TestTrainInterrupted(t *testing.T) {
 	errOut := &cancelOn{key: "goras: training on", cancel: cancel}
 	code := run(ctx, []string{"train", "--verbose", "0", "--history", hist}, &out, errOut)
 	r := result{code, out.String(), errOut.String()}
-	if !strings.Contains(r.stderr, "interrupted after 0 of 10 epochs") {
+	if !strings.Contains(r.stderr, "interrupted after 0 epochs of 10") {
 		t.Errorf("stderr does not say how far training got:\n%s", r.stderr)
 	}
 	if r.code != 130 || !strings.Contains(r.stderr, "goras: interrupted\n") {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/internal/progbar"
 	"github.com/goras-ml/goras/losses"
 	"github.com/goras-ml/goras/optimizers"
 	"github.com/spf13/cobra"
@@ -267,15 +268,16 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 		if hist != nil {
 			done = len(hist.Epoch)
 		}
-		// The progress bar may have been cut mid-line.
-		fmt.Fprintf(stdout, "\n")
-		fmt.Fprintf(stderr, "goras: interrupted after %d of %d epochs; evaluating the model as trained so far\n", done, r.epochs)
+		if f.verbose == 1 && isTerminal(stdout) {
+			fmt.Fprintln(stdout) // end the progress bar cut mid-line
+		}
+		fmt.Fprintf(stderr, "goras: interrupted after %s of %d; evaluating the model as trained so far\n", epochs(done), r.epochs)
 	}
 	if f.history != "" && hist != nil {
 		if err := hist.Save(f.history); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "goras: wrote %d epochs of history to %s\n", len(hist.Epoch), f.history)
+		fmt.Fprintf(stderr, "goras: wrote the history of %s to %s\n", epochs(len(hist.Epoch)), f.history)
 	}
 	if err := saveModel(r.model, f.output, stderr); err != nil {
 		return err
@@ -291,4 +293,19 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 		return errInterrupted
 	}
 	return nil
+}
+
+// epochs says "1 epoch", "2 epochs".
+func epochs(n int) string {
+	if n == 1 {
+		return "1 epoch"
+	}
+	return fmt.Sprintf("%d epochs", n)
+}
+
+// isTerminal reports whether w is a terminal, where Fit draws its progress
+// bar in place.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && progbar.IsTerminal(f)
 }

@@ -1,0 +1,273 @@
+// Command bench trains the course's networks on real MNIST and prints what
+// they cost: seconds per epoch, test accuracy, batch-1000 inference
+// throughput, single-image latency, allocations per training step and peak
+// resident memory, as one JSON line per model. bench/pytorch/ holds the same
+// workloads in PyTorch, and bench/compare.sh runs both side by side.
+//
+//	go run ./bench -model mlp -epochs 2
+//	go run ./bench -model all -epochs 1
+//
+// Models: mlp (Flatten → Dense(50, relu) → Dense(10, softmax), MSE, SGD 0.1,
+// batch 100), lenet5 (LeNet-5, cross-entropy, Adam 1e-3, batch 128) and
+// bounty (the two-block BatchNormalization CNN, cross-entropy, Adam, batch
+// 128). A model whose layers goras does not have yet prints
+// {"model": ..., "status": "not available yet"}.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/datasets/mnist"
+	"github.com/goras-ml/goras/tensor"
+)
+
+// workload is one benchmarked network: how to build and compile it, the
+// per-sample input shape it takes and its batch size.
+type workload struct {
+	// build returns a compiled model, weights drawn from seed.
+	build func(seed uint64) (*goras.Sequential, error)
+	// input is the per-sample shape, (28, 28) or (28, 28, 1).
+	input []int
+	batch int
+}
+
+// order is every workload the bench knows, available or not.
+var order = []string{"mlp", "lenet5", "bounty"}
+
+// workloads holds the ones goras can build today; each model's file
+// registers itself in init, so a model whose layers do not exist yet is
+// simply absent and the bench still compiles.
+var workloads = map[string]workload{}
+
+// result is the machine-readable line; the field names are the same as the
+// PyTorch scripts print, so that compare.sh can pair them.
+type result struct {
+	Framework      string    `json:"framework"`
+	Model          string    `json:"model"`
+	Status         string    `json:"status"`
+	Epochs         int       `json:"epochs"`
+	Batch          int       `json:"batch"`
+	EpochSeconds   []float64 `json:"epoch_s"`
+	EpochMedian    float64   `json:"epoch_s_median"`
+	TestAccuracy   float64   `json:"test_accuracy"`
+	InferImgPerSec float64   `json:"infer_img_s"`
+	LatencyMicros  float64   `json:"latency_us"`
+	AllocsPerStep  float64   `json:"allocs_per_step"`
+	BytesPerStep   float64   `json:"bytes_per_step"`
+	PeakRSSMB      float64   `json:"peak_rss_mb"`
+	Threads        int       `json:"threads"`
+}
+
+func main() {
+	model := flag.String("model", "mlp", "model to run: "+strings.Join(order, ", ")+" or all")
+	epochs := flag.Int("epochs", 2, "training epochs to time")
+	seed := flag.Uint64("seed", 1, "seed for weights and shuffling")
+	latencyRuns := flag.Int("latency-runs", 2000, "single-image predictions whose median is the latency")
+	inferRounds := flag.Int("infer-rounds", 3, "passes over the 10,000 test images, in batches of 1000, for the throughput")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the training epochs to this file")
+	flag.Parse()
+
+	names := []string{*model}
+	if *model == "all" {
+		names = order
+	} else if !slices.Contains(order, *model) {
+		log.Fatalf("bench: unknown model %q; want one of %s or all", *model, strings.Join(order, ", "))
+	}
+	if *epochs < 1 {
+		log.Fatalf("bench: -epochs must be at least 1, got %d", *epochs)
+	}
+	train, test, err := mnist.LoadData()
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, name := range names {
+		w, ok := workloads[name]
+		if !ok {
+			// The other fields would read as measured zeros; leave them out.
+			emit(map[string]string{"framework": "goras", "model": name, "status": "not available yet"})
+			continue
+		}
+		r, err := run(name, w, train, test, *epochs, *seed, *latencyRuns, *inferRounds, *cpuprofile)
+		if err != nil {
+			log.Fatalf("bench: %s: %v", name, err)
+		}
+		emit(r)
+	}
+}
+
+// emit prints v as one JSON line.
+func emit(v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(b))
+}
+
+// run trains one workload and measures it.
+func run(name string, w workload, train, test mnist.Dataset, epochs int, seed uint64, latencyRuns, inferRounds int, cpuprofile string) (result, error) {
+	r := result{Framework: "goras", Model: name, Status: "ok", Epochs: epochs, Batch: w.batch, Threads: runtime.GOMAXPROCS(0)}
+	xTrain, yTrain, err := data(train, w.input)
+	if err != nil {
+		return r, err
+	}
+	xTest, yTest, err := data(test, w.input)
+	if err != nil {
+		return r, err
+	}
+	m, err := w.build(seed)
+	if err != nil {
+		return r, err
+	}
+
+	if cpuprofile != "" {
+		f, err := os.Create(cpuprofile)
+		if err != nil {
+			return r, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return r, err
+		}
+	}
+	hist, err := m.Fit(context.Background(), xTrain, yTrain,
+		goras.BatchSize(w.batch), goras.Epochs(epochs), goras.Verbose(0))
+	if cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
+	if err != nil {
+		return r, err
+	}
+	r.EpochSeconds = hist.Seconds
+	r.EpochMedian = median(hist.Seconds)
+
+	logs, err := m.Evaluate(xTest, yTest, goras.BatchSize(1000), goras.Verbose(0))
+	if err != nil {
+		return r, err
+	}
+	r.TestAccuracy = logs["accuracy"]
+
+	// Allocations per step, counted after the timed epochs (the training
+	// plan exists by then) on the same model, so no second copy adds to the
+	// peak RSS.
+	if r.AllocsPerStep, r.BytesPerStep, err = allocsPerStep(m, w.batch, xTrain, yTrain); err != nil {
+		return r, err
+	}
+
+	// Throughput: Predict over the test set in batches of 1000, after one
+	// untimed batch that builds the inference plan.
+	if _, err := m.Predict(xTest.Slice(0, 1000), goras.BatchSize(1000), goras.Verbose(0)); err != nil {
+		return r, err
+	}
+	start := time.Now()
+	for range inferRounds {
+		if _, err := m.Predict(xTest, goras.BatchSize(1000), goras.Verbose(0)); err != nil {
+			return r, err
+		}
+	}
+	r.InferImgPerSec = float64(inferRounds*xTest.Dim(0)) / time.Since(start).Seconds()
+
+	// Latency: the median of many one-image Predict calls, each timed alone,
+	// cycling through the test images.
+	times := make([]float64, latencyRuns)
+	one := make([]*tensor.Tensor, 100)
+	for i := range one {
+		one[i] = xTest.Slice(i, i+1)
+	}
+	for i := range 50 { // warm-up: plan for batch 1, caches
+		if _, err := m.Predict(one[i%len(one)], goras.BatchSize(1), goras.Verbose(0)); err != nil {
+			return r, err
+		}
+	}
+	for i := range times {
+		t0 := time.Now()
+		_, err := m.Predict(one[i%len(one)], goras.BatchSize(1), goras.Verbose(0))
+		times[i] = float64(time.Since(t0).Nanoseconds()) / 1e3
+		if err != nil {
+			return r, err
+		}
+	}
+	r.LatencyMicros = median(times)
+	r.PeakRSSMB = peakRSSMB()
+	return r, nil
+}
+
+// allocsPerStep trains m for a few more steps and returns the heap
+// allocations and bytes per TrainOnBatch call, counted with runtime.MemStats
+// as testing.AllocsPerRun does.
+func allocsPerStep(m *goras.Sequential, batch int, x, y *tensor.Tensor) (allocs, bytes float64, err error) {
+	xb, yb := x.Slice(0, batch), y.Slice(0, batch)
+	for range 2 {
+		if _, err := m.TrainOnBatch(xb, yb); err != nil {
+			return 0, 0, err
+		}
+	}
+	const steps = 10
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for range steps {
+		if _, err := m.TrainOnBatch(xb, yb); err != nil {
+			return 0, 0, err
+		}
+	}
+	runtime.ReadMemStats(&after)
+	return float64(after.Mallocs-before.Mallocs) / steps, float64(after.TotalAlloc-before.TotalAlloc) / steps, nil
+}
+
+// data turns a data set into inputs scaled to [0, 1] of shape (N, input...)
+// and one-hot targets (N, 10).
+func data(d mnist.Dataset, input []int) (x, y *tensor.Tensor, err error) {
+	x, err = d.X.Float32().Reshape(append([]int{d.X.N}, input...)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	y, err = mnist.ToCategorical(d.Y, 10)
+	return x, y, err
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// peakRSSMB reads the process's peak resident set (VmHWM) from
+// /proc/self/status, in MB (10^6 bytes, as the PyTorch side reports); 0
+// where /proc is missing.
+func peakRSSMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(rest) // "12345 kB"
+			if len(f) > 0 {
+				kb, err := strconv.ParseFloat(f[0], 64)
+				if err == nil {
+					return kb * 1024 / 1e6
+				}
+			}
+		}
+	}
+	return 0
+}

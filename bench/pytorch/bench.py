@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""The PyTorch side of goras's benchmark: the same three MNIST workloads as
+`go run ./bench`, timed the same way, printed as one JSON line per model with
+the same field names.
+
+    OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/pytorch/bench.py --model mlp --epochs 2
+
+Run it with Debian's python3-torch (1.13) and OpenBLAS selected as libblas.so.3
+(update-alternatives, or LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread);
+the "blas" field says which BLAS library the process actually mapped.
+MNIST is read from the IDX files goras caches (~/.cache/goras/mnist, or
+$GORAS_MNIST_DIR); nothing is downloaded.
+"""
+import argparse
+import gzip
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+
+# The thread settings must be in the environment before torch (and with it
+# libgomp and OpenBLAS) is loaded.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import models  # noqa: E402
+
+
+def mnist_dir():
+    """Where goras keeps MNIST: $GORAS_MNIST_DIR, $GORAS_CACHE/mnist, or the
+    user cache dir (~/.cache/goras/mnist), as datasets/mnist looks."""
+    if os.environ.get("GORAS_MNIST_DIR"):
+        return os.environ["GORAS_MNIST_DIR"]
+    if os.environ.get("GORAS_CACHE"):
+        return os.path.join(os.environ["GORAS_CACHE"], "mnist")
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "goras", "mnist")
+
+
+def read_idx(path):
+    """Reads a gzipped IDX file (magic 0x0000TTDD, DD dimensions as big-endian
+    int32, then unsigned bytes) into a uint8 array."""
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    ndim = raw[3]
+    dims = np.frombuffer(raw, dtype=">i4", count=ndim, offset=4)
+    if raw[2] != 0x08:
+        raise ValueError(f"{path}: element type 0x{raw[2]:02x}, want unsigned byte 0x08")
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(tuple(int(d) for d in dims))
+
+
+def load_mnist():
+    d = mnist_dir()
+    names = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+             "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+    missing = [n for n in names if not os.path.exists(os.path.join(d, n))]
+    if missing:
+        sys.exit(f"bench.py: {', '.join(missing)} not in {d}; run `go run ./bench` once, "
+                 "which fetches and caches MNIST, or set GORAS_MNIST_DIR")
+    xtr, ytr, xte, yte = (read_idx(os.path.join(d, n)) for n in names)
+    return xtr, ytr, xte, yte
+
+
+def blas_in_use():
+    """The BLAS/OpenBLAS shared objects this process mapped, resolved."""
+    found = set()
+    with open("/proc/self/maps") as f:
+        for line in f:
+            p = line.split()[-1]
+            if "blas" in os.path.basename(p).lower():
+                found.add(os.path.realpath(p))
+    return sorted(found)
+
+
+def peak_rss_mb():
+    # ru_maxrss is in kB on Linux; MB here are 10^6 bytes, as goras reports.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", default="mlp", choices=list(models.WORKLOADS) + ["all"])
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--latency-runs", type=int, default=2000)
+    ap.add_argument("--infer-rounds", type=int, default=3)
+    a = ap.parse_args()
+    if a.epochs < 1:
+        ap.error(f"--epochs must be at least 1, got {a.epochs}")
+
+    torch.set_num_threads(a.threads)
+    xtr, ytr, xte, yte = load_mnist()
+    names = list(models.WORKLOADS) if a.model == "all" else [a.model]
+    for name in names:
+        print(json.dumps(run(name, models.WORKLOADS[name], xtr, ytr, xte, yte, a)), flush=True)
+
+
+def run(name, w, xtr, ytr, xte, yte, a):
+    torch.manual_seed(a.seed)
+    g = torch.Generator().manual_seed(a.seed)
+    shape = (-1,) + w.input  # (N, 28, 28) or (N, 1, 28, 28)
+    x_train = torch.from_numpy(xtr.astype(np.float32) / 255).reshape(shape)
+    x_test = torch.from_numpy(xte.astype(np.float32) / 255).reshape(shape)
+    y_train = torch.from_numpy(ytr.astype(np.int64))
+    y_test = torch.from_numpy(yte.astype(np.int64))
+    model, loss_fn, opt, onehot = w.build()
+    if onehot:  # mean squared error wants one-hot targets, as in the course
+        t_train = torch.nn.functional.one_hot(y_train, 10).float()
+    else:
+        t_train = y_train
+
+    n, batch = x_train.shape[0], w.batch
+    epoch_s = []
+    for _ in range(a.epochs):
+        start = time.perf_counter()
+        model.train()
+        perm = torch.randperm(n, generator=g)
+        loss_sum, correct = 0.0, 0
+        for lo in range(0, n, batch):
+            idx = perm[lo:lo + batch]
+            xb, tb = x_train[idx], t_train[idx]
+            opt.zero_grad(set_to_none=True)
+            out = model(xb)
+            loss = loss_fn(out, tb)
+            loss.backward()
+            opt.step()
+            # The running loss and accuracy that Keras's fit (and goras's)
+            # keeps for its logs.
+            loss_sum += loss.item() * len(idx)
+            correct += int((out.argmax(1) == y_train[idx]).sum())
+        epoch_s.append(time.perf_counter() - start)
+
+    model.eval()
+    with torch.inference_mode():
+        correct = sum(int((w.predict(model, x_test[lo:lo + 1000]).argmax(1) == y_test[lo:lo + 1000]).sum())
+                      for lo in range(0, x_test.shape[0], 1000))
+        acc = correct / x_test.shape[0]
+
+        w.predict(model, x_test[:1000])  # warm-up
+        start = time.perf_counter()
+        for _ in range(a.infer_rounds):
+            for lo in range(0, x_test.shape[0], 1000):
+                w.predict(model, x_test[lo:lo + 1000])
+        infer = a.infer_rounds * x_test.shape[0] / (time.perf_counter() - start)
+
+        ones = [x_test[i:i + 1] for i in range(100)]
+        for i in range(50):
+            w.predict(model, ones[i % 100])
+        times = []
+        for i in range(a.latency_runs):
+            t0 = time.perf_counter_ns()
+            w.predict(model, ones[i % 100])
+            times.append((time.perf_counter_ns() - t0) / 1e3)
+
+    return {
+        "framework": "pytorch", "model": name, "status": "ok", "epochs": a.epochs, "batch": batch,
+        "epoch_s": epoch_s, "epoch_s_median": statistics.median(epoch_s), "test_accuracy": acc,
+        "infer_img_s": infer, "latency_us": statistics.median(times), "allocs_per_step": None,
+        "peak_rss_mb": peak_rss_mb(), "threads": torch.get_num_threads(),
+        "torch": torch.__version__, "blas": blas_in_use(),
+    }
+
+
+if __name__ == "__main__":
+    main()

@@ -34,6 +34,15 @@ var registry = map[string]Activation{
 	"sigmoid": {name: "sigmoid", apply: (*autograd.Plan).Sigmoid},
 	"tanh":    {name: "tanh", apply: (*autograd.Plan).Tanh},
 	"softmax": {name: "softmax", apply: (*autograd.Plan).Softmax},
+	// More activations (see more.go), each with Keras's default arguments.
+	"leaky_relu":  {name: "leaky_relu", apply: leakyReLU},
+	"elu":         {name: "elu", apply: elu},
+	"selu":        {name: "selu", apply: (*autograd.Plan).SELU},
+	"gelu":        {name: "gelu", apply: (*autograd.Plan).GELU},
+	"silu":        {name: "silu", apply: (*autograd.Plan).SiLU},
+	"swish":       {name: "silu", apply: (*autograd.Plan).SiLU},
+	"softplus":    {name: "softplus", apply: (*autograd.Plan).Softplus},
+	"log_softmax": {name: "log_softmax", apply: (*autograd.Plan).LogSoftmax},
 }
 
 // Linear is the identity, Keras's activation=None.

@@ -121,6 +121,7 @@ var registry = map[string]Loss{
 	"mse":                             MeanSquaredError{},
 	"categorical_crossentropy":        CategoricalCrossentropy{},
 	"sparse_categorical_crossentropy": SparseCategoricalCrossentropy{},
+	"binary_crossentropy":             BinaryCrossentropy{},
 }
 
 // Get returns the loss with Keras's defaults for a Keras name or alias

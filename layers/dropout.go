@@ -1,0 +1,96 @@
+package layers
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/goras-ml/goras/autograd"
+	"github.com/goras-ml/goras/tensor"
+)
+
+// DropoutLayer is Keras's Dropout: in training it zeroes each input with
+// probability rate and scales the kept ones by 1/(1-rate) (inverted
+// dropout), so that nothing changes at inference, where it is the identity.
+type DropoutLayer struct {
+	base
+	rate    float64
+	seed    uint64
+	hasSeed bool
+	rng     *rand.Rand // made by Build; shared by every plan of the model
+}
+
+// DropoutOption configures Dropout: WithSeed, or WithName.
+type DropoutOption interface {
+	applyDropout(*DropoutLayer, *[]Option)
+}
+
+// applyDropout lets the common options (WithName) configure Dropout too.
+func (o Option) applyDropout(_ *DropoutLayer, common *[]Option) { *common = append(*common, o) }
+
+// SeedOption fixes a layer's own random stream; see WithSeed.
+type SeedOption struct{ seed uint64 }
+
+// WithSeed fixes the dropout masks of this layer whatever the model's seed.
+// Default: the layer draws its seed from the model's seeded generator when
+// the model is built, so the model's seed (Sequential.SetSeed) fixes the
+// masks, as it fixes the initial weights.
+func WithSeed(seed uint64) SeedOption { return SeedOption{seed} }
+
+func (s SeedOption) applyDropout(l *DropoutLayer, _ *[]Option) { l.seed, l.hasSeed = s.seed, true }
+
+// Dropout makes a dropout layer that drops a fraction rate in [0, 1) of its
+// inputs during training (Keras's Dropout(rate)). It takes WithSeed and
+// WithName.
+func Dropout(rate float64, opts ...DropoutOption) *DropoutLayer {
+	l := &DropoutLayer{rate: rate}
+	var common []Option
+	for _, o := range opts {
+		if o != nil {
+			o.applyDropout(l, &common)
+		}
+	}
+	o, err := apply("Dropout", common)
+	if err == nil && !(rate >= 0 && rate < 1) {
+		err = fmt.Errorf("Dropout rate must be in [0, 1), got %v (it is the fraction of inputs dropped)", rate)
+	}
+	l.base = base{name: o.name, err: err}
+	return l
+}
+
+func (l *DropoutLayer) ClassName() string { return "Dropout" }
+
+// Rate is the fraction of inputs dropped in training.
+func (l *DropoutLayer) Rate() float64 { return l.rate }
+
+func (l *DropoutLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
+	if l.err != nil {
+		return nil, buildError(l, "%v", l.err)
+	}
+	seed := l.seed
+	if !l.hasSeed {
+		if rng == nil {
+			return nil, buildError(l, "needs the model's random generator to draw its seed, or WithSeed")
+		}
+		seed = rng.Uint64()
+	}
+	// One generator per layer, made here, so that rebuilding the model
+	// (a new seed) restarts the masks, and every plan (one per batch size)
+	// continues the same stream.
+	l.rng = tensor.NewRNG(seed)
+	return input, nil
+}
+
+func (l *DropoutLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
+	if l.rate == 0 {
+		return x
+	}
+	return p.Dropout(x, l.rate, l.rng)
+}
+
+func (l *DropoutLayer) Config() map[string]any {
+	var seed any
+	if l.hasSeed {
+		seed = l.seed
+	}
+	return map[string]any{"name": l.name, "rate": l.rate, "seed": seed, "noise_shape": nil}
+}

@@ -1,0 +1,197 @@
+package layers_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/goras-ml/goras/initializers"
+	"github.com/goras-ml/goras/layers"
+	"github.com/goras-ml/goras/regularizers"
+	"github.com/goras-ml/goras/tensor"
+)
+
+// decode turns a config into JSON and back, as a model file does; useNumber
+// picks the decoder's number form.
+func decode(t *testing.T, cfg map[string]any, useNumber bool) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	if useNumber {
+		d.UseNumber()
+	}
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestConfigRoundTrip(t *testing.T) {
+	must := func(i initializers.Initializer, err error) initializers.Initializer {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return i
+	}
+	named := func(l layers.Layer, name string) layers.Layer { l.SetName(name); return l }
+	cases := []layers.Layer{
+		layers.Input(28, 28),
+		named(layers.Input(28, 28, 1), "pixels"),
+		layers.Flatten(),
+		layers.Flatten(layers.WithName("flat")),
+		layers.Dense(50, layers.WithActivation("relu")),
+		layers.Dense(10, layers.WithName("out"), layers.WithActivation("softmax"), layers.WithUseBias(false),
+			layers.WithKernelInitializer(must(initializers.FromConfig("variance_scaling", map[string]any{"scale": 2.0, "mode": "fan_out", "distribution": "truncated_normal"}))),
+			layers.WithKernelRegularizer(regularizers.L1L2(0.001, 0.25))),
+		layers.Dense(3, layers.WithBiasInitializer(must(initializers.FromConfig("constant", map[string]any{"value": 0.5}))),
+			layers.WithBiasRegularizer(regularizers.L2(1e-4)), layers.WithKernelRegularizer(regularizers.L1(0.3))),
+		layers.Activation("sigmoid"),
+		layers.Activation("tanh", layers.WithName("squash")),
+	}
+	for _, l := range cases {
+		want, err := json.Marshal(l.Config())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, useNumber := range []bool{false, true} {
+			back, err := layers.FromConfig(l.ClassName(), decode(t, l.Config(), useNumber))
+			if err != nil {
+				t.Fatalf("%s %s: %v", l.ClassName(), want, err)
+			}
+			if back.ClassName() != l.ClassName() {
+				t.Errorf("%s came back as %s", l.ClassName(), back.ClassName())
+			}
+			got, _ := json.Marshal(back.Config())
+			if string(got) != string(want) {
+				t.Errorf("%s round trip (json.Number %v):\n got %s\nwant %s", l.ClassName(), useNumber, got, want)
+			}
+		}
+	}
+}
+
+// TestRebuiltDenseBehaves checks that the options read back are the ones in
+// force, not just echoed: the same seed gives the same weights, and the
+// regularizer is attached.
+func TestRebuiltDenseBehaves(t *testing.T) {
+	orig := layers.Dense(4, layers.WithKernelInitializer(initializers.HeNormal()), layers.WithKernelRegularizer(regularizers.L2(0.5)), layers.WithUseBias(false))
+	back, err := layers.FromConfig("Dense", decode(t, orig.Config(), false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []layers.Layer{orig, back} {
+		if _, err := l.Build([]int{3}, tensorRNG(7)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	po, pb := orig.Params(), back.Params()
+	if len(pb) != 1 || len(po) != 1 {
+		t.Fatalf("use_bias false: %d and %d params, want 1", len(po), len(pb))
+	}
+	for i, v := range po[0].Value.Data() {
+		if pb[0].Value.Data()[i] != v {
+			t.Fatalf("kernel[%d] = %v, want %v (same seed)", i, pb[0].Value.Data()[i], v)
+		}
+	}
+	if pb[0].Regularizer == nil || pb[0].Regularizer.Penalty([]float32{2}) != 0.5*4 {
+		t.Errorf("kernel regularizer not L2(0.5): %v", pb[0].Regularizer)
+	}
+}
+
+// TestKerasConfig reads a Dense config as Keras 3's get_config writes it.
+func TestKerasConfig(t *testing.T) {
+	keras := `{"name": "dense_1", "trainable": true,
+		"dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null},
+		"units": 10, "activation": "softmax", "use_bias": true,
+		"kernel_initializer": {"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": null}, "registered_name": null},
+		"bias_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null},
+		"kernel_regularizer": {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.01}, "registered_name": null},
+		"bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null}`
+	var cfg map[string]any
+	if err := json.Unmarshal([]byte(keras), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	l, err := layers.FromConfig("Dense", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := l.Config()
+	if l.Name() != "dense_1" || c["units"] != 10 || c["activation"] != "softmax" {
+		t.Errorf("config read as %v", c)
+	}
+	if r, _ := json.Marshal(c["kernel_regularizer"]); string(r) != `{"class_name":"l2","config":{"l2":0.01}}` {
+		t.Errorf("kernel_regularizer = %s", r)
+	}
+}
+
+func TestFromConfigErrors(t *testing.T) {
+	cases := []struct {
+		class string
+		cfg   string
+		want  string
+	}{
+		{"Conv3D", `{}`, `layers: unknown layer class "Conv3D"; known: Activation,`},
+		{"Dense", `{"name": "d"}`, `layers: Dense config: missing "units"`},
+		{"Dense", `{"units": 2.5}`, `"units" must be an integer, got 2.5`},
+		{"Dense", `{"units": "ten"}`, `"units" must be an integer, got "ten"`},
+		{"Dense", `{"units": 0}`, `Dense needs a positive number of units, got 0`},
+		{"Dense", `{"units": 3, "activation": "swishy"}`, `swishy`},
+		{"Dense", `{"units": 3, "use_bias": 1}`, `"use_bias" must be true or false, got 1`},
+		{"Dense", `{"units": 3, "unit": 4}`, `unknown key(s) unit; accepted:`},
+		{"Dense", `{"units": 3, "trainable": false}`, `"trainable" = false is not supported by goras (only true)`},
+		{"Dense", `{"units": 3, "dtype": "float16"}`, `"dtype" = "float16" is not supported by goras (only float32)`},
+		{"Dense", `{"units": 3, "kernel_constraint": {"class_name": "MaxNorm"}}`, `"kernel_constraint" = {"class_name":"MaxNorm"} is not supported`},
+		{"Dense", `{"units": 3, "kernel_initializer": {"class_name": "glorot_uniform", "config": {"scale": 2}}}`, `"kernel_initializer": initializers:`},
+		{"Dense", `{"units": 3, "kernel_initializer": 5}`, `"kernel_initializer" must be an initializer name or`},
+		{"Dense", `{"units": 3, "kernel_regularizer": {"class_name": "l3"}}`, `"kernel_regularizer": regularizers: unknown regularizer "l3"`},
+		{"Dense", `{"units": 3, "kernel_regularizer": {"class_name": "l2", "config": {"l2": -1}}}`, `"kernel_regularizer": regularizers:`},
+		{"InputLayer", `{"name": "in"}`, `InputLayer config: missing "batch_shape"`},
+		{"InputLayer", `{"batch_shape": [null]}`, `"batch_shape" must be [null, d1, d2, ...]`},
+		{"InputLayer", `{"batch_shape": [null, 28, "x"]}`, `with integer sizes`},
+		{"InputLayer", `{"batch_shape": [null, 28, 0]}`, `has a dimension ≤ 0`},
+		{"InputLayer", `{"batch_shape": [null, 4], "sparse": true}`, `"sparse" = true is not supported`},
+		{"Flatten", `{"data_format": "channels_first"}`, `"data_format" = "channels_first" is not supported by goras (only "channels_last")`},
+		{"Activation", `{"name": "a"}`, `Activation config: missing "activation"`},
+		{"Activation", `{"activation": "nope"}`, `nope`},
+	}
+	for _, c := range cases {
+		var cfg map[string]any
+		if err := json.Unmarshal([]byte(c.cfg), &cfg); err != nil {
+			t.Fatal(err)
+		}
+		l, err := layers.FromConfig(c.class, cfg)
+		if err == nil {
+			t.Errorf("%s %s accepted: %v", c.class, c.cfg, l.Config())
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), "layers: ") || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s %s:\n error %q\n want it to contain %q", c.class, c.cfg, err, c.want)
+		}
+	}
+}
+
+func TestKeras2InputShape(t *testing.T) {
+	l, err := layers.FromConfig("InputLayer", map[string]any{"batch_input_shape": []any{nil, 28.0, 28.0}, "name": "input_1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := l.(*layers.InputLayer).Shape(); len(s) != 2 || s[0] != 28 || s[1] != 28 || l.Name() != "input_1" {
+		t.Errorf("got %v %q", s, l.Name())
+	}
+}
+
+func TestRegisterRejectsDuplicates(t *testing.T) {
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(r.(string), "layers: Register called twice for Dense") {
+			t.Errorf("panic %v", r)
+		}
+	}()
+	layers.Register("Dense", func(map[string]any) (layers.Layer, error) { return nil, nil })
+}
+
+func tensorRNG(seed uint64) *rand.Rand { return tensor.NewRNG(seed) }

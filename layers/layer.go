@@ -56,6 +56,10 @@ type options struct {
 	biasInit   initializers.Initializer
 	kernelReg  regularizers.Regularizer
 	biasReg    regularizers.Regularizer
+	kernelSize []int  // WithKernelSize; see conv_options.go
+	strides    []int  // WithStrides
+	poolSize   []int  // WithPoolSize
+	padding    string // WithPadding; "" means the default, "valid"
 }
 
 func (o *options) mark(key string) { o.set = append(o.set, key) }

@@ -1,0 +1,119 @@
+package layers
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/goras-ml/goras/activations"
+	"github.com/goras-ml/goras/autograd"
+)
+
+// Conv2DLayer is Keras's Conv2D on channels-last images: y =
+// activation(conv(x, kernel) + bias), x (H, W, C) per sample, kernel
+// (KH, KW, C, filters), bias (filters), output (OH, OW, filters).
+type Conv2DLayer struct {
+	base
+	filters         int
+	window, strides [2]int
+	padding         string
+	act             activations.Activation
+	opts            *options
+	pads            pads
+	kernel, bias    *autograd.Param
+}
+
+// Conv2D makes a 2-D convolution with the given number of filters and a
+// square kernelSize×kernelSize window, as keras.layers.Conv2D(filters,
+// kernel_size); for a rectangular window add WithKernelSize(rows, cols).
+//
+//	layers.Conv2D(32, 3, layers.WithActivation("relu"))
+//	layers.Conv2D(6, 5, layers.WithPadding("same"), layers.WithStrides(2))
+//
+// It takes WithKernelSize, WithStrides (default 1), WithPadding (default
+// "valid"), WithActivation (default linear), WithUseBias (default true),
+// WithKernelInitializer (default glorot_uniform, with fan_in = KH·KW·C and
+// fan_out = KH·KW·filters), WithBiasInitializer (default zeros),
+// WithKernelRegularizer, WithBiasRegularizer and WithName. Only channels
+// last is supported, with dilation 1 and one group.
+func Conv2D(filters, kernelSize int, opts ...Option) *Conv2DLayer {
+	o, err := apply("Conv2D", opts, "kernel_size", "strides", "padding", "activation", "use_bias",
+		"kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer")
+	l := &Conv2DLayer{filters: filters, opts: o}
+	act, aerr := activations.Get(o.activation)
+	l.act = act
+	if err == nil {
+		l.window, l.strides, l.padding, err = windowOptions("Conv2D", o, kernelSize, "WithKernelSize", [2]int{}, 1)
+	}
+	switch {
+	case err != nil:
+	case filters <= 0:
+		err = fmt.Errorf("Conv2D needs a positive number of filters, got %d", filters)
+	case aerr != nil:
+		err = aerr
+	}
+	l.base = base{name: o.name, err: err}
+	return l
+}
+
+func (l *Conv2DLayer) ClassName() string { return "Conv2D" }
+
+// Filters is the number of output channels.
+func (l *Conv2DLayer) Filters() int { return l.filters }
+
+// KernelSize is the window, (rows, columns).
+func (l *Conv2DLayer) KernelSize() [2]int { return l.window }
+
+func (l *Conv2DLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
+	if l.err != nil {
+		return nil, buildError(l, "%v", l.err)
+	}
+	if err := checkImage(l, input, l.window, l.padding, "kernel"); err != nil {
+		return nil, err
+	}
+	oh, ow, p := window2D(input[0], input[1], l.window, l.strides, l.padding)
+	l.pads = p
+	l.kernel = autograd.NewParam(l.name+"/kernel", true, l.window[0], l.window[1], input[2], l.filters)
+	l.kernel.Regularizer = penalty(l.opts.kernelReg)
+	l.opts.kernelInit.Initialize(l.kernel.Value, rng)
+	l.bias = nil
+	if l.opts.useBias {
+		l.bias = autograd.NewParam(l.name+"/bias", true, l.filters)
+		l.bias.Regularizer = penalty(l.opts.biasReg)
+		l.opts.biasInit.Initialize(l.bias.Value, rng)
+	}
+	return []int{oh, ow, l.filters}, nil
+}
+
+func (l *Conv2DLayer) Params() []*autograd.Param {
+	if l.bias == nil {
+		return []*autograd.Param{l.kernel}
+	}
+	return []*autograd.Param{l.kernel, l.bias}
+}
+
+func (l *Conv2DLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
+	y := p.Conv2D(x, l.kernel, l.strides[0], l.strides[1], l.pads.top, l.pads.bottom, l.pads.left, l.pads.right)
+	if l.bias != nil {
+		y = p.BiasAdd(y, l.bias)
+	}
+	return l.act.Apply(p, y)
+}
+
+func (l *Conv2DLayer) Config() map[string]any {
+	return map[string]any{
+		"name":               l.name,
+		"filters":            l.filters,
+		"kernel_size":        pairConfig(l.window),
+		"strides":            pairConfig(l.strides),
+		"padding":            l.padding,
+		"data_format":        "channels_last",
+		"dilation_rate":      []any{1, 1},
+		"groups":             1,
+		"activation":         l.act.Name(),
+		"use_bias":           l.opts.useBias,
+		"kernel_initializer": initializerConfig(l.opts.kernelInit),
+		"bias_initializer":   initializerConfig(l.opts.biasInit),
+		"kernel_regularizer": regularizerConfig(l.opts.kernelReg),
+		"bias_regularizer":   regularizerConfig(l.opts.biasReg),
+	}
+}

@@ -48,7 +48,7 @@ var (
 // the small matrices of an MNIST MLP, copying operands or waking goroutines
 // costs more than it saves.
 const (
-	packMinWork     = 1 << 18 // m*n*k from which A and B are packed
+	packMinWork     = 1 << 18 // m*n*k from which A or B may be packed
 	parallelMinWork = 1 << 21 // m*n*k from which the pool is used
 )
 
@@ -92,7 +92,7 @@ func gemmWith(kern *microKernel, transA, transB bool, m, n, k int, alpha float32
 	*j = gemmJob{
 		kern: kern, transA: transA, transB: transB, m: m, n: n, k: k,
 		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
-		packA: packAPolicy(transA, lda, work),
+		packA: packAPolicy(lda, work),
 		packB: packBPolicy(transB, ldb, work),
 	}
 	// Split C into strips along whichever dimension has more tiles. Strip
@@ -217,12 +217,7 @@ func packA(dst, a []float32, lda int, trans bool, i0, p0, mb, kb, mr int) {
 		rows := min(mr, mb-r*mr)
 		panel := dst[r*kb*mr : (r+1)*kb*mr]
 		if !trans {
-			for i := 0; i < rows; i++ {
-				src := a[(i0+r*mr+i)*lda+p0 : (i0+r*mr+i)*lda+p0+kb]
-				for p, v := range src {
-					panel[p*mr+i] = v
-				}
-			}
+			interleave(panel, mr, a[(i0+r*mr)*lda+p0:], lda, rows, kb)
 		} else {
 			for p := 0; p < kb; p++ {
 				src := a[(p0+p)*lda+i0+r*mr : (p0+p)*lda+i0+r*mr+rows]
@@ -246,12 +241,33 @@ func packB(dst, b []float32, ldb int, trans bool, p0, j0, kb, nb, nr int) {
 				copy(panel[p*nr:p*nr+cols], src)
 			}
 		} else {
-			for j := 0; j < cols; j++ {
-				src := b[(j0+q*nr+j)*ldb+p0 : (j0+q*nr+j)*ldb+p0+kb]
-				for p, v := range src {
-					panel[p*nr+j] = v
-				}
-			}
+			interleave(panel, nr, b[(j0+q*nr)*ldb+p0:], ldb, cols, kb)
+		}
+	}
+}
+
+// interleave transposes rows×kb values of src (row stride lds) into dst so
+// that dst[p*ld+i] = src[i*lds+p]. It reads four rows at a time: four
+// sequential streams in, one short contiguous run out per step, and no
+// bounds checks in the inner loop.
+func interleave(dst []float32, ld int, src []float32, lds, rows, kb int) {
+	i := 0
+	for ; i+4 <= rows; i += 4 {
+		r0 := src[i*lds : i*lds+kb]
+		r1 := src[(i+1)*lds : (i+1)*lds+kb]
+		r2 := src[(i+2)*lds : (i+2)*lds+kb]
+		r3 := src[(i+3)*lds : (i+3)*lds+kb]
+		d := dst[i : (kb-1)*ld+i+4]
+		for p := range r0 {
+			o := p * ld
+			q := d[o : o+4 : o+4]
+			q[0], q[1], q[2], q[3] = r0[p], r1[p], r2[p], r3[p]
+		}
+	}
+	for ; i < rows; i++ {
+		r := src[i*lds : i*lds+kb]
+		for p, v := range r {
+			dst[p*ld+i] = v
 		}
 	}
 }
@@ -313,29 +329,19 @@ func putJob(j *gemmJob) {
 	wsFree.Unlock()
 }
 
-var packAMode = 0 // experiment
-
 // packAPolicy decides whether A is packed. The tiles read A in place well:
-// each row (or, transposed, each depth step) is a sequential stream. The
-// exception is a row stride that is a multiple of 4 KiB: the tile's rows
-// then fall into a few L1 sets and evict each other, so A is packed.
-func packAPolicy(transA bool, lda, work int) bool {
-	switch packAMode {
-	case 1:
-		return false
-	case 2:
-		return work >= packMinWork
-	}
+// each row (or, transposed, each depth step) is a sequential stream, and
+// packing costs as much as the product for the small shapes of an MLP. The
+// exception is a row stride that is a multiple of 4 KiB: a tile's rows then
+// fall into one L1 set and evict each other.
+func packAPolicy(lda, work int) bool {
 	return work >= packMinWork && (4*lda)%4096 == 0
 }
 
-var packBMode = 0
-
+// packBPolicy decides whether B is packed: always when transposed, since
+// tiles read B's rows as vectors; otherwise only when the product is large
+// and B's rows are far apart (2 KiB or more), so that a panel of B would
+// touch one page per depth step.
 func packBPolicy(transB bool, ldb, work int) bool {
-	switch packBMode {
-	case 1:
-		return transB || work >= packMinWork
-	}
 	return transB || (work >= packMinWork && ldb >= 512)
 }
-

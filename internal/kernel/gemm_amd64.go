@@ -28,21 +28,26 @@ func init() {
 		kernels = append(kernels, &avx2Kernel)
 		active = &avx2Kernel
 	}
-	if cpu.X86.HasAVX512F {
+	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL {
 		kernels = append(kernels, &avx512Kernel)
 		active = &avx512Kernel
 	}
 }
 
-// tileAVX512 implements microKernel.tile with gemmTileAVX512x16/x32; the
-// narrower one saves half the work when at most 16 columns are left (N = 10
-// in the MNIST MLP's last layer).
+// tileAVX512 implements microKernel.tile with the narrowest
+// gemmTileAVX512x{8,16,24,32} that covers cols: the MNIST MLP's N = 10 and
+// N = 50 (32+18) leave edges where a narrower tile halves the work.
 func tileAVX512(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, rows, cols int) {
 	mask := uint32(1)<<cols - 1 // all ones when cols == 32: the shift gives 0
-	if cols <= 16 {
-		gemmTileAVX512x16(k, &a[0], rsa, csa, &b[0], ldb, &c[0], ldc, alpha, beta, rows, mask)
-	} else {
+	switch {
+	case cols > 24:
 		gemmTileAVX512x32(k, &a[0], rsa, csa, &b[0], ldb, &c[0], ldc, alpha, beta, rows, mask)
+	case cols > 16:
+		gemmTileAVX512x24(k, &a[0], rsa, csa, &b[0], ldb, &c[0], ldc, alpha, beta, rows, mask)
+	case cols > 8:
+		gemmTileAVX512x16(k, &a[0], rsa, csa, &b[0], ldb, &c[0], ldc, alpha, beta, rows, mask)
+	default:
+		gemmTileAVX512x8(k, &a[0], rsa, csa, &b[0], ldb, &c[0], ldc, alpha, beta, rows, mask)
 	}
 }
 

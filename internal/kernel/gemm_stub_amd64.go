@@ -26,6 +26,28 @@ package kernel
 //go:noescape
 func gemmTileAVX512x32(k int, a *float32, rsa int, csa int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, rows int, mask uint32)
 
+// gemmTileAVX512x24 computes a tile of at most 14 rows and 24 columns of C;
+// bit j of mask selects column j.
+//
+// For i < rows and j < cols (cols given by mask), with p ascending and a float32
+// accumulator fused-multiply-added at each step:
+//
+//	acc := float32(0)
+//	for p := 0; p < k; p++ {
+//		acc = fma(a[i*rsa+p*csa], b[p*ldb+j], acc)
+//	}
+//	if beta == 0 {
+//		c[i*ldc+j] = alpha * acc
+//	} else {
+//		c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha*acc)
+//	}
+//
+// k ≥ 1. Only the rows×cols elements of C and the elements of A and B named
+// above are touched.
+//
+//go:noescape
+func gemmTileAVX512x24(k int, a *float32, rsa int, csa int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, rows int, mask uint32)
+
 // gemmTileAVX512x16 computes a tile of at most 14 rows and 16 columns of C;
 // bit j of mask selects column j.
 //
@@ -47,6 +69,28 @@ func gemmTileAVX512x32(k int, a *float32, rsa int, csa int, b *float32, ldb int,
 //
 //go:noescape
 func gemmTileAVX512x16(k int, a *float32, rsa int, csa int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, rows int, mask uint32)
+
+// gemmTileAVX512x8 computes a tile of at most 14 rows and 8 columns of C;
+// bit j of mask selects column j.
+//
+// For i < rows and j < cols (cols given by mask), with p ascending and a float32
+// accumulator fused-multiply-added at each step:
+//
+//	acc := float32(0)
+//	for p := 0; p < k; p++ {
+//		acc = fma(a[i*rsa+p*csa], b[p*ldb+j], acc)
+//	}
+//	if beta == 0 {
+//		c[i*ldc+j] = alpha * acc
+//	} else {
+//		c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha*acc)
+//	}
+//
+// k ≥ 1. Only the rows×cols elements of C and the elements of A and B named
+// above are touched.
+//
+//go:noescape
+func gemmTileAVX512x8(k int, a *float32, rsa int, csa int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, rows int, mask uint32)
 
 // gemmTileAVX2x16 computes a tile of at most 6 rows and 16 columns of C;
 // the columns before the last 8 are whole, and the sign bits of mask[0:8] select

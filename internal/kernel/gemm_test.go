@@ -66,6 +66,10 @@ func gemmCases() []gemmCase {
 		{1, 1, 1}, {1, 3, 7}, {3, 1, 7}, {7, 3, 1}, {3, 7, 17}, {17, 33, 65}, {33, 17, 100},
 		{65, 65, 65}, {31, 49, 15}, {100, 50, 784}, {100, 10, 50}, {100, 784, 50}, {784, 50, 100},
 		{13, 29, 300}, {129, 70, 257}, {40, 1100, 9}, {200, 33, 31},
+		// Shapes that take the packed paths (see packAPolicy, packBPolicy)
+		// when their padding is 0: a 4 KiB row stride of A, transposed or
+		// not, and wide B, with more than one depth block.
+		{40, 20, 1024}, {1024, 8, 40}, {8, 600, 60}, {30, 530, 300},
 	}
 	scal := [][2]float32{{1, 0}, {0.5, 1}, {-2, 0.25}, {1, 1}}
 	for si, s := range sizes {
@@ -290,5 +294,28 @@ func TestGemmImplementations(t *testing.T) {
 	t.Logf("implementations: %v; Gemm uses %s", names, active.name)
 	if kernels[0] != &genericKernel {
 		t.Error("the pure-Go reference must be first")
+	}
+}
+
+// BenchmarkGemmImpl times every implementation available here on one
+// worker, so that the AVX2 tile can be measured on an AVX-512 machine.
+func BenchmarkGemmImpl(b *testing.B) {
+	defer SetWorkers(0)
+	SetWorkers(1)
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, kern := range kernels {
+		for _, s := range [][3]int{{100, 50, 784}, {100, 10, 50}, {512, 512, 512}} {
+			m, n, k := s[0], s[1], s[2]
+			if kern == &genericKernel && m*n*k > 1<<25 {
+				continue
+			}
+			b.Run(fmt.Sprintf("%s/%dx%dx%d", kern.name, m, k, n), func(b *testing.B) {
+				a, bb, c := randSlice(r, m*k), randSlice(r, k*n), randSlice(r, m*n)
+				for b.Loop() {
+					gemmWith(kern, false, false, m, n, k, 1, a, k, bb, n, 0, c, n)
+				}
+				b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
 }

@@ -16,9 +16,10 @@ const signature = "func(k int, a *float32, rsa int, csa int, b *float32, ldb int
 
 func main() {
 	ConstraintExpr("amd64,!purego")
-	for _, w := range []int{2, 1} {
-		avx512Tile(w)
-	}
+	avx512Tile(16, 16)
+	avx512Tile(16, 8)
+	avx512Tile(16)
+	avx512Tile(8)
 	for _, w := range []int{2, 1} {
 		avx2Tile(w)
 	}
@@ -95,18 +96,33 @@ func dispatch(name string, maxRows int) {
 	RET()
 }
 
-// avx512Tile emits gemmTileAVX512x{16w}: a tile of up to 14 rows × 16w
-// columns. Accumulators take 14·w of the 32 zmm registers, B's row takes w,
-// and A is broadcast straight from memory by the FMA, so 14×32 uses 30.
-// Columns are k-masked, so edges need no padding and no temporary.
-func avx512Tile(w int) {
-	name := fmt.Sprintf("gemmTileAVX512x%d", 16*w)
+// avx512Tile emits gemmTileAVX512x{Σ widths}: a tile of up to 14 rows whose
+// columns are covered by one vector per entry of widths (16 lanes: zmm, 8:
+// ymm). Accumulators take 14 registers per vector, B's row one per vector,
+// and A is broadcast straight from memory by the FMA, so 14×32 uses 30 of
+// the 32 registers. Columns are k-masked, so edges need no padding and no
+// temporary. A ymm FMA costs half a zmm one on cores that split zmm in two
+// (AMD Zen 4), which is why 24- and 8-column variants exist.
+func avx512Tile(widths ...int) {
+	total := 0
+	for _, w := range widths {
+		total += w
+	}
+	name := fmt.Sprintf("gemmTileAVX512x%d", total)
 	TEXT(name, NOSPLIT, fmt.Sprintf(signature, "uint32"))
 	Pragma("noescape")
-	Doc(append([]string{name + " computes a tile of at most 14 rows and " + fmt.Sprint(16*w) + " columns of C;",
+	Doc(append([]string{name + " computes a tile of at most 14 rows and " + fmt.Sprint(total) + " columns of C;",
 		"bit j of mask selects column j.", ""}, contractLines()...)...)
 	dispatch(name, 14)
+	w := len(widths)
 	masks := []Register{K1, K2}
+	vec := func(r, j int) VecPhysical {
+		if widths[j] == 16 {
+			return zmm(r)
+		}
+		return ymm(r)
+	}
+	off := func(j int) int { return 4 * 16 * j } // every vector but the last is 16 wide
 	for rows := 14; rows >= 1; rows-- {
 		Label(fmt.Sprintf("%s_rows%d", name, rows))
 		k := Load(Param("k"), GP64())
@@ -120,15 +136,17 @@ func avx512Tile(w int) {
 			SHRL(U8(16), m)
 			KMOVW(m, K2)
 		}
-		acc := func(i, j int) VecPhysical { return zmm(i*w + j) }
-		bz := func(j int) VecPhysical { return zmm(28 + j) }
-		for i := 0; i < rows*w; i++ {
-			VXORPS(zmm(i), zmm(i), zmm(i))
+		acc := func(i, j int) VecPhysical { return vec(i*w+j, j) }
+		bz := func(j int) VecPhysical { return vec(28+j, j) }
+		for i := 0; i < rows; i++ {
+			for j := 0; j < w; j++ {
+				VXORPS(acc(i, j), acc(i, j), acc(i, j))
+			}
 		}
 		loop := fmt.Sprintf("%s_rows%d_loop", name, rows)
 		Label(loop)
 		for j := 0; j < w; j++ {
-			VMOVUPS_Z(Mem{Base: b, Disp: 64 * j}, masks[j], bz(j))
+			VMOVUPS_Z(Mem{Base: b, Disp: off(j)}, masks[j], bz(j))
 		}
 		for i := 0; i < rows; i++ {
 			addr := rowAddr(bases, rs, rs3, i)
@@ -147,19 +165,24 @@ func avx512Tile(w int) {
 			VMOVUPS_Z(mem, masks[j], dst)
 		}, func(src VecPhysical, j int, mem Mem) {
 			VMOVUPS(src, masks[j], mem)
-		}, zmm(30), zmm(31), zmm(28))
+		}, func(r, j int) VecPhysical { return vec(r, j) })
 	}
 }
 
 // storeTile scales the accumulators by alpha and writes them to C, adding
 // beta·C unless beta is zero (then C is not read, so NaN there is ignored).
+//
+// reg(r, j) names register r in the class of the tile's j-th vector; alpha,
+// beta and the C temporary use registers 30, 31 and 28 (12, 13 and 14 for
+// AVX2, passed as 30-18 etc. by the caller's reg).
 func storeTile(name string, rows, w, vecBytes int, acc func(i, j int) VecPhysical,
 	load func(Mem, int, VecPhysical), store func(VecPhysical, int, Mem),
-	valpha, vbeta, tmp VecPhysical) {
+	reg func(r, j int) VecPhysical) {
+	valpha, vbeta, tmp := reg(30, 0), reg(31, 0), reg(28, 0)
 	VBROADCASTSS(paramAddr("alpha"), valpha)
 	for i := 0; i < rows; i++ {
 		for j := 0; j < w; j++ {
-			VMULPS(valpha, acc(i, j), acc(i, j))
+			VMULPS(reg(30, j), acc(i, j), acc(i, j))
 		}
 	}
 	c := Load(Param("c"), GP64())
@@ -185,8 +208,8 @@ func storeTile(name string, rows, w, vecBytes int, acc func(i, j int) VecPhysica
 	Label(withBeta)
 	for i := 0; i < rows; i++ {
 		for j := 0; j < w; j++ {
-			load(Mem{Base: c, Disp: vecBytes * j}, j, tmp)
-			VFMADD231PS(vbeta, tmp, acc(i, j))
+			load(Mem{Base: c, Disp: vecBytes * j}, j, reg(28, j))
+			VFMADD231PS(reg(31, j), reg(28, j), acc(i, j))
 			store(acc(i, j), j, Mem{Base: c, Disp: vecBytes * j})
 		}
 		if i < rows-1 {
@@ -259,7 +282,7 @@ func avx2Tile(w int) {
 			} else {
 				VMASKMOVPS(src, vmask, mem)
 			}
-		}, ymm(12), ymm(13), ymm(14))
+		}, func(r, j int) VecPhysical { return ymm(map[int]int{30: 12, 31: 13, 28: 14}[r]) })
 	}
 }
 
@@ -273,7 +296,8 @@ func paramAddr(name string) Mem {
 
 var zmms = []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
 	Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}
-var ymms = []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}
+var ymms = []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15,
+	Y16, Y17, Y18, Y19, Y20, Y21, Y22, Y23, Y24, Y25, Y26, Y27, Y28, Y29, Y30, Y31}
 
 func zmm(i int) VecPhysical { return zmms[i] }
 func ymm(i int) VecPhysical { return ymms[i] }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/goras-ml/goras/activations"
 	"github.com/goras-ml/goras/autograd"
+	"github.com/goras-ml/goras/initializers"
 )
 
 // Conv2DLayer is Keras's Conv2D on channels-last images: y =
@@ -116,4 +117,35 @@ func (l *Conv2DLayer) Config() map[string]any {
 		"kernel_regularizer": regularizerConfig(l.opts.kernelReg),
 		"bias_regularizer":   regularizerConfig(l.opts.biasReg),
 	}
+}
+
+func init() { Register("Conv2D", conv2DFromConfig) }
+
+// conv2DFromConfig rebuilds a Conv2D from its Keras config. kernel_size and
+// strides may be one integer or a pair, as in Keras.
+func conv2DFromConfig(config map[string]any) (Layer, error) {
+	r := NewConfigReader("Conv2D", config)
+	r.Require("filters", "kernel_size")
+	filters := r.Int("filters", 0)
+	kernel := r.Ints("kernel_size", []int{0, 0}, 2)
+	opts := []Option{
+		WithName(r.Name()),
+		WithKernelSize(kernel...),
+		WithStrides(r.Ints("strides", []int{1, 1}, 2)...),
+		WithPadding(r.String("padding", paddingValid)),
+		WithActivation(r.String("activation", "linear")),
+		WithUseBias(r.Bool("use_bias", true)),
+		WithKernelInitializer(r.Initializer("kernel_initializer", initializers.GlorotUniform())),
+		WithBiasInitializer(r.Initializer("bias_initializer", initializers.Zeros())),
+		WithKernelRegularizer(r.Regularizer("kernel_regularizer")),
+		WithBiasRegularizer(r.Regularizer("bias_regularizer")),
+	}
+	r.Accept("data_format", "channels_last")
+	r.Accept("dilation_rate", []any{1, 1})
+	r.Accept("groups", 1)
+	r.Null("activity_regularizer", "kernel_constraint", "bias_constraint", "lora_rank", "lora_alpha")
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	return Conv2D(filters, 0, opts...), nil
 }

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"encoding/json"
 	"math"
 	"reflect"
 	"slices"
@@ -181,5 +182,89 @@ func TestConvLayerErrors(t *testing.T) {
 	// Same padding lets a window exceed the input, as in Keras.
 	if out, err := MaxPooling2D(WithPoolSize(3), WithPadding("same")).Build([]int{2, 2, 1}, nil); err != nil || !slices.Equal(out, []int{1, 1, 1}) {
 		t.Errorf("same-padded 3×3 pool of 2×2: %v, %v; want [1 1 1]", out, err)
+	}
+}
+
+// TestConvConfigRoundTrip: Config → JSON → FromConfig → Config is the
+// identity for every windowed layer, and Keras 3's own configs are read.
+func TestConvConfigRoundTrip(t *testing.T) {
+	for _, l := range []Layer{
+		Conv2D(32, 3, WithActivation("relu")),
+		Conv2D(6, 0, WithKernelSize(5, 3), WithStrides(2, 1), WithPadding("SAME"), WithUseBias(false),
+			WithKernelInitializer(initializers.HeNormal()), WithKernelRegularizer(regularizers.L2(1e-4)), WithName("c")),
+		MaxPooling2D(),
+		MaxPooling2D(WithPoolSize(3, 2), WithStrides(1), WithPadding("same"), WithName("mp")),
+		AveragePooling2D(2),
+		AveragePooling2D(3, WithStrides(2, 1), WithPadding("same")),
+		GlobalAveragePooling2D(WithName("gap")),
+	} {
+		want, err := json.Marshal(l.Config())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(want, &m); err != nil {
+			t.Fatal(err)
+		}
+		back, err := FromConfig(l.ClassName(), m)
+		if err != nil {
+			t.Errorf("%s: FromConfig(%s): %v", l.ClassName(), want, err)
+			continue
+		}
+		got, _ := json.Marshal(back.Config())
+		if string(got) != string(want) {
+			t.Errorf("%s round trip:\n got %s\nwant %s", l.ClassName(), got, want)
+		}
+	}
+
+	// Configs as Keras 3 writes them (model.get_config() of the keras.io
+	// MNIST convnet), and the short forms it accepts.
+	for _, c := range []struct {
+		class, json string
+		input, out  []int
+	}{
+		{"Conv2D", `{"name": "conv2d", "trainable": true, "dtype": "float32", "filters": 32, "kernel_size": [3, 3], "strides": [1, 1],
+			"padding": "valid", "data_format": "channels_last", "dilation_rate": [1, 1], "groups": 1, "activation": "relu", "use_bias": true,
+			"kernel_initializer": {"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": null}, "registered_name": null},
+			"bias_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null},
+			"kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null}`,
+			[]int{28, 28, 1}, []int{26, 26, 32}},
+		{"Conv2D", `{"filters": 4, "kernel_size": 5, "strides": 2, "padding": "same"}`, []int{9, 9, 2}, []int{5, 5, 4}},
+		{"MaxPooling2D", `{"name": "max_pooling2d", "trainable": true, "dtype": "float32", "pool_size": [2, 2], "padding": "valid",
+			"strides": [2, 2], "data_format": "channels_last"}`, []int{26, 26, 32}, []int{13, 13, 32}},
+		{"MaxPooling2D", `{"pool_size": 3, "strides": null}`, []int{9, 9, 1}, []int{3, 3, 1}},
+		{"AveragePooling2D", `{"pool_size": [2, 3], "strides": 1}`, []int{4, 4, 1}, []int{3, 2, 1}},
+		{"GlobalAveragePooling2D", `{"name": "gap", "data_format": "channels_last", "keepdims": false}`, []int{3, 3, 7}, []int{7}},
+	} {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(c.json), &m); err != nil {
+			t.Fatal(err)
+		}
+		l, err := FromConfig(c.class, m)
+		if err != nil {
+			t.Errorf("%s %s: %v", c.class, c.json, err)
+			continue
+		}
+		if out, err := l.Build(c.input, tensor.NewRNG(1)); err != nil || !slices.Equal(out, c.out) {
+			t.Errorf("%s %s: Build(%v) = %v, %v; want %v", c.class, c.json, c.input, out, err, c.out)
+		}
+	}
+
+	for _, c := range []struct{ class, json, want string }{
+		{"Conv2D", `{"filters": 4}`, `missing "kernel_size"`},
+		{"Conv2D", `{"filters": 4, "kernel_size": 3, "dilation_rate": [2, 2]}`, `"dilation_rate"`},
+		{"Conv2D", `{"filters": 4, "kernel_size": 3, "data_format": "channels_first"}`, `"data_format"`},
+		{"Conv2D", `{"filters": 4, "kernel_size": 3, "padding": "causal"}`, `"causal"`},
+		{"AveragePooling2D", `{}`, `missing "pool_size"`},
+		{"MaxPooling2D", `{"pool_size": [2, 2, 2]}`, `"pool_size"`},
+		{"GlobalAveragePooling2D", `{"keepdims": true}`, `"keepdims"`},
+	} {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(c.json), &m); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := FromConfig(c.class, m); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s %s: error %v, want it to mention %s", c.class, c.json, err, c.want)
+		}
 	}
 }

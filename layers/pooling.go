@@ -118,3 +118,44 @@ func (l *GlobalAveragePooling2DLayer) Call(p *autograd.Plan, x *autograd.Var) *a
 func (l *GlobalAveragePooling2DLayer) Config() map[string]any {
 	return map[string]any{"name": l.name, "data_format": "channels_last", "keepdims": false}
 }
+
+func init() {
+	Register("MaxPooling2D", func(c map[string]any) (Layer, error) { return poolingFromConfig("MaxPooling2D", c) })
+	Register("AveragePooling2D", func(c map[string]any) (Layer, error) { return poolingFromConfig("AveragePooling2D", c) })
+	Register("GlobalAveragePooling2D", globalAveragePooling2DFromConfig)
+}
+
+// poolingFromConfig rebuilds a pooling layer from its Keras config; strides
+// null means the pool size, as in Keras.
+func poolingFromConfig(class string, config map[string]any) (Layer, error) {
+	r := NewConfigReader(class, config)
+	var size []int
+	if class == "MaxPooling2D" {
+		size = r.Ints("pool_size", []int{2, 2}, 2)
+	} else {
+		r.Require("pool_size")
+		size = r.Ints("pool_size", []int{0, 0}, 2)
+	}
+	opts := []Option{WithName(r.Name()), WithPoolSize(size...), WithPadding(r.String("padding", paddingValid))}
+	if v, ok := config["strides"]; ok && v != nil {
+		opts = append(opts, WithStrides(r.Ints("strides", nil, 2)...))
+	} else {
+		r.Null("strides")
+	}
+	r.Accept("data_format", "channels_last")
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	return newPooling(class, class == "MaxPooling2D", 0, opts), nil
+}
+
+func globalAveragePooling2DFromConfig(config map[string]any) (Layer, error) {
+	r := NewConfigReader("GlobalAveragePooling2D", config)
+	name := r.Name()
+	r.Accept("data_format", "channels_last")
+	r.Accept("keepdims", false)
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	return GlobalAveragePooling2D(WithName(name)), nil
+}

@@ -27,6 +27,11 @@ type microKernel struct {
 	mc, kc int // rows of A and depth kept per packed block (L2 / L1 sizing)
 	nc     int // columns of B per packed block
 
+	// inPlace says the tile reads unpacked operands about as fast as packed
+	// ones (true of the SIMD tiles, whose loads are cheap next to their
+	// FMAs); otherwise large products always pack.
+	inPlace bool
+
 	// tile computes, for i < rows ≤ mr and j < cols ≤ nr,
 	//	C[i*ldc+j] = alpha*Σ_{p<k} A[i*rsa+p*csa]*B[p*ldb+j] + beta*C[i*ldc+j]
 	// summing p in ascending order into a float32 accumulator, then scaling by
@@ -92,8 +97,8 @@ func gemmWith(kern *microKernel, transA, transB bool, m, n, k int, alpha float32
 	*j = gemmJob{
 		kern: kern, transA: transA, transB: transB, m: m, n: n, k: k,
 		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
-		packA: packAPolicy(lda, work),
-		packB: packBPolicy(transB, ldb, work),
+		packA: packAPolicy(kern, lda, work),
+		packB: packBPolicy(kern, transB, ldb, work),
 	}
 	// Split C into strips along whichever dimension has more tiles. Strip
 	// edges fall on the tile grid anchored at row/column 0, so every element
@@ -334,14 +339,14 @@ func putJob(j *gemmJob) {
 // packing costs as much as the product for the small shapes of an MLP. The
 // exception is a row stride that is a multiple of 4 KiB: a tile's rows then
 // fall into one L1 set and evict each other.
-func packAPolicy(lda, work int) bool {
-	return work >= packMinWork && (4*lda)%4096 == 0
+func packAPolicy(kern *microKernel, lda, work int) bool {
+	return work >= packMinWork && (!kern.inPlace || (4*lda)%4096 == 0)
 }
 
 // packBPolicy decides whether B is packed: always when transposed, since
 // tiles read B's rows as vectors; otherwise only when the product is large
 // and B's rows are far apart (2 KiB or more), so that a panel of B would
 // touch one page per depth step.
-func packBPolicy(transB bool, ldb, work int) bool {
-	return transB || (work >= packMinWork && ldb >= 512)
+func packBPolicy(kern *microKernel, transB bool, ldb, work int) bool {
+	return transB || (work >= packMinWork && (!kern.inPlace || ldb >= 512))
 }

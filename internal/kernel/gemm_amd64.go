@@ -13,14 +13,16 @@ var avx512Kernel = microKernel{
 	// A 14×kc panel of A (14 KiB at kc = 256) and a kc×32 panel of B share
 	// the 32 KiB L1 with C's tile; the mc×kc block of A sits in L2.
 	mc: 14 * 12, kc: 256, nc: 1024,
-	tile: tileAVX512,
+	tile:    tileAVX512,
+	inPlace: true,
 }
 
 var avx2Kernel = microKernel{
 	name: "avx2",
 	mr:   6, nr: 16,
 	mc: 6 * 24, kc: 256, nc: 1024,
-	tile: tileAVX2,
+	tile:    tileAVX2,
+	inPlace: true,
 }
 
 func init() {

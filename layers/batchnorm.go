@@ -195,3 +195,29 @@ func (l *BatchNormLayer) Config() map[string]any {
 		"gamma_regularizer":           regularizerConfig(c.gammaReg),
 	}
 }
+
+func init() { Register("BatchNormalization", batchNormFromConfig) }
+
+func batchNormFromConfig(config map[string]any) (Layer, error) {
+	r := NewConfigReader("BatchNormalization", config)
+	r.Accept("axis", -1)
+	opts := []BatchNormOption{
+		WithName(r.Name()),
+		WithMomentum(r.Float("momentum", 0.99)),
+		WithEpsilon(r.Float("epsilon", 1e-3)),
+		WithCenter(r.Bool("center", true)),
+		WithScale(r.Bool("scale", true)),
+		WithBetaInitializer(r.Initializer("beta_initializer", initializers.Zeros())),
+		WithGammaInitializer(r.Initializer("gamma_initializer", initializers.Ones())),
+		WithMovingMeanInitializer(r.Initializer("moving_mean_initializer", initializers.Zeros())),
+		WithMovingVarianceInitializer(r.Initializer("moving_variance_initializer", initializers.Ones())),
+		WithBetaRegularizer(r.Regularizer("beta_regularizer")),
+		WithGammaRegularizer(r.Regularizer("gamma_regularizer")),
+	}
+	r.Null("beta_constraint", "gamma_constraint")
+	r.Accept("synchronized", false)
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	return BatchNormalization(opts...), nil
+}

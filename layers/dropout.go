@@ -94,3 +94,24 @@ func (l *DropoutLayer) Config() map[string]any {
 	}
 	return map[string]any{"name": l.name, "rate": l.rate, "seed": seed, "noise_shape": nil}
 }
+
+func init() { Register("Dropout", dropoutFromConfig) }
+
+func dropoutFromConfig(config map[string]any) (Layer, error) {
+	r := NewConfigReader("Dropout", config)
+	r.Require("rate")
+	rate := r.Float("rate", 0)
+	opts := []DropoutOption{WithName(r.Name())}
+	if v, ok := r.get("seed"); ok && v != nil {
+		seed, ok := configInt(v)
+		if !ok || seed < 0 {
+			r.fail("%q must be null or a non-negative integer, got %s", "seed", configShow(v))
+		}
+		opts = append(opts, WithSeed(uint64(seed)))
+	}
+	r.Null("noise_shape")
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	return Dropout(rate, opts...), nil
+}

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"encoding/json"
 	"math"
 	"strings"
 	"testing"
@@ -227,5 +228,75 @@ func TestRescalingAndReshapeValues(t *testing.T) {
 	}
 	if ts := l.Config()["target_shape"].([]any); len(ts) != 2 || ts[0] != -1 || ts[1] != 2 {
 		t.Errorf("target_shape %v, want [-1 2] as given", ts)
+	}
+}
+
+// TestMoreLayersConfigRoundTrip: Config → JSON → FromConfig → Config gives
+// the same JSON, and the rebuilt layer behaves as the original.
+func TestMoreLayersConfigRoundTrip(t *testing.T) {
+	for _, l := range []Layer{
+		Dropout(0.25),
+		Dropout(0.5, WithSeed(1234), WithName("drop")),
+		BatchNormalization(),
+		BatchNormalization(WithName("bn"), WithMomentum(0.9), WithEpsilon(1e-5), WithCenter(false),
+			WithGammaInitializer(initializers.Constant(2)), WithMovingVarianceInitializer(initializers.Constant(3)),
+			WithGammaRegularizer(regularizers.L2(0.01)), WithBetaRegularizer(regularizers.L1(0.5))),
+		Reshape(28, 28, 1),
+		Reshape(-1, 4),
+		Rescaling(1.0/255, 0),
+		Rescaling(1.0/127.5, -1, WithName("to_pm1")),
+	} {
+		want, err := json.Marshal(l.Config())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(want, &m); err != nil {
+			t.Fatal(err)
+		}
+		back, err := FromConfig(l.ClassName(), m)
+		if err != nil {
+			t.Fatalf("%s %s: %v", l.ClassName(), want, err)
+		}
+		got, _ := json.Marshal(back.Config())
+		if back.ClassName() != l.ClassName() || string(got) != string(want) {
+			t.Errorf("%s round trip:\n got %s %s\nwant %s", l.ClassName(), back.ClassName(), got, want)
+		}
+	}
+	// Options read back are in force: the seeded mask and the moving variance.
+	l, err := FromConfig("Dropout", map[string]any{"name": "d", "rate": 0.5, "seed": 9.0, "noise_shape": nil, "trainable": true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameValues(dropoutMask(t, l.(*DropoutLayer), 1), dropoutMask(t, Dropout(0.5, WithSeed(9)), 2)) {
+		t.Error("the rebuilt Dropout does not draw WithSeed(9)'s mask")
+	}
+	bn, err := FromConfig("BatchNormalization", map[string]any{"name": "bn", "moving_variance_initializer": "ones", "center": false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bn.Build([]int{3}, tensor.NewRNG(1)); err != nil || len(bn.Params()) != 3 {
+		t.Errorf("rebuilt BatchNormalization(center=false): %v, %d weights, want 3", err, len(bn.Params()))
+	}
+	for _, c := range []struct {
+		class string
+		cfg   map[string]any
+		want  string
+	}{
+		{"Dropout", map[string]any{"rate": 1.5}, "rate must be in [0, 1)"},
+		{"Dropout", map[string]any{"rate": 0.5, "seed": -1.0}, `"seed" must be null or a non-negative integer`},
+		{"Dropout", map[string]any{"rate": 0.5, "noise_shape": []any{nil, 1.0}}, `"noise_shape" = [null,1] is not supported`},
+		{"Dropout", map[string]any{}, `missing "rate"`},
+		{"BatchNormalization", map[string]any{"axis": 1.0}, `"axis" = 1 is not supported by goras (only -1)`},
+		{"BatchNormalization", map[string]any{"momentum": "high"}, `"momentum" must be a number`},
+		{"BatchNormalization", map[string]any{"renorm": true}, "unknown key(s) renorm"},
+		{"Reshape", map[string]any{"target_shape": "28x28"}, `"target_shape" must be a list of integers`},
+		{"Reshape", map[string]any{"target_shape": []any{-1.0, -1.0}}, "at most one can be inferred"},
+		{"Rescaling", map[string]any{"offset": 1.0}, `missing "scale"`},
+	} {
+		_, err := FromConfig(c.class, c.cfg)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("FromConfig(%s, %v) error %v, want one saying %q", c.class, c.cfg, err, c.want)
+		}
 	}
 }

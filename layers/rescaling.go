@@ -43,3 +43,17 @@ func (l *RescalingLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
 func (l *RescalingLayer) Config() map[string]any {
 	return map[string]any{"name": l.name, "scale": l.scale, "offset": l.offset}
 }
+
+func init() { Register("Rescaling", rescalingFromConfig) }
+
+func rescalingFromConfig(config map[string]any) (Layer, error) {
+	r := NewConfigReader("Rescaling", config)
+	r.Require("scale")
+	scale := r.Float("scale", 1)
+	offset := r.Float("offset", 0)
+	name := r.Name()
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	return Rescaling(scale, offset, WithName(name)), nil
+}

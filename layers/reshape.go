@@ -75,3 +75,28 @@ func (l *ReshapeLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
 func (l *ReshapeLayer) Config() map[string]any {
 	return map[string]any{"name": l.name, "target_shape": intsToAny(l.target)}
 }
+
+func init() { Register("Reshape", reshapeFromConfig) }
+
+func reshapeFromConfig(config map[string]any) (Layer, error) {
+	r := NewConfigReader("Reshape", config)
+	r.Require("target_shape")
+	name := r.Name()
+	v, _ := r.get("target_shape")
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	list, ok := v.([]any)
+	shape := make([]int, len(list))
+	for i, d := range list {
+		if shape[i], ok = configInt(d); !ok {
+			break
+		}
+	}
+	if !ok {
+		return nil, fmt.Errorf("layers: Reshape config: %q must be a list of integers, got %s", "target_shape", configShow(v))
+	}
+	l := Reshape(shape...)
+	l.SetName(name)
+	return l, nil
+}

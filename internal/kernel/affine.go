@@ -95,6 +95,10 @@ func (wp *Warp) applyOne(dst, src []float32, m []float64) {
 					w00, w01 := (1-fx)*(1-fy), fx*(1-fy)
 					w10, w11 := (1-fx)*fy, fx*fy
 					p := (iy*w + ix) * c
+					if c == 1 { // grey images, the common case: no channel loop
+						d[0] = w00*src[p] + w01*src[p+1] + w10*src[p+w] + w11*src[p+w+1]
+						continue
+					}
 					r0, r1 := src[p:p+2*c], src[p+w*c:p+w*c+2*c]
 					for k := range d {
 						d[k] = w00*r0[k] + w01*r0[c+k] + w10*r1[k] + w11*r1[c+k]

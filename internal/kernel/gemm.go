@@ -252,11 +252,27 @@ func packB(dst, b []float32, ldb int, trans bool, p0, j0, kb, nb, nr int) {
 }
 
 // interleave transposes rows×kb values of src (row stride lds) into dst so
-// that dst[p*ld+i] = src[i*lds+p]. It reads four rows at a time: four
-// sequential streams in, one short contiguous run out per step, and no
-// bounds checks in the inner loop.
+// that dst[p*ld+i] = src[i*lds+p]. Packing a transposed operand is this
+// transpose; done one value at a time it can cost as much as a small
+// product, so whole 8×8 blocks go to transpose8x8 where the CPU has it.
 func interleave(dst []float32, ld int, src []float32, lds, rows, kb int) {
-	i := 0
+	if rows == 0 || kb == 0 {
+		return
+	}
+	_ = src[(rows-1)*lds+kb-1]
+	_ = dst[(kb-1)*ld+rows-1]
+	r8, p8 := 0, 0
+	if transpose8 != nil && rows >= 8 && kb >= 8 {
+		r8, p8 = rows&^7, kb&^7
+		transpose8(&dst[0], ld, &src[0], lds, r8/8, p8/8)
+	}
+	// The columns p ≥ p8 of the rows below r8, then every row from r8.
+	for i := 0; i < r8; i++ {
+		for p := p8; p < kb; p++ {
+			dst[p*ld+i] = src[i*lds+p]
+		}
+	}
+	i := r8
 	for ; i+4 <= rows; i += 4 {
 		r0 := src[i*lds : i*lds+kb]
 		r1 := src[(i+1)*lds : (i+1)*lds+kb]
@@ -276,6 +292,9 @@ func interleave(dst []float32, ld int, src []float32, lds, rows, kb int) {
 		}
 	}
 }
+
+// transpose8 is transpose8x8 where the CPU supports it, else nil.
+var transpose8 func(dst *float32, ld int, src *float32, lds int, rowBlocks, pBlocks int)
 
 // workspace holds one worker's packing buffers.
 type workspace struct{ a, b []float32 }

@@ -26,6 +26,9 @@ var avx2Kernel = microKernel{
 }
 
 func init() {
+	if cpu.X86.HasAVX {
+		transpose8 = transpose8x8
+	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		kernels = append(kernels, &avx2Kernel)
 		active = &avx2Kernel

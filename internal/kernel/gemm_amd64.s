@@ -8556,3 +8556,79 @@ gemmTileAVX2x8_rows1_beta:
 	VMASKMOVPS  Y0, Y15, (AX)
 	VZEROUPPER
 	RET
+
+// func transpose8x8(dst *float32, ld int, src *float32, lds int, rowBlocks int, pBlocks int)
+// Requires: AVX
+TEXT ·transpose8x8(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), AX
+	MOVQ ld+8(FP), CX
+	SHLQ $0x02, CX
+	MOVQ src+16(FP), DX
+	MOVQ lds+24(FP), BX
+	SHLQ $0x02, BX
+	MOVQ rowBlocks+32(FP), SI
+	LEAQ (BX)(BX*2), DI
+	LEAQ (CX)(CX*2), R8
+	MOVQ CX, R9
+	SHLQ $0x03, R9
+
+rowblock:
+	MOVQ DX, R10
+	LEAQ (DX)(BX*4), R11
+	MOVQ AX, R12
+	LEAQ (AX)(CX*4), R13
+	MOVQ pBlocks+40(FP), R14
+
+pblock:
+	VMOVUPS    (R10), Y0
+	VMOVUPS    (R10)(BX*1), Y1
+	VMOVUPS    (R10)(BX*2), Y2
+	VMOVUPS    (R10)(DI*1), Y3
+	VMOVUPS    (R11), Y4
+	VMOVUPS    (R11)(BX*1), Y5
+	VMOVUPS    (R11)(BX*2), Y6
+	VMOVUPS    (R11)(DI*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VPERM2F128 $0x20, Y2, Y7, Y6
+	VMOVUPS    Y6, (R12)
+	VPERM2F128 $0x20, Y3, Y1, Y6
+	VMOVUPS    Y6, (R12)(CX*1)
+	VPERM2F128 $0x20, Y5, Y8, Y6
+	VMOVUPS    Y6, (R12)(CX*2)
+	VPERM2F128 $0x20, Y4, Y0, Y6
+	VMOVUPS    Y6, (R12)(R8*1)
+	VPERM2F128 $0x31, Y2, Y7, Y2
+	VMOVUPS    Y2, (R13)
+	VPERM2F128 $0x31, Y3, Y1, Y1
+	VMOVUPS    Y1, (R13)(CX*1)
+	VPERM2F128 $0x31, Y5, Y8, Y1
+	VMOVUPS    Y1, (R13)(CX*2)
+	VPERM2F128 $0x31, Y4, Y0, Y0
+	VMOVUPS    Y0, (R13)(R8*1)
+	ADDQ       $0x20, R10
+	ADDQ       $0x20, R11
+	ADDQ       R9, R12
+	ADDQ       R9, R13
+	DECQ       R14
+	JNZ        pblock
+	LEAQ       (DX)(BX*8), DX
+	ADDQ       $0x20, AX
+	DECQ       SI
+	JNZ        rowblock
+	VZEROUPPER
+	RET

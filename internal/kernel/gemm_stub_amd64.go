@@ -137,3 +137,9 @@ func gemmTileAVX2x16(k int, a *float32, rsa int, csa int, b *float32, ldb int, c
 //
 //go:noescape
 func gemmTileAVX2x8(k int, a *float32, rsa int, csa int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, rows int, mask *int32)
+
+// transpose8x8 sets dst[p*ld+i] = src[i*lds+p] for i < 8*rowBlocks, p < 8*pBlocks.
+// rowBlocks, pBlocks ≥ 1.
+//
+//go:noescape
+func transpose8x8(dst *float32, ld int, src *float32, lds int, rowBlocks int, pBlocks int)

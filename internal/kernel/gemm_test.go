@@ -319,3 +319,30 @@ func BenchmarkGemmImpl(b *testing.B) {
 		}
 	}
 }
+
+// TestInterleave checks the transposing pack, assembly blocks and Go edges,
+// against its definition.
+func TestInterleave(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, s := range [][2]int{{1, 1}, {3, 5}, {8, 8}, {9, 17}, {14, 256}, {32, 50}, {31, 7}, {40, 100}} {
+		rows, kb := s[0], s[1]
+		lds, ld := kb+3, rows+5
+		src := randSlice(r, rows*lds)
+		dst := make([]float32, kb*ld)
+		interleave(dst, ld, src, lds, rows, kb)
+		for i := 0; i < rows; i++ {
+			for p := 0; p < kb; p++ {
+				if dst[p*ld+i] != src[i*lds+p] {
+					t.Fatalf("%dx%d: dst[%d*ld+%d] = %g, want %g", rows, kb, p, i, dst[p*ld+i], src[i*lds+p])
+				}
+			}
+		}
+		for p := 0; p < kb; p++ {
+			for i := rows; i < ld; i++ {
+				if dst[p*ld+i] != 0 {
+					t.Fatalf("%dx%d: wrote outside the block at dst[%d*ld+%d]", rows, kb, p, i)
+				}
+			}
+		}
+	}
+}

@@ -23,7 +23,103 @@ func main() {
 	for _, w := range []int{2, 1} {
 		avx2Tile(w)
 	}
+	transpose8()
 	Generate()
+}
+
+// transpose8 emits transpose8x8: the packing of a transposed operand (A
+// when not transposed, B when transposed) is a transpose, which one value at
+// a time costs more than a small product itself. Eight rows of eight values
+// are transposed in registers with the usual unpack/shuffle/permute ladder.
+func transpose8() {
+	TEXT("transpose8x8", NOSPLIT, "func(dst *float32, ld int, src *float32, lds int, rowBlocks int, pBlocks int)")
+	Pragma("noescape")
+	Doc("transpose8x8 sets dst[p*ld+i] = src[i*lds+p] for i < 8*rowBlocks, p < 8*pBlocks.",
+		"rowBlocks, pBlocks ≥ 1.")
+	dst := Load(Param("dst"), GP64())
+	ld := Load(Param("ld"), GP64())
+	SHLQ(U8(2), ld)
+	src := Load(Param("src"), GP64())
+	ls := Load(Param("lds"), GP64())
+	SHLQ(U8(2), ls)
+	rb := Load(Param("rowBlocks"), GP64())
+	ls3 := GP64()
+	LEAQ(Mem{Base: ls, Index: ls, Scale: 2}, ls3)
+	ld3 := GP64()
+	LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
+	ld8 := GP64()
+	MOVQ(ld, ld8)
+	SHLQ(U8(3), ld8)
+
+	Label("rowblock")
+	s0, s4, d0, d4 := GP64(), GP64(), GP64(), GP64()
+	MOVQ(src, s0)
+	LEAQ(Mem{Base: src, Index: ls, Scale: 4}, s4)
+	MOVQ(dst, d0)
+	LEAQ(Mem{Base: dst, Index: ld, Scale: 4}, d4)
+	pb := Load(Param("pBlocks"), GP64())
+	Label("pblock")
+	at := func(base, l, l3 Register, j int) Mem {
+		switch j {
+		case 0:
+			return Mem{Base: base}
+		case 1:
+			return Mem{Base: base, Index: l, Scale: 1}
+		case 2:
+			return Mem{Base: base, Index: l, Scale: 2}
+		default:
+			return Mem{Base: base, Index: l3, Scale: 1}
+		}
+	}
+	r := make([]VecVirtual, 8)
+	for j := range r {
+		r[j] = YMM()
+		base := s0
+		if j >= 4 {
+			base = s4
+		}
+		VMOVUPS(at(base, ls, ls3, j%4), r[j])
+	}
+	t := make([]VecVirtual, 8)
+	for j := 0; j < 8; j += 2 {
+		t[j], t[j+1] = YMM(), YMM()
+		VUNPCKLPS(r[j+1], r[j], t[j])
+		VUNPCKHPS(r[j+1], r[j], t[j+1])
+	}
+	u := make([]VecVirtual, 8)
+	for h := 0; h < 8; h += 4 { // rows h..h+3
+		for q := 0; q < 2; q++ { // t pair (lo, hi)
+			u[h+2*q], u[h+2*q+1] = YMM(), YMM()
+			VSHUFPS(U8(0x44), t[h+2+q], t[h+q], u[h+2*q])
+			VSHUFPS(U8(0xEE), t[h+2+q], t[h+q], u[h+2*q+1])
+		}
+	}
+	for q := 0; q < 8; q++ {
+		o := YMM()
+		imm := U8(0x20)
+		if q >= 4 {
+			imm = U8(0x31)
+		}
+		VPERM2F128(imm, u[4+q%4], u[q%4], o)
+		base := d0
+		if q >= 4 {
+			base = d4
+		}
+		VMOVUPS(o, at(base, ld, ld3, q%4))
+	}
+	ADDQ(U8(32), s0)
+	ADDQ(U8(32), s4)
+	ADDQ(ld8, d0)
+	ADDQ(ld8, d4)
+	DECQ(pb)
+	JNZ(LabelRef("pblock"))
+
+	LEAQ(Mem{Base: src, Index: ls, Scale: 8}, src)
+	ADDQ(U8(32), dst)
+	DECQ(rb)
+	JNZ(LabelRef("rowblock"))
+	VZEROUPPER()
+	RET()
 }
 
 // The loop every tile function must equal, stated once for the stubs.

@@ -142,7 +142,7 @@ func Load(path string) (*Sequential, error) {
 			return nil, fail("metadata seed %q is not an unsigned integer", s)
 		}
 	}
-	if err := m.Build(); err != nil {
+	if err := buildUntrusted(m); err != nil {
 		return nil, fail("the architecture does not build: %v", err)
 	}
 	if err := m.setWeights(f); err != nil {
@@ -158,6 +158,20 @@ func Load(path string) (*Sequential, error) {
 		}
 	}
 	return m, nil
+}
+
+// buildUntrusted builds a model whose architecture came from a file. Layer
+// sizes so large that allocating them panics (e.g. a Dense kernel of 2^60
+// weights) become an error rather than a crash. Sizes that fit the address
+// space but not the machine are not caught here: the file's tensors are
+// compared with the weights only once they exist.
+func buildUntrusted(m *Sequential) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	return m.Build()
 }
 
 // LoadWeights reads weights from a safetensors file into the model, which is

@@ -67,6 +67,7 @@ type result struct {
 	AllocsPerStep  float64   `json:"allocs_per_step"`
 	BytesPerStep   float64   `json:"bytes_per_step"`
 	PeakRSSMB      float64   `json:"peak_rss_mb"`
+	FitRSSMB       float64   `json:"fit_rss_mb"` // the peak when training ends, before inference
 	Threads        int       `json:"threads"`
 }
 
@@ -151,6 +152,7 @@ func run(name string, w workload, train, test mnist.Dataset, epochs int, seed ui
 		return r, err
 	}
 	r.EpochSeconds = hist.Seconds
+	r.FitRSSMB = peakRSSMB()
 	r.EpochMedian = median(hist.Seconds)
 
 	logs, err := m.Evaluate(xTest, yTest, goras.BatchSize(1000), goras.Verbose(0))
@@ -177,12 +179,12 @@ func run(name string, w workload, train, test mnist.Dataset, epochs int, seed ui
 			return r, err
 		}
 	}
-	r.InferImgPerSec = float64(inferRounds*xTest.Dim(0)) / time.Since(start).Seconds()
+	r.InferImgPerSec = float64(inferRounds*xTest.N) / time.Since(start).Seconds()
 
 	// Latency: the median of many one-image Predict calls, each timed alone,
 	// cycling through the test images.
 	times := make([]float64, latencyRuns)
-	one := make([]*tensor.Tensor, 100)
+	one := make([]*mnist.Images, 100)
 	for i := range one {
 		one[i] = xTest.Slice(i, i+1)
 	}
@@ -207,8 +209,12 @@ func run(name string, w workload, train, test mnist.Dataset, epochs int, seed ui
 // allocsPerStep trains m for a few more steps and returns the heap
 // allocations and bytes per TrainOnBatch call, counted with runtime.MemStats
 // as testing.AllocsPerRun does.
-func allocsPerStep(m *goras.Sequential, batch int, x, y *tensor.Tensor) (allocs, bytes float64, err error) {
-	xb, yb := x.Slice(0, batch), y.Slice(0, batch)
+func allocsPerStep(m *goras.Sequential, batch int, x *mnist.Images, y *tensor.Tensor) (allocs, bytes float64, err error) {
+	xb, err := x.Slice(0, batch).Float32().Reshape(x.Slice(0, batch).Shape()...)
+	if err != nil {
+		return 0, 0, err
+	}
+	yb := y.Slice(0, batch)
 	for range 2 {
 		if _, err := m.TrainOnBatch(xb, yb); err != nil {
 			return 0, 0, err
@@ -227,12 +233,13 @@ func allocsPerStep(m *goras.Sequential, batch int, x, y *tensor.Tensor) (allocs,
 	return float64(after.Mallocs-before.Mallocs) / steps, float64(after.TotalAlloc-before.TotalAlloc) / steps, nil
 }
 
-// data turns a data set into inputs scaled to [0, 1] of shape (N, input...)
-// and one-hot targets (N, 10).
-func data(d mnist.Dataset, input []int) (x, y *tensor.Tensor, err error) {
-	x, err = d.X.Float32().Reshape(append([]int{d.X.N}, input...)...)
-	if err != nil {
-		return nil, nil, err
+// data returns a data set as the model reads it: the uint8 images, scaled
+// to [0, 1] as each batch is gathered (goras.Data), shaped (N, 28, 28) or
+// with the channel axis (N, 28, 28, 1); and one-hot targets (N, 10).
+func data(d mnist.Dataset, input []int) (x *mnist.Images, y *tensor.Tensor, err error) {
+	x = d.X
+	if len(input) == 3 {
+		x = x.WithChannelAxis()
 	}
 	y, err = mnist.ToCategorical(d.Y, 10)
 	return x, y, err

@@ -105,8 +105,11 @@ def run(name, w, xtr, ytr, xte, yte, a):
     torch.manual_seed(a.seed)
     g = torch.Generator().manual_seed(a.seed)
     shape = (-1,) + w.input  # (N, 28, 28) or (N, 1, 28, 28)
-    x_train = torch.from_numpy(xtr.astype(np.float32) / 255).reshape(shape)
-    x_test = torch.from_numpy(xte.astype(np.float32) / 255).reshape(shape)
+    # The images stay uint8 and each batch is scaled to [0, 1] as it is
+    # gathered, as goras's bench reads mnist.Images: the same pipeline, and a
+    # quarter of the memory of a float32 copy.
+    x_train = torch.from_numpy(xtr.copy()).reshape(shape)
+    x_test_u8 = torch.from_numpy(xte.copy()).reshape(shape)
     y_train = torch.from_numpy(ytr.astype(np.int64))
     y_test = torch.from_numpy(yte.astype(np.int64))
     model, loss_fn, opt, onehot = w.build()
@@ -124,7 +127,7 @@ def run(name, w, xtr, ytr, xte, yte, a):
         loss_sum, correct = 0.0, 0
         for lo in range(0, n, batch):
             idx = perm[lo:lo + batch]
-            xb, tb = x_train[idx], t_train[idx]
+            xb, tb = x_train[idx].float().div_(255), t_train[idx]
             opt.zero_grad(set_to_none=True)
             out = model(xb)
             loss = loss_fn(out, tb)
@@ -135,9 +138,14 @@ def run(name, w, xtr, ytr, xte, yte, a):
             loss_sum += loss.item() * len(idx)
             correct += int((out.argmax(1) == y_train[idx]).sum())
         epoch_s.append(time.perf_counter() - start)
+    fit_rss = peak_rss_mb()
 
     model.eval()
     with torch.inference_mode():
+        # Inference gets the test images already scaled (a 31 MB copy), so
+        # its throughput and latency leave out the scaling that goras's
+        # Predict does as it gathers: a head start for PyTorch.
+        x_test = x_test_u8.float().div_(255)
         correct = sum(int((w.predict(model, x_test[lo:lo + 1000]).argmax(1) == y_test[lo:lo + 1000]).sum())
                       for lo in range(0, x_test.shape[0], 1000))
         acc = correct / x_test.shape[0]
@@ -162,7 +170,7 @@ def run(name, w, xtr, ytr, xte, yte, a):
         "framework": "pytorch", "model": name, "status": "ok", "epochs": a.epochs, "batch": batch,
         "epoch_s": epoch_s, "epoch_s_median": statistics.median(epoch_s), "test_accuracy": acc,
         "infer_img_s": infer, "latency_us": statistics.median(times), "allocs_per_step": None,
-        "peak_rss_mb": peak_rss_mb(), "threads": torch.get_num_threads(),
+        "peak_rss_mb": peak_rss_mb(), "fit_rss_mb": fit_rss, "threads": torch.get_num_threads(),
         "torch": torch.__version__, "blas": blas_in_use(),
     }
 

@@ -338,3 +338,79 @@ func TestLoadErrors(t *testing.T) {
 		t.Errorf("LoadWeights of a plain file with the right names: %v", err)
 	}
 }
+
+// TestSaveLoadLeNetAndBatchNorm round-trips the course's LeNet-5 and a model
+// with BatchNormalization (whose moving statistics are non-trainable state)
+// and Dropout, after training steps have moved every weight and statistic.
+func TestSaveLoadLeNetAndBatchNorm(t *testing.T) {
+	models := map[string]func() *Sequential{
+		"lenet5": func() *Sequential {
+			return NewSequential(
+				layers.Input(28, 28, 1),
+				layers.Conv2D(6, 5, layers.WithPadding("same"), layers.WithActivation("relu")),
+				layers.AveragePooling2D(2),
+				layers.Conv2D(16, 5, layers.WithActivation("relu")),
+				layers.MaxPooling2D(),
+				layers.Flatten(),
+				layers.Dense(120, layers.WithActivation("relu")),
+				layers.Dense(84, layers.WithActivation("relu")),
+				layers.Dense(10, layers.WithActivation("softmax")),
+			)
+		},
+		"batchnorm_dropout": func() *Sequential {
+			return NewSequential(
+				layers.Input(28, 28, 1),
+				layers.Flatten(),
+				layers.Dense(32),
+				layers.BatchNormalization(layers.WithMomentum(0.5)),
+				layers.Activation("relu"),
+				layers.Dropout(0.3),
+				layers.Dense(10, layers.WithActivation("softmax")),
+			)
+		},
+	}
+	for name, build := range models {
+		t.Run(name, func(t *testing.T) {
+			m := build()
+			adam, _ := optimizers.NewAdam(optimizers.AdamConfig{LearningRate: 0.01})
+			m.SetSeed(3)
+			if err := m.Compile(CompileOptions{Optimizer: adam, Loss: losses.CategoricalCrossentropy{}, Metrics: []string{"accuracy"}}); err != nil {
+				t.Fatal(err)
+			}
+			x, y := saveData(4)
+			x, _ = x.Reshape(4, 28, 28, 1)
+			for range 2 {
+				if _, err := m.TrainOnBatch(x, y); err != nil {
+					t.Fatal(err)
+				}
+			}
+			path := filepath.Join(t.TempDir(), name+".safetensors")
+			if err := m.Save(path); err != nil {
+				t.Fatal(err)
+			}
+			back, err := Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(back.Params()) != len(m.Params()) {
+				t.Fatalf("%d weights, want %d", len(back.Params()), len(m.Params()))
+			}
+			for i, p := range m.Params() {
+				if back.Params()[i].Name != p.Name || back.Params()[i].Trainable != p.Trainable {
+					t.Errorf("weight %d: %s (trainable %v), want %s (%v)", i, back.Params()[i].Name, back.Params()[i].Trainable, p.Name, p.Trainable)
+				}
+				sameBits(t, p.Name, back.Params()[i].Value.Data(), p.Value.Data())
+			}
+			frozen := 0
+			for _, p := range back.Params() {
+				if !p.Trainable {
+					frozen++
+				}
+			}
+			if name == "batchnorm_dropout" && frozen != 2 {
+				t.Errorf("%d non-trainable weights reloaded, want the 2 moving statistics", frozen)
+			}
+			sameBits(t, "predictions", predict(t, back, x), predict(t, m, x))
+		})
+	}
+}

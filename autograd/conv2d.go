@@ -160,7 +160,14 @@ func (j *im2colJob) Run(lo, hi int) {
 				span := (kx1 - kx0) * g.c
 				for ky := ky0; ky < ky1; ky++ {
 					src := xn[((iy0+ky-ky0)*g.w+ix0)*g.c:][:span]
-					copy(dst[ky*rowLen+kx0*g.c:][:span], src)
+					d := dst[ky*rowLen+kx0*g.c:][:span]
+					if span < 16 { // a loop beats a memmove call for a few values
+						for t, v := range src {
+							d[t] = v
+						}
+					} else {
+						copy(d, src)
+					}
 				}
 			}
 		}

@@ -78,6 +78,7 @@ func (j *poolForward) Run(lo, hi int) {
 	g := &o.geom
 	in, out := g.h*g.w*g.c, g.oh*g.ow*g.c
 	x, y := o.x.Value.Data(), o.y.Value.Data()
+	rowStride := g.w * g.c
 	for n := lo; n < hi; n++ {
 		xn, yn := x[n*in:(n+1)*in], y[n*out:(n+1)*out]
 		for i := 0; i < g.oh; i++ {
@@ -87,42 +88,58 @@ func (j *poolForward) Run(lo, hi int) {
 				base := (i*g.ow + jj) * g.c
 				yo := yn[base : base+g.c]
 				first := (iy0*g.w + ix0) * g.c // the window's first real cell
-				copy(yo, xn[first:first+g.c])
 				if o.max {
-					am := o.argmax[n*out+base : n*out+base+g.c]
-					for c := range am {
-						am[c] = int32(first + c)
-					}
-					// Row-major scan with a strict >, so the first maximum wins.
-					for iy := iy0; iy < iy0+ky1-ky0; iy++ {
-						for ix := ix0; ix < ix0+kx1-kx0; ix++ {
-							at := (iy*g.w + ix) * g.c
-							for c, v := range xn[at : at+g.c] {
-								if v > yo[c] {
-									yo[c], am[c] = v, int32(at+c)
-								}
-							}
-						}
-					}
-					continue
-				}
-				for iy := iy0; iy < iy0+ky1-ky0; iy++ {
-					for ix := ix0; ix < ix0+kx1-kx0; ix++ {
-						if iy == iy0 && ix == ix0 {
-							continue // already copied
-						}
-						at := (iy*g.w + ix) * g.c
-						for c, v := range xn[at : at+g.c] {
-							yo[c] += v
-						}
-					}
-				}
-				inv := 1 / float32((ky1-ky0)*(kx1-kx0))
-				for c := range yo {
-					yo[c] *= inv
+					maxWindow(yo, o.argmax[n*out+base:][:g.c], xn, first, rowStride, ky1-ky0, kx1-kx0)
+				} else {
+					meanWindow(yo, xn, first, rowStride, ky1-ky0, kx1-kx0)
 				}
 			}
 		}
+	}
+}
+
+// maxWindow sets yo[c] to the largest x[at+c] over the nky×nkx cells of a
+// window whose first cell starts at first, rows rowStride apart, and am[c]
+// to its index; cells are scanned in row-major order with a strict >, so
+// the first of equal maxima wins.
+func maxWindow(yo []float32, am []int32, x []float32, first, rowStride, nky, nkx int) {
+	c := len(yo)
+	am = am[:c]
+	for ch := range yo {
+		at := first + ch
+		best := x[at]
+		for r := 0; r < nky; r++ {
+			p := first + r*rowStride + ch
+			for k := 0; k < nkx; k++ {
+				// Written so that the compiler emits a conditional move and
+				// a max instead of a branch, which random data mispredicts.
+				v, q := x[p], at
+				if v > best {
+					q = p
+				}
+				at, best = q, max(best, v)
+				p += c
+			}
+		}
+		yo[ch], am[ch] = best, int32(at)
+	}
+}
+
+// meanWindow sets yo[c] to the mean of x[at+c] over the window's nky×nkx
+// real cells, summed in row-major order.
+func meanWindow(yo []float32, x []float32, first, rowStride, nky, nkx int) {
+	c := len(yo)
+	inv := 1 / float32(nky*nkx)
+	for ch := range yo {
+		var s float32
+		for r := 0; r < nky; r++ {
+			p := first + r*rowStride + ch
+			for k := 0; k < nkx; k++ {
+				s += x[p]
+				p += c
+			}
+		}
+		yo[ch] = s * inv
 	}
 }
 

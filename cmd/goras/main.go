@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -52,7 +53,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "goras: interrupted")
 		return 130
 	default:
-		fmt.Fprintln(stderr, "goras:", err)
+		// Errors from the library already name it.
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "goras: ") {
+			msg = "goras: " + msg
+		}
+		fmt.Fprintln(stderr, msg)
 		return 1
 	}
 }
@@ -71,6 +77,6 @@ func newRootCmd() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
 	})
-	root.AddCommand(newTrainCmd(), newSummaryCmd(), newVersionCmd())
+	root.AddCommand(newTrainCmd(), newSummaryCmd(), newEvaluateCmd(), newVersionCmd())
 	return root
 }

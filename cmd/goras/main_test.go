@@ -54,9 +54,10 @@ func cli(t *testing.T, args ...string) result {
 func TestHelpListsFlags(t *testing.T) {
 	cases := map[string][]string{
 		"train": {"--model", "--epochs", "--batch-size", "--learning-rate", "--optimizer", "--momentum",
-			"--nesterov", "--loss", "--seed", "--verbose", "--history", "--data-dir"},
-		"summary": {"--model"},
-		"version": {"--help"},
+			"--nesterov", "--loss", "--seed", "--verbose", "--history", "--data-dir", "--output"},
+		"summary":  {"--model"},
+		"evaluate": {"--batch-size", "--data-dir", "MODEL_FILE"},
+		"version":  {"--help"},
 	}
 	for cmd, flags := range cases {
 		r := cli(t, cmd, "--help")
@@ -70,7 +71,7 @@ func TestHelpListsFlags(t *testing.T) {
 		}
 	}
 	r := cli(t, "--help")
-	for _, sub := range []string{"train", "summary", "version"} {
+	for _, sub := range []string{"train", "summary", "evaluate", "version"} {
 		if !regexp.MustCompile(`(?m)^  ` + sub + ` `).MatchString(r.stdout) {
 			t.Errorf("goras --help does not list the %s subcommand:\n%s", sub, r.stdout)
 		}
@@ -111,13 +112,20 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"train", "--bogus"}, "unknown flag: --bogus"},
 		{[]string{"train", "extra"}, `unknown command "extra" for "goras train"`},
 		{[]string{"fit"}, `unknown command "fit" for "goras"`},
+		{[]string{"train", "--output", dir}, "--output " + dir + " is a directory"},
+		{[]string{"train", "--output", filepath.Join(dir, "missing", "m.safetensors")}, "no such file or directory"},
+		{[]string{"evaluate"}, "evaluate takes one MODEL_FILE, got 0 arguments (see 'goras evaluate --help')"},
+		{[]string{"evaluate", "a", "b"}, "evaluate takes one MODEL_FILE, got 2 arguments"},
+		{[]string{"evaluate", "--batch-size", "0", file}, "--batch-size must be at least 1, got 0"},
+		{[]string{"evaluate", filepath.Join(dir, "missing.safetensors")}, "missing.safetensors: no such file or directory"},
+		{[]string{"evaluate", file}, "goras: safetensors: " + file},
 	}
 	for _, c := range cases {
 		r := cli(t, c.args...)
 		if r.code != 1 || !strings.Contains(r.stderr, c.want) {
 			t.Errorf("goras %s: exit %d, stderr %q; want exit 1 and %q", strings.Join(c.args, " "), r.code, r.stderr, c.want)
 		}
-		if !strings.HasPrefix(r.stderr, "goras: ") || strings.Count(r.stderr, "\n") != 1 {
+		if !strings.HasPrefix(r.stderr, "goras: ") || strings.HasPrefix(r.stderr, "goras: goras:") || strings.Count(r.stderr, "\n") != 1 {
 			t.Errorf("goras %s: want one line prefixed \"goras: \", got %q", strings.Join(c.args, " "), r.stderr)
 		}
 		// Bad flags are caught before anything is loaded or printed.
@@ -225,8 +233,9 @@ func skipShort(t *testing.T) {
 // one epoch and 0.85 after two (seed 1).
 func TestTrainMLP(t *testing.T) {
 	skipShort(t)
-	hist := filepath.Join(t.TempDir(), "h.csv")
-	r := cli(t, "train", "--epochs", "2", "--verbose", "2", "--history", hist)
+	dir := t.TempDir()
+	hist, model := filepath.Join(dir, "h.csv"), filepath.Join(dir, "mlp.safetensors")
+	r := cli(t, "train", "--epochs", "2", "--verbose", "2", "--history", hist, "--output", model)
 	if r.code != 0 {
 		t.Fatalf("exit %d\nstderr:\n%s", r.code, r.stderr)
 	}
@@ -238,7 +247,7 @@ func TestTrainMLP(t *testing.T) {
 	if n := len(perEpoch.FindAllString(r.stdout, -1)); n != 2 || !strings.Contains(r.stdout, "Epoch 2/2\n") {
 		t.Errorf("want 2 per-epoch lines, got %d:\n%s", n, r.stdout)
 	}
-	for _, want := range []string{"mnist: ", "optimizer SGD(learning_rate=0.1)", "loss mean_squared_error", "wrote the history of 2 epochs to " + hist} {
+	for _, want := range []string{"mnist: ", "optimizer SGD(learning_rate=0.1)", "loss mean_squared_error", "wrote the history of 2 epochs to " + hist, "saved the model to " + model} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
@@ -279,6 +288,13 @@ func TestTrainMLP(t *testing.T) {
 	last, _ := strconv.ParseFloat(rows[2][3], 64)
 	if math.Abs(last-acc) > 0.00005 {
 		t.Errorf("last val_accuracy %g differs from test_accuracy %.4f", last, acc)
+	}
+
+	// The saved model, evaluated at the same batch size, scores the same.
+	ev := cli(t, "evaluate", "--batch-size", "100", model)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if ev.code != 0 || ev.stdout != lines[len(lines)-1]+"\n" {
+		t.Errorf("goras evaluate: exit %d, stdout %q, want %q\nstderr:\n%s", ev.code, ev.stdout, lines[len(lines)-1], ev.stderr)
 	}
 }
 

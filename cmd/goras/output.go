@@ -1,15 +1,39 @@
 package main
 
 import (
+	"fmt"
 	"io"
+	"os"
 
 	"github.com/goras-ml/goras"
 	"github.com/spf13/pflag"
 )
 
-// addOutputFlag would add --output; model files do not exist yet.
-func addOutputFlag(*pflag.FlagSet, *string) {}
+// addOutputFlag adds --output, shared by the commands that train.
+func addOutputFlag(fl *pflag.FlagSet, path *string) {
+	fl.StringVar(path, "output", "", "save the trained model to `FILE` (.safetensors: weights, architecture and\ncompile settings), replacing it atomically; `goras evaluate FILE` reads it back")
+}
 
-func checkOutputPath(string) error { return nil }
+// checkOutputPath rejects an --output that could not be written, before
+// training rather than after.
+func checkOutputPath(path string) error {
+	if path == "" {
+		return nil
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("--output %s is a directory; name a file, e.g. %s", path, path+"/model.safetensors")
+	}
+	return checkParentDir("--output", path)
+}
 
-func saveModel(*goras.Sequential, string, io.Writer) error { return nil }
+// saveModel writes m to path, when path is set, and says so on log.
+func saveModel(m *goras.Sequential, path string, log io.Writer) error {
+	if path == "" {
+		return nil
+	}
+	if err := m.Save(path); err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "goras: saved the model to %s\n", path)
+	return nil
+}

@@ -60,10 +60,10 @@ func (m *Sequential) Fit(ctx context.Context, x, y Data, opts ...Option) (*Histo
 	for _, cb := range s.callbacks {
 		cb.SetModel(m)
 	}
+	m.StopTraining = false // before the hooks, so that a callback may stop at once
 	for _, cb := range s.callbacks {
 		cb.OnTrainBegin(logs)
 	}
-	m.StopTraining = false
 	for epoch := s.initialEpoch; epoch < s.epochs && !m.StopTraining; epoch++ {
 		start := time.Now()
 		if s.shuffle {
@@ -130,11 +130,18 @@ func (m *Sequential) Fit(ctx context.Context, x, y Data, opts ...Option) (*Histo
 				bar = append(bar, progbar.Metric{Name: "val_" + k, Value: vl[k]})
 			}
 		}
-		pb.Finish(bar)
-		hist.add(epoch, epochLogs, time.Since(start).Seconds())
+		// As in Keras, History and the progress bar come after the user's
+		// callbacks, so what they add (learning_rate) is recorded and shown.
 		for _, cb := range s.callbacks {
 			cb.OnEpochEnd(epoch, epochLogs)
 		}
+		for _, k := range sortedKeys(epochLogs) {
+			if !hasMetric(bar, k) {
+				bar = append(bar, progbar.Metric{Name: k, Value: epochLogs[k]})
+			}
+		}
+		pb.Finish(bar)
+		hist.add(epoch, epochLogs, time.Since(start).Seconds())
 		logs = epochLogs
 	}
 	for _, cb := range s.callbacks {
@@ -199,6 +206,15 @@ func runningMetrics(dst []progbar.Metric, loss float64, ms []metrics.Metric) []p
 		dst = append(dst, progbar.Metric{Name: "loss", Value: loss})
 	}
 	return dst
+}
+
+func hasMetric(ms []progbar.Metric, name string) bool {
+	for _, m := range ms {
+		if m.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 func sortedKeys(l Logs) []string {

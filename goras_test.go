@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/callbacks"
 	"github.com/goras-ml/goras/datasets/mnist"
 	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/losses"
@@ -399,5 +400,24 @@ func TestUint8ImagesTrainLikeTheirFloatCopy(t *testing.T) {
 		if a[i] != b[i] {
 			t.Fatalf("uint8 %v vs float32 %v", a, b)
 		}
+	}
+}
+
+// TestCallbackLogsReachHistory checks Keras's order at the end of an epoch:
+// the user's callbacks first, then History, so a logged learning_rate is kept.
+func TestCallbackLogsReachHistory(t *testing.T) {
+	x, y, _ := blobs(30, 1)
+	m := smallMLP(1)
+	compile(t, m, losses.CategoricalCrossentropy{}, sgd(t, optimizers.SGDConfig{LearningRate: 0.1}))
+	sched, err := callbacks.NewLearningRateScheduler(func(epoch int, lr float64) float64 { return lr / 2 }, callbacks.LearningRateSchedulerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := m.Fit(context.Background(), x, y, goras.Epochs(2), goras.Verbose(0), goras.Callbacks(sched))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.History["learning_rate"]; len(got) != 2 || math.Abs(got[0]-0.05) > 1e-9 || math.Abs(got[1]-0.025) > 1e-9 {
+		t.Errorf("learning_rate history %v, want [0.05 0.025]", got)
 	}
 }

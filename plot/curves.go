@@ -1,0 +1,279 @@
+package plot
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/goras-ml/goras"
+	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Colours: matplotlib's first two (tab:blue, tab:orange) for train and
+// validation, so the curves look like the course's.
+var (
+	white      = color.White
+	trainColor = color.RGBA{31, 119, 180, 255}
+	valColor   = color.RGBA{255, 127, 14, 255}
+	red        = color.RGBA{214, 39, 40, 255}
+	frameGrey  = color.RGBA{160, 160, 160, 255}
+)
+
+// Curves returns one plot per quantity logged in h — "loss", "accuracy",
+// any other metric — each with the training values and, when logged, the
+// validation ones (val_<name>), against the epoch counted from 1. Loss
+// comes first, the rest in name order; learning-rate logs (learning_rate,
+// lr) are left out. It returns an error for a History with no epochs.
+func Curves(h *goras.History) ([]*gplot.Plot, error) {
+	if h == nil || len(h.Epoch) == 0 {
+		return nil, errors.New("plot: the History has no epochs to draw")
+	}
+	var names []string
+	if _, ok := h.History["loss"]; ok {
+		names = append(names, "loss")
+	}
+	for _, k := range h.Keys() {
+		if k == "loss" || k == "learning_rate" || k == "lr" || strings.HasPrefix(k, "val_") {
+			continue
+		}
+		names = append(names, k)
+	}
+	for _, k := range h.Keys() { // validation-only logs, if any
+		if base, ok := strings.CutPrefix(k, "val_"); ok {
+			if _, has := h.History[base]; !has && base != "learning_rate" && base != "lr" {
+				names = append(names, base)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return nil, errors.New("plot: the History logs nothing to draw")
+	}
+	var plots []*gplot.Plot
+	for _, name := range names {
+		p := gplot.New()
+		p.Title.Text = title(name)
+		p.Title.TextStyle.Font.Size = vg.Points(13)
+		p.X.Label.Text = "epoch"
+		p.Y.Label.Text = name
+		p.X.Tick.Marker = epochTicks{}
+		p.Add(plotter.NewGrid())
+		// Losses fall and scores rise: keep the legend in the corner the
+		// curves leave empty (top right for a loss, bottom right otherwise).
+		p.Legend.Top = strings.Contains(name, "loss") || strings.Contains(name, "error")
+		p.Legend.XOffs, p.Legend.YOffs = -vg.Points(8), vg.Points(8)
+		if p.Legend.Top {
+			p.Legend.YOffs = -vg.Points(8)
+		}
+		for _, s := range []struct {
+			key, label string
+			clr        color.Color
+			dashed     bool
+		}{{name, "train", trainColor, false}, {"val_" + name, "validation", valColor, true}} {
+			vals, ok := h.History[s.key]
+			if !ok {
+				continue
+			}
+			xy := make(plotter.XYs, 0, len(vals))
+			for i, v := range vals {
+				if i < len(h.Epoch) && !math.IsNaN(v) && !math.IsInf(v, 0) {
+					xy = append(xy, plotter.XY{X: float64(h.Epoch[i] + 1), Y: v})
+				}
+			}
+			if len(xy) == 0 {
+				continue
+			}
+			line, points, err := plotter.NewLinePoints(xy)
+			if err != nil {
+				return nil, fmt.Errorf("plot: %s: %w", s.key, err)
+			}
+			line.Color, line.Width = s.clr, vg.Points(2)
+			if s.dashed {
+				line.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
+			}
+			points.Color, points.Shape, points.Radius = s.clr, draw.CircleGlyph{}, vg.Points(2.5)
+			p.Add(line, points)
+			p.Legend.Add(s.label, line, points)
+		}
+		plots = append(plots, p)
+	}
+	return plots, nil
+}
+
+// title capitalises a logged name for a panel title: "val_loss" stays as
+// it is, "accuracy" becomes "Accuracy".
+func title(name string) string {
+	if name == "" {
+		return name
+	}
+	return strings.ToUpper(name[:1]) + strings.ReplaceAll(name[1:], "_", " ")
+}
+
+// epochTicks puts ticks on whole epochs only, at most about 10 of them.
+type epochTicks struct{}
+
+func (epochTicks) Ticks(lo, hi float64) []gplot.Tick {
+	first, last := int(math.Ceil(lo)), int(math.Floor(hi))
+	step := max(1, (last-first+9)/10)
+	for _, nice := range []int{1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000} {
+		if nice >= step {
+			step = nice
+			break
+		}
+	}
+	var ticks []gplot.Tick
+	for e := first; e <= last; e++ {
+		if e%step == 0 || (step > 1 && e == 1) {
+			ticks = append(ticks, gplot.Tick{Value: float64(e), Label: strconv.Itoa(e)})
+		}
+	}
+	return ticks
+}
+
+// Panel sizes for SaveCurves: each panel is panelW × panelH.
+const (
+	panelW = 5 * vg.Inch
+	panelH = 3.6 * vg.Inch
+)
+
+// SaveCurves draws the training curves of h (see Curves) side by side, one
+// panel per quantity — loss and accuracy for the course's models — and
+// writes them to path, a .png or .svg file.
+func SaveCurves(h *goras.History, path string) error {
+	plots, err := Curves(h)
+	if err != nil {
+		return err
+	}
+	if _, err := newCanvas(path, 1, 1); err != nil { // fail on the name before drawing
+		return err
+	}
+	cols := min(len(plots), 3)
+	rows := (len(plots) + cols - 1) / cols
+	grid := make([][]*gplot.Plot, rows)
+	for r := range grid {
+		grid[r] = make([]*gplot.Plot, cols)
+		for c := range cols {
+			if i := r*cols + c; i < len(plots) {
+				grid[r][c] = plots[i]
+			}
+		}
+	}
+	w, h2 := vg.Length(cols)*panelW, vg.Length(rows)*panelH
+	return save(path, w, h2, func(dc draw.Canvas) error {
+		tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Points(24), PadY: vg.Points(18),
+			PadTop: vg.Points(8), PadBottom: vg.Points(8), PadLeft: vg.Points(8), PadRight: vg.Points(12)}
+		canvases := gplot.Align(grid, tiles, dc)
+		for r := range grid {
+			for c, p := range grid[r] {
+				if p != nil {
+					p.Draw(canvases[r][c])
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// LoadHistoryCSV reads a training log written by History.Save (or
+// WriteCSV): a header "epoch,<names...>,seconds" and one row per epoch. It
+// also reads the files of callbacks.CSVLogger, which have no seconds column
+// and may hold "NA" for a missing value (read as NaN, and left out of the
+// curves). Errors name the file, line and column at fault.
+func LoadHistoryCSV(path string) (*goras.History, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("plot: %w", err)
+	}
+	defer f.Close()
+	h, err := ReadHistoryCSV(f)
+	if err != nil {
+		return nil, fmt.Errorf("plot: %s: %w", path, err)
+	}
+	return h, nil
+}
+
+// ReadHistoryCSV reads a History from CSV, as LoadHistoryCSV does from a
+// file. Its errors have no package prefix, so the caller can name the
+// source.
+func ReadHistoryCSV(r io.Reader) (*goras.History, error) {
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = false
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, errors.New("empty file: want a header line starting with \"epoch\"")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(header) == 0 || strings.TrimPrefix(header[0], "\ufeff") != "epoch" {
+		return nil, fmt.Errorf("the header starts with %q, want \"epoch\" (a History.Save or CSVLogger file)", header[0])
+	}
+	names := header[1:]
+	hasSeconds := len(names) > 0 && names[len(names)-1] == "seconds"
+	if hasSeconds {
+		names = names[:len(names)-1]
+	}
+	seen := map[string]bool{}
+	for _, n := range names {
+		if n == "" || seen[n] {
+			return nil, fmt.Errorf("the header has an empty or repeated column name %q", n)
+		}
+		seen[n] = true
+	}
+	h := &goras.History{History: map[string][]float64{}}
+	for _, n := range names {
+		h.History[n] = nil
+	}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err // csv errors name the line
+		}
+		line, _ := cr.FieldPos(0)
+		e, err := strconv.Atoi(rec[0])
+		if err != nil || e < 0 {
+			return nil, fmt.Errorf("line %d: epoch %q is not a whole number ≥ 0", line, rec[0])
+		}
+		h.Epoch = append(h.Epoch, e)
+		for i, n := range names {
+			v, err := parseValue(rec[i+1])
+			if err != nil {
+				return nil, fmt.Errorf("line %d, column %q: %v", line, n, err)
+			}
+			h.History[n] = append(h.History[n], v)
+		}
+		if hasSeconds {
+			s, err := strconv.ParseFloat(rec[len(rec)-1], 64)
+			if err != nil {
+				return nil, fmt.Errorf("line %d, column \"seconds\": %q is not a number", line, rec[len(rec)-1])
+			}
+			h.Seconds = append(h.Seconds, s)
+		}
+	}
+	if len(h.Epoch) == 0 {
+		return nil, errors.New("no epochs: the file has a header but no rows")
+	}
+	return h, nil
+}
+
+func parseValue(s string) (float64, error) {
+	if s == "NA" || s == "" {
+		return math.NaN(), nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a number", s)
+	}
+	return v, nil
+}

@@ -1,0 +1,98 @@
+// Package plot draws what the course looks at with matplotlib, without
+// Python: training curves from a History or its CSV log, a grid of digits
+// with their labels and predictions (imshow), a confusion-matrix heat map
+// and the most confidently misclassified digits. Each Save function writes
+// one PNG or SVG file, chosen by the path's extension, atomically (a
+// temporary file renamed over the path), so a reader never sees half a
+// picture.
+//
+//	hist, _ := model.Fit(ctx, x, y, goras.Epochs(10), goras.ValidationData(xt, yt))
+//	plot.SaveCurves(hist, "curves.png")
+//	probs, _ := model.Predict(xt)
+//	pred := goras.ArgMax(probs)
+//	plot.SaveDigitGrid("digits.png", xt.Slice(0, 24), labels[:24], pred[:24], 8)
+//	plot.SaveConfusion("confusion.png", metrics.ConfusionMatrix(labels, pred, 10))
+//	plot.SaveMostConfidentErrors("errors.png", xt, labels, probs, 12)
+//
+// Drawing is done by gonum.org/v1/plot with its embedded Liberation fonts,
+// so the pictures look the same on every machine.
+package plot
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// DPI is the resolution of PNG files: 96 dots per inch, vgimg's default,
+// so 1 point is 4/3 pixels.
+const DPI = 96
+
+// newCanvas makes a w×h canvas for the format path's extension names:
+// ".png" or ".svg". White background for PNG, as SVG viewers show.
+func newCanvas(path string, w, h vg.Length) (vg.CanvasWriterTo, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".png":
+		c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(DPI), vgimg.UseBackgroundColor(white))
+		return vgimg.PngCanvas{Canvas: c}, nil
+	case ".svg":
+		c := vgsvg.New(w, h)
+		dc := draw.New(c)
+		dc.SetColor(white)
+		dc.Fill(dc.Rectangle.Path())
+		return c, nil
+	}
+	return nil, fmt.Errorf("plot: %q: the file name must end in .png or .svg", path)
+}
+
+// save draws onto a new canvas for path and writes it atomically.
+func save(path string, w, h vg.Length, paint func(draw.Canvas) error) error {
+	c, err := newCanvas(path, w, h)
+	if err != nil {
+		return err
+	}
+	if err := paint(draw.New(c)); err != nil {
+		return err
+	}
+	return writeAtomic(path, func(f io.Writer) error {
+		_, err := c.WriteTo(f)
+		return err
+	})
+}
+
+// writeAtomic writes through a temporary file in path's directory, syncs
+// it and renames it over path.
+func writeAtomic(path string, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // a no-op once renamed
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("plot: writing %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("plot: writing %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("plot: writing %s: %w", path, err)
+	}
+	// CreateTemp makes the file 0600; a picture is for everyone to read.
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	return nil
+}

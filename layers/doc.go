@@ -10,4 +10,17 @@
 //   - Config: the Keras get_config of the layer.
 //
 // Shapes are channels-last (NHWC), as Keras's default.
+//
+// The layers, by Keras name:
+//
+//   - core: Input, Dense, Activation, Flatten, Reshape, Rescaling;
+//   - convolution and pooling: Conv2D, MaxPooling2D, AveragePooling2D,
+//     GlobalAveragePooling2D;
+//   - regularization and normalization: Dropout, BatchNormalization;
+//   - augmentation, active only in training: RandomRotation,
+//     RandomTranslation, RandomZoom, and Pipeline, which fuses consecutive
+//     augmentation layers into one resampling.
+//
+// FromConfig rebuilds any of them from its class name and Config, which is
+// how model files are read; Register adds a layer of your own.
 package layers

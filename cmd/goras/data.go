@@ -12,6 +12,12 @@ import (
 	"github.com/goras-ml/goras/tensor"
 )
 
+// mnistTrainSize is the number of MNIST training images. LoadData checks
+// the files' SHA-256s, so it is always this many; flags that count in
+// training steps (--limit, the schedules' defaults) are checked against it
+// before the data is loaded.
+const mnistTrainSize = 60000
+
 // checkDataDir makes sure a --data-dir names an existing directory, so that
 // a typo is reported instead of silently falling back to the cache.
 func checkDataDir(dir string) error {
@@ -38,20 +44,26 @@ func loadMNIST(ctx context.Context, dir string, log io.Writer) (train, test mnis
 	return mnist.LoadData(opts...)
 }
 
-// prepare turns a data set into the tensors model m trains on: pixels
-// scaled to [0, 1] and shaped as the model's input (e.g. (N, 28, 28, 1) for
-// a convolutional net), labels as class indices for a sparse loss and
-// one-hot vectors otherwise.
-func prepare(d mnist.Dataset, m *goras.Sequential, loss losses.Loss) (x, y *tensor.Tensor, err error) {
-	x = d.X.Float32()
-	if in := m.InputShape(); !tensor.SameShape(x.Shape()[1:], in) {
-		if x, err = x.Reshape(append([]int{d.X.N}, in...)...); err != nil {
+// prepare turns a data set into what model m trains on: the images as the
+// model's input, kept as uint8 pixels and scaled to [0, 1] batch by batch
+// (goras.Data), with a channel axis for an input of (28, 28, 1); labels as
+// class indices for a sparse loss and one-hot vectors otherwise. A model
+// taking another shape of the same size (e.g. (784)) gets a float32 copy.
+func prepare(d mnist.Dataset, m *goras.Sequential, loss losses.Loss) (x, y goras.Data, err error) {
+	in := m.InputShape()
+	switch {
+	case tensor.SameShape(d.X.Shape()[1:], in):
+		x = d.X
+	case tensor.SameShape(d.X.WithChannelAxis().Shape()[1:], in):
+		x = d.X.WithChannelAxis()
+	default:
+		if x, err = d.X.Float32().Reshape(append([]int{d.X.N}, in...)...); err != nil {
 			return nil, nil, fmt.Errorf("the model takes inputs of shape %s, which MNIST's 28×28 images cannot be reshaped to: %w",
 				tensor.ShapeString(in, true), err)
 		}
 	}
 	if _, sparse := loss.(losses.SparseCategoricalCrossentropy); sparse {
-		return x, d.Y.Float32(), nil
+		return x, d.Y, nil
 	}
 	classes := 10
 	if out := m.OutputShape(); len(out) > 0 {

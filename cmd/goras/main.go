@@ -3,6 +3,8 @@
 //
 //	goras train                      # the course's first lab: MLP, MSE, SGD(0.1), 10 epochs
 //	goras train --loss categorical_crossentropy --optimizer adam
+//	goras train --model lenet5       # the course's convnet: ≥ 0.99 in 10 epochs
+//	goras train --model keras-convnet --dropout 0.3 --l2 0.0001 --schedule cosine
 //	goras summary --model mlp        # layers and parameter counts
 //	goras evaluate model.safetensors # test loss and accuracy of a saved model
 //	goras version

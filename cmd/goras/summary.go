@@ -6,19 +6,25 @@ import (
 
 func newSummaryCmd() *cobra.Command {
 	var name string
+	var af archFlags
 	cmd := &cobra.Command{
 		Use:   "summary",
 		Short: "Print a network's layers, output shapes and parameter counts",
 		Long: `Print a named network's summary as Keras's model.summary() does: each layer's
-name, type, output shape and number of parameters, then the totals.`,
-		Example: "  goras summary --model mlp",
+name, type, output shape and number of parameters, then the totals. --dropout
+and --l2 change the network as they do for goras train.`,
+		Example: "  goras summary --model mlp\n  goras summary --model lenet5 --dropout 0.5 --l2 0.0005",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			spec, err := lookupModel(name)
 			if err != nil {
 				return err
 			}
-			m, err := spec.newModel(1)
+			a, err := af.check(cmd.Flags().Changed)
+			if err != nil {
+				return err
+			}
+			m, err := spec.newModel(1, a)
 			if err != nil {
 				return err
 			}
@@ -26,5 +32,7 @@ name, type, output shape and number of parameters, then the totals.`,
 		},
 	}
 	cmd.Flags().StringVar(&name, "model", defaultModel, modelHelp())
+	addArchFlags(cmd.Flags(), &af)
+	cmd.Flags().SortFlags = false
 	return cmd
 }

@@ -4,12 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/callbacks"
+	"github.com/goras-ml/goras/datasets/mnist"
 	"github.com/goras-ml/goras/internal/progbar"
 	"github.com/goras-ml/goras/losses"
 	"github.com/goras-ml/goras/optimizers"
@@ -32,6 +33,12 @@ type trainFlags struct {
 	history      string
 	dataDir      string
 	output       string
+	limit        int
+
+	arch          archFlags
+	sched         scheduleFlags
+	earlyStopping int
+	reduceLR      int
 }
 
 func newTrainCmd() *cobra.Command {
@@ -51,14 +58,20 @@ print its summary, Keras-style progress, and finally one line
 
 With no flags it is the course's first lab: Flatten → Dense(50, relu) →
 Dense(10, softmax), mean squared error, SGD with learning rate 0.1, batch size
-100, 10 epochs, seed 1. Ctrl-C stops training after the current step; the
-model as trained so far is still evaluated (exit status 130).
+100, 10 epochs, seed 1. --model picks another network with its own recipe
+(loss, optimizer, batch size, epochs), which the other flags override; every
+model validates on the 10,000 test images after each epoch. Ctrl-C stops
+training after the current step; the model as trained so far is still
+evaluated (exit status 130).
 
 MNIST is looked for in --data-dir, $GORAS_MNIST_DIR, the cache, the Go module
 cache, then fetched; where it came from is logged to stderr.`,
 		Example: `  goras train
   goras train --loss categorical_crossentropy --optimizer adam
-  goras train --optimizer sgd --momentum 0.9 --epochs 5 --history run.csv`,
+  goras train --optimizer sgd --momentum 0.9 --epochs 5 --history run.csv
+  goras train --model lenet5
+  goras train --model lenet5 --dropout 0.3 --l2 0.0001 --schedule cosine --warmup-steps 500
+  goras train --model keras-convnet --early-stopping 3 --epochs 30`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runTrain(cmd, f) },
 	}
@@ -76,6 +89,11 @@ cache, then fetched; where it came from is logged to stderr.`,
 	fl.StringVar(&f.history, "history", "", "write per-epoch metrics and seconds to `FILE`, CSV or JSON by extension (.csv, .json)")
 	fl.StringVar(&f.dataDir, "data-dir", "", "`DIR` holding the four MNIST files, searched first\n(default: $GORAS_MNIST_DIR, then the cache, then download)")
 	addOutputFlag(fl, &f.output)
+	fl.IntVar(&f.limit, "limit", 0, "train on the first `N` training images only, for quick tries; validation\nstill uses all 10,000 test images (default: all 60,000)")
+	addArchFlags(fl, &f.arch)
+	addScheduleFlags(fl, &f.sched)
+	fl.IntVar(&f.earlyStopping, "early-stopping", 0, "stop after `PATIENCE` epochs without a lower val_loss and keep the best\nepoch's weights (Keras EarlyStopping(monitor=\"val_loss\", patience=PATIENCE,\nrestore_best_weights=True)); the final test line is then the best epoch's\n(default 0: off)")
+	fl.IntVar(&f.reduceLR, "reduce-lr-on-plateau", 0, "multiply the learning rate by 0.1 after `PATIENCE` epochs without a lower\nval_loss (Keras ReduceLROnPlateau(factor=0.1, patience=PATIENCE)); not with\n--schedule (default 0: off)")
 	fl.SortFlags = false
 	return cmd, f
 }
@@ -83,11 +101,16 @@ cache, then fetched; where it came from is logged to stderr.`,
 // recipe is a fully resolved training run.
 type recipe struct {
 	spec      modelSpec
+	arch      arch
 	model     *goras.Sequential
 	loss      losses.Loss
 	optimizer optimizers.Optimizer
 	epochs    int
 	batchSize int
+	// limit is the number of training images used, 0 for all.
+	limit int
+	// earlyStopping and reduceLR are the callbacks' patiences, 0 for off.
+	earlyStopping, reduceLR int
 }
 
 // resolve checks the flags and fills what was not given from the model's
@@ -122,7 +145,34 @@ func (f *trainFlags) resolve(set func(name string) bool) (*recipe, error) {
 	if r.loss, err = losses.Get(lossName); err != nil {
 		return nil, fmt.Errorf("unknown --loss %q; known: %s", lossName, strings.Join(losses.Names(), ", "))
 	}
-	if r.optimizer, err = f.newOptimizer(spec, set); err != nil {
+	if set("limit") {
+		if f.limit < 1 || f.limit > mnistTrainSize {
+			return nil, fmt.Errorf("--limit must be between 1 and %d training images, got %d", mnistTrainSize, f.limit)
+		}
+		r.limit = f.limit
+	}
+	if r.arch, err = f.arch.check(set); err != nil {
+		return nil, err
+	}
+	for _, c := range []struct {
+		flag string
+		n    int
+		dst  *int
+	}{{"early-stopping", f.earlyStopping, &r.earlyStopping}, {"reduce-lr-on-plateau", f.reduceLR, &r.reduceLR}} {
+		if c.n < 0 {
+			return nil, fmt.Errorf("--%s must be a patience of at least 1 epoch (0 = off), got %d", c.flag, c.n)
+		}
+		*c.dst = c.n
+	}
+	if r.reduceLR > 0 && f.sched.schedule != "" {
+		return nil, errors.New("--reduce-lr-on-plateau and --schedule both set the learning rate; use one")
+	}
+	n := int64(mnistTrainSize)
+	if r.limit > 0 {
+		n = int64(r.limit)
+	}
+	stepsPerEpoch := (n + int64(r.batchSize) - 1) / int64(r.batchSize)
+	if r.optimizer, err = f.newOptimizer(spec, set, stepsPerEpoch, stepsPerEpoch*int64(r.epochs)); err != nil {
 		return nil, err
 	}
 	if err := checkHistoryPath(f.history); err != nil {
@@ -134,7 +184,7 @@ func (f *trainFlags) resolve(set func(name string) bool) (*recipe, error) {
 	if err := checkDataDir(f.dataDir); err != nil {
 		return nil, err
 	}
-	if r.model, err = spec.newModel(f.seed); err != nil {
+	if r.model, err = spec.newModel(f.seed, r.arch); err != nil {
 		return nil, err
 	}
 	err = r.model.Compile(goras.CompileOptions{Optimizer: r.optimizer, Loss: r.loss, Metrics: []string{"accuracy"}})
@@ -142,52 +192,6 @@ func (f *trainFlags) resolve(set func(name string) bool) (*recipe, error) {
 		return nil, err
 	}
 	return r, nil
-}
-
-// newOptimizer makes the optimizer the flags ask for. The model's learning
-// rate goes with the model's optimizer only: another optimizer starts from
-// its own Keras default (Adam's 0.1 would diverge where SGD's 0.1 learns).
-func (f *trainFlags) newOptimizer(spec modelSpec, set func(string) bool) (optimizers.Optimizer, error) {
-	name := spec.Optimizer
-	if set("optimizer") {
-		name = strings.ToLower(strings.TrimSpace(f.optimizer))
-	}
-	lr := 0.0 // the optimizer's Keras default
-	if name == spec.Optimizer {
-		lr = spec.LearningRate
-	}
-	if set("learning-rate") {
-		if math.IsNaN(f.learningRate) || math.IsInf(f.learningRate, 0) || f.learningRate <= 0 {
-			return nil, fmt.Errorf("--learning-rate must be a positive number, got %v", f.learningRate)
-		}
-		lr = f.learningRate
-	}
-	if name != "sgd" {
-		for _, flag := range []string{"momentum", "nesterov"} {
-			if set(flag) {
-				return nil, fmt.Errorf("--%s applies only to --optimizer sgd, not %s", flag, name)
-			}
-		}
-	}
-	if name == "sgd" {
-		if f.nesterov && f.momentum == 0 {
-			return nil, errors.New("--nesterov needs a --momentum above 0 (e.g. --momentum 0.9)")
-		}
-		if math.IsNaN(f.momentum) || f.momentum < 0 || f.momentum > 1 {
-			return nil, fmt.Errorf("--momentum must be in [0, 1], got %v", f.momentum)
-		}
-		return optimizers.NewSGD(optimizers.SGDConfig{LearningRate: lr, Momentum: f.momentum, Nesterov: f.nesterov})
-	}
-	opt, err := optimizers.Get(name)
-	if err != nil {
-		return nil, fmt.Errorf("unknown --optimizer %q; known: %s", name, strings.Join(optimizers.Names(), ", "))
-	}
-	if lr > 0 {
-		if err := opt.SetLearningRate(lr); err != nil {
-			return nil, err
-		}
-	}
-	return opt, nil
 }
 
 // checkHistoryPath rejects a --history file that could not be written, so
@@ -219,14 +223,39 @@ func checkParentDir(flag, path string) error {
 
 // describe says in one line what a run will do.
 func (r *recipe) describe(seed uint64) string {
-	opt := fmt.Sprintf("%s(learning_rate=%g", r.optimizer.Name(), r.optimizer.LearningRate())
-	if c := r.optimizer.Config(); r.optimizer.Name() == "SGD" {
-		if mom, _ := c["momentum"].(float64); mom > 0 {
-			opt += fmt.Sprintf(", momentum=%g, nesterov=%v", mom, c["nesterov"])
-		}
+	s := fmt.Sprintf("model %s%s, loss %s, optimizer %s, batch_size %d, epochs %d, seed %d",
+		r.spec.Name, r.arch, r.loss.Name(), describeOptimizer(r.optimizer), r.batchSize, r.epochs, seed)
+	if r.earlyStopping > 0 {
+		s += fmt.Sprintf(", early stopping on val_loss with patience %d", r.earlyStopping)
 	}
-	return fmt.Sprintf("model %s, loss %s, optimizer %s), batch_size %d, epochs %d, seed %d",
-		r.spec.Name, r.loss.Name(), opt, r.batchSize, r.epochs, seed)
+	if r.reduceLR > 0 {
+		s += fmt.Sprintf(", learning rate ×0.1 after %d epochs without a lower val_loss", r.reduceLR)
+	}
+	return s
+}
+
+// callbacks makes the callbacks the flags ask for; their messages go to
+// out when verbose.
+func (r *recipe) callbacks(verbose int, out io.Writer) ([]goras.Callback, error) {
+	v := min(verbose, 1)
+	var cbs []goras.Callback
+	if r.earlyStopping > 0 {
+		es, err := callbacks.NewEarlyStopping(callbacks.EarlyStoppingConfig{
+			Monitor: "val_loss", Patience: r.earlyStopping, RestoreBestWeights: true, Verbose: v, Output: out})
+		if err != nil {
+			return nil, err
+		}
+		cbs = append(cbs, es)
+	}
+	if r.reduceLR > 0 {
+		rl, err := callbacks.NewReduceLROnPlateau(callbacks.ReduceLROnPlateauConfig{
+			Monitor: "val_loss", Factor: 0.1, Patience: r.reduceLR, Verbose: v, Output: out})
+		if err != nil {
+			return nil, err
+		}
+		cbs = append(cbs, rl)
+	}
+	return cbs, nil
 }
 
 func runTrain(cmd *cobra.Command, f *trainFlags) error {
@@ -246,6 +275,13 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 		}
 		return err
 	}
+	if r.limit > 0 && r.limit < train.X.N {
+		train = mnist.Dataset{X: train.X.Slice(0, r.limit), Y: train.Y[:r.limit]}
+	}
+	cbs, err := r.callbacks(f.verbose, stdout)
+	if err != nil {
+		return err
+	}
 	xTrain, yTrain, err := prepare(train, r.model, r.loss)
 	if err != nil {
 		return err
@@ -254,11 +290,11 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "goras: training on %d images, validating on %d: %s\n", xTrain.Dim(0), xTest.Dim(0), r.describe(f.seed))
+	fmt.Fprintf(stderr, "goras: training on %d images, validating on %d: %s\n", xTrain.Shape()[0], xTest.Shape()[0], r.describe(f.seed))
 
 	hist, err := r.model.Fit(ctx, xTrain, yTrain,
 		goras.Epochs(r.epochs), goras.BatchSize(r.batchSize), goras.Verbose(f.verbose),
-		goras.ValidationData(xTest, yTest), goras.Output(stdout), goras.Warnings(stderr))
+		goras.ValidationData(xTest, yTest), goras.Callbacks(cbs...), goras.Output(stdout), goras.Warnings(stderr))
 	interrupted := err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err())
 	if err != nil && !interrupted {
 		return err

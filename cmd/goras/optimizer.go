@@ -69,7 +69,7 @@ func (s *scheduleFlags) check(set func(string) bool) error {
 	switch {
 	case set("decay-steps") && s.decaySteps < 1:
 		return fmt.Errorf("--decay-steps must be at least 1, got %d", s.decaySteps)
-	case set("decay-rate") && !(s.decayRate > 0) || math.IsInf(s.decayRate, 0):
+	case set("decay-rate") && (!(s.decayRate > 0) || math.IsInf(s.decayRate, 0)):
 		return fmt.Errorf("--decay-rate must be a positive number, got %v", s.decayRate)
 	case s.warmupSteps < 0:
 		return fmt.Errorf("--warmup-steps must be ≥ 0, got %d", s.warmupSteps)

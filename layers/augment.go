@@ -46,7 +46,9 @@ func (r factorRange) check(class, key string) error {
 }
 
 // draw is a uniform draw from [lo, hi): exactly lo when lo = hi.
-func (r factorRange) draw(rng *rand.Rand) float64 { return r.lo + (r.hi-r.lo)*rng.Float64() }
+func (r factorRange) draw(rng interface{ Float64() float64 }) float64 {
+	return r.lo + (r.hi-r.lo)*rng.Float64()
+}
 
 // config is the factor as it was given, for Config.
 func (r factorRange) config() any {
@@ -113,7 +115,7 @@ type augment struct {
 	width         *factorRange // RandomZoom only
 
 	warp autograd.WarpOptions
-	rng  *rand.Rand // made by Build; shared by every plan of the model
+	rng  *tensor.RNG // made by Build; shared by every plan of the model
 }
 
 var fillModes = map[string]autograd.FillMode{
@@ -171,7 +173,7 @@ func (a *augment) build(l Layer, input []int, rng *rand.Rand) ([]int, error) {
 	// One generator per layer, made here, so that rebuilding the model
 	// restarts the transforms, and every plan (one per batch size) continues
 	// the same stream.
-	a.rng = tensor.NewRNG(seed)
+	a.rng = tensor.NewStatefulRNG(seed)
 	return input, nil
 }
 

@@ -16,7 +16,7 @@ type DropoutLayer struct {
 	rate    float64
 	seed    uint64
 	hasSeed bool
-	rng     *rand.Rand // made by Build; shared by every plan of the model
+	rng     *tensor.RNG // made by Build; shared by every plan of the model
 }
 
 // DropoutOption configures Dropout: WithSeed, or WithName.
@@ -76,7 +76,7 @@ func (l *DropoutLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
 	// One generator per layer, made here, so that rebuilding the model
 	// (a new seed) restarts the masks, and every plan (one per batch size)
 	// continues the same stream.
-	l.rng = tensor.NewRNG(seed)
+	l.rng = tensor.NewStatefulRNG(seed)
 	return input, nil
 }
 
@@ -84,7 +84,7 @@ func (l *DropoutLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
 	if l.rate == 0 {
 		return x
 	}
-	return p.Dropout(x, l.rate, l.rng)
+	return p.Dropout(x, l.rate, l.rng.Rand)
 }
 
 func (l *DropoutLayer) Config() map[string]any {

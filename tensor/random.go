@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 )
@@ -9,7 +10,36 @@ import (
 // goras (initial weights, shuffling, dropout) draws from generators made here,
 // so one seed fixes a whole run.
 func NewRNG(seed uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15^seed))
+	return NewStatefulRNG(seed).Rand
+}
+
+// RNG is a generator whose state can be saved and restored, for checkpoints
+// that resume training bit for bit: a *rand.Rand (embedded, so it draws as
+// one) together with its PCG source. A rand.Rand keeps no state of its own
+// besides its source, so the source's state is the whole state.
+type RNG struct {
+	*rand.Rand
+	src *rand.PCG
+}
+
+// NewStatefulRNG returns the generator NewRNG(seed) returns (the same
+// stream), with its state reachable through MarshalBinary and
+// UnmarshalBinary.
+func NewStatefulRNG(seed uint64) *RNG {
+	src := rand.NewPCG(seed, 0x9e3779b97f4a7c15^seed)
+	return &RNG{Rand: rand.New(src), src: src}
+}
+
+// MarshalBinary returns the generator's current state (20 bytes).
+func (r *RNG) MarshalBinary() ([]byte, error) { return r.src.MarshalBinary() }
+
+// UnmarshalBinary sets the generator to a state MarshalBinary returned: it
+// then draws what the saved generator would have drawn next.
+func (r *RNG) UnmarshalBinary(b []byte) error {
+	if err := r.src.UnmarshalBinary(b); err != nil {
+		return fmt.Errorf("tensor: random generator state of %d bytes: %w", len(b), err)
+	}
+	return nil
 }
 
 // FillUniform sets every element to a draw from U[lo, hi).

@@ -67,6 +67,12 @@ func (m *Sequential) Fit(ctx context.Context, x, y Data, opts ...Option) (*Histo
 	for epoch := s.initialEpoch; epoch < s.epochs && !m.StopTraining; epoch++ {
 		start := time.Now()
 		if s.shuffle {
+			// Each epoch shuffles 0..n-1 afresh (as Keras), so that its order
+			// depends on the generator's state alone and a resumed run
+			// (InitialEpoch, checkpoints) sees the same orders.
+			for i := range order {
+				order[i] = i
+			}
 			m.shuffle.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
 		}
 		for _, cb := range s.callbacks {

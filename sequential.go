@@ -3,7 +3,6 @@ package goras
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"regexp"
 	"strings"
 
@@ -22,7 +21,7 @@ type Sequential struct {
 	input   []int   // per-sample input shape
 	shapes  [][]int // per-sample output shape of each layer
 	params  []*autograd.Param
-	shuffle *rand.Rand
+	shuffle *tensor.RNG // state saved by checkpoints
 
 	compiled *compiled
 	plans    map[planKey]*batchPlan
@@ -118,7 +117,7 @@ func (m *Sequential) Build() error {
 	}
 	// Shuffling draws from its own stream so that adding a layer does not
 	// change the order in which samples are seen.
-	m.shuffle = tensor.NewRNG(m.seed ^ 0x5deece66d)
+	m.shuffle = tensor.NewStatefulRNG(m.seed ^ 0x5deece66d)
 	m.built = true
 	m.plans = nil
 	if m.compiled != nil { // new weights: the optimizer starts afresh on them

@@ -648,6 +648,27 @@ type CheckpointCallback struct {
 //
 // dir is created if needed; temporary files that a write killed midway left
 // there are removed when training begins (one run per directory).
+//
+// Training that survives being stopped:
+//
+//	cb := goras.CheckpointEvery(dir, 3)
+//	initial := 0
+//	m, ck, err := goras.LatestCheckpoint(dir)
+//	switch {
+//	case errors.Is(err, goras.ErrNoCheckpoint):
+//		m = build() // and Compile: a first run
+//	case err != nil:
+//		return err // every checkpoint is damaged
+//	default:
+//		for _, e := range ck.Skipped {
+//			log.Printf("warning: %v", e)
+//		}
+//		cb.Continue(ck)
+//		initial = ck.Epoch + 1
+//	}
+//	h, err := m.Fit(ctx, x, y, goras.Epochs(10), goras.InitialEpoch(initial),
+//		goras.Callbacks(cb)) // cb last
+//	// cb.Err(): a failed write; cb.History(): every epoch, resumed ones too
 func CheckpointEvery(dir string, keep int) *CheckpointCallback {
 	return &CheckpointCallback{dir: dir, keep: keep, history: &History{History: map[string][]float64{}}}
 }

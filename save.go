@@ -213,7 +213,9 @@ func (m *Sequential) setWeights(f *safetensors.File) error {
 		}
 	}
 	for _, t := range f.Tensors {
-		if !want[t.Name] {
+		// A checkpoint is a model file plus the optimizer's state: loading it
+		// as a model takes the weights and leaves that state aside.
+		if !want[t.Name] && !strings.HasPrefix(t.Name, optimizerPrefix) {
 			problems = append(problems, fmt.Sprintf("unexpected tensor %q (shape %v) that is no weight of the model", t.Name, t.Shape))
 		}
 	}

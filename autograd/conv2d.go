@@ -7,26 +7,20 @@ import (
 )
 
 // conv2D is a 2-D convolution (Keras's, i.e. a cross-correlation), channels
-// last: x (N,H,W,C), w (KH,KW,C,F) → y (N,OH,OW,F) with
+// last, optionally fused with a bias and a ReLU: x (N,H,W,C), w (KH,KW,C,F),
+// b (F) → y (N,OH,OW,F) with
 //
-//	y[n,i,j,f] = Σ_{ky,kx,c} x[n, i·sh+ky-pt, j·sw+kx-pl, c] · w[ky,kx,c,f]
+//	y[n,i,j,f] = act(b[f] + Σ_{ky,kx,c} x[n, i·sh+ky-pt, j·sw+kx-pl, c] · w[ky,kx,c,f])
 //
-// where cells outside x (the padding) count as zero. It runs as im2col and
-// one GEMM: the patches matrix cols (N·OH·OW, KH·KW·C) has one row per output
-// pixel, laid out (ky, kx, c) like a row of w seen as (KH·KW·C, F), so that
-// y = cols·w. The backward pass is dw += colsᵀ·dy and dcols = dy·wᵀ, which
-// col2im adds back into dx.
+// where cells outside x (the padding) count as zero. kernel.Conv2D does the
+// work (blocked im2col + GEMM with the bias and ReLU applied to each block
+// while it is in cache); fusing saves the two extra passes over y, and
+// their gradients, that separate BiasAdd and ReLU ops would cost.
 type conv2D struct {
 	x, y *Var
-	w    *Param
-	geom convGeom
-	f    int
-
-	cols  []float32 // patches of the last Forward, (N·OH·OW, K)
-	dcols []float32 // gradient of the patches, (N·OH·OW, K); nil without dx
-
-	toCols   im2colJob // jobs are fields so that handing them to the pool
-	fromCols col2imJob // allocates nothing
+	w, b *Param
+	relu bool
+	k    *kernel.Conv2D
 }
 
 // convGeom is the window geometry shared by convolution and pooling:
@@ -83,129 +77,57 @@ func (g *convGeom) grain(perPixel int) int {
 // strideH rows and strideW columns over x padded with zeros (padTop rows
 // above, padBottom below, padLeft and padRight columns), and returns
 // (N,OH,OW,F) with OH = (H+padTop+padBottom-KH)/strideH + 1, likewise OW.
-// The bias is a separate BiasAdd.
+// The bias is a separate BiasAdd; Conv2DBiasReLU fuses both.
 func (p *Plan) Conv2D(x *Var, w *Param, strideH, strideW, padTop, padBottom, padLeft, padRight int) *Var {
+	return p.Conv2DBiasReLU(x, w, nil, false, strideH, strideW, padTop, padBottom, padLeft, padRight)
+}
+
+// Conv2DBiasReLU is Conv2D followed by adding b (F), unless b is nil, and
+// then, when relu is set, max(·, 0), all in one op and one pass over the
+// output. Its gradient flows where the output is positive, as ReLU's.
+func (p *Plan) Conv2DBiasReLU(x *Var, w, b *Param, relu bool, strideH, strideW, padTop, padBottom, padLeft, padRight int) *Var {
 	ws := w.Value.Shape()
 	xs := x.Shape()
 	if len(ws) != 4 || len(xs) != 4 || ws[2] != xs[3] {
 		panic(fmt.Sprintf("autograd: Conv2D of %v by kernel %v (want (N,H,W,C) and (KH,KW,C,F))", xs, ws))
 	}
+	if b != nil && (b.Value.Len() != ws[3] || len(b.Value.Shape()) != 1) {
+		panic(fmt.Sprintf("autograd: Conv2D with kernel %v and bias %v (want (%d))", ws, b.Value.Shape(), ws[3]))
+	}
 	g := newGeom("Conv2D", xs, ws[0], ws[1], strideH, strideW, padTop, padBottom, padLeft, padRight)
-	op := &conv2D{x: x, w: w, geom: g, f: ws[3]}
-	k := g.kh * g.kw * g.c
-	op.cols = make([]float32, g.n*g.oh*g.ow*k)
-	op.y = p.newVar(op, x.Grad != nil || w.Grad != nil, g.n, g.oh, g.ow, op.f)
-	if x.Grad != nil && !p.noGrad {
-		op.dcols = make([]float32, len(op.cols))
-	}
-	op.toCols = im2colJob{g: &op.geom, x: x.Value.Data(), cols: op.cols}
-	op.fromCols = col2imJob{g: &op.geom, cols: op.dcols}
-	if x.Grad != nil {
-		op.fromCols.dx = x.Grad.Data()
-	}
+	op := &conv2D{x: x, w: w, b: b, relu: relu,
+		k: kernel.NewConv2D(g.n, g.h, g.w, g.c, g.kh, g.kw, ws[3], strideH, strideW, padTop, padBottom, padLeft, padRight)}
+	needGrad := x.Grad != nil || w.Grad != nil || (b != nil && b.Grad != nil)
+	op.y = p.newVar(op, needGrad, g.n, g.oh, g.ow, ws[3])
 	p.Use(w)
+	if b != nil {
+		p.Use(b)
+	}
 	p.add(op)
 	return op.y
 }
 
 func (o *conv2D) Forward(bool) {
-	g := &o.geom
-	m, k := g.n*g.oh*g.ow, g.kh*g.kw*g.c
-	kernel.Parallel(g.n, g.grain(k), &o.toCols)
-	kernel.Gemm(false, false, m, o.f, k, 1, o.cols, k, o.w.Value.Data(), o.f, 0, o.y.Value.Data(), o.f)
+	var bias []float32
+	if o.b != nil {
+		bias = o.b.Value.Data()
+	}
+	o.k.Forward(o.y.Value.Data(), o.x.Value.Data(), o.w.Value.Data(), bias, o.relu)
 }
 
 func (o *conv2D) Backward() {
 	if o.y.Grad == nil {
 		return
 	}
-	g := &o.geom
-	m, k := g.n*g.oh*g.ow, g.kh*g.kw*g.c
-	dy := o.y.Grad.Data()
-	if o.w.Grad != nil { // dw (K, F) += colsᵀ·dy
-		kernel.Gemm(true, false, k, o.f, m, 1, o.cols, k, dy, o.f, 1, o.w.Grad.Data(), o.f)
+	var dx, dw, db []float32
+	if o.x.Grad != nil {
+		dx = o.x.Grad.Data()
 	}
-	if o.dcols != nil && o.x.Grad != nil { // dcols (M, K) = dy·wᵀ, then dx += col2im(dcols)
-		kernel.Gemm(false, true, m, k, o.f, 1, dy, o.f, o.w.Value.Data(), o.f, 0, o.dcols, k)
-		kernel.Parallel(g.n, g.grain(k), &o.fromCols)
+	if o.w.Grad != nil {
+		dw = o.w.Grad.Data()
 	}
-}
-
-// im2colJob fills the patch rows of samples [lo, hi): row (n,i,j) holds
-// x[n, i·sh-pt+ky, j·sw-pl+kx, c] at column (ky·KW + kx)·C + c, zero where
-// that cell is padding. In NHWC the kx-range of one window row is contiguous
-// in x, so each window row is a single copy.
-type im2colJob struct {
-	g       *convGeom
-	x, cols []float32
-}
-
-func (j *im2colJob) Run(lo, hi int) {
-	g := j.g
-	rowLen := g.kw * g.c
-	k := g.kh * rowLen
-	for n := lo; n < hi; n++ {
-		xn := j.x[n*g.h*g.w*g.c : (n+1)*g.h*g.w*g.c]
-		for i := 0; i < g.oh; i++ {
-			ky0, ky1, iy0 := g.rows(i)
-			for jj := 0; jj < g.ow; jj++ {
-				kx0, kx1, ix0 := g.cols(jj)
-				dst := j.cols[((n*g.oh+i)*g.ow+jj)*k:][:k]
-				if ky0 > 0 || ky1 < g.kh || kx0 > 0 || kx1 < g.kw {
-					clear(dst) // the window overlaps the padding
-				}
-				if kx1 <= kx0 {
-					continue
-				}
-				span := (kx1 - kx0) * g.c
-				for ky := ky0; ky < ky1; ky++ {
-					src := xn[((iy0+ky-ky0)*g.w+ix0)*g.c:][:span]
-					d := dst[ky*rowLen+kx0*g.c:][:span]
-					if span < 16 { // a loop beats a memmove call for a few values
-						for t, v := range src {
-							d[t] = v
-						}
-					} else {
-						copy(d, src)
-					}
-				}
-			}
-		}
+	if o.b != nil && o.b.Grad != nil {
+		db = o.b.Grad.Data()
 	}
-}
-
-// col2imJob is im2col's adjoint for samples [lo, hi): each patch value is
-// added back into the input cell it was copied from. Samples own disjoint
-// parts of dx, so the sum order, hence the result, does not depend on how
-// the pool splits the batch.
-type col2imJob struct {
-	g        *convGeom
-	cols, dx []float32
-}
-
-func (j *col2imJob) Run(lo, hi int) {
-	g := j.g
-	rowLen := g.kw * g.c
-	k := g.kh * rowLen
-	for n := lo; n < hi; n++ {
-		dxn := j.dx[n*g.h*g.w*g.c : (n+1)*g.h*g.w*g.c]
-		for i := 0; i < g.oh; i++ {
-			ky0, ky1, iy0 := g.rows(i)
-			for jj := 0; jj < g.ow; jj++ {
-				kx0, kx1, ix0 := g.cols(jj)
-				if kx1 <= kx0 {
-					continue
-				}
-				src := j.cols[((n*g.oh+i)*g.ow+jj)*k:][:k]
-				span := (kx1 - kx0) * g.c
-				for ky := ky0; ky < ky1; ky++ {
-					d := dxn[((iy0+ky-ky0)*g.w+ix0)*g.c:][:span]
-					s := src[ky*rowLen+kx0*g.c:][:span]
-					for t, v := range s {
-						d[t] += v
-					}
-				}
-			}
-		}
-	}
+	o.k.Backward(dx, dw, db, o.y.Grad.Data(), o.x.Value.Data(), o.w.Value.Data(), o.y.Value.Data(), o.relu)
 }

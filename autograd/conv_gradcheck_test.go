@@ -308,22 +308,37 @@ func TestConvStepAllocatesNothing(t *testing.T) {
 
 // BenchmarkLeNet5ConvStep times the convolution and pooling part of LeNet-5
 // (conv 5×5×6 same, max-pool, conv 5×5×16 valid, max-pool) forward and
-// backward at batch 100.
+// backward at batch 100, with bias and ReLU as separate ops and fused into
+// the convolution (as layers.Conv2D builds it).
 func BenchmarkLeNet5ConvStep(b *testing.B) {
-	rng := tensor.NewRNG(1)
-	p := NewPlan(100)
-	x := p.Input(28, 28, 1)
-	x.Value.FillUniform(rng, 0, 1)
-	w1, b1 := param(p, rng, "w1", 5, 5, 1, 6), param(p, rng, "b1", 6)
-	w2, b2 := param(p, rng, "w2", 5, 5, 6, 16), param(p, rng, "b2", 16)
-	h := p.ReLU(p.BiasAdd(p.Conv2D(x, w1, 1, 1, 2, 2, 2, 2), b1))
-	h = p.MaxPool2D(h, 2, 2, 2, 2, 0, 0, 0, 0)
-	h = p.ReLU(p.BiasAdd(p.Conv2D(h, w2, 1, 1, 0, 0, 0, 0), b2))
-	h = p.MaxPool2D(h, 2, 2, 2, 2, 0, 0, 0, 0)
-	p.probe(h, rng)
-	b.ReportAllocs()
-	for b.Loop() {
-		p.Forward(true)
-		p.Backward()
+	for _, fused := range []bool{false, true} {
+		name := "separate"
+		if fused {
+			name = "fused"
+		}
+		b.Run(name, func(b *testing.B) {
+			rng := tensor.NewRNG(1)
+			p := NewPlan(100)
+			x := p.Input(28, 28, 1)
+			x.Value.FillUniform(rng, 0, 1)
+			w1, b1 := param(p, rng, "w1", 5, 5, 1, 6), param(p, rng, "b1", 6)
+			w2, b2 := param(p, rng, "w2", 5, 5, 6, 16), param(p, rng, "b2", 16)
+			convReLU := func(x *Var, w, bias *Param, pad int) *Var {
+				if fused {
+					return p.Conv2DBiasReLU(x, w, bias, true, 1, 1, pad, pad, pad, pad)
+				}
+				return p.ReLU(p.BiasAdd(p.Conv2D(x, w, 1, 1, pad, pad, pad, pad), bias))
+			}
+			h := convReLU(x, w1, b1, 2)
+			h = p.MaxPool2D(h, 2, 2, 2, 2, 0, 0, 0, 0)
+			h = convReLU(h, w2, b2, 0)
+			h = p.MaxPool2D(h, 2, 2, 2, 2, 0, 0, 0, 0)
+			p.probe(h, rng)
+			b.ReportAllocs()
+			for b.Loop() {
+				p.Forward(true)
+				p.Backward()
+			}
+		})
 	}
 }

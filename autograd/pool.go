@@ -19,6 +19,9 @@ type pool2D struct {
 	// argmax holds, for max pooling, the index within its sample of the
 	// input cell each output took its value from (the first of equal maxima).
 	argmax []int32
+	// fast2x2 marks the 2×2, stride 2, unpadded max pooling of every
+	// course network, which kernel.MaxPool2x2 does.
+	fast2x2 bool
 
 	fwd poolForward
 	bwd poolBackward
@@ -54,6 +57,7 @@ func (p *Plan) pool2D(name string, isMax bool, x *Var, kh, kw, sh, sw, pt, pb, p
 		}
 		op.argmax = make([]int32, op.y.Value.Len())
 	}
+	op.fast2x2 = isMax && kh == 2 && kw == 2 && sh == 2 && sw == 2 && pt == 0 && pl == 0 && g.oh == g.h/2 && g.ow == g.w/2
 	op.fwd = poolForward{op}
 	op.bwd = poolBackward{op}
 	p.add(op)
@@ -79,6 +83,12 @@ func (j *poolForward) Run(lo, hi int) {
 	in, out := g.h*g.w*g.c, g.oh*g.ow*g.c
 	x, y := o.x.Value.Data(), o.y.Value.Data()
 	rowStride := g.w * g.c
+	if o.fast2x2 {
+		for n := lo; n < hi; n++ {
+			kernel.MaxPool2x2(y[n*out:(n+1)*out], o.argmax[n*out:(n+1)*out], x[n*in:(n+1)*in], g.h, g.w, g.c)
+		}
+		return
+	}
 	for n := lo; n < hi; n++ {
 		xn, yn := x[n*in:(n+1)*in], y[n*out:(n+1)*out]
 		for i := 0; i < g.oh; i++ {
@@ -156,9 +166,7 @@ func (j *poolBackward) Run(lo, hi int) {
 	for n := lo; n < hi; n++ {
 		dxn, dyn := dx[n*in:(n+1)*in], dy[n*out:(n+1)*out]
 		if o.max {
-			for t, a := range o.argmax[n*out : (n+1)*out] {
-				dxn[a] += dyn[t]
-			}
+			kernel.ScatterAdd(dxn, dyn, o.argmax[n*out:(n+1)*out])
 			continue
 		}
 		for i := 0; i < g.oh; i++ {

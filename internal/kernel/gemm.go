@@ -84,6 +84,18 @@ func checkStored(name string, rows, cols, l, ld int, ldName string) {
 }
 
 func gemmWith(kern *microKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemmRun(kern, true, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemmInline is Gemm with the implementation kern, run wholly on the calling
+// goroutine. The convolution kernels call it from inside their own pool
+// jobs, where Parallel must not nest; they split work across the pool
+// themselves.
+func gemmInline(kern *microKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemmRun(kern, false, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func gemmRun(kern *microKernel, mayParallel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return
@@ -109,7 +121,7 @@ func gemmWith(kern *microKernel, transA, transB bool, m, n, k int, alpha float32
 	if j.byRows {
 		units = rowTiles
 	}
-	if work < parallelMinWork {
+	if work < parallelMinWork || !mayParallel {
 		j.Run(0, units)
 	} else {
 		Parallel(units, 1, j)

@@ -1,0 +1,310 @@
+package kernel
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// convCase is a convolution geometry: input (n,h,w,c), kernel (kh,kw,c,f),
+// strides and paddings (top, bottom, left, right).
+type convCase struct{ n, h, w, c, kh, kw, f, sh, sw, pt, pb, pl, pr int }
+
+func (c convCase) String() string {
+	return fmt.Sprintf("x%dx%dx%dx%d_k%dx%dx%d_s%dx%d_p%d%d%d%d", c.n, c.h, c.w, c.c, c.kh, c.kw, c.f, c.sh, c.sw, c.pt, c.pb, c.pl, c.pr)
+}
+
+var convCases = []convCase{
+	{2, 9, 8, 3, 3, 3, 5, 1, 1, 0, 0, 0, 0},
+	{3, 9, 8, 3, 3, 3, 5, 1, 1, 1, 1, 1, 1},
+	{1, 11, 10, 2, 5, 5, 4, 2, 2, 2, 2, 1, 2},
+	{3, 6, 7, 1, 2, 3, 7, 2, 1, 0, 1, 1, 1},
+	{2, 28, 28, 1, 5, 5, 6, 1, 1, 2, 2, 2, 2},   // LeNet's first layer
+	{9, 10, 10, 6, 5, 5, 16, 1, 1, 0, 0, 0, 0},  // LeNet's second, more samples than groups
+	{2, 4, 4, 2, 3, 3, 2, 1, 1, 4, 3, 3, 4},     // padding wider than the kernel
+	{3, 5, 6, 7, 1, 1, 9, 1, 1, 0, 0, 0, 0},     // 1×1: x is its own patch matrix
+	{2, 40, 40, 35, 3, 3, 33, 1, 1, 1, 1, 1, 1}, // several row blocks per sample, K > kc
+}
+
+// convRef computes, in float64, the forward pass y = act(conv(x,w) + b) and
+// the backward pass dx, dw, db for an upstream gradient dy, straight from
+// the definition, one output at a time.
+func convRef(c convCase, x, w, b, dy []float32, relu bool) (y, dx, dw, db []float64) {
+	oh, ow := (c.h+c.pt+c.pb-c.kh)/c.sh+1, (c.w+c.pl+c.pr-c.kw)/c.sw+1
+	y = make([]float64, c.n*oh*ow*c.f)
+	dx = make([]float64, len(x))
+	dw = make([]float64, len(w))
+	db = make([]float64, c.f)
+	for n := 0; n < c.n; n++ {
+		for i := 0; i < oh; i++ {
+			for j := 0; j < ow; j++ {
+				for f := 0; f < c.f; f++ {
+					s := 0.0
+					if b != nil {
+						s = float64(b[f])
+					}
+					each := func(visit func(xi, wi int)) {
+						for ky := 0; ky < c.kh; ky++ {
+							for kx := 0; kx < c.kw; kx++ {
+								iy, ix := i*c.sh+ky-c.pt, j*c.sw+kx-c.pl
+								if iy < 0 || iy >= c.h || ix < 0 || ix >= c.w {
+									continue
+								}
+								for ch := 0; ch < c.c; ch++ {
+									visit(((n*c.h+iy)*c.w+ix)*c.c+ch, ((ky*c.kw+kx)*c.c+ch)*c.f+f)
+								}
+							}
+						}
+					}
+					each(func(xi, wi int) { s += float64(x[xi]) * float64(w[wi]) })
+					o := ((n*oh+i)*ow+j)*c.f + f
+					g := float64(dy[o])
+					if relu {
+						s = max(s, 0)
+						if s <= 0 {
+							g = 0
+						}
+					}
+					y[o] = s
+					db[f] += g
+					each(func(xi, wi int) {
+						dx[xi] += g * float64(w[wi])
+						dw[wi] += g * float64(x[xi])
+					})
+				}
+			}
+		}
+	}
+	return y, dx, dw, db
+}
+
+func closeTo(got float32, want, scale float64) bool {
+	return math.Abs(float64(got)-want) <= 1e-5*(1+scale)
+}
+
+// TestConv2D runs every Gemm implementation through the forward and
+// backward passes, with and without bias and ReLU, against convRef. The
+// gradients are accumulated onto non-zero buffers, as the plan requires.
+func TestConv2D(t *testing.T) {
+	defer SetWorkers(0)
+	saved := active
+	defer func() { active = saved }()
+	for _, kern := range kernels {
+		for _, c := range convCases {
+			for _, mode := range []struct {
+				bias, relu bool
+			}{{false, false}, {true, false}, {true, true}} {
+				name := fmt.Sprintf("%s/%v/bias=%v/relu=%v", kern.name, c, mode.bias, mode.relu)
+				t.Run(name, func(t *testing.T) {
+					SetWorkers(3)
+					checkConv(t, kern, c, mode.bias, mode.relu)
+				})
+			}
+		}
+	}
+}
+
+func checkConv(t *testing.T, kern *microKernel, c convCase, bias, relu bool) {
+	r := rand.New(rand.NewPCG(1, uint64(c.h*100+c.c)))
+	cv := NewConv2D(c.n, c.h, c.w, c.c, c.kh, c.kw, c.f, c.sh, c.sw, c.pt, c.pb, c.pl, c.pr)
+	cv.kern = kern
+	oh, ow := cv.OutShape()
+	x := randSlice(r, c.n*c.h*c.w*c.c)
+	w := randSlice(r, c.kh*c.kw*c.c*c.f)
+	var b, db []float32
+	if bias {
+		b, db = randSlice(r, c.f), randSlice(r, c.f)
+	}
+	dy := randSlice(r, c.n*oh*ow*c.f)
+	dx, dw := randSlice(r, len(x)), randSlice(r, len(w))
+	dx0, dw0, db0 := append([]float32(nil), dx...), append([]float32(nil), dw...), append([]float32(nil), db...)
+	y := make([]float32, len(dy))
+	for i := range y {
+		y[i] = float32(math.NaN()) // Forward must overwrite every output
+	}
+	cv.Forward(y, x, w, b, relu)
+	cv.Backward(dx, dw, db, dy, x, w, y, relu)
+	wy, wdx, wdw, wdb := convRef(c, x, w, b, dy, relu)
+	scale := float64(c.kh * c.kw * c.c)
+	for i := range y {
+		if !closeTo(y[i], wy[i], scale) {
+			t.Fatalf("y[%d] = %v, want %v", i, y[i], wy[i])
+		}
+	}
+	for i := range dx {
+		if !closeTo(dx[i], float64(dx0[i])+wdx[i], float64(c.kh*c.kw*c.f)) {
+			t.Fatalf("dx[%d] = %v, want %v", i, dx[i], float64(dx0[i])+wdx[i])
+		}
+	}
+	for i := range dw {
+		if !closeTo(dw[i], float64(dw0[i])+wdw[i], float64(c.n*oh*ow)) {
+			t.Fatalf("dw[%d] = %v, want %v", i, dw[i], float64(dw0[i])+wdw[i])
+		}
+	}
+	for i := range db {
+		if !closeTo(db[i], float64(db0[i])+wdb[i], float64(c.n*oh*ow)) {
+			t.Fatalf("db[%d] = %v, want %v", i, db[i], float64(db0[i])+wdb[i])
+		}
+	}
+}
+
+// TestConv2DWorkersBitIdentical: 1 and 4 workers give the same bits, the
+// weight gradient included (its per-group sums are added in group order).
+func TestConv2DWorkersBitIdentical(t *testing.T) {
+	defer SetWorkers(0)
+	c := convCase{13, 12, 11, 4, 3, 3, 8, 1, 1, 1, 1, 1, 1}
+	run := func(workers int) [][]float32 {
+		SetWorkers(workers)
+		r := rand.New(rand.NewPCG(2, 2))
+		cv := NewConv2D(c.n, c.h, c.w, c.c, c.kh, c.kw, c.f, c.sh, c.sw, c.pt, c.pb, c.pl, c.pr)
+		oh, ow := cv.OutShape()
+		x, w, b := randSlice(r, c.n*c.h*c.w*c.c), randSlice(r, c.kh*c.kw*c.c*c.f), randSlice(r, c.f)
+		dy := randSlice(r, c.n*oh*ow*c.f)
+		y := make([]float32, len(dy))
+		dx, dw, db := make([]float32, len(x)), make([]float32, len(w)), make([]float32, c.f)
+		cv.Forward(y, x, w, b, true)
+		cv.Backward(dx, dw, db, dy, x, w, y, true)
+		return [][]float32{y, dx, dw, db}
+	}
+	one, many := run(1), run(4)
+	for i := range one {
+		for j := range one[i] {
+			if math.Float32bits(one[i][j]) != math.Float32bits(many[i][j]) {
+				t.Fatalf("output %d element %d: %v with 1 worker, %v with 4", i, j, one[i][j], many[i][j])
+			}
+		}
+	}
+}
+
+func TestConv2DAllocatesNothing(t *testing.T) {
+	c := convCase{8, 12, 12, 3, 3, 3, 8, 1, 1, 1, 1, 1, 1}
+	cv := NewConv2D(c.n, c.h, c.w, c.c, c.kh, c.kw, c.f, c.sh, c.sw, c.pt, c.pb, c.pl, c.pr)
+	x, w, b := make([]float32, c.n*c.h*c.w*c.c), make([]float32, c.kh*c.kw*c.c*c.f), make([]float32, c.f)
+	y, dy := make([]float32, c.n*c.h*c.w*c.f), make([]float32, c.n*c.h*c.w*c.f)
+	dx, dw, db := make([]float32, len(x)), make([]float32, len(w)), make([]float32, c.f)
+	step := func() {
+		cv.Forward(y, x, w, b, true)
+		cv.Backward(dx, dw, db, dy, x, w, y, true)
+	}
+	step()
+	if n := testing.AllocsPerRun(10, step); n != 0 {
+		t.Errorf("a conv step allocates %v times", n)
+	}
+}
+
+func TestConv2DPanics(t *testing.T) {
+	mustPanic(t, "window larger than the padded input", func() { NewConv2D(1, 2, 2, 1, 3, 3, 1, 1, 1, 0, 0, 0, 0) })
+	mustPanic(t, "short y", func() {
+		cv := NewConv2D(1, 4, 4, 1, 3, 3, 2, 1, 1, 0, 0, 0, 0)
+		cv.Forward(make([]float32, 7), make([]float32, 16), make([]float32, 18), nil, false)
+	})
+}
+
+func mustPanic(t *testing.T, what string, f func()) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r == nil {
+			t.Errorf("%s: no panic", what)
+		} else if s, ok := r.(string); !ok || s[:7] != "kernel:" {
+			t.Errorf("%s: panic %v, want a kernel: message", what, r)
+		}
+	}()
+	f()
+}
+
+// TestMaxPool2x2 checks the fast pooling against a plain scan, ties and odd
+// sizes included, and its backward scatter.
+func TestMaxPool2x2(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	for _, s := range [][3]int{{4, 4, 1}, {5, 7, 3}, {28, 28, 6}, {2, 2, 2}} {
+		h, w, c := s[0], s[1], s[2]
+		x := make([]float32, h*w*c)
+		for i := range x {
+			x[i] = float32(r.IntN(4)) // many ties
+		}
+		oh, ow := h/2, w/2
+		y, arg := make([]float32, oh*ow*c), make([]int32, oh*ow*c)
+		MaxPool2x2(y, arg, x, h, w, c)
+		for i := 0; i < oh; i++ {
+			for j := 0; j < ow; j++ {
+				for ch := 0; ch < c; ch++ {
+					best, at := float32(math.Inf(-1)), -1
+					for dy := 0; dy < 2; dy++ {
+						for dx := 0; dx < 2; dx++ {
+							p := ((2*i+dy)*w+2*j+dx)*c + ch
+							if x[p] > best {
+								best, at = x[p], p
+							}
+						}
+					}
+					o := (i*ow+j)*c + ch
+					if y[o] != best || int(arg[o]) != at {
+						t.Fatalf("%v: output %d = %v at %d, want %v at %d", s, o, y[o], arg[o], best, at)
+					}
+				}
+			}
+		}
+		dx, dyv := make([]float32, len(x)), randSlice(r, len(y))
+		ScatterAdd(dx, dyv, arg)
+		var sum float64
+		for _, v := range dx {
+			sum += float64(v)
+		}
+		var want float64
+		for _, v := range dyv {
+			want += float64(v)
+		}
+		if math.Abs(sum-want) > 1e-4 {
+			t.Errorf("%v: scatter moved %v of %v", s, sum, want)
+		}
+	}
+}
+
+// BenchmarkConv2D times a training step's convolution passes (forward with
+// bias and ReLU, then backward for dx, dw, db) on the course's layers at
+// batch 100 (LeNet-5) and 128 (the bounty CNN).
+func BenchmarkConv2D(b *testing.B) {
+	for _, bc := range []struct {
+		name   string
+		c      convCase
+		needDX bool
+	}{
+		{"lenet1", convCase{100, 28, 28, 1, 5, 5, 6, 1, 1, 2, 2, 2, 2}, false},
+		{"lenet2", convCase{100, 14, 14, 6, 5, 5, 16, 1, 1, 0, 0, 0, 0}, true},
+		{"bounty1", convCase{128, 28, 28, 1, 3, 3, 32, 1, 1, 1, 1, 1, 1}, false},
+		{"bounty2", convCase{128, 28, 28, 32, 3, 3, 32, 1, 1, 1, 1, 1, 1}, true},
+		{"bounty3", convCase{128, 14, 14, 32, 3, 3, 64, 1, 1, 1, 1, 1, 1}, true},
+		{"bounty4", convCase{128, 14, 14, 64, 3, 3, 64, 1, 1, 1, 1, 1, 1}, true},
+	} {
+		c := bc.c
+		cv := NewConv2D(c.n, c.h, c.w, c.c, c.kh, c.kw, c.f, c.sh, c.sw, c.pt, c.pb, c.pl, c.pr)
+		oh, ow := cv.OutShape()
+		r := rand.New(rand.NewPCG(1, 1))
+		x, w, bias := randSlice(r, c.n*c.h*c.w*c.c), randSlice(r, c.kh*c.kw*c.c*c.f), randSlice(r, c.f)
+		y, dy := make([]float32, c.n*oh*ow*c.f), randSlice(r, c.n*oh*ow*c.f)
+		var dx []float32
+		if bc.needDX {
+			dx = make([]float32, len(x))
+		}
+		dw, db := make([]float32, len(w)), make([]float32, c.f)
+		flops := 2 * float64(c.n*oh*ow*cv.k*c.f)
+		passes := 2.0
+		if bc.needDX {
+			passes = 3
+		}
+		b.Run(bc.name+"/forward", func(b *testing.B) {
+			for b.Loop() {
+				cv.Forward(y, x, w, bias, true)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+		b.Run(bc.name+"/step", func(b *testing.B) {
+			for b.Loop() {
+				cv.Forward(y, x, w, bias, true)
+				cv.Backward(dx, dw, db, dy, x, w, y, true)
+			}
+			b.ReportMetric(passes*flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

@@ -28,8 +28,7 @@ func (p *Plan) BiasAdd(x *Var, b *Param) *Var {
 }
 
 func (o *biasAdd) Forward(bool) {
-	copy(o.y.Value.Data(), o.x.Value.Data())
-	kernel.AddRowVector(o.y.Value.Data(), o.b.Value.Data(), o.m, o.n)
+	kernel.AddRowVectorTo(o.y.Value.Data(), o.x.Value.Data(), o.b.Value.Data(), o.m, o.n)
 }
 
 func (o *biasAdd) Backward() {

@@ -1,6 +1,7 @@
 package optimizers
 
 import (
+	"github.com/goras-ml/goras/internal/kernel"
 	"math"
 
 	"github.com/goras-ml/goras/optimizers/schedules"
@@ -116,11 +117,7 @@ func (o *Adam) Apply(vars, grads []*tensor.Tensor) {
 			}
 			continue
 		}
-		for j := range w {
-			m[j] += (g[j] - m[j]) * c1
-			v[j] += (g[j]*g[j] - v[j]) * c2
-			w[j] -= m[j] * alpha / (sqrt32(v[j]) + eps)
-		}
+		kernel.Adam(w, m, v, g, c1, c2, alpha, eps)
 	}
 	o.end()
 }

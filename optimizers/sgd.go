@@ -1,6 +1,7 @@
 package optimizers
 
 import (
+	"github.com/goras-ml/goras/internal/kernel"
 	"github.com/goras-ml/goras/optimizers/schedules"
 	"github.com/goras-ml/goras/tensor"
 )
@@ -75,23 +76,13 @@ func (o *SGD) Apply(vars, grads []*tensor.Tensor) {
 	for i, vt := range vars {
 		w := vt.Data()
 		g := grads[i].Data()[:len(w)]
-		if o.v == nil {
-			for j := range w {
-				w[j] -= g[j] * lr
-			}
-			continue
-		}
-		v := o.v[i][:len(w)]
-		if o.nesterov {
-			for j := range w {
-				v[j] = v[j]*mu - g[j]*lr
-				w[j] += v[j]*mu - g[j]*lr
-			}
-		} else {
-			for j := range w {
-				v[j] = v[j]*mu - g[j]*lr
-				w[j] += v[j]
-			}
+		switch {
+		case o.v == nil: // w -= g*lr, as w + (-lr)*g: negation is exact
+			kernel.Axpy(w, -lr, g)
+		case o.nesterov:
+			kernel.SGDNesterov(w, o.v[i][:len(w)], g, mu, lr)
+		default:
+			kernel.SGDMomentum(w, o.v[i][:len(w)], g, mu, lr)
 		}
 	}
 	o.end()

@@ -3,9 +3,17 @@ package kernel
 import "math"
 
 // ReLU computes dst = max(x, 0). Both have the same length; dst may alias x.
-// NaN inputs give 0, as the comparison x > 0 is false for them.
+// NaN inputs give 0, as the comparison x > 0 is false for them, and so does -0.
 func ReLU(dst, x []float32) {
 	checkLen("ReLU", len(dst), len(x))
+	if k := simdLen(len(dst)); k > 0 {
+		reluVec(&dst[0], &x[0], k)
+		dst, x = dst[k:], x[k:]
+	}
+	reluGeneric(dst, x)
+}
+
+func reluGeneric(dst, x []float32) {
 	x = x[:len(dst)]
 	for i, v := range x {
 		if v > 0 {
@@ -20,6 +28,14 @@ func ReLU(dst, x []float32) {
 // the gradient needs no copy of the input. All three have the same length.
 func ReLUBackward(dx, dy, y []float32) {
 	checkLen("ReLUBackward", len(dx), len(dy), len(y))
+	if k := simdLen(len(dx)); k > 0 {
+		reluBackwardVec(&dx[0], &dy[0], &y[0], k)
+		dx, dy, y = dx[k:], dy[k:], y[k:]
+	}
+	reluBackwardGeneric(dx, dy, y)
+}
+
+func reluBackwardGeneric(dx, dy, y []float32) {
 	dy, y = dy[:len(dx)], y[:len(dx)]
 	for i, v := range y {
 		if v > 0 {

@@ -1,0 +1,210 @@
+// Command elementwise generates the amd64 element-wise kernels of package
+// kernel (elementwise_amd64.s) with avo. It is separate from the GEMM
+// generator in the parent directory so that each output file has one
+// source. Run it through go generate in package kernel.
+//
+// Every kernel works on n float32 values, n a multiple of 8 (the Go caller
+// runs the remainder through the pure-Go loop), with 256-bit AVX: the loops
+// are bound by loads and stores, so wider vectors gain nothing on the
+// course's sizes. Each value is computed by the same IEEE operations, in the
+// same order, as the pure-Go reference (no fused multiply-add), so the
+// results are bit-identical to it.
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+func main() {
+	ConstraintExpr("amd64,!purego")
+
+	// Shared loop: body(off) emits the work for the 8 values at byte
+	// offset off from every pointer; the loop unrolls it four times.
+	binary("addVec", "dst[i] = a[i] + b[i]", func(d, a, b Mem, _ []VecVirtual) {
+		x := YMM()
+		VMOVUPS(a, x)
+		VADDPS(b, x, x)
+		VMOVUPS(x, d)
+	})
+	binary("mulVec", "dst[i] = a[i] * b[i]", func(d, a, b Mem, _ []VecVirtual) {
+		x := YMM()
+		VMOVUPS(a, x)
+		VMULPS(b, x, x)
+		VMOVUPS(x, d)
+	})
+
+	// dst[i] += alpha * x[i]
+	kernel("axpyVec", "func(dst *float32, alpha float32, x *float32, n int)",
+		[]string{"dst[i] += alpha * x[i] (product rounded, then sum)"},
+		[]string{"dst", "x"}, []string{"alpha"},
+		func(p []GPVirtual, s []VecVirtual, off int) {
+			t := YMM()
+			VMULPS(Mem{Base: p[1], Disp: off}, s[0], t)
+			VADDPS(Mem{Base: p[0], Disp: off}, t, t)
+			VMOVUPS(t, Mem{Base: p[0], Disp: off})
+		})
+	kernel("scaleVec", "func(dst *float32, alpha float32, n int)",
+		[]string{"dst[i] *= alpha"},
+		[]string{"dst"}, []string{"alpha"},
+		func(p []GPVirtual, s []VecVirtual, off int) {
+			t := YMM()
+			VMULPS(Mem{Base: p[0], Disp: off}, s[0], t)
+			VMOVUPS(t, Mem{Base: p[0], Disp: off})
+		})
+	// VMAXPS returns its second source when the first is not greater,
+	// NaN included, which is the reference's "x > 0 ? x : 0".
+	kernel("reluVec", "func(dst *float32, x *float32, n int)",
+		[]string{"dst[i] = x[i] if x[i] > 0, else +0 (NaN and -0 give +0)"},
+		[]string{"dst", "x"}, nil,
+		func(p []GPVirtual, s []VecVirtual, off int) {
+			t := YMM()
+			VMOVUPS(Mem{Base: p[1], Disp: off}, t)
+			VMAXPS(s[len(s)-1], t, t)
+			VMOVUPS(t, Mem{Base: p[0], Disp: off})
+		}, zeroConst)
+	// dx is left untouched (a blend, not an add of zero) where y ≤ 0, so
+	// that a -0 in dx stays -0 as in the reference.
+	kernel("reluBackwardVec", "func(dx *float32, dy *float32, y *float32, n int)",
+		[]string{"dx[i] += dy[i] where y[i] > 0; dx[i] unchanged elsewhere"},
+		[]string{"dx", "dy", "y"}, nil,
+		func(p []GPVirtual, s []VecVirtual, off int) {
+			mask, old, sum := YMM(), YMM(), YMM()
+			VCMPPS(U8(0x11), Mem{Base: p[2], Disp: off}, s[len(s)-1], mask) // 0 < y: LT_OQ, false for NaN
+			VMOVUPS(Mem{Base: p[0], Disp: off}, old)
+			VADDPS(Mem{Base: p[1], Disp: off}, old, sum)
+			VBLENDVPS(mask, sum, old, old)
+			VMOVUPS(old, Mem{Base: p[0], Disp: off})
+		}, zeroConst)
+	kernel("sgdMomentumVec", "func(w *float32, v *float32, grad *float32, mu float32, lr float32, n int)",
+		[]string{"v[i] = v[i]*mu - grad[i]*lr; w[i] += v[i]"},
+		[]string{"w", "v", "grad"}, []string{"mu", "lr"},
+		func(p []GPVirtual, s []VecVirtual, off int) {
+			vv, gl := YMM(), YMM()
+			VMULPS(Mem{Base: p[1], Disp: off}, s[0], vv)
+			VMULPS(Mem{Base: p[2], Disp: off}, s[1], gl)
+			VSUBPS(gl, vv, vv)
+			VMOVUPS(vv, Mem{Base: p[1], Disp: off})
+			VADDPS(Mem{Base: p[0], Disp: off}, vv, vv)
+			VMOVUPS(vv, Mem{Base: p[0], Disp: off})
+		})
+	kernel("sgdNesterovVec", "func(w *float32, v *float32, grad *float32, mu float32, lr float32, n int)",
+		[]string{"v[i] = v[i]*mu - grad[i]*lr; w[i] += v[i]*mu - grad[i]*lr"},
+		[]string{"w", "v", "grad"}, []string{"mu", "lr"},
+		func(p []GPVirtual, s []VecVirtual, off int) {
+			vv, gl := YMM(), YMM()
+			VMULPS(Mem{Base: p[1], Disp: off}, s[0], vv)
+			VMULPS(Mem{Base: p[2], Disp: off}, s[1], gl)
+			VSUBPS(gl, vv, vv)
+			VMOVUPS(vv, Mem{Base: p[1], Disp: off})
+			VMULPS(vv, s[0], vv)
+			VSUBPS(gl, vv, vv)
+			VADDPS(Mem{Base: p[0], Disp: off}, vv, vv)
+			VMOVUPS(vv, Mem{Base: p[0], Disp: off})
+		})
+	kernel("adamVec", "func(w *float32, m *float32, v *float32, grad *float32, c1 float32, c2 float32, alpha float32, eps float32, n int)",
+		[]string{
+			"m[i] += (grad[i] - m[i]) * c1",
+			"v[i] += (grad[i]*grad[i] - v[i]) * c2",
+			"w[i] -= m[i] * alpha / (sqrt(v[i]) + eps)",
+			"each operation rounded to float32 in this order (sqrt correctly rounded)",
+		},
+		[]string{"w", "m", "v", "grad"}, []string{"c1", "c2", "alpha", "eps"},
+		func(p []GPVirtual, s []VecVirtual, off int) {
+			g, mm, vv, t := YMM(), YMM(), YMM(), YMM()
+			VMOVUPS(Mem{Base: p[3], Disp: off}, g)
+			VMOVUPS(Mem{Base: p[1], Disp: off}, mm)
+			VSUBPS(mm, g, t)
+			VMULPS(s[0], t, t)
+			VADDPS(t, mm, mm)
+			VMOVUPS(mm, Mem{Base: p[1], Disp: off})
+			VMOVUPS(Mem{Base: p[2], Disp: off}, vv)
+			VMULPS(g, g, t)
+			VSUBPS(vv, t, t)
+			VMULPS(s[1], t, t)
+			VADDPS(t, vv, vv)
+			VMOVUPS(vv, Mem{Base: p[2], Disp: off})
+			VSQRTPS(vv, vv)
+			VADDPS(s[3], vv, vv)
+			VMULPS(s[2], mm, mm)
+			VDIVPS(vv, mm, mm)
+			VMOVUPS(Mem{Base: p[0], Disp: off}, t)
+			VSUBPS(mm, t, t)
+			VMOVUPS(t, Mem{Base: p[0], Disp: off})
+		})
+	Generate()
+}
+
+// zeroConst asks kernel for a zeroed register after the scalars.
+const zeroConst = true
+
+// binary emits dst = a op b over three pointers.
+func binary(name, doc string, body func(d, a, b Mem, s []VecVirtual)) {
+	kernel(name, "func(dst *float32, a *float32, b *float32, n int)", []string{doc},
+		[]string{"dst", "a", "b"}, nil,
+		func(p []GPVirtual, s []VecVirtual, off int) {
+			body(Mem{Base: p[0], Disp: off}, Mem{Base: p[1], Disp: off}, Mem{Base: p[2], Disp: off}, s)
+		})
+}
+
+// kernel emits one function: pointers and broadcast scalars are loaded,
+// then a loop of 32 values (4 vectors) and a loop of 8 walk n, which must be
+// a multiple of 8. body emits the work for the 8 values at byte offset off.
+func kernel(name, sig string, doc []string, ptrs, scalars []string, body func(p []GPVirtual, s []VecVirtual, off int), zero ...bool) {
+	TEXT(name, NOSPLIT, sig)
+	Pragma("noescape")
+	lines := []string{name + " computes, for i < n (n a multiple of 8):", ""}
+	for _, d := range doc {
+		lines = append(lines, "\t"+d)
+	}
+	Doc(lines...)
+	p := make([]GPVirtual, len(ptrs))
+	for i, name := range ptrs {
+		p[i] = Load(Param(name), GP64()).(GPVirtual)
+	}
+	var s []VecVirtual
+	for _, name := range scalars {
+		v := YMM()
+		VBROADCASTSS(paramAddr(name), v)
+		s = append(s, v)
+	}
+	if len(zero) > 0 && zero[0] {
+		z := YMM()
+		VXORPS(z, z, z)
+		s = append(s, z)
+	}
+	n := Load(Param("n"), GP64())
+	advance := func(bytes int) {
+		for _, r := range p {
+			ADDQ(U32(bytes), r)
+		}
+	}
+	Label(name + "_loop32")
+	CMPQ(n, U8(32))
+	JL(LabelRef(name + "_loop8"))
+	for u := 0; u < 4; u++ {
+		body(p, s, 32*u)
+	}
+	advance(128)
+	SUBQ(U8(32), n)
+	JMP(LabelRef(name + "_loop32"))
+	Label(name + "_loop8")
+	CMPQ(n, U8(8))
+	JL(LabelRef(name + "_done"))
+	body(p, s, 0)
+	advance(32)
+	SUBQ(U8(8), n)
+	JMP(LabelRef(name + "_loop8"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+func paramAddr(name string) Mem {
+	b, err := Param(name).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return b.Addr
+}

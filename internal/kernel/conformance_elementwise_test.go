@@ -1,0 +1,191 @@
+package kernel
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// elementwiseImpls lists the element-wise implementations this machine can
+// run: the pure-Go reference loops always, the assembly when the CPU has it.
+func elementwiseImpls() []bool {
+	impls := []bool{false}
+	if useSIMD {
+		impls = append(impls, true)
+	}
+	return impls
+}
+
+func implName(simd bool) string {
+	if simd {
+		return "simd"
+	}
+	return "purego"
+}
+
+// withSIMD runs f with useSIMD set to simd, restoring it afterwards.
+func withSIMD(simd bool, f func()) {
+	old := useSIMD
+	useSIMD = simd
+	defer func() { useSIMD = old }()
+	f()
+}
+
+// specialSlice is random values in [-2, 2] sprinkled with the values whose
+// handling differs between careless implementations: ±0, ±Inf, NaN and
+// tiny (subnormal) numbers.
+func specialSlice(r *rand.Rand, n int) []float32 {
+	specials := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)),
+		float32(math.NaN()), 1e-40, -1e-40}
+	s := make([]float32, n)
+	for i := range s {
+		if r.IntN(6) == 0 {
+			s[i] = specials[r.IntN(len(specials))]
+		} else {
+			s[i] = float32(r.Float64()*4 - 2)
+		}
+	}
+	return s
+}
+
+// sameBits reports whether a and b are the same float32, NaN equal to any
+// NaN (payloads are not part of any contract here).
+func sameBits(a, b float32) bool {
+	if a != a || b != b {
+		return a != a && b != b
+	}
+	return math.Float32bits(a) == math.Float32bits(b)
+}
+
+// TestElementwiseConformance holds every implementation of every element-wise
+// kernel against the pure-Go reference loop, bit for bit, at lengths around
+// the vector width and the unrolled loop (8 and 32), with special values
+// mixed in, in place and out of place. One table row per kernel.
+func TestElementwiseConformance(t *testing.T) {
+	type op struct {
+		name string
+		// run applies the kernel to bufs (each of length n) through the
+		// exported function; ref applies the reference loop.
+		run, ref func(bufs [][]float32, n int)
+		bufs     int
+	}
+	const a, mu, lr = 0.37, 0.9, 0.05
+	ops := []op{
+		{"Add", func(b [][]float32, _ int) { Add(b[0], b[1], b[2]) }, func(b [][]float32, _ int) { addGeneric(b[0], b[1], b[2]) }, 3},
+		{"Add/aliased", func(b [][]float32, _ int) { Add(b[0], b[0], b[1]) }, func(b [][]float32, _ int) { addGeneric(b[0], b[0], b[1]) }, 2},
+		{"AddTo", func(b [][]float32, _ int) { AddTo(b[0], b[1]) }, func(b [][]float32, _ int) { addGeneric(b[0], b[0], b[1]) }, 2},
+		{"Axpy", func(b [][]float32, _ int) { Axpy(b[0], a, b[1]) }, func(b [][]float32, _ int) { axpyGeneric(b[0], a, b[1]) }, 2},
+		{"Scale", func(b [][]float32, _ int) { Scale(b[0], a) }, func(b [][]float32, _ int) { scaleGeneric(b[0], a) }, 1},
+		{"Mul", func(b [][]float32, _ int) { Mul(b[0], b[1], b[2]) }, func(b [][]float32, _ int) { mulGeneric(b[0], b[1], b[2]) }, 3},
+		{"ReLU", func(b [][]float32, _ int) { ReLU(b[0], b[1]) }, func(b [][]float32, _ int) { reluGeneric(b[0], b[1]) }, 2},
+		{"ReLU/in-place", func(b [][]float32, _ int) { ReLU(b[0], b[0]) }, func(b [][]float32, _ int) { reluGeneric(b[0], b[0]) }, 1},
+		{"ReLUBackward", func(b [][]float32, _ int) { ReLUBackward(b[0], b[1], b[2]) }, func(b [][]float32, _ int) { reluBackwardGeneric(b[0], b[1], b[2]) }, 3},
+		{"SGDMomentum", func(b [][]float32, _ int) { SGDMomentum(b[0], b[1], b[2], mu, lr) }, func(b [][]float32, _ int) { sgdMomentumGeneric(b[0], b[1], b[2], mu, lr) }, 3},
+		{"SGDNesterov", func(b [][]float32, _ int) { SGDNesterov(b[0], b[1], b[2], mu, lr) }, func(b [][]float32, _ int) { sgdNesterovGeneric(b[0], b[1], b[2], mu, lr) }, 3},
+		{"Adam", func(b [][]float32, _ int) { absAll(b[2]); Adam(b[0], b[1], b[2], b[3], 0.1, 0.001, 1e-3, 1e-7) },
+			func(b [][]float32, _ int) { absAll(b[2]); adamGeneric(b[0], b[1], b[2], b[3], 0.1, 0.001, 1e-3, 1e-7) }, 4},
+		// The row kernels at widths around the vector size, as m×w matrices.
+		{"AddRowVectorTo", func(b [][]float32, n int) { rowsOf(n, func(m, w int) { AddRowVectorTo(b[0], b[1], b[2][:w], m, w) }) },
+			func(b [][]float32, n int) {
+				rowsOf(n, func(m, w int) {
+					for i := 0; i < m; i++ {
+						addGeneric(b[0][i*w:i*w+w], b[1][i*w:i*w+w], b[2][:w])
+					}
+				})
+			}, 3},
+		{"AddColumnSums", func(b [][]float32, n int) { rowsOf(n, func(m, w int) { AddColumnSums(b[0][:w], b[1], m, w) }) },
+			func(b [][]float32, n int) {
+				rowsOf(n, func(m, w int) {
+					for j := 0; j < w; j++ { // column by column, i ascending
+						for i := 0; i < m; i++ {
+							b[0][j] += b[1][i*w+j]
+						}
+					}
+				})
+			}, 2},
+	}
+	r := rand.New(rand.NewPCG(41, 42))
+	for _, o := range ops {
+		for _, n := range []int{0, 1, 5, 7, 8, 9, 16, 31, 32, 33, 39, 40, 63, 64, 65, 100, 1000} {
+			in := make([][]float32, o.bufs)
+			for i := range in {
+				in[i] = specialSlice(r, n)
+			}
+			want := cloneAll(in)
+			o.ref(want, n)
+			for _, simd := range elementwiseImpls() {
+				got := cloneAll(in)
+				withSIMD(simd, func() { o.run(got, n) })
+				for bi := range got {
+					for i := range got[bi] {
+						if !sameBits(got[bi][i], want[bi][i]) {
+							t.Fatalf("%s, %s, n=%d: buffer %d element %d = %g (%#x), reference %g (%#x)",
+								o.name, implName(simd), n, bi, i, got[bi][i], math.Float32bits(got[bi][i]), want[bi][i], math.Float32bits(want[bi][i]))
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func cloneAll(b [][]float32) [][]float32 {
+	out := make([][]float32, len(b))
+	for i := range b {
+		out[i] = clone(b[i])
+	}
+	return out
+}
+
+func absAll(x []float32) {
+	for i := range x {
+		x[i] = float32(math.Abs(float64(x[i])))
+	}
+}
+
+// rowsOf calls f for the matrix shapes m×w that fit in n elements for a few
+// widths w: below, at and above the vector width and its unrolled multiple.
+func rowsOf(n int, f func(m, w int)) {
+	for _, w := range []int{1, 7, 8, 10, 50} {
+		if w <= n {
+			f(n/w, w)
+		}
+	}
+}
+
+// BenchmarkElementwiseImpl times the kernels of a Dense(50) layer on a batch
+// of 100 with each implementation: go test -bench ElementwiseImpl.
+func BenchmarkElementwiseImpl(b *testing.B) {
+	r := rand.New(rand.NewPCG(15, 16))
+	const m, n = 100, 50
+	x, y, d := randSlice(r, m*n), randSlice(r, m*n), randSlice(r, m*n)
+	bias := randSlice(r, n)
+	w, v, g, mm := randSlice(r, 784*50), randSlice(r, 784*50), randSlice(r, 784*50), randSlice(r, 784*50)
+	absAll(v)
+	for _, simd := range elementwiseImpls() {
+		for _, bc := range []struct {
+			name  string
+			elems int
+			f     func()
+		}{
+			{"AddRowVectorTo", m * n, func() { AddRowVectorTo(d, x, bias, m, n) }},
+			{"AddColumnSums", m * n, func() { AddColumnSums(bias, x, m, n) }},
+			{"AddTo", m * n, func() { AddTo(d, x) }},
+			{"ReLU", m * n, func() { ReLU(d, x) }},
+			{"ReLUBackward", m * n, func() { ReLUBackward(d, x, y) }},
+			{"Axpy784x50", len(w), func() { Axpy(w, -1e-9, g) }},
+			{"SGDMomentum784x50", len(w), func() { SGDMomentum(w, v, g, 0.9, 1e-9) }},
+			{"Adam784x50", len(w), func() { Adam(w, mm, v, g, 0.1, 0.001, 1e-9, 1e-7) }},
+		} {
+			b.Run(fmt.Sprintf("%s/%s", bc.name, implName(simd)), func(b *testing.B) {
+				withSIMD(simd, func() {
+					b.SetBytes(int64(4 * bc.elems))
+					for b.Loop() {
+						bc.f()
+					}
+				})
+			})
+		}
+	}
+}

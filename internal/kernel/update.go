@@ -1,0 +1,69 @@
+package kernel
+
+import "math"
+
+// The optimizers' update rules, one pass over a variable each. Every value
+// is rounded to float32 after each operation, in the order written, which
+// is what the pure-Go loops do; the assembly equals them bit for bit.
+
+// SGDMomentum applies one step of SGD with momentum to w, v and g (all of
+// one length): v = v*mu - g*lr; w += v.
+func SGDMomentum(w, v, g []float32, mu, lr float32) {
+	checkLen("SGDMomentum", len(w), len(v), len(g))
+	if k := simdLen(len(w)); k > 0 {
+		sgdMomentumVec(&w[0], &v[0], &g[0], mu, lr, k)
+		w, v, g = w[k:], v[k:], g[k:]
+	}
+	sgdMomentumGeneric(w, v, g, mu, lr)
+}
+
+func sgdMomentumGeneric(w, v, g []float32, mu, lr float32) {
+	v, g = v[:len(w)], g[:len(w)]
+	for j := range w {
+		v[j] = v[j]*mu - g[j]*lr
+		w[j] += v[j]
+	}
+}
+
+// SGDNesterov applies one step of SGD with Nesterov momentum to w, v and g
+// (all of one length): v = v*mu - g*lr; w += v*mu - g*lr.
+func SGDNesterov(w, v, g []float32, mu, lr float32) {
+	checkLen("SGDNesterov", len(w), len(v), len(g))
+	if k := simdLen(len(w)); k > 0 {
+		sgdNesterovVec(&w[0], &v[0], &g[0], mu, lr, k)
+		w, v, g = w[k:], v[k:], g[k:]
+	}
+	sgdNesterovGeneric(w, v, g, mu, lr)
+}
+
+func sgdNesterovGeneric(w, v, g []float32, mu, lr float32) {
+	v, g = v[:len(w)], g[:len(w)]
+	for j := range w {
+		v[j] = v[j]*mu - g[j]*lr
+		w[j] += v[j]*mu - g[j]*lr
+	}
+}
+
+// Adam applies one step of Adam to w with moments m and v and gradient g
+// (all of one length), alpha being the bias-corrected step size:
+//
+//	m += (g - m)*c1; v += (g*g - v)*c2; w -= m*alpha / (sqrt(v) + eps)
+//
+// with c1 = 1-β1 and c2 = 1-β2. The square root is correctly rounded.
+func Adam(w, m, v, g []float32, c1, c2, alpha, eps float32) {
+	checkLen("Adam", len(w), len(m), len(v), len(g))
+	if k := simdLen(len(w)); k > 0 {
+		adamVec(&w[0], &m[0], &v[0], &g[0], c1, c2, alpha, eps, k)
+		w, m, v, g = w[k:], m[k:], v[k:], g[k:]
+	}
+	adamGeneric(w, m, v, g, c1, c2, alpha, eps)
+}
+
+func adamGeneric(w, m, v, g []float32, c1, c2, alpha, eps float32) {
+	m, v, g = m[:len(w)], v[:len(w)], g[:len(w)]
+	for j := range w {
+		m[j] += (g[j] - m[j]) * c1
+		v[j] += (g[j]*g[j] - v[j]) * c2
+		w[j] -= m[j] * alpha / (float32(math.Sqrt(float64(v[j]))) + eps)
+	}
+}

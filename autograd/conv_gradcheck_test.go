@@ -51,6 +51,14 @@ var convGradCases = []gradCase{
 	{"Conv2D/stride2-valid", conv([]int{2, 7, 7, 3}, []int{2, 2, 3, 2}, 2, 2, 0, 0, 0, 0)},
 	{"Conv2D/stride1x2", conv([]int{1, 5, 7, 2}, []int{3, 1, 2, 3}, 1, 2, 0, 0, 0, 0)},
 	{"Conv2D/1x1", conv([]int{2, 3, 3, 4}, []int{1, 1, 4, 2}, 1, 1, 0, 0, 0, 0)},
+	{"Conv2DBiasReLU/same", func(p *Plan, rng *rand.Rand) (LossOp, []*Var) {
+		x, w, b := leaf(p, rng, false, 2, 5, 5, 2), param(p, rng, "w", 3, 3, 2, 3), param(p, rng, "b", 3)
+		return p.probe(p.Conv2DBiasReLU(x, w, b, true, 1, 1, 1, 1, 1, 1), rng), append([]*Var{x}, params(w, b)...)
+	}},
+	{"Conv2DBias/stride2", func(p *Plan, rng *rand.Rand) (LossOp, []*Var) {
+		x, w, b := leaf(p, rng, false, 2, 7, 6, 2), param(p, rng, "w", 3, 3, 2, 2), param(p, rng, "b", 2)
+		return p.probe(p.Conv2DBiasReLU(x, w, b, false, 2, 2, 1, 1, 0, 1), rng), append([]*Var{x}, params(w, b)...)
+	}},
 	{"MaxPool2D/valid", pool(true, []int{2, 5, 5, 3}, 2, 2, 2, 2, 0, 0, 0, 0)},
 	{"MaxPool2D/same-stride2", pool(true, []int{1, 5, 6, 2}, 3, 3, 2, 2, 1, 1, 0, 1)},
 	{"MaxPool2D/same-stride1", pool(true, []int{2, 4, 5, 2}, 2, 3, 1, 1, 0, 1, 1, 1)},
@@ -257,7 +265,7 @@ func equal(a, b []float32) bool {
 	return true
 }
 
-// convNet builds a small conv → relu → max-pool → avg-pool → dense chain
+// convNet builds a small fused conv+bias+relu → max-pool → avg-pool → dense chain
 // with a loss, at a batch large enough for the pool to split.
 func convNet(batch int) (p *Plan, x *Var, ws []*Param) {
 	rng := tensor.NewRNG(5)
@@ -266,7 +274,7 @@ func convNet(batch int) (p *Plan, x *Var, ws []*Param) {
 	w1 := param(p, rng, "w1", 3, 3, 3, 8)
 	b1 := param(p, rng, "b1", 8)
 	w2 := param(p, rng, "w2", 3*3*8, 4)
-	h := p.ReLU(p.BiasAdd(p.Conv2D(x, w1, 1, 1, 1, 1, 1, 1), b1))
+	h := p.Conv2DBiasReLU(x, w1, b1, true, 1, 1, 1, 1, 1, 1)
 	h = p.MaxPool2D(h, 2, 2, 2, 2, 0, 0, 0, 0)
 	h = p.AvgPool2D(h, 3, 3, 2, 2, 1, 1, 1, 1)
 	y := p.Softmax(p.MatMul(p.Flatten(h), w2))

@@ -92,10 +92,14 @@ func (l *Conv2DLayer) Params() []*autograd.Param {
 	return []*autograd.Param{l.kernel, l.bias}
 }
 
+// Call builds one fused op for the convolution, its bias and a ReLU (the
+// course's Conv2D(..., activation="relu")), which saves two passes over the
+// output and their gradients; other activations follow as their own op.
 func (l *Conv2DLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
-	y := p.Conv2D(x, l.kernel, l.strides[0], l.strides[1], l.pads.top, l.pads.bottom, l.pads.left, l.pads.right)
-	if l.bias != nil {
-		y = p.BiasAdd(y, l.bias)
+	relu := l.act.Name() == "relu"
+	y := p.Conv2DBiasReLU(x, l.kernel, l.bias, relu, l.strides[0], l.strides[1], l.pads.top, l.pads.bottom, l.pads.left, l.pads.right)
+	if relu {
+		return y
 	}
 	return l.act.Apply(p, y)
 }

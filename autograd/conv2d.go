@@ -99,6 +99,9 @@ func (p *Plan) Conv2DBiasReLU(x *Var, w, b *Param, relu bool, strideH, strideW, 
 		k: kernel.NewConv2D(g.n, g.h, g.w, g.c, g.kh, g.kw, ws[3], strideH, strideW, padTop, padBottom, padLeft, padRight)}
 	needGrad := x.Grad != nil || w.Grad != nil || (b != nil && b.Grad != nil)
 	op.y = p.newVar(op, needGrad, g.n, g.oh, g.ow, ws[3])
+	if op.y.Grad != nil && w.Grad != nil {
+		op.k.KeepPatches() // Backward's weight gradient reads them
+	}
 	p.Use(w)
 	if b != nil {
 		p.Use(b)

@@ -44,6 +44,7 @@ type Conv2D struct {
 	partDW  [][]float32
 	partDB  [][]float32
 	wT      []float32 // w transposed, (F, K), for dpatches = dy·wᵀ
+	kept    []float32 // the last Forward's patches, (N·OH·OW, K), when kept
 	scratch struct {
 		sync.Mutex
 		free []*convScratch
@@ -66,6 +67,10 @@ const (
 	convBlockFloats = 1 << 15
 	convMinChunk    = 1 << 18
 	convMaxGroups   = 8
+	// convKeepFloats bounds the patches KeepPatches holds (16 MiB): enough
+	// for both LeNet-5 layers at batch 128, where copying the patches
+	// again in Backward would cost as much as the GEMMs.
+	convKeepFloats = 1 << 22
 )
 
 // NewConv2D prepares the convolution of x (n,h,w,c) by a (kh,kw,c,f) kernel
@@ -95,6 +100,21 @@ func NewConv2D(n, h, w, c, kh, kw, f, sh, sw, pt, pb, pl, pr int) *Conv2D {
 	cv.wT = make([]float32, f*cv.k)
 	cv.fwd.cv, cv.bwd.cv = cv, cv
 	return cv
+}
+
+// KeepPatches makes Forward keep the whole patches matrix for the next
+// Backward, which then reads it rather than copying the patches again,
+// when it holds at most 4M values; it returns whether it does. A training
+// plan calls it; the patches are valid as long as x does not change
+// between the passes, which a plan guarantees.
+func (cv *Conv2D) KeepPatches() bool {
+	if cv.direct || cv.n*cv.oh*cv.ow*cv.k > convKeepFloats {
+		return false
+	}
+	if cv.kept == nil {
+		cv.kept = make([]float32, cv.n*cv.oh*cv.ow*cv.k)
+	}
+	return true
 }
 
 // OutShape is (OH, OW).
@@ -157,7 +177,11 @@ func (j *convForward) Run(lo, hi int) {
 		pix := (i1 - i0) * cv.ow
 		first := n*cv.oh*cv.ow + i0*cv.ow // first output pixel of the block
 		yb := j.y[first*cv.f : (first+pix)*cv.f]
-		a := cv.patches(s.cols, j.x, n, i0, i1)
+		dst := s.cols
+		if cv.kept != nil {
+			dst = cv.kept[first*cv.k : (first+pix)*cv.k]
+		}
+		a := cv.patches(dst, j.x, n, i0, i1)
 		gemmInline(cv.kern, false, false, pix, cv.f, cv.k, 1, a, cv.k, j.wt, cv.f, 0, yb, cv.f)
 		biasAct(yb, j.bias, j.relu)
 	}
@@ -280,7 +304,12 @@ func (j *convBackward) block(s *convScratch, pdw, pdb []float32, n, i0, i1 int) 
 		AddColumnSums(pdb, dyb, pix, cv.f)
 	}
 	if j.dw != nil { // pdw (K, F) += patchesᵀ·dy
-		a := cv.patches(s.cols, j.x, n, i0, i1)
+		var a []float32
+		if cv.kept != nil {
+			a = cv.kept[first*cv.k : (first+pix)*cv.k]
+		} else {
+			a = cv.patches(s.cols, j.x, n, i0, i1)
+		}
 		gemmInline(cv.kern, true, false, cv.k, cv.f, pix, 1, a, cv.k, dyb, cv.f, 1, pdw, cv.f)
 	}
 	if j.dx == nil {
@@ -320,66 +349,134 @@ func transpose(dst, src []float32, rows, cols int) {
 // Im2col fills the patch rows of output rows [i0, i1) of one sample:
 // x (H,W,C) → dst ((i1-i0)·OW, KH·KW·C), row (i,j) holding
 // x[i·SH-PT+ky, j·SW-PL+kx, c] at column (ky·KW + kx)·C + c, zero where that
-// cell is padding. In NHWC the kx-range of one window row is contiguous in
-// x, so each window row is a single copy.
+// cell is padding. In NHWC the kx-range of one window row is KW·C
+// contiguous values of x, so each window row is one short copy; the
+// columns whose windows lie inside x are swept without any edge logic.
 func Im2col(dst, x []float32, h, w, c, kh, kw, sh, sw, pt, pl, i0, i1, ow int) {
 	rowLen := kw * c
 	k := kh * rowLen
 	if len(dst) < (i1-i0)*ow*k || len(x) < h*w*c {
 		panic(fmt.Sprintf("kernel: Im2col: dst has %d elements, x %d; want %d and %d", len(dst), len(x), (i1-i0)*ow*k, h*w*c))
 	}
+	jlo, jhi := interior(w, kw, sw, pl, ow)
 	for i := i0; i < i1; i++ {
 		top := i*sh - pt
-		ky0, ky1 := max(0, -top), min(kh, h-top)
-		for jj := 0; jj < ow; jj++ {
-			left := jj*sw - pl
-			kx0, kx1 := max(0, -left), min(kw, w-left)
-			d := dst[((i-i0)*ow+jj)*k:][:k]
-			if ky0 > 0 || ky1 < kh || kx0 > 0 || kx1 < kw {
-				clear(d) // the window overlaps the padding
-			}
-			if kx1 <= kx0 {
+		out := dst[(i-i0)*ow*k : (i-i0+1)*ow*k]
+		for ky := 0; ky < kh; ky++ {
+			if iy := top + ky; iy < 0 || iy >= h { // a padding row
+				for j := 0; j < ow; j++ {
+					clear(out[j*k+ky*rowLen:][:rowLen])
+				}
 				continue
 			}
-			span := (kx1 - kx0) * c
-			for ky := ky0; ky < ky1; ky++ {
-				src := x[((top+ky)*w+left+kx0)*c:][:span]
-				dd := d[ky*rowLen+kx0*c:][:span]
-				if span < 16 { // a loop beats a memmove call for a few values
-					for t, v := range src {
-						dd[t] = v
+			src := x[(top+ky)*w*c : (top+ky+1)*w*c]
+			if jhi > jlo {
+				sc := sw * c
+				o, q := jlo*k+ky*rowLen, (jlo*sw-pl)*c
+				switch rowLen {
+				case 5: // 5×5 on one channel (LeNet's first layer): fixed moves
+					for j := jlo; j < jhi; j, o, q = j+1, o+k, q+sc {
+						d, s := out[o:][:5:5], src[q:][:5:5]
+						d[0], d[1], d[2], d[3], d[4] = s[0], s[1], s[2], s[3], s[4]
 					}
-				} else {
-					copy(dd, src)
+				case 3: // 3×3 on one channel
+					for j := jlo; j < jhi; j, o, q = j+1, o+k, q+sc {
+						d, s := out[o:][:3:3], src[q:][:3:3]
+						d[0], d[1], d[2] = s[0], s[1], s[2]
+					}
+				default:
+					im2colRun(out[o:], src[q:], k, sc, rowLen, jhi-jlo)
 				}
+			}
+			for j := 0; j < ow; j++ {
+				if j == jlo && jhi > jlo {
+					j = jhi - 1
+					continue
+				}
+				left := j*sw - pl
+				kx0, kx1 := max(0, -left), min(kw, w-left)
+				d := out[j*k+ky*rowLen:][:rowLen]
+				if kx1 <= kx0 {
+					clear(d)
+					continue
+				}
+				clear(d[:kx0*c])
+				copy(d[kx0*c:kx1*c], src[(left+kx0)*c:(left+kx1)*c])
+				clear(d[kx1*c:])
 			}
 		}
 	}
 }
 
+// im2colRun copies n window rows of rowLen values, the t-th from
+// src[t·sstep:] to dst[t·dstep:]: the windows of a run of interior columns.
+func im2colRun(dst, src []float32, dstep, sstep, rowLen, n int) {
+	for t := 0; t < n; t++ {
+		d := dst[t*dstep:][:rowLen]
+		s := src[t*sstep:][:rowLen]
+		if rowLen >= 64 {
+			copy(d, s)
+			continue
+		}
+		// Short rows: 4 values per move, then the rest, with no call to
+		// memmove.
+		for len(d) >= 4 {
+			*(*[4]float32)(d) = *(*[4]float32)(s)
+			d, s = d[4:], s[4:]
+		}
+		s = s[:len(d)]
+		for i := range d {
+			d[i] = s[i]
+		}
+	}
+}
+
+// interior returns the output columns [jlo, jhi) whose windows lie wholly
+// inside a row of w cells (jhi ≥ jlo; possibly empty).
+func interior(w, kw, sw, pl, ow int) (jlo, jhi int) {
+	jlo = min(ow, (pl+sw-1)/sw)
+	if w+pl-kw >= 0 {
+		jhi = min(ow, (w+pl-kw)/sw+1)
+	}
+	return jlo, max(jlo, jhi)
+}
+
 // Col2im is Im2col's adjoint: it adds every patch value of output rows
-// [i0, i1) back into the cell of dx (H,W,C) it was copied from, in the
-// order Im2col visits them.
+// [i0, i1) back into the cell of dx (H,W,C) it was copied from.
 func Col2im(dx, cols []float32, h, w, c, kh, kw, sh, sw, pt, pl, i0, i1, ow int) {
 	rowLen := kw * c
 	k := kh * rowLen
 	if len(cols) < (i1-i0)*ow*k || len(dx) < h*w*c {
 		panic(fmt.Sprintf("kernel: Col2im: cols has %d elements, dx %d; want %d and %d", len(cols), len(dx), (i1-i0)*ow*k, h*w*c))
 	}
+	jlo, jhi := interior(w, kw, sw, pl, ow)
 	for i := i0; i < i1; i++ {
 		top := i*sh - pt
-		ky0, ky1 := max(0, -top), min(kh, h-top)
-		for jj := 0; jj < ow; jj++ {
-			left := jj*sw - pl
-			kx0, kx1 := max(0, -left), min(kw, w-left)
-			if kx1 <= kx0 {
+		in := cols[(i-i0)*ow*k : (i-i0+1)*ow*k]
+		for ky := 0; ky < kh; ky++ {
+			if iy := top + ky; iy < 0 || iy >= h {
 				continue
 			}
-			src := cols[((i-i0)*ow+jj)*k:][:k]
-			span := (kx1 - kx0) * c
-			for ky := ky0; ky < ky1; ky++ {
-				d := dx[((top+ky)*w+left+kx0)*c:][:span]
-				s := src[ky*rowLen+kx0*c:][:span]
+			dst := dx[(top+ky)*w*c : (top+ky+1)*w*c]
+			for j := jlo; j < jhi; j++ {
+				s := in[j*k+ky*rowLen:][:rowLen]
+				d := dst[(j*sw-pl)*c:][:rowLen]
+				for t, v := range s {
+					d[t] += v
+				}
+			}
+			for j := 0; j < ow; j++ {
+				if j == jlo && jhi > jlo {
+					j = jhi - 1
+					continue
+				}
+				left := j*sw - pl
+				kx0, kx1 := max(0, -left), min(kw, w-left)
+				if kx1 <= kx0 {
+					continue
+				}
+				s := in[j*k+ky*rowLen+kx0*c : j*k+ky*rowLen+kx1*c]
+				d := dst[(left+kx0)*c : (left+kx1)*c]
 				for t, v := range s {
 					d[t] += v
 				}

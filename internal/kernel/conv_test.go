@@ -25,6 +25,10 @@ var convCases = []convCase{
 	{2, 4, 4, 2, 3, 3, 2, 1, 1, 4, 3, 3, 4},     // padding wider than the kernel
 	{3, 5, 6, 7, 1, 1, 9, 1, 1, 0, 0, 0, 0},     // 1×1: x is its own patch matrix
 	{2, 40, 40, 35, 3, 3, 33, 1, 1, 1, 1, 1, 1}, // several row blocks per sample, K > kc
+	{2, 3, 2, 2, 3, 3, 2, 1, 1, 1, 1, 1, 1},     // no window lies inside a row
+	{2, 9, 9, 3, 3, 3, 4, 2, 2, 1, 1, 1, 1},     // stride 2, same
+	{2, 9, 9, 1, 3, 3, 4, 2, 1, 1, 1, 1, 1},     // 3×3 on one channel, strides 2×1
+	{2, 9, 9, 5, 1, 5, 4, 1, 2, 0, 0, 2, 2},     // 1×5 on five channels (rows of 5 values)
 }
 
 // convRef computes, in float64, the forward pass y = act(conv(x,w) + b) and
@@ -93,22 +97,25 @@ func TestConv2D(t *testing.T) {
 	for _, kern := range kernels {
 		for _, c := range convCases {
 			for _, mode := range []struct {
-				bias, relu bool
-			}{{false, false}, {true, false}, {true, true}} {
-				name := fmt.Sprintf("%s/%v/bias=%v/relu=%v", kern.name, c, mode.bias, mode.relu)
+				bias, relu, keep bool
+			}{{false, false, false}, {true, false, true}, {true, true, false}, {true, true, true}} {
+				name := fmt.Sprintf("%s/%v/bias=%v/relu=%v/keep=%v", kern.name, c, mode.bias, mode.relu, mode.keep)
 				t.Run(name, func(t *testing.T) {
 					SetWorkers(3)
-					checkConv(t, kern, c, mode.bias, mode.relu)
+					checkConv(t, kern, c, mode.bias, mode.relu, mode.keep)
 				})
 			}
 		}
 	}
 }
 
-func checkConv(t *testing.T, kern *microKernel, c convCase, bias, relu bool) {
+func checkConv(t *testing.T, kern *microKernel, c convCase, bias, relu, keep bool) {
 	r := rand.New(rand.NewPCG(1, uint64(c.h*100+c.c)))
 	cv := NewConv2D(c.n, c.h, c.w, c.c, c.kh, c.kw, c.f, c.sh, c.sw, c.pt, c.pb, c.pl, c.pr)
 	cv.kern = kern
+	if keep {
+		cv.KeepPatches()
+	}
 	oh, ow := cv.OutShape()
 	x := randSlice(r, c.n*c.h*c.w*c.c)
 	w := randSlice(r, c.kh*c.kw*c.c*c.f)
@@ -279,6 +286,7 @@ func BenchmarkConv2D(b *testing.B) {
 	} {
 		c := bc.c
 		cv := NewConv2D(c.n, c.h, c.w, c.c, c.kh, c.kw, c.f, c.sh, c.sw, c.pt, c.pb, c.pl, c.pr)
+		cv.KeepPatches()
 		oh, ow := cv.OutShape()
 		r := rand.New(rand.NewPCG(1, 1))
 		x, w, bias := randSlice(r, c.n*c.h*c.w*c.c), randSlice(r, c.kh*c.kw*c.c*c.f), randSlice(r, c.f)

@@ -51,6 +51,12 @@ func (m *Sequential) plan(batch int, train bool, target []int) (*batchPlan, erro
 			return bp, nil
 		}
 	}
+	if train && target != nil {
+		if bp, ok := m.shardedPlan(batch, target); ok {
+			m.keepPlan(key, bp)
+			return bp, nil
+		}
+	}
 	var p *autograd.Plan
 	if train {
 		p = autograd.NewPlan(batch)
@@ -70,6 +76,37 @@ func (m *Sequential) plan(batch int, train bool, target []int) (*batchPlan, erro
 		bp.y = &autograd.Var{Value: tensor.New(append([]int{batch}, target...)...)}
 		bp.loss = m.compiled.loss.Build(p, out, bp.y)
 	}
+	m.keepPlan(key, bp)
+	return bp, nil
+}
+
+// trainShards is the number of slices a training batch is split into when
+// the model allows it (autograd.NewShardedPlan): the number of cores of the
+// machines goras is measured on. It must not depend on the worker count, so
+// that training gives the same weights on 1 core or many.
+const trainShards = 2
+
+// shardedPlan builds a training plan that splits each batch into
+// trainShards slices run side by side, when the model and batch size allow.
+func (m *Sequential) shardedPlan(batch int, target []int) (*batchPlan, bool) {
+	if m.compiled == nil {
+		return nil, false
+	}
+	sp, ok := autograd.NewShardedPlan(batch, trainShards, m.input, target, func(p *autograd.Plan, x, y *autograd.Var) (*autograd.Var, autograd.LossOp) {
+		out := x
+		for _, l := range m.Layers() {
+			out = l.Call(p, out)
+		}
+		return out, m.compiled.loss.Build(p, out, y)
+	})
+	if !ok {
+		return nil, false
+	}
+	return &batchPlan{plan: sp.Plan, x: sp.X, y: sp.Y, out: sp.Out, loss: sp.Loss}, true
+}
+
+// keepPlan completes bp (its regularized weights) and stores it under key.
+func (m *Sequential) keepPlan(key planKey, bp *batchPlan) {
 	for _, w := range m.params {
 		if w.Regularizer != nil && w.Trainable {
 			bp.reg = append(bp.reg, w)
@@ -79,7 +116,6 @@ func (m *Sequential) plan(batch int, train bool, target []int) (*batchPlan, erro
 		m.plans = map[planKey]*batchPlan{}
 	}
 	m.plans[key] = bp
-	return bp, nil
 }
 
 // penalty is the regularization part of the loss; with grads it also adds

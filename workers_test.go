@@ -1,0 +1,65 @@
+package goras_test
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/internal/kernel"
+	"github.com/goras-ml/goras/losses"
+	"github.com/goras-ml/goras/optimizers"
+	"github.com/goras-ml/goras/tensor"
+)
+
+// TestSameWeightsOnOneOrTwoWorkers trains the course MLP for an epoch (with
+// shuffling, in batches of 100 that the training plan splits across cores)
+// on one worker and on two: the weights must be the same bit for bit, for
+// SGD with MSE and for Adam with sparse cross-entropy.
+func TestSameWeightsOnOneOrTwoWorkers(t *testing.T) {
+	defer kernel.SetWorkers(0)
+	rng := tensor.NewRNG(7)
+	x := tensor.New(400, 28, 28)
+	x.FillUniform(rng, 0, 1)
+	labels, onehot := tensor.New(400), tensor.New(400, 10)
+	for i := 0; i < 400; i++ {
+		labels.Data()[i] = float32(i % 10)
+		onehot.Data()[i*10+i%10] = 1
+	}
+	for _, c := range []struct {
+		name string
+		loss losses.Loss
+		y    *tensor.Tensor
+		opt  func() optimizers.Optimizer
+	}{
+		{"sgd+mse", losses.MeanSquaredError{}, onehot, func() optimizers.Optimizer { return sgd(t, optimizers.SGDConfig{LearningRate: 0.1}) }},
+		{"adam+sparse", losses.SparseCategoricalCrossentropy{}, labels, func() optimizers.Optimizer {
+			o, err := optimizers.NewAdam(optimizers.AdamConfig{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return o
+		}},
+	} {
+		var weights [][]float32
+		for _, workers := range []int{1, 2} {
+			kernel.SetWorkers(workers)
+			m := courseMLP()
+			m.SetSeed(3)
+			compile(t, m, c.loss, c.opt())
+			if _, err := m.Fit(context.Background(), x, c.y, goras.BatchSize(100), goras.Verbose(0)); err != nil {
+				t.Fatal(err)
+			}
+			var w []float32
+			for _, p := range m.Params() {
+				w = append(w, p.Value.Data()...)
+			}
+			weights = append(weights, w)
+		}
+		for i := range weights[0] {
+			if math.Float32bits(weights[0][i]) != math.Float32bits(weights[1][i]) {
+				t.Fatalf("%s: weight %d is %v with 1 worker, %v with 2", c.name, i, weights[0][i], weights[1][i])
+			}
+		}
+	}
+}

@@ -4,19 +4,28 @@ import (
 	"fmt"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/datasets/mnist"
+	"github.com/goras-ml/goras/metrics"
+	"github.com/goras-ml/goras/plot"
+	"github.com/goras-ml/goras/tensor"
 	"github.com/spf13/cobra"
 )
 
 func newEvaluateCmd() *cobra.Command {
-	var dataDir string
-	var batchSize int
+	var dataDir, confusionPath, errorsPath string
+	var batchSize, nErrors int
 	cmd := &cobra.Command{
 		Use:   "evaluate MODEL_FILE",
-		Short: "Print the test loss and accuracy of a saved model",
-		Long: `Load a model saved by "goras train --output FILE" (or model.Save) and evaluate
-it on the 10,000 MNIST test images with the loss it was compiled with; print
-"test_loss: X - test_accuracy: Y".`,
-		Example: "  goras train --output mlp.safetensors\n  goras evaluate mlp.safetensors",
+		Short: "Print the test scores, confusion matrix and per-class report of a saved model",
+		Long: `Load a model saved by "goras train --output FILE" (or model.Save, or a
+checkpoint) and evaluate it on the 10,000 MNIST test images: print the
+confusion matrix (rows: true digits, columns: predicted ones, with totals),
+the per-class precision, recall and F1 score (sklearn's classification_report),
+and last "test_loss: X - test_accuracy: Y" with the loss it was compiled with.
+--confusion draws the matrix as a heat map and --errors the test digits the
+model got wrong with the most confidence, as .png or .svg pictures.`,
+		Example: "  goras train --output mlp.safetensors\n  goras evaluate mlp.safetensors\n" +
+			"  goras evaluate --confusion cm.png --errors wrong.png mlp.safetensors",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return fmt.Errorf("evaluate takes one MODEL_FILE, got %d arguments (see '%s --help')", len(args), cmd.CommandPath())
@@ -29,6 +38,14 @@ it on the 10,000 MNIST test images with the loss it was compiled with; print
 			}
 			if err := checkDataDir(dataDir); err != nil {
 				return err
+			}
+			if nErrors < 1 {
+				return fmt.Errorf("--max-errors must be at least 1, got %d", nErrors)
+			}
+			for _, c := range [][2]string{{"--confusion", confusionPath}, {"--errors", errorsPath}} {
+				if err := checkPicturePath(c[0], c[1]); err != nil {
+					return err
+				}
 			}
 			m, err := goras.Load(args[0])
 			if err != nil {
@@ -59,11 +76,53 @@ it on the 10,000 MNIST test images with the loss it was compiled with; print
 			if err != nil {
 				return err
 			}
+			probs, err := m.Predict(x, goras.BatchSize(batchSize), goras.Verbose(0))
+			if err != nil {
+				return err
+			}
+			if err := printConfusion(cmd, test, probs, confusionPath, errorsPath, nErrors); err != nil {
+				return err
+			}
 			return printScores(cmd.OutOrStdout(), scores)
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&dataDir, "data-dir", "", "`DIR` holding the four MNIST files, searched first\n(default: $GORAS_MNIST_DIR, then the cache, then download)")
 	fl.IntVar(&batchSize, "batch-size", 32, "samples per evaluation step")
+	fl.StringVar(&confusionPath, "confusion", "", "draw the confusion matrix as a heat map with counts to `FILE`, .png or .svg")
+	fl.StringVar(&errorsPath, "errors", "", "draw the misclassified test digits the model was surest of to `FILE`,\n.png or .svg, each captioned \"true 4 → pred 9 (0.99)\"")
+	fl.IntVar(&nErrors, "max-errors", 24, "the number of digits --errors draws")
 	return cmd
+}
+
+// printConfusion prints the confusion matrix and per-class report of probs,
+// the model's outputs on the test set, and draws the pictures asked for.
+func printConfusion(cmd *cobra.Command, test mnist.Dataset, probs *tensor.Tensor, confusionPath, errorsPath string, n int) error {
+	if probs.Rank() != 2 || probs.Dim(1) < 10 {
+		return fmt.Errorf("the model outputs shape %s; a confusion matrix of the 10 digits needs (10) class probabilities",
+			tensor.ShapeString(probs.Shape()[1:], true))
+	}
+	classes := probs.Dim(1)
+	yTrue := make([]int, len(test.Y))
+	for i, v := range test.Y {
+		yTrue[i] = int(v)
+	}
+	cm := metrics.ConfusionMatrix(yTrue, goras.ArgMax(probs), classes)
+	out, log := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if _, err := fmt.Fprintf(out, "Confusion matrix (rows: true class, columns: predicted class):\n%s\n%s\n", cm, cm.Report()); err != nil {
+		return err
+	}
+	if confusionPath != "" {
+		if err := plot.SaveConfusion(confusionPath, cm); err != nil {
+			return err
+		}
+		fmt.Fprintf(log, "goras: drew the confusion matrix in %s\n", confusionPath)
+	}
+	if errorsPath != "" {
+		if err := plot.SaveMostConfidentErrors(errorsPath, test.X.Float32(), yTrue, probs, n); err != nil {
+			return err
+		}
+		fmt.Fprintf(log, "goras: drew the %d most confident errors in %s\n", min(n, cm.Total()-cm.Correct()), errorsPath)
+	}
+	return nil
 }

@@ -6,7 +6,11 @@
 //	goras train --model lenet5       # the course's convnet: ≥ 0.99 in 10 epochs
 //	goras train --model keras-convnet --dropout 0.3 --l2 0.0001 --schedule cosine
 //	goras summary --model mlp        # layers and parameter counts
-//	goras evaluate model.safetensors # test loss and accuracy of a saved model
+//	goras train --model lenet5 --checkpoint-dir ckpt --plot curves.png --output lenet5.safetensors
+//	goras train --model lenet5 --checkpoint-dir ckpt --resume  # go on after a crash
+//	goras evaluate --confusion cm.png --errors wrong.png lenet5.safetensors
+//	goras predict lenet5.safetensors my-digit.png             # top-3 classes
+//	goras plot run.csv -o curves.png # training curves from --history
 //	goras version
 //
 // Every subcommand documents its flags with --help.
@@ -79,6 +83,6 @@ func newRootCmd() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
 	})
-	root.AddCommand(newTrainCmd(), newSummaryCmd(), newEvaluateCmd(), newVersionCmd())
+	root.AddCommand(newTrainCmd(), newSummaryCmd(), newEvaluateCmd(), newPredictCmd(), newPlotCmd(), newVersionCmd())
 	return root
 }

@@ -57,10 +57,12 @@ func TestHelpListsFlags(t *testing.T) {
 		"train": {"--model", "--epochs", "--batch-size", "--learning-rate", "--optimizer", "--momentum",
 			"--nesterov", "--loss", "--seed", "--verbose", "--history", "--data-dir", "--output", "--limit",
 			"--dropout", "--l2", "--schedule", "--decay-steps", "--decay-rate", "--staircase", "--warmup-steps",
-			"--alpha", "--boundaries", "--early-stopping", "--reduce-lr-on-plateau",
+			"--alpha", "--boundaries", "--early-stopping", "--reduce-lr-on-plateau", "--checkpoint-dir", "--keep", "--resume", "--plot",
 			"lenet5", "keras-convnet", "34,826", "61,706", "validation_split"},
 		"summary":  {"--model", "--dropout", "--l2", "lenet5"},
-		"evaluate": {"--batch-size", "--data-dir", "MODEL_FILE"},
+		"evaluate": {"--batch-size", "--data-dir", "MODEL_FILE", "--confusion", "--errors", "--max-errors"},
+		"predict":  {"--json", "--top", "MODEL_FILE IMAGE...", `{"file": "seven.png", "class": 7, "top": [{"class": 7, "probability": 0.9812}`},
+		"plot":     {"-o, --output", "HISTORY_FILE", ".csv", ".json", ".safetensors"},
 		"version":  {"--help"},
 	}
 	for cmd, flags := range cases {
@@ -75,7 +77,7 @@ func TestHelpListsFlags(t *testing.T) {
 		}
 	}
 	r := cli(t, "--help")
-	for _, sub := range []string{"train", "summary", "evaluate", "version"} {
+	for _, sub := range []string{"train", "summary", "evaluate", "predict", "plot", "version"} {
 		if !regexp.MustCompile(`(?m)^  ` + sub + ` `).MatchString(r.stdout) {
 			t.Errorf("goras --help does not list the %s subcommand:\n%s", sub, r.stdout)
 		}
@@ -145,6 +147,16 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"evaluate", "--batch-size", "0", file}, "--batch-size must be at least 1, got 0"},
 		{[]string{"evaluate", filepath.Join(dir, "missing.safetensors")}, "missing.safetensors: no such file or directory"},
 		{[]string{"evaluate", file}, "goras: safetensors: " + file},
+		{[]string{"evaluate", "--confusion", filepath.Join(dir, "cm.gif"), file}, "--confusion " + filepath.Join(dir, "cm.gif") + ": the file name must end in .png or .svg"},
+		{[]string{"evaluate", "--errors", filepath.Join(dir, "missing", "w.png"), file}, "--errors " + filepath.Join(dir, "missing", "w.png") + ": stat"},
+		{[]string{"evaluate", "--max-errors", "0", file}, "--max-errors must be at least 1, got 0"},
+		{[]string{"train", "--keep", "2"}, "--keep needs --checkpoint-dir, the directory the checkpoints are in"},
+		{[]string{"train", "--resume"}, "--resume needs --checkpoint-dir"},
+		{[]string{"train", "--checkpoint-dir", dir, "--keep", "-1"}, "--keep must be at least 1 checkpoint (0 keeps every one), got -1"},
+		{[]string{"train", "--checkpoint-dir", file}, "--checkpoint-dir " + file + " is a file; name a directory"},
+		{[]string{"train", "--plot", filepath.Join(dir, "c.pdf")}, "--plot " + filepath.Join(dir, "c.pdf") + ": the file name must end in .png or .svg"},
+		{[]string{"train", "--plot", filepath.Join(dir, "missing", "c.png")}, "no such file or directory"},
+		{[]string{"train", "--checkpoint-dir", dir, "--resume", "--optimizer", "nope"}, `unknown --optimizer "nope"`},
 	}
 	for _, c := range cases {
 		r := cli(t, c.args...)
@@ -367,11 +379,12 @@ func TestTrainMLP(t *testing.T) {
 		t.Errorf("last val_accuracy %g differs from test_accuracy %.4f", last, acc)
 	}
 
-	// The saved model, evaluated at the same batch size, scores the same.
+	// The saved model, evaluated at the same batch size, scores the same;
+	// evaluate's last line is the test line.
 	ev := cli(t, "evaluate", "--batch-size", "100", model)
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if ev.code != 0 || ev.stdout != lines[len(lines)-1]+"\n" {
-		t.Errorf("goras evaluate: exit %d, stdout %q, want %q\nstderr:\n%s", ev.code, ev.stdout, lines[len(lines)-1], ev.stderr)
+	if ev.code != 0 || !strings.HasSuffix(ev.stdout, "\n"+lines[len(lines)-1]+"\n") {
+		t.Errorf("goras evaluate: exit %d, stdout %q, want it to end with %q\nstderr:\n%s", ev.code, ev.stdout, lines[len(lines)-1], ev.stderr)
 	}
 }
 

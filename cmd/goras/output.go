@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/goras-ml/goras"
 	"github.com/spf13/pflag"
@@ -36,4 +38,18 @@ func saveModel(m *goras.Sequential, path string, log io.Writer) error {
 	}
 	fmt.Fprintf(log, "goras: saved the model to %s\n", path)
 	return nil
+}
+
+// checkPicturePath rejects a picture file that plot could not write: its
+// name must end in .png or .svg and its directory must exist.
+func checkPicturePath(flag, path string) error {
+	if path == "" {
+		return nil
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".png", ".svg":
+	default:
+		return fmt.Errorf("%s %s: the file name must end in .png or .svg", flag, path)
+	}
+	return checkParentDir(flag, path)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/goras-ml/goras/internal/progbar"
 	"github.com/goras-ml/goras/losses"
 	"github.com/goras-ml/goras/optimizers"
+	"github.com/goras-ml/goras/plot"
 	"github.com/spf13/cobra"
 )
 
@@ -34,6 +35,11 @@ type trainFlags struct {
 	dataDir      string
 	output       string
 	limit        int
+
+	checkpointDir string
+	keep          int
+	resume        bool
+	plot          string
 
 	arch          archFlags
 	sched         scheduleFlags
@@ -71,7 +77,9 @@ cache, then fetched; where it came from is logged to stderr.`,
   goras train --optimizer sgd --momentum 0.9 --epochs 5 --history run.csv
   goras train --model lenet5
   goras train --model lenet5 --dropout 0.3 --l2 0.0001 --schedule cosine --warmup-steps 500
-  goras train --model keras-convnet --early-stopping 3 --epochs 30`,
+  goras train --model keras-convnet --early-stopping 3 --epochs 30
+  goras train --model lenet5 --checkpoint-dir ckpt --plot curves.png --output lenet5.safetensors
+  goras train --model lenet5 --checkpoint-dir ckpt --resume   # after a crash or Ctrl-C`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runTrain(cmd, f) },
 	}
@@ -89,6 +97,8 @@ cache, then fetched; where it came from is logged to stderr.`,
 	fl.StringVar(&f.history, "history", "", "write per-epoch metrics and seconds to `FILE`, CSV or JSON by extension (.csv, .json)")
 	fl.StringVar(&f.dataDir, "data-dir", "", "`DIR` holding the four MNIST files, searched first\n(default: $GORAS_MNIST_DIR, then the cache, then download)")
 	addOutputFlag(fl, &f.output)
+	addCheckpointFlags(fl, f)
+	fl.StringVar(&f.plot, "plot", "", "after training, draw the loss and accuracy curves (train and validation) to\n`FILE`, .png or .svg; a resumed run's curves start from its first epoch")
 	fl.IntVar(&f.limit, "limit", 0, "train on the first `N` training images only, for quick tries; validation\nstill uses all 10,000 test images (default: all 60,000)")
 	addArchFlags(fl, &f.arch)
 	addScheduleFlags(fl, &f.sched)
@@ -111,6 +121,9 @@ type recipe struct {
 	limit int
 	// earlyStopping and reduceLR are the callbacks' patiences, 0 for off.
 	earlyStopping, reduceLR int
+	// from is the checkpoint file the model was resumed from, "" for a
+	// model built from the flags.
+	from string
 }
 
 // resolve checks the flags and fills what was not given from the model's
@@ -181,6 +194,12 @@ func (f *trainFlags) resolve(set func(name string) bool) (*recipe, error) {
 	if err := checkOutputPath(f.output); err != nil {
 		return nil, err
 	}
+	if err := checkPicturePath("--plot", f.plot); err != nil {
+		return nil, err
+	}
+	if err := f.checkCheckpointFlags(set); err != nil {
+		return nil, err
+	}
 	if err := checkDataDir(f.dataDir); err != nil {
 		return nil, err
 	}
@@ -223,8 +242,12 @@ func checkParentDir(flag, path string) error {
 
 // describe says in one line what a run will do.
 func (r *recipe) describe(seed uint64) string {
-	s := fmt.Sprintf("model %s%s, loss %s, optimizer %s, batch_size %d, epochs %d, seed %d",
-		r.spec.Name, r.arch, r.loss.Name(), describeOptimizer(r.optimizer), r.batchSize, r.epochs, seed)
+	model := r.spec.Name + r.arch.String()
+	if r.from != "" {
+		model = "resumed from " + r.from
+	}
+	s := fmt.Sprintf("model %s, loss %s, optimizer %s, batch_size %d, epochs %d, seed %d",
+		model, r.loss.Name(), describeOptimizer(r.optimizer), r.batchSize, r.epochs, seed)
 	if r.earlyStopping > 0 {
 		s += fmt.Sprintf(", early stopping on val_loss with patience %d", r.earlyStopping)
 	}
@@ -259,12 +282,25 @@ func (r *recipe) callbacks(verbose int, out io.Writer) ([]goras.Callback, error)
 }
 
 func runTrain(cmd *cobra.Command, f *trainFlags) error {
-	r, err := f.resolve(cmd.Flags().Changed)
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	set := cmd.Flags().Changed
+	if f.resume {
+		var err error
+		if set, err = f.recallRun(set); err != nil {
+			return err
+		}
+	}
+	r, err := f.resolve(set)
 	if err != nil {
 		return err
 	}
+	var ck *goras.Checkpoint // the checkpoint resumed, if any
+	if f.resume {
+		if ck, err = r.resumeFrom(f.checkpointDir, stderr); err != nil {
+			return err
+		}
+	}
 	ctx := cmd.Context()
-	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	if err := r.model.Summary(stdout); err != nil {
 		return err
 	}
@@ -290,14 +326,36 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 	if err != nil {
 		return err
 	}
+	initial := 0
+	var saver *goras.CheckpointCallback
+	if f.checkpointDir != "" {
+		if err := writeRunSettings(f.checkpointDir, runSettings{r.spec.Name, r.epochs, r.batchSize, r.limit, f.seed}); err != nil {
+			return err
+		}
+		saver = goras.CheckpointEvery(f.checkpointDir, f.keep)
+		if ck != nil {
+			saver.Continue(ck)
+			initial = ck.Epoch + 1
+		}
+		cbs = append(cbs, saver) // last, so that it saves what the others log
+	}
 	fmt.Fprintf(stderr, "goras: training on %d images, validating on %d: %s\n", xTrain.Shape()[0], xTest.Shape()[0], r.describe(f.seed))
+	if initial >= r.epochs {
+		fmt.Fprintf(stderr, "goras: the checkpoint has trained %s of %d already; nothing left to train (raise --epochs to go on)\n", epochs(initial), r.epochs)
+	}
 
 	hist, err := r.model.Fit(ctx, xTrain, yTrain,
-		goras.Epochs(r.epochs), goras.BatchSize(r.batchSize), goras.Verbose(f.verbose),
+		goras.Epochs(r.epochs), goras.InitialEpoch(initial), goras.BatchSize(r.batchSize), goras.Verbose(f.verbose),
 		goras.ValidationData(xTest, yTest), goras.Callbacks(cbs...), goras.Output(stdout), goras.Warnings(stderr))
 	interrupted := err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err())
 	if err != nil && !interrupted {
 		return err
+	}
+	if saver != nil && saver.Err() != nil {
+		return saver.Err() // a checkpoint that could not be written stopped training
+	}
+	if ck != nil {
+		hist = ck.History.Concat(hist) // the epochs before the interruption, then this run's
 	}
 	if interrupted {
 		done := 0
@@ -314,6 +372,16 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 			return err
 		}
 		fmt.Fprintf(stderr, "goras: wrote the history of %s to %s\n", epochs(len(hist.Epoch)), f.history)
+	}
+	if f.plot != "" {
+		if hist == nil || len(hist.Epoch) == 0 {
+			fmt.Fprintf(stderr, "goras: no epoch finished, so no curves to draw in %s\n", f.plot)
+		} else {
+			if err := plot.SaveCurves(hist, f.plot); err != nil {
+				return err
+			}
+			fmt.Fprintf(stderr, "goras: drew the curves of %s in %s\n", epochs(len(hist.Epoch)), f.plot)
+		}
 	}
 	if err := saveModel(r.model, f.output, stderr); err != nil {
 		return err

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/goras-ml/goras"
+	"github.com/spf13/pflag"
+)
+
+// addCheckpointFlags adds --checkpoint-dir, --keep and --resume to fl.
+func addCheckpointFlags(fl *pflag.FlagSet, f *trainFlags) {
+	fl.StringVar(&f.checkpointDir, "checkpoint-dir", "", "write a checkpoint into `DIR` after every epoch (ckpt-0001.safetensors after the\n"+
+		"first: the model, the optimizer's state, the random generators' states and the\n"+
+		"history), keeping the newest --keep; DIR is created if needed")
+	fl.IntVar(&f.keep, "keep", 3, "with --checkpoint-dir, the number of newest checkpoints kept (0 keeps every one)")
+	fl.BoolVar(&f.resume, "resume", false, "with --checkpoint-dir, continue from its newest complete checkpoint, passing\n"+
+		"over damaged files with a warning, to the same final weights, bit for bit, as a\n"+
+		"run that never stopped; the model, loss and optimizer come from the checkpoint,\n"+
+		"--model, --epochs, --batch-size, --limit and --seed default to the interrupted\n"+
+		"run's; with no checkpoint yet it trains from scratch")
+}
+
+// checkCheckpointFlags validates --checkpoint-dir, --keep and --resume.
+func (f *trainFlags) checkCheckpointFlags(set func(string) bool) error {
+	if f.keep < 0 {
+		return fmt.Errorf("--keep must be at least 1 checkpoint (0 keeps every one), got %d", f.keep)
+	}
+	if f.checkpointDir == "" {
+		for _, flag := range []string{"keep", "resume"} {
+			if set(flag) {
+				return fmt.Errorf("--%s needs --checkpoint-dir, the directory the checkpoints are in", flag)
+			}
+		}
+		return nil
+	}
+	if fi, err := os.Stat(f.checkpointDir); err == nil && !fi.IsDir() {
+		return fmt.Errorf("--checkpoint-dir %s is a file; name a directory", f.checkpointDir)
+	}
+	return nil
+}
+
+// runFile is the file, in the checkpoint directory, where goras train notes
+// the settings of its run that a checkpoint does not hold, so that --resume
+// continues the same run without the whole command line given again.
+const runFile = "goras-train.json"
+
+// runSettings is what runFile holds.
+type runSettings struct {
+	Model     string `json:"model"`
+	Epochs    int    `json:"epochs"`
+	BatchSize int    `json:"batch_size"`
+	Limit     int    `json:"limit,omitempty"` // 0: all the training images
+	Seed      uint64 `json:"seed"`
+}
+
+// writeRunSettings records the run's settings in dir, creating dir.
+func writeRunSettings(dir string, s runSettings) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--checkpoint-dir: %w", err)
+	}
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, runFile)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("--checkpoint-dir: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("--checkpoint-dir: %w", err)
+	}
+	return nil
+}
+
+// recallRun, for --resume, takes the interrupted run's --model, --epochs,
+// --batch-size, --limit and --seed from the checkpoint directory for each
+// one not given on the command line. It returns the flag test resolve
+// should use: a recalled flag counts as given. A directory with no run file
+// (a first run, or checkpoints written by other code) changes nothing.
+func (f *trainFlags) recallRun(set func(string) bool) (func(string) bool, error) {
+	path := filepath.Join(f.checkpointDir, runFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return set, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--resume: %w", err)
+	}
+	var s runSettings
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("--resume: %s is damaged (%v); delete it and give the run's flags again", path, err)
+	}
+	recalled := map[string]bool{}
+	recall := func(flag string, ok bool, apply func()) {
+		if ok && !set(flag) {
+			apply()
+			recalled[flag] = true
+		}
+	}
+	recall("model", s.Model != "", func() { f.model = s.Model })
+	recall("epochs", s.Epochs > 0, func() { f.epochs = s.Epochs })
+	recall("batch-size", s.BatchSize > 0, func() { f.batchSize = s.BatchSize })
+	recall("limit", s.Limit > 0, func() { f.limit = s.Limit })
+	recall("seed", true, func() { f.seed = s.Seed })
+	return func(flag string) bool { return set(flag) || recalled[flag] }, nil
+}
+
+// resumeFrom loads the newest complete checkpoint in dir into r, in place
+// of the model the flags built, and returns it; nil, with a note on log,
+// when dir holds none yet. Damaged checkpoints passed over and a model
+// unlike the one the flags describe are warned about on log.
+func (r *recipe) resumeFrom(dir string, log io.Writer) (*goras.Checkpoint, error) {
+	m, ck, err := goras.LatestCheckpoint(dir)
+	if errors.Is(err, goras.ErrNoCheckpoint) {
+		fmt.Fprintf(log, "goras: no checkpoint in %s yet; training from scratch\n", dir)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range ck.Skipped {
+		fmt.Fprintf(log, "goras: warning: passed over a damaged checkpoint: %s\n", strings.TrimPrefix(e.Error(), "goras: "))
+	}
+	if a, b := signature(r.model), signature(m); a != b {
+		fmt.Fprintf(log, "goras: warning: the flags describe another model, loss or optimizer than %s holds; "+
+			"continuing the checkpoint's (start a new --checkpoint-dir to train the other)\n", ck.Path)
+	}
+	r.model, r.loss, r.optimizer, r.from = m, m.Loss(), m.Optimizer(), ck.Path
+	fmt.Fprintf(log, "goras: resuming from %s, saved after epoch %d\n", ck.Path, ck.Epoch+1)
+	return ck, nil
+}
+
+// signature describes what a checkpoint fixes of a model — its layers'
+// configurations, loss and optimizer settings — as a string, to tell
+// whether the flags of a resumed run describe the checkpoint's model.
+func signature(m *goras.Sequential) string {
+	type layer struct {
+		Class  string         `json:"class"`
+		Config map[string]any `json:"config"`
+	}
+	var s struct {
+		Layers    []layer        `json:"layers"`
+		Loss      string         `json:"loss"`
+		Optimizer string         `json:"optimizer"`
+		OptConfig map[string]any `json:"optimizer_config"`
+	}
+	for _, l := range m.Layers() {
+		cfg := map[string]any{}
+		for k, v := range l.Config() {
+			if k != "name" { // layer names depend on what else was built before
+				cfg[k] = v
+			}
+		}
+		s.Layers = append(s.Layers, layer{l.ClassName(), cfg})
+	}
+	if l := m.Loss(); l != nil {
+		s.Loss = l.Name()
+	}
+	if o := m.Optimizer(); o != nil {
+		s.Optimizer, s.OptConfig = o.Name(), o.Config()
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Sprintf("unmarshalable: %v", err) // never equal to a good one
+	}
+	return string(b)
+}

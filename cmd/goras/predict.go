@@ -1,0 +1,179 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/datasets/mnist"
+	"github.com/goras-ml/goras/tensor"
+	"github.com/spf13/cobra"
+)
+
+func newPredictCmd() *cobra.Command {
+	var asJSON bool
+	var top int
+	cmd := &cobra.Command{
+		Use:   "predict MODEL_FILE IMAGE...",
+		Short: "Read handwritten digits from PNG, JPEG or GIF pictures with a saved model",
+		Long: `Load a model saved by "goras train --output FILE" (or a checkpoint) and print,
+for each picture, the classes it finds most likely with their probabilities:
+
+  seven.png: 7 (0.9812), 2 (0.0121), 3 (0.0032)
+
+Each picture is made into an MNIST digit first, the way MNIST's were made:
+grayscale, inverted when the background is light, cropped to the ink, its
+longer side scaled to 20 pixels, centred by its centre of mass in 28×28. A
+picture should show one digit filling most of it. The model must take 28×28
+digits — (28, 28), (28, 28, 1) or (784) — and end in softmax.
+
+--json prints a JSON array instead, one object per picture:
+  {"file": "seven.png", "class": 7, "top": [{"class": 7, "probability": 0.9812}, ...]}`,
+		Example: "  goras train --model lenet5 --output lenet5.safetensors\n" +
+			"  goras predict lenet5.safetensors seven.png four.jpg\n" +
+			"  goras predict --json lenet5.safetensors digits/*.png",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 2 {
+				return fmt.Errorf("predict takes a MODEL_FILE and at least one IMAGE, got %d arguments (see '%s --help')", len(args), cmd.CommandPath())
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if top < 1 {
+				return fmt.Errorf("--top must be at least 1, got %d", top)
+			}
+			preds, err := predictFiles(args[0], args[1:], top)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writePredictionsJSON(cmd.OutOrStdout(), preds)
+			}
+			return writePredictions(cmd.OutOrStdout(), preds)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array, one object per picture, instead of one line per picture")
+	cmd.Flags().IntVar(&top, "top", 3, "the number of most likely classes shown per picture")
+	return cmd
+}
+
+// prediction is what predict says about one picture; its JSON form is the
+// --json output's.
+type prediction struct {
+	File  string        `json:"file"`
+	Class int           `json:"class"`
+	Top   []probability `json:"top"`
+}
+
+// probability is one class's probability. float32, as the model computes
+// it, so JSON prints it in its shortest exact form (0.98123455).
+type probability struct {
+	Class       int     `json:"class"`
+	Probability float32 `json:"probability"`
+}
+
+// predictFiles runs the model in modelPath on the pictures and returns each
+// one's top most likely classes, most likely first.
+func predictFiles(modelPath string, images []string, top int) ([]prediction, error) {
+	m, err := goras.Load(modelPath)
+	if err != nil {
+		return nil, err
+	}
+	in := m.InputShape()
+	if !tensor.SameShape(in, []int{28, 28}) && !tensor.SameShape(in, []int{28, 28, 1}) && !tensor.SameShape(in, []int{784}) {
+		return nil, fmt.Errorf("%s takes inputs of shape %s; goras predict reads 28×28 grayscale digits, "+
+			"so the model must take (28, 28), (28, 28, 1) or (784)", modelPath, tensor.ShapeString(in, true))
+	}
+	out := m.OutputShape()
+	if len(out) != 1 || out[0] < 1 {
+		return nil, fmt.Errorf("%s outputs shape %s; goras predict needs one probability per class, (classes)", modelPath, tensor.ShapeString(out, true))
+	}
+	x, err := mnist.LoadImages(images...)
+	if err != nil {
+		return nil, err
+	}
+	if x, err = x.Reshape(append([]int{len(images)}, in...)...); err != nil {
+		return nil, err // cannot happen: every accepted shape holds 784 values
+	}
+	probs, err := m.Predict(x, goras.Verbose(0))
+	if err != nil {
+		return nil, err
+	}
+	classes := out[0]
+	preds := make([]prediction, len(images))
+	for i, file := range images {
+		row := probs.Data()[i*classes : (i+1)*classes]
+		if err := checkProbabilities(row); err != nil {
+			return nil, fmt.Errorf("%s on %s: %w", modelPath, file, err)
+		}
+		order := make([]int, classes)
+		for k := range order {
+			order[k] = k
+		}
+		// Most likely first; equal probabilities in class order, as ArgMax.
+		sort.SliceStable(order, func(a, b int) bool { return row[order[a]] > row[order[b]] })
+		p := prediction{File: file, Class: order[0]}
+		for _, k := range order[:min(top, classes)] {
+			p.Top = append(p.Top, probability{k, row[k]})
+		}
+		preds[i] = p
+	}
+	return preds, nil
+}
+
+// checkProbabilities makes sure a model's output row is a probability
+// distribution, as softmax gives: values in [0, 1] summing to 1 (within
+// float32 rounding).
+func checkProbabilities(row []float32) error {
+	sum := 0.0
+	for _, v := range row {
+		if !(v >= 0 && v <= 1) {
+			return fmt.Errorf("the model's outputs are not probabilities (one is %v); predict needs a model ending in softmax", v)
+		}
+		sum += float64(v)
+	}
+	if math.Abs(sum-1) > 1e-3 {
+		return fmt.Errorf("the model's outputs sum to %.4f, not 1; predict needs a model ending in softmax", sum)
+	}
+	return nil
+}
+
+// writePredictions prints one line per picture:
+// "seven.png: 7 (0.9812), 2 (0.0121), 3 (0.0032)".
+func writePredictions(w io.Writer, preds []prediction) error {
+	var b strings.Builder
+	for _, p := range preds {
+		parts := make([]string, len(p.Top))
+		for i, t := range p.Top {
+			parts[i] = fmt.Sprintf("%d (%.4f)", t.Class, t.Probability)
+		}
+		fmt.Fprintf(&b, "%s: %s\n", p.File, strings.Join(parts, ", "))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writePredictionsJSON prints a JSON array with one object per picture,
+// each on its own line.
+func writePredictionsJSON(w io.Writer, preds []prediction) error {
+	var b strings.Builder
+	b.WriteString("[")
+	for i, p := range preds {
+		line, err := json.Marshal(p)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n  ")
+		b.Write(line)
+	}
+	b.WriteString("\n]\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -61,7 +61,7 @@ func TestHelpListsFlags(t *testing.T) {
 			"lenet5", "keras-convnet", "34,826", "61,706", "validation_split"},
 		"summary":  {"--model", "--dropout", "--l2", "lenet5"},
 		"evaluate": {"--batch-size", "--data-dir", "MODEL_FILE", "--confusion", "--errors", "--max-errors"},
-		"predict":  {"--json", "--top", "MODEL_FILE IMAGE...", `{"file": "seven.png", "class": 7, "top": [{"class": 7, "probability": 0.9812}`},
+		"predict":  {"--json", "--top", "--show", "MODEL_FILE IMAGE...", `{"file": "seven.png", "class": 7, "top": [{"class": 7, "probability": 0.9812}`},
 		"plot":     {"-o, --output", "HISTORY_FILE", ".csv", ".json", ".safetensors"},
 		"version":  {"--help"},
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/datasets/mnist"
+	"github.com/goras-ml/goras/plot"
 	"github.com/goras-ml/goras/tensor"
 	"github.com/spf13/cobra"
 )
@@ -17,6 +18,7 @@ import (
 func newPredictCmd() *cobra.Command {
 	var asJSON bool
 	var top int
+	var show string
 	cmd := &cobra.Command{
 		Use:   "predict MODEL_FILE IMAGE...",
 		Short: "Read handwritten digits from PNG, JPEG or GIF pictures with a saved model",
@@ -46,9 +48,22 @@ digits — (28, 28), (28, 28, 1) or (784) — and end in softmax.
 			if top < 1 {
 				return fmt.Errorf("--top must be at least 1, got %d", top)
 			}
-			preds, err := predictFiles(args[0], args[1:], top)
+			if err := checkPicturePath("--show", show); err != nil {
+				return err
+			}
+			preds, x, err := predictFiles(args[0], args[1:], top)
 			if err != nil {
 				return err
+			}
+			if show != "" {
+				classes := make([]int, len(preds))
+				for i, p := range preds {
+					classes[i] = p.Class
+				}
+				if err := plot.SaveDigitGrid(show, x, nil, classes, 10); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "goras: drew the %d digits as the model saw them in %s\n", len(preds), show)
 			}
 			if asJSON {
 				return writePredictionsJSON(cmd.OutOrStdout(), preds)
@@ -58,6 +73,8 @@ digits — (28, 28), (28, 28, 1) or (784) — and end in softmax.
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array, one object per picture, instead of one line per picture")
 	cmd.Flags().IntVar(&top, "top", 3, "the number of most likely classes shown per picture")
+	cmd.Flags().StringVar(&show, "show", "", "also draw the pictures as the model saw them (28×28, after the steps above),\n"+
+		"each captioned with the class read, to `FILE`, .png or .svg")
 	return cmd
 }
 
@@ -77,38 +94,39 @@ type probability struct {
 }
 
 // predictFiles runs the model in modelPath on the pictures and returns each
-// one's top most likely classes, most likely first.
-func predictFiles(modelPath string, images []string, top int) ([]prediction, error) {
+// one's top most likely classes, most likely first, and the pictures as the
+// model saw them.
+func predictFiles(modelPath string, images []string, top int) ([]prediction, *tensor.Tensor, error) {
 	m, err := goras.Load(modelPath)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	in := m.InputShape()
 	if !tensor.SameShape(in, []int{28, 28}) && !tensor.SameShape(in, []int{28, 28, 1}) && !tensor.SameShape(in, []int{784}) {
-		return nil, fmt.Errorf("%s takes inputs of shape %s; goras predict reads 28×28 grayscale digits, "+
+		return nil, nil, fmt.Errorf("%s takes inputs of shape %s; goras predict reads 28×28 grayscale digits, "+
 			"so the model must take (28, 28), (28, 28, 1) or (784)", modelPath, tensor.ShapeString(in, true))
 	}
 	out := m.OutputShape()
 	if len(out) != 1 || out[0] < 1 {
-		return nil, fmt.Errorf("%s outputs shape %s; goras predict needs one probability per class, (classes)", modelPath, tensor.ShapeString(out, true))
+		return nil, nil, fmt.Errorf("%s outputs shape %s; goras predict needs one probability per class, (classes)", modelPath, tensor.ShapeString(out, true))
 	}
 	x, err := mnist.LoadImages(images...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if x, err = x.Reshape(append([]int{len(images)}, in...)...); err != nil {
-		return nil, err // cannot happen: every accepted shape holds 784 values
+		return nil, nil, err // cannot happen: every accepted shape holds 784 values
 	}
 	probs, err := m.Predict(x, goras.Verbose(0))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	classes := out[0]
 	preds := make([]prediction, len(images))
 	for i, file := range images {
 		row := probs.Data()[i*classes : (i+1)*classes]
 		if err := checkProbabilities(row); err != nil {
-			return nil, fmt.Errorf("%s on %s: %w", modelPath, file, err)
+			return nil, nil, fmt.Errorf("%s on %s: %w", modelPath, file, err)
 		}
 		order := make([]int, classes)
 		for k := range order {
@@ -122,7 +140,7 @@ func predictFiles(modelPath string, images []string, top int) ([]prediction, err
 		}
 		preds[i] = p
 	}
-	return preds, nil
+	return preds, x, nil
 }
 
 // checkProbabilities makes sure a model's output row is a probability

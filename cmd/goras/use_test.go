@@ -456,7 +456,12 @@ func TestPredictInputsAndErrors(t *testing.T) {
 	paths, want := renderDigits(t, dir, test, 0, 2)
 	mlp := filepath.Join(dir, "mlp.safetensors")
 	cliOK(t, "train", "--loss", "categorical_crossentropy", "--optimizer", "adam", "--limit", "5000", "--epochs", "1", "--verbose", "0", "--output", mlp)
-	r := cliOK(t, "predict", "--top", "1", mlp, paths[0], paths[1])
+	show := filepath.Join(dir, "seen.png")
+	r := cliOK(t, "predict", "--top", "1", "--show", show, mlp, paths[0], paths[1])
+	if r.stderr != "goras: drew the 2 digits as the model saw them in "+show+"\n" {
+		t.Errorf("--show: stderr %q", r.stderr)
+	}
+	readPicture(t, show, 100, 50)
 	top1 := regexp.MustCompile(`(?m)^(.+): (\d) \((\d\.\d{4})\)$`).FindAllStringSubmatch(r.stdout, -1)
 	if len(top1) != 2 || strings.Count(r.stdout, "\n") != 2 {
 		t.Fatalf("--top 1 on the MLP:\n%s", r.stdout)
@@ -490,6 +495,7 @@ func TestPredictInputsAndErrors(t *testing.T) {
 	}{
 		{[]string{"predict", mlp}, "predict takes a MODEL_FILE and at least one IMAGE, got 1 arguments"},
 		{[]string{"predict", "--top", "0", mlp, paths[0]}, "--top must be at least 1, got 0"},
+		{[]string{"predict", "--show", filepath.Join(dir, "s.bmp"), mlp, paths[0]}, "--show " + filepath.Join(dir, "s.bmp") + ": the file name must end in .png or .svg"},
 		{[]string{"predict", filepath.Join(dir, "none.safetensors"), paths[0]}, "none.safetensors: no such file or directory"},
 		{[]string{"predict", mlp, paths[0], filepath.Join(dir, "missing.png")}, "missing.png: no such file or directory"},
 		{[]string{"predict", mlp, notImage}, notImage + " is not a readable PNG, JPEG or GIF image"},

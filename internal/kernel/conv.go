@@ -36,16 +36,27 @@ type Conv2D struct {
 	sh, sw, pt, pl int
 	oh, ow, k      int
 
-	kern    *microKernel
-	direct  bool // 1×1 window, stride 1, no padding: the patches are x
-	rb      int  // output rows per block
-	blocks  int  // blocks per sample
-	groups  int  // batch groups of the backward pass
-	partDW  [][]float32
-	partDB  [][]float32
-	wT      []float32 // w transposed, (F, K), for dpatches = dy·wᵀ
-	kept    []float32 // the last Forward's patches, (N·OH·OW, K), when kept
-	scratch struct {
+	kern   *microKernel
+	direct bool // 1×1 window, stride 1, no padding: the patches are x
+	hp, wp int  // rows and columns of x padded
+
+	// The shifted-window path (conv_shifted.go), used instead of im2col
+	// when shifted is set: forward units of srb output rows, sblocks per
+	// sample; padded says x must be copied with its padding; wFlip is the
+	// kernel of dx as a convolution of dy, (KH,KW,F,C).
+	shifted      bool
+	padded       bool
+	srb, sblocks int
+	wFlip        []float32
+	sfwd         shiftedForward
+	rb           int // output rows per block
+	blocks       int // blocks per sample
+	groups       int // batch groups of the backward pass
+	partDW       [][]float32
+	partDB       [][]float32
+	wT           []float32 // w transposed, (F, K), for dpatches = dy·wᵀ
+	kept         []float32 // the last Forward's patches, (N·OH·OW, K), when kept
+	scratch      struct {
 		sync.Mutex
 		free []*convScratch
 	}
@@ -54,9 +65,11 @@ type Conv2D struct {
 	bwd convBackward
 }
 
-// convScratch is one worker's block buffers.
+// convScratch is one worker's block buffers. On the shifted path, xp
+// holds padded input rows, dy the output gradient on xp's grid and dcols
+// the output gradient padded for dx.
 type convScratch struct {
-	cols, dcols, dy []float32
+	cols, dcols, dy, xp []float32
 }
 
 // Block and parallel sizing. A block's patches take about convBlockFloats
@@ -88,6 +101,18 @@ func NewConv2D(n, h, w, c, kh, kw, f, sh, sw, pt, pb, pl, pr int) *Conv2D {
 	cv.ow = (w+pl+pr-kw)/sw + 1
 	cv.k = kh * kw * c
 	cv.direct = kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pb == 0 && pl == 0 && pr == 0
+	cv.hp, cv.wp = h+pt+pb, w+pl+pr
+	cv.shifted = shiftedOK(c, f, kh, kw, sh, sw, pt, pb, pl, pr)
+	cv.padded = pt+pb+pl+pr > 0
+	// Whole samples per forward unit when the batch alone gives the pool
+	// enough units (each unit copies KH-1 padded rows beyond its own);
+	// quarters of a sample otherwise, for the latency of small batches.
+	cv.srb = cv.oh
+	if n < 4 {
+		cv.srb = ceilDiv(cv.oh, 4)
+	}
+	cv.sblocks = ceilDiv(cv.oh, cv.srb)
+	cv.sfwd.cv = cv
 	cv.rb = min(cv.oh, max(1, convBlockFloats/(cv.ow*cv.k)))
 	cv.blocks = ceilDiv(cv.oh, cv.rb)
 	cv.groups = min(n, convMaxGroups)
@@ -97,7 +122,11 @@ func NewConv2D(n, h, w, c, kh, kw, f, sh, sw, pt, pb, pl, pr int) *Conv2D {
 		cv.partDW[g] = make([]float32, cv.k*f)
 		cv.partDB[g] = make([]float32, f)
 	}
-	cv.wT = make([]float32, f*cv.k)
+	if cv.shifted {
+		cv.wFlip = make([]float32, f*cv.k)
+	} else {
+		cv.wT = make([]float32, f*cv.k)
+	}
 	cv.fwd.cv, cv.bwd.cv = cv, cv
 	return cv
 }
@@ -108,7 +137,7 @@ func NewConv2D(n, h, w, c, kh, kw, f, sh, sw, pt, pb, pl, pr int) *Conv2D {
 // plan calls it; the patches are valid as long as x does not change
 // between the passes, which a plan guarantees.
 func (cv *Conv2D) KeepPatches() bool {
-	if cv.direct || cv.n*cv.oh*cv.ow*cv.k > convKeepFloats {
+	if cv.direct || cv.shifted || cv.n*cv.oh*cv.ow*cv.k > convKeepFloats {
 		return false
 	}
 	if cv.kept == nil {
@@ -127,6 +156,13 @@ func (cv *Conv2D) getScratch() *convScratch {
 		s := cv.scratch.free[n-1]
 		cv.scratch.free = cv.scratch.free[:n-1]
 		return s
+	}
+	if cv.shifted {
+		return &convScratch{
+			xp:    make([]float32, cv.hp*cv.wp*cv.c),
+			dy:    make([]float32, cv.oh*cv.wp*cv.f),
+			dcols: make([]float32, (cv.h+cv.kh-1)*(cv.w+cv.kw-1)*cv.f),
+		}
 	}
 	pix := cv.rb * cv.ow
 	return &convScratch{cols: make([]float32, pix*cv.k), dcols: make([]float32, pix*cv.k), dy: make([]float32, pix*cv.f)}
@@ -152,6 +188,14 @@ func (cv *Conv2D) checkLens(op string, named ...any) {
 // max(·, 0) (a NaN stays NaN); otherwise the identity.
 func (cv *Conv2D) Forward(y, x, w, bias []float32, relu bool) {
 	cv.checkLens("Forward", "y", y, cv.n*cv.oh*cv.ow*cv.f, "x", x, cv.n*cv.h*cv.w*cv.c, "w", w, cv.k*cv.f, "bias", bias, cv.f)
+	if cv.shifted {
+		j := &cv.sfwd
+		j.y, j.x, j.wt, j.bias, j.relu = y, x, w, bias, relu
+		perUnit := cv.srb * cv.ow * cv.k * cv.f
+		Parallel(cv.n*cv.sblocks, max(1, convMinChunk/perUnit), j)
+		j.y, j.x, j.wt, j.bias = nil, nil, nil, nil
+		return
+	}
 	j := &cv.fwd
 	j.y, j.x, j.wt, j.bias, j.relu = y, x, w, bias, relu
 	units := cv.n * cv.blocks
@@ -245,7 +289,11 @@ func (cv *Conv2D) Backward(dx, dw, db, dy, x, w, y []float32, relu bool) {
 	if dx == nil && dw == nil && db == nil {
 		return
 	}
-	if dx != nil { // wT (F, K) = wᵀ, so that dpatches = dy·wT reads B row-major
+	switch {
+	case dx == nil:
+	case cv.shifted:
+		flipWeights(cv.wFlip, w, cv.kh, cv.kw, cv.c, cv.f)
+	default: // wT (F, K) = wᵀ, so that dpatches = dy·wT reads B row-major
 		transpose(cv.wT, w, cv.k, cv.f)
 	}
 	j := &cv.bwd
@@ -280,6 +328,10 @@ func (j *convBackward) Run(lo, hi int) {
 		clear(pdw)
 		clear(pdb)
 		for n := g * cv.n / cv.groups; n < (g+1)*cv.n/cv.groups; n++ {
+			if cv.shifted {
+				j.shiftedSample(s, pdw, pdb, n)
+				continue
+			}
 			for b := 0; b < cv.blocks; b++ {
 				i0 := b * cv.rb
 				i1 := min(cv.oh, i0+cv.rb)

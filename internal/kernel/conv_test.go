@@ -29,6 +29,29 @@ var convCases = []convCase{
 	{2, 9, 9, 3, 3, 3, 4, 2, 2, 1, 1, 1, 1},     // stride 2, same
 	{2, 9, 9, 1, 3, 3, 4, 2, 1, 1, 1, 1, 1},     // 3×3 on one channel, strides 2×1
 	{2, 9, 9, 5, 1, 5, 4, 1, 2, 0, 0, 2, 2},     // 1×5 on five channels (rows of 5 values)
+	// The shifted-window path (stride 1, window rows of ≥ 16 values):
+	{3, 7, 9, 8, 3, 3, 6, 1, 1, 1, 1, 1, 1},    // same, 3 samples: quarter-sample forward units
+	{2, 8, 19, 6, 3, 4, 20, 1, 1, 2, 0, 0, 3},  // uneven padding, 3×4 window, 19 = 14+5 columns
+	{5, 6, 31, 16, 2, 2, 40, 1, 1, 1, 0, 1, 0}, // even window, 40 filters = 32+8 columns
+	{1, 5, 5, 4, 5, 5, 4, 1, 1, 4, 0, 0, 4},    // padding KH-1 on one side only
+	{4, 6, 5, 32, 3, 3, 1, 1, 1, 0, 0, 0, 0},   // one filter: dx's window rows are 3 values
+}
+
+// TestConv2DPaths checks that convCases reach each implementation.
+func TestConv2DPaths(t *testing.T) {
+	shifted, im2col := 0, 0
+	for _, c := range convCases {
+		cv := NewConv2D(c.n, c.h, c.w, c.c, c.kh, c.kw, c.f, c.sh, c.sw, c.pt, c.pb, c.pl, c.pr)
+		switch {
+		case cv.shifted:
+			shifted++
+		case !cv.direct:
+			im2col++
+		}
+	}
+	if shifted < 6 || im2col < 6 {
+		t.Errorf("%d cases take the shifted path and %d im2col, want ≥ 6 of each", shifted, im2col)
+	}
 }
 
 // convRef computes, in float64, the forward pass y = act(conv(x,w) + b) and
@@ -94,16 +117,20 @@ func TestConv2D(t *testing.T) {
 	defer SetWorkers(0)
 	saved := active
 	defer func() { active = saved }()
+	defer func() { shiftedOff = false }()
 	for _, kern := range kernels {
 		for _, c := range convCases {
-			for _, mode := range []struct {
-				bias, relu, keep bool
-			}{{false, false, false}, {true, false, true}, {true, true, false}, {true, true, true}} {
-				name := fmt.Sprintf("%s/%v/bias=%v/relu=%v/keep=%v", kern.name, c, mode.bias, mode.relu, mode.keep)
-				t.Run(name, func(t *testing.T) {
-					SetWorkers(3)
-					checkConv(t, kern, c, mode.bias, mode.relu, mode.keep)
-				})
+			for _, off := range []bool{false, true} {
+				shiftedOff = off
+				for _, mode := range []struct {
+					bias, relu, keep bool
+				}{{false, false, false}, {true, false, true}, {true, true, false}, {true, true, true}} {
+					name := fmt.Sprintf("%s/%v/bias=%v/relu=%v/keep=%v/im2col=%v", kern.name, c, mode.bias, mode.relu, mode.keep, off)
+					t.Run(name, func(t *testing.T) {
+						SetWorkers(3)
+						checkConv(t, kern, c, mode.bias, mode.relu, mode.keep)
+					})
+				}
 			}
 		}
 	}
@@ -270,7 +297,7 @@ func TestMaxPool2x2(t *testing.T) {
 
 // BenchmarkConv2D times a training step's convolution passes (forward with
 // bias and ReLU, then backward for dx, dw, db) on the course's layers at
-// batch 100 (LeNet-5) and 128 (the bounty CNN).
+// batch 100 (LeNet-5) and 128 (the bounty CNN), by each path that applies.
 func BenchmarkConv2D(b *testing.B) {
 	for _, bc := range []struct {
 		name   string
@@ -284,35 +311,43 @@ func BenchmarkConv2D(b *testing.B) {
 		{"bounty3", convCase{128, 14, 14, 32, 3, 3, 64, 1, 1, 1, 1, 1, 1}, true},
 		{"bounty4", convCase{128, 14, 14, 64, 3, 3, 64, 1, 1, 1, 1, 1, 1}, true},
 	} {
-		c := bc.c
-		cv := NewConv2D(c.n, c.h, c.w, c.c, c.kh, c.kw, c.f, c.sh, c.sw, c.pt, c.pb, c.pl, c.pr)
-		cv.KeepPatches()
-		oh, ow := cv.OutShape()
-		r := rand.New(rand.NewPCG(1, 1))
-		x, w, bias := randSlice(r, c.n*c.h*c.w*c.c), randSlice(r, c.kh*c.kw*c.c*c.f), randSlice(r, c.f)
-		y, dy := make([]float32, c.n*oh*ow*c.f), randSlice(r, c.n*oh*ow*c.f)
-		var dx []float32
-		if bc.needDX {
-			dx = make([]float32, len(x))
-		}
-		dw, db := make([]float32, len(w)), make([]float32, c.f)
-		flops := 2 * float64(c.n*oh*ow*cv.k*c.f)
-		passes := 2.0
-		if bc.needDX {
-			passes = 3
-		}
-		b.Run(bc.name+"/forward", func(b *testing.B) {
-			for b.Loop() {
-				cv.Forward(y, x, w, bias, true)
+		for _, path := range []string{"shifted", "im2col"} {
+			shiftedOff = path == "im2col"
+			c := bc.c
+			cv := NewConv2D(c.n, c.h, c.w, c.c, c.kh, c.kw, c.f, c.sh, c.sw, c.pt, c.pb, c.pl, c.pr)
+			cv.KeepPatches()
+			oh, ow := cv.OutShape()
+			r := rand.New(rand.NewPCG(1, 1))
+			x, w, bias := randSlice(r, c.n*c.h*c.w*c.c), randSlice(r, c.kh*c.kw*c.c*c.f), randSlice(r, c.f)
+			y, dy := make([]float32, c.n*oh*ow*c.f), randSlice(r, c.n*oh*ow*c.f)
+			var dx []float32
+			if bc.needDX {
+				dx = make([]float32, len(x))
 			}
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
-		b.Run(bc.name+"/step", func(b *testing.B) {
-			for b.Loop() {
-				cv.Forward(y, x, w, bias, true)
-				cv.Backward(dx, dw, db, dy, x, w, y, true)
+			dw, db := make([]float32, len(w)), make([]float32, c.f)
+			flops := 2 * float64(c.n*oh*ow*cv.k*c.f)
+			passes := 2.0
+			if bc.needDX {
+				passes = 3
 			}
-			b.ReportMetric(passes*flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
+			shiftedOff = false
+			if path == "shifted" && !cv.shifted {
+				continue // this geometry always takes im2col: run it once
+			}
+			name := bc.name + "/" + path
+			b.Run(name+"/forward", func(b *testing.B) {
+				for b.Loop() {
+					cv.Forward(y, x, w, bias, true)
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+			b.Run(name+"/step", func(b *testing.B) {
+				for b.Loop() {
+					cv.Forward(y, x, w, bias, true)
+					cv.Backward(dx, dw, db, dy, x, w, y, true)
+				}
+				b.ReportMetric(passes*flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
 }

@@ -1,0 +1,223 @@
+package kernel
+
+// The shifted-window path of Conv2D: stride-1 convolutions whose window
+// rows are long enough (KW·C ≥ shiftMinRow) run without any patches
+// matrix. In NHWC, the KW·C values under one window row are contiguous in
+// the input, and the windows of neighbouring output pixels start C values
+// apart; so for one kernel row ky the patches of an output row are a
+// matrix with rows C apart that overlap, which the GEMM tiles read in place
+// (they take any row and column stride). One tile per (output pixels,
+// filters, ky), the ky steps accumulating onto the first:
+//
+//	y[i, j, f] = Σ_ky Σ_{q < KW·C} xp[i+ky, j·C + q] · w[ky, q, f]
+//
+// where xp is x with its padding written out (a copy of a few rows, not a
+// KH·KW-fold patches matrix; none when the convolution is unpadded).
+//
+// The gradients reuse the same trick:
+//   - dx is a forward convolution (same routine) of dy, padded by KH-1-PT
+//     rows above and KW-1-PL columns to the left, with the window rotated
+//     by 180° and its channel axes swapped; no scatter;
+//   - dw for kernel row ky is xp's overlapping-rows matrix, transposed,
+//     times dy laid out on xp's grid (rows of WP pixels, the KW-1 extra
+//     columns zero), one product per kernel row and sample whose depth is
+//     the whole sample, so each dw tile stays in registers throughout.
+//
+// Each output element is computed by the same tile calls in the same order
+// whatever the split across workers, so results stay bit-identical.
+
+// shiftMinRow is the shortest window row (KW·C values) for which the
+// shifted path beats im2col: below it each tile call has too little depth
+// (a one-channel 3×3 input gives 3) to pay for loading and storing C.
+const shiftMinRow = 16
+
+// shiftedOff makes NewConv2D build im2col convolutions only; tests and
+// benchmarks set it to hold the two paths against each other.
+var shiftedOff bool
+
+// shiftedOK reports whether the geometry suits the shifted path: stride 1,
+// and paddings below the window (so that dy padded for dx is well formed).
+func shiftedOK(c, f, kh, kw, sh, sw, pt, pb, pl, pr int) bool {
+	return !shiftedOff && sh == 1 && sw == 1 && pt < kh && pb < kh && pl < kw && pr < kw &&
+		kw*c >= shiftMinRow && kw*f >= shiftMinRow && !(kh == 1 && kw == 1)
+}
+
+// shiftedConv computes a stride-1 valid convolution of rows output rows,
+// reading the input in place:
+//
+//	out[i, j, f] = beta·out[i, j, f] + Σ_{ky<kh, q<kw·ci} src[(i+ky)·rs + j·ci + q] · wt[(ky·kw·ci + q)·co + f]
+//
+// for i < rows, j < ow, f < co; src rows are rs values apart and hold at
+// least (ow+kw-1)·ci values; out is (rows·ow, co). beta is 0 (overwrite)
+// or 1 (accumulate).
+func shiftedConv(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw int, wt []float32, co int, beta float32) {
+	rowK := kw * ci
+	mr, nr := kern.mr, kern.nr
+	for i := 0; i < rows; i++ {
+		for j0 := 0; j0 < ow; j0 += mr {
+			jr := min(mr, ow-j0)
+			for f0 := 0; f0 < co; f0 += nr {
+				fc := min(nr, co-f0)
+				ct := out[(i*ow+j0)*co+f0:]
+				for ky := 0; ky < kh; ky++ {
+					b := beta
+					if ky > 0 {
+						b = 1
+					}
+					kern.tile(rowK, src[(i+ky)*rs+j0*ci:], ci, 1, wt[ky*rowK*co+f0:], co, ct, co, 1, b, jr, fc)
+				}
+			}
+		}
+	}
+}
+
+// shiftedDW adds to dw (kh, kw·ci, co) the weight gradient of one sample:
+//
+//	dw[ky, q, f] += Σ_{p < pix} src[(p + ky·wp)·ci + q] · dyg[p·co + f]
+//
+// src is the padded input (hp, wp, ci) and dyg the output gradient on the
+// same grid (rows of wp pixels, zero past the output's width), pix =
+// oh·wp - (kw-1) pixels (the last kw-1 are zero and would read past src).
+func shiftedDW(kern *microKernel, dw, src []float32, wp, ci, kh, kw int, dyg []float32, pix, co int) {
+	rowK := kw * ci
+	mr, nr := kern.mr, kern.nr
+	for ky := 0; ky < kh; ky++ {
+		a := src[ky*wp*ci:]
+		for r0 := 0; r0 < rowK; r0 += mr {
+			rr := min(mr, rowK-r0)
+			for f0 := 0; f0 < co; f0 += nr {
+				kern.tile(pix, a[r0:], 1, ci, dyg[f0:], co, dw[(ky*rowK+r0)*co+f0:], co, 1, 1, rr, min(nr, co-f0))
+			}
+		}
+	}
+}
+
+// padRows writes rows [r0, r1) of the padded input of one sample xn
+// (H,W,C) into dst, (r1-r0, WP, C): the padding cells zero.
+func (cv *Conv2D) padRows(dst, xn []float32, r0, r1 int) []float32 {
+	c, rowLen := cv.c, cv.wp*cv.c
+	dst = dst[:(r1-r0)*rowLen]
+	for r := r0; r < r1; r++ {
+		d := dst[(r-r0)*rowLen : (r-r0+1)*rowLen]
+		iy := r - cv.pt
+		if iy < 0 || iy >= cv.h {
+			clear(d)
+			continue
+		}
+		clear(d[:cv.pl*c])
+		copy(d[cv.pl*c:], xn[iy*cv.w*c:(iy+1)*cv.w*c])
+		clear(d[(cv.pl+cv.w)*c:])
+	}
+	return dst
+}
+
+// maskedCopy sets dst = dy, or, with relu, dy where y > 0 and 0 elsewhere.
+func maskedCopy(dst, dy, y []float32, relu bool) {
+	if relu {
+		reluMask(dst, dy, y)
+	} else {
+		copy(dst, dy)
+	}
+}
+
+// padGrad lays one sample's output gradient dyn (OH, OW, F), masked by the
+// ReLU output yn when relu, out as rows of width cols pixels starting at
+// row top and column left of dst (rows, cols, F), zero elsewhere.
+func (cv *Conv2D) padGrad(dst, dyn, yn []float32, relu bool, rows, cols, top, left int) []float32 {
+	f := cv.f
+	rowLen := cols * f
+	dst = dst[:rows*rowLen]
+	for r := 0; r < rows; r++ {
+		d := dst[r*rowLen : (r+1)*rowLen]
+		i := r - top
+		if i < 0 || i >= cv.oh {
+			clear(d)
+			continue
+		}
+		clear(d[:left*f])
+		src := dyn[i*cv.ow*f : (i+1)*cv.ow*f]
+		var ys []float32
+		if relu {
+			ys = yn[i*cv.ow*f : (i+1)*cv.ow*f]
+		}
+		maskedCopy(d[left*f:(left+cv.ow)*f], src, ys, relu)
+		clear(d[(left+cv.ow)*f:])
+	}
+	return dst
+}
+
+// shiftedForward is the forward job: unit u is output rows
+// [b·srb, (b+1)·srb) of sample u/sblocks, b = u%sblocks.
+type shiftedForward struct {
+	cv             *Conv2D
+	y, x, wt, bias []float32
+	relu           bool
+}
+
+func (j *shiftedForward) Run(lo, hi int) {
+	cv := j.cv
+	s := cv.getScratch()
+	in := cv.h * cv.w * cv.c
+	for u := lo; u < hi; u++ {
+		n, i0 := u/cv.sblocks, (u%cv.sblocks)*cv.srb
+		i1 := min(cv.oh, i0+cv.srb)
+		xn := j.x[n*in : (n+1)*in]
+		src := xn[i0*cv.w*cv.c:]
+		if cv.padded {
+			src = cv.padRows(s.xp, xn, i0, i1+cv.kh-1)
+		}
+		first := n*cv.oh*cv.ow + i0*cv.ow
+		yb := j.y[first*cv.f : (first+(i1-i0)*cv.ow)*cv.f]
+		shiftedConv(cv.kern, yb, src, cv.wp*cv.c, i1-i0, cv.ow, cv.c, cv.kh, cv.kw, j.wt, cv.f, 0)
+		biasAct(yb, j.bias, j.relu)
+	}
+	cv.putScratch(s)
+}
+
+// shiftedSample does the backward pass of sample n into the group sums pdw
+// and pdb and into dx.
+func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) {
+	cv := j.cv
+	in, out := cv.h*cv.w*cv.c, cv.oh*cv.ow*cv.f
+	dyn := j.dy[n*out : (n+1)*out]
+	var yn []float32
+	if j.relu {
+		yn = j.y[n*out : (n+1)*out]
+	}
+	if j.dw != nil || j.db != nil {
+		// dy on xp's grid; it is dy itself when that grid has no extra
+		// columns and no mask applies.
+		dyg := dyn
+		if j.relu || cv.wp != cv.ow {
+			dyg = cv.padGrad(s.dy, dyn, yn, j.relu, cv.oh, cv.wp, 0, 0)
+		}
+		if j.db != nil {
+			AddColumnSums(pdb, dyg, cv.oh*cv.wp, cv.f)
+		}
+		if j.dw != nil {
+			xn := j.x[n*in : (n+1)*in]
+			src := xn
+			if cv.padded {
+				src = cv.padRows(s.xp, xn, 0, cv.hp)
+			}
+			shiftedDW(cv.kern, pdw, src, cv.wp, cv.c, cv.kh, cv.kw, dyg, cv.oh*cv.wp-(cv.kw-1), cv.f)
+		}
+	}
+	if j.dx != nil {
+		gh, gw := cv.h+cv.kh-1, cv.w+cv.kw-1
+		dyp := cv.padGrad(s.dcols, dyn, yn, j.relu, gh, gw, cv.kh-1-cv.pt, cv.kw-1-cv.pl)
+		shiftedConv(cv.kern, j.dx[n*in:(n+1)*in], dyp, gw*cv.f, cv.h, cv.w, cv.f, cv.kh, cv.kw, cv.wFlip, cv.c, 1)
+	}
+}
+
+// flipWeights sets dst (KH,KW,F,C) to w (KH,KW,C,F) rotated by 180° with
+// its channel axes swapped: the kernel of dx as a forward convolution of dy.
+func flipWeights(dst, w []float32, kh, kw, c, f int) {
+	for ky := 0; ky < kh; ky++ {
+		for kx := 0; kx < kw; kx++ {
+			src := w[(ky*kw+kx)*c*f:][:c*f]
+			d := dst[((kh-1-ky)*kw+kw-1-kx)*f*c:][:f*c]
+			transpose(d, src, c, f)
+		}
+	}
+}

@@ -1,0 +1,162 @@
+package recipes
+
+import (
+	"bytes"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/goras-ml/goras/datasets/mnist"
+	"github.com/goras-ml/goras/tensor"
+)
+
+// Best's parameters, layer by layer (the convolutions and the hidden dense
+// layer have no bias: BatchNormalization's β takes its place; each BN
+// holds γ, β, moving mean and moving variance):
+//
+//	conv 3·3·1·32 = 288, BN 4·32 = 128, conv 3·3·32·32 = 9,216, BN 128,
+//	conv 3·3·32·64 = 18,432, BN 256, conv 3·3·64·64 = 36,864, BN 256,
+//	dense 7·7·64·256 = 802,816, BN 1,024, dense 256·10 + 10 = 2,570
+//
+// 871,978 in all, of which the moving means and variances (2·(32+32+64+64+256)
+// = 896) are not trainable.
+func TestBestBuildsAsDocumented(t *testing.T) {
+	r := Best()
+	m, err := r.Build(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.CountParams(); got != 871978 {
+		t.Errorf("Best has %d params, want 871,978", got)
+	}
+	var b bytes.Buffer
+	if err := m.Summary(&b); err != nil {
+		t.Fatal(err)
+	}
+	s := b.String()
+	for _, want := range []string{
+		"augmentation (Pipeline)", "(None, 28, 28, 32)", "(None, 14, 14, 64)", "(None, 3136)",
+		"Total params: 871,978", "Trainable params: 871,082", "Non-trainable params: 896",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("Best's summary lacks %q:\n%s", want, s)
+		}
+	}
+	count := map[string]int{}
+	for _, l := range m.Layers() {
+		count[l.ClassName()]++
+	}
+	if count["Conv2D"] != 4 || count["BatchNormalization"] != 5 || count["Dense"] != 2 || count["Dropout"] != 1 || count["Pipeline"] != 1 {
+		t.Errorf("Best's layers by class: %v; want 4 Conv2D, 5 BatchNormalization, 2 Dense, 1 Dropout, 1 Pipeline", count)
+	}
+}
+
+// The one-cycle schedule: PeakRate/10 at step 0, PeakRate at the end of the
+// warm-up, half of it half-way through the cosine, 0 at the last step.
+func TestScheduleIsOneCycle(t *testing.T) {
+	for _, r := range []Recipe{Best(), Fast()} {
+		m, err := r.Build(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := r.Config
+		steps := int64(r.StepsPerEpoch())
+		warm := int64(c.WarmupEpochs * float64(steps))
+		total := int64(r.Epochs) * steps
+		sched := m.Optimizer().Config()["learning_rate"]
+		cfg, ok := sched.(map[string]any)
+		if !ok {
+			t.Fatalf("%s: learning_rate config is %T %v, want a schedule", r.Name, sched, sched)
+		}
+		cc := cfg["config"].(map[string]any)
+		if cc["warmup_steps"] != warm || cc["decay_steps"] != total-warm ||
+			cc["initial_learning_rate"] != c.PeakRate/10 || cc["warmup_target"] != c.PeakRate {
+			t.Errorf("%s: schedule config %v, want warm-up %d steps from %g to %g then %d steps of cosine",
+				r.Name, cc, warm, c.PeakRate/10, c.PeakRate, total-warm)
+		}
+		if got := m.Optimizer().LearningRate(); math.Abs(got-c.PeakRate/10) > 1e-12 {
+			t.Errorf("%s: first rate %g, want %g", r.Name, got, c.PeakRate/10)
+		}
+	}
+	if got := Best().StepsPerEpoch(); got != 430 {
+		t.Errorf("StepsPerEpoch of batch 128 over 55,000 images = %d, want 430", got)
+	}
+}
+
+// One training step allocates nothing, augmentation included.
+func TestTrainStepAllocatesNothing(t *testing.T) {
+	for _, r := range []Recipe{Best(), Fast()} {
+		if r.Config.Rotation == 0 && r.Name == "best" {
+			t.Fatalf("best has no augmentation to check")
+		}
+		m, err := r.Build(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, y := tensor.New(4, 28, 28, 1), tensor.New(4, 10)
+		x.FillUniform(tensor.NewRNG(2), 0, 1)
+		for i := range 4 {
+			y.Set(1, i, i)
+		}
+		if _, err := m.TrainOnBatch(x, y); err != nil { // builds the plan
+			t.Fatal(err)
+		}
+		if n := testing.AllocsPerRun(3, func() { m.TrainOnBatch(x, y) }); n != 0 {
+			t.Errorf("%s: a training step allocates %v times, want 0", r.Name, n)
+		}
+	}
+}
+
+// The same seed gives the same weights; another seed others.
+func TestSeedFixesWeights(t *testing.T) {
+	first := func(seed uint64) float32 {
+		m, err := Fast().Build(seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Params()[0].Value.Data()[0]
+	}
+	if a, b, c := first(1), first(1), first(2); a != b || a == c {
+		t.Errorf("first weight with seeds 1, 1, 2: %g, %g, %g; want the same, then another", a, b, c)
+	}
+}
+
+func TestSplit(t *testing.T) {
+	n := TrainSamples + ValidationSamples
+	x := &mnist.Images{N: n, Rows: 28, Cols: 28, Pixels: make([]uint8, n*28*28)}
+	y := make(mnist.Labels, n)
+	y[TrainSamples] = 7
+	tx, ty, vx, vy, err := Split(mnist.Dataset{X: x, Y: y})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := tx.Shape(); s[0] != TrainSamples || len(s) != 4 || s[3] != 1 {
+		t.Errorf("training images %v, want (55000, 28, 28, 1)", s)
+	}
+	if s := vx.Shape(); s[0] != ValidationSamples {
+		t.Errorf("validation images %v, want 5,000", s)
+	}
+	if s := ty.Shape(); s[0] != TrainSamples || s[1] != 10 {
+		t.Errorf("training labels %v, want (55000, 10)", s)
+	}
+	got := make([]float32, 10)
+	vy.Gather(got, []int{0})
+	if got[7] != 1 {
+		t.Errorf("first validation label one-hot %v, want 1 at 7 (label 60,000-5,000)", got)
+	}
+	_, _, _, _, err = Split(mnist.Dataset{X: x.Slice(0, 100), Y: y[:100]})
+	if err == nil || !strings.Contains(err.Error(), "60000") {
+		t.Errorf("Split of 100 images: error %v, want one naming 60000", err)
+	}
+}
+
+func TestGet(t *testing.T) {
+	for _, name := range []string{"best", "fast"} {
+		if r, err := Get(name); err != nil || r.Name != name {
+			t.Errorf("Get(%q) = %q, %v", name, r.Name, err)
+		}
+	}
+	if _, err := Get("huge"); err == nil || !strings.Contains(err.Error(), "best and fast") {
+		t.Errorf("Get(huge): error %v, want one listing the recipes", err)
+	}
+}

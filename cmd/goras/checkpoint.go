@@ -23,7 +23,8 @@ func addCheckpointFlags(fl *pflag.FlagSet, f *trainFlags) {
 		"over damaged files with a warning, to the same final weights, bit for bit, as a\n"+
 		"run that never stopped; the model, loss and optimizer come from the checkpoint,\n"+
 		"--model, --epochs, --batch-size, --limit and --seed default to the interrupted\n"+
-		"run's; with no checkpoint yet it trains from scratch")
+		"run's; with no checkpoint yet it trains from scratch. --early-stopping and\n"+
+		"--reduce-lr-on-plateau start counting their patience afresh")
 }
 
 // checkCheckpointFlags validates --checkpoint-dir, --keep and --resume.

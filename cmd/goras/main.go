@@ -1,4 +1,4 @@
-// Command goras trains, inspects and evaluates neural networks on MNIST from
+// Command goras trains, inspects, evaluates and uses neural networks on MNIST from
 // the command line:
 //
 //	goras train                      # the course's first lab: MLP, MSE, SGD(0.1), 10 epochs
@@ -7,9 +7,9 @@
 //	goras train --model keras-convnet --dropout 0.3 --l2 0.0001 --schedule cosine
 //	goras summary --model mlp        # layers and parameter counts
 //	goras train --model lenet5 --checkpoint-dir ckpt --plot curves.png --output lenet5.safetensors
-//	goras train --model lenet5 --checkpoint-dir ckpt --resume  # go on after a crash
+//	goras train --model lenet5 --checkpoint-dir ckpt --resume # go on after a crash
 //	goras evaluate --confusion cm.png --errors wrong.png lenet5.safetensors
-//	goras predict lenet5.safetensors my-digit.png             # top-3 classes
+//	goras predict lenet5.safetensors my-digit.png # top-3 classes of your own digit
 //	goras plot run.csv -o curves.png # training curves from --history
 //	goras version
 //

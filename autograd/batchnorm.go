@@ -3,6 +3,8 @@ package autograd
 import (
 	"fmt"
 	"math"
+
+	"github.com/goras-ml/goras/internal/kernel"
 )
 
 // batchNorm is Keras's BatchNormalization over the last axis of x (m rows
@@ -23,11 +25,81 @@ type batchNorm struct {
 	m, n                  int
 
 	// Per channel, from the last Forward: the mean it subtracted and
-	// 1/√(var+ε) it multiplied by (batch or moving statistics).
+	// 1/√(var+ε) it multiplied by (batch or moving statistics). Backward
+	// recomputes x̂ = (x - mean)·invStd from x, which the plan keeps until
+	// then, rather than storing a copy of the input's size.
 	mean, invStd []float64
-	xhat         []float32 // (x - mean)·invStd, kept for backward
-	sum, dot     []float64 // backward scratch: Σ dy·γ and Σ dy·γ·x̂ per channel
+	mean32       []float32 // mean rounded, as the row loops subtract it
+	scale, shift []float32 // y = x·scale + shift
+	a, b, d      []float32 // dx += a·dy + b·(x - mean) + d
 	training     bool      // the last Forward used batch statistics
+
+	// The row passes run on the kernel pool in chunks of rows rows, a
+	// number fixed by the shape alone; each chunk's sums go to its own
+	// slots of part (3n float64: sum, squares or dot, unused) and centre (n
+	// float32), and are combined in chunk order, so the results are the
+	// same bits for any number of workers. (A sharded plan never holds a
+	// batch normalization, whose statistics span the batch, so the pool is
+	// not entered from inside a shard.)
+	rows, chunks int
+	part         []float64
+	centre       []float32
+	pass         bnPass
+	job          bnJob
+}
+
+type bnPass int
+
+const (
+	bnStats  bnPass = iota // per-chunk sums and squared deviations of x
+	bnAffine               // y = x·scale + shift
+	bnDots                 // per-chunk Σ dy and Σ dy·(x - mean)
+	bnGrad                 // dx += a·dy + b·(x - mean) + d
+)
+
+// bnJob runs the current pass over chunks [lo, hi).
+type bnJob struct{ o *batchNorm }
+
+func (j bnJob) Run(lo, hi int) {
+	o := j.o
+	n := o.n
+	x := o.x.Value.Data()
+	for k := lo; k < hi; k++ {
+		r0, r1 := k*o.rows, min(o.m, (k+1)*o.rows)
+		xs := x[r0*n : r1*n]
+		p1, p2 := o.part[3*k*n:(3*k+1)*n], o.part[(3*k+1)*n:(3*k+2)*n]
+		switch o.pass {
+		case bnStats:
+			// Sums, then squared deviations from the chunk's own mean
+			// while the chunk is still in cache; combined exactly later.
+			clear(p1)
+			clear(p2)
+			kernel.ColumnSums64(p1, xs, r1-r0, n)
+			c := o.centre[k*n : (k+1)*n]
+			inv := 1 / float64(r1-r0)
+			for ch, s := range p1 {
+				c[ch] = float32(s * inv)
+			}
+			kernel.ColumnSquares64(p2, xs, c, r1-r0, n)
+		case bnAffine:
+			kernel.ChannelAffine(o.y.Value.Data()[r0*n:r1*n], xs, o.scale, o.shift, r1-r0, n)
+		case bnDots:
+			clear(p1)
+			clear(p2)
+			kernel.ColumnDots64(p1, p2, o.y.Grad.Data()[r0*n:r1*n], xs, o.mean32, r1-r0, n)
+		case bnGrad:
+			kernel.BatchNormGrad(o.x.Grad.Data()[r0*n:r1*n], o.y.Grad.Data()[r0*n:r1*n], xs, o.a, o.b, o.mean32, o.d, r1-r0, n)
+		}
+	}
+}
+
+// bnChunkValues is about how many values one chunk of rows holds (256 KiB,
+// so that a chunk read for its sums is still in L2 for its deviations).
+const bnChunkValues = 1 << 16
+
+func (o *batchNorm) run(pass bnPass) {
+	o.pass = pass
+	kernel.Parallel(o.chunks, 1, o.job)
 }
 
 // BatchNorm normalizes x over its last axis. movingMean and movingVar (n
@@ -47,9 +119,15 @@ func (p *Plan) BatchNorm(x *Var, gamma, beta, movingMean, movingVar *Param, mome
 	op := &batchNorm{
 		x: x, gamma: gamma, beta: beta, movingMean: movingMean, movingVar: movingVar,
 		momentum: momentum, epsilon: epsilon, m: m, n: n,
-		mean: make([]float64, n), invStd: make([]float64, n), xhat: make([]float32, m*n),
-		sum: make([]float64, n), dot: make([]float64, n),
+		mean: make([]float64, n), invStd: make([]float64, n), mean32: make([]float32, n),
+		scale: make([]float32, n), shift: make([]float32, n),
+		a: make([]float32, n), b: make([]float32, n), d: make([]float32, n),
 	}
+	op.rows = max(1, bnChunkValues/max(1, n))
+	op.chunks = max(1, (m+op.rows-1)/op.rows)
+	op.part = make([]float64, 3*op.chunks*n)
+	op.centre = make([]float32, op.chunks*n)
+	op.job = bnJob{op}
 	needGrad := x.Grad != nil
 	for _, w := range []*Param{gamma, beta} {
 		if w != nil {
@@ -64,9 +142,8 @@ func (p *Plan) BatchNorm(x *Var, gamma, beta, movingMean, movingVar *Param, mome
 
 func (o *batchNorm) Forward(training bool) {
 	o.training = training
-	x := o.x.Value.Data()
 	if training {
-		o.batchStatistics(x)
+		o.batchStatistics()
 	} else {
 		mm, mv := o.movingMean.Value.Data(), o.movingVar.Value.Data()
 		for c := range o.mean {
@@ -74,58 +151,68 @@ func (o *batchNorm) Forward(training bool) {
 			o.invStd[c] = 1 / math.Sqrt(float64(mv[c])+o.epsilon)
 		}
 	}
-	y := o.y.Value.Data()
-	var g, b []float32
-	if o.gamma != nil {
-		g = o.gamma.Value.Data()
+	for c := range o.mean {
+		sc := o.gammaAt(c) * o.invStd[c]
+		o.mean32[c] = float32(o.mean[c])
+		o.scale[c] = float32(sc)
+		o.shift[c] = float32(o.betaAt(c) - o.mean[c]*sc)
 	}
-	if o.beta != nil {
-		b = o.beta.Value.Data()
-	}
-	for i := 0; i < o.m; i++ {
-		xr, hr, yr := x[i*o.n:(i+1)*o.n], o.xhat[i*o.n:(i+1)*o.n], y[i*o.n:(i+1)*o.n]
-		for c, v := range xr {
-			h := float32((float64(v) - o.mean[c]) * o.invStd[c])
-			hr[c] = h
-			if g != nil {
-				h *= g[c]
-			}
-			if b != nil {
-				h += b[c]
-			}
-			yr[c] = h
-		}
-	}
+	o.run(bnAffine)
 }
 
-// batchStatistics sets mean and invStd from the batch (two passes in
-// float64, rows in order, so the result is deterministic) and moves the
-// moving statistics toward them.
-func (o *batchNorm) batchStatistics(x []float32) {
-	mean, v := o.mean, o.sum // sum is free until backward
+// gammaAt and betaAt are γ and β of channel c, 1 and 0 when absent.
+func (o *batchNorm) gammaAt(c int) float64 {
+	if o.gamma == nil {
+		return 1
+	}
+	return float64(o.gamma.Value.Data()[c])
+}
+
+func (o *batchNorm) betaAt(c int) float64 {
+	if o.beta == nil {
+		return 0
+	}
+	return float64(o.beta.Value.Data()[c])
+}
+
+// batchStatistics sets mean and invStd from the batch and moves the moving
+// statistics toward them. Each chunk gives its sum S_k and its squared
+// deviations Q_k from its own rounded mean c_k; then, in float64 and chunk
+// order, mean = ΣS_k/m and
+//
+//	Σ(x - mean)² = Σ_k Q_k + 2(c_k - mean)(S_k - m_k·c_k) + m_k(c_k - mean)²,
+//
+// which is exact algebra, so the variance keeps the accuracy of two passes
+// while x is read from memory once.
+func (o *batchNorm) batchStatistics() {
+	o.run(bnStats)
+	n := o.n
+	mean, v := o.mean, o.invStd // invStd holds the variance until the end
 	clear(mean)
 	clear(v)
-	for i := 0; i < o.m; i++ {
-		for c, xv := range x[i*o.n : (i+1)*o.n] {
-			mean[c] += float64(xv)
+	for k := 0; k < o.chunks; k++ {
+		for c, s := range o.part[3*k*n : (3*k+1)*n] {
+			mean[c] += s
 		}
 	}
 	inv := 1 / float64(o.m)
 	for c := range mean {
 		mean[c] *= inv
 	}
-	for i := 0; i < o.m; i++ {
-		for c, xv := range x[i*o.n : (i+1)*o.n] {
-			d := float64(xv) - mean[c]
-			v[c] += d * d
+	for k := 0; k < o.chunks; k++ {
+		mk := float64(min(o.m, (k+1)*o.rows) - k*o.rows)
+		s, q := o.part[3*k*n:(3*k+1)*n], o.part[(3*k+1)*n:(3*k+2)*n]
+		for c, ck := range o.centre[k*n : (k+1)*n] {
+			dc := float64(ck) - mean[c]
+			v[c] += q[c] + 2*dc*(s[c]-mk*float64(ck)) + mk*dc*dc
 		}
 	}
 	mm, mv := o.movingMean.Value.Data(), o.movingVar.Value.Data()
 	for c := range v {
-		v[c] *= inv // biased, as Keras uses for both normalizing and the moving variance
-		o.invStd[c] = 1 / math.Sqrt(v[c]+o.epsilon)
+		vc := max(0, v[c]*inv) // biased, as Keras uses for both normalizing and the moving variance
+		o.invStd[c] = 1 / math.Sqrt(vc+o.epsilon)
 		mm[c] = float32(float64(mm[c])*o.momentum + mean[c]*(1-o.momentum))
-		mv[c] = float32(float64(mv[c])*o.momentum + v[c]*(1-o.momentum))
+		mv[c] = float32(float64(mv[c])*o.momentum + vc*(1-o.momentum))
 	}
 }
 
@@ -133,70 +220,44 @@ func (o *batchNorm) Backward() {
 	if o.y.Grad == nil {
 		return
 	}
-	dy := o.y.Grad.Data()
-	var g []float32
-	if o.gamma != nil {
-		g = o.gamma.Value.Data()
-	}
-	clear(o.sum)
-	clear(o.dot)
-	for i := 0; i < o.m; i++ {
-		dr, hr := dy[i*o.n:(i+1)*o.n], o.xhat[i*o.n:(i+1)*o.n]
-		for c, d := range dr {
-			o.sum[c] += float64(d)
-			o.dot[c] += float64(d) * float64(hr[c])
+	n := o.n
+	o.run(bnDots)
+	// sum = Σ dy = dβ, dot = Σ dy·(x - mean), so Σ dy·x̂ = dγ = invStd·dot.
+	sum, dot := o.part[:n], o.part[n:2*n]
+	for k := 1; k < o.chunks; k++ {
+		for c := range n {
+			sum[c] += o.part[3*k*n+c]
+			dot[c] += o.part[(3*k+1)*n+c]
 		}
 	}
-	// Here sum = Σ dy = dβ and dot = Σ dy·x̂ = dγ.
 	if o.beta != nil && o.beta.Grad != nil {
 		db := o.beta.Grad.Data()
-		for c, s := range o.sum {
+		for c, s := range sum {
 			db[c] += float32(s)
 		}
 	}
 	if o.gamma != nil && o.gamma.Grad != nil {
 		dg := o.gamma.Grad.Data()
-		for c, s := range o.dot {
-			dg[c] += float32(s)
+		for c, s := range dot {
+			dg[c] += float32(s * o.invStd[c])
 		}
 	}
 	if o.x.Grad == nil {
 		return
 	}
-	dx := o.x.Grad.Data()
-	if !o.training { // fixed statistics: y is affine in x
-		for i := 0; i < o.m; i++ {
-			dr, xr := dy[i*o.n:(i+1)*o.n], dx[i*o.n:(i+1)*o.n]
-			for c, d := range dr {
-				k := o.invStd[c]
-				if g != nil {
-					k *= float64(g[c])
-				}
-				xr[c] += float32(float64(d) * k)
-			}
-		}
-		return
-	}
-	// Through the batch statistics, with dx̂ = γ·dy:
-	// dx = invStd·(dx̂ - mean(dx̂) - x̂·mean(dx̂·x̂)), and the means of dx̂
-	// and dx̂·x̂ are γ·sum/m and γ·dot/m.
+	// With fixed statistics y is affine in x: dx = γ·invStd·dy. Through the
+	// batch statistics, with dx̂ = γ·dy,
+	// dx = invStd·(dx̂ - mean(dx̂) - x̂·mean(dx̂·x̂))
+	//    = γ·invStd·dy - γ·invStd³·dot/m·(x - mean) - γ·invStd·sum/m.
 	inv := 1 / float64(o.m)
-	for c := range o.sum {
-		gc := 1.0
-		if g != nil {
-			gc = float64(g[c])
-		}
-		o.sum[c] *= gc * inv
-		o.dot[c] *= gc * inv
-	}
-	for i := 0; i < o.m; i++ {
-		dr, hr, xr := dy[i*o.n:(i+1)*o.n], o.xhat[i*o.n:(i+1)*o.n], dx[i*o.n:(i+1)*o.n]
-		for c, d := range dr {
-			gc := 1.0
-			if g != nil {
-				gc = float64(g[c])
-			}
-			xr[c] += float32(o.invStd[c] * (gc*float64(d) - o.sum[c] - float64(hr[c])*o.dot[c]))
+	for c := range n {
+		gi := o.gammaAt(c) * o.invStd[c]
+		o.a[c] = float32(gi)
+		o.b[c], o.d[c] = 0, 0
+		if o.training {
+			o.b[c] = float32(-gi * o.invStd[c] * o.invStd[c] * dot[c] * inv)
+			o.d[c] = float32(-gi * sum[c] * inv)
 		}
 	}
+	o.run(bnGrad)
 }

@@ -48,6 +48,8 @@ type Conv2D struct {
 	padded       bool
 	srb, sblocks int
 	wFlip        []float32
+	wBand        []float32 // w as bandConv reads it, when the forward uses it
+	wFlipBand    []float32 // wFlip likewise, when dx uses bandConv
 	sfwd         shiftedForward
 	rb           int // output rows per block
 	blocks       int // blocks per sample
@@ -70,6 +72,7 @@ type Conv2D struct {
 // the output gradient padded for dx.
 type convScratch struct {
 	cols, dcols, dy, xp []float32
+	band                []float32 // bandConv's interleaved rows
 }
 
 // Block and parallel sizing. A block's patches take about convBlockFloats
@@ -102,7 +105,7 @@ func NewConv2D(n, h, w, c, kh, kw, f, sh, sw, pt, pb, pl, pr int) *Conv2D {
 	cv.k = kh * kw * c
 	cv.direct = kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pb == 0 && pl == 0 && pr == 0
 	cv.hp, cv.wp = h+pt+pb, w+pl+pr
-	cv.shifted = shiftedOK(c, f, kh, kw, sh, sw, pt, pb, pl, pr)
+	cv.shifted = shiftedOK(kh, kw, sh, sw, pt, pb, pl, pr)
 	cv.padded = pt+pb+pl+pr > 0
 	// Whole samples per forward unit when the batch alone gives the pool
 	// enough units (each unit copies KH-1 padded rows beyond its own);
@@ -124,6 +127,12 @@ func NewConv2D(n, h, w, c, kh, kw, f, sh, sw, pt, pb, pl, pr int) *Conv2D {
 	}
 	if cv.shifted {
 		cv.wFlip = make([]float32, f*cv.k)
+		if kw*c < shiftMinRow {
+			cv.wBand = make([]float32, f*cv.k)
+		}
+		if kw*f < shiftMinRow {
+			cv.wFlipBand = make([]float32, f*cv.k)
+		}
 	} else {
 		cv.wT = make([]float32, f*cv.k)
 	}
@@ -160,6 +169,7 @@ func (cv *Conv2D) getScratch() *convScratch {
 	if cv.shifted {
 		return &convScratch{
 			xp:    make([]float32, cv.hp*cv.wp*cv.c),
+			band:  make([]float32, max((cv.ow+cv.kw-1)*cv.c, (cv.w+cv.kw-1)*cv.f)*cv.kh),
 			dy:    make([]float32, cv.oh*cv.wp*cv.f),
 			dcols: make([]float32, (cv.h+cv.kh-1)*(cv.w+cv.kw-1)*cv.f),
 		}
@@ -190,6 +200,10 @@ func (cv *Conv2D) Forward(y, x, w, bias []float32, relu bool) {
 	cv.checkLens("Forward", "y", y, cv.n*cv.oh*cv.ow*cv.f, "x", x, cv.n*cv.h*cv.w*cv.c, "w", w, cv.k*cv.f, "bias", bias, cv.f)
 	if cv.shifted {
 		j := &cv.sfwd
+		if cv.wBand != nil {
+			bandWeights(cv.wBand, w, cv.kh, cv.kw, cv.c, cv.f)
+			w = cv.wBand
+		}
 		j.y, j.x, j.wt, j.bias, j.relu = y, x, w, bias, relu
 		perUnit := cv.srb * cv.ow * cv.k * cv.f
 		Parallel(cv.n*cv.sblocks, max(1, convMinChunk/perUnit), j)
@@ -293,6 +307,9 @@ func (cv *Conv2D) Backward(dx, dw, db, dy, x, w, y []float32, relu bool) {
 	case dx == nil:
 	case cv.shifted:
 		flipWeights(cv.wFlip, w, cv.kh, cv.kw, cv.c, cv.f)
+		if cv.wFlipBand != nil {
+			bandWeights(cv.wFlipBand, cv.wFlip, cv.kh, cv.kw, cv.f, cv.c)
+		}
 	default: // wT (F, K) = wᵀ, so that dpatches = dy·wT reads B row-major
 		transpose(cv.wT, w, cv.k, cv.f)
 	}

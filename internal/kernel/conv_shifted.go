@@ -26,9 +26,10 @@ package kernel
 // Each output element is computed by the same tile calls in the same order
 // whatever the split across workers, so results stay bit-identical.
 
-// shiftMinRow is the shortest window row (KW·C values) for which the
-// shifted path beats im2col: below it each tile call has too little depth
-// (a one-channel 3×3 input gives 3) to pay for loading and storing C.
+// shiftMinRow is the shortest window row (KW·C values) that the tiles
+// read in place: below it each tile call has too little depth (a
+// one-channel 3×3 input gives 3) to pay for loading and storing C, and
+// bandConv is used instead.
 const shiftMinRow = 16
 
 // shiftedOff makes NewConv2D build im2col convolutions only; tests and
@@ -37,9 +38,66 @@ var shiftedOff bool
 
 // shiftedOK reports whether the geometry suits the shifted path: stride 1,
 // and paddings below the window (so that dy padded for dx is well formed).
-func shiftedOK(c, f, kh, kw, sh, sw, pt, pb, pl, pr int) bool {
-	return !shiftedOff && sh == 1 && sw == 1 && pt < kh && pb < kh && pl < kw && pr < kw &&
-		kw*c >= shiftMinRow && kw*f >= shiftMinRow && !(kh == 1 && kw == 1)
+func shiftedOK(kh, kw, sh, sw, pt, pb, pl, pr int) bool {
+	return !shiftedOff && sh == 1 && sw == 1 && pt < kh && pb < kh && pl < kw && pr < kw && !(kh == 1 && kw == 1)
+}
+
+// convRows is shiftedConv, or bandConv when the window rows are short;
+// wt is the kernel (KH,KW,ci,co) for the first, (KW,KH,ci,co) for the
+// second (see bandWeights).
+func convRows(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw int, wt []float32, co int, beta float32, band []float32) {
+	if kw*ci >= shiftMinRow {
+		shiftedConv(kern, out, src, rs, rows, ow, ci, kh, kw, wt, co, beta)
+	} else {
+		bandConv(kern, out, src, rs, rows, ow, ci, kh, kw, wt, co, beta, band)
+	}
+}
+
+// bandConv computes what shiftedConv does for inputs with few channels
+// (the first layer of an MNIST network: C = 1), where per-kernel-row
+// products would be only KW·C deep. For each output row, the KH input
+// rows under it are interleaved into band, (OW+KW-1, KH, ci): then the
+// window of output pixel j is band's KW·KH·ci values from j·KH·ci on,
+// contiguous, and one tile call per output block takes the whole window
+// as its depth, reading band with rows KH·ci apart. wt is the kernel with
+// its two window axes swapped, (KW,KH,ci,co), to match.
+func bandConv(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw int, wt []float32, co int, beta float32, band []float32) {
+	bw := kh * ci
+	cols := ow + kw - 1
+	band = band[:cols*bw]
+	mr, nr := kern.mr, kern.nr
+	for i := 0; i < rows; i++ {
+		for ky := 0; ky < kh; ky++ {
+			r := src[(i+ky)*rs:][:cols*ci]
+			if ci == 1 {
+				b := band[ky:]
+				for j, v := range r {
+					b[j*bw] = v
+				}
+				continue
+			}
+			for j := 0; j < cols; j++ {
+				copy(band[j*bw+ky*ci:][:ci], r[j*ci:][:ci])
+			}
+		}
+		for j0 := 0; j0 < ow; j0 += mr {
+			jr := min(mr, ow-j0)
+			for f0 := 0; f0 < co; f0 += nr {
+				kern.tile(kw*bw, band[j0*bw:], bw, 1, wt[f0:], co, out[(i*ow+j0)*co+f0:], co, 1, beta, jr, min(nr, co-f0))
+			}
+		}
+	}
+}
+
+// bandWeights sets dst (KW,KH,ci,co) to w (KH,KW,ci,co) with its window
+// axes swapped, the order bandConv reads.
+func bandWeights(dst, w []float32, kh, kw, ci, co int) {
+	blk := ci * co
+	for ky := 0; ky < kh; ky++ {
+		for kx := 0; kx < kw; kx++ {
+			copy(dst[(kx*kh+ky)*blk:][:blk], w[(ky*kw+kx)*blk:][:blk])
+		}
+	}
 }
 
 // shiftedConv computes a stride-1 valid convolution of rows output rows,
@@ -168,7 +226,7 @@ func (j *shiftedForward) Run(lo, hi int) {
 		}
 		first := n*cv.oh*cv.ow + i0*cv.ow
 		yb := j.y[first*cv.f : (first+(i1-i0)*cv.ow)*cv.f]
-		shiftedConv(cv.kern, yb, src, cv.wp*cv.c, i1-i0, cv.ow, cv.c, cv.kh, cv.kw, j.wt, cv.f, 0)
+		convRows(cv.kern, yb, src, cv.wp*cv.c, i1-i0, cv.ow, cv.c, cv.kh, cv.kw, j.wt, cv.f, 0, s.band)
 		biasAct(yb, j.bias, j.relu)
 	}
 	cv.putScratch(s)
@@ -206,7 +264,11 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 	if j.dx != nil {
 		gh, gw := cv.h+cv.kh-1, cv.w+cv.kw-1
 		dyp := cv.padGrad(s.dcols, dyn, yn, j.relu, gh, gw, cv.kh-1-cv.pt, cv.kw-1-cv.pl)
-		shiftedConv(cv.kern, j.dx[n*in:(n+1)*in], dyp, gw*cv.f, cv.h, cv.w, cv.f, cv.kh, cv.kw, cv.wFlip, cv.c, 1)
+		wt := cv.wFlip
+		if cv.wFlipBand != nil {
+			wt = cv.wFlipBand
+		}
+		convRows(cv.kern, j.dx[n*in:(n+1)*in], dyp, gw*cv.f, cv.h, cv.w, cv.f, cv.kh, cv.kw, wt, cv.c, 1, s.band)
 	}
 }
 

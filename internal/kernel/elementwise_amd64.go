@@ -8,4 +8,9 @@ import "golang.org/x/sys/cpu"
 
 // The element-wise loops (elementwise_amd64.s) need only AVX: they are bound
 // by memory, not arithmetic, and use no FMA so as to round as the Go code does.
-func init() { useSIMD = cpu.X86.HasAVX }
+// The sparse products need AVX-512F (compares into mask registers,
+// compress) and BMI1; counting non-zeros needs POPCNT.
+func init() {
+	useSIMD = cpu.X86.HasAVX && cpu.X86.HasPOPCNT
+	useSparse = useSIMD && cpu.X86.HasAVX512F && cpu.X86.HasBMI1
+}

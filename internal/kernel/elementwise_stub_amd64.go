@@ -69,3 +69,81 @@ func sgdNesterovVec(w *float32, v *float32, grad *float32, mu float32, lr float3
 //
 //go:noescape
 func adamVec(w *float32, m *float32, v *float32, grad *float32, c1 float32, c2 float32, alpha float32, eps float32, n int)
+
+// sparseGemmAVX512x16 computes, for i < rows and the columns j of 1 vector(s) of 16,
+//
+//	c[i*ldc+j] = Σ_{p<k, a[i*lda+p] ≠ 0} a[i*lda+p]*b[p*ldb+j] + beta*c[i*ldc+j]
+//
+// The non-zeros of a row, in ascending p, alternate between two float32
+// accumulators (fused multiply-adds), added together at the end of the row;
+// then beta*c is added by one more fused multiply-add (beta == 0: C is not read).
+// B is read in whole vectors of 16 columns (pack it with a row stride that is a
+// multiple of 16, zero-padded, so that every load is aligned); C is written in
+// the columns that mask selects in the last vector (bit j: column j).
+// A's zero elements (±0) are skipped; every other element, NaN included, is
+// used. kmask has one bit set per lane of A's last partial chunk of 16
+// values (k%16 bits; 0 when 16 divides k). 1 ≤ k ≤ 128, rows ≥ 0, and
+// k*ldb*4 fits in an int32.
+//
+//go:noescape
+func sparseGemmAVX512x16(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)
+
+// sparseGemmAVX512x32 computes, for i < rows and the columns j of 2 vector(s) of 16,
+//
+//	c[i*ldc+j] = Σ_{p<k, a[i*lda+p] ≠ 0} a[i*lda+p]*b[p*ldb+j] + beta*c[i*ldc+j]
+//
+// The non-zeros of a row, in ascending p, alternate between two float32
+// accumulators (fused multiply-adds), added together at the end of the row;
+// then beta*c is added by one more fused multiply-add (beta == 0: C is not read).
+// B is read in whole vectors of 16 columns (pack it with a row stride that is a
+// multiple of 16, zero-padded, so that every load is aligned); C is written in
+// the columns that mask selects in the last vector (bit j: column j).
+// A's zero elements (±0) are skipped; every other element, NaN included, is
+// used. kmask has one bit set per lane of A's last partial chunk of 16
+// values (k%16 bits; 0 when 16 divides k). 1 ≤ k ≤ 128, rows ≥ 0, and
+// k*ldb*4 fits in an int32.
+//
+//go:noescape
+func sparseGemmAVX512x32(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)
+
+// sparseGemmAVX512x48 computes, for i < rows and the columns j of 3 vector(s) of 16,
+//
+//	c[i*ldc+j] = Σ_{p<k, a[i*lda+p] ≠ 0} a[i*lda+p]*b[p*ldb+j] + beta*c[i*ldc+j]
+//
+// The non-zeros of a row, in ascending p, alternate between two float32
+// accumulators (fused multiply-adds), added together at the end of the row;
+// then beta*c is added by one more fused multiply-add (beta == 0: C is not read).
+// B is read in whole vectors of 16 columns (pack it with a row stride that is a
+// multiple of 16, zero-padded, so that every load is aligned); C is written in
+// the columns that mask selects in the last vector (bit j: column j).
+// A's zero elements (±0) are skipped; every other element, NaN included, is
+// used. kmask has one bit set per lane of A's last partial chunk of 16
+// values (k%16 bits; 0 when 16 divides k). 1 ≤ k ≤ 128, rows ≥ 0, and
+// k*ldb*4 fits in an int32.
+//
+//go:noescape
+func sparseGemmAVX512x48(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)
+
+// sparseGemmAVX512x64 computes, for i < rows and the columns j of 4 vector(s) of 16,
+//
+//	c[i*ldc+j] = Σ_{p<k, a[i*lda+p] ≠ 0} a[i*lda+p]*b[p*ldb+j] + beta*c[i*ldc+j]
+//
+// The non-zeros of a row, in ascending p, alternate between two float32
+// accumulators (fused multiply-adds), added together at the end of the row;
+// then beta*c is added by one more fused multiply-add (beta == 0: C is not read).
+// B is read in whole vectors of 16 columns (pack it with a row stride that is a
+// multiple of 16, zero-padded, so that every load is aligned); C is written in
+// the columns that mask selects in the last vector (bit j: column j).
+// A's zero elements (±0) are skipped; every other element, NaN included, is
+// used. kmask has one bit set per lane of A's last partial chunk of 16
+// values (k%16 bits; 0 when 16 divides k). 1 ≤ k ≤ 128, rows ≥ 0, and
+// k*ldb*4 fits in an int32.
+//
+//go:noescape
+func sparseGemmAVX512x64(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)
+
+// countNonzeroVec returns the number of x[i], i < n (n a multiple of 8), that are
+// not ±0 (NaN counts as non-zero).
+//
+//go:noescape
+func countNonzeroVec(x *float32, n int) int

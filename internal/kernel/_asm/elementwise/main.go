@@ -1,5 +1,6 @@
 // Command elementwise generates the amd64 element-wise kernels of package
-// kernel (elementwise_amd64.s) with avo. It is separate from the GEMM
+// kernel (elementwise_amd64.s) with avo, and the products with a sparse
+// operand (sparse.go here). It is separate from the GEMM
 // generator in the parent directory so that each output file has one
 // source. Run it through go generate in package kernel.
 //
@@ -133,6 +134,11 @@ func main() {
 			VSUBPS(mm, t, t)
 			VMOVUPS(t, Mem{Base: p[0], Disp: off})
 		})
+	iotaData()
+	for v := 1; v <= 4; v++ {
+		sparseGemm(v)
+	}
+	countNonzero()
 	Generate()
 }
 

@@ -1,0 +1,166 @@
+package kernel
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// sparseImpls lists the sparse-product implementations this machine runs:
+// the pure-Go loops always, AVX-512 when the CPU has it.
+func sparseImpls() []bool {
+	impls := []bool{false}
+	if useSparse {
+		impls = append(impls, true)
+	}
+	return impls
+}
+
+func withSparse(on bool, f func()) {
+	old := useSparse
+	useSparse = on
+	defer func() { useSparse = old }()
+	f()
+}
+
+// sparseMatrix is rows×cols with stride ld, about a quarter of it non-zero
+// (the rest +0 or -0), and NaN in the padding past cols so that reading it
+// would show.
+func sparseMatrix(r *rand.Rand, rows, cols, ld int) []float32 {
+	s := make([]float32, max(rows*ld, 1))
+	for i := range s {
+		switch {
+		case i%ld >= cols:
+			s[i] = float32(math.NaN())
+		case r.IntN(4) == 0:
+			s[i] = float32(r.Float64()*2 - 1)
+		case r.IntN(2) == 0:
+			s[i] = float32(math.Copysign(0, -1))
+		}
+	}
+	return s
+}
+
+// TestGemmSparseConformance holds every implementation of GemmSparseA against float64 products at sizes around the vector width
+// (16), the column block (64) and the scan chunk (16 values of A), with
+// padded strides: results within float32 rounding, padding and rows outside
+// C untouched.
+func TestGemmSparseConformance(t *testing.T) {
+	r := rand.New(rand.NewPCG(51, 52))
+	for _, m := range []int{0, 1, 3, 14} {
+		for _, k := range []int{0, 1, 15, 16, 17, 40, 100} {
+			for _, n := range []int{1, 10, 16, 17, 50, 64, 65, 70, 79, 80, 130, 200} {
+				lda, ldb, ldc := k+3, n+2, n+5
+				a := sparseMatrix(r, m, k, lda)
+				b := randSlice(r, max(k*ldb, 1))
+				c0 := randSlice(r, max(m*ldc, 1))
+				for _, beta := range []float32{0, 1, 0.5} {
+					want := make([]float64, m*n)
+					for i := 0; i < m; i++ {
+						for j := 0; j < n; j++ {
+							var s float64
+							for p := 0; p < k; p++ {
+								s += float64(a[i*lda+p]) * float64(b[p*ldb+j])
+							}
+							want[i*n+j] = s + float64(beta)*float64(c0[i*ldc+j])
+						}
+					}
+					for _, impl := range sparseImpls() {
+						c := clone(c0)
+						if beta == 0 {
+							for i := range c {
+								c[i] = float32(math.NaN()) // must not be read
+							}
+						}
+						withSparse(impl, func() { GemmSparseA(m, n, k, a, lda, b, ldb, beta, c, ldc) })
+						for i := 0; i < m; i++ {
+							for j := 0; j < ldc; j++ {
+								got := c[i*ldc+j]
+								if j >= n {
+									if !sameBits(got, map[bool]float32{true: float32(math.NaN()), false: c0[i*ldc+j]}[beta == 0]) {
+										t.Fatalf("GemmSparseA sparse=%v m=%d k=%d n=%d: padding C[%d,%d] written", impl, m, k, n, i, j)
+									}
+									continue
+								}
+								if w := want[i*n+j]; math.Abs(float64(got)-w) > 1e-5*(1+math.Abs(w)) {
+									t.Fatalf("GemmSparseA sparse=%v m=%d k=%d n=%d beta=%v: C[%d,%d] = %v, want %v", impl, m, k, n, beta, i, j, got, w)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestPreferSparse(t *testing.T) {
+	a := make([]float32, sparseMinRows*100)
+	for i := 0; i < 8*100; i += 4 { // a quarter of the sampled rows
+		a[i] = 1
+	}
+	if got := PreferSparse(sparseMinRows, 100, a, 100); got != useSparse {
+		t.Errorf("density 1/4: PreferSparse = %v, want %v (sparse kernels available)", got, useSparse)
+	}
+	for i := 0; i < 8*100; i += 2 {
+		a[i] = 1
+	}
+	if PreferSparse(sparseMinRows, 100, a, 100) {
+		t.Error("density 2/3: PreferSparse = true")
+	}
+	for i := range a {
+		a[i] = 0
+	}
+	if PreferSparse(sparseMinRows-1, 100, a, 100) || PreferSparse(sparseMinRows, 0, a, 100) {
+		t.Error("too few rows, or no columns: PreferSparse = true")
+	}
+}
+
+func TestCountNonzero(t *testing.T) {
+	r := rand.New(rand.NewPCG(53, 54))
+	for _, n := range []int{0, 1, 7, 8, 9, 100, 1001} {
+		x := specialSlice(r, n)
+		want := 0
+		for _, v := range x {
+			if v != 0 || math.IsNaN(float64(v)) {
+				want++
+			}
+		}
+		for _, impl := range elementwiseImpls() {
+			var got int
+			withSIMD(impl, func() { got = countNonzero(x) })
+			if got != want {
+				t.Errorf("%s, n=%d: %d non-zeros, want %d", implName(impl), n, got, want)
+			}
+		}
+	}
+}
+
+// BenchmarkGemmSparse compares the course MLP's first-layer products
+// (100×784 input of MNIST-like density 0.19, 50 units) with Gemm.
+func BenchmarkGemmSparse(b *testing.B) {
+	r := rand.New(rand.NewPCG(55, 56))
+	const m, k, n = 100, 784, 50
+	a := make([]float32, m*k)
+	for i := range a {
+		if r.Float64() < 0.19 {
+			a[i] = float32(r.Float64())
+		}
+	}
+	w, c := randSlice(r, k*n), make([]float32, m*n)
+	b.Run("forward/gemm", func(b *testing.B) {
+		for b.Loop() {
+			Gemm(false, false, m, n, k, 1, a, k, w, n, 0, c, n)
+		}
+	})
+	b.Run("forward/sparse", func(b *testing.B) {
+		for b.Loop() {
+			GemmSparseA(m, n, k, a, k, w, n, 0, c, n)
+		}
+	})
+	b.Run("prefer", func(b *testing.B) {
+		for b.Loop() {
+			PreferSparse(m, k, a, k)
+		}
+	})
+}

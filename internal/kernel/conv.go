@@ -50,6 +50,7 @@ type Conv2D struct {
 	wFlip        []float32
 	wBand        []float32 // w as bandConv reads it, when the forward uses it
 	wFlipBand    []float32 // wFlip likewise, when dx uses bandConv
+	biasRep      []float32 // the bias repeated, for biasAct
 	sfwd         shiftedForward
 	rb           int // output rows per block
 	blocks       int // blocks per sample
@@ -195,9 +196,11 @@ func (cv *Conv2D) checkLens(op string, named ...any) {
 
 // Forward computes y = act(conv(x, w) + bias): x (N,H,W,C), w (KH,KW,C,F),
 // bias (F) or nil for none, y (N,OH,OW,F) overwritten. With relu, act is
-// max(·, 0) (a NaN stays NaN); otherwise the identity.
+// max(·, 0) as kernel.ReLU computes it (NaN gives 0); otherwise the
+// identity.
 func (cv *Conv2D) Forward(y, x, w, bias []float32, relu bool) {
 	cv.checkLens("Forward", "y", y, cv.n*cv.oh*cv.ow*cv.f, "x", x, cv.n*cv.h*cv.w*cv.c, "w", w, cv.k*cv.f, "bias", bias, cv.f)
+	bias = cv.setBias(bias)
 	if cv.shifted {
 		j := &cv.sfwd
 		if cv.wBand != nil {
@@ -259,34 +262,40 @@ func (cv *Conv2D) patches(dst, x []float32, n, i0, i1 int) []float32 {
 	return dst
 }
 
-// biasAct adds bias (nil: none) to every row of y, (rows, F), and applies
-// ReLU when relu is set. The ReLU clears the sign bit's value through a
-// mask rather than branching, which random signs would mispredict.
-func biasAct(y, bias []float32, relu bool) {
-	if bias == nil && !relu {
-		return
+// biasAct adds the bias to every row of y, (rows, F), and applies ReLU
+// when relu is set. rep is the bias repeated convBiasReps times (nil: no
+// bias), so that the add runs as vector adds of whole repeats rather than
+// rows of F values (F = 6 in LeNet's first layer). The ReLU is
+// kernel.ReLU's, so the fused op gives the bits of a separate ReLU.
+func biasAct(y, rep []float32, relu bool) {
+	if l := len(rep); l > 0 {
+		i := 0
+		for ; i+l <= len(y); i += l {
+			AddTo(y[i:i+l], rep)
+		}
+		AddTo(y[i:], rep[:len(y)-i])
 	}
-	f := len(bias)
+	if relu {
+		ReLU(y, y)
+	}
+}
+
+// convBiasReps is how many copies of the bias biasAct adds per call.
+const convBiasReps = 16
+
+// setBias fills biasRep with copies of bias and returns it, or nil when
+// there is no bias.
+func (cv *Conv2D) setBias(bias []float32) []float32 {
 	if bias == nil {
-		for i, v := range y {
-			b := math.Float32bits(v)
-			y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
-		}
-		return
+		return nil
 	}
-	for r := 0; r+f <= len(y); r += f {
-		row := y[r : r+f : r+f]
-		if !relu {
-			for i, bv := range bias {
-				row[i] += bv
-			}
-			continue
-		}
-		for i, bv := range bias {
-			b := math.Float32bits(row[i] + bv)
-			row[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
-		}
+	if cv.biasRep == nil {
+		cv.biasRep = make([]float32, convBiasReps*cv.f)
 	}
+	for r := 0; r < convBiasReps; r++ {
+		copy(cv.biasRep[r*cv.f:], bias)
+	}
+	return cv.biasRep
 }
 
 // Backward adds the gradients of Forward's loss: given dy (N,OH,OW,F), the
@@ -395,7 +404,7 @@ func (j *convBackward) block(s *convScratch, pdw, pdb []float32, n, i0, i1 int) 
 }
 
 // reluMask sets dst = dy where y > 0, else 0. y is a ReLU output, so it is
-// +0 or positive (or NaN): its bits are non-zero exactly where it is.
+// +0 or positive: its bits are non-zero exactly where it is.
 func reluMask(dst, dy, y []float32) {
 	dy, y = dy[:len(dst)], y[:len(dst)]
 	for i, v := range y {

@@ -13,9 +13,18 @@ import (
 //	y[n,i,j,f] = act(b[f] + Σ_{ky,kx,c} x[n, i·sh+ky-pt, j·sw+kx-pl, c] · w[ky,kx,c,f])
 //
 // where cells outside x (the padding) count as zero. kernel.Conv2D does the
-// work (blocked im2col + GEMM with the bias and ReLU applied to each block
-// while it is in cache); fusing saves the two extra passes over y, and
+// work (GEMM tiles reading shifted windows of x in place for stride 1,
+// blocked im2col + GEMM otherwise, with the bias and ReLU applied to each
+// block while it is in cache); fusing saves the two extra passes over y, and
 // their gradients, that separate BiasAdd and ReLU ops would cost.
+//
+// Pools never nest: kernel.Conv2D splits its passes across the kernel pool
+// itself (by output rows, and by fixed batch groups for the weight
+// gradient), so the op must not run inside a pool job. A sharded plan
+// (shard.go) runs whole plans as pool jobs and therefore refuses any plan
+// holding a conv2D (shardable knows no conv op); the same goes for pooling
+// and batch normalization, which also use the pool. Results are the same
+// bits for any number of workers either way.
 type conv2D struct {
 	x, y *Var
 	w, b *Param

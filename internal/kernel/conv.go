@@ -51,6 +51,8 @@ type Conv2D struct {
 	wBand        []float32 // w as bandConv reads it, when the forward uses it
 	wFlipBand    []float32 // wFlip likewise, when dx uses bandConv
 	biasRep      []float32 // the bias repeated, for biasAct
+	wPanel       []float32 // w in column panels, when the forward reads them
+	wFlipPanel   []float32 // wFlip likewise, for dx (set, then used, by Backward)
 	sfwd         shiftedForward
 	rb           int // output rows per block
 	blocks       int // blocks per sample
@@ -134,6 +136,7 @@ func NewConv2D(n, h, w, c, kh, kw, f, sh, sw, pt, pb, pl, pr int) *Conv2D {
 		if kw*f < shiftMinRow {
 			cv.wFlipBand = make([]float32, f*cv.k)
 		}
+
 	} else {
 		cv.wT = make([]float32, f*cv.k)
 	}
@@ -206,6 +209,11 @@ func (cv *Conv2D) Forward(y, x, w, bias []float32, relu bool) {
 		if cv.wBand != nil {
 			bandWeights(cv.wBand, w, cv.kh, cv.kw, cv.c, cv.f)
 			w = cv.wBand
+		}
+		if nr := cv.kern.nr; cv.kw*cv.c >= shiftMinRow && cv.f > nr {
+			cv.wPanel = grow(cv.wPanel, ceilDiv(cv.f, nr)*nr*cv.k)
+			panelWeights(cv.wPanel, w, cv.k, cv.f, nr)
+			w = cv.wPanel
 		}
 		j.y, j.x, j.wt, j.bias, j.relu = y, x, w, bias, relu
 		perUnit := cv.srb * cv.ow * cv.k * cv.f
@@ -280,6 +288,16 @@ func biasAct(y, rep []float32, relu bool) {
 	}
 }
 
+// grow returns s if it has n elements, else a new slice of n: buffers
+// whose size depends on the tile (tests swap implementations) are made on
+// first use and then reused.
+func grow(s []float32, n int) []float32 {
+	if len(s) == n {
+		return s
+	}
+	return make([]float32, n)
+}
+
 // convBiasReps is how many copies of the bias biasAct adds per call.
 const convBiasReps = 16
 
@@ -318,6 +336,11 @@ func (cv *Conv2D) Backward(dx, dw, db, dy, x, w, y []float32, relu bool) {
 		flipWeights(cv.wFlip, w, cv.kh, cv.kw, cv.c, cv.f)
 		if cv.wFlipBand != nil {
 			bandWeights(cv.wFlipBand, cv.wFlip, cv.kh, cv.kw, cv.f, cv.c)
+		}
+		if nr := cv.kern.nr; cv.kw*cv.f >= shiftMinRow && cv.c > nr {
+			rows := cv.kh * cv.kw * cv.f // wFlip is (KH·KW·F, C)
+			cv.wFlipPanel = grow(cv.wFlipPanel, ceilDiv(cv.c, nr)*nr*rows)
+			panelWeights(cv.wFlipPanel, cv.wFlip, rows, cv.c, nr)
 		}
 	default: // wT (F, K) = wᵀ, so that dpatches = dy·wT reads B row-major
 		transpose(cv.wT, w, cv.k, cv.f)

@@ -43,7 +43,8 @@ func shiftedOK(kh, kw, sh, sw, pt, pb, pl, pr int) bool {
 }
 
 // convRows is shiftedConv, or bandConv when the window rows are short;
-// wt is the kernel (KH,KW,ci,co) for the first, (KW,KH,ci,co) for the
+// wt is the kernel (KH,KW,ci,co) for the first, in column panels when co
+// is wider than a tile (see panelWeights), and (KW,KH,ci,co) for the
 // second (see bandWeights).
 func convRows(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw int, wt []float32, co int, beta float32, band []float32) {
 	if kw*ci >= shiftMinRow {
@@ -89,6 +90,22 @@ func bandConv(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw in
 	}
 }
 
+// panelWeights sets dst to w, (k, co), cut into panels of nr columns,
+// each (k, nr) and contiguous, the last padded with zeros: the tiles then
+// read every cache line of B whole, where rows of co > nr values would
+// leave half of each line unread and double the traffic from L2.
+func panelWeights(dst, w []float32, k, co, nr int) {
+	for q := 0; q*nr < co; q++ {
+		cols := min(nr, co-q*nr)
+		panel := dst[q*k*nr : (q+1)*k*nr]
+		for r := 0; r < k; r++ {
+			d := panel[r*nr : (r+1)*nr]
+			copy(d, w[r*co+q*nr:r*co+q*nr+cols])
+			clear(d[cols:])
+		}
+	}
+}
+
 // bandWeights sets dst (KW,KH,ci,co) to w (KH,KW,ci,co) with its window
 // axes swapped, the order bandConv reads.
 func bandWeights(dst, w []float32, kh, kw, ci, co int) {
@@ -107,10 +124,14 @@ func bandWeights(dst, w []float32, kh, kw, ci, co int) {
 //
 // for i < rows, j < ow, f < co; src rows are rs values apart and hold at
 // least (ow+kw-1)·ci values; out is (rows·ow, co). beta is 0 (overwrite)
-// or 1 (accumulate).
+// or 1 (accumulate). When co > nr, wt is in the panels of panelWeights.
 func shiftedConv(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw int, wt []float32, co int, beta float32) {
 	rowK := kw * ci
 	mr, nr := kern.mr, kern.nr
+	ldw, pstep := co, nr // B's row stride and the offset of the next columns
+	if co > nr {
+		ldw, pstep = nr, kh*rowK*nr
+	}
 	for i := 0; i < rows; i++ {
 		for j0 := 0; j0 < ow; j0 += mr {
 			jr := min(mr, ow-j0)
@@ -122,7 +143,7 @@ func shiftedConv(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw
 					if ky > 0 {
 						b = 1
 					}
-					kern.tile(rowK, src[(i+ky)*rs+j0*ci:], ci, 1, wt[ky*rowK*co+f0:], co, ct, co, 1, b, jr, fc)
+					kern.tile(rowK, src[(i+ky)*rs+j0*ci:], ci, 1, wt[(f0/nr)*pstep+ky*rowK*ldw:], ldw, ct, co, 1, b, jr, fc)
 				}
 			}
 		}
@@ -267,6 +288,9 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 		wt := cv.wFlip
 		if cv.wFlipBand != nil {
 			wt = cv.wFlipBand
+		}
+		if cv.wFlipPanel != nil {
+			wt = cv.wFlipPanel
 		}
 		convRows(cv.kern, j.dx[n*in:(n+1)*in], dyp, gw*cv.f, cv.h, cv.w, cv.f, cv.kh, cv.kw, wt, cv.c, 1, s.band)
 	}

@@ -16,6 +16,11 @@ import "fmt"
 // colRun is the number of rows summed in float32 before a float64 add.
 const colRun = 64
 
+// bnVecOff makes the loops below skip the assembly versions
+// (batchnorm_amd64.s, for rows of a multiple of 8 channels), so that tests
+// can hold the two against each other bit for bit.
+var bnVecOff bool
+
 func checkRows(op string, m, n int, named ...any) {
 	for i := 0; i < len(named); i += 2 {
 		name := named[i].(string)
@@ -41,6 +46,9 @@ func ColumnSums64(dst []float64, x []float32, m, n int) {
 	checkRows("ColumnSums64", m, n, "dst", dst, "x", x)
 	for r0 := 0; r0 < m; r0 += colRun {
 		r1 := min(m, r0+colRun)
+		if colSumsRun(dst, x[r0*n:], r1-r0, n) {
+			continue
+		}
 		c := 0
 		for ; c+8 <= n; c += 8 {
 			var s0, s1, s2, s3, s4, s5, s6, s7 float32
@@ -81,6 +89,9 @@ func ColumnSquares64(dst []float64, x, centre []float32, m, n int) {
 	checkRows("ColumnSquares64", m, n, "dst", dst, "x", x, "mean", centre)
 	for r0 := 0; r0 < m; r0 += colRun {
 		r1 := min(m, r0+colRun)
+		if colSquaresRun(dst, x[r0*n:], centre, r1-r0, n) {
+			continue
+		}
 		c := 0
 		for ; c+8 <= n; c += 8 {
 			k := centre[c : c+8 : c+8]
@@ -126,6 +137,9 @@ func ColumnDots64(sum, dot []float64, dy, x, mean []float32, m, n int) {
 	checkRows("ColumnDots64", m, n, "sum", sum, "dot", dot, "dy", dy, "x", x, "mean", mean)
 	for r0 := 0; r0 < m; r0 += colRun {
 		r1 := min(m, r0+colRun)
+		if colDotsRun(sum, dot, dy[r0*n:], x[r0*n:], mean, r1-r0, n) {
+			continue
+		}
 		c := 0
 		for ; c+4 <= n; c += 4 {
 			k := mean[c : c+4 : c+4]
@@ -169,6 +183,9 @@ func ColumnDots64(sum, dot []float64, dy, x, mean []float32, m, n int) {
 // of rows goes by.
 func ChannelAffine(y, x, scale, shift []float32, m, n int) {
 	checkRows("ChannelAffine", m, n, "y", y, "x", x, "scale", scale, "shift", shift)
+	if affineRows(y, x, scale, shift, m, n) {
+		return
+	}
 	for r0 := 0; r0 < m; r0 += colRun {
 		r1 := min(m, r0+colRun)
 		c := 0
@@ -198,6 +215,9 @@ func ChannelAffine(y, x, scale, shift []float32, m, n int) {
 // (m, n); dy and x are (m, n), a, b, mean and d (n).
 func BatchNormGrad(dx, dy, x, a, b, mean, d []float32, m, n int) {
 	checkRows("BatchNormGrad", m, n, "dx", dx, "dy", dy, "x", x, "a", a, "b", b, "mean", mean, "d", d)
+	if bnGradRows(dx, dy, x, a, b, mean, d, m, n) {
+		return
+	}
 	for r0 := 0; r0 < m; r0 += colRun {
 		r1 := min(m, r0+colRun)
 		c := 0

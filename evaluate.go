@@ -67,6 +67,10 @@ func (m *Sequential) evaluate(x, y Data, rows []int, batch int, s *settings) (Lo
 
 // Predict returns the model's outputs for x, e.g. (N, 10) probabilities, as
 // Keras's predict. Options: BatchSize (32), Verbose (1), Output.
+//
+// Once the model has run a batch of a size, Predict allocates only its
+// result (and the options), so that serving one sample at a time stays
+// cheap; PredictOnBatch skips the options too.
 func (m *Sequential) Predict(x Data, opts ...Option) (*tensor.Tensor, error) {
 	s, err := parse("predict", opts, "batch_size", "verbose")
 	if err != nil {
@@ -79,23 +83,63 @@ func (m *Sequential) Predict(x Data, opts ...Option) (*tensor.Tensor, error) {
 		return nil, err
 	}
 	n, batch := x.Shape()[0], s.batchSize
-	rows := rowRange(0, n)
-	out := tensor.New(append([]int{n}, m.OutputShape()...)...)
+	out := m.outputTensor(n)
 	steps := (n + batch - 1) / batch
-	pb := newBar(s, steps)
+	var pb *progbar.Bar // none at Verbose(0): finding out whether the output is a terminal costs a system call
+	if s.verbose > 0 {
+		pb = newBar(s, steps)
+	}
 	for step := 0; step < steps; step++ {
 		lo, hi := step*batch, min((step+1)*batch, n)
-		bp, err := m.plan(hi-lo, false, nil)
-		if err != nil {
+		if err := m.predictRows(out, x, lo, hi); err != nil {
 			return nil, err
 		}
-		x.Gather(bp.x.Value.Data(), rows[lo:hi])
-		bp.plan.Forward(false)
-		copy(out.Slice(lo, hi).Data(), bp.out.Value.Data())
-		pb.Update(step+1, nil)
+		if pb != nil {
+			pb.Update(step+1, nil)
+		}
 	}
-	pb.Finish(nil)
+	if pb != nil {
+		pb.Finish(nil)
+	}
 	return out, nil
+}
+
+// PredictOnBatch returns the model's outputs for x, all of it one batch, as
+// Keras's predict_on_batch: no options, no progress bar, and once the plan
+// for x's batch size exists, no allocation but the result.
+func (m *Sequential) PredictOnBatch(x *tensor.Tensor) (*tensor.Tensor, error) {
+	if err := m.Build(); err != nil {
+		return nil, err
+	}
+	if err := m.checkInput("predict_on_batch", x); err != nil {
+		return nil, err
+	}
+	n := x.Dim(0)
+	out := m.outputTensor(n)
+	if err := m.predictRows(out, x, 0, n); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// outputTensor allocates the outputs of n samples, (n, output shape...).
+func (m *Sequential) outputTensor(n int) *tensor.Tensor {
+	shape := make([]int, 0, 1+len(m.OutputShape()))
+	return tensor.New(append(append(shape, n), m.OutputShape()...)...)
+}
+
+// predictRows runs samples [lo, hi) of x through the inference plan for a
+// batch of hi-lo and writes their outputs to the same rows of out.
+func (m *Sequential) predictRows(out *tensor.Tensor, x Data, lo, hi int) error {
+	bp, err := m.plan(hi-lo, false, nil)
+	if err != nil {
+		return err
+	}
+	x.Gather(bp.x.Value.Data(), bp.rowsFrom(lo))
+	bp.plan.Forward(false)
+	res := bp.out.Value.Data()
+	copy(out.Data()[lo*len(res)/(hi-lo):], res)
+	return nil
 }
 
 // ArgMax returns the index of the largest value of each row of t (N, K):

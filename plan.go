@@ -25,6 +25,19 @@ type batchPlan struct {
 	out  *autograd.Var
 	loss autograd.LossOp
 	reg  []*autograd.Param // weights with a regularizer
+	rows []int             // scratch for rowsFrom, one index per sample of the batch
+}
+
+// rowsFrom returns the sample indices lo, lo+1, ... for one batch, in a
+// buffer the plan keeps, so that gathering a batch allocates nothing.
+func (bp *batchPlan) rowsFrom(lo int) []int {
+	if bp.rows == nil {
+		bp.rows = make([]int, bp.plan.Batch())
+	}
+	for i := range bp.rows {
+		bp.rows[i] = lo + i
+	}
+	return bp.rows
 }
 
 // plan returns the plan for a batch size, building it on first use. target
@@ -81,10 +94,16 @@ func (m *Sequential) plan(batch int, train bool, target []int) (*batchPlan, erro
 }
 
 // trainShards is the number of slices a training batch is split into when
-// the model allows it (autograd.NewShardedPlan): the number of cores of the
-// machines goras is measured on. It must not depend on the worker count, so
-// that training gives the same weights on 1 core or many.
-const trainShards = 2
+// the model allows it (autograd.NewShardedPlan). It must not depend on the
+// worker count, so that training gives the same weights on 1 core or many.
+//
+// It is 1 (off): on the shared 2-vCPU machines goras is measured on, waking
+// the pool's second worker takes about as long as a half-batch step of the
+// course MLP (~100 µs), so that a Parallel of two 100 µs chunks takes 190 µs
+// and a sharded step measured 10-15 % slower than a whole one (186 µs
+// against 216, BenchmarkTrainStepMLPMNIST). Set it to 2 where a worker wakes
+// in microseconds.
+const trainShards = 1
 
 // shardedPlan builds a training plan that splits each batch into
 // trainShards slices run side by side, when the model and batch size allow.

@@ -3,6 +3,7 @@ package goras_test
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/goras-ml/goras"
@@ -61,5 +62,38 @@ func TestSameWeightsOnOneOrTwoWorkers(t *testing.T) {
 				t.Fatalf("%s: weight %d is %v with 1 worker, %v with 2", c.name, i, weights[0][i], weights[1][i])
 			}
 		}
+	}
+}
+
+// TestPredictOnBatch checks PredictOnBatch against Predict, and that once
+// its plan exists it allocates nothing but its result, as a server calling
+// it per request needs.
+func TestPredictOnBatch(t *testing.T) {
+	m := courseMLP()
+	x := tensor.New(3, 28, 28)
+	x.FillUniform(tensor.NewRNG(2), 0, 1)
+	want, err := m.Predict(x, goras.BatchSize(2), goras.Verbose(0)) // batches of 2 and 1
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.PredictOnBatch(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tensor.SameShape(got.Shape(), []int{3, 10}) {
+		t.Fatalf("shape %v, want (3, 10)", got.Shape())
+	}
+	for i, v := range got.Data() {
+		if math.Abs(float64(v-want.Data()[i])) > 1e-6 {
+			t.Fatalf("output %d: %v, Predict gives %v", i, v, want.Data()[i])
+		}
+	}
+	one := x.Slice(0, 1)
+	result := testing.AllocsPerRun(10, func() { tensor.New(append([]int{1}, 10)...) })
+	if n := testing.AllocsPerRun(50, func() { m.PredictOnBatch(one) }); n > result {
+		t.Errorf("PredictOnBatch of one sample allocates %v times; the result alone takes %v", n, result)
+	}
+	if _, err := m.PredictOnBatch(tensor.New(2, 784)); err == nil || !strings.Contains(err.Error(), "predict_on_batch") {
+		t.Errorf("wrong shape: %v", err)
 	}
 }

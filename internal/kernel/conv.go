@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"fmt"
-	"math"
 	"sync"
 )
 
@@ -76,6 +75,7 @@ type Conv2D struct {
 type convScratch struct {
 	cols, dcols, dy, xp []float32
 	band                []float32 // bandConv's interleaved rows
+	acc                 []float32 // columnSums' accumulator
 }
 
 // Block and parallel sizing. A block's patches take about convBlockFloats
@@ -174,12 +174,13 @@ func (cv *Conv2D) getScratch() *convScratch {
 		return &convScratch{
 			xp:    make([]float32, cv.hp*cv.wp*cv.c),
 			band:  make([]float32, max((cv.ow+cv.kw-1)*cv.c, (cv.w+cv.kw-1)*cv.f)*cv.kh),
+			acc:   make([]float32, convBiasReps*cv.f),
 			dy:    make([]float32, cv.oh*cv.wp*cv.f),
 			dcols: make([]float32, (cv.h+cv.kh-1)*(cv.w+cv.kw-1)*cv.f),
 		}
 	}
 	pix := cv.rb * cv.ow
-	return &convScratch{cols: make([]float32, pix*cv.k), dcols: make([]float32, pix*cv.k), dy: make([]float32, pix*cv.f)}
+	return &convScratch{cols: make([]float32, pix*cv.k), dcols: make([]float32, pix*cv.k), dy: make([]float32, pix*cv.f), acc: make([]float32, convBiasReps*cv.f)}
 }
 
 func (cv *Conv2D) putScratch(s *convScratch) {
@@ -402,7 +403,7 @@ func (j *convBackward) block(s *convScratch, pdw, pdb []float32, n, i0, i1 int) 
 		dyb = s.dy[:len(dyb)]
 	}
 	if j.db != nil {
-		AddColumnSums(pdb, dyb, pix, cv.f)
+		columnSums(pdb, dyb, pix, cv.f, s.acc)
 	}
 	if j.dw != nil { // pdw (K, F) += patchesᵀ·dy
 		var a []float32
@@ -426,14 +427,30 @@ func (j *convBackward) block(s *convScratch, pdw, pdb []float32, n, i0, i1 int) 
 	Col2im(j.dx[n*cv.h*cv.w*cv.c:(n+1)*cv.h*cv.w*cv.c], dc, cv.h, cv.w, cv.c, cv.kh, cv.kw, cv.sh, cv.sw, cv.pt, cv.pl, i0, i1, cv.ow)
 }
 
-// reluMask sets dst = dy where y > 0, else 0. y is a ReLU output, so it is
-// +0 or positive: its bits are non-zero exactly where it is.
+// reluMask sets dst = dy where y > 0, else 0 (as 0 + dy, so a -0 in dy
+// gives +0), with kernel.ReLUBackward's vector loop.
 func reluMask(dst, dy, y []float32) {
-	dy, y = dy[:len(dst)], y[:len(dst)]
-	for i, v := range y {
-		b := int32(math.Float32bits(v))
-		m := uint32((-b) >> 31) // all ones when b > 0
-		dst[i] = math.Float32frombits(math.Float32bits(dy[i]) & m)
+	clear(dst)
+	ReLUBackward(dst, dy[:len(dst)], y[:len(dst)])
+}
+
+// columnSums adds the column sums of src (rows, f) to dst (f), the bias
+// gradient. With f as small as 6 (LeNet), row-by-row vector adds would be
+// mostly call overhead; instead src is added to acc (reps·f values, zeroed
+// here) a block of len(acc) values at a time, and acc's reps rows are then
+// folded into dst. The order of the additions is fixed by the shape.
+func columnSums(dst, src []float32, rows, f int, acc []float32) {
+	clear(acc)
+	l, n := len(acc), rows*f
+	i := 0
+	for ; i+l <= n; i += l {
+		AddTo(acc, src[i:i+l])
+	}
+	AddTo(acc[:n-i], src[i:n])
+	for r := 0; r+f <= l; r += f {
+		for c, v := range acc[r : r+f] {
+			dst[c] += v
+		}
 	}
 }
 

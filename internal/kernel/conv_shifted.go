@@ -271,7 +271,7 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 			dyg = cv.padGrad(s.dy, dyn, yn, j.relu, cv.oh, cv.wp, 0, 0)
 		}
 		if j.db != nil {
-			AddColumnSums(pdb, dyg, cv.oh*cv.wp, cv.f)
+			columnSums(pdb, dyg, cv.oh*cv.wp, cv.f, s.acc)
 		}
 		if j.dw != nil {
 			xn := j.x[n*in : (n+1)*in]

@@ -97,3 +97,32 @@ func TestPredictOnBatch(t *testing.T) {
 		t.Errorf("wrong shape: %v", err)
 	}
 }
+
+// TestSparseInputStepAllocatesNothing trains the course MLP on images that
+// are 80 % zeros, as MNIST's are, where the first layer's products skip the
+// zeros: after the first step, a step allocates nothing.
+func TestSparseInputStepAllocatesNothing(t *testing.T) {
+	m := courseMLP()
+	compile(t, m, losses.MeanSquaredError{}, sgd(t, optimizers.SGDConfig{LearningRate: 0.1}))
+	x, y := tensor.New(100, 28, 28), tensor.New(100, 10)
+	rng := tensor.NewRNG(4)
+	x.FillUniform(rng, 0, 1)
+	for i := range x.Data() {
+		if i%5 != 0 {
+			x.Data()[i] = 0
+		}
+	}
+	for i := 0; i < 100; i++ {
+		y.Data()[i*10+i%10] = 1
+	}
+	first, err := m.TrainOnBatch(x, y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(20, func() { m.TrainOnBatch(x, y) }); n != 0 {
+		t.Errorf("a training step allocates %v times, want 0", n)
+	}
+	if last, _ := m.TrainOnBatch(x, y); !(last < first) {
+		t.Errorf("loss went from %v to %v in 22 steps on one batch", first, last)
+	}
+}

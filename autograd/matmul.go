@@ -12,6 +12,17 @@ type matMul struct {
 	x, y    *Var
 	w       *Param
 	m, k, n int
+	sparse  bool      // the last Forward found x mostly zeros: skip them in dW too
+	work    []float32 // the sparse products' buffer, made on first use
+}
+
+// sparseWork returns the sparse products' work buffer, allocated the first
+// time the data is sparse (a plan that never sees sparse data pays nothing).
+func (o *matMul) sparseWork() []float32 {
+	if o.work == nil {
+		o.work = make([]float32, kernel.SparseWorkLen(o.m, o.k, o.y.Grad != nil && o.w.Grad != nil))
+	}
+	return o.work
 }
 
 // MatMul multiplies x's last axis by the weight matrix w (in, out).
@@ -34,8 +45,9 @@ func (p *Plan) MatMul(x *Var, w *Param) *Var {
 // are 80 % background): the choice depends on the data and the CPU only.
 func (o *matMul) Forward(bool) {
 	x := o.x.Value.Data()
-	if kernel.PreferSparse(o.m, o.k, x, o.k) {
-		kernel.GemmSparseA(o.m, o.n, o.k, x, o.k, o.w.Value.Data(), o.n, 0, o.y.Value.Data(), o.n)
+	o.sparse = kernel.PreferSparse(o.m, o.k, x, o.k)
+	if o.sparse {
+		kernel.GemmSparseA(o.m, o.n, o.k, x, o.k, o.w.Value.Data(), o.n, 0, o.y.Value.Data(), o.n, o.sparseWork())
 		return
 	}
 	kernel.Gemm(false, false, o.m, o.n, o.k, 1, x, o.k, o.w.Value.Data(), o.n, 0, o.y.Value.Data(), o.n)
@@ -47,7 +59,11 @@ func (o *matMul) Backward() {
 	}
 	dy := o.y.Grad.Data()
 	if o.w.Grad != nil { // dW (in, out) += xᵀ·dy
-		kernel.Gemm(true, false, o.k, o.n, o.m, 1, o.x.Value.Data(), o.k, dy, o.n, 1, o.w.Grad.Data(), o.n)
+		if o.sparse {
+			kernel.GemmSparseATAdd(o.m, o.n, o.k, o.x.Value.Data(), o.k, dy, o.n, o.w.Grad.Data(), o.n, o.sparseWork())
+		} else {
+			kernel.Gemm(true, false, o.k, o.n, o.m, 1, o.x.Value.Data(), o.k, dy, o.n, 1, o.w.Grad.Data(), o.n)
+		}
 	}
 	if o.x.Grad != nil { // dx (m, in) += dy·wᵀ
 		kernel.Gemm(false, true, o.m, o.k, o.n, 1, dy, o.n, o.w.Value.Data(), o.n, 1, o.x.Grad.Data(), o.k)

@@ -1,7 +1,7 @@
 package kernel
 
 import (
-	"sync"
+	"fmt"
 	"unsafe"
 )
 
@@ -65,14 +65,27 @@ func PreferSparse(m, k int, a []float32, lda int) bool {
 	return float64(nz) <= sparseMaxDensity*float64(rows*k)
 }
 
+// SparseWorkLen is the length of the work buffer that GemmSparseA (transposed
+// false) or GemmSparseATAdd (true) needs for A of m×k.
+func SparseWorkLen(m, k int, transposed bool) int {
+	n := len(sparseBuf{})
+	if transposed {
+		n += m * k
+	}
+	return n
+}
+
 // GemmSparseA computes C = A·B + beta·C, A m×k (row stride lda), B k×n
 // (ldb), C m×n (ldc), all row-major, skipping the zero elements of A: a
 // Dense layer's forward product on mostly-zero inputs. beta == 0 means C is
-// not read. Each element is summed over p ascending, then beta·C added; the
-// result is the same for any number of workers (it runs on the caller's
-// goroutine alone, so it may run inside a Job).
-func GemmSparseA(m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// not read. work, of at least SparseWorkLen(m, k, false) values, holds
+// packed B. Each element is summed over p ascending in depth blocks of 128
+// (see sparseGemmAVX512x64), then beta·C added; the result is the same for
+// any number of workers (it runs on the caller's goroutine alone, so it may
+// run inside a Job).
+func GemmSparseA(m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, work []float32) {
 	checkGemm(false, false, m, n, k, a, lda, b, ldb, c, ldc)
+	checkWork("GemmSparseA", work, SparseWorkLen(m, k, false))
 	if m == 0 || n == 0 {
 		return
 	}
@@ -89,8 +102,7 @@ func GemmSparseA(m, n, k int, a []float32, lda int, b []float32, ldb int, beta f
 	// stay in L1 across all rows of A, and no load straddles two cache lines
 	// (a 50-column B read in place runs at half the speed). Each depth block
 	// adds its sum to C (beta = 1 after the first).
-	buf := sparsePack.Get().(*sparseBuf)
-	defer sparsePack.Put(buf)
+	buf := (*sparseBuf)(work)
 	for p0 := 0; p0 < k; p0 += sparseKB {
 		kb := min(sparseKB, k-p0)
 		kmask := uint16(1)<<(kb%16) - 1
@@ -125,15 +137,17 @@ func GemmSparseA(m, n, k int, a []float32, lda int, b []float32, ldb int, beta f
 // columns, plus room to align it to a cache line.
 type sparseBuf [sparseKB*64 + 16]float32
 
+func checkWork(op string, work []float32, need int) {
+	if len(work) < need {
+		panic(fmt.Sprintf("kernel: %s: work buffer of %d values, needs %d (SparseWorkLen)", op, len(work), need))
+	}
+}
+
 // aligned returns the buffer from its first 64-byte boundary.
 func (b *sparseBuf) aligned() []float32 {
 	off := int(uintptr(unsafe.Pointer(&b[0]))%64) / 4
 	return b[(16-off)%16:]
 }
-
-// sparsePack recycles packing buffers; Get and Put of a pointer allocate
-// nothing once the pool holds one per goroutine that multiplies.
-var sparsePack = sync.Pool{New: func() any { return new(sparseBuf) }}
 
 func gemmSparseAGeneric(m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	for i := 0; i < m; i++ {
@@ -149,6 +163,43 @@ func gemmSparseAGeneric(m, n, k int, a []float32, lda int, b []float32, ldb int,
 				acc += beta * row[j]
 			}
 			row[j] = acc
+		}
+	}
+}
+
+// GemmSparseATAdd computes C += Aᵀ·B, A m×k (row stride lda), B m×n (ldb),
+// C k×n (ldc), skipping the zero elements of A: a Dense layer's weight
+// gradient dW += Xᵀ·dY on mostly-zero inputs. A is transposed into a scratch
+// buffer and handed to GemmSparseA with beta = 1, so each element of C gets
+// the sum over i (two interleaved partial sums, as there) added once. work,
+// of at least SparseWorkLen(m, k, true) values, holds the transpose and
+// packed B. It runs on the caller's goroutine alone.
+func GemmSparseATAdd(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, work []float32) {
+	checkGemm(true, false, k, n, m, a, lda, b, ldb, c, ldc)
+	checkWork("GemmSparseATAdd", work, SparseWorkLen(m, k, true))
+	if m == 0 || n == 0 || k == 0 {
+		return
+	}
+	if !useSparse {
+		gemmSparseATGeneric(m, n, k, a, lda, b, ldb, c, ldc)
+		return
+	}
+	at, pack := work[:k*m], work[k*m:]
+	interleave(at, m, a, lda, m, k) // at (k×m) = Aᵀ
+	GemmSparseA(k, n, m, at, m, b, ldb, 1, c, ldc, pack)
+}
+
+func gemmSparseATGeneric(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	for q := 0; q < k; q++ {
+		row := c[q*ldc : q*ldc+n]
+		for j := range row {
+			var acc float32
+			for i := 0; i < m; i++ {
+				if av := a[i*lda+q]; av != 0 || av != av {
+					acc += av * b[i*ldb+j]
+				}
+			}
+			row[j] += acc
 		}
 	}
 }

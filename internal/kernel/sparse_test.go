@@ -41,19 +41,51 @@ func sparseMatrix(r *rand.Rand, rows, cols, ld int) []float32 {
 	return s
 }
 
-// TestGemmSparseConformance holds every implementation of GemmSparseA against float64 products at sizes around the vector width
+// TestGemmSparseConformance holds every implementation of GemmSparseA and
+// GemmSparseATAdd against float64 products at sizes around the vector width
 // (16), the column block (64) and the scan chunk (16 values of A), with
 // padded strides: results within float32 rounding, padding and rows outside
 // C untouched.
 func TestGemmSparseConformance(t *testing.T) {
 	r := rand.New(rand.NewPCG(51, 52))
-	for _, m := range []int{0, 1, 3, 14} {
+	for _, m := range []int{0, 1, 3, 14, 130} {
 		for _, k := range []int{0, 1, 15, 16, 17, 40, 100} {
 			for _, n := range []int{1, 10, 16, 17, 50, 64, 65, 70, 79, 80, 130, 200} {
 				lda, ldb, ldc := k+3, n+2, n+5
 				a := sparseMatrix(r, m, k, lda)
 				b := randSlice(r, max(k*ldb, 1))
 				c0 := randSlice(r, max(m*ldc, 1))
+				// C (k×n) += Aᵀ·B with B m×n.
+				bt := randSlice(r, max(m*ldb, 1))
+				ct0 := randSlice(r, max(k*ldc, 1))
+				wantT := make([]float64, k*n)
+				for q := 0; q < k; q++ {
+					for j := 0; j < n; j++ {
+						s := float64(ct0[q*ldc+j])
+						for i := 0; i < m; i++ {
+							s += float64(a[i*lda+q]) * float64(bt[i*ldb+j])
+						}
+						wantT[q*n+j] = s
+					}
+				}
+				for _, impl := range sparseImpls() {
+					c := clone(ct0)
+					withSparse(impl, func() { GemmSparseATAdd(m, n, k, a, lda, bt, ldb, c, ldc, make([]float32, SparseWorkLen(m, k, true))) })
+					for q := 0; q < k; q++ {
+						for j := 0; j < ldc; j++ {
+							got := c[q*ldc+j]
+							if j >= n {
+								if !sameBits(got, ct0[q*ldc+j]) {
+									t.Fatalf("GemmSparseATAdd sparse=%v m=%d k=%d n=%d: padding C[%d,%d] written", impl, m, k, n, q, j)
+								}
+								continue
+							}
+							if w := wantT[q*n+j]; math.Abs(float64(got)-w) > 1e-5*(1+math.Abs(w)) {
+								t.Fatalf("GemmSparseATAdd sparse=%v m=%d k=%d n=%d: C[%d,%d] = %v, want %v", impl, m, k, n, q, j, got, w)
+							}
+						}
+					}
+				}
 				for _, beta := range []float32{0, 1, 0.5} {
 					want := make([]float64, m*n)
 					for i := 0; i < m; i++ {
@@ -72,7 +104,9 @@ func TestGemmSparseConformance(t *testing.T) {
 								c[i] = float32(math.NaN()) // must not be read
 							}
 						}
-						withSparse(impl, func() { GemmSparseA(m, n, k, a, lda, b, ldb, beta, c, ldc) })
+						withSparse(impl, func() {
+							GemmSparseA(m, n, k, a, lda, b, ldb, beta, c, ldc, make([]float32, SparseWorkLen(m, k, false)))
+						})
 						for i := 0; i < m; i++ {
 							for j := 0; j < ldc; j++ {
 								got := c[i*ldc+j]
@@ -147,15 +181,26 @@ func BenchmarkGemmSparse(b *testing.B) {
 			a[i] = float32(r.Float64())
 		}
 	}
-	w, c := randSlice(r, k*n), make([]float32, m*n)
+	w, c, dy, dw := randSlice(r, k*n), make([]float32, m*n), randSlice(r, m*n), make([]float32, k*n)
 	b.Run("forward/gemm", func(b *testing.B) {
 		for b.Loop() {
 			Gemm(false, false, m, n, k, 1, a, k, w, n, 0, c, n)
 		}
 	})
+	work := make([]float32, SparseWorkLen(m, k, true))
 	b.Run("forward/sparse", func(b *testing.B) {
 		for b.Loop() {
-			GemmSparseA(m, n, k, a, k, w, n, 0, c, n)
+			GemmSparseA(m, n, k, a, k, w, n, 0, c, n, work)
+		}
+	})
+	b.Run("dW/gemm", func(b *testing.B) {
+		for b.Loop() {
+			Gemm(true, false, k, n, m, 1, a, k, dy, n, 1, dw, n)
+		}
+	})
+	b.Run("dW/sparse", func(b *testing.B) {
+		for b.Loop() {
+			GemmSparseATAdd(m, n, k, a, k, dy, n, dw, n, work)
 		}
 	})
 	b.Run("prefer", func(b *testing.B) {

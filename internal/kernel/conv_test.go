@@ -295,6 +295,63 @@ func TestMaxPool2x2(t *testing.T) {
 	}
 }
 
+// TestMaxPool2x2Conformance: the assembly loop (channels a multiple of 8)
+// gives the pure-Go loop's values and indices bit for bit, on data with
+// ties, signed zeros and NaNs; and a NaN wins its window.
+func TestMaxPool2x2Conformance(t *testing.T) {
+	defer func() { poolVecOff = false }()
+	r := rand.New(rand.NewPCG(4, 4))
+	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), 1, 1, -2}
+	for _, s := range [][3]int{{2, 2, 8}, {5, 7, 16}, {28, 28, 32}, {14, 15, 64}} {
+		h, w, c := s[0], s[1], s[2]
+		x := make([]float32, h*w*c)
+		for i := range x {
+			x[i] = special[r.IntN(len(special))]
+			if r.IntN(3) == 0 {
+				x[i] = float32(r.NormFloat64())
+			}
+		}
+		oh, ow := h/2, w/2
+		run := func(off bool) ([]float32, []int32) {
+			poolVecOff = off
+			y, arg := make([]float32, oh*ow*c), make([]int32, oh*ow*c)
+			MaxPool2x2(y, arg, x, h, w, c)
+			return y, arg
+		}
+		gy, ga := run(true)
+		vy, va := run(false)
+		for i := range gy {
+			if math.Float32bits(gy[i]) != math.Float32bits(vy[i]) || ga[i] != va[i] {
+				t.Fatalf("%v: output %d = %v at %d by the loop, %v at %d by Go", s, i, vy[i], va[i], gy[i], ga[i])
+			}
+			if gy[i] == gy[i] && math.IsNaN(float64(x[ga[i]])) || math.IsNaN(float64(gy[i])) && !math.IsNaN(float64(x[ga[i]])) {
+				t.Fatalf("%v: output %d = %v but its cell holds %v", s, i, gy[i], x[ga[i]])
+			}
+		}
+	}
+}
+
+// BenchmarkMaxPool2x2 times the pooling of the bounty CNN's first block
+// output (28,28,32) for one sample.
+func BenchmarkMaxPool2x2(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	x := randSlice(r, 28*28*32)
+	y, arg := make([]float32, 14*14*32), make([]int32, 14*14*32)
+	for _, off := range []bool{false, true} {
+		name := "vector"
+		if off {
+			name = "go"
+		}
+		b.Run(name, func(b *testing.B) {
+			poolVecOff = off
+			defer func() { poolVecOff = false }()
+			for b.Loop() {
+				MaxPool2x2(y, arg, x, 28, 28, 32)
+			}
+		})
+	}
+}
+
 // BenchmarkConv2D times a training step's convolution passes (forward with
 // bias and ReLU, then backward for dx, dw, db) on the course's layers at
 // batch 100 (LeNet-5) and 128 (the bounty CNN), by each path that applies.

@@ -5,12 +5,16 @@ import "fmt"
 // MaxPool2x2 is max pooling of one sample over 2×2 windows at stride 2
 // without padding, the pooling of every course network:
 // x (H,W,C) → y (H/2, W/2, C), rounding down as "valid" padding does.
-// arg[t] is set to the index in x of the cell y[t] came from; of equal
-// maxima the first in row-major order wins.
+// arg[t] is set to the index in x of the cell y[t] came from. The cells
+// are scanned in row-major order and a cell replaces the best so far when
+// it is greater, or when it is NaN and the best is not: of equal maxima the
+// first wins, and a NaN anywhere in the window gives NaN (the first one)
+// and takes the gradient.
 //
-// The four cells of a window are compared with conditional moves rather
-// than branches, which random data would mispredict, and each window row is
-// a run of 2·C contiguous values.
+// Each window row is a run of 2·C contiguous values; when C is a multiple
+// of 8, one output row at a time goes to an assembly loop
+// (pooling_amd64.s) that compares 8 channels per instruction under the
+// same rule, bit for bit.
 func MaxPool2x2(y []float32, arg []int32, x []float32, h, w, c int) {
 	oh, ow := h/2, w/2
 	if len(y) != oh*ow*c || len(arg) != len(y) || len(x) != h*w*c {
@@ -24,6 +28,9 @@ func MaxPool2x2(y []float32, arg []int32, x []float32, h, w, c int) {
 		r1 := x[top+rs : top+rs+2*ow*c]
 		yo := y[i*ow*c : (i+1)*ow*c]
 		ao := arg[i*ow*c : (i+1)*ow*c]
+		if maxPoolRow(yo, ao, x[top:top+rs+2*ow*c], ow, c, rs, top) {
+			continue
+		}
 		for j := 0; j < ow; j++ {
 			p := 2 * j * c
 			a0, a1 := r0[p:p+2*c], r1[p:p+2*c]
@@ -31,26 +38,27 @@ func MaxPool2x2(y []float32, arg []int32, x []float32, h, w, c int) {
 			at0 := int32(top + p)
 			for ch := range yy {
 				best, at := a0[ch], at0+int32(ch)
-				v, q := a0[c+ch], at0+int32(c+ch)
-				if v > best {
-					at = q
-				}
-				best = max(best, v)
-				v, q = a1[ch], at0+int32(rs+ch)
-				if v > best {
-					at = q
-				}
-				best = max(best, v)
-				v, q = a1[c+ch], at0+int32(rs+c+ch)
-				if v > best {
-					at = q
-				}
-				best = max(best, v)
+				best, at = poolCell(best, at, a0[c+ch], at0+int32(c+ch))
+				best, at = poolCell(best, at, a1[ch], at0+int32(rs+ch))
+				best, at = poolCell(best, at, a1[c+ch], at0+int32(rs+c+ch))
 				yy[ch], aa[ch] = best, at
 			}
 		}
 	}
 }
+
+// poolCell is one step of a max pooling scan: cell v (index q) replaces
+// the best so far when it is greater, or when it is NaN and best is not.
+func poolCell(best float32, at int32, v float32, q int32) (float32, int32) {
+	if v > best || (v != v && best == best) {
+		return v, q
+	}
+	return best, at
+}
+
+// poolVecOff makes MaxPool2x2 skip the assembly loop, so that tests can
+// hold the two against each other.
+var poolVecOff bool
 
 // ScatterAdd adds dy[t] to dx[arg[t]] for every t: the backward pass of a
 // max pooling whose winners are arg. dy and arg have the same length.

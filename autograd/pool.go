@@ -110,8 +110,10 @@ func (j *poolForward) Run(lo, hi int) {
 
 // maxWindow sets yo[c] to the largest x[at+c] over the nky×nkx cells of a
 // window whose first cell starts at first, rows rowStride apart, and am[c]
-// to its index; cells are scanned in row-major order with a strict >, so
-// the first of equal maxima wins.
+// to its index. Cells are scanned in row-major order and one replaces the
+// best so far when it is greater, or when it is NaN and the best is not
+// (kernel.MaxPool2x2's rule): the first of equal maxima wins, and a NaN
+// wins its window.
 func maxWindow(yo []float32, am []int32, x []float32, first, rowStride, nky, nkx int) {
 	c := len(yo)
 	am = am[:c]
@@ -121,13 +123,9 @@ func maxWindow(yo []float32, am []int32, x []float32, first, rowStride, nky, nkx
 		for r := 0; r < nky; r++ {
 			p := first + r*rowStride + ch
 			for k := 0; k < nkx; k++ {
-				// Written so that the compiler emits a conditional move and
-				// a max instead of a branch, which random data mispredicts.
-				v, q := x[p], at
-				if v > best {
-					q = p
+				if v := x[p]; v > best || (v != v && best == best) {
+					at, best = p, v
 				}
-				at, best = q, max(best, v)
 				p += c
 			}
 		}

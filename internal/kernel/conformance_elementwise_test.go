@@ -85,6 +85,9 @@ func TestElementwiseConformance(t *testing.T) {
 		{"SGDNesterov", func(b [][]float32, _ int) { SGDNesterov(b[0], b[1], b[2], mu, lr) }, func(b [][]float32, _ int) { sgdNesterovGeneric(b[0], b[1], b[2], mu, lr) }, 3},
 		{"Adam", func(b [][]float32, _ int) { absAll(b[2]); Adam(b[0], b[1], b[2], b[3], 0.1, 0.001, 1e-3, 1e-7) },
 			func(b [][]float32, _ int) { absAll(b[2]); adamGeneric(b[0], b[1], b[2], b[3], 0.1, 0.001, 1e-3, 1e-7) }, 4},
+		// Bytes come from the first buffer's bits, so every value 0..255 occurs.
+		{"ScaleUint8", func(b [][]float32, _ int) { ScaleUint8(b[0], bytesOf(b[1]), 255) },
+			func(b [][]float32, _ int) { scaleUint8Generic(b[0], bytesOf(b[1]), 255) }, 2},
 		// The row kernels at widths around the vector size, as m×w matrices.
 		{"AddRowVectorTo", func(b [][]float32, n int) { rowsOf(n, func(m, w int) { AddRowVectorTo(b[0], b[1], b[2][:w], m, w) }) },
 			func(b [][]float32, n int) {
@@ -128,6 +131,17 @@ func TestElementwiseConformance(t *testing.T) {
 			}
 		}
 	}
+}
+
+// bytesOf returns one byte per element of x, from its bits, so that the
+// same buffer always gives the same bytes.
+func bytesOf(x []float32) []uint8 {
+	out := make([]uint8, len(x))
+	for i, v := range x {
+		b := math.Float32bits(v)
+		out[i] = uint8(b ^ b>>8 ^ b>>16 ^ b>>24)
+	}
+	return out
 }
 
 func cloneAll(b [][]float32) [][]float32 {
@@ -187,5 +201,41 @@ func BenchmarkElementwiseImpl(b *testing.B) {
 				})
 			})
 		}
+	}
+}
+
+// TestScaleUint8EveryByte checks all 256 pixel values in every
+// implementation against float32(v)/255 (what Keras's x / 255 gives).
+func TestScaleUint8EveryByte(t *testing.T) {
+	src := make([]uint8, 256)
+	for i := range src {
+		src[i] = uint8(i)
+	}
+	for _, simd := range elementwiseImpls() {
+		dst := make([]float32, 256)
+		withSIMD(simd, func() { ScaleUint8(dst, src, 255) })
+		for v, got := range dst {
+			if want := float32(v) / 255; got != want {
+				t.Fatalf("%s: %d/255 = %v, want %v", implName(simd), v, got, want)
+			}
+		}
+	}
+}
+
+// BenchmarkScaleUint8 converts a batch of 100 MNIST images.
+func BenchmarkScaleUint8(b *testing.B) {
+	src, dst := make([]uint8, 100*784), make([]float32, 100*784)
+	for i := range src {
+		src[i] = uint8(i * 7)
+	}
+	for _, simd := range elementwiseImpls() {
+		b.Run(implName(simd), func(b *testing.B) {
+			withSIMD(simd, func() {
+				b.SetBytes(int64(len(src)))
+				for b.Loop() {
+					ScaleUint8(dst, src, 255)
+				}
+			})
+		})
 	}
 }

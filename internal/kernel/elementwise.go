@@ -164,3 +164,23 @@ func AddColumnSums(dst, src []float32, m, n int) {
 		AddTo(dst, src[i*n:i*n+n])
 	}
 }
+
+// ScaleUint8 computes dst[i] = float32(src[i]) / div: 8-bit pixels into the
+// float32 batch a model reads (div = 255 gives Keras's x / 255). Both have
+// the same length. Division, not a product with 1/div, so that every value
+// is the correctly rounded quotient.
+func ScaleUint8(dst []float32, src []uint8, div float32) {
+	checkLen("ScaleUint8", len(dst), len(src))
+	if k := simdLen(len(dst)); k > 0 {
+		scaleUint8Vec(&dst[0], &src[0], div, k)
+		dst, src = dst[k:], src[k:]
+	}
+	scaleUint8Generic(dst, src, div)
+}
+
+func scaleUint8Generic(dst []float32, src []uint8, div float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = float32(v) / div
+	}
+}

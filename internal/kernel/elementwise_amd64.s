@@ -1098,3 +1098,51 @@ count_done:
 	MOVQ DX, ret+16(FP)
 	VZEROUPPER
 	RET
+
+// func scaleUint8Vec(dst *float32, src *uint8, div float32, n int)
+// Requires: AVX, AVX2
+TEXT ·scaleUint8Vec(SB), NOSPLIT, $0-32
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	VBROADCASTSS div+16(FP), Y0
+	MOVQ         n+24(FP), DX
+
+scaleUint8_loop32:
+	CMPQ      DX, $0x20
+	JL        scaleUint8_loop8
+	VPMOVZXBD (CX), Y1
+	VCVTDQ2PS Y1, Y1
+	VDIVPS    Y0, Y1, Y1
+	VMOVUPS   Y1, (AX)
+	VPMOVZXBD 8(CX), Y1
+	VCVTDQ2PS Y1, Y1
+	VDIVPS    Y0, Y1, Y1
+	VMOVUPS   Y1, 32(AX)
+	VPMOVZXBD 16(CX), Y1
+	VCVTDQ2PS Y1, Y1
+	VDIVPS    Y0, Y1, Y1
+	VMOVUPS   Y1, 64(AX)
+	VPMOVZXBD 24(CX), Y1
+	VCVTDQ2PS Y1, Y1
+	VDIVPS    Y0, Y1, Y1
+	VMOVUPS   Y1, 96(AX)
+	ADDQ      $0x20, CX
+	ADDQ      $0x00000080, AX
+	SUBQ      $0x20, DX
+	JMP       scaleUint8_loop32
+
+scaleUint8_loop8:
+	CMPQ      DX, $0x08
+	JL        scaleUint8_done
+	VPMOVZXBD (CX), Y1
+	VCVTDQ2PS Y1, Y1
+	VDIVPS    Y0, Y1, Y1
+	VMOVUPS   Y1, (AX)
+	ADDQ      $0x08, CX
+	ADDQ      $0x20, AX
+	SUBQ      $0x08, DX
+	JMP       scaleUint8_loop8
+
+scaleUint8_done:
+	VZEROUPPER
+	RET

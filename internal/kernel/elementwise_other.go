@@ -29,3 +29,5 @@ func sparseGemmAVX512x48(k int, a *float32, lda int, b *float32, ldb int, c *flo
 func sparseGemmAVX512x64(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask, kmask uint16) {
 	panic("kernel: no SIMD")
 }
+
+func scaleUint8Vec(dst *float32, src *uint8, div float32, n int) { panic("kernel: no SIMD") }

@@ -147,3 +147,10 @@ func sparseGemmAVX512x64(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //
 //go:noescape
 func countNonzeroVec(x *float32, n int) int
+
+// scaleUint8Vec computes, for i < n (n a multiple of 8):
+//
+//	dst[i] = float32(src[i]) / div
+//
+//go:noescape
+func scaleUint8Vec(dst *float32, src *uint8, div float32, n int)

@@ -139,6 +139,7 @@ func main() {
 		sparseGemm(v)
 	}
 	countNonzero()
+	scaleUint8()
 	Generate()
 }
 
@@ -213,4 +214,46 @@ func paramAddr(name string) Mem {
 		panic(err)
 	}
 	return b.Addr
+}
+
+// scaleUint8 emits scaleUint8Vec: dst[i] = float32(src[i]) / div, the
+// conversion of 8-bit pixels that a data set keeps compact into the float32
+// batch a model reads. VDIVPS rounds like Go's float32 division.
+func scaleUint8() {
+	TEXT("scaleUint8Vec", NOSPLIT, "func(dst *float32, src *uint8, div float32, n int)")
+	Pragma("noescape")
+	Doc("scaleUint8Vec computes, for i < n (n a multiple of 8):", "", "\tdst[i] = float32(src[i]) / div")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	d := YMM()
+	VBROADCASTSS(paramAddr("div"), d)
+	n := Load(Param("n"), GP64())
+	body := func(off int) {
+		t := YMM()
+		VPMOVZXBD(Mem{Base: src, Disp: 8 * off}, t)
+		VCVTDQ2PS(t, t)
+		VDIVPS(d, t, t)
+		VMOVUPS(t, Mem{Base: dst, Disp: 32 * off})
+	}
+	Label("scaleUint8_loop32")
+	CMPQ(n, U8(32))
+	JL(LabelRef("scaleUint8_loop8"))
+	for u := 0; u < 4; u++ {
+		body(u)
+	}
+	ADDQ(U8(32), src)
+	ADDQ(U32(128), dst)
+	SUBQ(U8(32), n)
+	JMP(LabelRef("scaleUint8_loop32"))
+	Label("scaleUint8_loop8")
+	CMPQ(n, U8(8))
+	JL(LabelRef("scaleUint8_done"))
+	body(0)
+	ADDQ(U8(8), src)
+	ADDQ(U8(32), dst)
+	SUBQ(U8(8), n)
+	JMP(LabelRef("scaleUint8_loop8"))
+	Label("scaleUint8_done")
+	VZEROUPPER()
+	RET()
 }

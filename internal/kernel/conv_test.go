@@ -295,14 +295,16 @@ func TestMaxPool2x2(t *testing.T) {
 	}
 }
 
-// TestMaxPool2x2Conformance: the assembly loop (channels a multiple of 8)
-// gives the pure-Go loop's values and indices bit for bit, on data with
+// TestMaxPool2x2Conformance: the assembly loop (whole rows of windows when
+// the channels are a multiple of 8, all windows of a row but the last
+// otherwise) gives the pure-Go loop's values and indices bit for bit, on data with
 // ties, signed zeros and NaNs; and a NaN wins its window.
 func TestMaxPool2x2Conformance(t *testing.T) {
 	defer func() { poolVecOff = false }()
 	r := rand.New(rand.NewPCG(4, 4))
 	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), 1, 1, -2}
-	for _, s := range [][3]int{{2, 2, 8}, {5, 7, 16}, {28, 28, 32}, {14, 15, 64}} {
+	for _, s := range [][3]int{{2, 2, 8}, {5, 7, 16}, {28, 28, 32}, {14, 15, 64},
+		{28, 28, 6}, {10, 10, 16}, {6, 9, 4}, {4, 5, 5}, {4, 4, 7}, {5, 6, 9}, {2, 4, 3}, {3, 3, 1}, {2, 2, 6}} {
 		h, w, c := s[0], s[1], s[2]
 		x := make([]float32, h*w*c)
 		for i := range x {

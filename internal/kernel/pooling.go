@@ -11,10 +11,10 @@ import "fmt"
 // first wins, and a NaN anywhere in the window gives NaN (the first one)
 // and takes the gradient.
 //
-// Each window row is a run of 2·C contiguous values; when C is a multiple
-// of 8, one output row at a time goes to an assembly loop
-// (pooling_amd64.s) that compares 8 channels per instruction under the
-// same rule, bit for bit.
+// Each window row is a run of 2·C contiguous values; an assembly loop
+// (pooling_amd64.s) compares 8 channels per instruction under the same
+// rule, bit for bit, for every window of a row (all but the last when C is
+// not a multiple of 8; see maxPoolRow).
 func MaxPool2x2(y []float32, arg []int32, x []float32, h, w, c int) {
 	oh, ow := h/2, w/2
 	if len(y) != oh*ow*c || len(arg) != len(y) || len(x) != h*w*c {
@@ -28,10 +28,7 @@ func MaxPool2x2(y []float32, arg []int32, x []float32, h, w, c int) {
 		r1 := x[top+rs : top+rs+2*ow*c]
 		yo := y[i*ow*c : (i+1)*ow*c]
 		ao := arg[i*ow*c : (i+1)*ow*c]
-		if maxPoolRow(yo, ao, x[top:top+rs+2*ow*c], ow, c, rs, top) {
-			continue
-		}
-		for j := 0; j < ow; j++ {
+		for j := maxPoolRow(yo, ao, x[top:top+rs+2*ow*c], ow, c, rs, top); j < ow; j++ {
 			p := 2 * j * c
 			a0, a1 := r0[p:p+2*c], r1[p:p+2*c]
 			yy, aa := yo[j*c:(j+1)*c], ao[j*c:(j+1)*c]

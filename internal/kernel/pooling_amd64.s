@@ -51,8 +51,11 @@ TEXT ·maxPool2x2Row8(SB), NOSPLIT, $0-56
 window:
 	MOVQ    DX, R10
 	LEAQ    (DX)(DI*1), R11
+	MOVQ    AX, R12
+	MOVQ    CX, R13
 	VMOVDQA Y1, Y5
 	MOVQ    SI, R9
+	ADDQ    $0x07, R9
 	SHRQ    $0x03, R9
 
 block:
@@ -86,16 +89,18 @@ block:
 	VBLENDVPS Y10, Y9, Y6, Y6
 	VPADDD    Y8, Y5, Y8
 	VBLENDVPS Y10, Y8, Y7, Y7
-	VMOVUPS   Y6, (AX)
-	VMOVDQU   Y7, (CX)
-	ADDQ      $0x00000020, AX
-	ADDQ      $0x00000020, CX
+	VMOVUPS   Y6, (R12)
+	VMOVDQU   Y7, (R13)
+	ADDQ      $0x00000020, R12
+	ADDQ      $0x00000020, R13
 	ADDQ      $0x00000020, R10
 	ADDQ      $0x00000020, R11
 	VPADDD    Y3, Y5, Y5
 	DECQ      R9
 	JNZ       block
 	LEAQ      (DX)(R8*2), DX
+	ADDQ      R8, AX
+	ADDQ      R8, CX
 	VPADDD    Y4, Y1, Y1
 	DECQ      BX
 	JNZ       window

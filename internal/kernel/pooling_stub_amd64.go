@@ -5,10 +5,15 @@
 package kernel
 
 // maxPool2x2Row8 is one output row of MaxPool2x2's pure-Go loop: for j < ow and
-// ch < c (c a multiple of 8, ow ≥ 1), the window of cells x[p], x[p+c], x[p+rs],
-// x[p+rs+c] with p = 2·j·c + ch, scanned in that order, gives y[j·c+ch] and
-// arg[j·c+ch] = at0 + the winner's offset; a cell v replaces the best so far
-// when v > best, or when v is NaN and best is not.
+// ch < c (ow ≥ 1), the window of cells x[p], x[p+c], x[p+rs], x[p+rs+c] with
+// p = 2·j·c + ch, scanned in that order, gives y[j·c+ch] and arg[j·c+ch] = at0 +
+// the winner's offset; a cell v replaces the best so far when v > best, or when
+// v is NaN and best is not.
+//
+// Channels go 8 at a time; when c is not a multiple of 8 the last block of each
+// window also computes and writes the first lanes of the next window (which
+// that window then overwrites), so y and arg need ceil(c/8)·8 - c values of
+// room past window ow-1 and x as many past each of its cells.
 //
 //go:noescape
 func maxPool2x2Row8(y *float32, arg *int32, x *float32, ow int, c int, rs int, at0 int)

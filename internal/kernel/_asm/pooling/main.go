@@ -25,10 +25,15 @@ func main() {
 	TEXT("maxPool2x2Row8", NOSPLIT, "func(y *float32, arg *int32, x *float32, ow int, c int, rs int, at0 int)")
 	Pragma("noescape")
 	Doc("maxPool2x2Row8 is one output row of MaxPool2x2's pure-Go loop: for j < ow and",
-		"ch < c (c a multiple of 8, ow ≥ 1), the window of cells x[p], x[p+c], x[p+rs],",
-		"x[p+rs+c] with p = 2·j·c + ch, scanned in that order, gives y[j·c+ch] and",
-		"arg[j·c+ch] = at0 + the winner's offset; a cell v replaces the best so far",
-		"when v > best, or when v is NaN and best is not.")
+		"ch < c (ow ≥ 1), the window of cells x[p], x[p+c], x[p+rs], x[p+rs+c] with",
+		"p = 2·j·c + ch, scanned in that order, gives y[j·c+ch] and arg[j·c+ch] = at0 +",
+		"the winner's offset; a cell v replaces the best so far when v > best, or when",
+		"v is NaN and best is not.",
+		"",
+		"Channels go 8 at a time; when c is not a multiple of 8 the last block of each",
+		"window also computes and writes the first lanes of the next window (which",
+		"that window then overwrites), so y and arg need ceil(c/8)·8 - c values of",
+		"room past window ow-1 and x as many past each of its cells.")
 	y := Load(Param("y"), GP64())
 	arg := Load(Param("arg"), GP64())
 	x := Load(Param("x"), GP64())
@@ -65,13 +70,17 @@ func main() {
 	blocks := GP64()
 
 	Label("window")
-	// p points at the window's first cell; q at its second row.
-	p, q := GP64(), GP64()
+	// p points at the window's first cell; q at its second row; yp and ap
+	// at its outputs.
+	p, q, yp, ap := GP64(), GP64(), GP64(), GP64()
 	MOVQ(x, p)
 	LEAQ(Mem{Base: x, Index: rb, Scale: 1}, q)
+	MOVQ(y, yp)
+	MOVQ(arg, ap)
 	idx := YMM()
 	VMOVDQA(base, idx)
 	MOVQ(c, blocks)
+	ADDQ(U8(7), blocks)
 	SHRQ(U8(3), blocks)
 	Label("block")
 	best, at := YMM(), YMM()
@@ -98,17 +107,20 @@ func main() {
 	cell(Mem{Base: p, Index: cb, Scale: 1}, cv)
 	cell(Mem{Base: q}, rv)
 	cell(Mem{Base: q, Index: cb, Scale: 1}, rc)
-	VMOVUPS(best, Mem{Base: y})
-	VMOVDQU(at, Mem{Base: arg})
-	ADDQ(U32(32), y)
-	ADDQ(U32(32), arg)
+	VMOVUPS(best, Mem{Base: yp})
+	VMOVDQU(at, Mem{Base: ap})
+	ADDQ(U32(32), yp)
+	ADDQ(U32(32), ap)
 	ADDQ(U32(32), p)
 	ADDQ(U32(32), q)
 	VPADDD(eight, idx, idx)
 	DECQ(blocks)
 	JNZ(LabelRef("block"))
-	// Next window: x advances by two cells, indices by 2c.
+	// Next window: x advances by two cells, the outputs by one, indices
+	// by 2c.
 	LEAQ(Mem{Base: x, Index: cb, Scale: 2}, x)
+	ADDQ(cb, y)
+	ADDQ(cb, arg)
 	VPADDD(twoC, base, base)
 	DECQ(ow)
 	JNZ(LabelRef("window"))

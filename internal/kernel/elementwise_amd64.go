@@ -13,4 +13,5 @@ import "golang.org/x/sys/cpu"
 func init() {
 	useSIMD = cpu.X86.HasAVX && cpu.X86.HasPOPCNT
 	useSparse = useSIMD && cpu.X86.HasAVX512F && cpu.X86.HasBMI1
+	useExp = cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL
 }

@@ -154,3 +154,13 @@ func countNonzeroVec(x *float32, n int) int
 //
 //go:noescape
 func scaleUint8Vec(dst *float32, src *uint8, div float32, n int)
+
+// expShiftedVec computes, for i < n,
+//
+//	dst[i] = exp(float64(x[i] - shift))   (the difference rounded to float32 first)
+//
+// with a relative error near 1e-16 (NaN gives NaN, -Inf 0, +Inf +Inf). tail has
+// a bit set for each of the n%8 values of the last partial group of 8.
+//
+//go:noescape
+func expShiftedVec(dst *float64, x *float32, shift float32, n int, tail uint8)

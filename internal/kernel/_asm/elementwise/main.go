@@ -140,6 +140,7 @@ func main() {
 	}
 	countNonzero()
 	scaleUint8()
+	expShifted()
 	Generate()
 }
 

@@ -131,10 +131,10 @@ func NewConv2D(n, h, w, c, kh, kw, f, sh, sw, pt, pb, pl, pr int) *Conv2D {
 	if cv.shifted {
 		cv.wFlip = make([]float32, f*cv.k)
 		if kw*c < shiftMinRow {
-			cv.wBand = make([]float32, f*cv.k)
+			cv.wBand = make([]float32, kh*f*cv.k)
 		}
 		if kw*f < shiftMinRow {
-			cv.wFlipBand = make([]float32, f*cv.k)
+			cv.wFlipBand = make([]float32, kh*f*cv.k)
 		}
 
 	} else {

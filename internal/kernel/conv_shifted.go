@@ -56,37 +56,53 @@ func convRows(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw in
 
 // bandConv computes what shiftedConv does for inputs with few channels
 // (the first layer of an MNIST network: C = 1), where per-kernel-row
-// products would be only KW·C deep. For each output row, the KH input
-// rows under it are interleaved into band, (OW+KW-1, KH, ci): then the
-// window of output pixel j is band's KW·KH·ci values from j·KH·ci on,
-// contiguous, and one tile call per output block takes the whole window
-// as its depth, reading band with rows KH·ci apart. wt is the kernel with
-// its two window axes swapped, (KW,KH,ci,co), to match.
+// products would be only KW·C deep. The KH input rows under an output row
+// are kept interleaved in band, (OW+KW-1, KH, ci): then the window of
+// output pixel j is band's KW·KH·ci values from j·KH·ci on, contiguous,
+// and one tile call per output block takes the whole window as its depth,
+// reading band with rows KH·ci apart.
+//
+// Input row r (counted from src) lives in band slot r mod KH, so moving
+// down one output row interleaves one new input row, not KH; the slot of
+// kernel row ky then rotates with the output row, and wt holds the kernel
+// once per rotation (see bandWeights).
 func bandConv(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw int, wt []float32, co int, beta float32, band []float32) {
 	bw := kh * ci
 	cols := ow + kw - 1
 	band = band[:cols*bw]
+	wsz := kh * kw * ci * co
 	mr, nr := kern.mr, kern.nr
 	for i := 0; i < rows; i++ {
-		for ky := 0; ky < kh; ky++ {
-			r := src[(i+ky)*rs:][:cols*ci]
-			if ci == 1 {
-				b := band[ky:]
-				for j, v := range r {
-					b[j*bw] = v
-				}
-				continue
-			}
-			for j := 0; j < cols; j++ {
-				copy(band[j*bw+ky*ci:][:ci], r[j*ci:][:ci])
-			}
+		r0 := i + kh - 1 // the one new row
+		if i == 0 {
+			r0 = 0
 		}
+		for r := r0; r < i+kh; r++ {
+			bandRow(band, src[r*rs:][:cols*ci], cols, ci, bw, (r%kh)*ci)
+		}
+		w := wt[(i%kh)*wsz : (i%kh+1)*wsz]
 		for j0 := 0; j0 < ow; j0 += mr {
 			jr := min(mr, ow-j0)
 			for f0 := 0; f0 < co; f0 += nr {
-				kern.tile(kw*bw, band[j0*bw:], bw, 1, wt[f0:], co, out[(i*ow+j0)*co+f0:], co, 1, beta, jr, min(nr, co-f0))
+				kern.tile(kw*bw, band[j0*bw:], bw, 1, w[f0:], co, out[(i*ow+j0)*co+f0:], co, 1, beta, jr, min(nr, co-f0))
 			}
 		}
+	}
+}
+
+// bandRow writes one input row (cols pixels of ci values) into band at
+// offset off of every bw-value pixel slot.
+func bandRow(band, row []float32, cols, ci, bw, off int) {
+	if ci == 1 {
+		b := band[off:]
+		_ = b[(cols-1)*bw]
+		for j, v := range row[:cols] {
+			b[j*bw] = v
+		}
+		return
+	}
+	for j := 0; j < cols; j++ {
+		copy(band[j*bw+off:][:ci], row[j*ci:][:ci])
 	}
 }
 
@@ -106,13 +122,18 @@ func panelWeights(dst, w []float32, k, co, nr int) {
 	}
 }
 
-// bandWeights sets dst (KW,KH,ci,co) to w (KH,KW,ci,co) with its window
-// axes swapped, the order bandConv reads.
+// bandWeights sets dst to KH copies of w (KH,KW,ci,co), one per band
+// rotation s: copy s is (KW,KH,ci,co) with kernel row ky in slot
+// (ky + s) mod KH, the order bandConv reads for output rows i ≡ s.
 func bandWeights(dst, w []float32, kh, kw, ci, co int) {
 	blk := ci * co
-	for ky := 0; ky < kh; ky++ {
-		for kx := 0; kx < kw; kx++ {
-			copy(dst[(kx*kh+ky)*blk:][:blk], w[(ky*kw+kx)*blk:][:blk])
+	wsz := kh * kw * blk
+	for s := 0; s < kh; s++ {
+		for ky := 0; ky < kh; ky++ {
+			sl := (ky + s) % kh
+			for kx := 0; kx < kw; kx++ {
+				copy(dst[s*wsz+(kx*kh+sl)*blk:][:blk], w[(ky*kw+kx)*blk:][:blk])
+			}
 		}
 	}
 }

@@ -1075,6 +1075,526 @@ sparseGemmAVX512x64_end:
 	VZEROUPPER
 	RET
 
+// func sparseGemmInPlaceAVX512x16(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)
+// Requires: AVX, AVX512DQ, AVX512F, POPCNT
+TEXT ·sparseGemmInPlaceAVX512x16(SB), $1152-76
+	MOVQ         k+0(FP), AX
+	MOVQ         a+8(FP), CX
+	MOVQ         b+24(FP), DX
+	MOVQ         c+40(FP), BX
+	MOVQ         rows+64(FP), SI
+	MOVWLZX      mask+72(FP), DI
+	KMOVW        DI, K1
+	MOVWLZX      kmask+74(FP), DI
+	KMOVW        DI, K3
+	MOVQ         ldb+32(FP), DI
+	SHLQ         $0x02, DI
+	VPBROADCASTD DI, Z16
+	VXORPS       Z5, Z5, Z5
+	VMOVUPS      sparseIota<>+0(SB), Z14
+	LEAQ         (SP), DI
+
+sparseGemmInPlaceAVX512x16_row:
+	TESTQ  SI, SI
+	JZ     sparseGemmInPlaceAVX512x16_end
+	VXORPS Z0, Z0, Z0
+	VXORPS Z8, Z8, Z8
+	XORQ   R8, R8
+
+sparseGemmInPlaceAVX512x16_block:
+	CMPQ R8, AX
+	JGE  sparseGemmInPlaceAVX512x16_rowsum
+	XORQ R9, R9
+	MOVQ R8, R10
+
+sparseGemmInPlaceAVX512x16_chunk:
+	MOVQ    R8, R11
+	ADDQ    $0x00000080, R11
+	CMPQ    R10, R11
+	JGE     sparseGemmInPlaceAVX512x16_chunked
+	CMPQ    R10, AX
+	JGE     sparseGemmInPlaceAVX512x16_chunked
+	MOVQ    AX, R11
+	SUBQ    R10, R11
+	CMPQ    R11, $0x10
+	JL      sparseGemmInPlaceAVX512x16_partial
+	VMOVUPS (CX)(R10*4), Z6
+	JMP     sparseGemmInPlaceAVX512x16_loaded
+
+sparseGemmInPlaceAVX512x16_partial:
+	VMOVUPS.Z (CX)(R10*4), K3, Z6
+
+sparseGemmInPlaceAVX512x16_loaded:
+	VCMPPS        $0x04, Z6, Z5, K2
+	VCOMPRESSPS.Z Z6, K2, Z13
+	VMOVUPS       Z13, (DI)(R9*4)
+	VPBROADCASTD  R10, Z15
+	VPADDD        sparseIota<>+0(SB), Z15, Z15
+	VPMULLD       Z16, Z15, Z15
+	VPCOMPRESSD.Z Z15, K2, Z15
+	VMOVUPS       Z15, 576(DI)(R9*4)
+	KMOVW         K2, R11
+	POPCNTL       R11, R11
+	ADDQ          R11, R9
+	ADDQ          $0x10, R10
+	JMP           sparseGemmInPlaceAVX512x16_chunk
+
+sparseGemmInPlaceAVX512x16_chunked:
+	XORQ R11, R11
+
+sparseGemmInPlaceAVX512x16_pair:
+	LEAQ         2(R11), R10
+	CMPQ         R10, R9
+	JG           sparseGemmInPlaceAVX512x16_single
+	VBROADCASTSS (DI)(R11*4), Z4
+	MOVLQZX      576(DI)(R11*4), R10
+	VFMADD231PS  (DX)(R10*1), Z4, K1, Z0
+	INCQ         R11
+	VBROADCASTSS (DI)(R11*4), Z12
+	MOVLQZX      576(DI)(R11*4), R10
+	VFMADD231PS  (DX)(R10*1), Z12, K1, Z8
+	INCQ         R11
+	JMP          sparseGemmInPlaceAVX512x16_pair
+
+sparseGemmInPlaceAVX512x16_single:
+	CMPQ         R11, R9
+	JGE          sparseGemmInPlaceAVX512x16_entried
+	VBROADCASTSS (DI)(R11*4), Z4
+	MOVLQZX      576(DI)(R11*4), R10
+	VFMADD231PS  (DX)(R10*1), Z4, K1, Z0
+
+sparseGemmInPlaceAVX512x16_entried:
+	ADDQ $0x00000080, R8
+	JMP  sparseGemmInPlaceAVX512x16_block
+
+sparseGemmInPlaceAVX512x16_rowsum:
+	VADDPS       Z8, Z0, Z0
+	VBROADCASTSS beta+56(FP), Z17
+	VUCOMISS     X5, X17
+	JNE          sparseGemmInPlaceAVX512x16_beta
+	JPS          sparseGemmInPlaceAVX512x16_beta
+	JMP          sparseGemmInPlaceAVX512x16_store
+
+sparseGemmInPlaceAVX512x16_beta:
+	VFMADD231PS (BX), Z17, K1, Z0
+
+sparseGemmInPlaceAVX512x16_store:
+	VMOVUPS Z0, K1, (BX)
+	MOVQ    lda+16(FP), R8
+	SHLQ    $0x02, R8
+	ADDQ    R8, CX
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	ADDQ    R8, BX
+	DECQ    SI
+	JMP     sparseGemmInPlaceAVX512x16_row
+
+sparseGemmInPlaceAVX512x16_end:
+	VZEROUPPER
+	RET
+
+// func sparseGemmInPlaceAVX512x32(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)
+// Requires: AVX, AVX512DQ, AVX512F, POPCNT
+TEXT ·sparseGemmInPlaceAVX512x32(SB), $1152-76
+	MOVQ         k+0(FP), AX
+	MOVQ         a+8(FP), CX
+	MOVQ         b+24(FP), DX
+	MOVQ         c+40(FP), BX
+	MOVQ         rows+64(FP), SI
+	MOVWLZX      mask+72(FP), DI
+	KMOVW        DI, K1
+	MOVWLZX      kmask+74(FP), DI
+	KMOVW        DI, K3
+	MOVQ         ldb+32(FP), DI
+	SHLQ         $0x02, DI
+	VPBROADCASTD DI, Z16
+	VXORPS       Z5, Z5, Z5
+	VMOVUPS      sparseIota<>+0(SB), Z14
+	LEAQ         (SP), DI
+
+sparseGemmInPlaceAVX512x32_row:
+	TESTQ  SI, SI
+	JZ     sparseGemmInPlaceAVX512x32_end
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	XORQ   R8, R8
+
+sparseGemmInPlaceAVX512x32_block:
+	CMPQ R8, AX
+	JGE  sparseGemmInPlaceAVX512x32_rowsum
+	XORQ R9, R9
+	MOVQ R8, R10
+
+sparseGemmInPlaceAVX512x32_chunk:
+	MOVQ    R8, R11
+	ADDQ    $0x00000080, R11
+	CMPQ    R10, R11
+	JGE     sparseGemmInPlaceAVX512x32_chunked
+	CMPQ    R10, AX
+	JGE     sparseGemmInPlaceAVX512x32_chunked
+	MOVQ    AX, R11
+	SUBQ    R10, R11
+	CMPQ    R11, $0x10
+	JL      sparseGemmInPlaceAVX512x32_partial
+	VMOVUPS (CX)(R10*4), Z6
+	JMP     sparseGemmInPlaceAVX512x32_loaded
+
+sparseGemmInPlaceAVX512x32_partial:
+	VMOVUPS.Z (CX)(R10*4), K3, Z6
+
+sparseGemmInPlaceAVX512x32_loaded:
+	VCMPPS        $0x04, Z6, Z5, K2
+	VCOMPRESSPS.Z Z6, K2, Z13
+	VMOVUPS       Z13, (DI)(R9*4)
+	VPBROADCASTD  R10, Z15
+	VPADDD        sparseIota<>+0(SB), Z15, Z15
+	VPMULLD       Z16, Z15, Z15
+	VPCOMPRESSD.Z Z15, K2, Z15
+	VMOVUPS       Z15, 576(DI)(R9*4)
+	KMOVW         K2, R11
+	POPCNTL       R11, R11
+	ADDQ          R11, R9
+	ADDQ          $0x10, R10
+	JMP           sparseGemmInPlaceAVX512x32_chunk
+
+sparseGemmInPlaceAVX512x32_chunked:
+	XORQ R11, R11
+
+sparseGemmInPlaceAVX512x32_pair:
+	LEAQ         2(R11), R10
+	CMPQ         R10, R9
+	JG           sparseGemmInPlaceAVX512x32_single
+	VBROADCASTSS (DI)(R11*4), Z4
+	MOVLQZX      576(DI)(R11*4), R10
+	VFMADD231PS  (DX)(R10*1), Z4, Z0
+	VFMADD231PS  64(DX)(R10*1), Z4, K1, Z1
+	INCQ         R11
+	VBROADCASTSS (DI)(R11*4), Z12
+	MOVLQZX      576(DI)(R11*4), R10
+	VFMADD231PS  (DX)(R10*1), Z12, Z8
+	VFMADD231PS  64(DX)(R10*1), Z12, K1, Z9
+	INCQ         R11
+	JMP          sparseGemmInPlaceAVX512x32_pair
+
+sparseGemmInPlaceAVX512x32_single:
+	CMPQ         R11, R9
+	JGE          sparseGemmInPlaceAVX512x32_entried
+	VBROADCASTSS (DI)(R11*4), Z4
+	MOVLQZX      576(DI)(R11*4), R10
+	VFMADD231PS  (DX)(R10*1), Z4, Z0
+	VFMADD231PS  64(DX)(R10*1), Z4, K1, Z1
+
+sparseGemmInPlaceAVX512x32_entried:
+	ADDQ $0x00000080, R8
+	JMP  sparseGemmInPlaceAVX512x32_block
+
+sparseGemmInPlaceAVX512x32_rowsum:
+	VADDPS       Z8, Z0, Z0
+	VADDPS       Z9, Z1, Z1
+	VBROADCASTSS beta+56(FP), Z17
+	VUCOMISS     X5, X17
+	JNE          sparseGemmInPlaceAVX512x32_beta
+	JPS          sparseGemmInPlaceAVX512x32_beta
+	JMP          sparseGemmInPlaceAVX512x32_store
+
+sparseGemmInPlaceAVX512x32_beta:
+	VFMADD231PS (BX), Z17, Z0
+	VFMADD231PS 64(BX), Z17, K1, Z1
+
+sparseGemmInPlaceAVX512x32_store:
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, K1, 64(BX)
+	MOVQ    lda+16(FP), R8
+	SHLQ    $0x02, R8
+	ADDQ    R8, CX
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	ADDQ    R8, BX
+	DECQ    SI
+	JMP     sparseGemmInPlaceAVX512x32_row
+
+sparseGemmInPlaceAVX512x32_end:
+	VZEROUPPER
+	RET
+
+// func sparseGemmInPlaceAVX512x48(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)
+// Requires: AVX, AVX512DQ, AVX512F, POPCNT
+TEXT ·sparseGemmInPlaceAVX512x48(SB), $1152-76
+	MOVQ         k+0(FP), AX
+	MOVQ         a+8(FP), CX
+	MOVQ         b+24(FP), DX
+	MOVQ         c+40(FP), BX
+	MOVQ         rows+64(FP), SI
+	MOVWLZX      mask+72(FP), DI
+	KMOVW        DI, K1
+	MOVWLZX      kmask+74(FP), DI
+	KMOVW        DI, K3
+	MOVQ         ldb+32(FP), DI
+	SHLQ         $0x02, DI
+	VPBROADCASTD DI, Z16
+	VXORPS       Z5, Z5, Z5
+	VMOVUPS      sparseIota<>+0(SB), Z14
+	LEAQ         (SP), DI
+
+sparseGemmInPlaceAVX512x48_row:
+	TESTQ  SI, SI
+	JZ     sparseGemmInPlaceAVX512x48_end
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	XORQ   R8, R8
+
+sparseGemmInPlaceAVX512x48_block:
+	CMPQ R8, AX
+	JGE  sparseGemmInPlaceAVX512x48_rowsum
+	XORQ R9, R9
+	MOVQ R8, R10
+
+sparseGemmInPlaceAVX512x48_chunk:
+	MOVQ    R8, R11
+	ADDQ    $0x00000080, R11
+	CMPQ    R10, R11
+	JGE     sparseGemmInPlaceAVX512x48_chunked
+	CMPQ    R10, AX
+	JGE     sparseGemmInPlaceAVX512x48_chunked
+	MOVQ    AX, R11
+	SUBQ    R10, R11
+	CMPQ    R11, $0x10
+	JL      sparseGemmInPlaceAVX512x48_partial
+	VMOVUPS (CX)(R10*4), Z6
+	JMP     sparseGemmInPlaceAVX512x48_loaded
+
+sparseGemmInPlaceAVX512x48_partial:
+	VMOVUPS.Z (CX)(R10*4), K3, Z6
+
+sparseGemmInPlaceAVX512x48_loaded:
+	VCMPPS        $0x04, Z6, Z5, K2
+	VCOMPRESSPS.Z Z6, K2, Z13
+	VMOVUPS       Z13, (DI)(R9*4)
+	VPBROADCASTD  R10, Z15
+	VPADDD        sparseIota<>+0(SB), Z15, Z15
+	VPMULLD       Z16, Z15, Z15
+	VPCOMPRESSD.Z Z15, K2, Z15
+	VMOVUPS       Z15, 576(DI)(R9*4)
+	KMOVW         K2, R11
+	POPCNTL       R11, R11
+	ADDQ          R11, R9
+	ADDQ          $0x10, R10
+	JMP           sparseGemmInPlaceAVX512x48_chunk
+
+sparseGemmInPlaceAVX512x48_chunked:
+	XORQ R11, R11
+
+sparseGemmInPlaceAVX512x48_pair:
+	LEAQ         2(R11), R10
+	CMPQ         R10, R9
+	JG           sparseGemmInPlaceAVX512x48_single
+	VBROADCASTSS (DI)(R11*4), Z4
+	MOVLQZX      576(DI)(R11*4), R10
+	VFMADD231PS  (DX)(R10*1), Z4, Z0
+	VFMADD231PS  64(DX)(R10*1), Z4, Z1
+	VFMADD231PS  128(DX)(R10*1), Z4, K1, Z2
+	INCQ         R11
+	VBROADCASTSS (DI)(R11*4), Z12
+	MOVLQZX      576(DI)(R11*4), R10
+	VFMADD231PS  (DX)(R10*1), Z12, Z8
+	VFMADD231PS  64(DX)(R10*1), Z12, Z9
+	VFMADD231PS  128(DX)(R10*1), Z12, K1, Z10
+	INCQ         R11
+	JMP          sparseGemmInPlaceAVX512x48_pair
+
+sparseGemmInPlaceAVX512x48_single:
+	CMPQ         R11, R9
+	JGE          sparseGemmInPlaceAVX512x48_entried
+	VBROADCASTSS (DI)(R11*4), Z4
+	MOVLQZX      576(DI)(R11*4), R10
+	VFMADD231PS  (DX)(R10*1), Z4, Z0
+	VFMADD231PS  64(DX)(R10*1), Z4, Z1
+	VFMADD231PS  128(DX)(R10*1), Z4, K1, Z2
+
+sparseGemmInPlaceAVX512x48_entried:
+	ADDQ $0x00000080, R8
+	JMP  sparseGemmInPlaceAVX512x48_block
+
+sparseGemmInPlaceAVX512x48_rowsum:
+	VADDPS       Z8, Z0, Z0
+	VADDPS       Z9, Z1, Z1
+	VADDPS       Z10, Z2, Z2
+	VBROADCASTSS beta+56(FP), Z17
+	VUCOMISS     X5, X17
+	JNE          sparseGemmInPlaceAVX512x48_beta
+	JPS          sparseGemmInPlaceAVX512x48_beta
+	JMP          sparseGemmInPlaceAVX512x48_store
+
+sparseGemmInPlaceAVX512x48_beta:
+	VFMADD231PS (BX), Z17, Z0
+	VFMADD231PS 64(BX), Z17, Z1
+	VFMADD231PS 128(BX), Z17, K1, Z2
+
+sparseGemmInPlaceAVX512x48_store:
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, K1, 128(BX)
+	MOVQ    lda+16(FP), R8
+	SHLQ    $0x02, R8
+	ADDQ    R8, CX
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	ADDQ    R8, BX
+	DECQ    SI
+	JMP     sparseGemmInPlaceAVX512x48_row
+
+sparseGemmInPlaceAVX512x48_end:
+	VZEROUPPER
+	RET
+
+// func sparseGemmInPlaceAVX512x64(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)
+// Requires: AVX, AVX512DQ, AVX512F, POPCNT
+TEXT ·sparseGemmInPlaceAVX512x64(SB), $1152-76
+	MOVQ         k+0(FP), AX
+	MOVQ         a+8(FP), CX
+	MOVQ         b+24(FP), DX
+	MOVQ         c+40(FP), BX
+	MOVQ         rows+64(FP), SI
+	MOVWLZX      mask+72(FP), DI
+	KMOVW        DI, K1
+	MOVWLZX      kmask+74(FP), DI
+	KMOVW        DI, K3
+	MOVQ         ldb+32(FP), DI
+	SHLQ         $0x02, DI
+	VPBROADCASTD DI, Z16
+	VXORPS       Z5, Z5, Z5
+	VMOVUPS      sparseIota<>+0(SB), Z14
+	LEAQ         (SP), DI
+
+sparseGemmInPlaceAVX512x64_row:
+	TESTQ  SI, SI
+	JZ     sparseGemmInPlaceAVX512x64_end
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	XORQ   R8, R8
+
+sparseGemmInPlaceAVX512x64_block:
+	CMPQ R8, AX
+	JGE  sparseGemmInPlaceAVX512x64_rowsum
+	XORQ R9, R9
+	MOVQ R8, R10
+
+sparseGemmInPlaceAVX512x64_chunk:
+	MOVQ    R8, R11
+	ADDQ    $0x00000080, R11
+	CMPQ    R10, R11
+	JGE     sparseGemmInPlaceAVX512x64_chunked
+	CMPQ    R10, AX
+	JGE     sparseGemmInPlaceAVX512x64_chunked
+	MOVQ    AX, R11
+	SUBQ    R10, R11
+	CMPQ    R11, $0x10
+	JL      sparseGemmInPlaceAVX512x64_partial
+	VMOVUPS (CX)(R10*4), Z6
+	JMP     sparseGemmInPlaceAVX512x64_loaded
+
+sparseGemmInPlaceAVX512x64_partial:
+	VMOVUPS.Z (CX)(R10*4), K3, Z6
+
+sparseGemmInPlaceAVX512x64_loaded:
+	VCMPPS        $0x04, Z6, Z5, K2
+	VCOMPRESSPS.Z Z6, K2, Z13
+	VMOVUPS       Z13, (DI)(R9*4)
+	VPBROADCASTD  R10, Z15
+	VPADDD        sparseIota<>+0(SB), Z15, Z15
+	VPMULLD       Z16, Z15, Z15
+	VPCOMPRESSD.Z Z15, K2, Z15
+	VMOVUPS       Z15, 576(DI)(R9*4)
+	KMOVW         K2, R11
+	POPCNTL       R11, R11
+	ADDQ          R11, R9
+	ADDQ          $0x10, R10
+	JMP           sparseGemmInPlaceAVX512x64_chunk
+
+sparseGemmInPlaceAVX512x64_chunked:
+	XORQ R11, R11
+
+sparseGemmInPlaceAVX512x64_pair:
+	LEAQ         2(R11), R10
+	CMPQ         R10, R9
+	JG           sparseGemmInPlaceAVX512x64_single
+	VBROADCASTSS (DI)(R11*4), Z4
+	MOVLQZX      576(DI)(R11*4), R10
+	VFMADD231PS  (DX)(R10*1), Z4, Z0
+	VFMADD231PS  64(DX)(R10*1), Z4, Z1
+	VFMADD231PS  128(DX)(R10*1), Z4, Z2
+	VFMADD231PS  192(DX)(R10*1), Z4, K1, Z3
+	INCQ         R11
+	VBROADCASTSS (DI)(R11*4), Z12
+	MOVLQZX      576(DI)(R11*4), R10
+	VFMADD231PS  (DX)(R10*1), Z12, Z8
+	VFMADD231PS  64(DX)(R10*1), Z12, Z9
+	VFMADD231PS  128(DX)(R10*1), Z12, Z10
+	VFMADD231PS  192(DX)(R10*1), Z12, K1, Z11
+	INCQ         R11
+	JMP          sparseGemmInPlaceAVX512x64_pair
+
+sparseGemmInPlaceAVX512x64_single:
+	CMPQ         R11, R9
+	JGE          sparseGemmInPlaceAVX512x64_entried
+	VBROADCASTSS (DI)(R11*4), Z4
+	MOVLQZX      576(DI)(R11*4), R10
+	VFMADD231PS  (DX)(R10*1), Z4, Z0
+	VFMADD231PS  64(DX)(R10*1), Z4, Z1
+	VFMADD231PS  128(DX)(R10*1), Z4, Z2
+	VFMADD231PS  192(DX)(R10*1), Z4, K1, Z3
+
+sparseGemmInPlaceAVX512x64_entried:
+	ADDQ $0x00000080, R8
+	JMP  sparseGemmInPlaceAVX512x64_block
+
+sparseGemmInPlaceAVX512x64_rowsum:
+	VADDPS       Z8, Z0, Z0
+	VADDPS       Z9, Z1, Z1
+	VADDPS       Z10, Z2, Z2
+	VADDPS       Z11, Z3, Z3
+	VBROADCASTSS beta+56(FP), Z17
+	VUCOMISS     X5, X17
+	JNE          sparseGemmInPlaceAVX512x64_beta
+	JPS          sparseGemmInPlaceAVX512x64_beta
+	JMP          sparseGemmInPlaceAVX512x64_store
+
+sparseGemmInPlaceAVX512x64_beta:
+	VFMADD231PS (BX), Z17, Z0
+	VFMADD231PS 64(BX), Z17, Z1
+	VFMADD231PS 128(BX), Z17, Z2
+	VFMADD231PS 192(BX), Z17, K1, Z3
+
+sparseGemmInPlaceAVX512x64_store:
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, 128(BX)
+	VMOVUPS Z3, K1, 192(BX)
+	MOVQ    lda+16(FP), R8
+	SHLQ    $0x02, R8
+	ADDQ    R8, CX
+	MOVQ    ldc+48(FP), R8
+	SHLQ    $0x02, R8
+	ADDQ    R8, BX
+	DECQ    SI
+	JMP     sparseGemmInPlaceAVX512x64_row
+
+sparseGemmInPlaceAVX512x64_end:
+	VZEROUPPER
+	RET
+
 // func countNonzeroVec(x *float32, n int) int
 // Requires: AVX, POPCNT
 TEXT ·countNonzeroVec(SB), NOSPLIT, $0-24

@@ -35,3 +35,19 @@ func scaleUint8Vec(dst *float32, src *uint8, div float32, n int) { panic("kernel
 func expShiftedVec(dst *float64, x *float32, shift float32, n int, tail uint8) {
 	panic("kernel: no SIMD")
 }
+
+func sparseGemmInPlaceAVX512x16(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask, kmask uint16) {
+	panic("kernel: no SIMD")
+}
+
+func sparseGemmInPlaceAVX512x32(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask, kmask uint16) {
+	panic("kernel: no SIMD")
+}
+
+func sparseGemmInPlaceAVX512x48(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask, kmask uint16) {
+	panic("kernel: no SIMD")
+}
+
+func sparseGemmInPlaceAVX512x64(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask, kmask uint16) {
+	panic("kernel: no SIMD")
+}

@@ -142,6 +142,74 @@ func sparseGemmAVX512x48(k int, a *float32, lda int, b *float32, ldb int, c *flo
 //go:noescape
 func sparseGemmAVX512x64(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)
 
+// sparseGemmInPlaceAVX512x16 computes, for i < rows and the columns j of 1 vector(s) of 16,
+//
+//	c[i*ldc+j] = Σ_{p<k, a[i*lda+p] ≠ 0} a[i*lda+p]*b[p*ldb+j] + beta*c[i*ldc+j]
+//
+// The non-zeros of a row, in ascending p, alternate between two float32
+// accumulators (fused multiply-adds), added together at the end of the row;
+// then beta*c is added by one more fused multiply-add (beta == 0: C is not read).
+// B and C are read and written in the columns that mask selects in the last
+// vector of 16 (bit j: column j), the others whole.
+// A's zero elements (±0) are skipped; every other element, NaN included, is
+// used. kmask has one bit set per lane of A's last partial chunk of 16
+// values (k%16 bits; 0 when 16 divides k). 1 ≤ k ≤ 128, rows ≥ 0, and
+// k*ldb*4 fits in an int32.
+//
+//go:noescape
+func sparseGemmInPlaceAVX512x16(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)
+
+// sparseGemmInPlaceAVX512x32 computes, for i < rows and the columns j of 2 vector(s) of 16,
+//
+//	c[i*ldc+j] = Σ_{p<k, a[i*lda+p] ≠ 0} a[i*lda+p]*b[p*ldb+j] + beta*c[i*ldc+j]
+//
+// The non-zeros of a row, in ascending p, alternate between two float32
+// accumulators (fused multiply-adds), added together at the end of the row;
+// then beta*c is added by one more fused multiply-add (beta == 0: C is not read).
+// B and C are read and written in the columns that mask selects in the last
+// vector of 16 (bit j: column j), the others whole.
+// A's zero elements (±0) are skipped; every other element, NaN included, is
+// used. kmask has one bit set per lane of A's last partial chunk of 16
+// values (k%16 bits; 0 when 16 divides k). 1 ≤ k ≤ 128, rows ≥ 0, and
+// k*ldb*4 fits in an int32.
+//
+//go:noescape
+func sparseGemmInPlaceAVX512x32(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)
+
+// sparseGemmInPlaceAVX512x48 computes, for i < rows and the columns j of 3 vector(s) of 16,
+//
+//	c[i*ldc+j] = Σ_{p<k, a[i*lda+p] ≠ 0} a[i*lda+p]*b[p*ldb+j] + beta*c[i*ldc+j]
+//
+// The non-zeros of a row, in ascending p, alternate between two float32
+// accumulators (fused multiply-adds), added together at the end of the row;
+// then beta*c is added by one more fused multiply-add (beta == 0: C is not read).
+// B and C are read and written in the columns that mask selects in the last
+// vector of 16 (bit j: column j), the others whole.
+// A's zero elements (±0) are skipped; every other element, NaN included, is
+// used. kmask has one bit set per lane of A's last partial chunk of 16
+// values (k%16 bits; 0 when 16 divides k). 1 ≤ k ≤ 128, rows ≥ 0, and
+// k*ldb*4 fits in an int32.
+//
+//go:noescape
+func sparseGemmInPlaceAVX512x48(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)
+
+// sparseGemmInPlaceAVX512x64 computes, for i < rows and the columns j of 4 vector(s) of 16,
+//
+//	c[i*ldc+j] = Σ_{p<k, a[i*lda+p] ≠ 0} a[i*lda+p]*b[p*ldb+j] + beta*c[i*ldc+j]
+//
+// The non-zeros of a row, in ascending p, alternate between two float32
+// accumulators (fused multiply-adds), added together at the end of the row;
+// then beta*c is added by one more fused multiply-add (beta == 0: C is not read).
+// B and C are read and written in the columns that mask selects in the last
+// vector of 16 (bit j: column j), the others whole.
+// A's zero elements (±0) are skipped; every other element, NaN included, is
+// used. kmask has one bit set per lane of A's last partial chunk of 16
+// values (k%16 bits; 0 when 16 divides k). 1 ≤ k ≤ 128, rows ≥ 0, and
+// k*ldb*4 fits in an int32.
+//
+//go:noescape
+func sparseGemmInPlaceAVX512x64(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)
+
 // countNonzeroVec returns the number of x[i], i < n (n a multiple of 8), that are
 // not ±0 (NaN counts as non-zero).
 //

@@ -43,18 +43,18 @@ func countNonzero(x []float32) int {
 // counting all of a large A would cost a tenth of what skipping saves.
 const sparseSampleRows = 8
 
-// sparseMinRows is the fewest rows of A for which GemmSparseA pays: it packs
-// all of B (k×n) whatever m is, which for a single MNIST image costs three
-// times the dense product.
-const sparseMinRows = 32
+// sparsePackRows is the fewest rows of A for which GemmSparseA packs B:
+// packing all of B (k×n) costs, for a single MNIST image, three times the
+// dense product, while reading B in place costs about twice as much per
+// non-zero (masked loads across cache lines).
+const sparsePackRows = 32
 
 // PreferSparse reports whether GemmSparseA beats Gemm for A (m×k, row
-// stride lda): when the CPU has the sparse kernels, A has at least
-// sparseMinRows rows, and at most sparseMaxDensity of its first rows are
-// non-zero. It depends on the CPU and
+// stride lda): when the CPU has the sparse kernels and at most
+// sparseMaxDensity of A's first rows are non-zero. It depends on the CPU and
 // the data only, never on the number of workers.
 func PreferSparse(m, k int, a []float32, lda int) bool {
-	if !useSparse || m < sparseMinRows || k == 0 {
+	if !useSparse || m == 0 || k == 0 {
 		return false
 	}
 	rows := min(m, sparseSampleRows)
@@ -103,12 +103,31 @@ func GemmSparseA(m, n, k int, a []float32, lda int, b []float32, ldb int, beta f
 	// (a 50-column B read in place runs at half the speed). Each depth block
 	// adds its sum to C (beta = 1 after the first).
 	buf := (*sparseBuf)(work)
+	// Packing B costs about as much as a few rows of A take: below
+	// sparsePackRows rows B is read in place, its last vector masked.
+	inPlace := m < sparsePackRows && int64(sparseKB)*int64(ldb)*4 < 1<<31
 	for p0 := 0; p0 < k; p0 += sparseKB {
 		kb := min(sparseKB, k-p0)
 		kmask := uint16(1)<<(kb%16) - 1
 		for j0 := 0; j0 < n; j0 += 64 {
 			w := min(64, n-j0)
 			v := (w + 15) / 16
+			mask := uint16(1<<(w-16*(v-1)) - 1)
+			pa, pc := &a[p0], &c[j0]
+			if inPlace {
+				pb := &b[p0*ldb+j0]
+				switch v {
+				case 1:
+					sparseGemmInPlaceAVX512x16(kb, pa, lda, pb, ldb, pc, ldc, beta, m, mask, kmask)
+				case 2:
+					sparseGemmInPlaceAVX512x32(kb, pa, lda, pb, ldb, pc, ldc, beta, m, mask, kmask)
+				case 3:
+					sparseGemmInPlaceAVX512x48(kb, pa, lda, pb, ldb, pc, ldc, beta, m, mask, kmask)
+				default:
+					sparseGemmInPlaceAVX512x64(kb, pa, lda, pb, ldb, pc, ldc, beta, m, mask, kmask)
+				}
+				continue
+			}
 			ld := 16 * v
 			pk := buf.aligned()[:kb*ld]
 			for p := 0; p < kb; p++ {
@@ -116,8 +135,7 @@ func GemmSparseA(m, n, k int, a []float32, lda int, b []float32, ldb int, beta f
 				copy(row, b[(p0+p)*ldb+j0:(p0+p)*ldb+j0+w])
 				clear(row[w:])
 			}
-			mask := uint16(1<<(w-16*(v-1)) - 1)
-			pa, pb, pc := &a[p0], &pk[0], &c[j0]
+			pb := &pk[0]
 			switch v {
 			case 1:
 				sparseGemmAVX512x16(kb, pa, lda, pb, ld, pc, ldc, beta, m, mask, kmask)

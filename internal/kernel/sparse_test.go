@@ -48,12 +48,17 @@ func sparseMatrix(r *rand.Rand, rows, cols, ld int) []float32 {
 // C untouched.
 func TestGemmSparseConformance(t *testing.T) {
 	r := rand.New(rand.NewPCG(51, 52))
-	for _, m := range []int{0, 1, 3, 14, 130} {
+	for _, m := range []int{0, 1, 3, 14, 31, 32, 130} {
 		for _, k := range []int{0, 1, 15, 16, 17, 40, 100} {
 			for _, n := range []int{1, 10, 16, 17, 50, 64, 65, 70, 79, 80, 130, 200} {
 				lda, ldb, ldc := k+3, n+2, n+5
 				a := sparseMatrix(r, m, k, lda)
 				b := randSlice(r, max(k*ldb, 1))
+				for i := range b { // B's padding must never be read
+					if i%ldb >= n {
+						b[i] = float32(math.NaN())
+					}
+				}
 				c0 := randSlice(r, max(m*ldc, 1))
 				// C (k×n) += Aᵀ·B with B m×n.
 				bt := randSlice(r, max(m*ldb, 1))
@@ -129,24 +134,24 @@ func TestGemmSparseConformance(t *testing.T) {
 }
 
 func TestPreferSparse(t *testing.T) {
-	a := make([]float32, sparseMinRows*100)
+	a := make([]float32, 20*100)
 	for i := 0; i < 8*100; i += 4 { // a quarter of the sampled rows
 		a[i] = 1
 	}
-	if got := PreferSparse(sparseMinRows, 100, a, 100); got != useSparse {
+	if got := PreferSparse(20, 100, a, 100); got != useSparse {
 		t.Errorf("density 1/4: PreferSparse = %v, want %v (sparse kernels available)", got, useSparse)
 	}
 	for i := 0; i < 8*100; i += 2 {
 		a[i] = 1
 	}
-	if PreferSparse(sparseMinRows, 100, a, 100) {
+	if PreferSparse(20, 100, a, 100) {
 		t.Error("density 2/3: PreferSparse = true")
 	}
 	for i := range a {
 		a[i] = 0
 	}
-	if PreferSparse(sparseMinRows-1, 100, a, 100) || PreferSparse(sparseMinRows, 0, a, 100) {
-		t.Error("too few rows, or no columns: PreferSparse = true")
+	if PreferSparse(0, 100, a, 100) || PreferSparse(20, 0, a, 100) {
+		t.Error("empty A: PreferSparse = true")
 	}
 }
 

@@ -136,7 +136,10 @@ func main() {
 		})
 	iotaData()
 	for v := 1; v <= 4; v++ {
-		sparseGemm(v)
+		sparseGemm(v, false)
+	}
+	for v := 1; v <= 4; v++ {
+		sparseGemm(v, true)
 	}
 	countNonzero()
 	scaleUint8()

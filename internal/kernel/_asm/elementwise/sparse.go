@@ -110,6 +110,17 @@ func sparseEntries(name string, cnt Register, entry func(t Register, set int)) {
 	Label(name + "_entried")
 }
 
+// bRule is the doc lines on how B is read and C written.
+func bRule(inPlace bool) []string {
+	if inPlace {
+		return []string{"B and C are read and written in the columns that mask selects in the last",
+			"vector of 16 (bit j: column j), the others whole."}
+	}
+	return []string{"B is read in whole vectors of 16 columns (pack it with a row stride that is a",
+		"multiple of 16, zero-padded, so that every load is aligned); C is written in",
+		"the columns that mask selects in the last vector (bit j: column j)."}
+}
+
 type sparseRegs struct {
 	k, a, b, c, rows, vp Register
 }
@@ -145,8 +156,15 @@ func advance(ptr Register, param string) {
 }
 
 // sparseGemm emits sparseGemmAVX512x{16v}: C = A·B + beta·C, A sparse.
-func sparseGemm(v int) {
+// With inPlace it emits sparseGemmInPlaceAVX512x{16v}, which reads B as it
+// is (any row stride), its last vector k-masked: slower per non-zero, since
+// most loads straddle cache lines, but it needs no packing, which is what
+// costs most when A has a single row (one image at inference).
+func sparseGemm(v int, inPlace bool) {
 	name := fmt.Sprintf("sparseGemmAVX512x%d", 16*v)
+	if inPlace {
+		name = fmt.Sprintf("sparseGemmInPlaceAVX512x%d", 16*v)
+	}
 	TEXT(name, 0, "func(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)")
 	Pragma("noescape")
 	Doc(append([]string{name + " computes, for i < rows and the columns j of " + fmt.Sprint(v) + " vector(s) of 16,",
@@ -154,9 +172,7 @@ func sparseGemm(v int) {
 		"The non-zeros of a row, in ascending p, alternate between two float32",
 		"accumulators (fused multiply-adds), added together at the end of the row;",
 		"then beta*c is added by one more fused multiply-add (beta == 0: C is not read).",
-		"B is read in whole vectors of 16 columns (pack it with a row stride that is a",
-		"multiple of 16, zero-padded, so that every load is aligned); C is written in",
-		"the columns that mask selects in the last vector (bit j: column j)."}, sparseContract...)...)
+	}, append(bRule(inPlace), sparseContract...)...)...)
 	r := sparseProlog("ldb")
 	acc := func(set, j int) VecPhysical { return zs[8*set+j] }
 	x := []VecPhysical{Z4, Z12}
@@ -179,7 +195,11 @@ func sparseGemm(v int) {
 		VBROADCASTSS(Mem{Base: r.vp, Index: t, Scale: 4, Disp: sparseValsOff}, x[set])
 		MOVLQZX(Mem{Base: r.vp, Index: t, Scale: 4, Disp: sparseOffsOff}, off)
 		for j := 0; j < v; j++ {
-			VFMADD231PS(Mem{Base: r.b, Index: off, Scale: 1, Disp: 64 * j}, x[set], acc(set, j))
+			if inPlace && j == v-1 {
+				VFMADD231PS(Mem{Base: r.b, Index: off, Scale: 1, Disp: 64 * j}, x[set], K1, acc(set, j))
+			} else {
+				VFMADD231PS(Mem{Base: r.b, Index: off, Scale: 1, Disp: 64 * j}, x[set], acc(set, j))
+			}
 		}
 	})
 	ADDQ(U32(sparseBlock), p0)

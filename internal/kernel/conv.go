@@ -60,6 +60,7 @@ type Conv2D struct {
 	partDB       [][]float32
 	wT           []float32 // w transposed, (F, K), for dpatches = dy·wᵀ
 	kept         []float32 // the last Forward's patches, (N·OH·OW, K), when kept
+	keptX        []float32 // on the shifted path, its padded input (N,HP,WP,C), when kept
 	scratch      struct {
 		sync.Mutex
 		free []*convScratch
@@ -144,13 +145,24 @@ func NewConv2D(n, h, w, c, kh, kw, f, sh, sw, pt, pb, pl, pr int) *Conv2D {
 	return cv
 }
 
-// KeepPatches makes Forward keep the whole patches matrix for the next
-// Backward, which then reads it rather than copying the patches again,
-// when it holds at most 4M values; it returns whether it does. A training
-// plan calls it; the patches are valid as long as x does not change
-// between the passes, which a plan guarantees.
+// KeepPatches makes Forward keep what Backward's weight gradient would
+// otherwise rebuild from x, and returns whether it does: on the im2col
+// path the patches matrix, when it holds at most 4M values; on the
+// shifted path the padded input, when x is padded, the forward units are
+// whole samples and it holds at most 4M values. A training plan calls it;
+// what is kept stays valid as long as x does not change between the
+// passes, which a plan guarantees.
 func (cv *Conv2D) KeepPatches() bool {
-	if cv.direct || cv.shifted || cv.n*cv.oh*cv.ow*cv.k > convKeepFloats {
+	if cv.shifted {
+		if !cv.padded || cv.srb != cv.oh || cv.n*cv.hp*cv.wp*cv.c > convKeepFloats {
+			return false
+		}
+		if cv.keptX == nil {
+			cv.keptX = make([]float32, cv.n*cv.hp*cv.wp*cv.c)
+		}
+		return true
+	}
+	if cv.direct || cv.n*cv.oh*cv.ow*cv.k > convKeepFloats {
 		return false
 	}
 	if cv.kept == nil {
@@ -176,7 +188,7 @@ func (cv *Conv2D) getScratch() *convScratch {
 			band:  make([]float32, max((cv.ow+cv.kw-1)*cv.c, (cv.w+cv.kw-1)*cv.f)*cv.kh),
 			acc:   make([]float32, convBiasReps*cv.f),
 			dy:    make([]float32, cv.oh*cv.wp*cv.f),
-			dcols: make([]float32, (cv.h+cv.kh-1)*(cv.w+cv.kw-1)*cv.f),
+			dcols: make([]float32, ((cv.h+cv.kh-1)*(cv.w+cv.kw-1)+cv.kw)*cv.f),
 		}
 	}
 	pix := cv.rb * cv.ow

@@ -263,7 +263,11 @@ func (j *shiftedForward) Run(lo, hi int) {
 		i1 := min(cv.oh, i0+cv.srb)
 		xn := j.x[n*in : (n+1)*in]
 		src := xn[i0*cv.w*cv.c:]
-		if cv.padded {
+		switch {
+		case cv.keptX != nil: // whole samples; Backward's dw reads them
+			pad := cv.hp * cv.wp * cv.c
+			src = cv.padRows(cv.keptX[n*pad:(n+1)*pad], xn, 0, cv.hp)
+		case cv.padded:
 			src = cv.padRows(s.xp, xn, i0, i1+cv.kh-1)
 		}
 		first := n*cv.oh*cv.ow + i0*cv.ow
@@ -284,28 +288,48 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 	if j.relu {
 		yn = j.y[n*out : (n+1)*out]
 	}
-	if j.dw != nil || j.db != nil {
-		// dy on xp's grid; it is dy itself when that grid has no extra
-		// columns and no mask applies.
-		dyg := dyn
-		if j.relu || cv.wp != cv.ow {
-			dyg = cv.padGrad(s.dy, dyn, yn, j.relu, cv.oh, cv.wp, 0, 0)
+	// dyg is dy on xp's grid (rows of WP pixels, zero past OW), for dw and
+	// db; dyp is dy padded for dx, (H+KH-1, W+KW-1, F).
+	gh, gw := cv.h+cv.kh-1, cv.w+cv.kw-1
+	var dyg, dyp []float32
+	if j.dx != nil && gw == cv.wp {
+		// When the two grids are equally wide ("same" padding), dyp is
+		// dyg shifted by off values: xp's KW-1 extra columns are dyp's
+		// right and left borders. One copy serves both.
+		off := ((cv.kh-1-cv.pt)*gw + cv.kw - 1 - cv.pl) * cv.f
+		clear(s.dcols[:off])
+		dyg = cv.padGrad(s.dcols[off:], dyn, yn, j.relu, cv.oh, cv.wp, 0, 0)
+		if end := off + len(dyg); end < gh*gw*cv.f {
+			clear(s.dcols[end : gh*gw*cv.f])
 		}
-		if j.db != nil {
-			columnSums(pdb, dyg, cv.oh*cv.wp, cv.f, s.acc)
-		}
-		if j.dw != nil {
-			xn := j.x[n*in : (n+1)*in]
-			src := xn
-			if cv.padded {
-				src = cv.padRows(s.xp, xn, 0, cv.hp)
+		dyp = s.dcols[:gh*gw*cv.f]
+	} else {
+		if j.dw != nil || j.db != nil {
+			// dy itself when xp's grid has no extra columns and no mask
+			// applies.
+			dyg = dyn
+			if j.relu || cv.wp != cv.ow {
+				dyg = cv.padGrad(s.dy, dyn, yn, j.relu, cv.oh, cv.wp, 0, 0)
 			}
-			shiftedDW(cv.kern, pdw, src, cv.wp, cv.c, cv.kh, cv.kw, dyg, cv.oh*cv.wp-(cv.kw-1), cv.f)
+		}
+		if j.dx != nil {
+			dyp = cv.padGrad(s.dcols, dyn, yn, j.relu, gh, gw, cv.kh-1-cv.pt, cv.kw-1-cv.pl)
 		}
 	}
+	if j.db != nil {
+		columnSums(pdb, dyg, cv.oh*cv.wp, cv.f, s.acc)
+	}
+	if j.dw != nil {
+		src := j.x[n*in : (n+1)*in]
+		switch {
+		case cv.keptX != nil: // Forward left the padded input here
+			src = cv.keptX[n*cv.hp*cv.wp*cv.c : (n+1)*cv.hp*cv.wp*cv.c]
+		case cv.padded:
+			src = cv.padRows(s.xp, src, 0, cv.hp)
+		}
+		shiftedDW(cv.kern, pdw, src, cv.wp, cv.c, cv.kh, cv.kw, dyg, cv.oh*cv.wp-(cv.kw-1), cv.f)
+	}
 	if j.dx != nil {
-		gh, gw := cv.h+cv.kh-1, cv.w+cv.kw-1
-		dyp := cv.padGrad(s.dcols, dyn, yn, j.relu, gh, gw, cv.kh-1-cv.pt, cv.kw-1-cv.pl)
 		wt := cv.wFlip
 		if cv.wFlipBand != nil {
 			wt = cv.wFlipBand

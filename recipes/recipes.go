@@ -44,8 +44,8 @@ type Recipe struct {
 
 // CNNConfig describes a recipe of the bounty CNN's family:
 //
-//	[augmentation] → [Conv(F1, 3×3, same) → BN → ReLU] × 2 → MaxPool 2 →
-//	[Conv(F2, 3×3, same) → BN → ReLU] × 2 → MaxPool 2 → Flatten →
+//	[augmentation] → [Conv(F1, 3×3, same) → BN → ReLU] × C1 → MaxPool 2 →
+//	[Conv(F2, 3×3, same) → BN → ReLU] × C2 → MaxPool 2 → Flatten →
 //	Dense(Dense) → BN → ReLU → Dropout → Dense(10, softmax)
 //
 // trained by Adam under a linear warm-up then cosine decay to 0 (a one-cycle
@@ -54,7 +54,8 @@ type CNNConfig struct {
 	// Filters are the widths of the two conv blocks (F1, F2); a block of
 	// width 0 is left out.
 	Filters [2]int
-	// ConvsPerBlock is how many Conv → BN → ReLU each block has (≥ 1).
+	// ConvsPerBlock is how many Conv → BN → ReLU each block has (0 counts
+	// as 1).
 	ConvsPerBlock [2]int
 	// Dense is the width of the hidden dense layer; 0 leaves it out.
 	Dense int
@@ -73,30 +74,44 @@ type CNNConfig struct {
 	Rotation, Shift, Zoom float64
 }
 
-// Best is the recipe for the 99.5 % bounty: see docs/bounty.md.
+// Best is the recipe for the 99.5 % bounty (docs/bounty.md): the bounty
+// CNN with one convolution instead of two at 28×28 (the costliest layer; a
+// third of the time buys four more epochs), 12 epochs of batch 128, Adam
+// warming up over one epoch from 2e-4 to 2e-3 then cosine decay to 0, label
+// smoothing 0.1, rotation ±10°, zoom ±10 % and shift ±2 px fused into one
+// warp. 862,634 parameters.
 func Best() Recipe {
 	return Recipe{
 		Name: "best",
-		Description: "the bounty CNN ([Conv 32 3×3 + BN + ReLU] ×2, MaxPool, [Conv 64 3×3 + BN + ReLU] ×2,\n" +
-			"    MaxPool, Dense 256 + BN + ReLU, Dropout 0.4, Dense 10 softmax) with rotation ±10°,\n" +
-			"    shift ±2 px and zoom ±10 %; Adam one-cycle, label smoothing 0.1",
-		Epochs:    15,
+		Description: "the bounty recipe, ≥ 99.5 % test accuracy: Conv 32 3×3 + BN + ReLU, MaxPool,\n" +
+			"    [Conv 64 3×3 + BN + ReLU] ×2, MaxPool, Dense 256 + BN + ReLU, Dropout 0.4,\n" +
+			"    Dense 10 softmax, 862,634 params; rotation ±10°, zoom ±10 %, shift ±2 px;\n" +
+			"    Adam one-cycle (2e-4 → 2e-3 in 1 epoch, cosine to 0), label smoothing 0.1,\n" +
+			"    batch 128, 12 epochs on the first 55,000 images",
+		Epochs:    12,
 		BatchSize: 128,
 		Config: CNNConfig{
-			Filters: [2]int{32, 64}, ConvsPerBlock: [2]int{2, 2}, Dense: 256, Dropout: 0.4,
+			Filters: [2]int{32, 64}, ConvsPerBlock: [2]int{1, 2}, Dense: 256, Dropout: 0.4,
 			PeakRate: 2e-3, WarmupEpochs: 1, LabelSmoothing: 0.1,
 			Rotation: 10, Shift: 2, Zoom: 0.1,
 		},
 	}
 }
 
-// Fast is the recipe tuned for time: ≥ 99 % in under two minutes.
+// Fast is the recipe tuned for time (≥ 99 % in under two minutes, data
+// loading included): Conv 16 + BN + ReLU, MaxPool, Conv 32 + BN + ReLU,
+// MaxPool, Dense 128 + BN + ReLU, Dropout 0.25, Dense 10 softmax (207,450
+// parameters), no augmentation, 3 epochs of batch 128, Adam warming up over
+// 0.3 epoch from 3e-4 to 3e-3 then cosine decay to 0, label smoothing 0.1.
 func Fast() Recipe {
 	return Recipe{
-		Name:        "fast",
-		Description: "a small BN CNN, a few epochs, one-cycle",
-		Epochs:      3,
-		BatchSize:   128,
+		Name: "fast",
+		Description: "the recipe tuned for time, ≥ 99 % in under 2 minutes: Conv 16 3×3 + BN + ReLU,\n" +
+			"    MaxPool, Conv 32 3×3 + BN + ReLU, MaxPool, Dense 128 + BN + ReLU, Dropout 0.25,\n" +
+			"    Dense 10 softmax, 207,450 params; Adam one-cycle (3e-4 → 3e-3 in 0.3 epoch,\n" +
+			"    cosine to 0), label smoothing 0.1, batch 128, 3 epochs, no augmentation",
+		Epochs:    3,
+		BatchSize: 128,
 		Config: CNNConfig{
 			Filters: [2]int{16, 32}, ConvsPerBlock: [2]int{1, 1}, Dense: 128, Dropout: 0.25,
 			PeakRate: 3e-3, WarmupEpochs: 0.3, LabelSmoothing: 0.1,

@@ -52,6 +52,8 @@ type Conv2D struct {
 	biasRep      []float32 // the bias repeated, for biasAct
 	wPanel       []float32 // w in column panels, when the forward reads them
 	wFlipPanel   []float32 // wFlip likewise, for dx (set, then used, by Backward)
+	wPair        []float32 // w expanded for pixel pairs (pairWeights), when the forward uses them
+	wFlipPair    []float32 // wFlip likewise, for dx
 	sfwd         shiftedForward
 	rb           int // output rows per block
 	blocks       int // blocks per sample
@@ -228,6 +230,15 @@ func (cv *Conv2D) Forward(y, x, w, bias []float32, relu bool) {
 			panelWeights(cv.wPanel, w, cv.k, cv.f, nr)
 			w = cv.wPanel
 		}
+		if pairOK(cv.kern, cv.f, cv.ow) {
+			u := cv.c // rows per window column block: shifted, or band
+			if cv.wBand != nil {
+				u = cv.kh * cv.c
+			}
+			cv.wPair = grow(cv.wPair, cv.kh*(cv.kw+1)*u*2*cv.f)
+			pairWeights(cv.wPair, w, cv.kh, cv.kw, u, cv.f)
+			w = cv.wPair
+		}
 		j.y, j.x, j.wt, j.bias, j.relu = y, x, w, bias, relu
 		perUnit := cv.srb * cv.ow * cv.k * cv.f
 		Parallel(cv.n*cv.sblocks, max(1, convMinChunk/perUnit), j)
@@ -354,6 +365,14 @@ func (cv *Conv2D) Backward(dx, dw, db, dy, x, w, y []float32, relu bool) {
 			rows := cv.kh * cv.kw * cv.f // wFlip is (KH·KW·F, C)
 			cv.wFlipPanel = grow(cv.wFlipPanel, ceilDiv(cv.c, nr)*nr*rows)
 			panelWeights(cv.wFlipPanel, cv.wFlip, rows, cv.c, nr)
+		}
+		if pairOK(cv.kern, cv.c, cv.w) {
+			src, u := cv.wFlip, cv.f
+			if cv.wFlipBand != nil {
+				src, u = cv.wFlipBand, cv.kh*cv.f
+			}
+			cv.wFlipPair = grow(cv.wFlipPair, cv.kh*(cv.kw+1)*u*2*cv.c)
+			pairWeights(cv.wFlipPair, src, cv.kh, cv.kw, u, cv.c)
 		}
 	default: // wT (F, K) = wᵀ, so that dpatches = dy·wT reads B row-major
 		transpose(cv.wT, w, cv.k, cv.f)

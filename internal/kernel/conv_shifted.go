@@ -72,6 +72,10 @@ func bandConv(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw in
 	band = band[:cols*bw]
 	wsz := kh * kw * ci * co
 	mr, nr := kern.mr, kern.nr
+	pair := pairOK(kern, co, ow)
+	if pair {
+		wsz = kh * (kw + 1) * ci * 2 * co
+	}
 	for i := 0; i < rows; i++ {
 		r0 := i + kh - 1 // the one new row
 		if i == 0 {
@@ -81,10 +85,48 @@ func bandConv(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw in
 			bandRow(band, src[r*rs:][:cols*ci], cols, ci, bw, (r%kh)*ci)
 		}
 		w := wt[(i%kh)*wsz : (i%kh+1)*wsz]
+		if pair {
+			for j0 := 0; j0 < ow/2; j0 += mr {
+				kern.tile((kw+1)*bw, band[2*j0*bw:], 2*bw, 1, w, 2*co, out[(i*ow+2*j0)*co:], 2*co, 1, beta, min(mr, ow/2-j0), 2*co)
+			}
+			continue
+		}
 		for j0 := 0; j0 < ow; j0 += mr {
 			jr := min(mr, ow-j0)
 			for f0 := 0; f0 < co; f0 += nr {
 				kern.tile(kw*bw, band[j0*bw:], bw, 1, w[f0:], co, out[(i*ow+j0)*co+f0:], co, 1, beta, jr, min(nr, co-f0))
+			}
+		}
+	}
+}
+
+// pairOK says whether a convolution with co output channels and rows of
+// ow output pixels runs in pixel pairs: with co ≤ 8 a tile row would fill
+// at most 8 lanes (a half-rate 256-bit FMA on Zen 4), so each tile row
+// computes two neighbouring pixels instead, 2·co ≤ 16 lanes of one 512-bit
+// FMA, over a window one pixel wider: the depth grows by (KW+1)/KW and
+// the work per FMA about doubles. The kernel then comes from pairWeights.
+func pairOK(kern *microKernel, co, ow int) bool {
+	return kern.nr >= 16 && co <= 8 && ow%2 == 0
+}
+
+// pairWeights expands a kernel stored as groups of kw blocks of u rows of
+// co values (shiftedConv's (KH, KW·ci, co), u = ci, or bandConv's
+// rotations, u = KH·ci) for pixel pairs: each group becomes kw+1 blocks of
+// u rows of 2·co values, block kx' holding for pixel e ∈ {0, 1} the
+// original block kx' - e (zero where that is outside the window).
+func pairWeights(dst, w []float32, groups, kw, u, co int) {
+	for g := 0; g < groups; g++ {
+		for kx := 0; kx <= kw; kx++ {
+			for q := 0; q < u; q++ {
+				d := dst[((g*(kw+1)+kx)*u+q)*2*co:][:2*co]
+				for e := 0; e < 2; e++ {
+					if k := kx - e; k >= 0 && k < kw {
+						copy(d[e*co:(e+1)*co], w[((g*kw+k)*u+q)*co:][:co])
+					} else {
+						clear(d[e*co : (e+1)*co])
+					}
+				}
 			}
 		}
 	}
@@ -149,6 +191,21 @@ func bandWeights(dst, w []float32, kh, kw, ci, co int) {
 func shiftedConv(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw int, wt []float32, co int, beta float32) {
 	rowK := kw * ci
 	mr, nr := kern.mr, kern.nr
+	if pairOK(kern, co, ow) {
+		for i := 0; i < rows; i++ {
+			for j0 := 0; j0 < ow/2; j0 += mr {
+				ct := out[(i*ow+2*j0)*co:]
+				for ky := 0; ky < kh; ky++ {
+					b := beta
+					if ky > 0 {
+						b = 1
+					}
+					kern.tile((kw+1)*ci, src[(i+ky)*rs+2*j0*ci:], 2*ci, 1, wt[ky*(kw+1)*ci*2*co:], 2*co, ct, 2*co, 1, b, min(mr, ow/2-j0), 2*co)
+				}
+			}
+		}
+		return
+	}
 	ldw, pstep := co, nr // B's row stride and the offset of the next columns
 	if co > nr {
 		ldw, pstep = nr, kh*rowK*nr
@@ -336,6 +393,9 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 		}
 		if cv.wFlipPanel != nil {
 			wt = cv.wFlipPanel
+		}
+		if pairOK(cv.kern, cv.c, cv.w) {
+			wt = cv.wFlipPair
 		}
 		convRows(cv.kern, j.dx[n*in:(n+1)*in], dyp, gw*cv.f, cv.h, cv.w, cv.f, cv.kh, cv.kw, wt, cv.c, 1, s.band)
 	}

@@ -187,11 +187,18 @@ func checkConv(t *testing.T, kern *microKernel, c convCase, bias, relu, keep boo
 // weight gradient included (its per-group sums are added in group order).
 func TestConv2DWorkersBitIdentical(t *testing.T) {
 	defer SetWorkers(0)
-	c := convCase{13, 12, 11, 4, 3, 3, 8, 1, 1, 1, 1, 1, 1}
+	// Band forward; and pixel pairs with the padded input kept.
+	for _, c := range []convCase{{13, 12, 11, 4, 3, 3, 8, 1, 1, 1, 1, 1, 1}, {8, 10, 12, 6, 5, 5, 6, 1, 1, 2, 2, 2, 2}} {
+		checkWorkersBitIdentical(t, c)
+	}
+}
+
+func checkWorkersBitIdentical(t *testing.T, c convCase) {
 	run := func(workers int) [][]float32 {
 		SetWorkers(workers)
 		r := rand.New(rand.NewPCG(2, 2))
 		cv := NewConv2D(c.n, c.h, c.w, c.c, c.kh, c.kw, c.f, c.sh, c.sw, c.pt, c.pb, c.pl, c.pr)
+		cv.KeepPatches()
 		oh, ow := cv.OutShape()
 		x, w, b := randSlice(r, c.n*c.h*c.w*c.c), randSlice(r, c.kh*c.kw*c.c*c.f), randSlice(r, c.f)
 		dy := randSlice(r, c.n*oh*ow*c.f)
@@ -205,7 +212,7 @@ func TestConv2DWorkersBitIdentical(t *testing.T) {
 	for i := range one {
 		for j := range one[i] {
 			if math.Float32bits(one[i][j]) != math.Float32bits(many[i][j]) {
-				t.Fatalf("output %d element %d: %v with 1 worker, %v with 4", i, j, one[i][j], many[i][j])
+				t.Fatalf("%v: output %d element %d: %v with 1 worker, %v with 4", c, i, j, one[i][j], many[i][j])
 			}
 		}
 	}

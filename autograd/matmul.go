@@ -13,16 +13,7 @@ type matMul struct {
 	w       *Param
 	m, k, n int
 	sparse  bool      // the last Forward found x mostly zeros: skip them in dW too
-	work    []float32 // the sparse products' buffer, made on first use
-}
-
-// sparseWork returns the sparse products' work buffer, allocated the first
-// time the data is sparse (a plan that never sees sparse data pays nothing).
-func (o *matMul) sparseWork() []float32 {
-	if o.work == nil {
-		o.work = make([]float32, kernel.SparseWorkLen(o.m, o.k, o.y.Grad != nil && o.w.Grad != nil))
-	}
-	return o.work
+	work    []float32 // the sparse products' buffer, made by the first Forward
 }
 
 // MatMul multiplies x's last axis by the weight matrix w (in, out).
@@ -44,10 +35,16 @@ func (p *Plan) MatMul(x *Var, w *Param) *Var {
 // Forward skips the zeros of x when they are most of it (raw MNIST pixels
 // are 80 % background): the choice depends on the data and the CPU only.
 func (o *matMul) Forward(bool) {
+	if o.work == nil && kernel.SparseSupported() {
+		// Made on the first step whatever the data, so that data turning
+		// sparse later in training (activations of a hidden layer) cannot
+		// make a later step allocate.
+		o.work = make([]float32, kernel.SparseWorkLen(o.m, o.k, o.y.Grad != nil && o.w.Grad != nil))
+	}
 	x := o.x.Value.Data()
 	o.sparse = kernel.PreferSparse(o.m, o.k, x, o.k)
 	if o.sparse {
-		kernel.GemmSparseA(o.m, o.n, o.k, x, o.k, o.w.Value.Data(), o.n, 0, o.y.Value.Data(), o.n, o.sparseWork())
+		kernel.GemmSparseA(o.m, o.n, o.k, x, o.k, o.w.Value.Data(), o.n, 0, o.y.Value.Data(), o.n, o.work)
 		return
 	}
 	kernel.Gemm(false, false, o.m, o.n, o.k, 1, x, o.k, o.w.Value.Data(), o.n, 0, o.y.Value.Data(), o.n)
@@ -60,7 +57,7 @@ func (o *matMul) Backward() {
 	dy := o.y.Grad.Data()
 	if o.w.Grad != nil { // dW (in, out) += xᵀ·dy
 		if o.sparse {
-			kernel.GemmSparseATAdd(o.m, o.n, o.k, o.x.Value.Data(), o.k, dy, o.n, o.w.Grad.Data(), o.n, o.sparseWork())
+			kernel.GemmSparseATAdd(o.m, o.n, o.k, o.x.Value.Data(), o.k, dy, o.n, o.w.Grad.Data(), o.n, o.work)
 		} else {
 			kernel.Gemm(true, false, o.k, o.n, o.m, 1, o.x.Value.Data(), o.k, dy, o.n, 1, o.w.Grad.Data(), o.n)
 		}

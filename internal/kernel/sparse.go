@@ -43,6 +43,10 @@ func countNonzero(x []float32) int {
 // counting all of a large A would cost a tenth of what skipping saves.
 const sparseSampleRows = 8
 
+// SparseSupported reports whether this CPU runs the sparse products, that is
+// whether PreferSparse can ever say yes.
+func SparseSupported() bool { return useSparse }
+
 // sparsePackRows is the fewest rows of A for which GemmSparseA packs B:
 // packing all of B (k×n) costs, for a single MNIST image, three times the
 // dense product, while reading B in place costs about twice as much per

@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"strings"
+
+	"github.com/goras-ml/goras/internal/kernel"
 )
 
 // Tensor is a dense float32 array with a shape.
@@ -214,3 +216,8 @@ func (t *Tensor) Gather(dst []float32, rows []int) {
 		copy(dst[i*row:(i+1)*row], t.data[r*row:(r+1)*row])
 	}
 }
+
+// ScaleBytes writes dst[i] = float32(src[i]) / div, correctly rounded, with
+// the SIMD kernel where the CPU has one: how 8-bit pixels become a model's
+// float32 input (div 255 is Keras's x / 255). The slices have equal length.
+func ScaleBytes(dst []float32, src []uint8, div float32) { kernel.ScaleUint8(dst, src, div) }

@@ -86,10 +86,7 @@ func (im *Images) Gather(dst []float32, rows []int) {
 		panic(fmt.Sprintf("mnist: Gather of %d images into %d values", len(rows), len(dst)))
 	}
 	for i, r := range rows {
-		src, out := im.Pixels[r*sz:(r+1)*sz], dst[i*sz:(i+1)*sz]
-		for j, v := range src {
-			out[j] = scale255[v]
-		}
+		tensor.ScaleBytes(dst[i*sz:(i+1)*sz], im.Pixels[r*sz:(r+1)*sz], 255)
 	}
 }
 

@@ -282,6 +282,9 @@ func (r *recipe) callbacks(verbose int, out io.Writer) ([]goras.Callback, error)
 }
 
 func runTrain(cmd *cobra.Command, f *trainFlags) error {
+	if isRecipe(f.model) {
+		return runRecipe(cmd, f)
+	}
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	set := cmd.Flags().Changed
 	if f.resume {

@@ -260,6 +260,9 @@ type RunOptions struct {
 	// SkipTest leaves out the test evaluation (for choosing
 	// hyper-parameters, which must never look at the test set).
 	SkipTest bool
+	// Callbacks are passed to Fit (a CSV logger, checkpoints...); default
+	// none.
+	Callbacks []goras.Callback
 }
 
 // Run follows the protocol: build the recipe with seed, train on the first
@@ -288,7 +291,8 @@ func (r Recipe) Run(ctx context.Context, seed uint64, train, test mnist.Dataset,
 	fitStart := time.Now()
 	res.History, err = m.Fit(ctx, tx, ty,
 		goras.Epochs(r.Epochs), goras.BatchSize(r.BatchSize),
-		goras.ValidationData(vx, vy), goras.Verbose(o.Verbose), goras.Output(o.Output))
+		goras.ValidationData(vx, vy), goras.Verbose(o.Verbose), goras.Output(o.Output),
+		goras.Callbacks(o.Callbacks...))
 	res.Train = time.Since(fitStart)
 	if err != nil {
 		return res, err

@@ -83,7 +83,6 @@ var convGradCases = []gradCase{
 // TestConvGradients holds the backward passes of convolution and pooling to
 // central finite differences of their forward passes, summed in float64.
 func TestConvGradients(t *testing.T) {
-	const h = 1e-2
 	for _, c := range convGradCases {
 		// Single ops are linear (conv, average) or piecewise linear (max) in
 		// each input, so the difference is exact but for float32 rounding.
@@ -97,26 +96,7 @@ func TestConvGradients(t *testing.T) {
 			rng := tensor.NewRNG(3)
 			p := NewPlan(1)
 			loss, inputs := c.build(p, rng)
-			p.Forward(true)
-			p.Backward()
-			for vi, in := range inputs {
-				analytic := in.Grad.Clone().Data()
-				x := in.Value.Data()
-				for i := range x {
-					orig := x[i]
-					x[i] = orig + h
-					p.Forward(true)
-					up := loss.Loss()
-					x[i] = orig - h
-					p.Forward(true)
-					down := loss.Loss()
-					x[i] = orig
-					numeric := (up - down) / (2 * h)
-					if diff := math.Abs(numeric - float64(analytic[i])); diff > abs+rel*math.Abs(numeric) {
-						t.Errorf("input %d element %d: analytic %.6f, numeric %.6f", vi, i, analytic[i], numeric)
-					}
-				}
-			}
+			checkGradients(t, forwardLoss(p, loss, true), p.Backward, inputs, abs, rel)
 		})
 	}
 }

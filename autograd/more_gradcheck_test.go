@@ -140,7 +140,6 @@ func bits(rng *rand.Rand, shape ...int) *Var {
 // against central finite differences, as TestGradients does, in the mode
 // (training or inference) each case names.
 func TestMoreGradients(t *testing.T) {
-	const h = 1e-2
 	for _, c := range moreCases {
 		t.Run(c.name, func(t *testing.T) {
 			rng := tensor.NewRNG(1)
@@ -151,24 +150,7 @@ func TestMoreGradients(t *testing.T) {
 				p.Forward(c.training)
 				return loss.Loss()
 			}
-			eval()
-			p.Backward()
-			for vi, in := range inputs {
-				analytic := in.Grad.Clone().Data()
-				x := in.Value.Data()
-				for i := range x {
-					orig := x[i]
-					x[i] = orig + h
-					up := eval()
-					x[i] = orig - h
-					down := eval()
-					x[i] = orig
-					numeric := (up - down) / (2 * h)
-					if diff := math.Abs(numeric - float64(analytic[i])); diff > 2e-3+2e-2*math.Abs(numeric) {
-						t.Errorf("input %d element %d: analytic %.6f, numeric %.6f", vi, i, analytic[i], numeric)
-					}
-				}
-			}
+			checkGradients(t, eval, p.Backward, inputs, 2e-3, 2e-2)
 		})
 	}
 }

@@ -215,7 +215,10 @@ func TestScheduleFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "Adam(learning_rate=0.001)"},
+		// lenet5's own recipe: cosine decay over the run; "none" turns it off.
+		{nil, "Adam(learning_rate=CosineDecay(initial_learning_rate=0.001, decay_steps=4690, alpha=0, warmup_steps=0))"},
+		{[]string{"--schedule", "none"}, "Adam(learning_rate=0.001)"},
+		{[]string{"--optimizer", "rmsprop"}, "RMSprop(learning_rate=0.001)"}, // not the model's optimizer: no schedule
 		{[]string{"--schedule", "exponential"},
 			"Adam(learning_rate=ExponentialDecay(initial_learning_rate=0.001, decay_steps=469, decay_rate=0.9, staircase=false))"},
 		{[]string{"--schedule", "Exponential", "--decay-steps", "1000", "--decay-rate", "0.5", "--staircase", "--learning-rate", "0.01"},
@@ -289,7 +292,7 @@ func TestCallbackFlags(t *testing.T) {
 			t.Errorf("describe() lacks %q: %s", want, r.describe(1))
 		}
 	}
-	if d := resolveArgs(t, "--model", "lenet5", "--dropout", "0.3", "--l2", "0.0005").describe(1); !regexp.MustCompile(`^model lenet5, dropout 0.3 before Dense, L2 0.0005 on kernels, loss categorical_crossentropy, optimizer Adam\(learning_rate=0.001\), batch_size 128, epochs 10, seed 1$`).MatchString(d) {
+	if d := resolveArgs(t, "--model", "lenet5", "--dropout", "0.3", "--l2", "0.0005").describe(1); !regexp.MustCompile(`^model lenet5, dropout 0.3 before Dense, L2 0.0005 on kernels, loss categorical_crossentropy, optimizer Adam\(learning_rate=CosineDecay\(initial_learning_rate=0.001, decay_steps=4690, alpha=0, warmup_steps=0\)\), batch_size 128, epochs 10, seed 1$`).MatchString(d) {
 		t.Errorf("describe() = %q", d)
 	}
 }

@@ -500,7 +500,7 @@ func TestTrainLeNet5(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\nstderr:\n%s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stderr, "goras: training on 6000 images, validating on 10000: model lenet5, loss categorical_crossentropy, optimizer Adam(learning_rate=0.001), batch_size 128, epochs 2, seed 1") {
+	if !strings.Contains(r.stderr, "goras: training on 6000 images, validating on 10000: model lenet5, loss categorical_crossentropy, optimizer Adam(learning_rate=CosineDecay(initial_learning_rate=0.001, decay_steps=94, alpha=0, warmup_steps=0)), batch_size 128, epochs 2, seed 1") {
 		t.Errorf("stderr does not describe the run:\n%s", r.stderr)
 	}
 	if n := strings.Count(r.stdout, "\n47/47 - "); n != 2 {

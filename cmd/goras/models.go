@@ -26,6 +26,9 @@ type modelSpec struct {
 	// LearningRate is the rate of Optimizer; 0 keeps the optimizer's Keras
 	// default. It applies only when this optimizer is used.
 	LearningRate float64
+	// Schedule is the --schedule used with Optimizer when none is given
+	// ("" for a constant rate).
+	Schedule string
 	// Epochs and BatchSize are the default training length and step size.
 	Epochs, BatchSize int
 }
@@ -58,7 +61,8 @@ var models = map[string]modelSpec{
 		Description: "LeNet-5 as the course draws it: Conv2D(6, 5, same, relu) →\n" +
 			"    MaxPooling2D → Conv2D(16, 5, relu) → MaxPooling2D → Flatten →\n" +
 			"    Dense(120, relu) → Dense(84, relu) → Dense(10, softmax), 61,706 params;\n" +
-			"    Adam(0.001), categorical cross-entropy, batch 128, 10 epochs",
+			"    Adam(0.001) with cosine decay to 0 over the run, categorical cross-entropy,\n" +
+			"    batch 128, 10 epochs",
 		Layers: func() []layers.Layer {
 			return []layers.Layer{
 				layers.Input(28, 28, 1),
@@ -74,6 +78,12 @@ var models = map[string]modelSpec{
 		},
 		Loss:      "categorical_crossentropy",
 		Optimizer: "adam",
+		// Chosen on a validation split (train on the first 55,000 images,
+		// validate on the last 5,000; seeds 1–3, never the test set): with
+		// a constant rate the last epochs wander (best 0.9910/0.9912, last
+		// 0.9890/0.9870); decaying it to 0 settles them (best 0.9914/0.9926/
+		// 0.9922, last 0.9910/0.9926/0.9916).
+		Schedule:  "cosine",
 		Epochs:    10,
 		BatchSize: 128,
 	},

@@ -24,7 +24,7 @@ type scheduleFlags struct {
 }
 
 // scheduleNames are what --schedule takes, with the Keras class each makes.
-var scheduleNames = []string{"exponential", "cosine", "piecewise"}
+var scheduleNames = []string{"exponential", "cosine", "piecewise", "none"}
 
 // addScheduleFlags adds --schedule and its parameters to fl.
 func addScheduleFlags(fl *pflag.FlagSet, s *scheduleFlags) {
@@ -33,7 +33,8 @@ func addScheduleFlags(fl *pflag.FlagSet, s *scheduleFlags) {
 		"  cosine: CosineDecay from LR down to alpha·LR over decay_steps, after a linear\n"+
 		"    warm-up from 0 to LR over warmup_steps\n"+
 		"  piecewise: PiecewiseConstantDecay, LR·decay_rate^i after the i-th boundary\n"+
-		"(default: none, a constant rate)")
+		"  none: a constant rate\n"+
+		"(default: the model's with its own optimizer, cosine for lenet5; otherwise none)")
 	fl.Int64Var(&s.decaySteps, "decay-steps", 0, "schedule's decay_steps, in training steps (default: exponential, the steps of\none epoch; cosine, all the steps of the run after the warm-up)")
 	fl.Float64Var(&s.decayRate, "decay-rate", 0, "schedule's decay factor (default: 0.9 for exponential, 0.1 for piecewise)")
 	fl.BoolVar(&s.staircase, "staircase", false, "exponential: decay in whole decay_steps intervals (Keras staircase=True)")
@@ -183,10 +184,16 @@ func (f *trainFlags) newOptimizer(spec modelSpec, set func(string) bool, stepsPe
 			return nil, fmt.Errorf("--momentum must be in [0, 1], got %v", f.momentum)
 		}
 	}
-	if err := f.sched.check(set); err != nil {
+	sf := f.sched
+	if !set("schedule") && name == spec.Optimizer && !set("reduce-lr-on-plateau") {
+		// The model's own recipe, e.g. lenet5's cosine decay; ReduceLROnPlateau
+		// drives the rate itself, so it replaces the recipe's schedule.
+		sf.schedule = spec.Schedule
+	}
+	if err := sf.check(set); err != nil {
 		return nil, err
 	}
-	sched, err := f.sched.build(lr, stepsPerEpoch, steps)
+	sched, err := sf.build(lr, stepsPerEpoch, steps)
 	if err != nil {
 		return nil, err
 	}

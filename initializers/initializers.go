@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/goras-ml/goras/internal/confignum"
 	"github.com/goras-ml/goras/tensor"
 )
 
@@ -173,23 +174,11 @@ func (c config) float(k string, def float64) (float64, error) {
 	if !ok {
 		return def, nil
 	}
-	switch x := v.(type) {
-	case float64:
-		return x, nil
-	case float32:
-		return float64(x), nil
-	case int:
-		return float64(x), nil
-	case int32:
-		return float64(x), nil
-	case int64:
-		return float64(x), nil
-	case json.Number:
-		f, err := x.Float64()
-		if err != nil {
-			return 0, fmt.Errorf("initializers: %s: %q must be a number, got %q", c.name, k, x)
-		}
+	if f, ok := confignum.Float(v); ok {
 		return f, nil
+	}
+	if x, ok := v.(json.Number); ok {
+		return 0, fmt.Errorf("initializers: %s: %q must be a number, got %q", c.name, k, x)
 	}
 	return 0, fmt.Errorf("initializers: %s: %q must be a number, got %T %v", c.name, k, v, v)
 }

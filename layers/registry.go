@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/goras-ml/goras/initializers"
+	"github.com/goras-ml/goras/internal/confignum"
 	"github.com/goras-ml/goras/regularizers"
 )
 
@@ -360,22 +361,7 @@ func configRef(v any) (name string, cfg map[string]any, ok bool) {
 	return "", nil, false
 }
 
-func configNumber(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	case int:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case json.Number:
-		f, err := x.Float64()
-		return f, err == nil
-	}
-	return 0, false
-}
+func configNumber(v any) (float64, bool) { return confignum.Float(v) }
 
 func configInt(v any) (int, bool) {
 	switch x := v.(type) {

@@ -6,6 +6,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/goras-ml/goras/internal/confignum"
 )
 
 // Regularizer adds a penalty on a weight to the loss, and its gradient.
@@ -179,23 +181,11 @@ func FromConfig(name string, config map[string]any) (Regularizer, error) {
 }
 
 func number(v any) (float64, error) {
-	switch x := v.(type) {
-	case float64:
-		return x, nil
-	case float32:
-		return float64(x), nil
-	case int:
-		return float64(x), nil
-	case int32:
-		return float64(x), nil
-	case int64:
-		return float64(x), nil
-	case json.Number:
-		f, err := x.Float64()
-		if err != nil {
-			return 0, fmt.Errorf("must be a number, got %q", x)
-		}
+	if f, ok := confignum.Float(v); ok {
 		return f, nil
+	}
+	if x, ok := v.(json.Number); ok {
+		return 0, fmt.Errorf("must be a number, got %q", x)
 	}
 	return 0, fmt.Errorf("must be a number, got %T %v", v, v)
 }

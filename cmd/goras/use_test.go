@@ -19,6 +19,7 @@ import (
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/datasets/mnist"
+	"github.com/goras-ml/goras/internal/testdigits"
 	"github.com/goras-ml/goras/layers"
 )
 
@@ -257,31 +258,6 @@ func TestTrainResumeFallbacks(t *testing.T) {
 	scores(t, r.stdout)
 }
 
-// digitPicture draws MNIST digit px (28×28, ink high) as a user's picture
-// of it might look: magnified ×k with bilinear interpolation, placed at
-// (ox, oy) on a w×h canvas, in the given ink and paper colours.
-func digitPicture(px []uint8, k, w, h, ox, oy int, ink, paper color.RGBA) *image.RGBA {
-	at := func(x, y int) float64 {
-		if x < 0 || y < 0 || x >= 28 || y >= 28 {
-			return 0
-		}
-		return float64(px[y*28+x]) / 255
-	}
-	mix := func(a, b uint8, t float64) uint8 { return uint8(math.Round(float64(a)*(1-t) + float64(b)*t)) }
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			sx := (float64(x-ox)+0.5)/float64(k) - 0.5
-			sy := (float64(y-oy)+0.5)/float64(k) - 0.5
-			x0, y0 := int(math.Floor(sx)), int(math.Floor(sy))
-			fx, fy := sx-float64(x0), sy-float64(y0)
-			v := (at(x0, y0)*(1-fx)+at(x0+1, y0)*fx)*(1-fy) + (at(x0, y0+1)*(1-fx)+at(x0+1, y0+1)*fx)*fy
-			img.SetRGBA(x, y, color.RGBA{mix(paper.R, ink.R, v), mix(paper.G, ink.G, v), mix(paper.B, ink.B, v), 255})
-		}
-	}
-	return img
-}
-
 // writePNG writes img to path.
 func writePNG(t *testing.T, path string, img image.Image) {
 	t.Helper()
@@ -309,7 +285,7 @@ func renderDigits(t *testing.T, dir string, test mnist.Dataset, first, n int) (p
 		i := first + j
 		k := 2 + i%4
 		s := schemes[i%len(schemes)]
-		img := digitPicture(test.X.Image(i), k, 28*k+13*(i%5)+7, 28*k+9*(i%3)+5, 3+3*(i%5), 2+4*(i%3), s[0], s[1])
+		img := testdigits.Picture(test.X.Image(i), k, 28*k+13*(i%5)+7, 28*k+9*(i%3)+5, 3+3*(i%5), 2+4*(i%3), s[0], s[1])
 		p := filepath.Join(dir, fmt.Sprintf("digit%02d.png", i))
 		writePNG(t, p, img)
 		paths = append(paths, p)

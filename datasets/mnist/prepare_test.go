@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/goras-ml/goras/internal/testdigits"
 )
 
 // stroke is a line segment in a unit box, (x0, y0) → (x1, y1), y down.
@@ -322,32 +324,6 @@ func TestLoadImageErrors(t *testing.T) {
 	}
 }
 
-// rerender draws MNIST digit px (28×28, ink high) the way a user's photo or
-// scan might show it: upscaled ×3 with bilinear interpolation, placed at
-// (ox, oy) on a w×h canvas, ink and background in the given colours.
-func rerender(px []uint8, w, h, ox, oy int, ink, bg color.RGBA) *image.RGBA {
-	const k = 3
-	at := func(x, y int) float64 {
-		if x < 0 || y < 0 || x >= Side || y >= Side {
-			return 0
-		}
-		return float64(px[y*Side+x]) / 255
-	}
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			// Sample the digit at the pixel's centre, in 28×28 coordinates.
-			sx := (float64(x-ox)+0.5)/k - 0.5
-			sy := (float64(y-oy)+0.5)/k - 0.5
-			x0, y0 := int(math.Floor(sx)), int(math.Floor(sy))
-			fx, fy := sx-float64(x0), sy-float64(y0)
-			v := (at(x0, y0)*(1-fx)+at(x0+1, y0)*fx)*(1-fy) + (at(x0, y0+1)*(1-fx)+at(x0+1, y0+1)*fx)*fy
-			img.SetRGBA(x, y, mix(bg, ink, v))
-		}
-	}
-	return img
-}
-
 func correlation(a []float32, b []uint8) float64 {
 	var ma, mb float64
 	for i := range a {
@@ -379,7 +355,7 @@ func TestPrepareImageRealDigits(t *testing.T) {
 	for i := range 20 {
 		px := test.X.Image(i)
 		s := schemes[i%len(schemes)]
-		img := rerender(px, 90+7*i, 130-i, 5+2*i, 40-i, s[0], s[1])
+		img := testdigits.Picture(px, 3, 90+7*i, 130-i, 5+2*i, 40-i, s[0], s[1])
 		x, err := PrepareImage(img)
 		if err != nil {
 			t.Fatalf("digit %d: %v", i, err)

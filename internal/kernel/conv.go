@@ -78,6 +78,7 @@ type Conv2D struct {
 type convScratch struct {
 	cols, dcols, dy, xp []float32
 	band                []float32 // bandConv's interleaved rows
+	dym                 []float32 // dy masked by the ReLU, for the GEMM dx
 	acc                 []float32 // columnSums' accumulator
 }
 
@@ -185,7 +186,13 @@ func (cv *Conv2D) getScratch() *convScratch {
 		return s
 	}
 	if cv.shifted {
+		var cols, dym []float32
+		if cv.gemmDX() {
+			cols, dym = make([]float32, cv.oh*cv.ow*cv.k), make([]float32, cv.oh*cv.ow*cv.f)
+		}
 		return &convScratch{
+			cols:  cols,
+			dym:   dym,
 			xp:    make([]float32, cv.hp*cv.wp*cv.c),
 			band:  make([]float32, max((cv.ow+cv.kw-1)*cv.c, (cv.w+cv.kw-1)*cv.f)*cv.kh),
 			acc:   make([]float32, convBiasReps*cv.f),
@@ -356,6 +363,9 @@ func (cv *Conv2D) Backward(dx, dw, db, dy, x, w, y []float32, relu bool) {
 	}
 	switch {
 	case dx == nil:
+	case cv.shifted && cv.gemmDX():
+		cv.wT = grow(cv.wT, cv.f*cv.k)
+		transpose(cv.wT, w, cv.k, cv.f)
 	case cv.shifted:
 		flipWeights(cv.wFlip, w, cv.kh, cv.kw, cv.c, cv.f)
 		if cv.wFlipBand != nil {
@@ -608,11 +618,7 @@ func Col2im(dx, cols []float32, h, w, c, kh, kw, sh, sw, pt, pl, i0, i1, ow int)
 			}
 			dst := dx[(top+ky)*w*c : (top+ky+1)*w*c]
 			for j := jlo; j < jhi; j++ {
-				s := in[j*k+ky*rowLen:][:rowLen]
-				d := dst[(j*sw-pl)*c:][:rowLen]
-				for t, v := range s {
-					d[t] += v
-				}
+				addSeg(dst[(j*sw-pl)*c:][:rowLen], in[j*k+ky*rowLen:][:rowLen])
 			}
 			for j := 0; j < ow; j++ {
 				if j == jlo && jhi > jlo {
@@ -624,12 +630,22 @@ func Col2im(dx, cols []float32, h, w, c, kh, kw, sh, sw, pt, pl, i0, i1, ow int)
 				if kx1 <= kx0 {
 					continue
 				}
-				s := in[j*k+ky*rowLen+kx0*c : j*k+ky*rowLen+kx1*c]
-				d := dst[(left+kx0)*c : (left+kx1)*c]
-				for t, v := range s {
-					d[t] += v
-				}
+				addSeg(dst[(left+kx0)*c:(left+kx1)*c], in[j*k+ky*rowLen+kx0*c:j*k+ky*rowLen+kx1*c])
 			}
 		}
+	}
+}
+
+// addSeg adds s to d, of the same length: Col2im's window rows, KW·C
+// values (30 in LeNet's second layer), with the vector loop for all but the
+// last few.
+func addSeg(d, s []float32) {
+	d = d[:len(s)]
+	if k := simdLen(len(s)); k > 0 {
+		addVec(&d[0], &d[0], &s[0], k)
+		d, s = d[k:], s[k:]
+	}
+	for t, v := range s {
+		d[t] += v
 	}
 }

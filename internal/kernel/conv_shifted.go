@@ -237,7 +237,10 @@ func shiftedConv(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw
 // oh·wp - (kw-1) pixels (the last kw-1 are zero and would read past src).
 func shiftedDW(kern *microKernel, dw, src []float32, wp, ci, kh, kw int, dyg []float32, pix, co int) {
 	rowK := kw * ci
-	mr, nr := kern.mr, kern.nr
+	nr := kern.nr
+	// Rows in equal blocks (30 = 10+10+10, not 14+14+2): the FMAs per
+	// step follow the rows a tile holds, not the rows it could.
+	mr := ceilDiv(rowK, ceilDiv(rowK, kern.mr))
 	for ky := 0; ky < kh; ky++ {
 		a := src[ky*wp*ci:]
 		for r0 := 0; r0 < rowK; r0 += mr {
@@ -349,7 +352,8 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 	// db; dyp is dy padded for dx, (H+KH-1, W+KW-1, F).
 	gh, gw := cv.h+cv.kh-1, cv.w+cv.kw-1
 	var dyg, dyp []float32
-	if j.dx != nil && gw == cv.wp {
+	convDX := j.dx != nil && !cv.gemmDX()
+	if convDX && gw == cv.wp {
 		// When the two grids are equally wide ("same" padding), dyp is
 		// dyg shifted by off values: xp's KW-1 extra columns are dyp's
 		// right and left borders. One copy serves both.
@@ -369,7 +373,7 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 				dyg = cv.padGrad(s.dy, dyn, yn, j.relu, cv.oh, cv.wp, 0, 0)
 			}
 		}
-		if j.dx != nil {
+		if convDX {
 			dyp = cv.padGrad(s.dcols, dyn, yn, j.relu, gh, gw, cv.kh-1-cv.pt, cv.kw-1-cv.pl)
 		}
 	}
@@ -386,7 +390,17 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 		}
 		shiftedDW(cv.kern, pdw, src, cv.wp, cv.c, cv.kh, cv.kw, dyg, cv.oh*cv.wp-(cv.kw-1), cv.f)
 	}
-	if j.dx != nil {
+	if j.dx != nil && !convDX {
+		// dpatches = dy·wᵀ, then added back into dx window by window.
+		dym := dyn
+		if j.relu {
+			dym = s.dym
+			reluMask(dym, dyn, yn)
+		}
+		gemmInline(cv.kern, false, false, cv.oh*cv.ow, cv.k, cv.f, 1, dym, cv.f, cv.wT, cv.k, 0, s.cols, cv.k)
+		Col2im(j.dx[n*in:(n+1)*in], s.cols, cv.h, cv.w, cv.c, cv.kh, cv.kw, 1, 1, cv.pt, cv.pl, 0, cv.oh, cv.ow)
+	}
+	if convDX {
 		wt := cv.wFlip
 		if cv.wFlipBand != nil {
 			wt = cv.wFlipBand
@@ -399,6 +413,20 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 		}
 		convRows(cv.kern, j.dx[n*in:(n+1)*in], dyp, gw*cv.f, cv.h, cv.w, cv.f, cv.kh, cv.kw, wt, cv.c, 1, s.band)
 	}
+}
+
+// gemmDXOff turns the GEMM dx of the shifted path off, for benchmarks that
+// compare it with the convolution of dy.
+var gemmDXOff bool
+
+// gemmDX says whether dx is computed as on the im2col path, dy·wᵀ then
+// Col2im, instead of as a convolution of dy padded by the window: when x
+// has few channels (C ≤ 8), where the convolution's tiles run on pixel
+// pairs of at most 16 lanes and, on small images, mostly over dy's zero
+// padding (LeNet's second layer: 100 of 324 pixels are dy's), while the
+// GEMM's tiles are full; and when the patches of one sample fit in 4 MiB.
+func (cv *Conv2D) gemmDX() bool {
+	return !gemmDXOff && cv.c <= 8 && cv.oh*cv.ow*cv.k <= 1<<20
 }
 
 // flipWeights sets dst (KH,KW,F,C) to w (KH,KW,C,F) rotated by 180° with

@@ -414,6 +414,36 @@ func BenchmarkConv2D(b *testing.B) {
 				}
 				b.ReportMetric(passes*flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})
+			// Each gradient alone, after one forward pass; dx by each way
+			// the shifted path has.
+			b.Run(name+"/dw", func(b *testing.B) {
+				cv.Forward(y, x, w, bias, true)
+				for b.Loop() {
+					cv.Backward(nil, dw, nil, dy, x, w, y, true)
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+			if !bc.needDX {
+				continue
+			}
+			for _, viaGemm := range []bool{true, false} {
+				if !viaGemm && !(cv.shifted && cv.gemmDX()) {
+					continue // the two names would time the same code
+				}
+				dxName := name + "/dx"
+				if !viaGemm {
+					dxName += "-conv"
+				}
+				b.Run(dxName, func(b *testing.B) {
+					gemmDXOff = !viaGemm
+					defer func() { gemmDXOff = false }()
+					cv.Forward(y, x, w, bias, true)
+					for b.Loop() {
+						cv.Backward(dx, nil, nil, dy, x, w, y, true)
+					}
+					b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			}
 		}
 	}
 }

@@ -117,15 +117,21 @@ func TestConv2D(t *testing.T) {
 	defer SetWorkers(0)
 	saved := active
 	defer func() { active = saved }()
-	defer func() { shiftedOff = false }()
+	defer func() { shiftedOff, gemmDXOff = false, false }()
 	for _, kern := range kernels {
 		for _, c := range convCases {
-			for _, off := range []bool{false, true} {
-				shiftedOff = off
+			// The shifted path computes dx of few-channel inputs as a GEMM
+			// and Col2im; "convdx" holds its convolution of dy to account
+			// too.
+			for _, path := range []string{"shifted", "convdx", "im2col"} {
+				if path == "convdx" && c.c > 8 {
+					continue
+				}
+				shiftedOff, gemmDXOff = path == "im2col", path == "convdx"
 				for _, mode := range []struct {
 					bias, relu, keep bool
 				}{{false, false, false}, {true, false, true}, {true, true, false}, {true, true, true}} {
-					name := fmt.Sprintf("%s/%v/bias=%v/relu=%v/keep=%v/im2col=%v", kern.name, c, mode.bias, mode.relu, mode.keep, off)
+					name := fmt.Sprintf("%s/%v/bias=%v/relu=%v/keep=%v/%s", kern.name, c, mode.bias, mode.relu, mode.keep, path)
 					t.Run(name, func(t *testing.T) {
 						SetWorkers(3)
 						checkConv(t, kern, c, mode.bias, mode.relu, mode.keep)

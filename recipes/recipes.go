@@ -1,7 +1,6 @@
 package recipes
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -32,8 +31,7 @@ const (
 // has any, is the model's first layer, so that it is active in training only
 // and travels with the model file.
 type Recipe struct {
-	// Name is what `goras train --model` takes: "best", "best-5x5" or
-	// "fast".
+	// Name is what `goras train --model` takes: "best" or "fast".
 	Name string
 	// Description is one paragraph for --help and the docs.
 	Description string
@@ -46,8 +44,8 @@ type Recipe struct {
 
 // CNNConfig describes a recipe of the bounty CNN's family:
 //
-//	[augmentation] → [Conv(F1, k×k, same) → BN → ReLU] × C1 → MaxPool 2 →
-//	[Conv(F2, k×k, same) → BN → ReLU] × C2 → MaxPool 2 → Flatten →
+//	[augmentation] → [Conv(F1, 3×3, same) → BN → ReLU] × C1 → MaxPool 2 →
+//	[Conv(F2, 3×3, same) → BN → ReLU] × C2 → MaxPool 2 → Flatten →
 //	Dense(Dense) → BN → ReLU → Dropout → Dense(10, softmax)
 //
 // trained by Adam under a linear warm-up then cosine decay to 0 (a one-cycle
@@ -59,9 +57,6 @@ type CNNConfig struct {
 	// ConvsPerBlock is how many Conv → BN → ReLU each block has (0 counts
 	// as 1).
 	ConvsPerBlock [2]int
-	// KernelSize is the side of every convolution's square kernel (0 counts
-	// as 3).
-	KernelSize int
 	// Dense is the width of the hidden dense layer; 0 leaves it out.
 	Dense int
 	// Dropout is the rate before the output layer; 0 leaves it out.
@@ -103,25 +98,6 @@ func Best() Recipe {
 	}
 }
 
-// Best5x5 is Best's sibling for ensembles (docs/bounty.md): the same
-// training (augmentation, label smoothing, one-cycle Adam, 12 epochs of
-// batch 128) on a shallower network with wider kernels — Conv 32 5×5 + BN +
-// ReLU, MaxPool, Conv 64 5×5 + BN + ReLU, MaxPool, Dense 256 + BN + ReLU,
-// Dropout 0.4, Dense 10 softmax; 858,794 parameters. Its receptive fields
-// and depth differ from Best's, so its mistakes differ more than another
-// seed's would, which is what averaging needs; an epoch costs about 15 %
-// less than Best's.
-func Best5x5() Recipe {
-	r := Best()
-	r.Name = "best-5x5"
-	r.Description = "Best's sibling for ensembles: Conv 32 5×5 + BN + ReLU, MaxPool,\n" +
-		"    Conv 64 5×5 + BN + ReLU, MaxPool, Dense 256 + BN + ReLU, Dropout 0.4,\n" +
-		"    Dense 10 softmax, 858,794 params; trained exactly as best"
-	r.Config.ConvsPerBlock = [2]int{1, 1}
-	r.Config.KernelSize = 5
-	return r
-}
-
 // Fast is the recipe tuned for time (≥ 99 % in under two minutes, data
 // loading included): Conv 16 + BN + ReLU, MaxPool, Conv 32 + BN + ReLU,
 // MaxPool, Dense 128 + BN + ReLU, Dropout 0.25, Dense 10 softmax (207,450
@@ -143,17 +119,15 @@ func Fast() Recipe {
 	}
 }
 
-// Get returns the recipe called name ("best", "best-5x5" or "fast").
+// Get returns the recipe called name ("best" or "fast").
 func Get(name string) (Recipe, error) {
 	switch name {
 	case "best":
 		return Best(), nil
-	case "best-5x5":
-		return Best5x5(), nil
 	case "fast":
 		return Fast(), nil
 	}
-	return Recipe{}, fmt.Errorf("recipes: no recipe %q; the recipes are best, best-5x5 and fast", name)
+	return Recipe{}, fmt.Errorf("recipes: no recipe %q; the recipes are best and fast", name)
 }
 
 // StepsPerEpoch is the number of training steps in one epoch over
@@ -186,7 +160,7 @@ func (r Recipe) Layers() []layers.Layer {
 		for range max(c.ConvsPerBlock[b], 1) {
 			// No bias: BatchNormalization's β takes its place.
 			ls = append(ls,
-				layers.Conv2D(f, cmp.Or(c.KernelSize, 3), layers.WithPadding("same"), layers.WithUseBias(false)),
+				layers.Conv2D(f, 3, layers.WithPadding("same"), layers.WithUseBias(false)),
 				layers.BatchNormalization(),
 				layers.Activation("relu"))
 		}

@@ -21,9 +21,7 @@ import (
 // 862,634 in all, of which the moving means and variances
 // (2·(32+64+64+256) = 832) are not trainable. Fast's: conv 144, BN 64,
 // conv 4,608, BN 128, dense 7·7·32·128 = 200,704, BN 512, dense 1,290:
-// 207,450, 352 not trainable. Best5x5's: conv 5·5·1·32 = 800, BN 128,
-// conv 5·5·32·64 = 51,200, BN 256, dense 802,816, BN 1,024, dense 2,570:
-// 858,794, 704 not trainable.
+// 207,450, 352 not trainable.
 func TestBestBuildsAsDocumented(t *testing.T) {
 	r := Best()
 	m, err := r.Build(1)
@@ -36,13 +34,6 @@ func TestBestBuildsAsDocumented(t *testing.T) {
 	}
 	if got := f.CountParams(); got != 207450 {
 		t.Errorf("Fast has %d params, want 207,450", got)
-	}
-	b5, err := Best5x5().Build(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := b5.CountParams(); got != 858794 {
-		t.Errorf("Best5x5 has %d params, want 858,794", got)
 	}
 	if got := m.CountParams(); got != 862634 {
 		t.Errorf("Best has %d params, want 862,634", got)
@@ -72,7 +63,7 @@ func TestBestBuildsAsDocumented(t *testing.T) {
 // The one-cycle schedule: PeakRate/10 at step 0, PeakRate at the end of the
 // warm-up, half of it half-way through the cosine, 0 at the last step.
 func TestScheduleIsOneCycle(t *testing.T) {
-	for _, r := range []Recipe{Best(), Best5x5(), Fast()} {
+	for _, r := range []Recipe{Best(), Fast()} {
 		m, err := r.Build(1)
 		if err != nil {
 			t.Fatal(err)
@@ -190,12 +181,12 @@ func TestSplit(t *testing.T) {
 }
 
 func TestGet(t *testing.T) {
-	for _, name := range []string{"best", "best-5x5", "fast"} {
+	for _, name := range []string{"best", "fast"} {
 		if r, err := Get(name); err != nil || r.Name != name {
 			t.Errorf("Get(%q) = %q, %v", name, r.Name, err)
 		}
 	}
-	if _, err := Get("huge"); err == nil || !strings.Contains(err.Error(), "best, best-5x5 and fast") {
+	if _, err := Get("huge"); err == nil || !strings.Contains(err.Error(), "best and fast") {
 		t.Errorf("Get(huge): error %v, want one listing the recipes", err)
 	}
 }

@@ -63,7 +63,7 @@ func TestBestBuildsAsDocumented(t *testing.T) {
 // The one-cycle schedule: PeakRate/10 at step 0, PeakRate at the end of the
 // warm-up, half of it half-way through the cosine, 0 at the last step.
 func TestScheduleIsOneCycle(t *testing.T) {
-	for _, r := range []Recipe{Best(), Fast()} {
+	for _, r := range []Recipe{Best(), BestLong(), Fast()} {
 		m, err := r.Build(1)
 		if err != nil {
 			t.Fatal(err)
@@ -86,6 +86,9 @@ func TestScheduleIsOneCycle(t *testing.T) {
 		if got := m.Optimizer().LearningRate(); math.Abs(got-c.PeakRate/10) > 1e-12 {
 			t.Errorf("%s: first rate %g, want %g", r.Name, got, c.PeakRate/10)
 		}
+	}
+	if l, b := BestLong(), Best(); l.Epochs != 2*b.Epochs || l.Config != b.Config || !strings.Contains(l.Description, "24 epochs") {
+		t.Errorf("BestLong is %d epochs of %+v (%q), want Best's recipe over 24 epochs", l.Epochs, l.Config, l.Description)
 	}
 	if got := Best().StepsPerEpoch(); got != 430 {
 		t.Errorf("StepsPerEpoch of batch 128 over 55,000 images = %d, want 430", got)
@@ -181,12 +184,12 @@ func TestSplit(t *testing.T) {
 }
 
 func TestGet(t *testing.T) {
-	for _, name := range []string{"best", "fast"} {
+	for _, name := range []string{"best", "best-long", "fast"} {
 		if r, err := Get(name); err != nil || r.Name != name {
 			t.Errorf("Get(%q) = %q, %v", name, r.Name, err)
 		}
 	}
-	if _, err := Get("huge"); err == nil || !strings.Contains(err.Error(), "best and fast") {
+	if _, err := Get("huge"); err == nil || !strings.Contains(err.Error(), "best, best-long and fast") {
 		t.Errorf("Get(huge): error %v, want one listing the recipes", err)
 	}
 }

@@ -9,7 +9,7 @@ import (
 )
 
 func TestRecipesAreModels(t *testing.T) {
-	for model, params := range map[string]string{"best": "862,634", "fast": "207,450"} {
+	for model, params := range map[string]string{"best": "862,634", "best-long": "862,634", "fast": "207,450"} {
 		r := cli(t, "summary", "--model", model)
 		if r.code != 0 || !strings.Contains(r.stdout, "Total params: "+params) {
 			t.Errorf("summary --model %s: exit %d, want %s params:\n%s%s", model, r.code, params, r.stdout, r.stderr)

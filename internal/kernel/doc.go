@@ -44,7 +44,10 @@
 //
 // # Parallelism
 //
-// One pool of Workers() goroutines serves the process. Parallel runs small
-// work inline, and must not be called from inside a Job: nesting could
-// deadlock the pool and would oversubscribe the cores anyway.
+// One pool of Workers() goroutines (GOMAXPROCS unless SetWorkers says
+// otherwise) serves the process. Parallel runs small work inline, and must
+// not be called from inside a Job: nesting could deadlock the pool and would
+// oversubscribe the cores anyway. Its helpers and callers spin for a few
+// milliseconds before they sleep, since waking a sleeping goroutine costs as
+// much as a small layer's pass on a virtual machine (pool.go).
 package kernel

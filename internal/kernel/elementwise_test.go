@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // close32 reports whether got is within 1e-6 (relative) or
@@ -298,6 +301,49 @@ func TestParallel(t *testing.T) {
 	j := &countJob{hits: make([]int32, 64)}
 	if a := testing.AllocsPerRun(50, func() { Parallel(64, 1, j) }); a != 0 {
 		t.Errorf("Parallel: %v allocs per call, want 0", a)
+	}
+}
+
+// Without SetWorkers, the pool follows GOMAXPROCS as it changes.
+func TestWorkersFollowGOMAXPROCS(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	defer SetWorkers(0)
+	SetWorkers(0)
+	for _, p := range []int{1, 3, 2} {
+		runtime.GOMAXPROCS(p)
+		if got := Workers(); got != p {
+			t.Errorf("GOMAXPROCS %d: Workers() = %d", p, got)
+		}
+	}
+	SetWorkers(5)
+	runtime.GOMAXPROCS(1)
+	if got := Workers(); got != 5 {
+		t.Errorf("after SetWorkers(5) and GOMAXPROCS 1: Workers() = %d, want 5", got)
+	}
+}
+
+// slowJob's first piece outlasts the caller's spin (callerSpin), so the
+// caller falls back to sleeping until the helper is done.
+type slowJob struct{ done [2]atomic.Bool }
+
+func (j *slowJob) Run(lo, hi int) {
+	if lo == 0 {
+		time.Sleep(callerSpin + 10*time.Millisecond)
+	}
+	for i := lo; i < hi; i++ {
+		j.done[i].Store(true)
+	}
+}
+
+func TestParallelWaitsForSlowChunks(t *testing.T) {
+	defer SetWorkers(0)
+	SetWorkers(2)
+	for range 3 {
+		j := &slowJob{}
+		Parallel(2, 1, j)
+		if !j.done[0].Load() || !j.done[1].Load() {
+			t.Fatalf("Parallel returned before both pieces ran: %v %v", j.done[0].Load(), j.done[1].Load())
+		}
 	}
 }
 

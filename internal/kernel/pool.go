@@ -95,6 +95,7 @@ func (c *call) release() {
 var pool struct {
 	once    sync.Once
 	workers atomic.Int32 // chunks a Parallel call may use, the caller included
+	fixed   atomic.Bool  // set by SetWorkers(n > 0): workers no longer follows GOMAXPROCS
 	tasks   chan *call
 	queued  atomic.Int32 // messages sent and not yet received
 	helpers atomic.Int32 // helper goroutines running; only ever grows
@@ -140,20 +141,32 @@ func helper() {
 }
 
 // Workers returns the number of chunks Parallel may split work into: the
-// size of the process-wide pool, the calling goroutine included.
+// size of the process-wide pool, the calling goroutine included. Unless
+// SetWorkers fixed it, it follows runtime.GOMAXPROCS, read on every call
+// (so that `go test -cpu 1,2` and a program that changes GOMAXPROCS get
+// what they asked for).
 func Workers() int {
 	poolInit()
-	return int(pool.workers.Load())
+	if pool.fixed.Load() {
+		return int(pool.workers.Load())
+	}
+	n := runtime.GOMAXPROCS(0)
+	if int32(n) != pool.workers.Load() {
+		ensureHelpers(n)
+		pool.workers.Store(int32(n))
+	}
+	return n
 }
 
-// SetWorkers sets the pool size; n ≤ 0 means runtime.GOMAXPROCS(0).
-// Tests use it to compare 1 worker with N; results of every kernel are
-// independent of it.
+// SetWorkers sets the pool size; n ≤ 0 means following
+// runtime.GOMAXPROCS(0), the default. Tests use it to compare 1 worker with
+// N; results of every kernel are independent of it.
 func SetWorkers(n int) {
+	poolInit()
+	pool.fixed.Store(n > 0)
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
-	poolInit()
 	ensureHelpers(n)
 	pool.workers.Store(int32(n))
 }

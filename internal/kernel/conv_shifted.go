@@ -17,7 +17,9 @@ package kernel
 // The gradients reuse the same trick:
 //   - dx is a forward convolution (same routine) of dy, padded by KH-1-PT
 //     rows above and KW-1-PL columns to the left, with the window rotated
-//     by 180° and its channel axes swapped; no scatter;
+//     by 180° and its channel axes swapped; no scatter. Inputs of at most
+//     8 channels are the exception (see gemmDX): their dx is dy·wᵀ and
+//     Col2im, as on the im2col path;
 //   - dw for kernel row ky is xp's overlapping-rows matrix, transposed,
 //     times dy laid out on xp's grid (rows of WP pixels, the KW-1 extra
 //     columns zero), one product per kernel row and sample whose depth is

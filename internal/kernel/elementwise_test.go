@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -319,6 +320,23 @@ func TestWorkersFollowGOMAXPROCS(t *testing.T) {
 	runtime.GOMAXPROCS(1)
 	if got := Workers(); got != 5 {
 		t.Errorf("after SetWorkers(5) and GOMAXPROCS 1: Workers() = %d, want 5", got)
+	}
+}
+
+func TestSpinTimes(t *testing.T) {
+	for _, c := range []struct {
+		policy string
+		spin   bool
+		warn   string
+	}{{"", true, ""}, {"active", true, ""}, {" PASSIVE ", false, ""}, {"passive", false, ""}, {"lazy", true, `GORAS_WAIT_POLICY="lazy"`}} {
+		var w strings.Builder
+		h, cl := spinTimes(c.policy, &w)
+		if (h > 0 && cl > 0) != c.spin || (h == 0) != (cl == 0) {
+			t.Errorf("spinTimes(%q) = %v, %v; want spinning %v on both sides", c.policy, h, cl, c.spin)
+		}
+		if got := w.String(); (c.warn == "") != (got == "") || !strings.Contains(got, c.warn) {
+			t.Errorf("spinTimes(%q) warned %q, want a warning containing %q", c.policy, got, c.warn)
+		}
 	}
 }
 

@@ -1,7 +1,11 @@
 package kernel
 
 import (
+	"fmt"
+	"io"
+	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,13 +53,30 @@ func (c *call) work() {
 // the next call for helperSpin after finishing one, and the caller polls for
 // its helpers' chunks for callerSpin. Each poll yields the processor
 // (runtime.Gosched), so spinning never keeps runnable goroutines waiting.
-const (
-	helperSpin = 2 * time.Millisecond
-	callerSpin = 20 * time.Millisecond
-)
+// GORAS_WAIT_POLICY=passive turns spinning off, for processes that share
+// their cores with other work (OMP_WAIT_POLICY's name and values).
+var helperSpin, callerSpin = spinTimes(os.Getenv("GORAS_WAIT_POLICY"), os.Stderr)
+
+// spinTimes returns the spins for a wait policy: "active" (the default)
+// or "passive" (none); anything else is reported on warn and taken as
+// active.
+func spinTimes(policy string, warn io.Writer) (helper, caller time.Duration) {
+	switch strings.ToLower(strings.TrimSpace(policy)) {
+	case "passive":
+		return 0, 0
+	case "", "active":
+	default:
+		fmt.Fprintf(warn, "goras: GORAS_WAIT_POLICY=%q is neither active nor passive; using active\n", policy)
+	}
+	return 2 * time.Millisecond, 20 * time.Millisecond
+}
 
 // wait returns when every chunk of c is done.
 func (c *call) wait() {
+	if callerSpin == 0 {
+		c.pending.Wait()
+		return
+	}
 	start := time.Now()
 	for i := 0; c.left.Load() > 0; i++ {
 		if i&63 == 63 && time.Since(start) > callerSpin {
@@ -69,6 +90,9 @@ func (c *call) wait() {
 // receive takes the next call for a helper, polling the queue for
 // helperSpin before it blocks on it.
 func receive() *call {
+	if helperSpin == 0 {
+		return <-pool.tasks
+	}
 	start := time.Now()
 	for i := 0; ; i++ {
 		select {

@@ -97,12 +97,12 @@ func (m *Sequential) plan(batch int, train bool, target []int) (*batchPlan, erro
 // the model allows it (autograd.NewShardedPlan). It must not depend on the
 // worker count, so that training gives the same weights on 1 core or many.
 //
-// It is 1 (off): on the shared 2-vCPU machines goras is measured on, waking
-// the pool's second worker takes about as long as a half-batch step of the
-// course MLP (~100 µs), so that a Parallel of two 100 µs chunks takes 190 µs
-// and a sharded step measured 10-15 % slower than a whole one (186 µs
-// against 216, BenchmarkTrainStepMLPMNIST). Set it to 2 where a worker wakes
-// in microseconds.
+// It is 1 (off). When the pool's helpers slept between calls, waking one
+// took about as long as a half-batch step of the course MLP (~100 µs), and
+// a sharded step measured 10-15 % slower than a whole one (186 µs against
+// 216, BenchmarkTrainStepMLPMNIST). With the spinning pool 2 shards gain
+// only ~7 % (131–143 µs against 149–156), not worth changing every
+// training result (the sums are grouped differently) for.
 const trainShards = 1
 
 // shardedPlan builds a training plan that splits each batch into

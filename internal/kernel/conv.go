@@ -186,13 +186,8 @@ func (cv *Conv2D) getScratch() *convScratch {
 		return s
 	}
 	if cv.shifted {
-		var cols, dym []float32
-		if cv.gemmDX() {
-			cols, dym = make([]float32, cv.oh*cv.ow*cv.k), make([]float32, cv.oh*cv.ow*cv.f)
-		}
+		// cols and dym, for the GEMM dx, are made by its first use.
 		return &convScratch{
-			cols:  cols,
-			dym:   dym,
 			xp:    make([]float32, cv.hp*cv.wp*cv.c),
 			band:  make([]float32, max((cv.ow+cv.kw-1)*cv.c, (cv.w+cv.kw-1)*cv.f)*cv.kh),
 			acc:   make([]float32, convBiasReps*cv.f),

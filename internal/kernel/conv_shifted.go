@@ -394,12 +394,16 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 	}
 	if j.dx != nil && !convDX {
 		// dpatches = dy·wᵀ, then added back into dx window by window.
+		// The buffers are grown here, not only in getScratch: a scratch
+		// made while gemmDXOff was set (tests, benchmarks) lacks them.
+		pix := cv.oh * cv.ow
+		s.cols, s.dym = grow(s.cols, pix*cv.k), grow(s.dym, pix*cv.f)
 		dym := dyn
 		if j.relu {
 			dym = s.dym
 			reluMask(dym, dyn, yn)
 		}
-		gemmInline(cv.kern, false, false, cv.oh*cv.ow, cv.k, cv.f, 1, dym, cv.f, cv.wT, cv.k, 0, s.cols, cv.k)
+		gemmInline(cv.kern, false, false, pix, cv.k, cv.f, 1, dym, cv.f, cv.wT, cv.k, 0, s.cols, cv.k)
 		Col2im(j.dx[n*in:(n+1)*in], s.cols, cv.h, cv.w, cv.c, cv.kh, cv.kw, 1, 1, cv.pt, cv.pl, 0, cv.oh, cv.ow)
 	}
 	if convDX {

@@ -340,15 +340,28 @@ func TestSpinTimes(t *testing.T) {
 	}
 }
 
-// slowJob's first piece outlasts the caller's spin (callerSpin), so the
-// caller falls back to sleeping until the helper is done.
-type slowJob struct{ done [2]atomic.Bool }
+// slowJob's second piece outlasts the caller's spin (callerSpin); its first
+// piece returns only once the second has started, so that (whenever the
+// caller takes the first piece, as it nearly always does) a helper runs the
+// slow one and the caller must fall back to sleeping until it is done.
+type slowJob struct {
+	done     [2]atomic.Bool
+	started  chan struct{}
+	waitedOn atomic.Bool // the first piece saw the second start
+}
 
 func (j *slowJob) Run(lo, hi int) {
-	if lo == 0 {
-		time.Sleep(callerSpin + 10*time.Millisecond)
-	}
 	for i := lo; i < hi; i++ {
+		if i == 1 {
+			close(j.started)
+			time.Sleep(callerSpin + 10*time.Millisecond)
+		} else {
+			select {
+			case <-j.started:
+				j.waitedOn.Store(true)
+			case <-time.After(5 * time.Second):
+			}
+		}
 		j.done[i].Store(true)
 	}
 }
@@ -357,10 +370,13 @@ func TestParallelWaitsForSlowChunks(t *testing.T) {
 	defer SetWorkers(0)
 	SetWorkers(2)
 	for range 3 {
-		j := &slowJob{}
+		j := &slowJob{started: make(chan struct{})}
 		Parallel(2, 1, j)
 		if !j.done[0].Load() || !j.done[1].Load() {
 			t.Fatalf("Parallel returned before both pieces ran: %v %v", j.done[0].Load(), j.done[1].Load())
+		}
+		if !j.waitedOn.Load() {
+			t.Fatalf("the two pieces did not run side by side")
 		}
 	}
 }

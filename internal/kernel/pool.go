@@ -147,12 +147,17 @@ func poolInit() {
 // and one queued for it, so steady-state Parallel never allocates.
 func ensureHelpers(w int) {
 	pool.mu.Lock()
+	ensureHelpersLocked(w)
+	pool.mu.Unlock()
+}
+
+// ensureHelpersLocked is ensureHelpers with pool.mu held.
+func ensureHelpersLocked(w int) {
 	for int(pool.helpers.Load()) < w-1 {
 		pool.helpers.Add(1)
 		pool.free = append(pool.free, new(call), new(call))
 		go helper()
 	}
-	pool.mu.Unlock()
 }
 
 func helper() {
@@ -176,8 +181,14 @@ func Workers() int {
 	}
 	n := runtime.GOMAXPROCS(0)
 	if int32(n) != pool.workers.Load() {
-		ensureHelpers(n)
-		pool.workers.Store(int32(n))
+		// Under the lock, so that a SetWorkers in between is not undone.
+		pool.mu.Lock()
+		if !pool.fixed.Load() {
+			ensureHelpersLocked(n)
+			pool.workers.Store(int32(n))
+		}
+		n = int(pool.workers.Load())
+		pool.mu.Unlock()
 	}
 	return n
 }
@@ -187,11 +198,13 @@ func Workers() int {
 // N; results of every kernel are independent of it.
 func SetWorkers(n int) {
 	poolInit()
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
 	pool.fixed.Store(n > 0)
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
-	ensureHelpers(n)
+	ensureHelpersLocked(n)
 	pool.workers.Store(int32(n))
 }
 

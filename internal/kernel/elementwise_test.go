@@ -341,9 +341,10 @@ func TestSpinTimes(t *testing.T) {
 }
 
 // slowJob's second piece outlasts the caller's spin (callerSpin); its first
-// piece returns only once the second has started, so that (whenever the
-// caller takes the first piece, as it nearly always does) a helper runs the
-// slow one and the caller must fall back to sleeping until it is done.
+// piece waits (up to 200 ms) for the second to start, so that when the
+// caller takes the first piece and a helper the second, the caller must fall
+// back to sleeping until the helper is done. (Parallel promises no helper:
+// when none is free the caller runs both pieces, and that must work too.)
 type slowJob struct {
 	done     [2]atomic.Bool
 	started  chan struct{}
@@ -359,7 +360,7 @@ func (j *slowJob) Run(lo, hi int) {
 			select {
 			case <-j.started:
 				j.waitedOn.Store(true)
-			case <-time.After(5 * time.Second):
+			case <-time.After(200 * time.Millisecond):
 			}
 		}
 		j.done[i].Store(true)
@@ -369,16 +370,18 @@ func (j *slowJob) Run(lo, hi int) {
 func TestParallelWaitsForSlowChunks(t *testing.T) {
 	defer SetWorkers(0)
 	SetWorkers(2)
+	sideBySide := 0
 	for range 3 {
 		j := &slowJob{started: make(chan struct{})}
 		Parallel(2, 1, j)
 		if !j.done[0].Load() || !j.done[1].Load() {
 			t.Fatalf("Parallel returned before both pieces ran: %v %v", j.done[0].Load(), j.done[1].Load())
 		}
-		if !j.waitedOn.Load() {
-			t.Fatalf("the two pieces did not run side by side")
+		if j.waitedOn.Load() {
+			sideBySide++
 		}
 	}
+	t.Logf("%d of 3 calls ran the pieces side by side", sideBySide)
 }
 
 func BenchmarkElementwise(b *testing.B) {

@@ -243,7 +243,9 @@ func (m *Sequential) SaveCheckpoint(path string, epoch int, h *History) error {
 	return nil
 }
 
-// modelMetadata is the metadata Save writes for a built, compiled model.
+// modelMetadata is the metadata Save (and SaveCheckpoint) writes for a
+// built model: format, version, seed, architecture and, when the model is
+// compiled, its compile settings.
 func (m *Sequential) modelMetadata() (map[string]string, error) {
 	meta := map[string]string{"format": "goras", "goras_version": Version, "seed": strconv.FormatUint(m.seed, 10)}
 	arch, err := m.architecture()
@@ -252,13 +254,16 @@ func (m *Sequential) modelMetadata() (map[string]string, error) {
 	}
 	meta["architecture"] = arch
 	c := m.compiled
+	if c == nil {
+		return meta, nil
+	}
 	b, err := json.Marshal(map[string]any{
 		"loss":      map[string]any{"class_name": c.loss.Name(), "config": c.loss.Config()},
 		"optimizer": map[string]any{"class_name": c.optimizer.Name(), "config": c.optimizer.Config()},
 		"metrics":   c.metrics,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("goras: SaveCheckpoint: the compile settings cannot be written as JSON: %w", err)
+		return nil, fmt.Errorf("goras: the compile settings cannot be written as JSON: %w", err)
 	}
 	meta["compile"] = string(b)
 	return meta, nil

@@ -42,23 +42,9 @@ func (m *Sequential) Save(path string) error {
 	if err := m.Build(); err != nil {
 		return err
 	}
-	meta := map[string]string{"format": "goras", "goras_version": Version, "seed": strconv.FormatUint(m.seed, 10)}
-	arch, err := m.architecture()
+	meta, err := m.modelMetadata()
 	if err != nil {
 		return err
-	}
-	meta["architecture"] = arch
-	if m.compiled != nil {
-		c := m.compiled
-		b, err := json.Marshal(map[string]any{
-			"loss":      map[string]any{"class_name": c.loss.Name(), "config": c.loss.Config()},
-			"optimizer": map[string]any{"class_name": c.optimizer.Name(), "config": c.optimizer.Config()},
-			"metrics":   c.metrics,
-		})
-		if err != nil {
-			return fmt.Errorf("goras: Save: the compile settings cannot be written as JSON: %w", err)
-		}
-		meta["compile"] = string(b)
 	}
 	return m.writeWeights(path, meta)
 }

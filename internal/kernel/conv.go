@@ -60,7 +60,7 @@ type Conv2D struct {
 	groups       int // batch groups of the backward pass
 	partDW       [][]float32
 	partDB       [][]float32
-	wT           []float32 // w transposed, (F, K), for dpatches = dy·wᵀ
+	wT           []float32 // w transposed, (F, K), for dpatches = dy·wᵀ (made by Backward)
 	kept         []float32 // the last Forward's patches, (N·OH·OW, K), when kept
 	keptX        []float32 // on the shifted path, its padded input (N,HP,WP,C), when kept
 	scratch      struct {
@@ -141,8 +141,6 @@ func NewConv2D(n, h, w, c, kh, kw, f, sh, sw, pt, pb, pl, pr int) *Conv2D {
 			cv.wFlipBand = make([]float32, kh*f*cv.k)
 		}
 
-	} else {
-		cv.wT = make([]float32, f*cv.k)
 	}
 	cv.fwd.cv, cv.bwd.cv = cv, cv
 	return cv
@@ -358,10 +356,7 @@ func (cv *Conv2D) Backward(dx, dw, db, dy, x, w, y []float32, relu bool) {
 	}
 	switch {
 	case dx == nil:
-	case cv.shifted && cv.gemmDX():
-		cv.wT = grow(cv.wT, cv.f*cv.k)
-		transpose(cv.wT, w, cv.k, cv.f)
-	case cv.shifted:
+	case cv.shifted && !cv.gemmDX():
 		flipWeights(cv.wFlip, w, cv.kh, cv.kw, cv.c, cv.f)
 		if cv.wFlipBand != nil {
 			bandWeights(cv.wFlipBand, cv.wFlip, cv.kh, cv.kw, cv.f, cv.c)
@@ -380,6 +375,8 @@ func (cv *Conv2D) Backward(dx, dw, db, dy, x, w, y []float32, relu bool) {
 			pairWeights(cv.wFlipPair, src, cv.kh, cv.kw, u, cv.c)
 		}
 	default: // wT (F, K) = wᵀ, so that dpatches = dy·wT reads B row-major
+		// (the im2col path, and the shifted path's GEMM dx)
+		cv.wT = grow(cv.wT, cv.f*cv.k)
 		transpose(cv.wT, w, cv.k, cv.f)
 	}
 	j := &cv.bwd
@@ -613,7 +610,7 @@ func Col2im(dx, cols []float32, h, w, c, kh, kw, sh, sw, pt, pl, i0, i1, ow int)
 			}
 			dst := dx[(top+ky)*w*c : (top+ky+1)*w*c]
 			for j := jlo; j < jhi; j++ {
-				addSeg(dst[(j*sw-pl)*c:][:rowLen], in[j*k+ky*rowLen:][:rowLen])
+				AddTo(dst[(j*sw-pl)*c:][:rowLen], in[j*k+ky*rowLen:][:rowLen])
 			}
 			for j := 0; j < ow; j++ {
 				if j == jlo && jhi > jlo {
@@ -625,22 +622,8 @@ func Col2im(dx, cols []float32, h, w, c, kh, kw, sh, sw, pt, pl, i0, i1, ow int)
 				if kx1 <= kx0 {
 					continue
 				}
-				addSeg(dst[(left+kx0)*c:(left+kx1)*c], in[j*k+ky*rowLen+kx0*c:j*k+ky*rowLen+kx1*c])
+				AddTo(dst[(left+kx0)*c:(left+kx1)*c], in[j*k+ky*rowLen+kx0*c:j*k+ky*rowLen+kx1*c])
 			}
 		}
-	}
-}
-
-// addSeg adds s to d, of the same length: Col2im's window rows, KW·C
-// values (30 in LeNet's second layer), with the vector loop for all but the
-// last few.
-func addSeg(d, s []float32) {
-	d = d[:len(s)]
-	if k := simdLen(len(s)); k > 0 {
-		addVec(&d[0], &d[0], &s[0], k)
-		d, s = d[k:], s[k:]
-	}
-	for t, v := range s {
-		d[t] += v
 	}
 }

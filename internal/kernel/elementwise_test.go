@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -382,6 +383,49 @@ func TestParallelWaitsForSlowChunks(t *testing.T) {
 		}
 	}
 	t.Logf("%d of 3 calls ran the pieces side by side", sideBySide)
+}
+
+// wakeJob spins for iters steps per piece and records when piece 1 starts.
+type wakeJob struct {
+	iters  int
+	sink   [2]float64
+	start1 time.Time
+}
+
+func (j *wakeJob) Run(lo, hi int) {
+	if lo <= 1 && 1 < hi {
+		j.start1 = time.Now()
+	}
+	for i := lo; i < hi; i++ {
+		s := 1.0
+		for range j.iters {
+			s = s*1.0000001 + 1e-9
+		}
+		j.sink[i] = s
+	}
+}
+
+// BenchmarkParallelWake times Parallel over two pieces of three sizes on
+// 2 workers and reports, as wake-µs, the median delay from the call to the
+// start of piece 1 (which a helper runs when it arrives in time). Compare
+// GORAS_WAIT_POLICY=passive (helpers sleep between calls) with the
+// default.
+func BenchmarkParallelWake(b *testing.B) {
+	defer SetWorkers(0)
+	SetWorkers(2)
+	for _, iters := range []int{3000, 30000, 300000} {
+		j := &wakeJob{iters: iters}
+		b.Run(fmt.Sprint(iters), func(b *testing.B) {
+			var delays []time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				Parallel(2, 1, j)
+				delays = append(delays, j.start1.Sub(t0))
+			}
+			slices.Sort(delays)
+			b.ReportMetric(float64(delays[len(delays)/2].Nanoseconds())/1e3, "wake-µs")
+		})
+	}
 }
 
 func BenchmarkElementwise(b *testing.B) {

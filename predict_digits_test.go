@@ -13,7 +13,6 @@ import (
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/datasets/mnist"
 	"github.com/goras-ml/goras/internal/testdigits"
-	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/losses"
 	"github.com/goras-ml/goras/optimizers"
 )
@@ -30,18 +29,7 @@ func TestPredictOwnDigits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	relu := layers.WithActivation("relu")
-	model := goras.NewSequential(
-		layers.Input(28, 28, 1),
-		layers.Conv2D(6, 5, relu, layers.WithPadding("same")),
-		layers.MaxPooling2D(),
-		layers.Conv2D(16, 5, relu),
-		layers.MaxPooling2D(),
-		layers.Flatten(),
-		layers.Dense(120, relu),
-		layers.Dense(84, relu),
-		layers.Dense(10, layers.WithActivation("softmax")),
-	)
+	model := lenet5() // convnet_test.go
 	model.SetSeed(7)
 	adam, err := optimizers.NewAdam(optimizers.AdamConfig{})
 	if err != nil {

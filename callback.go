@@ -9,7 +9,7 @@ type Logs map[string]float64
 // counted from 0. A callback stops training by setting the model's
 // StopTraining.
 type Callback interface {
-	SetModel(m *Sequential)
+	SetModel(m *Model)
 	OnTrainBegin(logs Logs)
 	OnTrainEnd(logs Logs)
 	OnEpochBegin(epoch int, logs Logs)
@@ -20,10 +20,10 @@ type Callback interface {
 
 // BaseCallback implements every hook as a no-op and keeps the model.
 type BaseCallback struct {
-	Model *Sequential
+	Model *Model
 }
 
-func (b *BaseCallback) SetModel(m *Sequential)    { b.Model = m }
+func (b *BaseCallback) SetModel(m *Model)    { b.Model = m }
 func (*BaseCallback) OnTrainBegin(Logs)           {}
 func (*BaseCallback) OnTrainEnd(Logs)             {}
 func (*BaseCallback) OnEpochBegin(int, Logs)      {}

@@ -183,7 +183,7 @@ func (hj historyJSON) history() *History {
 // Limit: the optimizer's step count is restored exactly up to 2^24 steps
 // (its Variables hold it as float32); past that, a schedule or Adam's bias
 // correction may see a step count off by a few.
-func (m *Sequential) SaveCheckpoint(path string, epoch int, h *History) error {
+func (m *Model) SaveCheckpoint(path string, epoch int, h *History) error {
 	if epoch < 0 {
 		return fmt.Errorf("goras: SaveCheckpoint: epoch must be ≥ 0 (the last epoch completed, counted from 0), got %d", epoch)
 	}
@@ -246,7 +246,7 @@ func (m *Sequential) SaveCheckpoint(path string, epoch int, h *History) error {
 // modelMetadata is the metadata Save (and SaveCheckpoint) writes for a
 // built model: format, version, seed, architecture and, when the model is
 // compiled, its compile settings.
-func (m *Sequential) modelMetadata() (map[string]string, error) {
+func (m *Model) modelMetadata() (map[string]string, error) {
 	meta := map[string]string{"format": "goras", "goras_version": Version, "seed": strconv.FormatUint(m.seed, 10)}
 	arch, err := m.architecture()
 	if err != nil {
@@ -340,7 +340,7 @@ func checkpointDigest(ts []safetensors.Tensor, meta map[string]string) string {
 // altered after it was written (its SHA-256 no longer matches) or does not
 // match its own architecture is refused with an error naming the file and
 // the fault.
-func LoadCheckpoint(path string) (*Sequential, *Checkpoint, error) {
+func LoadCheckpoint(path string) (*Model, *Checkpoint, error) {
 	f, err := safetensors.ReadFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("goras: %w", err)
@@ -391,7 +391,7 @@ func LoadCheckpoint(path string) (*Sequential, *Checkpoint, error) {
 // modelFromFile rebuilds, fills and compiles a model from a file's
 // architecture, seed, weights and compile settings: Load's steps on a file
 // already read.
-func modelFromFile(f *safetensors.File) (*Sequential, error) {
+func modelFromFile(f *safetensors.File) (*Model, error) {
 	arch, ok := f.Metadata["architecture"]
 	if !ok {
 		return nil, errors.New("has no architecture")
@@ -426,7 +426,7 @@ func modelFromFile(f *safetensors.File) (*Sequential, error) {
 // restoreOptimizer writes the saved Variables into the compiled optimizer,
 // after checking that they are exactly its Variables, then its exact
 // learning rate.
-func (m *Sequential) restoreOptimizer(oj optimizerJSON, saved map[string]*safetensors.Tensor) error {
+func (m *Model) restoreOptimizer(oj optimizerJSON, saved map[string]*safetensors.Tensor) error {
 	opt := m.compiled.optimizer
 	if oj.Name != opt.Name() {
 		return fmt.Errorf("its optimizer state is for %s, the compile settings make a %s", oj.Name, opt.Name())
@@ -465,7 +465,7 @@ func (m *Sequential) restoreOptimizer(oj optimizerJSON, saved map[string]*safete
 }
 
 // restoreRNG sets the shuffling generator and every Stateful layer's.
-func (m *Sequential) restoreRNG(rj rngJSON) error {
+func (m *Model) restoreRNG(rj rngJSON) error {
 	if err := m.shuffle.UnmarshalBinary(rj.Shuffle); err != nil {
 		return fmt.Errorf("shuffle generator: %v", err)
 	}
@@ -597,7 +597,7 @@ func checkpointNumber(path string) int {
 // (with the reason) so that the caller can warn. With no checkpoint file in
 // dir it returns an error that wraps ErrNoCheckpoint; when every file fails,
 // an error listing each failure.
-func LatestCheckpoint(dir string) (*Sequential, *Checkpoint, error) {
+func LatestCheckpoint(dir string) (*Model, *Checkpoint, error) {
 	paths, err := Checkpoints(dir)
 	if err != nil {
 		return nil, nil, err

@@ -27,7 +27,7 @@ import (
 // ckptModel has every kind of training state a checkpoint must carry:
 // augmentation layers (one inside a Pipeline), Dropout, and, once compiled
 // by ckptCompile, Adam's slots driven by a learning-rate schedule.
-func ckptModel(seed uint64) *Sequential {
+func ckptModel(seed uint64) *Model {
 	m := NewSequential(layers.Input(6, 6, 1),
 		layers.Pipeline([]layers.Layer{
 			layers.RandomRotation(0.05, layers.WithFillMode("constant")),
@@ -42,7 +42,7 @@ func ckptModel(seed uint64) *Sequential {
 	return m
 }
 
-func ckptCompile(t testing.TB, m *Sequential) {
+func ckptCompile(t testing.TB, m *Model) {
 	t.Helper()
 	sched, err := schedules.NewExponentialDecay(schedules.ExponentialDecayConfig{InitialLearningRate: 0.02, DecaySteps: 3, DecayRate: 0.8})
 	if err != nil {
@@ -80,7 +80,7 @@ func ckptData(n int) (*tensor.Tensor, *tensor.Tensor) {
 	return xt, yt
 }
 
-func ckptFit(t testing.TB, m *Sequential, x, y Data, epochs, initial int, cbs ...Callback) *History {
+func ckptFit(t testing.TB, m *Model, x, y Data, epochs, initial int, cbs ...Callback) *History {
 	t.Helper()
 	h, err := m.Fit(context.Background(), x, y, BatchSize(8), Epochs(epochs), InitialEpoch(initial),
 		ValidationSplit(0.25), Verbose(0), Callbacks(cbs...))
@@ -92,7 +92,7 @@ func ckptFit(t testing.TB, m *Sequential, x, y Data, epochs, initial int, cbs ..
 
 // sameState reports the first weight or optimizer variable whose bits
 // differ between a and b, or "" when none does.
-func sameState(a, b *Sequential) string {
+func sameState(a, b *Model) string {
 	if len(a.params) != len(b.params) {
 		return fmt.Sprintf("%d weights vs %d", len(a.params), len(b.params))
 	}
@@ -216,8 +216,8 @@ func TestResumeNeedsEveryState(t *testing.T) {
 		t.Fatal(err)
 	}
 	other, _ := tensor.NewStatefulRNG(99).MarshalBinary()
-	layerState := func(class string) func(m *Sequential) {
-		return func(m *Sequential) {
+	layerState := func(class string) func(m *Model) {
+		return func(m *Model) {
 			for _, l := range statefulLayers(m.Layers()) {
 				if l.ClassName() == class {
 					if err := l.SetRandomState(other); err != nil {
@@ -227,8 +227,8 @@ func TestResumeNeedsEveryState(t *testing.T) {
 			}
 		}
 	}
-	optVar := func(part string) func(m *Sequential) {
-		return func(m *Sequential) {
+	optVar := func(part string) func(m *Model) {
+		return func(m *Model) {
 			for _, v := range m.compiled.optimizer.Variables() {
 				if strings.Contains(v.Name, part) {
 					clear(v.Value.Data())
@@ -238,9 +238,9 @@ func TestResumeNeedsEveryState(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name  string
-		spoil func(m *Sequential)
+		spoil func(m *Model)
 	}{
-		{"shuffle generator", func(m *Sequential) { m.shuffle = tensor.NewStatefulRNG(m.seed ^ 0x5deece66d) }},
+		{"shuffle generator", func(m *Model) { m.shuffle = tensor.NewStatefulRNG(m.seed ^ 0x5deece66d) }},
 		{"Dropout generator", layerState("Dropout")},
 		{"RandomTranslation generator", layerState("RandomTranslation")},
 		{"RandomZoom generator (in the Pipeline)", layerState("RandomZoom")},
@@ -571,7 +571,7 @@ const (
 // killModel is big enough (≈200k weights, 2.4 MB with Adam's slots) that
 // writing its checkpoint takes most of an epoch, so that kills often land
 // in the middle of a write.
-func killModel() *Sequential {
+func killModel() *Model {
 	m := NewSequential(layers.Input(784),
 		layers.Dense(256, layers.WithActivation("relu")),
 		layers.Dropout(0.2),
@@ -591,7 +591,7 @@ func killData() (*tensor.Tensor, *tensor.Tensor) {
 	return x, y
 }
 
-func killCompile(t testing.TB, m *Sequential) {
+func killCompile(t testing.TB, m *Model) {
 	opt, err := optimizers.NewAdam(optimizers.AdamConfig{})
 	if err != nil {
 		t.Fatal(err)

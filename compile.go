@@ -32,7 +32,7 @@ type compiled struct {
 
 // Compile sets how the model learns, builds it if needed, and prepares the
 // optimizer's state. Compiling again keeps the weights.
-func (m *Sequential) Compile(opts CompileOptions) error {
+func (m *Model) Compile(opts CompileOptions) error {
 	if opts.Loss == nil {
 		return errors.New("goras: Compile needs a loss, e.g. losses.MeanSquaredError{} or losses.CategoricalCrossentropy{}")
 	}
@@ -64,7 +64,7 @@ func (m *Sequential) Compile(opts CompileOptions) error {
 }
 
 // bind points the optimizer at the model's trainable weights.
-func (c *compiled) bind(m *Sequential) error {
+func (c *compiled) bind(m *Model) error {
 	c.vars, c.grads = c.vars[:0], c.grads[:0]
 	for _, p := range m.trainable() {
 		c.vars = append(c.vars, p.Value)
@@ -77,7 +77,7 @@ func (c *compiled) bind(m *Sequential) error {
 }
 
 // Optimizer is the compiled optimizer (nil before Compile).
-func (m *Sequential) Optimizer() optimizers.Optimizer {
+func (m *Model) Optimizer() optimizers.Optimizer {
 	if m.compiled == nil {
 		return nil
 	}
@@ -85,7 +85,7 @@ func (m *Sequential) Optimizer() optimizers.Optimizer {
 }
 
 // Loss is the compiled loss (nil before Compile).
-func (m *Sequential) Loss() losses.Loss {
+func (m *Model) Loss() losses.Loss {
 	if m.compiled == nil {
 		return nil
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 // kerasConvnet is keras.io's "Simple MNIST convnet".
-func kerasConvnet() *goras.Sequential {
+func kerasConvnet() *goras.Model {
 	relu := layers.WithActivation("relu")
 	return goras.NewSequential(
 		layers.Input(28, 28, 1),
@@ -29,7 +29,7 @@ func kerasConvnet() *goras.Sequential {
 }
 
 // lenet5 is LeNet-5 as the course draws it: 1 → 6 → 6 → 16 → 16 → dense.
-func lenet5() *goras.Sequential {
+func lenet5() *goras.Model {
 	relu := layers.WithActivation("relu")
 	return goras.NewSequential(
 		layers.Input(28, 28, 1),
@@ -103,7 +103,7 @@ func convBatch(n int) (x, y *tensor.Tensor) {
 	return x, y
 }
 
-func compileConv(t testing.TB, m *goras.Sequential) {
+func compileConv(t testing.TB, m *goras.Model) {
 	t.Helper()
 	m.SetSeed(1)
 	adam, err := optimizers.NewAdam(optimizers.AdamConfig{})
@@ -119,7 +119,7 @@ func compileConv(t testing.TB, m *goras.Sequential) {
 // and of the keras.io convnet (with dropout) allocates nothing, and a few
 // steps on one batch lower its loss.
 func TestConvTrainStepAllocatesNothing(t *testing.T) {
-	for name, build := range map[string]func() *goras.Sequential{"lenet5": lenet5, "keras-convnet": kerasConvnet} {
+	for name, build := range map[string]func() *goras.Model{"lenet5": lenet5, "keras-convnet": kerasConvnet} {
 		m := build()
 		compileConv(t, m)
 		x, y := convBatch(8)

@@ -30,7 +30,7 @@ func isNil(d Data) bool {
 
 // checkInput validates x (N, input...) against the model and says how to
 // fix a mismatch.
-func (m *Sequential) checkInput(method string, x Data) error {
+func (m *Model) checkInput(method string, x Data) error {
 	if isNil(x) {
 		return fmt.Errorf("goras: %s: x is nil", method)
 	}
@@ -67,7 +67,7 @@ func shapeArgs(s []int) string {
 
 // checkData validates a pair (x, y) for training or evaluation and returns
 // the per-sample target shape.
-func (m *Sequential) checkData(method string, x, y Data) ([]int, error) {
+func (m *Model) checkData(method string, x, y Data) ([]int, error) {
 	if m.compiled == nil {
 		return nil, fmt.Errorf("goras: %s: the model is not compiled; call Compile first", method)
 	}

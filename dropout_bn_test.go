@@ -16,7 +16,7 @@ import (
 
 // regularizedMLP is the course's over-fitting cure on blobs: Dense → BN →
 // Dropout → Dense(softmax).
-func regularizedMLP(seed uint64) *goras.Sequential {
+func regularizedMLP(seed uint64) *goras.Model {
 	m := goras.NewSequential(layers.Input(4, 4), layers.Flatten(),
 		layers.Dense(8, layers.WithActivation("relu")),
 		layers.BatchNormalization(),

@@ -10,7 +10,7 @@ import (
 // Evaluate returns the loss and metrics of the model on x and y, e.g.
 // {"loss": 0.05, "accuracy": 0.98}, as Keras's evaluate.
 // Options: BatchSize (32), Verbose (1), Output.
-func (m *Sequential) Evaluate(x, y Data, opts ...Option) (Logs, error) {
+func (m *Model) Evaluate(x, y Data, opts ...Option) (Logs, error) {
 	s, err := parse("evaluate", opts, "batch_size", "verbose")
 	if err != nil {
 		return nil, err
@@ -23,7 +23,7 @@ func (m *Sequential) Evaluate(x, y Data, opts ...Option) (Logs, error) {
 
 // evaluate runs inference over the samples rows of (x, y) in batches; s,
 // when not nil, says how to show progress.
-func (m *Sequential) evaluate(x, y Data, rows []int, batch int, s *settings) (Logs, error) {
+func (m *Model) evaluate(x, y Data, rows []int, batch int, s *settings) (Logs, error) {
 	target := y.Shape()[1:]
 	ms, err := m.newMetrics(target)
 	if err != nil {
@@ -71,7 +71,7 @@ func (m *Sequential) evaluate(x, y Data, rows []int, batch int, s *settings) (Lo
 // Once the model has run a batch of a size, Predict allocates only its
 // result (and the options), so that serving one sample at a time stays
 // cheap; PredictOnBatch skips the options too.
-func (m *Sequential) Predict(x Data, opts ...Option) (*tensor.Tensor, error) {
+func (m *Model) Predict(x Data, opts ...Option) (*tensor.Tensor, error) {
 	s, err := parse("predict", opts, "batch_size", "verbose")
 	if err != nil {
 		return nil, err
@@ -107,7 +107,7 @@ func (m *Sequential) Predict(x Data, opts ...Option) (*tensor.Tensor, error) {
 // PredictOnBatch returns the model's outputs for x, all of it one batch, as
 // Keras's predict_on_batch: no options, no progress bar, and once the plan
 // for x's batch size exists, no allocation but the result.
-func (m *Sequential) PredictOnBatch(x *tensor.Tensor) (*tensor.Tensor, error) {
+func (m *Model) PredictOnBatch(x *tensor.Tensor) (*tensor.Tensor, error) {
 	if err := m.Build(); err != nil {
 		return nil, err
 	}
@@ -123,14 +123,14 @@ func (m *Sequential) PredictOnBatch(x *tensor.Tensor) (*tensor.Tensor, error) {
 }
 
 // outputTensor allocates the outputs of n samples, (n, output shape...).
-func (m *Sequential) outputTensor(n int) *tensor.Tensor {
+func (m *Model) outputTensor(n int) *tensor.Tensor {
 	shape := make([]int, 0, 1+len(m.OutputShape()))
 	return tensor.New(append(append(shape, n), m.OutputShape()...)...)
 }
 
 // predictRows runs samples [lo, hi) of x through the inference plan for a
 // batch of hi-lo and writes their outputs to the same rows of out.
-func (m *Sequential) predictRows(out *tensor.Tensor, x Data, lo, hi int) error {
+func (m *Model) predictRows(out *tensor.Tensor, x Data, lo, hi int) error {
 	bp, err := m.plan(hi-lo, false, nil)
 	if err != nil {
 		return err

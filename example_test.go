@@ -13,7 +13,7 @@ import (
 )
 
 // The course's first network: Summary needs no data, only layers.Input.
-func ExampleSequential_Summary() {
+func ExampleModel_Summary() {
 	model := goras.NewSequential(
 		layers.Input(28, 28),
 		layers.Flatten(),
@@ -41,7 +41,7 @@ func ExampleSequential_Summary() {
 
 // The course's flow, build → compile → fit → evaluate, on a small made-up
 // problem: is the first of two numbers the larger one?
-func ExampleSequential_Fit() {
+func ExampleModel_Fit() {
 	rng := tensor.NewRNG(1)
 	x, y := tensor.New(1000, 2), tensor.New(1000)
 	for i := 0; i < 1000; i++ {

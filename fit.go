@@ -19,7 +19,7 @@ import (
 // Options: BatchSize (32), Epochs (1), Verbose (1), Shuffle (true),
 // ValidationSplit (0), ValidationData, Callbacks, InitialEpoch (0), Output,
 // Warnings.
-func (m *Sequential) Fit(ctx context.Context, x, y Data, opts ...Option) (*History, error) {
+func (m *Model) Fit(ctx context.Context, x, y Data, opts ...Option) (*History, error) {
 	s, err := parse("fit", opts, "batch_size", "epochs", "verbose", "shuffle", "validation_split", "validation_data", "callbacks", "initial_epoch")
 	if err != nil {
 		return nil, err
@@ -158,7 +158,7 @@ func (m *Sequential) Fit(ctx context.Context, x, y Data, opts ...Option) (*Histo
 
 // step runs one training step on the batch already in bp and returns the
 // loss (regularization included). It allocates nothing.
-func (m *Sequential) step(bp *batchPlan) float64 {
+func (m *Model) step(bp *batchPlan) float64 {
 	bp.plan.Forward(true)
 	bp.plan.Backward()
 	loss := bp.loss.Loss() + bp.penalty(true)
@@ -169,7 +169,7 @@ func (m *Sequential) step(bp *batchPlan) float64 {
 // TrainOnBatch runs one training step on x and y, which form one batch, and
 // returns its loss, as Keras's train_on_batch. Once the plan for this batch
 // size exists it allocates nothing.
-func (m *Sequential) TrainOnBatch(x, y *tensor.Tensor) (float64, error) {
+func (m *Model) TrainOnBatch(x, y *tensor.Tensor) (float64, error) {
 	target, err := m.checkData("train_on_batch", x, y)
 	if err != nil {
 		return 0, err
@@ -184,7 +184,7 @@ func (m *Sequential) TrainOnBatch(x, y *tensor.Tensor) (float64, error) {
 }
 
 // newMetrics resolves the compiled metric names for a target shape.
-func (m *Sequential) newMetrics(target []int) ([]metrics.Metric, error) {
+func (m *Model) newMetrics(target []int) ([]metrics.Metric, error) {
 	var ms []metrics.Metric
 	for _, name := range m.compiled.metrics {
 		mt, err := metrics.Get(name, m.OutputShape(), target)

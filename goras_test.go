@@ -24,7 +24,7 @@ import (
 )
 
 // courseMLP is the course's first network: Flatten → Dense(50, relu) → Dense(10, softmax).
-func courseMLP() *goras.Sequential {
+func courseMLP() *goras.Model {
 	return goras.NewSequential(
 		layers.Input(28, 28),
 		layers.Flatten(),
@@ -41,7 +41,7 @@ func sgd(t testing.TB, cfg optimizers.SGDConfig) optimizers.Optimizer {
 	return o
 }
 
-func compile(t testing.TB, m *goras.Sequential, loss losses.Loss, opt optimizers.Optimizer) {
+func compile(t testing.TB, m *goras.Model, loss losses.Loss, opt optimizers.Optimizer) {
 	t.Helper()
 	if err := m.Compile(goras.CompileOptions{Optimizer: opt, Loss: loss, Metrics: []string{"accuracy"}}); err != nil {
 		t.Fatal(err)
@@ -89,7 +89,7 @@ func blobs(n int, seed uint64) (x, yOneHot, ySparse *tensor.Tensor) {
 	return x, yOneHot, ySparse
 }
 
-func smallMLP(seed uint64) *goras.Sequential {
+func smallMLP(seed uint64) *goras.Model {
 	m := goras.NewSequential(layers.Input(4, 4), layers.Flatten(),
 		layers.Dense(8, layers.WithActivation("relu")), layers.Dense(3, layers.WithActivation("softmax")))
 	m.SetSeed(seed)

@@ -42,7 +42,7 @@ func (bp *batchPlan) rowsFrom(lo int) []int {
 
 // plan returns the plan for a batch size, building it on first use. target
 // is the per-sample target shape, nil for prediction.
-func (m *Sequential) plan(batch int, train bool, target []int) (*batchPlan, error) {
+func (m *Model) plan(batch int, train bool, target []int) (*batchPlan, error) {
 	if err := m.Build(); err != nil {
 		return nil, err
 	}
@@ -61,12 +61,6 @@ func (m *Sequential) plan(batch int, train bool, target []int) (*batchPlan, erro
 		tk := key
 		tk.train = true
 		if bp, ok := m.plans[tk]; ok {
-			return bp, nil
-		}
-	}
-	if train && target != nil {
-		if bp, ok := m.shardedPlan(batch, target); ok {
-			m.keepPlan(key, bp)
 			return bp, nil
 		}
 	}
@@ -93,39 +87,8 @@ func (m *Sequential) plan(batch int, train bool, target []int) (*batchPlan, erro
 	return bp, nil
 }
 
-// trainShards is the number of slices a training batch is split into when
-// the model allows it (autograd.NewShardedPlan). It must not depend on the
-// worker count, so that training gives the same weights on 1 core or many.
-//
-// It is 1 (off). When the pool's helpers slept between calls, waking one
-// took about as long as a half-batch step of the course MLP (~100 µs), and
-// a sharded step measured 10-15 % slower than a whole one (186 µs against
-// 216, BenchmarkTrainStepMLPMNIST). With the spinning pool 2 shards gain
-// only ~7 % (131–143 µs against 149–156), not worth changing every
-// training result (the sums are grouped differently) for.
-const trainShards = 1
-
-// shardedPlan builds a training plan that splits each batch into
-// trainShards slices run side by side, when the model and batch size allow.
-func (m *Sequential) shardedPlan(batch int, target []int) (*batchPlan, bool) {
-	if m.compiled == nil {
-		return nil, false
-	}
-	sp, ok := autograd.NewShardedPlan(batch, trainShards, m.input, target, func(p *autograd.Plan, x, y *autograd.Var) (*autograd.Var, autograd.LossOp) {
-		out := x
-		for _, l := range m.Layers() {
-			out = l.Call(p, out)
-		}
-		return out, m.compiled.loss.Build(p, out, y)
-	})
-	if !ok {
-		return nil, false
-	}
-	return &batchPlan{plan: sp.Plan, x: sp.X, y: sp.Y, out: sp.Out, loss: sp.Loss}, true
-}
-
 // keepPlan completes bp (its regularized weights) and stores it under key.
-func (m *Sequential) keepPlan(key planKey, bp *batchPlan) {
+func (m *Model) keepPlan(key planKey, bp *batchPlan) {
 	for _, w := range m.params {
 		if w.Regularizer != nil && w.Trainable {
 			bp.reg = append(bp.reg, w)

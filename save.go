@@ -38,7 +38,7 @@ const Version = "0.1.0-dev"
 // seed in the metadata, so that Load gives back a model that predicts the
 // same, bit for bit. The write is atomic: a crash leaves the old file or the
 // new one. An unbuilt model is built first. Optimizer state is not saved.
-func (m *Sequential) Save(path string) error {
+func (m *Model) Save(path string) error {
 	if err := m.Build(); err != nil {
 		return err
 	}
@@ -51,14 +51,14 @@ func (m *Sequential) Save(path string) error {
 
 // SaveWeights writes only the model's weights to path (atomically), under
 // their Param names; LoadWeights reads them into a model built the same way.
-func (m *Sequential) SaveWeights(path string) error {
+func (m *Model) SaveWeights(path string) error {
 	if err := m.Build(); err != nil {
 		return err
 	}
 	return m.writeWeights(path, map[string]string{"format": "goras", "goras_version": Version})
 }
 
-func (m *Sequential) writeWeights(path string, meta map[string]string) error {
+func (m *Model) writeWeights(path string, meta map[string]string) error {
 	ts := make([]safetensors.Tensor, len(m.params))
 	for i, p := range m.params {
 		ts[i] = safetensors.Tensor{Name: p.Name, Shape: p.Value.Shape(), Data: p.Value.Data()}
@@ -84,7 +84,7 @@ type architectureJSON struct {
 }
 
 // architecture is Keras's Sequential get_config, Input layer included.
-func (m *Sequential) architecture() (string, error) {
+func (m *Model) architecture() (string, error) {
 	var a architectureJSON
 	a.ClassName = "Sequential"
 	a.Config.Name = m.name
@@ -104,7 +104,7 @@ func (m *Sequential) architecture() (string, error) {
 // it again with the same loss, optimizer settings and metrics (the
 // optimizer starts afresh: its state is not in the file). Errors name the
 // file and what is wrong.
-func Load(path string) (*Sequential, error) {
+func Load(path string) (*Model, error) {
 	f, err := safetensors.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("goras: %w", err)
@@ -151,7 +151,7 @@ func Load(path string) (*Sequential, error) {
 // weights) become an error rather than a crash. Sizes that fit the address
 // space but not the machine are not caught here: the file's tensors are
 // compared with the weights only once they exist.
-func buildUntrusted(m *Sequential) (err error) {
+func buildUntrusted(m *Model) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%v", r)
@@ -165,7 +165,7 @@ func buildUntrusted(m *Sequential) (err error) {
 // Param name, e.g. "dense/kernel") with the same shapes; F32, F64, F16 and
 // BF16 tensors are accepted, so weights exported from another framework load
 // once renamed. Nothing is changed when an error is returned.
-func (m *Sequential) LoadWeights(path string) error {
+func (m *Model) LoadWeights(path string) error {
 	if err := m.Build(); err != nil {
 		return err
 	}
@@ -181,7 +181,7 @@ func (m *Sequential) LoadWeights(path string) error {
 
 // setWeights checks that f holds exactly the model's weights, then copies
 // them; on any mismatch it reports every problem and changes nothing.
-func (m *Sequential) setWeights(f *safetensors.File) error {
+func (m *Model) setWeights(f *safetensors.File) error {
 	byName := make(map[string]*safetensors.Tensor, len(f.Tensors))
 	for i := range f.Tensors {
 		byName[f.Tensors[i].Name] = &f.Tensors[i]
@@ -237,7 +237,7 @@ func sameShape(a, b []int) bool {
 }
 
 // sequentialFromJSON rebuilds the layers of a Sequential architecture.
-func sequentialFromJSON(s string) (*Sequential, error) {
+func sequentialFromJSON(s string) (*Model, error) {
 	var a architectureJSON
 	d := json.NewDecoder(strings.NewReader(s))
 	d.UseNumber() // integers such as units stay exact

@@ -31,7 +31,7 @@ func saveData(n int) (x, y *tensor.Tensor) {
 	return x, y
 }
 
-func mlp() *Sequential {
+func mlp() *Model {
 	return NewSequential(
 		layers.Input(28, 28),
 		layers.Flatten(),
@@ -42,7 +42,7 @@ func mlp() *Sequential {
 
 // trained compiles m, takes two training steps so that the weights are no
 // longer their seeded initial values, and returns the data.
-func trained(t *testing.T, m *Sequential, opts CompileOptions) (x, y *tensor.Tensor) {
+func trained(t *testing.T, m *Model, opts CompileOptions) (x, y *tensor.Tensor) {
 	t.Helper()
 	m.SetSeed(3)
 	if err := m.Compile(opts); err != nil {
@@ -57,7 +57,7 @@ func trained(t *testing.T, m *Sequential, opts CompileOptions) (x, y *tensor.Ten
 	return x, y
 }
 
-func predict(t *testing.T, m *Sequential, x *tensor.Tensor) []float32 {
+func predict(t *testing.T, m *Model, x *tensor.Tensor) []float32 {
 	t.Helper()
 	out, err := m.Predict(x, Verbose(0))
 	if err != nil {
@@ -343,8 +343,8 @@ func TestLoadErrors(t *testing.T) {
 // with BatchNormalization (whose moving statistics are non-trainable state)
 // and Dropout, after training steps have moved every weight and statistic.
 func TestSaveLoadLeNetAndBatchNorm(t *testing.T) {
-	models := map[string]func() *Sequential{
-		"lenet5": func() *Sequential {
+	models := map[string]func() *Model{
+		"lenet5": func() *Model {
 			return NewSequential(
 				layers.Input(28, 28, 1),
 				layers.Conv2D(6, 5, layers.WithPadding("same"), layers.WithActivation("relu")),
@@ -357,7 +357,7 @@ func TestSaveLoadLeNetAndBatchNorm(t *testing.T) {
 				layers.Dense(10, layers.WithActivation("softmax")),
 			)
 		},
-		"batchnorm_dropout": func() *Sequential {
+		"batchnorm_dropout": func() *Model {
 			return NewSequential(
 				layers.Input(28, 28, 1),
 				layers.Flatten(),

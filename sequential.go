@@ -12,7 +12,7 @@ import (
 )
 
 // Sequential is a linear stack of layers, Keras's keras.Sequential.
-type Sequential struct {
+type Model struct {
 	name   string
 	layers []layers.Layer
 	seed   uint64
@@ -32,8 +32,8 @@ type Sequential struct {
 
 // NewSequential stacks layers in order. The first should be layers.Input,
 // which declares the per-sample input shape, as keras.Input does.
-func NewSequential(ls ...layers.Layer) *Sequential {
-	m := &Sequential{name: "sequential"}
+func NewSequential(ls ...layers.Layer) *Model {
+	m := &Model{name: "sequential"}
 	for _, l := range ls {
 		m.Add(l)
 	}
@@ -41,29 +41,29 @@ func NewSequential(ls ...layers.Layer) *Sequential {
 }
 
 // Add appends a layer. Adding to a built model rebuilds it, with new weights.
-func (m *Sequential) Add(l layers.Layer) {
+func (m *Model) Add(l layers.Layer) {
 	m.layers = append(m.layers, l)
 	m.invalidate()
 }
 
 // Name is the model's name, "sequential".
-func (m *Sequential) Name() string { return m.name }
+func (m *Model) Name() string { return m.name }
 
 // SetSeed fixes every random choice of the model: initial weights, shuffling
 // and (with later layers) dropout masks. The default seed is 0. Calling it on
 // a built model draws the weights again from the new seed.
-func (m *Sequential) SetSeed(seed uint64) {
+func (m *Model) SetSeed(seed uint64) {
 	m.seed = seed
 	m.invalidate()
 }
 
-func (m *Sequential) invalidate() {
+func (m *Model) invalidate() {
 	m.built = false
 	m.plans = nil
 }
 
 // Layers returns the layers, the Input declaration excluded.
-func (m *Sequential) Layers() []layers.Layer {
+func (m *Model) Layers() []layers.Layer {
 	if len(m.layers) > 0 {
 		if _, ok := m.layers[0].(*layers.InputLayer); ok {
 			return m.layers[1:]
@@ -73,10 +73,10 @@ func (m *Sequential) Layers() []layers.Layer {
 }
 
 // InputShape is the per-sample input shape (no batch axis), once built.
-func (m *Sequential) InputShape() []int { return m.input }
+func (m *Model) InputShape() []int { return m.input }
 
 // OutputShape is the per-sample output shape, once built.
-func (m *Sequential) OutputShape() []int {
+func (m *Model) OutputShape() []int {
 	if len(m.shapes) == 0 {
 		return nil
 	}
@@ -84,11 +84,11 @@ func (m *Sequential) OutputShape() []int {
 }
 
 // Params lists every weight of the model, layer by layer.
-func (m *Sequential) Params() []*autograd.Param { return m.params }
+func (m *Model) Params() []*autograd.Param { return m.params }
 
 // Build names the layers, checks every shape and creates the weights from the
 // seed. Compile, Fit and Summary call it; call it yourself to see errors early.
-func (m *Sequential) Build() error {
+func (m *Model) Build() error {
 	if m.built {
 		return nil
 	}
@@ -126,7 +126,7 @@ func (m *Sequential) Build() error {
 	return nil
 }
 
-func (m *Sequential) firstInput() ([]int, bool) {
+func (m *Model) firstInput() ([]int, bool) {
 	if len(m.layers) == 0 {
 		return nil, false
 	}
@@ -140,7 +140,7 @@ func (m *Sequential) firstInput() ([]int, bool) {
 
 // nameLayers gives every unnamed layer Keras's default name: the snake_case
 // class name, numbered from the second of a kind on (dense, dense_1, ...).
-func (m *Sequential) nameLayers(ls []layers.Layer) {
+func (m *Model) nameLayers(ls []layers.Layer) {
 	used := map[string]bool{}
 	for _, l := range ls {
 		if l.Name() != "" {
@@ -172,7 +172,7 @@ func snakeCase(s string) string {
 	return strings.ToLower(snake2.ReplaceAllString(s, "${1}_${2}"))
 }
 
-func (m *Sequential) trainable() []*autograd.Param {
+func (m *Model) trainable() []*autograd.Param {
 	var ps []*autograd.Param
 	for _, p := range m.params {
 		if p.Trainable {
@@ -183,7 +183,7 @@ func (m *Sequential) trainable() []*autograd.Param {
 }
 
 // CountParams is the number of weights, trainable or not.
-func (m *Sequential) CountParams() int {
+func (m *Model) CountParams() int {
 	n := 0
 	for _, p := range m.params {
 		n += p.Value.Len()

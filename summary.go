@@ -15,7 +15,7 @@ var summaryWidths = [3]int{33, 24, 15}
 // Summary prints the model as Keras 3's model.summary() does: each layer's
 // name, type, output shape and parameter count, then the totals with their
 // size in memory. It builds the model if needed.
-func (m *Sequential) Summary(w io.Writer) error {
+func (m *Model) Summary(w io.Writer) error {
 	if err := m.Build(); err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ func init() {
 	workloads["bounty"] = workload{build: buildBounty, input: []int{28, 28, 1}, batch: 128}
 }
 
-func buildBounty(seed uint64) (*goras.Sequential, error) {
+func buildBounty(seed uint64) (*goras.Model, error) {
 	convBNReLU := func(filters int) []layers.Layer {
 		return []layers.Layer{
 			layers.Conv2D(filters, 3, layers.WithPadding("same")),

@@ -14,7 +14,7 @@ func init() {
 	workloads["lenet5"] = workload{build: buildLeNet5, input: []int{28, 28, 1}, batch: 128}
 }
 
-func buildLeNet5(seed uint64) (*goras.Sequential, error) {
+func buildLeNet5(seed uint64) (*goras.Model, error) {
 	m := goras.NewSequential(
 		layers.Input(28, 28, 1),
 		layers.Conv2D(6, 5, layers.WithPadding("same"), layers.WithActivation("relu")),

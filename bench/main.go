@@ -37,7 +37,7 @@ import (
 // per-sample input shape it takes and its batch size.
 type workload struct {
 	// build returns a compiled model, weights drawn from seed.
-	build func(seed uint64) (*goras.Sequential, error)
+	build func(seed uint64) (*goras.Model, error)
 	// input is the per-sample shape, (28, 28) or (28, 28, 1).
 	input []int
 	batch int
@@ -209,7 +209,7 @@ func run(name string, w workload, train, test mnist.Dataset, epochs int, seed ui
 // allocsPerStep trains m for a few more steps and returns the heap
 // allocations and bytes per TrainOnBatch call, counted with runtime.MemStats
 // as testing.AllocsPerRun does.
-func allocsPerStep(m *goras.Sequential, batch int, x *mnist.Images, y *tensor.Tensor) (allocs, bytes float64, err error) {
+func allocsPerStep(m *goras.Model, batch int, x *mnist.Images, y *tensor.Tensor) (allocs, bytes float64, err error) {
 	xb, err := x.Slice(0, batch).Float32().Reshape(x.Slice(0, batch).Shape()...)
 	if err != nil {
 		return 0, 0, err

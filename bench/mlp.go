@@ -13,7 +13,7 @@ func init() {
 	workloads["mlp"] = workload{build: buildMLP, input: []int{28, 28}, batch: 100}
 }
 
-func buildMLP(seed uint64) (*goras.Sequential, error) {
+func buildMLP(seed uint64) (*goras.Model, error) {
 	m := goras.NewSequential(
 		layers.Input(28, 28),
 		layers.Flatten(),

@@ -13,7 +13,7 @@ import (
 
 // tinyModel is a compiled Dense(3→2) model whose weights the tests set by
 // hand; SGD with rate lr.
-func tinyModel(t testing.TB, lr float64) *goras.Sequential {
+func tinyModel(t testing.TB, lr float64) *goras.Model {
 	t.Helper()
 	m := goras.NewSequential(layers.Input(3), layers.Dense(2))
 	opt, err := optimizers.NewSGD(optimizers.SGDConfig{LearningRate: lr})
@@ -28,7 +28,7 @@ func tinyModel(t testing.TB, lr float64) *goras.Sequential {
 
 // setWeights fills every weight with values drawn from seed: the model's
 // state "after epoch seed".
-func setWeights(m *goras.Sequential, seed uint64) {
+func setWeights(m *goras.Model, seed uint64) {
 	rng := tensor.NewRNG(seed)
 	for _, p := range m.Params() {
 		p.Value.FillNormal(rng, 0, 1)
@@ -36,7 +36,7 @@ func setWeights(m *goras.Sequential, seed uint64) {
 }
 
 // weights copies every weight, for bit-exact comparison.
-func weights(m *goras.Sequential) [][]float32 {
+func weights(m *goras.Model) [][]float32 {
 	var out [][]float32
 	for _, p := range m.Params() {
 		out = append(out, append([]float32(nil), p.Value.Data()...))
@@ -64,7 +64,7 @@ func sameBits(a, b [][]float32) bool {
 // drive runs cb over a sequence of epoch values of name, as Fit would call
 // it, setting the weights to those of "epoch e" before each epoch's end. It
 // returns the epochs run (stopping when the model's StopTraining is set).
-func drive(m *goras.Sequential, cb goras.Callback, name string, values []float64) int {
+func drive(m *goras.Model, cb goras.Callback, name string, values []float64) int {
 	cb.SetModel(m)
 	cb.OnTrainBegin(goras.Logs{})
 	m.StopTraining = false

@@ -140,7 +140,7 @@ func orStderr(w io.Writer) io.Writer {
 }
 
 // mustModel panics when a callback's hook runs before Fit gave it a model.
-func mustModel(who string, m *goras.Sequential) *goras.Sequential {
+func mustModel(who string, m *goras.Model) *goras.Model {
 	if m == nil {
 		panic("callbacks: " + who + " used outside Fit: no model set (call SetModel first)")
 	}

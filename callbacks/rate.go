@@ -10,7 +10,7 @@ import (
 // settableRate panics unless m is compiled with an optimizer whose rate can
 // be set: a callback that changes the rate cannot work otherwise, and
 // finding out at train begin beats finding out after an epoch.
-func settableRate(who string, m *goras.Sequential) {
+func settableRate(who string, m *goras.Model) {
 	opt := mustModel(who, m).Optimizer()
 	if opt == nil {
 		panic("callbacks: " + who + ": the model is not compiled; call Compile before Fit")

@@ -4,7 +4,7 @@
 // model trains on the other k−1, then is evaluated on it; the k scores give
 // a mean and a spread per metric.
 //
-//	res, err := crossval.KFold(ctx, 5, x, y, func(fold int) (*goras.Sequential, error) {
+//	res, err := crossval.KFold(ctx, 5, x, y, func(fold int) (*goras.Model, error) {
 //		m := buildModel()
 //		m.SetSeed(uint64(fold))
 //		return m, m.Compile(goras.CompileOptions{...})
@@ -121,7 +121,7 @@ type Result struct {
 // build(fold) returns a fresh compiled model, which is fitted with opts on
 // the other folds and evaluated on the held-out one. It is
 // Splitter{K: k}.Run(ctx, x, y, build, opts...).
-func KFold(ctx context.Context, k int, x, y *tensor.Tensor, build func(fold int) (*goras.Sequential, error), opts ...goras.Option) (*Result, error) {
+func KFold(ctx context.Context, k int, x, y *tensor.Tensor, build func(fold int) (*goras.Model, error), opts ...goras.Option) (*Result, error) {
 	return Splitter{K: k}.Run(ctx, x, y, build, opts...)
 }
 
@@ -131,14 +131,14 @@ func KFold(ctx context.Context, k int, x, y *tensor.Tensor, build func(fold int)
 // the training samples and evaluates it on the held-out ones. When ctx is
 // cancelled or a fold fails, Run returns the folds finished so far with the
 // error.
-func (s Splitter) Run(ctx context.Context, x, y *tensor.Tensor, build func(fold int) (*goras.Sequential, error), opts ...goras.Option) (*Result, error) {
+func (s Splitter) Run(ctx context.Context, x, y *tensor.Tensor, build func(fold int) (*goras.Model, error), opts ...goras.Option) (*Result, error) {
 	switch {
 	case x == nil || y == nil:
 		return nil, errors.New("crossval: x and y are required")
 	case x.Rank() == 0 || y.Rank() == 0 || x.Dim(0) != y.Dim(0):
 		return nil, fmt.Errorf("crossval: x %v and y %v must have the same number of samples (first dimension)", x.Shape(), y.Shape())
 	case build == nil:
-		return nil, errors.New("crossval: build is required: a func(fold int) (*goras.Sequential, error) returning a fresh compiled model")
+		return nil, errors.New("crossval: build is required: a func(fold int) (*goras.Model, error) returning a fresh compiled model")
 	}
 	folds, err := s.Split(x.Dim(0))
 	if err != nil {
@@ -165,7 +165,7 @@ func (s Splitter) Run(ctx context.Context, x, y *tensor.Tensor, build func(fold 
 	return res.finish(), nil
 }
 
-func runFold(ctx context.Context, f Fold, x, y *tensor.Tensor, build func(int) (*goras.Sequential, error), opts []goras.Option) (FoldResult, error) {
+func runFold(ctx context.Context, f Fold, x, y *tensor.Tensor, build func(int) (*goras.Model, error), opts []goras.Option) (FoldResult, error) {
 	m, err := build(f.Index)
 	if err != nil {
 		return FoldResult{}, err

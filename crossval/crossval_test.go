@@ -82,8 +82,8 @@ func TestFoldsPartitionTheSamples(t *testing.T) {
 // sets the bias to the mean of the training targets exactly
 // (b ← b − 0.5·2·mean(b − y)). Its loss on a held-out fold is then
 // mean((y − mean(y_train))²).
-func meanPredictor(t *testing.T) func(int) (*goras.Sequential, error) {
-	return func(fold int) (*goras.Sequential, error) {
+func meanPredictor(t *testing.T) func(int) (*goras.Model, error) {
+	return func(fold int) (*goras.Model, error) {
 		m := goras.NewSequential(layers.Input(1), layers.Dense(1))
 		m.SetSeed(uint64(fold))
 		opt, err := optimizers.NewSGD(optimizers.SGDConfig{LearningRate: 0.5})
@@ -188,7 +188,7 @@ func blobs(n int) (x, y *tensor.Tensor) {
 
 func TestRealRunOnBlobs(t *testing.T) {
 	x, y := blobs(150)
-	build := func(fold int) (*goras.Sequential, error) {
+	build := func(fold int) (*goras.Model, error) {
 		m := goras.NewSequential(layers.Input(4), layers.Dense(16, layers.WithActivation("relu")),
 			layers.Dense(3, layers.WithActivation("softmax")))
 		m.SetSeed(uint64(fold))
@@ -217,7 +217,7 @@ func TestRealRunOnBlobs(t *testing.T) {
 func TestRunErrors(t *testing.T) {
 	x, y := tensor.New(6, 1), tensor.New(6, 1)
 	ctx := context.Background()
-	notCompiled := func(int) (*goras.Sequential, error) {
+	notCompiled := func(int) (*goras.Model, error) {
 		return goras.NewSequential(layers.Input(1), layers.Dense(1)), nil
 	}
 	boom := errors.New("boom")
@@ -231,7 +231,7 @@ func TestRunErrors(t *testing.T) {
 		{func() (*crossval.Result, error) { return crossval.KFold(ctx, 7, x, y, meanPredictor(t)) }, "at most 6 folds"},
 		{func() (*crossval.Result, error) { return crossval.KFold(ctx, 2, x, y, notCompiled) }, "fold 1/2: build must return a compiled model"},
 		{func() (*crossval.Result, error) {
-			return crossval.KFold(ctx, 3, x, y, func(f int) (*goras.Sequential, error) {
+			return crossval.KFold(ctx, 3, x, y, func(f int) (*goras.Model, error) {
 				if f == 1 {
 					return nil, boom
 				}

@@ -20,12 +20,12 @@ import (
 	"github.com/goras-ml/goras/tensor"
 )
 
-// Model is what an ensemble member must do: *goras.Sequential is one.
+// Model is what an ensemble member must do: *goras.Model is one.
 type Model interface {
 	Predict(x goras.Data, opts ...goras.Option) (*tensor.Tensor, error)
 }
 
-// Load reads model files written by Sequential.Save.
+// Load reads model files written by Model.Save.
 func Load(paths ...string) ([]Model, error) {
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("ensemble: no model files given")

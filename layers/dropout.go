@@ -32,7 +32,7 @@ type SeedOption struct{ seed uint64 }
 
 // WithSeed fixes the dropout masks of this layer whatever the model's seed.
 // Default: the layer draws its seed from the model's seeded generator when
-// the model is built, so the model's seed (Sequential.SetSeed) fixes the
+// the model is built, so the model's seed (Model.SetSeed) fixes the
 // masks, as it fixes the initial weights.
 func WithSeed(seed uint64) SeedOption { return SeedOption{seed} }
 

@@ -32,6 +32,19 @@ type Layer interface {
 	Config() map[string]any
 }
 
+// MultiInput is a layer that takes several inputs, such as the merge layers
+// (Add, Concatenate, ...). A graph model calls BuildMulti and CallMulti on
+// it instead of Build and Call; its Build and Call, for a single input,
+// report that it needs several.
+type MultiInput interface {
+	Layer
+	// BuildMulti is Build for the per-sample shapes of every input, in the
+	// order the layer was called with them.
+	BuildMulti(inputs [][]int, rng *rand.Rand) (output []int, err error)
+	// CallMulti is Call for several inputs.
+	CallMulti(p *autograd.Plan, xs []*autograd.Var) *autograd.Var
+}
+
 // base carries what every layer has: a name, and a construction error that
 // is reported when the model is built.
 type base struct {

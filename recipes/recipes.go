@@ -194,7 +194,7 @@ func (r Recipe) Layers() []layers.Layer {
 // Build returns the recipe's network, weights, dropout masks and
 // augmentation drawn from seed, compiled with its optimizer, schedule, loss
 // and the accuracy metric.
-func (r Recipe) Build(seed uint64) (*goras.Sequential, error) {
+func (r Recipe) Build(seed uint64) (*goras.Model, error) {
 	c := r.Config
 	m := goras.NewSequential(r.Layers()...)
 	m.SetSeed(seed)
@@ -252,7 +252,7 @@ func Split(train mnist.Dataset) (trainX, trainY, valX, valY goras.Data, err erro
 // Result is what Run measured.
 type Result struct {
 	// Model is the trained model.
-	Model *goras.Sequential
+	Model *goras.Model
 	// History holds the per-epoch training and validation metrics.
 	History *goras.History
 	// TestAccuracy and TestLoss are from the one evaluation on the test set.

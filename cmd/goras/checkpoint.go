@@ -142,7 +142,7 @@ func (r *recipe) resumeFrom(dir string, log io.Writer) (*goras.Checkpoint, error
 // signature describes what a checkpoint fixes of a model — its layers'
 // configurations, loss and optimizer settings — as a string, to tell
 // whether the flags of a resumed run describe the checkpoint's model.
-func signature(m *goras.Sequential) string {
+func signature(m *goras.Model) string {
 	type layer struct {
 		Class  string         `json:"class"`
 		Config map[string]any `json:"config"`

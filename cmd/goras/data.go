@@ -49,7 +49,7 @@ func loadMNIST(ctx context.Context, dir string, log io.Writer) (train, test mnis
 // (goras.Data), with a channel axis for an input of (28, 28, 1); labels as
 // class indices for a sparse loss and one-hot vectors otherwise. A model
 // taking another shape of the same size (e.g. (784)) gets a float32 copy.
-func prepare(d mnist.Dataset, m *goras.Sequential, loss losses.Loss) (x, y goras.Data, err error) {
+func prepare(d mnist.Dataset, m *goras.Model, loss losses.Loss) (x, y goras.Data, err error) {
 	in := m.InputShape()
 	switch {
 	case tensor.SameShape(d.X.Shape()[1:], in):

@@ -55,7 +55,7 @@ func runEnsemble(cmd *cobra.Command, f *ensembleFlags, paths []string) error {
 		return err
 	}
 	var x goras.Data = test.X
-	if m, ok := models[0].(*goras.Sequential); ok && len(m.InputShape()) == 3 {
+	if m, ok := models[0].(*goras.Model); ok && len(m.InputShape()) == 3 {
 		x = test.X.WithChannelAxis()
 	}
 	opts := []ensemble.Option{ensemble.WithBatchSize(f.batchSize)}

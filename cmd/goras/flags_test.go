@@ -19,7 +19,7 @@ import (
 )
 
 // classes lists the Keras class names of a model's layers, in order.
-func classes(m *goras.Sequential) []string {
+func classes(m *goras.Model) []string {
 	var out []string
 	for _, l := range m.Layers() {
 		out = append(out, l.ClassName())
@@ -28,7 +28,7 @@ func classes(m *goras.Sequential) []string {
 }
 
 // dropoutRates lists the rates of a model's Dropout layers, in order.
-func dropoutRates(m *goras.Sequential) []float64 {
+func dropoutRates(m *goras.Model) []float64 {
 	var out []float64
 	for _, l := range m.Layers() {
 		if d, ok := l.(*layers.DropoutLayer); ok {
@@ -137,7 +137,7 @@ func TestL2Flag(t *testing.T) {
 func configEqual(a, b map[string]any) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
 
 // tinyBatch is 8 synthetic images with labels, shaped for m and loss.
-func tinyBatch(t *testing.T, m *goras.Sequential, loss losses.Loss) (x, y goras.Data) {
+func tinyBatch(t *testing.T, m *goras.Model, loss losses.Loss) (x, y goras.Data) {
 	t.Helper()
 	im := &mnist.Images{N: 8, Rows: 28, Cols: 28, Pixels: make([]uint8, 8*28*28)}
 	for i := range im.Pixels {

@@ -140,7 +140,7 @@ func lookupModel(name string) (modelSpec, error) {
 
 // newModel builds the named network, changed as a asks (modelArch for none),
 // with its initial weights drawn from seed.
-func (s modelSpec) newModel(seed uint64, a arch) (*goras.Sequential, error) {
+func (s modelSpec) newModel(seed uint64, a arch) (*goras.Model, error) {
 	ls, err := a.apply(s.Layers())
 	if err != nil {
 		return nil, err

@@ -29,7 +29,7 @@ func checkOutputPath(path string) error {
 }
 
 // saveModel writes m to path, when path is set, and says so on log.
-func saveModel(m *goras.Sequential, path string, log io.Writer) error {
+func saveModel(m *goras.Model, path string, log io.Writer) error {
 	if path == "" {
 		return nil
 	}

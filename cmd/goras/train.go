@@ -112,7 +112,7 @@ cache, then fetched; where it came from is logged to stderr.`,
 type recipe struct {
 	spec      modelSpec
 	arch      arch
-	model     *goras.Sequential
+	model     *goras.Model
 	loss      losses.Loss
 	optimizer optimizers.Optimizer
 	epochs    int

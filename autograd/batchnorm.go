@@ -38,9 +38,7 @@ type batchNorm struct {
 	// number fixed by the shape alone; each chunk's sums go to its own
 	// slots of part (3n float64: sum, squares or dot, unused) and centre (n
 	// float32), and are combined in chunk order, so the results are the
-	// same bits for any number of workers. (A sharded plan never holds a
-	// batch normalization, whose statistics span the batch, so the pool is
-	// not entered from inside a shard.)
+	// same bits for any number of workers.
 	rows, chunks int
 	part         []float64
 	centre       []float32

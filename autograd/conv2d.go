@@ -18,13 +18,9 @@ import (
 // block while it is in cache); fusing saves the two extra passes over y, and
 // their gradients, that separate BiasAdd and ReLU ops would cost.
 //
-// Pools never nest: kernel.Conv2D splits its passes across the kernel pool
-// itself (by output rows, and by fixed batch groups for the weight
-// gradient), so the op must not run inside a pool job. A sharded plan
-// (shard.go) runs whole plans as pool jobs and therefore refuses any plan
-// holding a conv2D (shardable knows no conv op); the same goes for pooling
-// and batch normalization, which also use the pool. Results are the same
-// bits for any number of workers either way.
+// kernel.Conv2D splits its passes across the kernel's workers itself (by
+// output rows, and by fixed batch groups for the weight gradient), with
+// results that are the same bits for any number of workers.
 type conv2D struct {
 	x, y *Var
 	w, b *Param

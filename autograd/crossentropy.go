@@ -26,7 +26,6 @@ type crossEntropy struct {
 	probs        []float32
 	lse          []float32
 	m, n         int
-	batch        int // rows the mean divides by: m, unless a shard's (shard.go)
 	sparse       bool
 	smoothing    float32
 	loss         float64
@@ -52,7 +51,7 @@ func (p *Plan) SparseCategoricalCrossentropy(pred, target *Var, fromLogits bool)
 
 func (p *Plan) crossEntropy(pred, target *Var, fromLogits, sparse bool, smoothing float64) LossOp {
 	m, n := rows(pred.Shape())
-	op := &crossEntropy{pred: pred, target: target, m: m, n: n, batch: m, sparse: sparse, smoothing: float32(smoothing)}
+	op := &crossEntropy{pred: pred, target: target, m: m, n: n, sparse: sparse, smoothing: float32(smoothing)}
 	switch sm, ok := softmaxLogits(pred); {
 	case fromLogits:
 		op.logits = pred
@@ -111,12 +110,12 @@ func (o *crossEntropy) Forward(bool) {
 			}
 		}
 	}
-	o.loss = total / float64(o.batch)
+	o.loss = total / float64(o.m)
 }
 
 func (o *crossEntropy) Backward() {
 	t := o.target.Value.Data()
-	inv := 1 / float32(o.batch)
+	inv := 1 / float32(o.m)
 	if o.logits != nil { // d/dz = (Σy)·p - y
 		if o.logits.Grad == nil {
 			return
@@ -174,7 +173,3 @@ func rowSum(row []float32) float64 {
 	}
 	return s
 }
-
-// setBatch makes the loss a term of the mean over a batch of rows rows, of
-// which this op sees one slice: the shard losses then add up to the batch's.
-func (o *crossEntropy) setBatch(rows int) { o.batch = rows }

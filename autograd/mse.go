@@ -8,16 +8,13 @@ import "fmt"
 type meanSquaredError struct {
 	pred, target *Var
 	loss         float64
-	// count is the number of elements the mean divides by: len(pred) unless
-	// the op works on one slice of a batch split across shards (shard.go).
-	count int
 }
 
 // MeanSquaredError adds the loss mean((target - pred)²). target must have
 // pred's shape.
 func (p *Plan) MeanSquaredError(pred, target *Var) LossOp {
 	checkSameShape("MeanSquaredError", pred, target)
-	op := &meanSquaredError{pred: pred, target: target, count: pred.Value.Len()}
+	op := &meanSquaredError{pred: pred, target: target}
 	p.add(op)
 	return op
 }
@@ -29,7 +26,7 @@ func (o *meanSquaredError) Forward(bool) {
 		d := float64(v) - float64(tv[i])
 		s += d * d
 	}
-	o.loss = s / float64(o.count)
+	o.loss = s / float64(len(pv))
 }
 
 func (o *meanSquaredError) Backward() {
@@ -37,7 +34,7 @@ func (o *meanSquaredError) Backward() {
 		return
 	}
 	pv, tv, g := o.pred.Value.Data(), o.target.Value.Data(), o.pred.Grad.Data()
-	scale := 2 / float32(o.count)
+	scale := 2 / float32(len(pv))
 	for i, v := range pv {
 		g[i] += scale * (v - tv[i])
 	}
@@ -55,11 +52,4 @@ func checkSameShape(op string, pred, target *Var) {
 			panic(fmt.Sprintf("autograd: %s of prediction %v and target %v", op, a, b))
 		}
 	}
-}
-
-// setBatch makes the loss a term of the mean over a batch of batch rows, of
-// which pred holds a slice: the shard losses then add up to the batch's.
-func (o *meanSquaredError) setBatch(batch int) {
-	m := o.pred.Value.Dim(0)
-	o.count = o.pred.Value.Len() / max(m, 1) * batch
 }

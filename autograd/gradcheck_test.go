@@ -9,43 +9,6 @@ import (
 	"github.com/goras-ml/goras/tensor"
 )
 
-// probe is a test-only loss Σ y·r with fixed random r, which turns any op's
-// output into a scalar whose gradient with respect to y is r.
-type probe struct {
-	y    *Var
-	r    []float32
-	loss float64
-}
-
-func (p *Plan) probe(y *Var, rng *rand.Rand) LossOp {
-	op := &probe{y: y, r: make([]float32, y.Value.Len())}
-	for i := range op.r {
-		op.r[i] = float32(rng.NormFloat64())
-	}
-	p.add(op)
-	return op
-}
-
-func (o *probe) Forward(bool) {
-	var s float64
-	for i, v := range o.y.Value.Data() {
-		s += float64(v) * float64(o.r[i])
-	}
-	o.loss = s
-}
-
-func (o *probe) Backward() {
-	if o.y.Grad == nil {
-		return
-	}
-	g := o.y.Grad.Data()
-	for i, r := range o.r {
-		g[i] += r
-	}
-}
-
-func (o *probe) Loss() float64 { return o.loss }
-
 // leaf is a differentiable input for a gradient check.
 func leaf(p *Plan, rng *rand.Rand, awayFromZero bool, shape ...int) *Var {
 	v := &Var{Value: tensor.New(shape...), Grad: tensor.New(shape...)}
@@ -187,6 +150,64 @@ var gradCases = []gradCase{
 		x, s := positive(p, rng, 4, 5)
 		return p.SparseCategoricalCrossentropy(s, classes(rng, 4, 5), false), []*Var{x}
 	}},
+	{"Add", func(p *Plan, rng *rand.Rand) (LossOp, []*Var) {
+		xs := leaves(p, rng, 3, 3, 4)
+		return p.probe(p.Add(xs...), rng), xs
+	}},
+	{"Add/same-input-twice", func(p *Plan, rng *rand.Rand) (LossOp, []*Var) {
+		xs := leaves(p, rng, 2, 3, 4)
+		return p.probe(p.Add(xs[0], xs[1], xs[0]), rng), xs
+	}},
+	{"Subtract", func(p *Plan, rng *rand.Rand) (LossOp, []*Var) {
+		xs := leaves(p, rng, 2, 2, 3, 2)
+		return p.probe(p.Subtract(xs...), rng), xs
+	}},
+	{"Multiply", func(p *Plan, rng *rand.Rand) (LossOp, []*Var) {
+		xs := leaves(p, rng, 3, 3, 4)
+		return p.probe(p.Multiply(xs...), rng), xs
+	}},
+	{"Multiply/same-input-twice", func(p *Plan, rng *rand.Rand) (LossOp, []*Var) {
+		xs := leaves(p, rng, 1, 3, 4)
+		return p.probe(p.Multiply(xs[0], xs[0]), rng), xs
+	}},
+	{"Multiply/constant", func(p *Plan, rng *rand.Rand) (LossOp, []*Var) {
+		xs := leaves(p, rng, 2, 3, 4)
+		c := constant([]int{3, 4}, make([]float32, 12))
+		fillTest(c.Value, rng, false)
+		return p.probe(p.Multiply(xs[0], c, xs[1]), rng), xs
+	}},
+	{"Average", func(p *Plan, rng *rand.Rand) (LossOp, []*Var) {
+		xs := leaves(p, rng, 3, 3, 4)
+		return p.probe(p.Average(xs...), rng), xs
+	}},
+	{"Maximum", func(p *Plan, rng *rand.Rand) (LossOp, []*Var) {
+		xs := apart(rng, leaves(p, rng, 3, 3, 4))
+		return p.probe(p.Maximum(xs...), rng), xs
+	}},
+	{"Minimum", func(p *Plan, rng *rand.Rand) (LossOp, []*Var) {
+		xs := apart(rng, leaves(p, rng, 3, 2, 2, 3))
+		return p.probe(p.Minimum(xs...), rng), xs
+	}},
+	{"Concatenate/rank2-axis1", func(p *Plan, rng *rand.Rand) (LossOp, []*Var) {
+		xs := []*Var{leaf(p, rng, false, 3, 2), leaf(p, rng, false, 3, 4)}
+		return p.probe(p.Concatenate(1, xs...), rng), xs
+	}},
+	{"Concatenate/rank2-axis-1", func(p *Plan, rng *rand.Rand) (LossOp, []*Var) {
+		xs := []*Var{leaf(p, rng, false, 3, 3), leaf(p, rng, false, 3, 1), leaf(p, rng, false, 3, 2)}
+		return p.probe(p.Concatenate(-1, xs...), rng), xs
+	}},
+	{"Concatenate/rank4-axis1", func(p *Plan, rng *rand.Rand) (LossOp, []*Var) {
+		xs := []*Var{leaf(p, rng, false, 2, 1, 3, 2), leaf(p, rng, false, 2, 2, 3, 2)}
+		return p.probe(p.Concatenate(1, xs...), rng), xs
+	}},
+	{"Concatenate/rank4-axis-1", func(p *Plan, rng *rand.Rand) (LossOp, []*Var) {
+		xs := []*Var{leaf(p, rng, false, 2, 2, 3, 1), leaf(p, rng, false, 2, 2, 3, 3)}
+		return p.probe(p.Concatenate(-1, xs...), rng), xs
+	}},
+	{"Concatenate/rank4-axis2-same-input-twice", func(p *Plan, rng *rand.Rand) (LossOp, []*Var) {
+		xs := []*Var{leaf(p, rng, false, 2, 2, 1, 2), leaf(p, rng, false, 2, 2, 2, 2)}
+		return p.probe(p.Concatenate(2, xs[0], xs[1], xs[0]), rng), xs
+	}},
 	{"MLP", func(p *Plan, rng *rand.Rand) (LossOp, []*Var) { // the course's network, small
 		x := constant([]int{3, 2, 4}, make([]float32, 24))
 		fillTest(x.Value, rng, false)
@@ -211,11 +232,6 @@ func TestGradients(t *testing.T) {
 	}
 }
 
-// fdStep is the finite-difference step: large enough that float32 rounding
-// of the loss stays well below the differences, small enough for the
-// curvature of the ops checked.
-const fdStep = 1e-2
-
 // forwardLoss returns a function that runs p forward and reads loss.
 func forwardLoss(p *Plan, loss LossOp, training bool) func() float64 {
 	return func() float64 {
@@ -224,29 +240,17 @@ func forwardLoss(p *Plan, loss LossOp, training bool) func() float64 {
 	}
 }
 
-// checkGradients runs eval (a forward pass returning the loss) and backward
-// once, then compares every gradient left in inputs with the central
-// difference of eval, within abs + rel·|numeric|. It is the one gradient
-// check every op's test goes through.
+// checkGradients holds the gradients left in inputs by backward to central
+// differences of eval (a forward pass returning the loss), within
+// abs + rel·|numeric|, through the checker users call (gradcheck.go).
 func checkGradients(t *testing.T, eval func() float64, backward func(), inputs []*Var, abs, rel float64) {
 	t.Helper()
-	eval()
-	backward()
-	for vi, in := range inputs {
-		analytic := in.Grad.Clone().Data()
-		x := in.Value.Data()
-		for i := range x {
-			orig := x[i]
-			x[i] = orig + fdStep
-			up := eval()
-			x[i] = orig - fdStep
-			down := eval()
-			x[i] = orig
-			numeric := (up - down) / (2 * fdStep)
-			if diff := math.Abs(numeric - float64(analytic[i])); diff > abs+rel*math.Abs(numeric) {
-				t.Errorf("input %d element %d: analytic %.6f, numeric %.6f", vi, i, analytic[i], numeric)
-			}
-		}
+	targets := make([]gradTarget, len(inputs))
+	for i, v := range inputs {
+		targets[i] = gradTarget{fmt.Sprintf("input %d", i), v}
+	}
+	if err := checkVars(eval, backward, targets, GradCheck{Abs: abs, Rel: rel}); err != nil {
+		t.Error(err)
 	}
 }
 

@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"fmt"
+	"reflect"
 
 	"github.com/goras-ml/goras/tensor"
 )
@@ -30,6 +31,7 @@ type Plan struct {
 	noGrad bool
 	ops    []Op
 	grads  []*tensor.Tensor // zeroed before every backward pass
+	params []*Param         // the trainable parameters ops read (Use), for CheckGradients
 }
 
 // NewPlan starts an empty plan for batches of the given size.
@@ -80,9 +82,61 @@ func (p *Plan) Use(w *Param) {
 		}
 	}
 	p.grads = append(p.grads, w.Grad)
+	p.params = append(p.params, w)
 }
 
 func (p *Plan) add(op Op) { p.ops = append(p.ops, op) }
+
+// NewVar makes the output of an op written outside this package, of the
+// given shape (batch axis included, e.g. append([]int{p.Batch()}, ...)).
+// With needGrad, and unless p is an inference plan, it gets a gradient
+// buffer that Plan.Backward zeroes before each backward pass; pass
+// needGrad = x.Grad != nil || w.Grad != nil over the op's inputs x and
+// parameters w, so that backward work stops where nothing upstream learns.
+// Both buffers are made here, once: the training step allocates nothing.
+func (p *Plan) NewVar(needGrad bool, shape ...int) *Var {
+	for _, d := range shape {
+		if d <= 0 {
+			panic(fmt.Sprintf("autograd: NewVar of shape %v: every size must be positive", shape))
+		}
+	}
+	return p.newVar(nil, needGrad, shape...)
+}
+
+// AddOp appends an op written outside this package to the plan: Forward
+// runs it after every op added before it, Backward before them. Build the
+// op's outputs with NewVar and register every parameter it reads with Use
+// before adding it. See the package documentation for a complete op.
+// Adding nil, an op that is not comparable (make ops pointers, &myOp{...},
+// as every op of this package is) or the same op twice (its gradients would
+// count twice) panics.
+func (p *Plan) AddOp(op Op) {
+	if op == nil {
+		panic("autograd: AddOp(nil)")
+	}
+	if !reflect.TypeOf(op).Comparable() {
+		panic(fmt.Sprintf("autograd: AddOp: op of type %T is not comparable; add a pointer to it (&op) so that Contains can find it", op))
+	}
+	if p.Contains(op) {
+		panic(fmt.Sprintf("autograd: AddOp: op %T is already in the plan", op))
+	}
+	p.add(op)
+}
+
+// Contains reports whether op is one of the plan's ops, e.g. whether the
+// LossOp a loss's Build returned was really added: an op outside the plan
+// never runs, and its loss stays 0.
+func (p *Plan) Contains(op Op) bool {
+	if op == nil || !reflect.TypeOf(op).Comparable() {
+		return false // == would panic; AddOp refuses such ops
+	}
+	for _, o := range p.ops {
+		if o == op {
+			return true
+		}
+	}
+	return false
+}
 
 // Forward runs every op in order.
 func (p *Plan) Forward(training bool) {

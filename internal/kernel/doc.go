@@ -49,6 +49,6 @@
 // not be called from inside a Job: nesting could deadlock the pool and would
 // oversubscribe the cores anyway. Its helpers and callers spin for a few
 // milliseconds before they sleep, since waking a sleeping goroutine costs as
-// much as a small layer's pass on a virtual machine (pool.go);
+// much as a small layer's pass on a virtual machine (workers.go);
 // GORAS_WAIT_POLICY=passive turns that off.
 package kernel

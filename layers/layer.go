@@ -73,6 +73,7 @@ type options struct {
 	strides    []int  // WithStrides
 	poolSize   []int  // WithPoolSize
 	padding    string // WithPadding; "" means the default, "valid"
+	axis       int    // WithAxis; read only when "axis" is in set, see merge.go
 }
 
 func (o *options) mark(key string) { o.set = append(o.set, key) }
@@ -109,6 +110,11 @@ func WithKernelRegularizer(r regularizers.Regularizer) Option {
 func WithBiasRegularizer(r regularizers.Regularizer) Option {
 	return func(o *options) { o.mark("bias_regularizer"); o.biasReg = r }
 }
+
+// WithAxis sets the axis a layer works along, counted on the full shape
+// with the batch axis as 0, and from the end when negative, as Keras's axis
+// arguments. Concatenate takes it (default -1, the last axis).
+func WithAxis(axis int) Option { return func(o *options) { o.mark("axis"); o.axis = axis } }
 
 // apply runs the options over Keras's defaults and returns an error naming
 // any option the layer does not take.

@@ -53,6 +53,15 @@ func TestConfigRoundTrip(t *testing.T) {
 			layers.WithBiasRegularizer(regularizers.L2(1e-4)), layers.WithKernelRegularizer(regularizers.L1(0.3))),
 		layers.Activation("sigmoid"),
 		layers.Activation("tanh", layers.WithName("squash")),
+		layers.Add(),
+		layers.Subtract(layers.WithName("diff")),
+		layers.Multiply(),
+		layers.Average(),
+		layers.Maximum(),
+		layers.Minimum(layers.WithName("low")),
+		layers.Concatenate(),
+		layers.Concatenate(layers.WithAxis(1), layers.WithName("cat")),
+		layers.Concatenate(layers.WithAxis(-2)),
 	}
 	for _, l := range cases {
 		want, err := json.Marshal(l.Config())
@@ -158,6 +167,10 @@ func TestFromConfigErrors(t *testing.T) {
 		{"Flatten", `{"data_format": "channels_first"}`, `"data_format" = "channels_first" is not supported by goras (only "channels_last")`},
 		{"Activation", `{"name": "a"}`, `Activation config: missing "activation"`},
 		{"Activation", `{"activation": "nope"}`, `nope`},
+		{"Add", `{"name": "a", "axis": -1}`, `layers: Add config: unknown key(s) axis`},
+		{"Maximum", `{"dtype": "float64"}`, `"dtype" = "float64" is not supported by goras (only float32)`},
+		{"Concatenate", `{"axis": 0}`, `Concatenate cannot join along axis 0, the batch axis`},
+		{"Concatenate", `{"axis": "last"}`, `"axis" must be an integer, got "last"`},
 	}
 	for _, c := range cases {
 		var cfg map[string]any

@@ -2,6 +2,7 @@ package safetensors
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"testing"
 )
@@ -44,6 +45,24 @@ func FuzzRead(f *testing.F) {
 					t.Fatalf("%s[%d] changed", x.Name, j)
 				}
 			}
+		}
+	})
+}
+
+// FuzzScanEntry holds the fast record scan to encoding/json on arbitrary
+// valid JSON. Run with
+//
+//	go test -run XXX -fuzz FuzzScanEntry -fuzztime 1m ./internal/safetensors/
+func FuzzScanEntry(f *testing.F) {
+	f.Add([]byte(`{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}`))
+	f.Add([]byte(`{"data_offsets":[8,8],"shape":[],"dtype":"BF16"}`))
+	f.Add([]byte(`{"dtype":"F32","shape":[1e3],"data_offsets":[0,4000]}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if !json.Valid(raw) {
+			return
+		}
+		if dtype, shape, offs, ok := scanEntry(raw); ok {
+			compareScan(t, raw, dtype, shape, offs)
 		}
 	})
 }

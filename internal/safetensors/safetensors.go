@@ -33,6 +33,12 @@ import (
 // reference implementation).
 const MaxHeaderSize = 100_000_000
 
+// MaxTensors is the most tensors a file may describe. Models goras builds
+// hold tens of tensors and the largest published checkpoints some
+// thousands per file; the limit stops a header of a million empty records,
+// which fits in MaxHeaderSize, from costing seconds and gigabytes.
+const MaxTensors = 100_000
+
 // metadataKey is the reserved header key holding string→string metadata.
 const metadataKey = "__metadata__"
 
@@ -124,6 +130,9 @@ func parseHeader(h []byte, bufLen uint64) ([]entry, map[string]string, error) {
 			}
 			continue
 		}
+		if len(entries) == MaxTensors {
+			return nil, nil, fmt.Errorf("header describes more than %d tensors, the limit (a corrupt or hostile file?)", MaxTensors)
+		}
 		e, err := parseEntry(name, raw)
 		if err != nil {
 			return nil, nil, err
@@ -163,11 +172,11 @@ func parseHeader(h []byte, bufLen uint64) ([]entry, map[string]string, error) {
 		}
 		return 0
 	})
+	if err := checkTruncated(entries, bufLen); err != nil {
+		return nil, nil, err
+	}
 	var pos uint64
 	for i, e := range entries {
-		if e.end > bufLen {
-			return nil, nil, fmt.Errorf("tensor %q: data_offsets [%d, %d] end past the data buffer (%d bytes)", e.name, e.begin, e.end, bufLen)
-		}
 		switch {
 		case e.begin < pos:
 			return nil, nil, fmt.Errorf("tensor %q: data_offsets [%d, %d] overlap tensor %q, which ends at %d", e.name, e.begin, e.end, entries[i-1].name, pos)
@@ -180,6 +189,23 @@ func parseHeader(h []byte, bufLen uint64) ([]entry, map[string]string, error) {
 		return nil, nil, fmt.Errorf("tensors cover %d bytes but the data buffer holds %d: %d unused bytes at the end (truncated header or extra data)", pos, bufLen, bufLen-pos)
 	}
 	return entries, meta, nil
+}
+
+// checkTruncated reports a data buffer shorter than the header's offsets
+// reach, the mark of a file cut short by an interrupted copy or download.
+func checkTruncated(entries []entry, bufLen uint64) error {
+	last := -1
+	for i, e := range entries {
+		if e.end > bufLen && (last < 0 || e.end > entries[last].end) {
+			last = i
+		}
+	}
+	if last < 0 {
+		return nil
+	}
+	e := entries[last]
+	return fmt.Errorf("the file is truncated: %d bytes are missing; its header places tensor %q at data_offsets [%d, %d] but the data buffer after the header holds %d bytes (an interrupted copy or download? get the file again)",
+		e.end-bufLen, e.name, e.begin, e.end, bufLen)
 }
 
 func parseMetadata(raw json.RawMessage) (map[string]string, error) {
@@ -209,8 +235,18 @@ type rawEntry struct {
 	DataOffsets json.RawMessage `json:"data_offsets"`
 }
 
+// parseEntry checks one tensor's header record. Well-formed records take a
+// fast scan; anything else goes through encoding/json, whose decoding gives
+// each kind of fault its own message.
 func parseEntry(name string, raw json.RawMessage) (entry, error) {
-	e := entry{name: name}
+	if dtype, shape, offs, ok := scanEntry(raw); ok {
+		return checkEntry(name, dtype, shape, offs)
+	}
+	return decodeEntry(name, raw)
+}
+
+// decodeEntry is parseEntry through encoding/json, for any record.
+func decodeEntry(name string, raw json.RawMessage) (entry, error) {
 	fail := func(format string, args ...any) (entry, error) {
 		return entry{}, fmt.Errorf("tensor %q: %s", name, fmt.Sprintf(format, args...))
 	}
@@ -223,15 +259,12 @@ func parseEntry(name string, raw json.RawMessage) (entry, error) {
 	if r.DType == nil || r.Shape == nil || r.DataOffsets == nil {
 		return fail("entry needs dtype, shape and data_offsets, got %s", clip(raw))
 	}
-	if err := json.Unmarshal(r.DType, &e.dtype); err != nil {
+	var dtype string
+	if err := json.Unmarshal(r.DType, &dtype); err != nil {
 		return fail("dtype must be a string, got %s", clip(r.DType))
 	}
-	size, known := dtypeSizes[e.dtype]
-	if !known {
-		return fail("unknown dtype %q", e.dtype)
-	}
-	if !slices.Contains(readable, e.dtype) {
-		return fail("dtype %s is valid safetensors but goras reads only %v", e.dtype, readable)
+	if err := checkDType(dtype); err != nil {
+		return fail("%v", err)
 	}
 	shape, err := uints(r.Shape)
 	if err != nil {
@@ -241,8 +274,31 @@ func parseEntry(name string, raw json.RawMessage) (entry, error) {
 	if err != nil {
 		return fail("data_offsets %v", err)
 	}
+	return checkEntry(name, dtype, shape, offs)
+}
+
+func checkDType(dtype string) error {
+	if _, known := dtypeSizes[dtype]; !known {
+		return fmt.Errorf("unknown dtype %q", dtype)
+	}
+	if !slices.Contains(readable, dtype) {
+		return fmt.Errorf("dtype %s is valid safetensors but goras reads only %v", dtype, readable)
+	}
+	return nil
+}
+
+// checkEntry checks a decoded record: a readable dtype, two offsets, and a
+// shape whose bytes fill exactly the span between them.
+func checkEntry(name, dtype string, shape, offs []uint64) (entry, error) {
+	e := entry{name: name, dtype: dtype}
+	fail := func(format string, args ...any) (entry, error) {
+		return entry{}, fmt.Errorf("tensor %q: %s", name, fmt.Sprintf(format, args...))
+	}
+	if err := checkDType(dtype); err != nil {
+		return fail("%v", err)
+	}
 	if len(offs) != 2 {
-		return fail("data_offsets must be [begin, end], got %s", clip(r.DataOffsets))
+		return fail("data_offsets must be [begin, end], got %v", offs)
 	}
 	e.begin, e.end = offs[0], offs[1]
 	if e.begin > e.end {
@@ -265,12 +321,12 @@ func parseEntry(name string, raw json.RawMessage) (entry, error) {
 	if zero {
 		n, overflow = 0, false
 	}
-	hi, nbytes := bits.Mul64(n, uint64(size))
+	hi, nbytes := bits.Mul64(n, uint64(dtypeSizes[dtype]))
 	if overflow || hi != 0 {
 		return fail("shape %v has too many elements", shape)
 	}
 	if nbytes != e.end-e.begin {
-		return fail("shape %v of %s needs %d bytes but data_offsets [%d, %d] span %d", shape, e.dtype, nbytes, e.begin, e.end, e.end-e.begin)
+		return fail("shape %v of %s needs %d bytes but data_offsets [%d, %d] span %d", shape, dtype, nbytes, e.begin, e.end, e.end-e.begin)
 	}
 	e.shape = make([]int, len(shape))
 	for i, d := range shape {

@@ -200,7 +200,7 @@ func TestMalformed(t *testing.T) {
 		{"header length 1", raw("{", nil), "below the minimum of 2"},
 		{"header length 2^62", hugeLen, "exceeds the limit"},
 		{"header past end of file", fileLen, "exceeds the 7 bytes after it (truncated file?)"},
-		{"truncated data", raw(ok, eight)[:len(raw(ok, eight))-3], "end past the data buffer (5 bytes)"},
+		{"truncated data", raw(ok, eight)[:len(raw(ok, eight))-3], `the file is truncated: 3 bytes are missing; its header places tensor "a" at data_offsets [0, 8] but the data buffer after the header holds 5 bytes`},
 		{"header not an object", raw(`[1, 2]  `, nil), "must start with '{'"},
 		{"header not JSON", raw(`{"a": }`, nil), "not valid JSON"},
 		{"header not UTF-8", raw("{\"\xff\":1}", nil), "not valid UTF-8"},
@@ -216,7 +216,7 @@ func TestMalformed(t *testing.T) {
 		{"shape not an array", raw(`{"a":{"dtype":"F32","shape":2,"data_offsets":[0,8]}}`, eight), "shape must be an array"},
 		{"three offsets", raw(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4,8]}}`, eight), "data_offsets must be [begin, end]"},
 		{"begin after end", raw(`{"a":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}}`, eight), "begin after end"},
-		{"offsets past buffer", raw(`{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}`, eight), "end past the data buffer (8 bytes)"},
+		{"offsets past buffer", raw(`{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}`, eight), "truncated: 8 bytes are missing"},
 		{"size mismatch", raw(`{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}`, eight), "shape [3] of F32 needs 12 bytes but data_offsets [0, 8] span 8"},
 		{"shape overflow", raw(`{"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}}`, eight), "has too many elements"},
 		{"bytes overflow", raw(`{"a":{"dtype":"F64","shape":[2305843009213693952],"data_offsets":[0,8]}}`, eight), "has too many elements"},
@@ -308,8 +308,15 @@ func TestWriteFileAtomic(t *testing.T) {
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o644 {
 		t.Errorf("mode %v, want 0644", st.Mode().Perm())
 	}
-	if err := WriteFile(filepath.Join(dir, "no", "such", "dir.safetensors"), v1, nil); err == nil {
-		t.Error("writing into a missing directory succeeded")
+	if err := WriteFile(filepath.Join(dir, "no", "such", "dir.safetensors"), v1, nil); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("writing into a missing directory: %v", err)
+	}
+	// Through internal/atomicfile: a read-only model is not replaced, and
+	// the error names it, not a temporary file.
+	os.Chmod(path, 0o444)
+	err = WriteFile(path, v1, nil)
+	if err == nil || !strings.Contains(err.Error(), "safetensors: cannot write "+path+": it is read-only") || strings.Contains(err.Error(), ".tmp") {
+		t.Errorf("read-only file: %v", err)
 	}
 }
 

@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/goras-ml/goras/internal/atomicfile"
 )
 
 // Encode writes tensors as F32, in the given order, with metadata (which may
@@ -22,6 +21,14 @@ func Encode(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 	if err != nil {
 		return err
 	}
+	if err := writeData(w, header, tensors); err != nil {
+		return fmt.Errorf("safetensors: %w", err)
+	}
+	return nil
+}
+
+// writeData writes a file whose header is already built and checked.
+func writeData(w io.Writer, header []byte, tensors []Tensor) error {
 	bw := bufio.NewWriterSize(w, chunk)
 	var lenBuf [8]byte
 	binary.LittleEndian.PutUint64(lenBuf[:], uint64(len(header)))
@@ -34,10 +41,7 @@ func Encode(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 			bw.Write(b[:])
 		}
 	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	return nil
+	return bw.Flush()
 }
 
 // header builds the padded JSON header: metadata first, then the tensors in
@@ -109,50 +113,19 @@ func header(tensors []Tensor, metadata map[string]string) ([]byte, error) {
 	return []byte(sb.String()), nil
 }
 
-// WriteFile writes tensors and metadata to path atomically: into a temporary
-// file in the same directory, synced to disk, renamed over path, and the
-// directory synced, so that a crash leaves either the old file or the new
-// one, never a torn one. The file is made readable by all (0644).
-func WriteFile(path string, tensors []Tensor, metadata map[string]string) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+// WriteFile writes tensors and metadata to path atomically, through
+// internal/atomicfile: a crash leaves either the old file or the new one,
+// never a torn one; a new file is readable by all (0644 minus the umask); a
+// read-only file is not replaced. Nothing is written when the tensors are
+// invalid (see Encode).
+func WriteFile(path string, tensors []Tensor, metadata map[string]string) error {
+	h, err := header(tensors, metadata)
 	if err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err := Encode(f, tensors, metadata); err != nil {
 		return fmt.Errorf("%w (writing %s)", err, path)
 	}
-	if err := f.Chmod(0o644); err != nil && runtime.GOOS != "windows" {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("safetensors: syncing %s: %w", tmp, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	// The rename is durable only once the directory entry is on disk.
-	// Windows cannot open a directory for syncing; its rename is its own.
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
+	err = atomicfile.Write(path, func(w io.Writer) error { return writeData(w, h, tensors) })
 	if err != nil {
-		return fmt.Errorf("safetensors: syncing directory: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("safetensors: syncing directory %s: %w", dir, err)
+		return fmt.Errorf("safetensors: %w", err)
 	}
 	return nil
 }

@@ -4,7 +4,6 @@
 package metrics
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/goras-ml/goras/tensor"
@@ -37,7 +36,8 @@ type accuracy struct {
 // Get resolves a metric by name for a model output of per-sample shape pred
 // and targets of per-sample shape target. "accuracy" and "acc" become binary,
 // sparse categorical or categorical accuracy from the shapes, as in Keras;
-// the metric keeps the name the user wrote.
+// the metric keeps the name the user wrote. Other names are looked up among
+// the metrics added with Register.
 func Get(name string, pred, target []int) (Metric, error) {
 	key := strings.ToLower(strings.TrimSpace(name))
 	switch key {
@@ -57,7 +57,7 @@ func Get(name string, pred, target []int) (Metric, error) {
 	case "binary_accuracy":
 		return &accuracy{name: key, kind: kindBinary}, nil
 	}
-	return nil, fmt.Errorf("metrics: unknown metric %q; known: accuracy, acc, categorical_accuracy, sparse_categorical_accuracy, binary_accuracy", name)
+	return registered(name, key, pred, target)
 }
 
 func (a *accuracy) Name() string { return a.name }

@@ -6,14 +6,19 @@ package losses
 
 import (
 	"fmt"
-	"sort"
-	"strings"
 
 	"github.com/goras-ml/goras/autograd"
 	"github.com/goras-ml/goras/tensor"
 )
 
 // Loss judges a prediction against a target.
+//
+// A loss of your own implements it with an op of its own (see package
+// autograd on writing one): Build makes the op, adds it to the plan with
+// p.AddOp and returns it. A Build that returns an op it did not add gives
+// a loss that never runs (0 on every step, and no gradient); Compile and Fit
+// refuse it, asking for p.AddOp (autograd's Plan.Contains tells). Register
+// the loss (Register) under its Name so that a saved model finds it again.
 type Loss interface {
 	// Name is the Keras function name, e.g. "mean_squared_error".
 	Name() string
@@ -21,9 +26,14 @@ type Loss interface {
 	// target of shape target fits a prediction of shape pred, and if not,
 	// says what was expected and how to fix it.
 	CheckTarget(pred, target []int) error
-	// Build adds the loss to a plan.
+	// Build adds the loss's op to p and returns it. pred and target have
+	// the batch axis first. Its Forward computes the mean loss over the
+	// batch (Keras's "sum_over_batch_size"), its Backward adds dLoss/dpred
+	// to pred.Grad when that is not nil.
 	Build(p *autograd.Plan, pred, target *autograd.Var) autograd.LossOp
-	// Config is Keras's get_config (without name and reduction).
+	// Config is Keras's get_config (without name and reduction): what
+	// FromConfig needs to rebuild the loss. Values must survive JSON
+	// (numbers, strings, booleans, lists and maps of them).
 	Config() map[string]any
 }
 
@@ -114,31 +124,4 @@ func (s SparseCategoricalCrossentropy) Build(p *autograd.Plan, pred, target *aut
 
 func (s SparseCategoricalCrossentropy) Config() map[string]any {
 	return map[string]any{"from_logits": s.FromLogits}
-}
-
-var registry = map[string]Loss{
-	"mean_squared_error":              MeanSquaredError{},
-	"mse":                             MeanSquaredError{},
-	"categorical_crossentropy":        CategoricalCrossentropy{},
-	"sparse_categorical_crossentropy": SparseCategoricalCrossentropy{},
-	"binary_crossentropy":             BinaryCrossentropy{},
-}
-
-// Get returns the loss with Keras's defaults for a Keras name or alias
-// ("mse", "categorical_crossentropy", ...), case-insensitive.
-func Get(name string) (Loss, error) {
-	if l, ok := registry[strings.ToLower(strings.TrimSpace(name))]; ok {
-		return l, nil
-	}
-	return nil, fmt.Errorf("losses: unknown loss %q; known: %s", name, strings.Join(Names(), ", "))
-}
-
-// Names lists the known loss names and aliases, sorted.
-func Names() []string {
-	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }

@@ -1,0 +1,223 @@
+package losses
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/goras-ml/goras/internal/confignum"
+)
+
+// The registry maps loss names (a Loss's Name, which a model file keeps as
+// the loss's class_name, and Keras's aliases) to functions that rebuild the
+// loss from its Config. Built-in and user losses go through the same table,
+// so a model compiled with a loss of your own loads back once the program
+// that loads it has registered that loss.
+
+var (
+	registryMu sync.RWMutex
+	registry   = map[string]func(config map[string]any) (Loss, error){}
+)
+
+func init() {
+	Register("mean_squared_error", mseFromConfig)
+	Register("mse", mseFromConfig)
+	Register("categorical_crossentropy", cceFromConfig)
+	Register("sparse_categorical_crossentropy", scceFromConfig)
+	Register("binary_crossentropy", bceFromConfig)
+}
+
+// Register makes Get and FromConfig find a loss by name, case-insensitive.
+// Register a loss of your own under the name its Name method returns (that
+// is what a model file records), from an init function:
+//
+//	func init() { losses.Register("focal_loss", focalFromConfig) }
+//
+// fromConfig rebuilds the loss from its Config map; FromConfig hands it the
+// map with every number as a float64, however it was decoded, and an empty
+// map for Get. It panics if the name is empty, fromConfig is nil or the name
+// is taken (programmer errors, found at start-up).
+func Register(name string, fromConfig func(config map[string]any) (Loss, error)) {
+	key := normalize(name)
+	if key == "" || fromConfig == nil {
+		panic("losses: Register needs a name and a function")
+	}
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if _, dup := registry[key]; dup {
+		panic("losses: Register called twice for " + key)
+	}
+	registry[key] = fromConfig
+}
+
+// FromConfig rebuilds the loss registered as name from its config, as
+// Config produces it or as it comes back from JSON. Keras's bookkeeping keys
+// "name" and "reduction" (only "sum_over_batch_size", the one goras
+// implements) are accepted by the built-in losses.
+func FromConfig(name string, config map[string]any) (Loss, error) {
+	registryMu.RLock()
+	fn := registry[normalize(name)]
+	registryMu.RUnlock()
+	if fn == nil {
+		return nil, fmt.Errorf("losses: unknown loss %q; known: %s (a loss of your own must be registered with losses.Register before it is used or loaded)", name, strings.Join(Names(), ", "))
+	}
+	l, err := fn(floats(config))
+	if err != nil {
+		return nil, err
+	}
+	if l == nil {
+		return nil, fmt.Errorf("losses: the function registered for %q returned no loss and no error", name)
+	}
+	return l, nil
+}
+
+// Get returns the loss registered as name with its defaults, e.g. "mse",
+// "categorical_crossentropy", case-insensitive.
+func Get(name string) (Loss, error) { return FromConfig(name, map[string]any{}) }
+
+// Names lists the registered loss names and aliases, sorted.
+func Names() []string {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func normalize(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+
+// floats copies a config with every number (json.Number, int, float32, ...)
+// turned into a float64, at any depth, so that a loss's fromConfig needs one
+// type assertion per number whatever decoded the config.
+func floats(config map[string]any) map[string]any {
+	out := make(map[string]any, len(config))
+	for k, v := range config {
+		out[k] = floatValue(v)
+	}
+	return out
+}
+
+func floatValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return floats(x)
+	case []any:
+		list := make([]any, len(x))
+		for i, e := range x {
+			list[i] = floatValue(e)
+		}
+		return list
+	}
+	if f, ok := confignum.Float(v); ok {
+		return f
+	}
+	return v
+}
+
+// configReader reads a built-in loss's config: absent keys keep their
+// defaults, a wrong type or an unknown key is an error naming the loss.
+type configReader struct {
+	loss string
+	m    map[string]any
+	used map[string]bool
+	err  error
+}
+
+func newConfigReader(loss string, config map[string]any) *configReader {
+	return &configReader{loss: loss, m: config, used: map[string]bool{}}
+}
+
+func (r *configReader) fail(format string, args ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("losses: %s config: %s", r.loss, fmt.Sprintf(format, args...))
+	}
+}
+
+func (r *configReader) bool(key string) bool {
+	r.used[key] = true
+	v, ok := r.m[key]
+	if !ok || v == nil {
+		return false
+	}
+	b, ok := v.(bool)
+	if !ok {
+		r.fail("%q must be true or false, got %v", key, v)
+	}
+	return b
+}
+
+func (r *configReader) fraction(key string) float64 {
+	r.used[key] = true
+	v, ok := r.m[key]
+	if !ok || v == nil {
+		return 0
+	}
+	f, ok := v.(float64)
+	if !ok || f < 0 || f > 1 {
+		r.fail("%q must be a number in [0, 1], got %v", key, v)
+	}
+	return f
+}
+
+// done checks Keras's bookkeeping keys and reports any key nothing read.
+func (r *configReader) done() error {
+	if v, ok := r.m["name"]; ok {
+		if _, isString := v.(string); !isString && v != nil {
+			r.fail("\"name\" must be a string, got %v", v)
+		}
+	}
+	if v, ok := r.m["reduction"]; ok && v != nil && v != "sum_over_batch_size" {
+		r.fail("\"reduction\" = %v is not supported by goras (only \"sum_over_batch_size\", the mean over the batch)", v)
+	}
+	if v, ok := r.m["axis"]; ok && v != nil && v != -1.0 {
+		r.fail("\"axis\" = %v is not supported by goras (only -1, the last axis)", v)
+	}
+	if r.err != nil {
+		return r.err
+	}
+	var extra, known []string
+	for k := range r.m {
+		if !r.used[k] && k != "name" && k != "reduction" && k != "axis" {
+			extra = append(extra, k)
+		}
+	}
+	if len(extra) == 0 {
+		return nil
+	}
+	for k := range r.used {
+		known = append(known, k)
+	}
+	sort.Strings(extra)
+	sort.Strings(known)
+	return fmt.Errorf("losses: %s config: unknown key(s) %s; accepted: %s", r.loss, strings.Join(extra, ", "), strings.Join(append(known, "name", "reduction"), ", "))
+}
+
+func mseFromConfig(config map[string]any) (Loss, error) {
+	return MeanSquaredError{}, newConfigReader("mean_squared_error", config).done()
+}
+
+func cceFromConfig(config map[string]any) (Loss, error) {
+	r := newConfigReader("categorical_crossentropy", config)
+	l := CategoricalCrossentropy{FromLogits: r.bool("from_logits"), LabelSmoothing: r.fraction("label_smoothing")}
+	return l, r.done()
+}
+
+func scceFromConfig(config map[string]any) (Loss, error) {
+	r := newConfigReader("sparse_categorical_crossentropy", config)
+	if v, ok := config["ignore_class"]; ok && v != nil {
+		r.fail("\"ignore_class\" = %v is not supported by goras (only null)", v)
+	}
+	r.used["ignore_class"] = true
+	l := SparseCategoricalCrossentropy{FromLogits: r.bool("from_logits")}
+	return l, r.done()
+}
+
+func bceFromConfig(config map[string]any) (Loss, error) {
+	r := newConfigReader("binary_crossentropy", config)
+	l := BinaryCrossentropy{FromLogits: r.bool("from_logits"), LabelSmoothing: r.fraction("label_smoothing")}
+	return l, r.done()
+}

@@ -80,13 +80,15 @@ func Registered() []string {
 
 // FromConfig builds a layer of the Keras class className ("Dense", ...) from
 // its config, as Config produces it or as it comes back from JSON. A config
-// the layer would reject when built is reported here already.
+// the layer would reject when built is reported here already. Layers of
+// one's own are found once registered (Register, from an init function of
+// the package that defines them): see the custom layer example.
 func FromConfig(className string, config map[string]any) (Layer, error) {
 	registryMu.RLock()
 	fn := registry[className]
 	registryMu.RUnlock()
 	if fn == nil {
-		return nil, fmt.Errorf("layers: unknown layer class %q; known: %s", className, strings.Join(Registered(), ", "))
+		return nil, fmt.Errorf("layers: unknown layer class %q; known: %s; a layer of your own must be registered with layers.Register, by the program that reads it, before it is read", className, strings.Join(Registered(), ", "))
 	}
 	l, err := fn(config)
 	if err != nil {

@@ -248,20 +248,15 @@ func (m *Model) SaveCheckpoint(path string, epoch int, h *History) error {
 // compiled, its compile settings.
 func (m *Model) modelMetadata() (map[string]string, error) {
 	meta := map[string]string{"format": "goras", "goras_version": Version, "seed": strconv.FormatUint(m.seed, 10)}
-	arch, err := m.architecture()
+	arch, err := m.ToJSON()
 	if err != nil {
 		return nil, err
 	}
 	meta["architecture"] = arch
-	c := m.compiled
-	if c == nil {
+	if m.compiled == nil {
 		return meta, nil
 	}
-	b, err := json.Marshal(map[string]any{
-		"loss":      map[string]any{"class_name": c.loss.Name(), "config": c.loss.Config()},
-		"optimizer": map[string]any{"class_name": c.optimizer.Name(), "config": c.optimizer.Config()},
-		"metrics":   c.metrics,
-	})
+	b, err := json.Marshal(m.CompileConfig())
 	if err != nil {
 		return nil, fmt.Errorf("goras: the compile settings cannot be written as JSON: %w", err)
 	}
@@ -396,9 +391,9 @@ func modelFromFile(f *safetensors.File) (*Model, error) {
 	if !ok {
 		return nil, errors.New("has no architecture")
 	}
-	m, err := sequentialFromJSON(arch)
+	m, err := ModelFromJSON(arch)
 	if err != nil {
-		return nil, err
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "goras: "))
 	}
 	if s, ok := f.Metadata["seed"]; ok {
 		if m.seed, err = strconv.ParseUint(s, 10, 64); err != nil {

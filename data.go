@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 
 	"github.com/goras-ml/goras/losses"
 	"github.com/goras-ml/goras/tensor"
@@ -28,30 +29,97 @@ func isNil(d Data) bool {
 	return ok && t == nil
 }
 
-// checkInput validates x (N, input...) against the model and says how to
-// fix a mismatch.
-func (m *Model) checkInput(method string, x Data) error {
+// Arrays is the data of a model with several inputs or outputs: one Data
+// per input (or output), in the model's order, all with the same number of
+// samples. Fit(ctx, Arrays{xImage, xMeta}, Arrays{yClass, yBox}) is Keras's
+// fit([x_image, x_meta], [y_class, y_box]).
+type Arrays []Data
+
+// Shape is (N): the number of samples, which every array shares.
+func (a Arrays) Shape() []int {
+	if len(a) == 0 || isNil(a[0]) {
+		return []int{0}
+	}
+	return a[0].Shape()[:1]
+}
+
+// Gather writes the given samples of each array in turn: all of the first
+// array's, then all of the second's.
+func (a Arrays) Gather(dst []float32, rows []int) {
+	for _, d := range a {
+		n := len(rows) * tensor.Numel(d.Shape()[1:])
+		d.Gather(dst[:n], rows)
+		dst = dst[n:]
+	}
+}
+
+// appendArrays appends the arrays of d to dst: its elements if it is
+// Arrays, else d itself.
+func appendArrays(dst []Data, d Data) []Data {
+	if a, ok := d.(Arrays); ok {
+		return append(dst, a...)
+	}
+	return append(dst, d)
+}
+
+// dataSet is x and y checked against the model: one array per input and
+// per output, the per-sample target shapes (nil for an output without a
+// loss) and their plan key. Reused from call to call, it lets
+// TrainOnBatch check its data without allocating.
+type dataSet struct {
+	xs, ys  []Data
+	targets [][]int
+	key     string
+}
+
+// samples is the number of samples.
+func (d *dataSet) samples() int { return d.xs[0].Shape()[0] }
+
+// checkInputs validates x against the model's inputs into d.xs.
+func (m *Model) checkInputs(method string, x Data, d *dataSet) error {
+	d.xs = appendArrays(d.xs[:0], x)
+	if len(d.xs) != len(m.inputs) {
+		return fmt.Errorf("goras: %s: the model has %d inputs but x holds %d arrays; pass goras.Arrays{...} with one array per input", method, len(m.inputs), len(d.xs))
+	}
+	for i, xi := range d.xs {
+		what := "x"
+		if len(d.xs) > 1 {
+			what = fmt.Sprintf("x[%d] (input %q)", i, m.inputs[i].layer.Name())
+		}
+		if err := checkInput(method, what, xi, m.inputs[i].shape); err != nil {
+			return err
+		}
+		if n, n0 := xi.Shape()[0], d.xs[0].Shape()[0]; n != n0 {
+			return fmt.Errorf("goras: %s: x[%d] has %d samples but x[0] has %d; every input needs one row per sample", method, i, n, n0)
+		}
+	}
+	return nil
+}
+
+// checkInput validates one input array (N, input...) against its declared
+// per-sample shape and says how to fix a mismatch.
+func checkInput(method, what string, x Data, input []int) error {
 	if isNil(x) {
-		return fmt.Errorf("goras: %s: x is nil", method)
+		return fmt.Errorf("goras: %s: %s is nil", method, what)
 	}
 	got := x.Shape()
-	if len(got) >= 1 && tensor.SameShape(got[1:], m.input) {
+	if len(got) >= 1 && tensor.SameShape(got[1:], input) {
 		if got[0] == 0 {
-			return fmt.Errorf("goras: %s: x holds no samples", method)
+			return fmt.Errorf("goras: %s: %s holds no samples", method, what)
 		}
 		return nil
 	}
-	want := tensor.ShapeString(m.input, true)
-	hint := "reshape x to match, or declare the shape the data has in layers.Input(...)"
+	want := tensor.ShapeString(input, true)
+	hint := "reshape it to match, or declare the shape the data has in layers.Input(...)"
 	switch {
-	case len(got) == len(m.input) && tensor.SameShape(got, m.input):
-		hint = fmt.Sprintf("x looks like a single sample: add the batch axis, x.Reshape(1, %s)", shapeArgs(got))
-	case len(got) == len(m.input) && m.input[len(m.input)-1] == 1 && tensor.SameShape(got[1:], m.input[:len(m.input)-1]):
-		hint = fmt.Sprintf("add the channel axis: x.Reshape(%d, %s)", got[0], shapeArgs(m.input))
-	case len(got) >= 1 && tensor.Numel(got[1:]) == tensor.Numel(m.input):
-		hint = fmt.Sprintf("the sizes agree: x.Reshape(%d, %s) makes it fit", got[0], shapeArgs(m.input))
+	case len(got) == len(input) && tensor.SameShape(got, input):
+		hint = fmt.Sprintf("it looks like a single sample: add the batch axis, x.Reshape(1, %s)", shapeArgs(got))
+	case len(got) == len(input) && input[len(input)-1] == 1 && tensor.SameShape(got[1:], input[:len(input)-1]):
+		hint = fmt.Sprintf("add the channel axis: x.Reshape(%d, %s)", got[0], shapeArgs(input))
+	case len(got) >= 1 && tensor.Numel(got[1:]) == tensor.Numel(input):
+		hint = fmt.Sprintf("the sizes agree: x.Reshape(%d, %s) makes it fit", got[0], shapeArgs(input))
 	}
-	return fmt.Errorf("goras: %s: the model expects x of shape %s, got %s; %s", method, want, tensor.ShapeString(got, false), hint)
+	return fmt.Errorf("goras: %s: the model expects %s of shape %s, got %s; %s", method, what, want, tensor.ShapeString(got, false), hint)
 }
 
 func shapeArgs(s []int) string {
@@ -65,31 +133,73 @@ func shapeArgs(s []int) string {
 	return out
 }
 
-// checkData validates a pair (x, y) for training or evaluation and returns
-// the per-sample target shape.
-func (m *Model) checkData(method string, x, y Data) ([]int, error) {
+// checkData validates a pair (x, y) for training or evaluation into d.
+func (m *Model) checkData(method string, x, y Data, d *dataSet) error {
 	if m.compiled == nil {
-		return nil, fmt.Errorf("goras: %s: the model is not compiled; call Compile first", method)
+		return fmt.Errorf("goras: %s: the model is not compiled; call Compile first", method)
 	}
-	if err := m.checkInput(method, x); err != nil {
-		return nil, err
+	if err := m.checkInputs(method, x, d); err != nil {
+		return err
+	}
+	if isNil(y) {
+		return fmt.Errorf("goras: %s: y is missing", method)
+	}
+	d.ys = appendArrays(d.ys[:0], y)
+	if len(d.ys) != len(m.outputs) {
+		return fmt.Errorf("goras: %s: the model has %d outputs (%v) but y holds %d arrays; pass goras.Arrays{...} with one array per output", method, len(m.outputs), m.OutputNames(), len(d.ys))
+	}
+	same := len(d.targets) == len(d.ys) && d.key != ""
+	if len(d.targets) != len(d.ys) {
+		d.targets = make([][]int, len(d.ys))
+	}
+	for i, yi := range d.ys {
+		target, err := m.checkTarget(method, i, d.samples(), yi)
+		if err != nil {
+			return err
+		}
+		same = same && slices.Equal(target, d.targets[i]) && (target == nil) == (d.targets[i] == nil)
+		d.targets[i] = target
+	}
+	if !same {
+		d.key = targetKey(d.targets)
+	}
+	return nil
+}
+
+// checkTarget validates the targets of output i and returns their
+// per-sample shape, nil when the output has no loss.
+func (m *Model) checkTarget(method string, i, n int, y Data) ([]int, error) {
+	loss := m.compiled.losses[i]
+	if loss == nil {
+		return nil, nil
+	}
+	what := "y"
+	if len(m.outputs) > 1 {
+		what = fmt.Sprintf("y[%d] (output %q)", i, m.outputs[i].layer.Name())
 	}
 	if isNil(y) || len(y.Shape()) == 0 {
-		return nil, fmt.Errorf("goras: %s: y is missing", method)
+		return nil, fmt.Errorf("goras: %s: %s is missing", method, what)
 	}
-	if n, ny := x.Shape()[0], y.Shape()[0]; n != ny {
-		return nil, fmt.Errorf("goras: %s: x has %d samples but y has %d; they must be paired one to one", method, n, ny)
+	if ny := y.Shape()[0]; n != ny {
+		return nil, fmt.Errorf("goras: %s: x has %d samples but %s has %d; they must be paired one to one", method, n, what, ny)
 	}
-	target := y.Shape()[1:]
-	if err := m.compiled.loss.CheckTarget(m.OutputShape(), target); err != nil {
-		return nil, fmt.Errorf("goras: %s: %w", method, err)
+	target, out := y.Shape()[1:], m.outputs[i].shape
+	if err := loss.CheckTarget(out, target); err != nil {
+		return nil, fmt.Errorf("goras: %s: %s: %w", method, what, err)
 	}
-	if _, ok := m.compiled.loss.(losses.SparseCategoricalCrossentropy); ok {
-		if err := checkClasses(all(y), m.OutputShape()[len(m.OutputShape())-1]); err != nil {
-			return nil, fmt.Errorf("goras: %s: %w", method, err)
-		}
+	if err := checkTargetValues(loss, y, out); err != nil {
+		return nil, fmt.Errorf("goras: %s: %s: %w", method, what, err)
 	}
 	return target, nil
+}
+
+// checkTargetValues rejects targets a loss cannot learn from: class indices
+// out of range for sparse losses, and anything not finite.
+func checkTargetValues(loss losses.Loss, y Data, out []int) error {
+	if _, ok := loss.(losses.SparseCategoricalCrossentropy); ok {
+		return checkClasses(all(y), out[len(out)-1])
+	}
+	return nil
 }
 
 // checkClasses makes sure every sparse label is a class index the model has.

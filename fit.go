@@ -2,158 +2,210 @@ package goras
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"time"
 
 	"github.com/goras-ml/goras/internal/progbar"
-	"github.com/goras-ml/goras/metrics"
 	"github.com/goras-ml/goras/tensor"
 )
 
 // Fit trains the model on x (N, input...) and y (N, target...) and returns
-// the per-epoch History, as Keras's fit. ctx stops training between two
-// steps; Fit then returns the History so far with ctx's error.
+// the per-epoch History, as Keras's fit. A model with several inputs or
+// outputs takes Arrays, one array per input or output. ctx stops training
+// between two steps; Fit then returns the History so far with ctx's error.
 //
 // Options: BatchSize (32), Epochs (1), Verbose (1), Shuffle (true),
 // ValidationSplit (0), ValidationData, Callbacks, InitialEpoch (0), Output,
 // Warnings.
+//
+// Fit is not to be called concurrently on one model: a second call while
+// one runs returns an error.
 func (m *Model) Fit(ctx context.Context, x, y Data, opts ...Option) (*History, error) {
 	s, err := parse("fit", opts, "batch_size", "epochs", "verbose", "shuffle", "validation_split", "validation_data", "callbacks", "initial_epoch")
 	if err != nil {
 		return nil, err
 	}
-	target, err := m.checkData("fit", x, y)
+	if !m.training.CompareAndSwap(false, true) {
+		return nil, errors.New("goras: fit: the model is already being trained by another call; one model trains in one goroutine at a time")
+	}
+	defer m.training.Store(false)
+	r, err := m.newFitRun(s, x, y)
 	if err != nil {
 		return nil, err
 	}
-	n := x.Shape()[0]
-	valX, valY, valRows := s.valX, s.valY, []int(nil)
-	if valX == nil && s.validationSplit > 0 {
-		// Keras takes the validation samples from the end, before shuffling.
-		at := int(math.Floor(float64(n) * (1 - s.validationSplit)))
-		if at == 0 || at == n {
-			return nil, fmt.Errorf("goras: fit: validation_split %g of %d samples leaves an empty set", s.validationSplit, n)
-		}
-		valX, valY, valRows = x, y, rowRange(at, n)
-		n = at
-	}
-	if valX != nil && valRows == nil {
-		if _, err := m.checkData("fit (validation data)", valX, valY); err != nil {
-			return nil, err
-		}
-		valRows = rowRange(0, valX.Shape()[0])
-	}
-	warnUnscaled(s.warn, x)
-
-	batch := s.batchSize
-	steps := (n + batch - 1) / batch
-	train, err := m.newMetrics(target)
-	if err != nil {
-		return nil, err
-	}
-	hist := newHistory(s.epochs, steps, s.verbose)
-	order := rowRange(0, n)
-	bar := make([]progbar.Metric, 0, 2+2*len(train))
-	logs := Logs{}
 	for _, cb := range s.callbacks {
 		cb.SetModel(m)
 	}
 	m.StopTraining = false // before the hooks, so that a callback may stop at once
+	logs := Logs{}
 	for _, cb := range s.callbacks {
 		cb.OnTrainBegin(logs)
 	}
 	for epoch := s.initialEpoch; epoch < s.epochs && !m.StopTraining; epoch++ {
-		start := time.Now()
-		if s.shuffle {
-			// Each epoch shuffles 0..n-1 afresh (as Keras), so that its order
-			// depends on the generator's state alone and a resumed run
-			// (InitialEpoch, checkpoints) sees the same orders.
-			for i := range order {
-				order[i] = i
-			}
-			m.shuffle.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		if logs, err = r.epoch(ctx, epoch, logs); err != nil {
+			return r.hist, err
 		}
-		for _, cb := range s.callbacks {
-			cb.OnEpochBegin(epoch, logs)
-		}
-		if s.verbose > 0 {
-			progbar.EpochHeader(s.out, epoch+1, s.epochs)
-		}
-		pb := newBar(s, steps)
-		for _, mt := range train {
-			mt.Reset()
-		}
-		var lossSum float64
-		for step := 0; step < steps; step++ {
-			lo, hi := step*batch, min((step+1)*batch, n)
-			bp, err := m.plan(hi-lo, true, target)
-			if err != nil {
-				return hist, err
-			}
-			x.Gather(bp.x.Value.Data(), order[lo:hi])
-			y.Gather(bp.y.Value.Data(), order[lo:hi])
-			for _, cb := range s.callbacks {
-				cb.OnTrainBatchBegin(step, logs)
-			}
-			loss := m.step(bp)
-			lossSum += loss * float64(hi-lo)
-			for _, mt := range train {
-				mt.Update(bp.out.Value, bp.y.Value)
-			}
-			bar = runningMetrics(bar[:0], lossSum/float64(hi), train)
-			if len(s.callbacks) > 0 {
-				for _, b := range bar {
-					logs[b.Name] = b.Value
-				}
-				for _, cb := range s.callbacks {
-					cb.OnTrainBatchEnd(step, logs)
-				}
-			}
-			pb.Update(step+1, bar)
-			if err := ctx.Err(); err != nil {
-				return hist, err
-			}
-			if m.StopTraining {
-				break
-			}
-		}
-		epochLogs := Logs{}
-		for _, b := range bar {
-			epochLogs[b.Name] = b.Value
-		}
-		if valX != nil {
-			vl, err := m.evaluate(valX, valY, valRows, batch, nil)
-			if err != nil {
-				return hist, err
-			}
-			for k, v := range vl {
-				epochLogs["val_"+k] = v
-			}
-			names := sortedKeys(vl)
-			for _, k := range names {
-				bar = append(bar, progbar.Metric{Name: "val_" + k, Value: vl[k]})
-			}
-		}
-		// As in Keras, History and the progress bar come after the user's
-		// callbacks, so what they add (learning_rate) is recorded and shown.
-		for _, cb := range s.callbacks {
-			cb.OnEpochEnd(epoch, epochLogs)
-		}
-		for _, k := range sortedKeys(epochLogs) {
-			if !hasMetric(bar, k) {
-				bar = append(bar, progbar.Metric{Name: k, Value: epochLogs[k]})
-			}
-		}
-		pb.Finish(bar)
-		hist.add(epoch, epochLogs, time.Since(start).Seconds())
-		logs = epochLogs
 	}
 	for _, cb := range s.callbacks {
 		cb.OnTrainEnd(logs)
 	}
-	return hist, nil
+	return r.hist, nil
+}
+
+// fitRun is one call of Fit: the data, checked, and what the epochs share.
+type fitRun struct {
+	m           *Model
+	s           *settings
+	train, val  dataSet
+	n           int   // training samples
+	valRows     []int // nil without validation
+	order       []int
+	steps       int
+	tracker     *tracker
+	hist        *History
+	bar         []progbar.Metric
+	batchLogs   Logs
+	haveVal     bool
+	valFromTail bool
+}
+
+func (m *Model) newFitRun(s *settings, x, y Data) (*fitRun, error) {
+	r := &fitRun{m: m, s: s}
+	if err := m.checkData("fit", x, y, &r.train); err != nil {
+		return nil, err
+	}
+	r.n = r.train.samples()
+	switch {
+	case !isNil(s.valX):
+		if err := m.checkData("fit (validation data)", s.valX, s.valY, &r.val); err != nil {
+			return nil, err
+		}
+		r.valRows, r.haveVal = rowRange(0, r.val.samples()), true
+	case s.validationSplit > 0:
+		// Keras takes the validation samples from the end, before shuffling.
+		at := int(math.Floor(float64(r.n) * (1 - s.validationSplit)))
+		if at == 0 || at == r.n {
+			return nil, fmt.Errorf("goras: fit: validation_split %g of %d samples leaves an empty set", s.validationSplit, r.n)
+		}
+		r.val, r.valRows, r.haveVal = r.train, rowRange(at, r.n), true
+		r.n = at
+	}
+	for _, xi := range r.train.xs {
+		warnUnscaled(s.warn, xi)
+	}
+	var err error
+	if r.tracker, err = m.newTracker(r.train.targets); err != nil {
+		return nil, err
+	}
+	r.steps = (r.n + s.batchSize - 1) / s.batchSize
+	r.hist = newHistory(s.epochs, r.steps, s.verbose)
+	r.order = rowRange(0, r.n)
+	r.bar = make([]progbar.Metric, 0, 2*len(r.tracker.entries)+1)
+	r.batchLogs = Logs{}
+	return r, nil
+}
+
+// epoch trains one epoch and returns its logs.
+func (r *fitRun) epoch(ctx context.Context, epoch int, logs Logs) (Logs, error) {
+	m, s := r.m, r.s
+	start := time.Now()
+	if s.shuffle {
+		// Each epoch shuffles 0..n-1 afresh (as Keras), so that its order
+		// depends on the generator's state alone and a resumed run
+		// (InitialEpoch, checkpoints) sees the same orders.
+		for i := range r.order {
+			r.order[i] = i
+		}
+		m.shuffle.Shuffle(r.n, func(i, j int) { r.order[i], r.order[j] = r.order[j], r.order[i] })
+	}
+	for _, cb := range s.callbacks {
+		cb.OnEpochBegin(epoch, logs)
+	}
+	if s.verbose > 0 {
+		progbar.EpochHeader(s.out, epoch+1, s.epochs)
+	}
+	pb := newBar(s, r.steps)
+	r.tracker.reset()
+	for step := 0; step < r.steps; step++ {
+		if err := r.step(step); err != nil {
+			return logs, err
+		}
+		pb.Update(step+1, r.bar)
+		if err := ctx.Err(); err != nil {
+			return logs, err
+		}
+		if m.StopTraining {
+			break
+		}
+	}
+	epochLogs := r.tracker.logs("")
+	r.bar = r.tracker.results(r.bar[:0])
+	if r.haveVal {
+		vt, err := m.evaluate(&r.val, r.valRows, s.batchSize, nil)
+		if err != nil {
+			return logs, err
+		}
+		for k, v := range vt.logs("val_") {
+			epochLogs[k] = v
+		}
+		for _, e := range vt.entries {
+			r.bar = append(r.bar, progbar.Metric{Name: "val_" + e.name, Value: vt.value(e)})
+		}
+	}
+	// As in Keras, History and the progress bar come after the user's
+	// callbacks, so what they add (learning_rate) is recorded and shown.
+	for _, cb := range s.callbacks {
+		cb.OnEpochEnd(epoch, epochLogs)
+	}
+	for _, k := range sortedKeys(epochLogs) {
+		if !hasMetric(r.bar, k) {
+			r.bar = append(r.bar, progbar.Metric{Name: k, Value: epochLogs[k]})
+		}
+	}
+	pb.Finish(r.bar)
+	r.hist.Append(epoch, epochLogs, time.Since(start).Seconds())
+	return epochLogs, nil
+}
+
+// step trains on batch number step of the epoch's order.
+func (r *fitRun) step(step int) error {
+	m, s := r.m, r.s
+	lo, hi := step*s.batchSize, min((step+1)*s.batchSize, r.n)
+	bp, err := m.plan(hi-lo, true, r.train.targets, r.train.key)
+	if err != nil {
+		return err
+	}
+	bp.gather(&r.train, r.order[lo:hi])
+	for _, cb := range s.callbacks {
+		cb.OnTrainBatchBegin(step, r.batchLogs)
+	}
+	loss := m.step(bp)
+	r.tracker.update(bp, hi-lo, loss)
+	r.bar = r.tracker.results(r.bar[:0])
+	if len(s.callbacks) > 0 {
+		for _, b := range r.bar {
+			r.batchLogs[b.Name] = b.Value
+		}
+		for _, cb := range s.callbacks {
+			cb.OnTrainBatchEnd(step, r.batchLogs)
+		}
+	}
+	return nil
+}
+
+// gather copies the samples rows of every input and target array into
+// the plan's buffers.
+func (bp *batchPlan) gather(d *dataSet, rows []int) {
+	for i, x := range d.xs {
+		x.Gather(bp.xs[i].Value.Data(), rows)
+	}
+	for i, y := range bp.ys {
+		if y != nil {
+			d.ys[i].Gather(y.Value.Data(), rows)
+		}
+	}
 }
 
 // step runs one training step on the batch already in bp and returns the
@@ -161,7 +213,7 @@ func (m *Model) Fit(ctx context.Context, x, y Data, opts ...Option) (*History, e
 func (m *Model) step(bp *batchPlan) float64 {
 	bp.plan.Forward(true)
 	bp.plan.Backward()
-	loss := bp.loss.Loss() + bp.penalty(true)
+	loss := bp.loss(m.compiled.weights) + bp.penalty(true)
 	m.compiled.optimizer.Apply(m.compiled.vars, m.compiled.grads)
 	return loss
 }
@@ -169,49 +221,22 @@ func (m *Model) step(bp *batchPlan) float64 {
 // TrainOnBatch runs one training step on x and y, which form one batch, and
 // returns its loss, as Keras's train_on_batch. Once the plan for this batch
 // size exists it allocates nothing.
-func (m *Model) TrainOnBatch(x, y *tensor.Tensor) (float64, error) {
-	target, err := m.checkData("train_on_batch", x, y)
+func (m *Model) TrainOnBatch(x, y Data) (float64, error) {
+	if !m.training.CompareAndSwap(false, true) {
+		return 0, errors.New("goras: train_on_batch: the model is already being trained by another call; one model trains in one goroutine at a time")
+	}
+	defer m.training.Store(false)
+	d := &m.onBatch
+	if err := m.checkData("train_on_batch", x, y, d); err != nil {
+		return 0, err
+	}
+	n := d.samples()
+	bp, err := m.plan(n, true, d.targets, d.key)
 	if err != nil {
 		return 0, err
 	}
-	bp, err := m.plan(x.Dim(0), true, target)
-	if err != nil {
-		return 0, err
-	}
-	bp.x.Value.CopyFrom(x)
-	bp.y.Value.CopyFrom(y)
+	bp.gather(d, bp.rowsFrom(0))
 	return m.step(bp), nil
-}
-
-// newMetrics resolves the compiled metric names for a target shape.
-func (m *Model) newMetrics(target []int) ([]metrics.Metric, error) {
-	var ms []metrics.Metric
-	for _, name := range m.compiled.metrics {
-		mt, err := metrics.Get(name, m.OutputShape(), target)
-		if err != nil {
-			return nil, fmt.Errorf("goras: %w", err)
-		}
-		ms = append(ms, mt)
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].Name() < ms[j].Name() })
-	return ms, nil
-}
-
-// runningMetrics lists the loss and metrics in Keras 3's order: sorted by
-// name, as its logs print them (accuracy before loss).
-func runningMetrics(dst []progbar.Metric, loss float64, ms []metrics.Metric) []progbar.Metric {
-	placed := false
-	for _, mt := range ms {
-		if !placed && mt.Name() > "loss" {
-			dst = append(dst, progbar.Metric{Name: "loss", Value: loss})
-			placed = true
-		}
-		dst = append(dst, progbar.Metric{Name: mt.Name(), Value: mt.Result()})
-	}
-	if !placed {
-		dst = append(dst, progbar.Metric{Name: "loss", Value: loss})
-	}
-	return dst
 }
 
 func hasMetric(ms []progbar.Metric, name string) bool {
@@ -223,11 +248,4 @@ func hasMetric(ms []progbar.Metric, name string) bool {
 	return false
 }
 
-func sortedKeys(l Logs) []string {
-	keys := make([]string, 0, len(l))
-	for k := range l {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+var _ Data = (*tensor.Tensor)(nil)

@@ -361,7 +361,7 @@ func TestPredictMatchesEvaluate(t *testing.T) {
 		t.Fatal(err)
 	}
 	correct := 0
-	for i, c := range goras.ArgMax(p) {
+	for i, c := range tensor.ArgMax(p) {
 		if y.At(i, c) == 1 {
 			correct++
 		}

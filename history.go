@@ -29,12 +29,23 @@ func newHistory(epochs, steps, verbose int) *History {
 	}
 }
 
-func (h *History) add(epoch int, logs Logs, seconds float64) {
+// Append records an epoch: its number, its logs and its wall time. Fit
+// appends every epoch it runs; it is the one place a History grows.
+func (h *History) Append(epoch int, logs Logs, seconds float64) {
 	h.Epoch = append(h.Epoch, epoch)
 	for k, v := range logs {
 		h.History[k] = append(h.History[k], v)
 	}
 	h.Seconds = append(h.Seconds, seconds)
+}
+
+func sortedKeys(l Logs) []string {
+	keys := make([]string, 0, len(l))
+	for k := range l {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // Keys lists the logged names in Keras's CSVLogger order (sorted).

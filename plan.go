@@ -2,30 +2,67 @@ package goras
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/goras-ml/goras/autograd"
+	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/tensor"
 )
-
-// planKey identifies a compiled plan: one per batch size, purpose and target
-// shape. Training plans also serve evaluation at the same batch size.
-type planKey struct {
-	batch  int
-	train  bool
-	rank   int    // per-sample target rank; -1 for prediction only
-	target [4]int // per-sample target shape (an array, so lookups don't allocate)
-}
 
 // batchPlan is the model compiled for one batch size, with its input and
 // target buffers, which Fit fills before each step.
 type batchPlan struct {
-	plan *autograd.Plan
-	x    *autograd.Var
-	y    *autograd.Var // nil for prediction-only plans
-	out  *autograd.Var
-	loss autograd.LossOp
-	reg  []*autograd.Param // weights with a regularizer
-	rows []int             // scratch for rowsFrom, one index per sample of the batch
+	plan   *autograd.Plan
+	xs     []*autograd.Var   // one per model input
+	outs   []*autograd.Var   // one per model output
+	ys     []*autograd.Var   // one per output, nil where no loss; all nil for prediction
+	losses []autograd.LossOp // the same
+	reg    []*autograd.Param // weights with a regularizer
+	rows   []int             // scratch for rowsFrom, one index per sample of the batch
+	key    planKey
+}
+
+// planKey identifies a compiled plan: one per batch size, purpose and
+// target shapes. Training plans also serve evaluation at the same batch
+// size.
+type planKey struct {
+	batch   int
+	train   bool
+	targets string // targetKey of the per-sample target shapes; "" for prediction
+}
+
+// targetKey names a list of per-sample target shapes, e.g. "10;" or "10;1;".
+// Fit makes it once, so that looking a plan up each step allocates nothing.
+func targetKey(targets [][]int) string {
+	var b strings.Builder
+	for _, t := range targets {
+		for i, d := range t {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.Itoa(d))
+		}
+		b.WriteByte(';')
+	}
+	return b.String()
+}
+
+// planCache keeps the plans of a model. Training and evaluation plans are
+// used by one caller at a time (Fit and Evaluate are not concurrent); a
+// prediction plan is taken by one call and given back, so that concurrent
+// Predict calls each run their own.
+type planCache struct {
+	mu      sync.Mutex
+	plans   map[planKey]*batchPlan
+	predict map[int][]*batchPlan // free prediction plans by batch size
+}
+
+func (c *planCache) reset() {
+	c.mu.Lock()
+	c.plans, c.predict = nil, nil
+	c.mu.Unlock()
 }
 
 // rowsFrom returns the sample indices lo, lo+1, ... for one batch, in a
@@ -40,64 +77,133 @@ func (bp *batchPlan) rowsFrom(lo int) []int {
 	return bp.rows
 }
 
-// plan returns the plan for a batch size, building it on first use. target
-// is the per-sample target shape, nil for prediction.
-func (m *Model) plan(batch int, train bool, target []int) (*batchPlan, error) {
+// plan returns the training (train) or evaluation plan for a batch size and
+// the per-sample target shapes named by key, building it on first use.
+func (m *Model) plan(batch int, train bool, targets [][]int, key string) (*batchPlan, error) {
 	if err := m.Build(); err != nil {
 		return nil, err
 	}
-	key := planKey{batch: batch, train: train, rank: -1}
-	if target != nil {
-		if len(target) > len(key.target) {
-			return nil, fmt.Errorf("goras: targets of rank %d per sample are not supported (at most %d)", len(target), len(key.target))
-		}
-		key.rank = len(target)
-		copy(key.target[:], target)
-	}
-	if bp, ok := m.plans[key]; ok {
+	c := &m.plans
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := planKey{batch: batch, train: true, targets: key}
+	if bp, ok := c.plans[k]; ok {
 		return bp, nil
 	}
-	if !train { // a training plan of the same size does evaluation too
-		tk := key
-		tk.train = true
-		if bp, ok := m.plans[tk]; ok {
+	if !train {
+		k.train = false
+		if bp, ok := c.plans[k]; ok {
 			return bp, nil
 		}
 	}
+	bp, err := m.newPlan(batch, train, targets)
+	if err != nil {
+		return nil, err
+	}
+	bp.key = k
+	if c.plans == nil {
+		c.plans = map[planKey]*batchPlan{}
+	}
+	c.plans[k] = bp
+	return bp, nil
+}
+
+// takePredictPlan hands out a prediction plan for a batch size that no
+// other caller holds; givePredictPlan returns it.
+func (m *Model) takePredictPlan(batch int) (*batchPlan, error) {
+	c := &m.plans
+	c.mu.Lock()
+	if free := c.predict[batch]; len(free) > 0 {
+		bp := free[len(free)-1]
+		c.predict[batch] = free[:len(free)-1]
+		c.mu.Unlock()
+		return bp, nil
+	}
+	c.mu.Unlock()
+	return m.newPlan(batch, false, nil)
+}
+
+func (m *Model) givePredictPlan(bp *batchPlan) {
+	c := &m.plans
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.predict == nil {
+		c.predict = map[int][]*batchPlan{}
+	}
+	c.predict[bp.plan.Batch()] = append(c.predict[bp.plan.Batch()], bp)
+}
+
+// newPlan compiles the graph for one batch size: every layer call in order,
+// then, given target shapes, a loss per output.
+func (m *Model) newPlan(batch int, train bool, targets [][]int) (*batchPlan, error) {
 	var p *autograd.Plan
 	if train {
 		p = autograd.NewPlan(batch)
 	} else {
 		p = autograd.NewInferencePlan(batch)
 	}
-	bp := &batchPlan{plan: p, x: p.Input(m.input...)}
-	out := bp.x
-	for _, l := range m.Layers() {
-		out = l.Call(p, out)
+	bp := &batchPlan{plan: p}
+	vals := make(map[*KerasTensor]*autograd.Var, len(m.nodes)+len(m.inputs))
+	for _, in := range m.inputs {
+		x := p.Input(in.shape...)
+		bp.xs = append(bp.xs, x)
+		vals[in] = x
 	}
-	bp.out = out
-	if target != nil {
-		if m.compiled == nil {
-			return nil, fmt.Errorf("goras: the model must be compiled before it can be trained or evaluated; call Compile")
+	for _, t := range m.nodes {
+		args := make([]*autograd.Var, 0, len(t.inputs)) // a layer may keep it
+		for _, in := range t.inputs {
+			args = append(args, vals[in])
 		}
-		bp.y = &autograd.Var{Value: tensor.New(append([]int{batch}, target...)...)}
-		bp.loss = m.compiled.loss.Build(p, out, bp.y)
+		if ml, ok := t.layer.(layers.MultiInput); ok {
+			vals[t] = ml.CallMulti(p, args)
+		} else {
+			vals[t] = t.layer.Call(p, args[0])
+		}
 	}
-	m.keepPlan(key, bp)
-	return bp, nil
-}
-
-// keepPlan completes bp (its regularized weights) and stores it under key.
-func (m *Model) keepPlan(key planKey, bp *batchPlan) {
+	for _, o := range m.outputs {
+		bp.outs = append(bp.outs, vals[o])
+	}
+	bp.ys = make([]*autograd.Var, len(m.outputs))
+	bp.losses = make([]autograd.LossOp, len(m.outputs))
+	if targets != nil {
+		if err := m.addLosses(bp, targets); err != nil {
+			return nil, err
+		}
+	}
 	for _, w := range m.params {
 		if w.Regularizer != nil && w.Trainable {
 			bp.reg = append(bp.reg, w)
 		}
 	}
-	if m.plans == nil {
-		m.plans = map[planKey]*batchPlan{}
+	return bp, nil
+}
+
+// addLosses puts each output's loss, scaled by its weight, at the end of
+// the plan.
+func (m *Model) addLosses(bp *batchPlan, targets [][]int) error {
+	if m.compiled == nil {
+		return fmt.Errorf("goras: the model must be compiled before it can be trained or evaluated; call Compile")
 	}
-	m.plans[key] = bp
+	p, batch := bp.plan, bp.plan.Batch()
+	for i, out := range bp.outs {
+		loss := m.compiled.losses[i]
+		if loss == nil {
+			continue
+		}
+		bp.ys[i] = &autograd.Var{Value: tensor.New(append([]int{batch}, targets[i]...)...)}
+		pred := out
+		if w := m.compiled.weights[i]; w != 1 {
+			// Only the gradient is scaled; the loss value is scaled where
+			// the losses are added up, so that logs show each unweighted.
+			pred = p.ScaleGradient(out, float32(w))
+		}
+		before := p.Ops()
+		bp.losses[i] = loss.Build(p, pred, bp.ys[i])
+		if p.Ops() == before || bp.losses[i] == nil {
+			return fmt.Errorf("goras: loss %q added nothing to the plan, so it would train with loss 0; its Build must add its op with the plan's AddOp and return it", loss.Name())
+		}
+	}
+	return nil
 }
 
 // penalty is the regularization part of the loss; with grads it also adds
@@ -108,6 +214,18 @@ func (bp *batchPlan) penalty(grads bool) float64 {
 		s += w.Regularizer.Penalty(w.Value.Data())
 		if grads {
 			w.Regularizer.AddGradient(w.Grad.Data(), w.Value.Data())
+		}
+	}
+	return s
+}
+
+// loss is the weighted sum of the outputs' losses computed by the last
+// Forward (regularization not included).
+func (bp *batchPlan) loss(weights []float64) float64 {
+	var s float64
+	for i, l := range bp.losses {
+		if l != nil {
+			s += weights[i] * l.Loss()
 		}
 	}
 	return s

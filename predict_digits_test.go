@@ -15,6 +15,7 @@ import (
 	"github.com/goras-ml/goras/internal/testdigits"
 	"github.com/goras-ml/goras/losses"
 	"github.com/goras-ml/goras/optimizers"
+	"github.com/goras-ml/goras/tensor"
 )
 
 // TestPredictOwnDigits is issue 5's end-to-end check: a LeNet-5 trained for
@@ -89,7 +90,7 @@ func TestPredictOwnDigits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := goras.ArgMax(probs)
+	got := tensor.ArgMax(probs)
 	right := 0
 	for i := range got {
 		if got[i] == want[i] {
@@ -104,7 +105,7 @@ func TestPredictOwnDigits(t *testing.T) {
 		t.Fatal(err)
 	}
 	origRight := 0
-	for i, p := range goras.ArgMax(orig) {
+	for i, p := range tensor.ArgMax(orig) {
 		if p == want[i] {
 			origRight++
 		}

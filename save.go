@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/goras-ml/goras/internal/safetensors"
-	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/losses"
 	"github.com/goras-ml/goras/optimizers"
 	"github.com/goras-ml/goras/optimizers/schedules"
@@ -69,35 +68,6 @@ func (m *Model) writeWeights(path string, meta map[string]string) error {
 	return nil
 }
 
-// layerJSON is one entry of the architecture's layer list, as Keras writes it.
-type layerJSON struct {
-	ClassName string         `json:"class_name"`
-	Config    map[string]any `json:"config"`
-}
-
-type architectureJSON struct {
-	ClassName string `json:"class_name"`
-	Config    struct {
-		Name   string      `json:"name"`
-		Layers []layerJSON `json:"layers"`
-	} `json:"config"`
-}
-
-// architecture is Keras's Sequential get_config, Input layer included.
-func (m *Model) architecture() (string, error) {
-	var a architectureJSON
-	a.ClassName = "Sequential"
-	a.Config.Name = m.name
-	for _, l := range m.layers {
-		a.Config.Layers = append(a.Config.Layers, layerJSON{l.ClassName(), l.Config()})
-	}
-	b, err := json.Marshal(a)
-	if err != nil {
-		return "", fmt.Errorf("goras: Save: the architecture cannot be written as JSON: %w", err)
-	}
-	return string(b), nil
-}
-
 // Load reads a model written by Save: it rebuilds the layers from the
 // architecture, checks that the file holds exactly the model's weights with
 // the right shapes, copies them in and, if the model was compiled, compiles
@@ -119,9 +89,9 @@ func Load(path string) (*Model, error) {
 	if !ok {
 		return nil, fail("holds weights only, no architecture (written by SaveWeights?); build the model in code and use LoadWeights")
 	}
-	m, err := sequentialFromJSON(arch)
+	m, err := ModelFromJSON(arch)
 	if err != nil {
-		return nil, fail("%v", err)
+		return nil, fail("%v", strings.TrimPrefix(err.Error(), "goras: "))
 	}
 	if s, ok := f.Metadata["seed"]; ok {
 		if m.seed, err = strconv.ParseUint(s, 10, 64); err != nil {
@@ -234,62 +204,6 @@ func sameShape(a, b []int) bool {
 		}
 	}
 	return true
-}
-
-// sequentialFromJSON rebuilds the layers of a Sequential architecture.
-func sequentialFromJSON(s string) (*Model, error) {
-	var a architectureJSON
-	d := json.NewDecoder(strings.NewReader(s))
-	d.UseNumber() // integers such as units stay exact
-	if err := d.Decode(&a); err != nil {
-		return nil, fmt.Errorf("metadata architecture is not valid JSON: %v", err)
-	}
-	if a.ClassName != "Sequential" {
-		return nil, fmt.Errorf("metadata architecture is a %q, goras reads Sequential models", a.ClassName)
-	}
-	if len(a.Config.Layers) == 0 {
-		return nil, fmt.Errorf("metadata architecture has no layers")
-	}
-	m := NewSequential()
-	if a.Config.Name != "" {
-		m.name = a.Config.Name
-	}
-	for i, lj := range a.Config.Layers {
-		l, err := layers.FromConfig(lj.ClassName, lj.Config)
-		if err != nil {
-			return nil, fmt.Errorf("architecture layer %d: %v", i, err)
-		}
-		m.Add(l)
-	}
-	return m, nil
-}
-
-// compileJSON is the compile metadata.
-type compileJSON struct {
-	Loss      *layerJSON `json:"loss"`
-	Optimizer *layerJSON `json:"optimizer"`
-	Metrics   []string   `json:"metrics"`
-}
-
-func compileFromJSON(s string) (CompileOptions, error) {
-	var c compileJSON
-	d := json.NewDecoder(strings.NewReader(s))
-	d.UseNumber()
-	if err := d.Decode(&c); err != nil {
-		return CompileOptions{}, fmt.Errorf("not valid JSON: %v", err)
-	}
-	if c.Loss == nil || c.Optimizer == nil {
-		return CompileOptions{}, fmt.Errorf("needs a loss and an optimizer, got %s", s)
-	}
-	loss, err := lossFromConfig(c.Loss.ClassName, c.Loss.Config)
-	if err != nil {
-		return CompileOptions{}, err
-	}
-	opt, err := optimizerFromConfig(c.Optimizer.ClassName, c.Optimizer.Config)
-	if err != nil {
-		return CompileOptions{}, err
-	}
-	return CompileOptions{Loss: loss, Optimizer: opt, Metrics: c.Metrics}, nil
 }
 
 // lossFromConfig gets the loss by name and sets its fields from the config

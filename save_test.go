@@ -99,7 +99,7 @@ func TestSaveLoadMLP(t *testing.T) {
 	if opt == nil || opt.Name() != "SGD" || opt.LearningRate() != 0.1 || opt.Config()["momentum"] != 0.5 {
 		t.Fatalf("optimizer = %v", opt)
 	}
-	if _, ok := back.Loss().(losses.MeanSquaredError); !ok || len(back.compiled.metrics) != 1 || back.compiled.metrics[0] != "accuracy" {
+	if _, ok := back.Loss().(losses.MeanSquaredError); !ok || len(back.compiled.metrics) != 1 || back.compiled.metrics[0][0] != "accuracy" {
 		t.Errorf("loss %v metrics %v", back.Loss(), back.compiled.metrics)
 	}
 	want, err := m.Evaluate(x, y, Verbose(0))
@@ -304,12 +304,13 @@ func TestLoadErrors(t *testing.T) {
 	cases := []struct {
 		name, path, want string
 	}{
-		{"truncated", truncated, "end past the data buffer"},
+		{"truncated", truncated, "the file is truncated: 100 bytes are missing"},
 		{"missing tensor", write("missing.safetensors", f.Tensors[:3], f.Metadata), `missing tensor "dense_1/bias" of shape [10]`},
 		{"wrong shape", write("shape.safetensors", wrongShape, f.Metadata), `tensor "dense_1/bias" has shape [2 5], the model expects [10]`},
 		{"extra tensor", write("extra.safetensors", append(f.Tensors[:4:4], safetensors.Tensor{Name: "dense_2/kernel", Shape: []int{1}, Data: []float32{1}}), f.Metadata), `unexpected tensor "dense_2/kernel"`},
 		{"not goras", write("plain.safetensors", f.Tensors, nil), "not a goras model file"},
-		{"bad architecture", write("arch.safetensors", f.Tensors, withMeta("architecture", `{"class_name": "Functional"}`)), `architecture is a "Functional"`},
+		{"bad architecture", write("arch.safetensors", f.Tensors, withMeta("architecture", `{"class_name": "MyModel", "config": {"layers": [{}]}}`)), `architecture is a "MyModel"`},
+		{"functional without layers", write("empty.safetensors", f.Tensors, withMeta("architecture", `{"class_name": "Functional"}`)), `the Functional architecture has no layers`},
 		{"unknown layer", write("layer.safetensors", f.Tensors, withMeta("architecture", strings.Replace(f.Metadata["architecture"], `"Flatten"`, `"Flatten3D"`, 1))), `unknown layer class "Flatten3D"`},
 		{"absurd layer size", write("huge.safetensors", f.Tensors, withMeta("architecture", `{"class_name":"Sequential","config":{"name":"s","layers":[{"class_name":"InputLayer","config":{"batch_shape":[null,1073741824]}},{"class_name":"Dense","config":{"units":1073741824}}]}}`)), "the architecture does not build"},
 		{"bad seed", write("seed.safetensors", f.Tensors, withMeta("seed", "-1")), `seed "-1" is not an unsigned integer`},

@@ -133,7 +133,7 @@ func Accuracy(probs *tensor.Tensor, labels []uint8) (float64, error) {
 		return 0, fmt.Errorf("ensemble: Accuracy of no predictions")
 	}
 	right := 0
-	for i, c := range goras.ArgMax(probs) {
+	for i, c := range tensor.ArgMax(probs) {
 		if c == int(labels[i]) {
 			right++
 		}

@@ -9,7 +9,7 @@
 //	hist, _ := model.Fit(ctx, x, y, goras.Epochs(10), goras.ValidationData(xt, yt))
 //	plot.SaveCurves(hist, "curves.png")
 //	probs, _ := model.Predict(xt)
-//	pred := goras.ArgMax(probs)
+//	pred := tensor.ArgMax(probs)
 //	plot.SaveDigitGrid("digits.png", xt.Slice(0, 24), labels[:24], pred[:24], 8)
 //	plot.SaveConfusion("confusion.png", metrics.ConfusionMatrix(labels, pred, 10))
 //	plot.SaveMostConfidentErrors("errors.png", xt, labels, probs, 12)

@@ -107,7 +107,7 @@ func printConfusion(cmd *cobra.Command, test mnist.Dataset, probs *tensor.Tensor
 	for i, v := range test.Y {
 		yTrue[i] = int(v)
 	}
-	cm := metrics.ConfusionMatrix(yTrue, goras.ArgMax(probs), classes)
+	cm := metrics.ConfusionMatrix(yTrue, tensor.ArgMax(probs), classes)
 	out, log := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	if _, err := fmt.Fprintf(out, "Confusion matrix (rows: true class, columns: predicted class):\n%s\n%s\n", cm, cm.Report()); err != nil {
 		return err

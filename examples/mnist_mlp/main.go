@@ -18,6 +18,7 @@ import (
 	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/losses"
 	"github.com/goras-ml/goras/optimizers"
+	"github.com/goras-ml/goras/tensor"
 )
 
 func main() {
@@ -91,7 +92,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("predicted:", goras.ArgMax(probs))
+	fmt.Println("predicted:", tensor.ArgMax(probs))
 	fmt.Println("true:     ", test.Y[:10])
 }
 

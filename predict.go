@@ -1,0 +1,145 @@
+package goras
+
+import (
+	"fmt"
+	"runtime/debug"
+
+	"github.com/goras-ml/goras/internal/progbar"
+	"github.com/goras-ml/goras/tensor"
+)
+
+// Predict returns the model's outputs for x, e.g. (N, 10) probabilities, as
+// Keras's predict. A model with several outputs answers through
+// PredictOutputs. Options: BatchSize (32), Verbose (1), Output.
+//
+// Predict may be called from many goroutines at once: each call runs its
+// own copy of the model's buffers (the weights are shared, read-only).
+// Once a batch size has been seen, a call allocates only its result and
+// the options, so that serving one sample at a time stays cheap;
+// PredictOnBatch skips the options too.
+func (m *Model) Predict(x Data, opts ...Option) (*tensor.Tensor, error) {
+	outs, err := m.PredictOutputs(x, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if len(outs) != 1 {
+		return nil, fmt.Errorf("goras: predict: the model has %d outputs; use PredictOutputs", len(outs))
+	}
+	return outs[0], nil
+}
+
+// PredictOutputs returns the outputs of a model with any number of them,
+// one tensor per output, in the model's order. Options as Predict.
+func (m *Model) PredictOutputs(x Data, opts ...Option) ([]*tensor.Tensor, error) {
+	s, err := parse("predict", opts, "batch_size", "verbose")
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Build(); err != nil {
+		return nil, err
+	}
+	var d dataSet
+	if err := m.checkInputs("predict", x, &d); err != nil {
+		return nil, err
+	}
+	n, batch := d.samples(), s.batchSize
+	outs := m.outputTensors(n)
+	steps := (n + batch - 1) / batch
+	var pb *progbar.Bar // none at Verbose(0): finding out whether the output is a terminal costs a system call
+	if s.verbose > 0 {
+		pb = newBar(s, steps)
+	}
+	for step := 0; step < steps; step++ {
+		lo, hi := step*batch, min((step+1)*batch, n)
+		if err := m.predictRows(outs, &d, lo, hi); err != nil {
+			return nil, err
+		}
+		if pb != nil {
+			pb.Update(step+1, nil)
+		}
+	}
+	if pb != nil {
+		pb.Finish(nil)
+	}
+	return outs, nil
+}
+
+// PredictOnBatch returns the model's output for x, all of it one batch, as
+// Keras's predict_on_batch: no options, no progress bar, and once the plan
+// for x's batch size exists, no allocation but the result. It may be
+// called from many goroutines at once, as Predict.
+func (m *Model) PredictOnBatch(x *tensor.Tensor) (*tensor.Tensor, error) {
+	if err := m.Build(); err != nil {
+		return nil, err
+	}
+	if len(m.inputs) != 1 || len(m.outputs) != 1 {
+		return nil, fmt.Errorf("goras: predict_on_batch: the model has %d inputs and %d outputs; use PredictOutputs", len(m.inputs), len(m.outputs))
+	}
+	if err := checkInput("predict_on_batch", "x", x, m.inputs[0].shape); err != nil {
+		return nil, err
+	}
+	n := x.Dim(0)
+	out := newOutput(n, m.outputs[0].shape)
+	bp, err := m.takePredictPlan(n)
+	if err != nil {
+		return nil, err
+	}
+	defer m.givePredictPlan(bp)
+	if err := bp.forward(func() { x.Gather(bp.xs[0].Value.Data(), bp.rowsFrom(0)) }); err != nil {
+		return nil, err
+	}
+	copy(out.Data(), bp.outs[0].Value.Data())
+	return out, nil
+}
+
+// outputTensors allocates the outputs of n samples, one per model output.
+func (m *Model) outputTensors(n int) []*tensor.Tensor {
+	outs := make([]*tensor.Tensor, len(m.outputs))
+	for i, o := range m.outputs {
+		outs[i] = newOutput(n, o.shape)
+	}
+	return outs
+}
+
+func newOutput(n int, shape []int) *tensor.Tensor {
+	full := make([]int, 0, 1+len(shape))
+	return tensor.New(append(append(full, n), shape...)...)
+}
+
+// predictRows runs samples [lo, hi) through a prediction plan of its own
+// and writes their outputs to the same rows of outs.
+func (m *Model) predictRows(outs []*tensor.Tensor, d *dataSet, lo, hi int) error {
+	bp, err := m.takePredictPlan(hi - lo)
+	if err != nil {
+		return err
+	}
+	defer m.givePredictPlan(bp)
+	err = bp.forward(func() {
+		rows := bp.rowsFrom(lo)
+		for i, x := range d.xs {
+			x.Gather(bp.xs[i].Value.Data(), rows)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	for i, o := range bp.outs {
+		res := o.Value.Data()
+		copy(outs[i].Data()[lo*len(res)/(hi-lo):], res)
+	}
+	return nil
+}
+
+// forward fills the plan's inputs with fill and runs it forward; a panic
+// on the way (a kernel's, or a user layer's) comes back as an error.
+func (bp *batchPlan) forward(fill func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("goras: predict failed: %v\n%s", r, debug.Stack())
+		}
+	}()
+	fill()
+	bp.plan.Forward(false)
+	return nil
+}
+

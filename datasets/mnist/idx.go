@@ -17,24 +17,38 @@ const (
 	labelsMagic = 0x00000801
 )
 
-// Limits that keep a hostile or corrupt header from making the reader
-// allocate gigabytes before it finds out the data is not there.
+// Limits that keep a hostile or corrupt file from making the reader
+// allocate, or decompress, gigabytes before it finds out the data is not
+// there.
 const (
 	maxCount = 10_000_000 // images or labels in one file
 	maxSide  = 1024       // rows or columns of one image
-	// Buffers are allocated up front only up to this size; past it they
-	// grow as data actually arrives, so the memory used is bounded by the
-	// data present, not by what the header claims.
-	maxPrealloc = 64 << 20
+	// maxPayload bounds the pixel bytes of one file: 1 GiB, twice the
+	// largest IDX set in use (EMNIST ByClass, 698k images, 547 MB;
+	// MNIST's training images are 47 MB).
+	maxPayload = 1 << 30
+	// maxRatio is the most deflate can expand: 1032 output bytes per input
+	// byte. A gzip file of M bytes cannot hold more than M×maxRatio.
+	maxRatio = 1032
+	// growFrom is the first buffer for data whose presence the reader
+	// cannot check in advance (gzip, pipes); the buffer doubles as data
+	// actually arrives, so memory follows the data, not the header.
+	growFrom = 1 << 20
+	// maxTrailing is how many bytes past the data the reader counts for
+	// its "trailing garbage" message before it stops reading.
+	maxTrailing = 1 << 16
 )
 
 // ReadImages decodes an IDX3 image file (magic 0x00000803), gzip-compressed
 // or raw; the gzip magic decides. name is used in error messages only.
 //
 // Every inconsistency is an error naming the file and the problem: wrong
-// magic, a header that is cut short, more than 10,000,000 images or sides
-// outside 1..1024, fewer pixel bytes than the header announces, bytes after
-// them, an empty file or a corrupt gzip stream.
+// magic, a header that is cut short, more than 10,000,000 images, sides
+// outside 1..1024 or more than 1 GiB of pixels, fewer pixel bytes than the
+// header announces, bytes after them, an empty file or a corrupt gzip
+// stream. Memory follows the data actually present: a header announcing
+// more than the file can hold (judged from its size, compressed or not,
+// when r can tell it) fails before anything big is allocated.
 func ReadImages(r io.Reader, name string) (*Images, error) {
 	return readImages(r, name, sizeOf(r))
 }
@@ -99,10 +113,11 @@ func sizeOf(r io.Reader) int64 {
 
 // idxStream is an opened IDX stream, decompressed if it was gzipped.
 type idxStream struct {
-	r    io.Reader
-	name string
-	gz   bool
-	size int64 // bytes of the (raw) stream, -1 if unknown or gzipped
+	r      io.Reader
+	name   string
+	gz     bool
+	size   int64 // bytes of the raw stream, -1 if unknown or gzipped
+	packed int64 // bytes of the gzip stream, -1 if unknown or raw
 }
 
 func openIDX(r io.Reader, name string, size int64) (*idxStream, error) {
@@ -119,9 +134,9 @@ func openIDX(r io.Reader, name string, size int64) (*idxStream, error) {
 		if err != nil {
 			return nil, fmt.Errorf("mnist: %s: bad gzip data: %w", name, err)
 		}
-		return &idxStream{r: zr, name: name, gz: true, size: -1}, nil
+		return &idxStream{r: zr, name: name, gz: true, size: -1, packed: size}, nil
 	}
-	return &idxStream{r: br, name: name, size: size}, nil
+	return &idxStream{r: br, name: name, size: size, packed: -1}, nil
 }
 
 // what names the kind of stream in messages: "gzip stream" or "file".
@@ -188,15 +203,25 @@ func (s *idxStream) streamErr(err error) error {
 	return fmt.Errorf("mnist: %s: %w", s.name, err)
 }
 
-// body reads exactly n bytes of payload, allocating as data arrives beyond
-// maxPrealloc. desc describes the payload for a truncation message, e.g.
-// "60000 images of 28×28".
+// body reads exactly n bytes of payload after a header of hdrLen bytes.
+// desc describes the payload for a truncation message, e.g. "60000 images
+// of 28×28". A header announcing more than the stream can hold is caught
+// from the stream's size before any allocation; otherwise the buffer grows
+// as data arrives.
 func (s *idxStream) body(n int, hdrLen int, desc string) ([]byte, error) {
 	if s.size >= 0 && int64(n) > s.size-int64(hdrLen) {
 		return nil, fmt.Errorf("mnist: %s: truncated: header says %s (%d bytes) but only %d bytes follow",
 			s.name, desc, n, s.size-int64(hdrLen))
 	}
-	buf := make([]byte, 0, min(n, maxPrealloc))
+	if s.packed >= 0 && int64(n) > s.packed*maxRatio {
+		return nil, fmt.Errorf("mnist: %s: truncated or corrupt: header says %s (%d bytes) but the gzip file is %d bytes, which unpack to at most %d",
+			s.name, desc, n, s.packed, s.packed*maxRatio)
+	}
+	start := min(n, growFrom)
+	if s.size >= 0 {
+		start = n // the bytes are there: the size says so
+	}
+	buf := make([]byte, 0, start)
 	for len(buf) < n {
 		if len(buf) == cap(buf) {
 			grown := make([]byte, len(buf), min(n, 2*cap(buf)))
@@ -217,23 +242,26 @@ func (s *idxStream) body(n int, hdrLen int, desc string) ([]byte, error) {
 			return nil, s.streamErr(err)
 		}
 	}
-	return buf, s.end(desc)
+	return buf, s.end(int64(hdrLen+n), desc)
 }
 
-// end checks that nothing follows the payload (and, for gzip, that the
-// stream's checksum holds, which the gzip reader checks at its end).
-func (s *idxStream) end(desc string) error {
-	var one [1]byte
-	n, err := readAll(s.r, one[:])
-	if n > 0 {
-		extra, err := io.Copy(io.Discard, io.LimitReader(s.r, 1<<30))
-		msg := fmt.Sprintf("%d", extra+1)
-		if err != nil || extra == 1<<30 {
-			msg = fmt.Sprintf("at least %d", extra+1)
+// end checks that nothing follows the payload, which ends at byte used of
+// the (raw) stream, and, for gzip, that the stream's checksum holds, which
+// the gzip reader checks at its end. It reads at most maxTrailing bytes
+// past the payload: a gzip stream could go on for gigabytes.
+func (s *idxStream) end(used int64, desc string) error {
+	extra, err := io.Copy(io.Discard, io.LimitReader(s.r, maxTrailing+1))
+	if extra > 0 {
+		msg := fmt.Sprintf("%d", extra)
+		switch {
+		case s.size >= 0:
+			msg = fmt.Sprintf("%d", s.size-used)
+		case extra > maxTrailing || err != nil:
+			msg = fmt.Sprintf("at least %d", extra)
 		}
 		return fmt.Errorf("mnist: %s: trailing garbage: %s bytes after the %s the header announces", s.name, msg, desc)
 	}
-	if err != io.EOF {
+	if err != nil {
 		return s.streamErr(err)
 	}
 	return nil
@@ -264,13 +292,17 @@ func readImages(r io.Reader, name string, size int64) (*Images, error) {
 		return nil, err
 	}
 	n, rows, cols := d[0], d[1], d[2]
-	if n > maxCount {
+	if n < 0 || n > maxCount { // n < 0: a count past 2^31 on a 32-bit int
 		return nil, fmt.Errorf("mnist: %s: header says %d images, more than the limit of %d: corrupt header?", name, n, maxCount)
 	}
 	if rows < 1 || rows > maxSide || cols < 1 || cols > maxSide {
 		return nil, fmt.Errorf("mnist: %s: header says images of %d×%d, want sides in 1..%d (MNIST is 28×28)", name, rows, cols, maxSide)
 	}
-	px, err := s.body(n*rows*cols, 16, fmt.Sprintf("%d images of %d×%d", n, rows, cols))
+	desc := fmt.Sprintf("%d images of %d×%d", n, rows, cols)
+	if total := int64(n) * int64(rows) * int64(cols); total > maxPayload {
+		return nil, fmt.Errorf("mnist: %s: header says %s, %d bytes, more than the limit of %d (1 GiB): corrupt header?", name, desc, total, maxPayload)
+	}
+	px, err := s.body(n*rows*cols, 16, desc)
 	if err != nil {
 		return nil, err
 	}
@@ -287,7 +319,7 @@ func readLabels(r io.Reader, name string, size int64) (Labels, error) {
 		return nil, err
 	}
 	n := d[0]
-	if n > maxCount {
+	if n < 0 || n > maxCount {
 		return nil, fmt.Errorf("mnist: %s: header says %d labels, more than the limit of %d: corrupt header?", name, n, maxCount)
 	}
 	y, err := s.body(n, 8, fmt.Sprintf("%d labels", n))

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -159,27 +160,94 @@ func TestReadLabelsRejects(t *testing.T) {
 	}
 }
 
-// A header claiming about 10 TB of pixels over a tiny gzip body (whose
-// size the reader cannot know) must fail without allocating more than the
-// bounded first buffer.
-func TestHostileHeaderDoesNotAllocate(t *testing.T) {
-	b := gz(idx(imagesMagic, []int{9_999_999, 1024, 1024}, []byte{1, 2, 3}))
+// countingReader counts the bytes read from it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// allocated returns the bytes f allocates.
+func allocated(f func()) uint64 {
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_, err := ReadImages(stream{bytes.NewReader(b)}, "hostile.gz")
+	f()
 	runtime.ReadMemStats(&after)
-	wantErr(t, err, "hostile.gz", "truncated", "but only 3 bytes follow")
-	if got := after.TotalAlloc - before.TotalAlloc; got > 2*maxPrealloc {
-		t.Errorf("allocated %d bytes, want at most %d", got, 2*maxPrealloc)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// A header announcing far more pixels than follow must fail without
+// allocating for them: from the file's size when the reader can tell it
+// (raw or gzipped), else after buffers that grew only with the data.
+func TestHostileHeaderDoesNotAllocate(t *testing.T) {
+	// 40 bytes of gzip announcing MNIST's 47 MB of training pixels.
+	hdr := gz(idx(imagesMagic, []int{60000, 28, 28}, nil))
+	var err error
+	got := allocated(func() { _, err = ReadImages(bytes.NewReader(hdr), "train.gz") })
+	wantErr(t, err, "mnist: train.gz: truncated or corrupt: header says 60000 images of 28×28 (47040000 bytes) but the gzip file is "+
+		strconv.Itoa(len(hdr))+" bytes, which unpack to at most "+strconv.Itoa(len(hdr)*1032))
+	if got > 1<<20 {
+		t.Errorf("a %d-byte gzip file: allocated %d bytes, want under 1 MiB", len(hdr), got)
+	}
+	// The same through a pipe, whose size is unknown: the first buffer
+	// only (was 64 MiB).
+	got = allocated(func() { _, err = ReadImages(stream{bytes.NewReader(hdr)}, "pipe") })
+	wantErr(t, err, "pipe", "truncated: header says 60000 images of 28×28 (47040000 bytes) but only 0 bytes follow")
+	if got > 3<<20 {
+		t.Errorf("a %d-byte gzip stream: allocated %d bytes, want under 3 MiB", len(hdr), got)
 	}
 	// With the size known (a raw file), nothing big is allocated at all.
-	runtime.ReadMemStats(&before)
-	_, err = ReadImages(bytes.NewReader(idx(imagesMagic, []int{9_999_999, 28, 28}, []byte{1})), "hostile")
-	runtime.ReadMemStats(&after)
-	wantErr(t, err, "hostile", "truncated: header says 9999999 images of 28×28 (7839999216 bytes) but only 1 bytes follow")
-	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
+	got = allocated(func() {
+		_, err = ReadImages(bytes.NewReader(idx(imagesMagic, []int{9_999_999, 28, 28}, []byte{1})), "hostile")
+	})
+	wantErr(t, err, "hostile", "header says 9999999 images of 28×28, 7839999216 bytes, more than the limit of 1073741824 (1 GiB)")
+	got = allocated(func() {
+		_, err = ReadImages(bytes.NewReader(idx(imagesMagic, []int{1000, 28, 28}, []byte{1})), "hostile")
+	})
+	wantErr(t, err, "hostile", "truncated: header says 1000 images of 28×28 (784000 bytes) but only 1 bytes follow")
+	if got > 1<<20 {
 		t.Errorf("allocated %d bytes, want under 1 MiB", got)
 	}
+}
+
+// zeroBomb is a gzip file of members many copies of one member holding
+// 16 MiB of zeros: 16 KiB each on disk, 16 MiB each unpacked.
+func zeroBomb(members int) []byte {
+	one := gz(make([]byte, 16<<20))
+	return bytes.Repeat(one, members)
+}
+
+// A small IDX file followed by gigabytes of zeros inside the gzip stream
+// must be refused after reading a bounded amount, not decompressed whole.
+func TestGzipBombIsNotReadWhole(t *testing.T) {
+	head := gz(labelsIDX(1, 2, 3))
+	r := &countingReader{r: bytes.NewReader(append(head, zeroBomb(256)...))} // 4 GiB unpacked
+	_, err := ReadLabels(r, "bomb.gz")
+	wantErr(t, err, "mnist: bomb.gz: trailing garbage: at least 65537 bytes after the 3 labels")
+	if r.n > 512<<10 {
+		t.Errorf("read %d compressed bytes (%d MiB unpacked), want under 512 KiB", r.n, r.n*1032>>20)
+	}
+	// Announced data the gzip file is too small to hold is refused from
+	// its size (4 GiB of zeros would hold it).
+	hdr := idx(imagesMagic, []int{40000, 128, 128}, nil) // 655 MB of pixels
+	bomb := append(gz(hdr), zeroBomb(8)...)              // 128 KiB → 128 MiB
+	got := allocated(func() { _, err = ReadImages(bytes.NewReader(bomb), "bomb.gz") })
+	wantErr(t, err, "bomb.gz: truncated or corrupt: header says 40000 images of 128×128 (655360000 bytes) but the gzip file is")
+	if got > 1<<20 {
+		t.Errorf("allocated %d bytes, want under 1 MiB", got)
+	}
+}
+
+// Trailing bytes after a raw file's data are counted from its size.
+func TestTrailingGarbageCountedFromSize(t *testing.T) {
+	b := append(labelsIDX(1, 2), make([]byte, 1<<20)...)
+	_, err := ReadLabels(bytes.NewReader(b), "big")
+	wantErr(t, err, "mnist: big: trailing garbage: 1048576 bytes after the 2 labels")
 }
 
 func TestReadFiles(t *testing.T) {

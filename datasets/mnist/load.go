@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/goras-ml/goras/internal/atomicfile"
 )
 
 // Environment variables LoadData reads.
@@ -27,8 +29,10 @@ const (
 type Option func(*config)
 
 // WithDir names a directory holding the four MNIST files (gzipped or not,
-// see Files); it is searched before anything else. Default: $GORAS_MNIST_DIR,
-// or no such directory.
+// see Files); it is searched before anything else. A directory holding none
+// of them is an error (saying where the files would otherwise come from),
+// not a quiet fall back to the cache. Default: $GORAS_MNIST_DIR, or no such
+// directory.
 func WithDir(dir string) Option {
 	return func(c *config) { c.dir, c.dirFrom = dir, "WithDir" }
 }
@@ -138,6 +142,9 @@ func (c *config) logf(format string, args ...any) {
 // fails, the error lists each attempt and says which file to put where.
 func LoadData(opts ...Option) (train, test Dataset, err error) {
 	c := newConfig(opts)
+	if err := c.checkUserDir(); err != nil {
+		return train, test, err
+	}
 	r := &resolver{config: c}
 	var (
 		blobs   [4][]byte
@@ -263,7 +270,7 @@ func (r *resolver) fromDir(i int, dir, from string) ([]byte, string) {
 	found := false
 	for _, name := range candidates(f) {
 		p := filepath.Join(dir, name)
-		b, err := os.ReadFile(p)
+		b, err := readCandidate(f, p)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -282,6 +289,35 @@ func (r *resolver) fromDir(i int, dir, from string) ([]byte, string) {
 		r.note(i, place, fmt.Sprintf("no %s or %s there", f.Name, f.RawName()))
 	}
 	return nil, ""
+}
+
+// readCandidate reads the file at p, which should be a copy of f, unless
+// its size shows it is not: a copy is f.Size bytes gzipped, f.RawSize raw,
+// or, gzipped differently, at most a little over f.RawSize (stored blocks).
+// A large file dropped under f's name is refused without being read.
+func readCandidate(f File, p string) ([]byte, error) {
+	limit := max(f.Size, f.RawSize+f.RawSize/64+1024)
+	file, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	tooBig := func(size int64) error {
+		return fmt.Errorf("%d bytes, larger than any copy of %s (%d bytes gzipped, %d uncompressed): another file; move or delete it",
+			size, f.Name, f.Size, f.RawSize)
+	}
+	if st, err := file.Stat(); err != nil {
+		return nil, err
+	} else if st.IsDir() {
+		return nil, fmt.Errorf("a directory, not %s", f.Name)
+	} else if st.Mode().IsRegular() && st.Size() > limit {
+		return nil, tooBig(st.Size())
+	}
+	b, err := io.ReadAll(io.LimitReader(file, limit+1))
+	if err == nil && int64(len(b)) > limit {
+		return nil, tooBig(int64(len(b)))
+	}
+	return b, err
 }
 
 // verify checks b against f's pinned hashes: the gzipped file's, the
@@ -328,24 +364,10 @@ func writeAtomic(dst string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), filepath.Base(dst)+".tmp-*")
-	if err != nil {
+	return atomicfile.Write(dst, func(w io.Writer) error {
+		_, err := w.Write(b)
 		return err
-	}
-	_, err = tmp.Write(b)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), dst)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
+	})
 }
 
 // logFound reports where the four files came from, one line per place.

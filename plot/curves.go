@@ -33,6 +33,11 @@ var (
 // validation ones (val_<name>), against the epoch counted from 1. Loss
 // comes first, the rest in name order; learning-rate logs (learning_rate,
 // lr) are left out. It returns an error for a History with no epochs.
+//
+// Any History gives a picture in bounded time: values that are NaN,
+// infinite or beyond float32's range (which no goras run logs) are left
+// out, the axes get a bounded number of ticks however large the epoch
+// numbers, and a range of one value is widened.
 func Curves(h *goras.History) ([]*gplot.Plot, error) {
 	if h == nil || len(h.Epoch) == 0 {
 		return nil, errors.New("plot: the History has no epochs to draw")
@@ -65,6 +70,7 @@ func Curves(h *goras.History) ([]*gplot.Plot, error) {
 		p.X.Label.Text = "epoch"
 		p.Y.Label.Text = name
 		p.X.Tick.Marker = epochTicks{}
+		p.Y.Tick.Marker = valueTicks{}
 		p.Add(plotter.NewGrid())
 		// Losses fall and scores rise: keep the legend in the corner the
 		// curves leave empty (top right for a loss, bottom right otherwise).
@@ -84,8 +90,8 @@ func Curves(h *goras.History) ([]*gplot.Plot, error) {
 			}
 			xy := make(plotter.XYs, 0, len(vals))
 			for i, v := range vals {
-				if i < len(h.Epoch) && !math.IsNaN(v) && !math.IsInf(v, 0) {
-					xy = append(xy, plotter.XY{X: float64(h.Epoch[i] + 1), Y: v})
+				if i < len(h.Epoch) && drawable(v) {
+					xy = append(xy, plotter.XY{X: float64(h.Epoch[i]) + 1, Y: v})
 				}
 			}
 			if len(xy) == 0 {
@@ -103,6 +109,8 @@ func Curves(h *goras.History) ([]*gplot.Plot, error) {
 			p.Add(line, points)
 			p.Legend.Add(s.label, line, points)
 		}
+		fixRange(&p.X)
+		fixRange(&p.Y)
 		plots = append(plots, p)
 	}
 	return plots, nil
@@ -117,27 +125,6 @@ func title(name string) string {
 	return strings.ToUpper(name[:1]) + strings.ReplaceAll(name[1:], "_", " ")
 }
 
-// epochTicks puts ticks on whole epochs only, at most about 10 of them.
-type epochTicks struct{}
-
-func (epochTicks) Ticks(lo, hi float64) []gplot.Tick {
-	first, last := int(math.Ceil(lo)), int(math.Floor(hi))
-	step := max(1, (last-first+9)/10)
-	for _, nice := range []int{1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000} {
-		if nice >= step {
-			step = nice
-			break
-		}
-	}
-	var ticks []gplot.Tick
-	for e := first; e <= last; e++ {
-		if e%step == 0 || (step > 1 && e == 1) {
-			ticks = append(ticks, gplot.Tick{Value: float64(e), Label: strconv.Itoa(e)})
-		}
-	}
-	return ticks
-}
-
 // Panel sizes for SaveCurves: each panel is panelW × panelH.
 const (
 	panelW = 5 * vg.Inch
@@ -148,12 +135,22 @@ const (
 // panel per quantity — loss and accuracy for the course's models — and
 // writes them to path, a .png or .svg file.
 func SaveCurves(h *goras.History, path string) error {
-	plots, err := Curves(h)
+	if _, err := newCanvas(path, 1, 1); err != nil { // fail on the name before drawing
+		return err
+	}
+	w, ht, paint, err := curvesPicture(h)
 	if err != nil {
 		return err
 	}
-	if _, err := newCanvas(path, 1, 1); err != nil { // fail on the name before drawing
-		return err
+	return save(path, w, ht, paint)
+}
+
+// curvesPicture lays out the panels of SaveCurves: the picture's size and
+// the function that draws it.
+func curvesPicture(h *goras.History) (w, ht vg.Length, paint func(draw.Canvas) error, err error) {
+	plots, err := Curves(h)
+	if err != nil {
+		return 0, 0, nil, err
 	}
 	cols := min(len(plots), 3)
 	rows := (len(plots) + cols - 1) / cols
@@ -166,8 +163,7 @@ func SaveCurves(h *goras.History, path string) error {
 			}
 		}
 	}
-	w, h2 := vg.Length(cols)*panelW, vg.Length(rows)*panelH
-	return save(path, w, h2, func(dc draw.Canvas) error {
+	paint = func(dc draw.Canvas) error {
 		tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Points(24), PadY: vg.Points(18),
 			PadTop: vg.Points(8), PadBottom: vg.Points(8), PadLeft: vg.Points(8), PadRight: vg.Points(12)}
 		canvases := gplot.Align(grid, tiles, dc)
@@ -179,7 +175,8 @@ func SaveCurves(h *goras.History, path string) error {
 			}
 		}
 		return nil
-	})
+	}
+	return vg.Length(cols) * panelW, vg.Length(rows) * panelH, paint, nil
 }
 
 // LoadHistoryCSV reads a training log written by History.Save (or

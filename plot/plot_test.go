@@ -339,7 +339,7 @@ func TestSaveDigitGridErrors(t *testing.T) {
 		{"a.png", notSquare, nil, nil, "not a square image"},
 		{"a.png", nil, nil, nil, "nil tensor"},
 		{"a.png", x.Slice(0, 0), nil, nil, "no images"},
-		{filepath.Join("missing", "a.png"), x, nil, nil, "no such file"},
+		{filepath.Join("missing", "a.png"), x, nil, nil, filepath.Join("missing", "a.png") + ": the directory " + filepath.Join(dir, "missing") + " does not exist"},
 	}
 	for _, tc := range cases {
 		err := SaveDigitGrid(filepath.Join(dir, tc.path), tc.x, tc.labels, tc.preds, 3)

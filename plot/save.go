@@ -21,10 +21,10 @@ package plot
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/goras-ml/goras/internal/atomicfile"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -52,7 +52,9 @@ func newCanvas(path string, w, h vg.Length) (vg.CanvasWriterTo, error) {
 	return nil, fmt.Errorf("plot: %q: the file name must end in .png or .svg", path)
 }
 
-// save draws onto a new canvas for path and writes it atomically.
+// save draws onto a new canvas for path and writes it atomically, through
+// internal/atomicfile: a new picture is readable by all (0644 minus the
+// umask), a symbolic link writes its target, a read-only file is refused.
 func save(path string, w, h vg.Length, paint func(draw.Canvas) error) error {
 	c, err := newCanvas(path, w, h)
 	if err != nil {
@@ -61,37 +63,11 @@ func save(path string, w, h vg.Length, paint func(draw.Canvas) error) error {
 	if err := paint(draw.New(c)); err != nil {
 		return err
 	}
-	return writeAtomic(path, func(f io.Writer) error {
+	err = atomicfile.Write(path, func(f io.Writer) error {
 		_, err := c.WriteTo(f)
 		return err
 	})
-}
-
-// writeAtomic writes through a temporary file in path's directory, syncs
-// it and renames it over path.
-func writeAtomic(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("plot: %w", err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // a no-op once renamed
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("plot: writing %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("plot: writing %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("plot: writing %s: %w", path, err)
-	}
-	// CreateTemp makes the file 0600; a picture is for everyone to read.
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		return fmt.Errorf("plot: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("plot: %w", err)
 	}
 	return nil

@@ -53,7 +53,9 @@ func (o GradCheck) withDefaults() GradCheck {
 // output. It then compares, for every element of every input and of every
 // trainable parameter the plan's ops registered with Plan.Use, the gradient
 // the backward passes computed with (L(x+h) - L(x-h)) / 2h, the loss summed
-// in float64. The plan's batch size is the first axis of inputs[0].
+// in float64 (a parameter an op reads without Plan.Use is neither checked
+// nor zeroed between steps: register them all). The plan's batch size is
+// the first axis of inputs[0].
 //
 // Values the ops read but that should not be checked (a target, a mask)
 // can be closed over by build as &Var{Value: t}, without a gradient.

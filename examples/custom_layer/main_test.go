@@ -83,6 +83,9 @@ func TestPSwishMatchesFloat64(t *testing.T) {
 			t.Errorf("dβ[%d] = %.7f, want %.7f", j, got, want)
 		}
 	}
+	if allocs := testing.AllocsPerRun(5, func() { p.Forward(true); p.Backward() }); allocs != 0 {
+		t.Errorf("a training step through PSwish allocates %v times, want 0", allocs)
+	}
 }
 
 // TestPSwishGradientCheck holds the op's backward pass to finite

@@ -92,8 +92,18 @@ func (m *Model) newFitRun(s *settings, x, y Data) (*fitRun, error) {
 		r.val, r.valRows, r.haveVal = r.train, rowRange(at, r.n), true
 		r.n = at
 	}
-	for _, xi := range r.train.xs {
+	for i, xi := range r.train.xs {
+		if err := checkFinite("fit", i, xi); err != nil {
+			return nil, err
+		}
 		warnUnscaled(s.warn, xi)
+	}
+	if r.haveVal && !isNil(s.valX) {
+		for i, xi := range r.val.xs {
+			if err := checkFinite("fit (validation data)", i, xi); err != nil {
+				return nil, err
+			}
+		}
 	}
 	var err error
 	if r.tracker, err = m.newTracker(r.train.targets); err != nil {

@@ -93,7 +93,7 @@ func parse(method string, opts []Option, allowed ...string) (*settings, error) {
 		return nil, fmt.Errorf("goras: epochs must be ≥ 0, got %d", s.epochs)
 	case s.verbose < 0 || s.verbose > 2:
 		return nil, fmt.Errorf("goras: verbose must be 0, 1 or 2, got %d", s.verbose)
-	case s.validationSplit < 0 || s.validationSplit >= 1:
+	case !(s.validationSplit >= 0 && s.validationSplit < 1): // NaN too
 		return nil, fmt.Errorf("goras: validation_split must be in [0, 1), got %g", s.validationSplit)
 	case s.initialEpoch < 0:
 		return nil, fmt.Errorf("goras: initial_epoch must be ≥ 0, got %d", s.initialEpoch)

@@ -197,9 +197,8 @@ func (m *Model) addLosses(bp *batchPlan, targets [][]int) error {
 			// the losses are added up, so that logs show each unweighted.
 			pred = p.ScaleGradient(out, float32(w))
 		}
-		before := p.Ops()
 		bp.losses[i] = loss.Build(p, pred, bp.ys[i])
-		if p.Ops() == before || bp.losses[i] == nil {
+		if bp.losses[i] == nil || !p.Contains(bp.losses[i]) {
 			return fmt.Errorf("goras: loss %q added nothing to the plan, so it would train with loss 0; its Build must add its op with the plan's AddOp and return it", loss.Name())
 		}
 	}

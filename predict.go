@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime/debug"
 
+	"github.com/goras-ml/goras/internal/kernel"
 	"github.com/goras-ml/goras/internal/progbar"
 	"github.com/goras-ml/goras/tensor"
 )
@@ -88,6 +89,9 @@ func (m *Model) PredictOnBatch(x *tensor.Tensor) (*tensor.Tensor, error) {
 	if err := bp.forward(func() { x.Gather(bp.xs[0].Value.Data(), bp.rowsFrom(0)) }); err != nil {
 		return nil, err
 	}
+	if err := bp.checkFinite("predict_on_batch", x, 0, 0); err != nil {
+		return nil, err
+	}
 	copy(out.Data(), bp.outs[0].Value.Data())
 	return out, nil
 }
@@ -123,11 +127,33 @@ func (m *Model) predictRows(outs []*tensor.Tensor, d *dataSet, lo, hi int) error
 	if err != nil {
 		return err
 	}
+	for i, x := range d.xs {
+		if err := bp.checkFinite("predict", x, i, lo); err != nil {
+			return err
+		}
+	}
 	for i, o := range bp.outs {
 		res := o.Value.Data()
 		copy(outs[i].Data()[lo*len(res)/(hi-lo):], res)
 	}
 	return nil
+}
+
+// checkFinite reports the first sample of input i in the plan's batch
+// (samples lo onward of x) that holds NaN or ±Inf, which would make every
+// output of the sample meaningless without a sign of it. Data that cannot
+// hold such values (FiniteData) is not looked at.
+func (bp *batchPlan) checkFinite(method string, x Data, i, lo int) error {
+	if f, ok := x.(FiniteData); ok && f.Finite() {
+		return nil
+	}
+	v := bp.xs[i].Value
+	at := kernel.FirstNonFinite(v.Data())
+	if at < 0 {
+		return nil
+	}
+	per := v.Len() / v.Dim(0)
+	return nonFinite(method, i, lo+at/per, at%per, v.Data()[at])
 }
 
 // forward fills the plan's inputs with fill and runs it forward; a panic

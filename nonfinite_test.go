@@ -1,0 +1,67 @@
+package goras
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/goras-ml/goras/layers"
+	"github.com/goras-ml/goras/losses"
+)
+
+// Non-finite inputs and targets are refused with the sample named, before
+// any weight is touched.
+func TestNonFiniteDataIsRefused(t *testing.T) {
+	m := NewSequential(layers.Input(4), layers.Dense(3, layers.WithActivation("softmax")))
+	if err := m.Compile(CompileOptions{Optimizer: sgdOpt(t), Loss: losses.CategoricalCrossentropy{}}); err != nil {
+		t.Fatal(err)
+	}
+	before := append([]float32(nil), m.Params()[0].Value.Data()...)
+	ctx := context.Background()
+	cases := []struct {
+		name  string
+		spoil func(x, y []float32)
+		run   func(x, y Data) error
+		want  string
+	}{
+		{"NaN pixel in fit", func(x, _ []float32) { x[7*4+2] = float32(math.NaN()) },
+			func(x, y Data) error { _, err := m.Fit(ctx, x, y, Verbose(0)); return err }, "sample 7 of x holds NaN at position 2"},
+		{"Inf in predict", func(x, _ []float32) { x[11*4] = float32(math.Inf(-1)) },
+			func(x, _ Data) error { _, err := m.Predict(x, Verbose(0), BatchSize(4)); return err }, "sample 11 of x holds -Inf"},
+		{"NaN in validation data", func(x, _ []float32) {},
+			func(x, y Data) error {
+				vx := randomTensor(5, 3, 4)
+				vx.Data()[9] = float32(math.NaN())
+				_, err := m.Fit(ctx, x, y, Verbose(0), ValidationData(vx, oneHotRows(3, 3, 1)))
+				return err
+			}, "fit (validation data): sample 2 of x holds NaN"},
+		{"NaN target", func(_, y []float32) { y[5*3+1] = float32(math.NaN()) },
+			func(x, y Data) error { _, err := m.Fit(ctx, x, y, Verbose(0)); return err }, "target of sample 5 holds NaN"},
+		{"one-hot target of 2", func(_, y []float32) { y[3*3] = 2 },
+			func(x, y Data) error { _, err := m.Evaluate(x, y, Verbose(0)); return err }, "target of sample 3 holds 2, but categorical_crossentropy reads targets as probabilities in [0, 1]"},
+		{"validation split NaN", func(_, _ []float32) {},
+			func(x, y Data) error {
+				_, err := m.Fit(ctx, x, y, Verbose(0), ValidationSplit(math.NaN()))
+				return err
+			}, "validation_split must be in [0, 1), got NaN"},
+	}
+	for _, c := range cases {
+		x, y := randomTensor(1, 16, 4), oneHotRows(16, 3, 2)
+		c.spoil(x.Data(), y.Data())
+		err := c.run(x, y)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
+		}
+	}
+	for i, v := range m.Params()[0].Value.Data() {
+		if v != before[i] {
+			t.Fatalf("a refused call changed weight %d", i)
+		}
+	}
+	x := randomTensor(1, 2, 4)
+	x.Data()[5] = float32(math.Inf(1))
+	if _, err := m.PredictOnBatch(x); err == nil || !strings.Contains(err.Error(), "sample 1 of x holds +Inf at position 1") {
+		t.Errorf("PredictOnBatch of an Inf: %v", err)
+	}
+}

@@ -28,54 +28,20 @@ type conv2D struct {
 	k    *kernel.Conv2D
 }
 
-// convGeom is the window geometry shared by convolution and pooling:
-// input (N,H,W,C), window KH×KW moved by (SH,SW) over the input padded with
-// PT rows on top and PL columns on the left (the bottom and right padding
-// only decide OH and OW).
-type convGeom struct {
-	n, h, w, c int
-	kh, kw     int
-	sh, sw     int
-	pt, pl     int
-	oh, ow     int
-}
-
-// newGeom checks a window geometry and computes the output size
-// OH = (H + pt + pb - KH)/SH + 1 (likewise OW), panicking on nonsense.
-func newGeom(op string, xs []int, kh, kw, sh, sw, pt, pb, pl, pr int) convGeom {
+// window checks the geometry of a kh×kw window moved by sh rows and sw
+// columns over x (N,H,W,C) padded with pt rows above, pb below, pl and pr
+// columns, and returns it; the output is (N,OH,OW,·), (OH, OW) its Out().
+func window(op string, xs []int, kh, kw, sh, sw, pt, pb, pl, pr int) kernel.Window {
 	if len(xs) != 4 {
 		panic(fmt.Sprintf("autograd: %s needs an input (N,H,W,C), got shape %v", op, xs))
 	}
 	if kh < 1 || kw < 1 || sh < 1 || sw < 1 || pt < 0 || pb < 0 || pl < 0 || pr < 0 {
 		panic(fmt.Sprintf("autograd: %s with window %dx%d, strides %dx%d, padding (%d,%d,%d,%d)", op, kh, kw, sh, sw, pt, pb, pl, pr))
 	}
-	g := convGeom{n: xs[0], h: xs[1], w: xs[2], c: xs[3], kh: kh, kw: kw, sh: sh, sw: sw, pt: pt, pl: pl}
 	if xs[1]+pt+pb < kh || xs[2]+pl+pr < kw {
 		panic(fmt.Sprintf("autograd: %s window %dx%d larger than the padded input %v", op, kh, kw, xs))
 	}
-	g.oh = (g.h+pt+pb-kh)/sh + 1
-	g.ow = (g.w+pl+pr-kw)/sw + 1
-	return g
-}
-
-// rows returns the window's rows [ky0, ky1) that fall inside the input for
-// output row i, and the input row iy0 of ky0; likewise cols for columns.
-func (g *convGeom) rows(i int) (ky0, ky1, iy0 int) {
-	top := i*g.sh - g.pt
-	ky0, ky1 = max(0, -top), min(g.kh, g.h-top)
-	return ky0, ky1, top + ky0
-}
-
-func (g *convGeom) cols(j int) (kx0, kx1, ix0 int) {
-	left := j*g.sw - g.pl
-	kx0, kx1 = max(0, -left), min(g.kw, g.w-left)
-	return kx0, kx1, left + kx0
-}
-
-// grain is the number of samples worth waking a worker for: about 64k
-// values of work per chunk.
-func (g *convGeom) grain(perPixel int) int {
-	return max(1, (1<<16)/max(1, g.oh*g.ow*perPixel))
+	return kernel.Window{H: xs[1], W: xs[2], KH: kh, KW: kw, SH: sh, SW: sw, PT: pt, PB: pb, PL: pl, PR: pr}
 }
 
 // Conv2D convolves x (N,H,W,C) with the kernel w (KH,KW,C,F), moving it by
@@ -99,11 +65,11 @@ func (p *Plan) Conv2DBiasReLU(x *Var, w, b *Param, relu bool, strideH, strideW, 
 	if b != nil && (b.Value.Len() != ws[3] || len(b.Value.Shape()) != 1) {
 		panic(fmt.Sprintf("autograd: Conv2D with kernel %v and bias %v (want (%d))", ws, b.Value.Shape(), ws[3]))
 	}
-	g := newGeom("Conv2D", xs, ws[0], ws[1], strideH, strideW, padTop, padBottom, padLeft, padRight)
-	op := &conv2D{x: x, w: w, b: b, relu: relu,
-		k: kernel.NewConv2D(g.n, g.h, g.w, g.c, g.kh, g.kw, ws[3], strideH, strideW, padTop, padBottom, padLeft, padRight)}
+	g := window("Conv2D", xs, ws[0], ws[1], strideH, strideW, padTop, padBottom, padLeft, padRight)
+	op := &conv2D{x: x, w: w, b: b, relu: relu, k: kernel.NewConv2D(xs[0], xs[3], ws[3], g)}
 	needGrad := x.Grad != nil || w.Grad != nil || (b != nil && b.Grad != nil)
-	op.y = p.newVar(op, needGrad, g.n, g.oh, g.ow, ws[3])
+	oh, ow := g.Out()
+	op.y = p.newVar(op, needGrad, xs[0], oh, ow, ws[3])
 	if op.y.Grad != nil && w.Grad != nil {
 		op.k.KeepPatches() // Backward's weight gradient reads them
 	}

@@ -10,21 +10,18 @@ import (
 // (N,OH,OW,C), each output the max or mean of a KH×KW window moved by
 // (SH,SW). Padding follows Keras (XLA/TF "SAME"): padded cells never win a
 // max (they count as −∞), and an average divides by the number of real
-// cells in its window, not by the window's area.
+// cells in its window, not by the window's area. kernel.MaxPool2D and
+// kernel.AvgPool2D do the work, split by samples across the workers.
 type pool2D struct {
 	x, y *Var
-	geom convGeom
+	win  kernel.Window
+	n, c int
 	max  bool
 
 	// argmax holds, for max pooling, the index within its sample of the
-	// input cell each output took its value from (the first of equal maxima).
+	// input cell each output took its value from (the first of equal
+	// maxima), for Backward.
 	argmax []int32
-	// fast2x2 marks the 2×2, stride 2, unpadded max pooling of every
-	// course network, which kernel.MaxPool2x2 does.
-	fast2x2 bool
-
-	fwd poolForward
-	bwd poolBackward
 }
 
 // MaxPool2D takes the maximum of each poolH×poolW window of x (N,H,W,C),
@@ -45,145 +42,42 @@ func (p *Plan) AvgPool2D(x *Var, poolH, poolW, strideH, strideW, padTop, padBott
 }
 
 func (p *Plan) pool2D(name string, isMax bool, x *Var, kh, kw, sh, sw, pt, pb, pl, pr int) *Var {
-	g := newGeom(name, x.Shape(), kh, kw, sh, sw, pt, pb, pl, pr)
+	xs := x.Shape()
+	g := window(name, xs, kh, kw, sh, sw, pt, pb, pl, pr)
 	if pt >= kh || pb >= kh || pl >= kw || pr >= kw {
 		panic(fmt.Sprintf("autograd: %s window %dx%d with padding (%d,%d,%d,%d): a padding as large as the window leaves windows without a real cell", name, kh, kw, pt, pb, pl, pr))
 	}
-	op := &pool2D{x: x, geom: g, max: isMax}
-	op.y = p.newVar(op, x.Grad != nil, g.n, g.oh, g.ow, g.c)
+	op := &pool2D{x: x, win: g, n: xs[0], c: xs[3], max: isMax}
+	oh, ow := g.Out()
+	op.y = p.newVar(op, x.Grad != nil, op.n, oh, ow, op.c)
 	if isMax {
-		if g.h*g.w*g.c > 1<<31-1 {
-			panic(fmt.Sprintf("autograd: %s input %v too large for int32 indices", name, x.Shape()))
+		if xs[1]*xs[2]*xs[3] > 1<<31-1 {
+			panic(fmt.Sprintf("autograd: %s input %v too large for int32 indices", name, xs))
 		}
 		op.argmax = make([]int32, op.y.Value.Len())
 	}
-	op.fast2x2 = isMax && kh == 2 && kw == 2 && sh == 2 && sw == 2 && pt == 0 && pl == 0 && g.oh == g.h/2 && g.ow == g.w/2
-	op.fwd = poolForward{op}
-	op.bwd = poolBackward{op}
 	p.add(op)
 	return op.y
 }
 
 func (o *pool2D) Forward(bool) {
-	kernel.Parallel(o.geom.n, o.geom.grain(o.geom.kh*o.geom.kw*o.geom.c), &o.fwd)
+	if o.max {
+		kernel.MaxPool2D(o.y.Value.Data(), o.argmax, o.x.Value.Data(), o.n, o.c, o.win)
+	} else {
+		kernel.AvgPool2D(o.y.Value.Data(), o.x.Value.Data(), o.n, o.c, o.win)
+	}
 }
 
+// Backward adds each output gradient to its window's winner (max) or
+// spreads it evenly over the window's real cells (average).
 func (o *pool2D) Backward() {
 	if o.x.Grad == nil {
 		return
 	}
-	kernel.Parallel(o.geom.n, o.geom.grain(o.geom.kh*o.geom.kw*o.geom.c), &o.bwd)
-}
-
-type poolForward struct{ o *pool2D }
-
-func (j *poolForward) Run(lo, hi int) {
-	o := j.o
-	g := &o.geom
-	in, out := g.h*g.w*g.c, g.oh*g.ow*g.c
-	x, y := o.x.Value.Data(), o.y.Value.Data()
-	rowStride := g.w * g.c
-	if o.fast2x2 {
-		for n := lo; n < hi; n++ {
-			kernel.MaxPool2x2(y[n*out:(n+1)*out], o.argmax[n*out:(n+1)*out], x[n*in:(n+1)*in], g.h, g.w, g.c)
-		}
-		return
-	}
-	for n := lo; n < hi; n++ {
-		xn, yn := x[n*in:(n+1)*in], y[n*out:(n+1)*out]
-		for i := 0; i < g.oh; i++ {
-			ky0, ky1, iy0 := g.rows(i)
-			for jj := 0; jj < g.ow; jj++ {
-				kx0, kx1, ix0 := g.cols(jj)
-				base := (i*g.ow + jj) * g.c
-				yo := yn[base : base+g.c]
-				first := (iy0*g.w + ix0) * g.c // the window's first real cell
-				if o.max {
-					maxWindow(yo, o.argmax[n*out+base:][:g.c], xn, first, rowStride, ky1-ky0, kx1-kx0)
-				} else {
-					meanWindow(yo, xn, first, rowStride, ky1-ky0, kx1-kx0)
-				}
-			}
-		}
-	}
-}
-
-// maxWindow sets yo[c] to the largest x[at+c] over the nky×nkx cells of a
-// window whose first cell starts at first, rows rowStride apart, and am[c]
-// to its index. Cells are scanned in row-major order and one replaces the
-// best so far when it is greater, or when it is NaN and the best is not
-// (kernel.MaxPool2x2's rule): the first of equal maxima wins, and a NaN
-// wins its window.
-func maxWindow(yo []float32, am []int32, x []float32, first, rowStride, nky, nkx int) {
-	c := len(yo)
-	am = am[:c]
-	for ch := range yo {
-		at := first + ch
-		best := x[at]
-		for r := 0; r < nky; r++ {
-			p := first + r*rowStride + ch
-			for k := 0; k < nkx; k++ {
-				if v := x[p]; v > best || (v != v && best == best) {
-					at, best = p, v
-				}
-				p += c
-			}
-		}
-		yo[ch], am[ch] = best, int32(at)
-	}
-}
-
-// meanWindow sets yo[c] to the mean of x[at+c] over the window's nky×nkx
-// real cells, summed in row-major order.
-func meanWindow(yo []float32, x []float32, first, rowStride, nky, nkx int) {
-	c := len(yo)
-	inv := 1 / float32(nky*nkx)
-	for ch := range yo {
-		var s float32
-		for r := 0; r < nky; r++ {
-			p := first + r*rowStride + ch
-			for k := 0; k < nkx; k++ {
-				s += x[p]
-				p += c
-			}
-		}
-		yo[ch] = s * inv
-	}
-}
-
-type poolBackward struct{ o *pool2D }
-
-// Run adds each output gradient to its window's winner (max) or spreads it
-// evenly over the window's real cells (average). Samples own disjoint parts
-// of dx, so the result does not depend on the split.
-func (j *poolBackward) Run(lo, hi int) {
-	o := j.o
-	g := &o.geom
-	in, out := g.h*g.w*g.c, g.oh*g.ow*g.c
-	dx, dy := o.x.Grad.Data(), o.y.Grad.Data()
-	for n := lo; n < hi; n++ {
-		dxn, dyn := dx[n*in:(n+1)*in], dy[n*out:(n+1)*out]
-		if o.max {
-			kernel.ScatterAdd(dxn, dyn, o.argmax[n*out:(n+1)*out])
-			continue
-		}
-		for i := 0; i < g.oh; i++ {
-			ky0, ky1, iy0 := g.rows(i)
-			for jj := 0; jj < g.ow; jj++ {
-				kx0, kx1, ix0 := g.cols(jj)
-				base := (i*g.ow + jj) * g.c
-				d := dyn[base : base+g.c]
-				inv := 1 / float32((ky1-ky0)*(kx1-kx0))
-				for iy := iy0; iy < iy0+ky1-ky0; iy++ {
-					for ix := ix0; ix < ix0+kx1-kx0; ix++ {
-						at := (iy*g.w + ix) * g.c
-						for c, v := range d {
-							dxn[at+c] += v * inv
-						}
-					}
-				}
-			}
-		}
+	if o.max {
+		kernel.MaxPool2DBackward(o.x.Grad.Data(), o.y.Grad.Data(), o.argmax, o.n, o.c, o.win)
+	} else {
+		kernel.AvgPool2DBackward(o.x.Grad.Data(), o.y.Grad.Data(), o.n, o.c, o.win)
 	}
 }
 
@@ -206,29 +100,12 @@ func (p *Plan) GlobalAvgPool2D(x *Var) *Var {
 }
 
 func (o *globalAvgPool) Forward(bool) {
-	x, y := o.x.Value.Data(), o.y.Value.Data()
-	clear(y)
-	inv := 1 / float32(o.hw)
-	for n := 0; n < o.n; n++ {
-		// Summing the H·W rows of (H·W, C) is a column sum.
-		kernel.AddColumnSums(y[n*o.c:(n+1)*o.c], x[n*o.hw*o.c:(n+1)*o.hw*o.c], o.hw, o.c)
-	}
-	kernel.Scale(y, inv)
+	kernel.GlobalAvgPool(o.y.Value.Data(), o.x.Value.Data(), o.n, o.hw, o.c)
 }
 
 func (o *globalAvgPool) Backward() {
 	if o.x.Grad == nil {
 		return
 	}
-	dx, dy := o.x.Grad.Data(), o.y.Grad.Data()
-	inv := 1 / float32(o.hw)
-	for n := 0; n < o.n; n++ {
-		d := dy[n*o.c : (n+1)*o.c]
-		for t := 0; t < o.hw; t++ {
-			row := dx[(n*o.hw+t)*o.c:][:o.c]
-			for c, v := range d {
-				row[c] += v * inv
-			}
-		}
-	}
+	kernel.GlobalAvgPoolBackward(o.x.Grad.Data(), o.y.Grad.Data(), o.n, o.hw, o.c)
 }

@@ -30,10 +30,10 @@ import (
 // summed per group into separate buffers, then the groups are added in
 // order, so results are bit-identical for any number of workers.
 type Conv2D struct {
-	n, h, w, c     int
-	kh, kw, f      int
-	sh, sw, pt, pl int
-	oh, ow, k      int
+	win     Window // image H×W, window KH×KW, strides, padding
+	n, c, f int    // samples, input channels, filters
+	oh, ow  int    // output rows and columns, win.Out()
+	k       int    // patch length KH·KW·C
 
 	kern   *microKernel
 	direct bool // 1×1 window, stride 1, no padding: the patches are x
@@ -96,24 +96,20 @@ const (
 	convKeepFloats = 1 << 22
 )
 
-// NewConv2D prepares the convolution of x (n,h,w,c) by a (kh,kw,c,f) kernel
-// moved by (sh,sw) over x padded with pt rows above, pb below, pl columns to
-// the left and pr to the right; OH = (h+pt+pb-kh)/sh + 1, likewise OW. It
-// panics on a geometry that makes no sense.
-func NewConv2D(n, h, w, c, kh, kw, f, sh, sw, pt, pb, pl, pr int) *Conv2D {
-	if n < 1 || h < 1 || w < 1 || c < 1 || kh < 1 || kw < 1 || f < 1 || sh < 1 || sw < 1 ||
-		pt < 0 || pb < 0 || pl < 0 || pr < 0 || h+pt+pb < kh || w+pl+pr < kw {
-		panic(fmt.Sprintf("kernel: NewConv2D: input (%d,%d,%d,%d), kernel (%d,%d,%d,%d), strides %dx%d, padding (%d,%d,%d,%d)",
-			n, h, w, c, kh, kw, c, f, sh, sw, pt, pb, pl, pr))
+// NewConv2D prepares the convolution of x (n,H,W,c) by a (KH,KW,c,f)
+// kernel moved over x padded with zeros as g says, giving y (n,OH,OW,f)
+// with (OH, OW) = g.Out(). It panics on a geometry that makes no sense.
+func NewConv2D(n, c, f int, g Window) *Conv2D {
+	if n < 1 || c < 1 || f < 1 || !g.Valid() {
+		panic(fmt.Sprintf("kernel: NewConv2D: %d samples of %d channels, %d filters, %v", n, c, f, g))
 	}
-	cv := &Conv2D{n: n, h: h, w: w, c: c, kh: kh, kw: kw, f: f, sh: sh, sw: sw, pt: pt, pl: pl, kern: active}
-	cv.oh = (h+pt+pb-kh)/sh + 1
-	cv.ow = (w+pl+pr-kw)/sw + 1
-	cv.k = kh * kw * c
-	cv.direct = kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pb == 0 && pl == 0 && pr == 0
-	cv.hp, cv.wp = h+pt+pb, w+pl+pr
-	cv.shifted = shiftedOK(kh, kw, sh, sw, pt, pb, pl, pr)
-	cv.padded = pt+pb+pl+pr > 0
+	cv := &Conv2D{win: g, n: n, c: c, f: f, kern: active}
+	cv.oh, cv.ow = g.Out()
+	cv.k = g.KH * g.KW * c
+	cv.hp, cv.wp = g.Padded()
+	cv.padded = cv.hp > g.H || cv.wp > g.W
+	cv.direct = g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && !cv.padded
+	cv.shifted = shiftedOK(g)
 	// Whole samples per forward unit when the batch alone gives the pool
 	// enough units (each unit copies KH-1 padded rows beyond its own);
 	// quarters of a sample otherwise, for the latency of small batches.
@@ -128,17 +124,17 @@ func NewConv2D(n, h, w, c, kh, kw, f, sh, sw, pt, pb, pl, pr int) *Conv2D {
 	cv.groups = min(n, convMaxGroups)
 	cv.partDW = make([][]float32, cv.groups)
 	cv.partDB = make([][]float32, cv.groups)
-	for g := range cv.groups {
-		cv.partDW[g] = make([]float32, cv.k*f)
-		cv.partDB[g] = make([]float32, f)
+	for i := range cv.groups {
+		cv.partDW[i] = make([]float32, cv.k*f)
+		cv.partDB[i] = make([]float32, f)
 	}
 	if cv.shifted {
 		cv.wFlip = make([]float32, f*cv.k)
-		if kw*c < shiftMinRow {
-			cv.wBand = make([]float32, kh*f*cv.k)
+		if g.KW*c < shiftMinRow {
+			cv.wBand = make([]float32, g.KH*f*cv.k)
 		}
-		if kw*f < shiftMinRow {
-			cv.wFlipBand = make([]float32, kh*f*cv.k)
+		if g.KW*f < shiftMinRow {
+			cv.wFlipBand = make([]float32, g.KH*f*cv.k)
 		}
 
 	}
@@ -187,10 +183,10 @@ func (cv *Conv2D) getScratch() *convScratch {
 		// cols and dym, for the GEMM dx, are made by its first use.
 		return &convScratch{
 			xp:    make([]float32, cv.hp*cv.wp*cv.c),
-			band:  make([]float32, max((cv.ow+cv.kw-1)*cv.c, (cv.w+cv.kw-1)*cv.f)*cv.kh),
+			band:  make([]float32, max((cv.ow+cv.win.KW-1)*cv.c, (cv.win.W+cv.win.KW-1)*cv.f)*cv.win.KH),
 			acc:   make([]float32, convBiasReps*cv.f),
 			dy:    make([]float32, cv.oh*cv.wp*cv.f),
-			dcols: make([]float32, ((cv.h+cv.kh-1)*(cv.w+cv.kw-1)+cv.kw)*cv.f),
+			dcols: make([]float32, ((cv.win.H+cv.win.KH-1)*(cv.win.W+cv.win.KW-1)+cv.win.KW)*cv.f),
 		}
 	}
 	pix := cv.rb * cv.ow
@@ -217,15 +213,15 @@ func (cv *Conv2D) checkLens(op string, named ...any) {
 // max(·, 0) as kernel.ReLU computes it (NaN gives 0); otherwise the
 // identity.
 func (cv *Conv2D) Forward(y, x, w, bias []float32, relu bool) {
-	cv.checkLens("Forward", "y", y, cv.n*cv.oh*cv.ow*cv.f, "x", x, cv.n*cv.h*cv.w*cv.c, "w", w, cv.k*cv.f, "bias", bias, cv.f)
+	cv.checkLens("Forward", "y", y, cv.n*cv.oh*cv.ow*cv.f, "x", x, cv.n*cv.win.H*cv.win.W*cv.c, "w", w, cv.k*cv.f, "bias", bias, cv.f)
 	bias = cv.setBias(bias)
 	if cv.shifted {
 		j := &cv.sfwd
 		if cv.wBand != nil {
-			bandWeights(cv.wBand, w, cv.kh, cv.kw, cv.c, cv.f)
+			bandWeights(cv.wBand, w, cv.win.KH, cv.win.KW, cv.c, cv.f)
 			w = cv.wBand
 		}
-		if nr := cv.kern.nr; cv.kw*cv.c >= shiftMinRow && cv.f > nr {
+		if nr := cv.kern.nr; cv.win.KW*cv.c >= shiftMinRow && cv.f > nr {
 			cv.wPanel = grow(cv.wPanel, ceilDiv(cv.f, nr)*nr*cv.k)
 			panelWeights(cv.wPanel, w, cv.k, cv.f, nr)
 			w = cv.wPanel
@@ -233,10 +229,10 @@ func (cv *Conv2D) Forward(y, x, w, bias []float32, relu bool) {
 		if pairOK(cv.kern, cv.f, cv.ow) {
 			u := cv.c // rows per window column block: shifted, or band
 			if cv.wBand != nil {
-				u = cv.kh * cv.c
+				u = cv.win.KH * cv.c
 			}
-			cv.wPair = grow(cv.wPair, cv.kh*(cv.kw+1)*u*2*cv.f)
-			pairWeights(cv.wPair, w, cv.kh, cv.kw, u, cv.f)
+			cv.wPair = grow(cv.wPair, cv.win.KH*(cv.win.KW+1)*u*2*cv.f)
+			pairWeights(cv.wPair, w, cv.win.KH, cv.win.KW, u, cv.f)
 			w = cv.wPair
 		}
 		j.y, j.x, j.wt, j.bias, j.relu = y, x, w, bias, relu
@@ -281,16 +277,22 @@ func (j *convForward) Run(lo, hi int) {
 	cv.putScratch(s)
 }
 
+// sample returns sample n of x or dx, (H,W,C).
+func (cv *Conv2D) sample(x []float32, n int) []float32 {
+	l := cv.win.H * cv.win.W * cv.c
+	return x[n*l : (n+1)*l]
+}
+
 // patches returns the patch rows of output rows [i0, i1) of sample n:
 // x itself when the window is 1×1, else dst filled by im2col.
 func (cv *Conv2D) patches(dst, x []float32, n, i0, i1 int) []float32 {
 	pix := (i1 - i0) * cv.ow
 	if cv.direct {
-		first := n*cv.h*cv.w + i0*cv.w
+		first := n*cv.win.H*cv.win.W + i0*cv.win.W
 		return x[first*cv.c : (first+pix)*cv.c]
 	}
 	dst = dst[:pix*cv.k]
-	Im2col(dst, x[n*cv.h*cv.w*cv.c:(n+1)*cv.h*cv.w*cv.c], cv.h, cv.w, cv.c, cv.kh, cv.kw, cv.sh, cv.sw, cv.pt, cv.pl, i0, i1, cv.ow)
+	Im2col(dst, cv.sample(x, n), cv.win, cv.c, i0, i1)
 	return dst
 }
 
@@ -346,8 +348,8 @@ func (cv *Conv2D) setBias(bias []float32) []float32 {
 // are the inputs of the last Forward. With relu, y must be that Forward's
 // output: the gradient flows only where y > 0.
 func (cv *Conv2D) Backward(dx, dw, db, dy, x, w, y []float32, relu bool) {
-	cv.checkLens("Backward", "dx", dx, cv.n*cv.h*cv.w*cv.c, "dw", dw, cv.k*cv.f, "db", db, cv.f,
-		"dy", dy, cv.n*cv.oh*cv.ow*cv.f, "x", x, cv.n*cv.h*cv.w*cv.c, "w", w, cv.k*cv.f)
+	cv.checkLens("Backward", "dx", dx, cv.n*cv.win.H*cv.win.W*cv.c, "dw", dw, cv.k*cv.f, "db", db, cv.f,
+		"dy", dy, cv.n*cv.oh*cv.ow*cv.f, "x", x, cv.n*cv.win.H*cv.win.W*cv.c, "w", w, cv.k*cv.f)
 	if relu && len(y) != len(dy) {
 		panic(fmt.Sprintf("kernel: Conv2D.Backward: y has %d elements, want %d", len(y), len(dy)))
 	}
@@ -357,22 +359,22 @@ func (cv *Conv2D) Backward(dx, dw, db, dy, x, w, y []float32, relu bool) {
 	switch {
 	case dx == nil:
 	case cv.shifted && !cv.gemmDX():
-		flipWeights(cv.wFlip, w, cv.kh, cv.kw, cv.c, cv.f)
+		flipWeights(cv.wFlip, w, cv.win.KH, cv.win.KW, cv.c, cv.f)
 		if cv.wFlipBand != nil {
-			bandWeights(cv.wFlipBand, cv.wFlip, cv.kh, cv.kw, cv.f, cv.c)
+			bandWeights(cv.wFlipBand, cv.wFlip, cv.win.KH, cv.win.KW, cv.f, cv.c)
 		}
-		if nr := cv.kern.nr; cv.kw*cv.f >= shiftMinRow && cv.c > nr {
-			rows := cv.kh * cv.kw * cv.f // wFlip is (KH·KW·F, C)
+		if nr := cv.kern.nr; cv.win.KW*cv.f >= shiftMinRow && cv.c > nr {
+			rows := cv.win.KH * cv.win.KW * cv.f // wFlip is (KH·KW·F, C)
 			cv.wFlipPanel = grow(cv.wFlipPanel, ceilDiv(cv.c, nr)*nr*rows)
 			panelWeights(cv.wFlipPanel, cv.wFlip, rows, cv.c, nr)
 		}
-		if pairOK(cv.kern, cv.c, cv.w) {
+		if pairOK(cv.kern, cv.c, cv.win.W) {
 			src, u := cv.wFlip, cv.f
 			if cv.wFlipBand != nil {
-				src, u = cv.wFlipBand, cv.kh*cv.f
+				src, u = cv.wFlipBand, cv.win.KH*cv.f
 			}
-			cv.wFlipPair = grow(cv.wFlipPair, cv.kh*(cv.kw+1)*u*2*cv.c)
-			pairWeights(cv.wFlipPair, src, cv.kh, cv.kw, u, cv.c)
+			cv.wFlipPair = grow(cv.wFlipPair, cv.win.KH*(cv.win.KW+1)*u*2*cv.c)
+			pairWeights(cv.wFlipPair, src, cv.win.KH, cv.win.KW, u, cv.c)
 		}
 	default: // wT (F, K) = wᵀ, so that dpatches = dy·wT reads B row-major
 		// (the im2col path, and the shifted path's GEMM dx)
@@ -451,13 +453,13 @@ func (j *convBackward) block(s *convScratch, pdw, pdb []float32, n, i0, i1 int) 
 		return
 	}
 	if cv.direct { // the patches are dx's own rows: accumulate straight into them
-		fx := n*cv.h*cv.w + i0*cv.w
+		fx := n*cv.win.H*cv.win.W + i0*cv.win.W
 		gemmInline(cv.kern, false, false, pix, cv.k, cv.f, 1, dyb, cv.f, cv.wT, cv.k, 1, j.dx[fx*cv.c:(fx+pix)*cv.c], cv.k)
 		return
 	}
 	dc := s.dcols[:pix*cv.k]
 	gemmInline(cv.kern, false, false, pix, cv.k, cv.f, 1, dyb, cv.f, cv.wT, cv.k, 0, dc, cv.k)
-	Col2im(j.dx[n*cv.h*cv.w*cv.c:(n+1)*cv.h*cv.w*cv.c], dc, cv.h, cv.w, cv.c, cv.kh, cv.kw, cv.sh, cv.sw, cv.pt, cv.pl, i0, i1, cv.ow)
+	Col2im(cv.sample(j.dx, n), dc, cv.win, cv.c, i0, i1)
 }
 
 // reluMask sets dst = dy where y > 0, else 0 (as 0 + dy, so a -0 in dy
@@ -493,137 +495,6 @@ func transpose(dst, src []float32, rows, cols int) {
 		r := src[i*cols : (i+1)*cols]
 		for j, v := range r {
 			dst[j*rows+i] = v
-		}
-	}
-}
-
-// Im2col fills the patch rows of output rows [i0, i1) of one sample:
-// x (H,W,C) → dst ((i1-i0)·OW, KH·KW·C), row (i,j) holding
-// x[i·SH-PT+ky, j·SW-PL+kx, c] at column (ky·KW + kx)·C + c, zero where that
-// cell is padding. In NHWC the kx-range of one window row is KW·C
-// contiguous values of x, so each window row is one short copy; the
-// columns whose windows lie inside x are swept without any edge logic.
-func Im2col(dst, x []float32, h, w, c, kh, kw, sh, sw, pt, pl, i0, i1, ow int) {
-	rowLen := kw * c
-	k := kh * rowLen
-	if len(dst) < (i1-i0)*ow*k || len(x) < h*w*c {
-		panic(fmt.Sprintf("kernel: Im2col: dst has %d elements, x %d; want %d and %d", len(dst), len(x), (i1-i0)*ow*k, h*w*c))
-	}
-	jlo, jhi := interior(w, kw, sw, pl, ow)
-	for i := i0; i < i1; i++ {
-		top := i*sh - pt
-		out := dst[(i-i0)*ow*k : (i-i0+1)*ow*k]
-		for ky := 0; ky < kh; ky++ {
-			if iy := top + ky; iy < 0 || iy >= h { // a padding row
-				for j := 0; j < ow; j++ {
-					clear(out[j*k+ky*rowLen:][:rowLen])
-				}
-				continue
-			}
-			src := x[(top+ky)*w*c : (top+ky+1)*w*c]
-			if jhi > jlo {
-				sc := sw * c
-				o, q := jlo*k+ky*rowLen, (jlo*sw-pl)*c
-				switch rowLen {
-				case 5: // 5×5 on one channel (LeNet's first layer): fixed moves
-					for j := jlo; j < jhi; j, o, q = j+1, o+k, q+sc {
-						d, s := out[o:][:5:5], src[q:][:5:5]
-						d[0], d[1], d[2], d[3], d[4] = s[0], s[1], s[2], s[3], s[4]
-					}
-				case 3: // 3×3 on one channel
-					for j := jlo; j < jhi; j, o, q = j+1, o+k, q+sc {
-						d, s := out[o:][:3:3], src[q:][:3:3]
-						d[0], d[1], d[2] = s[0], s[1], s[2]
-					}
-				default:
-					im2colRun(out[o:], src[q:], k, sc, rowLen, jhi-jlo)
-				}
-			}
-			for j := 0; j < ow; j++ {
-				if j == jlo && jhi > jlo {
-					j = jhi - 1
-					continue
-				}
-				left := j*sw - pl
-				kx0, kx1 := max(0, -left), min(kw, w-left)
-				d := out[j*k+ky*rowLen:][:rowLen]
-				if kx1 <= kx0 {
-					clear(d)
-					continue
-				}
-				clear(d[:kx0*c])
-				copy(d[kx0*c:kx1*c], src[(left+kx0)*c:(left+kx1)*c])
-				clear(d[kx1*c:])
-			}
-		}
-	}
-}
-
-// im2colRun copies n window rows of rowLen values, the t-th from
-// src[t·sstep:] to dst[t·dstep:]: the windows of a run of interior columns.
-func im2colRun(dst, src []float32, dstep, sstep, rowLen, n int) {
-	for t := 0; t < n; t++ {
-		d := dst[t*dstep:][:rowLen]
-		s := src[t*sstep:][:rowLen]
-		if rowLen >= 64 {
-			copy(d, s)
-			continue
-		}
-		// Short rows: 4 values per move, then the rest, with no call to
-		// memmove.
-		for len(d) >= 4 {
-			*(*[4]float32)(d) = *(*[4]float32)(s)
-			d, s = d[4:], s[4:]
-		}
-		s = s[:len(d)]
-		for i := range d {
-			d[i] = s[i]
-		}
-	}
-}
-
-// interior returns the output columns [jlo, jhi) whose windows lie wholly
-// inside a row of w cells (jhi ≥ jlo; possibly empty).
-func interior(w, kw, sw, pl, ow int) (jlo, jhi int) {
-	jlo = min(ow, (pl+sw-1)/sw)
-	if w+pl-kw >= 0 {
-		jhi = min(ow, (w+pl-kw)/sw+1)
-	}
-	return jlo, max(jlo, jhi)
-}
-
-// Col2im is Im2col's adjoint: it adds every patch value of output rows
-// [i0, i1) back into the cell of dx (H,W,C) it was copied from.
-func Col2im(dx, cols []float32, h, w, c, kh, kw, sh, sw, pt, pl, i0, i1, ow int) {
-	rowLen := kw * c
-	k := kh * rowLen
-	if len(cols) < (i1-i0)*ow*k || len(dx) < h*w*c {
-		panic(fmt.Sprintf("kernel: Col2im: cols has %d elements, dx %d; want %d and %d", len(cols), len(dx), (i1-i0)*ow*k, h*w*c))
-	}
-	jlo, jhi := interior(w, kw, sw, pl, ow)
-	for i := i0; i < i1; i++ {
-		top := i*sh - pt
-		in := cols[(i-i0)*ow*k : (i-i0+1)*ow*k]
-		for ky := 0; ky < kh; ky++ {
-			if iy := top + ky; iy < 0 || iy >= h {
-				continue
-			}
-			dst := dx[(top+ky)*w*c : (top+ky+1)*w*c]
-			for j := jlo; j < jhi; j++ {
-				AddTo(dst[(j*sw-pl)*c:][:rowLen], in[j*k+ky*rowLen:][:rowLen])
-			}
-			for j := 0; j < ow; j++ {
-				if j == jlo && jhi > jlo {
-					j = jhi - 1
-					continue
-				}
-				left := j*sw - pl
-				kx0, kx1 := max(0, -left), min(kw, w-left)
-				if kx1 <= kx0 {
-					continue
-				}
-				AddTo(dst[(left+kx0)*c:(left+kx1)*c], in[j*k+ky*rowLen+kx0*c:j*k+ky*rowLen+kx1*c])
-			}
 		}
 	}
 }

@@ -40,8 +40,8 @@ var shiftedOff bool
 
 // shiftedOK reports whether the geometry suits the shifted path: stride 1,
 // and paddings below the window (so that dy padded for dx is well formed).
-func shiftedOK(kh, kw, sh, sw, pt, pb, pl, pr int) bool {
-	return !shiftedOff && sh == 1 && sw == 1 && pt < kh && pb < kh && pl < kw && pr < kw && !(kh == 1 && kw == 1)
+func shiftedOK(g Window) bool {
+	return !shiftedOff && g.SH == 1 && g.SW == 1 && g.PT < g.KH && g.PB < g.KH && g.PL < g.KW && g.PR < g.KW && !(g.KH == 1 && g.KW == 1)
 }
 
 // convRows is shiftedConv, or bandConv when the window rows are short;
@@ -261,14 +261,14 @@ func (cv *Conv2D) padRows(dst, xn []float32, r0, r1 int) []float32 {
 	dst = dst[:(r1-r0)*rowLen]
 	for r := r0; r < r1; r++ {
 		d := dst[(r-r0)*rowLen : (r-r0+1)*rowLen]
-		iy := r - cv.pt
-		if iy < 0 || iy >= cv.h {
+		iy := r - cv.win.PT
+		if iy < 0 || iy >= cv.win.H {
 			clear(d)
 			continue
 		}
-		clear(d[:cv.pl*c])
-		copy(d[cv.pl*c:], xn[iy*cv.w*c:(iy+1)*cv.w*c])
-		clear(d[(cv.pl+cv.w)*c:])
+		clear(d[:cv.win.PL*c])
+		copy(d[cv.win.PL*c:], xn[iy*cv.win.W*c:(iy+1)*cv.win.W*c])
+		clear(d[(cv.win.PL+cv.win.W)*c:])
 	}
 	return dst
 }
@@ -319,22 +319,22 @@ type shiftedForward struct {
 func (j *shiftedForward) Run(lo, hi int) {
 	cv := j.cv
 	s := cv.getScratch()
-	in := cv.h * cv.w * cv.c
+	in := cv.win.H * cv.win.W * cv.c
 	for u := lo; u < hi; u++ {
 		n, i0 := u/cv.sblocks, (u%cv.sblocks)*cv.srb
 		i1 := min(cv.oh, i0+cv.srb)
 		xn := j.x[n*in : (n+1)*in]
-		src := xn[i0*cv.w*cv.c:]
+		src := xn[i0*cv.win.W*cv.c:]
 		switch {
 		case cv.keptX != nil: // whole samples; Backward's dw reads them
 			pad := cv.hp * cv.wp * cv.c
 			src = cv.padRows(cv.keptX[n*pad:(n+1)*pad], xn, 0, cv.hp)
 		case cv.padded:
-			src = cv.padRows(s.xp, xn, i0, i1+cv.kh-1)
+			src = cv.padRows(s.xp, xn, i0, i1+cv.win.KH-1)
 		}
 		first := n*cv.oh*cv.ow + i0*cv.ow
 		yb := j.y[first*cv.f : (first+(i1-i0)*cv.ow)*cv.f]
-		convRows(cv.kern, yb, src, cv.wp*cv.c, i1-i0, cv.ow, cv.c, cv.kh, cv.kw, j.wt, cv.f, 0, s.band)
+		convRows(cv.kern, yb, src, cv.wp*cv.c, i1-i0, cv.ow, cv.c, cv.win.KH, cv.win.KW, j.wt, cv.f, 0, s.band)
 		biasAct(yb, j.bias, j.relu)
 	}
 	cv.putScratch(s)
@@ -344,7 +344,7 @@ func (j *shiftedForward) Run(lo, hi int) {
 // and pdb and into dx.
 func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) {
 	cv := j.cv
-	in, out := cv.h*cv.w*cv.c, cv.oh*cv.ow*cv.f
+	in, out := cv.win.H*cv.win.W*cv.c, cv.oh*cv.ow*cv.f
 	dyn := j.dy[n*out : (n+1)*out]
 	var yn []float32
 	if j.relu {
@@ -352,14 +352,14 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 	}
 	// dyg is dy on xp's grid (rows of WP pixels, zero past OW), for dw and
 	// db; dyp is dy padded for dx, (H+KH-1, W+KW-1, F).
-	gh, gw := cv.h+cv.kh-1, cv.w+cv.kw-1
+	gh, gw := cv.win.H+cv.win.KH-1, cv.win.W+cv.win.KW-1
 	var dyg, dyp []float32
 	convDX := j.dx != nil && !cv.gemmDX()
 	if convDX && gw == cv.wp {
 		// When the two grids are equally wide ("same" padding), dyp is
 		// dyg shifted by off values: xp's KW-1 extra columns are dyp's
 		// right and left borders. One copy serves both.
-		off := ((cv.kh-1-cv.pt)*gw + cv.kw - 1 - cv.pl) * cv.f
+		off := ((cv.win.KH-1-cv.win.PT)*gw + cv.win.KW - 1 - cv.win.PL) * cv.f
 		clear(s.dcols[:off])
 		dyg = cv.padGrad(s.dcols[off:], dyn, yn, j.relu, cv.oh, cv.wp, 0, 0)
 		if end := off + len(dyg); end < gh*gw*cv.f {
@@ -376,7 +376,7 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 			}
 		}
 		if convDX {
-			dyp = cv.padGrad(s.dcols, dyn, yn, j.relu, gh, gw, cv.kh-1-cv.pt, cv.kw-1-cv.pl)
+			dyp = cv.padGrad(s.dcols, dyn, yn, j.relu, gh, gw, cv.win.KH-1-cv.win.PT, cv.win.KW-1-cv.win.PL)
 		}
 	}
 	if j.db != nil {
@@ -390,7 +390,7 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 		case cv.padded:
 			src = cv.padRows(s.xp, src, 0, cv.hp)
 		}
-		shiftedDW(cv.kern, pdw, src, cv.wp, cv.c, cv.kh, cv.kw, dyg, cv.oh*cv.wp-(cv.kw-1), cv.f)
+		shiftedDW(cv.kern, pdw, src, cv.wp, cv.c, cv.win.KH, cv.win.KW, dyg, cv.oh*cv.wp-(cv.win.KW-1), cv.f)
 	}
 	if j.dx != nil && !convDX {
 		// dpatches = dy·wᵀ, then added back into dx window by window.
@@ -404,7 +404,7 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 			reluMask(dym, dyn, yn)
 		}
 		gemmInline(cv.kern, false, false, pix, cv.k, cv.f, 1, dym, cv.f, cv.wT, cv.k, 0, s.cols, cv.k)
-		Col2im(j.dx[n*in:(n+1)*in], s.cols, cv.h, cv.w, cv.c, cv.kh, cv.kw, 1, 1, cv.pt, cv.pl, 0, cv.oh, cv.ow)
+		Col2im(j.dx[n*in:(n+1)*in], s.cols, cv.win, cv.c, 0, cv.oh)
 	}
 	if convDX {
 		wt := cv.wFlip
@@ -414,10 +414,10 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 		if cv.wFlipPanel != nil {
 			wt = cv.wFlipPanel
 		}
-		if pairOK(cv.kern, cv.c, cv.w) {
+		if pairOK(cv.kern, cv.c, cv.win.W) {
 			wt = cv.wFlipPair
 		}
-		convRows(cv.kern, j.dx[n*in:(n+1)*in], dyp, gw*cv.f, cv.h, cv.w, cv.f, cv.kh, cv.kw, wt, cv.c, 1, s.band)
+		convRows(cv.kern, j.dx[n*in:(n+1)*in], dyp, gw*cv.f, cv.win.H, cv.win.W, cv.f, cv.win.KH, cv.win.KW, wt, cv.c, 1, s.band)
 	}
 }
 

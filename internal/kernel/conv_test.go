@@ -15,6 +15,11 @@ func (c convCase) String() string {
 	return fmt.Sprintf("x%dx%dx%dx%d_k%dx%dx%d_s%dx%d_p%d%d%d%d", c.n, c.h, c.w, c.c, c.kh, c.kw, c.f, c.sh, c.sw, c.pt, c.pb, c.pl, c.pr)
 }
 
+// window is the case's geometry as NewConv2D takes it.
+func (c convCase) window() Window {
+	return Window{H: c.h, W: c.w, KH: c.kh, KW: c.kw, SH: c.sh, SW: c.sw, PT: c.pt, PB: c.pb, PL: c.pl, PR: c.pr}
+}
+
 var convCases = []convCase{
 	{2, 9, 8, 3, 3, 3, 5, 1, 1, 0, 0, 0, 0},
 	{3, 9, 8, 3, 3, 3, 5, 1, 1, 1, 1, 1, 1},
@@ -41,7 +46,7 @@ var convCases = []convCase{
 func TestConv2DPaths(t *testing.T) {
 	shifted, im2col := 0, 0
 	for _, c := range convCases {
-		cv := NewConv2D(c.n, c.h, c.w, c.c, c.kh, c.kw, c.f, c.sh, c.sw, c.pt, c.pb, c.pl, c.pr)
+		cv := NewConv2D(c.n, c.c, c.f, c.window())
 		switch {
 		case cv.shifted:
 			shifted++
@@ -144,7 +149,7 @@ func TestConv2D(t *testing.T) {
 
 func checkConv(t *testing.T, kern *microKernel, c convCase, bias, relu, keep bool) {
 	r := rand.New(rand.NewPCG(1, uint64(c.h*100+c.c)))
-	cv := NewConv2D(c.n, c.h, c.w, c.c, c.kh, c.kw, c.f, c.sh, c.sw, c.pt, c.pb, c.pl, c.pr)
+	cv := NewConv2D(c.n, c.c, c.f, c.window())
 	cv.kern = kern
 	if keep {
 		cv.KeepPatches()
@@ -203,7 +208,7 @@ func checkWorkersBitIdentical(t *testing.T, c convCase) {
 	run := func(workers int) [][]float32 {
 		SetWorkers(workers)
 		r := rand.New(rand.NewPCG(2, 2))
-		cv := NewConv2D(c.n, c.h, c.w, c.c, c.kh, c.kw, c.f, c.sh, c.sw, c.pt, c.pb, c.pl, c.pr)
+		cv := NewConv2D(c.n, c.c, c.f, c.window())
 		cv.KeepPatches()
 		oh, ow := cv.OutShape()
 		x, w, b := randSlice(r, c.n*c.h*c.w*c.c), randSlice(r, c.kh*c.kw*c.c*c.f), randSlice(r, c.f)
@@ -226,7 +231,7 @@ func checkWorkersBitIdentical(t *testing.T, c convCase) {
 
 func TestConv2DAllocatesNothing(t *testing.T) {
 	c := convCase{8, 12, 12, 3, 3, 3, 8, 1, 1, 1, 1, 1, 1}
-	cv := NewConv2D(c.n, c.h, c.w, c.c, c.kh, c.kw, c.f, c.sh, c.sw, c.pt, c.pb, c.pl, c.pr)
+	cv := NewConv2D(c.n, c.c, c.f, c.window())
 	x, w, b := make([]float32, c.n*c.h*c.w*c.c), make([]float32, c.kh*c.kw*c.c*c.f), make([]float32, c.f)
 	y, dy := make([]float32, c.n*c.h*c.w*c.f), make([]float32, c.n*c.h*c.w*c.f)
 	dx, dw, db := make([]float32, len(x)), make([]float32, len(w)), make([]float32, c.f)
@@ -241,9 +246,9 @@ func TestConv2DAllocatesNothing(t *testing.T) {
 }
 
 func TestConv2DPanics(t *testing.T) {
-	mustPanic(t, "window larger than the padded input", func() { NewConv2D(1, 2, 2, 1, 3, 3, 1, 1, 1, 0, 0, 0, 0) })
+	mustPanic(t, "window larger than the padded input", func() { NewConv2D(1, 1, 1, Window{H: 2, W: 2, KH: 3, KW: 3, SH: 1, SW: 1}) })
 	mustPanic(t, "short y", func() {
-		cv := NewConv2D(1, 4, 4, 1, 3, 3, 2, 1, 1, 0, 0, 0, 0)
+		cv := NewConv2D(1, 1, 2, Window{H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1})
 		cv.Forward(make([]float32, 7), make([]float32, 16), make([]float32, 18), nil, false)
 	})
 }
@@ -258,113 +263,6 @@ func mustPanic(t *testing.T, what string, f func()) {
 		}
 	}()
 	f()
-}
-
-// TestMaxPool2x2 checks the fast pooling against a plain scan, ties and odd
-// sizes included, and its backward scatter.
-func TestMaxPool2x2(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 3))
-	for _, s := range [][3]int{{4, 4, 1}, {5, 7, 3}, {28, 28, 6}, {2, 2, 2}} {
-		h, w, c := s[0], s[1], s[2]
-		x := make([]float32, h*w*c)
-		for i := range x {
-			x[i] = float32(r.IntN(4)) // many ties
-		}
-		oh, ow := h/2, w/2
-		y, arg := make([]float32, oh*ow*c), make([]int32, oh*ow*c)
-		MaxPool2x2(y, arg, x, h, w, c)
-		for i := 0; i < oh; i++ {
-			for j := 0; j < ow; j++ {
-				for ch := 0; ch < c; ch++ {
-					best, at := float32(math.Inf(-1)), -1
-					for dy := 0; dy < 2; dy++ {
-						for dx := 0; dx < 2; dx++ {
-							p := ((2*i+dy)*w+2*j+dx)*c + ch
-							if x[p] > best {
-								best, at = x[p], p
-							}
-						}
-					}
-					o := (i*ow+j)*c + ch
-					if y[o] != best || int(arg[o]) != at {
-						t.Fatalf("%v: output %d = %v at %d, want %v at %d", s, o, y[o], arg[o], best, at)
-					}
-				}
-			}
-		}
-		dx, dyv := make([]float32, len(x)), randSlice(r, len(y))
-		ScatterAdd(dx, dyv, arg)
-		var sum float64
-		for _, v := range dx {
-			sum += float64(v)
-		}
-		var want float64
-		for _, v := range dyv {
-			want += float64(v)
-		}
-		if math.Abs(sum-want) > 1e-4 {
-			t.Errorf("%v: scatter moved %v of %v", s, sum, want)
-		}
-	}
-}
-
-// TestMaxPool2x2Conformance: the assembly loop (whole rows of windows when
-// the channels are a multiple of 8, all windows of a row but the last
-// otherwise) gives the pure-Go loop's values and indices bit for bit, on data with
-// ties, signed zeros and NaNs; and a NaN wins its window.
-func TestMaxPool2x2Conformance(t *testing.T) {
-	defer func() { poolVecOff = false }()
-	r := rand.New(rand.NewPCG(4, 4))
-	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), 1, 1, -2}
-	for _, s := range [][3]int{{2, 2, 8}, {5, 7, 16}, {28, 28, 32}, {14, 15, 64},
-		{28, 28, 6}, {10, 10, 16}, {6, 9, 4}, {4, 5, 5}, {4, 4, 7}, {5, 6, 9}, {2, 4, 3}, {3, 3, 1}, {2, 2, 6}} {
-		h, w, c := s[0], s[1], s[2]
-		x := make([]float32, h*w*c)
-		for i := range x {
-			x[i] = special[r.IntN(len(special))]
-			if r.IntN(3) == 0 {
-				x[i] = float32(r.NormFloat64())
-			}
-		}
-		oh, ow := h/2, w/2
-		run := func(off bool) ([]float32, []int32) {
-			poolVecOff = off
-			y, arg := make([]float32, oh*ow*c), make([]int32, oh*ow*c)
-			MaxPool2x2(y, arg, x, h, w, c)
-			return y, arg
-		}
-		gy, ga := run(true)
-		vy, va := run(false)
-		for i := range gy {
-			if math.Float32bits(gy[i]) != math.Float32bits(vy[i]) || ga[i] != va[i] {
-				t.Fatalf("%v: output %d = %v at %d by the loop, %v at %d by Go", s, i, vy[i], va[i], gy[i], ga[i])
-			}
-			if gy[i] == gy[i] && math.IsNaN(float64(x[ga[i]])) || math.IsNaN(float64(gy[i])) && !math.IsNaN(float64(x[ga[i]])) {
-				t.Fatalf("%v: output %d = %v but its cell holds %v", s, i, gy[i], x[ga[i]])
-			}
-		}
-	}
-}
-
-// BenchmarkMaxPool2x2 times the pooling of the bounty CNN's first block
-// output (28,28,32) for one sample.
-func BenchmarkMaxPool2x2(b *testing.B) {
-	r := rand.New(rand.NewPCG(1, 1))
-	x := randSlice(r, 28*28*32)
-	y, arg := make([]float32, 14*14*32), make([]int32, 14*14*32)
-	for _, off := range []bool{false, true} {
-		name := "vector"
-		if off {
-			name = "go"
-		}
-		b.Run(name, func(b *testing.B) {
-			poolVecOff = off
-			defer func() { poolVecOff = false }()
-			for b.Loop() {
-				MaxPool2x2(y, arg, x, 28, 28, 32)
-			}
-		})
-	}
 }
 
 // BenchmarkConv2D times a training step's convolution passes (forward with
@@ -386,7 +284,7 @@ func BenchmarkConv2D(b *testing.B) {
 		for _, path := range []string{"shifted", "im2col"} {
 			shiftedOff = path == "im2col"
 			c := bc.c
-			cv := NewConv2D(c.n, c.h, c.w, c.c, c.kh, c.kw, c.f, c.sh, c.sw, c.pt, c.pb, c.pl, c.pr)
+			cv := NewConv2D(c.n, c.c, c.f, c.window())
 			cv.KeepPatches()
 			oh, ow := cv.OutShape()
 			r := rand.New(rand.NewPCG(1, 1))

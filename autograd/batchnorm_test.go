@@ -30,8 +30,8 @@ func TestBatchNormChunks(t *testing.T) {
 			mv.Value.Data()[i] = 1
 		}
 		probe := p.probe(p.BatchNorm(x, g, b, mm, mv, 0.9, eps), rng).(*probe)
-		if op := p.ops[0].(*batchNorm); op.chunks < 3 {
-			t.Fatalf("%d chunks, want several", op.chunks)
+		if op := p.ops[0].(*batchNorm); op.k.Chunks() < 3 {
+			t.Fatalf("%d chunks, want several", op.k.Chunks())
 		}
 		p.Forward(true)
 		p.Backward()

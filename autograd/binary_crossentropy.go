@@ -2,7 +2,8 @@ package autograd
 
 import (
 	"fmt"
-	"math"
+
+	"github.com/goras-ml/goras/internal/kernel"
 )
 
 // binaryCrossentropy is Keras's binary cross-entropy with the default
@@ -33,38 +34,27 @@ func (p *Plan) BinaryCrossentropy(pred, target *Var, fromLogits bool, labelSmoot
 	return op
 }
 
-func (o *binaryCrossentropy) y(t float32) float64 {
-	return float64(t)*(1-o.smoothing) + 0.5*o.smoothing
-}
-
 func (o *binaryCrossentropy) Forward(bool) {
-	pv, tv := o.pred.Value.Data(), o.target.Value.Data()
+	p, t := o.pred.Value.Data(), o.target.Value.Data()
 	var s float64
-	for i, v := range pv {
-		y, z := o.y(tv[i]), float64(v)
-		if o.fromLogits {
-			s += max(z, 0) - z*y + math.Log1p(math.Exp(-math.Abs(z)))
-		} else {
-			q := clip(z)
-			s -= y*math.Log(q) + (1-y)*math.Log(1-q)
-		}
+	if o.fromLogits {
+		s = kernel.BinaryCrossEntropyLogits(p, t, o.smoothing)
+	} else {
+		s = kernel.BinaryCrossEntropy(p, t, o.smoothing, Epsilon)
 	}
-	o.loss = s / float64(len(pv))
+	o.loss = s / float64(len(p))
 }
 
 func (o *binaryCrossentropy) Backward() {
 	if o.pred.Grad == nil {
 		return
 	}
-	pv, tv, g := o.pred.Value.Data(), o.target.Value.Data(), o.pred.Grad.Data()
-	inv := 1 / float64(len(pv))
-	for i, v := range pv {
-		y, z := o.y(tv[i]), float64(v)
-		if o.fromLogits {
-			g[i] += float32(inv * (sigmoid64(z) - y))
-		} else if z >= Epsilon && z <= 1-Epsilon {
-			g[i] += float32(inv * ((1-y)/(1-z) - y/z))
-		}
+	p, t, g := o.pred.Value.Data(), o.target.Value.Data(), o.pred.Grad.Data()
+	inv := 1 / float64(len(p))
+	if o.fromLogits {
+		kernel.BinaryCrossEntropyLogitsGrad(g, p, t, o.smoothing, inv)
+	} else {
+		kernel.BinaryCrossEntropyGrad(g, p, t, o.smoothing, Epsilon, inv)
 	}
 }
 

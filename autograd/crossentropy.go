@@ -2,7 +2,6 @@ package autograd
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/goras-ml/goras/internal/kernel"
 )
@@ -66,110 +65,48 @@ func (p *Plan) crossEntropy(pred, target *Var, fromLogits, sparse bool, smoothin
 	return op
 }
 
-// y returns the (smoothed) target of row i, column j.
-func (o *crossEntropy) y(t []float32, i, j int) float32 {
-	var v float32
-	if o.sparse {
-		if int(t[i]) == j {
-			v = 1
-		}
-	} else {
-		v = t[i*o.n+j]
-	}
-	if o.smoothing != 0 {
-		v = v*(1-o.smoothing) + o.smoothing/float32(o.n)
-	}
-	return v
-}
-
 func (o *crossEntropy) Forward(bool) {
 	t := o.target.Value.Data()
 	var total float64
-	if o.logits != nil {
+	switch {
+	case o.logits != nil:
 		z := o.logits.Value.Data()
-		kernel.LogSumExpRows(o.lse, z, o.m, o.n)
 		if o.logits == o.pred { // from_logits: the softmax is ours to compute
 			kernel.SoftmaxRows(o.probs, z, o.m, o.n)
 		}
-		for i := 0; i < o.m; i++ {
-			for j := 0; j < o.n; j++ {
-				if y := o.y(t, i, j); y != 0 {
-					total += float64(y) * (float64(o.lse[i]) - float64(z[i*o.n+j]))
-				}
-			}
+		if o.sparse {
+			total = kernel.SparseCrossEntropyLogits(o.lse, z, t, o.m, o.n)
+		} else {
+			total = kernel.CrossEntropyLogits(o.lse, z, t, o.m, o.n, o.smoothing)
 		}
-	} else {
-		pv := o.pred.Value.Data()
-		for i := 0; i < o.m; i++ {
-			row := pv[i*o.n : (i+1)*o.n]
-			s := rowSum(row)
-			for j, pj := range row {
-				if y := o.y(t, i, j); y != 0 {
-					total -= float64(y) * math.Log(clip(float64(pj)/s))
-				}
-			}
-		}
+	case o.sparse:
+		total = kernel.SparseCrossEntropyProbs(o.pred.Value.Data(), t, o.m, o.n, Epsilon)
+	default:
+		total = kernel.CrossEntropyProbs(o.pred.Value.Data(), t, o.m, o.n, o.smoothing, Epsilon)
 	}
 	o.loss = total / float64(o.m)
 }
 
+// Backward adds the mean's gradient: (Σy)·p - y per row with respect to
+// the logits, or the probability path's, each divided by the batch.
 func (o *crossEntropy) Backward() {
 	t := o.target.Value.Data()
 	inv := 1 / float32(o.m)
-	if o.logits != nil { // d/dz = (Σy)·p - y
-		if o.logits.Grad == nil {
-			return
+	switch {
+	case o.logits != nil && o.logits.Grad != nil:
+		if o.sparse {
+			kernel.SparseCrossEntropyLogitsGrad(o.logits.Grad.Data(), o.probs, t, o.m, o.n, inv)
+		} else {
+			kernel.CrossEntropyLogitsGrad(o.logits.Grad.Data(), o.probs, t, o.m, o.n, o.smoothing, inv)
 		}
-		g := o.logits.Grad.Data()
-		for i := 0; i < o.m; i++ {
-			var sy float32
-			for j := 0; j < o.n; j++ {
-				sy += o.y(t, i, j)
-			}
-			for j := 0; j < o.n; j++ {
-				k := i*o.n + j
-				g[k] += inv * (sy*o.probs[k] - o.y(t, i, j))
-			}
-		}
-		return
-	}
-	if o.pred.Grad == nil {
-		return
-	}
-	// Probability path. With s = Σp, q = p/s and c = clip(q):
-	// dL/dq_j = -y_j/c_j inside the clip range (0 outside), and
-	// dL/dp_k = (dL/dq_k - Σ_j dL/dq_j q_j) / s.
-	pv, g := o.pred.Value.Data(), o.pred.Grad.Data()
-	for i := 0; i < o.m; i++ {
-		row := pv[i*o.n : (i+1)*o.n]
-		s := rowSum(row)
-		var dot float64
-		for j, pj := range row {
-			q := float64(pj) / s
-			dot += dq(o.y(t, i, j), q) * q
-		}
-		for j, pj := range row {
-			q := float64(pj) / s
-			g[i*o.n+j] += inv * float32((dq(o.y(t, i, j), q)-dot)/s)
+	case o.logits == nil && o.pred.Grad != nil:
+		p := o.pred.Value.Data()
+		if o.sparse {
+			kernel.SparseCrossEntropyProbsGrad(o.pred.Grad.Data(), p, t, o.m, o.n, inv, Epsilon)
+		} else {
+			kernel.CrossEntropyProbsGrad(o.pred.Grad.Data(), p, t, o.m, o.n, o.smoothing, inv, Epsilon)
 		}
 	}
 }
 
 func (o *crossEntropy) Loss() float64 { return o.loss }
-
-func dq(y float32, q float64) float64 {
-	if y == 0 || q < Epsilon || q > 1-Epsilon {
-		return 0
-	}
-	return -float64(y) / q
-}
-
-func clip(q float64) float64 { return min(max(q, Epsilon), 1-Epsilon) }
-
-func rowSum(row []float32) float64 {
-	var s float64
-	for _, v := range row {
-		s += float64(v)
-	}
-	return s
-}

@@ -1,11 +1,17 @@
-// Package kernel holds every hot loop of goras: GEMM, element-wise
-// arithmetic, activations and their gradients, row-wise softmax, reductions,
-// and the one worker pool that splits work across cores.
+// Package kernel holds every hot loop of goras: GEMM, convolution
+// (conv.go, conv_shifted.go, im2col.go), pooling (pooling.go), batch-norm
+// statistics (batchnorm*.go), cross-entropy (crossentropy.go), element-wise
+// arithmetic, activations and their gradients, row-wise softmax,
+// reductions, and the one worker pool that splits work across cores
+// (workers.go). Convolution and pooling describe their geometry with one
+// type, Window (window.go).
 //
 // Everything here works on []float32 plus dimensions, destination first, and
 // never allocates in steady state, so that a compiled training plan can run a
 // whole step with zero allocations. Nothing here knows what a layer is:
-// layers compose these functions, the model composes layers.
+// layers compose these functions, the model composes layers. The passes that
+// need buffers of their own between calls (Conv2D, BatchNorm) are types built
+// once per shape, which hold them.
 //
 // Matrices are row-major. Each function states its shape contract once, in
 // its doc comment. Calling a function with inconsistent sizes or short slices

@@ -125,11 +125,7 @@ func (m *Model) checkInputs(method string, x Data, d *dataSet) error {
 		return fmt.Errorf("goras: %s: the model has %d inputs but x holds %d arrays; pass goras.Arrays{...} with one array per input", method, len(m.inputs), len(d.xs))
 	}
 	for i, xi := range d.xs {
-		what := "x"
-		if len(d.xs) > 1 {
-			what = fmt.Sprintf("x[%d] (input %q)", i, m.inputs[i].layer.Name())
-		}
-		if err := checkInput(method, what, xi, m.inputs[i].shape); err != nil {
+		if err := checkInput(method, m.inputName(i), xi, m.inputs[i].shape); err != nil {
 			return err
 		}
 		if n, n0 := xi.Shape()[0], d.xs[0].Shape()[0]; n != n0 {
@@ -139,20 +135,44 @@ func (m *Model) checkInputs(method string, x Data, d *dataSet) error {
 	return nil
 }
 
+// arrayName says which array an error is about: "x", or with several
+// inputs "x[1] (input \"meta\")"; the same for y. A value, formatted on the
+// error paths only, so that checking data allocates nothing.
+type arrayName struct {
+	kind, role string // "x", "input"
+	i, n       int
+	layer      string
+}
+
+func (a arrayName) String() string {
+	if a.n == 1 {
+		return a.kind
+	}
+	return fmt.Sprintf("%s[%d] (%s %q)", a.kind, a.i, a.role, a.layer)
+}
+
+func (m *Model) inputName(i int) arrayName {
+	return arrayName{"x", "input", i, len(m.inputs), m.inputs[i].layer.Name()}
+}
+
+func (m *Model) outputName(i int) arrayName {
+	return arrayName{"y", "output", i, len(m.outputs), m.outputs[i].layer.Name()}
+}
+
 // checkInput validates one input array (N, input...) against its declared
 // per-sample shape and says how to fix a mismatch.
-func checkInput(method, what string, x Data, input []int) error {
+func checkInput(method string, name arrayName, x Data, input []int) error {
 	if isNil(x) {
-		return fmt.Errorf("goras: %s: %s is nil", method, what)
+		return fmt.Errorf("goras: %s: %s is nil", method, name)
 	}
 	got := x.Shape()
 	if len(got) >= 1 && tensor.SameShape(got[1:], input) {
 		if got[0] == 0 {
-			return fmt.Errorf("goras: %s: %s holds no samples", method, what)
+			return fmt.Errorf("goras: %s: %s holds no samples", method, name)
 		}
 		return nil
 	}
-	want := tensor.ShapeString(input, true)
+	what, want := name.String(), tensor.ShapeString(input, true)
 	hint := "reshape it to match, or declare the shape the data has in layers.Input(...)"
 	switch {
 	case len(got) == len(input) && tensor.SameShape(got, input):
@@ -216,10 +236,7 @@ func (m *Model) checkTarget(method string, i, n int, y Data) ([]int, error) {
 	if loss == nil {
 		return nil, nil
 	}
-	what := "y"
-	if len(m.outputs) > 1 {
-		what = fmt.Sprintf("y[%d] (output %q)", i, m.outputs[i].layer.Name())
-	}
+	what := m.outputName(i)
 	if isNil(y) || len(y.Shape()) == 0 {
 		return nil, fmt.Errorf("goras: %s: %s is missing", method, what)
 	}

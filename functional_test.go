@@ -259,3 +259,21 @@ func TestSummaryOfAGraph(t *testing.T) {
 		t.Errorf("CountParams %d, want 72", got)
 	}
 }
+
+// A training step of a graph (merge, shared layer, two weighted losses)
+// allocates nothing once its plan exists, as a Sequential's.
+func TestGraphTrainStepAllocatesNothing(t *testing.T) {
+	m := residualModel(t)
+	if err := m.Compile(CompileOptions{Optimizer: sgdOpt(t), Losses: []losses.Loss{losses.CategoricalCrossentropy{}, losses.MeanSquaredError{}}, LossWeights: []float64{0.5, 2}}); err != nil {
+		t.Fatal(err)
+	}
+	// Data variables: converting an Arrays literal to Data on each call
+	// would allocate its slice header.
+	var x, y Data = Arrays{randomTensor(1, 8, 4)}, Arrays{oneHotRows(8, 3, 2), randomTensor(3, 8, 1)}
+	if _, err := m.TrainOnBatch(x, y); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(20, func() { m.TrainOnBatch(x, y) }); n != 0 {
+		t.Errorf("%v allocations per TrainOnBatch of a graph, want 0", n)
+	}
+}

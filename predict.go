@@ -76,7 +76,7 @@ func (m *Model) PredictOnBatch(x *tensor.Tensor) (*tensor.Tensor, error) {
 	if len(m.inputs) != 1 || len(m.outputs) != 1 {
 		return nil, fmt.Errorf("goras: predict_on_batch: the model has %d inputs and %d outputs; use PredictOutputs", len(m.inputs), len(m.outputs))
 	}
-	if err := checkInput("predict_on_batch", "x", x, m.inputs[0].shape); err != nil {
+	if err := checkInput("predict_on_batch", m.inputName(0), x, m.inputs[0].shape); err != nil {
 		return nil, err
 	}
 	n := x.Dim(0)

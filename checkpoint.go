@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/goras-ml/goras/internal/safetensors"
-	"github.com/goras-ml/goras/layers"
 )
 
 // A checkpoint is a model file as Save writes it (weights, non-trainable
@@ -69,7 +68,7 @@ type Checkpoint struct {
 type checkpointJSON struct {
 	Epoch     int           `json:"epoch"`
 	Optimizer optimizerJSON `json:"optimizer"`
-	RNG       rngJSON       `json:"rng"`
+	RNG       RandomState   `json:"rng"`
 	History   historyJSON   `json:"history"`
 }
 
@@ -79,12 +78,6 @@ type optimizerJSON struct {
 	Name         string   `json:"name"`
 	Iterations   int64    `json:"iterations"`
 	LearningRate *float64 `json:"learning_rate,omitempty"` // absent when a schedule drives it
-}
-
-// rngJSON holds generator states (encoding/json writes []byte as base64).
-type rngJSON struct {
-	Shuffle []byte            `json:"shuffle"`
-	Layers  map[string][]byte `json:"layers"` // by layer name
 }
 
 // historyJSON is a History whose numbers may be NaN or infinite (a loss
@@ -211,7 +204,6 @@ func (m *Model) SaveCheckpoint(path string, epoch int, h *History) error {
 	ck := checkpointJSON{
 		Epoch:     epoch,
 		Optimizer: optimizerJSON{Name: opt.Name(), Iterations: opt.Iterations()},
-		RNG:       rngJSON{Layers: map[string][]byte{}},
 		History:   toHistoryJSON(h),
 	}
 	for _, v := range opt.Variables() {
@@ -220,16 +212,8 @@ func (m *Model) SaveCheckpoint(path string, epoch int, h *History) error {
 			ck.Optimizer.LearningRate = &lr
 		}
 	}
-	if ck.RNG.Shuffle, err = m.shuffle.MarshalBinary(); err != nil {
-		return fmt.Errorf("goras: SaveCheckpoint: %w", err)
-	}
-	for _, l := range statefulLayers(m.Layers()) {
-		if _, dup := ck.RNG.Layers[l.Name()]; dup {
-			return fmt.Errorf("goras: SaveCheckpoint: two layers are called %q; their random states would be confused, so give them distinct names", l.Name())
-		}
-		if ck.RNG.Layers[l.Name()], err = l.RandomState(); err != nil {
-			return fmt.Errorf("goras: SaveCheckpoint: %w", err)
-		}
+	if ck.RNG, err = m.RandomState(); err != nil {
+		return err
 	}
 	b, err := json.Marshal(ck)
 	if err != nil {
@@ -262,21 +246,6 @@ func (m *Model) modelMetadata() (map[string]string, error) {
 	}
 	meta["compile"] = string(b)
 	return meta, nil
-}
-
-// statefulLayers lists the layers that keep a random generator, looking
-// inside Pipelines, in model order.
-func statefulLayers(ls []layers.Layer) []layers.Stateful {
-	var out []layers.Stateful
-	for _, l := range ls {
-		if s, ok := l.(layers.Stateful); ok {
-			out = append(out, s)
-		}
-		if g, ok := l.(interface{ Layers() []layers.Layer }); ok {
-			out = append(out, statefulLayers(g.Layers())...)
-		}
-	}
-	return out
 }
 
 // checkpointDigest is the SHA-256 of every tensor (name, shape, float bits,
@@ -377,7 +346,7 @@ func LoadCheckpoint(path string) (*Model, *Checkpoint, error) {
 	if err := m.restoreOptimizer(ck.Optimizer, optTensors); err != nil {
 		return nil, nil, fail("%v", err)
 	}
-	if err := m.restoreRNG(ck.RNG); err != nil {
+	if err := m.SetRandomState(ck.RNG); err != nil {
 		return nil, nil, fail("%v", err)
 	}
 	return m, &Checkpoint{Path: path, Epoch: ck.Epoch, History: ck.History.history()}, nil
@@ -454,30 +423,6 @@ func (m *Model) restoreOptimizer(oj optimizerJSON, saved map[string]*safetensors
 	if oj.LearningRate != nil {
 		if err := opt.SetLearningRate(*oj.LearningRate); err != nil {
 			return fmt.Errorf("optimizer learning rate: %v", err)
-		}
-	}
-	return nil
-}
-
-// restoreRNG sets the shuffling generator and every Stateful layer's.
-func (m *Model) restoreRNG(rj rngJSON) error {
-	if err := m.shuffle.UnmarshalBinary(rj.Shuffle); err != nil {
-		return fmt.Errorf("shuffle generator: %v", err)
-	}
-	seen := map[string]bool{}
-	for _, l := range statefulLayers(m.Layers()) {
-		state, ok := rj.Layers[l.Name()]
-		if !ok {
-			return fmt.Errorf("no random state for layer %q (%s)", l.Name(), l.ClassName())
-		}
-		if err := l.SetRandomState(state); err != nil {
-			return err
-		}
-		seen[l.Name()] = true
-	}
-	for name := range rj.Layers {
-		if !seen[name] {
-			return fmt.Errorf("random state for a layer %q that the model does not have (or that draws no random numbers)", name)
 		}
 	}
 	return nil

@@ -39,11 +39,16 @@ func (m *Model) Fit(ctx context.Context, x, y Data, opts ...Option) (*History, e
 		cb.SetModel(m)
 	}
 	m.StopTraining = false // before the hooks, so that a callback may stop at once
+	m.resumeAt = -1
 	logs := Logs{}
 	for _, cb := range s.callbacks {
 		cb.OnTrainBegin(logs)
 	}
-	for epoch := s.initialEpoch; epoch < s.epochs && !m.StopTraining; epoch++ {
+	first := s.initialEpoch
+	if m.resumeAt >= 0 {
+		first = m.resumeAt
+	}
+	for epoch := first; epoch < s.epochs && !m.StopTraining; epoch++ {
 		if logs, err = r.epoch(ctx, epoch, logs); err != nil {
 			return r.hist, err
 		}

@@ -43,6 +43,8 @@ type Model struct {
 	training atomic.Bool // held by Fit and TrainOnBatch
 	onBatch  dataSet     // TrainOnBatch's checked data, reused
 
+	resumeAt int // set by a callback in OnTrainBegin: the epoch Fit starts at, if ≥ 0
+
 	// StopTraining, set by a callback, ends Fit after the current batch.
 	StopTraining bool
 }

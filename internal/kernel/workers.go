@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,15 @@ type call struct {
 	left      atomic.Int64   // chunks not yet finished, for the caller's spin
 	pending   sync.WaitGroup // the same, for its blocking wait
 	refs      atomic.Int32
+	panicked  atomic.Pointer[workerPanic] // the first chunk that panicked
+}
+
+// workerPanic is a panic caught in a chunk, to be raised again in the
+// caller's goroutine: a panic left in a helper goroutine would end the
+// process, where no recover of the caller can reach it.
+type workerPanic struct {
+	value any
+	stack []byte
 }
 
 func (c *call) work() {
@@ -39,10 +49,20 @@ func (c *call) work() {
 		if i >= c.chunks {
 			return
 		}
-		c.job.Run(i*c.n/c.chunks, (i+1)*c.n/c.chunks)
+		c.run(i)
 		c.left.Add(-1)
 		c.pending.Done()
 	}
+}
+
+// run does chunk i, keeping a panic for the caller.
+func (c *call) run(i int) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.panicked.CompareAndSwap(nil, &workerPanic{value: r, stack: debug.Stack()})
+		}
+	}()
+	c.job.Run(i*c.n/c.chunks, (i+1)*c.n/c.chunks)
 }
 
 // Waking a sleeping goroutine takes tens to hundreds of microseconds on a
@@ -246,7 +266,11 @@ func Parallel(n, grain int, job Job) {
 	}
 	c.work()
 	c.wait()
+	p := c.panicked.Swap(nil)
 	c.release()
+	if p != nil { // every chunk has ended: no helper still writes
+		panic(fmt.Sprintf("%v\n[a chunk of kernel.Parallel panicked; its goroutine's stack:]\n%s", p.value, p.stack))
+	}
 }
 
 func getCall() *call {

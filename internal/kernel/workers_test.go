@@ -166,3 +166,44 @@ func BenchmarkParallelWake(b *testing.B) {
 		})
 	}
 }
+
+// panicky panics in every chunk but the first, wherever it runs.
+type panicky struct{ ran atomic.Int64 }
+
+func (p *panicky) Run(lo, hi int) {
+	p.ran.Add(1)
+	if lo > 0 {
+		panic(fmt.Sprintf("chunk at %d fails", lo))
+	}
+}
+
+// A panic in a chunk, run by a helper goroutine or by the caller, comes
+// back to Parallel's caller (where a recover can catch it) after every
+// chunk has ended, and the pool goes on working.
+func TestParallelPanicReachesTheCaller(t *testing.T) {
+	defer SetWorkers(0)
+	SetWorkers(4)
+	for range 50 {
+		p := &panicky{}
+		msg := func() (msg string) {
+			defer func() { msg = fmt.Sprint(recover()) }()
+			Parallel(4, 1, p)
+			return "no panic"
+		}()
+		if !strings.Contains(msg, "fails") || !strings.Contains(msg, "kernel.Parallel panicked") {
+			t.Fatalf("recovered %q, want the chunk's panic", msg)
+		}
+		if got := p.ran.Load(); got != 4 {
+			t.Fatalf("%d chunks ran before Parallel returned, want all 4", got)
+		}
+	}
+	var s sum
+	Parallel(1000, 1, &s)
+	if got := s.total.Load(); got != 1000 {
+		t.Errorf("after the panics a Parallel call covered %d of 1000", got)
+	}
+}
+
+type sum struct{ total atomic.Int64 }
+
+func (s *sum) Run(lo, hi int) { s.total.Add(int64(hi - lo)) }

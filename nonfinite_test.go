@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goras-ml/goras/autograd"
 	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/losses"
 )
@@ -63,5 +64,32 @@ func TestNonFiniteDataIsRefused(t *testing.T) {
 	x.Data()[5] = float32(math.Inf(1))
 	if _, err := m.PredictOnBatch(x); err == nil || !strings.Contains(err.Error(), "sample 1 of x holds +Inf at position 1") {
 		t.Errorf("PredictOnBatch of an Inf: %v", err)
+	}
+}
+
+// explodingOp panics in Forward, as a buggy user op would.
+type explodingOp struct{ x, y *autograd.Var }
+
+func (o *explodingOp) Forward(bool) { panic("user op exploded") }
+func (o *explodingOp) Backward()    {}
+
+type explodingLayer struct{ layers.Layer }
+
+func (l explodingLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
+	op := &explodingOp{x: x, y: p.NewVar(false, x.Shape()...)}
+	p.AddOp(op)
+	return op.y
+}
+
+// A panic while predicting comes back as an error naming it, and the model
+// keeps serving.
+func TestPredictPanicBecomesError(t *testing.T) {
+	m := NewSequential(layers.Input(3), explodingLayer{layers.Dense(3)})
+	_, err := m.Predict(randomTensor(1, 4, 3), Verbose(0))
+	if err == nil || !strings.Contains(err.Error(), "user op exploded") {
+		t.Fatalf("Predict of an op that panics: %v", err)
+	}
+	if _, err := m.PredictOnBatch(randomTensor(1, 4, 3)); err == nil || !strings.Contains(err.Error(), "user op exploded") {
+		t.Fatalf("PredictOnBatch of an op that panics: %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	_ "image/gif" // LoadImage reads GIF, JPEG and PNG files
 	_ "image/jpeg"
 	_ "image/png"
+	"io"
 	"math"
 	"os"
 	"slices"
@@ -42,6 +43,11 @@ const (
 	// maxPixels bounds the images PrepareImage and LoadImage accept
 	// (64 megapixels: a large phone photo is 12-50).
 	maxPixels = 64 << 20
+	// maxPixelsPerByte bounds how many pixels one byte of a PNG, GIF or
+	// JPEG file can encode: PNG's deflate expands at most 1032 times, at
+	// 8 one-bit pixels a byte; GIF's LZW codes of 9+ bits stand for at most
+	// 4096 pixels; a JPEG spends at least a bit on each 8×8 block.
+	maxPixelsPerByte = 1032 * 8
 )
 
 // ErrNoInk is returned (wrapped) for an image with nothing drawn on it:
@@ -59,23 +65,36 @@ func LoadImage(path string) ([]float32, error) {
 		return nil, fmt.Errorf("mnist: %w", err)
 	}
 	defer f.Close()
-	cfg, format, err := image.DecodeConfig(f)
+	return decodeImage(f, path)
+}
+
+// decodeImage is LoadImage on an opened file; name is used in errors.
+func decodeImage(r io.ReadSeeker, name string) ([]float32, error) {
+	cfg, format, err := image.DecodeConfig(r)
 	if err != nil {
-		return nil, fmt.Errorf("mnist: %s is not a readable PNG, JPEG or GIF image: %v", path, err)
+		return nil, fmt.Errorf("mnist: %s is not a readable PNG, JPEG or GIF image: %v", name, err)
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxPixels {
-		return nil, fmt.Errorf("mnist: %s is %d×%d pixels; PrepareImage takes 1 to %d megapixels", path, cfg.Width, cfg.Height, maxPixels>>20)
+	pixels := int64(cfg.Width) * int64(cfg.Height)
+	if cfg.Width <= 0 || cfg.Height <= 0 || pixels > maxPixels {
+		return nil, fmt.Errorf("mnist: %s is %d×%d pixels; PrepareImage takes 1 to %d megapixels", name, cfg.Width, cfg.Height, maxPixels>>20)
 	}
-	if _, err := f.Seek(0, 0); err != nil {
-		return nil, fmt.Errorf("mnist: %w", err)
+	// The decoders allocate the whole picture before reading its data, so
+	// a header claiming more pixels than the file could encode is refused
+	// first: a 60-byte PNG must not cost 512 MB.
+	size, err := r.Seek(0, io.SeekEnd)
+	if err == nil && pixels > size*maxPixelsPerByte {
+		return nil, fmt.Errorf("mnist: %s claims %d×%d pixels, more than a file of %d bytes can encode: it is truncated or corrupt", name, cfg.Width, cfg.Height, size)
 	}
-	img, _, err := image.Decode(f)
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("mnist: %s: %w", name, err)
+	}
+	img, _, err := image.Decode(r)
 	if err != nil {
-		return nil, fmt.Errorf("mnist: %s: broken %s image: %v", path, format, err)
+		return nil, fmt.Errorf("mnist: %s: broken %s image: %v", name, format, err)
 	}
 	x, err := prepare(img)
 	if err != nil {
-		return nil, fmt.Errorf("mnist: %s: %w", path, err)
+		return nil, fmt.Errorf("mnist: %s: %w", name, err)
 	}
 	return x, nil
 }

@@ -2,7 +2,11 @@ package mnist
 
 import (
 	"bytes"
+	"compress/zlib"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/gif"
@@ -11,6 +15,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -391,4 +396,40 @@ func shift(x []float32, dx, dy int) []float32 {
 		}
 	}
 	return out
+}
+
+// pngChunk is one PNG chunk: length, type, data, CRC.
+func pngChunk(typ string, data []byte) []byte {
+	b := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+	b = append(b, typ...)
+	b = append(b, data...)
+	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(append([]byte(typ), data...)))
+}
+
+// A PNG header claiming 64 megapixels of 16-bit RGBA in a 72-byte file is
+// refused before the decoder allocates the 512 MB picture.
+func TestLoadImageHostileHeader(t *testing.T) {
+	ihdr := binary.BigEndian.AppendUint32(nil, 8192)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, 8192)
+	ihdr = append(ihdr, 16, 6, 0, 0, 0) // 16-bit RGBA, no interlace
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(make([]byte, 100)) // the first rows only
+	zw.Close()
+	file := append([]byte("\x89PNG\r\n\x1a\n"), pngChunk("IHDR", ihdr)...)
+	file = append(file, pngChunk("IDAT", z.Bytes())...)
+	file = append(file, pngChunk("IEND", nil)...)
+	p := filepath.Join(t.TempDir(), "bomb.png")
+	os.WriteFile(p, file, 0o644)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := LoadImage(p)
+	runtime.ReadMemStats(&after)
+	want := fmt.Sprintf("mnist: %s claims 8192×8192 pixels, more than a file of %d bytes can encode: it is truncated or corrupt", p, len(file))
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v\nwant %s", err, want)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
+		t.Errorf("allocated %d bytes, want under 1 MiB", got)
+	}
 }

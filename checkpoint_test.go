@@ -44,11 +44,11 @@ func ckptModel(seed uint64) *Model {
 
 func ckptCompile(t testing.TB, m *Model) {
 	t.Helper()
-	sched, err := schedules.NewExponentialDecay(schedules.ExponentialDecayConfig{InitialLearningRate: 0.02, DecaySteps: 3, DecayRate: 0.8})
+	sched, err := schedules.NewExponentialDecay(0.02, 3, 0.8)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt, err := optimizers.NewAdam(optimizers.AdamConfig{Schedule: sched})
+	opt, err := optimizers.NewAdam(optimizers.Schedule(sched))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -592,7 +592,7 @@ func killData() (*tensor.Tensor, *tensor.Tensor) {
 }
 
 func killCompile(t testing.TB, m *Model) {
-	opt, err := optimizers.NewAdam(optimizers.AdamConfig{})
+	opt, err := optimizers.NewAdam()
 	if err != nil {
 		t.Fatal(err)
 	}

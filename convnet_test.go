@@ -106,7 +106,7 @@ func convBatch(n int) (x, y *tensor.Tensor) {
 func compileConv(t testing.TB, m *goras.Model) {
 	t.Helper()
 	m.SetSeed(1)
-	adam, err := optimizers.NewAdam(optimizers.AdamConfig{})
+	adam, err := optimizers.NewAdam()
 	if err != nil {
 		t.Fatal(err)
 	}

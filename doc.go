@@ -14,7 +14,7 @@
 //		layers.Dense(50, layers.WithActivation("relu")),
 //		layers.Dense(10, layers.WithActivation("softmax")),
 //	)
-//	sgd, _ := optimizers.NewSGD(optimizers.SGDConfig{LearningRate: 0.1})
+//	sgd, _ := optimizers.NewSGD(optimizers.LearningRate(0.1))
 //	model.Compile(goras.CompileOptions{Optimizer: sgd, Loss: losses.MeanSquaredError{}, Metrics: []string{"accuracy"}})
 //	history, _ := model.Fit(ctx, xTrain, yTrain, goras.BatchSize(100), goras.Epochs(10))
 //	scores, _ := model.Evaluate(xTest, yTest)

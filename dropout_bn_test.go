@@ -28,7 +28,7 @@ func regularizedMLP(seed uint64) *goras.Model {
 
 func TestDropoutBNTrainStepAllocatesNothing(t *testing.T) {
 	m := regularizedMLP(1)
-	opt, err := optimizers.NewAdam(optimizers.AdamConfig{})
+	opt, err := optimizers.NewAdam()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestDropoutBNLearnAndSeedFixesMasks(t *testing.T) {
 	fit := func(seed uint64) *goras.History {
 		x, y, _ := blobs(300, 5)
 		m := regularizedMLP(seed)
-		compile(t, m, losses.CategoricalCrossentropy{}, sgd(t, optimizers.SGDConfig{LearningRate: 0.1, Momentum: 0.9}))
+		compile(t, m, losses.CategoricalCrossentropy{}, sgd(t, optimizers.LearningRate(0.1), optimizers.Momentum(0.9)))
 		h, err := m.Fit(context.Background(), x, y, goras.BatchSize(16), goras.Epochs(5),
 			goras.ValidationSplit(0.2), goras.Verbose(0))
 		if err != nil {
@@ -73,7 +73,7 @@ func TestDropoutIsIdentityInPredict(t *testing.T) {
 	m := goras.NewSequential(layers.Input(3),
 		layers.Dense(2, layers.WithUseBias(false), layers.WithKernelInitializer(initializers.Ones())),
 		layers.Dropout(0.5))
-	compile(t, m, losses.MeanSquaredError{}, sgd(t, optimizers.SGDConfig{}))
+	compile(t, m, losses.MeanSquaredError{}, sgd(t))
 	x, _ := tensor.FromSlice([]float32{1, 2, 3, -1, 0.5, 0.25}, 2, 3)
 	for range 3 {
 		p, err := m.Predict(x, goras.Verbose(0))
@@ -101,7 +101,7 @@ func TestDropoutIsIdentityInPredict(t *testing.T) {
 // inference path and the summary's non-trainable count.
 func TestBatchNormInTheModel(t *testing.T) {
 	m := goras.NewSequential(layers.Input(2), layers.BatchNormalization(layers.WithName("bn")))
-	compile(t, m, losses.MeanSquaredError{}, sgd(t, optimizers.SGDConfig{LearningRate: 0.1}))
+	compile(t, m, losses.MeanSquaredError{}, sgd(t, optimizers.LearningRate(0.1)))
 
 	var b strings.Builder
 	if err := m.Summary(&b); err != nil {
@@ -166,7 +166,7 @@ func TestBinaryCrossentropyThroughFit(t *testing.T) {
 	}
 	m := goras.NewSequential(layers.Input(2),
 		layers.Dense(1, layers.WithActivation("sigmoid"), layers.WithKernelInitializer(initializers.Zeros())))
-	compile(t, m, losses.BinaryCrossentropy{}, sgd(t, optimizers.SGDConfig{LearningRate: 0.5}))
+	compile(t, m, losses.BinaryCrossentropy{}, sgd(t, optimizers.LearningRate(0.5)))
 	logs, err := m.Evaluate(x, y, goras.Verbose(0))
 	if err != nil {
 		t.Fatal(err)

@@ -58,7 +58,7 @@ func ExampleModel_Fit() {
 		layers.Dense(2, layers.WithActivation("softmax")),
 	)
 	model.SetSeed(1)
-	adam, _ := optimizers.NewAdam(optimizers.AdamConfig{LearningRate: 0.01})
+	adam, _ := optimizers.NewAdam(optimizers.LearningRate(0.01))
 	model.Compile(goras.CompileOptions{Optimizer: adam, Loss: losses.SparseCategoricalCrossentropy{}, Metrics: []string{"accuracy"}})
 	history, err := model.Fit(context.Background(), x, y, goras.Epochs(20), goras.ValidationSplit(0.2), goras.Verbose(0))
 	if err != nil {

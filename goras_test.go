@@ -33,8 +33,8 @@ func courseMLP() *goras.Model {
 	)
 }
 
-func sgd(t testing.TB, cfg optimizers.SGDConfig) optimizers.Optimizer {
-	o, err := optimizers.NewSGD(cfg)
+func sgd(t testing.TB, opts ...optimizers.Option) optimizers.Optimizer {
+	o, err := optimizers.NewSGD(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func fitBlobs(t *testing.T, seed uint64, loss losses.Loss, sparse bool) *goras.H
 		y = ys
 	}
 	m := smallMLP(seed)
-	compile(t, m, loss, sgd(t, optimizers.SGDConfig{LearningRate: 0.1, Momentum: 0.9}))
+	compile(t, m, loss, sgd(t, optimizers.LearningRate(0.1), optimizers.Momentum(0.9)))
 	h, err := m.Fit(context.Background(), x, y, goras.BatchSize(16), goras.Epochs(5),
 		goras.ValidationSplit(0.2), goras.Verbose(0))
 	if err != nil {
@@ -152,7 +152,7 @@ func TestSameSeedSameHistoryBitForBit(t *testing.T) {
 // computed by hand for y = x·w with MSE: grad = 2/N Σ (x·w - y) x.
 func TestSGDStepThroughTheModel(t *testing.T) {
 	m := goras.NewSequential(layers.Input(2), layers.Dense(1, layers.WithUseBias(false)))
-	compile(t, m, losses.MeanSquaredError{}, sgd(t, optimizers.SGDConfig{LearningRate: 0.1}))
+	compile(t, m, losses.MeanSquaredError{}, sgd(t, optimizers.LearningRate(0.1)))
 	w := m.Params()[0].Value.Data()
 	w[0], w[1] = 0.5, -1
 	x, _ := tensor.FromSlice([]float32{1, 2, 3, -1}, 2, 2)
@@ -174,7 +174,7 @@ func TestSGDStepThroughTheModel(t *testing.T) {
 func TestValidationSplitTakesTheTail(t *testing.T) {
 	x, y, _ := blobs(40, 3)
 	m := smallMLP(1)
-	compile(t, m, losses.CategoricalCrossentropy{}, sgd(t, optimizers.SGDConfig{}))
+	compile(t, m, losses.CategoricalCrossentropy{}, sgd(t))
 	h, err := m.Fit(context.Background(), x, y, goras.BatchSize(8), goras.ValidationSplit(0.25), goras.Verbose(0))
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +190,7 @@ func TestValidationSplitTakesTheTail(t *testing.T) {
 
 func TestTrainStepAllocatesNothing(t *testing.T) {
 	m := courseMLP()
-	compile(t, m, losses.MeanSquaredError{}, sgd(t, optimizers.SGDConfig{LearningRate: 0.1, Momentum: 0.9}))
+	compile(t, m, losses.MeanSquaredError{}, sgd(t, optimizers.LearningRate(0.1), optimizers.Momentum(0.9)))
 	x, y := tensor.New(100, 28, 28), tensor.New(100, 10)
 	x.FillUniform(tensor.NewRNG(1), 0, 1)
 	for i := 0; i < 100; i++ {
@@ -206,7 +206,7 @@ func TestTrainStepAllocatesNothing(t *testing.T) {
 
 func BenchmarkTrainStepMLP(b *testing.B) {
 	m := courseMLP()
-	compile(b, m, losses.MeanSquaredError{}, sgd(b, optimizers.SGDConfig{LearningRate: 0.1}))
+	compile(b, m, losses.MeanSquaredError{}, sgd(b, optimizers.LearningRate(0.1)))
 	x, y := tensor.New(100, 28, 28), tensor.New(100, 10)
 	x.FillUniform(tensor.NewRNG(1), 0, 1)
 	m.TrainOnBatch(x, y)
@@ -218,7 +218,7 @@ func BenchmarkTrainStepMLP(b *testing.B) {
 
 func TestShapeErrorsSayWhatAndHow(t *testing.T) {
 	m := courseMLP()
-	compile(t, m, losses.MeanSquaredError{}, sgd(t, optimizers.SGDConfig{}))
+	compile(t, m, losses.MeanSquaredError{}, sgd(t))
 	ctx := context.Background()
 	for _, c := range []struct {
 		name string
@@ -241,7 +241,7 @@ func TestShapeErrorsSayWhatAndHow(t *testing.T) {
 		}
 	}
 	sparse := courseMLP()
-	compile(t, sparse, losses.SparseCategoricalCrossentropy{}, sgd(t, optimizers.SGDConfig{}))
+	compile(t, sparse, losses.SparseCategoricalCrossentropy{}, sgd(t))
 	y, _ := tensor.FromSlice([]float32{1, 10}, 2)
 	if _, err := sparse.Fit(ctx, tensor.New(2, 28, 28), y, goras.Verbose(0)); err == nil || !strings.Contains(err.Error(), "label 1 is 10") {
 		t.Errorf("out-of-range label: %v", err)
@@ -266,7 +266,7 @@ func TestFitWarnsAboutUnscaledInputs(t *testing.T) {
 		x.Data()[i] *= 255
 	}
 	m := smallMLP(1)
-	compile(t, m, losses.CategoricalCrossentropy{}, sgd(t, optimizers.SGDConfig{}))
+	compile(t, m, losses.CategoricalCrossentropy{}, sgd(t))
 	var warn bytes.Buffer
 	if _, err := m.Fit(context.Background(), x, y, goras.Verbose(0), goras.Warnings(&warn)); err != nil {
 		t.Fatal(err)
@@ -292,7 +292,7 @@ func (s *stopAfter) OnTrainBatchEnd(batch int, _ goras.Logs) {
 func TestContextStopsTraining(t *testing.T) {
 	x, y, _ := blobs(64, 1)
 	m := smallMLP(1)
-	compile(t, m, losses.CategoricalCrossentropy{}, sgd(t, optimizers.SGDConfig{}))
+	compile(t, m, losses.CategoricalCrossentropy{}, sgd(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	h, err := m.Fit(ctx, x, y, goras.BatchSize(8), goras.Epochs(3), goras.Verbose(0),
 		goras.Callbacks(&stopAfter{n: 2, cancel: cancel}))
@@ -307,7 +307,7 @@ func TestContextStopsTraining(t *testing.T) {
 func TestProgressLinesAndHistoryFiles(t *testing.T) {
 	x, y, _ := blobs(60, 1)
 	m := smallMLP(1)
-	compile(t, m, losses.CategoricalCrossentropy{}, sgd(t, optimizers.SGDConfig{}))
+	compile(t, m, losses.CategoricalCrossentropy{}, sgd(t))
 	var out bytes.Buffer
 	h, err := m.Fit(context.Background(), x, y, goras.BatchSize(20), goras.Epochs(2), goras.Verbose(2),
 		goras.ValidationData(x, y), goras.Output(&out))
@@ -352,7 +352,7 @@ func TestProgressLinesAndHistoryFiles(t *testing.T) {
 func TestPredictMatchesEvaluate(t *testing.T) {
 	x, y, _ := blobs(50, 2)
 	m := smallMLP(3)
-	compile(t, m, losses.CategoricalCrossentropy{}, sgd(t, optimizers.SGDConfig{LearningRate: 0.1}))
+	compile(t, m, losses.CategoricalCrossentropy{}, sgd(t, optimizers.LearningRate(0.1)))
 	if _, err := m.Fit(context.Background(), x, y, goras.Epochs(3), goras.Verbose(0)); err != nil {
 		t.Fatal(err)
 	}
@@ -387,7 +387,7 @@ func TestUint8ImagesTrainLikeTheirFloatCopy(t *testing.T) {
 	}
 	run := func(x goras.Data) []float64 {
 		m := smallMLP(2)
-		compile(t, m, losses.SparseCategoricalCrossentropy{}, sgd(t, optimizers.SGDConfig{LearningRate: 0.1}))
+		compile(t, m, losses.SparseCategoricalCrossentropy{}, sgd(t, optimizers.LearningRate(0.1)))
 		h, err := m.Fit(context.Background(), x, labels, goras.BatchSize(7), goras.Epochs(2),
 			goras.ValidationSplit(0.2), goras.Verbose(0))
 		if err != nil {
@@ -408,7 +408,7 @@ func TestUint8ImagesTrainLikeTheirFloatCopy(t *testing.T) {
 func TestCallbackLogsReachHistory(t *testing.T) {
 	x, y, _ := blobs(30, 1)
 	m := smallMLP(1)
-	compile(t, m, losses.CategoricalCrossentropy{}, sgd(t, optimizers.SGDConfig{LearningRate: 0.1}))
+	compile(t, m, losses.CategoricalCrossentropy{}, sgd(t, optimizers.LearningRate(0.1)))
 	sched, err := callbacks.NewLearningRateScheduler(func(epoch int, lr float64) float64 { return lr / 2 }, callbacks.LearningRateSchedulerConfig{})
 	if err != nil {
 		t.Fatal(err)
@@ -427,7 +427,7 @@ func TestCallbackLogsReachHistory(t *testing.T) {
 func TestLoadReadsACheckpointAsAModel(t *testing.T) {
 	x, y, _ := blobs(30, 1)
 	m := smallMLP(1)
-	compile(t, m, losses.CategoricalCrossentropy{}, sgd(t, optimizers.SGDConfig{LearningRate: 0.1, Momentum: 0.9}))
+	compile(t, m, losses.CategoricalCrossentropy{}, sgd(t, optimizers.LearningRate(0.1), optimizers.Momentum(0.9)))
 	h, err := m.Fit(context.Background(), x, y, goras.Epochs(1), goras.Verbose(0))
 	if err != nil {
 		t.Fatal(err)

@@ -34,7 +34,7 @@ func mnistBatch(b *testing.B, n int) (x, y *tensor.Tensor) {
 func BenchmarkTrainStepMLPMNIST(b *testing.B) {
 	x, y := mnistBatch(b, 100)
 	m := courseMLP()
-	compile(b, m, losses.MeanSquaredError{}, sgd(b, optimizers.SGDConfig{LearningRate: 0.1}))
+	compile(b, m, losses.MeanSquaredError{}, sgd(b, optimizers.LearningRate(0.1)))
 	m.TrainOnBatch(x, y)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -32,7 +32,7 @@ func TestPredictOwnDigits(t *testing.T) {
 	}
 	model := lenet5() // convnet_test.go
 	model.SetSeed(7)
-	adam, err := optimizers.NewAdam(optimizers.AdamConfig{})
+	adam, err := optimizers.NewAdam()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,18 +1,13 @@
 package goras
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"reflect"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/goras-ml/goras/internal/safetensors"
 	"github.com/goras-ml/goras/losses"
 	"github.com/goras-ml/goras/optimizers"
-	"github.com/goras-ml/goras/optimizers/schedules"
 )
 
 // Version is the goras version written into model files.
@@ -206,215 +201,15 @@ func sameShape(a, b []int) bool {
 	return true
 }
 
-// lossFromConfig gets the loss by name and sets its fields from the config
-// keys (from_logits → FromLogits, ...). The rebuilt loss must report the same
-// config, so that nothing is silently dropped.
+// lossFromConfig rebuilds a loss from its class_name and config, through
+// the losses registry.
 func lossFromConfig(name string, config map[string]any) (losses.Loss, error) {
-	l, err := losses.Get(name)
-	if err != nil {
-		return nil, err
-	}
-	v := reflect.New(reflect.TypeOf(l)).Elem()
-	v.Set(reflect.ValueOf(l))
-	if v.Kind() != reflect.Struct {
-		return nil, fmt.Errorf("loss %s cannot be configured from a file", name)
-	}
-	if err := fillStruct(v, config, "loss "+name); err != nil {
-		return nil, err
-	}
-	l = v.Interface().(losses.Loss)
-	if err := sameConfig(l.Config(), config); err != nil {
-		return nil, fmt.Errorf("loss %s: %v", name, err)
-	}
-	return l, nil
+	return losses.FromConfig(name, config)
 }
 
-// optimizerMakers build an optimizer from its Config struct, by lower-case
-// Keras name, as optimizers.Get knows them.
-var optimizerMakers = map[string]func(config map[string]any) (optimizers.Optimizer, error){
-	"sgd":     maker(optimizers.NewSGD),
-	"adam":    maker(optimizers.NewAdam),
-	"adamw":   maker(optimizers.NewAdamW),
-	"rmsprop": maker(optimizers.NewRMSprop),
-	"adagrad": maker(optimizers.NewAdagrad),
-	"nadam":   maker(optimizers.NewNadam),
-	"adamax":  maker(optimizers.NewAdamax),
-}
-
-func maker[C any, O optimizers.Optimizer](newFn func(C) (O, error)) func(map[string]any) (optimizers.Optimizer, error) {
-	return func(config map[string]any) (optimizers.Optimizer, error) {
-		var c C
-		v := reflect.ValueOf(&c).Elem()
-		if lr, ok := config["learning_rate"].(map[string]any); ok {
-			s, err := scheduleFromConfig(lr)
-			if err != nil {
-				return nil, err
-			}
-			v.FieldByName("Schedule").Set(reflect.ValueOf(s))
-			config = without(config, "learning_rate")
-		}
-		if err := fillStruct(v, config, "optimizer"); err != nil {
-			return nil, err
-		}
-		return newFn(c)
-	}
-}
-
-// optimizerFromConfig rebuilds an optimizer from Keras's name and config:
-// every key with a field of the optimizer's Config struct is set (learning
-// rate, betas, momentum, clipping, weight decay, schedule). Keys that equal
-// the defaults need no field; any other difference is an error, found by
-// comparing the rebuilt optimizer's Config with the one in the file.
+// optimizerFromConfig rebuilds an optimizer from Keras's class_name and
+// config, through the optimizers registry (which reads a schedule in
+// learning_rate through the schedules registry).
 func optimizerFromConfig(name string, config map[string]any) (optimizers.Optimizer, error) {
-	if _, err := optimizers.Get(name); err != nil {
-		return nil, err
-	}
-	o, err := optimizerMakers[strings.ToLower(name)](config)
-	if err != nil {
-		return nil, err
-	}
-	if err := sameConfig(o.Config(), config); err != nil {
-		return nil, fmt.Errorf("optimizer %s: %v", name, err)
-	}
-	return o, nil
-}
-
-func scheduleFromConfig(m map[string]any) (schedules.Schedule, error) {
-	class, _ := m["class_name"].(string)
-	cfg, _ := m["config"].(map[string]any)
-	cfg = without(cfg, "name")
-	var (
-		s   schedules.Schedule
-		err error
-	)
-	switch class {
-	case "ExponentialDecay":
-		var c schedules.ExponentialDecayConfig
-		if err = fillStruct(reflect.ValueOf(&c).Elem(), cfg, class); err == nil {
-			s, err = schedules.NewExponentialDecay(c)
-		}
-	case "PiecewiseConstantDecay":
-		var c schedules.PiecewiseConstantDecayConfig
-		if err = fillStruct(reflect.ValueOf(&c).Elem(), cfg, class); err == nil {
-			s, err = schedules.NewPiecewiseConstantDecay(c)
-		}
-	case "CosineDecay":
-		var c schedules.CosineDecayConfig
-		if err = fillStruct(reflect.ValueOf(&c).Elem(), cfg, class); err == nil {
-			s, err = schedules.NewCosineDecay(c)
-		}
-	default:
-		return nil, fmt.Errorf("unknown learning-rate schedule %q (known: ExponentialDecay, PiecewiseConstantDecay, CosineDecay)", class)
-	}
-	return s, err
-}
-
-// fillStruct sets the exported fields of the struct v from config keys that
-// name them, ignoring case and underscores (beta_1 → Beta1). Keys without a
-// field are left for sameConfig to judge; null leaves a field at zero, which
-// means the default in goras's Config structs.
-func fillStruct(v reflect.Value, config map[string]any, what string) error {
-	fields := map[string]int{}
-	for i := range v.NumField() {
-		if v.Type().Field(i).IsExported() {
-			fields[strings.ToLower(v.Type().Field(i).Name)] = i
-		}
-	}
-	for k, x := range config {
-		i, ok := fields[strings.ReplaceAll(strings.ToLower(k), "_", "")]
-		if !ok || x == nil {
-			continue
-		}
-		if err := setField(v.Field(i), x); err != nil {
-			return fmt.Errorf("%s: %q %v", what, k, err)
-		}
-	}
-	return nil
-}
-
-func setField(f reflect.Value, x any) error {
-	switch f.Kind() {
-	case reflect.Bool:
-		b, ok := x.(bool)
-		if !ok {
-			return fmt.Errorf("must be true or false, got %v", x)
-		}
-		f.SetBool(b)
-		return nil
-	case reflect.Float64:
-		n, ok := x.(json.Number)
-		if !ok {
-			return fmt.Errorf("must be a number, got %v", x)
-		}
-		v, err := n.Float64()
-		if err != nil {
-			return fmt.Errorf("must be a number, got %v", x)
-		}
-		f.SetFloat(v)
-		return nil
-	case reflect.Int64, reflect.Int:
-		n, ok := x.(json.Number)
-		if !ok {
-			return fmt.Errorf("must be an integer, got %v", x)
-		}
-		v, err := n.Int64()
-		if err != nil {
-			return fmt.Errorf("must be an integer, got %v", x)
-		}
-		f.SetInt(v)
-		return nil
-	case reflect.Slice:
-		list, ok := x.([]any)
-		if !ok {
-			return fmt.Errorf("must be a list, got %v", x)
-		}
-		s := reflect.MakeSlice(f.Type(), len(list), len(list))
-		for i, e := range list {
-			if err := setField(s.Index(i), e); err != nil {
-				return err
-			}
-		}
-		f.Set(s)
-		return nil
-	}
-	return fmt.Errorf("cannot be set from a file (field of kind %s)", f.Kind())
-}
-
-// sameConfig compares a rebuilt object's config with the one read, as JSON
-// values, and names the keys that differ. Keys absent from the file (written
-// by an older goras) take their defaults.
-func sameConfig(got map[string]any, want map[string]any) error {
-	norm := func(m map[string]any) map[string]any {
-		b, _ := json.Marshal(m)
-		var out map[string]any
-		json.NewDecoder(bytes.NewReader(b)).Decode(&out)
-		return out
-	}
-	g, w := norm(got), norm(want)
-	var diff []string
-	for k := range w {
-		if !reflect.DeepEqual(g[k], w[k]) {
-			diff = append(diff, fmt.Sprintf("%s: file %v, rebuilt %v", k, jsonText(w[k]), jsonText(g[k])))
-		}
-	}
-	if len(diff) == 0 {
-		return nil
-	}
-	sort.Strings(diff)
-	return fmt.Errorf("cannot be restored exactly (%s)", strings.Join(diff, "; "))
-}
-
-func jsonText(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-func without(m map[string]any, key string) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		if k != key {
-			out[k] = v
-		}
-	}
-	return out
+	return optimizers.FromConfig(name, config)
 }

@@ -33,9 +33,9 @@ func TestSameWeightsOnOneOrTwoWorkers(t *testing.T) {
 		y    *tensor.Tensor
 		opt  func() optimizers.Optimizer
 	}{
-		{"sgd+mse", losses.MeanSquaredError{}, onehot, func() optimizers.Optimizer { return sgd(t, optimizers.SGDConfig{LearningRate: 0.1}) }},
+		{"sgd+mse", losses.MeanSquaredError{}, onehot, func() optimizers.Optimizer { return sgd(t, optimizers.LearningRate(0.1)) }},
 		{"adam+sparse", losses.SparseCategoricalCrossentropy{}, labels, func() optimizers.Optimizer {
-			o, err := optimizers.NewAdam(optimizers.AdamConfig{})
+			o, err := optimizers.NewAdam()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -103,7 +103,7 @@ func TestPredictOnBatch(t *testing.T) {
 // zeros: after the first step, a step allocates nothing.
 func TestSparseInputStepAllocatesNothing(t *testing.T) {
 	m := courseMLP()
-	compile(t, m, losses.MeanSquaredError{}, sgd(t, optimizers.SGDConfig{LearningRate: 0.1}))
+	compile(t, m, losses.MeanSquaredError{}, sgd(t, optimizers.LearningRate(0.1)))
 	x, y := tensor.New(100, 28, 28), tensor.New(100, 10)
 	rng := tensor.NewRNG(4)
 	x.FillUniform(rng, 0, 1)

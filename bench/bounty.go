@@ -39,7 +39,7 @@ func buildBounty(seed uint64) (*goras.Model, error) {
 	)
 	m := goras.NewSequential(ls...)
 	m.SetSeed(seed)
-	adam, err := optimizers.NewAdam(optimizers.AdamConfig{LearningRate: 1e-3})
+	adam, err := optimizers.NewAdam(optimizers.LearningRate(1e-3))
 	if err != nil {
 		return nil, err
 	}

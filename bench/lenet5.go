@@ -27,7 +27,7 @@ func buildLeNet5(seed uint64) (*goras.Model, error) {
 		layers.Dense(10, layers.WithActivation("softmax")),
 	)
 	m.SetSeed(seed)
-	adam, err := optimizers.NewAdam(optimizers.AdamConfig{LearningRate: 1e-3})
+	adam, err := optimizers.NewAdam(optimizers.LearningRate(1e-3))
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,7 @@ func buildMLP(seed uint64) (*goras.Model, error) {
 		layers.Dense(10, layers.WithActivation("softmax")),
 	)
 	m.SetSeed(seed)
-	sgd, err := optimizers.NewSGD(optimizers.SGDConfig{LearningRate: 0.1})
+	sgd, err := optimizers.NewSGD(optimizers.LearningRate(0.1))
 	if err != nil {
 		return nil, err
 	}

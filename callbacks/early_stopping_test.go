@@ -189,7 +189,7 @@ func TestEarlyStoppingInFit(t *testing.T) {
 	m := goras.NewSequential(layers.Input(4), layers.Dense(16, layers.WithActivation("relu")),
 		layers.Dense(3, layers.WithActivation("softmax")))
 	m.SetSeed(3)
-	opt, _ := optimizers.NewSGD(optimizers.SGDConfig{LearningRate: 10})
+	opt, _ := optimizers.NewSGD(optimizers.LearningRate(10))
 	if err := m.Compile(goras.CompileOptions{Optimizer: opt, Loss: losses.CategoricalCrossentropy{}, Metrics: []string{"accuracy"}}); err != nil {
 		t.Fatal(err)
 	}

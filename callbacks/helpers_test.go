@@ -16,7 +16,7 @@ import (
 func tinyModel(t testing.TB, lr float64) *goras.Model {
 	t.Helper()
 	m := goras.NewSequential(layers.Input(3), layers.Dense(2))
-	opt, err := optimizers.NewSGD(optimizers.SGDConfig{LearningRate: lr})
+	opt, err := optimizers.NewSGD(optimizers.LearningRate(lr))
 	if err != nil {
 		t.Fatal(err)
 	}

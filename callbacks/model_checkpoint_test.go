@@ -132,7 +132,7 @@ func TestCheckpointAndEarlyStoppingAgree(t *testing.T) {
 	m := goras.NewSequential(layers.Input(4), layers.Dense(8, layers.WithActivation("relu")),
 		layers.Dense(3, layers.WithActivation("softmax")))
 	m.SetSeed(5)
-	opt, _ := optimizers.NewSGD(optimizers.SGDConfig{LearningRate: 10})
+	opt, _ := optimizers.NewSGD(optimizers.LearningRate(10))
 	if err := m.Compile(goras.CompileOptions{Optimizer: opt, Loss: losses.CategoricalCrossentropy{}}); err != nil {
 		t.Fatal(err)
 	}

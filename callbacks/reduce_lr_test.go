@@ -131,11 +131,11 @@ func mustPanic(t *testing.T, f func()) (msg string) {
 }
 
 func TestRateCallbacksNeedASettableRate(t *testing.T) {
-	sched, err := schedules.NewExponentialDecay(schedules.ExponentialDecayConfig{InitialLearningRate: 0.1, DecaySteps: 10, DecayRate: 0.9})
+	sched, err := schedules.NewExponentialDecay(0.1, 10, 0.9)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt, _ := optimizers.NewSGD(optimizers.SGDConfig{Schedule: sched})
+	opt, _ := optimizers.NewSGD(optimizers.Schedule(sched))
 	m := goras.NewSequential(layers.Input(3), layers.Dense(2))
 	if err := m.Compile(goras.CompileOptions{Optimizer: opt, Loss: losses.MeanSquaredError{}}); err != nil {
 		t.Fatal(err)

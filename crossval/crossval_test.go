@@ -86,7 +86,7 @@ func meanPredictor(t *testing.T) func(int) (*goras.Model, error) {
 	return func(fold int) (*goras.Model, error) {
 		m := goras.NewSequential(layers.Input(1), layers.Dense(1))
 		m.SetSeed(uint64(fold))
-		opt, err := optimizers.NewSGD(optimizers.SGDConfig{LearningRate: 0.5})
+		opt, err := optimizers.NewSGD(optimizers.LearningRate(0.5))
 		if err != nil {
 			return nil, err
 		}
@@ -192,7 +192,7 @@ func TestRealRunOnBlobs(t *testing.T) {
 		m := goras.NewSequential(layers.Input(4), layers.Dense(16, layers.WithActivation("relu")),
 			layers.Dense(3, layers.WithActivation("softmax")))
 		m.SetSeed(uint64(fold))
-		opt, err := optimizers.NewSGD(optimizers.SGDConfig{LearningRate: 0.1, Momentum: 0.9})
+		opt, err := optimizers.NewSGD(optimizers.LearningRate(0.1), optimizers.Momentum(0.9))
 		if err != nil {
 			return nil, err
 		}

@@ -85,12 +85,12 @@ func lenet5Layers() []layers.Layer {
 var goldenCases = []goldenCase{
 	{file: "mlp", key: "mse", input: []int{28, 28}, layers: mlpLayers, loss: losses.MeanSquaredError{},
 		steps: 3, opt: func() (optimizers.Optimizer, error) {
-			return optimizers.NewSGD(optimizers.SGDConfig{LearningRate: 0.1})
+			return optimizers.NewSGD(optimizers.LearningRate(0.1))
 		}, stepTol: tolerance{rel: 1e-4, abs: 1e-5, ulps: 3}},
 	{file: "mlp", key: "cce", input: []int{28, 28}, layers: mlpLayers, loss: losses.CategoricalCrossentropy{}},
 	{file: "lenet5", key: "cce", input: []int{28, 28, 1}, layers: lenet5Layers, loss: losses.CategoricalCrossentropy{},
 		steps: 2, opt: func() (optimizers.Optimizer, error) {
-			return optimizers.NewAdam(optimizers.AdamConfig{LearningRate: 1e-3, Epsilon: 1e-7})
+			return optimizers.NewAdam(optimizers.LearningRate(1e-3), optimizers.Epsilon(1e-7))
 		}, stepTol: tolerance{rel: 1e-4, abs: 1e-3, ulps: 2}},
 }
 

@@ -1,45 +1,11 @@
 package optimizers
 
 import (
-	"github.com/goras-ml/goras/internal/kernel"
 	"math"
 
-	"github.com/goras-ml/goras/optimizers/schedules"
+	"github.com/goras-ml/goras/internal/kernel"
 	"github.com/goras-ml/goras/tensor"
 )
-
-// AdamConfig configures Adam. A zero field means the Keras default.
-type AdamConfig struct {
-	// LearningRate is the step size; default 0.001.
-	LearningRate float64
-	// Beta1 is the decay of the first-moment average, in [0, 1); default 0.9.
-	Beta1 float64
-	// Beta2 is the decay of the second-moment average, in [0, 1); default
-	// 0.999.
-	Beta2 float64
-	// Epsilon is added to sqrt(v), outside the square root ("epsilon hat");
-	// default 1e-7.
-	Epsilon float64
-	// Amsgrad uses the running maximum of v (AMSGrad); default false.
-	Amsgrad bool
-
-	// WeightDecay, if > 0, applies w -= w*WeightDecay*lr before each update;
-	// default 0 (off). See AdamW for Adam with decay on by default.
-	WeightDecay float64
-	// Clipnorm, if > 0, rescales each gradient to an L2 norm of at most
-	// Clipnorm; default 0 (off).
-	Clipnorm float64
-	// Clipvalue, if > 0, clips each gradient element to [-Clipvalue,
-	// Clipvalue]; default 0 (off).
-	Clipvalue float64
-	// GlobalClipnorm, if > 0, rescales all gradients together to a global L2
-	// norm of at most GlobalClipnorm; default 0 (off). At most one of the
-	// three clipping fields may be set.
-	GlobalClipnorm float64
-	// Schedule, if non-nil, drives the learning rate instead of
-	// LearningRate (which must then be 0); default nil.
-	Schedule schedules.Schedule
-}
 
 // Adam is Keras's keras.optimizers.Adam. At step t (1-based):
 //
@@ -54,32 +20,39 @@ type Adam struct {
 	m, v, vhat            [][]float32
 }
 
-// NewAdam validates cfg and returns an Adam optimizer.
-func NewAdam(cfg AdamConfig) (*Adam, error) {
-	c := common{cfg.LearningRate, cfg.Schedule, cfg.WeightDecay, cfg.Clipnorm, cfg.Clipvalue, cfg.GlobalClipnorm}
-	return newAdam("Adam", "adam", c, cfg.Beta1, cfg.Beta2, cfg.Epsilon, cfg.Amsgrad)
+// NewAdam returns Keras's Adam(learning_rate=0.001, beta_1=0.9,
+// beta_2=0.999, epsilon=1e-7, amsgrad=False). It takes the options
+// LearningRate (default 0.001), Beta1 (0.9), Beta2 (0.999), Epsilon (1e-7),
+// Amsgrad (false) and those every optimizer takes: Schedule, WeightDecay
+// (default none; see AdamW), Clipnorm, Clipvalue, GlobalClipnorm.
+func NewAdam(opts ...Option) (*Adam, error) {
+	return newAdam("Adam", "adam", opts, optFloat{})
 }
 
-func newAdam(name, prefix string, c common, beta1, beta2, eps float64, amsgrad bool) (*Adam, error) {
-	b, err := newBase(name, prefix, c, 0.001)
+func newAdam(name, prefix string, opts []Option, defaultWD optFloat) (*Adam, error) {
+	o, err := apply(name, opts, "Beta1", "Beta2", "Epsilon", "Amsgrad")
 	if err != nil {
 		return nil, err
 	}
-	o := &Adam{base: b, beta1: orDefault(beta1, 0.9), beta2: orDefault(beta2, 0.999), epsilon: orDefault(eps, 1e-7), amsgrad: amsgrad}
-	if err := checkBetasEps(name, o.beta1, o.beta2, o.epsilon); err != nil {
+	b, err := newBase(name, prefix, o, 0.001, defaultWD)
+	if err != nil {
 		return nil, err
 	}
-	return o, nil
+	a := &Adam{base: b, beta1: o.get("Beta1", 0.9), beta2: o.get("Beta2", 0.999), epsilon: o.get("Epsilon", 1e-7), amsgrad: o.bools["Amsgrad"]}
+	if err := checkBetasEps(name, a.beta1, a.beta2, a.epsilon); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 func checkBetasEps(name string, beta1, beta2, eps float64) error {
-	if err := checkRange(name, "Beta1", beta1, 0, 1, true); err != nil {
+	if err := checkRange(name, "beta_1", "Beta1", beta1, 0, 1, true); err != nil {
 		return err
 	}
-	if err := checkRange(name, "Beta2", beta2, 0, 1, true); err != nil {
+	if err := checkRange(name, "beta_2", "Beta2", beta2, 0, 1, true); err != nil {
 		return err
 	}
-	return checkRange(name, "Epsilon", eps, 0, maxFloat, false)
+	return checkRange(name, "epsilon", "Epsilon", eps, 0, maxFloat, false)
 }
 
 // Build implements Optimizer: slots "adam/m/i", "adam/v/i" and, with
@@ -135,47 +108,16 @@ func (o *Adam) Config() map[string]any {
 	return c
 }
 
-// AdamWConfig configures AdamW. A zero field means the Keras default.
-type AdamWConfig struct {
-	// LearningRate is the step size; default 0.001.
-	LearningRate float64
-	// WeightDecay is the decoupled decay, w -= w*WeightDecay*lr before each
-	// Adam step; default 0.004 (use Adam for no decay).
-	WeightDecay float64
-	// Beta1 is the decay of the first-moment average, in [0, 1); default 0.9.
-	Beta1 float64
-	// Beta2 is the decay of the second-moment average, in [0, 1); default
-	// 0.999.
-	Beta2 float64
-	// Epsilon is added to sqrt(v), outside the square root; default 1e-7.
-	Epsilon float64
-	// Amsgrad uses the running maximum of v (AMSGrad); default false.
-	Amsgrad bool
-
-	// Clipnorm, if > 0, rescales each gradient to an L2 norm of at most
-	// Clipnorm; default 0 (off).
-	Clipnorm float64
-	// Clipvalue, if > 0, clips each gradient element to [-Clipvalue,
-	// Clipvalue]; default 0 (off).
-	Clipvalue float64
-	// GlobalClipnorm, if > 0, rescales all gradients together to a global L2
-	// norm of at most GlobalClipnorm; default 0 (off). At most one of the
-	// three clipping fields may be set.
-	GlobalClipnorm float64
-	// Schedule, if non-nil, drives the learning rate instead of
-	// LearningRate (which must then be 0); default nil. The weight decay
-	// uses the scheduled rate too.
-	Schedule schedules.Schedule
-}
-
 // AdamW is Adam with decoupled weight decay, Keras's keras.optimizers.AdamW:
 // each step first does w -= w*weight_decay*lr, then the Adam update.
 type AdamW struct{ Adam }
 
-// NewAdamW validates cfg and returns an AdamW optimizer.
-func NewAdamW(cfg AdamWConfig) (*AdamW, error) {
-	c := common{cfg.LearningRate, cfg.Schedule, orDefault(cfg.WeightDecay, 0.004), cfg.Clipnorm, cfg.Clipvalue, cfg.GlobalClipnorm}
-	a, err := newAdam("AdamW", "adamw", c, cfg.Beta1, cfg.Beta2, cfg.Epsilon, cfg.Amsgrad)
+// NewAdamW returns Keras's AdamW(learning_rate=0.001, weight_decay=0.004,
+// beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False). It takes the
+// options of Adam, with WeightDecay defaulting to 0.004 (WeightDecay(0)
+// turns the decay off). With a Schedule, the decay uses the scheduled rate.
+func NewAdamW(opts ...Option) (*AdamW, error) {
+	a, err := newAdam("AdamW", "adamw", opts, optFloat{0.004, true})
 	if err != nil {
 		return nil, err
 	}

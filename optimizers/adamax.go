@@ -3,38 +3,8 @@ package optimizers
 import (
 	"math"
 
-	"github.com/goras-ml/goras/optimizers/schedules"
 	"github.com/goras-ml/goras/tensor"
 )
-
-// AdamaxConfig configures Adamax. A zero field means the Keras default.
-type AdamaxConfig struct {
-	// LearningRate is the step size; default 0.001.
-	LearningRate float64
-	// Beta1 is the decay of the first-moment average, in [0, 1); default 0.9.
-	Beta1 float64
-	// Beta2 is the decay of the infinity norm, in [0, 1); default 0.999.
-	Beta2 float64
-	// Epsilon is added to the infinity norm; default 1e-7.
-	Epsilon float64
-
-	// WeightDecay, if > 0, applies w -= w*WeightDecay*lr before each update;
-	// default 0 (off).
-	WeightDecay float64
-	// Clipnorm, if > 0, rescales each gradient to an L2 norm of at most
-	// Clipnorm; default 0 (off).
-	Clipnorm float64
-	// Clipvalue, if > 0, clips each gradient element to [-Clipvalue,
-	// Clipvalue]; default 0 (off).
-	Clipvalue float64
-	// GlobalClipnorm, if > 0, rescales all gradients together to a global L2
-	// norm of at most GlobalClipnorm; default 0 (off). At most one of the
-	// three clipping fields may be set.
-	GlobalClipnorm float64
-	// Schedule, if non-nil, drives the learning rate instead of
-	// LearningRate (which must then be 0); default nil.
-	Schedule schedules.Schedule
-}
 
 // Adamax is Adam with the infinity norm, Keras's keras.optimizers.Adamax. At
 // step t (1-based):
@@ -47,17 +17,25 @@ type Adamax struct {
 	m, u                  [][]float32
 }
 
-// NewAdamax validates cfg and returns an Adamax optimizer.
-func NewAdamax(cfg AdamaxConfig) (*Adamax, error) {
-	b, err := newBase("Adamax", "adamax", common{cfg.LearningRate, cfg.Schedule, cfg.WeightDecay, cfg.Clipnorm, cfg.Clipvalue, cfg.GlobalClipnorm}, 0.001)
+// NewAdamax returns Keras's Adamax(learning_rate=0.001, beta_1=0.9,
+// beta_2=0.999, epsilon=1e-7). It takes the options LearningRate (default
+// 0.001), Beta1 (0.9), Beta2 (0.999), Epsilon (1e-7) and those every
+// optimizer takes: Schedule, WeightDecay, Clipnorm, Clipvalue,
+// GlobalClipnorm.
+func NewAdamax(opts ...Option) (*Adamax, error) {
+	o, err := apply("Adamax", opts, "Beta1", "Beta2", "Epsilon")
 	if err != nil {
 		return nil, err
 	}
-	o := &Adamax{base: b, beta1: orDefault(cfg.Beta1, 0.9), beta2: orDefault(cfg.Beta2, 0.999), epsilon: orDefault(cfg.Epsilon, 1e-7)}
-	if err := checkBetasEps("Adamax", o.beta1, o.beta2, o.epsilon); err != nil {
+	b, err := newBase("Adamax", "adamax", o, 0.001, optFloat{})
+	if err != nil {
 		return nil, err
 	}
-	return o, nil
+	n := &Adamax{base: b, beta1: o.get("Beta1", 0.9), beta2: o.get("Beta2", 0.999), epsilon: o.get("Epsilon", 1e-7)}
+	if err := checkBetasEps("Adamax", n.beta1, n.beta2, n.epsilon); err != nil {
+		return nil, err
+	}
+	return n, nil
 }
 
 // Build implements Optimizer: slots "adamax/m/i", then "adamax/u/i".

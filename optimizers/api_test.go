@@ -25,7 +25,7 @@ func TestGet(t *testing.T) {
 		}
 	}
 	_, err := Get("adadelta")
-	if err == nil || !strings.Contains(err.Error(), "adagrad, adam, adamax, adamw, nadam, rmsprop, sgd") {
+	if err == nil || !strings.Contains(err.Error(), "known: Adagrad, Adam, AdamW, Adamax, Nadam, RMSprop, SGD") {
 		t.Errorf("Get(adadelta) error = %v, want one listing the known names", err)
 	}
 }
@@ -66,7 +66,7 @@ func TestConfigDefaults(t *testing.T) {
 }
 
 func TestConfigSetFields(t *testing.T) {
-	o, _ := NewSGD(SGDConfig{LearningRate: 0.1, Momentum: 0.9, Nesterov: true, Clipnorm: 2})
+	o, _ := NewSGD(LearningRate(0.1), Momentum(0.9), Nesterov(true), Clipnorm(2))
 	c := o.Config()
 	if c["learning_rate"] != 0.1 || c["momentum"] != 0.9 || c["nesterov"] != true || c["clipnorm"] != 2.0 {
 		t.Errorf("Config = %v", c)
@@ -78,7 +78,7 @@ func TestConfigSetFields(t *testing.T) {
 		t.Errorf("Config after SetLearningRate: %v", o.Config()["learning_rate"])
 	}
 	s := mustExp(0.1, 100, 0.96)
-	a, _ := NewAdam(AdamConfig{Schedule: s})
+	a, _ := NewAdam(Schedule(s))
 	lr, ok := a.Config()["learning_rate"].(map[string]any)
 	if !ok || lr["class_name"] != "ExponentialDecay" || lr["module"] != "keras.optimizers.schedules" {
 		t.Fatalf("schedule learning_rate config = %v", a.Config()["learning_rate"])
@@ -95,18 +95,23 @@ func TestInvalidConfigs(t *testing.T) {
 		mk   func() error
 		want string
 	}{
-		{"negative lr", func() error { _, err := NewSGD(SGDConfig{LearningRate: -1}); return err }, "LearningRate"},
-		{"momentum > 1", func() error { _, err := NewSGD(SGDConfig{Momentum: 1.5}); return err }, "Momentum"},
-		{"negative momentum", func() error { _, err := NewRMSprop(RMSpropConfig{Momentum: -0.1}); return err }, "Momentum"},
-		{"rho > 1", func() error { _, err := NewRMSprop(RMSpropConfig{Rho: 2}); return err }, "Rho"},
-		{"beta1 = 1", func() error { _, err := NewAdam(AdamConfig{Beta1: 1}); return err }, "Beta1"},
-		{"beta2 < 0", func() error { _, err := NewNadam(NadamConfig{Beta2: -0.5}); return err }, "Beta2"},
-		{"negative epsilon", func() error { _, err := NewAdamax(AdamaxConfig{Epsilon: -1}); return err }, "Epsilon"},
-		{"negative accumulator", func() error { _, err := NewAdagrad(AdagradConfig{InitialAccumulatorValue: -1}); return err }, "InitialAccumulatorValue"},
-		{"negative weight decay", func() error { _, err := NewAdamW(AdamWConfig{WeightDecay: -1}); return err }, "WeightDecay"},
-		{"negative clipnorm", func() error { _, err := NewAdam(AdamConfig{Clipnorm: -1}); return err }, "Clipnorm"},
-		{"two clips", func() error { _, err := NewAdam(AdamConfig{Clipnorm: 1, Clipvalue: 1}); return err }, "only one of"},
-		{"lr and schedule", func() error { _, err := NewSGD(SGDConfig{LearningRate: 0.1, Schedule: s}); return err }, "set only one"},
+		{"negative lr", func() error { _, err := NewSGD(LearningRate(-1)); return err }, "learning_rate (LearningRate) must be a finite number >= 0, got -1"},
+		{"momentum > 1", func() error { _, err := NewSGD(Momentum(1.5)); return err }, "momentum (Momentum) must be in [0, 1], got 1.5"},
+		{"negative momentum", func() error { _, err := NewRMSprop(Momentum(-0.1)); return err }, "Momentum"},
+		{"rho > 1", func() error { _, err := NewRMSprop(Rho(2)); return err }, "rho (Rho)"},
+		{"beta1 = 1", func() error { _, err := NewAdam(Beta1(1)); return err }, "beta_1 (Beta1) must be in [0, 1), got 1"},
+		{"beta2 < 0", func() error { _, err := NewNadam(Beta2(-0.5)); return err }, "Beta2"},
+		{"negative epsilon", func() error { _, err := NewAdamax(Epsilon(-1)); return err }, "epsilon (Epsilon) must be a finite number >= 0, got -1"},
+		{"negative accumulator", func() error { _, err := NewAdagrad(InitialAccumulatorValue(-1)); return err }, "InitialAccumulatorValue"},
+		{"negative weight decay", func() error { _, err := NewAdamW(WeightDecay(-1)); return err }, "WeightDecay"},
+		{"negative clipnorm", func() error { _, err := NewAdam(Clipnorm(-1)); return err }, "Clipnorm"},
+		{"two clips", func() error { _, err := NewAdam(Clipnorm(1), Clipvalue(1)); return err }, "only one of"},
+		{"two clips, one zero", func() error { _, err := NewAdam(Clipnorm(0), GlobalClipnorm(1)); return err }, "only one of"},
+		{"lr and schedule", func() error { _, err := NewSGD(LearningRate(0.1), Schedule(s)); return err }, "give only one"},
+		{"nil schedule", func() error { _, err := NewSGD(Schedule(nil)); return err }, "nil Schedule"},
+		{"option not taken", func() error { _, err := NewAdam(Momentum(0.9)); return err },
+			"Adam does not take the option Momentum (it takes LearningRate, Schedule, WeightDecay, Clipnorm, Clipvalue, GlobalClipnorm, Beta1, Beta2, Epsilon, Amsgrad)"},
+		{"nesterov on rmsprop", func() error { _, err := NewRMSprop(Nesterov(true)); return err }, "RMSprop does not take the option Nesterov"},
 	}
 	for _, c := range cases {
 		err := c.mk()
@@ -117,7 +122,7 @@ func TestInvalidConfigs(t *testing.T) {
 }
 
 func TestSetLearningRate(t *testing.T) {
-	o, _ := NewSGD(SGDConfig{})
+	o, _ := NewSGD()
 	if err := o.SetLearningRate(0.5); err != nil || o.LearningRate() != 0.5 {
 		t.Fatalf("SetLearningRate(0.5): err %v, rate %v", err, o.LearningRate())
 	}
@@ -130,7 +135,7 @@ func TestSetLearningRate(t *testing.T) {
 	if got := w[0].Data()[0]; got != 0.5 {
 		t.Errorf("w = %v after a step at lr 0.5 from 1 with g 1, want 0.5", got)
 	}
-	s, _ := NewSGD(SGDConfig{Schedule: mustExp(0.1, 10, 0.5)})
+	s, _ := NewSGD(Schedule(mustExp(0.1, 10, 0.5)))
 	if err := s.SetLearningRate(0.1); err == nil || !strings.Contains(err.Error(), "schedule") {
 		t.Errorf("SetLearningRate with a schedule: %v", err)
 	}
@@ -139,7 +144,7 @@ func TestSetLearningRate(t *testing.T) {
 // With a schedule, step k uses the rate At(k): SGD from 0 with g = 1 at
 // ExponentialDecay(0.1, 1, 0.5) moves by 0.1, 0.05, 0.025.
 func TestScheduleDrivesRate(t *testing.T) {
-	o, _ := NewSGD(SGDConfig{Schedule: mustExp(0.1, 1, 0.5)})
+	o, _ := NewSGD(Schedule(mustExp(0.1, 1, 0.5)))
 	w := []*tensor.Tensor{tensor.New(1)}
 	_ = o.Build(w)
 	want := []float64{-0.1, -0.15, -0.175}
@@ -155,7 +160,7 @@ func TestScheduleDrivesRate(t *testing.T) {
 }
 
 func TestBuild(t *testing.T) {
-	o, _ := NewAdam(AdamConfig{})
+	o, _ := NewAdam()
 	w := []*tensor.Tensor{tensor.New(2), tensor.New(3)}
 	if err := o.Build(w); err != nil {
 		t.Fatal(err)
@@ -188,7 +193,7 @@ func TestApplyPanics(t *testing.T) {
 		}()
 		f()
 	}
-	o, _ := NewSGD(SGDConfig{})
+	o, _ := NewSGD()
 	w := []*tensor.Tensor{tensor.New(2)}
 	mustPanic("Apply before Build", func() { o.Apply(w, w) })
 	_ = o.Build(w)

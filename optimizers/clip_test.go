@@ -12,42 +12,53 @@ import (
 func TestClipping(t *testing.T) {
 	cases := []struct {
 		name  string
-		cfg   SGDConfig
+		opts  []Option
 		grads [][]float64
 		want  [][]float64 // clipped gradients
 	}{
 		{
 			// ||[3,4]|| = 5 > 1: scaled by 1/5; ||[0.3,0.4]|| = 0.5 <= 1: unchanged.
-			name: "clipnorm", cfg: SGDConfig{LearningRate: 1, Clipnorm: 1},
+			name: "clipnorm", opts: []Option{LearningRate(1), Clipnorm(1)},
 			grads: [][]float64{{3, 4}, {0.3, 0.4}},
 			want:  [][]float64{{0.6, 0.8}, {0.3, 0.4}},
 		},
 		{
 			// Global norm sqrt(9+16+144) = 13 > 6.5: everything scaled by 0.5.
-			name: "global_clipnorm", cfg: SGDConfig{LearningRate: 1, GlobalClipnorm: 6.5},
+			name: "global_clipnorm", opts: []Option{LearningRate(1), GlobalClipnorm(6.5)},
 			grads: [][]float64{{3, 4}, {0, -12}},
 			want:  [][]float64{{1.5, 2}, {0, -6}},
 		},
 		{
 			// Global norm 13 <= 20: unchanged.
-			name: "global_clipnorm below", cfg: SGDConfig{LearningRate: 1, GlobalClipnorm: 20},
+			name: "global_clipnorm below", opts: []Option{LearningRate(1), GlobalClipnorm(20)},
 			grads: [][]float64{{3, 4}, {0, -12}},
 			want:  [][]float64{{3, 4}, {0, -12}},
 		},
 		{
-			name: "clipvalue", cfg: SGDConfig{LearningRate: 1, Clipvalue: 0.5},
+			name: "clipvalue", opts: []Option{LearningRate(1), Clipvalue(0.5)},
 			grads: [][]float64{{3, -4, 0.2}, {-0.5, 0.49}},
 			want:  [][]float64{{0.5, -0.5, 0.2}, {-0.5, 0.49}},
 		},
 		{
-			name: "clipnorm zero gradient", cfg: SGDConfig{LearningRate: 1, Clipnorm: 1},
+			// Keras: a clip of 0 clips nothing ("if self.clipnorm and ...").
+			name: "clipnorm 0", opts: []Option{LearningRate(1), Clipnorm(0)},
+			grads: [][]float64{{3, 4}},
+			want:  [][]float64{{3, 4}},
+		},
+		{
+			name: "clipvalue 0", opts: []Option{LearningRate(1), Clipvalue(0)},
+			grads: [][]float64{{3, -4}},
+			want:  [][]float64{{3, -4}},
+		},
+		{
+			name: "clipnorm zero gradient", opts: []Option{LearningRate(1), Clipnorm(1)},
 			grads: [][]float64{{0, 0}},
 			want:  [][]float64{{0, 0}},
 		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			o, err := NewSGD(c.cfg)
+			o, err := NewSGD(c.opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,7 +84,7 @@ func TestClipping(t *testing.T) {
 // A non-finite global norm turns every gradient into NaN, as Keras's
 // clip_by_global_norm does.
 func TestGlobalClipnormNonFinite(t *testing.T) {
-	o, _ := NewSGD(SGDConfig{LearningRate: 1, GlobalClipnorm: 1})
+	o, _ := NewSGD(LearningRate(1), GlobalClipnorm(1))
 	w := []*tensor.Tensor{tensor.New(2), tensor.New(1)}
 	if err := o.Build(w); err != nil {
 		t.Fatal(err)
@@ -93,7 +104,7 @@ func TestGlobalClipnormNonFinite(t *testing.T) {
 // and weight decay uses the rate of the step: w = 2, wd 0.5, lr 0.1, g = 0
 // gives w = 2 - 2*0.5*0.1 = 1.9.
 func TestWeightDecay(t *testing.T) {
-	o, err := NewSGD(SGDConfig{LearningRate: 0.1, WeightDecay: 0.5})
+	o, err := NewSGD(LearningRate(0.1), WeightDecay(0.5))
 	if err != nil {
 		t.Fatal(err)
 	}

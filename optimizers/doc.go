@@ -7,7 +7,7 @@
 // once (from Compile) to allocate per-variable state, then Apply once per
 // batch:
 //
-//	opt, err := optimizers.NewSGD(optimizers.SGDConfig{LearningRate: 0.1, Momentum: 0.9})
+//	opt, err := optimizers.NewSGD(optimizers.LearningRate(0.1), optimizers.Momentum(0.9))
 //	// or: opt, err := optimizers.Get("adam")
 //	err = opt.Build(weights)
 //	for each batch {
@@ -15,12 +15,21 @@
 //		opt.Apply(weights, grads) // updates weights in place, no allocation
 //	}
 //
-// Each constructor takes a config struct whose zero fields mean the Keras
-// default (each field's comment names it). Every config also has the fields
-// every Keras optimizer accepts: WeightDecay, Clipnorm, Clipvalue,
+// Each constructor takes options, Keras's keyword arguments: an option not
+// given takes Keras's default (each option's comment names it), an option
+// given is used as given, zero included (Beta1(0), Rho(0) and
+// LearningRate(0) are legal, as in Keras). Every optimizer takes the
+// options every Keras optimizer accepts: WeightDecay, Clipnorm, Clipvalue,
 // GlobalClipnorm and Schedule (a schedules.Schedule that replaces the fixed
-// learning rate). A step runs in Keras's order: clip the gradients, decay the
-// weights (w -= w*weight_decay*lr), apply the update rule, count the step.
+// learning rate); an option an optimizer does not take is an error naming
+// those it takes. A step runs in Keras's order: clip the gradients, decay
+// the weights (w -= w*weight_decay*lr), apply the update rule, count the
+// step.
+//
+// Each optimizer has one description, Keras's class_name and get_config
+// (Name and Config), and one way back, FromConfig, through the registry
+// that also holds the optimizers of one's own added with Register; Get
+// reads compile()'s string names through it.
 //
 // Arithmetic on the variables is float32, as Keras on float32 variables;
 // per-step scalars (bias corrections, scheduled rates) are computed in

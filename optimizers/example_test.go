@@ -10,7 +10,7 @@ import (
 // SGD with momentum on one weight vector: three steps with the same
 // gradient. The velocity grows, v = 0.9v - 0.1g, and w += v.
 func ExampleSGD() {
-	opt, err := optimizers.NewSGD(optimizers.SGDConfig{LearningRate: 0.1, Momentum: 0.9})
+	opt, err := optimizers.NewSGD(optimizers.LearningRate(0.1), optimizers.Momentum(0.9))
 	if err != nil {
 		panic(err)
 	}

@@ -9,8 +9,9 @@ import (
 )
 
 // spec describes one optimizer configuration; the same spec builds the
-// optimizer under test and its float64 reference. Zero fields mean the Keras
-// default, as in the config structs.
+// optimizer under test and its float64 reference. A zero field is an
+// option not given (Keras's default), except where a zeroX flag says the
+// zero is given explicitly.
 type spec struct {
 	name     string
 	kind     string // sgd, adam, adamw, rmsprop, adagrad, nadam, adamax
@@ -24,37 +25,54 @@ type spec struct {
 	clipval  float64
 	gclip    float64
 	sched    schedules.Schedule
+	// Explicit values of the other hyper-parameters (given when set).
+	beta1, beta2, rho, eps, init optional
+	zeroLR, zeroWD               bool // LearningRate(0), WeightDecay(0) given
+}
+
+type optional struct {
+	v   float64
+	set bool
+}
+
+func give(v float64) optional { return optional{v, true} }
+
+// options turns the spec into the options of its optimizer.
+func (s spec) options() []Option {
+	var o []Option
+	add := func(cond bool, opt Option) {
+		if cond {
+			o = append(o, opt)
+		}
+	}
+	add(s.lr != 0 || s.zeroLR, LearningRate(s.lr))
+	add(s.momentum != 0, Momentum(s.momentum))
+	add(s.nesterov, Nesterov(true))
+	add(s.amsgrad, Amsgrad(true))
+	add(s.centered, Centered(true))
+	add(s.wd != 0 || s.zeroWD, WeightDecay(s.wd))
+	add(s.clipnorm != 0, Clipnorm(s.clipnorm))
+	add(s.clipval != 0, Clipvalue(s.clipval))
+	add(s.gclip != 0, GlobalClipnorm(s.gclip))
+	add(s.sched != nil, Schedule(s.sched))
+	add(s.beta1.set, Beta1(s.beta1.v))
+	add(s.beta2.set, Beta2(s.beta2.v))
+	add(s.rho.set, Rho(s.rho.v))
+	add(s.eps.set, Epsilon(s.eps.v))
+	add(s.init.set, InitialAccumulatorValue(s.init.v))
+	return o
 }
 
 func (s spec) new(t testing.TB) Optimizer {
 	t.Helper()
-	var o Optimizer
-	var err error
-	switch s.kind {
-	case "sgd":
-		o, err = NewSGD(SGDConfig{LearningRate: s.lr, Momentum: s.momentum, Nesterov: s.nesterov, WeightDecay: s.wd,
-			Clipnorm: s.clipnorm, Clipvalue: s.clipval, GlobalClipnorm: s.gclip, Schedule: s.sched})
-	case "adam":
-		o, err = NewAdam(AdamConfig{LearningRate: s.lr, Amsgrad: s.amsgrad, WeightDecay: s.wd,
-			Clipnorm: s.clipnorm, Clipvalue: s.clipval, GlobalClipnorm: s.gclip, Schedule: s.sched})
-	case "adamw":
-		o, err = NewAdamW(AdamWConfig{LearningRate: s.lr, Amsgrad: s.amsgrad, WeightDecay: s.wd,
-			Clipnorm: s.clipnorm, Clipvalue: s.clipval, GlobalClipnorm: s.gclip, Schedule: s.sched})
-	case "rmsprop":
-		o, err = NewRMSprop(RMSpropConfig{LearningRate: s.lr, Momentum: s.momentum, Centered: s.centered, WeightDecay: s.wd,
-			Clipnorm: s.clipnorm, Clipvalue: s.clipval, GlobalClipnorm: s.gclip, Schedule: s.sched})
-	case "adagrad":
-		o, err = NewAdagrad(AdagradConfig{LearningRate: s.lr, WeightDecay: s.wd,
-			Clipnorm: s.clipnorm, Clipvalue: s.clipval, GlobalClipnorm: s.gclip, Schedule: s.sched})
-	case "nadam":
-		o, err = NewNadam(NadamConfig{LearningRate: s.lr, WeightDecay: s.wd,
-			Clipnorm: s.clipnorm, Clipvalue: s.clipval, GlobalClipnorm: s.gclip, Schedule: s.sched})
-	case "adamax":
-		o, err = NewAdamax(AdamaxConfig{LearningRate: s.lr, WeightDecay: s.wd,
-			Clipnorm: s.clipnorm, Clipvalue: s.clipval, GlobalClipnorm: s.gclip, Schedule: s.sched})
-	default:
+	newFn := map[string]func(...Option) (Optimizer, error){
+		"sgd": wrap(NewSGD), "adam": wrap(NewAdam), "adamw": wrap(NewAdamW), "rmsprop": wrap(NewRMSprop),
+		"adagrad": wrap(NewAdagrad), "nadam": wrap(NewNadam), "adamax": wrap(NewAdamax),
+	}[s.kind]
+	if newFn == nil {
 		t.Fatalf("unknown kind %q", s.kind)
 	}
+	o, err := newFn(s.options()...)
 	if err != nil {
 		t.Fatalf("%s: %v", s.name, err)
 	}
@@ -86,10 +104,20 @@ var specs = []spec{
 	{name: "adam-schedule", kind: "adam", sched: mustExp(0.05, 10, 0.5)},
 	{name: "adamw-schedule", kind: "adamw", wd: 0.1, sched: mustExp(0.05, 5, 0.5)},
 	{name: "nadam-schedule-clip", kind: "nadam", sched: mustExp(0.05, 7, 0.8), gclip: 1},
+	// Explicit zeros are values, not "the default".
+	{name: "sgd-lr0", kind: "sgd", zeroLR: true},
+	{name: "adam-beta1-0", kind: "adam", lr: 0.05, beta1: give(0)},
+	{name: "adam-eps0", kind: "adam", lr: 0.05, eps: give(0)},
+	{name: "adamw-wd0", kind: "adamw", lr: 0.05, zeroWD: true},
+	{name: "rmsprop-rho0", kind: "rmsprop", lr: 0.01, rho: give(0)},
+	{name: "rmsprop-eps0", kind: "rmsprop", lr: 0.01, eps: give(0)},
+	{name: "adagrad-init0", kind: "adagrad", lr: 0.1, init: give(0)},
+	{name: "nadam-beta1-0", kind: "nadam", lr: 0.05, beta1: give(0)},
+	{name: "adamax-beta2-0", kind: "adamax", lr: 0.05, beta2: give(0)},
 }
 
 func mustExp(lr float64, steps int64, rate float64) schedules.Schedule {
-	s, err := schedules.NewExponentialDecay(schedules.ExponentialDecayConfig{InitialLearningRate: lr, DecaySteps: steps, DecayRate: rate})
+	s, err := schedules.NewExponentialDecay(lr, steps, rate)
 	if err != nil {
 		panic(err)
 	}
@@ -109,14 +137,22 @@ type ref struct {
 func newRef(s spec, sizes []int) *ref {
 	r := &ref{s: s, uprod: 1, b1: 0.9, b2: 0.999, eps: 1e-7, rho: 0.9, init: 0.1}
 	// Keras defaults, written out independently of the constructors.
-	if r.s.lr == 0 && r.s.sched == nil {
+	if r.s.lr == 0 && r.s.sched == nil && !s.zeroLR {
 		r.s.lr = map[string]float64{"sgd": 0.01}[s.kind]
 		if r.s.lr == 0 {
 			r.s.lr = 0.001
 		}
 	}
-	if s.kind == "adamw" && s.wd == 0 {
+	if s.kind == "adamw" && s.wd == 0 && !s.zeroWD {
 		r.s.wd = 0.004
+	}
+	for _, o := range []struct {
+		given optional
+		to    *float64
+	}{{s.beta1, &r.b1}, {s.beta2, &r.b2}, {s.rho, &r.rho}, {s.eps, &r.eps}, {s.init, &r.init}} {
+		if o.given.set {
+			*o.to = o.given.v
+		}
 	}
 	mk := func(fill float64) [][]float64 {
 		out := make([][]float64, len(sizes))

@@ -3,39 +3,8 @@ package optimizers
 import (
 	"math"
 
-	"github.com/goras-ml/goras/optimizers/schedules"
 	"github.com/goras-ml/goras/tensor"
 )
-
-// NadamConfig configures Nadam. A zero field means the Keras default.
-type NadamConfig struct {
-	// LearningRate is the step size; default 0.001.
-	LearningRate float64
-	// Beta1 is the decay of the first-moment average, in [0, 1); default 0.9.
-	Beta1 float64
-	// Beta2 is the decay of the second-moment average, in [0, 1); default
-	// 0.999.
-	Beta2 float64
-	// Epsilon is added to sqrt(v̂), outside the square root; default 1e-7.
-	Epsilon float64
-
-	// WeightDecay, if > 0, applies w -= w*WeightDecay*lr before each update;
-	// default 0 (off).
-	WeightDecay float64
-	// Clipnorm, if > 0, rescales each gradient to an L2 norm of at most
-	// Clipnorm; default 0 (off).
-	Clipnorm float64
-	// Clipvalue, if > 0, clips each gradient element to [-Clipvalue,
-	// Clipvalue]; default 0 (off).
-	Clipvalue float64
-	// GlobalClipnorm, if > 0, rescales all gradients together to a global L2
-	// norm of at most GlobalClipnorm; default 0 (off). At most one of the
-	// three clipping fields may be set.
-	GlobalClipnorm float64
-	// Schedule, if non-nil, drives the learning rate instead of
-	// LearningRate (which must then be 0); default nil.
-	Schedule schedules.Schedule
-}
 
 // Nadam is Adam with Nesterov momentum, Keras's keras.optimizers.Nadam, with
 // its momentum cache u_product (a float32 state variable, initially 1). At
@@ -53,17 +22,25 @@ type Nadam struct {
 	uProduct              *tensor.Tensor
 }
 
-// NewNadam validates cfg and returns a Nadam optimizer.
-func NewNadam(cfg NadamConfig) (*Nadam, error) {
-	b, err := newBase("Nadam", "nadam", common{cfg.LearningRate, cfg.Schedule, cfg.WeightDecay, cfg.Clipnorm, cfg.Clipvalue, cfg.GlobalClipnorm}, 0.001)
+// NewNadam returns Keras's Nadam(learning_rate=0.001, beta_1=0.9,
+// beta_2=0.999, epsilon=1e-7). It takes the options LearningRate (default
+// 0.001), Beta1 (0.9), Beta2 (0.999), Epsilon (1e-7) and those every
+// optimizer takes: Schedule, WeightDecay, Clipnorm, Clipvalue,
+// GlobalClipnorm.
+func NewNadam(opts ...Option) (*Nadam, error) {
+	o, err := apply("Nadam", opts, "Beta1", "Beta2", "Epsilon")
 	if err != nil {
 		return nil, err
 	}
-	o := &Nadam{base: b, beta1: orDefault(cfg.Beta1, 0.9), beta2: orDefault(cfg.Beta2, 0.999), epsilon: orDefault(cfg.Epsilon, 1e-7)}
-	if err := checkBetasEps("Nadam", o.beta1, o.beta2, o.epsilon); err != nil {
+	b, err := newBase("Nadam", "nadam", o, 0.001, optFloat{})
+	if err != nil {
 		return nil, err
 	}
-	return o, nil
+	n := &Nadam{base: b, beta1: o.get("Beta1", 0.9), beta2: o.get("Beta2", 0.999), epsilon: o.get("Epsilon", 1e-7)}
+	if err := checkBetasEps("Nadam", n.beta1, n.beta2, n.epsilon); err != nil {
+		return nil, err
+	}
+	return n, nil
 }
 
 // Build implements Optimizer: slots "nadam/m/i", "nadam/v/i", then the

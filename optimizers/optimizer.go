@@ -3,8 +3,6 @@ package optimizers
 import (
 	"fmt"
 	"math"
-	"sort"
-	"strings"
 
 	"github.com/goras-ml/goras/optimizers/schedules"
 	"github.com/goras-ml/goras/tensor"
@@ -47,47 +45,19 @@ type Variable struct {
 	Value *tensor.Tensor
 }
 
-// constructors, by lower-case Keras name.
-var constructors = map[string]func() (Optimizer, error){
-	"sgd":     func() (Optimizer, error) { return NewSGD(SGDConfig{}) },
-	"adam":    func() (Optimizer, error) { return NewAdam(AdamConfig{}) },
-	"rmsprop": func() (Optimizer, error) { return NewRMSprop(RMSpropConfig{}) },
-	"adagrad": func() (Optimizer, error) { return NewAdagrad(AdagradConfig{}) },
-	"adamw":   func() (Optimizer, error) { return NewAdamW(AdamWConfig{}) },
-	"nadam":   func() (Optimizer, error) { return NewNadam(NadamConfig{}) },
-	"adamax":  func() (Optimizer, error) { return NewAdamax(AdamaxConfig{}) },
+// optFloat is a hyper-parameter that Keras defaults to None: set tells a
+// given 0 from an absent value.
+type optFloat struct {
+	v   float64
+	set bool
 }
 
-// Names returns the names Get knows, sorted.
-func Names() []string {
-	names := make([]string, 0, len(constructors))
-	for n := range constructors {
-		names = append(names, n)
+// config is the value Keras's get_config writes: the number, or None.
+func (x optFloat) config() any {
+	if !x.set {
+		return nil
 	}
-	sort.Strings(names)
-	return names
-}
-
-// Get returns a new optimizer with Keras defaults from its Keras string name
-// ("sgd", "adam", "rmsprop", "adagrad", "adamw", "nadam", "adamax"),
-// case-insensitive, as compile(optimizer="adam") accepts.
-func Get(name string) (Optimizer, error) {
-	c, ok := constructors[strings.ToLower(strings.TrimSpace(name))]
-	if !ok {
-		return nil, fmt.Errorf("optimizers: unknown optimizer %q; known: %s", name, strings.Join(Names(), ", "))
-	}
-	return c()
-}
-
-// common holds the hyper-parameters every optimizer shares, as Keras's
-// BaseOptimizer does.
-type common struct {
-	learningRate   float64
-	schedule       schedules.Schedule
-	weightDecay    float64 // 0 = off (Keras None)
-	clipnorm       float64
-	clipvalue      float64
-	globalClipnorm float64
+	return x.v
 }
 
 // base is embedded by every optimizer: learning rate, step counter,
@@ -95,7 +65,13 @@ type common struct {
 type base struct {
 	name   string // Keras class name
 	prefix string // Keras default instance name, prefix of variable names
-	common
+
+	learningRate float64
+	schedule     schedules.Schedule
+	weightDecay  optFloat // applied when > 0
+	clipnorm     optFloat // at most one of the three clips is set; each clips when > 0
+	clipvalue    optFloat
+	globalClip   optFloat
 
 	iter  int64
 	iterT *tensor.Tensor // mirror of iter, as float32
@@ -108,41 +84,40 @@ type base struct {
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
-// newBase validates the common fields and fills the defaults. defaultLR is
-// the optimizer's Keras default rate.
-func newBase(name, prefix string, c common, defaultLR float64) (base, error) {
-	b := base{name: name, prefix: prefix}
-	switch {
-	case !finite(c.learningRate) || c.learningRate < 0:
-		return b, fmt.Errorf("optimizers: %s LearningRate must be a finite number >= 0 (0 = default %g), got %v", name, defaultLR, c.learningRate)
-	case c.schedule != nil && c.learningRate != 0:
-		return b, fmt.Errorf("optimizers: %s got both LearningRate %v and a %s Schedule; set only one", name, c.learningRate, c.schedule.Name())
-	case !finite(c.weightDecay) || c.weightDecay < 0:
-		return b, fmt.Errorf("optimizers: %s WeightDecay must be a finite number >= 0, got %v", name, c.weightDecay)
-	case !finite(c.clipnorm) || c.clipnorm < 0:
-		return b, fmt.Errorf("optimizers: %s Clipnorm must be a finite number >= 0 (0 = off), got %v", name, c.clipnorm)
-	case !finite(c.clipvalue) || c.clipvalue < 0:
-		return b, fmt.Errorf("optimizers: %s Clipvalue must be a finite number >= 0 (0 = off), got %v", name, c.clipvalue)
-	case !finite(c.globalClipnorm) || c.globalClipnorm < 0:
-		return b, fmt.Errorf("optimizers: %s GlobalClipnorm must be a finite number >= 0 (0 = off), got %v", name, c.globalClipnorm)
+// newBase validates the options every optimizer takes and fills Keras's
+// defaults: defaultLR is the optimizer's default rate, defaultWD its
+// default weight decay (unset but for AdamW).
+func newBase(name, prefix string, o *options, defaultLR float64, defaultWD optFloat) (base, error) {
+	b := base{name: name, prefix: prefix, learningRate: o.get("LearningRate", defaultLR), schedule: o.schedule,
+		weightDecay: defaultWD, clipnorm: o.optional("Clipnorm"), clipvalue: o.optional("Clipvalue"), globalClip: o.optional("GlobalClipnorm")}
+	if o.has("WeightDecay") {
+		b.weightDecay = o.optional("WeightDecay")
 	}
-	set := 0
-	for _, v := range []float64{c.clipnorm, c.clipvalue, c.globalClipnorm} {
-		if v > 0 {
-			set++
+	switch {
+	case o.has("Schedule") && o.schedule == nil:
+		return b, fmt.Errorf("optimizers: %s got a nil Schedule; give a schedule or a LearningRate", name)
+	case o.has("Schedule") && o.has("LearningRate"):
+		return b, fmt.Errorf("optimizers: %s got both LearningRate %v and a %s Schedule; give only one", name, b.learningRate, o.schedule.Name())
+	}
+	for _, c := range []struct {
+		key, option string
+		v           float64
+	}{{"learning_rate", "LearningRate", b.learningRate}, {"weight_decay", "WeightDecay", b.weightDecay.v},
+		{"clipnorm", "Clipnorm", b.clipnorm.v}, {"clipvalue", "Clipvalue", b.clipvalue.v}, {"global_clipnorm", "GlobalClipnorm", b.globalClip.v}} {
+		if !finite(c.v) || c.v < 0 {
+			return b, fmt.Errorf("optimizers: %s %s (%s) must be a finite number >= 0, got %v", name, c.key, c.option, c.v)
 		}
 	}
-	if set > 1 {
-		return b, fmt.Errorf("optimizers: %s: only one of Clipnorm, Clipvalue and GlobalClipnorm can be set, got Clipnorm=%v Clipvalue=%v GlobalClipnorm=%v",
-			name, c.clipnorm, c.clipvalue, c.globalClipnorm)
+	if b.clipnorm.set && b.clipvalue.set || b.clipnorm.set && b.globalClip.set || b.clipvalue.set && b.globalClip.set {
+		return b, fmt.Errorf("optimizers: %s: only one of Clipnorm, Clipvalue and GlobalClipnorm can be given, got clipnorm=%v clipvalue=%v global_clipnorm=%v",
+			name, b.clipnorm.config(), b.clipvalue.config(), b.globalClip.config())
 	}
-	if c.schedule == nil && c.learningRate == 0 {
-		c.learningRate = defaultLR
+	if b.schedule != nil {
+		b.learningRate = 0
 	}
-	b.common = c
 	b.iterT = tensor.New(1)
-	if c.schedule == nil {
-		b.lrT = tensor.Full(float32(c.learningRate), 1)
+	if b.schedule == nil {
+		b.lrT = tensor.Full(float32(b.learningRate), 1)
 	}
 	return b, nil
 }
@@ -267,9 +242,9 @@ func (b *base) begin(vars, grads []*tensor.Tensor) (lr float64, t int64) {
 	b.sync()
 	b.clip(grads)
 	lr = b.rate()
-	if b.weightDecay > 0 {
+	if b.weightDecay.v > 0 {
 		// Keras: variable -= variable * wd * lr, before the update.
-		f := float32(b.weightDecay * lr)
+		f := float32(b.weightDecay.v * lr)
 		for _, v := range vars {
 			w := v.Data()
 			for j := range w {
@@ -290,15 +265,15 @@ func (b *base) end() {
 // BaseOptimizer._clip_gradients. Norms are summed in float64, in order.
 func (b *base) clip(grads []*tensor.Tensor) {
 	switch {
-	case b.clipnorm > 0:
+	case b.clipnorm.v > 0:
 		// Each gradient g becomes g*c/max(||g||, c).
 		for _, gt := range grads {
 			g := gt.Data()
-			if n := math.Sqrt(sumSquares(g)); n > b.clipnorm {
-				scale(g, float32(b.clipnorm/n))
+			if n := math.Sqrt(sumSquares(g)); n > b.clipnorm.v {
+				scale(g, float32(b.clipnorm.v/n))
 			}
 		}
-	case b.globalClipnorm > 0:
+	case b.globalClip.v > 0:
 		// All gradients scaled by c*min(1/n, 1/c), n the norm of all of them;
 		// a non-finite n makes every gradient NaN, as in Keras.
 		var ss float64
@@ -311,14 +286,14 @@ func (b *base) clip(grads []*tensor.Tensor) {
 			for _, gt := range grads {
 				scale(gt.Data(), float32(math.NaN()))
 			}
-		case n > b.globalClipnorm:
-			s := float32(b.globalClipnorm / n)
+		case n > b.globalClip.v:
+			s := float32(b.globalClip.v / n)
 			for _, gt := range grads {
 				scale(gt.Data(), s)
 			}
 		}
-	case b.clipvalue > 0:
-		hi := float32(b.clipvalue)
+	case b.clipvalue.v > 0:
+		hi := float32(b.clipvalue.v)
 		for _, gt := range grads {
 			g := gt.Data()
 			for j, x := range g {
@@ -361,26 +336,15 @@ func (b *base) config() map[string]any {
 	b.sync()
 	var lr any = b.learningRate
 	if b.schedule != nil {
-		lr = map[string]any{
-			"module":          "keras.optimizers.schedules",
-			"class_name":      b.schedule.Name(),
-			"config":          b.schedule.Config(),
-			"registered_name": nil,
-		}
-	}
-	orNil := func(x float64) any {
-		if x == 0 {
-			return nil
-		}
-		return x
+		lr = schedules.Serialize(b.schedule)
 	}
 	return map[string]any{
 		"name":                        b.prefix,
 		"learning_rate":               lr,
-		"weight_decay":                orNil(b.weightDecay),
-		"clipnorm":                    orNil(b.clipnorm),
-		"global_clipnorm":             orNil(b.globalClipnorm),
-		"clipvalue":                   orNil(b.clipvalue),
+		"weight_decay":                b.weightDecay.config(),
+		"clipnorm":                    b.clipnorm.config(),
+		"global_clipnorm":             b.globalClip.config(),
+		"clipvalue":                   b.clipvalue.config(),
 		"use_ema":                     false,
 		"ema_momentum":                0.99,
 		"ema_overwrite_frequency":     nil,
@@ -389,17 +353,9 @@ func (b *base) config() map[string]any {
 	}
 }
 
-// orDefault returns def when x is the zero value.
-func orDefault(x, def float64) float64 {
-	if x == 0 {
-		return def
-	}
-	return x
-}
-
 // checkRange returns an error unless lo <= x <= hi, or lo <= x < hi when
-// openHi is set.
-func checkRange(opt, field string, x, lo, hi float64, openHi bool) error {
+// openHi is set; key and option are the Keras and Go names of x.
+func checkRange(opt, key, option string, x, lo, hi float64, openHi bool) error {
 	ok := finite(x) && x >= lo && x <= hi
 	if openHi && x == hi {
 		ok = false
@@ -409,7 +365,10 @@ func checkRange(opt, field string, x, lo, hi float64, openHi bool) error {
 		if openHi {
 			bracket = ")"
 		}
-		return fmt.Errorf("optimizers: %s %s must be in [%g, %g%s, got %v", opt, field, lo, hi, bracket, x)
+		if hi == maxFloat {
+			return fmt.Errorf("optimizers: %s %s (%s) must be a finite number >= %g, got %v", opt, key, option, lo, x)
+		}
+		return fmt.Errorf("optimizers: %s %s (%s) must be in [%g, %g%s, got %v", opt, key, option, lo, hi, bracket, x)
 	}
 	return nil
 }

@@ -1,42 +1,6 @@
 package optimizers
 
-import (
-	"github.com/goras-ml/goras/optimizers/schedules"
-	"github.com/goras-ml/goras/tensor"
-)
-
-// RMSpropConfig configures RMSprop. A zero field means the Keras default.
-type RMSpropConfig struct {
-	// LearningRate is the step size; default 0.001.
-	LearningRate float64
-	// Rho is the decay of the squared-gradient average, in [0, 1]; default
-	// 0.9.
-	Rho float64
-	// Momentum in [0, 1]; default 0 (none).
-	Momentum float64
-	// Epsilon is added to the average inside the square root; default 1e-7.
-	Epsilon float64
-	// Centered normalises by the estimated variance (subtracting the squared
-	// mean gradient) instead of the second moment; default false.
-	Centered bool
-
-	// WeightDecay, if > 0, applies w -= w*WeightDecay*lr before each update;
-	// default 0 (off).
-	WeightDecay float64
-	// Clipnorm, if > 0, rescales each gradient to an L2 norm of at most
-	// Clipnorm; default 0 (off).
-	Clipnorm float64
-	// Clipvalue, if > 0, clips each gradient element to [-Clipvalue,
-	// Clipvalue]; default 0 (off).
-	Clipvalue float64
-	// GlobalClipnorm, if > 0, rescales all gradients together to a global L2
-	// norm of at most GlobalClipnorm; default 0 (off). At most one of the
-	// three clipping fields may be set.
-	GlobalClipnorm float64
-	// Schedule, if non-nil, drives the learning rate instead of
-	// LearningRate (which must then be 0); default nil.
-	Schedule schedules.Schedule
-}
+import "github.com/goras-ml/goras/tensor"
 
 // RMSprop is Keras's keras.optimizers.RMSprop:
 //
@@ -51,23 +15,31 @@ type RMSprop struct {
 	v, mom, avg            [][]float32
 }
 
-// NewRMSprop validates cfg and returns an RMSprop optimizer.
-func NewRMSprop(cfg RMSpropConfig) (*RMSprop, error) {
-	b, err := newBase("RMSprop", "rmsprop", common{cfg.LearningRate, cfg.Schedule, cfg.WeightDecay, cfg.Clipnorm, cfg.Clipvalue, cfg.GlobalClipnorm}, 0.001)
+// NewRMSprop returns Keras's RMSprop(learning_rate=0.001, rho=0.9,
+// momentum=0.0, epsilon=1e-7, centered=False). It takes the options
+// LearningRate (default 0.001), Rho (0.9), Momentum (0), Epsilon (1e-7),
+// Centered (false) and those every optimizer takes: Schedule, WeightDecay,
+// Clipnorm, Clipvalue, GlobalClipnorm.
+func NewRMSprop(opts ...Option) (*RMSprop, error) {
+	o, err := apply("RMSprop", opts, "Rho", "Momentum", "Epsilon", "Centered")
 	if err != nil {
 		return nil, err
 	}
-	o := &RMSprop{base: b, rho: orDefault(cfg.Rho, 0.9), momentum: cfg.Momentum, epsilon: orDefault(cfg.Epsilon, 1e-7), centered: cfg.Centered}
-	if err := checkRange("RMSprop", "Rho", o.rho, 0, 1, false); err != nil {
+	b, err := newBase("RMSprop", "rmsprop", o, 0.001, optFloat{})
+	if err != nil {
 		return nil, err
 	}
-	if err := checkRange("RMSprop", "Momentum", o.momentum, 0, 1, false); err != nil {
+	r := &RMSprop{base: b, rho: o.get("Rho", 0.9), momentum: o.get("Momentum", 0), epsilon: o.get("Epsilon", 1e-7), centered: o.bools["Centered"]}
+	if err := checkRange("RMSprop", "rho", "Rho", r.rho, 0, 1, false); err != nil {
 		return nil, err
 	}
-	if err := checkRange("RMSprop", "Epsilon", o.epsilon, 0, maxFloat, false); err != nil {
+	if err := checkRange("RMSprop", "momentum", "Momentum", r.momentum, 0, 1, false); err != nil {
 		return nil, err
 	}
-	return o, nil
+	if err := checkRange("RMSprop", "epsilon", "Epsilon", r.epsilon, 0, maxFloat, false); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // Build implements Optimizer: slots "rmsprop/velocity/i", then

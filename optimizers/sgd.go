@@ -2,36 +2,8 @@ package optimizers
 
 import (
 	"github.com/goras-ml/goras/internal/kernel"
-	"github.com/goras-ml/goras/optimizers/schedules"
 	"github.com/goras-ml/goras/tensor"
 )
-
-// SGDConfig configures SGD. A zero field means the Keras default.
-type SGDConfig struct {
-	// LearningRate is the step size; default 0.01.
-	LearningRate float64
-	// Momentum in [0, 1]; default 0 (plain gradient descent).
-	Momentum float64
-	// Nesterov uses Nesterov momentum; default false.
-	Nesterov bool
-
-	// WeightDecay, if > 0, applies w -= w*WeightDecay*lr before each update;
-	// default 0 (off).
-	WeightDecay float64
-	// Clipnorm, if > 0, rescales each gradient to an L2 norm of at most
-	// Clipnorm; default 0 (off).
-	Clipnorm float64
-	// Clipvalue, if > 0, clips each gradient element to [-Clipvalue,
-	// Clipvalue]; default 0 (off).
-	Clipvalue float64
-	// GlobalClipnorm, if > 0, rescales all gradients together to a global L2
-	// norm of at most GlobalClipnorm; default 0 (off). At most one of the
-	// three clipping fields may be set.
-	GlobalClipnorm float64
-	// Schedule, if non-nil, drives the learning rate instead of
-	// LearningRate (which must then be 0); default nil.
-	Schedule schedules.Schedule
-}
 
 // SGD is stochastic gradient descent with optional (Nesterov) momentum,
 // Keras's keras.optimizers.SGD:
@@ -46,16 +18,24 @@ type SGD struct {
 	v        [][]float32 // velocity per variable; nil when momentum is 0
 }
 
-// NewSGD validates cfg and returns an SGD optimizer.
-func NewSGD(cfg SGDConfig) (*SGD, error) {
-	b, err := newBase("SGD", "sgd", common{cfg.LearningRate, cfg.Schedule, cfg.WeightDecay, cfg.Clipnorm, cfg.Clipvalue, cfg.GlobalClipnorm}, 0.01)
+// NewSGD returns Keras's SGD(learning_rate=0.01, momentum=0.0,
+// nesterov=False). It takes the options LearningRate (default 0.01),
+// Momentum (default 0), Nesterov (default false) and those every optimizer
+// takes: Schedule, WeightDecay, Clipnorm, Clipvalue, GlobalClipnorm.
+func NewSGD(opts ...Option) (*SGD, error) {
+	o, err := apply("SGD", opts, "Momentum", "Nesterov")
 	if err != nil {
 		return nil, err
 	}
-	if err := checkRange("SGD", "Momentum", cfg.Momentum, 0, 1, false); err != nil {
+	b, err := newBase("SGD", "sgd", o, 0.01, optFloat{})
+	if err != nil {
 		return nil, err
 	}
-	return &SGD{base: b, momentum: cfg.Momentum, nesterov: cfg.Nesterov}, nil
+	momentum := o.get("Momentum", 0)
+	if err := checkRange("SGD", "momentum", "Momentum", momentum, 0, 1, false); err != nil {
+		return nil, err
+	}
+	return &SGD{base: b, momentum: momentum, nesterov: o.bools["Nesterov"]}, nil
 }
 
 // Build implements Optimizer. With momentum it allocates one velocity per

@@ -165,7 +165,7 @@ func TestVariableNames(t *testing.T) {
 		}
 	}
 	// Adagrad's accumulators start at initial_accumulator_value.
-	o, _ := NewAdagrad(AdagradConfig{})
+	o, _ := NewAdagrad()
 	_ = o.Build([]*tensor.Tensor{tensor.New(2)})
 	if got := o.Variables()[2].Value.Data(); got[0] != 0.1 || got[1] != 0.1 {
 		t.Errorf("Adagrad accumulator starts at %v, want 0.1", got)
@@ -174,7 +174,7 @@ func TestVariableNames(t *testing.T) {
 
 // Writing the iteration or learning-rate tensor is picked up.
 func TestWriteStateTensors(t *testing.T) {
-	o, _ := NewAdam(AdamConfig{})
+	o, _ := NewAdam()
 	if err := o.Build([]*tensor.Tensor{tensor.New(1)}); err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func TestWriteStateTensors(t *testing.T) {
 
 // Counting continues past 2^24, where float32 stops being exact.
 func TestIterationsPast2to24(t *testing.T) {
-	o, _ := NewSGD(SGDConfig{})
+	o, _ := NewSGD()
 	w := []*tensor.Tensor{tensor.New(1)}
 	_ = o.Build(w)
 	o.Variables()[0].Value.Data()[0] = 1 << 24

@@ -201,16 +201,12 @@ func (r Recipe) Build(seed uint64) (*goras.Model, error) {
 	steps := int64(r.StepsPerEpoch())
 	warm := int64(c.WarmupEpochs * float64(steps))
 	total := int64(r.Epochs) * steps
-	sched, err := schedules.NewCosineDecay(schedules.CosineDecayConfig{
-		InitialLearningRate: c.PeakRate / 10,
-		WarmupTarget:        c.PeakRate,
-		WarmupSteps:         warm,
-		DecaySteps:          max(total-warm, 1),
-	})
+	sched, err := schedules.NewCosineDecay(c.PeakRate/10, max(total-warm, 1),
+		schedules.WarmupTarget(c.PeakRate), schedules.WarmupSteps(warm))
 	if err != nil {
 		return nil, fmt.Errorf("recipes: %s: %w", r.Name, err)
 	}
-	adam, err := optimizers.NewAdam(optimizers.AdamConfig{Schedule: sched})
+	adam, err := optimizers.NewAdam(optimizers.Schedule(sched))
 	if err != nil {
 		return nil, fmt.Errorf("recipes: %s: %w", r.Name, err)
 	}

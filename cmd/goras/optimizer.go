@@ -99,48 +99,49 @@ func (s *scheduleFlags) parseBoundaries() ([]int64, error) {
 
 // build makes the schedule starting from rate lr for a run of steps
 // training steps, stepsPerEpoch to an epoch; nil when no --schedule is set.
+// The flags become the schedule's Keras config, read back by
+// schedules.FromConfig, the one way from a description to a schedule.
 func (s *scheduleFlags) build(lr float64, stepsPerEpoch, steps int64) (schedules.Schedule, error) {
 	switch strings.ToLower(strings.TrimSpace(s.schedule)) {
 	case "exponential":
-		c := schedules.ExponentialDecayConfig{InitialLearningRate: lr, DecaySteps: s.decaySteps, DecayRate: s.decayRate, Staircase: s.staircase}
-		if c.DecaySteps == 0 {
-			c.DecaySteps = stepsPerEpoch
+		c := map[string]any{"initial_learning_rate": lr, "decay_steps": s.decaySteps, "decay_rate": s.decayRate, "staircase": s.staircase}
+		if s.decaySteps == 0 {
+			c["decay_steps"] = stepsPerEpoch
 		}
-		if c.DecayRate == 0 {
-			c.DecayRate = 0.9
+		if s.decayRate == 0 {
+			c["decay_rate"] = 0.9
 		}
-		return schedules.NewExponentialDecay(c)
+		return schedules.FromConfig("ExponentialDecay", c)
 	case "cosine":
-		c := schedules.CosineDecayConfig{InitialLearningRate: lr, DecaySteps: s.decaySteps, Alpha: s.alpha}
+		c := map[string]any{"initial_learning_rate": lr, "decay_steps": s.decaySteps, "alpha": s.alpha}
 		if s.warmupSteps > 0 {
 			// Keras: warm up from initial_learning_rate to warmup_target.
-			c.InitialLearningRate, c.WarmupTarget, c.WarmupSteps = 0, lr, s.warmupSteps
+			c["initial_learning_rate"], c["warmup_target"], c["warmup_steps"] = 0.0, lr, s.warmupSteps
 		}
-		if c.DecaySteps == 0 {
-			c.DecaySteps = steps - s.warmupSteps
-			if c.DecaySteps < 1 {
+		if s.decaySteps == 0 {
+			c["decay_steps"] = steps - s.warmupSteps
+			if steps-s.warmupSteps < 1 {
 				return nil, fmt.Errorf("--warmup-steps %d leaves no step of the run's %d to decay over; warm up for fewer steps", s.warmupSteps, steps)
 			}
 		}
-		return schedules.NewCosineDecay(c)
+		return schedules.FromConfig("CosineDecay", c)
 	case "piecewise":
 		bounds, err := s.parseBoundaries()
 		if err != nil {
 			return nil, err
 		}
-		c := schedules.PiecewiseConstantDecayConfig{Boundaries: bounds}
-		if len(c.Boundaries) == 0 {
-			c.Boundaries = []int64{max(steps/2, 1), max(steps*3/4, 2)}
+		if len(bounds) == 0 {
+			bounds = []int64{max(steps/2, 1), max(steps*3/4, 2)}
 		}
 		rate := s.decayRate
 		if rate == 0 {
 			rate = 0.1
 		}
-		c.Values = []float64{lr}
-		for range c.Boundaries {
-			c.Values = append(c.Values, c.Values[len(c.Values)-1]*rate)
+		values := []float64{lr}
+		for range bounds {
+			values = append(values, values[len(values)-1]*rate)
 		}
-		return schedules.NewPiecewiseConstantDecay(c)
+		return schedules.FromConfig("PiecewiseConstantDecay", map[string]any{"boundaries": bounds, "values": values})
 	}
 	return nil, nil
 }
@@ -197,27 +198,19 @@ func (f *trainFlags) newOptimizer(spec modelSpec, set func(string) bool, stepsPe
 	if err != nil {
 		return nil, err
 	}
+	// The flags become the optimizer's Keras config, read back by
+	// optimizers.FromConfig, the one way from a description to an optimizer.
+	cfg := map[string]any{"learning_rate": lr}
 	if sched != nil {
-		lr = 0 // an optimizer takes a rate or a schedule
+		cfg["learning_rate"] = schedules.Serialize(sched) // a rate or a schedule
 	}
-	// The constructors, rather than Get, take the schedule.
-	switch name {
-	case "sgd":
-		return optimizers.NewSGD(optimizers.SGDConfig{LearningRate: lr, Schedule: sched, Momentum: f.momentum, Nesterov: f.nesterov})
-	case "adam":
-		return optimizers.NewAdam(optimizers.AdamConfig{LearningRate: lr, Schedule: sched})
-	case "adamw":
-		return optimizers.NewAdamW(optimizers.AdamWConfig{LearningRate: lr, Schedule: sched})
-	case "rmsprop":
-		return optimizers.NewRMSprop(optimizers.RMSpropConfig{LearningRate: lr, Schedule: sched})
-	case "adagrad":
-		return optimizers.NewAdagrad(optimizers.AdagradConfig{LearningRate: lr, Schedule: sched})
-	case "nadam":
-		return optimizers.NewNadam(optimizers.NadamConfig{LearningRate: lr, Schedule: sched})
-	case "adamax":
-		return optimizers.NewAdamax(optimizers.AdamaxConfig{LearningRate: lr, Schedule: sched})
+	if set("momentum") {
+		cfg["momentum"] = f.momentum
 	}
-	return nil, fmt.Errorf("--optimizer %s is known to the library but not to goras train; add it to newOptimizer", name)
+	if set("nesterov") {
+		cfg["nesterov"] = f.nesterov
+	}
+	return optimizers.FromConfig(name, cfg)
 }
 
 // describeOptimizer says in a few words what opt does, e.g.

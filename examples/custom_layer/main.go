@@ -60,7 +60,7 @@ func main() {
 		layers.Dense(10, layers.WithActivation("softmax")),
 	)
 	model.SetSeed(1)
-	adam, err := optimizers.NewAdam(optimizers.AdamConfig{})
+	adam, err := optimizers.NewAdam()
 	if err != nil {
 		log.Fatal(err)
 	}

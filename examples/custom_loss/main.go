@@ -54,7 +54,7 @@ func main() {
 
 	// 3. The loss is a value of the user's type; the metric is found by the
 	// name it registered.
-	adam, err := optimizers.NewAdam(optimizers.AdamConfig{})
+	adam, err := optimizers.NewAdam()
 	if err != nil {
 		log.Fatal(err)
 	}

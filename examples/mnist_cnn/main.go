@@ -55,7 +55,7 @@ func main() {
 
 	// 3. Cross-entropy judges probabilities better than mean squared error,
 	// and Adam adapts the step of every weight.
-	adam, err := optimizers.NewAdam(optimizers.AdamConfig{})
+	adam, err := optimizers.NewAdam()
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -59,7 +59,7 @@ func main() {
 	// 5. How good is a function: the loss, mean squared error. How to find the
 	// best one: gradient descent (SGD, learning rate 0.1), with the gradient
 	// computed by back-propagation.
-	sgd, err := optimizers.NewSGD(optimizers.SGDConfig{LearningRate: 0.1})
+	sgd, err := optimizers.NewSGD(optimizers.LearningRate(0.1))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -68,7 +68,7 @@ func run(name string, xTrain *mnist.Images, yTrain mnist.Labels, xTest *mnist.Im
 	stack = append(stack, layers.Dense(10, layers.WithActivation("softmax")))
 	model := goras.NewSequential(stack...)
 	model.SetSeed(1)
-	adam, err := optimizers.NewAdam(optimizers.AdamConfig{})
+	adam, err := optimizers.NewAdam()
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -9,9 +9,7 @@ import (
 // A linear warm-up from 0 to 0.1 over 100 steps, then a cosine decay to 0
 // over 1000 steps.
 func ExampleNewCosineDecay() {
-	s, err := schedules.NewCosineDecay(schedules.CosineDecayConfig{
-		InitialLearningRate: 0, DecaySteps: 1000, WarmupTarget: 0.1, WarmupSteps: 100,
-	})
+	s, err := schedules.NewCosineDecay(0, 1000, schedules.WarmupTarget(0.1), schedules.WarmupSteps(100))
 	if err != nil {
 		panic(err)
 	}

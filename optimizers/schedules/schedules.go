@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Schedule maps the optimizer's step count to a learning rate.
@@ -13,51 +14,107 @@ type Schedule interface {
 	At(step int64) float64
 	// Config returns the Keras get_config keys and values.
 	Config() map[string]any
-	// Name returns the Keras class name, e.g. "ExponentialDecay".
+	// Name returns the Keras class name, e.g. "ExponentialDecay": the
+	// class_name of its serialized config.
 	Name() string
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
-// ExponentialDecayConfig configures ExponentialDecay. It has no defaults:
-// DecaySteps and DecayRate must be set.
-type ExponentialDecayConfig struct {
-	// InitialLearningRate is the rate at step 0 (>= 0).
-	InitialLearningRate float64
-	// DecaySteps is the number of steps over which the rate is multiplied
-	// by DecayRate once (> 0).
-	DecaySteps int64
-	// DecayRate is the factor per DecaySteps steps (> 0).
-	DecayRate float64
-	// Staircase, when true, decays in whole DecaySteps intervals
-	// (floor(step/DecaySteps)); default false (continuous decay).
-	Staircase bool
+// Option sets one of a schedule's optional Keras arguments. Each
+// constructor names the options it takes; giving it another is an error.
+// An option given is used as given, zero included.
+type Option func(*options)
+
+type options struct {
+	set          []string // Go names of the options given, in order
+	staircase    bool
+	alpha        float64
+	warmupTarget float64
+	warmupSteps  int64
+}
+
+func (o *options) mark(name string) { o.set = append(o.set, name) }
+
+func (o *options) has(name string) bool { return slices.Contains(o.set, name) }
+
+// Staircase, for ExponentialDecay, decays in whole decay_steps intervals
+// (floor(step/decay_steps)). Default false: continuous decay.
+func Staircase(on bool) Option { return func(o *options) { o.mark("Staircase"); o.staircase = on } }
+
+// Alpha, for CosineDecay, is the final rate as a fraction of the rate the
+// decay starts from, in [0, 1]. Default 0.
+func Alpha(alpha float64) Option { return func(o *options) { o.mark("Alpha"); o.alpha = alpha } }
+
+// WarmupTarget, for CosineDecay, is the rate a linear warm-up climbs to from
+// the initial rate; the cosine decay then starts from it. Default none
+// (Keras's None): no warm-up, and WarmupSteps is ignored, as in Keras.
+// WarmupTarget(0) is a warm-up to 0.
+func WarmupTarget(lr float64) Option {
+	return func(o *options) { o.mark("WarmupTarget"); o.warmupTarget = lr }
+}
+
+// WarmupSteps, for CosineDecay, is the length of the warm-up, >= 0.
+// Default 0.
+func WarmupSteps(steps int64) Option {
+	return func(o *options) { o.mark("WarmupSteps"); o.warmupSteps = steps }
+}
+
+// apply runs opts and returns an error naming any option class does not
+// take.
+func apply(class string, opts []Option, allowed ...string) (*options, error) {
+	o := &options{}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(o)
+		}
+	}
+	for _, name := range o.set {
+		if !slices.Contains(allowed, name) {
+			takes := "no options"
+			if len(allowed) > 0 {
+				takes = "the options " + strings.Join(allowed, ", ")
+			}
+			return nil, fmt.Errorf("schedules: %s does not take the option %s (it takes %s)", class, name, takes)
+		}
+	}
+	return o, nil
 }
 
 // ExponentialDecay is initial * rate^(step/decaySteps), the exponent
-// floored when Staircase is set.
-type ExponentialDecay struct{ cfg ExponentialDecayConfig }
+// floored with Staircase, Keras's ExponentialDecay.
+type ExponentialDecay struct {
+	initial, rate float64
+	steps         int64
+	staircase     bool
+}
 
-// NewExponentialDecay validates cfg and returns the schedule.
-func NewExponentialDecay(cfg ExponentialDecayConfig) (*ExponentialDecay, error) {
+// NewExponentialDecay returns Keras's ExponentialDecay(initial_learning_rate,
+// decay_steps, decay_rate): the rate is initialLearningRate (>= 0) at step 0
+// and is multiplied by decayRate (> 0) every decaySteps (> 0) steps. It
+// takes the option Staircase (default false).
+func NewExponentialDecay(initialLearningRate float64, decaySteps int64, decayRate float64, opts ...Option) (*ExponentialDecay, error) {
+	o, err := apply("ExponentialDecay", opts, "Staircase")
 	switch {
-	case !finite(cfg.InitialLearningRate) || cfg.InitialLearningRate < 0:
-		return nil, fmt.Errorf("schedules: ExponentialDecay InitialLearningRate must be a finite number >= 0, got %v", cfg.InitialLearningRate)
-	case cfg.DecaySteps <= 0:
-		return nil, fmt.Errorf("schedules: ExponentialDecay DecaySteps must be > 0, got %d", cfg.DecaySteps)
-	case !finite(cfg.DecayRate) || cfg.DecayRate <= 0:
-		return nil, fmt.Errorf("schedules: ExponentialDecay DecayRate must be a finite number > 0, got %v (e.g. 0.96)", cfg.DecayRate)
+	case err != nil:
+		return nil, err
+	case !finite(initialLearningRate) || initialLearningRate < 0:
+		return nil, fmt.Errorf("schedules: ExponentialDecay initial_learning_rate must be a finite number >= 0, got %v", initialLearningRate)
+	case decaySteps <= 0:
+		return nil, fmt.Errorf("schedules: ExponentialDecay decay_steps must be > 0, got %d", decaySteps)
+	case !finite(decayRate) || decayRate <= 0:
+		return nil, fmt.Errorf("schedules: ExponentialDecay decay_rate must be a finite number > 0, got %v (e.g. 0.96)", decayRate)
 	}
-	return &ExponentialDecay{cfg: cfg}, nil
+	return &ExponentialDecay{initial: initialLearningRate, rate: decayRate, steps: decaySteps, staircase: o.staircase}, nil
 }
 
 // At implements Schedule.
 func (s *ExponentialDecay) At(step int64) float64 {
-	p := float64(step) / float64(s.cfg.DecaySteps)
-	if s.cfg.Staircase {
+	p := float64(step) / float64(s.steps)
+	if s.staircase {
 		p = math.Floor(p)
 	}
-	return s.cfg.InitialLearningRate * math.Pow(s.cfg.DecayRate, p)
+	return s.initial * math.Pow(s.rate, p)
 }
 
 // Name implements Schedule.
@@ -66,48 +123,42 @@ func (s *ExponentialDecay) Name() string { return "ExponentialDecay" }
 // Config implements Schedule.
 func (s *ExponentialDecay) Config() map[string]any {
 	return map[string]any{
-		"initial_learning_rate": s.cfg.InitialLearningRate,
-		"decay_steps":           s.cfg.DecaySteps,
-		"decay_rate":            s.cfg.DecayRate,
-		"staircase":             s.cfg.Staircase,
+		"initial_learning_rate": s.initial,
+		"decay_steps":           s.steps,
+		"decay_rate":            s.rate,
+		"staircase":             s.staircase,
 		"name":                  "ExponentialDecay",
 	}
 }
 
-// PiecewiseConstantDecayConfig configures PiecewiseConstantDecay. It has no
-// defaults.
-type PiecewiseConstantDecayConfig struct {
-	// Boundaries are strictly increasing step counts (at least one).
-	Boundaries []int64
-	// Values has one more element than Boundaries: Values[0] while
-	// step <= Boundaries[0], Values[i] while Boundaries[i-1] < step <=
-	// Boundaries[i], and the last value once step > the last boundary.
-	Values []float64
-}
-
-// PiecewiseConstantDecay is constant between boundaries.
+// PiecewiseConstantDecay is constant between boundaries, Keras's
+// PiecewiseConstantDecay.
 type PiecewiseConstantDecay struct {
 	boundaries []int64
 	values     []float64
 }
 
-// NewPiecewiseConstantDecay validates cfg and returns the schedule. It copies
-// the slices.
-func NewPiecewiseConstantDecay(cfg PiecewiseConstantDecayConfig) (*PiecewiseConstantDecay, error) {
-	if len(cfg.Boundaries) == 0 || len(cfg.Values) != len(cfg.Boundaries)+1 {
-		return nil, fmt.Errorf("schedules: PiecewiseConstantDecay needs at least one boundary and one more value than boundaries, got %d boundaries and %d values", len(cfg.Boundaries), len(cfg.Values))
+// NewPiecewiseConstantDecay returns Keras's PiecewiseConstantDecay(boundaries,
+// values): values[0] while step <= boundaries[0], values[i] while
+// boundaries[i-1] < step <= boundaries[i], and the last value once step is
+// past the last boundary. boundaries are strictly increasing (at least one);
+// values has one more element, each a finite number >= 0. It copies the
+// slices.
+func NewPiecewiseConstantDecay(boundaries []int64, values []float64) (*PiecewiseConstantDecay, error) {
+	if len(boundaries) == 0 || len(values) != len(boundaries)+1 {
+		return nil, fmt.Errorf("schedules: PiecewiseConstantDecay needs at least one boundary and one more value than boundaries, got %d boundaries and %d values", len(boundaries), len(values))
 	}
-	for i := 1; i < len(cfg.Boundaries); i++ {
-		if cfg.Boundaries[i] <= cfg.Boundaries[i-1] {
-			return nil, fmt.Errorf("schedules: PiecewiseConstantDecay boundaries must be strictly increasing, got %v", cfg.Boundaries)
+	for i := 1; i < len(boundaries); i++ {
+		if boundaries[i] <= boundaries[i-1] {
+			return nil, fmt.Errorf("schedules: PiecewiseConstantDecay boundaries must be strictly increasing, got %v", boundaries)
 		}
 	}
-	for _, v := range cfg.Values {
+	for _, v := range values {
 		if !finite(v) || v < 0 {
-			return nil, fmt.Errorf("schedules: PiecewiseConstantDecay values must be finite numbers >= 0, got %v", cfg.Values)
+			return nil, fmt.Errorf("schedules: PiecewiseConstantDecay values must be finite numbers >= 0, got %v", values)
 		}
 	}
-	return &PiecewiseConstantDecay{boundaries: slices.Clone(cfg.Boundaries), values: slices.Clone(cfg.Values)}, nil
+	return &PiecewiseConstantDecay{boundaries: slices.Clone(boundaries), values: slices.Clone(values)}, nil
 }
 
 // At implements Schedule.
@@ -123,7 +174,8 @@ func (s *PiecewiseConstantDecay) At(step int64) float64 {
 // Name implements Schedule.
 func (s *PiecewiseConstantDecay) Name() string { return "PiecewiseConstantDecay" }
 
-// Config implements Schedule.
+// Config implements Schedule. Keras's default name for this class is
+// "PiecewiseConstant".
 func (s *PiecewiseConstantDecay) Config() map[string]any {
 	return map[string]any{
 		"boundaries": slices.Clone(s.boundaries),
@@ -132,70 +184,62 @@ func (s *PiecewiseConstantDecay) Config() map[string]any {
 	}
 }
 
-// CosineDecayConfig configures CosineDecay.
-type CosineDecayConfig struct {
-	// InitialLearningRate is the rate at step 0 (>= 0; 0 is allowed, the
-	// usual start of a warm-up).
-	InitialLearningRate float64
-	// DecaySteps is the length of the cosine decay (> 0; no default).
-	DecaySteps int64
-	// Alpha is the final rate as a fraction of the rate the decay starts
-	// from; default 0.
-	Alpha float64
-	// WarmupTarget is the rate a linear warm-up climbs to from
-	// InitialLearningRate; the cosine decay then starts from it.
-	// Default 0, meaning Keras's None: no warm-up, and (as in Keras)
-	// WarmupSteps is then ignored.
-	WarmupTarget float64
-	// WarmupSteps is the length of the warm-up; default 0.
-	WarmupSteps int64
-}
-
 // CosineDecay is Keras's cosine decay with optional linear warm-up:
 //
-//	warm-up (step < WarmupSteps): initial + (target-initial)*step/WarmupSteps
-//	decay:  from * ((1-Alpha)*0.5*(1+cos(pi*s/DecaySteps)) + Alpha)
+//	warm-up (step < warmup_steps): initial + (target-initial)*step/warmup_steps
+//	decay:  from * ((1-alpha)*0.5*(1+cos(pi*s/decay_steps)) + alpha)
 //
-// where s = min(step-WarmupSteps, DecaySteps) and from is WarmupTarget, or
-// InitialLearningRate when there is no warm-up.
-type CosineDecay struct{ cfg CosineDecayConfig }
+// where s = min(step-warmup_steps, decay_steps) and from is warmup_target,
+// or initial_learning_rate when there is no warm-up.
+type CosineDecay struct {
+	initial, alpha, target float64
+	warmup                 bool // a WarmupTarget was given (Keras: warmup_target is not None)
+	steps, warmupSteps     int64
+}
 
-// NewCosineDecay validates cfg and returns the schedule.
-func NewCosineDecay(cfg CosineDecayConfig) (*CosineDecay, error) {
+// NewCosineDecay returns Keras's CosineDecay(initial_learning_rate,
+// decay_steps): initialLearningRate is the rate at step 0 (>= 0; 0 is
+// allowed, the usual start of a warm-up), decaySteps (> 0) the length of
+// the cosine decay. It takes the options Alpha (default 0), WarmupTarget
+// (default none: no warm-up) and WarmupSteps (default 0).
+func NewCosineDecay(initialLearningRate float64, decaySteps int64, opts ...Option) (*CosineDecay, error) {
+	o, err := apply("CosineDecay", opts, "Alpha", "WarmupTarget", "WarmupSteps")
 	switch {
-	case !finite(cfg.InitialLearningRate) || cfg.InitialLearningRate < 0:
-		return nil, fmt.Errorf("schedules: CosineDecay InitialLearningRate must be a finite number >= 0, got %v", cfg.InitialLearningRate)
-	case cfg.DecaySteps <= 0:
-		return nil, fmt.Errorf("schedules: CosineDecay DecaySteps must be > 0, got %d", cfg.DecaySteps)
-	case !finite(cfg.Alpha) || cfg.Alpha < 0 || cfg.Alpha > 1:
-		return nil, fmt.Errorf("schedules: CosineDecay Alpha must be in [0, 1], got %v", cfg.Alpha)
-	case !finite(cfg.WarmupTarget) || cfg.WarmupTarget < 0:
-		return nil, fmt.Errorf("schedules: CosineDecay WarmupTarget must be a finite number >= 0 (0 = no warm-up), got %v", cfg.WarmupTarget)
-	case cfg.WarmupSteps < 0:
-		return nil, fmt.Errorf("schedules: CosineDecay WarmupSteps must be >= 0, got %d", cfg.WarmupSteps)
+	case err != nil:
+		return nil, err
+	case !finite(initialLearningRate) || initialLearningRate < 0:
+		return nil, fmt.Errorf("schedules: CosineDecay initial_learning_rate must be a finite number >= 0, got %v", initialLearningRate)
+	case decaySteps <= 0:
+		return nil, fmt.Errorf("schedules: CosineDecay decay_steps must be > 0, got %d", decaySteps)
+	case !finite(o.alpha) || o.alpha < 0 || o.alpha > 1:
+		return nil, fmt.Errorf("schedules: CosineDecay alpha must be in [0, 1], got %v", o.alpha)
+	case !finite(o.warmupTarget) || o.warmupTarget < 0:
+		return nil, fmt.Errorf("schedules: CosineDecay warmup_target must be a finite number >= 0, got %v", o.warmupTarget)
+	case o.warmupSteps < 0:
+		return nil, fmt.Errorf("schedules: CosineDecay warmup_steps must be >= 0, got %d", o.warmupSteps)
 	}
-	return &CosineDecay{cfg: cfg}, nil
+	return &CosineDecay{initial: initialLearningRate, alpha: o.alpha, target: o.warmupTarget, warmup: o.has("WarmupTarget"),
+		steps: decaySteps, warmupSteps: o.warmupSteps}, nil
 }
 
 func (s *CosineDecay) decay(step, from float64) float64 {
-	frac := step / float64(s.cfg.DecaySteps)
+	frac := step / float64(s.steps)
 	cos := 0.5 * (1 + math.Cos(math.Pi*frac))
-	return from * ((1-s.cfg.Alpha)*cos + s.cfg.Alpha)
+	return from * ((1-s.alpha)*cos + s.alpha)
 }
 
 // At implements Schedule.
 func (s *CosineDecay) At(step int64) float64 {
-	c := s.cfg
 	x := float64(step)
-	if c.WarmupTarget == 0 {
-		return s.decay(min(x, float64(c.DecaySteps)), c.InitialLearningRate)
+	if !s.warmup {
+		return s.decay(min(x, float64(s.steps)), s.initial)
 	}
-	ws := float64(c.WarmupSteps)
-	x = min(x, float64(c.DecaySteps)+ws)
+	ws := float64(s.warmupSteps)
+	x = min(x, float64(s.steps)+ws)
 	if x < ws {
-		return (c.WarmupTarget-c.InitialLearningRate)*(x/ws) + c.InitialLearningRate
+		return (s.target-s.initial)*(x/ws) + s.initial
 	}
-	return s.decay(x-ws, c.WarmupTarget)
+	return s.decay(x-ws, s.target)
 }
 
 // Name implements Schedule.
@@ -205,15 +249,15 @@ func (s *CosineDecay) Name() string { return "CosineDecay" }
 // as in Keras.
 func (s *CosineDecay) Config() map[string]any {
 	var target any
-	if s.cfg.WarmupTarget != 0 {
-		target = s.cfg.WarmupTarget
+	if s.warmup {
+		target = s.target
 	}
 	return map[string]any{
-		"initial_learning_rate": s.cfg.InitialLearningRate,
-		"decay_steps":           s.cfg.DecaySteps,
-		"alpha":                 s.cfg.Alpha,
+		"initial_learning_rate": s.initial,
+		"decay_steps":           s.steps,
+		"alpha":                 s.alpha,
 		"name":                  "CosineDecay",
 		"warmup_target":         target,
-		"warmup_steps":          s.cfg.WarmupSteps,
+		"warmup_steps":          s.warmupSteps,
 	}
 }

@@ -21,7 +21,7 @@ func check(t *testing.T, name string, s Schedule, pts []point) {
 }
 
 func TestExponentialDecay(t *testing.T) {
-	s, err := NewExponentialDecay(ExponentialDecayConfig{InitialLearningRate: 0.1, DecaySteps: 10, DecayRate: 0.5})
+	s, err := NewExponentialDecay(0.1, 10, 0.5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func TestExponentialDecay(t *testing.T) {
 		{10, 0.05},               // 0.1 * 0.5
 		{25, 0.0176776695296637}, // 0.1 * 0.5^2.5
 	})
-	st, _ := NewExponentialDecay(ExponentialDecayConfig{InitialLearningRate: 0.1, DecaySteps: 10, DecayRate: 0.5, Staircase: true})
+	st, _ := NewExponentialDecay(0.1, 10, 0.5, Staircase(true))
 	// 0.1 * 0.5^floor(step/10)
 	check(t, "staircase", st, []point{{0, 0.1}, {5, 0.1}, {9, 0.1}, {10, 0.05}, {25, 0.025}})
 	c := st.Config()
@@ -47,7 +47,7 @@ func TestExponentialDecay(t *testing.T) {
 func TestPiecewiseConstantDecay(t *testing.T) {
 	b := []int64{10, 20}
 	v := []float64{1, 0.5, 0.1}
-	s, err := NewPiecewiseConstantDecay(PiecewiseConstantDecayConfig{Boundaries: b, Values: v})
+	s, err := NewPiecewiseConstantDecay(b, v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestPiecewiseConstantDecay(t *testing.T) {
 }
 
 func TestCosineDecay(t *testing.T) {
-	s, err := NewCosineDecay(CosineDecayConfig{InitialLearningRate: 1, DecaySteps: 100})
+	s, err := NewCosineDecay(1, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,10 +73,10 @@ func TestCosineDecay(t *testing.T) {
 		{100, 0},
 		{200, 0},
 	})
-	a, _ := NewCosineDecay(CosineDecayConfig{InitialLearningRate: 1, DecaySteps: 100, Alpha: 0.1})
+	a, _ := NewCosineDecay(1, 100, Alpha(0.1))
 	// (1-0.1)*cosine + 0.1
 	check(t, "alpha", a, []point{{0, 1}, {50, 0.55}, {100, 0.1}, {150, 0.1}})
-	w, _ := NewCosineDecay(CosineDecayConfig{InitialLearningRate: 0, DecaySteps: 100, WarmupTarget: 2, WarmupSteps: 10})
+	w, _ := NewCosineDecay(0, 100, WarmupTarget(2), WarmupSteps(10))
 	// linear 0 -> 2 over 10 steps, then 2*0.5*(1+cos(pi*(step-10)/100))
 	check(t, "warmup", w, []point{
 		{0, 0},
@@ -88,7 +88,7 @@ func TestCosineDecay(t *testing.T) {
 		{500, 0},
 	})
 	// Keras ignores WarmupSteps without a WarmupTarget.
-	n, _ := NewCosineDecay(CosineDecayConfig{InitialLearningRate: 1, DecaySteps: 100, WarmupSteps: 10})
+	n, _ := NewCosineDecay(1, 100, WarmupSteps(10))
 	check(t, "no target", n, []point{{0, 1}, {50, 0.5}})
 	if c := n.Config(); c["warmup_target"] != nil || c["warmup_steps"] != int64(10) || c["alpha"] != 0.0 || c["name"] != "CosineDecay" {
 		t.Errorf("Config = %v", c)
@@ -104,15 +104,15 @@ func TestInvalid(t *testing.T) {
 		err  error
 		want string
 	}{
-		{"exp decay steps", second(NewExponentialDecay(ExponentialDecayConfig{InitialLearningRate: 0.1, DecayRate: 0.5})), "DecaySteps"},
-		{"exp decay rate", second(NewExponentialDecay(ExponentialDecayConfig{InitialLearningRate: 0.1, DecaySteps: 5})), "DecayRate"},
-		{"exp negative lr", second(NewExponentialDecay(ExponentialDecayConfig{InitialLearningRate: -1, DecaySteps: 5, DecayRate: 0.5})), "InitialLearningRate"},
-		{"piecewise lengths", second(NewPiecewiseConstantDecay(PiecewiseConstantDecayConfig{Boundaries: []int64{1}, Values: []float64{1}})), "one more value"},
-		{"piecewise order", second(NewPiecewiseConstantDecay(PiecewiseConstantDecayConfig{Boundaries: []int64{5, 5}, Values: []float64{1, 2, 3}})), "strictly increasing"},
-		{"piecewise NaN", second(NewPiecewiseConstantDecay(PiecewiseConstantDecayConfig{Boundaries: []int64{5}, Values: []float64{1, math.NaN()}})), "finite"},
-		{"cosine steps", second(NewCosineDecay(CosineDecayConfig{InitialLearningRate: 1})), "DecaySteps"},
-		{"cosine alpha", second(NewCosineDecay(CosineDecayConfig{InitialLearningRate: 1, DecaySteps: 10, Alpha: 2})), "Alpha"},
-		{"cosine warmup steps", second(NewCosineDecay(CosineDecayConfig{InitialLearningRate: 1, DecaySteps: 10, WarmupSteps: -1})), "WarmupSteps"},
+		{"exp decay steps", second(NewExponentialDecay(0.1, 0, 0.5)), "decay_steps"},
+		{"exp decay rate", second(NewExponentialDecay(0.1, 5, 0)), "decay_rate"},
+		{"exp negative lr", second(NewExponentialDecay(-1, 5, 0.5)), "initial_learning_rate"},
+		{"piecewise lengths", second(NewPiecewiseConstantDecay([]int64{1}, []float64{1})), "one more value"},
+		{"piecewise order", second(NewPiecewiseConstantDecay([]int64{5, 5}, []float64{1, 2, 3})), "strictly increasing"},
+		{"piecewise NaN", second(NewPiecewiseConstantDecay([]int64{5}, []float64{1, math.NaN()})), "finite"},
+		{"cosine steps", second(NewCosineDecay(1, 0)), "decay_steps"},
+		{"cosine alpha", second(NewCosineDecay(1, 10, Alpha(2))), "alpha"},
+		{"cosine warmup steps", second(NewCosineDecay(1, 10, WarmupSteps(-1))), "warmup_steps"},
 	}
 	for _, c := range cases {
 		if c.err == nil || !strings.Contains(c.err.Error(), c.want) {
@@ -124,13 +124,38 @@ func TestInvalid(t *testing.T) {
 func second[T any](_ T, err error) error { return err }
 
 func TestAtDoesNotAllocate(t *testing.T) {
-	e, _ := NewExponentialDecay(ExponentialDecayConfig{InitialLearningRate: 0.1, DecaySteps: 10, DecayRate: 0.5})
-	p, _ := NewPiecewiseConstantDecay(PiecewiseConstantDecayConfig{Boundaries: []int64{10}, Values: []float64{1, 2}})
-	c, _ := NewCosineDecay(CosineDecayConfig{InitialLearningRate: 1, DecaySteps: 10, WarmupTarget: 2, WarmupSteps: 3})
+	e, _ := NewExponentialDecay(0.1, 10, 0.5)
+	p, _ := NewPiecewiseConstantDecay([]int64{10}, []float64{1, 2})
+	c, _ := NewCosineDecay(1, 10, WarmupTarget(2), WarmupSteps(3))
 	for _, s := range []Schedule{e, p, c} {
 		var sink float64
 		if n := testing.AllocsPerRun(10, func() { sink += s.At(7) }); n != 0 {
 			t.Errorf("%s.At allocates %v times", s.Name(), n)
 		}
+	}
+}
+
+// An explicit zero is a value, not "the default": WarmupTarget(0) warms up
+// from 1 down to 0 over 10 steps and stays there, and its config says 0,
+// not Keras's None.
+func TestWarmupTargetZero(t *testing.T) {
+	s, err := NewCosineDecay(1, 100, WarmupTarget(0), WarmupSteps(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, "warm-up to 0", s, []point{{0, 1}, {5, 0.5}, {10, 0}, {60, 0}})
+	if c := s.Config(); c["warmup_target"] != 0.0 {
+		t.Errorf("warmup_target = %#v, want 0.0", c["warmup_target"])
+	}
+}
+
+func TestOptionNotTaken(t *testing.T) {
+	_, err := NewExponentialDecay(0.1, 10, 0.5, Alpha(0.1))
+	if err == nil || !strings.Contains(err.Error(), "ExponentialDecay does not take the option Alpha (it takes the options Staircase)") {
+		t.Errorf("error %v, want one naming Alpha and Staircase", err)
+	}
+	_, err = NewCosineDecay(0.1, 10, Staircase(true))
+	if err == nil || !strings.Contains(err.Error(), "Alpha, WarmupTarget, WarmupSteps") {
+		t.Errorf("error %v, want one listing CosineDecay's options", err)
 	}
 }

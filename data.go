@@ -48,8 +48,9 @@ func checkFinite(method string, i int, x Data) error {
 	buf := make([]float32, min(chunk, shape[0])*per)
 	for lo := 0; lo < shape[0]; lo += chunk {
 		hi := min(lo+chunk, shape[0])
-		x.Gather(buf, rowRange(lo, hi))
-		if at := kernel.FirstNonFinite(buf[:(hi-lo)*per]); at >= 0 {
+		part := buf[:(hi-lo)*per]
+		x.Gather(part, rowRange(lo, hi))
+		if at := kernel.FirstNonFinite(part); at >= 0 {
 			return nonFinite(method, i, lo+at/per, at%per, buf[at])
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/goras-ml/goras/autograd"
 	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/losses"
+	"github.com/goras-ml/goras/tensor"
 )
 
 // Non-finite inputs and targets are refused with the sample named, before
@@ -91,5 +92,22 @@ func TestPredictPanicBecomesError(t *testing.T) {
 	}
 	if _, err := m.PredictOnBatch(randomTensor(1, 4, 3)); err == nil || !strings.Contains(err.Error(), "user op exploded") {
 		t.Fatalf("PredictOnBatch of an op that panics: %v", err)
+	}
+}
+
+// rowsData is Data that is not a tensor: the check gathers it in chunks.
+type rowsData struct{ t *tensor.Tensor }
+
+func (r rowsData) Shape() []int                     { return r.t.Shape() }
+func (r rowsData) Gather(dst []float32, rows []int) { r.t.Gather(dst, rows) }
+
+func TestNonFiniteInOtherData(t *testing.T) {
+	x := randomTensor(1, 700, 3)
+	if err := checkFinite("fit", 0, rowsData{x}); err != nil {
+		t.Fatalf("finite data: %v", err)
+	}
+	x.Data()[600*3+1] = float32(math.NaN()) // in the third chunk of 256
+	if err := checkFinite("fit", 1, rowsData{x}); err == nil || !strings.Contains(err.Error(), "sample 600 of x[1] holds NaN at position 1") {
+		t.Errorf("NaN in sample 600: %v", err)
 	}
 }

@@ -90,6 +90,10 @@ func (im *Images) Gather(dst []float32, rows []int) {
 	}
 }
 
+// Finite says that the images hold no NaN or infinity (they are bytes), so
+// that goras's Fit and Predict need not look for them (goras.FiniteData).
+func (im *Images) Finite() bool { return true }
+
 // Image returns the pixels of image i (Rows*Cols bytes, row-major), sharing
 // im's storage.
 func (im *Images) Image(i int) []uint8 {

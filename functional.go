@@ -71,6 +71,15 @@ func (t *KerasTensor) Shape() []int { return t.shape }
 // an input).
 func (t *KerasTensor) Layer() layers.Layer { return t.layer }
 
+// Inputs are the tensors the layer was called on (none for an input).
+func (t *KerasTensor) Inputs() []*KerasTensor { return t.inputs }
+
+// Nodes lists every layer call of a built model, in an order where each
+// comes after the calls whose outputs it reads (the inputs themselves are
+// Inputs). A layer called twice appears twice. Exporters (ONNX) and
+// pictures of the graph walk it.
+func (m *Model) Nodes() []*KerasTensor { return m.nodes }
+
 func describe(l layers.Layer) string {
 	if l == nil {
 		return "<nil>"

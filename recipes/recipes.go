@@ -132,6 +132,9 @@ func Fast() Recipe {
 	}
 }
 
+// Names lists the recipes by name.
+func Names() []string { return []string{"best", "best-long", "fast"} }
+
 // Get returns the recipe called name ("best", "best-long" or "fast").
 func Get(name string) (Recipe, error) {
 	switch name {

@@ -29,8 +29,8 @@ type Spec struct {
 	// LearningRate (0: the optimizer's Keras default) and Schedule (a CLI
 	// --schedule name, "" for a constant rate).
 	Loss, Optimizer string
-	LearningRate   float64
-	Schedule       string
+	LearningRate    float64
+	Schedule        string
 	// Epochs and BatchSize are the default training length and step size.
 	Epochs, BatchSize int
 	// Recipe is set for the bounty recipes' networks, which train by their

@@ -12,11 +12,11 @@ type constant struct {
 	value float64
 }
 
-// Zeros sets every weight to 0 (Keras "zeros", the bias default).
-func Zeros() Initializer { return constant{"zeros", 0} }
+// Zeros sets every weight to 0 (Keras Zeros, "zeros", the bias default).
+func Zeros() Initializer { return constant{"Zeros", 0} }
 
 // Ones sets every weight to 1 (Keras "ones").
-func Ones() Initializer { return constant{"ones", 1} }
+func Ones() Initializer { return constant{"Ones", 1} }
 
 // Constant sets every weight to value (Keras Constant; its string name
 // "constant" means value 0). It panics if value is not finite.
@@ -24,9 +24,9 @@ func Constant(value float64) Initializer { return must(newConstant(value)) }
 
 func newConstant(value float64) (Initializer, error) {
 	if !finite(value) {
-		return nil, fmt.Errorf("initializers: constant: value must be finite, got %v", value)
+		return nil, fmt.Errorf("initializers: Constant: value must be finite, got %v", value)
 	}
-	return constant{"constant", value}, nil
+	return constant{"Constant", value}, nil
 }
 
 func (c constant) Initialize(t *tensor.Tensor, _ *rand.Rand) {
@@ -40,7 +40,7 @@ func (c constant) Initialize(t *tensor.Tensor, _ *rand.Rand) {
 func (c constant) Name() string { return c.name }
 
 func (c constant) Config() map[string]any {
-	if c.name == "constant" {
+	if c.name == "Constant" {
 		return map[string]any{"value": c.value}
 	}
 	return map[string]any{}

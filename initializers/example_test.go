@@ -25,7 +25,7 @@ func Example() {
 	rn := initializers.RandomNormal(0, 0.05)
 	fmt.Println(rn.Name(), rn.Config())
 	// Output:
-	// glorot_uniform 784 128
-	// he_normal map[]
-	// random_normal map[mean:0 stddev:0.05]
+	// GlorotUniform 784 128
+	// HeNormal map[seed:<nil>]
+	// RandomNormal map[mean:0 seed:<nil> stddev:0.05]
 }

@@ -1,14 +1,10 @@
 package initializers
 
 import (
-	"encoding/json"
-	"fmt"
 	"math"
 	"math/rand/v2"
-	"sort"
-	"strings"
 
-	"github.com/goras-ml/goras/internal/confignum"
+	"github.com/goras-ml/goras/internal/configread"
 	"github.com/goras-ml/goras/tensor"
 )
 
@@ -17,11 +13,12 @@ type Initializer interface {
 	// Initialize overwrites every element of t. Random initializers draw from
 	// rng and nothing else; constant ones ignore it (it may be nil).
 	Initialize(t *tensor.Tensor, rng *rand.Rand)
-	// Name is the Keras snake_case name: "glorot_uniform", "zeros", ...
+	// Name is the Keras class name, the class_name of its serialized
+	// config: "GlorotUniform", "Zeros", ...
 	Name() string
-	// Config is the Keras get_config, e.g. {"mean": 0, "stddev": 0.05};
-	// an empty map for initializers without parameters. Each call returns a
-	// new map.
+	// Config is the Keras get_config, e.g. {"mean": 0, "stddev": 0.05,
+	// "seed": nil}; an empty map for Zeros and Ones. Each call returns a new
+	// map.
 	Config() map[string]any
 }
 
@@ -48,187 +45,147 @@ func ComputeFans(shape []int) (fanIn, fanOut float64) {
 	return float64(shape[len(shape)-2]) * receptive, float64(shape[len(shape)-1]) * receptive
 }
 
-// entry is one registered initializer: its canonical name and a maker that
-// builds it from a (possibly empty) config.
-type entry struct {
-	name  string
-	build func(c config) (Initializer, error)
-}
-
-// registry maps a key (lower case, underscores removed, so "glorot_uniform"
-// and "GlorotUniform" meet) to its entry. Keras's aliases "zero", "one",
-// "normal" and "uniform" are included.
-var registry = map[string]entry{}
-
-func register(name string, build func(c config) (Initializer, error), aliases ...string) {
-	e := entry{name, build}
-	registry[key(name)] = e
-	for _, a := range aliases {
-		registry[key(a)] = e
-	}
-}
-
-func key(name string) string {
-	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(name)), "_", "")
-}
+// The registry maps Keras class names (and Keras's snake_case strings and
+// aliases "zero", "one", "normal", "uniform") to functions that rebuild an
+// initializer from its Config; a layer's kernel_initializer in a model file
+// comes back through it.
+var registry = configread.NewRegistry[Initializer]("initializers", "initializer")
 
 func init() {
-	register("zeros", func(c config) (Initializer, error) {
-		return c.build(func() (Initializer, error) { return Zeros(), nil })
-	}, "zero")
-	register("ones", func(c config) (Initializer, error) {
-		return c.build(func() (Initializer, error) { return Ones(), nil })
-	}, "one")
-	register("constant", func(c config) (Initializer, error) {
-		v, err := c.float("value", 0)
-		return c.build(func() (Initializer, error) { return newConstant(v) }, err)
-	})
-	register("random_normal", func(c config) (Initializer, error) {
-		mean, err1 := c.float("mean", 0)
-		stddev, err2 := c.float("stddev", 0.05)
-		return c.build(func() (Initializer, error) { return newRandomNormal("random_normal", mean, stddev) }, err1, err2)
-	}, "normal")
-	register("truncated_normal", func(c config) (Initializer, error) {
-		mean, err1 := c.float("mean", 0)
-		stddev, err2 := c.float("stddev", 0.05)
-		return c.build(func() (Initializer, error) { return newRandomNormal("truncated_normal", mean, stddev) }, err1, err2)
-	})
-	register("random_uniform", func(c config) (Initializer, error) {
-		lo, err1 := c.float("minval", -0.05)
-		hi, err2 := c.float("maxval", 0.05)
-		return c.build(func() (Initializer, error) { return newRandomUniform(lo, hi) }, err1, err2)
-	}, "uniform")
-	register("variance_scaling", func(c config) (Initializer, error) {
-		scale, err1 := c.float("scale", 1)
-		mode, err2 := c.string("mode", "fan_in")
-		dist, err3 := c.string("distribution", "truncated_normal")
-		return c.build(func() (Initializer, error) { return newVarianceScaling("", scale, mode, dist) }, err1, err2, err3)
-	})
-	for _, n := range named {
-		register(n.name, func(c config) (Initializer, error) {
-			return c.build(func() (Initializer, error) { return newVarianceScaling(n.name, n.scale, n.mode, n.dist) })
-		})
-	}
-}
-
-// Names returns the canonical names Get and FromConfig accept, sorted.
-// (Get also accepts Keras's class names, e.g. "GlorotUniform", and the
-// aliases "zero", "one", "normal" and "uniform".)
-func Names() []string {
-	seen := map[string]bool{}
-	var names []string
-	for _, e := range registry {
-		if !seen[e.name] {
-			seen[e.name] = true
-			names = append(names, e.name)
+	registry.Builtin("Zeros", constantFromConfig("Zeros", Zeros), "zeros", "zero")
+	registry.Builtin("Ones", constantFromConfig("Ones", Ones), "ones", "one")
+	registry.Builtin("Constant", func(c map[string]any) (Initializer, error) {
+		r := configread.New("initializers: Constant config", c)
+		v, _ := r.Float("value")
+		if err := r.Err(); err != nil {
+			return nil, err
 		}
+		return newConstant(v)
+	}, "constant")
+	registry.Builtin("RandomNormal", normalFromConfig("RandomNormal"), "random_normal", "normal")
+	registry.Builtin("TruncatedNormal", normalFromConfig("TruncatedNormal"), "truncated_normal")
+	registry.Builtin("RandomUniform", uniformFromConfig, "random_uniform", "uniform")
+	registry.Builtin("VarianceScaling", varianceScalingFromConfig, "variance_scaling")
+	for _, n := range named {
+		registry.Builtin(n.class, func(c map[string]any) (Initializer, error) {
+			r := configread.New("initializers: "+n.class+" config", c)
+			seed(r)
+			if err := r.Err(); err != nil {
+				return nil, err
+			}
+			return newVarianceScaling(n.class, n.scale, n.mode, n.dist)
+		}, n.alias)
 	}
-	sort.Strings(names)
-	return names
 }
 
-func lookup(name string) (entry, error) {
-	e, ok := registry[key(name)]
-	if !ok {
-		return entry{}, fmt.Errorf("initializers: unknown initializer %q; known: %s", name, strings.Join(Names(), ", "))
-	}
-	return e, nil
+// Register makes FromConfig and Get build initializers of the class
+// className (what the initializer's Name returns, which a model file
+// records) with fromConfig. Call it from an init function of the package
+// that defines the initializer. It panics if the name is empty or taken
+// (ignoring case and underscores) or fromConfig is nil.
+func Register(className string, fromConfig func(config map[string]any) (Initializer, error)) {
+	registry.Register(className, fromConfig)
 }
+
+// Names returns the class names FromConfig knows, sorted. (FromConfig and
+// Get also take Keras's snake_case strings, e.g. "glorot_uniform", and the
+// aliases "zero", "one", "normal" and "uniform".)
+func Names() []string { return registry.ClassNames() }
 
 // Get returns the initializer Keras knows by name, with Keras's default
-// parameters. Names are case-insensitive and may be snake_case or the Keras
-// class name ("he_normal", "HeNormal"). An unknown name is an error that
-// lists the known ones.
+// parameters. Names are case-insensitive and may be the Keras class name or
+// its snake_case string ("HeNormal", "he_normal"). An unknown name is an
+// error that lists the known ones.
 func Get(name string) (Initializer, error) {
 	return FromConfig(name, nil)
 }
 
-// FromConfig builds the initializer named name with the parameters in config
-// (as produced by Config; missing keys take Keras's defaults, a "seed" key is
-// accepted and ignored since seeds come from the rng). Numbers may be any Go
-// numeric type or json.Number, as decoded from a model file. Unknown keys,
-// wrong types and invalid values are errors.
-func FromConfig(name string, config map[string]any) (Initializer, error) {
-	e, err := lookup(name)
-	if err != nil {
-		return nil, err
-	}
-	return e.build(newConfig(e.name, config))
+// FromConfig builds the initializer of the Keras class className with the
+// parameters in config, as Config produces it or Keras 3 writes it.
+// Missing keys take Keras's defaults; a "seed" key (null or an integer) is
+// accepted and not used, since goras's seeds come from the model's rng.
+// Numbers may be float64 or json.Number, as decoded from a model file.
+// Unknown keys, wrong types and invalid values are errors.
+func FromConfig(className string, config map[string]any) (Initializer, error) {
+	return registry.Build(className, config)
 }
 
-// config reads parameters out of a config map and remembers which keys it
-// used, so that done can reject the rest.
-type config struct {
-	name string
-	m    map[string]any
-	used map[string]bool
+// Serialize is Keras's serialized form of i, as a layer's
+// kernel_initializer holds it: {"module": "keras.initializers",
+// "class_name": i.Name(), "config": i.Config(), "registered_name": null}.
+func Serialize(i Initializer) map[string]any {
+	return configread.Serialize("keras.initializers", i.Name(), i.Config(), registry.IsBuiltin(i.Name()))
 }
 
-func newConfig(name string, m map[string]any) config {
-	return config{name: name, m: m, used: map[string]bool{"seed": true}}
-}
-
-func (c config) float(k string, def float64) (float64, error) {
-	c.used[k] = true
-	v, ok := c.m[k]
-	if !ok {
-		return def, nil
-	}
-	if f, ok := confignum.Float(v); ok {
-		return f, nil
-	}
-	if x, ok := v.(json.Number); ok {
-		return 0, fmt.Errorf("initializers: %s: %q must be a number, got %q", c.name, k, x)
-	}
-	return 0, fmt.Errorf("initializers: %s: %q must be a number, got %T %v", c.name, k, v, v)
-}
-
-func (c config) string(k, def string) (string, error) {
-	c.used[k] = true
-	v, ok := c.m[k]
-	if !ok {
-		return def, nil
-	}
-	s, ok := v.(string)
-	if !ok {
-		return "", fmt.Errorf("initializers: %s: %q must be a string, got %T %v", c.name, k, v, v)
-	}
-	return s, nil
-}
-
-// done reports the keys of the config that no parameter read.
-func (c config) done() error {
-	var extra []string
-	for k := range c.m {
-		if !c.used[k] {
-			extra = append(extra, k)
+// seed reads Keras's "seed" key: null or an integer, not used.
+func seed(r *configread.Reader) {
+	if v, ok := r.Value("seed"); ok && v != nil {
+		if _, isInt := configread.Int(v); !isInt {
+			r.Fail("\"seed\" must be null or an integer, got %s", configread.Show(v))
 		}
 	}
-	if len(extra) == 0 {
-		return nil
-	}
-	sort.Strings(extra)
-	var want []string
-	for k := range c.used {
-		if k != "seed" {
-			want = append(want, k)
-		}
-	}
-	sort.Strings(want)
-	return fmt.Errorf("initializers: %s: unknown config key(s) %v; accepted: %v", c.name, extra, want)
 }
 
-// build returns the first of errs, then done's error, then newFn's result.
-func (c config) build(newFn func() (Initializer, error), errs ...error) (Initializer, error) {
-	for _, err := range errs {
-		if err != nil {
+func constantFromConfig(class string, newFn func() Initializer) func(map[string]any) (Initializer, error) {
+	return func(c map[string]any) (Initializer, error) {
+		if err := configread.New("initializers: "+class+" config", c).Err(); err != nil {
 			return nil, err
 		}
+		return newFn(), nil
 	}
-	if err := c.done(); err != nil {
+}
+
+func normalFromConfig(class string) func(map[string]any) (Initializer, error) {
+	return func(c map[string]any) (Initializer, error) {
+		r := configread.New("initializers: "+class+" config", c)
+		mean, stddev := 0.0, 0.05
+		if x, ok := r.Float("mean"); ok {
+			mean = x
+		}
+		if x, ok := r.Float("stddev"); ok {
+			stddev = x
+		}
+		seed(r)
+		if err := r.Err(); err != nil {
+			return nil, err
+		}
+		return newRandomNormal(class, mean, stddev)
+	}
+}
+
+func uniformFromConfig(c map[string]any) (Initializer, error) {
+	r := configread.New("initializers: RandomUniform config", c)
+	lo, hi := -0.05, 0.05
+	if x, ok := r.Float("minval"); ok {
+		lo = x
+	}
+	if x, ok := r.Float("maxval"); ok {
+		hi = x
+	}
+	seed(r)
+	if err := r.Err(); err != nil {
 		return nil, err
 	}
-	return newFn()
+	return newRandomUniform(lo, hi)
+}
+
+func varianceScalingFromConfig(c map[string]any) (Initializer, error) {
+	r := configread.New("initializers: VarianceScaling config", c)
+	scale, mode, dist := 1.0, "fan_in", "truncated_normal"
+	if x, ok := r.Float("scale"); ok {
+		scale = x
+	}
+	if x, ok := r.String("mode"); ok {
+		mode = x
+	}
+	if x, ok := r.String("distribution"); ok {
+		dist = x
+	}
+	seed(r)
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	return newVarianceScaling("", scale, mode, dist)
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/goras-ml/goras/tensor"
@@ -127,6 +129,9 @@ func TestConstants(t *testing.T) {
 
 func TestDeterminism(t *testing.T) {
 	for _, name := range Names() {
+		if !registry.IsBuiltin(name) {
+			continue
+		}
 		init, err := Get(name)
 		if err != nil {
 			t.Fatal(err)
@@ -138,7 +143,7 @@ func TestDeterminism(t *testing.T) {
 		if !slices.Equal(a.Data(), b.Data()) {
 			t.Errorf("%s: same seed gave different values", name)
 		}
-		random := name != "zeros" && name != "ones" && name != "constant"
+		random := name != "Zeros" && name != "Ones" && name != "Constant"
 		if random && slices.Equal(a.Data(), c.Data()) {
 			t.Errorf("%s: seeds 7 and 8 gave the same values", name)
 		}
@@ -146,17 +151,23 @@ func TestDeterminism(t *testing.T) {
 }
 
 func TestNamesAndGet(t *testing.T) {
-	want := []string{"constant", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform",
-		"lecun_normal", "lecun_uniform", "ones", "random_normal", "random_uniform",
-		"truncated_normal", "variance_scaling", "zeros"}
-	if got := Names(); !slices.Equal(got, want) {
-		t.Fatalf("Names() = %v, want %v", got, want)
+	want := []string{"Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform",
+		"LecunNormal", "LecunUniform", "Ones", "RandomNormal", "RandomUniform",
+		"TruncatedNormal", "VarianceScaling", "Zeros"}
+	var builtin []string
+	for _, n := range Names() {
+		if registry.IsBuiltin(n) {
+			builtin = append(builtin, n)
+		}
+	}
+	if !slices.Equal(builtin, want) {
+		t.Fatalf("Names() = %v, want %v", builtin, want)
 	}
 	for in, name := range map[string]string{
-		"glorot_uniform": "glorot_uniform", "GlorotUniform": "glorot_uniform", "GLOROT_UNIFORM": "glorot_uniform",
-		"he_normal": "he_normal", "HeNormal": "he_normal", "zero": "zeros", "one": "ones",
-		"normal": "random_normal", "uniform": "random_uniform", "RandomNormal": "random_normal",
-		"TruncatedNormal": "truncated_normal", "VarianceScaling": "variance_scaling", " zeros ": "zeros",
+		"glorot_uniform": "GlorotUniform", "GlorotUniform": "GlorotUniform", "GLOROT_UNIFORM": "GlorotUniform",
+		"he_normal": "HeNormal", "HeNormal": "HeNormal", "zero": "Zeros", "one": "Ones",
+		"normal": "RandomNormal", "uniform": "RandomUniform", "random_normal": "RandomNormal",
+		"truncated_normal": "TruncatedNormal", "variance_scaling": "VarianceScaling", " zeros ": "Zeros",
 	} {
 		init, err := Get(in)
 		if err != nil {
@@ -167,14 +178,14 @@ func TestNamesAndGet(t *testing.T) {
 			t.Errorf("Get(%q).Name() = %q, want %q", in, init.Name(), name)
 		}
 	}
-	// Keras string defaults.
+	// Keras 3 defaults, and its get_config keys.
 	for name, cfg := range map[string]map[string]any{
-		"random_normal":    {"mean": 0.0, "stddev": 0.05},
-		"truncated_normal": {"mean": 0.0, "stddev": 0.05},
-		"random_uniform":   {"minval": -0.05, "maxval": 0.05},
-		"variance_scaling": {"scale": 1.0, "mode": "fan_in", "distribution": "truncated_normal"},
+		"random_normal":    {"mean": 0.0, "stddev": 0.05, "seed": nil},
+		"truncated_normal": {"mean": 0.0, "stddev": 0.05, "seed": nil},
+		"random_uniform":   {"minval": -0.05, "maxval": 0.05, "seed": nil},
+		"variance_scaling": {"scale": 1.0, "mode": "fan_in", "distribution": "truncated_normal", "seed": nil},
 		"constant":         {"value": 0.0},
-		"glorot_uniform":   {},
+		"glorot_uniform":   {"seed": nil},
 		"zeros":            {},
 	} {
 		init, _ := Get(name)
@@ -183,7 +194,7 @@ func TestNamesAndGet(t *testing.T) {
 		}
 	}
 	_, err := Get("glorot")
-	if err == nil || !strings.Contains(err.Error(), `"glorot"`) || !strings.Contains(err.Error(), "glorot_uniform, he_normal") {
+	if err == nil || !strings.Contains(err.Error(), `"glorot"`) || !strings.Contains(err.Error(), "GlorotUniform, HeNormal") {
 		t.Errorf("Get(\"glorot\") error = %v, want one naming the input and listing known names", err)
 	}
 }
@@ -193,6 +204,9 @@ func TestNamesAndGet(t *testing.T) {
 func TestRoundTrip(t *testing.T) {
 	var inits []Initializer
 	for _, name := range Names() {
+		if !registry.IsBuiltin(name) {
+			continue
+		}
 		init, _ := Get(name)
 		inits = append(inits, init)
 	}
@@ -231,7 +245,7 @@ func TestRoundTrip(t *testing.T) {
 		}
 	}
 	// Keras configs carry a seed; it is accepted and ignored.
-	if _, err := FromConfig("glorot_uniform", map[string]any{"seed": nil}); err != nil {
+	if _, err := FromConfig("glorot_uniform", map[string]any{"seed": json.Number("7")}); err != nil {
 		t.Errorf("FromConfig with a seed key: %v", err)
 	}
 	if _, err := FromConfig("random_normal", map[string]any{"mean": 0, "stddev": int64(1), "seed": 42}); err != nil {
@@ -246,9 +260,11 @@ func TestFromConfigErrors(t *testing.T) {
 		msg  string
 	}{
 		{"nope", nil, "unknown initializer"},
-		{"random_normal", map[string]any{"std": 1.0}, `unknown config key(s) [std]; accepted: [mean stddev]`},
-		{"glorot_uniform", map[string]any{"scale": 1.0}, "unknown config key(s) [scale]"},
-		{"random_normal", map[string]any{"stddev": "big"}, `"stddev" must be a number, got string big`},
+		{"random_normal", map[string]any{"std": 1.0}, `RandomNormal config: unknown key(s) std; accepted: mean, seed, stddev`},
+		{"glorot_uniform", map[string]any{"scale": 1.0}, "GlorotUniform config: unknown key(s) scale; accepted: seed"},
+		{"zeros", map[string]any{"seed": nil}, "Zeros config: unknown key(s) seed"},
+		{"random_normal", map[string]any{"stddev": "big"}, `"stddev" must be a number, got "big"`},
+		{"HeNormal", map[string]any{"seed": 1.5}, `"seed" must be null or an integer, got 1.5`},
 		{"random_normal", map[string]any{"stddev": -1.0}, "stddev ≥ 0"},
 		{"random_uniform", map[string]any{"minval": 1, "maxval": 0}, "minval ≤ maxval"},
 		{"constant", map[string]any{"value": math.NaN()}, "must be finite"},
@@ -291,5 +307,77 @@ func TestConfigIsACopy(t *testing.T) {
 	init.Config()["stddev"] = 9.0
 	if got := init.Config()["stddev"]; got != 1.0 {
 		t.Errorf("changing a returned Config changed the initializer: stddev %v", got)
+	}
+}
+
+// Keras 3's serialized initializers (a layer's kernel_initializer, as
+// model.to_json() writes it) parse, and Serialize writes the same form.
+func TestKerasSerialized(t *testing.T) {
+	for _, c := range []struct {
+		js   string
+		name string
+		cfg  map[string]any
+	}{
+		{`{"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": null}, "registered_name": null}`, "GlorotUniform", map[string]any{"seed": nil}},
+		{`{"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null}`, "Zeros", map[string]any{}},
+		{`{"module": "keras.initializers", "class_name": "VarianceScaling", "config": {"scale": 2.0, "mode": "fan_out", "distribution": "untruncated_normal", "seed": 3}, "registered_name": null}`,
+			"VarianceScaling", map[string]any{"scale": 2.0, "mode": "fan_out", "distribution": "untruncated_normal", "seed": nil}},
+		{`{"module": "keras.initializers", "class_name": "RandomNormal", "config": {"mean": 0.0, "stddev": 0.009999999776482582, "seed": null}, "registered_name": null}`,
+			"RandomNormal", map[string]any{"mean": 0.0, "stddev": 0.009999999776482582, "seed": nil}},
+		{`{"module": "keras.initializers", "class_name": "Constant", "config": {"value": 0.0}, "registered_name": null}`, "Constant", map[string]any{"value": 0.0}},
+	} {
+		var ref struct {
+			ClassName string         `json:"class_name"`
+			Config    map[string]any `json:"config"`
+		}
+		dec := json.NewDecoder(strings.NewReader(c.js))
+		dec.UseNumber()
+		if err := dec.Decode(&ref); err != nil {
+			t.Fatal(err)
+		}
+		init, err := FromConfig(ref.ClassName, ref.Config)
+		if err != nil {
+			t.Errorf("%s: %v", c.js, err)
+			continue
+		}
+		want := map[string]any{"module": "keras.initializers", "class_name": c.name, "config": c.cfg, "registered_name": nil}
+		if got := Serialize(init); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: Serialize = %v, want %v", c.js, got, want)
+		}
+	}
+}
+
+// arange is a user's initializer: 0, 1, 2, ... times step.
+type arange struct{ step float64 }
+
+func (a arange) Initialize(t *tensor.Tensor, _ *rand.Rand) {
+	for i := range t.Data() {
+		t.Data()[i] = float32(float64(i) * a.step)
+	}
+}
+func (a arange) Name() string           { return "Arange" }
+func (a arange) Config() map[string]any { return map[string]any{"step": a.step} }
+
+var registerOnce sync.Once
+
+// A user's initializer goes through the same registry as Keras's.
+func TestRegister(t *testing.T) {
+	registerOnce.Do(func() {
+		Register("Arange", func(c map[string]any) (Initializer, error) {
+			s, _ := c["step"].(float64)
+			return arange{s}, nil
+		})
+	})
+	init, err := FromConfig("Arange", arange{0.5}.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.New(3)
+	init.Initialize(x, nil)
+	if !slices.Equal(x.Data(), []float32{0, 0.5, 1}) {
+		t.Errorf("Arange(0.5) filled %v", x.Data())
+	}
+	if s := Serialize(init); s["module"] != nil || s["registered_name"] != "Arange" {
+		t.Errorf("Serialize = %v, want no Keras module", s)
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"github.com/goras-ml/goras/tensor"
 )
 
-// randomNormal is RandomNormal or, when name is "truncated_normal",
+// randomNormal is RandomNormal or, when name is "TruncatedNormal",
 // TruncatedNormal.
 type randomNormal struct {
 	name         string
@@ -17,7 +17,7 @@ type randomNormal struct {
 // RandomNormal draws every weight from N(mean, stddev²). Keras defaults:
 // mean 0, stddev 0.05. It panics if stddev is negative or a value is not finite.
 func RandomNormal(mean, stddev float64) Initializer {
-	return must(newRandomNormal("random_normal", mean, stddev))
+	return must(newRandomNormal("RandomNormal", mean, stddev))
 }
 
 // TruncatedNormal draws every weight from N(mean, stddev²), redrawing values
@@ -26,7 +26,7 @@ func RandomNormal(mean, stddev float64) Initializer {
 // VarianceScaling). Keras defaults: mean 0, stddev 0.05. It panics if stddev
 // is negative or a value is not finite.
 func TruncatedNormal(mean, stddev float64) Initializer {
-	return must(newRandomNormal("truncated_normal", mean, stddev))
+	return must(newRandomNormal("TruncatedNormal", mean, stddev))
 }
 
 func newRandomNormal(name string, mean, stddev float64) (Initializer, error) {
@@ -37,7 +37,7 @@ func newRandomNormal(name string, mean, stddev float64) (Initializer, error) {
 }
 
 func (r randomNormal) Initialize(t *tensor.Tensor, rng *rand.Rand) {
-	if r.name == "truncated_normal" {
+	if r.name == "TruncatedNormal" {
 		t.FillTruncatedNormal(rng, r.mean, r.stddev)
 	} else {
 		t.FillNormal(rng, r.mean, r.stddev)
@@ -47,7 +47,7 @@ func (r randomNormal) Initialize(t *tensor.Tensor, rng *rand.Rand) {
 func (r randomNormal) Name() string { return r.name }
 
 func (r randomNormal) Config() map[string]any {
-	return map[string]any{"mean": r.mean, "stddev": r.stddev}
+	return map[string]any{"mean": r.mean, "stddev": r.stddev, "seed": nil}
 }
 
 type randomUniform struct{ minval, maxval float64 }
@@ -60,7 +60,7 @@ func RandomUniform(minval, maxval float64) Initializer {
 
 func newRandomUniform(minval, maxval float64) (Initializer, error) {
 	if !finite(minval) || !finite(maxval) || minval > maxval {
-		return nil, fmt.Errorf("initializers: random_uniform: want finite minval ≤ maxval, got minval %v, maxval %v", minval, maxval)
+		return nil, fmt.Errorf("initializers: RandomUniform: want finite minval ≤ maxval, got minval %v, maxval %v", minval, maxval)
 	}
 	return randomUniform{minval, maxval}, nil
 }
@@ -69,10 +69,10 @@ func (r randomUniform) Initialize(t *tensor.Tensor, rng *rand.Rand) {
 	t.FillUniform(rng, r.minval, r.maxval)
 }
 
-func (r randomUniform) Name() string { return "random_uniform" }
+func (r randomUniform) Name() string { return "RandomUniform" }
 
 func (r randomUniform) Config() map[string]any {
-	return map[string]any{"minval": r.minval, "maxval": r.maxval}
+	return map[string]any{"minval": r.minval, "maxval": r.maxval, "seed": nil}
 }
 
 // must turns a constructor's validation error into a panic: arguments written

@@ -15,7 +15,7 @@ import (
 const truncatedStddev = 0.87962566103423978
 
 type varianceScaling struct {
-	name               string // "" for a plain VarianceScaling, else "glorot_uniform", ...
+	name               string // "" for a plain VarianceScaling, else "GlorotUniform", ...
 	scale              float64
 	mode, distribution string
 }
@@ -37,21 +37,21 @@ func VarianceScaling(scale float64, mode, distribution string) Initializer {
 
 // The named VarianceScaling initializers, as Keras defines them.
 var named = []struct {
-	name       string
-	scale      float64
-	mode, dist string
+	class, alias string // Keras class name and snake_case string
+	scale        float64
+	mode, dist   string
 }{
-	{"glorot_uniform", 1, "fan_avg", "uniform"},
-	{"glorot_normal", 1, "fan_avg", "truncated_normal"},
-	{"he_uniform", 2, "fan_in", "uniform"},
-	{"he_normal", 2, "fan_in", "truncated_normal"},
-	{"lecun_uniform", 1, "fan_in", "uniform"},
-	{"lecun_normal", 1, "fan_in", "truncated_normal"},
+	{"GlorotUniform", "glorot_uniform", 1, "fan_avg", "uniform"},
+	{"GlorotNormal", "glorot_normal", 1, "fan_avg", "truncated_normal"},
+	{"HeUniform", "he_uniform", 2, "fan_in", "uniform"},
+	{"HeNormal", "he_normal", 2, "fan_in", "truncated_normal"},
+	{"LecunUniform", "lecun_uniform", 1, "fan_in", "uniform"},
+	{"LecunNormal", "lecun_normal", 1, "fan_in", "truncated_normal"},
 }
 
 func namedVS(i int) Initializer {
 	n := named[i]
-	return must(newVarianceScaling(n.name, n.scale, n.mode, n.dist))
+	return must(newVarianceScaling(n.class, n.scale, n.mode, n.dist))
 }
 
 // GlorotUniform (Xavier uniform), Keras's default kernel initializer:
@@ -76,7 +76,7 @@ func LecunNormal() Initializer { return namedVS(5) }
 func newVarianceScaling(name string, scale float64, mode, distribution string) (Initializer, error) {
 	label := name
 	if label == "" {
-		label = "variance_scaling"
+		label = "VarianceScaling"
 	}
 	if !finite(scale) || scale <= 0 {
 		return nil, fmt.Errorf("initializers: %s: scale must be a positive number, got %v", label, scale)
@@ -125,14 +125,14 @@ func (v varianceScaling) Initialize(t *tensor.Tensor, rng *rand.Rand) {
 
 func (v varianceScaling) Name() string {
 	if v.name == "" {
-		return "variance_scaling"
+		return "VarianceScaling"
 	}
 	return v.name
 }
 
 func (v varianceScaling) Config() map[string]any {
 	if v.name != "" {
-		return map[string]any{}
+		return map[string]any{"seed": nil}
 	}
-	return map[string]any{"scale": v.scale, "mode": v.mode, "distribution": v.distribution}
+	return map[string]any{"scale": v.scale, "mode": v.mode, "distribution": v.distribution, "seed": nil}
 }

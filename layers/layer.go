@@ -140,14 +140,15 @@ func buildError(l Layer, format string, args ...any) error {
 
 // initializerConfig is Keras's serialized form of an initializer.
 func initializerConfig(i initializers.Initializer) map[string]any {
-	return map[string]any{"class_name": i.Name(), "config": i.Config()}
+	return initializers.Serialize(i)
 }
 
+// regularizerConfig is Keras's serialized form of a regularizer, or null.
 func regularizerConfig(r regularizers.Regularizer) any {
 	if r == nil {
 		return nil
 	}
-	return map[string]any{"class_name": r.Name(), "config": r.Config()}
+	return regularizers.Serialize(r)
 }
 
 // penalty adapts a regularizer to the plan's view of it, keeping nil nil.

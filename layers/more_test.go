@@ -205,8 +205,8 @@ func TestBatchNormLayerWeights(t *testing.T) {
 	if cfg["momentum"] != 0.9 || cfg["epsilon"] != 1e-5 || cfg["axis"] != -1 || cfg["center"] != true {
 		t.Errorf("config %v", cfg)
 	}
-	if g := cfg["gamma_initializer"].(map[string]any); g["class_name"] != "ones" {
-		t.Errorf("gamma_initializer %v, want ones", g)
+	if g := cfg["gamma_initializer"].(map[string]any); g["class_name"] != "Ones" {
+		t.Errorf("gamma_initializer %v, want Ones", g)
 	}
 	if l.MovingMean() != ps[2] || l.MovingVariance() != ps[3] {
 		t.Error("MovingMean/MovingVariance are not the weights listed by Params")

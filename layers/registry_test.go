@@ -133,7 +133,7 @@ func TestKerasConfig(t *testing.T) {
 	if l.Name() != "dense_1" || c["units"] != 10 || c["activation"] != "softmax" {
 		t.Errorf("config read as %v", c)
 	}
-	if r, _ := json.Marshal(c["kernel_regularizer"]); string(r) != `{"class_name":"l2","config":{"l2":0.01}}` {
+	if r, _ := json.Marshal(c["kernel_regularizer"]); string(r) != `{"class_name":"L2","config":{"l2":0.01},"module":"keras.regularizers","registered_name":null}` {
 		t.Errorf("kernel_regularizer = %s", r)
 	}
 }

@@ -13,5 +13,7 @@
 //
 // Penalty and AddGradient work on the raw []float32 of a weight and never
 // allocate, so a compiled training step can call them every batch.
-// Name and Config round-trip through FromConfig, for model files.
+// Name (the Keras class name: L1, L2, L1L2) and Config round-trip through
+// FromConfig, for model files; Serialize writes them as a layer config holds
+// them, and Register adds regularizers of one's own to the same registry.
 package regularizers

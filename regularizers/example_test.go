@@ -17,6 +17,6 @@ func ExampleL2() {
 	r.AddGradient(grad, w)          // += 2 · 0.01 · w
 	fmt.Println(grad)
 	// Output:
-	// l2 map[l2:0.01] penalty 0.0525
+	// L2 map[l2:0.01] penalty 0.0525
 	// [0.02 -0.04 0.01]
 }

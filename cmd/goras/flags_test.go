@@ -92,7 +92,7 @@ func TestL2Flag(t *testing.T) {
 				kernels++
 				kr, _ := cfg["kernel_regularizer"].(map[string]any)
 				kc, _ := kr["config"].(map[string]any)
-				if kr["class_name"] != "l2" || kc["l2"] != 0.01 || cfg["bias_regularizer"] != nil {
+				if kr["class_name"] != "L2" || kc["l2"] != 0.01 || cfg["bias_regularizer"] != nil {
 					t.Errorf("%s layer %s: kernel_regularizer %v, bias_regularizer %v; want L2(0.01) on the kernel only",
 						name, l.Name(), cfg["kernel_regularizer"], cfg["bias_regularizer"])
 				}

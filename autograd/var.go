@@ -24,6 +24,15 @@ type Param struct {
 	// Regularizer, when set, adds its penalty to the training loss and its
 	// gradient to Grad (see regularizers). Only the methods are needed here.
 	Regularizer Penalty
+	// Constraint, when set, is applied to Value after each optimizer step
+	// (Keras's kernel_constraint and bias_constraint; see constraints).
+	Constraint Projection
+}
+
+// Projection is a weight constraint as seen from the training step: it
+// projects the weight's values, of the given shape, in place.
+type Projection interface {
+	Apply(w []float32, shape []int)
 }
 
 // Penalty is a weight regularizer as seen from the plan.

@@ -34,11 +34,13 @@ type Conv2DLayer struct {
 // "valid"), WithActivation (default linear), WithUseBias (default true),
 // WithKernelInitializer (default glorot_uniform, with fan_in = KH·KW·C and
 // fan_out = KH·KW·filters), WithBiasInitializer (default zeros),
-// WithKernelRegularizer, WithBiasRegularizer and WithName. Only channels
-// last is supported, with dilation 1 and one group.
+// WithKernelRegularizer, WithBiasRegularizer, WithKernelConstraint,
+// WithBiasConstraint (default none; constraints.MaxNorm(2, 0, 1, 2) bounds
+// each filter) and WithName. Only channels last is supported, with dilation
+// 1 and one group.
 func Conv2D(filters, kernelSize int, opts ...Option) *Conv2DLayer {
 	o, err := apply("Conv2D", opts, "kernel_size", "strides", "padding", "activation", "use_bias",
-		"kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer")
+		"kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer", "kernel_constraint", "bias_constraint")
 	l := &Conv2DLayer{filters: filters, opts: o}
 	act, aerr := activations.Get(o.activation)
 	l.act = act
@@ -82,6 +84,12 @@ func (l *Conv2DLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
 		l.bias.Regularizer = penalty(l.opts.biasReg)
 		l.opts.biasInit.Initialize(l.bias.Value, rng)
 	}
+	if err := constrain(l, l.kernel, l.opts.kernelCons); err != nil {
+		return nil, err
+	}
+	if err := constrain(l, l.bias, l.opts.biasCons); err != nil {
+		return nil, err
+	}
 	return []int{oh, ow, l.filters}, nil
 }
 
@@ -120,6 +128,8 @@ func (l *Conv2DLayer) Config() map[string]any {
 		"bias_initializer":   initializerConfig(l.opts.biasInit),
 		"kernel_regularizer": regularizerConfig(l.opts.kernelReg),
 		"bias_regularizer":   regularizerConfig(l.opts.biasReg),
+		"kernel_constraint":  constraintConfig(l.opts.kernelCons),
+		"bias_constraint":    constraintConfig(l.opts.biasCons),
 	}
 }
 
@@ -143,11 +153,13 @@ func conv2DFromConfig(config map[string]any) (Layer, error) {
 		WithBiasInitializer(r.Initializer("bias_initializer", initializers.Zeros())),
 		WithKernelRegularizer(r.Regularizer("kernel_regularizer")),
 		WithBiasRegularizer(r.Regularizer("bias_regularizer")),
+		WithKernelConstraint(r.Constraint("kernel_constraint")),
+		WithBiasConstraint(r.Constraint("bias_constraint")),
 	}
 	r.Accept("data_format", "channels_last")
 	r.Accept("dilation_rate", []any{1, 1})
 	r.Accept("groups", 1)
-	r.Null("activity_regularizer", "kernel_constraint", "bias_constraint", "lora_rank", "lora_alpha")
+	r.Null("activity_regularizer", "lora_rank", "lora_alpha")
 	if err := r.Err(); err != nil {
 		return nil, err
 	}

@@ -15,7 +15,8 @@ import (
 
 var (
 	convKeys = []string{"name", "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups",
-		"activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer"}
+		"activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
+		"kernel_constraint", "bias_constraint"}
 	poolKeys = []string{"name", "pool_size", "strides", "padding", "data_format"}
 )
 

@@ -22,9 +22,11 @@ type DenseLayer struct {
 // Dense makes a fully connected layer with units outputs. It takes
 // WithActivation (default linear), WithUseBias (default true),
 // WithKernelInitializer (default glorot_uniform), WithBiasInitializer
-// (default zeros), WithKernelRegularizer, WithBiasRegularizer and WithName.
+// (default zeros), WithKernelRegularizer, WithBiasRegularizer,
+// WithKernelConstraint, WithBiasConstraint (default none) and WithName.
 func Dense(units int, opts ...Option) *DenseLayer {
-	o, err := apply("Dense", opts, "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer")
+	o, err := apply("Dense", opts, "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
+		"kernel_constraint", "bias_constraint")
 	act, aerr := activations.Get(o.activation)
 	switch {
 	case err != nil:
@@ -63,6 +65,12 @@ func (l *DenseLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
 		l.bias.Regularizer = penalty(l.opts.biasReg)
 		l.opts.biasInit.Initialize(l.bias.Value, rng)
 	}
+	if err := constrain(l, l.kernel, l.opts.kernelCons); err != nil {
+		return nil, err
+	}
+	if err := constrain(l, l.bias, l.opts.biasCons); err != nil {
+		return nil, err
+	}
 	return append(append([]int(nil), input[:len(input)-1]...), l.units), nil
 }
 
@@ -91,5 +99,7 @@ func (l *DenseLayer) Config() map[string]any {
 		"bias_initializer":   initializerConfig(l.opts.biasInit),
 		"kernel_regularizer": regularizerConfig(l.opts.kernelReg),
 		"bias_regularizer":   regularizerConfig(l.opts.biasReg),
+		"kernel_constraint":  constraintConfig(l.opts.kernelCons),
+		"bias_constraint":    constraintConfig(l.opts.biasCons),
 	}
 }

@@ -209,7 +209,8 @@ func varName(i int, l Layer) string {
 	return trainable[i-1].Name
 }
 
-var denseKeys = []string{"name", "units", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer"}
+var denseKeys = []string{"name", "units", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
+	"kernel_constraint", "bias_constraint"}
 
 func TestLayerHarness(t *testing.T) {
 	checkLayers(t, []layerCase{

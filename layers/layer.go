@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/goras-ml/goras/autograd"
+	"github.com/goras-ml/goras/constraints"
 	"github.com/goras-ml/goras/initializers"
 	"github.com/goras-ml/goras/regularizers"
 )
@@ -69,6 +70,8 @@ type options struct {
 	biasInit   initializers.Initializer
 	kernelReg  regularizers.Regularizer
 	biasReg    regularizers.Regularizer
+	kernelCons constraints.Constraint
+	biasCons   constraints.Constraint
 	kernelSize []int  // WithKernelSize; see conv_options.go
 	strides    []int  // WithStrides
 	poolSize   []int  // WithPoolSize
@@ -111,6 +114,18 @@ func WithBiasRegularizer(r regularizers.Regularizer) Option {
 	return func(o *options) { o.mark("bias_regularizer"); o.biasReg = r }
 }
 
+// WithKernelConstraint projects the kernel after each optimizer step, e.g.
+// constraints.MaxNorm(2). Default none.
+func WithKernelConstraint(c constraints.Constraint) Option {
+	return func(o *options) { o.mark("kernel_constraint"); o.kernelCons = c }
+}
+
+// WithBiasConstraint projects the bias after each optimizer step, e.g.
+// constraints.NonNeg(). Default none.
+func WithBiasConstraint(c constraints.Constraint) Option {
+	return func(o *options) { o.mark("bias_constraint"); o.biasCons = c }
+}
+
 // WithAxis sets the axis a layer works along, counted on the full shape
 // with the batch axis as 0, and from the end when negative, as Keras's axis
 // arguments. Concatenate takes it (default -1, the last axis).
@@ -149,6 +164,27 @@ func regularizerConfig(r regularizers.Regularizer) any {
 		return nil
 	}
 	return regularizers.Serialize(r)
+}
+
+// constraintConfig is Keras's serialized form of a constraint, or null.
+func constraintConfig(c constraints.Constraint) any {
+	if c == nil {
+		return nil
+	}
+	return constraints.Serialize(c)
+}
+
+// constrain sets c on p, after checking that it fits p's shape; nil c and
+// nil p leave p as is.
+func constrain(l Layer, p *autograd.Param, c constraints.Constraint) error {
+	if c == nil || p == nil {
+		return nil
+	}
+	if err := constraints.Check(c, p.Value.Shape()); err != nil {
+		return buildError(l, "%s: %v", p.Name, err)
+	}
+	p.Constraint = c
+	return nil
 }
 
 // penalty adapts a regularizer to the plan's view of it, keeping nil nil.

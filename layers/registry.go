@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/goras-ml/goras/constraints"
 	"github.com/goras-ml/goras/initializers"
 	"github.com/goras-ml/goras/internal/confignum"
 	"github.com/goras-ml/goras/regularizers"
@@ -236,7 +237,7 @@ func (r *ConfigReader) Accept(key string, want any) {
 }
 
 // Null reads Keras keys that goras does not support but accepts when null or
-// absent, such as kernel_constraint.
+// absent, such as activity_regularizer.
 func (r *ConfigReader) Null(keys ...string) {
 	for _, k := range keys {
 		if v, ok := r.get(k); ok && v != nil {
@@ -291,6 +292,27 @@ func (r *ConfigReader) Regularizer(key string) regularizers.Regularizer {
 		return nil
 	}
 	return reg
+}
+
+// Constraint reads a constraint given as null (none), a name ("max_norm")
+// or Keras's {"class_name": ..., "config": {...}}, through
+// constraints.FromConfig.
+func (r *ConfigReader) Constraint(key string) constraints.Constraint {
+	v, ok := r.get(key)
+	if !ok || v == nil {
+		return nil
+	}
+	name, cfg, ok := configRef(v)
+	if !ok {
+		r.fail("%q must be null, a constraint name or {\"class_name\": ..., \"config\": {...}}, got %s", key, configShow(v))
+		return nil
+	}
+	c, err := constraints.FromConfig(name, cfg)
+	if err != nil {
+		r.fail("%q: %v", key, err)
+		return nil
+	}
+	return c
 }
 
 // Err returns the first error met, else an error naming the keys nothing
@@ -447,8 +469,10 @@ func denseFromConfig(config map[string]any) (Layer, error) {
 		WithBiasInitializer(r.Initializer("bias_initializer", initializers.Zeros())),
 		WithKernelRegularizer(r.Regularizer("kernel_regularizer")),
 		WithBiasRegularizer(r.Regularizer("bias_regularizer")),
+		WithKernelConstraint(r.Constraint("kernel_constraint")),
+		WithBiasConstraint(r.Constraint("bias_constraint")),
 	}
-	r.Null("activity_regularizer", "kernel_constraint", "bias_constraint", "lora_rank", "lora_alpha", "quantization_config")
+	r.Null("activity_regularizer", "lora_rank", "lora_alpha", "quantization_config")
 	if err := r.Err(); err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goras-ml/goras/constraints"
 	"github.com/goras-ml/goras/initializers"
 	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/regularizers"
@@ -51,6 +52,8 @@ func TestConfigRoundTrip(t *testing.T) {
 			layers.WithKernelRegularizer(regularizers.L1L2(0.001, 0.25))),
 		layers.Dense(3, layers.WithBiasInitializer(must(initializers.FromConfig("constant", map[string]any{"value": 0.5}))),
 			layers.WithBiasRegularizer(regularizers.L2(1e-4)), layers.WithKernelRegularizer(regularizers.L1(0.3))),
+		layers.Dense(4, layers.WithKernelConstraint(constraints.MaxNorm(2)), layers.WithBiasConstraint(constraints.NonNeg())),
+		layers.Conv2D(8, 3, layers.WithKernelConstraint(constraints.MinMaxNorm(0.5, 1, 0.5, 0, 1, 2)), layers.WithBiasConstraint(constraints.UnitNorm())),
 		layers.Activation("sigmoid"),
 		layers.Activation("tanh", layers.WithName("squash")),
 		layers.Add(),
@@ -154,7 +157,9 @@ func TestFromConfigErrors(t *testing.T) {
 		{"Dense", `{"units": 3, "unit": 4}`, `unknown key(s) unit; accepted:`},
 		{"Dense", `{"units": 3, "trainable": false}`, `"trainable" = false is not supported by goras (only true)`},
 		{"Dense", `{"units": 3, "dtype": "float16"}`, `"dtype" = "float16" is not supported by goras (only float32)`},
-		{"Dense", `{"units": 3, "kernel_constraint": {"class_name": "MaxNorm"}}`, `"kernel_constraint" = {"class_name":"MaxNorm"} is not supported`},
+		{"Dense", `{"units": 3, "kernel_constraint": {"class_name": "MaxNorm", "config": {"max_value": -1}}}`, `"kernel_constraint": constraints: MaxNorm: max_value must be a finite number >= 0, got -1`},
+		{"Dense", `{"units": 3, "bias_constraint": {"class_name": "Clip"}}`, `"bias_constraint": constraints: unknown constraint "Clip"`},
+		{"Conv2D", `{"filters": 3, "kernel_size": 3, "kernel_constraint": 2}`, `"kernel_constraint" must be null, a constraint name or {"class_name": ..., "config": {...}}, got 2`},
 		{"Dense", `{"units": 3, "kernel_initializer": {"class_name": "glorot_uniform", "config": {"scale": 2}}}`, `"kernel_initializer": initializers:`},
 		{"Dense", `{"units": 3, "kernel_initializer": 5}`, `"kernel_initializer" must be an initializer name or`},
 		{"Dense", `{"units": 3, "kernel_regularizer": {"class_name": "l3"}}`, `"kernel_regularizer": regularizers: unknown regularizer "l3"`},

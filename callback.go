@@ -23,7 +23,7 @@ type BaseCallback struct {
 	Model *Model
 }
 
-func (b *BaseCallback) SetModel(m *Model)    { b.Model = m }
+func (b *BaseCallback) SetModel(m *Model)         { b.Model = m }
 func (*BaseCallback) OnTrainBegin(Logs)           {}
 func (*BaseCallback) OnTrainEnd(Logs)             {}
 func (*BaseCallback) OnEpochBegin(int, Logs)      {}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/goras-ml/goras/losses"
+	"github.com/goras-ml/goras/optimizers"
 )
 
 // CompileConfig is Keras's get_compile_config: the loss (one, or a list
@@ -44,13 +45,30 @@ func lossConfig(l losses.Loss) any {
 	return map[string]any{"class_name": l.Name(), "config": l.Config()}
 }
 
-// compileFromJSON reads CompileConfig's JSON back into CompileOptions.
-func compileFromJSON(s string) (CompileOptions, error) {
+// CompileFromConfig compiles the model as CompileConfig describes, as
+// Keras's compile_from_config: the loss or losses, loss weights, optimizer
+// (with its schedule) and metrics, each rebuilt through its registry (the
+// optimizer starts afresh).
+func (m *Model) CompileFromConfig(config map[string]any) error {
+	b, err := json.Marshal(config)
+	if err != nil {
+		return fmt.Errorf("goras: compile config: %w", err)
+	}
+	opts, err := CompileOptionsFromJSON(string(b))
+	if err != nil {
+		return fmt.Errorf("goras: compile config: %w", err)
+	}
+	return m.Compile(opts)
+}
+
+// CompileOptionsFromJSON reads CompileConfig's JSON back into
+// CompileOptions.
+func CompileOptionsFromJSON(s string) (CompileOptions, error) {
 	var c struct {
-		Loss        json.RawMessage   `json:"loss"`
-		LossWeights []float64         `json:"loss_weights"`
-		Optimizer   *classAndConfig   `json:"optimizer"`
-		Metrics     json.RawMessage   `json:"metrics"`
+		Loss        json.RawMessage `json:"loss"`
+		LossWeights []float64       `json:"loss_weights"`
+		Optimizer   *classAndConfig `json:"optimizer"`
+		Metrics     json.RawMessage `json:"metrics"`
 	}
 	if err := decodeNumbers(s, &c); err != nil {
 		return CompileOptions{}, fmt.Errorf("not valid JSON: %v", err)
@@ -58,14 +76,14 @@ func compileFromJSON(s string) (CompileOptions, error) {
 	if len(c.Loss) == 0 || c.Optimizer == nil {
 		return CompileOptions{}, fmt.Errorf("needs a loss and an optimizer, got %s", s)
 	}
-	opt, err := optimizerFromConfig(c.Optimizer.ClassName, c.Optimizer.Config)
+	opt, err := optimizers.FromConfig(c.Optimizer.ClassName, c.Optimizer.Config)
 	if err != nil {
 		return CompileOptions{}, err
 	}
 	opts := CompileOptions{Optimizer: opt, LossWeights: c.LossWeights}
 	var one *classAndConfig
 	if err := decodeNumbers(string(c.Loss), &one); err == nil && one != nil {
-		if opts.Loss, err = lossFromConfig(one.ClassName, one.Config); err != nil {
+		if opts.Loss, err = losses.FromConfig(one.ClassName, one.Config); err != nil {
 			return CompileOptions{}, err
 		}
 		if len(c.Metrics) > 0 {
@@ -84,7 +102,7 @@ func compileFromJSON(s string) (CompileOptions, error) {
 		if l == nil {
 			continue
 		}
-		if opts.Losses[i], err = lossFromConfig(l.ClassName, l.Config); err != nil {
+		if opts.Losses[i], err = losses.FromConfig(l.ClassName, l.Config); err != nil {
 			return CompileOptions{}, err
 		}
 	}

@@ -67,4 +67,3 @@ func newBar(s *settings, steps int) *progbar.Bar {
 	}
 	return progbar.New(s.out, steps, s.verbose, interactive)
 }
-

@@ -421,30 +421,3 @@ func TestCallbackLogsReachHistory(t *testing.T) {
 		t.Errorf("learning_rate history %v, want [0.05 0.025]", got)
 	}
 }
-
-// TestLoadReadsACheckpointAsAModel checks that goras.Load (and so `goras
-// evaluate`) accepts a checkpoint file, taking its weights.
-func TestLoadReadsACheckpointAsAModel(t *testing.T) {
-	x, y, _ := blobs(30, 1)
-	m := smallMLP(1)
-	compile(t, m, losses.CategoricalCrossentropy{}, sgd(t, optimizers.LearningRate(0.1), optimizers.Momentum(0.9)))
-	h, err := m.Fit(context.Background(), x, y, goras.Epochs(1), goras.Verbose(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "ckpt.safetensors")
-	if err := m.SaveCheckpoint(path, 0, h); err != nil {
-		t.Fatal(err)
-	}
-	back, err := goras.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, _ := m.Predict(x, goras.Verbose(0))
-	b, _ := back.Predict(x, goras.Verbose(0))
-	for i := range a.Data() {
-		if a.Data()[i] != b.Data()[i] {
-			t.Fatalf("prediction %d differs after loading the checkpoint", i)
-		}
-	}
-}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -29,13 +30,29 @@ func newHistory(epochs, steps, verbose int) *History {
 	}
 }
 
-// Append records an epoch: its number, its logs and its wall time. Fit
-// appends every epoch it runs; it is the one place a History grows.
+// Append records an epoch: its number, its logs and its wall time, keeping
+// every series one value per epoch (NaN where a name was not logged in some
+// epoch). It is the one place a History grows: Fit and the backup callback
+// both append through it.
 func (h *History) Append(epoch int, logs Logs, seconds float64) {
-	h.Epoch = append(h.Epoch, epoch)
-	for k, v := range logs {
-		h.History[k] = append(h.History[k], v)
+	if h.History == nil {
+		h.History = map[string][]float64{}
 	}
+	n := len(h.Epoch)
+	for k, v := range logs {
+		s := h.History[k]
+		for len(s) < n {
+			s = append(s, math.NaN())
+		}
+		h.History[k] = append(s, v)
+	}
+	for k, s := range h.History {
+		for len(s) < n+1 {
+			s = append(s, math.NaN())
+		}
+		h.History[k] = s
+	}
+	h.Epoch = append(h.Epoch, epoch)
 	h.Seconds = append(h.Seconds, seconds)
 }
 
@@ -135,4 +152,50 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("goras: %w", err)
 	}
 	return nil
+}
+
+// Concat returns the History of h's epochs followed by later's, as a
+// resumed run continues a checkpoint's: ck.History.Concat(fitHistory).
+// Params are later's (the resumed Fit's epochs and steps). A name logged in
+// only one part gets NaN for the other part's epochs, so that every series
+// keeps one value per epoch. Neither h nor later is changed.
+func (h *History) Concat(later *History) *History {
+	out := &History{History: map[string][]float64{}}
+	parts := []*History{h, later}
+	for _, p := range parts {
+		if p == nil {
+			continue
+		}
+		out.Epoch = append(out.Epoch, p.Epoch...)
+		out.Seconds = append(out.Seconds, p.Seconds...)
+		if p.Params != nil {
+			out.Params = map[string]int{}
+			for k, v := range p.Params {
+				out.Params[k] = v
+			}
+		}
+	}
+	keys := map[string]bool{}
+	for _, p := range parts {
+		if p != nil {
+			for k := range p.History {
+				keys[k] = true
+			}
+		}
+	}
+	for k := range keys {
+		var series []float64
+		for _, p := range parts {
+			if p == nil {
+				continue
+			}
+			v := p.History[k]
+			for range len(p.Epoch) - len(v) { // missing early epochs
+				series = append(series, math.NaN())
+			}
+			series = append(series, v...)
+		}
+		out.History[k] = series
+	}
+	return out
 }

@@ -168,4 +168,3 @@ func (bp *batchPlan) forward(fill func()) (err error) {
 	bp.plan.Forward(false)
 	return nil
 }
-

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/saving"
 )
 
 // ModelCheckpointConfig holds Keras's ModelCheckpoint arguments; zero fields
@@ -23,8 +24,8 @@ type ModelCheckpointConfig struct {
 	// far (when Monitor is missing from the logs it warns and saves, as
 	// Keras does). Default false: save after every epoch.
 	SaveBestOnly bool
-	// SaveWeightsOnly writes model.SaveWeights (weights only) instead of
-	// model.Save (weights, architecture and compile settings). Default
+	// SaveWeightsOnly writes saving.SaveWeights (weights only) instead of
+	// saving.Save (weights, architecture and compile settings). Default
 	// false.
 	SaveWeightsOnly bool
 	// Mode is Min, Max or Auto (default), inferred from Monitor's name as
@@ -43,7 +44,7 @@ type ModelCheckpointConfig struct {
 
 // ModelCheckpoint saves the model at the end of every epoch, as
 // keras.callbacks.ModelCheckpoint with save_freq="epoch", through the goras
-// model file format (model.Save or model.SaveWeights: one .safetensors
+// model file format (saving.Save or saving.SaveWeights: one .safetensors
 // file, written atomically).
 //
 // The file path may hold Keras's placeholders, filled from the 1-based epoch
@@ -147,11 +148,11 @@ func (c *ModelCheckpoint) OnEpochEnd(epoch int, logs goras.Logs) {
 		c.fail(fmt.Errorf("%s is an existing directory; give ModelCheckpoint a file path", path))
 		return
 	}
-	save := m.Save
+	save := saving.Save
 	if c.cfg.SaveWeightsOnly {
-		save = m.SaveWeights
+		save = saving.SaveWeights
 	}
-	if err := save(path); err != nil {
+	if err := save(m, path); err != nil {
 		c.fail(err)
 		return
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/losses"
 	"github.com/goras-ml/goras/optimizers"
+	"github.com/goras-ml/goras/saving"
 )
 
 func TestModelCheckpointSavesTheBest(t *testing.T) {
@@ -37,7 +38,7 @@ func TestModelCheckpointSavesTheBest(t *testing.T) {
 	}
 	// Each file holds the weights of its epoch (drive sets seed 100+e).
 	for i, e := range []uint64{0, 1, 3} {
-		loaded, err := goras.Load(c.Saved()[i])
+		loaded, err := saving.Load(c.Saved()[i])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +76,7 @@ func TestModelCheckpointEveryEpochAndThreshold(t *testing.T) {
 	}
 	last := weights(m)
 	setWeights(m, 7)
-	if err := m.LoadWeights(path); err != nil {
+	if err := saving.LoadWeights(m, path); err != nil {
 		t.Fatal(err)
 	}
 	if !sameBits(weights(m), last) {
@@ -148,7 +149,7 @@ func TestCheckpointAndEarlyStoppingAgree(t *testing.T) {
 	if want := fmt.Sprintf("best-%d.safetensors", es.BestEpoch()+1); filepath.Base(saved[len(saved)-1]) != want {
 		t.Fatalf("last checkpoint %s, want %s", saved[len(saved)-1], want)
 	}
-	best, err := goras.Load(saved[len(saved)-1])
+	best, err := saving.Load(saved[len(saved)-1])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/losses"
+	"github.com/goras-ml/goras/saving"
 	"github.com/goras-ml/goras/tensor"
 )
 
@@ -32,7 +33,7 @@ func Load(paths ...string) ([]Model, error) {
 	}
 	ms := make([]Model, len(paths))
 	for i, p := range paths {
-		m, err := goras.Load(p)
+		m, err := saving.Load(p)
 		if err != nil {
 			return nil, fmt.Errorf("ensemble: %w", err)
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/saving"
 	"github.com/spf13/pflag"
 )
 
@@ -118,9 +119,9 @@ func (f *trainFlags) recallRun(set func(string) bool) (func(string) bool, error)
 // of the model the flags built, and returns it; nil, with a note on log,
 // when dir holds none yet. Damaged checkpoints passed over and a model
 // unlike the one the flags describe are warned about on log.
-func (r *recipe) resumeFrom(dir string, log io.Writer) (*goras.Checkpoint, error) {
-	m, ck, err := goras.LatestCheckpoint(dir)
-	if errors.Is(err, goras.ErrNoCheckpoint) {
+func (r *recipe) resumeFrom(dir string, log io.Writer) (*saving.Checkpoint, error) {
+	m, ck, err := saving.LatestCheckpoint(dir)
+	if errors.Is(err, saving.ErrNoCheckpoint) {
 		fmt.Fprintf(log, "goras: no checkpoint in %s yet; training from scratch\n", dir)
 		return nil, nil
 	}

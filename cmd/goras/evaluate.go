@@ -7,6 +7,7 @@ import (
 	"github.com/goras-ml/goras/datasets/mnist"
 	"github.com/goras-ml/goras/metrics"
 	"github.com/goras-ml/goras/plot"
+	"github.com/goras-ml/goras/saving"
 	"github.com/goras-ml/goras/tensor"
 	"github.com/spf13/cobra"
 )
@@ -47,7 +48,7 @@ model got wrong with the most confidence, as .png or .svg pictures.`,
 					return err
 				}
 			}
-			m, err := goras.Load(args[0])
+			m, err := saving.Load(args[0])
 			if err != nil {
 				return err
 			}

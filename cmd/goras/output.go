@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/saving"
 	"github.com/spf13/pflag"
 )
 
@@ -33,7 +34,7 @@ func saveModel(m *goras.Model, path string, log io.Writer) error {
 	if path == "" {
 		return nil
 	}
-	if err := m.Save(path); err != nil {
+	if err := saving.Save(m, path); err != nil {
 		return err
 	}
 	fmt.Fprintf(log, "goras: saved the model to %s\n", path)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/plot"
+	"github.com/goras-ml/goras/saving"
 	"github.com/spf13/cobra"
 )
 
@@ -65,7 +66,7 @@ func loadHistory(path string) (*goras.History, error) {
 	case ".json":
 		return loadHistoryJSON(path)
 	case ".safetensors":
-		_, ck, err := goras.LoadCheckpoint(path)
+		_, ck, err := saving.LoadCheckpoint(path)
 		if err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/datasets/mnist"
 	"github.com/goras-ml/goras/plot"
+	"github.com/goras-ml/goras/saving"
 	"github.com/goras-ml/goras/tensor"
 	"github.com/spf13/cobra"
 )
@@ -97,7 +98,7 @@ type probability struct {
 // one's top most likely classes, most likely first, and the pictures as the
 // model saw them.
 func predictFiles(modelPath string, images []string, top int) ([]prediction, *tensor.Tensor, error) {
-	m, err := goras.Load(modelPath)
+	m, err := saving.Load(modelPath)
 	if err != nil {
 		return nil, nil, err
 	}

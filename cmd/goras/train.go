@@ -15,6 +15,7 @@ import (
 	"github.com/goras-ml/goras/losses"
 	"github.com/goras-ml/goras/optimizers"
 	"github.com/goras-ml/goras/plot"
+	"github.com/goras-ml/goras/saving"
 	"github.com/spf13/cobra"
 )
 
@@ -297,7 +298,7 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 	if err != nil {
 		return err
 	}
-	var ck *goras.Checkpoint // the checkpoint resumed, if any
+	var ck *saving.Checkpoint // the checkpoint resumed, if any
 	if f.resume {
 		if ck, err = r.resumeFrom(f.checkpointDir, stderr); err != nil {
 			return err
@@ -330,14 +331,12 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 		return err
 	}
 	initial := 0
-	var saver *goras.CheckpointCallback
+	var saver *callbacks.BackupAndRestore
 	if f.checkpointDir != "" {
-		if err := writeRunSettings(f.checkpointDir, runSettings{r.spec.Name, r.epochs, r.batchSize, r.limit, f.seed}); err != nil {
+		if saver, err = backupCallback(f, r, ck != nil); err != nil {
 			return err
 		}
-		saver = goras.CheckpointEvery(f.checkpointDir, f.keep)
 		if ck != nil {
-			saver.Continue(ck)
 			initial = ck.Epoch + 1
 		}
 		cbs = append(cbs, saver) // last, so that it saves what the others log
@@ -400,6 +399,27 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 		return errInterrupted
 	}
 	return nil
+}
+
+// backupCallback writes the run's settings into --checkpoint-dir and
+// returns the callback that backs training up there. Without --resume the
+// directory must hold no checkpoint: the callback would go on from it.
+func backupCallback(f *trainFlags, r *recipe, resuming bool) (*callbacks.BackupAndRestore, error) {
+	if !resuming {
+		if old, err := saving.Checkpoints(f.checkpointDir); err != nil {
+			return nil, err
+		} else if len(old) > 0 {
+			return nil, fmt.Errorf("%s already holds %d checkpoints of an earlier run (newest %s); add --resume to go on from them, or give another --checkpoint-dir", f.checkpointDir, len(old), filepath.Base(old[len(old)-1]))
+		}
+	}
+	if err := writeRunSettings(f.checkpointDir, runSettings{r.spec.Name, r.epochs, r.batchSize, r.limit, f.seed}); err != nil {
+		return nil, err
+	}
+	keep := f.keep
+	if keep <= 0 {
+		keep = -1 // --keep 0 keeps every checkpoint
+	}
+	return callbacks.NewBackupAndRestore(f.checkpointDir, callbacks.BackupAndRestoreConfig{Keep: keep, KeepAfterTraining: true})
 }
 
 // epochs says "1 epoch", "2 epochs".

@@ -21,6 +21,7 @@ import (
 	"github.com/goras-ml/goras/datasets/mnist"
 	"github.com/goras-ml/goras/internal/testdigits"
 	"github.com/goras-ml/goras/layers"
+	"github.com/goras-ml/goras/saving"
 )
 
 // The tests of goras train --checkpoint-dir/--resume/--plot, predict,
@@ -97,7 +98,7 @@ func TestTrainCheckpointDir(t *testing.T) {
 	if got, want := dirNames(t, dir), []string{"ckpt-0003.safetensors", "ckpt-0004.safetensors", runFile}; !slices.Equal(got, want) {
 		t.Fatalf("checkpoint directory holds %v, want %v", got, want)
 	}
-	_, ck, err := goras.LoadCheckpoint(filepath.Join(dir, "ckpt-0004.safetensors"))
+	_, ck, err := saving.LoadCheckpoint(filepath.Join(dir, "ckpt-0004.safetensors"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,11 +125,11 @@ func TestTrainCheckpointDir(t *testing.T) {
 // for bit.
 func sameWeights(t *testing.T, a, b string) bool {
 	t.Helper()
-	ma, err := goras.Load(a)
+	ma, err := saving.Load(a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mb, err := goras.Load(b)
+	mb, err := saving.Load(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +216,7 @@ func TestTrainResume(t *testing.T) {
 		!strings.Contains(w.stderr, "optimizer Adam") {
 		t.Errorf("resuming with other flags: stderr\n%s", w.stderr)
 	}
-	_, ck, err := goras.LatestCheckpoint(dir)
+	_, ck, err := saving.LatestCheckpoint(dir)
 	if err != nil || ck.Epoch != 2 || len(ck.History.Epoch) != 3 {
 		t.Fatalf("after the third epoch: %v, %+v", err, ck)
 	}
@@ -450,13 +451,13 @@ func TestPredictInputsAndErrors(t *testing.T) {
 
 	other := filepath.Join(dir, "other.safetensors")
 	m := goras.NewSequential(layers.Input(32, 32), layers.Flatten(), layers.Dense(10, layers.WithActivation("softmax")))
-	if err := m.Save(other); err != nil {
+	if err := saving.Save(m, other); err != nil {
 		t.Fatal(err)
 	}
 	linear := filepath.Join(dir, "linear.safetensors")
 	m = goras.NewSequential(layers.Input(28, 28), layers.Flatten(), layers.Dense(10))
 	m.SetSeed(3)
-	if err := m.Save(linear); err != nil {
+	if err := saving.Save(m, linear); err != nil {
 		t.Fatal(err)
 	}
 	notImage := filepath.Join(dir, "notes.png")

@@ -1,7 +1,7 @@
 // Command custom_layer trains a small convolutional network on MNIST whose
 // activations are a layer written outside goras: PSwish (pswish.go), a
 // Swish with a learned sharpness β per channel, computed by an op of its
-// own. The program then saves the model, loads it back (goras.Load finds
+// own. The program then saves the model, loads it back (saving.Load finds
 // PSwish because the layer registered itself) and checks that the loaded
 // model predicts the same, bit for bit.
 //
@@ -25,6 +25,7 @@ import (
 	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/losses"
 	"github.com/goras-ml/goras/optimizers"
+	"github.com/goras-ml/goras/saving"
 )
 
 func main() {
@@ -102,10 +103,10 @@ func sameAfterLoad(model *goras.Model, x goras.Data) error {
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "pswish_cnn.safetensors")
-	if err := model.Save(path); err != nil {
+	if err := saving.Save(model, path); err != nil {
 		return err
 	}
-	loaded, err := goras.Load(path)
+	loaded, err := saving.Load(path)
 	if err != nil {
 		return err
 	}

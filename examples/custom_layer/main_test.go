@@ -12,6 +12,7 @@ import (
 	"github.com/goras-ml/goras/autograd"
 	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/losses"
+	"github.com/goras-ml/goras/saving"
 	"github.com/goras-ml/goras/tensor"
 )
 
@@ -132,7 +133,7 @@ func TestPSwishConfigRoundTrip(t *testing.T) {
 }
 
 // TestPSwishSavesAndLoads trains a tiny model with PSwish for one epoch on
-// random data, saves it, loads it with goras.Load and expects the same
+// random data, saves it, loads it with saving.Load and expects the same
 // learned β and the same predictions, bit for bit.
 func TestPSwishSavesAndLoads(t *testing.T) {
 	rng := tensor.NewRNG(2)
@@ -156,10 +157,10 @@ func TestPSwishSavesAndLoads(t *testing.T) {
 		t.Fatal("β did not learn")
 	}
 	path := filepath.Join(t.TempDir(), "m.safetensors")
-	if err := model.Save(path); err != nil {
+	if err := saving.Save(model, path); err != nil {
 		t.Fatal(err)
 	}
-	loaded, err := goras.Load(path)
+	loaded, err := saving.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 //
 // It is a layer written outside goras: it implements layers.Layer, computes
 // with an op of its own (pswishOp below: forward and backward side by side),
-// and registers its class name so that goras.Load can rebuild it.
+// and registers its class name so that saving.Load can rebuild it.
 type PSwishLayer struct {
 	name        string
 	initialBeta float64

@@ -11,6 +11,7 @@ import (
 	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/losses"
 	"github.com/goras-ml/goras/metrics"
+	"github.com/goras-ml/goras/saving"
 	"github.com/goras-ml/goras/tensor"
 )
 
@@ -130,10 +131,10 @@ func TestSavedModelKeepsLossAndMetric(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "focal.safetensors")
-	if err := model.Save(path); err != nil {
+	if err := saving.Save(model, path); err != nil {
 		t.Fatal(err)
 	}
-	loaded, err := goras.Load(path)
+	loaded, err := saving.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,17 +1,15 @@
-package goras
+package saving
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/internal/safetensors"
-	"github.com/goras-ml/goras/losses"
-	"github.com/goras-ml/goras/optimizers"
 )
-
-// Version is the goras version written into model files.
-const Version = "0.1.0-dev"
 
 // Model files are safetensors files (see internal/safetensors): every weight
 // as a float32 tensor under its Param name ("dense/kernel", "dense_1/bias"),
@@ -32,29 +30,29 @@ const Version = "0.1.0-dev"
 // seed in the metadata, so that Load gives back a model that predicts the
 // same, bit for bit. The write is atomic: a crash leaves the old file or the
 // new one. An unbuilt model is built first. Optimizer state is not saved.
-func (m *Model) Save(path string) error {
+func Save(m *goras.Model, path string) error {
 	if err := m.Build(); err != nil {
 		return err
 	}
-	meta, err := m.modelMetadata()
+	meta, err := modelMetadata(m)
 	if err != nil {
 		return err
 	}
-	return m.writeWeights(path, meta)
+	return writeWeights(m, path, meta)
 }
 
 // SaveWeights writes only the model's weights to path (atomically), under
 // their Param names; LoadWeights reads them into a model built the same way.
-func (m *Model) SaveWeights(path string) error {
+func SaveWeights(m *goras.Model, path string) error {
 	if err := m.Build(); err != nil {
 		return err
 	}
-	return m.writeWeights(path, map[string]string{"format": "goras", "goras_version": Version})
+	return writeWeights(m, path, map[string]string{"format": "goras", "goras_version": goras.Version})
 }
 
-func (m *Model) writeWeights(path string, meta map[string]string) error {
-	ts := make([]safetensors.Tensor, len(m.params))
-	for i, p := range m.params {
+func writeWeights(m *goras.Model, path string, meta map[string]string) error {
+	ts := make([]safetensors.Tensor, len(m.Params()))
+	for i, p := range m.Params() {
 		ts[i] = safetensors.Tensor{Name: p.Name, Shape: p.Value.Shape(), Data: p.Value.Data()}
 	}
 	if err := safetensors.WriteFile(path, ts, meta); err != nil {
@@ -69,7 +67,7 @@ func (m *Model) writeWeights(path string, meta map[string]string) error {
 // it again with the same loss, optimizer settings and metrics (the
 // optimizer starts afresh: its state is not in the file). Errors name the
 // file and what is wrong.
-func Load(path string) (*Model, error) {
+func Load(path string) (*goras.Model, error) {
 	f, err := safetensors.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("goras: %w", err)
@@ -80,33 +78,12 @@ func Load(path string) (*Model, error) {
 	if f.Metadata["format"] != "goras" {
 		return nil, fail("not a goras model file (no \"format\": \"goras\" in its __metadata__); to read its weights into a model built in code, use LoadWeights")
 	}
-	arch, ok := f.Metadata["architecture"]
-	if !ok {
+	if _, ok := f.Metadata["architecture"]; !ok {
 		return nil, fail("holds weights only, no architecture (written by SaveWeights?); build the model in code and use LoadWeights")
 	}
-	m, err := ModelFromJSON(arch)
+	m, err := modelFromFile(f)
 	if err != nil {
-		return nil, fail("%v", strings.TrimPrefix(err.Error(), "goras: "))
-	}
-	if s, ok := f.Metadata["seed"]; ok {
-		if m.seed, err = strconv.ParseUint(s, 10, 64); err != nil {
-			return nil, fail("metadata seed %q is not an unsigned integer", s)
-		}
-	}
-	if err := buildUntrusted(m); err != nil {
-		return nil, fail("the architecture does not build: %v", err)
-	}
-	if err := m.setWeights(f); err != nil {
 		return nil, fail("%v", err)
-	}
-	if c, ok := f.Metadata["compile"]; ok {
-		opts, err := compileFromJSON(c)
-		if err != nil {
-			return nil, fail("compile settings: %v", err)
-		}
-		if err := m.Compile(opts); err != nil {
-			return nil, fail("compile settings: %v", err)
-		}
 	}
 	return m, nil
 }
@@ -116,7 +93,7 @@ func Load(path string) (*Model, error) {
 // weights) become an error rather than a crash. Sizes that fit the address
 // space but not the machine are not caught here: the file's tensors are
 // compared with the weights only once they exist.
-func buildUntrusted(m *Model) (err error) {
+func buildUntrusted(m *goras.Model) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%v", r)
@@ -130,7 +107,7 @@ func buildUntrusted(m *Model) (err error) {
 // Param name, e.g. "dense/kernel") with the same shapes; F32, F64, F16 and
 // BF16 tensors are accepted, so weights exported from another framework load
 // once renamed. Nothing is changed when an error is returned.
-func (m *Model) LoadWeights(path string) error {
+func LoadWeights(m *goras.Model, path string) error {
 	if err := m.Build(); err != nil {
 		return err
 	}
@@ -138,7 +115,7 @@ func (m *Model) LoadWeights(path string) error {
 	if err != nil {
 		return fmt.Errorf("goras: %w", err)
 	}
-	if err := m.setWeights(f); err != nil {
+	if err := setWeights(m, f); err != nil {
 		return fmt.Errorf("goras: %s: %v", path, err)
 	}
 	return nil
@@ -146,14 +123,14 @@ func (m *Model) LoadWeights(path string) error {
 
 // setWeights checks that f holds exactly the model's weights, then copies
 // them; on any mismatch it reports every problem and changes nothing.
-func (m *Model) setWeights(f *safetensors.File) error {
+func setWeights(m *goras.Model, f *safetensors.File) error {
 	byName := make(map[string]*safetensors.Tensor, len(f.Tensors))
 	for i := range f.Tensors {
 		byName[f.Tensors[i].Name] = &f.Tensors[i]
 	}
 	var problems []string
 	want := map[string]bool{}
-	for _, p := range m.params {
+	for _, p := range m.Params() {
 		want[p.Name] = true
 		t := byName[p.Name]
 		switch {
@@ -177,13 +154,13 @@ func (m *Model) setWeights(f *safetensors.File) error {
 			more = fmt.Sprintf("; and %d more", len(problems)-show)
 			problems = problems[:show]
 		}
-		names := make([]string, len(m.params))
-		for i, p := range m.params {
+		names := make([]string, len(m.Params()))
+		for i, p := range m.Params() {
 			names[i] = p.Name
 		}
 		return fmt.Errorf("the weights do not match the model: %s%s (the model's weights: %s)", strings.Join(problems, "; "), more, strings.Join(names, ", "))
 	}
-	for _, p := range m.params {
+	for _, p := range m.Params() {
 		copy(p.Value.Data(), byName[p.Name].Data)
 	}
 	return nil
@@ -201,15 +178,60 @@ func sameShape(a, b []int) bool {
 	return true
 }
 
-// lossFromConfig rebuilds a loss from its class_name and config, through
-// the losses registry.
-func lossFromConfig(name string, config map[string]any) (losses.Loss, error) {
-	return losses.FromConfig(name, config)
+// modelMetadata is the metadata Save (and SaveCheckpoint) writes for a
+// built model: format, version, seed, architecture and, when the model is
+// compiled, its compile settings.
+func modelMetadata(m *goras.Model) (map[string]string, error) {
+	meta := map[string]string{"format": "goras", "goras_version": goras.Version, "seed": strconv.FormatUint(m.Seed(), 10)}
+	arch, err := m.ToJSON()
+	if err != nil {
+		return nil, err
+	}
+	meta["architecture"] = arch
+	if m.Optimizer() == nil {
+		return meta, nil
+	}
+	b, err := json.Marshal(m.CompileConfig())
+	if err != nil {
+		return nil, fmt.Errorf("goras: the compile settings cannot be written as JSON: %w", err)
+	}
+	meta["compile"] = string(b)
+	return meta, nil
 }
 
-// optimizerFromConfig rebuilds an optimizer from Keras's class_name and
-// config, through the optimizers registry (which reads a schedule in
-// learning_rate through the schedules registry).
-func optimizerFromConfig(name string, config map[string]any) (optimizers.Optimizer, error) {
-	return optimizers.FromConfig(name, config)
+// modelFromFile rebuilds, fills and compiles a model from a file's
+// architecture, seed, weights and compile settings: Load's steps on a file
+// already read.
+func modelFromFile(f *safetensors.File) (*goras.Model, error) {
+	arch, ok := f.Metadata["architecture"]
+	if !ok {
+		return nil, errors.New("has no architecture")
+	}
+	m, err := goras.ModelFromJSON(arch)
+	if err != nil {
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "goras: "))
+	}
+	if s, ok := f.Metadata["seed"]; ok {
+		seed, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("metadata seed %q is not an unsigned integer", s)
+		}
+		m.SetSeed(seed)
+	}
+	if err := buildUntrusted(m); err != nil {
+		return nil, fmt.Errorf("the architecture does not build: %v", err)
+	}
+	if err := setWeights(m, f); err != nil {
+		return nil, err
+	}
+	if c, ok := f.Metadata["compile"]; ok {
+		opts, err := goras.CompileOptionsFromJSON(c)
+		if err != nil {
+			return nil, fmt.Errorf("compile settings: %v", err)
+		}
+		if err := m.Compile(opts); err != nil {
+			return nil, fmt.Errorf("compile settings: %v", err)
+		}
+	}
+	return m, nil
 }

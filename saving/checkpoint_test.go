@@ -1,4 +1,4 @@
-package goras
+package saving_test
 
 import (
 	"bytes"
@@ -15,7 +15,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
 	"time"
+
+	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/callbacks"
+	"github.com/goras-ml/goras/saving"
 
 	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/losses"
@@ -27,8 +32,8 @@ import (
 // ckptModel has every kind of training state a checkpoint must carry:
 // augmentation layers (one inside a Pipeline), Dropout, and, once compiled
 // by ckptCompile, Adam's slots driven by a learning-rate schedule.
-func ckptModel(seed uint64) *Model {
-	m := NewSequential(layers.Input(6, 6, 1),
+func ckptModel(seed uint64) *goras.Model {
+	m := goras.NewSequential(layers.Input(6, 6, 1),
 		layers.Pipeline([]layers.Layer{
 			layers.RandomRotation(0.05, layers.WithFillMode("constant")),
 			layers.RandomZoom(0.1, layers.WithFillMode("constant")),
@@ -42,7 +47,7 @@ func ckptModel(seed uint64) *Model {
 	return m
 }
 
-func ckptCompile(t testing.TB, m *Model) {
+func ckptCompile(t testing.TB, m *goras.Model) {
 	t.Helper()
 	sched, err := schedules.NewExponentialDecay(0.02, 3, 0.8)
 	if err != nil {
@@ -52,7 +57,7 @@ func ckptCompile(t testing.TB, m *Model) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Compile(CompileOptions{Loss: losses.CategoricalCrossentropy{}, Optimizer: opt, Metrics: []string{"accuracy"}}); err != nil {
+	if err := m.Compile(goras.CompileOptions{Loss: losses.CategoricalCrossentropy{}, Optimizer: opt, Metrics: []string{"accuracy"}}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -80,10 +85,24 @@ func ckptData(n int) (*tensor.Tensor, *tensor.Tensor) {
 	return xt, yt
 }
 
-func ckptFit(t testing.TB, m *Model, x, y Data, epochs, initial int, cbs ...Callback) *History {
+// backupEvery is the backup callback as the tests use it: keep (0: every
+// one) checkpoints, left in place after training.
+func backupEvery(t testing.TB, dir string, keep int) *callbacks.BackupAndRestore {
 	t.Helper()
-	h, err := m.Fit(context.Background(), x, y, BatchSize(8), Epochs(epochs), InitialEpoch(initial),
-		ValidationSplit(0.25), Verbose(0), Callbacks(cbs...))
+	if keep == 0 {
+		keep = -1
+	}
+	cb, err := callbacks.NewBackupAndRestore(dir, callbacks.BackupAndRestoreConfig{Keep: keep, KeepAfterTraining: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cb
+}
+
+func ckptFit(t testing.TB, m *goras.Model, x, y goras.Data, epochs, initial int, cbs ...goras.Callback) *goras.History {
+	t.Helper()
+	h, err := m.Fit(context.Background(), x, y, goras.BatchSize(8), goras.Epochs(epochs), goras.InitialEpoch(initial),
+		goras.ValidationSplit(0.25), goras.Verbose(0), goras.Callbacks(cbs...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,16 +111,16 @@ func ckptFit(t testing.TB, m *Model, x, y Data, epochs, initial int, cbs ...Call
 
 // sameState reports the first weight or optimizer variable whose bits
 // differ between a and b, or "" when none does.
-func sameState(a, b *Model) string {
-	if len(a.params) != len(b.params) {
-		return fmt.Sprintf("%d weights vs %d", len(a.params), len(b.params))
+func sameState(a, b *goras.Model) string {
+	if len(a.Params()) != len(b.Params()) {
+		return fmt.Sprintf("%d weights vs %d", len(a.Params()), len(b.Params()))
 	}
-	for i, p := range a.params {
-		if d := firstBitDiff(p.Value.Data(), b.params[i].Value.Data()); d >= 0 {
-			return fmt.Sprintf("weight %s[%d]: %v vs %v", p.Name, d, p.Value.Data()[d], b.params[i].Value.Data()[d])
+	for i, p := range a.Params() {
+		if d := firstBitDiff(p.Value.Data(), b.Params()[i].Value.Data()); d >= 0 {
+			return fmt.Sprintf("weight %s[%d]: %v vs %v", p.Name, d, p.Value.Data()[d], b.Params()[i].Value.Data()[d])
 		}
 	}
-	va, vb := a.compiled.optimizer.Variables(), b.compiled.optimizer.Variables()
+	va, vb := a.Optimizer().Variables(), b.Optimizer().Variables()
 	if len(va) != len(vb) {
 		return fmt.Sprintf("%d optimizer variables vs %d", len(va), len(vb))
 	}
@@ -127,7 +146,7 @@ func firstBitDiff(a, b []float32) int {
 
 // sameHistory compares epochs, params and every logged value bit for bit
 // (wall times aside).
-func sameHistory(t *testing.T, what string, got, want *History, params bool) {
+func sameHistory(t *testing.T, what string, got, want *goras.History, params bool) {
 	t.Helper()
 	if !slices.Equal(got.Epoch, want.Epoch) {
 		t.Errorf("%s: epochs %v, want %v", what, got.Epoch, want.Epoch)
@@ -156,7 +175,7 @@ func sameHistory(t *testing.T, what string, got, want *History, params bool) {
 }
 
 // TestResumeIsBitIdentical: 4 epochs straight versus 2 epochs, a
-// checkpoint file, a model loaded from it alone and 2 more epochs. Shuffle,
+// checkpoint file, a model loaded from it alone and 2 more epochs. goras.Shuffle,
 // Pipeline(RandomRotation, RandomZoom), RandomTranslation, Dropout, Adam
 // and an ExponentialDecay schedule all carry state across the cut.
 func TestResumeIsBitIdentical(t *testing.T) {
@@ -169,12 +188,12 @@ func TestResumeIsBitIdentical(t *testing.T) {
 	ckptCompile(t, first)
 	h1 := ckptFit(t, first, x, y, 2, 0)
 	path := filepath.Join(t.TempDir(), "ck.safetensors")
-	if err := first.SaveCheckpoint(path, 1, h1); err != nil {
+	if err := saving.SaveCheckpoint(first, path, 1, h1); err != nil {
 		t.Fatal(err)
 	}
 	first = nil // resume from the file alone
 
-	resumed, ck, err := LoadCheckpoint(path)
+	resumed, ck, err := saving.LoadCheckpoint(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,15 +207,15 @@ func TestResumeIsBitIdentical(t *testing.T) {
 	if d := sameState(resumed, straight); d != "" {
 		t.Fatalf("resumed run differs from the uninterrupted one: %s", d)
 	}
-	sameHistory(t, "resumed History", ck.History.Concat(h2), hStraight, true)
+	sameHistory(t, "resumed goras.History", ck.History.Concat(h2), hStraight, true)
 
-	// The same in one process: Fit again with InitialEpoch on the same model.
+	// The same in one process: Fit again with goras.InitialEpoch on the same model.
 	again := ckptModel(7)
 	ckptCompile(t, again)
 	ckptFit(t, again, x, y, 2, 0)
 	ckptFit(t, again, x, y, 4, 2)
 	if d := sameState(again, straight); d != "" {
-		t.Errorf("two Fit calls (InitialEpoch 2) differ from one: %s", d)
+		t.Errorf("two Fit calls (goras.InitialEpoch 2) differ from one: %s", d)
 	}
 }
 
@@ -212,24 +231,33 @@ func TestResumeNeedsEveryState(t *testing.T) {
 	ckptCompile(t, first)
 	h1 := ckptFit(t, first, x, y, 2, 0)
 	path := filepath.Join(t.TempDir(), "ck.safetensors")
-	if err := first.SaveCheckpoint(path, 1, h1); err != nil {
+	if err := saving.SaveCheckpoint(first, path, 1, h1); err != nil {
 		t.Fatal(err)
 	}
 	other, _ := tensor.NewStatefulRNG(99).MarshalBinary()
-	layerState := func(class string) func(m *Model) {
-		return func(m *Model) {
-			for _, l := range statefulLayers(m.Layers()) {
-				if l.ClassName() == class {
-					if err := l.SetRandomState(other); err != nil {
-						t.Fatal(err)
-					}
-				}
+	// spoilState replaces one generator's state (the shuffling's, or a
+	// layer's by name) with another generator's.
+	spoilState := func(layer string) func(m *goras.Model) {
+		return func(m *goras.Model) {
+			s, err := m.RandomState()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if layer == "" {
+				s.Shuffle = other
+			} else if _, ok := s.Layers[layer]; !ok {
+				t.Fatalf("no random state for %q among %v", layer, s.Layers)
+			} else {
+				s.Layers[layer] = other
+			}
+			if err := m.SetRandomState(s); err != nil {
+				t.Fatal(err)
 			}
 		}
 	}
-	optVar := func(part string) func(m *Model) {
-		return func(m *Model) {
-			for _, v := range m.compiled.optimizer.Variables() {
+	optVar := func(part string) func(m *goras.Model) {
+		return func(m *goras.Model) {
+			for _, v := range m.Optimizer().Variables() {
 				if strings.Contains(v.Name, part) {
 					clear(v.Value.Data())
 				}
@@ -238,22 +266,22 @@ func TestResumeNeedsEveryState(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name  string
-		spoil func(m *Model)
+		spoil func(m *goras.Model)
 	}{
-		{"shuffle generator", func(m *Model) { m.shuffle = tensor.NewStatefulRNG(m.seed ^ 0x5deece66d) }},
-		{"Dropout generator", layerState("Dropout")},
-		{"RandomTranslation generator", layerState("RandomTranslation")},
-		{"RandomZoom generator (in the Pipeline)", layerState("RandomZoom")},
+		{"shuffle generator", spoilState("")},
+		{"Dropout generator", spoilState("dropout")},
+		{"RandomTranslation generator", spoilState("random_translation")},
+		{"RandomZoom generator (in the Pipeline)", spoilState("pipeline/1")},
 		{"Adam first moments", optVar("/m/")},
 		{"Adam second moments", optVar("/v/")},
 		{"step count (schedule, bias correction)", optVar("/iteration")},
 	} {
-		m, ck, err := LoadCheckpoint(path)
+		m, ck, err := saving.LoadCheckpoint(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := slices.IndexFunc(m.compiled.optimizer.Variables(), func(v optimizers.Variable) bool { return strings.Contains(v.Name, "/m/") }); d < 0 {
-			t.Fatalf("no Adam slot named /m/ among %v", m.compiled.optimizer.Variables())
+		if d := slices.IndexFunc(m.Optimizer().Variables(), func(v optimizers.Variable) bool { return strings.Contains(v.Name, "/m/") }); d < 0 {
+			t.Fatalf("no Adam slot named /m/ among %v", m.Optimizer().Variables())
 		}
 		c.spoil(m)
 		ckptFit(t, m, x, y, 4, ck.Epoch+1)
@@ -264,7 +292,7 @@ func TestResumeNeedsEveryState(t *testing.T) {
 }
 
 // TestCheckpointEveryResume: the callback's checkpoints, found with
-// LatestCheckpoint, resume to the same weights and History.
+// saving.LatestCheckpoint, resume to the same weights and goras.History.
 func TestCheckpointEveryResume(t *testing.T) {
 	x, y := ckptData(48)
 	straight := ckptModel(3)
@@ -274,34 +302,34 @@ func TestCheckpointEveryResume(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "ckpts") // created by the callback
 	m := ckptModel(3)
 	ckptCompile(t, m)
-	cb := CheckpointEvery(dir, 0)
+	cb := backupEvery(t, dir, 0)
 	ckptFit(t, m, x, y, 2, 0, cb)
 	if cb.Err() != nil {
 		t.Fatal(cb.Err())
 	}
 	m = nil
-	resumed, ck, err := LatestCheckpoint(dir)
+	resumed, ck, err := saving.LatestCheckpoint(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ck.Epoch != 1 || filepath.Base(ck.Path) != "ckpt-0002.safetensors" {
 		t.Fatalf("latest checkpoint is epoch %d at %s, want epoch 1 at ckpt-0002.safetensors", ck.Epoch, ck.Path)
 	}
-	cb2 := CheckpointEvery(dir, 0).Continue(ck)
+	cb2 := backupEvery(t, dir, 0)
 	h2 := ckptFit(t, resumed, x, y, 4, ck.Epoch+1, cb2)
 	if d := sameState(resumed, straight); d != "" {
 		t.Fatalf("resumed from the callback's checkpoint, the run differs: %s", d)
 	}
-	sameHistory(t, "checkpoint History + resumed Fit", ck.History.Concat(h2), hStraight, true)
-	sameHistory(t, "callback History", cb2.History(), hStraight, false)
-	_, last, err := LatestCheckpoint(dir)
+	sameHistory(t, "checkpoint goras.History + resumed Fit", ck.History.Concat(h2), hStraight, true)
+	sameHistory(t, "callback goras.History", cb2.History(), hStraight, false)
+	_, last, err := saving.LatestCheckpoint(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if last.Epoch != 3 {
 		t.Errorf("after 4 epochs the latest checkpoint is epoch %d, want 3", last.Epoch)
 	}
-	sameHistory(t, "History in the last checkpoint", last.History, hStraight, false)
+	sameHistory(t, "goras.History in the last checkpoint", last.History, hStraight, false)
 }
 
 // TestCheckpointPrune: keep-last-N, keep 0 = all, and a resumed run from an
@@ -309,7 +337,7 @@ func TestCheckpointEveryResume(t *testing.T) {
 func TestCheckpointPrune(t *testing.T) {
 	x, y := ckptData(24)
 	names := func(dir string) []string {
-		paths, err := Checkpoints(dir)
+		paths, err := saving.Checkpoints(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -330,7 +358,7 @@ func TestCheckpointPrune(t *testing.T) {
 		dir := t.TempDir()
 		m := ckptModel(1)
 		ckptCompile(t, m)
-		ckptFit(t, m, x, y, 5, 0, CheckpointEvery(dir, c.keep))
+		ckptFit(t, m, x, y, 5, 0, backupEvery(t, dir, c.keep))
 		if got := names(dir); !slices.Equal(got, c.want) {
 			t.Errorf("keep %d: %v, want %v", c.keep, got, c.want)
 		}
@@ -339,22 +367,27 @@ func TestCheckpointPrune(t *testing.T) {
 	dir := t.TempDir()
 	m := ckptModel(1)
 	ckptCompile(t, m)
-	ckptFit(t, m, x, y, 5, 0, CheckpointEvery(dir, 0))
+	ckptFit(t, m, x, y, 5, 0, backupEvery(t, dir, 0))
 	stale := filepath.Join(dir, ".ckpt-0006.safetensors.tmp-123")
 	if err := os.WriteFile(stale, []byte("half a file"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	m, ck, err := LoadCheckpoint(CheckpointPath(dir, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ckptFit(t, m, x, y, 3, ck.Epoch+1, CheckpointEvery(dir, 0).Continue(ck))
-	want := []string{"ckpt-0001.safetensors", "ckpt-0002.safetensors", "ckpt-0003.safetensors"}
-	if got := names(dir); !slices.Equal(got, want) {
-		t.Errorf("after resuming at epoch 2 of 3 over 5 older files: %v, want %v", got, want)
+	// The same Fit again restores the last backup, has nothing left to
+	// train, and clears what a killed write left.
+	cb := backupEvery(t, dir, 0)
+	if h := ckptFit(t, m, x, y, 5, 0, cb); len(h.Epoch) != 0 || cb.Restored() == nil || cb.Restored().Epoch != 4 {
+		t.Errorf("a finished run started again trained %v (restored %+v), want nothing from epoch 4's backup", h.Epoch, cb.Restored())
 	}
 	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a temporary file left by a killed write is still there (%v)", err)
+	}
+	// A run going on from an older epoch drops the abandoned later files.
+	if err := saving.Prune(dir, 2, 0); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"ckpt-0001.safetensors", "ckpt-0002.safetensors", "ckpt-0003.safetensors"}
+	if got := names(dir); !slices.Equal(got, want) {
+		t.Errorf("after pruning at epoch 2 over 5 files: %v, want %v", got, want)
 	}
 }
 
@@ -362,7 +395,7 @@ func TestCheckpointPrune(t *testing.T) {
 func copyDir(t *testing.T, src string) string {
 	t.Helper()
 	dst := t.TempDir()
-	paths, err := Checkpoints(src)
+	paths, err := saving.Checkpoints(src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +418,7 @@ func TestLatestCheckpointFallsBack(t *testing.T) {
 	src := t.TempDir()
 	m := ckptModel(2)
 	ckptCompile(t, m)
-	ckptFit(t, m, x, y, 3, 0, CheckpointEvery(src, 0))
+	ckptFit(t, m, x, y, 3, 0, backupEvery(t, src, 0))
 	newest := "ckpt-0003.safetensors"
 	edit := func(f func(b []byte) []byte) func(dir string) {
 		return func(dir string) {
@@ -429,7 +462,7 @@ func TestLatestCheckpointFallsBack(t *testing.T) {
 			if bytes.Equal(before, after) {
 				t.Fatal("the spoiling changed nothing")
 			}
-			_, ck, err := LatestCheckpoint(dir)
+			_, ck, err := saving.LatestCheckpoint(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -451,14 +484,14 @@ func TestLatestCheckpointFallsBack(t *testing.T) {
 		for _, n := range []string{"ckpt-0001.safetensors", "ckpt-0002.safetensors", newest} {
 			os.WriteFile(filepath.Join(dir, n), []byte("not a checkpoint"), 0o644)
 		}
-		_, _, err := LatestCheckpoint(dir)
-		if err == nil || errors.Is(err, ErrNoCheckpoint) || !strings.Contains(err.Error(), "none of the 3 checkpoints") || !strings.Contains(err.Error(), "ckpt-0001") {
+		_, _, err := saving.LatestCheckpoint(dir)
+		if err == nil || errors.Is(err, saving.ErrNoCheckpoint) || !strings.Contains(err.Error(), "none of the 3 checkpoints") || !strings.Contains(err.Error(), "ckpt-0001") {
 			t.Errorf("got %v, want an error naming each of the 3 files", err)
 		}
 	})
 	t.Run("none", func(t *testing.T) {
 		for _, dir := range []string{t.TempDir(), filepath.Join(t.TempDir(), "missing")} {
-			if _, _, err := LatestCheckpoint(dir); !errors.Is(err, ErrNoCheckpoint) {
+			if _, _, err := saving.LatestCheckpoint(dir); !errors.Is(err, saving.ErrNoCheckpoint) {
 				t.Errorf("%s: got %v, want ErrNoCheckpoint", dir, err)
 			}
 		}
@@ -468,31 +501,31 @@ func TestLatestCheckpointFallsBack(t *testing.T) {
 func TestCheckpointErrors(t *testing.T) {
 	dir := t.TempDir()
 	m := ckptModel(1)
-	if err := m.SaveCheckpoint(filepath.Join(dir, "a.safetensors"), 0, nil); err == nil || !strings.Contains(err.Error(), "not compiled") {
+	if err := saving.SaveCheckpoint(m, filepath.Join(dir, "a.safetensors"), 0, nil); err == nil || !strings.Contains(err.Error(), "not compiled") {
 		t.Errorf("uncompiled model: got %v", err)
 	}
 	ckptCompile(t, m)
-	if err := m.SaveCheckpoint(filepath.Join(dir, "a.safetensors"), -1, nil); err == nil || !strings.Contains(err.Error(), "epoch must be ≥ 0") {
+	if err := saving.SaveCheckpoint(m, filepath.Join(dir, "a.safetensors"), -1, nil); err == nil || !strings.Contains(err.Error(), "epoch must be ≥ 0") {
 		t.Errorf("epoch -1: got %v", err)
 	}
 	plain := filepath.Join(dir, "model.safetensors")
-	if err := m.Save(plain); err != nil {
+	if err := saving.Save(m, plain); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := LoadCheckpoint(plain); err == nil || !strings.Contains(err.Error(), "not a goras checkpoint") || !strings.Contains(err.Error(), "goras.Load") {
+	if _, _, err := saving.LoadCheckpoint(plain); err == nil || !strings.Contains(err.Error(), "not a goras checkpoint") || !strings.Contains(err.Error(), "saving.Load") {
 		t.Errorf("a model file read as a checkpoint: got %v", err)
 	}
 	// An optimizer's state cannot go into a model compiled with another.
 	path := filepath.Join(dir, "c.safetensors")
-	if err := m.SaveCheckpoint(path, 0, nil); err != nil {
+	if err := saving.SaveCheckpoint(m, path, 0, nil); err != nil {
 		t.Fatal(err)
 	}
-	_, ck, err := LoadCheckpoint(path)
+	_, ck, err := saving.LoadCheckpoint(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ck.History.Epoch) != 0 {
-		t.Errorf("nil History saved, read back %+v", ck.History)
+		t.Errorf("nil goras.History saved, read back %+v", ck.History)
 	}
 }
 
@@ -501,27 +534,27 @@ func TestCheckpointErrors(t *testing.T) {
 func TestCheckpointHistoryNaN(t *testing.T) {
 	m := ckptModel(1)
 	ckptCompile(t, m)
-	h := &History{Epoch: []int{0, 1, 2}, History: map[string][]float64{
+	h := &goras.History{Epoch: []int{0, 1, 2}, History: map[string][]float64{
 		"loss": {0.5, math.Inf(1), math.NaN()}, "accuracy": {0.1, 1.0 / 3, math.Inf(-1)},
 	}, Seconds: []float64{1, 2, 3}, Params: map[string]int{"epochs": 9, "steps": 4, "verbose": 0}}
 	path := filepath.Join(t.TempDir(), "c.safetensors")
-	if err := m.SaveCheckpoint(path, 2, h); err != nil {
+	if err := saving.SaveCheckpoint(m, path, 2, h); err != nil {
 		t.Fatal(err)
 	}
-	_, ck, err := LoadCheckpoint(path)
+	_, ck, err := saving.LoadCheckpoint(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sameHistory(t, "read back", ck.History, h, true)
 
-	later := &History{Epoch: []int{3}, History: map[string][]float64{"loss": {0.25}, "learning_rate": {0.01}},
+	later := &goras.History{Epoch: []int{3}, History: map[string][]float64{"loss": {0.25}, "learning_rate": {0.01}},
 		Seconds: []float64{4}, Params: map[string]int{"epochs": 10, "steps": 4, "verbose": 1}}
 	all := ck.History.Concat(later)
 	want := map[string][]float64{
 		"loss": {0.5, math.Inf(1), math.NaN(), 0.25}, "accuracy": {0.1, 1.0 / 3, math.Inf(-1), math.NaN()},
 		"learning_rate": {math.NaN(), math.NaN(), math.NaN(), 0.01},
 	}
-	sameHistory(t, "Concat", all, &History{Epoch: []int{0, 1, 2, 3}, History: want, Seconds: make([]float64, 4),
+	sameHistory(t, "Concat", all, &goras.History{Epoch: []int{0, 1, 2, 3}, History: want, Seconds: make([]float64, 4),
 		Params: map[string]int{"epochs": 10, "steps": 4, "verbose": 1}}, true)
 }
 
@@ -533,26 +566,26 @@ func TestCheckpointSkipsCutEpoch(t *testing.T) {
 	m := ckptModel(1)
 	ckptCompile(t, m)
 	stopper := &batchStopper{at: [2]int{1, 0}}
-	cb := CheckpointEvery(dir, 0)
+	cb := backupEvery(t, dir, 0)
 	ckptFit(t, m, x, y, 3, 0, stopper, cb)
-	paths, _ := Checkpoints(dir)
+	paths, _ := saving.Checkpoints(dir)
 	if len(paths) != 1 || filepath.Base(paths[0]) != "ckpt-0001.safetensors" {
 		t.Errorf("checkpoints %v, want ckpt-0001.safetensors only (epoch 2 was cut after its first batch)", paths)
 	}
 	if len(cb.History().Epoch) != 1 {
-		t.Errorf("callback History has epochs %v, want [0]", cb.History().Epoch)
+		t.Errorf("callback goras.History has epochs %v, want [0]", cb.History().Epoch)
 	}
 }
 
 // batchStopper stops training after batch at[1] of epoch at[0].
 type batchStopper struct {
-	BaseCallback
+	goras.BaseCallback
 	epoch int
 	at    [2]int
 }
 
-func (b *batchStopper) OnEpochBegin(epoch int, _ Logs) { b.epoch = epoch }
-func (b *batchStopper) OnTrainBatchEnd(batch int, _ Logs) {
+func (b *batchStopper) OnEpochBegin(epoch int, _ goras.Logs) { b.epoch = epoch }
+func (b *batchStopper) OnTrainBatchEnd(batch int, _ goras.Logs) {
 	if b.epoch == b.at[0] && batch == b.at[1] {
 		b.Model.StopTraining = true
 	}
@@ -571,8 +604,8 @@ const (
 // killModel is big enough (≈200k weights, 2.4 MB with Adam's slots) that
 // writing its checkpoint takes most of an epoch, so that kills often land
 // in the middle of a write.
-func killModel() *Model {
-	m := NewSequential(layers.Input(784),
+func killModel() *goras.Model {
+	m := goras.NewSequential(layers.Input(784),
 		layers.Dense(256, layers.WithActivation("relu")),
 		layers.Dropout(0.2),
 		layers.Dense(10, layers.WithActivation("softmax")))
@@ -591,12 +624,12 @@ func killData() (*tensor.Tensor, *tensor.Tensor) {
 	return x, y
 }
 
-func killCompile(t testing.TB, m *Model) {
+func killCompile(t testing.TB, m *goras.Model) {
 	opt, err := optimizers.NewAdam()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Compile(CompileOptions{Loss: losses.CategoricalCrossentropy{}, Optimizer: opt, Metrics: []string{"accuracy"}}); err != nil {
+	if err := m.Compile(goras.CompileOptions{Loss: losses.CategoricalCrossentropy{}, Optimizer: opt, Metrics: []string{"accuracy"}}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -610,25 +643,15 @@ func TestCheckpointKillChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// As Keras's BackupAndRestore is used: the same model and the same
+	// Fit call every time; the callback restores the newest backup, if any,
+	// and Fit goes on from the epoch after it.
 	x, y := killData()
-	cb := CheckpointEvery(dir, killKeep)
-	m, ck, err := LatestCheckpoint(dir)
-	initial := 0
-	switch {
-	case errors.Is(err, ErrNoCheckpoint):
-		m = killModel()
-		killCompile(t, m)
-	case err != nil:
-		t.Fatal(err)
-	default:
-		for _, e := range ck.Skipped {
-			t.Logf("warning: %v", e)
-		}
-		cb.Continue(ck)
-		initial = ck.Epoch + 1
-	}
-	if _, err := m.Fit(context.Background(), x, y, BatchSize(16), Epochs(epochs), InitialEpoch(initial),
-		Verbose(0), Callbacks(cb)); err != nil {
+	cb := backupEvery(t, dir, killKeep)
+	m := killModel()
+	killCompile(t, m)
+	if _, err := m.Fit(context.Background(), x, y, goras.BatchSize(16), goras.Epochs(epochs),
+		goras.Verbose(0), goras.Callbacks(cb)); err != nil {
 		t.Fatal(err)
 	}
 	if cb.Err() != nil {
@@ -670,15 +693,15 @@ func TestCheckpointKilledMidWrite(t *testing.T) {
 		if len(temps) > 0 {
 			midWrite++
 		}
-		paths, err := Checkpoints(dir)
+		paths, err := saving.Checkpoints(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(paths) > killKeep+1 { // one more if killed between a write and its pruning
 			t.Errorf("round %d: %d checkpoints kept, want ≤ %d", round, len(paths), killKeep+1)
 		}
-		_, ck, err := LatestCheckpoint(dir)
-		if errors.Is(err, ErrNoCheckpoint) && lastEpoch < 0 {
+		_, ck, err := saving.LatestCheckpoint(dir)
+		if errors.Is(err, saving.ErrNoCheckpoint) && lastEpoch < 0 {
 			continue // killed before the first checkpoint
 		}
 		if err != nil {
@@ -688,7 +711,7 @@ func TestCheckpointKilledMidWrite(t *testing.T) {
 			t.Errorf("round %d: the newest checkpoint did not load: %v", round, ck.Skipped)
 		}
 		for _, p := range paths {
-			if _, _, err := LoadCheckpoint(p); err != nil {
+			if _, _, err := saving.LoadCheckpoint(p); err != nil {
 				t.Errorf("round %d: %v", round, err)
 			}
 		}
@@ -703,7 +726,7 @@ func TestCheckpointKilledMidWrite(t *testing.T) {
 	if out, err := child(epochs).CombinedOutput(); err != nil {
 		t.Fatalf("the last child failed: %v\n%s", err, out)
 	}
-	resumed, ck, err := LatestCheckpoint(dir)
+	resumed, ck, err := saving.LatestCheckpoint(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -713,12 +736,102 @@ func TestCheckpointKilledMidWrite(t *testing.T) {
 	x, y := killData()
 	straight := killModel()
 	killCompile(t, straight)
-	h, err := straight.Fit(context.Background(), x, y, BatchSize(16), Epochs(epochs), Verbose(0))
+	h, err := straight.Fit(context.Background(), x, y, goras.BatchSize(16), goras.Epochs(epochs), goras.Verbose(0))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d := sameState(resumed, straight); d != "" {
 		t.Errorf("killed and resumed %d times, the weights differ from an uninterrupted run: %s", kills, d)
 	}
-	sameHistory(t, "History across the killed processes", ck.History, h, false)
+	sameHistory(t, "goras.History across the killed processes", ck.History, h, false)
+}
+
+// cancelAt cancels the training's context at the end of an epoch: Fit
+// then returns in the next epoch's first step, as if killed there.
+type cancelAt struct {
+	goras.BaseCallback
+	epoch  int
+	cancel context.CancelFunc
+}
+
+func (c *cancelAt) OnEpochEnd(epoch int, _ goras.Logs) {
+	if epoch == c.epoch {
+		c.cancel()
+	}
+}
+
+// BackupAndRestore as Keras users use it: the same model, compiled the
+// same way, and the same Fit call; a run stopped after epoch 1 and started
+// again ends as one never stopped, and the backups go once training ends.
+func TestBackupAndRestoreResumes(t *testing.T) {
+	x, y := ckptData(48)
+	straight := ckptModel(11)
+	ckptCompile(t, straight)
+	hStraight := ckptFit(t, straight, x, y, 4, 0)
+
+	dir := filepath.Join(t.TempDir(), "backup")
+	newBackup := func() *callbacks.BackupAndRestore {
+		cb, err := callbacks.NewBackupAndRestore(dir, callbacks.BackupAndRestoreConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cb
+	}
+	first := ckptModel(11)
+	ckptCompile(t, first)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cb := newBackup()
+	_, err := first.Fit(ctx, x, y, goras.BatchSize(8), goras.Epochs(4), goras.ValidationSplit(0.25), goras.Verbose(0),
+		goras.Callbacks(&cancelAt{epoch: 1, cancel: cancel}, cb))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Fit of a cancelled run: %v", err)
+	}
+	if paths, _ := saving.Checkpoints(dir); len(paths) != 1 || filepath.Base(paths[0]) != "ckpt-0002.safetensors" {
+		t.Fatalf("after a run killed in epoch 2 the backups are %v, want ckpt-0002 alone (Keep 0 keeps one)", paths)
+	}
+	again := ckptModel(11)
+	ckptCompile(t, again)
+	cb = newBackup()
+	h := ckptFit(t, again, x, y, 4, 0, cb)
+	if cb.Err() != nil {
+		t.Fatal(cb.Err())
+	}
+	if !slices.Equal(h.Epoch, []int{2, 3}) {
+		t.Errorf("the restarted run trained epochs %v, want [2 3]", h.Epoch)
+	}
+	if d := sameState(again, straight); d != "" {
+		t.Fatalf("restored run differs from the uninterrupted one: %s", d)
+	}
+	sameHistory(t, "BackupAndRestore History", cb.History(), hStraight, false)
+	if paths, _ := saving.Checkpoints(dir); len(paths) != 0 {
+		t.Errorf("backups left after training ended: %v", paths)
+	}
+}
+
+// TestLoadReadsACheckpointAsAModel checks that saving.Load (and so `goras
+// evaluate`) accepts a checkpoint file, taking its weights.
+func TestLoadReadsACheckpointAsAModel(t *testing.T) {
+	x, y := ckptData(30)
+	m := ckptModel(1)
+	ckptCompile(t, m)
+	h, err := m.Fit(context.Background(), x, y, goras.Epochs(1), goras.Verbose(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "ckpt.safetensors")
+	if err := saving.SaveCheckpoint(m, path, 0, h); err != nil {
+		t.Fatal(err)
+	}
+	back, err := saving.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := m.Predict(x, goras.Verbose(0))
+	b, _ := back.Predict(x, goras.Verbose(0))
+	for i := range a.Data() {
+		if a.Data()[i] != b.Data()[i] {
+			t.Fatalf("prediction %d differs after loading the checkpoint", i)
+		}
+	}
 }

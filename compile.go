@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/goras-ml/goras/autograd"
 	"github.com/goras-ml/goras/losses"
 	"github.com/goras-ml/goras/metrics"
 	"github.com/goras-ml/goras/optimizers"
@@ -41,6 +42,7 @@ type compiled struct {
 	metrics   [][]string    // one list per output
 	vars      []*tensor.Tensor
 	grads     []*tensor.Tensor
+	bounded   []*autograd.Param // trainable weights with a constraint
 }
 
 // Compile sets how the model learns, builds it if needed, and prepares the
@@ -120,10 +122,13 @@ func (m *Model) resolveCompile(opts CompileOptions) (*compiled, error) {
 
 // bind points the optimizer at the model's trainable weights.
 func (c *compiled) bind(m *Model) error {
-	c.vars, c.grads = c.vars[:0], c.grads[:0]
+	c.vars, c.grads, c.bounded = c.vars[:0], c.grads[:0], c.bounded[:0]
 	for _, p := range m.trainable() {
 		c.vars = append(c.vars, p.Value)
 		c.grads = append(c.grads, p.Grad)
+		if p.Constraint != nil {
+			c.bounded = append(c.bounded, p)
+		}
 	}
 	if err := c.optimizer.Build(c.vars); err != nil {
 		return fmt.Errorf("goras: %w", err)

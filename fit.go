@@ -224,12 +224,17 @@ func (bp *batchPlan) gather(d *dataSet, rows []int) {
 }
 
 // step runs one training step on the batch already in bp and returns the
-// loss (regularization included). It allocates nothing.
+// loss (regularization included): forward, backward, the optimizer's
+// update, then the weights' constraints, as Keras applies them after each
+// update. It allocates nothing.
 func (m *Model) step(bp *batchPlan) float64 {
 	bp.plan.Forward(true)
 	bp.plan.Backward()
 	loss := bp.loss(m.compiled.weights) + bp.penalty(true)
 	m.compiled.optimizer.Apply(m.compiled.vars, m.compiled.grads)
+	for _, p := range m.compiled.bounded {
+		p.Constraint.Apply(p.Value.Data(), p.Value.Shape())
+	}
 	return loss
 }
 

@@ -76,12 +76,16 @@ func read(r io.ReaderAt, size int64) (*File, error) {
 		return nil, err
 	}
 	f := &File{Metadata: meta, Tensors: make([]Tensor, len(entries))}
+	dataLen := size - start
 	var buf []byte
 	for i, e := range entries {
 		size := dtypeSizes[e.dtype]
 		t := Tensor{Name: e.name, Shape: e.shape, DType: e.dtype, Data: make([]float32, (e.end-e.begin)/uint64(size))}
 		if buf == nil && e.end > e.begin {
-			buf = make([]byte, min(chunk, int(e.end-e.begin)))
+			// Sized for the whole buffer, not this tensor: a later tensor
+			// may have larger elements (2-byte F16 first, 8-byte F64
+			// next), and a buffer under one element would read nothing.
+			buf = make([]byte, max(8, min(chunk, int(dataLen))))
 		}
 		for done := 0; done < len(t.Data); {
 			nb := min(len(buf)/size*size, (len(t.Data)-done)*size)

@@ -240,6 +240,24 @@ func TestMalformed(t *testing.T) {
 	}
 }
 
+// TestSmallTensorBeforeWideOne: the read buffer was sized by the first
+// tensor, so a 4-byte F16 tensor before an 8-byte F64 one made the reader
+// loop forever, reading 0 bytes at a time.
+func TestSmallTensorBeforeWideOne(t *testing.T) {
+	h := `{"h":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"d":{"dtype":"F64","shape":[1],"data_offsets":[4,12]}}`
+	data := []byte{0, 0x3c, 0, 0xc0, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f} // 1, -2 in F16; 1 in F64
+	f, err := Decode(raw(h, data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Tensor("h").Data; got[0] != 1 || got[1] != -2 {
+		t.Errorf("h = %v, want [1 -2]", got)
+	}
+	if got := f.Tensor("d").Data; got[0] != 1 {
+		t.Errorf("d = %v, want [1]", got)
+	}
+}
+
 func TestValidEdgeCases(t *testing.T) {
 	// The smallest file, null metadata, a zero-sized tensor and padding.
 	for _, file := range [][]byte{

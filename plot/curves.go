@@ -1,14 +1,9 @@
 package plot
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"image/color"
-	"io"
-	"math"
-	"os"
-	"strconv"
 	"strings"
 
 	"github.com/goras-ml/goras"
@@ -177,100 +172,4 @@ func curvesPicture(h *goras.History) (w, ht vg.Length, paint func(draw.Canvas) e
 		return nil
 	}
 	return vg.Length(cols) * panelW, vg.Length(rows) * panelH, paint, nil
-}
-
-// LoadHistoryCSV reads a training log written by History.Save (or
-// WriteCSV): a header "epoch,<names...>,seconds" and one row per epoch. It
-// also reads the files of callbacks.CSVLogger, which have no seconds column
-// and may hold "NA" for a missing value (read as NaN, and left out of the
-// curves). Errors name the file, line and column at fault.
-func LoadHistoryCSV(path string) (*goras.History, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("plot: %w", err)
-	}
-	defer f.Close()
-	h, err := ReadHistoryCSV(f)
-	if err != nil {
-		return nil, fmt.Errorf("plot: %s: %w", path, err)
-	}
-	return h, nil
-}
-
-// ReadHistoryCSV reads a History from CSV, as LoadHistoryCSV does from a
-// file. Its errors have no package prefix, so the caller can name the
-// source.
-func ReadHistoryCSV(r io.Reader) (*goras.History, error) {
-	cr := csv.NewReader(r)
-	cr.ReuseRecord = false
-	header, err := cr.Read()
-	if err == io.EOF {
-		return nil, errors.New("empty file: want a header line starting with \"epoch\"")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(header) == 0 || strings.TrimPrefix(header[0], "\ufeff") != "epoch" {
-		return nil, fmt.Errorf("the header starts with %q, want \"epoch\" (a History.Save or CSVLogger file)", header[0])
-	}
-	names := header[1:]
-	hasSeconds := len(names) > 0 && names[len(names)-1] == "seconds"
-	if hasSeconds {
-		names = names[:len(names)-1]
-	}
-	seen := map[string]bool{}
-	for _, n := range names {
-		if n == "" || seen[n] {
-			return nil, fmt.Errorf("the header has an empty or repeated column name %q", n)
-		}
-		seen[n] = true
-	}
-	h := &goras.History{History: map[string][]float64{}}
-	for _, n := range names {
-		h.History[n] = nil
-	}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err // csv errors name the line
-		}
-		line, _ := cr.FieldPos(0)
-		e, err := strconv.Atoi(rec[0])
-		if err != nil || e < 0 {
-			return nil, fmt.Errorf("line %d: epoch %q is not a whole number ≥ 0", line, rec[0])
-		}
-		h.Epoch = append(h.Epoch, e)
-		for i, n := range names {
-			v, err := parseValue(rec[i+1])
-			if err != nil {
-				return nil, fmt.Errorf("line %d, column %q: %v", line, n, err)
-			}
-			h.History[n] = append(h.History[n], v)
-		}
-		if hasSeconds {
-			s, err := strconv.ParseFloat(rec[len(rec)-1], 64)
-			if err != nil {
-				return nil, fmt.Errorf("line %d, column \"seconds\": %q is not a number", line, rec[len(rec)-1])
-			}
-			h.Seconds = append(h.Seconds, s)
-		}
-	}
-	if len(h.Epoch) == 0 {
-		return nil, errors.New("no epochs: the file has a header but no rows")
-	}
-	return h, nil
-}
-
-func parseValue(s string) (float64, error) {
-	if s == "NA" || s == "" {
-		return math.NaN(), nil
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a number", s)
-	}
-	return v, nil
 }

@@ -62,14 +62,15 @@ func niceStep(x float64) float64 {
 }
 
 // valueTicks is gonum's default tick marker for the value axis, used only
-// on ranges it handles: it does not return when the range's magnitude
-// nears float64's limit (±9e307 hangs it). Other ranges get evenly spaced
-// ticks of their own.
+// on ranges it is known to handle: magnitudes up to a little over float32's
+// (the values Curves draws), spans not vanishingly small beside them. It
+// does not return for ranges near float64's limit (±9e307 hangs it). Other
+// ranges get evenly spaced ticks of their own.
 type valueTicks struct{}
 
 func (valueTicks) Ticks(lo, hi float64) []gplot.Tick {
-	const sane = 1e300
-	if !(lo < hi) || math.Abs(lo) > sane || math.Abs(hi) > sane || math.IsInf(hi-lo, 0) {
+	const sane = 1e39
+	if !(lo < hi) || math.Abs(lo) > sane || math.Abs(hi) > sane || hi-lo <= (math.Abs(lo)+math.Abs(hi))*1e-12 {
 		return plainTicks(lo, hi)
 	}
 	ticks := gplot.DefaultTicks{}.Ticks(lo, hi)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/goras-ml/goras/autograd"
 	"github.com/goras-ml/goras/layers"
+	"github.com/goras-ml/goras/onnx"
 )
 
 // PSwishLayer is a parametric Swish activation, y = x·σ(β·x), with one
@@ -138,4 +139,17 @@ func (o *pswishOp) Backward() {
 			o.beta.Grad.Data()[j] += float32(d)
 		}
 	}
+}
+
+// ExportONNX writes the layer into an ONNX graph (onnx.Export calls it; a
+// layer without it cannot be exported): y = x·Sigmoid(β·x), with β one
+// initializer of C values that broadcasts over the last axis as the op
+// does.
+func (l *PSwishLayer) ExportONNX(g *onnx.Graph, inputs []string) (string, error) {
+	if l.beta == nil {
+		return "", fmt.Errorf("PSwish %q is not built; build the model first", l.name)
+	}
+	x := inputs[0]
+	bx := g.Node("Mul", []string{x, g.Param(l.beta)})
+	return g.Node("Mul", []string{x, g.Node("Sigmoid", []string{bx})}), nil
 }

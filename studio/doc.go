@@ -1,0 +1,39 @@
+// Package studio is goras's local web app: watch a network learn, look
+// inside it and talk to it, in the browser, on goras's real models. It is
+// what `goras studio` serves.
+//
+// The pages (Train, Draw, Look, Learn, Models) are hand-written JavaScript
+// modules and CSS embedded in the binary with go:embed; the plots are drawn
+// in the browser, on canvas or SVG, from the JSON of an HTTP API that
+// docs/studio.md documents. The server uses net/http only.
+//
+// # The runs folder
+//
+// Everything the studio keeps lives in one folder (Options.Dir). A run
+// trained in the studio is a sub-folder NAME/ holding run.json (its
+// settings and state), history.csv (one row per epoch, as `goras train
+// --history`) and model.safetensors (rewritten after every epoch, so the
+// other pages can use a run's model while it trains). What the CLI writes
+// there shows up too: a folder of checkpoints (`goras train
+// --checkpoint-dir RUNS/NAME`), and loose files NAME.csv or NAME.json
+// (`--history`) and NAME.safetensors (`--output`), paired by name. A model
+// uploaded through the page becomes a run folder holding only a model.
+//
+// # Safety
+//
+// The server is meant for one user on one machine: `goras studio` binds to
+// loopback unless told otherwise, and requests naming another host are
+// refused (DNS rebinding). Requests that change state (POST) from a page of
+// another origin are refused (the Origin and Sec-Fetch-Site headers), bodies
+// are bounded, uploads are validated by loading them before they are kept,
+// and the client names runs and models, never file paths. One training job
+// writes a run folder: a second start on the same name is refused, within
+// one studio and, through a lock file, across studios sharing the folder.
+//
+// # Concurrency
+//
+// A Server's handlers run concurrently. Predictions share one loaded copy of
+// each model (goras's Predict is safe from many goroutines); anything that
+// changes weights (Learn) works on its own copy, and training works on a
+// model no other page sees until it is saved.
+package studio

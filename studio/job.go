@@ -1,0 +1,251 @@
+package studio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/internal/progbar"
+)
+
+// maxBatchPoints bounds the points of the live training curve kept per
+// epoch: enough for a smooth curve, few enough to send on every reconnect.
+const maxBatchPoints = 100
+
+// batchPoint is one point of the live curve: the running means of an
+// epoch's batches so far. X counts epochs: 0.5 is half-way through the
+// first.
+type batchPoint struct {
+	X    float64            `json:"x"`
+	Logs map[string]jsonNum `json:"logs"`
+}
+
+// job is one training run in progress (or just ended) in this studio. Its
+// goroutine writes its state; handlers read it under mu and wait on
+// changed, which is closed and replaced at every change.
+type job struct {
+	name   string
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu       sync.Mutex
+	state    string
+	err      string
+	hist     *goras.History
+	batches  []batchPoint
+	progress string // the Keras progress line of the current epoch
+	epoch    string // "Epoch 3/10"
+	changed  chan struct{}
+}
+
+// snapshot is a copy of a job's state, safe to use after mu is released.
+type snapshot struct {
+	state, err, progress, epoch string
+	epochs                      int // len(hist.Epoch)
+	batches                     int // len(batches)
+	changed                     <-chan struct{}
+}
+
+func (j *job) snap() snapshot {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return snapshot{j.state, j.err, j.progress, j.epoch, len(j.hist.Epoch), len(j.batches), j.changed}
+}
+
+// update changes the state under mu and wakes every waiter.
+func (j *job) update(f func()) {
+	j.mu.Lock()
+	f()
+	close(j.changed)
+	j.changed = make(chan struct{})
+	j.mu.Unlock()
+}
+
+// jobSet holds the jobs of this studio, by run name.
+type jobSet struct {
+	mu   sync.Mutex
+	jobs map[string]*job
+	wg   sync.WaitGroup
+}
+
+func newJobSet() *jobSet { return &jobSet{jobs: map[string]*job{}} }
+
+// add registers a new job for run name; 409 if one is there already.
+func (js *jobSet) add(name string, cancel context.CancelFunc) (*job, error) {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	if old, ok := js.jobs[name]; ok && old.snap().state == stateRunning {
+		return nil, errorf(http.StatusConflict, "run %q is training already; stop it first", name)
+	}
+	j := &job{name: name, cancel: cancel, done: make(chan struct{}), state: stateRunning,
+		hist: &goras.History{History: map[string][]float64{}}, changed: make(chan struct{})}
+	js.jobs[name] = j
+	js.wg.Add(1)
+	return j, nil
+}
+
+// get returns run name's job, nil when this studio has none.
+func (js *jobSet) get(name string) *job {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	return js.jobs[name]
+}
+
+// finished marks a job's goroutine as ended.
+func (js *jobSet) finished(j *job) {
+	close(j.done)
+	js.wg.Done()
+}
+
+// stopAll cancels every job and waits for their goroutines.
+func (js *jobSet) stopAll() {
+	js.mu.Lock()
+	for _, j := range js.jobs {
+		j.cancel()
+	}
+	js.mu.Unlock()
+	js.wg.Wait()
+}
+
+// liveCallback feeds a job's state from Fit: the running means after each
+// batch, the Keras progress line, and each epoch's logs; after each epoch
+// it saves the run's history and model, so that a restart or another page
+// finds them.
+type liveCallback struct {
+	goras.BaseCallback
+	job    *job
+	dir    string
+	epochs int
+	steps  int
+	every  int // record a batch point every this many steps
+	epoch  int // the epoch running, from 0
+
+	bar     *progbar.Bar
+	line    lineWriter
+	began   time.Time
+	saveErr error
+}
+
+func newLiveCallback(j *job, dir string, epochs, steps int) *liveCallback {
+	return &liveCallback{job: j, dir: dir, epochs: epochs, steps: steps, every: max(1, steps/maxBatchPoints)}
+}
+
+func (c *liveCallback) OnEpochBegin(epoch int, _ goras.Logs) {
+	c.began, c.epoch = time.Now(), epoch
+	c.line = lineWriter{}
+	c.bar = progbar.New(&c.line, c.steps, 1, true, progbar.NoColor())
+	c.job.update(func() {
+		c.job.epoch = fmt.Sprintf("Epoch %d/%d", epoch+1, c.epochs)
+		c.job.progress = ""
+	})
+}
+
+func (c *liveCallback) OnTrainBatchEnd(batch int, logs goras.Logs) {
+	step := batch + 1
+	c.bar.Update(step, metricsOf(logs))
+	if step%c.every != 0 && step != c.steps {
+		return
+	}
+	p := batchPoint{X: float64(c.epoch) + float64(step)/float64(c.steps), Logs: numMap(logs)}
+	c.job.update(func() {
+		c.job.batches = append(c.job.batches, p)
+		c.job.progress = c.line.current()
+	})
+}
+
+func (c *liveCallback) OnEpochEnd(epoch int, logs goras.Logs) {
+	c.bar.Finish(metricsOf(logs))
+	seconds := time.Since(c.began).Seconds()
+	var hist *goras.History
+	c.job.update(func() {
+		c.job.hist.Append(epoch, logs, seconds)
+		c.job.progress = c.line.current()
+		hist = c.job.hist
+	})
+	// Fit's goroutine is the only writer of the model and the history, so
+	// saving here sees neither change.
+	if err := c.save(hist); err != nil && c.saveErr == nil {
+		c.saveErr = err
+		c.Model.StopTraining = true
+	}
+}
+
+// save writes the history and the model of the run.
+func (c *liveCallback) save(h *goras.History) error {
+	c.job.mu.Lock()
+	err := h.Save(filepath.Join(c.dir, historyFile))
+	c.job.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return saveModel(c.Model, filepath.Join(c.dir, modelFile))
+}
+
+// metricsOf orders logs as Keras's progress bar shows them: training
+// names sorted, then the val_ ones sorted.
+func metricsOf(logs goras.Logs) []progbar.Metric {
+	keys := make([]string, 0, len(logs))
+	for k := range logs {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(a, b int) bool {
+		va, vb := strings.HasPrefix(keys[a], "val_"), strings.HasPrefix(keys[b], "val_")
+		if va != vb {
+			return vb
+		}
+		return keys[a] < keys[b]
+	})
+	ms := make([]progbar.Metric, len(keys))
+	for i, k := range keys {
+		ms[i] = progbar.Metric{Name: k, Value: logs[k]}
+	}
+	return ms
+}
+
+// lineWriter keeps the last line an interactive progress bar drew: it
+// redraws with "\r" and ends the epoch with "\n".
+type lineWriter struct {
+	buf, last []byte
+}
+
+func (lw *lineWriter) Write(p []byte) (int, error) {
+	for _, b := range p {
+		switch b {
+		case '\r':
+			lw.buf = lw.buf[:0]
+		case '\n':
+			lw.last = append(lw.last[:0], lw.buf...)
+			lw.buf = lw.buf[:0]
+		default:
+			lw.buf = append(lw.buf, b)
+		}
+	}
+	return len(p), nil
+}
+
+func (lw *lineWriter) current() string {
+	if len(lw.buf) > 0 {
+		return string(lw.buf)
+	}
+	return string(lw.last)
+}
+
+// endState says how a Fit that returned err ended.
+func endState(err, saveErr error, ctx context.Context) (string, string) {
+	switch {
+	case saveErr != nil:
+		return stateFailed, saveErr.Error()
+	case err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		return stateStopped, ""
+	case err != nil:
+		return stateFailed, err.Error()
+	}
+	return stateDone, ""
+}

@@ -126,7 +126,7 @@ func (t *TrainSettings) resolve(now time.Time) (applications.Spec, error) {
 // checkNumbers checks the numeric settings' ranges.
 func (t *TrainSettings) checkNumbers() error {
 	ints := []struct {
-		key     string
+		key       string
 		v, lo, hi int
 	}{
 		{"epochs", t.Epochs, 1, maxEpochs},

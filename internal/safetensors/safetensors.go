@@ -148,9 +148,18 @@ func parseHeader(h []byte, bufLen uint64) ([]entry, map[string]string, error) {
 		return nil, nil, fmt.Errorf("header has %d unexpected bytes after its JSON object", len(rest))
 	}
 
-	// The buffer must be covered exactly: tensors one after the other from
-	// offset 0 to the end, no overlap, no gap. Zero-length tensors sort by
-	// name so that the order is the same on every read.
+	if err := checkLayout(entries, bufLen); err != nil {
+		return nil, nil, err
+	}
+	return entries, meta, nil
+}
+
+// checkLayout sorts the entries by offset and checks that they cover the
+// data buffer of bufLen bytes exactly: tensors one after the other from
+// offset 0 to the end, no overlap, no gap.
+func checkLayout(entries []entry, bufLen uint64) error {
+	// Zero-length tensors sort by name so that the order is the same on
+	// every read.
 	slices.SortFunc(entries, func(a, b entry) int {
 		if a.begin != b.begin {
 			if a.begin < b.begin {
@@ -173,22 +182,22 @@ func parseHeader(h []byte, bufLen uint64) ([]entry, map[string]string, error) {
 		return 0
 	})
 	if err := checkTruncated(entries, bufLen); err != nil {
-		return nil, nil, err
+		return err
 	}
 	var pos uint64
 	for i, e := range entries {
 		switch {
 		case e.begin < pos:
-			return nil, nil, fmt.Errorf("tensor %q: data_offsets [%d, %d] overlap tensor %q, which ends at %d", e.name, e.begin, e.end, entries[i-1].name, pos)
+			return fmt.Errorf("tensor %q: data_offsets [%d, %d] overlap tensor %q, which ends at %d", e.name, e.begin, e.end, entries[i-1].name, pos)
 		case e.begin > pos:
-			return nil, nil, fmt.Errorf("tensor %q: data_offsets [%d, %d] leave a gap of %d unused bytes before it (from %d); the format requires the buffer fully covered", e.name, e.begin, e.end, e.begin-pos, pos)
+			return fmt.Errorf("tensor %q: data_offsets [%d, %d] leave a gap of %d unused bytes before it (from %d); the format requires the buffer fully covered", e.name, e.begin, e.end, e.begin-pos, pos)
 		}
 		pos = e.end
 	}
 	if pos != bufLen {
-		return nil, nil, fmt.Errorf("tensors cover %d bytes but the data buffer holds %d: %d unused bytes at the end (truncated header or extra data)", pos, bufLen, bufLen-pos)
+		return fmt.Errorf("tensors cover %d bytes but the data buffer holds %d: %d unused bytes at the end (truncated header or extra data)", pos, bufLen, bufLen-pos)
 	}
-	return entries, meta, nil
+	return nil
 }
 
 // checkTruncated reports a data buffer shorter than the header's offsets

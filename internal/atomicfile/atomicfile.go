@@ -48,7 +48,8 @@ const maxLinks = 40
 
 // Write creates or replaces the file at path with what write writes,
 // atomically (see the package documentation for the rules). The writer
-// handed to write is the temporary file; errors it returns name path.
+// handed to write is the temporary file; its errors name no file, since
+// Write adds path to whatever write returns.
 // When write returns an error, the old file, if any, is left untouched and
 // the error is returned wrapped as "writing PATH: ...".
 func Write(path string, write func(io.Writer) error) (err error) {
@@ -72,7 +73,7 @@ func Write(path string, write func(io.Writer) error) (err error) {
 			os.Remove(tmp)
 		}
 	}()
-	if err := write(&fileWriter{f: f, path: path}); err != nil {
+	if err := write(fileWriter{f}); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if prev != nil {
@@ -257,16 +258,10 @@ func bare(err error) error {
 }
 
 // fileWriter is what the write callback sees: the temporary file, with
-// errors that name the caller's path.
-type fileWriter struct {
-	f    *os.File
-	path string
-}
+// errors stripped of its name (Write adds the caller's path to them).
+type fileWriter struct{ f *os.File }
 
-func (w *fileWriter) Write(p []byte) (int, error) {
+func (w fileWriter) Write(p []byte) (int, error) {
 	n, err := w.f.Write(p)
-	if err != nil {
-		err = &fs.PathError{Op: "write", Path: w.path, Err: bare(err)}
-	}
-	return n, err
+	return n, bare(err)
 }

@@ -232,15 +232,20 @@ func TestCleanStale(t *testing.T) {
 }
 
 // TestWriteErrorsNameThePath makes the file under the callback fail and
-// checks that the error it sees names the caller's path.
+// checks that the error Write returns names the caller's path only.
 func TestWriteErrorsNameThePath(t *testing.T) {
 	dir := t.TempDir()
-	f, err := os.Create(filepath.Join(dir, ".x.tmp-123"))
-	if err != nil {
-		t.Fatal(err)
+	path := filepath.Join(dir, "model.safetensors")
+	err := Write(path, func(w io.Writer) error {
+		w.(fileWriter).f.Close() // as if the disk went away
+		_, err := w.Write([]byte("x"))
+		return err
+	})
+	wantErr(t, err, "writing "+path+": file already closed")
+	if !errors.Is(err, os.ErrClosed) {
+		t.Errorf("error %v does not wrap os.ErrClosed", err)
 	}
-	f.Close()
-	w := &fileWriter{f: f, path: "/my/model.safetensors"}
-	_, err = w.Write([]byte("x"))
-	wantErr(t, err, "write /my/model.safetensors", "closed")
+	if got := names(t, dir); len(got) != 0 {
+		t.Errorf("directory holds %v after a failed write", got)
+	}
 }

@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/goras-ml/goras/internal/atomicfile"
 )
 
 // History is what Fit returns, as Keras's History callback: the epochs run
@@ -92,12 +93,18 @@ func (h *History) WriteCSV(w io.Writer) error {
 	if err := cw.Write(append(append([]string{"epoch"}, keys...), "seconds")); err != nil {
 		return err
 	}
+	at := func(s []float64, i int) float64 { // a series shorter than Epoch reads as NaN
+		if i < len(s) {
+			return s[i]
+		}
+		return math.NaN()
+	}
 	for i, e := range h.Epoch {
 		row := []string{strconv.Itoa(e)}
 		for _, k := range keys {
-			row = append(row, strconv.FormatFloat(h.History[k][i], 'g', -1, 64))
+			row = append(row, strconv.FormatFloat(at(h.History[k], i), 'g', -1, 64))
 		}
-		row = append(row, strconv.FormatFloat(h.Seconds[i], 'f', 3, 64))
+		row = append(row, strconv.FormatFloat(at(h.Seconds, i), 'f', 3, 64))
 		if err := cw.Write(row); err != nil {
 			return err
 		}
@@ -106,7 +113,7 @@ func (h *History) WriteCSV(w io.Writer) error {
 	return cw.Error()
 }
 
-// WriteJSON writes the History as one JSON object.
+// WriteJSON writes the History as one JSON object (see MarshalJSON).
 func (h *History) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -125,33 +132,7 @@ func (h *History) Save(path string) error {
 	default:
 		return fmt.Errorf("goras: history file %q: the extension must be .csv or .json", path)
 	}
-	return writeAtomic(path, write)
-}
-
-// writeAtomic writes through a temporary file in the same directory, syncs
-// it and renames it over path, so a crash never leaves a half-written file.
-func writeAtomic(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("goras: %w", err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // a no-op once renamed
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("goras: writing %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("goras: writing %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("goras: writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("goras: %w", err)
-	}
-	return nil
+	return atomicfile.Write(path, write)
 }
 
 // Concat returns the History of h's epochs followed by later's, as a

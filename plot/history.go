@@ -115,8 +115,8 @@ func parseValue(s string) (float64, error) {
 //
 //	{"epoch": [0, 1], "history": {"loss": [0.5, 0.3], ...}, "seconds": [...], "params": {...}}
 //
-// A null value reads as NaN (a value that was not logged, or a NaN loss
-// written as null) and is left out of the curves. Errors name the file.
+// A null or "NaN" value reads as NaN (a value that was not logged, or a
+// loss that diverged) and is left out of the curves. Errors name the file.
 func LoadHistoryJSON(path string) (*goras.History, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -129,12 +129,20 @@ func LoadHistoryJSON(path string) (*goras.History, error) {
 	return h, nil
 }
 
-// jsonValue is a float64 that reads null as NaN.
+// jsonValue is a float64 that reads null as NaN, and the strings "NaN",
+// "Infinity" and "-Infinity" as History.MarshalJSON writes them.
 type jsonValue float64
 
 func (v *jsonValue) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
+	switch string(b) {
+	case "null", `"NaN"`:
 		*v = jsonValue(math.NaN())
+		return nil
+	case `"Infinity"`:
+		*v = jsonValue(math.Inf(1))
+		return nil
+	case `"-Infinity"`:
+		*v = jsonValue(math.Inf(-1))
 		return nil
 	}
 	return json.Unmarshal(b, (*float64)(v))

@@ -65,7 +65,7 @@ type checkpointJSON struct {
 	Epoch     int               `json:"epoch"`
 	Optimizer optimizerJSON     `json:"optimizer"`
 	RNG       goras.RandomState `json:"rng"`
-	History   historyJSON       `json:"history"`
+	History   *goras.History    `json:"history"`
 }
 
 // optimizerJSON keeps what the float32 Variables cannot hold exactly: the
@@ -114,7 +114,7 @@ func SaveCheckpoint(m *goras.Model, path string, epoch int, h *goras.History) er
 	ck := checkpointJSON{
 		Epoch:     epoch,
 		Optimizer: optimizerJSON{Name: opt.Name(), Iterations: opt.Iterations()},
-		History:   toHistoryJSON(h),
+		History:   h,
 	}
 	for _, v := range opt.Variables() {
 		if strings.HasSuffix(v.Name, "/learning_rate") { // no schedule drives the rate
@@ -252,7 +252,7 @@ func (c *checkpointFile) fail(format string, args ...any) error {
 }
 
 func (c *checkpointFile) checkpoint() *Checkpoint {
-	return &Checkpoint{Path: c.path, Epoch: c.state.Epoch, History: c.state.History.history()}
+	return &Checkpoint{Path: c.path, Epoch: c.state.Epoch, History: c.state.History.Concat(nil)}
 }
 
 // readCheckpoint reads path and checks its digest and training state.

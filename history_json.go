@@ -1,11 +1,10 @@
-package saving
+package goras
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
-
-	"github.com/goras-ml/goras"
 )
 
 // historyJSON is a History whose numbers may be NaN or infinite (a loss
@@ -38,6 +37,9 @@ func (f jsonFloat) MarshalJSON() ([]byte, error) {
 func (f *jsonFloat) UnmarshalJSON(b []byte) error {
 	s := string(b)
 	switch s {
+	case "null": // a value not logged, as other writers leave it
+		*f = jsonFloat(math.NaN())
+		return nil
 	case `"NaN"`:
 		*f = jsonFloat(math.NaN())
 		return nil
@@ -72,7 +74,7 @@ func floatsFromJSON(v []jsonFloat) []float64 {
 	return out
 }
 
-func toHistoryJSON(h *goras.History) historyJSON {
+func toHistoryJSON(h *History) historyJSON {
 	hj := historyJSON{History: map[string][]jsonFloat{}}
 	if h == nil {
 		return hj
@@ -86,10 +88,25 @@ func toHistoryJSON(h *goras.History) historyJSON {
 	return hj
 }
 
-func (hj historyJSON) history() *goras.History {
-	h := &goras.History{Epoch: hj.Epoch, History: map[string][]float64{}, Seconds: floatsFromJSON(hj.Seconds), Params: hj.Params}
+func (hj historyJSON) history() *History {
+	h := &History{Epoch: hj.Epoch, History: map[string][]float64{}, Seconds: floatsFromJSON(hj.Seconds), Params: hj.Params}
 	for k, v := range hj.History {
 		h.History[k] = floatsFromJSON(v)
 	}
 	return h
+}
+
+// MarshalJSON writes the History as {"epoch", "history", "seconds",
+// "params"}, with NaN and ±Inf (a loss that diverged) as the strings
+// "NaN", "Infinity" and "-Infinity", which JSON numbers cannot be.
+func (h *History) MarshalJSON() ([]byte, error) { return json.Marshal(toHistoryJSON(h)) }
+
+// UnmarshalJSON reads what MarshalJSON writes; null reads as NaN.
+func (h *History) UnmarshalJSON(b []byte) error {
+	var hj historyJSON
+	if err := json.Unmarshal(b, &hj); err != nil {
+		return err
+	}
+	*h = *hj.history()
+	return nil
 }

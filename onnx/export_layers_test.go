@@ -264,3 +264,18 @@ func TestCustomLayers(t *testing.T) {
 		t.Errorf("custom node named %q, want neg/Neg", n.GetName())
 	}
 }
+
+// TestSoftmaxOnImage: softmax over the channels of a channels-first image
+// is on ONNX axis 1; the image output is transposed back.
+func TestSoftmaxOnImage(t *testing.T) {
+	g := exported(t, sequential(t, layers.Input(5, 5, 2), layers.Conv2D(3, 3, layers.WithActivation("softmax")))).GetGraph()
+	if got := ops(g); !slices.Equal(got, []string{"Transpose", "Conv", "Softmax", "Transpose"}) {
+		t.Fatalf("operators %v", got)
+	}
+	if ax := ints(node(t, g, "Softmax", 0), "axis"); !slices.Equal(ax, []int64{1}) {
+		t.Errorf("softmax on axis %v, want 1 (the channels)", ax)
+	}
+	if d := dims(g.GetOutput()[0]); !slices.Equal(d, []int64{-1, 3, 3, 3}) || g.GetOutput()[0].GetName() != "conv2d" {
+		t.Errorf("output %v, want conv2d (N, 3, 3, 3)", g.GetOutput()[0])
+	}
+}

@@ -120,7 +120,7 @@ func TestPSwishExportONNX(t *testing.T) {
 
 // TestONNXCheckCases writes this example's network (main's CNN with PSwish
 // activations, seed 1, each β drawn from [0.5, 2] so that every channel
-// differs) as cases of the ONNX export check: onnx/check/check.sh sets
+// differs, the output kernel sharpened) as cases of the ONNX export check: onnx/check/check.sh sets
 // GORAS_ONNX_CHECK_DIR to a directory already holding the check's images.
 func TestONNXCheckCases(t *testing.T) {
 	dir := os.Getenv("GORAS_ONNX_CHECK_DIR")
@@ -149,6 +149,7 @@ func TestONNXCheckCases(t *testing.T) {
 			p.beta.Value.FillUniform(rng, 0.5, 2)
 		}
 	}
+	checkcase.Sharpen(m)
 	cases, err := checkcase.Write(dir, "custom_layer", m, x, false)
 	if err != nil {
 		t.Fatal(err)

@@ -6,11 +6,11 @@
 # at opset 17 and 13 with an NHWC and an NCHW input (24 files).
 #
 #   bash onnx/check/check.sh --quick   # 1,000 test images, seeded weights (CI, about a minute)
-#   bash onnx/check/check.sh           # 10,000 test images; mlp and lenet5 trained 2 epochs first
+#   bash onnx/check/check.sh           # 10,000 test images; mlp and lenet5 trained 2 epochs, keras-convnet and best 1
 #
 # Options: --quick; --keep DIR (write the cases to DIR and keep them);
-# --trained DIR (take DIR/mlp.safetensors and DIR/lenet5.safetensors,
-# training those missing). It installs what it needs: Debian's python3-onnx
+# --trained DIR (take DIR/NAME.safetensors for mlp, lenet5, keras-convnet
+# and best, training those missing). It installs what it needs: Debian's python3-onnx
 # (apt-get) and the npm package onnxruntime-node (npm install
 # --ignore-scripts, into $GORAS_ONNX_CHECK_CACHE, default
 # ~/.cache/goras/onnx-check, reused by later runs). MNIST comes as for every
@@ -39,7 +39,7 @@ if ! "$py" -c 'import onnx' 2>/dev/null; then
 	apt-get update -qq && apt-get install -y -qq python3-onnx >/dev/null
 fi
 ort_version=${ORT_VERSION:-1.30.0}
-cache=${GORAS_ONNX_CHECK_CACHE:-$HOME/.cache/goras/onnx-check}
+cache=${GORAS_ONNX_CHECK_CACHE:-${HOME:-/tmp}/.cache/goras/onnx-check}
 ort="$cache/ort-$ort_version"
 if [ ! -f "$ort/node_modules/onnxruntime-node/package.json" ]; then
 	echo "== installing onnxruntime-node $ort_version"
@@ -58,13 +58,14 @@ if $quick; then
 else
 	trained=${trained:-$work}
 	mkdir -p "$trained"
-	for model in mlp lenet5; do
-		if [ ! -f "$trained/$model.safetensors" ]; then
-			echo "== training $model for 2 epochs"
-			go run ./cmd/goras train --model "$model" --epochs 2 --output "$trained/$model.safetensors" | tail -n 2
+	for model in mlp:2 lenet5:2 keras-convnet:1 best:1; do
+		name=${model%:*} epochs=${model#*:}
+		if [ ! -f "$trained/$name.safetensors" ]; then
+			echo "== training $name for $epochs epochs"
+			go run ./cmd/goras train --model "$name" --epochs "$epochs" --output "$trained/$name.safetensors" | tail -n 1
 		fi
+		load="$load${load:+,}$name=$trained/$name.safetensors"
 	done
-	load="mlp=$trained/mlp.safetensors,lenet5=$trained/lenet5.safetensors"
 fi
 
 echo "== exporting ($n images) into $work"

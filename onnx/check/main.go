@@ -9,7 +9,7 @@
 // functional example's residual CNN. A network without -load keeps the
 // weights drawn from seed 1, with its batch-normalization statistics and
 // scales drawn away from their initial 0 and 1, so that every weight of the
-// export matters. The custom-layer example writes its own cases from its
+// export matters, and its output kernel sharpened (checkcase.Sharpen). The custom-layer example writes its own cases from its
 // test (see check.sh).
 //
 // DIR receives x.f32 (n images of 28×28 float32 pixels in [0, 1], the
@@ -116,6 +116,7 @@ func network(name, file string) (*goras.Model, bool, error) {
 		}
 		p.Value.FillUniform(rng, lo, hi)
 	}
+	checkcase.Sharpen(m)
 	return m, false, nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/onnx"
@@ -98,6 +99,22 @@ func writeFloats(path string, v []float32) error {
 		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
 	}
 	return os.WriteFile(path, b, 0o644)
+}
+
+// Sharpen multiplies the last kernel of a seeded model (its output Dense)
+// by 10, so that its probabilities are far from uniform (a freshly drawn
+// network gives every digit about 0.1) and a mistake in the export shows
+// in them as it would in a trained model's.
+func Sharpen(m *goras.Model) {
+	ps := m.Params()
+	for i := len(ps) - 1; i >= 0; i-- {
+		if strings.HasSuffix(ps[i].Name, "/kernel") {
+			for j, v := range ps[i].Value.Data() {
+				ps[i].Value.Data()[j] = 10 * v
+			}
+			return
+		}
+	}
 }
 
 // WriteImages writes x (n, 28, 28) as the directory's x.f32.

@@ -45,7 +45,7 @@ func Example() {
 	}
 	// Output:
 	// SGD      0.48
-	// Momentum -0.52
+	// Momentum -0.51
 	// AdaGrad  0.48
 	// RMSprop  0.48
 	// Adam     0.48

@@ -203,6 +203,10 @@ func (s *idxStream) streamErr(err error) error {
 	return fmt.Errorf("mnist: %s: %w", s.name, err)
 }
 
+// upfrontRatio bounds the unpacked/packed ratio up to which body trusts a
+// gzip's declared size enough to allocate it at once.
+const upfrontRatio = 64
+
 // body reads exactly n bytes of payload after a header of hdrLen bytes.
 // desc describes the payload for a truncation message, e.g. "60000 images
 // of 28×28". A header announcing more than the stream can hold is caught
@@ -218,8 +222,14 @@ func (s *idxStream) body(n int, hdrLen int, desc string) ([]byte, error) {
 			s.name, desc, n, s.packed, s.packed*maxRatio)
 	}
 	start := min(n, growFrom)
-	if s.size >= 0 {
+	switch {
+	case s.size >= 0:
 		start = n // the bytes are there: the size says so
+	case s.packed >= 0 && int64(n) <= s.packed*upfrontRatio:
+		// A ratio real data reaches (MNIST's images unpack 4.7×): one
+		// allocation of the declared size, as growing by doubling would
+		// hold one and a half times the data at its peak.
+		start = n
 	}
 	buf := make([]byte, 0, start)
 	for len(buf) < n {

@@ -80,9 +80,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true, // a usage dump would bury the error; --help shows it
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
-	})
-	root.AddCommand(newTrainCmd(), newSummaryCmd(), newEvaluateCmd(), newPredictCmd(), newPlotCmd(), newEnsembleCmd(), newStudioCmd(), newVersionCmd())
+	root.SetFlagErrorFunc(flagError)
+	root.AddCommand(newTrainCmd(), newSummaryCmd(), newEvaluateCmd(), newPredictCmd(), newExportCmd(), newPlotCmd(), newEnsembleCmd(), newStudioCmd(), newVersionCmd())
 	return root
 }

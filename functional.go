@@ -183,19 +183,30 @@ func inputLayers(ts []*KerasTensor) []layers.Layer {
 	return ls
 }
 
+// maxSampleValues bounds the values one sample may have at any layer's
+// output (256 Mi floats, 1 GiB): a model declaring more comes from a typo
+// or a hostile file, and would exhaust memory at its first batch.
+const maxSampleValues = 1 << 28
+
 // buildGraph works out every call's output shape and makes the weights,
 // drawing from rng layer by layer in call order. A layer called again must
-// see the input shapes of its first call.
-func (m *Model) buildGraph(rng *rand.Rand) error {
+// see the input shapes of its first call. With dry set it makes no weight
+// where a layer can tell their shapes (layers.ParamShaper) and returns
+// every weight's name and shape instead.
+func (m *Model) buildGraph(rng *rand.Rand, dry bool) ([]layers.ParamShape, error) {
 	for _, in := range m.inputs {
 		shape, err := in.layer.Build(nil, nil)
 		if err != nil {
-			return err
+			return nil, err
+		}
+		if err := checkSampleSize(in.layer, shape); err != nil {
+			return nil, err
 		}
 		in.shape = shape
 	}
 	firstIn := map[layers.Layer][][]int{}
 	firstOut := map[layers.Layer][]int{}
+	var weights []layers.ParamShape
 	for _, t := range m.nodes {
 		shapes := make([][]int, len(t.inputs))
 		for i, in := range t.inputs {
@@ -203,29 +214,85 @@ func (m *Model) buildGraph(rng *rand.Rand) error {
 		}
 		if prev, ok := firstIn[t.layer]; ok {
 			if !sameShapes(prev, shapes) {
-				return fmt.Errorf("layer %s is called on inputs of shape %s, but was built by its first call for %s; a shared layer needs inputs of one shape", describe(t.layer), shapesString(shapes), shapesString(prev))
+				return nil, fmt.Errorf("layer %s is called on inputs of shape %s, but was built by its first call for %s; a shared layer needs inputs of one shape", describe(t.layer), shapesString(shapes), shapesString(prev))
 			}
 			t.shape = firstOut[t.layer]
 			continue
 		}
-		var out []int
-		var err error
-		if ml, ok := t.layer.(layers.MultiInput); ok {
-			out, err = ml.BuildMulti(shapes, rng)
-		} else {
-			out, err = t.layer.Build(shapes[0], rng)
-		}
+		out, ws, err := buildLayer(t.layer, shapes, rng, dry)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		if err := checkSampleSize(t.layer, out); err != nil {
+			return nil, err
+		}
+		weights = append(weights, ws...)
 		t.shape = out
 		firstIn[t.layer], firstOut[t.layer] = shapes, out
+	}
+	if dry {
+		return weights, nil
 	}
 	m.params = m.params[:0]
 	for _, l := range m.layers {
 		m.params = append(m.params, l.Params()...)
 	}
+	return nil, nil
+}
+
+// buildLayer builds one layer for its input shapes, or with dry set only
+// works out its weights' shapes when it can.
+func buildLayer(l layers.Layer, shapes [][]int, rng *rand.Rand, dry bool) ([]int, []layers.ParamShape, error) {
+	if ps, ok := l.(layers.ParamShaper); ok && dry && len(shapes) == 1 {
+		ws, out, err := ps.ParamShapes(shapes[0])
+		return out, ws, err
+	}
+	var out []int
+	var err error
+	if ml, ok := l.(layers.MultiInput); ok {
+		out, err = ml.BuildMulti(shapes, rng)
+	} else {
+		out, err = l.Build(shapes[0], rng)
+	}
+	if err != nil || !dry {
+		return out, nil, err
+	}
+	var ws []layers.ParamShape
+	for _, p := range l.Params() {
+		ws = append(ws, layers.ParamShape{Name: p.Name, Shape: p.Value.Shape()})
+	}
+	return out, ws, nil
+}
+
+func checkSampleSize(l layers.Layer, shape []int) error {
+	n := 1
+	for _, d := range shape {
+		if d <= 0 || n > maxSampleValues/d {
+			return fmt.Errorf("layer %s would make samples of shape %s, more than %d values each", describe(l), tensor.ShapeString(shape, true), maxSampleValues)
+		}
+		n *= d
+	}
 	return nil
+}
+
+// WeightShapes lists the name and shape of every weight the built model
+// would have, without making the weights of the layers that can tell them
+// (layers.ParamShaper: Dense, Conv2D, BatchNormalization, ...). Model files
+// are checked against it before anything is allocated.
+func (m *Model) WeightShapes() ([]layers.ParamShape, error) {
+	if m.sequential {
+		if err := m.stackGraph(); err != nil {
+			return nil, err
+		}
+	}
+	if m.graphErr != nil {
+		return nil, m.graphErr
+	}
+	ws, err := m.buildGraph(tensor.NewRNG(m.seed), true)
+	if err != nil {
+		return nil, fmt.Errorf("goras: %w", err)
+	}
+	return ws, nil
 }
 
 func sameShapes(a, b [][]int) bool {

@@ -130,7 +130,7 @@ func (m *Model) Build() error {
 	if m.graphErr != nil {
 		return m.graphErr
 	}
-	if err := m.buildGraph(tensor.NewRNG(m.seed)); err != nil {
+	if _, err := m.buildGraph(tensor.NewRNG(m.seed), false); err != nil {
 		return fmt.Errorf("goras: %w", err)
 	}
 	// Shuffling draws from its own stream so that adding a layer does not

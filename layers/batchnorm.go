@@ -130,12 +130,30 @@ func BatchNormalization(opts ...BatchNormOption) *BatchNormLayer {
 
 func (l *BatchNormLayer) ClassName() string { return "BatchNormalization" }
 
-func (l *BatchNormLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
+// ParamShapes is gamma and beta (when scale and center are on) and the
+// moving statistics, one value per channel each; see ParamShaper.
+func (l *BatchNormLayer) ParamShapes(input []int) ([]ParamShape, []int, error) {
 	if l.err != nil {
-		return nil, buildError(l, "%v", l.err)
+		return nil, nil, buildError(l, "%v", l.err)
 	}
 	if len(input) == 0 {
-		return nil, buildError(l, "needs inputs with a channel axis, got a scalar per sample")
+		return nil, nil, buildError(l, "needs inputs with a channel axis, got a scalar per sample")
+	}
+	n := []int{input[len(input)-1]}
+	var ps []ParamShape
+	if l.cfg.scale {
+		ps = append(ps, ParamShape{l.name + "/gamma", n})
+	}
+	if l.cfg.center {
+		ps = append(ps, ParamShape{l.name + "/beta", n})
+	}
+	ps = append(ps, ParamShape{l.name + "/moving_mean", n}, ParamShape{l.name + "/moving_variance", n})
+	return ps, input, nil
+}
+
+func (l *BatchNormLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
+	if _, _, err := l.ParamShapes(input); err != nil {
+		return nil, err
 	}
 	n := input[len(input)-1]
 	l.gamma, l.beta = nil, nil

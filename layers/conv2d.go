@@ -66,15 +66,29 @@ func (l *Conv2DLayer) Filters() int { return l.filters }
 // KernelSize is the window, (rows, columns).
 func (l *Conv2DLayer) KernelSize() [2]int { return l.window }
 
-func (l *Conv2DLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
+// ParamShapes is the kernel (KH, KW, C, filters) and the bias (filters),
+// and the output shape, for an input (H, W, C); see ParamShaper.
+func (l *Conv2DLayer) ParamShapes(input []int) ([]ParamShape, []int, error) {
 	if l.err != nil {
-		return nil, buildError(l, "%v", l.err)
+		return nil, nil, buildError(l, "%v", l.err)
 	}
 	if err := checkImage(l, input, l.window, l.padding, "kernel"); err != nil {
+		return nil, nil, err
+	}
+	oh, ow, _ := window2D(input[0], input[1], l.window, l.strides, l.padding)
+	ps := []ParamShape{{l.name + "/kernel", []int{l.window[0], l.window[1], input[2], l.filters}}}
+	if l.opts.useBias {
+		ps = append(ps, ParamShape{l.name + "/bias", []int{l.filters}})
+	}
+	return ps, []int{oh, ow, l.filters}, nil
+}
+
+func (l *Conv2DLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
+	_, out, err := l.ParamShapes(input)
+	if err != nil {
 		return nil, err
 	}
-	oh, ow, p := window2D(input[0], input[1], l.window, l.strides, l.padding)
-	l.pads = p
+	_, _, l.pads = window2D(input[0], input[1], l.window, l.strides, l.padding)
 	l.kernel = autograd.NewParam(l.name+"/kernel", true, l.window[0], l.window[1], input[2], l.filters)
 	l.kernel.Regularizer = penalty(l.opts.kernelReg)
 	l.opts.kernelInit.Initialize(l.kernel.Value, rng)
@@ -90,7 +104,7 @@ func (l *Conv2DLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
 	if err := constrain(l, l.bias, l.opts.biasCons); err != nil {
 		return nil, err
 	}
-	return []int{oh, ow, l.filters}, nil
+	return out, nil
 }
 
 func (l *Conv2DLayer) Params() []*autograd.Param {

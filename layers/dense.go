@@ -43,19 +43,33 @@ func (l *DenseLayer) ClassName() string { return "Dense" }
 // Units is the number of outputs.
 func (l *DenseLayer) Units() int { return l.units }
 
-func (l *DenseLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
+// ParamShapes is the kernel (in, units) and the bias (units), and the
+// output shape, for an input shape; see ParamShaper.
+func (l *DenseLayer) ParamShapes(input []int) ([]ParamShape, []int, error) {
 	if l.err != nil {
-		return nil, buildError(l, "%v", l.err)
+		return nil, nil, buildError(l, "%v", l.err)
 	}
 	if len(input) == 0 {
-		return nil, buildError(l, "needs inputs with at least one axis, got a scalar per sample")
+		return nil, nil, buildError(l, "needs inputs with at least one axis, got a scalar per sample")
 	}
 	if len(input) > 1 {
 		// Keras would apply Dense to the last axis; for an image that is
 		// almost always a forgotten Flatten, so say so.
-		return nil, buildError(l, "got input of shape (None, %s) but expects a flat vector per sample; add layers.Flatten() before it", shapeList(input))
+		return nil, nil, buildError(l, "got input of shape (None, %s) but expects a flat vector per sample; add layers.Flatten() before it", shapeList(input))
 	}
-	in := input[len(input)-1]
+	ps := []ParamShape{{l.name + "/kernel", []int{input[0], l.units}}}
+	if l.opts.useBias {
+		ps = append(ps, ParamShape{l.name + "/bias", []int{l.units}})
+	}
+	return ps, []int{l.units}, nil
+}
+
+func (l *DenseLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
+	_, out, err := l.ParamShapes(input)
+	if err != nil {
+		return nil, err
+	}
+	in := input[0]
 	l.kernel = autograd.NewParam(l.name+"/kernel", true, in, l.units)
 	l.kernel.Regularizer = penalty(l.opts.kernelReg)
 	l.opts.kernelInit.Initialize(l.kernel.Value, rng)
@@ -71,7 +85,7 @@ func (l *DenseLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
 	if err := constrain(l, l.bias, l.opts.biasCons); err != nil {
 		return nil, err
 	}
-	return append(append([]int(nil), input[:len(input)-1]...), l.units), nil
+	return out, nil
 }
 
 func (l *DenseLayer) Params() []*autograd.Param {

@@ -46,6 +46,22 @@ type MultiInput interface {
 	CallMulti(p *autograd.Plan, xs []*autograd.Var) *autograd.Var
 }
 
+// ParamShaper is implemented by layers with weights: the weights Build
+// would make for a per-sample input shape, and the output shape, without
+// making them. Loading a model file compares these with the file's tensors
+// before any weight is allocated, so that a small file declaring huge
+// layers is refused instead of exhausting memory.
+type ParamShaper interface {
+	ParamShapes(input []int) (params []ParamShape, output []int, err error)
+}
+
+// ParamShape is a weight's name (as its Param is named, "dense/kernel")
+// and shape.
+type ParamShape struct {
+	Name  string
+	Shape []int
+}
+
 // base carries what every layer has: a name, and a construction error that
 // is reported when the model is built.
 type base struct {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/internal/safetensors"
+	"github.com/goras-ml/goras/layers"
 )
 
 // Model files are safetensors files (see internal/safetensors): every weight
@@ -124,20 +125,38 @@ func LoadWeights(m *goras.Model, path string) error {
 // setWeights checks that f holds exactly the model's weights, then copies
 // them; on any mismatch it reports every problem and changes nothing.
 func setWeights(m *goras.Model, f *safetensors.File) error {
+	ws := make([]layers.ParamShape, len(m.Params()))
+	for i, p := range m.Params() {
+		ws[i] = layers.ParamShape{Name: p.Name, Shape: p.Value.Shape()}
+	}
+	byName, err := matchWeights(ws, f)
+	if err != nil {
+		return err
+	}
+	for _, p := range m.Params() {
+		copy(p.Value.Data(), byName[p.Name].Data)
+	}
+	return nil
+}
+
+// matchWeights checks that f holds exactly the weights ws (by name, with
+// their shapes), besides a checkpoint's optimizer state, and returns f's
+// tensors by name; an error lists every problem.
+func matchWeights(ws []layers.ParamShape, f *safetensors.File) (map[string]*safetensors.Tensor, error) {
 	byName := make(map[string]*safetensors.Tensor, len(f.Tensors))
 	for i := range f.Tensors {
 		byName[f.Tensors[i].Name] = &f.Tensors[i]
 	}
 	var problems []string
 	want := map[string]bool{}
-	for _, p := range m.Params() {
-		want[p.Name] = true
-		t := byName[p.Name]
+	for _, w := range ws {
+		want[w.Name] = true
+		t := byName[w.Name]
 		switch {
 		case t == nil:
-			problems = append(problems, fmt.Sprintf("missing tensor %q of shape %v", p.Name, p.Value.Shape()))
-		case !sameShape(t.Shape, p.Value.Shape()):
-			problems = append(problems, fmt.Sprintf("tensor %q has shape %v, the model expects %v", p.Name, t.Shape, p.Value.Shape()))
+			problems = append(problems, fmt.Sprintf("missing tensor %q of shape %v", w.Name, w.Shape))
+		case !sameShape(t.Shape, w.Shape):
+			problems = append(problems, fmt.Sprintf("tensor %q has shape %v, the model expects %v", w.Name, t.Shape, w.Shape))
 		}
 	}
 	for _, t := range f.Tensors {
@@ -147,23 +166,20 @@ func setWeights(m *goras.Model, f *safetensors.File) error {
 			problems = append(problems, fmt.Sprintf("unexpected tensor %q (shape %v) that is no weight of the model", t.Name, t.Shape))
 		}
 	}
-	if len(problems) > 0 {
-		const show = 6
-		more := ""
-		if len(problems) > show {
-			more = fmt.Sprintf("; and %d more", len(problems)-show)
-			problems = problems[:show]
-		}
-		names := make([]string, len(m.Params()))
-		for i, p := range m.Params() {
-			names[i] = p.Name
-		}
-		return fmt.Errorf("the weights do not match the model: %s%s (the model's weights: %s)", strings.Join(problems, "; "), more, strings.Join(names, ", "))
+	if len(problems) == 0 {
+		return byName, nil
 	}
-	for _, p := range m.Params() {
-		copy(p.Value.Data(), byName[p.Name].Data)
+	const show = 6
+	more := ""
+	if len(problems) > show {
+		more = fmt.Sprintf("; and %d more", len(problems)-show)
+		problems = problems[:show]
 	}
-	return nil
+	names := make([]string, len(ws))
+	for i, w := range ws {
+		names[i] = w.Name
+	}
+	return nil, fmt.Errorf("the weights do not match the model: %s%s (the model's weights: %s)", strings.Join(problems, "; "), more, strings.Join(names, ", "))
 }
 
 func sameShape(a, b []int) bool {
@@ -217,6 +233,16 @@ func modelFromFile(f *safetensors.File) (*goras.Model, error) {
 			return nil, fmt.Errorf("metadata seed %q is not an unsigned integer", s)
 		}
 		m.SetSeed(seed)
+	}
+	// The weights the architecture declares are compared with the file's
+	// before any is made: a small file declaring huge layers is refused
+	// here instead of exhausting memory.
+	ws, err := m.WeightShapes()
+	if err != nil {
+		return nil, fmt.Errorf("the architecture does not build: %v", strings.TrimPrefix(err.Error(), "goras: "))
+	}
+	if _, err := matchWeights(ws, f); err != nil {
+		return nil, err
 	}
 	if err := buildUntrusted(m); err != nil {
 		return nil, fmt.Errorf("the architecture does not build: %v", err)

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -420,5 +421,51 @@ func TestSaveLoadLeNetAndBatchNorm(t *testing.T) {
 			}
 			sameBits(t, "predictions", predict(t, back, x), predict(t, m, x))
 		})
+	}
+}
+
+// A small file whose architecture declares huge layers is refused from the
+// shapes alone, before any weight is made: Load of each allocates under a
+// megabyte-scale budget and never builds the layer.
+func TestLoadRefusesHugeLayersBeforeAllocating(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.safetensors")
+	if err := saving.Save(mlp(), good); err != nil {
+		t.Fatal(err)
+	}
+	f, err := safetensors.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arch := func(input, layer string) string {
+		return `{"class_name":"Sequential","config":{"name":"s","layers":[{"class_name":"InputLayer","config":{"batch_shape":[null,` + input +
+			`]}},{"class_name":"Flatten","config":{}},` + layer + `]}}`
+	}
+	cases := []struct{ name, arch, want string }{
+		{"Dense(1,000,000)", arch("28,28", `{"class_name":"Dense","config":{"units":1000000}}`), `"dense/kernel" has shape [784 50], the model expects [784 1000000]`},
+		{"Dense(1e9)", arch("28,28", `{"class_name":"Dense","config":{"units":1000000000}}`), "would make samples of shape (None, 1000000000), more than 268435456 values each"},
+		{"Conv2D with 1e6 filters", `{"class_name":"Sequential","config":{"name":"s","layers":[{"class_name":"InputLayer","config":{"batch_shape":[null,28,28,1]}},{"class_name":"Conv2D","config":{"filters":1000000,"kernel_size":[3,3]}}]}}`, "would make samples of shape (None, 26, 26, 1000000)"},
+		{"Input of 1e5×1e5", arch("100000,100000", `{"class_name":"Dense","config":{"units":50}}`), "more than 268435456 values each"},
+	}
+	for _, c := range cases {
+		path := filepath.Join(dir, "huge.safetensors")
+		meta := map[string]string{}
+		for k, v := range f.Metadata {
+			meta[k] = v
+		}
+		meta["architecture"] = c.arch
+		if err := safetensors.WriteFile(path, f.Tensors, meta); err != nil {
+			t.Fatal(err)
+		}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := saving.Load(path)
+		runtime.ReadMemStats(&after)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
+		}
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 {
+			t.Errorf("%s: Load allocated %d MB before refusing", c.name, grew>>20)
+		}
 	}
 }

@@ -84,7 +84,8 @@ func readDescentQuery(r *http.Request) (descentQuery, error) {
 // trained), over [trained-span, trained+span], and the steps of gradient
 // descent along that weight alone from ?start= (default trained+0.75·span)
 // with learning rate ?lr=. The slope is the central difference of the same
-// loss.
+// loss; "curvature" is the curve's largest second difference, c, so that
+// rates well under 2/c converge and rates over it jump out.
 func (s *Server) learnDescent(w http.ResponseWriter, r *http.Request) error {
 	dq, err := readDescentQuery(r)
 	if err != nil {
@@ -124,6 +125,14 @@ func (s *Server) learnDescent(w http.ResponseWriter, r *http.Request) error {
 		}
 		curve[i] = [2]jsonNum{jsonNum(wv), jsonNum(l)}
 	}
+	// The sharpest bend of the curve bounds the rates that converge
+	// (w ← w − lr·c·(w − w*) shrinks for lr < 2/c): the page offers rates
+	// as fractions of 1/c.
+	curvature := 0.0
+	dx := 2 * dq.span / float64(curvePoints-1)
+	for i := 1; i+1 < curvePoints; i++ {
+		curvature = max(curvature, float64(curve[i+1][1]-2*curve[i][1]+curve[i-1][1])/(dx*dx))
+	}
 	start := trained + 0.75*dq.span
 	if dq.fromSet {
 		start = dq.from
@@ -134,7 +143,7 @@ func (s *Server) learnDescent(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{
 		"model": ref.Name, "param": dq.param, "index": dq.index, "trained": trained, "learning_rate": dq.lr,
-		"curve": curve, "steps": steps, "diverged": diverged,
+		"curve": curve, "steps": steps, "diverged": diverged, "curvature": jsonNum(curvature),
 	})
 }
 

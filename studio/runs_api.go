@@ -202,8 +202,12 @@ func describeSettings(t *TrainSettings) string {
 	if t.FromModel != "" {
 		model = "from " + t.FromModel
 	}
-	return fmt.Sprintf("model %s, loss %s, optimizer %s (learning rate %g), batch_size %d, epochs %d, seed %d",
-		model, t.Loss, t.Optimizer, t.LearningRate, t.BatchSize, t.Epochs, t.Seed)
+	lr := "Keras's default learning rate"
+	if t.LearningRate > 0 {
+		lr = fmt.Sprintf("learning rate %g", t.LearningRate)
+	}
+	return fmt.Sprintf("model %s, loss %s, optimizer %s (%s), batch_size %d, epochs %d, seed %d",
+		model, t.Loss, t.Optimizer, lr, t.BatchSize, t.Epochs, t.Seed)
 }
 
 // train is a job's goroutine: it fits m, then records how the run ended.

@@ -4,7 +4,7 @@ import { api, onModelChange } from './app.js';
 import { lineChart, el, palette } from './plot.js';
 
 const $ = id => document.getElementById(id);
-let paramsFor = null, surface = null, start = [1.8, 1.2], anim = 0;
+let presetsSet = false, paramsFor = null, surface = null, start = [1.8, 1.2], anim = 0;
 const racers = [['sgd', 'SGD', 0.01], ['momentum', 'Momentum', 0.01], ['adagrad', 'AdaGrad', 0.1], ['rmsprop', 'RMSprop', 0.01], ['adam', 'Adam', 0.02]];
 
 export function init() {
@@ -32,7 +32,9 @@ export function init() {
     start = [surface.x[0] + fx * (surface.x[1] - surface.x[0]), surface.y[1] - fy * (surface.y[1] - surface.y[0])];
     race();
   });
-  onModelChange(() => { paramsFor = null; if (location.hash === '#learn') show(); });
+  $('learn-param').addEventListener('change', () => { presetsSet = false; descend(); });
+  $('learn-index').addEventListener('change', () => { presetsSet = false; descend(); });
+  onModelChange(() => { paramsFor = null; presetsSet = false; if (location.hash === '#learn') show(); });
 }
 
 export async function show() {
@@ -70,10 +72,25 @@ async function descend() {
   ], { xmin: lo, xmax: hi, xlabel: `${r.param}[${r.index}]` });
   el('line', { x1: sc.sx(r.trained), x2: sc.sx(r.trained), y1: 10, y2: 270, stroke: '#1f9d55', 'stroke-dasharray': '3 3' }, svg);
   svg.dataset.steps = steps.length;
+  setPresets(r.curvature);
   const last = r.steps[r.steps.length - 1];
   $('learn-note').textContent = r.diverged
     ? `Diverged: with learning rate ${r.learning_rate} each step jumps further out (${r.steps.length - 1} steps).`
     : `Grey: the real loss on 256 test digits as this weight alone changes (green: its trained value). Red: ${r.steps.length - 1} steps of w ← w − ${r.learning_rate}·dL/dw, ending at w = ${Number(last.w).toFixed(4)}, loss ${Number(last.loss).toFixed(4)}.`;
+}
+
+// setPresets offers rates for this weight's curve: 1/c is about the step
+// that lands in the minimum of a parabola of curvature c, 2/c the largest
+// that converges.
+function setPresets(c) {
+  if (!(c > 0)) return;
+  const [small, right, large] = document.querySelectorAll('.presets button');
+  const round = v => Number(v.toPrecision(2));
+  small.dataset.lr = round(0.03 / c);
+  right.dataset.lr = round(0.8 / c);
+  large.dataset.lr = round(2.4 / c);
+  for (const b of [small, right, large]) b.title = 'learning rate ' + b.dataset.lr;
+  if (!presetsSet) { presetsSet = true; $('learn-lr').value = right.dataset.lr; descend(); }
 }
 
 // drawSurface paints the surface with banded colours (a contour map).

@@ -76,6 +76,7 @@ function drawGraph(svg, nodes) {
   }));
   const height = GY + rows.length * (BH + GY);
   svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.style.maxWidth = width + 'px'; // boxes keep their size; a wide graph shrinks
   for (const n of nodes) {
     for (const i of n.inputs) {
       el('line', { x1: pos[i][0] + BW / 2, y1: pos[i][1] + BH, x2: pos[n.id][0] + BW / 2, y2: pos[n.id][1] }, svg);
@@ -85,7 +86,7 @@ function drawGraph(svg, nodes) {
     const [x, y] = pos[n.id];
     const g = el('g', { class: 'node' }, svg);
     el('rect', { x, y, width: BW, height: BH, rx: 5 }, g);
-    el('text', { x: x + 8, y: y + 15 }, g).textContent = `${n.name} · ${n.class_name}`;
+    el('text', { x: x + 8, y: y + 15 }, g).textContent = `${n.name || 'input'} · ${n.class_name}`;
     el('text', { x: x + 8, y: y + 29, class: 'shape' }, g).textContent = `(${(n.shape || []).join(', ')})` + (n.params ? ` · ${n.params.toLocaleString()} params` : '');
   }
 }

@@ -148,7 +148,7 @@ function draw() {
       const d = data.get(name), color = palette(i);
       const pts = key => d.epochs.map(e => [e.epoch + 1, e.logs[key]]).filter(p => p[1] !== undefined);
       const live = d.batches.map(b => [b.x, b.logs[metric]]).filter(p => p[1] !== undefined);
-      if (d.state === 'running' || d.epochs.length === 0) series.push({ points: live, color, width: 1, cls: 'batch' });
+      if (live.length) series.push({ points: live, color, width: 1, cls: 'batch' }); // the running means within epochs
       series.push({ points: pts(metric), color, dots: true });
       series.push({ points: pts('val_' + metric), color, dash: '5 4', dots: true, r: 2.5 });
       total += live.length + d.epochs.length;
@@ -162,7 +162,7 @@ function draw() {
     const sw = document.createElement('span');
     sw.className = 'swatch';
     sw.style.background = palette(i);
-    s.append(sw, `${name} — solid: train, dashed: validation`);
+    s.append(sw, `${name} — thin: running mean over the epoch's batches, dots: train at each epoch's end, dashed: validation`);
     legend.append(s);
   });
   const live = names.map(n => data.get(n)).find(d => d.state === 'running' && d.progress);

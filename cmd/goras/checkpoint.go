@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/internal/atomicfile"
 	"github.com/goras-ml/goras/saving"
 	"github.com/spf13/pflag"
 )
@@ -24,8 +27,10 @@ func addCheckpointFlags(fl *pflag.FlagSet, f *trainFlags) {
 		"over damaged files with a warning, to the same final weights, bit for bit, as a\n"+
 		"run that never stopped; the model, loss and optimizer come from the checkpoint,\n"+
 		"--model, --epochs, --batch-size, --limit and --seed default to the interrupted\n"+
-		"run's; with no checkpoint yet it trains from scratch. --early-stopping and\n"+
-		"--reduce-lr-on-plateau start counting their patience afresh")
+		"run's (kept in DIR/goras-train.json, written before training starts; a DIR\n"+
+		"without it is refused); with no checkpoint yet it trains from scratch with\n"+
+		"them. --early-stopping and --reduce-lr-on-plateau start counting their\n"+
+		"patience afresh")
 }
 
 // checkCheckpointFlags validates --checkpoint-dir, --keep and --resume.
@@ -41,10 +46,42 @@ func (f *trainFlags) checkCheckpointFlags(set func(string) bool) error {
 		}
 		return nil
 	}
-	if fi, err := os.Stat(f.checkpointDir); err == nil && !fi.IsDir() {
-		return fmt.Errorf("--checkpoint-dir %s is a file; name a directory", f.checkpointDir)
+	return checkCheckpointDir(f.checkpointDir)
+}
+
+// checkCheckpointDir makes sure dir is a directory or can be created as
+// one: not a file, not a symbolic link that loops or leads nowhere.
+func checkCheckpointDir(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case err == nil && !fi.IsDir():
+		return fmt.Errorf("--checkpoint-dir %s is a file; name a directory", dir)
+	case err == nil:
+		return nil
+	case errors.Is(err, syscall.ELOOP):
+		return fmt.Errorf("--checkpoint-dir %s is a symbolic link that loops back on itself (%s → %s → ...); remove the link or name another directory",
+			dir, dir, readlink(dir))
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("--checkpoint-dir %s: %v", dir, pathless(err))
+	}
+	if li, lerr := os.Lstat(dir); lerr == nil && li.Mode()&fs.ModeSymlink != 0 {
+		return fmt.Errorf("--checkpoint-dir %s is a symbolic link to %s, which does not exist; create that directory or name another", dir, readlink(dir))
+	}
+	// dir does not exist: train creates it, so its parent must take it.
+	parent := filepath.Dir(filepath.Clean(dir))
+	if pi, err := os.Stat(parent); err == nil && !pi.IsDir() {
+		return fmt.Errorf("--checkpoint-dir %s: %s is a file, not a directory", dir, parent)
 	}
 	return nil
+}
+
+// readlink is the target of the symbolic link path, or "?".
+func readlink(path string) string {
+	t, err := os.Readlink(path)
+	if err != nil {
+		return "?"
+	}
+	return t
 }
 
 // runFile is the file, in the checkpoint directory, where goras train notes
@@ -64,34 +101,32 @@ type runSettings struct {
 // writeRunSettings records the run's settings in dir, creating dir.
 func writeRunSettings(dir string, s runSettings) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("--checkpoint-dir: %w", err)
+		return fmt.Errorf("--checkpoint-dir %s: cannot create it: %v", dir, pathless(err))
 	}
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err
 	}
 	path := filepath.Join(dir, runFile)
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("--checkpoint-dir: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("--checkpoint-dir: %w", err)
-	}
-	return nil
+	return atomicfile.Write(path, func(w io.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	})
 }
 
 // recallRun, for --resume, takes the interrupted run's --model, --epochs,
 // --batch-size, --limit and --seed from the checkpoint directory for each
 // one not given on the command line. It returns the flag test resolve
-// should use: a recalled flag counts as given. A directory with no run file
-// (a first run, or checkpoints written by other code) changes nothing.
+// should use: a recalled flag counts as given. A directory without the run
+// file is refused: goras train writes it before anything else, so without
+// it there is no run of goras train to resume, and guessing its settings
+// would train another model than the one that was stopped.
 func (f *trainFlags) recallRun(set func(string) bool) (func(string) bool, error) {
 	path := filepath.Join(f.checkpointDir, runFile)
 	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return set, nil
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("--resume: %s holds no %s, the settings goras train writes there before anything else, so there is no run to resume "+
+			"(was it started with --checkpoint-dir %s?); leave out --resume to start a new run there", f.checkpointDir, runFile, f.checkpointDir)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("--resume: %w", err)

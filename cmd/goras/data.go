@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/datasets/mnist"
@@ -18,8 +20,10 @@ import (
 // before the data is loaded.
 const mnistTrainSize = 60000
 
-// checkDataDir makes sure a --data-dir names an existing directory, so that
-// a typo is reported instead of silently falling back to the cache.
+// checkDataDir makes sure a --data-dir names an existing directory that
+// holds at least one of the MNIST files, so that a typo or an empty folder
+// is reported at once instead of after the model is built (mnist.LoadData
+// refuses it too, but in the words of its Go API).
 func checkDataDir(dir string) error {
 	if dir == "" {
 		return nil
@@ -28,10 +32,32 @@ func checkDataDir(dir string) error {
 	if err != nil {
 		return fmt.Errorf("--data-dir: %w", err)
 	}
-	if !fi.IsDir() {
-		return fmt.Errorf("--data-dir %s is not a directory; it should hold the four MNIST files (train-images-idx3-ubyte.gz ...)", dir)
+	var names []string
+	for _, f := range mnist.Files() {
+		names = append(names, f.Name)
 	}
-	return nil
+	want := fmt.Sprintf("it should hold the four MNIST files, %s (gzipped or not)", strings.Join(names, ", "))
+	if !fi.IsDir() {
+		return fmt.Errorf("--data-dir %s is not a directory; %s", dir, want)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("--data-dir %s: %v", dir, pathless(err))
+	}
+	for _, f := range mnist.Files() {
+		raw := f.RawName()
+		for _, name := range []string{f.Name, raw, strings.Replace(raw, "-idx", ".idx", 1)} {
+			if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+				return nil // mnist.LoadData says what is wrong with the files, if anything
+			}
+		}
+	}
+	state := "is empty"
+	if len(entries) > 0 {
+		state = fmt.Sprintf("holds none of them (%d other entries)", len(entries))
+	}
+	return fmt.Errorf("--data-dir %s %s; %s. Copy them there, or leave out --data-dir to take them from $%s, the cache, the Go module cache or a download",
+		dir, state, want, mnist.EnvDir)
 }
 
 // loadMNIST loads MNIST, searching dir first when it is set, and logs where

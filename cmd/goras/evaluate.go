@@ -12,9 +12,15 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// evaluateFlags are goras evaluate's flags.
+type evaluateFlags struct {
+	dataDir, confusionPath, errorsPath string
+	batchSize, nErrors                 int
+	force                              bool
+}
+
 func newEvaluateCmd() *cobra.Command {
-	var dataDir, confusionPath, errorsPath string
-	var batchSize, nErrors int
+	f := &evaluateFlags{}
 	cmd := &cobra.Command{
 		Use:   "evaluate MODEL_FILE",
 		Short: "Print the test scores, confusion matrix and per-class report of a saved model",
@@ -33,72 +39,87 @@ model got wrong with the most confidence, as .png or .svg pictures.`,
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if batchSize < 1 {
-				return fmt.Errorf("--batch-size must be at least 1, got %d", batchSize)
-			}
-			if err := checkDataDir(dataDir); err != nil {
-				return err
-			}
-			if nErrors < 1 {
-				return fmt.Errorf("--max-errors must be at least 1, got %d", nErrors)
-			}
-			for _, c := range [][2]string{{"--confusion", confusionPath}, {"--errors", errorsPath}} {
-				if err := checkPicturePath(c[0], c[1]); err != nil {
-					return err
-				}
-			}
-			m, err := saving.Load(args[0])
-			if err != nil {
-				return err
-			}
-			loss := m.Loss()
-			if loss == nil {
-				return fmt.Errorf("%s holds no loss (the model was saved before Compile), so it cannot be evaluated", args[0])
-			}
-			// Compile again to report accuracy whatever metrics were saved;
-			// the weights are kept.
-			if err := m.Compile(goras.CompileOptions{Optimizer: m.Optimizer(), Loss: loss, Metrics: []string{"accuracy"}}); err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			_, test, err := loadMNIST(ctx, dataDir, cmd.ErrOrStderr())
-			if err != nil {
-				if ctx.Err() != nil {
-					return errInterrupted
-				}
-				return err
-			}
-			x, y, err := prepare(test, m, loss)
-			if err != nil {
-				return err
-			}
-			scores, err := m.Evaluate(x, y, goras.BatchSize(batchSize), goras.Verbose(0))
-			if err != nil {
-				return err
-			}
-			probs, err := m.Predict(x, goras.BatchSize(batchSize), goras.Verbose(0))
-			if err != nil {
-				return err
-			}
-			if err := printConfusion(cmd, test, probs, confusionPath, errorsPath, nErrors); err != nil {
-				return err
-			}
-			return printScores(cmd.OutOrStdout(), scores)
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return runEvaluate(cmd, f, args[0]) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&dataDir, "data-dir", "", "`DIR` holding the four MNIST files, searched first\n(default: $GORAS_MNIST_DIR, then the cache, then download)")
-	fl.IntVar(&batchSize, "batch-size", 32, "samples per evaluation step")
-	fl.StringVar(&confusionPath, "confusion", "", "draw the confusion matrix as a heat map with counts to `FILE`, .png or .svg")
-	fl.StringVar(&errorsPath, "errors", "", "draw the misclassified test digits the model was surest of to `FILE`,\n.png or .svg, each captioned \"true 4 → pred 9 (0.99)\"")
-	fl.IntVar(&nErrors, "max-errors", 24, "the number of digits --errors draws")
+	fl.StringVar(&f.dataDir, "data-dir", "", "`DIR` holding the four MNIST files, searched first\n(default: $GORAS_MNIST_DIR, then the cache, then download)")
+	fl.IntVar(&f.batchSize, "batch-size", 32, "samples per evaluation step")
+	fl.StringVar(&f.confusionPath, "confusion", "", "draw the confusion matrix as a heat map with counts to `FILE`, .png or .svg")
+	fl.StringVar(&f.errorsPath, "errors", "", "draw the misclassified test digits the model was surest of to `FILE`,\n.png or .svg, each captioned \"true 4 → pred 9 (0.99)\"")
+	fl.IntVar(&f.nErrors, "max-errors", 24, "the number of digits --errors draws")
+	addForceFlag(fl, &f.force)
 	return cmd
+}
+
+// check validates the flags before the model or the data is loaded.
+func (f *evaluateFlags) check() error {
+	if f.batchSize < 1 {
+		return fmt.Errorf("--batch-size must be at least 1, got %d", f.batchSize)
+	}
+	if err := checkDataDir(f.dataDir); err != nil {
+		return err
+	}
+	if f.nErrors < 1 {
+		return fmt.Errorf("--max-errors must be at least 1, got %d", f.nErrors)
+	}
+	for _, c := range [][2]string{{"--confusion", f.confusionPath}, {"--errors", f.errorsPath}} {
+		if err := checkOutput(c[0], c[1], f.force, pictureExts...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runEvaluate is goras evaluate on the model file path.
+func runEvaluate(cmd *cobra.Command, f *evaluateFlags, path string) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	m, err := saving.Load(path)
+	if err != nil {
+		return err
+	}
+	if err := checkWeights(path, m); err != nil {
+		return err
+	}
+	loss := m.Loss()
+	if loss == nil {
+		return fmt.Errorf("%s holds no loss (the model was saved before Compile), so it cannot be evaluated", path)
+	}
+	// Compile again to report accuracy whatever metrics were saved; the
+	// weights are kept.
+	if err := m.Compile(goras.CompileOptions{Optimizer: m.Optimizer(), Loss: loss, Metrics: []string{"accuracy"}}); err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	_, test, err := loadMNIST(ctx, f.dataDir, cmd.ErrOrStderr())
+	if err != nil {
+		if ctx.Err() != nil {
+			return errInterrupted
+		}
+		return err
+	}
+	x, y, err := prepare(test, m, loss)
+	if err != nil {
+		return err
+	}
+	scores, err := m.Evaluate(x, y, goras.BatchSize(f.batchSize), goras.Verbose(0))
+	if err != nil {
+		return err
+	}
+	probs, err := m.Predict(x, goras.BatchSize(f.batchSize), goras.Verbose(0))
+	if err != nil {
+		return err
+	}
+	if err := printConfusion(cmd, test, probs, f); err != nil {
+		return err
+	}
+	return printScores(cmd.OutOrStdout(), scores)
 }
 
 // printConfusion prints the confusion matrix and per-class report of probs,
 // the model's outputs on the test set, and draws the pictures asked for.
-func printConfusion(cmd *cobra.Command, test mnist.Dataset, probs *tensor.Tensor, confusionPath, errorsPath string, n int) error {
+func printConfusion(cmd *cobra.Command, test mnist.Dataset, probs *tensor.Tensor, f *evaluateFlags) error {
 	if probs.Rank() != 2 || probs.Dim(1) < 10 {
 		return fmt.Errorf("the model outputs shape %s; a confusion matrix of the 10 digits needs (10) class probabilities",
 			tensor.ShapeString(probs.Shape()[1:], true))
@@ -113,17 +134,18 @@ func printConfusion(cmd *cobra.Command, test mnist.Dataset, probs *tensor.Tensor
 	if _, err := fmt.Fprintf(out, "Confusion matrix (rows: true class, columns: predicted class):\n%s\n%s\n", cm, cm.Report()); err != nil {
 		return err
 	}
-	if confusionPath != "" {
-		if err := plot.SaveConfusion(confusionPath, cm); err != nil {
+	if p := f.confusionPath; p != "" {
+		if err := writeOutput("--confusion", p, f.force, func() error { return plot.SaveConfusion(p, cm) }); err != nil {
 			return err
 		}
-		fmt.Fprintf(log, "goras: drew the confusion matrix in %s\n", confusionPath)
+		fmt.Fprintf(log, "goras: drew the confusion matrix in %s\n", p)
 	}
-	if errorsPath != "" {
-		if err := plot.SaveMostConfidentErrors(errorsPath, test.X.Float32(), yTrue, probs, n); err != nil {
+	if p, n := f.errorsPath, f.nErrors; p != "" {
+		err := writeOutput("--errors", p, f.force, func() error { return plot.SaveMostConfidentErrors(p, test.X.Float32(), yTrue, probs, n) })
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(log, "goras: drew the %d most confident errors in %s\n", min(n, cm.Total()-cm.Correct()), errorsPath)
+		fmt.Fprintf(log, "goras: drew the %d most confident errors in %s\n", min(n, cm.Total()-cm.Correct()), p)
 	}
 	return nil
 }

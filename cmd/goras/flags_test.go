@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/applications"
 	"github.com/goras-ml/goras/callbacks"
 	"github.com/goras-ml/goras/datasets/mnist"
 	"github.com/goras-ml/goras/layers"
@@ -80,7 +81,7 @@ func TestDropoutFlag(t *testing.T) {
 // every model, and the penalty FACTOR·Σw² joins the loss: the evaluated loss
 // grows by exactly that much, computed here in float64 from the weights.
 func TestL2Flag(t *testing.T) {
-	for _, name := range modelNames() {
+	for _, name := range applications.Names() {
 		plain := resolveArgs(t, "--model", name)
 		reg := resolveArgs(t, "--model", name, "--l2", "0.01")
 		var kernels int
@@ -247,7 +248,11 @@ func TestScheduleFlags(t *testing.T) {
 		"--schedule", "exponential", "--decay-steps", "2", "--decay-rate", "0.5"}); err != nil {
 		t.Fatal(err)
 	}
-	opt, err := f.newOptimizer(models["mlp"], cmd.Flags().Changed, 600, 6000)
+	mlp, err := getModel("mlp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt, err := f.newOptimizer(mlp, cmd.Flags().Changed, 600, 6000)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goras-ml/goras/applications"
 	"github.com/goras-ml/goras/losses"
 	"github.com/goras-ml/goras/optimizers"
 )
@@ -90,12 +91,16 @@ func TestBadFlags(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	runDir := filepath.Join(dir, "run") // a --checkpoint-dir a run was started in
+	if err := writeRunSettings(runDir, runSettings{"mlp", 2, 100, 0, 1}); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		args []string
 		want string
 	}{
-		{[]string{"train", "--model", "nope"}, `unknown model "nope"; known models: ` + strings.Join(modelNames(), ", ")},
-		{[]string{"summary", "--model", "nope"}, `unknown model "nope"; known models: ` + strings.Join(modelNames(), ", ")},
+		{[]string{"train", "--model", "nope"}, `unknown model "nope"; known models: ` + strings.Join(applications.Names(), ", ")},
+		{[]string{"summary", "--model", "nope"}, `unknown model "nope"; known models: ` + strings.Join(applications.Names(), ", ")},
 		{[]string{"train", "--verbose", "3"}, "--verbose must be 0 (silent), 1 (progress bar) or 2 (one line per epoch), got 3"},
 		{[]string{"train", "--verbose", "-1"}, "--verbose must be 0"},
 		{[]string{"train", "--epochs", "0"}, "--epochs must be at least 1, got 0"},
@@ -109,7 +114,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"train", "--nesterov"}, "--nesterov needs a --momentum above 0"},
 		{[]string{"train", "--momentum", "1.5"}, "--momentum must be in [0, 1], got 1.5"},
 		{[]string{"train", "--history", filepath.Join(dir, "h.txt")}, "the file name must end in .csv or .json"},
-		{[]string{"train", "--history", filepath.Join(dir, "missing", "h.csv")}, "no such file or directory"},
+		{[]string{"train", "--history", filepath.Join(dir, "missing", "h.csv")}, "--history " + filepath.Join(dir, "missing", "h.csv") + ": the directory " + filepath.Join(dir, "missing") + " does not exist"},
 		{[]string{"train", "--data-dir", filepath.Join(dir, "missing")}, "--data-dir: stat"},
 		{[]string{"train", "--data-dir", file}, "is not a directory"},
 		{[]string{"train", "--epochs", "ten"}, `invalid argument "ten" for "--epochs" flag`},
@@ -119,7 +124,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"train", "extra"}, `unknown command "extra" for "goras train"`},
 		{[]string{"fit"}, `unknown command "fit" for "goras"`},
 		{[]string{"train", "--output", dir}, "--output " + dir + " is a directory"},
-		{[]string{"train", "--output", filepath.Join(dir, "missing", "m.safetensors")}, "no such file or directory"},
+		{[]string{"train", "--output", filepath.Join(dir, "missing", "m.safetensors")}, "--output " + filepath.Join(dir, "missing", "m.safetensors") + ": the directory " + filepath.Join(dir, "missing") + " does not exist"},
 		{[]string{"train", "--limit", "0"}, "--limit must be between 1 and 60000 training images, got 0"},
 		{[]string{"train", "--limit", "60001"}, "--limit must be between 1 and 60000 training images, got 60001"},
 		{[]string{"train", "--dropout", "1"}, "--dropout must be in [0, 1) (the fraction of inputs dropped), got 1"},
@@ -148,15 +153,15 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"evaluate", filepath.Join(dir, "missing.safetensors")}, "missing.safetensors: no such file or directory"},
 		{[]string{"evaluate", file}, "goras: safetensors: " + file},
 		{[]string{"evaluate", "--confusion", filepath.Join(dir, "cm.gif"), file}, "--confusion " + filepath.Join(dir, "cm.gif") + ": the file name must end in .png or .svg"},
-		{[]string{"evaluate", "--errors", filepath.Join(dir, "missing", "w.png"), file}, "--errors " + filepath.Join(dir, "missing", "w.png") + ": stat"},
+		{[]string{"evaluate", "--errors", filepath.Join(dir, "missing", "w.png"), file}, "--errors " + filepath.Join(dir, "missing", "w.png") + ": the directory " + filepath.Join(dir, "missing") + " does not exist"},
 		{[]string{"evaluate", "--max-errors", "0", file}, "--max-errors must be at least 1, got 0"},
 		{[]string{"train", "--keep", "2"}, "--keep needs --checkpoint-dir, the directory the checkpoints are in"},
 		{[]string{"train", "--resume"}, "--resume needs --checkpoint-dir"},
 		{[]string{"train", "--checkpoint-dir", dir, "--keep", "-1"}, "--keep must be at least 1 checkpoint (0 keeps every one), got -1"},
 		{[]string{"train", "--checkpoint-dir", file}, "--checkpoint-dir " + file + " is a file; name a directory"},
 		{[]string{"train", "--plot", filepath.Join(dir, "c.pdf")}, "--plot " + filepath.Join(dir, "c.pdf") + ": the file name must end in .png or .svg"},
-		{[]string{"train", "--plot", filepath.Join(dir, "missing", "c.png")}, "no such file or directory"},
-		{[]string{"train", "--checkpoint-dir", dir, "--resume", "--optimizer", "nope"}, `unknown --optimizer "nope"`},
+		{[]string{"train", "--plot", filepath.Join(dir, "missing", "c.png")}, "--plot " + filepath.Join(dir, "missing", "c.png") + ": the directory " + filepath.Join(dir, "missing") + " does not exist"},
+		{[]string{"train", "--checkpoint-dir", runDir, "--resume", "--optimizer", "nope"}, `unknown --optimizer "nope"`},
 	}
 	for _, c := range cases {
 		r := cli(t, c.args...)

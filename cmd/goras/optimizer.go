@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/goras-ml/goras/applications"
 	"github.com/goras-ml/goras/optimizers"
 	"github.com/goras-ml/goras/optimizers/schedules"
 	"github.com/spf13/pflag"
@@ -151,7 +152,7 @@ func (s *scheduleFlags) build(lr float64, stepsPerEpoch, steps int64) (schedules
 // its own Keras default (Adam's 0.1 would diverge where SGD's 0.1 learns).
 // With a schedule, the rate is the schedule's starting point. stepsPerEpoch
 // and steps size the schedule's defaults.
-func (f *trainFlags) newOptimizer(spec modelSpec, set func(string) bool, stepsPerEpoch, steps int64) (optimizers.Optimizer, error) {
+func (f *trainFlags) newOptimizer(spec applications.Spec, set func(string) bool, stepsPerEpoch, steps int64) (optimizers.Optimizer, error) {
 	name := spec.Optimizer
 	if set("optimizer") {
 		name = strings.ToLower(strings.TrimSpace(f.optimizer))

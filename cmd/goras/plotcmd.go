@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -17,6 +14,7 @@ import (
 
 func newPlotCmd() *cobra.Command {
 	var output string
+	var force bool
 	cmd := &cobra.Command{
 		Use:   "plot HISTORY_FILE -o PICTURE",
 		Short: "Draw training curves from a history file or a checkpoint",
@@ -39,14 +37,14 @@ or .svg picture. HISTORY_FILE is one of:
 			if output == "" {
 				return errors.New("plot needs -o FILE, the .png or .svg picture to write")
 			}
-			if err := checkPicturePath("-o", output); err != nil {
+			if err := checkOutput("-o", output, force, pictureExts...); err != nil {
 				return err
 			}
 			h, err := loadHistory(args[0])
 			if err != nil {
 				return err
 			}
-			if err := plot.SaveCurves(h, output); err != nil {
+			if err := writeOutput("-o", output, force, func() error { return plot.SaveCurves(h, output) }); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "goras: drew the curves of %s in %s\n", epochs(len(h.Epoch)), output)
@@ -54,6 +52,7 @@ or .svg picture. HISTORY_FILE is one of:
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "the picture to write, `FILE`.png or FILE.svg (required)")
+	addForceFlag(cmd.Flags(), &force)
 	return cmd
 }
 
@@ -61,47 +60,27 @@ or .svg picture. HISTORY_FILE is one of:
 // History.Save writes them, or from a checkpoint.
 func loadHistory(path string) (*goras.History, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
-	case ".csv":
-		return plot.LoadHistoryCSV(path)
-	case ".json":
-		return loadHistoryJSON(path)
+	case ".csv", ".json":
+		load := plot.LoadHistoryCSV
+		if strings.EqualFold(filepath.Ext(path), ".json") {
+			load = plot.LoadHistoryJSON
+		}
+		h, err := load(path)
+		if err != nil {
+			return nil, errors.New(strings.TrimPrefix(err.Error(), "plot: "))
+		}
+		return h, nil
 	case ".safetensors":
 		_, ck, err := saving.LoadCheckpoint(path)
 		if err != nil {
+			if _, lerr := saving.Load(path); lerr == nil {
+				return nil, fmt.Errorf("%s is a model file, not a checkpoint: it holds no training history. "+
+					"Plot a run's history instead: goras train --history run.csv (or --checkpoint-dir DIR), then goras plot run.csv -o curves.png "+
+					"(or goras plot DIR/ckpt-0010.safetensors -o curves.png)", path)
+			}
 			return nil, err
 		}
 		return ck.History, nil
 	}
 	return nil, fmt.Errorf("%s: a history file must end in .csv or .json (or be a .safetensors checkpoint)", path)
-}
-
-// loadHistoryJSON reads the JSON History.Save writes:
-//
-//	{"epoch": [0, 1], "history": {"loss": [0.5, 0.3], ...}, "seconds": [...], "params": {...}}
-//
-// checking that every series has one value per epoch.
-func loadHistoryJSON(path string) (*goras.History, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var h goras.History
-	if err := dec.Decode(&h); err != nil {
-		return nil, fmt.Errorf("%s is not a history as History.Save writes it "+
-			`({"epoch": [...], "history": {"loss": [...], ...}, "seconds": [...]}): %v`, path, err)
-	}
-	if len(h.Epoch) == 0 {
-		return nil, fmt.Errorf("%s: no epochs (its \"epoch\" list is empty or missing)", path)
-	}
-	for _, k := range h.Keys() {
-		if n := len(h.History[k]); n != len(h.Epoch) {
-			return nil, fmt.Errorf("%s: %q has %d values for %d epochs", path, k, n, len(h.Epoch))
-		}
-	}
-	if len(h.History) == 0 {
-		return nil, fmt.Errorf("%s: no metrics (its \"history\" object is empty or missing)", path)
-	}
-	return &h, nil
 }

@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -17,7 +20,7 @@ import (
 )
 
 func newPredictCmd() *cobra.Command {
-	var asJSON bool
+	var asJSON, force bool
 	var top int
 	var show string
 	cmd := &cobra.Command{
@@ -34,6 +37,9 @@ longer side scaled to 20 pixels, centred by its centre of mass in 28×28. A
 picture should show one digit filling most of it. The model must take 28×28
 digits — (28, 28), (28, 28, 1) or (784) — and end in softmax.
 
+A picture that cannot be read is reported on stderr and the others are
+still predicted; the exit status is then 1.
+
 --json prints a JSON array instead, one object per picture:
   {"file": "seven.png", "class": 7, "top": [{"class": 7, "probability": 0.9812}, ...]}`,
 		Example: "  goras train --model lenet5 --output lenet5.safetensors\n" +
@@ -49,34 +55,64 @@ digits — (28, 28), (28, 28, 1) or (784) — and end in softmax.
 			if top < 1 {
 				return fmt.Errorf("--top must be at least 1, got %d", top)
 			}
-			if err := checkPicturePath("--show", show); err != nil {
+			if err := checkOutput("--show", show, force, pictureExts...); err != nil {
 				return err
 			}
-			preds, x, err := predictFiles(args[0], args[1:], top)
+			preds, x, bad, err := predictFiles(args[0], args[1:], top)
 			if err != nil {
 				return err
 			}
-			if show != "" {
-				classes := make([]int, len(preds))
-				for i, p := range preds {
-					classes[i] = p.Class
-				}
-				if err := plot.SaveDigitGrid(show, x, nil, classes, 10); err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "goras: drew the %d digits as the model saw them in %s\n", len(preds), show)
+			if err := drawSeen(cmd.ErrOrStderr(), show, force, preds, x); err != nil {
+				return err
 			}
+			write := writePredictions
 			if asJSON {
-				return writePredictionsJSON(cmd.OutOrStdout(), preds)
+				write = writePredictionsJSON
 			}
-			return writePredictions(cmd.OutOrStdout(), preds)
+			if err := write(cmd.OutOrStdout(), preds); err != nil {
+				return err
+			}
+			return reportBad(cmd.ErrOrStderr(), bad, len(args)-1)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array, one object per picture, instead of one line per picture")
 	cmd.Flags().IntVar(&top, "top", 3, "the number of most likely classes shown per picture")
 	cmd.Flags().StringVar(&show, "show", "", "also draw the pictures as the model saw them (28×28, after the steps above),\n"+
 		"each captioned with the class read, to `FILE`, .png or .svg")
+	addForceFlag(cmd.Flags(), &force)
 	return cmd
+}
+
+// drawSeen draws --show: the pictures predicted, as the model saw them.
+func drawSeen(log io.Writer, show string, force bool, preds []prediction, x *tensor.Tensor) error {
+	if show == "" || len(preds) == 0 {
+		return nil
+	}
+	classes := make([]int, len(preds))
+	for i, p := range preds {
+		classes[i] = p.Class
+	}
+	if err := writeOutput("--show", show, force, func() error { return plot.SaveDigitGrid(show, x, nil, classes, 10) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "goras: drew the %d digits as the model saw them in %s\n", len(preds), show)
+	return nil
+}
+
+// reportBad prints the pictures that could not be read, one line each,
+// and returns the error that makes the exit status 1; a single bad
+// picture, and nothing else, is that error itself.
+func reportBad(log io.Writer, bad []error, n int) error {
+	switch {
+	case len(bad) == 0:
+		return nil
+	case n == 1:
+		return bad[0]
+	}
+	for _, err := range bad {
+		fmt.Fprintf(log, "goras: %v\n", err)
+	}
+	return fmt.Errorf("%d of %d pictures could not be read (above); the others were predicted", len(bad), n)
 }
 
 // prediction is what predict says about one picture; its JSON form is the
@@ -95,53 +131,92 @@ type probability struct {
 }
 
 // predictFiles runs the model in modelPath on the pictures and returns each
-// one's top most likely classes, most likely first, and the pictures as the
-// model saw them.
-func predictFiles(modelPath string, images []string, top int) ([]prediction, *tensor.Tensor, error) {
-	m, err := saving.Load(modelPath)
+// readable one's top most likely classes, most likely first, the pictures
+// as the model saw them, and why each other picture could not be read. err
+// is for what stops every prediction: the model.
+func predictFiles(modelPath string, images []string, top int) (preds []prediction, x *tensor.Tensor, bad []error, err error) {
+	m, err := loadPredictor(modelPath)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	in := m.InputShape()
-	if !tensor.SameShape(in, []int{28, 28}) && !tensor.SameShape(in, []int{28, 28, 1}) && !tensor.SameShape(in, []int{784}) {
-		return nil, nil, fmt.Errorf("%s takes inputs of shape %s; goras predict reads 28×28 grayscale digits, "+
-			"so the model must take (28, 28), (28, 28, 1) or (784)", modelPath, tensor.ShapeString(in, true))
+	var good []string
+	var pixels []float32
+	for _, p := range images {
+		px, err := loadPicture(p)
+		if err != nil {
+			bad = append(bad, err)
+			continue
+		}
+		good = append(good, p)
+		pixels = append(pixels, px...)
 	}
-	out := m.OutputShape()
-	if len(out) != 1 || out[0] < 1 {
-		return nil, nil, fmt.Errorf("%s outputs shape %s; goras predict needs one probability per class, (classes)", modelPath, tensor.ShapeString(out, true))
+	if len(good) == 0 {
+		return nil, nil, bad, nil
 	}
-	x, err := mnist.LoadImages(images...)
+	in, classes := m.InputShape(), m.OutputShape()[0]
+	x, err = tensor.FromSlice(pixels, append([]int{len(good)}, in...)...)
 	if err != nil {
-		return nil, nil, err
-	}
-	if x, err = x.Reshape(append([]int{len(images)}, in...)...); err != nil {
-		return nil, nil, err // cannot happen: every accepted shape holds 784 values
+		return nil, nil, nil, err // cannot happen: every accepted shape holds 784 values
 	}
 	probs, err := m.Predict(x, goras.Verbose(0))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	classes := out[0]
-	preds := make([]prediction, len(images))
-	for i, file := range images {
+	for i, file := range good {
 		row := probs.Data()[i*classes : (i+1)*classes]
 		if err := checkProbabilities(row); err != nil {
-			return nil, nil, fmt.Errorf("%s on %s: %w", modelPath, file, err)
+			return nil, nil, nil, fmt.Errorf("%s on %s: %w", modelPath, file, err)
 		}
-		order := make([]int, classes)
-		for k := range order {
-			order[k] = k
-		}
-		// Most likely first; equal probabilities in class order, as ArgMax.
-		sort.SliceStable(order, func(a, b int) bool { return row[order[a]] > row[order[b]] })
-		p := prediction{File: file, Class: order[0]}
-		for _, k := range order[:min(top, classes)] {
-			p.Top = append(p.Top, probability{k, row[k]})
-		}
-		preds[i] = p
+		preds = append(preds, topClasses(file, row, top))
 	}
-	return preds, x, nil
+	return preds, x, bad, nil
+}
+
+// loadPredictor loads the model in path and checks that predict can use
+// it: 28×28 digits in, one probability per class out, finite weights.
+func loadPredictor(path string) (*goras.Model, error) {
+	m, err := saving.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	in := m.InputShape()
+	if !tensor.SameShape(in, []int{28, 28}) && !tensor.SameShape(in, []int{28, 28, 1}) && !tensor.SameShape(in, []int{784}) {
+		return nil, fmt.Errorf("%s takes inputs of shape %s; goras predict reads 28×28 grayscale digits, "+
+			"so the model must take (28, 28), (28, 28, 1) or (784)", path, tensor.ShapeString(in, true))
+	}
+	out := m.OutputShape()
+	if len(out) != 1 || out[0] < 1 {
+		return nil, fmt.Errorf("%s outputs shape %s; goras predict needs one probability per class, (classes)", path, tensor.ShapeString(out, true))
+	}
+	return m, checkWeights(path, m)
+}
+
+// loadPicture reads one picture as an MNIST digit.
+func loadPicture(path string) ([]float32, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("%s is a directory, not a picture; name the pictures in it, e.g. %s", path, filepath.Join(path, "*.png"))
+	}
+	px, err := mnist.LoadImage(path)
+	if err != nil {
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "mnist: "))
+	}
+	return px, nil
+}
+
+// topClasses is the prediction of row, a picture's class probabilities:
+// its top most likely classes, most likely first, equal probabilities in
+// class order, as ArgMax.
+func topClasses(file string, row []float32, top int) prediction {
+	order := make([]int, len(row))
+	for k := range order {
+		order[k] = k
+	}
+	sort.SliceStable(order, func(a, b int) bool { return row[order[a]] > row[order[b]] })
+	p := prediction{File: file, Class: order[0]}
+	for _, k := range order[:min(top, len(row))] {
+		p.Top = append(p.Top, probability{k, row[k]})
+	}
+	return p
 }
 
 // checkProbabilities makes sure a model's output row is a probability

@@ -16,7 +16,7 @@ and --l2 change the network as they do for goras train.`,
 		Example: "  goras summary --model mlp\n  goras summary --model lenet5 --dropout 0.5 --l2 0.0005",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			spec, err := lookupModel(name)
+			spec, err := getModel(name)
 			if err != nil {
 				return err
 			}
@@ -24,7 +24,7 @@ and --l2 change the network as they do for goras train.`,
 			if err != nil {
 				return err
 			}
-			m, err := spec.newModel(1, a)
+			m, err := newModel(spec, 1, a)
 			if err != nil {
 				return err
 			}

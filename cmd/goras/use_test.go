@@ -105,8 +105,14 @@ func TestTrainCheckpointDir(t *testing.T) {
 	if ck.Epoch != 3 || !slices.Equal(ck.History.Epoch, []int{0, 1, 2, 3}) || len(ck.History.History["val_loss"]) != 4 {
 		t.Errorf("the last checkpoint holds epoch %d and history epochs %v", ck.Epoch, ck.History.Epoch)
 	}
-	// --keep 0 keeps them all; a later run with fewer epochs deletes the
-	// stale ones of the earlier run.
+	// A new run in the same directory is refused before it starts: it would
+	// go on from the earlier run's checkpoints.
+	r := cli(t, "train", "--limit", "300", "--epochs", "3", "--verbose", "0", "--checkpoint-dir", dir)
+	if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, dir+" already holds 2 checkpoints of an earlier run (newest ckpt-0004.safetensors); add --resume") {
+		t.Errorf("a new run in a used directory: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	// --keep 0 keeps them all.
+	dir = filepath.Join(filepath.Dir(dir), "all")
 	cliOK(t, "train", "--limit", "300", "--epochs", "3", "--verbose", "0", "--checkpoint-dir", dir, "--keep", "0")
 	if got, want := dirNames(t, dir), []string{"ckpt-0001.safetensors", "ckpt-0002.safetensors", "ckpt-0003.safetensors", runFile}; !slices.Equal(got, want) {
 		t.Errorf("with --keep 0 the directory holds %v, want %v", got, want)
@@ -222,16 +228,16 @@ func TestTrainResume(t *testing.T) {
 	}
 }
 
-// --resume with no checkpoint trains from scratch, saying so; a damaged
-// newest checkpoint is passed over with a warning naming it, and training
-// goes on from the one before; the interrupted run's --limit, --epochs and
-// --batch-size are recalled.
+// A damaged newest checkpoint is passed over with a warning naming it, and
+// training goes on from the one before; the interrupted run's --limit,
+// --epochs and --batch-size are recalled. (A run killed before its first
+// checkpoint: TestRunSettingsFirst.)
 func TestTrainResumeFallbacks(t *testing.T) {
 	skipShort(t)
 	dir := filepath.Join(t.TempDir(), "ckpt")
-	r := cliOK(t, "train", "--limit", "300", "--batch-size", "50", "--epochs", "2", "--checkpoint-dir", dir, "--resume", "--verbose", "2")
-	if !strings.Contains(r.stderr, "goras: no checkpoint in "+dir+" yet; training from scratch\n") || !strings.Contains(r.stdout, "Epoch 1/2") {
-		t.Errorf("a first --resume run:\n%s\n%s", r.stdout, r.stderr)
+	r := cliOK(t, "train", "--limit", "300", "--batch-size", "50", "--epochs", "2", "--checkpoint-dir", dir, "--verbose", "2")
+	if !strings.Contains(r.stdout, "Epoch 1/2") {
+		t.Errorf("the first run:\n%s\n%s", r.stdout, r.stderr)
 	}
 	newest := filepath.Join(dir, "ckpt-0002.safetensors")
 	b, err := os.ReadFile(newest)
@@ -474,7 +480,7 @@ func TestPredictInputsAndErrors(t *testing.T) {
 		{[]string{"predict", "--top", "0", mlp, paths[0]}, "--top must be at least 1, got 0"},
 		{[]string{"predict", "--show", filepath.Join(dir, "s.bmp"), mlp, paths[0]}, "--show " + filepath.Join(dir, "s.bmp") + ": the file name must end in .png or .svg"},
 		{[]string{"predict", filepath.Join(dir, "none.safetensors"), paths[0]}, "none.safetensors: no such file or directory"},
-		{[]string{"predict", mlp, paths[0], filepath.Join(dir, "missing.png")}, "missing.png: no such file or directory"},
+		{[]string{"predict", mlp, filepath.Join(dir, "missing.png")}, "missing.png: no such file or directory"},
 		{[]string{"predict", mlp, notImage}, notImage + " is not a readable PNG, JPEG or GIF image"},
 		{[]string{"predict", mlp, blank}, blank + ": no ink found"},
 		{[]string{"predict", other, paths[0]}, other + " takes inputs of shape (None, 32, 32); goras predict reads 28×28 grayscale digits"},
@@ -577,9 +583,9 @@ func TestPlot(t *testing.T) {
 		t.Errorf("%s is not an SVG of the curves (%v): %.200s", svg, err, b)
 	}
 	// The JSON reader gives back the History written.
-	got, err := loadHistoryJSON(jsonPath)
+	got, err := loadHistory(jsonPath)
 	if err != nil || !slices.Equal(got.Epoch, h.Epoch) || !slices.Equal(got.History["val_accuracy"], h.History["val_accuracy"]) {
-		t.Errorf("loadHistoryJSON: %+v, %v", got, err)
+		t.Errorf("loadHistory: %+v, %v", got, err)
 	}
 
 	bad := filepath.Join(dir, "bad.json")
@@ -600,7 +606,7 @@ func TestPlot(t *testing.T) {
 		{[]string{"plot", filepath.Join(dir, "h.txt"), "-o", png1}, "h.txt: a history file must end in .csv or .json"},
 		{[]string{"plot", filepath.Join(dir, "none.csv"), "-o", png1}, "none.csv: no such file or directory"},
 		{[]string{"plot", bad, "-o", png1}, bad + `: "loss" has 1 values for 2 epochs`},
-		{[]string{"plot", other, "-o", png1}, other + ` is not a history as History.Save writes it`},
+		{[]string{"plot", other, "-o", png1}, other + `: not a history as History.Save writes it`},
 	}
 	for _, c := range cases {
 		r := cli(t, c.args...)

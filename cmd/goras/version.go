@@ -4,19 +4,23 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"strings"
 
+	"github.com/goras-ml/goras"
 	"github.com/spf13/cobra"
 )
 
-// versionString is the module version goras was built from ("(devel)" for a
-// source checkout), its VCS revision when the build recorded one, and the Go
+// versionString is goras.Version, the version written into model files,
+// then in parentheses what the build recorded: the module version when it
+// says another (a tagged `go install`), the VCS revision, and the Go
 // toolchain and platform.
 func versionString() string {
-	v, rev, dirty := "(devel)", "", false
+	var build []string
 	if bi, ok := debug.ReadBuildInfo(); ok {
-		if bi.Main.Version != "" {
-			v = bi.Main.Version
+		if v := bi.Main.Version; v != "" && v != "(devel)" && strings.TrimPrefix(v, "v") != goras.Version {
+			build = append(build, "module "+v)
 		}
+		rev, dirty := "", false
 		for _, s := range bi.Settings {
 			switch s.Key {
 			case "vcs.revision":
@@ -25,23 +29,24 @@ func versionString() string {
 				dirty = s.Value == "true"
 			}
 		}
-	}
-	if rev != "" {
-		if len(rev) > 12 {
-			rev = rev[:12]
+		if rev != "" {
+			if len(rev) > 12 {
+				rev = rev[:12]
+			}
+			if dirty {
+				rev += "+dirty"
+			}
+			build = append(build, "revision "+rev)
 		}
-		if dirty {
-			rev += "+dirty"
-		}
-		v += " " + rev
 	}
-	return fmt.Sprintf("%s %s %s/%s", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	build = append(build, runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH)
+	return fmt.Sprintf("%s (%s)", goras.Version, strings.Join(build, ", "))
 }
 
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the goras version, Go version and platform",
+		Short: "Print the goras version (goras.Version), its build, Go version and platform",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := fmt.Fprintln(cmd.OutOrStdout(), "goras", versionString())

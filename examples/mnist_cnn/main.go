@@ -40,6 +40,8 @@ func main() {
 	// 2. LeNet-5: two rounds of convolution (small 5×5 filters that slide
 	// over the image and share their weights) and max pooling (keep the
 	// strongest response of each 2×2 patch), then fully connected layers.
+	// Writing the layers out is the lesson; the same network is
+	// applications.LeNet5 in goras's zoo (goras train --model lenet5).
 	model := goras.NewSequential(
 		layers.Input(28, 28, 1),
 		layers.Conv2D(6, 5, layers.WithPadding("same"), layers.WithActivation("relu")), // 28×28×6

@@ -47,7 +47,8 @@ func main() {
 
 	// 4. A set of functions: the network. Flatten turns each 28×28 image into
 	// 784 numbers; Dense(50, relu) is the hidden layer; Dense(10, softmax)
-	// gives one probability per digit.
+	// gives one probability per digit. Writing the layers out is the lesson;
+	// the same network is applications.MLP in goras's zoo (goras train).
 	model := goras.NewSequential(
 		layers.Input(28, 28),
 		layers.Flatten(),

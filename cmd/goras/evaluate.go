@@ -7,7 +7,6 @@ import (
 	"github.com/goras-ml/goras/datasets/mnist"
 	"github.com/goras-ml/goras/metrics"
 	"github.com/goras-ml/goras/plot"
-	"github.com/goras-ml/goras/saving"
 	"github.com/goras-ml/goras/tensor"
 	"github.com/spf13/cobra"
 )
@@ -75,11 +74,8 @@ func runEvaluate(cmd *cobra.Command, f *evaluateFlags, path string) error {
 	if err := f.check(); err != nil {
 		return err
 	}
-	m, err := saving.Load(path)
+	m, err := loadModel(path)
 	if err != nil {
-		return err
-	}
-	if err := checkWeights(path, m); err != nil {
 		return err
 	}
 	loss := m.Loss()

@@ -387,6 +387,8 @@ func TestPredictSomeBadPictures(t *testing.T) {
 		t.Errorf("stderr:\n%s\nwant:\n%s", r.stderr, want)
 	}
 	wantFail(t, folder+" is a directory, not a picture", "predict", model, folder)
+	wantFail(t, dir+" is a directory, not a model file", "predict", dir, good1)
+	wantFail(t, dir+" is a directory, not a model file", "evaluate", dir)
 }
 
 // A truncated model file is called truncated, with the bytes missing.

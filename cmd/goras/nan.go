@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/callbacks"
+	"github.com/goras-ml/goras/saving"
 )
 
 // nanGuard stops training at the first non-finite loss (Keras's
@@ -68,6 +70,20 @@ func nonFiniteWeight(m *goras.Model) (name string, v float32, bad bool) {
 		}
 	}
 	return "", 0, false
+}
+
+// loadModel reads the model file path for a command that uses it: a
+// directory is named as such, and a model whose weights are not all finite
+// is refused (see checkWeights).
+func loadModel(path string) (*goras.Model, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("%s is a directory, not a model file; name a .safetensors file written by goras train --output", path)
+	}
+	m, err := saving.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return m, checkWeights(path, m)
 }
 
 // checkWeights refuses a loaded model whose weights are not all finite:

@@ -38,9 +38,9 @@ func (m *Model) Config() (map[string]any, error) {
 		return nil, err
 	}
 	if m.sequential {
-		ls := []any{layerEntry(m.inputs[0].layer)}
+		ls := []any{m.layerEntry(m.inputs[0].layer)}
 		for _, l := range m.layers {
-			ls = append(ls, layerEntry(l))
+			ls = append(ls, m.layerEntry(l))
 		}
 		return map[string]any{"name": m.name, "layers": ls}, nil
 	}
@@ -64,13 +64,13 @@ func (m *Model) Config() (map[string]any, error) {
 	}
 	var ls, ins, outs []any
 	for _, in := range m.inputs {
-		e := layerEntry(in.layer)
+		e := m.layerEntry(in.layer)
 		e["inbound_nodes"] = []any{}
 		ls = append(ls, e)
 		ins = append(ins, []any{in.layer.Name(), 0, 0})
 	}
 	for _, l := range m.layers {
-		e := layerEntry(l)
+		e := m.layerEntry(l)
 		e["inbound_nodes"] = nodes[l]
 		ls = append(ls, e)
 	}
@@ -80,8 +80,14 @@ func (m *Model) Config() (map[string]any, error) {
 	return map[string]any{"name": m.name, "trainable": true, "layers": ls, "input_layers": ins, "output_layers": outs}, nil
 }
 
-func layerEntry(l layers.Layer) map[string]any {
-	return map[string]any{"module": "keras.layers", "class_name": l.ClassName(), "config": l.Config(), "name": l.Name(), "registered_name": nil}
+// layerEntry is one layer of the config. A frozen layer says so with
+// Keras's "trainable": false in its config.
+func (m *Model) layerEntry(l layers.Layer) map[string]any {
+	config := l.Config()
+	if m.frozen[l] {
+		config["trainable"] = false
+	}
+	return map[string]any{"module": "keras.layers", "class_name": l.ClassName(), "config": config, "name": l.Name(), "registered_name": nil}
 }
 
 func intsAny(s []int) []any {

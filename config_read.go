@@ -3,6 +3,7 @@ package goras
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/goras-ml/goras/layers"
@@ -48,6 +49,13 @@ func FromConfig(className string, config map[string]any) (*Model, error) {
 	if name != "" {
 		m.name = name
 	}
+	byName := map[string]layers.Layer{}
+	for _, l := range m.Layers() {
+		byName[l.Name()] = l
+	}
+	if frozen := frozenIn(ls, byName); len(frozen) > 0 {
+		m.frozen = frozen
+	}
 	return m, nil
 }
 
@@ -71,6 +79,12 @@ func layerFromEntry(i int, e any) (layers.Layer, map[string]any, error) {
 	}
 	class, _ := entry["class_name"].(string)
 	config, _ := entry["config"].(map[string]any)
+	if tr, ok := config["trainable"].(bool); ok && !tr {
+		// A frozen layer: the model keeps the flag (frozenIn), the layer
+		// is made as any other.
+		config = maps.Clone(config)
+		delete(config, "trainable")
+	}
 	l, err := layers.FromConfig(class, config)
 	if err != nil {
 		return nil, nil, fmt.Errorf("goras: architecture layer %d: %v", i, err)
@@ -79,6 +93,23 @@ func layerFromEntry(i int, e any) (layers.Layer, map[string]any, error) {
 		l.SetName(name)
 	}
 	return l, entry, nil
+}
+
+// frozenIn lists the layers whose config says "trainable": false.
+func frozenIn(entries []any, ls map[string]layers.Layer) map[layers.Layer]bool {
+	frozen := map[layers.Layer]bool{}
+	for _, e := range entries {
+		entry, _ := e.(map[string]any)
+		config, _ := entry["config"].(map[string]any)
+		name, _ := entry["name"].(string)
+		if name == "" {
+			name, _ = config["name"].(string)
+		}
+		if tr, ok := config["trainable"].(bool); ok && !tr && ls[name] != nil {
+			frozen[ls[name]] = true
+		}
+	}
+	return frozen
 }
 
 // functionalFromConfig replays the calls of a Functional config: layers in

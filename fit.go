@@ -17,13 +17,13 @@ import (
 // between two steps; Fit then returns the History so far with ctx's error.
 //
 // Options: BatchSize (32), Epochs (1), Verbose (1), Shuffle (true),
-// ValidationSplit (0), ValidationData, Callbacks, InitialEpoch (0), Output,
-// Warnings.
+// ValidationSplit (0), ValidationData, ValidationFreq (1), StepsPerEpoch
+// (0: all), Callbacks, InitialEpoch (0), Output, Warnings.
 //
 // Fit is not to be called concurrently on one model: a second call while
 // one runs returns an error.
 func (m *Model) Fit(ctx context.Context, x, y Data, opts ...Option) (*History, error) {
-	s, err := parse("fit", opts, "batch_size", "epochs", "verbose", "shuffle", "validation_split", "validation_data", "callbacks", "initial_epoch")
+	s, err := parse("fit", opts, "batch_size", "epochs", "verbose", "shuffle", "validation_split", "validation_data", "callbacks", "initial_epoch", "validation_freq", "steps_per_epoch")
 	if err != nil {
 		return nil, err
 	}
@@ -115,6 +115,9 @@ func (m *Model) newFitRun(s *settings, x, y Data) (*fitRun, error) {
 		return nil, err
 	}
 	r.steps = (r.n + s.batchSize - 1) / s.batchSize
+	if s.stepsPerEpoch > 0 {
+		r.steps = min(r.steps, s.stepsPerEpoch)
+	}
 	r.hist = newHistory(s.epochs, r.steps, s.verbose)
 	r.order = rowRange(0, r.n)
 	r.bar = make([]progbar.Metric, 0, 2*len(r.tracker.entries)+1)
@@ -157,7 +160,7 @@ func (r *fitRun) epoch(ctx context.Context, epoch int, logs Logs) (Logs, error) 
 	}
 	epochLogs := r.tracker.logs("")
 	r.bar = r.tracker.results(r.bar[:0])
-	if r.haveVal {
+	if r.haveVal && (epoch+1)%s.validationFreq == 0 {
 		vt, err := m.evaluate(&r.val, r.valRows, s.batchSize, nil)
 		if err != nil {
 			return logs, err

@@ -36,6 +36,7 @@ type Model struct {
 
 	built   bool
 	params  []*autograd.Param
+	frozen  map[layers.Layer]bool // layers whose weights the optimizer leaves alone
 	shuffle *tensor.RNG // state saved by checkpoints
 
 	compiled *compiled
@@ -184,11 +185,18 @@ func snakeCase(s string) string {
 	return strings.ToLower(snake2.ReplaceAllString(s, "${1}_${2}"))
 }
 
+// trainable lists the weights the optimizer updates: trainable weights of
+// layers not frozen.
 func (m *Model) trainable() []*autograd.Param {
 	var ps []*autograd.Param
-	for _, p := range m.params {
-		if p.Trainable {
-			ps = append(ps, p)
+	for _, l := range m.layers {
+		if m.frozen[l] {
+			continue
+		}
+		for _, p := range l.Params() {
+			if p.Trainable {
+				ps = append(ps, p)
+			}
 		}
 	}
 	return ps

@@ -19,6 +19,8 @@ type settings struct {
 	valX, valY      Data
 	callbacks       []Callback
 	initialEpoch    int
+	validationFreq  int
+	stepsPerEpoch   int
 	out, warn       io.Writer
 }
 
@@ -61,6 +63,19 @@ func InitialEpoch(n int) Option {
 	return func(s *settings) { s.mark("initial_epoch"); s.initialEpoch = n }
 }
 
+// ValidationFreq validates after every n-th epoch only (epochs n, 2n, ...
+// counted from 1, as Keras's validation_freq). Default 1.
+func ValidationFreq(n int) Option {
+	return func(s *settings) { s.mark("validation_freq"); s.validationFreq = n }
+}
+
+// StepsPerEpoch ends each epoch after n batches (Keras's steps_per_epoch);
+// default 0: every sample once. With fewer batches than the data holds, an
+// epoch trains on the first n batches of its shuffled order.
+func StepsPerEpoch(n int) Option {
+	return func(s *settings) { s.mark("steps_per_epoch"); s.stepsPerEpoch = n }
+}
+
 // Output is where progress is printed. Default os.Stdout.
 func Output(w io.Writer) Option { return func(s *settings) { s.mark("output"); s.out = w } }
 
@@ -71,7 +86,7 @@ func Warnings(w io.Writer) Option { return func(s *settings) { s.mark("warnings"
 // parse applies opts over Keras's defaults, rejecting options that the
 // method (fit, evaluate or predict) does not take.
 func parse(method string, opts []Option, allowed ...string) (*settings, error) {
-	s := &settings{batchSize: 32, epochs: 1, verbose: 1, shuffle: true, out: os.Stdout, warn: os.Stderr}
+	s := &settings{batchSize: 32, epochs: 1, verbose: 1, shuffle: true, validationFreq: 1, out: os.Stdout, warn: os.Stderr}
 	for _, o := range opts {
 		if o != nil {
 			o(s)
@@ -95,6 +110,10 @@ func parse(method string, opts []Option, allowed ...string) (*settings, error) {
 		return nil, fmt.Errorf("goras: verbose must be 0, 1 or 2, got %d", s.verbose)
 	case !(s.validationSplit >= 0 && s.validationSplit < 1): // NaN too
 		return nil, fmt.Errorf("goras: validation_split must be in [0, 1), got %g", s.validationSplit)
+	case s.validationFreq < 1:
+		return nil, fmt.Errorf("goras: validation_freq must be ≥ 1, got %d", s.validationFreq)
+	case s.stepsPerEpoch < 0:
+		return nil, fmt.Errorf("goras: steps_per_epoch must be ≥ 0 (0: the whole data), got %d", s.stepsPerEpoch)
 	case s.initialEpoch < 0:
 		return nil, fmt.Errorf("goras: initial_epoch must be ≥ 0, got %d", s.initialEpoch)
 	case isNil(s.valX) != isNil(s.valY):

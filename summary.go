@@ -44,7 +44,7 @@ func (m *Model) Summary(w io.Writer) error {
 			b.WriteString(t.rule('├', '─', '┼', '┤'))
 		}
 		for _, p := range r.layer.Params() {
-			if p.Trainable {
+			if p.Trainable && !m.frozen[r.layer] {
 				trainable += p.Value.Len()
 			} else {
 				frozen += p.Value.Len()
@@ -57,9 +57,21 @@ func (m *Model) Summary(w io.Writer) error {
 		b.WriteString(t.row('│', cells))
 	}
 	b.WriteString(t.rule('└', '─', '┴', '┘'))
-	fmt.Fprintf(&b, " Total params: %s (%s)\n", commas(trainable+frozen), memory(trainable+frozen))
+	// As Keras 3, once the optimizer has made its variables (at the first
+	// step) they count in the total and get a line of their own.
+	opt := 0
+	if c := m.compiled; c != nil && c.optimizer.Iterations() > 0 {
+		for _, v := range c.optimizer.Variables() {
+			opt += v.Value.Len()
+		}
+	}
+	total := trainable + frozen + opt
+	fmt.Fprintf(&b, " Total params: %s (%s)\n", commas(total), memory(total))
 	fmt.Fprintf(&b, " Trainable params: %s (%s)\n", commas(trainable), memory(trainable))
 	fmt.Fprintf(&b, " Non-trainable params: %s (%s)\n", commas(frozen), memory(frozen))
+	if opt > 0 {
+		fmt.Fprintf(&b, " Optimizer params: %s (%s)\n", commas(opt), memory(opt))
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -37,7 +37,7 @@ type Model struct {
 	built   bool
 	params  []*autograd.Param
 	frozen  map[layers.Layer]bool // layers whose weights the optimizer leaves alone
-	shuffle *tensor.RNG // state saved by checkpoints
+	shuffle *tensor.RNG           // state saved by checkpoints
 
 	compiled *compiled
 	plans    planCache

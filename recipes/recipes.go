@@ -122,9 +122,9 @@ func Fast() Recipe {
 		Name: "fast",
 		Description: "the recipe tuned for time, ≥ 99 % (99.19 % in 23.4 s on 2 cores, docs/bounty.md):\n" +
 			"    Conv 16 3×3 + BN + ReLU, MaxPool, Conv 32 3×3 + BN + ReLU, MaxPool, Dense 128 +\n" +
-			"    BN + ReLU, Dropout 0.25,
- Dense 10 softmax, 207,450 params; Adam one-cycle (3e-4 → 3e-3 in 0.3 epoch,\n" +
-			"    cosine to 0), label smoothing 0.1, batch 128, 3 epochs, no augmentation",
+			"    BN + ReLU, Dropout 0.25, Dense 10 softmax, 207,450 params; Adam one-cycle\n" +
+			"    (3e-4 → 3e-3 in 0.3 epoch, cosine to 0), label smoothing 0.1, batch 128, 3 epochs,\n" +
+			"    no augmentation",
 		Epochs:    3,
 		BatchSize: 128,
 		Config: CNNConfig{

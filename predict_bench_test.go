@@ -96,3 +96,26 @@ func BenchmarkPredict1000(b *testing.B) {
 		m.Predict(x, goras.BatchSize(1000), goras.Verbose(0))
 	}
 }
+
+// BenchmarkPredictOneParallel is single-image Predict on one model from
+// -cpu goroutines at once (a server's load): ns/op is per call, so against
+// BenchmarkPredictOne it shows what sharing one model costs.
+//
+//	go test -run XXX -bench 'PredictOne(Parallel)?$' -cpu 1,8 .
+func BenchmarkPredictOneParallel(b *testing.B) {
+	m := courseMLP()
+	x := tensor.New(1, 28, 28)
+	x.FillUniform(tensor.NewRNG(1), 0, 1)
+	if _, err := m.Predict(x, goras.BatchSize(1), goras.Verbose(0)); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := m.Predict(x, goras.BatchSize(1), goras.Verbose(0)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

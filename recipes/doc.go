@@ -15,7 +15,7 @@
 //	train, test, err := mnist.LoadData()
 //	res, err := recipes.Best().Run(ctx, seed, train, test, recipes.RunOptions{})
 //	fmt.Println(res.TestAccuracy)
-//	err = res.Model.Save("best.safetensors")
+//	err = saving.Save(res.Model, "best.safetensors")
 //
 // The same seed gives the same weights, dropout masks, augmentation and
 // shuffling, hence the same result. `goras train --model best|best-long|fast` runs

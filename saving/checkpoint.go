@@ -185,7 +185,7 @@ func checkpointDigest(ts []safetensors.Tensor, meta map[string]string) string {
 }
 
 // LoadCheckpoint reads a checkpoint written by SaveCheckpoint (or
-// CheckpointEvery): it rebuilds and compiles the model as Load does, puts
+// callbacks.BackupAndRestore): it rebuilds and compiles the model as Load does, puts
 // back the optimizer's state and every random generator's state, and
 // returns the epoch and History saved. Fit the model with
 // InitialEpoch(ck.Epoch+1) and the same options otherwise to continue
@@ -211,9 +211,9 @@ func LoadCheckpoint(path string) (*goras.Model, *Checkpoint, error) {
 // Restore puts a checkpoint's training state into m, a model built and
 // compiled as the one that wrote it (the same architecture, weights of the
 // same names and shapes, the same optimizer): the weights, the optimizer's
-// state and every random generator's. The architecture and the weights
-// are checked before anything is changed. Fit with InitialEpoch(ck.Epoch+1) then continues the run; the
-// BackupAndRestore callback does this.
+// state and every random generator's. The architecture and the weights are
+// checked before anything is changed. Fit with InitialEpoch(ck.Epoch+1)
+// then continues the run; the BackupAndRestore callback does this.
 func Restore(m *goras.Model, path string) (*Checkpoint, error) {
 	c, err := readCheckpoint(path)
 	if err != nil {

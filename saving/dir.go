@@ -17,7 +17,7 @@ import (
 // after the first epoch (Keras's "Epoch 1/…", Fit's epoch 0), and so on.
 var checkpointName = regexp.MustCompile(`^ckpt-([0-9]+)\.safetensors$`)
 
-// CheckpointPath is the file CheckpointEvery writes in dir after epoch
+// CheckpointPath is the file BackupAndRestore writes in dir after epoch
 // (counted from 0): dir/ckpt-0001.safetensors for epoch 0. The number is
 // 1-based, as Keras prints epochs and numbers ModelCheckpoint's files.
 func CheckpointPath(dir string, epoch int) string {

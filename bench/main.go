@@ -133,21 +133,7 @@ func run(name string, w workload, train, test mnist.Dataset, epochs int, seed ui
 		return r, err
 	}
 
-	if cpuprofile != "" {
-		f, err := os.Create(cpuprofile)
-		if err != nil {
-			return r, err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return r, err
-		}
-	}
-	hist, err := m.Fit(context.Background(), xTrain, yTrain,
-		goras.BatchSize(w.batch), goras.Epochs(epochs), goras.Verbose(0))
-	if cpuprofile != "" {
-		pprof.StopCPUProfile()
-	}
+	hist, err := fitProfiled(m, xTrain, yTrain, w.batch, epochs, cpuprofile)
 	if err != nil {
 		return r, err
 	}
@@ -167,30 +153,64 @@ func run(name string, w workload, train, test mnist.Dataset, epochs int, seed ui
 	if r.AllocsPerStep, r.BytesPerStep, err = allocsPerStep(m, w.batch, xTrain, yTrain); err != nil {
 		return r, err
 	}
-
-	// Throughput: Predict over the test set in batches of 1000, after one
-	// untimed batch that builds the inference plan.
-	if _, err := m.Predict(xTest.Slice(0, 1000), goras.BatchSize(1000), goras.Verbose(0)); err != nil {
+	if r.InferImgPerSec, err = throughput(m, xTest, inferRounds); err != nil {
 		return r, err
 	}
-	start := time.Now()
-	for range inferRounds {
-		if _, err := m.Predict(xTest, goras.BatchSize(1000), goras.Verbose(0)); err != nil {
-			return r, err
+	if r.LatencyMicros, err = latency(m, xTest, latencyRuns); err != nil {
+		return r, err
+	}
+	r.PeakRSSMB = peakRSSMB()
+	return r, nil
+}
+
+// fitProfiled runs the timed epochs, under the CPU profiler when
+// cpuprofile names a file, so that the profile holds training only.
+func fitProfiled(m *goras.Model, x *mnist.Images, y *tensor.Tensor, batch, epochs int, cpuprofile string) (*goras.History, error) {
+	if cpuprofile != "" {
+		f, err := os.Create(cpuprofile)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, err
 		}
 	}
-	r.InferImgPerSec = float64(inferRounds*xTest.N) / time.Since(start).Seconds()
+	hist, err := m.Fit(context.Background(), x, y,
+		goras.BatchSize(batch), goras.Epochs(epochs), goras.Verbose(0))
+	if cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
+	return hist, err
+}
 
-	// Latency: the median of many one-image Predict calls, each timed alone,
-	// cycling through the test images.
-	times := make([]float64, latencyRuns)
+// throughput is Predict's images per second over the test set in batches
+// of 1000, rounds times, after one untimed batch that builds the inference
+// plan.
+func throughput(m *goras.Model, xTest *mnist.Images, rounds int) (float64, error) {
+	if _, err := m.Predict(xTest.Slice(0, 1000), goras.BatchSize(1000), goras.Verbose(0)); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	for range rounds {
+		if _, err := m.Predict(xTest, goras.BatchSize(1000), goras.Verbose(0)); err != nil {
+			return 0, err
+		}
+	}
+	return float64(rounds*xTest.N) / time.Since(start).Seconds(), nil
+}
+
+// latency is the median, in microseconds, of runs one-image Predict calls,
+// each timed alone, cycling through the first 100 test images.
+func latency(m *goras.Model, xTest *mnist.Images, runs int) (float64, error) {
+	times := make([]float64, runs)
 	one := make([]*mnist.Images, 100)
 	for i := range one {
 		one[i] = xTest.Slice(i, i+1)
 	}
 	for i := range 50 { // warm-up: plan for batch 1, caches
 		if _, err := m.Predict(one[i%len(one)], goras.BatchSize(1), goras.Verbose(0)); err != nil {
-			return r, err
+			return 0, err
 		}
 	}
 	for i := range times {
@@ -198,12 +218,10 @@ func run(name string, w workload, train, test mnist.Dataset, epochs int, seed ui
 		_, err := m.Predict(one[i%len(one)], goras.BatchSize(1), goras.Verbose(0))
 		times[i] = float64(time.Since(t0).Nanoseconds()) / 1e3
 		if err != nil {
-			return r, err
+			return 0, err
 		}
 	}
-	r.LatencyMicros = median(times)
-	r.PeakRSSMB = peakRSSMB()
-	return r, nil
+	return median(times), nil
 }
 
 // allocsPerStep trains m for a few more steps and returns the heap

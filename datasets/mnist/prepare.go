@@ -140,6 +140,8 @@ func PrepareImage(img image.Image) ([]float32, error) {
 	return x, nil
 }
 
+// prepare is PrepareImage without the package prefix on its errors, which
+// LoadImage and PrepareImage each add their own way.
 func prepare(img image.Image) ([]float32, error) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
@@ -149,8 +151,22 @@ func prepare(img image.Image) ([]float32, error) {
 	if w*h > maxPixels {
 		return nil, fmt.Errorf("the image is %d×%d pixels; at most %d megapixels are taken", w, h, maxPixels>>20)
 	}
-	ink := luminance(img)
+	ink, crop, err := stretchInk(luminance(img), w, h)
+	if err != nil {
+		return nil, err
+	}
+	box, ow, oh := scaleToBox(ink, w, crop)
+	return placeByMass(box, ow, oh), nil
+}
 
+// stretchInk turns the w×h luminance lum, in place, into ink high on a zero
+// background: inverted when the border is light, contrast stretched so the
+// background (the border's median) is 0 and the strongest ink 1, and faint
+// values under noiseFloor cleared. It returns the ink and the bounding box
+// of the pixels above inkThreshold, or an error wrapping ErrNoInk when
+// there is too little contrast to tell ink from paper.
+func stretchInk(lum []float64, w, h int) ([]float64, image.Rectangle, error) {
+	ink := lum
 	// Light background → dark ink: invert so ink is high, as in MNIST.
 	border := borderValues(ink, w, h)
 	mean := 0.0
@@ -169,7 +185,7 @@ func prepare(img image.Image) ([]float32, error) {
 	bg := border[len(border)/2]
 	peak := slices.Max(ink)
 	if peak-bg < minContrast {
-		return nil, fmt.Errorf("%w: the strongest ink differs from the background by %.3f of full contrast (at least %.1f needed)", ErrNoInk, peak-bg, minContrast)
+		return nil, image.Rectangle{}, fmt.Errorf("%w: the strongest ink differs from the background by %.3f of full contrast (at least %.1f needed)", ErrNoInk, peak-bg, minContrast)
 	}
 	x0, y0, x1, y1 := w, h, 0, 0
 	for y := range h {
@@ -185,12 +201,20 @@ func prepare(img image.Image) ([]float32, error) {
 			}
 		}
 	}
+	// Not image.Rect, which would swap the corners of an empty box: the
+	// strongest ink is 1 after stretching, so the box always holds it.
+	return ink, image.Rectangle{Min: image.Point{X: x0, Y: y0}, Max: image.Point{X: x1, Y: y1}}, nil
+}
 
-	// Scale the ink's box so its longer side is DigitBox pixels.
-	cw, ch := x1-x0, y1-y0
+// scaleToBox resamples the crop of ink (w pixels a row) so that its longer
+// side is DigitBox pixels, keeping the aspect ratio, by area averaging; it
+// returns the ow×oh result, row-major.
+func scaleToBox(ink []float64, w int, crop image.Rectangle) (box []float64, ow, oh int) {
+	x0, y0, x1 := crop.Min.X, crop.Min.Y, crop.Max.X
+	cw, ch := crop.Dx(), crop.Dy()
 	scale := float64(DigitBox) / float64(max(cw, ch))
-	ow := max(1, int(math.Round(float64(cw)*scale)))
-	oh := max(1, int(math.Round(float64(ch)*scale)))
+	ow = max(1, int(math.Round(float64(cw)*scale)))
+	oh = max(1, int(math.Round(float64(ch)*scale)))
 	wx, wy := resampleWeights(cw, ow), resampleWeights(ch, oh)
 	rows := make([]float64, ch*ow) // horizontal pass: ch rows of ow
 	for y := range ch {
@@ -199,15 +223,20 @@ func prepare(img image.Image) ([]float32, error) {
 			rows[y*ow+x] = k.apply(src, 1)
 		}
 	}
-	box := make([]float64, oh*ow) // vertical pass
+	box = make([]float64, oh*ow) // vertical pass
 	for x := range ow {
 		for y, k := range wy {
 			box[y*ow+x] = k.apply(rows[x:], ow)
 		}
 	}
+	return box, ow, oh
+}
 
-	// Centre of mass of the scaled digit, then the whole-pixel shift that
-	// puts it on (Centre, Centre). Ink shifted past the edge is dropped.
+// placeByMass puts the ow×oh digit box in the Side×Side field, shifted by
+// whole pixels so that its centre of mass falls on (Centre, Centre), with
+// values rounded to multiples of 1/255 as MNIST's bytes are. Ink shifted
+// past the edge is dropped.
+func placeByMass(box []float64, ow, oh int) []float32 {
 	var sum, sx, sy float64
 	for y := range oh {
 		for x := range ow {
@@ -228,7 +257,7 @@ func prepare(img image.Image) ([]float32, error) {
 			out[ty*Side+tx] = scale255[int(v)]
 		}
 	}
-	return out, nil
+	return out
 }
 
 // luminance returns img's pixels as Rec. 601 luma in [0, 1], row-major,

@@ -1,19 +1,14 @@
 package mnist
 
-// File describes one of the four canonical MNIST files, as distributed by
-// LeCun and Cortes and mirrored since: its gzipped name, size and SHA-256,
-// and the size and SHA-256 of its uncompressed bytes. LoadData accepts a
-// file only if one of the two hashes matches.
-type File struct {
-	Name      string // gzipped file name, e.g. "train-images-idx3-ubyte.gz"
-	Size      int64  // bytes of the gzipped file
-	SHA256    string // hex SHA-256 of the gzipped file
-	RawSize   int64  // bytes once uncompressed
-	RawSHA256 string // hex SHA-256 of the uncompressed bytes
-}
+import "github.com/goras-ml/goras/datasets/internal/fetch"
 
-// RawName is the file's name uncompressed, e.g. "train-images-idx3-ubyte".
-func (f File) RawName() string { return f.Name[:len(f.Name)-len(".gz")] }
+// File describes one of the four canonical MNIST files, as distributed by
+// LeCun and Cortes and mirrored since: its gzipped name (Name), size
+// (Size) and SHA-256 (SHA256), and the size (RawSize) and SHA-256
+// (RawSHA256) of its uncompressed bytes; RawName is its name uncompressed.
+// LoadData accepts a file only if one of the two hashes matches. (The type
+// is shared with datasets/fashionmnist.)
+type File = fetch.File
 
 // Order of the four files in Files and in the loader.
 const (

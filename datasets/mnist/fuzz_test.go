@@ -7,6 +7,8 @@ import (
 	"image/jpeg"
 	"image/png"
 	"testing"
+
+	"github.com/goras-ml/goras/datasets/internal/idx"
 )
 
 // Fuzz targets for every reader of outside bytes in this package. Seeds
@@ -64,7 +66,7 @@ func FuzzReadIDX(f *testing.F) {
 func FuzzReadIDXGzip(f *testing.F) {
 	f.Add(imagesIDX(2, 3, 4))
 	f.Add(labelsIDX(1, 2, 3))
-	f.Add(idx(imagesMagic, []int{60000, 28, 28}, nil))
+	f.Add(idxFile(idx.ImagesMagic, []int{60000, 28, 28}, nil))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if isGzip(data) {
 			return // read raw, this would be gunzipped: another target's case

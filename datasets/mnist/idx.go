@@ -1,43 +1,15 @@
 package mnist
 
 import (
-	"bufio"
-	"compress/gzip"
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
-	"os"
+
+	"github.com/goras-ml/goras/datasets/internal/idx"
 )
 
-// IDX magic numbers: two zero bytes, a type byte (0x08 = unsigned byte) and
-// the number of dimensions.
-const (
-	imagesMagic = 0x00000803
-	labelsMagic = 0x00000801
-)
-
-// Limits that keep a hostile or corrupt file from making the reader
-// allocate, or decompress, gigabytes before it finds out the data is not
-// there.
-const (
-	maxCount = 10_000_000 // images or labels in one file
-	maxSide  = 1024       // rows or columns of one image
-	// maxPayload bounds the pixel bytes of one file: 1 GiB, twice the
-	// largest IDX set in use (EMNIST ByClass, 698k images, 547 MB;
-	// MNIST's training images are 47 MB).
-	maxPayload = 1 << 30
-	// maxRatio is the most deflate can expand: 1032 output bytes per input
-	// byte. A gzip file of M bytes cannot hold more than M×maxRatio.
-	maxRatio = 1032
-	// growFrom is the first buffer for data whose presence the reader
-	// cannot check in advance (gzip, pipes); the buffer doubles as data
-	// actually arrives, so memory follows the data, not the header.
-	growFrom = 1 << 20
-	// maxTrailing is how many bytes past the data the reader counts for
-	// its "trailing garbage" message before it stops reading.
-	maxTrailing = 1 << 16
-)
+// The IDX format itself is read by datasets/internal/idx, shared with
+// datasets/fashionmnist; this file adds MNIST's rule on labels and the
+// package's name to its errors.
 
 // ReadImages decodes an IDX3 image file (magic 0x00000803), gzip-compressed
 // or raw; the gzip magic decides. name is used in error messages only.
@@ -50,20 +22,20 @@ const (
 // more than the file can hold (judged from its size, compressed or not,
 // when r can tell it) fails before anything big is allocated.
 func ReadImages(r io.Reader, name string) (*Images, error) {
-	return readImages(r, name, sizeOf(r))
+	return readImages(r, name, idx.SizeOf(r))
 }
 
 // ReadLabels decodes an IDX1 label file (magic 0x00000801), gzip-compressed
 // or raw. It rejects the same faults as ReadImages, and any label above 9.
 func ReadLabels(r io.Reader, name string) (Labels, error) {
-	return readLabels(r, name, sizeOf(r))
+	return readLabels(r, name, idx.SizeOf(r))
 }
 
 // ReadImagesFile is ReadImages on the file at path; errors name the path.
 func ReadImagesFile(path string) (*Images, error) {
-	f, size, err := openFile(path)
+	f, size, err := idx.OpenFile(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("mnist: %w", err)
 	}
 	defer f.Close()
 	return readImages(f, path, size)
@@ -71,275 +43,33 @@ func ReadImagesFile(path string) (*Images, error) {
 
 // ReadLabelsFile is ReadLabels on the file at path; errors name the path.
 func ReadLabelsFile(path string) (Labels, error) {
-	f, size, err := openFile(path)
+	f, size, err := idx.OpenFile(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("mnist: %w", err)
 	}
 	defer f.Close()
 	return readLabels(f, path, size)
 }
 
-func openFile(path string) (*os.File, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, fmt.Errorf("mnist: %w", err)
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, 0, fmt.Errorf("mnist: %w", err)
-	}
-	if st.IsDir() {
-		f.Close()
-		return nil, 0, fmt.Errorf("mnist: %s: is a directory, not an IDX file", path)
-	}
-	return f, st.Size(), nil
-}
-
-// sizeOf returns the number of bytes left in r when r can tell, else -1.
-func sizeOf(r io.Reader) int64 {
-	switch v := r.(type) {
-	case interface{ Len() int }: // *bytes.Reader, *bytes.Buffer, *strings.Reader
-		return int64(v.Len())
-	case *os.File:
-		if st, err := v.Stat(); err == nil && st.Mode().IsRegular() {
-			if off, err := v.Seek(0, io.SeekCurrent); err == nil {
-				return st.Size() - off
-			}
-		}
-	}
-	return -1
-}
-
-// idxStream is an opened IDX stream, decompressed if it was gzipped.
-type idxStream struct {
-	r      io.Reader
-	name   string
-	gz     bool
-	size   int64 // bytes of the raw stream, -1 if unknown or gzipped
-	packed int64 // bytes of the gzip stream, -1 if unknown or raw
-}
-
-func openIDX(r io.Reader, name string, size int64) (*idxStream, error) {
-	br := bufio.NewReaderSize(r, 1<<16)
-	magic, err := br.Peek(2)
-	if len(magic) == 0 {
-		if err == nil || err == io.EOF {
-			return nil, fmt.Errorf("mnist: %s: empty file", name)
-		}
-		return nil, fmt.Errorf("mnist: %s: %w", name, err)
-	}
-	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("mnist: %s: bad gzip data: %w", name, err)
-		}
-		return &idxStream{r: zr, name: name, gz: true, size: -1, packed: size}, nil
-	}
-	return &idxStream{r: br, name: name, size: size, packed: -1}, nil
-}
-
-// what names the kind of stream in messages: "gzip stream" or "file".
-func (s *idxStream) what() string {
-	if s.gz {
-		return "decompressed data"
-	}
-	return "file"
-}
-
-// header reads the magic and dimension sizes of an IDX file with dims
-// dimensions and the given magic.
-func (s *idxStream) header(wantMagic uint32, kind string) ([]int, error) {
-	dims := int(wantMagic & 0xff)
-	buf := make([]byte, 4+4*dims)
-	n, err := readAll(s.r, buf)
-	if err != nil && err != io.EOF {
-		return nil, s.streamErr(err)
-	}
-	if n >= 4 {
-		if err := s.checkMagic(binary.BigEndian.Uint32(buf), wantMagic, kind); err != nil {
-			return nil, err
-		}
-	}
-	if n < len(buf) {
-		return nil, fmt.Errorf("mnist: %s: truncated header: %s has %d bytes, an IDX %s header needs %d",
-			s.name, s.what(), n, kind, len(buf))
-	}
-	out := make([]int, dims)
-	for i := range out {
-		out[i] = int(binary.BigEndian.Uint32(buf[4+4*i:]))
-	}
-	return out, nil
-}
-
-func (s *idxStream) checkMagic(got, want uint32, kind string) error {
-	if got == want {
-		return nil
-	}
-	hint := ""
-	switch {
-	case got == imagesMagic:
-		hint = " (this is an IDX images file)"
-	case got == labelsMagic:
-		hint = " (this is an IDX labels file)"
-	case got>>16 != 0:
-		hint = " (not an IDX file)"
-	case got>>8&0xff != 0x08:
-		hint = fmt.Sprintf(" (element type 0x%02x, want 0x08 unsigned byte)", got>>8&0xff)
-	default:
-		hint = fmt.Sprintf(" (%d dimensions, want %d)", got&0xff, want&0xff)
-	}
-	return fmt.Errorf("mnist: %s: wrong magic number 0x%08x, want 0x%08x for %s%s", s.name, got, want, kind, hint)
-}
-
-// streamErr wraps an error from the underlying reader.
-func (s *idxStream) streamErr(err error) error {
-	if s.gz {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return fmt.Errorf("mnist: %s: truncated gzip stream: %w", s.name, err)
-		}
-		return fmt.Errorf("mnist: %s: bad gzip data: %w", s.name, err)
-	}
-	return fmt.Errorf("mnist: %s: %w", s.name, err)
-}
-
-// upfrontRatio bounds the unpacked/packed ratio up to which body trusts a
-// gzip's declared size enough to allocate it at once.
-const upfrontRatio = 64
-
-// body reads exactly n bytes of payload after a header of hdrLen bytes.
-// desc describes the payload for a truncation message, e.g. "60000 images
-// of 28×28". A header announcing more than the stream can hold is caught
-// from the stream's size before any allocation; otherwise the buffer grows
-// as data arrives.
-func (s *idxStream) body(n int, hdrLen int, desc string) ([]byte, error) {
-	if s.size >= 0 && int64(n) > s.size-int64(hdrLen) {
-		return nil, fmt.Errorf("mnist: %s: truncated: header says %s (%d bytes) but only %d bytes follow",
-			s.name, desc, n, s.size-int64(hdrLen))
-	}
-	if s.packed >= 0 && int64(n) > s.packed*maxRatio {
-		return nil, fmt.Errorf("mnist: %s: truncated or corrupt: header says %s (%d bytes) but the gzip file is %d bytes, which unpack to at most %d",
-			s.name, desc, n, s.packed, s.packed*maxRatio)
-	}
-	start := min(n, growFrom)
-	switch {
-	case s.size >= 0:
-		start = n // the bytes are there: the size says so
-	case s.packed >= 0 && int64(n) <= s.packed*upfrontRatio:
-		// A ratio real data reaches (MNIST's images unpack 4.7×): one
-		// allocation of the declared size, as growing by doubling would
-		// hold one and a half times the data at its peak.
-		start = n
-	}
-	buf := make([]byte, 0, start)
-	for len(buf) < n {
-		if len(buf) == cap(buf) {
-			grown := make([]byte, len(buf), min(n, 2*cap(buf)))
-			copy(grown, buf)
-			buf = grown
-		}
-		m, err := readAll(s.r, buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+m]
-		if err == io.EOF {
-			return nil, fmt.Errorf("mnist: %s: truncated: header says %s (%d bytes) but only %d bytes follow",
-				s.name, desc, n, len(buf))
-		}
-		if err != nil {
-			if s.gz && errors.Is(err, io.ErrUnexpectedEOF) {
-				return nil, fmt.Errorf("mnist: %s: truncated: header says %s (%d bytes) but the gzip stream ends after %d bytes: %w",
-					s.name, desc, n, len(buf), err)
-			}
-			return nil, s.streamErr(err)
-		}
-	}
-	return buf, s.end(int64(hdrLen+n), desc)
-}
-
-// end checks that nothing follows the payload, which ends at byte used of
-// the (raw) stream, and, for gzip, that the stream's checksum holds, which
-// the gzip reader checks at its end. It reads at most maxTrailing bytes
-// past the payload: a gzip stream could go on for gigabytes.
-func (s *idxStream) end(used int64, desc string) error {
-	extra, err := io.Copy(io.Discard, io.LimitReader(s.r, maxTrailing+1))
-	if extra > 0 {
-		msg := fmt.Sprintf("%d", extra)
-		switch {
-		case s.size >= 0:
-			msg = fmt.Sprintf("%d", s.size-used)
-		case extra > maxTrailing || err != nil:
-			msg = fmt.Sprintf("at least %d", extra)
-		}
-		return fmt.Errorf("mnist: %s: trailing garbage: %s bytes after the %s the header announces", s.name, msg, desc)
-	}
-	if err != nil {
-		return s.streamErr(err)
-	}
-	return nil
-}
-
-// readAll is io.ReadFull that reports a clean io.EOF whenever the stream
-// ends before buf is full (io.ReadFull would say io.ErrUnexpectedEOF, which
-// here is kept for a gzip stream cut short).
-func readAll(r io.Reader, buf []byte) (int, error) {
-	n := 0
-	for n < len(buf) {
-		m, err := r.Read(buf[n:])
-		n += m
-		if err != nil && n < len(buf) {
-			return n, err
-		}
-	}
-	return n, nil
-}
-
 func readImages(r io.Reader, name string, size int64) (*Images, error) {
-	s, err := openIDX(r, name, size)
+	im, err := idx.ReadImages(r, name, size)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("mnist: %w", err)
 	}
-	d, err := s.header(imagesMagic, "images")
-	if err != nil {
-		return nil, err
-	}
-	n, rows, cols := d[0], d[1], d[2]
-	if n < 0 || n > maxCount { // n < 0: a count past 2^31 on a 32-bit int
-		return nil, fmt.Errorf("mnist: %s: header says %d images, more than the limit of %d: corrupt header?", name, n, maxCount)
-	}
-	if rows < 1 || rows > maxSide || cols < 1 || cols > maxSide {
-		return nil, fmt.Errorf("mnist: %s: header says images of %d×%d, want sides in 1..%d (MNIST is 28×28)", name, rows, cols, maxSide)
-	}
-	desc := fmt.Sprintf("%d images of %d×%d", n, rows, cols)
-	if total := int64(n) * int64(rows) * int64(cols); total > maxPayload {
-		return nil, fmt.Errorf("mnist: %s: header says %s, %d bytes, more than the limit of %d (1 GiB): corrupt header?", name, desc, total, maxPayload)
-	}
-	px, err := s.body(n*rows*cols, 16, desc)
-	if err != nil {
-		return nil, err
-	}
-	return &Images{N: n, Rows: rows, Cols: cols, Pixels: px}, nil
+	return fromIDX(im), nil
+}
+
+func fromIDX(im *idx.Images) *Images {
+	return &Images{N: im.N, Rows: im.Rows, Cols: im.Cols, Pixels: im.Pixels}
 }
 
 func readLabels(r io.Reader, name string, size int64) (Labels, error) {
-	s, err := openIDX(r, name, size)
+	y, err := idx.ReadLabels(r, name, size)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("mnist: %w", err)
 	}
-	d, err := s.header(labelsMagic, "labels")
-	if err != nil {
-		return nil, err
-	}
-	n := d[0]
-	if n < 0 || n > maxCount {
-		return nil, fmt.Errorf("mnist: %s: header says %d labels, more than the limit of %d: corrupt header?", name, n, maxCount)
-	}
-	y, err := s.body(n, 8, fmt.Sprintf("%d labels", n))
-	if err != nil {
-		return nil, err
-	}
-	for i, v := range y {
-		if v > 9 {
-			return nil, fmt.Errorf("mnist: %s: label %d at index %d is not a digit 0..9", name, v, i)
-		}
+	if err := idx.CheckLabels(y, name, 10, "a digit"); err != nil {
+		return nil, fmt.Errorf("mnist: %w", err)
 	}
 	return Labels(y), nil
 }

@@ -11,10 +11,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/goras-ml/goras/datasets/internal/idx"
 )
 
-// idx builds an IDX file: magic, the dimension sizes, then body.
-func idx(magic uint32, dims []int, body []byte) []byte {
+// idxFile builds an IDX file: magic, the dimension sizes, then body.
+func idxFile(magic uint32, dims []int, body []byte) []byte {
 	b := binary.BigEndian.AppendUint32(nil, magic)
 	for _, d := range dims {
 		b = binary.BigEndian.AppendUint32(b, uint32(d))
@@ -28,11 +30,11 @@ func imagesIDX(n, rows, cols int) []byte {
 	for k := range px {
 		px[k] = byte(k)
 	}
-	return idx(imagesMagic, []int{n, rows, cols}, px)
+	return idxFile(idx.ImagesMagic, []int{n, rows, cols}, px)
 }
 
 func labelsIDX(labels ...byte) []byte {
-	return idx(labelsMagic, []int{len(labels)}, labels)
+	return idxFile(idx.LabelsMagic, []int{len(labels)}, labels)
 }
 
 func gz(b []byte) []byte {
@@ -111,8 +113,8 @@ func TestReadImagesRejects(t *testing.T) {
 		{"empty gzip stream", bytes.NewReader(gz(nil)), []string{"truncated header", "0 bytes", "needs 16"}},
 		{"labels as images", bytes.NewReader(labelsIDX(1, 2)), []string{"wrong magic number 0x00000801, want 0x00000803", "labels file"}},
 		{"not idx", bytes.NewReader([]byte("PK\x03\x04hello world, a zip file")), []string{"wrong magic number 0x504b0304", "not an IDX file"}},
-		{"float idx", bytes.NewReader(idx(0x00000d03, []int{1, 1, 1}, make([]byte, 4))), []string{"wrong magic", "element type 0x0d"}},
-		{"two dims", bytes.NewReader(idx(0x00000802, []int{1, 1}, []byte{0})), []string{"wrong magic", "2 dimensions, want 3"}},
+		{"float idx", bytes.NewReader(idxFile(0x00000d03, []int{1, 1, 1}, make([]byte, 4))), []string{"wrong magic", "element type 0x0d"}},
+		{"two dims", bytes.NewReader(idxFile(0x00000802, []int{1, 1}, []byte{0})), []string{"wrong magic", "2 dimensions, want 3"}},
 		{"truncated header", bytes.NewReader(good[:11]), []string{"truncated header", "11 bytes", "needs 16"}},
 		{"truncated header gzip", bytes.NewReader(gz(good[:11])), []string{"truncated header", "11 bytes"}},
 		{"truncated data", bytes.NewReader(good[:26]), []string{"truncated: header says 3 images of 4×5 (60 bytes) but only 10 bytes follow"}},
@@ -123,9 +125,9 @@ func TestReadImagesRejects(t *testing.T) {
 		{"bad gzip checksum", bytes.NewReader(badCRC), []string{"bad gzip data", "checksum"}},
 		{"trailing garbage", bytes.NewReader(append(good[:len(good):len(good)], 1, 2, 3)), []string{"trailing garbage: 3 bytes after the 3 images of 4×5"}},
 		{"trailing garbage gzip", bytes.NewReader(gz(append(good[:len(good):len(good)], 1, 2, 3))), []string{"trailing garbage: 3 bytes"}},
-		{"too many images", bytes.NewReader(idx(imagesMagic, []int{20_000_000, 28, 28}, nil)), []string{"20000000 images", "limit of 10000000"}},
-		{"zero rows", bytes.NewReader(idx(imagesMagic, []int{1, 0, 28}, nil)), []string{"0×28", "1..1024"}},
-		{"huge cols", bytes.NewReader(idx(imagesMagic, []int{1, 28, 1 << 31}, nil)), []string{"28×2147483648"}},
+		{"too many images", bytes.NewReader(idxFile(idx.ImagesMagic, []int{20_000_000, 28, 28}, nil)), []string{"20000000 images", "limit of 10000000"}},
+		{"zero rows", bytes.NewReader(idxFile(idx.ImagesMagic, []int{1, 0, 28}, nil)), []string{"0×28", "1..1024"}},
+		{"huge cols", bytes.NewReader(idxFile(idx.ImagesMagic, []int{1, 28, 1 << 31}, nil)), []string{"28×2147483648"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			im, err := ReadImages(tc.r, "train-images-idx3-ubyte.gz")
@@ -149,7 +151,7 @@ func TestReadLabelsRejects(t *testing.T) {
 		{"truncated header", good[:6], []string{"truncated header", "6 bytes", "needs 8"}},
 		{"truncated data", good[:10], []string{"truncated: header says 4 labels (4 bytes) but only 2 bytes follow"}},
 		{"trailing garbage", append(good[:len(good):len(good)], 7), []string{"trailing garbage: 1 bytes after the 4 labels"}},
-		{"too many", idx(labelsMagic, []int{1 << 30}, nil), []string{"1073741824 labels", "limit"}},
+		{"too many", idxFile(idx.LabelsMagic, []int{1 << 30}, nil), []string{"1073741824 labels", "limit"}},
 		{"not a digit", labelsIDX(3, 12, 4), []string{"label 12 at index 1 is not a digit 0..9"}},
 		{"not a digit gzip", gz(labelsIDX(3, 4, 255)), []string{"label 255 at index 2"}},
 	} {
@@ -186,7 +188,7 @@ func allocated(f func()) uint64 {
 // (raw or gzipped), else after buffers that grew only with the data.
 func TestHostileHeaderDoesNotAllocate(t *testing.T) {
 	// 40 bytes of gzip announcing MNIST's 47 MB of training pixels.
-	hdr := gz(idx(imagesMagic, []int{60000, 28, 28}, nil))
+	hdr := gz(idxFile(idx.ImagesMagic, []int{60000, 28, 28}, nil))
 	var err error
 	got := allocated(func() { _, err = ReadImages(bytes.NewReader(hdr), "train.gz") })
 	wantErr(t, err, "mnist: train.gz: truncated or corrupt: header says 60000 images of 28×28 (47040000 bytes) but the gzip file is "+
@@ -203,11 +205,11 @@ func TestHostileHeaderDoesNotAllocate(t *testing.T) {
 	}
 	// With the size known (a raw file), nothing big is allocated at all.
 	got = allocated(func() {
-		_, err = ReadImages(bytes.NewReader(idx(imagesMagic, []int{9_999_999, 28, 28}, []byte{1})), "hostile")
+		_, err = ReadImages(bytes.NewReader(idxFile(idx.ImagesMagic, []int{9_999_999, 28, 28}, []byte{1})), "hostile")
 	})
 	wantErr(t, err, "hostile", "header says 9999999 images of 28×28, 7839999216 bytes, more than the limit of 1073741824 (1 GiB)")
 	got = allocated(func() {
-		_, err = ReadImages(bytes.NewReader(idx(imagesMagic, []int{1000, 28, 28}, []byte{1})), "hostile")
+		_, err = ReadImages(bytes.NewReader(idxFile(idx.ImagesMagic, []int{1000, 28, 28}, []byte{1})), "hostile")
 	})
 	wantErr(t, err, "hostile", "truncated: header says 1000 images of 28×28 (784000 bytes) but only 1 bytes follow")
 	if got > 1<<20 {
@@ -234,8 +236,8 @@ func TestGzipBombIsNotReadWhole(t *testing.T) {
 	}
 	// Announced data the gzip file is too small to hold is refused from
 	// its size (4 GiB of zeros would hold it).
-	hdr := idx(imagesMagic, []int{40000, 128, 128}, nil) // 655 MB of pixels
-	bomb := append(gz(hdr), zeroBomb(8)...)              // 128 KiB → 128 MiB
+	hdr := idxFile(idx.ImagesMagic, []int{40000, 128, 128}, nil) // 655 MB of pixels
+	bomb := append(gz(hdr), zeroBomb(8)...)                      // 128 KiB → 128 MiB
 	got := allocated(func() { _, err = ReadImages(bytes.NewReader(bomb), "bomb.gz") })
 	wantErr(t, err, "bomb.gz: truncated or corrupt: header says 40000 images of 128×128 (655360000 bytes) but the gzip file is")
 	if got > 1<<20 {

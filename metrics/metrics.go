@@ -82,24 +82,13 @@ func (a *accuracy) Update(pred, target *tensor.Tensor) {
 		case kindBinary:
 			ok = (row[0] > 0.5) == (t[i] > 0.5)
 		case kindSparse:
-			ok = argmax(row) == int(t[i])
+			ok = tensor.ArgMaxRow(row) == int(t[i])
 		default:
-			ok = argmax(row) == argmax(t[i*n:(i+1)*n])
+			ok = tensor.ArgMaxRow(row) == tensor.ArgMaxRow(t[i*n:(i+1)*n])
 		}
 		if ok {
 			a.correct++
 		}
 	}
 	a.seen += int64(rows)
-}
-
-// argmax returns the index of the first largest value.
-func argmax(row []float32) int {
-	best := 0
-	for j, v := range row {
-		if v > row[best] {
-			best = j
-		}
-	}
-	return best
 }

@@ -48,10 +48,10 @@ func (m *macroF1) Update(pred, target *tensor.Tensor) {
 		if m.sparse {
 			truth = int(t[i])
 		} else {
-			truth = argmax(t[i*k : (i+1)*k])
+			truth = tensor.ArgMaxRow(t[i*k : (i+1)*k])
 		}
 		if truth >= 0 && truth < k { // a label outside the classes counts nowhere
-			m.counts.Counts[truth][argmax(p[i*k:(i+1)*k])]++
+			m.counts.Counts[truth][tensor.ArgMaxRow(p[i*k:(i+1)*k])]++
 		}
 	}
 }
@@ -62,15 +62,4 @@ func (m *macroF1) Result() float64 {
 		s += m.counts.F1(c)
 	}
 	return s / float64(m.counts.Classes())
-}
-
-// argmax is the index of the first largest value.
-func argmax(row []float32) int {
-	best := 0
-	for j, v := range row {
-		if v > row[best] {
-			best = j
-		}
-	}
-	return best
 }

@@ -3,6 +3,11 @@
 // simple MNIST convnet, and the bounty recipes' CNNs, each with the
 // training settings it was tuned with. The CLI's --model, the studio, the
 // examples and the benchmarks all take their networks from here.
+//
+// Beside the zoo it holds what the CLI and the studio do with any network:
+// SetDropout and SetKernelRegularizer change its layers (goras train's
+// --dropout and --l2), and Data feeds it MNIST (the images as its input
+// takes them, the labels as its loss takes them).
 package applications
 
 import (

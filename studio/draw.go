@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/predict"
 	"github.com/goras-ml/goras/tensor"
 )
 
@@ -118,7 +119,7 @@ func (s *Server) draw(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	probs := outs[len(outs)-1].Data()
-	if err := checkProbabilities(probs); err != nil {
+	if err := predict.CheckProbabilities(probs, "the studio"); err != nil {
 		return errorf(http.StatusUnprocessableEntity, "model %q: %v", lm.ref.Name, err)
 	}
 	res := drawResult{Model: lm.ref.Name, Input: px, Probabilities: probs, Class: tensor.ArgMaxRow(probs), Layers: []featureLayer{}}

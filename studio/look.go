@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/applications"
 	"github.com/goras-ml/goras/datasets/mnist"
 	"github.com/goras-ml/goras/metrics"
 	"github.com/goras-ml/goras/tensor"
@@ -46,9 +47,9 @@ func (s *Server) look(r *http.Request) (*loadedModel, *lookData, error) {
 	if err != nil {
 		return nil, nil, errorf(http.StatusServiceUnavailable, "the MNIST test set cannot be loaded: %v", err)
 	}
-	x, err := modelInput(test, lm.model)
+	x, err := applications.Input(test.X, lm.model)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, errorf(http.StatusUnprocessableEntity, "%v", err)
 	}
 	probs, err := lm.model.Predict(x, goras.BatchSize(256), goras.Verbose(0))
 	if err != nil {
@@ -262,23 +263,4 @@ func abs32(v float32) float32 {
 		return -v
 	}
 	return v
-}
-
-// modelInput is the images of d as model m takes them: the uint8 pixels,
-// scaled batch by batch, with a channel axis for an input of (28, 28, 1),
-// or a float32 copy reshaped for another shape of 784 values.
-func modelInput(d mnist.Dataset, m *goras.Model) (goras.Data, error) {
-	in := m.InputShape()
-	switch {
-	case tensor.SameShape(d.X.Shape()[1:], in):
-		return d.X, nil
-	case tensor.SameShape(d.X.WithChannelAxis().Shape()[1:], in):
-		return d.X.WithChannelAxis(), nil
-	}
-	x, err := d.X.Float32().Reshape(append([]int{d.X.N}, in...)...)
-	if err != nil {
-		return nil, errorf(http.StatusUnprocessableEntity, "the model takes inputs of shape %s, which MNIST's 28×28 images cannot be reshaped to",
-			tensor.ShapeString(in, true))
-	}
-	return x, nil
 }

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/predict"
 	"github.com/goras-ml/goras/saving"
-	"github.com/goras-ml/goras/tensor"
 )
 
 // modelRef names a model and where it is; Path is the server's.
@@ -317,15 +317,10 @@ func cleanTmp(err error, tmp string) string {
 }
 
 // digitModel checks that a model reads 28×28 digits and gives one
-// probability per class, as goras predict needs.
+// probability per class (predict.CheckModel), as an HTTP error.
 func digitModel(name string, m *goras.Model) error {
-	in := m.InputShape()
-	if !tensor.SameShape(in, []int{28, 28}) && !tensor.SameShape(in, []int{28, 28, 1}) && !tensor.SameShape(in, []int{784}) {
-		return errorf(http.StatusUnprocessableEntity, "model %q takes inputs of shape %s; the studio reads 28×28 grayscale digits, "+
-			"so the model must take (28, 28), (28, 28, 1) or (784)", name, tensor.ShapeString(in, true))
-	}
-	if out := m.OutputShape(); len(out) != 1 || out[0] < 1 {
-		return errorf(http.StatusUnprocessableEntity, "model %q outputs shape %s; the studio needs one probability per class, (classes)", name, tensor.ShapeString(out, true))
+	if err := predict.CheckModel(m, fmt.Sprintf("model %q", name), "the studio"); err != nil {
+		return errorf(http.StatusUnprocessableEntity, "%v", err)
 	}
 	return nil
 }

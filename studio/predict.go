@@ -3,21 +3,19 @@ package studio
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"image"
 	_ "image/gif" // pictures are read as goras predict reads them
 	_ "image/jpeg"
 	_ "image/png"
 	"io"
-	"math"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"path/filepath"
-	"sort"
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/datasets/mnist"
+	"github.com/goras-ml/goras/predict"
 	"github.com/goras-ml/goras/tensor"
 )
 
@@ -34,21 +32,6 @@ const (
 	// maxImages bounds the pictures of one /api/predict request.
 	maxImages = 256
 )
-
-// prediction is what /api/predict says about one picture: the JSON of
-// `goras predict --json`, field for field.
-type prediction struct {
-	File  string        `json:"file"`
-	Class int           `json:"class"`
-	Top   []probability `json:"top"`
-}
-
-// probability is one class's probability, float32 as the model computes
-// it, so that JSON prints it in its shortest exact form, as goras predict.
-type probability struct {
-	Class       int     `json:"class"`
-	Probability float32 `json:"probability"`
-}
 
 // readDigit decodes a PNG, JPEG or GIF picture and prepares it as
 // goras predict does (mnist.PrepareImage): 28×28 values in [0, 1].
@@ -160,44 +143,13 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	classes := lm.model.OutputShape()[0]
-	out := make([]prediction, len(imgs))
+	out := make([]predict.Prediction, len(imgs))
 	for i, img := range imgs {
 		row := probs.Data()[i*classes : (i+1)*classes]
-		if err := checkProbabilities(row); err != nil {
+		if err := predict.CheckProbabilities(row, "the studio"); err != nil {
 			return errorf(http.StatusUnprocessableEntity, "model %q on %s: %v", lm.ref.Name, img.name, err)
 		}
-		out[i] = topClasses(img.name, row, top)
+		out[i] = predict.Top(img.name, row, top)
 	}
 	return writeJSON(w, http.StatusOK, out)
-}
-
-// topClasses is the prediction of one row of probabilities: the top most
-// likely classes, most likely first, ties in class order (as ArgMax).
-func topClasses(file string, row []float32, top int) prediction {
-	order := make([]int, len(row))
-	for k := range order {
-		order[k] = k
-	}
-	sort.SliceStable(order, func(a, b int) bool { return row[order[a]] > row[order[b]] })
-	p := prediction{File: file, Class: order[0], Top: []probability{}}
-	for _, k := range order[:min(top, len(row))] {
-		p.Top = append(p.Top, probability{k, row[k]})
-	}
-	return p
-}
-
-// checkProbabilities makes sure a model's output row is a probability
-// distribution, as softmax gives: values in [0, 1] summing to 1.
-func checkProbabilities(row []float32) error {
-	sum := 0.0
-	for _, v := range row {
-		if !(v >= 0 && v <= 1) {
-			return fmt.Errorf("the model's outputs are not probabilities (one is %v); the studio needs a model ending in softmax", v)
-		}
-		sum += float64(v)
-	}
-	if math.Abs(sum-1) > 1e-3 {
-		return fmt.Errorf("the model's outputs sum to %.4f, not 1; the studio needs a model ending in softmax", sum)
-	}
-	return nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/datasets/mnist"
+	"github.com/goras-ml/goras/predict"
 	"github.com/goras-ml/goras/tensor"
 )
 
@@ -49,12 +50,12 @@ func TestPredict(t *testing.T) {
 		t.Fatalf("predict: %d %s", code, b)
 	}
 	// The JSON of goras predict --json: an array, one object per picture.
-	var preds []prediction
+	var preds []predict.Prediction
 	if err := json.Unmarshal(b, &preds); err != nil || len(preds) != 1 {
 		t.Fatalf("answer %s: %v", b, err)
 	}
 	p := preds[0]
-	want := topClasses("three.png", probs, 2)
+	want := predict.Top("three.png", probs, 2)
 	if p.File != "three.png" || p.Class != tensor.ArgMaxRow(probs) || len(p.Top) != 2 || p.Top[0] != want.Top[0] || p.Top[1] != want.Top[1] {
 		t.Errorf("prediction %+v, want %+v (from Predict directly)", p, want)
 	}

@@ -1,7 +1,6 @@
 package studio
 
 import (
-	"fmt"
 	"math"
 	"net/http"
 	"slices"
@@ -175,12 +174,26 @@ func (t *TrainSettings) newOptimizer() (optimizers.Optimizer, error) {
 	return opt, nil
 }
 
+// layers are the network's layers with the settings' dropout and L2 (0
+// leaves either as the network has it), as goras train's --dropout and
+// --l2 make them.
+func (t *TrainSettings) layers(spec applications.Spec) ([]layers.Layer, error) {
+	ls := spec.Layers()
+	if t.Dropout > 0 {
+		ls = applications.SetDropout(ls, t.Dropout)
+	}
+	if t.L2 > 0 {
+		return applications.SetKernelRegularizer(ls, regularizers.L2(t.L2))
+	}
+	return ls, nil
+}
+
 // newModel makes the network of the settings, with its dropout and L2,
 // and compiles it; from is the loaded FromModel (nil for a Network).
 func (t *TrainSettings) newModel(spec applications.Spec, from *goras.Model) (*goras.Model, error) {
 	m := from
 	if m == nil {
-		ls, err := withArch(spec.Layers(), t.Dropout, t.L2)
+		ls, err := t.layers(spec)
 		if err != nil {
 			return nil, err
 		}
@@ -201,54 +214,14 @@ func (t *TrainSettings) newModel(spec applications.Spec, from *goras.Model) (*go
 	return m, nil
 }
 
-// withArch returns ls with a Dropout(dropout) in front of every Dense layer
-// that follows a Conv2D or Dense layer (replacing one already there), and
-// an L2(l2) kernel regularizer on Dense and Conv2D layers; 0 leaves either
-// as it is. It is what goras train's --dropout and --l2 do.
-func withArch(ls []layers.Layer, dropout, l2 float64) ([]layers.Layer, error) {
-	out := make([]layers.Layer, 0, len(ls)+4)
-	weighted := false // a Conv2D or Dense came before: inputs are features, not pixels
-	for _, l := range ls {
-		_, dense := l.(*layers.DenseLayer)
-		_, conv := l.(*layers.Conv2DLayer)
-		if dense && weighted && dropout > 0 {
-			if n := len(out); n > 0 {
-				if _, ok := out[n-1].(*layers.DropoutLayer); ok {
-					out = out[:n-1]
-				}
-			}
-			out = append(out, layers.Dropout(dropout))
-		}
-		if (dense || conv) && l2 > 0 {
-			cfg := l.Config()
-			cfg["kernel_regularizer"] = regularizers.Serialize(regularizers.L2(l2))
-			var err error
-			if l, err = layers.FromConfig(l.ClassName(), cfg); err != nil {
-				return nil, fmt.Errorf("l2 on layer %s: %w", l.ClassName(), err)
-			}
-		}
-		weighted = weighted || dense || conv
-		out = append(out, l)
-	}
-	return out, nil
-}
-
-// prepare turns a data set into what model m takes: the images as its
-// input (modelInput), the labels as class indices for a sparse loss and
-// one-hot vectors otherwise. It is what goras train does.
+// prepare is applications.Data, with an input MNIST's images cannot fill
+// as an HTTP error.
 func prepare(d mnist.Dataset, m *goras.Model, loss losses.Loss) (x, y goras.Data, err error) {
-	if x, err = modelInput(d, m); err != nil {
-		return nil, nil, err
+	x, y, err = applications.Data(d, m, loss)
+	if err != nil {
+		return nil, nil, errorf(http.StatusUnprocessableEntity, "%v", err)
 	}
-	if _, sparse := loss.(losses.SparseCategoricalCrossentropy); sparse {
-		return x, d.Y, nil
-	}
-	classes := 10
-	if out := m.OutputShape(); len(out) > 0 {
-		classes = out[len(out)-1]
-	}
-	y, err = mnist.ToCategorical(d.Y, classes)
-	return x, y, err
+	return x, y, nil
 }
 
 // subset is the first n samples of d (all when n is 0 or more than d has).

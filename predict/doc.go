@@ -1,0 +1,25 @@
+// Package predict holds what reading handwritten digits with a trained
+// model needs beyond Model.Predict, in one place for `goras predict` and
+// the studio's Draw, Look and Predict pages:
+//
+//   - CheckModel: the model takes MNIST's 28×28 digits, as (28, 28),
+//     (28, 28, 1) or (784), and gives one value per class;
+//   - CheckProbabilities: an output row is a probability distribution, as
+//     softmax gives, so that the numbers shown are probabilities;
+//   - Top and Prediction: a row's most likely classes, whose JSON is what
+//     `goras predict --json` prints and /api/predict answers.
+//
+// A picture becomes the model's input through package datasets/mnist
+// (LoadImage, PrepareImage), which makes it the way MNIST's digits were
+// made:
+//
+//	if err := predict.CheckModel(m, path, "goras predict"); err != nil { ... }
+//	px, err := mnist.LoadImage("seven.png")
+//	x, err := tensor.FromSlice(px, append([]int{1}, m.InputShape()...)...)
+//	probs, err := m.Predict(x)
+//	if err := predict.CheckProbabilities(probs.Data(), "goras predict"); err != nil { ... }
+//	p := predict.Top("seven.png", probs.Data(), 3) // {File: "seven.png", Class: 7, Top: [...]}
+//
+// predict sits on floor 6 of DESIGN.md, beside saving and datasets/mnist:
+// it reads a goras.Model and imports nothing above the root package.
+package predict

@@ -1,0 +1,97 @@
+package predict
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/tensor"
+)
+
+// Prediction is what a model reads in one picture. Its JSON is the output
+// of `goras predict --json` and the studio's /api/predict, field for field:
+//
+//	{"file": "seven.png", "class": 7, "top": [{"class": 7, "probability": 0.9812}, ...]}
+type Prediction struct {
+	// File names the picture.
+	File string `json:"file"`
+	// Class is the most likely class, the row's ArgMax.
+	Class int `json:"class"`
+	// Top holds the most likely classes, most likely first.
+	Top []Probability `json:"top"`
+}
+
+// Probability is one class's probability. It is float32, as the model
+// computes it, so that JSON prints it in its shortest exact form
+// (0.98123455), not float64's longer expansion of the same number.
+type Probability struct {
+	Class       int     `json:"class"`
+	Probability float32 `json:"probability"`
+}
+
+// Top is the prediction of row, a picture's class probabilities: its k most
+// likely classes (all of them when k ≥ len(row)), most likely first, equal
+// probabilities in class order, so that Class is tensor.ArgMaxRow(row). It
+// panics on an empty row, which no model outputs.
+func Top(file string, row []float32, k int) Prediction {
+	order := make([]int, len(row))
+	for c := range order {
+		order[c] = c
+	}
+	sort.SliceStable(order, func(a, b int) bool { return row[order[a]] > row[order[b]] })
+	p := Prediction{File: file, Class: order[0], Top: make([]Probability, 0, min(k, len(row)))}
+	for _, c := range order[:min(k, len(row))] {
+		p.Top = append(p.Top, Probability{c, row[c]})
+	}
+	return p
+}
+
+// CheckProbabilities makes sure a model's output row is a probability
+// distribution, as softmax gives: every value in [0, 1] and the sum 1
+// within float32 rounding (1e-3). The error says what the row holds and
+// that reader, which reads the digits (e.g. "goras predict", "the studio"),
+// needs a model ending in softmax.
+func CheckProbabilities(row []float32, reader string) error {
+	sum := 0.0
+	for _, v := range row {
+		if !(v >= 0 && v <= 1) {
+			return fmt.Errorf("the model's outputs are not probabilities (one is %v); %s needs a model ending in softmax", v, reader)
+		}
+		sum += float64(v)
+	}
+	if math.Abs(sum-1) > 1e-3 {
+		return fmt.Errorf("the model's outputs sum to %.4f, not 1; %s needs a model ending in softmax", sum, reader)
+	}
+	return nil
+}
+
+// digitShapes are the per-sample input shapes a model reading MNIST's
+// 28×28 digits may take.
+var digitShapes = [][]int{{28, 28}, {28, 28, 1}, {784}}
+
+// CheckModel makes sure m reads 28×28 grayscale digits: its input is
+// (28, 28), (28, 28, 1) or (784), and its output one value per class,
+// (classes). An unbuilt model is built first (a loaded one is built). The
+// error starts with model, the model's name for the user (a file,
+// `model "lenet5"`), and says what reader needs, e.g.
+//
+//	big.safetensors takes inputs of shape (None, 32, 32); goras predict reads 28×28 grayscale digits, so the model must take (28, 28), (28, 28, 1) or (784)
+func CheckModel(m *goras.Model, model, reader string) error {
+	if err := m.Build(); err != nil {
+		return fmt.Errorf("%s: %w", model, err)
+	}
+	in := m.InputShape()
+	digits := false
+	for _, s := range digitShapes {
+		digits = digits || tensor.SameShape(in, s)
+	}
+	if !digits {
+		return fmt.Errorf("%s takes inputs of shape %s; %s reads 28×28 grayscale digits, "+
+			"so the model must take (28, 28), (28, 28, 1) or (784)", model, tensor.ShapeString(in, true), reader)
+	}
+	if out := m.OutputShape(); len(out) != 1 || out[0] < 1 {
+		return fmt.Errorf("%s outputs shape %s; %s needs one probability per class, (classes)", model, tensor.ShapeString(out, true), reader)
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+package predict
+
+import (
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/layers"
+	"github.com/goras-ml/goras/tensor"
+)
+
+func TestTop(t *testing.T) {
+	row := []float32{0.1, 0.3, 0.05, 0.3, 0.25}
+	p := Top("a.png", row, 3)
+	// Classes 1 and 3 tie: class order, as ArgMax, so class 1 is read.
+	want := []Probability{{1, 0.3}, {3, 0.3}, {4, 0.25}}
+	if p.File != "a.png" || p.Class != 1 || len(p.Top) != 3 {
+		t.Fatalf("Top = %+v", p)
+	}
+	for i := range want {
+		if p.Top[i] != want[i] {
+			t.Errorf("Top[%d] = %+v, want %+v", i, p.Top[i], want[i])
+		}
+	}
+	if p.Class != tensor.ArgMaxRow(row) {
+		t.Errorf("Class %d, ArgMaxRow %d", p.Class, tensor.ArgMaxRow(row))
+	}
+	if all := Top("b", row, 99); len(all.Top) != len(row) || all.Top[4] != (Probability{2, 0.05}) {
+		t.Errorf("k beyond the classes: %+v", all.Top)
+	}
+}
+
+// The JSON is goras predict --json's: its field names and order, and
+// float32 probabilities in their shortest form.
+func TestPredictionJSON(t *testing.T) {
+	b, err := json.Marshal(Top("seven.png", []float32{0.0121, 0.9812, 0.0067}, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"file":"seven.png","class":1,"top":[{"class":1,"probability":0.9812},{"class":0,"probability":0.0121}]}`
+	if string(b) != want {
+		t.Errorf("JSON\n%s\nwant\n%s", b, want)
+	}
+}
+
+func TestCheckProbabilities(t *testing.T) {
+	for _, c := range []struct {
+		row  []float32
+		want string // "" for no error
+	}{
+		{[]float32{0.25, 0.75}, ""},
+		{[]float32{1, 0, 0}, ""},
+		{[]float32{0.3333, 0.3333, 0.3336}, ""},
+		{[]float32{0.5, 0.4995}, ""}, // 1e-3 off after float32 rounding: still a distribution
+		{[]float32{-0.1, 1.1}, "the model's outputs are not probabilities (one is -0.1); goras predict needs a model ending in softmax"},
+		{[]float32{float32(math.NaN()), 1}, "(one is NaN)"},
+		{[]float32{3, 0.5}, "(one is 3)"},
+		{[]float32{0.5, 0.6}, "the model's outputs sum to 1.1000, not 1; goras predict needs a model ending in softmax"},
+		{[]float32{0.1, 0.1}, "sum to 0.2000"},
+	} {
+		err := CheckProbabilities(c.row, "goras predict")
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%v: %v", c.row, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%v: error %v, want one holding %q", c.row, err, c.want)
+		}
+	}
+}
+
+func TestCheckModel(t *testing.T) {
+	softmax := layers.WithActivation("softmax")
+	for _, c := range []struct {
+		name string
+		ls   []layers.Layer
+		want string
+	}{
+		{"mlp", []layers.Layer{layers.Input(28, 28), layers.Flatten(), layers.Dense(10, softmax)}, ""},
+		{"cnn", []layers.Layer{layers.Input(28, 28, 1), layers.Flatten(), layers.Dense(10, softmax)}, ""},
+		{"flat", []layers.Layer{layers.Input(784), layers.Dense(3, softmax)}, ""},
+		{"big.safetensors", []layers.Layer{layers.Input(32, 32), layers.Flatten(), layers.Dense(10, softmax)},
+			"big.safetensors takes inputs of shape (None, 32, 32); the studio reads 28×28 grayscale digits, so the model must take (28, 28), (28, 28, 1) or (784)"},
+		{`model "maps"`, []layers.Layer{layers.Input(28, 28, 1), layers.Conv2D(4, 3)},
+			`model "maps" outputs shape (None, 26, 26, 4); the studio needs one probability per class, (classes)`},
+		{"broken", []layers.Layer{layers.Input(28, 28), layers.Dense(10)}, "broken: goras: layer \"dense\" (Dense)"},
+	} {
+		err := CheckModel(goras.NewSequential(c.ls...), c.name, "the studio")
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != c.want && (c.want == "" || !strings.HasPrefix(got, c.want)) {
+			t.Errorf("%s: error %q, want %q", c.name, got, c.want)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/internal/safetensors"
+	"github.com/goras-ml/goras/layers"
 )
 
 // A checkpoint is a model file as Save writes it (weights, non-trainable
@@ -310,18 +311,13 @@ func restoreOptimizer(m *goras.Model, oj optimizerJSON, saved map[string]*safete
 		return fmt.Errorf("its optimizer state is for %s, the compile settings make a %s", oj.Name, opt.Name())
 	}
 	vars := opt.Variables()
-	var problems []string
+	shapes := make([]layers.ParamShape, len(vars))
 	want := map[string]bool{}
-	for _, v := range vars {
+	for i, v := range vars {
+		shapes[i] = layers.ParamShape{Name: v.Name, Shape: v.Value.Shape()}
 		want[v.Name] = true
-		t := saved[v.Name]
-		switch {
-		case t == nil:
-			problems = append(problems, fmt.Sprintf("missing tensor %q of shape %v", optimizerPrefix+v.Name, v.Value.Shape()))
-		case !sameShape(t.Shape, v.Value.Shape()):
-			problems = append(problems, fmt.Sprintf("tensor %q has shape %v, the optimizer expects %v", optimizerPrefix+v.Name, t.Shape, v.Value.Shape()))
-		}
 	}
+	problems := shapeProblems(shapes, saved, optimizerPrefix, "the optimizer")
 	for name, t := range saved {
 		if !want[name] {
 			problems = append(problems, fmt.Sprintf("unexpected tensor %q (shape %v) that is no state of the %s optimizer", optimizerPrefix+name, t.Shape, opt.Name()))

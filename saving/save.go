@@ -10,6 +10,7 @@ import (
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/internal/safetensors"
 	"github.com/goras-ml/goras/layers"
+	"github.com/goras-ml/goras/tensor"
 )
 
 // Model files are safetensors files (see internal/safetensors): every weight
@@ -147,17 +148,10 @@ func matchWeights(ws []layers.ParamShape, f *safetensors.File) (map[string]*safe
 	for i := range f.Tensors {
 		byName[f.Tensors[i].Name] = &f.Tensors[i]
 	}
-	var problems []string
+	problems := shapeProblems(ws, byName, "", "the model")
 	want := map[string]bool{}
 	for _, w := range ws {
 		want[w.Name] = true
-		t := byName[w.Name]
-		switch {
-		case t == nil:
-			problems = append(problems, fmt.Sprintf("missing tensor %q of shape %v", w.Name, w.Shape))
-		case !sameShape(t.Shape, w.Shape):
-			problems = append(problems, fmt.Sprintf("tensor %q has shape %v, the model expects %v", w.Name, t.Shape, w.Shape))
-		}
 	}
 	for _, t := range f.Tensors {
 		// A checkpoint is a model file plus the optimizer's state: loading it
@@ -182,16 +176,23 @@ func matchWeights(ws []layers.ParamShape, f *safetensors.File) (map[string]*safe
 	return nil, fmt.Errorf("the weights do not match the model: %s%s (the model's weights: %s)", strings.Join(problems, "; "), more, strings.Join(names, ", "))
 }
 
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
+// shapeProblems compares the tensors a file holds (have, by name) with the
+// ones expected (want): each one missing and each of another shape is a
+// problem, naming the tensor as the file does (prefix+name) and who
+// expects it ("the model"). Tensors nobody expects are the caller's to
+// judge: a model file may hold an optimizer's state beside the weights.
+func shapeProblems(want []layers.ParamShape, have map[string]*safetensors.Tensor, prefix, who string) []string {
+	var problems []string
+	for _, w := range want {
+		t := have[w.Name]
+		switch {
+		case t == nil:
+			problems = append(problems, fmt.Sprintf("missing tensor %q of shape %v", prefix+w.Name, w.Shape))
+		case !tensor.SameShape(t.Shape, w.Shape):
+			problems = append(problems, fmt.Sprintf("tensor %q has shape %v, %s expects %v", prefix+w.Name, t.Shape, who, w.Shape))
 		}
 	}
-	return true
+	return problems
 }
 
 // modelMetadata is the metadata Save (and SaveCheckpoint) writes for a

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/internal/safetensors"
 	"github.com/goras-ml/goras/plot"
 	"github.com/goras-ml/goras/saving"
 	"github.com/spf13/cobra"
@@ -73,7 +74,7 @@ func loadHistory(path string) (*goras.History, error) {
 	case ".safetensors":
 		_, ck, err := saving.LoadCheckpoint(path)
 		if err != nil {
-			if _, lerr := saving.Load(path); lerr == nil {
+			if isModelFile(path) {
 				return nil, fmt.Errorf("%s is a model file, not a checkpoint: it holds no training history. "+
 					"Plot a run's history instead: goras train --history run.csv (or --checkpoint-dir DIR), then goras plot run.csv -o curves.png "+
 					"(or goras plot DIR/ckpt-0010.safetensors -o curves.png)", path)
@@ -83,4 +84,21 @@ func loadHistory(path string) (*goras.History, error) {
 		return ck.History, nil
 	}
 	return nil, fmt.Errorf("%s: a history file must end in .csv or .json (or be a .safetensors checkpoint)", path)
+}
+
+// isModelFile reports whether path is a model file that is not a
+// checkpoint: it loads as a model and its metadata has no "checkpoint"
+// entry (saving's documented checkpoint format). A damaged checkpoint
+// loads as a model too, Load reading its weights without its digest, so
+// the metadata tells the two apart: a damaged one is reported as such.
+func isModelFile(path string) bool {
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	if _, ok := f.Metadata["checkpoint"]; ok {
+		return false
+	}
+	_, err = saving.Load(path)
+	return err == nil
 }

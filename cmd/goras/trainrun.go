@@ -66,7 +66,8 @@ func (f *trainFlags) start(set func(string) bool, log io.Writer) (*recipe, *savi
 		if old, err := saving.Checkpoints(f.checkpointDir); err != nil {
 			return nil, nil, fmt.Errorf("--checkpoint-dir %s: %w", f.checkpointDir, err)
 		} else if len(old) > 0 {
-			return nil, nil, fmt.Errorf("%s already holds %d checkpoints of an earlier run (newest %s); add --resume to go on from them, or give another --checkpoint-dir", f.checkpointDir, len(old), filepath.Base(old[len(old)-1]))
+			return nil, nil, fmt.Errorf("%s already holds %s of an earlier run (newest %s); add --resume to go on from it, or give another --checkpoint-dir",
+				f.checkpointDir, checkpoints(len(old)), filepath.Base(old[len(old)-1]))
 		}
 	}
 	// The settings go first, so that a run killed at any later moment can
@@ -233,4 +234,12 @@ func drawCurves(hist *goras.History, path string, force bool, log io.Writer) err
 	}
 	fmt.Fprintf(log, "goras: drew the curves of %s in %s\n", epochs(len(hist.Epoch)), path)
 	return nil
+}
+
+// checkpoints says "1 checkpoint", "2 checkpoints".
+func checkpoints(n int) string {
+	if n == 1 {
+		return "1 checkpoint"
+	}
+	return fmt.Sprintf("%d checkpoints", n)
 }

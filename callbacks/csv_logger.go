@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -110,7 +112,7 @@ func (c *CSVLogger) OnEpochEnd(epoch int, logs goras.Logs) {
 		return
 	}
 	if c.keys == nil {
-		c.keys = sortedKeys(logs)
+		c.keys = slices.Sorted(maps.Keys(logs))
 		if c.header {
 			if err := c.w.Write(append([]string{"epoch"}, c.keys...)); err != nil {
 				c.fail(err)

@@ -66,16 +66,11 @@ type EarlyStopping struct {
 // NewEarlyStopping checks cfg and fills Keras's defaults.
 func NewEarlyStopping(cfg EarlyStoppingConfig) (*EarlyStopping, error) {
 	const who = "EarlyStopping"
-	if cfg.Monitor == "" {
-		cfg.Monitor = "val_loss"
-	}
-	if err := checkMonitor(who, cfg.Monitor); err != nil {
-		return nil, err
-	}
-	mode, err := resolveMode(who, cfg.Monitor, cfg.Mode)
+	monitor, mode, err := resolveMonitor(who, cfg.Monitor, cfg.Mode)
 	if err != nil {
 		return nil, err
 	}
+	cfg.Monitor = monitor
 	switch {
 	case !finite(cfg.MinDelta):
 		return nil, fmt.Errorf("callbacks: %s: MinDelta must be a finite number, got %v", who, cfg.MinDelta)

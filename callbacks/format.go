@@ -2,9 +2,10 @@ package callbacks
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -125,7 +126,7 @@ func (t *template) format(epoch int, logs goras.Logs) (string, error) {
 		} else if v, ok := logs[f.name]; ok {
 			s, err = f.formatFloat(v)
 		} else {
-			return "", fmt.Errorf("field {%s}: no such value; available: epoch, %s", f.name, strings.Join(sortedKeys(logs), ", "))
+			return "", fmt.Errorf("field {%s}: no such value; available: epoch, %s", f.name, strings.Join(slices.Sorted(maps.Keys(logs)), ", "))
 		}
 		if err != nil {
 			return "", err
@@ -206,13 +207,4 @@ func pad(s string, f field) string {
 		return sign + strings.Repeat("0", w-len(s)-len(sign)) + s
 	}
 	return strings.Repeat(" ", w-len(s)) + s
-}
-
-func sortedKeys(l goras.Logs) []string {
-	keys := make([]string, 0, len(l))
-	for k := range l {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -79,16 +79,11 @@ func NewModelCheckpoint(filepath string, cfg ModelCheckpointConfig) (*ModelCheck
 	if err != nil {
 		return nil, fmt.Errorf("callbacks: %s: file path %q: %w", who, filepath, err)
 	}
-	if cfg.Monitor == "" {
-		cfg.Monitor = "val_loss"
-	}
-	if err := checkMonitor(who, cfg.Monitor); err != nil {
-		return nil, err
-	}
-	mode, err := resolveMode(who, cfg.Monitor, cfg.Mode)
+	monitor, mode, err := resolveMonitor(who, cfg.Monitor, cfg.Mode)
 	if err != nil {
 		return nil, err
 	}
+	cfg.Monitor = monitor
 	if cfg.InitialValueThreshold != nil && math.IsNaN(*cfg.InitialValueThreshold) {
 		return nil, fmt.Errorf("callbacks: %s: InitialValueThreshold must be a number (or nil for none), got NaN", who)
 	}

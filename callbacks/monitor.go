@@ -3,8 +3,10 @@ package callbacks
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/goras-ml/goras"
@@ -40,6 +42,21 @@ var minNames = map[string]bool{
 	"categorical_hinge": true, "kl_divergence": true, "kld": true,
 	"logcosh": true, "log_cosh": true, "poisson": true,
 	"false_positives": true, "false_negatives": true,
+}
+
+// resolveMonitor checks the monitor and mode of a callback's config: an
+// empty monitor is Keras's default, "val_loss"; the name must be a metric
+// name (checkMonitor); the mode is resolved (resolveMode). It returns the
+// monitor and the mode to keep.
+func resolveMonitor(who, monitor string, mode Mode) (string, Mode, error) {
+	if monitor == "" {
+		monitor = "val_loss"
+	}
+	if err := checkMonitor(who, monitor); err != nil {
+		return "", "", err
+	}
+	mode, err := resolveMode(who, monitor, mode)
+	return monitor, mode, err
 }
 
 // resolveMode turns mode into "min" or "max" for the monitored name. In auto
@@ -104,7 +121,7 @@ func (m monitor) value(w io.Writer, who string, logs goras.Logs) (float64, bool)
 	v, ok := logs[m.name]
 	if !ok {
 		fmt.Fprintf(w, "callbacks: %s conditioned on metric %q which is not available. Available metrics are: %s\n",
-			who, m.name, strings.Join(sortedKeys(logs), ","))
+			who, m.name, strings.Join(slices.Sorted(maps.Keys(logs)), ","))
 	}
 	return v, ok
 }

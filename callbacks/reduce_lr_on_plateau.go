@@ -62,9 +62,6 @@ type ReduceLROnPlateau struct {
 // NewReduceLROnPlateau checks cfg and fills Keras's defaults.
 func NewReduceLROnPlateau(cfg ReduceLROnPlateauConfig) (*ReduceLROnPlateau, error) {
 	const who = "ReduceLROnPlateau"
-	if cfg.Monitor == "" {
-		cfg.Monitor = "val_loss"
-	}
 	if cfg.Factor == 0 {
 		cfg.Factor = 0.1
 	}
@@ -75,13 +72,11 @@ func NewReduceLROnPlateau(cfg ReduceLROnPlateauConfig) (*ReduceLROnPlateau, erro
 	if cfg.MinDelta != nil {
 		minDelta = *cfg.MinDelta
 	}
-	if err := checkMonitor(who, cfg.Monitor); err != nil {
-		return nil, err
-	}
-	mode, err := resolveMode(who, cfg.Monitor, cfg.Mode)
+	monitor, mode, err := resolveMonitor(who, cfg.Monitor, cfg.Mode)
 	if err != nil {
 		return nil, err
 	}
+	cfg.Monitor = monitor
 	switch {
 	case !(cfg.Factor > 0 && cfg.Factor < 1):
 		return nil, fmt.Errorf("callbacks: %s: Factor must be in (0, 1) (new rate = rate × Factor), got %v", who, cfg.Factor)

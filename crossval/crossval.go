@@ -20,8 +20,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/goras-ml/goras"
@@ -156,7 +157,7 @@ func (s Splitter) Run(ctx context.Context, x, y *tensor.Tensor, build func(fold 
 		res.Folds = append(res.Folds, fr)
 		if s.Output != nil {
 			fmt.Fprintf(s.Output, "Fold %d/%d", f.Index+1, s.K)
-			for _, k := range sortedKeys(fr.Metrics) {
+			for _, k := range slices.Sorted(maps.Keys(fr.Metrics)) {
 				fmt.Fprintf(s.Output, " - %s: %.4f", k, fr.Metrics[k])
 			}
 			fmt.Fprintln(s.Output)
@@ -205,7 +206,7 @@ func (r *Result) finish() *Result {
 	if len(r.Folds) == 0 {
 		return r
 	}
-	r.Names = sortedKeys(r.Folds[0].Metrics)
+	r.Names = slices.Sorted(maps.Keys(r.Folds[0].Metrics))
 	for _, name := range r.Names {
 		vs := make([]float64, len(r.Folds))
 		for i, f := range r.Folds {
@@ -275,13 +276,4 @@ func (r *Result) String() string {
 		b.WriteString("\n")
 	}
 	return b.String()
-}
-
-func sortedKeys(l goras.Logs) []string {
-	keys := make([]string, 0, len(l))
-	for k := range l {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

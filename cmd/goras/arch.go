@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/goras-ml/goras/applications"
 	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/regularizers"
 	"github.com/spf13/pflag"
@@ -60,44 +61,16 @@ func (a *archFlags) check(set func(string) bool) (arch, error) {
 
 // apply returns ls with the requested dropout and regularization.
 func (a arch) apply(ls []layers.Layer) ([]layers.Layer, error) {
-	out := make([]layers.Layer, 0, len(ls)+4)
-	weighted := false // a Conv2D or Dense came before: inputs are features, not pixels
-	for _, l := range ls {
-		_, dense := l.(*layers.DenseLayer)
-		_, conv := l.(*layers.Conv2DLayer)
-		if dense && weighted && a.dropout >= 0 {
-			if n := len(out); n > 0 {
-				if _, ok := out[n-1].(*layers.DropoutLayer); ok {
-					out = out[:n-1]
-				}
-			}
-			if a.dropout > 0 {
-				out = append(out, layers.Dropout(a.dropout))
-			}
-		}
-		if (dense || conv) && a.l2 > 0 {
-			var err error
-			if l, err = withKernelRegularizer(l, regularizers.L2(a.l2)); err != nil {
-				return nil, err
-			}
-		}
-		weighted = weighted || dense || conv
-		out = append(out, l)
+	if a.dropout >= 0 {
+		ls = applications.SetDropout(ls, a.dropout)
 	}
-	return out, nil
-}
-
-// withKernelRegularizer rebuilds l from its Keras config with r as its
-// kernel regularizer: the layers take regularizers only when constructed,
-// and the config keeps every other setting as the model defines it.
-func withKernelRegularizer(l layers.Layer, r regularizers.Regularizer) (layers.Layer, error) {
-	cfg := l.Config()
-	cfg["kernel_regularizer"] = map[string]any{"class_name": r.Name(), "config": r.Config()}
-	out, err := layers.FromConfig(l.ClassName(), cfg)
-	if err != nil {
-		return nil, fmt.Errorf("--l2 on layer %s: %w", l.ClassName(), err)
+	if a.l2 > 0 {
+		var err error
+		if ls, err = applications.SetKernelRegularizer(ls, regularizers.L2(a.l2)); err != nil {
+			return nil, fmt.Errorf("--l2: %w", err)
+		}
 	}
-	return out, nil
+	return ls, nil
 }
 
 // String describes the changes for the run's one-line description, "" when

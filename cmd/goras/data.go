@@ -10,8 +10,6 @@ import (
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/datasets/mnist"
-	"github.com/goras-ml/goras/losses"
-	"github.com/goras-ml/goras/tensor"
 )
 
 // mnistTrainSize is the number of MNIST training images. LoadData checks
@@ -68,35 +66,6 @@ func loadMNIST(ctx context.Context, dir string, log io.Writer) (train, test mnis
 		opts = append(opts, mnist.WithDir(dir))
 	}
 	return mnist.LoadData(opts...)
-}
-
-// prepare turns a data set into what model m trains on: the images as the
-// model's input, kept as uint8 pixels and scaled to [0, 1] batch by batch
-// (goras.Data), with a channel axis for an input of (28, 28, 1); labels as
-// class indices for a sparse loss and one-hot vectors otherwise. A model
-// taking another shape of the same size (e.g. (784)) gets a float32 copy.
-func prepare(d mnist.Dataset, m *goras.Model, loss losses.Loss) (x, y goras.Data, err error) {
-	in := m.InputShape()
-	switch {
-	case tensor.SameShape(d.X.Shape()[1:], in):
-		x = d.X
-	case tensor.SameShape(d.X.WithChannelAxis().Shape()[1:], in):
-		x = d.X.WithChannelAxis()
-	default:
-		if x, err = d.X.Float32().Reshape(append([]int{d.X.N}, in...)...); err != nil {
-			return nil, nil, fmt.Errorf("the model takes inputs of shape %s, which MNIST's 28×28 images cannot be reshaped to: %w",
-				tensor.ShapeString(in, true), err)
-		}
-	}
-	if _, sparse := loss.(losses.SparseCategoricalCrossentropy); sparse {
-		return x, d.Y, nil
-	}
-	classes := 10
-	if out := m.OutputShape(); len(out) > 0 {
-		classes = out[len(out)-1]
-	}
-	y, err = mnist.ToCategorical(d.Y, classes)
-	return x, y, err
 }
 
 // printScores prints the line every run ends with.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/applications"
 	"github.com/goras-ml/goras/datasets/mnist"
 	"github.com/goras-ml/goras/metrics"
 	"github.com/goras-ml/goras/plot"
@@ -95,7 +96,7 @@ func runEvaluate(cmd *cobra.Command, f *evaluateFlags, path string) error {
 		}
 		return err
 	}
-	x, y, err := prepare(test, m, loss)
+	x, y, err := applications.Data(test, m, loss)
 	if err != nil {
 		return err
 	}

@@ -144,7 +144,7 @@ func tinyBatch(t *testing.T, m *goras.Model, loss losses.Loss) (x, y goras.Data)
 	for i := range im.Pixels {
 		im.Pixels[i] = uint8(i * 37 % 256)
 	}
-	x, y, err := prepare(mnist.Dataset{X: im, Y: mnist.Labels{0, 1, 2, 3, 4, 5, 6, 7}}, m, loss)
+	x, y, err := applications.Data(mnist.Dataset{X: im, Y: mnist.Labels{0, 1, 2, 3, 4, 5, 6, 7}}, m, loss)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,15 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/datasets/mnist"
 	"github.com/goras-ml/goras/plot"
+	"github.com/goras-ml/goras/predict"
 	"github.com/goras-ml/goras/tensor"
 	"github.com/spf13/cobra"
 )
@@ -83,7 +82,7 @@ still predicted; the exit status is then 1.
 }
 
 // drawSeen draws --show: the pictures predicted, as the model saw them.
-func drawSeen(log io.Writer, show string, force bool, preds []prediction, x *tensor.Tensor) error {
+func drawSeen(log io.Writer, show string, force bool, preds []predict.Prediction, x *tensor.Tensor) error {
 	if show == "" || len(preds) == 0 {
 		return nil
 	}
@@ -114,26 +113,11 @@ func reportBad(log io.Writer, bad []error, n int) error {
 	return fmt.Errorf("%d of %d pictures could not be read (above); the others were predicted", len(bad), n)
 }
 
-// prediction is what predict says about one picture; its JSON form is the
-// --json output's.
-type prediction struct {
-	File  string        `json:"file"`
-	Class int           `json:"class"`
-	Top   []probability `json:"top"`
-}
-
-// probability is one class's probability. float32, as the model computes
-// it, so JSON prints it in its shortest exact form (0.98123455).
-type probability struct {
-	Class       int     `json:"class"`
-	Probability float32 `json:"probability"`
-}
-
 // predictFiles runs the model in modelPath on the pictures and returns each
 // readable one's top most likely classes, most likely first, the pictures
 // as the model saw them, and why each other picture could not be read. err
 // is for what stops every prediction: the model.
-func predictFiles(modelPath string, images []string, top int) (preds []prediction, x *tensor.Tensor, bad []error, err error) {
+func predictFiles(modelPath string, images []string, top int) (preds []predict.Prediction, x *tensor.Tensor, bad []error, err error) {
 	m, err := loadPredictor(modelPath)
 	if err != nil {
 		return nil, nil, nil, err
@@ -163,10 +147,10 @@ func predictFiles(modelPath string, images []string, top int) (preds []predictio
 	}
 	for i, file := range good {
 		row := probs.Data()[i*classes : (i+1)*classes]
-		if err := checkProbabilities(row); err != nil {
+		if err := predict.CheckProbabilities(row, "predict"); err != nil {
 			return nil, nil, nil, fmt.Errorf("%s on %s: %w", modelPath, file, err)
 		}
-		preds = append(preds, topClasses(file, row, top))
+		preds = append(preds, predict.Top(file, row, top))
 	}
 	return preds, x, bad, nil
 }
@@ -178,14 +162,8 @@ func loadPredictor(path string) (*goras.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := m.InputShape()
-	if !tensor.SameShape(in, []int{28, 28}) && !tensor.SameShape(in, []int{28, 28, 1}) && !tensor.SameShape(in, []int{784}) {
-		return nil, fmt.Errorf("%s takes inputs of shape %s; goras predict reads 28×28 grayscale digits, "+
-			"so the model must take (28, 28), (28, 28, 1) or (784)", path, tensor.ShapeString(in, true))
-	}
-	out := m.OutputShape()
-	if len(out) != 1 || out[0] < 1 {
-		return nil, fmt.Errorf("%s outputs shape %s; goras predict needs one probability per class, (classes)", path, tensor.ShapeString(out, true))
+	if err := predict.CheckModel(m, path, "goras predict"); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
@@ -202,42 +180,9 @@ func loadPicture(path string) ([]float32, error) {
 	return px, nil
 }
 
-// topClasses is the prediction of row, a picture's class probabilities:
-// its top most likely classes, most likely first, equal probabilities in
-// class order, as ArgMax.
-func topClasses(file string, row []float32, top int) prediction {
-	order := make([]int, len(row))
-	for k := range order {
-		order[k] = k
-	}
-	sort.SliceStable(order, func(a, b int) bool { return row[order[a]] > row[order[b]] })
-	p := prediction{File: file, Class: order[0]}
-	for _, k := range order[:min(top, len(row))] {
-		p.Top = append(p.Top, probability{k, row[k]})
-	}
-	return p
-}
-
-// checkProbabilities makes sure a model's output row is a probability
-// distribution, as softmax gives: values in [0, 1] summing to 1 (within
-// float32 rounding).
-func checkProbabilities(row []float32) error {
-	sum := 0.0
-	for _, v := range row {
-		if !(v >= 0 && v <= 1) {
-			return fmt.Errorf("the model's outputs are not probabilities (one is %v); predict needs a model ending in softmax", v)
-		}
-		sum += float64(v)
-	}
-	if math.Abs(sum-1) > 1e-3 {
-		return fmt.Errorf("the model's outputs sum to %.4f, not 1; predict needs a model ending in softmax", sum)
-	}
-	return nil
-}
-
 // writePredictions prints one line per picture:
 // "seven.png: 7 (0.9812), 2 (0.0121), 3 (0.0032)".
-func writePredictions(w io.Writer, preds []prediction) error {
+func writePredictions(w io.Writer, preds []predict.Prediction) error {
 	var b strings.Builder
 	for _, p := range preds {
 		parts := make([]string, len(p.Top))
@@ -252,7 +197,7 @@ func writePredictions(w io.Writer, preds []prediction) error {
 
 // writePredictionsJSON prints a JSON array with one object per picture,
 // each on its own line.
-func writePredictionsJSON(w io.Writer, preds []prediction) error {
+func writePredictionsJSON(w io.Writer, preds []predict.Prediction) error {
 	var b strings.Builder
 	b.WriteString("[")
 	for i, p := range preds {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/applications"
 	"github.com/goras-ml/goras/callbacks"
 	"github.com/goras-ml/goras/datasets/mnist"
 	"github.com/goras-ml/goras/plot"
@@ -101,10 +102,10 @@ func (r *recipe) loadData(ctx context.Context, dir string, log io.Writer) (train
 		train = mnist.Dataset{X: train.X.Slice(0, r.limit), Y: train.Y[:r.limit]}
 	}
 	var d trainData
-	if d.xTrain, d.yTrain, err = prepare(train, r.model, r.loss); err != nil {
+	if d.xTrain, d.yTrain, err = applications.Data(train, r.model, r.loss); err != nil {
 		return trainData{}, err
 	}
-	if d.xTest, d.yTest, err = prepare(test, r.model, r.loss); err != nil {
+	if d.xTest, d.yTest, err = applications.Data(test, r.model, r.loss); err != nil {
 		return trainData{}, err
 	}
 	return d, nil

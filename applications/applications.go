@@ -12,7 +12,8 @@ package applications
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/goras-ml/goras"
@@ -92,14 +93,7 @@ func init() {
 }
 
 // Names lists the known networks, sorted.
-func Names() []string {
-	names := make([]string, 0, len(zoo))
-	for n := range zoo {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func Names() []string { return slices.Sorted(maps.Keys(zoo)) }
 
 // Get returns the named network, or an error listing the known ones.
 func Get(name string) (Spec, error) {

@@ -1,0 +1,76 @@
+package imagefolder
+
+import (
+	"image"
+	"image/color"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// solid is a w×h picture of one colour.
+func solid(w, h int, c color.Color) *image.NRGBA {
+	m := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			m.Set(x, y, c)
+		}
+	}
+	return m
+}
+
+// save writes m to path (its folder made), encoded by the extension.
+func save(t testing.TB, path string, m image.Image) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".png":
+		err = png.Encode(f, m)
+	case ".jpg", ".jpeg":
+		err = jpeg.Encode(f, m, &jpeg.Options{Quality: 100})
+	case ".gif":
+		err = gif.Encode(f, m, nil)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func writeFile(t testing.TB, path, text string) {
+	t.Helper()
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// gather returns every picture of d's X and every label, as floats.
+func gather(d *Dataset) (x, y []float32) {
+	n := d.X.Shape()[0]
+	rows := make([]int, n)
+	for i := range rows {
+		rows[i] = i
+	}
+	per := d.X.size
+	x = make([]float32, n*per)
+	d.X.Gather(x, rows)
+	ys := d.Y.Shape()
+	k := 1
+	if len(ys) == 2 {
+		k = ys[1]
+	}
+	y = make([]float32, n*k)
+	d.Y.Gather(y, rows)
+	return x, y
+}

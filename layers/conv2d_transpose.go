@@ -162,6 +162,11 @@ func (l *Conv2DTransposeLayer) Build(input []int, rng *rand.Rand) ([]int, error)
 	return out, nil
 }
 
+// Geometry is where the layer places its output, worked out by Build:
+// strides, dilations and the rows and columns cropped from the full
+// output (PadBottom and PadRight negative for extra rows of bias).
+func (l *Conv2DTransposeLayer) Geometry() autograd.Conv2DGeometry { return l.geo }
+
 func (l *Conv2DTransposeLayer) Params() []*autograd.Param {
 	if l.bias == nil {
 		return []*autograd.Param{l.kernel}

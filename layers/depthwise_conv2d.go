@@ -114,6 +114,13 @@ func (l *DepthwiseConv2DLayer) Build(input []int, rng *rand.Rand) ([]int, error)
 	return out, nil
 }
 
+// Geometry is the layer's strides, dilations and padding, worked out by
+// Build for its input.
+func (l *DepthwiseConv2DLayer) Geometry() autograd.Conv2DGeometry {
+	return autograd.Conv2DGeometry{StrideH: l.strides[0], StrideW: l.strides[1], DilationH: l.dilation[0], DilationW: l.dilation[1],
+		PadTop: l.pads.top, PadBottom: l.pads.bottom, PadLeft: l.pads.left, PadRight: l.pads.right}
+}
+
 func (l *DepthwiseConv2DLayer) Params() []*autograd.Param {
 	if l.bias == nil {
 		return []*autograd.Param{l.kernel}
@@ -122,9 +129,7 @@ func (l *DepthwiseConv2DLayer) Params() []*autograd.Param {
 }
 
 func (l *DepthwiseConv2DLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
-	g := autograd.Conv2DGeometry{StrideH: l.strides[0], StrideW: l.strides[1], DilationH: l.dilation[0], DilationW: l.dilation[1],
-		PadTop: l.pads.top, PadBottom: l.pads.bottom, PadLeft: l.pads.left, PadRight: l.pads.right}
-	return l.act.Apply(p, p.DepthwiseConv2D(x, l.kernel, l.bias, g))
+	return l.act.Apply(p, p.DepthwiseConv2D(x, l.kernel, l.bias, l.Geometry()))
 }
 
 func (l *DepthwiseConv2DLayer) Config() map[string]any {

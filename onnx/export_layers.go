@@ -47,6 +47,20 @@ func init() {
 		"Maximum":                exportMerge,
 		"Minimum":                exportMerge,
 		"Concatenate":            exportConcatenate,
+		// Layers ONNX import brings (export_more.go).
+		"Permute":            exportPermute,
+		"ZeroPadding2D":      exportZeroPadding,
+		"Cropping2D":         exportCropping,
+		"GlobalMaxPooling2D": exportGlobalMaxPooling,
+		"DepthwiseConv2D":    exportDepthwise,
+		"Conv2DTranspose":    exportConvTranspose,
+		"PaddedPooling2D":    exportPaddedPooling,
+		"LeakyReLU":          exportElementwise,
+		"ELU":                exportElementwise,
+		"Clip":               exportElementwise,
+		"HardSigmoid":        exportElementwise,
+		"Erf":                exportElementwise,
+		"ConstantArithmetic": exportConstantArithmetic,
 	}
 	// Layers that compute nothing at inference: Dropout keeps every value
 	// (Keras scales in training, not at inference) and augmentation only

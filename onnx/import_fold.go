@@ -1,0 +1,618 @@
+package onnx
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/goras-ml/goras/onnx/internal/onnxpb"
+)
+
+// Constant folding: the operators that, on constants, the importer works
+// out itself (shapes, axes, pads and small tensors, as exporters emit
+// them around a Reshape or a Pad), and that on computed tensors become
+// layers (import_shape.go).
+
+// remap makes a constant of the given shape whose value at each index idx
+// is c's value at the flat index from(idx).
+func remap(c *constant, shape []int, from func(idx []int) int) (*constant, error) {
+	n := 1
+	for _, d := range shape {
+		if d < 0 || (d > 0 && n > maxFolded/d) {
+			return nil, fmt.Errorf("a constant of shape %v is larger than the %d values goras works out while importing", shape, maxFolded)
+		}
+		n *= d
+	}
+	out := &constant{shape: slices.Clone(shape), isInt: c.isInt}
+	if c.isInt {
+		out.i = make([]int64, n)
+	} else {
+		out.f = make([]float32, n)
+	}
+	idx := make([]int, len(shape))
+	for k := 0; k < n; k++ {
+		src := from(idx)
+		if c.isInt {
+			out.i[k] = c.i[src]
+		} else {
+			out.f[k] = c.f[src]
+		}
+		for a := len(shape) - 1; a >= 0; a-- {
+			if idx[a]++; idx[a] < shape[a] {
+				break
+			}
+			idx[a] = 0
+		}
+	}
+	return out, nil
+}
+
+// strides are the steps between neighbours along each axis of shape.
+func strides(shape []int) []int {
+	s := make([]int, len(shape))
+	step := 1
+	for a := len(shape) - 1; a >= 0; a-- {
+		s[a] = step
+		step *= shape[a]
+	}
+	return s
+}
+
+// normAxis brings an axis in [-rank, rank) into [0, rank).
+func normAxis(a, rank int) (int, error) {
+	if a < -rank || a >= rank {
+		return 0, fmt.Errorf("axis %d is outside [-%d, %d)", a, rank, rank)
+	}
+	if a < 0 {
+		a += rank
+	}
+	return a, nil
+}
+
+// intList reads a constant input of integers (axes, a shape, pads); nil
+// when the input is absent.
+func (im *importer) intList(n *onnxpb.NodeProto, k int, what string) ([]int64, error) {
+	v := im.in(n, k)
+	if v == nil {
+		return nil, nil
+	}
+	if v.c == nil {
+		return nil, fmt.Errorf("its %s (input %d) is computed by the model; goras needs it constant", what, k)
+	}
+	if len(v.c.shape) > 1 {
+		return nil, fmt.Errorf("its %s should be a list, got shape %v", what, v.c.shape)
+	}
+	return v.c.ints()
+}
+
+// axesOf reads a node's axes: an attribute up to opset 12 (13 for
+// Squeeze/Unsqueeze, 18 for Reduce*), an input after.
+func (im *importer) axesOf(n *onnxpb.NodeProto, inputFrom int) ([]int, error) {
+	if im.opset >= inputFrom {
+		v, err := im.intList(n, 1, "axes")
+		if err != nil || v == nil {
+			return nil, err
+		}
+		out := make([]int, len(v))
+		for k, a := range v {
+			if a < -maxRank || a > maxRank {
+				return nil, fmt.Errorf("axis %d is out of range", a)
+			}
+			out[k] = int(a)
+		}
+		return out, nil
+	}
+	return attrInts(n, "axes")
+}
+
+func importConstant(im *importer, n *onnxpb.NodeProto) error {
+	var c *constant
+	var err error
+	switch a := n.GetAttribute(); {
+	case len(a) != 1:
+		return fmt.Errorf("a Constant needs exactly one attribute, got %d", len(a))
+	case a[0].GetName() == "value":
+		c, err = decodeTensor(a[0].GetT())
+	case a[0].GetName() == "value_float":
+		c = &constant{f: []float32{a[0].GetF()}}
+	case a[0].GetName() == "value_floats":
+		c = &constant{shape: []int{len(a[0].GetFloats())}, f: slices.Clone(a[0].GetFloats())}
+	case a[0].GetName() == "value_int":
+		c = &constant{isInt: true, i: []int64{a[0].GetI()}}
+	case a[0].GetName() == "value_ints":
+		c = &constant{shape: []int{len(a[0].GetInts())}, isInt: true, i: slices.Clone(a[0].GetInts())}
+	default:
+		return fmt.Errorf("a Constant's %s is not supported (goras reads value, value_float(s) and value_int(s))", a[0].GetName())
+	}
+	if err != nil {
+		return err
+	}
+	im.set(n, 0, &ival{c: c})
+	return nil
+}
+
+func importIdentity(im *importer, n *onnxpb.NodeProto) error {
+	im.set(n, 0, im.in(n, 0))
+	return nil
+}
+
+// importShape: the shape of a computed tensor has the batch size first,
+// known only when the model runs (batchDim).
+func importShape(im *importer, n *onnxpb.NodeProto) error {
+	v := im.in(n, 0)
+	var dims []int64
+	if v.c != nil {
+		for _, d := range v.c.shape {
+			dims = append(dims, int64(d))
+		}
+	} else {
+		dims = append(dims, batchDim)
+		for _, d := range v.shape {
+			dims = append(dims, int64(d))
+		}
+	}
+	start, end := int(attrInt(n, "start", 0)), int(attrInt(n, "end", int64(len(dims))))
+	clamp := func(a int) int {
+		if a < 0 {
+			a += len(dims)
+		}
+		return min(max(a, 0), len(dims))
+	}
+	start, end = clamp(start), clamp(end)
+	if end < start {
+		end = start
+	}
+	dims = slices.Clone(dims[start:end])
+	im.set(n, 0, &ival{c: &constant{shape: []int{len(dims)}, isInt: true, i: dims}})
+	return nil
+}
+
+func importConstantOfShape(im *importer, n *onnxpb.NodeProto) error {
+	dims, err := im.intList(n, 0, "shape")
+	if err != nil {
+		return err
+	}
+	fill := &constant{f: []float32{0}}
+	if a := attr(n, "value"); a != nil {
+		if fill, err = decodeTensor(a.GetT()); err != nil {
+			return err
+		}
+		if fill.len() != 1 {
+			return fmt.Errorf("its value should hold one number, got shape %v", fill.shape)
+		}
+	}
+	for _, d := range dims {
+		if d == batchDim {
+			return fmt.Errorf("its shape depends on the batch size, which goras cannot fold into a constant")
+		}
+	}
+	shape, err := checkShape(dims, maxFolded)
+	if err != nil {
+		return err
+	}
+	c, err := remap(fill, shape, func([]int) int { return 0 })
+	if err != nil {
+		return err
+	}
+	im.set(n, 0, &ival{c: c})
+	return nil
+}
+
+func importCast(im *importer, n *onnxpb.NodeProto) error {
+	v := im.in(n, 0)
+	to := onnxpb.TensorProto_DataType(attrInt(n, "to", 0))
+	if v.c == nil {
+		if to != onnxpb.TensorProto_FLOAT {
+			return fmt.Errorf("it casts a computed tensor to %v; goras computes in float32 only", to)
+		}
+		im.set(n, 0, v)
+		return nil
+	}
+	c := &constant{shape: v.c.shape}
+	switch {
+	case isFloatType(to):
+		c.f = v.c.floats()
+	case to == onnxpb.TensorProto_BOOL:
+		c.isInt, c.i = true, make([]int64, v.c.len())
+		for k, f := range v.c.floats() {
+			if f != 0 {
+				c.i[k] = 1
+			}
+		}
+	case v.c.isInt:
+		c.isInt, c.i = true, v.c.i
+	default:
+		c.isInt, c.i = true, make([]int64, v.c.len())
+		for k, f := range v.c.f {
+			if math.IsNaN(float64(f)) || math.Abs(float64(f)) > 1<<62 {
+				return fmt.Errorf("it casts %v to an integer", f)
+			}
+			c.i[k] = int64(f) // toward zero, as C's cast
+		}
+	}
+	im.set(n, 0, &ival{c: c})
+	return nil
+}
+
+func importGather(im *importer, n *onnxpb.NodeProto) error {
+	data, idx := im.in(n, 0), im.in(n, 1)
+	if data.c == nil {
+		return fmt.Errorf("it gathers from a computed tensor; goras imports Gather only on constants and shapes (as in a Flatten written x.view(x.size(0), -1))")
+	}
+	if idx.c == nil {
+		return fmt.Errorf("its indices are computed by the model; goras needs them constant")
+	}
+	rank := len(data.c.shape)
+	if rank == 0 {
+		return fmt.Errorf("it gathers from a scalar")
+	}
+	axis, err := normAxis(int(attrInt(n, "axis", 0)), rank)
+	if err != nil {
+		return err
+	}
+	is, err := idx.c.ints()
+	if err != nil {
+		return err
+	}
+	size := data.c.shape[axis]
+	for k, i := range is {
+		if i < -int64(size) || i >= int64(size) {
+			return fmt.Errorf("index %d is outside [-%d, %d)", i, size, size)
+		}
+		if i < 0 {
+			is[k] = i + int64(size)
+		}
+	}
+	shape := slices.Concat(data.c.shape[:axis], idx.c.shape, data.c.shape[axis+1:])
+	ds, is2 := strides(data.c.shape), strides(idx.c.shape)
+	qr := len(idx.c.shape)
+	c, err := remap(data.c, shape, func(o []int) int {
+		src, at := 0, 0
+		for a := 0; a < qr; a++ {
+			at += o[axis+a] * is2[a]
+		}
+		for a := 0; a < axis; a++ {
+			src += o[a] * ds[a]
+		}
+		src += int(is[at]) * ds[axis]
+		for a := axis + 1; a < rank; a++ {
+			src += o[a+qr-1] * ds[a]
+		}
+		return src
+	})
+	if err != nil {
+		return err
+	}
+	im.set(n, 0, &ival{c: c})
+	return nil
+}
+
+// foldTranspose permutes a constant's axes (perm nil: reversed).
+func foldTranspose(c *constant, perm []int) (*constant, error) {
+	rank := len(c.shape)
+	if perm == nil {
+		for a := rank - 1; a >= 0; a-- {
+			perm = append(perm, a)
+		}
+	}
+	if len(perm) != rank || !isPerm(perm) {
+		return nil, fmt.Errorf("perm %v is not a permutation of %d axes", perm, rank)
+	}
+	ss := strides(c.shape)
+	return remap(c, permuted(c.shape, perm), func(o []int) int {
+		src := 0
+		for a, p := range perm {
+			src += o[a] * ss[p]
+		}
+		return src
+	})
+}
+
+func isPerm(p []int) bool {
+	seen := make([]bool, len(p))
+	for _, a := range p {
+		if a < 0 || a >= len(p) || seen[a] {
+			return false
+		}
+		seen[a] = true
+	}
+	return true
+}
+
+// foldReshape gives a constant a new shape: 0 copies the size of the same
+// axis (unless allowzero), -1 is inferred.
+func foldReshape(c *constant, target []int64, allowZero bool) (*constant, error) {
+	shape := make([]int, len(target))
+	free, known := -1, 1
+	for k, d := range target {
+		switch {
+		case d == -1 && free < 0:
+			free = k
+			continue
+		case d == 0 && !allowZero:
+			if k >= len(c.shape) {
+				return nil, fmt.Errorf("shape %v copies axis %d, which %v lacks", target, k, c.shape)
+			}
+			shape[k] = c.shape[k]
+		case d < 0 || d > maxDim:
+			return nil, fmt.Errorf("shape %v has a size outside [0, %d]", target, maxDim)
+		default:
+			shape[k] = int(d)
+		}
+		known *= shape[k]
+		if known > maxFolded {
+			return nil, fmt.Errorf("shape %v is too large", target)
+		}
+	}
+	if free >= 0 {
+		if known == 0 || c.len()%known != 0 {
+			return nil, fmt.Errorf("cannot reshape %v to %v", c.shape, target)
+		}
+		shape[free] = c.len() / known
+	}
+	if numel(shape) != c.len() {
+		return nil, fmt.Errorf("cannot reshape %v (%d values) to %v", c.shape, c.len(), target)
+	}
+	return &constant{shape: shape, f: c.f, i: c.i, isInt: c.isInt}, nil
+}
+
+// foldConcat joins constants of one type along axis.
+func foldConcat(cs []*constant, axis int) (*constant, error) {
+	rank := len(cs[0].shape)
+	axis, err := normAxis(axis, rank)
+	if err != nil {
+		return nil, err
+	}
+	shape := slices.Clone(cs[0].shape)
+	shape[axis] = 0
+	anyFloat := false
+	for _, c := range cs {
+		if len(c.shape) != rank {
+			return nil, fmt.Errorf("it joins constants of shapes %v and %v", cs[0].shape, c.shape)
+		}
+		for a := range rank {
+			if a != axis && c.shape[a] != cs[0].shape[a] {
+				return nil, fmt.Errorf("it joins constants of shapes %v and %v along axis %d", cs[0].shape, c.shape, axis)
+			}
+		}
+		shape[axis] += c.shape[axis]
+		anyFloat = anyFloat || !c.isInt
+	}
+	if numel(shape) > maxFolded {
+		return nil, fmt.Errorf("the result is larger than %d values", maxFolded)
+	}
+	out := &constant{shape: shape, isInt: !anyFloat}
+	outer := numel(shape[:axis])
+	for o := 0; o < outer; o++ {
+		for _, c := range cs {
+			block := numel(c.shape[axis:])
+			if anyFloat {
+				out.f = append(out.f, c.floats()[o*block:(o+1)*block]...)
+			} else {
+				out.i = append(out.i, c.i[o*block:(o+1)*block]...)
+			}
+		}
+	}
+	return out, nil
+}
+
+// foldAxes inserts (unsqueeze) or removes (squeeze) axes of size 1.
+func foldAxes(c *constant, axes []int, insert bool) (*constant, error) {
+	shape := slices.Clone(c.shape)
+	if insert {
+		rank := len(shape) + len(axes)
+		norm := make([]int, len(axes))
+		for k, a := range axes {
+			var err error
+			if norm[k], err = normAxis(a, rank); err != nil {
+				return nil, err
+			}
+		}
+		slices.Sort(norm)
+		for _, a := range norm {
+			shape = slices.Insert(shape, a, 1)
+		}
+	} else {
+		if axes == nil {
+			for a, d := range c.shape {
+				if d == 1 {
+					axes = append(axes, a)
+				}
+			}
+		}
+		drop := map[int]bool{}
+		for _, a := range axes {
+			a, err := normAxis(a, len(c.shape))
+			if err != nil {
+				return nil, err
+			}
+			if c.shape[a] != 1 {
+				return nil, fmt.Errorf("it squeezes axis %d of size %d", a, c.shape[a])
+			}
+			drop[a] = true
+		}
+		shape = shape[:0]
+		for a, d := range c.shape {
+			if !drop[a] {
+				shape = append(shape, d)
+			}
+		}
+	}
+	return &constant{shape: shape, f: c.f, i: c.i, isInt: c.isInt}, nil
+}
+
+// foldSlice slices a constant: starts, ends, axes and steps as ONNX's
+// Slice, ends clamped to the axis and negative steps walking backwards.
+func foldSlice(c *constant, starts, ends, axes, steps []int64) (*constant, error) {
+	rank := len(c.shape)
+	begin, step, shape := make([]int, rank), make([]int, rank), slices.Clone(c.shape)
+	for a := range step {
+		step[a] = 1
+	}
+	for k := range starts {
+		a := k
+		if axes != nil {
+			var err error
+			if a, err = normAxis(int(axes[k]), rank); err != nil {
+				return nil, err
+			}
+		}
+		s := int64(1)
+		if steps != nil {
+			s = steps[k]
+		}
+		if s == 0 {
+			return nil, fmt.Errorf("a step of 0")
+		}
+		b, e := sliceBounds(starts[k], ends[k], s, c.shape[a])
+		begin[a], step[a] = b, int(s)
+		switch {
+		case s > 0 && e > b:
+			shape[a] = (e - b + int(s) - 1) / int(s)
+		case s < 0 && e < b:
+			shape[a] = (b - e + int(-s) - 1) / int(-s)
+		default:
+			shape[a] = 0
+		}
+	}
+	ss := strides(c.shape)
+	return remap(c, shape, func(o []int) int {
+		src := 0
+		for a := range rank {
+			src += (begin[a] + o[a]*step[a]) * ss[a]
+		}
+		return src
+	})
+}
+
+// sliceBounds clamps a start and an end to an axis of length n, as ONNX's
+// Slice does for a step's sign.
+func sliceBounds(start, end, step int64, n int) (int, int) {
+	clamp := func(v int64, lo, hi int64) int {
+		if v < 0 {
+			v += int64(n)
+		}
+		return int(min(max(v, lo), hi))
+	}
+	if step > 0 {
+		return clamp(start, 0, int64(n)), clamp(end, 0, int64(n))
+	}
+	return clamp(start, 0, int64(n)-1), clamp(end, -1, int64(n)-1)
+}
+
+// importSlice folds a Slice of a constant; of a computed image, cropping
+// rows and columns, it is a Cropping2D (see sliceImage).
+func importSlice(im *importer, n *onnxpb.NodeProto) error {
+	var starts, ends, axes, steps []int64
+	var err error
+	if im.opset >= 10 {
+		if starts, err = im.intList(n, 1, "starts"); err == nil {
+			if ends, err = im.intList(n, 2, "ends"); err == nil {
+				if axes, err = im.intList(n, 3, "axes"); err == nil {
+					steps, err = im.intList(n, 4, "steps")
+				}
+			}
+		}
+	} else {
+		starts, ends, axes = attrInt64s(n, "starts"), attrInt64s(n, "ends"), attrInt64s(n, "axes")
+	}
+	if err != nil {
+		return err
+	}
+	if len(starts) != len(ends) || (axes != nil && len(axes) != len(starts)) || (steps != nil && len(steps) != len(starts)) {
+		return fmt.Errorf("starts %v, ends %v, axes %v and steps %v should have one value per sliced axis", starts, ends, axes, steps)
+	}
+	v := im.in(n, 0)
+	if v.c == nil {
+		return im.sliceImage(n, v, starts, ends, axes, steps)
+	}
+	c, err := foldSlice(v.c, starts, ends, axes, steps)
+	if err != nil {
+		return err
+	}
+	im.set(n, 0, &ival{c: c})
+	return nil
+}
+
+func attrInt64s(n *onnxpb.NodeProto, name string) []int64 {
+	if a := attr(n, name); a != nil {
+		return a.GetInts()
+	}
+	return nil
+}
+
+// foldBinary applies an arithmetic operator to two constants, broadcast
+// as NumPy does.
+func foldBinary(op string, x, y *constant) (*constant, error) {
+	rank := max(len(x.shape), len(y.shape))
+	pad := func(s []int) []int { return append(slices.Repeat([]int{1}, rank-len(s)), s...) }
+	xs, ys := pad(x.shape), pad(y.shape)
+	shape := make([]int, rank)
+	for a := range rank {
+		switch {
+		case xs[a] == ys[a] || ys[a] == 1:
+			shape[a] = xs[a]
+		case xs[a] == 1:
+			shape[a] = ys[a]
+		default:
+			return nil, fmt.Errorf("constants of shapes %v and %v do not broadcast", x.shape, y.shape)
+		}
+	}
+	at := func(s []int) func([]int) int {
+		st := strides(s)
+		return func(o []int) int {
+			k := 0
+			for a := range o {
+				if s[a] != 1 {
+					k += o[a] * st[a]
+				}
+			}
+			return k
+		}
+	}
+	bx, err := remap(x, shape, at(xs))
+	if err != nil {
+		return nil, err
+	}
+	by, err := remap(y, shape, at(ys))
+	if err != nil {
+		return nil, err
+	}
+	if bx.isInt && by.isInt {
+		for k, b := range by.i {
+			a := bx.i[k]
+			if a == batchDim || b == batchDim {
+				return nil, fmt.Errorf("arithmetic on the batch size, which goras cannot fold into a constant")
+			}
+			switch op {
+			case "Add":
+				bx.i[k] = a + b
+			case "Sub":
+				bx.i[k] = a - b
+			case "Mul":
+				bx.i[k] = a * b
+			default:
+				if b == 0 {
+					return nil, fmt.Errorf("an integer division by zero")
+				}
+				bx.i[k] = a / b
+			}
+		}
+		return bx, nil
+	}
+	fx, fy := bx.floats(), by.floats()
+	out := &constant{shape: shape, f: make([]float32, len(fx))}
+	for k := range fx {
+		switch op {
+		case "Add":
+			out.f[k] = fx[k] + fy[k]
+		case "Sub":
+			out.f[k] = fx[k] - fy[k]
+		case "Mul":
+			out.f[k] = fx[k] * fy[k]
+		default:
+			out.f[k] = fx[k] / fy[k]
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,485 @@
+package onnx
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/layers"
+	"github.com/goras-ml/goras/onnx/internal/onnxpb"
+)
+
+// ival is what the importer knows of an ONNX value: a constant, or a
+// tensor the goras model computes. A computed value has ONNX's shape
+// (batch axis left out) and is held by a goras tensor t in an order of
+// its own: t's axis i is ONNX's axis perm[i]. Images are held channels
+// last, perm (1, 2, 0) of ONNX's (C, H, W); a Transpose only changes perm.
+// t's shape may differ from that order by axes of size 1 (GlobalAveragePool
+// gives (C) for ONNX's (C, 1, 1)), which leaves the values in the same
+// order; layers that need the exact shape get a Reshape.
+type ival struct {
+	c      *constant
+	t      *goras.KerasTensor
+	shape  []int
+	perm   []int
+	gshape []int // t's shape
+}
+
+// importer turns one ONNX graph into a goras model.
+type importer struct {
+	g       *onnxpb.GraphProto
+	opset   int
+	vals    map[string]*ival
+	readers map[string][]*onnxpb.NodeProto // the nodes that read each value
+	outputs map[string]bool                // graph outputs
+	done    map[*onnxpb.NodeProto]bool     // nodes folded into an earlier one
+	names   map[string]bool                // layer names taken
+	weights map[layers.Layer]map[string][]float32
+	inputs  []*goras.KerasTensor
+	node    *onnxpb.NodeProto // the node being imported, which names the layers it makes
+	fused   bool              // the node took in the nodes after it (its own output is not a value)
+}
+
+func newImporter(g *onnxpb.GraphProto, opset int) *importer {
+	im := &importer{g: g, opset: opset, vals: map[string]*ival{}, readers: map[string][]*onnxpb.NodeProto{},
+		outputs: map[string]bool{}, done: map[*onnxpb.NodeProto]bool{}, names: map[string]bool{},
+		weights: map[layers.Layer]map[string][]float32{}}
+	for _, n := range g.GetNode() {
+		for _, in := range n.GetInput() {
+			if in != "" && !slices.Contains(im.readers[in], n) {
+				im.readers[in] = append(im.readers[in], n)
+			}
+		}
+	}
+	for _, o := range g.GetOutput() {
+		im.outputs[o.GetName()] = true
+	}
+	return im
+}
+
+// run imports the graph: initializers, inputs, nodes in order, outputs.
+func (im *importer) run() (*goras.Model, error) {
+	for _, t := range im.g.GetInitializer() {
+		c, err := decodeTensor(t)
+		if err != nil {
+			return nil, fmt.Errorf("initializer: %v", err)
+		}
+		im.vals[t.GetName()] = &ival{c: c}
+	}
+	if len(im.g.GetSparseInitializer()) > 0 {
+		return nil, fmt.Errorf("the graph has sparse initializers, which goras does not read")
+	}
+	if err := im.graphInputs(); err != nil {
+		return nil, err
+	}
+	for _, n := range im.g.GetNode() {
+		if im.done[n] {
+			continue
+		}
+		if err := im.importNode(n); err != nil {
+			return nil, err
+		}
+	}
+	outs, err := im.graphOutputs()
+	if err != nil {
+		return nil, err
+	}
+	return im.model(outs)
+}
+
+// importNode maps one node, after checking that its inputs are known.
+func (im *importer) importNode(n *onnxpb.NodeProto) error {
+	if d := n.GetDomain(); d != "" && d != "ai.onnx" {
+		return unsupported(n)
+	}
+	f, ok := importers[n.GetOpType()]
+	if !ok {
+		return unsupported(n)
+	}
+	for _, in := range n.GetInput() {
+		if in != "" && im.vals[in] == nil {
+			return fmt.Errorf("node %s (%s) reads %q, which no initializer, input or earlier node makes (the nodes must be in order)", nodeName(n), n.GetOpType(), in)
+		}
+	}
+	if len(n.GetOutput()) == 0 || n.GetOutput()[0] == "" {
+		return fmt.Errorf("node %s (%s) has no output", nodeName(n), n.GetOpType())
+	}
+	im.node, im.fused = n, false
+	if err := f(im, n); err != nil {
+		return fmt.Errorf("node %s (%s): %v", nodeName(n), n.GetOpType(), err)
+	}
+	if im.vals[n.GetOutput()[0]] == nil && !im.fused {
+		return fmt.Errorf("node %s (%s): no value was made (an importer bug)", nodeName(n), n.GetOpType())
+	}
+	return nil
+}
+
+// in returns input k of a node, nil when it is absent (optional).
+func (im *importer) in(n *onnxpb.NodeProto, k int) *ival {
+	if k >= len(n.GetInput()) || n.GetInput()[k] == "" {
+		return nil
+	}
+	return im.vals[n.GetInput()[k]]
+}
+
+// set records output k of the node being imported.
+func (im *importer) set(n *onnxpb.NodeProto, k int, v *ival) { im.vals[n.GetOutput()[k]] = v }
+
+// onlyFirstOutput refuses a node whose outputs other than the first are
+// read (BatchNormalization's training statistics, Dropout's mask, MaxPool's
+// indices).
+func (im *importer) onlyFirstOutput(n *onnxpb.NodeProto) error {
+	for _, o := range n.GetOutput()[1:] {
+		if o != "" && (len(im.readers[o]) > 0 || im.outputs[o]) {
+			return fmt.Errorf("its output %q is read, and goras imports only the first output of %s", o, n.GetOpType())
+		}
+	}
+	return nil
+}
+
+// graphInputs makes a goras Input for every graph input that is not an
+// initializer. An image (N, C, H, W) becomes Input(H, W, C), channels last
+// (see isImage); any other input keeps ONNX's shape.
+func (im *importer) graphInputs() error {
+	for _, vi := range im.g.GetInput() {
+		name := vi.GetName()
+		if im.vals[name] != nil { // an initializer listed as an input (IR version < 4)
+			continue
+		}
+		tt := vi.GetType().GetTensorType()
+		if tt == nil || tt.GetElemType() != int32(onnxpb.TensorProto_FLOAT) {
+			return fmt.Errorf("input %q is not a float32 tensor; goras models take float32 inputs", name)
+		}
+		dims := tt.GetShape().GetDim()
+		if len(dims) < 2 || len(dims) > maxRank {
+			return fmt.Errorf("input %q has rank %d; goras takes inputs (N, d1, ...) of rank 2 to %d, the first axis being the batch", name, len(dims), maxRank)
+		}
+		shape := make([]int, len(dims)-1)
+		for k, d := range dims[1:] {
+			v, ok := d.GetValue().(*onnxpb.TensorShapeProto_Dimension_DimValue)
+			if !ok || v.DimValue <= 0 || v.DimValue > maxDim {
+				return fmt.Errorf("input %q: axis %d has no fixed size (%v); goras needs fixed sizes for every axis but the batch", name, k+1, d)
+			}
+			shape[k] = int(v.DimValue)
+		}
+		perm := identity(len(shape))
+		gshape := shape
+		if len(shape) == 3 && im.isImage(name, shape) {
+			perm = []int{1, 2, 0}
+			gshape = permuted(shape, perm)
+		}
+		if numel(gshape) > maxLayerValues {
+			return fmt.Errorf("input %q has %d values per sample, more than goras's %d", name, numel(gshape), maxLayerValues)
+		}
+		t := goras.Input(gshape...)
+		t.Layer().SetName(im.claim(sanitize(name), "input_layer"))
+		im.inputs = append(im.inputs, t)
+		im.vals[name] = &ival{t: t, shape: shape, perm: perm, gshape: gshape}
+	}
+	if len(im.inputs) == 0 {
+		return fmt.Errorf("the graph has no input besides its initializers; goras models take at least one")
+	}
+	return nil
+}
+
+// isImage reports whether an input (N, d1, d2, d3) is an image (N, C, H,
+// W), to be held channels last: when d1 = 1 (both layouts hold the values
+// in the same order, so that MNIST digits are (28, 28, 1) whatever the
+// model), or when it reaches, through element-wise operators, an operator
+// that treats axis 1 as channels (Conv, pooling, BatchNormalization, Pad)
+// or a Transpose to channels last. Otherwise (a model goras exported
+// channels last, whose images are transposed to channels first at once,
+// or that flattens them) it is taken as it is.
+func (im *importer) isImage(name string, shape []int) bool {
+	if shape[0] == 1 {
+		return true
+	}
+	seen := map[string]bool{name: true}
+	queue := []string{name}
+	for len(queue) > 0 {
+		v := queue[0]
+		queue = queue[1:]
+		for _, r := range im.readers[v] {
+			p, _ := attrInts(r, "perm")
+			switch op := r.GetOpType(); {
+			case channelsFirstOps[op] || op == "Transpose" && slices.Equal(p, []int{0, 2, 3, 1}):
+				return true
+			case elementwiseOps[op] && !seen[r.GetOutput()[0]]:
+				seen[r.GetOutput()[0]] = true
+				queue = append(queue, r.GetOutput()[0])
+			}
+		}
+	}
+	return false
+}
+
+// channelsFirstOps read axis 1 of an image as its channels.
+var channelsFirstOps = map[string]bool{"Conv": true, "ConvTranspose": true, "MaxPool": true, "AveragePool": true,
+	"GlobalAveragePool": true, "GlobalMaxPool": true, "BatchNormalization": true, "Pad": true}
+
+// elementwiseOps keep their input's layout.
+var elementwiseOps = map[string]bool{"Relu": true, "Sigmoid": true, "Tanh": true, "Softplus": true, "LeakyRelu": true, "Elu": true,
+	"Selu": true, "Gelu": true, "HardSigmoid": true, "Erf": true, "Clip": true, "Add": true, "Sub": true, "Mul": true, "Div": true,
+	"Identity": true, "Dropout": true, "Cast": true}
+
+// graphOutputs gives every graph output goras's layout: images channels
+// last, anything else as ONNX has it.
+func (im *importer) graphOutputs() ([]*goras.KerasTensor, error) {
+	var outs []*goras.KerasTensor
+	for _, o := range im.g.GetOutput() {
+		v := im.vals[o.GetName()]
+		switch {
+		case v == nil:
+			return nil, fmt.Errorf("output %q is made by no node", o.GetName())
+		case v.c != nil:
+			return nil, fmt.Errorf("output %q is a constant; a goras model computes its outputs from its inputs", o.GetName())
+		}
+		perm := identity(len(v.shape))
+		if len(v.shape) == 3 {
+			perm = []int{1, 2, 0}
+		}
+		w, err := im.as(v, perm)
+		if err != nil {
+			return nil, fmt.Errorf("output %q: %v", o.GetName(), err)
+		}
+		if isInputTensor(w.t) {
+			return nil, fmt.Errorf("output %q is an input: the graph computes nothing", o.GetName())
+		}
+		im.renameOutput(w.t.Layer(), o.GetName())
+		outs = append(outs, w.t)
+	}
+	if len(outs) == 0 {
+		return nil, fmt.Errorf("the graph has no output")
+	}
+	return outs, nil
+}
+
+func isInputTensor(t *goras.KerasTensor) bool {
+	_, ok := t.Layer().(*layers.InputLayer)
+	return ok
+}
+
+// renameOutput names the layer making an output after it, as goras's
+// exporter names outputs after layers, when the name is free.
+func (im *importer) renameOutput(l layers.Layer, output string) {
+	name := sanitize(output)
+	if name == "" || name == l.Name() || im.names[name] {
+		return
+	}
+	delete(im.names, l.Name())
+	im.names[name] = true
+	l.SetName(name)
+}
+
+// model makes the goras model and copies the ONNX weights into it.
+func (im *importer) model(outs []*goras.KerasTensor) (m *goras.Model, err error) {
+	defer func() {
+		if r := recover(); r != nil { // a layer that panics on a shape is a bug, not the user's: still an error
+			m, err = nil, fmt.Errorf("the model does not build: %v", r)
+		}
+	}()
+	m, err = goras.NewModel(im.inputs, outs)
+	if err != nil {
+		return nil, fmt.Errorf("the model does not build: %v", err)
+	}
+	if name := sanitize(im.g.GetName()); name != "" {
+		m.SetName(name)
+	}
+	for _, v := range im.vals {
+		if v.t != nil && !slices.Equal(v.t.Shape(), v.gshape) {
+			return nil, fmt.Errorf("layer %q makes shape %v where the importer expected %v (an importer bug)", v.t.Layer().Name(), v.t.Shape(), v.gshape)
+		}
+	}
+	for _, l := range m.Layers() {
+		ws := im.weights[l]
+		for _, p := range l.Params() {
+			suffix := strings.TrimPrefix(p.Name, l.Name()+"/")
+			data, ok := ws[suffix]
+			if !ok || len(data) != p.Value.Len() {
+				return nil, fmt.Errorf("layer %q: no weights of %d values for %s (an importer bug)", l.Name(), p.Value.Len(), p.Name)
+			}
+			copy(p.Value.Data(), data)
+		}
+	}
+	return m, nil
+}
+
+// call calls a new layer, named after the node being imported, on values
+// (each already in the layout the layer needs, exact shapes) and returns
+// its output tensor. weights are its weights' values by name ("kernel").
+func (im *importer) call(l layers.Layer, weights map[string][]float32, ins ...*ival) *goras.KerasTensor {
+	base := ""
+	if im.node != nil {
+		base = layerName(im.node)
+	}
+	return im.callNamed(l, base, weights, ins)
+}
+
+// callAux calls a layer the mapping adds around the node's own (a padding,
+// a transpose, a reshape), named by its class as Keras names layers.
+func (im *importer) callAux(l layers.Layer, ins ...*ival) *goras.KerasTensor {
+	return im.callNamed(l, "", nil, ins)
+}
+
+func (im *importer) callNamed(l layers.Layer, base string, weights map[string][]float32, ins []*ival) *goras.KerasTensor {
+	l.SetName(im.claim(base, snake(l.ClassName())))
+	if weights != nil {
+		im.weights[l] = weights
+	}
+	ts := make([]*goras.KerasTensor, len(ins))
+	for k, v := range ins {
+		ts[k] = v.t
+	}
+	return goras.Call(l, ts...)
+}
+
+// claim takes base as a layer name, or base_1, base_2, ... when taken;
+// fallback when base is empty.
+func (im *importer) claim(base, fallback string) string {
+	if base == "" {
+		base = fallback
+	}
+	name := base
+	for k := 1; im.names[name]; k++ {
+		name = fmt.Sprintf("%s_%d", base, k)
+	}
+	im.names[name] = true
+	return name
+}
+
+var (
+	unsafeChars = regexp.MustCompile(`[^A-Za-z0-9_.\-]+`)
+	opSuffix    = regexp.MustCompile(`^[A-Z][A-Za-z]*(_[0-9]+)?$`)
+	snake1      = regexp.MustCompile(`(.)([A-Z][a-z]+)`)
+	snake2      = regexp.MustCompile(`([a-z])([A-Z])`)
+)
+
+// layerName derives a layer name from a node's: PyTorch's "/conv1/Conv"
+// gives "conv1", "/layer1/layer1.0/conv1/Conv" gives
+// "layer1_layer1.0_conv1", goras's "dense/Gemm" gives "dense"; a name that
+// is only the operator ("Conv_3", "/Relu") gives "".
+func layerName(n *onnxpb.NodeProto) string {
+	parts := strings.Split(strings.Trim(n.GetName(), "/"), "/")
+	if len(parts) > 1 {
+		parts = parts[:len(parts)-1]
+	} else if opSuffix.MatchString(parts[0]) {
+		return ""
+	}
+	return sanitize(strings.Join(parts, "_"))
+}
+
+// sanitize keeps letters, digits, '_', '.' and '-', at most 64 characters.
+func sanitize(s string) string {
+	s = strings.Trim(unsafeChars.ReplaceAllString(s, "_"), "_")
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	return s
+}
+
+// snake is Keras's default layer name for a class: Conv2D → conv2d,
+// MaxPooling2D → max_pooling2d.
+func snake(class string) string {
+	s := snake1.ReplaceAllString(class, "${1}_${2}")
+	return strings.ToLower(snake2.ReplaceAllString(s, "${1}_${2}"))
+}
+
+// Layouts.
+
+func identity(n int) []int {
+	p := make([]int, n)
+	for k := range p {
+		p[k] = k
+	}
+	return p
+}
+
+// permuted is shape in the order perm: (shape[perm[0]], shape[perm[1]], ...).
+func permuted(shape, perm []int) []int {
+	out := make([]int, len(perm))
+	for k, a := range perm {
+		out[k] = shape[a]
+	}
+	return out
+}
+
+// sameOrder reports whether values laid out in order p and in order q are
+// in the same order in memory: the axes longer than 1 come in the same
+// order.
+func sameOrder(shape, p, q []int) bool {
+	long := func(perm []int) []int {
+		var out []int
+		for _, a := range perm {
+			if shape[a] != 1 {
+				out = append(out, a)
+			}
+		}
+		return out
+	}
+	return slices.Equal(long(p), long(q))
+}
+
+// as returns v held in the order perm with its exact shape, adding a
+// Reshape (values already in that order) or a Permute.
+func (im *importer) as(v *ival, perm []int) (*ival, error) {
+	if v.c != nil {
+		return nil, fmt.Errorf("expected a computed tensor, got a constant")
+	}
+	want := permuted(v.shape, perm)
+	if sameOrder(v.shape, v.perm, perm) {
+		return im.reshaped(v, perm, want), nil
+	}
+	exact := im.reshaped(v, v.perm, permuted(v.shape, v.perm))
+	dims := make([]int, len(perm))
+	for k, a := range perm {
+		dims[k] = slices.Index(v.perm, a) + 1
+	}
+	t := im.callAux(layers.Permute(dims), exact)
+	return &ival{t: t, shape: v.shape, perm: perm, gshape: want}, nil
+}
+
+// reshaped is v seen with shape gshape in the order perm, the same values
+// in the same order: a Reshape, or nothing when t has that shape already.
+func (im *importer) reshaped(v *ival, perm, gshape []int) *ival {
+	w := &ival{t: v.t, shape: v.shape, perm: perm, gshape: gshape}
+	if slices.Equal(v.gshape, gshape) {
+		return w
+	}
+	if len(gshape) == 1 {
+		w.t = im.callAux(layers.Flatten(), v)
+		return w
+	}
+	w.t = im.callAux(layers.Reshape(gshape...), v)
+	return w
+}
+
+// plain returns v in ONNX's order with its exact shape.
+func (im *importer) plain(v *ival) (*ival, error) { return im.as(v, identity(len(v.shape))) }
+
+// image returns v, an image (C, H, W) to ONNX, channels last.
+func (im *importer) image(v *ival) (*ival, error) {
+	if v.c != nil {
+		return nil, fmt.Errorf("expected an image computed by the model, got a constant")
+	}
+	if len(v.shape) != 3 {
+		return nil, fmt.Errorf("expected images (N, C, H, W), got shape %s; goras's convolution and pooling layers are 2-D", shapeString(v.shape))
+	}
+	return im.as(v, []int{1, 2, 0})
+}
+
+// computed returns a new computed value made by t, with ONNX shape shape
+// held in order perm.
+func computed(t *goras.KerasTensor, shape, perm []int) *ival {
+	return &ival{t: t, shape: shape, perm: perm, gshape: permuted(shape, perm)}
+}
+
+// shapeString writes a per-sample shape with its batch axis, (N, 3, 28, 28).
+func shapeString(shape []int) string {
+	parts := []string{"N"}
+	for _, d := range shape {
+		parts = append(parts, fmt.Sprint(d))
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}

@@ -1619,6 +1619,39 @@ count_done:
 	VZEROUPPER
 	RET
 
+// func nonFiniteVec(x *float32, n int) int
+// Requires: AVX
+TEXT ·nonFiniteVec(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), AX
+	MOVQ n+8(FP), CX
+	XORQ DX, DX
+
+finite_loop:
+	CMPQ      DX, CX
+	JGE       finite_done
+	VMOVUPS   (AX)(DX*4), Y0
+	VSUBPS    Y0, Y0, Y0
+	VMOVUPS   32(AX)(DX*4), Y1
+	VSUBPS    Y1, Y1, Y1
+	VMOVUPS   64(AX)(DX*4), Y2
+	VSUBPS    Y2, Y2, Y2
+	VMOVUPS   96(AX)(DX*4), Y3
+	VSUBPS    Y3, Y3, Y3
+	VADDPS    Y1, Y0, Y0
+	VADDPS    Y3, Y2, Y2
+	VADDPS    Y2, Y0, Y0
+	VCMPPS    $0x03, Y0, Y0, Y0
+	VMOVMSKPS Y0, BX
+	TESTL     BX, BX
+	JNZ       finite_done
+	ADDQ      $0x20, DX
+	JMP       finite_loop
+
+finite_done:
+	MOVQ DX, ret+16(FP)
+	VZEROUPPER
+	RET
+
 // func scaleUint8Vec(dst *float32, src *uint8, div float32, n int)
 // Requires: AVX, AVX2
 TEXT ·scaleUint8Vec(SB), NOSPLIT, $0-32

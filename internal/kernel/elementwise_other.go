@@ -16,6 +16,7 @@ func sgdNesterovVec(w, v, g *float32, mu, lr float32, n int)         { panic("ke
 func adamVec(w, m, v, g *float32, c1, c2, alpha, eps float32, n int) { panic("kernel: no SIMD") }
 
 func countNonzeroVec(x *float32, n int) int { panic("kernel: no SIMD") }
+func nonFiniteVec(x *float32, n int) int    { panic("kernel: no SIMD") }
 
 func sparseGemmAVX512x16(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask, kmask uint16) {
 	panic("kernel: no SIMD")

@@ -216,6 +216,12 @@ func sparseGemmInPlaceAVX512x64(k int, a *float32, lda int, b *float32, ldb int,
 //go:noescape
 func countNonzeroVec(x *float32, n int) int
 
+// nonFiniteVec returns the offset of the first block of 32 values of x[:n]
+// (n a multiple of 32) that holds a NaN or ±Inf, or n when every value is finite.
+//
+//go:noescape
+func nonFiniteVec(x *float32, n int) int
+
 // scaleUint8Vec computes, for i < n (n a multiple of 8):
 //
 //	dst[i] = float32(src[i]) / div

@@ -10,7 +10,7 @@ import (
 func TestFirstNonFinite(t *testing.T) {
 	bad := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), math.Float32frombits(0x7fc00001), math.Float32frombits(0xff800001)}
 	good := []float32{0, -0.0, 1, -1, math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32, 1e-40}
-	for n := 0; n < 40; n++ {
+	for n := 0; n < 140; n++ {
 		x := make([]float32, n)
 		for i := range x {
 			x[i] = good[i%len(good)]
@@ -27,6 +27,9 @@ func TestFirstNonFinite(t *testing.T) {
 				if got := FirstNonFinite(x); got != at {
 					t.Fatalf("n=%d, %g at %d: got %d", n, b, at, got)
 				}
+				if got := firstNonFiniteGeneric(x, 0); got != at {
+					t.Fatalf("generic: n=%d, %g at %d: got %d", n, b, at, got)
+				}
 				x[at] = good[at%len(good)]
 				if n > at+3 {
 					x[at+3] = good[(at+3)%len(good)]
@@ -39,7 +42,14 @@ func TestFirstNonFinite(t *testing.T) {
 func BenchmarkFirstNonFinite(b *testing.B) {
 	x := make([]float32, 100*784) // a batch of 100 MNIST digits
 	b.SetBytes(int64(4 * len(x)))
-	for b.Loop() {
-		FirstNonFinite(x)
-	}
+	b.Run("simd", func(b *testing.B) {
+		for b.Loop() {
+			FirstNonFinite(x)
+		}
+	})
+	b.Run("generic", func(b *testing.B) {
+		for b.Loop() {
+			firstNonFiniteGeneric(x, 0)
+		}
+	})
 }

@@ -142,6 +142,7 @@ func main() {
 		sparseGemm(v, true)
 	}
 	countNonzero()
+	nonFinite()
 	scaleUint8()
 	expShifted()
 	Generate()

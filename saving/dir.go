@@ -120,7 +120,10 @@ func latest(dir string, open func(path string) (*Checkpoint, error)) (*Checkpoin
 	}
 	msgs := make([]string, len(skipped))
 	for i, e := range skipped {
-		msgs[i] = e.Error()
+		msgs[i] = strings.TrimPrefix(e.Error(), "goras: ")
+	}
+	if len(paths) == 1 {
+		return nil, fmt.Errorf("goras: the one checkpoint in %s does not load: %s", dir, msgs[0])
 	}
 	return nil, fmt.Errorf("goras: none of the %d checkpoints in %s loads: %s", len(paths), dir, strings.Join(msgs, "; "))
 }

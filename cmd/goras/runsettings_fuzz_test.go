@@ -1,0 +1,29 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzRunSettings: whatever goras-train.json holds, --resume recalls the
+// run or says the file is damaged; it never panics, and a recalled setting
+// is one goras train would have written (positive epochs and batch size).
+func FuzzRunSettings(f *testing.F) {
+	f.Add([]byte(`{"model": "lenet5", "epochs": 5, "batch_size": 128, "limit": 1000, "seed": 1}`))
+	f.Add([]byte(`{"model": "", "epochs": -3, "batch_size": 0, "seed": 18446744073709551615}`))
+	f.Add([]byte(`[1, 2]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, runFile), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fl := &trainFlags{checkpointDir: dir, epochs: 7, batchSize: 9}
+		if _, err := fl.recallRun(func(string) bool { return false }); err != nil {
+			return
+		}
+		if fl.epochs <= 0 || fl.batchSize <= 0 || fl.limit < 0 {
+			t.Errorf("recalled epochs %d, batch size %d, limit %d from %q", fl.epochs, fl.batchSize, fl.limit, b)
+		}
+	})
+}

@@ -1,7 +1,17 @@
 // Package losses holds Keras's loss functions. Each is a small value type
 // whose zero value has Keras's defaults, e.g. CategoricalCrossentropy{} or
-// CategoricalCrossentropy{FromLogits: true}. Every loss uses Keras's default
+// CategoricalCrossentropy{FromLogits: true}; the focal losses, whose
+// defaults are not zero, are made with NewCategoricalFocalCrossentropy and
+// NewBinaryFocalCrossentropy. Every loss uses Keras's default
 // "sum_over_batch_size" reduction: the mean over the samples of a batch.
+//
+// The losses, by their Keras names (Get and FromConfig also take Keras's
+// aliases mse, mae, mape and kld): mean_squared_error,
+// mean_absolute_error, mean_absolute_percentage_error, huber, log_cosh,
+// categorical_crossentropy, sparse_categorical_crossentropy,
+// binary_crossentropy, categorical_focal_crossentropy,
+// binary_focal_crossentropy, kl_divergence, poisson, hinge, squared_hinge,
+// categorical_hinge.
 package losses
 
 import (

@@ -26,6 +26,28 @@ func init() {
 	Register("categorical_crossentropy", cceFromConfig)
 	Register("sparse_categorical_crossentropy", scceFromConfig)
 	Register("binary_crossentropy", bceFromConfig)
+	// Keras 3's names for the other losses, with its aliases (mae, mape,
+	// kld): keras.losses.get resolves the same strings.
+	for _, l := range []struct {
+		names      []string
+		fromConfig func(map[string]any) (Loss, error)
+	}{
+		{[]string{"mean_absolute_error", "mae"}, plain("mean_absolute_error", MeanAbsoluteError{})},
+		{[]string{"mean_absolute_percentage_error", "mape"}, plain("mean_absolute_percentage_error", MeanAbsolutePercentageError{})},
+		{[]string{"huber"}, huberFromConfig},
+		{[]string{"log_cosh"}, plain("log_cosh", LogCosh{})},
+		{[]string{"kl_divergence", "kld"}, plain("kl_divergence", KLDivergence{})},
+		{[]string{"poisson"}, plain("poisson", Poisson{})},
+		{[]string{"hinge"}, plain("hinge", Hinge{})},
+		{[]string{"squared_hinge"}, plain("squared_hinge", SquaredHinge{})},
+		{[]string{"categorical_hinge"}, plain("categorical_hinge", CategoricalHinge{})},
+		{[]string{"categorical_focal_crossentropy"}, cfceFromConfig},
+		{[]string{"binary_focal_crossentropy"}, bfceFromConfig},
+	} {
+		for _, n := range l.names {
+			Register(n, l.fromConfig)
+		}
+	}
 }
 
 // Register makes Get and FromConfig find a loss by name, case-insensitive.

@@ -156,6 +156,9 @@ func importConv(im *importer, n *onnxpb.NodeProto) error {
 	if !depthwise && (group != 1 || cg != c) {
 		return fmt.Errorf("it has %d groups on %d channels (weights %v); goras imports one group (Conv2D) or one per input channel (DepthwiseConv2D)", group, c, w.c.shape)
 	}
+	if !depthwise && g.span(0)*g.span(1)*c*f > maxKernel {
+		return fmt.Errorf("dilations %v make a kernel of %dx%d cells; goras's Conv2D holds dilated kernels with their zeros, at most %d values", g.d, g.span(0), g.span(1), maxKernel)
+	}
 	padding := kerasPadding(g, hw, out)
 	if padding == "" {
 		img, g = im.padded(img, g)

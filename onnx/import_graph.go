@@ -40,7 +40,13 @@ type importer struct {
 	inputs  []*goras.KerasTensor
 	node    *onnxpb.NodeProto // the node being imported, which names the layers it makes
 	fused   bool              // the node took in the nodes after it (its own output is not a value)
+	folded  int               // values of the constants worked out so far
 }
+
+// viewOps give, on a constant, a constant that shares its values: they
+// allocate nothing for the importer to count.
+var viewOps = map[string]bool{"Identity": true, "Constant": true, "Reshape": true, "Squeeze": true, "Unsqueeze": true,
+	"Flatten": true, "Dropout": true}
 
 func newImporter(g *onnxpb.GraphProto, opset int) *importer {
 	im := &importer{g: g, opset: opset, vals: map[string]*ival{}, readers: map[string][]*onnxpb.NodeProto{},
@@ -112,6 +118,11 @@ func (im *importer) importNode(n *onnxpb.NodeProto) error {
 	}
 	if im.vals[n.GetOutput()[0]] == nil && !im.fused {
 		return fmt.Errorf("node %s (%s): no value was made (an importer bug)", nodeName(n), n.GetOpType())
+	}
+	if v := im.vals[n.GetOutput()[0]]; v != nil && v.c != nil && !viewOps[n.GetOpType()] {
+		if im.folded += v.c.len(); im.folded > maxFoldedTotal {
+			return fmt.Errorf("node %s (%s): the constants worked out while importing hold more than %d values", nodeName(n), n.GetOpType(), maxFoldedTotal)
+		}
 	}
 	return nil
 }

@@ -79,7 +79,11 @@ func loadModel(path string) (*goras.Model, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("%s is a directory, not a model file; name a .safetensors file written by goras train --output", path)
 	}
-	m, err := saving.Load(path)
+	load := saving.Load
+	if isONNX(path) { // an ONNX file, imported (import.go)
+		load = loadONNX
+	}
+	m, err := load(path)
 	if err != nil {
 		return nil, err
 	}

@@ -104,7 +104,8 @@ func (c *Confusion) F1(k int) float64 {
 	return 2 * p * r / (p + r)
 }
 
-func ratio(a, b int) float64 {
+// ratio is a/b, 0 when b is 0 (Keras's divide_no_nan).
+func ratio[T int | int64](a, b T) float64 {
 	if b == 0 {
 		return 0
 	}

@@ -49,3 +49,19 @@ func ExampleConfusionMatrix() {
 	// accuracy: 0.6
 	// class 2: precision 1.00 recall 0.67
 }
+
+// Keras's AUC, precision and recall score yes/no predictions against 0/1
+// targets; the names are Keras's.
+func ExampleNewAUC() {
+	pred, _ := tensor.FromSlice([]float32{0.1, 0.4, 0.35, 0.8}, 4, 1)
+	target, _ := tensor.FromSlice([]float32{0, 0, 1, 1}, 4, 1)
+	for _, name := range []string{"auc", "precision", "recall"} {
+		m, _ := metrics.Get(name, []int{1}, []int{1})
+		m.Update(pred, target)
+		fmt.Printf("%s %.4f\n", m.Name(), m.Result())
+	}
+	// Output:
+	// auc 0.7500
+	// precision 1.0000
+	// recall 0.5000
+}

@@ -1,6 +1,16 @@
 // Package metrics holds Keras's training metrics. A metric accumulates over
-// the batches of an epoch (Update), and Result is the mean so far, which is
-// what the progress bar and History show.
+// the batches of an epoch (Update), and Result is the value over everything
+// seen so far, which is what the progress bar and History show.
+//
+// By Keras's names (Get; CompileOptions.Metrics): accuracy (acc, resolved
+// from the shapes), categorical_accuracy, sparse_categorical_accuracy,
+// binary_accuracy (over every output, threshold 0.5), mae
+// (mean_absolute_error), mse (mean_squared_error), rmse
+// (root_mean_squared_error), top_k_categorical_accuracy and
+// sparse_top_k_categorical_accuracy (k = 5), precision and recall
+// (threshold 0.5), auc (ROC, 200 thresholds, interpolated) and f1_score
+// (macro average; see F1Score). NewTopKAccuracy, NewPrecision, NewRecall,
+// NewAUC and NewF1Score make them with other settings, for Register.
 package metrics
 
 import (
@@ -24,7 +34,7 @@ type Metric interface {
 const (
 	kindCategorical = iota // one-hot targets: argmax(y) == argmax(p)
 	kindSparse             // class-index targets: y == argmax(p)
-	kindBinary             // one output: (p > 0.5) == y
+	kindBinary             // every output: (p > 0.5) == y, as Keras's binary_accuracy
 )
 
 type accuracy struct {
@@ -75,12 +85,14 @@ func (a *accuracy) Update(pred, target *tensor.Tensor) {
 	p, t := pred.Data(), target.Data()
 	rows := pred.Dim(0)
 	n := len(p) / rows
+	if a.kind == kindBinary {
+		a.updateBinary(p, t, rows, n)
+		return
+	}
 	for i := 0; i < rows; i++ {
 		row := p[i*n : (i+1)*n]
 		var ok bool
 		switch a.kind {
-		case kindBinary:
-			ok = (row[0] > 0.5) == (t[i] > 0.5)
 		case kindSparse:
 			ok = tensor.ArgMaxRow(row) == int(t[i])
 		default:
@@ -91,4 +103,30 @@ func (a *accuracy) Update(pred, target *tensor.Tensor) {
 		}
 	}
 	a.seen += int64(rows)
+}
+
+// updateBinary counts every output, as Keras's binary_accuracy: an output
+// is right when (p > 0.5) equals its target, 0 or 1. A target with one
+// value per sample is compared with each of the sample's outputs, as Keras
+// broadcasts it. The mean is over outputs, which for outputs of equal
+// count per sample is Keras's mean over samples of their means.
+func (a *accuracy) updateBinary(p, t []float32, rows, n int) {
+	perRow := len(t) == rows
+	for i, v := range p {
+		var y float32
+		switch {
+		case perRow:
+			y = t[i/n]
+		case i < len(t):
+			y = t[i]
+		}
+		var yhat float32
+		if v > 0.5 {
+			yhat = 1
+		}
+		if yhat == y {
+			a.correct++
+		}
+	}
+	a.seen += int64(len(p))
 }

@@ -59,7 +59,7 @@ func (o *Adagrad) Apply(vars, grads []*tensor.Tensor) {
 			w[j] -= lr * g[j] / sqrt32(acc[j]+eps)
 		}
 	}
-	o.end()
+	o.end(vars)
 }
 
 // Config implements Optimizer.

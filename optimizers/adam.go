@@ -92,7 +92,7 @@ func (o *Adam) Apply(vars, grads []*tensor.Tensor) {
 		}
 		kernel.Adam(w, m, v, g, c1, c2, alpha, eps)
 	}
-	o.end()
+	o.end(vars)
 }
 
 // sqrt32 is the correctly rounded float32 square root.

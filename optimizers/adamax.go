@@ -64,7 +64,7 @@ func (o *Adamax) Apply(vars, grads []*tensor.Tensor) {
 			w[j] -= step * m[j] / (u[j] + eps)
 		}
 	}
-	o.end()
+	o.end(vars)
 }
 
 func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }

@@ -14,6 +14,7 @@ func TestGet(t *testing.T) {
 	}{
 		"sgd": {"SGD", 0.01}, "Adam": {"Adam", 0.001}, "RMSPROP": {"RMSprop", 0.001}, "adagrad": {"Adagrad", 0.001},
 		"adamw": {"AdamW", 0.001}, "nadam": {"Nadam", 0.001}, " adamax ": {"Adamax", 0.001},
+		"adadelta": {"Adadelta", 0.001}, "Lion": {"Lion", 0.001}, "ftrl": {"Ftrl", 0.001},
 	}
 	for name, w := range want {
 		o, err := Get(name)
@@ -24,9 +25,9 @@ func TestGet(t *testing.T) {
 			t.Errorf("Get(%q) = %s lr %v, want %s lr %v", name, o.Name(), o.LearningRate(), w.class, w.lr)
 		}
 	}
-	_, err := Get("adadelta")
-	if err == nil || !strings.Contains(err.Error(), "known: Adagrad, Adam, AdamW, Adamax, Nadam, RMSprop, SGD") {
-		t.Errorf("Get(adadelta) error = %v, want one listing the known names", err)
+	_, err := Get("adafactor")
+	if err == nil || !strings.Contains(err.Error(), "known: Adadelta, Adagrad, Adam, AdamW, Adamax, Ftrl, Lion, Nadam, RMSprop, SGD") {
+		t.Errorf("Get(adafactor) error = %v, want one listing the known names", err)
 	}
 }
 
@@ -36,13 +37,17 @@ func TestConfigDefaults(t *testing.T) {
 		"use_ema": false, "ema_momentum": 0.99, "ema_overwrite_frequency": nil, "loss_scale_factor": nil,
 		"gradient_accumulation_steps": nil}
 	cases := map[string]map[string]any{
-		"sgd":     {"name": "sgd", "learning_rate": 0.01, "momentum": 0.0, "nesterov": false},
-		"adam":    {"name": "adam", "learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7, "amsgrad": false},
-		"adamw":   {"name": "adamw", "learning_rate": 0.001, "weight_decay": 0.004, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7, "amsgrad": false},
-		"rmsprop": {"name": "rmsprop", "learning_rate": 0.001, "rho": 0.9, "momentum": 0.0, "epsilon": 1e-7, "centered": false},
-		"adagrad": {"name": "adagrad", "learning_rate": 0.001, "initial_accumulator_value": 0.1, "epsilon": 1e-7},
-		"nadam":   {"name": "nadam", "learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
-		"adamax":  {"name": "adamax", "learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
+		"sgd":      {"name": "sgd", "learning_rate": 0.01, "momentum": 0.0, "nesterov": false},
+		"adam":     {"name": "adam", "learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7, "amsgrad": false},
+		"adamw":    {"name": "adamw", "learning_rate": 0.001, "weight_decay": 0.004, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7, "amsgrad": false},
+		"rmsprop":  {"name": "rmsprop", "learning_rate": 0.001, "rho": 0.9, "momentum": 0.0, "epsilon": 1e-7, "centered": false},
+		"adagrad":  {"name": "adagrad", "learning_rate": 0.001, "initial_accumulator_value": 0.1, "epsilon": 1e-7},
+		"nadam":    {"name": "nadam", "learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
+		"adamax":   {"name": "adamax", "learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
+		"adadelta": {"name": "adadelta", "learning_rate": 0.001, "rho": 0.95, "epsilon": 1e-7},
+		"lion":     {"name": "lion", "learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.99},
+		"ftrl": {"name": "ftrl", "learning_rate": 0.001, "learning_rate_power": -0.5, "initial_accumulator_value": 0.1,
+			"l1_regularization_strength": 0.0, "l2_regularization_strength": 0.0, "l2_shrinkage_regularization_strength": 0.0, "beta": 0.0},
 	}
 	for name, extra := range cases {
 		o, _ := Get(name)
@@ -110,7 +115,13 @@ func TestInvalidConfigs(t *testing.T) {
 		{"lr and schedule", func() error { _, err := NewSGD(LearningRate(0.1), Schedule(s)); return err }, "give only one"},
 		{"nil schedule", func() error { _, err := NewSGD(Schedule(nil)); return err }, "nil Schedule"},
 		{"option not taken", func() error { _, err := NewAdam(Momentum(0.9)); return err },
-			"Adam does not take the option Momentum (it takes LearningRate, Schedule, WeightDecay, Clipnorm, Clipvalue, GlobalClipnorm, Beta1, Beta2, Epsilon, Amsgrad)"},
+			"Adam does not take the option Momentum (it takes LearningRate, Schedule, WeightDecay, Clipnorm, Clipvalue, GlobalClipnorm, UseEMA, EMAMomentum, EMAOverwriteFrequency, Beta1, Beta2, Epsilon, Amsgrad)"},
+		{"lion beta1 0", func() error { _, err := NewLion(Beta1(0)); return err }, "Lion beta_1 (Beta1) must be in (0, 1], got 0"},
+		{"ftrl positive power", func() error { _, err := NewFtrl(LearningRatePower(0.5)); return err }, "learning_rate_power (LearningRatePower) must be a finite number <= 0"},
+		{"ftrl negative l1", func() error { _, err := NewFtrl(L1RegularizationStrength(-1)); return err }, "l1_regularization_strength (L1RegularizationStrength) must be a finite number >= 0"},
+		{"adadelta rho > 1", func() error { _, err := NewAdadelta(Rho(1.5)); return err }, "Adadelta rho (Rho) must be in [0, 1]"},
+		{"ema momentum > 1", func() error { _, err := NewSGD(UseEMA(true), EMAMomentum(1.5)); return err }, "ema_momentum (EMAMomentum) must be in [0, 1]"},
+		{"negative ema frequency", func() error { _, err := NewAdam(EMAOverwriteFrequency(-2)); return err }, "EMAOverwriteFrequency) must be an integer >= 1"},
 		{"nesterov on rmsprop", func() error { _, err := NewRMSprop(Nesterov(true)); return err }, "RMSprop does not take the option Nesterov"},
 	}
 	for _, c := range cases {

@@ -1,6 +1,7 @@
 // Package optimizers holds the optimizers of Keras's keras.optimizers: SGD
-// (with momentum and Nesterov), Adam, AdamW, RMSprop, Adagrad, Nadam and
-// Adamax, with Keras 3's names, defaults and exact update rules.
+// (with momentum and Nesterov), Adam, AdamW, RMSprop, Adagrad, Nadam,
+// Adamax, Adadelta, Lion and Ftrl, with Keras 3's names, defaults and exact
+// update rules.
 //
 // An optimizer knows nothing of models or layers: it sees a list of
 // variables and a list of gradients of the same sizes. The model calls Build
@@ -20,11 +21,23 @@
 // given is used as given, zero included (Beta1(0), Rho(0) and
 // LearningRate(0) are legal, as in Keras). Every optimizer takes the
 // options every Keras optimizer accepts: WeightDecay, Clipnorm, Clipvalue,
-// GlobalClipnorm and Schedule (a schedules.Schedule that replaces the fixed
-// learning rate); an option an optimizer does not take is an error naming
-// those it takes. A step runs in Keras's order: clip the gradients, decay
-// the weights (w -= w*weight_decay*lr), apply the update rule, count the
-// step.
+// GlobalClipnorm, Schedule (a schedules.Schedule that replaces the fixed
+// learning rate) and UseEMA with EMAMomentum and EMAOverwriteFrequency; an
+// option an optimizer does not take is an error naming those it takes. A
+// step runs in Keras's order: clip the gradients, decay the weights
+// (w -= w*weight_decay*lr), apply the update rule, update the moving
+// averages (and, every EMAOverwriteFrequency steps, copy them into the
+// weights), count the step.
+//
+// # Moving averages (use_ema)
+//
+// With UseEMA(true) an optimizer keeps an exponential moving average of
+// every variable, as Keras's use_ema=True. Keras's fit replaces the
+// weights by their averages when training ends
+// (optimizer.finalize_variable_values); a training loop does the same by
+// calling FinalizeVariableValues (the Finalizer interface, which every
+// optimizer here implements) with the variables of Apply, once, after the
+// last epoch. Without UseEMA it does nothing.
 //
 // Each optimizer has one description, Keras's class_name and get_config
 // (Name and Config), and one way back, FromConfig, through the registry

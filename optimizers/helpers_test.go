@@ -27,7 +27,13 @@ type spec struct {
 	sched    schedules.Schedule
 	// Explicit values of the other hyper-parameters (given when set).
 	beta1, beta2, rho, eps, init optional
-	zeroLR, zeroWD               bool // LearningRate(0), WeightDecay(0) given
+	power, l1, l2, shrink, beta  optional // Ftrl's
+	zeroLR, zeroWD               bool     // LearningRate(0), WeightDecay(0) given
+	// Moving averages: UseEMA, with EMAMomentum and EMAOverwriteFrequency
+	// when given.
+	ema      bool
+	emaM     optional
+	emaEvery int
 }
 
 type optional struct {
@@ -60,6 +66,14 @@ func (s spec) options() []Option {
 	add(s.rho.set, Rho(s.rho.v))
 	add(s.eps.set, Epsilon(s.eps.v))
 	add(s.init.set, InitialAccumulatorValue(s.init.v))
+	add(s.power.set, LearningRatePower(s.power.v))
+	add(s.l1.set, L1RegularizationStrength(s.l1.v))
+	add(s.l2.set, L2RegularizationStrength(s.l2.v))
+	add(s.shrink.set, L2ShrinkageRegularizationStrength(s.shrink.v))
+	add(s.beta.set, Beta(s.beta.v))
+	add(s.ema, UseEMA(true))
+	add(s.emaM.set, EMAMomentum(s.emaM.v))
+	add(s.emaEvery != 0, EMAOverwriteFrequency(s.emaEvery))
 	return o
 }
 
@@ -68,6 +82,7 @@ func (s spec) new(t testing.TB) Optimizer {
 	newFn := map[string]func(...Option) (Optimizer, error){
 		"sgd": wrap(NewSGD), "adam": wrap(NewAdam), "adamw": wrap(NewAdamW), "rmsprop": wrap(NewRMSprop),
 		"adagrad": wrap(NewAdagrad), "nadam": wrap(NewNadam), "adamax": wrap(NewAdamax),
+		"adadelta": wrap(NewAdadelta), "lion": wrap(NewLion), "ftrl": wrap(NewFtrl),
 	}[s.kind]
 	if newFn == nil {
 		t.Fatalf("unknown kind %q", s.kind)
@@ -114,6 +129,23 @@ var specs = []spec{
 	{name: "adagrad-init0", kind: "adagrad", lr: 0.1, init: give(0)},
 	{name: "nadam-beta1-0", kind: "nadam", lr: 0.05, beta1: give(0)},
 	{name: "adamax-beta2-0", kind: "adamax", lr: 0.05, beta2: give(0)},
+	{name: "adadelta", kind: "adadelta", lr: 1},
+	{name: "adadelta-default", kind: "adadelta"},
+	{name: "adadelta-rho", kind: "adadelta", lr: 0.5, rho: give(0.8), eps: give(1e-4)},
+	{name: "lion", kind: "lion", lr: 0.01},
+	{name: "lion-default", kind: "lion"},
+	{name: "lion-betas", kind: "lion", lr: 0.01, beta1: give(1), beta2: give(0.5)},
+	{name: "ftrl", kind: "ftrl", lr: 0.1},
+	{name: "ftrl-default", kind: "ftrl"},
+	{name: "ftrl-l1-l2", kind: "ftrl", lr: 0.1, l1: give(0.01), l2: give(0.05)},
+	{name: "ftrl-shrink-beta-power", kind: "ftrl", lr: 0.1, shrink: give(0.02), beta: give(0.5), power: give(-0.7), init: give(0.5)},
+	{name: "ftrl-power0", kind: "ftrl", lr: 0.1, power: give(0)},
+	// Moving averages on several rules.
+	{name: "sgd-ema", kind: "sgd", lr: 0.05, ema: true},
+	{name: "adam-ema-overwrite", kind: "adam", lr: 0.05, ema: true, emaM: give(0.9), emaEvery: 4},
+	{name: "lion-ema", kind: "lion", lr: 0.01, ema: true, emaEvery: 7},
+	{name: "ftrl-ema", kind: "ftrl", lr: 0.1, ema: true, emaM: give(0.5)},
+	{name: "adadelta-ema-wd", kind: "adadelta", lr: 1, ema: true, wd: 0.01, emaEvery: 3},
 }
 
 func mustExp(lr float64, steps int64, rate float64) schedules.Schedule {
@@ -130,12 +162,21 @@ type ref struct {
 	s                      spec
 	t                      int64
 	m, v, vhat, a, mom, u  [][]float64
+	avg                    [][]float64 // moving averages (use_ema)
 	uprod                  float64
 	b1, b2, eps, rho, init float64
+	power, l1, l2, shrink  float64 // Ftrl
+	beta, emaM             float64
 }
 
 func newRef(s spec, sizes []int) *ref {
-	r := &ref{s: s, uprod: 1, b1: 0.9, b2: 0.999, eps: 1e-7, rho: 0.9, init: 0.1}
+	r := &ref{s: s, uprod: 1, b1: 0.9, b2: 0.999, eps: 1e-7, rho: 0.9, init: 0.1, power: -0.5, emaM: 0.99}
+	switch s.kind {
+	case "adadelta":
+		r.rho = 0.95
+	case "lion":
+		r.b2 = 0.99
+	}
 	// Keras defaults, written out independently of the constructors.
 	if r.s.lr == 0 && r.s.sched == nil && !s.zeroLR {
 		r.s.lr = map[string]float64{"sgd": 0.01}[s.kind]
@@ -149,7 +190,8 @@ func newRef(s spec, sizes []int) *ref {
 	for _, o := range []struct {
 		given optional
 		to    *float64
-	}{{s.beta1, &r.b1}, {s.beta2, &r.b2}, {s.rho, &r.rho}, {s.eps, &r.eps}, {s.init, &r.init}} {
+	}{{s.beta1, &r.b1}, {s.beta2, &r.b2}, {s.rho, &r.rho}, {s.eps, &r.eps}, {s.init, &r.init},
+		{s.power, &r.power}, {s.l1, &r.l1}, {s.l2, &r.l2}, {s.shrink, &r.shrink}, {s.beta, &r.beta}, {s.emaM, &r.emaM}} {
 		if o.given.set {
 			*o.to = o.given.v
 		}
@@ -164,8 +206,8 @@ func newRef(s spec, sizes []int) *ref {
 		}
 		return out
 	}
-	r.m, r.v, r.vhat, r.a, r.mom, r.u = mk(0), mk(0), mk(0), mk(0), mk(0), mk(0)
-	if s.kind == "adagrad" {
+	r.m, r.v, r.vhat, r.a, r.mom, r.u, r.avg = mk(0), mk(0), mk(0), mk(0), mk(0), mk(0), mk(0)
+	if s.kind == "adagrad" || s.kind == "ftrl" {
 		r.v = mk(r.init)
 	}
 	return r
@@ -279,10 +321,67 @@ func (r *ref) step(w, g [][]float64) {
 				*m += (gj - *m) * (1 - r.b1)
 				r.u[i][j] = math.Max(r.b2*r.u[i][j], math.Abs(gj))
 				w[i][j] -= lr * *m / ((1 - math.Pow(r.b1, t)) * (r.u[i][j] + r.eps))
+			default:
+				r.newRules(lr, i, j, w, gj)
 			}
 		}
 	}
+	r.emaStep(w)
 	r.t++
+}
+
+// newRules are Adadelta, Lion and Ftrl, from keras/src/optimizers/
+// adadelta.py, lion.py and ftrl.py.
+func (r *ref) newRules(lr float64, i, j int, w [][]float64, gj float64) {
+	m, v := &r.m[i][j], &r.v[i][j]
+	switch r.s.kind {
+	case "adadelta": // v: accumulated_grad, m: accumulated_delta_var
+		*v = r.rho**v + (1-r.rho)*gj*gj
+		d := -math.Sqrt(*m+r.eps) * gj / math.Sqrt(*v+r.eps)
+		*m = r.rho**m + (1-r.rho)*d*d
+		w[i][j] += lr * d
+	case "lion":
+		u := r.b1**m + (1-r.b1)*gj
+		sign := 0.0
+		if u > 0 {
+			sign = 1
+		} else if u < 0 {
+			sign = -1
+		}
+		w[i][j] -= lr * sign
+		*m = r.b2**m + (1-r.b2)*gj
+	case "ftrl": // v: accumulator, m: linear
+		l2 := r.l2 + r.beta/(2*lr)
+		g2 := gj + 2*r.shrink*w[i][j]
+		nv := *v + gj*gj
+		*m += g2 - (math.Pow(nv, -r.power)-math.Pow(*v, -r.power))/lr*w[i][j]
+		quad := math.Pow(nv, -r.power)/lr + 2*l2
+		w[i][j] = (math.Max(-r.l1, math.Min(r.l1, *m)) - *m) / quad
+		*v = nv
+	}
+}
+
+// emaStep is BaseOptimizer's moving average: momentum 0 on the first step,
+// then average = m·average + (1-m)·w; the weights take the averages on
+// steps whose count is a multiple of the overwrite frequency.
+func (r *ref) emaStep(w [][]float64) {
+	if !r.s.ema {
+		return
+	}
+	m := r.emaM
+	if r.t == 0 {
+		m = 0
+	}
+	for i := range w {
+		for j := range w[i] {
+			r.avg[i][j] = m*r.avg[i][j] + (1-m)*w[i][j]
+		}
+	}
+	if r.s.emaEvery > 0 && (r.t+1)%int64(r.s.emaEvery) == 0 {
+		for i := range w {
+			copy(w[i], r.avg[i])
+		}
+	}
 }
 
 // tensors makes float32 tensors from float64 values.

@@ -82,7 +82,7 @@ func (o *Nadam) Apply(vars, grads []*tensor.Tensor) {
 			w[j] -= mhat * lr32 / (sqrt32(v[j]*cv) + eps)
 		}
 	}
-	o.end()
+	o.end(vars)
 }
 
 // Config implements Optimizer.

@@ -80,6 +80,8 @@ type base struct {
 	built bool
 	sizes []int      // element count of each variable, from Build
 	slots []Variable // per-optimizer state, in Variables order
+
+	ema // moving averages of the weights (use_ema), see ema.go
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
@@ -115,6 +117,11 @@ func newBase(name, prefix string, o *options, defaultLR float64, defaultWD optFl
 	if b.schedule != nil {
 		b.learningRate = 0
 	}
+	e, err := newEMA(name, o)
+	if err != nil {
+		return b, err
+	}
+	b.ema = e
 	b.iterT = tensor.New(1)
 	if b.schedule == nil {
 		b.lrT = tensor.Full(float32(b.learningRate), 1)
@@ -204,6 +211,7 @@ func (b *base) build(vars []*tensor.Tensor) (bool, error) {
 		b.sizes[i] = v.Len()
 	}
 	b.built = true
+	b.buildEMA(vars)
 	return true, nil
 }
 
@@ -255,8 +263,9 @@ func (b *base) begin(vars, grads []*tensor.Tensor) (lr float64, t int64) {
 	return lr, b.iter + 1
 }
 
-// end counts the step.
-func (b *base) end() {
+// end finishes a step: the moving averages (when kept), then the count.
+func (b *base) end(vars []*tensor.Tensor) {
+	b.stepEMA(vars)
 	b.iter++
 	b.iterT.Data()[0] = float32(b.iter)
 }
@@ -338,19 +347,18 @@ func (b *base) config() map[string]any {
 	if b.schedule != nil {
 		lr = schedules.Serialize(b.schedule)
 	}
-	return map[string]any{
+	c := map[string]any{
 		"name":                        b.prefix,
 		"learning_rate":               lr,
 		"weight_decay":                b.weightDecay.config(),
 		"clipnorm":                    b.clipnorm.config(),
 		"global_clipnorm":             b.globalClip.config(),
 		"clipvalue":                   b.clipvalue.config(),
-		"use_ema":                     false,
-		"ema_momentum":                0.99,
-		"ema_overwrite_frequency":     nil,
 		"loss_scale_factor":           nil,
 		"gradient_accumulation_steps": nil,
 	}
+	b.emaConfig(c)
+	return c
 }
 
 // checkRange returns an error unless lo <= x <= hi, or lo <= x < hi when

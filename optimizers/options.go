@@ -53,7 +53,8 @@ func (o *options) optional(name string) optFloat {
 
 // commonOptions lists the options every optimizer takes, as Keras's
 // BaseOptimizer.
-var commonOptions = []string{"LearningRate", "Schedule", "WeightDecay", "Clipnorm", "Clipvalue", "GlobalClipnorm"}
+var commonOptions = []string{"LearningRate", "Schedule", "WeightDecay", "Clipnorm", "Clipvalue", "GlobalClipnorm",
+	"UseEMA", "EMAMomentum", "EMAOverwriteFrequency"}
 
 // apply runs opts and returns an error naming any option the optimizer
 // class does not take, with the list of those it takes.
@@ -109,33 +110,79 @@ func Momentum(m float64) Option { return func(o *options) { o.float("Momentum", 
 func Nesterov(on bool) Option { return func(o *options) { o.bool("Nesterov", on) } }
 
 // Beta1, for Adam, AdamW, Nadam and Adamax, is the decay of the
-// first-moment average, in [0, 1). Default 0.9.
+// first-moment average, in [0, 1); for Lion, the weight of the momentum in
+// the update's sign, in (0, 1]. Default 0.9.
 func Beta1(b float64) Option { return func(o *options) { o.float("Beta1", b) } }
 
 // Beta2, for Adam, AdamW, Nadam and Adamax, is the decay of the
 // second-moment average (Adamax: of the infinity norm), in [0, 1). Default
-// 0.999.
+// 0.999. For Lion, the decay of the momentum, in [0, 1]; default 0.99.
 func Beta2(b float64) Option { return func(o *options) { o.float("Beta2", b) } }
 
 // Epsilon is the small constant that keeps divisions finite, >= 0: added to
-// sqrt(v) in Adam, AdamW, Nadam and Adamax, inside the square root in
-// RMSprop and Adagrad. Default 1e-7.
+// sqrt(v) in Adam, AdamW, Nadam and Adamax, inside the square roots in
+// RMSprop, Adagrad and Adadelta. Default 1e-7.
 func Epsilon(eps float64) Option { return func(o *options) { o.float("Epsilon", eps) } }
 
 // Amsgrad, for Adam and AdamW, uses the running maximum of the second
 // moment (AMSGrad). Default false.
 func Amsgrad(on bool) Option { return func(o *options) { o.bool("Amsgrad", on) } }
 
-// Rho, for RMSprop, is the decay of the squared-gradient average, in [0,
-// 1]. Default 0.9.
+// Rho, for RMSprop and Adadelta, is the decay of the squared-gradient
+// average, in [0, 1]. Default 0.9 for RMSprop, 0.95 for Adadelta.
 func Rho(rho float64) Option { return func(o *options) { o.float("Rho", rho) } }
 
 // Centered, for RMSprop, normalises by the estimated variance (subtracting
 // the squared mean gradient) instead of the second moment. Default false.
 func Centered(on bool) Option { return func(o *options) { o.bool("Centered", on) } }
 
-// InitialAccumulatorValue, for Adagrad, is the starting value of the
-// squared-gradient sums, >= 0. Default 0.1.
+// InitialAccumulatorValue, for Adagrad and Ftrl, is the starting value of
+// the squared-gradient sums, >= 0. Default 0.1.
 func InitialAccumulatorValue(v float64) Option {
 	return func(o *options) { o.float("InitialAccumulatorValue", v) }
 }
+
+// UseEMA keeps an exponential moving average of every variable, updated
+// after each step (average = m·average + (1-m)·w, m = EMAMomentum, 0 on the
+// first step), and puts the averages into the variables every
+// EMAOverwriteFrequency steps and when training ends (Fit calls
+// FinalizeVariableValues, as Keras's fit calls finalize_variable_values).
+// Default false.
+func UseEMA(on bool) Option { return func(o *options) { o.bool("UseEMA", on) } }
+
+// EMAMomentum is the decay m of the moving average, in [0, 1]; used with
+// UseEMA. Default 0.99.
+func EMAMomentum(m float64) Option { return func(o *options) { o.float("EMAMomentum", m) } }
+
+// EMAOverwriteFrequency makes every n-th step (n ≥ 1) copy the moving
+// averages into the variables; used with UseEMA. Default 0, none (Keras's
+// None): the averages replace the variables only at the end of training.
+func EMAOverwriteFrequency(n int) Option {
+	return func(o *options) { o.float("EMAOverwriteFrequency", float64(n)) }
+}
+
+// LearningRatePower, for Ftrl, is ≤ 0: how the per-weight rate shrinks as
+// squared gradients accumulate (0 for a fixed rate). Default -0.5.
+func LearningRatePower(p float64) Option { return func(o *options) { o.float("LearningRatePower", p) } }
+
+// L1RegularizationStrength, for Ftrl, ≥ 0, drives small weights to exactly
+// 0. Default 0.
+func L1RegularizationStrength(l1 float64) Option {
+	return func(o *options) { o.float("L1RegularizationStrength", l1) }
+}
+
+// L2RegularizationStrength, for Ftrl, ≥ 0: Ftrl's stabilising L2 penalty.
+// Default 0.
+func L2RegularizationStrength(l2 float64) Option {
+	return func(o *options) { o.float("L2RegularizationStrength", l2) }
+}
+
+// L2ShrinkageRegularizationStrength, for Ftrl, ≥ 0: an L2 penalty added to
+// the gradient (2·l2·w), unlike L2RegularizationStrength. Default 0.
+func L2ShrinkageRegularizationStrength(l2 float64) Option {
+	return func(o *options) { o.float("L2ShrinkageRegularizationStrength", l2) }
+}
+
+// Beta, for Ftrl, adds beta/(2·lr) to the L2 strength, as in the FTRL-
+// Proximal paper. Default 0.
+func Beta(beta float64) Option { return func(o *options) { o.float("Beta", beta) } }

@@ -1,6 +1,7 @@
 package optimizers
 
 import (
+	"math"
 	"sort"
 	"strings"
 
@@ -20,15 +21,20 @@ var keys = map[string]struct {
 	float func(float64) Option
 	bool  func(bool) Option
 }{
-	"momentum":                  {float: Momentum},
-	"nesterov":                  {bool: Nesterov},
-	"beta_1":                    {float: Beta1},
-	"beta_2":                    {float: Beta2},
-	"epsilon":                   {float: Epsilon},
-	"amsgrad":                   {bool: Amsgrad},
-	"rho":                       {float: Rho},
-	"centered":                  {bool: Centered},
-	"initial_accumulator_value": {float: InitialAccumulatorValue},
+	"momentum":                             {float: Momentum},
+	"nesterov":                             {bool: Nesterov},
+	"beta_1":                               {float: Beta1},
+	"beta_2":                               {float: Beta2},
+	"epsilon":                              {float: Epsilon},
+	"amsgrad":                              {bool: Amsgrad},
+	"rho":                                  {float: Rho},
+	"centered":                             {bool: Centered},
+	"initial_accumulator_value":            {float: InitialAccumulatorValue},
+	"learning_rate_power":                  {float: LearningRatePower},
+	"l1_regularization_strength":           {float: L1RegularizationStrength},
+	"l2_regularization_strength":           {float: L2RegularizationStrength},
+	"l2_shrinkage_regularization_strength": {float: L2ShrinkageRegularizationStrength},
+	"beta":                                 {float: Beta},
 }
 
 func init() {
@@ -39,6 +45,10 @@ func init() {
 	registry.Builtin("Adagrad", fromConfig("Adagrad", wrap(NewAdagrad), "initial_accumulator_value", "epsilon"))
 	registry.Builtin("Nadam", fromConfig("Nadam", wrap(NewNadam), "beta_1", "beta_2", "epsilon"))
 	registry.Builtin("Adamax", fromConfig("Adamax", wrap(NewAdamax), "beta_1", "beta_2", "epsilon"))
+	registry.Builtin("Adadelta", fromConfig("Adadelta", wrap(NewAdadelta), "rho", "epsilon"))
+	registry.Builtin("Lion", fromConfig("Lion", wrap(NewLion), "beta_1", "beta_2"))
+	registry.Builtin("Ftrl", fromConfig("Ftrl", wrap(NewFtrl), "learning_rate_power", "initial_accumulator_value",
+		"l1_regularization_strength", "l2_regularization_strength", "l2_shrinkage_regularization_strength", "beta"))
 }
 
 // wrap turns a constructor of one optimizer type into one of Optimizer.
@@ -62,17 +72,17 @@ func Register(className string, fromConfig func(config map[string]any) (Optimize
 }
 
 // FromConfig rebuilds an optimizer of the Keras class className ("SGD",
-// "Adam", "AdamW", "RMSprop", "Adagrad", "Nadam", "Adamax", or one
-// registered with Register; case and underscores are ignored, so "adam"
-// works too) from its get_config, as Config produces it or Keras 3 writes
-// it. Absent keys take Keras's defaults; a key given is used as given, zero
-// included. learning_rate is a number or a serialized schedule
-// ({"class_name": "CosineDecay", "config": {...}}), read by
-// schedules.FromConfig. Numbers may be float64 or json.Number. Unknown
-// keys, wrong types and invalid values are errors; Keras's keys for what
-// goras does not implement (use_ema, loss_scale_factor,
-// gradient_accumulation_steps) are accepted at their "off" values, and
-// "name" is accepted and not kept.
+// "Adam", "AdamW", "RMSprop", "Adagrad", "Nadam", "Adamax", "Adadelta",
+// "Lion", "Ftrl", or one registered with Register; case and underscores
+// are ignored, so "adam" works too) from its get_config, as Config
+// produces it or Keras 3 writes it. Absent keys take Keras's defaults; a
+// key given is used as given, zero included. learning_rate is a number or a
+// serialized schedule ({"class_name": "CosineDecay", "config": {...}}),
+// read by schedules.FromConfig. Numbers may be float64 or json.Number.
+// Unknown keys, wrong types and invalid values are errors; Keras's keys for
+// what goras does not implement (loss_scale_factor,
+// gradient_accumulation_steps) are accepted at their "off" values (null),
+// and "name" is accepted and not kept.
 func FromConfig(className string, config map[string]any) (Optimizer, error) {
 	return registry.Build(className, config)
 }
@@ -134,11 +144,19 @@ func baseOptions(r *configread.Reader) []Option {
 		}
 	}
 	r.Name()
-	// Exponential moving averages are not implemented: use_ema must be
-	// false, and then ema_momentum and ema_overwrite_frequency do nothing.
-	r.Accept("use_ema", false)
-	r.NullableFloat("ema_momentum")
-	r.NullableFloat("ema_overwrite_frequency")
+	if on, ok := r.Bool("use_ema"); ok {
+		opts = append(opts, UseEMA(on))
+	}
+	if m, ok := r.NullableFloat("ema_momentum"); ok {
+		opts = append(opts, EMAMomentum(m))
+	}
+	if v, ok := r.Value("ema_overwrite_frequency"); ok && v != nil {
+		if n, ok := r.Int("ema_overwrite_frequency"); ok && n >= 0 && n <= math.MaxInt32 {
+			opts = append(opts, EMAOverwriteFrequency(int(n)))
+		} else if ok {
+			r.Fail("\"ema_overwrite_frequency\" must be an integer >= 1 or null, got %d", n)
+		}
+	}
 	r.Null("loss_scale_factor", "gradient_accumulation_steps")
 	return opts
 }

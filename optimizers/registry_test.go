@@ -40,6 +40,10 @@ func TestRoundTrip(t *testing.T) {
 		{kind: "adagrad"}, {kind: "adagrad", init: give(0), eps: give(0), lr: 1},
 		{kind: "nadam"}, {kind: "nadam", beta1: give(0.5), beta2: give(0), clipnorm: 2},
 		{kind: "adamax"}, {kind: "adamax", beta1: give(0), eps: give(1e-5), wd: 0.2},
+		{kind: "adadelta"}, {kind: "adadelta", rho: give(0), eps: give(0), lr: 1, ema: true},
+		{kind: "lion"}, {kind: "lion", beta1: give(1), beta2: give(0), lr: 3e-4, ema: true, emaM: give(0), emaEvery: 10},
+		{kind: "ftrl"}, {kind: "ftrl", power: give(0), init: give(0), l1: give(0.1), l2: give(0.2), shrink: give(0.3), beta: give(-0.5)},
+		{kind: "sgd", ema: true, emaM: give(0.9), emaEvery: 100},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {
@@ -105,6 +109,18 @@ func TestKerasConfigs(t *testing.T) {
 		{"sgd", `{"learning_rate": {"module": "keras.optimizers.schedules", "class_name": "ExponentialDecay", "config": {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5, "staircase": false, "name": "ExponentialDecay"}, "registered_name": null}}`,
 			1 - 0.1*0.5},
 		{"SGD", `{"learning_rate": 0, "momentum": 0.9}`, 1},
+		// Adadelta: a = 0.05·0.25, Δ = -sqrt(ε)·0.5/sqrt(a+ε), w += lr·Δ.
+		{"Adadelta", `{"name": "adadelta", "learning_rate": 1.0, ` + base + `, "rho": 0.95, "epsilon": 1e-07}`,
+			1 - math.Sqrt(1e-7)*0.5/math.Sqrt(0.0125+1e-7)},
+		// Lion: w -= lr·sign(0.1·0.5).
+		{"Lion", `{"name": "lion", "learning_rate": 0.0010000000474974513, ` + base + `, "beta_1": 0.9, "beta_2": 0.99}`,
+			1 - 0.0010000000474974513},
+		// Ftrl: z = 0.5 - (sqrt(0.35)-sqrt(0.1))/lr, w = -z/(sqrt(0.35)/lr).
+		{"Ftrl", `{"name": "ftrl", "learning_rate": 0.1, ` + base + `, "learning_rate_power": -0.5, "initial_accumulator_value": 0.1, "l1_regularization_strength": 0.0, "l2_regularization_strength": 0.0, "l2_shrinkage_regularization_strength": 0.0, "beta": 0.0}`,
+			-(0.5 - (math.Sqrt(0.35)-math.Sqrt(0.1))/0.1) / (math.Sqrt(0.35) / 0.1)},
+		// use_ema with overwriting every step: the average of the first step
+		// is the weight itself.
+		{"SGD", `{"learning_rate": 0.1, "use_ema": true, "ema_momentum": 0.99, "ema_overwrite_frequency": 1}`, 0.95},
 	}
 	for _, c := range cases {
 		o, err := FromConfig(c.class, decode(t, c.config))
@@ -134,7 +150,7 @@ func nadamStep1(lr, g float64) float64 {
 
 func TestFromConfigErrors(t *testing.T) {
 	cases := []struct{ class, config, want string }{
-		{"Adadelta", `{}`, `unknown optimizer "Adadelta"; known: Adagrad, Adam, AdamW, Adamax, Nadam, RMSprop, SGD`},
+		{"Adafactor", `{}`, `unknown optimizer "Adafactor"; known: Adadelta, Adagrad, Adam, AdamW, Adamax, Ftrl, Lion, Nadam, RMSprop, SGD`},
 		{"Adam", `{"momentum": 0.9}`, `optimizers: Adam config: unknown key(s) momentum; accepted: amsgrad, beta_1, beta_2, clipnorm`},
 		{"SGD", `{"lr": 0.1}`, `unknown key(s) lr`},
 		{"SGD", `{"decay": 1e-6}`, `unknown key(s) decay`},
@@ -145,7 +161,11 @@ func TestFromConfigErrors(t *testing.T) {
 		{"SGD", `{"nesterov": 1}`, `"nesterov" must be true or false, got 1`},
 		{"Adam", `{"beta_1": null}`, `"beta_1" must be a number, got null`},
 		{"Adam", `{"beta_1": 1.0}`, `beta_1 (Beta1) must be in [0, 1), got 1`},
-		{"Adam", `{"use_ema": true}`, `"use_ema" = true is not supported by goras (only false)`},
+		{"Adam", `{"use_ema": 1}`, `"use_ema" must be true or false, got 1`},
+		{"Adam", `{"use_ema": true, "ema_overwrite_frequency": 2.5}`, `"ema_overwrite_frequency" must be an integer, got 2.5`},
+		{"Adam", `{"use_ema": true, "ema_overwrite_frequency": -1}`, `"ema_overwrite_frequency" must be an integer >= 1 or null, got -1`},
+		{"Lion", `{"beta_1": 0}`, `Lion beta_1 (Beta1) must be in (0, 1]`},
+		{"Ftrl", `{"rho": 0.9}`, `optimizers: Ftrl config: unknown key(s) rho`},
 		{"Adam", `{"gradient_accumulation_steps": 4}`, `"gradient_accumulation_steps" = 4 is not supported`},
 		{"Adam", `{"clipnorm": 1, "clipvalue": 0.5}`, `only one of Clipnorm, Clipvalue and GlobalClipnorm`},
 		{"Adam", `{"name": 7}`, `"name" must be a string, got 7`},

@@ -92,7 +92,7 @@ func (o *RMSprop) Apply(vars, grads []*tensor.Tensor) {
 			}
 		}
 	}
-	o.end()
+	o.end(vars)
 }
 
 // Config implements Optimizer.

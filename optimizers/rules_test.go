@@ -24,6 +24,9 @@ var (
 //	Adagrad lr 0.1:        acc1 = 0.1+0.25; w1[0] = 1 - 0.1*0.5/sqrt(0.35+1e-7) = 0.9154845866
 //	RMSprop lr 0.1:        v1 = 0.1*0.25; w1[0] = 1 - 0.1*0.5/sqrt(0.025+1e-7) = 0.6837728664
 //	Adamax lr 0.1:         m1 = 0.05, u1 = 0.5; w1[0] = 1 - 0.1*0.05/(0.1*(0.5+1e-7)) = 0.90000002
+//	Adadelta lr 1:         a1 = 0.05*0.25; Δ1 = -sqrt(1e-7)*0.5/sqrt(0.0125+1e-7); w1[0] = 1+Δ1 = 0.9985857921
+//	Lion lr 0.1:           u1 = 0.1*0.5 > 0: w1[0] = 0.9; m1 = 0.005, u2 = 0.9*0.005+0.1*0.1 > 0: w2[0] = 0.8
+//	Ftrl lr 0.1:           z1 = 0.5 - (sqrt(0.35)-sqrt(0.1))/0.1*1 = -2.2538; w1[0] = 2.2538/(sqrt(0.35)/0.1) = 0.3809620907
 //
 // and the rest by the same formulas (see the Nadam, RMSprop-centered doc
 // comments).
@@ -56,6 +59,19 @@ func TestHandComputed(t *testing.T) {
 			[3][2]float64{{0.8937212409, -1.89372123}, {0.8666038573, -1.91618536}, {0.8970386065, -1.911253437}}},
 		{spec{name: "Adamax", kind: "adamax", lr: 0.1},
 			[3][2]float64{{0.90000002, -1.90000001}, {0.8420473421, -1.868389455}, {0.8202325209, -1.848423346}}},
+		{spec{name: "Adadelta", kind: "adadelta", lr: 1},
+			[3][2]float64{{0.9985857921, -1.998585788}, {0.9981837794, -1.999174135}, {0.9989522228, -1.999174135}}},
+		{spec{name: "Lion", kind: "lion", lr: 0.1},
+			[3][2]float64{{0.9, -1.9}, {0.8, -2.0}, {0.9, -1.9}}},
+		{spec{name: "Ftrl", kind: "ftrl", lr: 0.1},
+			[3][2]float64{{0.3809620907, -1.301631052}, {0.364295424, -1.329132007}, {0.3959182006, -1.329132007}}},
+		{spec{name: "Ftrl l1 l2", kind: "ftrl", lr: 0.1, l1: give(0.5), l2: give(0.1)},
+			[3][2]float64{{0.2867526561, -1.230493335}, {0.2706236239, -1.257499166}, {0.3012770539, -1.257499166}}},
+		// SGD with moving averages (momentum 0.5), overwriting every 2 steps:
+		// avg1 = w1 (momentum 0 on the first step); avg2 = (0.95+0.94)/2 =
+		// 0.945 replaces w2; w3 = 0.945+0.02.
+		{spec{name: "SGD EMA", kind: "sgd", lr: 0.1, ema: true, emaM: give(0.5), emaEvery: 2},
+			[3][2]float64{{0.95, -1.9}, {0.945, -1.915}, {0.965, -1.915}}},
 	}
 	for _, c := range cases {
 		t.Run(c.s.name, func(t *testing.T) {
@@ -122,6 +138,18 @@ func TestAgainstReference(t *testing.T) {
 						if got := float64(w[i].Data()[j]); !closeTo(got, want, 1e-5) {
 							t.Fatalf("step %d w[%d][%d] = %.9g, reference %.9g", step+1, i, j, got, want)
 						}
+					}
+				}
+			}
+			// The end of training puts the moving averages into the weights.
+			o.(Finalizer).FinalizeVariableValues(w)
+			if s.ema {
+				w64 = r.avg
+			}
+			for i := range w64 {
+				for j, want := range w64[i] {
+					if got := float64(w[i].Data()[j]); !closeTo(got, want, 1e-5) {
+						t.Fatalf("after FinalizeVariableValues w[%d][%d] = %.9g, reference %.9g", i, j, got, want)
 					}
 				}
 			}

@@ -65,7 +65,7 @@ func (o *SGD) Apply(vars, grads []*tensor.Tensor) {
 			kernel.SGDMomentum(w, o.v[i][:len(w)], g, mu, lr)
 		}
 	}
-	o.end()
+	o.end(vars)
 }
 
 // Config implements Optimizer.

@@ -135,6 +135,13 @@ func TestVariableNames(t *testing.T) {
 		{spec{kind: "adagrad"}, []string{"adagrad/iteration", "adagrad/learning_rate", "adagrad/accumulator/0", "adagrad/accumulator/1"}},
 		{spec{kind: "nadam"}, []string{"nadam/iteration", "nadam/learning_rate", "nadam/m/0", "nadam/m/1", "nadam/v/0", "nadam/v/1", "nadam/u_product"}},
 		{spec{kind: "adamax"}, []string{"adamax/iteration", "adamax/learning_rate", "adamax/m/0", "adamax/m/1", "adamax/u/0", "adamax/u/1"}},
+		{spec{kind: "adadelta"}, []string{"adadelta/iteration", "adadelta/learning_rate",
+			"adadelta/accumulated_grad/0", "adadelta/accumulated_grad/1", "adadelta/accumulated_delta_var/0", "adadelta/accumulated_delta_var/1"}},
+		{spec{kind: "lion"}, []string{"lion/iteration", "lion/learning_rate", "lion/momentum/0", "lion/momentum/1"}},
+		{spec{kind: "ftrl"}, []string{"ftrl/iteration", "ftrl/learning_rate", "ftrl/accumulator/0", "ftrl/accumulator/1", "ftrl/linear/0", "ftrl/linear/1"}},
+		// The averages come before the optimizer's own slots, as Keras builds them.
+		{spec{kind: "adam", ema: true}, []string{"adam/iteration", "adam/learning_rate", "adam/average/0", "adam/average/1",
+			"adam/m/0", "adam/m/1", "adam/v/0", "adam/v/1"}},
 	}
 	for _, c := range cases {
 		o := c.s.new(t)

@@ -42,8 +42,10 @@ func NewCategoricalFocalCrossentropy() CategoricalFocalCrossentropy {
 	return CategoricalFocalCrossentropy{Alpha: []float64{0.25}, Gamma: 2}
 }
 
+// Name implements Loss.
 func (CategoricalFocalCrossentropy) Name() string { return "categorical_focal_crossentropy" }
 
+// CheckTarget implements Loss.
 func (c CategoricalFocalCrossentropy) CheckTarget(pred, target []int) error {
 	const name = "categorical_focal_crossentropy"
 	classes := 0
@@ -72,6 +74,7 @@ func checkFocal(name string, gamma, smoothing float64) error {
 	return nil
 }
 
+// Build implements Loss.
 func (c CategoricalFocalCrossentropy) Build(p *autograd.Plan, pred, target *autograd.Var) autograd.LossOp {
 	return p.CategoricalFocalCrossentropy(pred, target, c.Alpha, c.Gamma, c.FromLogits, c.LabelSmoothing)
 }
@@ -115,8 +118,10 @@ func NewBinaryFocalCrossentropy() BinaryFocalCrossentropy {
 	return BinaryFocalCrossentropy{Alpha: 0.25, Gamma: 2}
 }
 
+// Name implements Loss.
 func (BinaryFocalCrossentropy) Name() string { return "binary_focal_crossentropy" }
 
+// CheckTarget implements Loss.
 func (b BinaryFocalCrossentropy) CheckTarget(pred, target []int) error {
 	const name = "binary_focal_crossentropy"
 	switch {
@@ -137,10 +142,12 @@ func (b BinaryFocalCrossentropy) CheckTarget(pred, target []int) error {
 	return nil
 }
 
+// Build implements Loss.
 func (b BinaryFocalCrossentropy) Build(p *autograd.Plan, pred, target *autograd.Var) autograd.LossOp {
 	return p.BinaryFocalCrossentropy(pred, target, b.ApplyClassBalancing, b.Alpha, b.Gamma, b.FromLogits, b.LabelSmoothing)
 }
 
+// Config implements Loss.
 func (b BinaryFocalCrossentropy) Config() map[string]any {
 	return map[string]any{"apply_class_balancing": b.ApplyClassBalancing, "alpha": b.Alpha, "gamma": b.Gamma,
 		"from_logits": b.FromLogits, "label_smoothing": b.LabelSmoothing}

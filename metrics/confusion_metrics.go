@@ -27,9 +27,13 @@ func NewPrecision(name string, threshold float32) *Precision {
 	return &Precision{name: name, threshold: threshold}
 }
 
+// Name implements Metric.
 func (m *Precision) Name() string { return m.name }
-func (m *Precision) Reset()       { m.tp, m.fp = 0, 0 }
 
+// Reset implements Metric.
+func (m *Precision) Reset() { m.tp, m.fp = 0, 0 }
+
+// Update implements Metric.
 func (m *Precision) Update(pred, target *tensor.Tensor) {
 	t := target.Data()
 	for i, v := range pred.Data() {
@@ -43,6 +47,7 @@ func (m *Precision) Update(pred, target *tensor.Tensor) {
 	}
 }
 
+// Result implements Metric.
 func (m *Precision) Result() float64 { return ratio(m.tp, m.tp+m.fp) }
 
 // Recall is Keras's Recall(thresholds=0.5): true positives over all
@@ -59,9 +64,13 @@ func NewRecall(name string, threshold float32) *Recall {
 	return &Recall{name: name, threshold: threshold}
 }
 
+// Name implements Metric.
 func (m *Recall) Name() string { return m.name }
-func (m *Recall) Reset()       { m.tp, m.fn = 0, 0 }
 
+// Reset implements Metric.
+func (m *Recall) Reset() { m.tp, m.fn = 0, 0 }
+
+// Update implements Metric.
 func (m *Recall) Update(pred, target *tensor.Tensor) {
 	t := target.Data()
 	for i, v := range pred.Data() {
@@ -75,6 +84,7 @@ func (m *Recall) Update(pred, target *tensor.Tensor) {
 	}
 }
 
+// Result implements Metric.
 func (m *Recall) Result() float64 { return ratio(m.tp, m.tp+m.fn) }
 
 // AUC is Keras's AUC(num_thresholds=200, curve="ROC",
@@ -100,8 +110,11 @@ func NewAUC(name string, numThresholds int) *AUC {
 	return &AUC{name: name, n: numThresholds, buckets: make([]int64, 2*numThresholds)}
 }
 
+// Name implements Metric.
 func (m *AUC) Name() string { return m.name }
-func (m *AUC) Reset()       { clear(m.buckets) }
+
+// Reset implements Metric.
+func (m *AUC) Reset() { clear(m.buckets) }
 
 // Update puts each prediction p in bucket ceil(p·(n-1)) - 1 (0 for p = 0):
 // it is above exactly the thresholds of the buckets up to its own. The

@@ -45,8 +45,10 @@ func NewF1Score(name string, classes int, average string, threshold float32) (*F
 		tp: make([]int64, classes), fp: make([]int64, classes), fn: make([]int64, classes), support: make([]int64, classes)}, nil
 }
 
+// Name implements Metric.
 func (m *F1Score) Name() string { return m.name }
 
+// Reset implements Metric.
 func (m *F1Score) Reset() {
 	for _, s := range [][]int64{m.tp, m.fp, m.fn, m.support} {
 		clear(s)
@@ -109,6 +111,7 @@ func (m *F1Score) PerClass() []float64 {
 	return out
 }
 
+// Result implements Metric.
 func (m *F1Score) Result() float64 {
 	switch m.average {
 	case "micro":

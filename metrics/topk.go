@@ -25,10 +25,13 @@ func NewTopKAccuracy(name string, k int, sparse bool) *TopKAccuracy {
 	return &TopKAccuracy{name: name, k: k, sparse: sparse}
 }
 
+// Name implements Metric.
 func (m *TopKAccuracy) Name() string { return m.name }
 
+// Reset implements Metric.
 func (m *TopKAccuracy) Reset() { m.hit, m.seen = 0, 0 }
 
+// Result implements Metric.
 func (m *TopKAccuracy) Result() float64 {
 	if m.seen == 0 {
 		return 0

@@ -3,11 +3,13 @@ package goras
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/goras-ml/goras/constraints"
 	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/losses"
+	"github.com/goras-ml/goras/optimizers"
 )
 
 // Constraints hold after every update, as Keras applies them: a NonNeg
@@ -47,5 +49,42 @@ func TestConstraintsHoldAfterTraining(t *testing.T) {
 		if math.Sqrt(n) > 0.5+1e-6 {
 			t.Errorf("MaxNorm(0.5) column %d has norm %g", j, math.Sqrt(n))
 		}
+	}
+}
+
+// With use_ema, Fit ends as Keras's does: the moving average of the
+// weights becomes the weights (finalize_variable_values), the same as the
+// optimizer's own finalization after the same steps.
+func TestFitFinalizesEMA(t *testing.T) {
+	build := func() *Model {
+		m := NewSequential(layers.Input(6), layers.Dense(3, layers.WithActivation("softmax")))
+		m.SetSeed(5)
+		opt, err := optimizers.NewSGD(optimizers.LearningRate(0.5), optimizers.UseEMA(true), optimizers.EMAMomentum(0.5))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Compile(CompileOptions{Optimizer: opt, Loss: losses.CategoricalCrossentropy{}}); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	x, y := randomTensor(1, 16, 6), oneHotRows(16, 3, 2)
+	fitted := build()
+	if _, err := fitted.Fit(context.Background(), x, y, Epochs(1), BatchSize(4), Shuffle(false), Verbose(0)); err != nil {
+		t.Fatal(err)
+	}
+	stepped := build()
+	for lo := 0; lo < 16; lo += 4 {
+		if _, err := stepped.TrainOnBatch(x.Slice(lo, lo+4), y.Slice(lo, lo+4)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := append([]float32(nil), stepped.Params()[0].Value.Data()...)
+	stepped.compiled.optimizer.(optimizers.Finalizer).FinalizeVariableValues(stepped.compiled.vars)
+	if got, want := fitted.Params()[0].Value.Data(), stepped.Params()[0].Value.Data(); !slices.Equal(got, want) {
+		t.Errorf("Fit's weights %v, the finalized EMA %v", got[:3], want[:3])
+	}
+	if slices.Equal(last, stepped.Params()[0].Value.Data()) {
+		t.Error("finalizing changed nothing: the test cannot tell")
 	}
 }

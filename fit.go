@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/goras-ml/goras/internal/progbar"
+	"github.com/goras-ml/goras/optimizers"
 	"github.com/goras-ml/goras/tensor"
 )
 
@@ -48,10 +49,17 @@ func (m *Model) Fit(ctx context.Context, x, y Data, opts ...Option) (*History, e
 	if m.resumeAt >= 0 {
 		first = m.resumeAt
 	}
+	ran := false
 	for epoch := first; epoch < s.epochs && !m.StopTraining; epoch++ {
 		if logs, err = r.epoch(ctx, epoch, logs); err != nil {
 			return r.hist, err
 		}
+		ran = true
+	}
+	if f, ok := m.compiled.optimizer.(optimizers.Finalizer); ok && ran {
+		// Keras's finalize_variable_values: with use_ema, the averaged
+		// weights become the model's at the end of training.
+		f.FinalizeVariableValues(m.compiled.vars)
 	}
 	for _, cb := range s.callbacks {
 		cb.OnTrainEnd(logs)

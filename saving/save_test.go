@@ -322,8 +322,8 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown layer", write("layer.safetensors", f.Tensors, withMeta("architecture", strings.Replace(f.Metadata["architecture"], `"Flatten"`, `"Flatten3D"`, 1))), `unknown layer class "Flatten3D"`},
 		{"absurd layer size", write("huge.safetensors", f.Tensors, withMeta("architecture", `{"class_name":"Sequential","config":{"name":"s","layers":[{"class_name":"InputLayer","config":{"batch_shape":[null,1073741824]}},{"class_name":"Dense","config":{"units":1073741824}}]}}`)), "the architecture does not build"},
 		{"bad seed", write("seed.safetensors", f.Tensors, withMeta("seed", "-1")), `seed "-1" is not an unsigned integer`},
-		{"bad compile", write("compile.safetensors", f.Tensors, withMeta("compile", `{"loss": {"class_name": "hinge", "config": {}}, "optimizer": {"class_name": "SGD", "config": {}}}`)), `unknown loss "hinge"`},
-		{"unrestorable optimizer", write("opt.safetensors", f.Tensors, withMeta("compile", `{"loss": {"class_name": "mse", "config": {}}, "optimizer": {"class_name": "SGD", "config": {"use_ema": true}}}`)), `"use_ema" = true is not supported by goras`},
+		{"bad compile", write("compile.safetensors", f.Tensors, withMeta("compile", `{"loss": {"class_name": "hinge2", "config": {}}, "optimizer": {"class_name": "SGD", "config": {}}}`)), `unknown loss "hinge2"`},
+		{"unrestorable optimizer", write("opt.safetensors", f.Tensors, withMeta("compile", `{"loss": {"class_name": "mse", "config": {}}, "optimizer": {"class_name": "SGD", "config": {"gradient_accumulation_steps": 4}}}`)), `"gradient_accumulation_steps" = 4 is not supported by goras`},
 		{"missing file", filepath.Join(dir, "nope.safetensors"), "no such file"},
 	}
 	for _, c := range cases {

@@ -97,8 +97,8 @@ func TestBadSettings(t *testing.T) {
 	ts := newTestServer(t, Options{})
 	for body, says := range map[string]string{
 		`{"network": "resnet"}`:                                  "unknown network",
-		`{"optimizer": "lion"}`:                                  "unknown optimizer",
-		`{"loss": "hinge"}`:                                      "unknown loss",
+		`{"optimizer": "adabelief"}`:                             "unknown optimizer",
+		`{"loss": "hinge2"}`:                                     "unknown loss",
 		`{"epochs": -1}`:                                         "epochs must be from 1 to 1000",
 		`{"batch_size": 100000}`:                                 "batch_size",
 		`{"train_size": 70000}`:                                  "train_size",
@@ -108,7 +108,7 @@ func TestBadSettings(t *testing.T) {
 		`{"name": "../etc"}`:                                     "not valid",
 		`{"network": "mlp", "from_model": "x"}`:                  "not both",
 		`{"from_model": "nosuch"}`:                               "nosuch",
-		`{"network": "mlp", "loss": "hinge", "x": 1}`:            "unknown field",
+		`{"network": "mlp", "loss": "hinge2", "x": 1}`:           "unknown field",
 		`{"network": "lenet5", "name": "a b"}`:                   "not valid",
 		`{"network": "mlp", "optimizer": "adam", "momentum": 2}`: "momentum",
 	} {

@@ -177,7 +177,7 @@ func TestPrepareKeepsPixels(t *testing.T) {
 // Keras class and default rate, with or without a schedule.
 func TestEveryOptimizer(t *testing.T) {
 	want := map[string]string{"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop", "adagrad": "Adagrad",
-		"adamw": "AdamW", "nadam": "Nadam", "adamax": "Adamax"}
+		"adamw": "AdamW", "nadam": "Nadam", "adamax": "Adamax", "adadelta": "Adadelta", "ftrl": "Ftrl", "lion": "Lion"}
 	for _, name := range optimizers.Names() {
 		def, _ := optimizers.Get(name)
 		for _, extra := range [][]string{nil, {"--schedule", "cosine"}} {

@@ -166,20 +166,24 @@ func loadModel(ctx context.Context, path string) (*goras.Model, error) {
 // ensemble` prints them.
 func (r *Report) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-14s %-22s %5s %5s %6s %8s %7s %9s %8s %12s %9s %9s  %s\n",
-		"id", "config", "seed", "fold", "epochs", "params", "loss", "accuracy", "val_loss", "val_accuracy", "train_s", "total_s", "worker")
+	w := len("config")
+	for _, x := range r.Results {
+		w = max(w, len(x.Job.Config()))
+	}
+	fmt.Fprintf(&b, "%-14s %-*s %5s %5s %6s %8s %7s %9s %8s %12s %8s %8s  %s\n", "id", w, "config",
+		"seed", "fold", "epochs", "params", "loss", "accuracy", "val_loss", "val_accuracy", "train_s", "total_s", "worker")
 	for _, x := range r.Results {
 		fold := "-"
 		if x.Job.Folds > 0 {
 			fold = fmt.Sprintf("%d/%d", x.Job.Fold+1, x.Job.Folds)
 		}
-		fmt.Fprintf(&b, "%-14s %-22s %5d %5s %6d %8d %7.4f %9.4f %8.4f %12.4f %9.1f %9.1f  %s\n",
-			x.Job.ID, x.Job.Config(), x.Job.Seed, fold, x.Epochs, x.Params, x.Loss, x.Accuracy, x.ValLoss, x.ValAccuracy,
-			x.TrainSeconds, x.TotalSeconds, x.Worker)
+		fmt.Fprintf(&b, "%-14s %-*s %5d %5s %6d %8d %7.4f %9.4f %8.4f %12.4f %8.1f %8.1f  %s\n",
+			x.Job.ID, w, x.Job.Config(), x.Job.Seed, fold, x.Epochs, x.Params, x.Loss, x.Accuracy, x.ValLoss,
+			x.ValAccuracy, x.TrainSeconds, x.TotalSeconds, x.Worker)
 	}
-	b.WriteString("\nconfig                                   runs  val_accuracy mean ± std  train_s mean\n")
+	fmt.Fprintf(&b, "\n%-*s %5s  %-23s %12s\n", w, "config", "runs", "val_accuracy mean ± std", "train_s mean")
 	for _, s := range r.Configs {
-		fmt.Fprintf(&b, "%-40s %5d  %.4f ± %.4f          %9.1f\n", s.Config, len(s.Runs), s.ValAccuracy, s.ValStd, s.TrainSeconds)
+		fmt.Fprintf(&b, "%-*s %5d  %.4f ± %.4f %16.1f\n", w, s.Config, len(s.Runs), s.ValAccuracy, s.ValStd, s.TrainSeconds)
 	}
 	chosen := r.Configs[0]
 	how := ""

@@ -109,7 +109,10 @@ func Collect(ctx context.Context, results []Result, tta bool) (*Report, error) {
 			first = m
 		}
 	}
-	opts := []ensemble.Option{ensemble.WithBatchSize(1000)}
+	// Batches of 200, not goras ensemble's 1000: the same probabilities
+	// (each row is computed alone), a fifth of the buffers, which for the
+	// bounty CNN are ~100 MB per layer output at 1000 images, per model.
+	opts := []ensemble.Option{ensemble.WithBatchSize(200)}
 	if tta {
 		opts = append(opts, ensemble.WithShifts(ensemble.TTAShifts...))
 	}

@@ -58,11 +58,16 @@ func parseHyper(s string) (map[string]float64, error) {
 	return h, nil
 }
 
-// runJobs trains the jobs and prints the report.
-func runJobs(ctx context.Context, jobs []train.Job, out string, tta bool, stdout, stderr io.Writer) error {
+// needOut refuses a training command without --out.
+func needOut(out string) error {
 	if out == "" {
 		return fmt.Errorf("--out is required: the directory the models and the report go to")
 	}
+	return nil
+}
+
+// runJobs trains the jobs and prints the report.
+func runJobs(ctx context.Context, jobs []train.Job, out string, tta bool, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "goras-beam: %d training jobs; models, histories and the report go to %s\n", len(jobs), out)
 	report, err := train.Run(ctx, jobs, out, tta)
 	if err != nil {
@@ -86,6 +91,9 @@ var ensembleCmd = command{
 		return func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			if len(args) > 0 {
 				return fmt.Errorf("ensemble takes flags only, got %q", args)
+			}
+			if err := needOut(f.out); err != nil {
+				return err
 			}
 			s, err := f.sweep()
 			if err != nil {
@@ -117,6 +125,9 @@ var sweepCmd = command{
 		return func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			if len(args) != 1 {
 				return fmt.Errorf("sweep takes one sweep file, got %d arguments", len(args))
+			}
+			if err := needOut(out); err != nil {
+				return err
 			}
 			s, err := train.ReadSweep(args[0])
 			if err != nil {
@@ -151,6 +162,9 @@ var kfoldCmd = command{
 		return func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			if len(args) > 0 {
 				return fmt.Errorf("kfold takes flags only, got %q", args)
+			}
+			if err := needOut(f.out); err != nil {
+				return err
 			}
 			s, err := f.sweep()
 			if err != nil {

@@ -183,7 +183,7 @@ func Train(ctx context.Context, d *Data, c Cure, seed uint64, curves bool, log i
 		}
 		opts = append(opts, goras.ValidationSplit(splitFraction), goras.Callbacks(stop))
 		fitted = c.Images - int(float64(c.Images)*splitFraction)
-	case curves:
+	case curves && c.Images <= d.ValStart: // else the curve would be of images trained on
 		n := min(curveImages, vx.N)
 		opts = append(opts, goras.ValidationData(vx.Slice(0, n), vy[:n]))
 	}

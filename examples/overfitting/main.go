@@ -20,9 +20,9 @@ import (
 
 func main() {
 	measure := flag.Bool("measure", false, "measure every cure at several settings and seeds (about 20 minutes on 2 cores) and print the tables of docs/overfitting.md")
-	seed := flag.Uint64("seed", 1, "the seed of the lesson's runs")
+	lessonSeeds := flag.String("seeds", "1,2,3", "the seeds of the lesson's runs (the run on all 60,000 images takes the first only)")
 	out := flag.String("out", "", "the directory the lesson writes its two PNGs of curves to (default: a new temporary directory)")
-	seeds := flag.String("seeds", "1,2,3,4,5,6,7,8,9,10", "with -measure: the seeds of the 1,000- and 5,000-image runs")
+	seeds := flag.String("measure-seeds", "1,2,3,4,5,6,7,8,9,10", "with -measure: the seeds of the 1,000- and 5,000-image runs")
 	fullSeeds := flag.String("full-seeds", "1,2,3", "with -measure: the seeds of the runs on all 60,000 training images (empty: none)")
 	epochs := flag.Int("epochs", 50, "with -measure: the epochs of the 1,000-image runs")
 	flag.Parse()
@@ -37,7 +37,7 @@ func main() {
 		p := DefaultPlan()
 		p.Epochs = *epochs
 		if p.Seeds, err = parseSeeds(*seeds); err != nil || len(p.Seeds) == 0 {
-			log.Fatalf("overfitting: -seeds must list at least one seed, e.g. 1,2,3 (%v)", err)
+			log.Fatalf("overfitting: -measure-seeds must list at least one seed, e.g. 1,2,3 (%v)", err)
 		}
 		if p.FullSeeds, err = parseSeeds(*fullSeeds); err != nil {
 			log.Fatal(err)
@@ -47,6 +47,10 @@ func main() {
 		}
 		return
 	}
+	ls, err := parseSeeds(*lessonSeeds)
+	if err != nil || len(ls) == 0 {
+		log.Fatalf("overfitting: -seeds must list at least one seed, e.g. 1,2,3 (%v)", err)
+	}
 	dir := *out
 	if dir == "" {
 		if dir, err = os.MkdirTemp("", "goras-overfitting-"); err != nil {
@@ -54,7 +58,7 @@ func main() {
 		}
 	}
 	fmt.Print(intro)
-	if _, err := Lesson(context.Background(), d, lessonCures(1000, 50), *seed, dir, os.Stdout); err != nil {
+	if _, err := Lesson(context.Background(), d, lessonCures(DefaultPlan()), ls, dir, os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"time"
 )
 
@@ -56,10 +57,13 @@ func DefaultPlan() Plan {
 }
 
 // Families lays the plan out as families of settings, in the order of the
-// tables.
+// tables; a cure with no settings is left out.
 func (p Plan) Families() []Family {
 	fs := []Family{{Name: "none", Settings: []Cure{p.cure("none")}}}
 	add := func(name string, n int, set func(c *Cure, i int)) {
+		if n == 0 {
+			return
+		}
 		f := Family{Name: name}
 		for i := range n {
 			c := p.cure(name)
@@ -113,7 +117,7 @@ func Measure(ctx context.Context, d *Data, fs []Family, progress io.Writer) (row
 		bestVal := -1.0
 		first := len(cands)
 		for _, c := range f.Settings {
-			runs, err := trainSeeds(ctx, d, c, f.Seeds, progress)
+			runs, err := trainSeeds(ctx, d, c, f.Seeds, false, progress)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -139,19 +143,24 @@ func Measure(ctx context.Context, d *Data, fs []Family, progress io.Writer) (row
 	return rows, cands, nil
 }
 
-// trainSeeds trains c once per seed and keeps the runs, weights included,
-// so that the chosen setting's test accuracy can be read afterwards.
-func trainSeeds(ctx context.Context, d *Data, c Cure, seeds []uint64, progress io.Writer) ([]*Run, error) {
+// trainSeeds trains c once per seed (with curves: validating every epoch,
+// see Train) and keeps the runs, weights included, so that the chosen
+// setting's test accuracy can be read afterwards.
+func trainSeeds(ctx context.Context, d *Data, c Cure, seeds []uint64, curves bool, progress io.Writer) ([]*Run, error) {
 	var runs []*Run
 	for _, s := range seeds {
 		start := time.Now()
-		r, err := Train(ctx, d, c, s, false, nil)
+		r, err := Train(ctx, d, c, s, curves, nil)
 		if err != nil {
 			return nil, fmt.Errorf("%s (%s), seed %d: %w", c.Family, c.Setting(), s, err)
 		}
 		if progress != nil {
-			fmt.Fprintf(progress, "%-22s %-40s seed %2d: train %.4f val %.4f, %d of %d epochs, %.1f s\n",
-				c.Family, c.Setting(), s, r.Train, r.Val, r.Epochs, c.Epochs, time.Since(start).Seconds())
+			val := "  —   "
+			if !math.IsNaN(r.Val) {
+				val = fmt.Sprintf("%.4f", r.Val)
+			}
+			fmt.Fprintf(progress, "%-22s seed %2d  train %.4f  val %s  %2d/%d epochs  %5.1f s  %s\n",
+				c.Family, s, r.Train, val, r.Epochs, c.Epochs, time.Since(start).Seconds(), c.Setting())
 		}
 		runs = append(runs, r)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -76,7 +77,20 @@ func Run(ctx context.Context, jobs []Job, out string, tta bool) (string, error) 
 // trainFn trains one job per element and writes its files.
 type trainFn struct{}
 
+// slots bounds the trainings one worker process runs at once to its number
+// of CPUs: a runner may hand a process more bundles than that (prism splits
+// every slow bundle, so a sweep of 50 jobs would otherwise train 50 models
+// at once, each holding its buffers, ~300 MB for the bounty CNN). A job
+// waiting for a slot holds nothing.
+var slots = make(chan struct{}, runtime.NumCPU())
+
 func (*trainFn) ProcessElement(ctx context.Context, j Job) (Result, error) {
+	select {
+	case slots <- struct{}{}:
+		defer func() { <-slots }()
+	case <-ctx.Done():
+		return Result{}, ctx.Err()
+	}
 	t, err := Fit(ctx, j, logWriter{ctx: ctx, prefix: j.ID + ": "})
 	if err != nil {
 		return Result{}, err

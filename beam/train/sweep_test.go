@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/csv"
 	"io"
 	"os"
@@ -11,6 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	// memfs stands for a remote file system (gs://, s3://) in the tests.
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/memfs"
+	"github.com/goras-ml/goras/beam/internal/beamfs"
 	"github.com/goras-ml/goras/crossval"
 	"github.com/goras-ml/goras/datasets/mnist"
 	"github.com/goras-ml/goras/recipes"
@@ -221,4 +225,55 @@ func readCSV(t *testing.T, path string) []map[string]string {
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// A job whose data and output live on a remote file system (memfs, Beam's
+// in-memory one, standing for gs:// or s3://) reads MNIST and writes its
+// model and report through Beam's file systems, and trains the same model.
+func TestRemoteDataAndOutput(t *testing.T) {
+	ctx := context.Background()
+	train, test, err := mnist.LoadData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := mnist.Files()
+	for i, d := range []mnist.Dataset{train, test} {
+		if err := beamfs.WriteBytes(ctx, "memfs://mnist/"+files[2*i].RawName(), idxImages(d.X)); err != nil {
+			t.Fatal(err)
+		}
+		if err := beamfs.WriteBytes(ctx, "memfs://mnist/"+files[2*i+1].RawName(), idxLabels(d.Y)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j := Job{ID: "remote", Recipe: "fast", Seed: 4, Hyper: tinyHyper, Train: 2000, Validation: 500,
+		Data: "memfs://mnist", Out: "memfs://runs"}
+	report, err := Run(ctx, []Job{j}, "memfs://runs", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(report, "memfs://runs/remote.safetensors: test_accuracy: ") {
+		t.Errorf("report:\n%s", report)
+	}
+	got, err := loadModel(ctx, "memfs://runs/remote.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := sequential(t, train, 4, 2000, 500)
+	sameWeights(t, "remote", got, want)
+}
+
+// idxImages and idxLabels encode a data set as the canonical raw IDX files,
+// whose SHA-256 mnist.LoadData checks.
+func idxImages(im *mnist.Images) []byte {
+	b := binary.BigEndian.AppendUint32(nil, 0x803)
+	for _, v := range []int{im.N, im.Rows, im.Cols} {
+		b = binary.BigEndian.AppendUint32(b, uint32(v))
+	}
+	return append(b, im.Pixels...)
+}
+
+func idxLabels(y mnist.Labels) []byte {
+	b := binary.BigEndian.AppendUint32(nil, 0x801)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(y)))
+	return append(b, y...)
 }

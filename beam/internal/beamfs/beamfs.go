@@ -53,11 +53,14 @@ func Write(ctx context.Context, path string, write func(io.Writer) error) (err e
 	if err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
-	if err := write(w); err != nil {
-		w.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
+	err = write(w)
+	if cerr := w.Close(); err == nil {
+		err = cerr
 	}
-	if err := w.Close(); err != nil {
+	if err != nil {
+		if rm, ok := fs.(filesystem.Remover); ok && tmp != path {
+			rm.Remove(ctx, tmp)
+		}
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if tmp == path {

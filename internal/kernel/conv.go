@@ -1,9 +1,6 @@
 package kernel
 
-import (
-	"fmt"
-	"sync"
-)
+import "fmt"
 
 // Conv2D is a 2-D convolution (a cross-correlation, as Keras's) of one fixed
 // geometry, channels last:
@@ -60,26 +57,13 @@ type Conv2D struct {
 	groups       int // batch groups of the backward pass
 	partDW       [][]float32
 	partDB       [][]float32
-	wT           []float32 // w transposed, (F, K), for dpatches = dy·wᵀ (made by Backward)
-	kept         []float32 // the last Forward's patches, (N·OH·OW, K), when kept
-	keptX        []float32 // on the shifted path, its padded input (N,HP,WP,C), when kept
-	scratch      struct {
-		sync.Mutex
-		free []*convScratch
-	}
+	wT           []float32    // w transposed, (F, K), for dpatches = dy·wᵀ (made by Backward)
+	kept         []float32    // the last Forward's patches, (N·OH·OW, K), when kept
+	keptX        []float32    // on the shifted path, its padded input (N,HP,WP,C), when kept
+	scratch      *ConvScratch // per-worker block buffers, maybe shared (conv_scratch.go)
 
 	fwd convForward
 	bwd convBackward
-}
-
-// convScratch is one worker's block buffers. On the shifted path, xp
-// holds padded input rows, dy the output gradient on xp's grid and dcols
-// the output gradient padded for dx.
-type convScratch struct {
-	cols, dcols, dy, xp []float32
-	band                []float32 // bandConv's interleaved rows
-	dym                 []float32 // dy masked by the ReLU, for the GEMM dx
-	acc                 []float32 // columnSums' accumulator
 }
 
 // Block and parallel sizing. A block's patches take about convBlockFloats
@@ -122,24 +106,33 @@ func NewConv2D(n, c, f int, g Window) *Conv2D {
 	cv.rb = min(cv.oh, max(1, convBlockFloats/(cv.ow*cv.k)))
 	cv.blocks = ceilDiv(cv.oh, cv.rb)
 	cv.groups = min(n, convMaxGroups)
+	if cv.shifted && g.KW*c < shiftMinRow {
+		cv.wBand = make([]float32, g.KH*f*cv.k)
+	}
+	cv.fwd.cv, cv.bwd.cv = cv, cv
+	cv.ShareScratch(NewConvScratch())
+	return cv
+}
+
+// backwardBuffers makes, on the first Backward, what only the backward
+// pass uses (the per-group sums, the flipped kernel), so that a
+// convolution that only runs forward (inference) never holds them.
+func (cv *Conv2D) backwardBuffers() {
+	if cv.partDW != nil {
+		return
+	}
 	cv.partDW = make([][]float32, cv.groups)
 	cv.partDB = make([][]float32, cv.groups)
 	for i := range cv.groups {
-		cv.partDW[i] = make([]float32, cv.k*f)
-		cv.partDB[i] = make([]float32, f)
+		cv.partDW[i] = make([]float32, cv.k*cv.f)
+		cv.partDB[i] = make([]float32, cv.f)
 	}
 	if cv.shifted {
-		cv.wFlip = make([]float32, f*cv.k)
-		if g.KW*c < shiftMinRow {
-			cv.wBand = make([]float32, g.KH*f*cv.k)
+		cv.wFlip = make([]float32, cv.f*cv.k)
+		if cv.win.KW*cv.f < shiftMinRow {
+			cv.wFlipBand = make([]float32, cv.win.KH*cv.f*cv.k)
 		}
-		if g.KW*f < shiftMinRow {
-			cv.wFlipBand = make([]float32, g.KH*f*cv.k)
-		}
-
 	}
-	cv.fwd.cv, cv.bwd.cv = cv, cv
-	return cv
 }
 
 // KeepPatches makes Forward keep what Backward's weight gradient would
@@ -170,34 +163,6 @@ func (cv *Conv2D) KeepPatches() bool {
 
 // OutShape is (OH, OW).
 func (cv *Conv2D) OutShape() (oh, ow int) { return cv.oh, cv.ow }
-
-func (cv *Conv2D) getScratch() *convScratch {
-	cv.scratch.Lock()
-	defer cv.scratch.Unlock()
-	if n := len(cv.scratch.free); n > 0 {
-		s := cv.scratch.free[n-1]
-		cv.scratch.free = cv.scratch.free[:n-1]
-		return s
-	}
-	if cv.shifted {
-		// cols and dym, for the GEMM dx, are made by its first use.
-		return &convScratch{
-			xp:    make([]float32, cv.hp*cv.wp*cv.c),
-			band:  make([]float32, max((cv.ow+cv.win.KW-1)*cv.c, (cv.win.W+cv.win.KW-1)*cv.f)*cv.win.KH),
-			acc:   make([]float32, convBiasReps*cv.f),
-			dy:    make([]float32, cv.oh*cv.wp*cv.f),
-			dcols: make([]float32, ((cv.win.H+cv.win.KH-1)*(cv.win.W+cv.win.KW-1)+cv.win.KW)*cv.f),
-		}
-	}
-	pix := cv.rb * cv.ow
-	return &convScratch{cols: make([]float32, pix*cv.k), dcols: make([]float32, pix*cv.k), dy: make([]float32, pix*cv.f), acc: make([]float32, convBiasReps*cv.f)}
-}
-
-func (cv *Conv2D) putScratch(s *convScratch) {
-	cv.scratch.Lock()
-	cv.scratch.free = append(cv.scratch.free, s)
-	cv.scratch.Unlock()
-}
 
 func (cv *Conv2D) checkLens(op string, named ...any) {
 	for i := 0; i < len(named); i += 3 {
@@ -356,6 +321,7 @@ func (cv *Conv2D) Backward(dx, dw, db, dy, x, w, y []float32, relu bool) {
 	if dx == nil && dw == nil && db == nil {
 		return
 	}
+	cv.backwardBuffers()
 	switch {
 	case dx == nil:
 	case cv.shifted && !cv.gemmDX():
@@ -408,6 +374,7 @@ type convBackward struct {
 func (j *convBackward) Run(lo, hi int) {
 	cv := j.cv
 	s := cv.getScratch()
+	cv.fitBackward(s)
 	for g := lo; g < hi; g++ {
 		pdw, pdb := cv.partDW[g], cv.partDB[g]
 		clear(pdw)

@@ -393,11 +393,9 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 		shiftedDW(cv.kern, pdw, src, cv.wp, cv.c, cv.win.KH, cv.win.KW, dyg, cv.oh*cv.wp-(cv.win.KW-1), cv.f)
 	}
 	if j.dx != nil && !convDX {
-		// dpatches = dy·wᵀ, then added back into dx window by window.
-		// The buffers are grown here, not only in getScratch: a scratch
-		// made while gemmDXOff was set (tests, benchmarks) lacks them.
+		// dpatches = dy·wᵀ, then added back into dx window by window
+		// (fitBackward sized cols and dym for it).
 		pix := cv.oh * cv.ow
-		s.cols, s.dym = grow(s.cols, pix*cv.k), grow(s.dym, pix*cv.f)
 		dym := dyn
 		if j.relu {
 			dym = s.dym

@@ -86,9 +86,15 @@ func ScatterAdd(dx, dy []float32, arg []int32) {
 // x (N,H,W,C), and arg (N,OH,OW,C) to that cell's index within its sample
 // of x. Cells are scanned in row-major order, under MaxPool2x2's rule: the
 // first of equal maxima wins, and a NaN wins its window. The 2×2, stride
-// 2, unpadded pooling of the course's networks runs MaxPool2x2.
+// 2, unpadded pooling of the course's networks runs MaxPool2x2. arg may be
+// nil when no backward pass will read it (inference): the winners then go
+// to one sample's worth of scratch per worker instead.
 func MaxPool2D(y []float32, arg []int32, x []float32, n, c int, g Window) {
-	checkPool("MaxPool2D", n, c, g, len(x), len(y), len(arg))
+	na := len(arg)
+	if arg == nil {
+		na = len(y)
+	}
+	checkPool("MaxPool2D", n, c, g, len(x), len(y), na)
 	if g.H*g.W*c > math.MaxInt32 {
 		panic(fmt.Sprintf("kernel: MaxPool2D: samples of %dx%dx%d values are too many for int32 indices", g.H, g.W, c))
 	}
@@ -183,11 +189,20 @@ func (j *poolingJob) Run(lo, hi int) {
 	g, c := j.g, j.c
 	oh, ow := g.Out()
 	in, out := g.H*g.W*c, oh*ow*c
+	var scratch []int32 // the winners of one sample, when the caller keeps none
+	if j.kind == poolMax && j.arg == nil {
+		scratch = argScratch.get(out)
+		defer argScratch.put(scratch)
+	}
 	for s := lo; s < hi; s++ {
 		img, res := s*in, s*out
 		switch j.kind {
 		case poolMax:
-			maxPoolSample(j.dst[res:res+out], j.arg[res:res+out], j.src[img:img+in], c, g)
+			arg := scratch
+			if arg == nil {
+				arg = j.arg[res : res+out]
+			}
+			maxPoolSample(j.dst[res:res+out], arg, j.src[img:img+in], c, g)
 		case poolMaxBack:
 			ScatterAdd(j.dst[img:img+in], j.src[res:res+out], j.arg[res:res+out])
 		case poolAvg:
@@ -196,6 +211,38 @@ func (j *poolingJob) Run(lo, hi int) {
 			avgPoolBackSample(j.dst[img:img+in], j.src[res:res+out], c, g)
 		}
 	}
+}
+
+// argScratch recycles the winner indices of MaxPool2D calls without arg,
+// one sample's worth per running worker, so that they allocate nothing once
+// warm.
+var argScratch int32Scratch
+
+type int32Scratch struct {
+	sync.Mutex
+	free [][]int32
+}
+
+// get returns a buffer of n values, contents undefined.
+func (s *int32Scratch) get(n int) []int32 {
+	s.Lock()
+	defer s.Unlock()
+	for i, b := range s.free {
+		if cap(b) >= n {
+			s.free = append(s.free[:i], s.free[i+1:]...)
+			return b[:n]
+		}
+	}
+	if k := len(s.free); k > 0 {
+		s.free = s.free[:k-1] // too small: let a larger one take its place
+	}
+	return make([]int32, n)
+}
+
+func (s *int32Scratch) put(b []int32) {
+	s.Lock()
+	s.free = append(s.free, b)
+	s.Unlock()
 }
 
 // maxPoolSample is MaxPool2D of one sample: x (H,W,C) → y, arg (OH,OW,C).

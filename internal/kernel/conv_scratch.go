@@ -1,0 +1,135 @@
+package kernel
+
+import "sync"
+
+// ConvScratch is the working memory of Conv2D passes: one set of block
+// buffers per worker inside a pass, each sized to a block of rows (or one
+// sample, on the shifted path), never to the batch. A Conv2D makes its own;
+// convolutions that never run at the same time, such as the ops of one
+// plan, share one with ShareScratch, so that the plan holds one worker set
+// sized to its largest convolution instead of one set per convolution.
+// The buffers are made at the largest size any member needs, so once every
+// member has run a pass nothing more is allocated.
+type ConvScratch struct {
+	mu        sync.Mutex
+	free      []*convScratch
+	fwd, bwd  convNeed // the largest needs of the members
+	allocated int64    // values made, for tests
+}
+
+// NewConvScratch returns an empty scratch for ShareScratch.
+func NewConvScratch() *ConvScratch { return &ConvScratch{} }
+
+// ShareScratch makes cv take its block buffers from s, which other
+// convolutions may share as long as no two of them run at the same time.
+func (cv *Conv2D) ShareScratch(s *ConvScratch) {
+	cv.scratch = s
+	s.mu.Lock()
+	s.fwd = s.fwd.max(cv.need(false))
+	s.bwd = s.bwd.max(cv.need(true))
+	s.mu.Unlock()
+}
+
+// convScratch is one worker's block buffers. On the shifted path, xp
+// holds padded input rows, dy the output gradient on xp's grid and dcols
+// the output gradient padded for dx. Each is cut to the length the
+// running convolution needs (getScratch, fitBackward); its capacity is the
+// largest need of the sharing convolutions.
+type convScratch struct {
+	cols, dcols, dy, xp []float32
+	band                []float32 // bandConv's interleaved rows
+	dym                 []float32 // dy masked by the ReLU, for the GEMM dx
+	acc                 []float32 // columnSums' accumulator
+}
+
+// convNeed is how many values each buffer of a convScratch must hold.
+type convNeed struct{ cols, dcols, dy, xp, band, dym, acc int }
+
+func (a convNeed) max(b convNeed) convNeed {
+	return convNeed{max(a.cols, b.cols), max(a.dcols, b.dcols), max(a.dy, b.dy), max(a.xp, b.xp),
+		max(a.band, b.band), max(a.dym, b.dym), max(a.acc, b.acc)}
+}
+
+// need is what cv's forward pass, or with backward both passes, read and
+// write in one worker's scratch.
+func (cv *Conv2D) need(backward bool) convNeed {
+	var n convNeed
+	if !cv.shifted {
+		pix := cv.rb * cv.ow
+		if !cv.direct { // a 1×1 window reads x and writes dx in place
+			n.cols = pix * cv.k
+			if backward {
+				n.dcols = pix * cv.k
+			}
+		}
+		if backward {
+			n.dy, n.acc = pix*cv.f, convBiasReps*cv.f
+		}
+		return n
+	}
+	n.xp = cv.hp * cv.wp * cv.c
+	n.band = (cv.ow + cv.win.KW - 1) * cv.c * cv.win.KH
+	if backward {
+		n.band = max(n.band, (cv.win.W+cv.win.KW-1)*cv.f*cv.win.KH)
+		n.acc = convBiasReps * cv.f
+		n.dy = cv.oh * cv.wp * cv.f
+		n.dcols = ((cv.win.H+cv.win.KH-1)*(cv.win.W+cv.win.KW-1) + cv.win.KW) * cv.f
+		if cv.gemmDX() { // dpatches and the masked dy of one sample
+			n.cols, n.dym = cv.oh*cv.ow*cv.k, cv.oh*cv.ow*cv.f
+		}
+	}
+	return n
+}
+
+// getScratch takes a worker's buffers, cut to what cv's forward pass uses.
+func (cv *Conv2D) getScratch() *convScratch {
+	sc := cv.scratch
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	var s *convScratch
+	if n := len(sc.free); n > 0 {
+		s = sc.free[n-1]
+		sc.free = sc.free[:n-1]
+	} else {
+		s = new(convScratch)
+	}
+	need, most := cv.need(false), sc.fwd
+	s.cols = sc.fit(s.cols, need.cols, most.cols)
+	s.xp = sc.fit(s.xp, need.xp, most.xp)
+	s.band = sc.fit(s.band, need.band, most.band)
+	return s
+}
+
+// fitBackward cuts (or first makes) the buffers cv's backward pass uses.
+func (cv *Conv2D) fitBackward(s *convScratch) {
+	sc := cv.scratch
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	need, most := cv.need(true), sc.bwd
+	s.cols = sc.fit(s.cols, need.cols, most.cols)
+	s.dcols = sc.fit(s.dcols, need.dcols, most.dcols)
+	s.dy = sc.fit(s.dy, need.dy, most.dy)
+	s.band = sc.fit(s.band, need.band, most.band)
+	s.dym = sc.fit(s.dym, need.dym, most.dym)
+	s.acc = sc.fit(s.acc, need.acc, most.acc)
+}
+
+// fit returns b cut to n values, made anew with room for most when it is
+// too small. Callers hold sc.mu.
+func (sc *ConvScratch) fit(b []float32, n, most int) []float32 {
+	if n == 0 {
+		return b[:0]
+	}
+	if cap(b) < n {
+		b = make([]float32, max(n, most))
+		sc.allocated += int64(cap(b))
+	}
+	return b[:n]
+}
+
+func (cv *Conv2D) putScratch(s *convScratch) {
+	sc := cv.scratch
+	sc.mu.Lock()
+	sc.free = append(sc.free, s)
+	sc.mu.Unlock()
+}

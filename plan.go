@@ -149,15 +149,26 @@ func (m *Model) newPlan(batch int, train bool, targets [][]int) (*batchPlan, err
 		bp.xs = append(bp.xs, x)
 		vals[in] = x
 	}
+	// An inference plan reuses the buffer of a value once the last layer
+	// reading it has been called (autograd's Scope and Release): readers
+	// counts the calls left that read each value; outputs are never let go.
+	readers := m.readers()
 	for _, t := range m.nodes {
 		args := make([]*autograd.Var, 0, len(t.inputs)) // a layer may keep it
 		for _, in := range t.inputs {
 			args = append(args, vals[in])
 		}
+		s := p.Scope()
 		if ml, ok := t.layer.(layers.MultiInput); ok {
 			vals[t] = ml.CallMulti(p, args)
 		} else {
 			vals[t] = t.layer.Call(p, args[0])
+		}
+		p.EndScope(s, vals[t])
+		for _, in := range t.inputs {
+			if readers[in]--; readers[in] == 0 {
+				p.Release(vals[in])
+			}
 		}
 	}
 	for _, o := range m.outputs {
@@ -176,6 +187,22 @@ func (m *Model) newPlan(batch int, train bool, targets [][]int) (*batchPlan, err
 		}
 	}
 	return bp, nil
+}
+
+// readers counts, for every value of the graph, the layer calls that read
+// it (twice for a call that takes it twice), plus one for each model
+// output, so that an output never drops to 0.
+func (m *Model) readers() map[*KerasTensor]int {
+	n := make(map[*KerasTensor]int, len(m.nodes)+len(m.inputs))
+	for _, t := range m.nodes {
+		for _, in := range t.inputs {
+			n[in]++
+		}
+	}
+	for _, o := range m.outputs {
+		n[o]++
+	}
+	return n
 }
 
 // addLosses puts each output's loss, scaled by its weight, at the end of

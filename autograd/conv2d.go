@@ -67,6 +67,7 @@ func (p *Plan) Conv2DBiasReLU(x *Var, w, b *Param, relu bool, strideH, strideW, 
 	}
 	g := window("Conv2D", xs, ws[0], ws[1], strideH, strideW, padTop, padBottom, padLeft, padRight)
 	op := &conv2D{x: x, w: w, b: b, relu: relu, k: kernel.NewConv2D(xs[0], xs[3], ws[3], g)}
+	op.k.ShareScratch(p.convScratch())
 	needGrad := x.Grad != nil || w.Grad != nil || (b != nil && b.Grad != nil)
 	oh, ow := g.Out()
 	op.y = p.newVar(op, needGrad, xs[0], oh, ow, ws[3])

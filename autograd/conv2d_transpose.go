@@ -27,7 +27,7 @@ type conv2DTranspose struct {
 	w, b         *Param
 	g            Conv2DGeometry
 	kh, kw, f, c int
-	cols         []float32 // (N·H·W, KH·KW·F), made when the plan is built
+	cols         []float32 // (N·H·W, KH·KW·F), made when the plan is built (Forward's scratch; Backward's too)
 }
 
 // Conv2DTranspose is the transposed convolution of x (N,H,W,C) by w
@@ -51,9 +51,12 @@ func (p *Plan) Conv2DTranspose(x *Var, w, b *Param, g Conv2DGeometry) *Var {
 		panic(fmt.Sprintf("autograd: Conv2DTranspose of %v by kernel %v with %+v leaves no output", xs, ws, g))
 	}
 	op := &conv2DTranspose{x: x, w: w, b: b, g: g, kh: ws[0], kw: ws[1], f: ws[2], c: ws[3]}
-	op.cols = make([]float32, xs[0]*xs[1]*xs[2]*ws[0]*ws[1]*ws[2])
 	needGrad := x.Grad != nil || w.Grad != nil || (b != nil && b.Grad != nil)
 	op.y = p.newVar(op, needGrad, xs[0], oh, ow, ws[2])
+	// Forward fills cols and reads it back before returning, so an
+	// inference plan lends it from the pool (after y, which it must not
+	// share) to the outputs of later ops.
+	op.cols = p.temp(xs[0] * xs[1] * xs[2] * ws[0] * ws[1] * ws[2])
 	p.Use(w)
 	if b != nil {
 		p.Use(b)

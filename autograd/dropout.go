@@ -33,7 +33,11 @@ func (p *Plan) Dropout(x *Var, rate float64, rng *rand.Rand) *Var {
 		x: x, rate: rate, rng: rng,
 		thresh: uint64(rate * (1 << 32)),
 		scale:  float32(1 / (1 - rate)),
-		mask:   make([]float32, x.Value.Len()),
+	}
+	if !p.noGrad {
+		// An inference plan runs with training false and needs no mask
+		// (Forward makes one should it ever run in training mode).
+		op.mask = make([]float32, x.Value.Len())
 	}
 	op.y = p.newVar(op, x.Grad != nil, x.Shape()...)
 	p.add(op)
@@ -48,6 +52,9 @@ func (o *dropout) Forward(training bool) {
 	}
 	// Each 64-bit draw decides two elements (a 32-bit uniform each), which
 	// halves the generator's cost; the drop probability is rate to 2⁻³².
+	if o.mask == nil {
+		o.mask = make([]float32, o.x.Value.Len())
+	}
 	m := o.mask
 	for i := 0; i < len(m); i += 2 {
 		r := o.rng.Uint64()

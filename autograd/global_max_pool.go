@@ -25,7 +25,11 @@ func (p *Plan) GlobalMaxPool2D(x *Var) *Var {
 	}
 	op := &globalMaxPool{x: x, n: xs[0], hw: xs[1] * xs[2], c: xs[3]}
 	op.y = p.newVar(op, x.Grad != nil, op.n, op.c)
-	op.argmax = make([]int32, op.n*op.c)
+	if p.noGrad { // no Backward reads them: one sample's worth, reused
+		op.argmax = make([]int32, op.c)
+	} else {
+		op.argmax = make([]int32, op.n*op.c)
+	}
 	p.add(op)
 	return op.y
 }
@@ -34,7 +38,11 @@ func (o *globalMaxPool) Forward(bool) {
 	x, y := o.x.Value.Data(), o.y.Value.Data()
 	per := o.hw * o.c
 	for n := 0; n < o.n; n++ {
-		xs, ys, am := x[n*per:(n+1)*per], y[n*o.c:(n+1)*o.c], o.argmax[n*o.c:(n+1)*o.c]
+		a0 := n * o.c
+		if a0 >= len(o.argmax) {
+			a0 = 0 // an inference plan's single sample of indices
+		}
+		xs, ys, am := x[n*per:(n+1)*per], y[n*o.c:(n+1)*o.c], o.argmax[a0:a0+o.c]
 		copy(ys, xs[:o.c])
 		for c := range am {
 			am[c] = int32(c)

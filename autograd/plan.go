@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 
+	"github.com/goras-ml/goras/internal/kernel"
 	"github.com/goras-ml/goras/tensor"
 )
 
@@ -30,8 +31,10 @@ type Plan struct {
 	batch  int
 	noGrad bool
 	ops    []Op
-	grads  []*tensor.Tensor // zeroed before every backward pass
-	params []*Param         // the trainable parameters ops read (Use), for CheckGradients
+	grads  []*tensor.Tensor    // zeroed before every backward pass
+	params []*Param            // the trainable parameters ops read (Use), for CheckGradients
+	arena  arena               // the op outputs' buffers (buffers.go)
+	convs  *kernel.ConvScratch // the block buffers its convolutions share
 }
 
 // NewPlan starts an empty plan for batches of the given size.
@@ -43,7 +46,10 @@ func NewPlan(batch int) *Plan {
 }
 
 // NewInferencePlan starts a plan that only runs forward (evaluation and
-// prediction): it allocates no gradient buffers, so Backward does nothing.
+// prediction): it allocates no gradient buffers, so Backward does nothing,
+// and its op outputs share buffers as far as the builder's scopes allow
+// (Scope, EndScope, Release): a value's buffer is reused once the last op
+// reading it has run.
 func NewInferencePlan(batch int) *Plan {
 	p := NewPlan(batch)
 	p.noGrad = true
@@ -56,18 +62,34 @@ func (p *Plan) Batch() int { return p.batch }
 // Input makes a var that the caller fills before each Forward, of shape
 // (batch, shape...). It has no gradient.
 func (p *Plan) Input(shape ...int) *Var {
-	return &Var{Value: tensor.New(append([]int{p.batch}, shape...)...)}
+	v := &Var{Value: tensor.New(append([]int{p.batch}, shape...)...)}
+	p.arena.bytes += 4 * int64(v.Value.Len())
+	return v
 }
 
-// newVar allocates an op output. It carries a gradient when any input does,
-// so that backward work stops where nothing upstream needs it.
+// newVar makes an op output of this package: from the pool in an
+// inference plan (every op here overwrites its whole output in Forward),
+// zeroed in a training plan. It carries a gradient when any input does, so
+// that backward work stops where nothing upstream needs it.
 func (p *Plan) newVar(src Op, needGrad bool, shape ...int) *Var {
-	v := &Var{Value: tensor.New(shape...), src: src}
+	for _, d := range shape {
+		if d < 0 {
+			panic(fmt.Sprintf("autograd: op output of shape %v", shape))
+		}
+	}
+	val, _ := tensor.FromSlice(p.value(tensor.Numel(shape)), shape...) // the length is the shape's
+	v := &Var{Value: val, src: src}
+	p.gradFor(v, needGrad)
+	return v
+}
+
+// gradFor gives v a gradient buffer when needGrad and p is a training plan.
+func (p *Plan) gradFor(v *Var, needGrad bool) {
 	if needGrad && !p.noGrad {
-		v.Grad = tensor.New(shape...)
+		v.Grad = tensor.New(v.Shape()...)
+		p.arena.bytes += 4 * int64(v.Grad.Len())
 		p.grads = append(p.grads, v.Grad)
 	}
-	return v
 }
 
 // Use registers a parameter's gradient to be zeroed before each backward
@@ -85,7 +107,10 @@ func (p *Plan) Use(w *Param) {
 	p.params = append(p.params, w)
 }
 
-func (p *Plan) add(op Op) { p.ops = append(p.ops, op) }
+func (p *Plan) add(op Op) {
+	p.ops = append(p.ops, op)
+	p.arena.added()
+}
 
 // NewVar makes the output of an op written outside this package, of the
 // given shape (batch axis included, e.g. append([]int{p.Batch()}, ...)).
@@ -100,7 +125,11 @@ func (p *Plan) NewVar(needGrad bool, shape ...int) *Var {
 			panic(fmt.Sprintf("autograd: NewVar of shape %v: every size must be positive", shape))
 		}
 	}
-	return p.newVar(nil, needGrad, shape...)
+	// Never pooled: an op written elsewhere may count on a zeroed output.
+	v := &Var{Value: tensor.New(shape...)}
+	p.arena.bytes += 4 * int64(v.Value.Len())
+	p.gradFor(v, needGrad)
+	return v
 }
 
 // AddOp appends an op written outside this package to the plan: Forward

@@ -54,7 +54,9 @@ func (p *Plan) pool2D(name string, isMax bool, x *Var, kh, kw, sh, sw, pt, pb, p
 		if xs[1]*xs[2]*xs[3] > 1<<31-1 {
 			panic(fmt.Sprintf("autograd: %s input %v too large for int32 indices", name, xs))
 		}
-		op.argmax = make([]int32, op.y.Value.Len())
+		if !p.noGrad { // an inference plan has no Backward to read them
+			op.argmax = make([]int32, op.y.Value.Len())
+		}
 	}
 	p.add(op)
 	return op.y

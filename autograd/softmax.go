@@ -16,6 +16,10 @@ type softmax struct {
 func (p *Plan) Softmax(x *Var) *Var {
 	m, n := rows(mustShape("Softmax", x, 1))
 	op := &softmax{x: x, m: m, n: n}
+	// A cross-entropy added later may read the logits x in place of y
+	// (softmaxLogits), after the builder has let x go: x's buffer must
+	// not be handed to another op of an inference plan.
+	p.pin(x)
 	op.y = p.newVar(op, x.Grad != nil, x.Shape()...)
 	p.add(op)
 	return op.y

@@ -3,18 +3,20 @@
 # MLP, LeNet-5 and the best recipe's network, exported by goras channels
 # first; goras imports each file (onnx.Load) and runs it with 2 cores,
 # onnxruntime-node with 2 intra-op threads; batch 1 and batch 1000 over the
-# MNIST test images. The two sides take turns (ROUNDS rounds, default 3,
-# alternating which goes first); the table shows the median of the rounds.
+# MNIST test images. The two sides take turns (ROUNDS rounds, default 10,
+# alternating which goes first, each measurement SECONDS_PER_RUN, default
+# 0.5 s, after a warm-up); the table shows each side's best round and the
+# ratio of the medians too.
 #
-#   bash bench/onnx/run.sh            # ROUNDS=3 SECONDS=2 RAW=file (keep the JSON lines)
+#   bash bench/onnx/run.sh            # ROUNDS=10 SECONDS_PER_RUN=0.5 RAW=file (keep the JSON lines)
 #
 # It installs onnxruntime-node as onnx/check/check.sh does (npm install
 # --ignore-scripts, cached in $GORAS_ONNX_CHECK_CACHE).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-rounds=${ROUNDS:-3}
-secs=${SECONDS_PER_RUN:-2}
+rounds=${ROUNDS:-10}
+secs=${SECONDS_PER_RUN:-0.5}
 ort_version=${ORT_VERSION:-1.30.0}
 cache=${GORAS_ONNX_CHECK_CACHE:-${HOME:-/tmp}/.cache/goras/onnx-check}
 ort="$cache/ort-$ort_version"

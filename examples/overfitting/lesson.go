@@ -50,8 +50,7 @@ var whyNot = map[string]string{
 		"fits all of them.",
 	"early stopping": "it holds out 20 % of the 1,000 images to watch, so it trains on 800 (its train " +
 		"accuracy is on those), and a split of 200 images is a noisy guide: one image is half a point, and " +
-		"the epoch it keeps only looked best on those 200. Watching val_loss is worse here: as the plain " +
-		"run's curves show, the validation loss turns up while validation accuracy is still rising.",
+		"the epoch it keeps only looked best on those 200.",
 	"augmentation": "the random turns, zooms and shifts may be too weak or too strong for these digits, " +
 		"or need more epochs than these.",
 	"augmentation + dropout": "the two together may slow fitting too much for this many epochs.",
@@ -62,8 +61,8 @@ var whyNot = map[string]string{
 // seed on d, the runs on more images than precede the validation images
 // (all 60,000) with the first seed only for their cost; reads the test set
 // once per run; prints the table and what it shows; and saves the curves of
-// the plain run and of the cure with the best validation accuracy (its
-// first seed) into dir.
+// the plain run and of the cure with the best validation accuracy into dir.
+// Only each cure's first seed is validated every epoch, for its curves.
 func Lesson(ctx context.Context, d *Data, cures []Cure, seeds []uint64, dir string, w io.Writer) ([]Row, error) {
 	var rows []Row
 	var first []*Run // each cure's first seed, for the curves
@@ -202,9 +201,12 @@ func curveSigns(r *Run) string {
 			best = i
 		}
 	}
-	return fmt.Sprintf("The plain run's curves (seed %d): training loss fell from %.3f to %.4f over %d epochs; "+
+	signs := fmt.Sprintf("The plain run's curves (seed %d): training loss fell from %.3f to %.4f over %d epochs; "+
 		"validation loss was lowest at epoch %d (%.3f) and ended at %.3f, while validation accuracy went from "+
-		"%.2f %% at epoch %d to %.2f %% at the end. A validation loss that rises while the training loss "+
-		"keeps falling is the mark of over-fitting.",
+		"%.2f %% at epoch %d to %.2f %% at the end.",
 		r.Seed, loss[0], loss[n-1], n, best+1, vloss[best], vloss[n-1], 100*vacc[best], best+1, 100*vacc[n-1])
+	if vloss[n-1] > vloss[best] && loss[n-1] < loss[best] {
+		return signs + " A validation loss that rises while the training loss keeps falling is the mark of over-fitting."
+	}
+	return signs + " The validation loss did not rise again: no sign of over-fitting in the loss."
 }

@@ -281,9 +281,15 @@ func TestCurveSigns(t *testing.T) {
 	got := curveSigns(&Run{Seed: 2, History: h})
 	want := "The plain run's curves (seed 2): training loss fell from 1.500 to 0.0100 over 4 epochs; " +
 		"validation loss was lowest at epoch 2 (0.400) and ended at 0.600, while validation accuracy went " +
-		"from 88.00 % at epoch 2 to 90.00 % at the end."
-	if !strings.HasPrefix(got, want) {
-		t.Errorf("curveSigns =\n%s\nwant it to start\n%s", got, want)
+		"from 88.00 % at epoch 2 to 90.00 % at the end. A validation loss that rises while the training " +
+		"loss keeps falling is the mark of over-fitting."
+	if got != want {
+		t.Errorf("curveSigns =\n%s\nwant\n%s", got, want)
+	}
+	h.History["val_loss"] = []float64{0.9, 0.4, 0.3, 0.3}
+	if got := curveSigns(&Run{Seed: 2, History: h}); !strings.Contains(got, "lowest at epoch 3 (0.300)") ||
+		!strings.HasSuffix(got, "did not rise again: no sign of over-fitting in the loss.") {
+		t.Errorf("with a falling validation loss, curveSigns =\n%s", got)
 	}
 }
 

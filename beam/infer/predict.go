@@ -157,7 +157,8 @@ func (f *predictFn) flush(emit func(Line)) error {
 // that the same inputs give the same files whatever the runner and the
 // order the workers finished in: out itself for one shard, else
 // out-SSSSS-of-NNNNN with the extension kept (predictions-00000-of-00004.jsonl).
-// A line goes to the shard its name hashes to.
+// A line goes to the shard its name hashes to; a shard no name hashes to is
+// not written.
 func Write(s beam.Scope, out string, shards int, lines beam.PCollection) {
 	s = s.Scope("goras.WriteJSONL")
 	keyed := beam.ParDo(s, &shardFn{Shards: shards}, lines)

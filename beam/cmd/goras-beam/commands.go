@@ -234,7 +234,11 @@ var predictCmd = command{
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stderr, "goras-beam: wrote the predictions to %s\n", infer.ShardPath(o.Out, 0, o.Shards))
+			where := o.Out
+			if o.Shards > 1 {
+				where = fmt.Sprintf("%s ... %s", infer.ShardPath(o.Out, 0, o.Shards), infer.ShardPath(o.Out, o.Shards-1, o.Shards))
+			}
+			fmt.Fprintf(stderr, "goras-beam: wrote the predictions to %s\n", where)
 			for _, b := range bad {
 				fmt.Fprintf(stderr, "goras-beam: %s\n", b)
 			}

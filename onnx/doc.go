@@ -95,9 +95,11 @@
 // NCHW batch is fed transposed to NHWC, and predicts what PyTorch does
 // within 1e-5 (2.4e-7 on the test networks). Inside, Transpose, Squeeze
 // and Unsqueeze cost nothing: the importer only changes which axis it
-// reads where, and adds a Permute layer where a layer needs ONNX's order
-// (Flatten of a channels-first image in PyTorch's LeNet-5), or a Reshape
-// where only the shape differs.
+// reads where, and adds a Permute layer where a layer needs ONNX's order,
+// or a Reshape where only the shape differs. A Flatten of a channels-first
+// image read only by Gemm or MatMul (PyTorch's LeNet-5) flattens goras's
+// channels-last image instead, the Dense kernels' rows taken in that order:
+// the same function, without a copy.
 //
 // The operators, and what they become:
 //

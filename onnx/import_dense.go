@@ -202,6 +202,13 @@ func denseKernel(a, b *ival, transB bool) ([]float32, int, int, error) {
 	if rows != a.shape[0] {
 		return nil, 0, 0, fmt.Errorf("it multiplies %s by a (%d, %d) weight", shapeString(a.shape), rows, cols)
 	}
+	if a.order != nil { // features flattened in goras's order: row j is feature order[j]
+		held := make([]float32, len(w))
+		for j, f := range a.order {
+			copy(held[j*cols:(j+1)*cols], w[f*cols:(f+1)*cols])
+		}
+		w = held
+	}
 	return w, rows, cols, nil
 }
 

@@ -25,6 +25,9 @@ type ival struct {
 	shape  []int
 	perm   []int
 	gshape []int // t's shape
+	// order, for features flattened in goras's order (flattenHeld), is
+	// the ONNX feature each value of t is; only Dense layers read them.
+	order []int
 }
 
 // importer turns one ONNX graph into a goras model.

@@ -46,6 +46,9 @@ func (im *importer) reshapeTo(n *onnxpb.NodeProto, v *ival, target []int) error 
 	}
 	id := identity(len(v.shape))
 	if !sameOrder(v.shape, v.perm, id) {
+		if len(target) == 1 && im.onlyDenseReads(n.GetOutput()[0]) {
+			return im.flattenHeld(n, v)
+		}
 		var err error
 		if v, err = im.plain(v); err != nil {
 			return err
@@ -53,6 +56,51 @@ func (im *importer) reshapeTo(n *onnxpb.NodeProto, v *ival, target []int) error 
 	}
 	w := &ival{t: v.t, shape: target, perm: identity(len(target)), gshape: v.gshape}
 	im.set(n, 0, im.reshaped(w, w.perm, target))
+	return nil
+}
+
+// onlyDenseReads reports whether every reader of a value is a Gemm or
+// MatMul taking it as x, so that the order of its features may be folded
+// into their weights.
+func (im *importer) onlyDenseReads(name string) bool {
+	rs := im.readers[name]
+	for _, r := range rs {
+		op := r.GetOpType()
+		if op != "Gemm" && op != "MatMul" || r.GetInput()[0] != name || slices.Contains(r.GetInput()[1:], name) {
+			return false
+		}
+	}
+	return len(rs) > 0 && !im.outputs[name]
+}
+
+// flattenHeld flattens v in the order goras holds it (an image channels
+// last, where PyTorch flattens channels first) and records which ONNX
+// feature each value is, for the Dense layers reading it to take their
+// kernel's rows in that order: the same function as a Permute then a
+// Flatten, without the copy.
+func (im *importer) flattenHeld(n *onnxpb.NodeProto, v *ival) error {
+	x, err := im.as(v, v.perm)
+	if err != nil {
+		return err
+	}
+	size := numel(v.shape)
+	t := im.callAux(layers.Flatten(), x)
+	order := make([]int, size)
+	st := strides(v.shape)
+	idx := make([]int, len(v.perm)) // an odometer over the held shape
+	held := permuted(v.shape, v.perm)
+	for j := range order {
+		for k, a := range v.perm {
+			order[j] += idx[k] * st[a]
+		}
+		for k := len(idx) - 1; k >= 0; k-- {
+			if idx[k]++; idx[k] < held[k] {
+				break
+			}
+			idx[k] = 0
+		}
+	}
+	im.set(n, 0, &ival{t: t, shape: []int{size}, perm: []int{0}, gshape: []int{size}, order: order})
 	return nil
 }
 

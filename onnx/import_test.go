@@ -212,7 +212,6 @@ func ExampleLoad() {
 	// max_pooling2d (MaxPooling2D)
 	// conv2 (Conv2D)
 	// max_pooling2d_1 (MaxPooling2D)
-	// permute (Permute)
 	// flatten (Flatten)
 	// fc1 (Dense)
 	// fc2 (Dense)

@@ -28,6 +28,7 @@ type batchPlan struct {
 	used   uint64 // the cache's clock at the last use, for least recently used first
 	period uint64 // the cache's idle period at the last use
 	gen    int    // the cache's generation the plan was built in
+	seen   bool   // counted in the cache's bytes per sample
 }
 
 // planKey identifies a compiled plan: one per batch size, purpose and
@@ -94,7 +95,7 @@ func (m *Model) SetPlanCache(pc PlanCache) {
 	c := &m.plans
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.limits = pc
+	c.limits, c.resolved = pc, false
 	c.trim(0, 0, nil)
 }
 
@@ -108,14 +109,20 @@ type planCache struct {
 	plans   map[planKey]*batchPlan
 	predict map[int][]*batchPlan // free prediction plans by batch size
 	limits  PlanCache
-	held    int64   // Bytes of the inference plans kept (evaluation, free prediction)
-	count   int     // their number
-	perByte float64 // the most bytes per sample of an inference plan seen, to make room before a build
-	clock   uint64  // counts uses (least recently used first)
-	period  uint64  // counts idle periods
-	timer   *time.Timer
-	armed   bool
-	gen     int // counts resets: a plan taken before one is not given back
+	// The limits with the defaults filled in (negative: none), worked out
+	// once rather than on every call.
+	maxBytes int64
+	maxPlans int
+	idle     time.Duration
+	resolved bool
+	held     int64   // Bytes of the inference plans kept (evaluation, free prediction)
+	count    int     // their number
+	perByte  float64 // the most bytes per sample of an inference plan seen, to make room before a build
+	clock    uint64  // counts uses (least recently used first)
+	period   uint64  // counts idle periods
+	timer    *time.Timer
+	armed    bool
+	gen      int // counts resets: a plan taken before one is not given back
 }
 
 func (c *planCache) reset() {
@@ -126,30 +133,37 @@ func (c *planCache) reset() {
 	c.mu.Unlock()
 }
 
-// bounds are the limits with the defaults filled in; negative means none.
-func (c *planCache) bounds() (maxBytes int64, maxPlans int, idle time.Duration) {
-	maxBytes, maxPlans, idle = c.limits.MaxBytes, c.limits.MaxPlans, c.limits.Idle
-	if maxBytes == 0 {
-		maxBytes = defaultPlanBytes
+// resolve fills in maxBytes, maxPlans and idle from the limits.
+func (c *planCache) resolve() {
+	l := c.limits
+	c.maxBytes, c.maxPlans, c.idle = l.MaxBytes, l.MaxPlans, l.Idle
+	if c.maxBytes == 0 {
+		c.maxBytes = defaultPlanBytes
 	}
-	if maxPlans == 0 {
-		maxPlans = defaultPlans
+	if c.maxPlans == 0 {
+		c.maxPlans = defaultPlans
 	}
-	if idle == 0 {
-		idle = defaultPlanIdle
+	if c.idle == 0 {
+		c.idle = defaultPlanIdle
 	}
-	return maxBytes, maxPlans, idle
+	c.resolved = true
 }
 
 // touch marks bp used now and makes sure the idle sweep will run.
 func (c *planCache) touch(bp *batchPlan) {
 	c.clock++
 	bp.used, bp.period = c.clock, c.period
-	if _, _, idle := c.bounds(); idle > 0 && !c.armed {
+	if c.armed {
+		return
+	}
+	if !c.resolved {
+		c.resolve()
+	}
+	if c.idle > 0 {
 		if c.timer == nil {
-			c.timer = time.AfterFunc(idle, c.sweep)
+			c.timer = time.AfterFunc(c.idle, c.sweep)
 		} else {
-			c.timer.Reset(idle)
+			c.timer.Reset(c.idle)
 		}
 		c.armed = true
 	}
@@ -161,8 +175,10 @@ func (c *planCache) sweep() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.armed = false
-	_, _, idle := c.bounds()
-	if idle < 0 {
+	if !c.resolved {
+		c.resolve()
+	}
+	if c.idle < 0 {
 		return
 	}
 	c.period++
@@ -187,7 +203,7 @@ func (c *planCache) sweep() {
 	}
 	left -= len(stale)
 	if left > 0 {
-		c.timer.Reset(idle)
+		c.timer.Reset(c.idle)
 		c.armed = true
 	}
 }
@@ -195,11 +211,24 @@ func (c *planCache) sweep() {
 // keep counts a new inference plan in the cache and applies the bounds,
 // dropping others but never bp.
 func (c *planCache) keep(bp *batchPlan) {
-	b := bp.plan.Bytes()
-	c.held += b
+	c.held += bp.plan.Bytes()
 	c.count++
-	c.perByte = max(c.perByte, float64(b)/float64(bp.plan.Batch()))
-	c.trim(0, 0, bp)
+	if !bp.seen {
+		bp.seen = true
+		c.perByte = max(c.perByte, float64(bp.plan.Bytes())/float64(bp.plan.Batch()))
+	}
+	if c.over(0, 0) {
+		c.trim(0, 0, bp)
+	}
+}
+
+// over reports whether the inference plans kept, with extra more bytes and
+// plans, break the bounds.
+func (c *planCache) over(extraBytes int64, extraPlans int) bool {
+	if !c.resolved {
+		c.resolve()
+	}
+	return (c.maxBytes >= 0 && c.held+extraBytes > c.maxBytes) || (c.maxPlans >= 0 && c.count+extraPlans > c.maxPlans)
 }
 
 // makeRoom drops inference plans, least recently used first, until one
@@ -213,9 +242,8 @@ func (c *planCache) makeRoom(batch int) bool {
 // until they and extra more bytes and plans fit the bounds, and returns
 // the bytes dropped.
 func (c *planCache) trim(extraBytes int64, extraPlans int, keep *batchPlan) int64 {
-	maxBytes, maxPlans, _ := c.bounds()
 	var dropped int64
-	for (maxBytes >= 0 && c.held+extraBytes > maxBytes) || (maxPlans >= 0 && c.count+extraPlans > maxPlans) {
+	for c.over(extraBytes, extraPlans) {
 		var lru *batchPlan
 		consider := func(bp *batchPlan) {
 			if bp != keep && (lru == nil || bp.used < lru.used) {
@@ -339,16 +367,15 @@ func (m *Model) takePredictPlan(batch int) (*batchPlan, error) {
 func (m *Model) givePredictPlan(bp *batchPlan) {
 	c := &m.plans
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if bp.gen != c.gen {
-		return // built for the model as it was before Compile or a change
+	if bp.gen == c.gen { // else built for the model before Compile or a change
+		if c.predict == nil {
+			c.predict = map[int][]*batchPlan{}
+		}
+		c.predict[bp.plan.Batch()] = append(c.predict[bp.plan.Batch()], bp)
+		c.keep(bp)
+		c.touch(bp)
 	}
-	if c.predict == nil {
-		c.predict = map[int][]*batchPlan{}
-	}
-	c.predict[bp.plan.Batch()] = append(c.predict[bp.plan.Batch()], bp)
-	c.keep(bp)
-	c.touch(bp)
+	c.mu.Unlock()
 }
 
 // newPlan compiles the graph for one batch size: every layer call in order,

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/onnx"
 	"github.com/goras-ml/goras/predict"
 	"github.com/goras-ml/goras/saving"
 )
@@ -246,14 +247,14 @@ func (s *Server) uploadModel(w http.ResponseWriter, r *http.Request) error {
 	if err := checkName("model", name); err != nil {
 		return err
 	}
-	if file := q.Get("filename"); strings.EqualFold(filepath.Ext(file), ".onnx") {
-		return errorf(http.StatusUnsupportedMediaType, "%s is an ONNX model; the studio reads goras .safetensors model files (ONNX import is not there yet)", file)
-	}
 	if r.ContentLength > MaxUpload {
 		return errorf(http.StatusRequestEntityTooLarge, "the model file is %s; uploads take at most %s", byteSize(r.ContentLength), byteSize(MaxUpload))
 	}
 	if _, err := s.runs.get(name); err == nil {
 		return errorf(http.StatusConflict, "a run or model named %q exists already; choose another name", name)
+	}
+	if file := q.Get("filename"); strings.EqualFold(filepath.Ext(file), ".onnx") {
+		return s.uploadONNX(w, r, name, file)
 	}
 	tmp, err := receiveFile(w, r, s.opts.Dir)
 	if err != nil {
@@ -276,6 +277,36 @@ func (s *Server) uploadModel(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	fmt.Fprintf(s.opts.Log, "studio: model %s uploaded (%d params)\n", name, m.CountParams())
+	return writeJSON(w, http.StatusCreated, s.describeModel(modelRef{Name: name, Path: filepath.Join(dir, modelFile)}, "upload"))
+}
+
+// uploadONNX imports an ONNX model sent as the body (at most MaxUpload
+// bytes) into goras layers and keeps it as the run name's model file.
+func (s *Server) uploadONNX(w http.ResponseWriter, r *http.Request, name, file string) error {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxUpload))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return errorf(http.StatusRequestEntityTooLarge, "the model file is over %s; uploads take at most %s", byteSize(MaxUpload), byteSize(MaxUpload))
+	}
+	if err != nil {
+		return err
+	}
+	m, err := onnx.DecodeBytes(b)
+	if err != nil {
+		return errorf(http.StatusUnprocessableEntity, "%s does not import as a goras model: %v", file, err)
+	}
+	dir, err := s.runs.create(name)
+	if err != nil {
+		return err
+	}
+	if err := saving.Save(m, filepath.Join(dir, modelFile)); err != nil {
+		os.RemoveAll(dir)
+		return err
+	}
+	if err := writeMeta(dir, &runMeta{Source: "upload", State: stateSaved, Created: time.Now()}); err != nil {
+		return err
+	}
+	fmt.Fprintf(s.opts.Log, "studio: ONNX model %s imported as %s (%d params)\n", file, name, m.CountParams())
 	return writeJSON(w, http.StatusCreated, s.describeModel(modelRef{Name: name, Path: filepath.Join(dir, modelFile)}, "upload"))
 }
 

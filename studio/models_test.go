@@ -40,6 +40,25 @@ func TestModelsListInspectDownload(t *testing.T) {
 	}
 }
 
+// An ONNX file uploads as a model of goras layers: the studio's pages and
+// API then use it as any other.
+func TestUploadONNX(t *testing.T) {
+	ts := newTestServer(t, Options{})
+	file, err := os.ReadFile("../onnx/testdata/lenet5_opset17.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, b := ts.do(t, "POST", "/api/models?name=torch&filename=lenet5.onnx", bytes.NewReader(file))
+	if code != http.StatusCreated {
+		t.Fatalf("upload: %d %s", code, b)
+	}
+	var list []modelJSON
+	ts.getJSON(t, "/api/models", &list)
+	if len(list) != 1 || list[0].Name != "torch" || list[0].Params != 61706 {
+		t.Errorf("after the ONNX upload: %+v", list)
+	}
+}
+
 func TestUpload(t *testing.T) {
 	ts := newTestServer(t, Options{})
 	src := t.TempDir()
@@ -70,7 +89,7 @@ func TestUpload(t *testing.T) {
 		{"taken name", "name=mine", bytes.NewReader(file), 409, "exists already"},
 		{"bad name", "name=../x", bytes.NewReader(file), 400, "not valid"},
 		{"no name", "", bytes.NewReader(file), 400, "not valid"},
-		{"onnx", "name=o&filename=m.onnx", strings.NewReader("onnx"), 415, "ONNX"},
+		{"not onnx", "name=o&filename=m.onnx", strings.NewReader("onnx"), 422, "m.onnx does not import as a goras model"},
 		{"not safetensors", "name=t", strings.NewReader("just some text, not a model"), 415, "not a .safetensors file"},
 		{"truncated", "name=t", bytes.NewReader(broken), 422, "not a goras model file"},
 		{"too big", "name=big", io.MultiReader(bytes.NewReader(file[:9]), io.LimitReader(zeros{}, 65<<20)), 413, "64 MB"},

@@ -40,7 +40,7 @@ export async function show() {
 
 async function upload() {
   const f = $('upload-file').files[0];
-  if (!f) { notice('Choose a .safetensors file first.', true); return; }
+  if (!f) { notice('Choose a .safetensors or .onnx file first.', true); return; }
   const name = $('upload-name').value;
   try {
     await api(`/api/models?name=${encodeURIComponent(name)}&filename=${encodeURIComponent(f.name)}`,

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"strings"
 
@@ -113,8 +112,8 @@ type Run struct {
 	// Test is the accuracy on Data.Test, NaN until ReadTest.
 	Test float64
 	// Epochs is how many epochs ran (fewer than Cure.Epochs when training
-	// stopped early); BestEpoch is the restored one (counted from 1), or 0.
-	Epochs, BestEpoch int
+	// stopped early).
+	Epochs int
 	// History holds the per-epoch logs; with curves on, val_loss is on
 	// the validation images (early stopping: on its held-out split).
 	History *goras.History
@@ -151,9 +150,11 @@ func newModel(c Cure) *goras.Model {
 
 // Train trains the cure's network from seed on d. With curves, every epoch
 // is also validated (on the first curveImages validation images, or on
-// early stopping's split) for the loss curves; log, when not nil, gets one
-// line per epoch.
-func Train(ctx context.Context, d *Data, c Cure, seed uint64, curves bool, log io.Writer) (*Run, error) {
+// early stopping's split) for the loss curves.
+func Train(ctx context.Context, d *Data, c Cure, seed uint64, curves bool) (*Run, error) {
+	if c.Images > d.Train.X.N {
+		return nil, fmt.Errorf("overfitting: %s wants %d training images, the data has %d", c.Family, c.Images, d.Train.X.N)
+	}
 	m := newModel(c)
 	m.SetSeed(seed)
 	adam, err := optimizers.NewAdam(optimizers.LearningRate(0.001))
@@ -164,15 +165,9 @@ func Train(ctx context.Context, d *Data, c Cure, seed uint64, curves bool, log i
 	if err != nil {
 		return nil, err
 	}
-	if c.Images > d.Train.X.N {
-		return nil, fmt.Errorf("overfitting: %s wants %d training images, the data has %d", c.Family, c.Images, d.Train.X.N)
-	}
 	x, y := d.Train.X.WithChannelAxis().Slice(0, c.Images), d.Train.Y[:c.Images]
 	vx, vy := d.val()
 	opts := []goras.Option{goras.BatchSize(batchSize), goras.Epochs(c.Epochs), goras.Verbose(0)}
-	if log != nil {
-		opts = append(opts, goras.Verbose(2), goras.Output(log))
-	}
 	var stop *callbacks.EarlyStopping
 	fitted := c.Images
 	switch {
@@ -192,9 +187,6 @@ func Train(ctx context.Context, d *Data, c Cure, seed uint64, curves bool, log i
 		return nil, err
 	}
 	r := &Run{Cure: c, Seed: seed, History: h, Epochs: len(h.Epoch), model: m, data: d, Test: math.NaN()}
-	if stop != nil {
-		r.BestEpoch = stop.BestEpoch() + 1
-	}
 	if r.Train, err = accuracy(m, x.Slice(0, fitted), y[:fitted]); err != nil {
 		return nil, err
 	}

@@ -1,8 +1,19 @@
 // Command overfitting is the course's lesson on over-fitting: a network of
-// 648,010 weights trained on 1,000 MNIST images learns them by heart, and
-// its accuracy on images it has not seen stays far behind.
+// 648,010 weights trained on 1,000 MNIST images learns them by heart (100 %
+// training accuracy) and stays about 10 points behind on the test images.
+// The lesson then trains it with each cure the course names (L2, dropout,
+// both, early stopping), with data augmentation, and on more images, each
+// at the setting chosen on validation images, and prints a table of test
+// accuracy and train − test gap over three seeds, says which cures moved
+// test accuracy by more than the seeds' spread and which did not (with
+// reasons that can explain it), and saves the training curves of the plain
+// run and of the best cure as PNGs. With the default seeds, augmentation
+// and 5,000 images halve the gap and 60,000 images all but close it; L2
+// and dropout do not move test accuracy beyond the spread of three seeds;
+// early stopping lowers it.
 //
-//	go run ./examples/overfitting
+//	go run ./examples/overfitting             # the lesson, 1–2.5 minutes on 2 cores
+//	go run ./examples/overfitting -measure    # docs/overfitting.md's tables
 package main
 
 import (
@@ -19,10 +30,10 @@ import (
 )
 
 func main() {
-	measure := flag.Bool("measure", false, "measure every cure at several settings and seeds (about 20 minutes on 2 cores) and print the tables of docs/overfitting.md")
+	measure := flag.Bool("measure", false, "measure every cure at several settings and seeds and print the tables of docs/overfitting.md (about 15 minutes on 2 cores)")
 	lessonSeeds := flag.String("seeds", "1,2,3", "the seeds of the lesson's runs (the run on all 60,000 images takes the first only)")
 	out := flag.String("out", "", "the directory the lesson writes its two PNGs of curves to (default: a new temporary directory)")
-	seeds := flag.String("measure-seeds", "1,2,3,4,5,6,7,8,9,10", "with -measure: the seeds of the 1,000- and 5,000-image runs")
+	seeds := flag.String("measure-seeds", "1,2,3,4,5,6,7,8,9,10", "with -measure: the seeds of the 800-, 1,000- and 5,000-image runs")
 	fullSeeds := flag.String("full-seeds", "1,2,3", "with -measure: the seeds of the runs on all 60,000 training images (empty: none)")
 	epochs := flag.Int("epochs", 50, "with -measure: the epochs of the 1,000-image runs")
 	flag.Parse()

@@ -218,11 +218,11 @@ func TestMeasureChoosesOnValidation(t *testing.T) {
 func TestTrainIsReproducible(t *testing.T) {
 	d := tinyData(300, 200, 120)
 	c := Cure{Family: "dropout", Dropout: 0.5, Augment: 1, Images: 100, Epochs: 2}
-	a, err := Train(context.Background(), d, c, 3, false, nil)
+	a, err := Train(context.Background(), d, c, 3, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Train(context.Background(), d, c, 3, false, nil)
+	b, err := Train(context.Background(), d, c, 3, false)
 	if err != nil {
 		t.Fatal(err)
 	}

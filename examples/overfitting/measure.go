@@ -158,7 +158,7 @@ func trainSeeds(ctx context.Context, d *Data, c Cure, seeds []uint64, curves boo
 	var runs []*Run
 	for i, s := range seeds {
 		start := time.Now()
-		r, err := Train(ctx, d, c, s, curves && i == 0, nil)
+		r, err := Train(ctx, d, c, s, curves && i == 0)
 		if err != nil {
 			return nil, fmt.Errorf("%s (%s), seed %d: %w", c.Family, c.Setting(), s, err)
 		}

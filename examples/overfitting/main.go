@@ -47,8 +47,10 @@ func main() {
 	if *measure {
 		p := DefaultPlan()
 		p.Epochs = *epochs
-		if p.Seeds, err = parseSeeds(*seeds); err != nil || len(p.Seeds) == 0 {
-			log.Fatalf("overfitting: -measure-seeds must list at least one seed, e.g. 1,2,3 (%v)", err)
+		if p.Seeds, err = parseSeeds(*seeds); err != nil {
+			log.Fatal(err)
+		} else if len(p.Seeds) == 0 {
+			log.Fatal("overfitting: -measure-seeds must list at least one seed, e.g. 1,2,3")
 		}
 		if p.FullSeeds, err = parseSeeds(*fullSeeds); err != nil {
 			log.Fatal(err)
@@ -59,14 +61,19 @@ func main() {
 		return
 	}
 	ls, err := parseSeeds(*lessonSeeds)
-	if err != nil || len(ls) == 0 {
-		log.Fatalf("overfitting: -seeds must list at least one seed, e.g. 1,2,3 (%v)", err)
+	if err != nil {
+		log.Fatal(err)
+	} else if len(ls) == 0 {
+		log.Fatal("overfitting: -seeds must list at least one seed, e.g. 1,2,3")
 	}
 	dir := *out
 	if dir == "" {
-		if dir, err = os.MkdirTemp("", "goras-overfitting-"); err != nil {
-			log.Fatal(err)
-		}
+		dir, err = os.MkdirTemp("", "goras-overfitting-")
+	} else {
+		err = os.MkdirAll(dir, 0o755) // before training, not after
+	}
+	if err != nil {
+		log.Fatal(err)
 	}
 	fmt.Print(intro)
 	if _, err := Lesson(context.Background(), d, lessonCures(DefaultPlan()), ls, dir, os.Stdout); err != nil {

@@ -17,7 +17,7 @@ import (
 // soleReader returns the one node reading value name, or nil.
 func (im *importer) soleReader(name string) *onnxpb.NodeProto {
 	rs := im.readers[name]
-	if len(rs) != 1 || im.outputs[name] || im.done[rs[0]] {
+	if len(rs) != 1 || im.outputs[name] || im.done[rs[0]] || len(rs[0].GetOutput()) == 0 || rs[0].GetOutput()[0] == "" {
 		return nil
 	}
 	return rs[0]

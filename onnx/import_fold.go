@@ -409,6 +409,9 @@ func foldAxes(c *constant, axes []int, insert bool) (*constant, error) {
 			}
 		}
 		slices.Sort(norm)
+		if len(slices.Compact(slices.Clone(norm))) != len(norm) {
+			return nil, fmt.Errorf("axes %v list an axis twice", axes)
+		}
 		for _, a := range norm {
 			shape = slices.Insert(shape, a, 1)
 		}

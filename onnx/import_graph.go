@@ -115,6 +115,9 @@ func (im *importer) importNode(n *onnxpb.NodeProto) error {
 	if len(n.GetOutput()) == 0 || n.GetOutput()[0] == "" {
 		return fmt.Errorf("node %s (%s) has no output", nodeName(n), n.GetOpType())
 	}
+	if k := im.minInputs(n.GetOpType()); len(n.GetInput()) < k || slices.Contains(n.GetInput()[:k], "") {
+		return fmt.Errorf("node %s (%s) has inputs %q; it needs at least %d", nodeName(n), n.GetOpType(), n.GetInput(), k)
+	}
 	im.node, im.fused = n, false
 	if err := f(im, n); err != nil {
 		return fmt.Errorf("node %s (%s): %v", nodeName(n), n.GetOpType(), err)
@@ -128,6 +131,28 @@ func (im *importer) importNode(n *onnxpb.NodeProto) error {
 		}
 	}
 	return nil
+}
+
+// minInputs is how many inputs an operator must be given, at the model's
+// opset.
+func (im *importer) minInputs(op string) int {
+	switch op {
+	case "Constant":
+		return 0
+	case "Gemm", "MatMul", "Conv", "ConvTranspose", "Add", "Sub", "Mul", "Div", "Gather", "Reshape":
+		return 2
+	case "BatchNormalization":
+		return 5
+	case "Slice":
+		if im.opset >= 10 {
+			return 3
+		}
+	case "Pad":
+		if im.opset >= 11 {
+			return 2
+		}
+	}
+	return 1
 }
 
 // in returns input k of a node, nil when it is absent (optional).

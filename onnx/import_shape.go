@@ -243,6 +243,9 @@ func (im *importer) squeeze(n *onnxpb.NodeProto, insert bool) error {
 			}
 		}
 		slices.Sort(norm)
+		if len(slices.Compact(slices.Clone(norm))) != len(norm) {
+			return fmt.Errorf("axes %v list an axis twice", axes)
+		}
 		for _, a := range norm {
 			if a == 0 {
 				return fmt.Errorf("it inserts an axis before the batch axis; goras keeps the batch axis first")
@@ -263,8 +266,8 @@ func (im *importer) squeeze(n *onnxpb.NodeProto, insert bool) error {
 			if err != nil {
 				return err
 			}
-			if a == 0 || v.shape[a-1] != 1 {
-				return fmt.Errorf("it squeezes axis %d of %s, which is not of size 1 (or is the batch axis)", a, shapeString(v.shape))
+			if a == 0 || v.shape[a-1] != 1 || slices.Contains(drop, a-1) {
+				return fmt.Errorf("it squeezes axis %d of %s, which is not of size 1, is the batch axis or is listed twice", a, shapeString(v.shape))
 			}
 			drop = append(drop, a-1)
 		}

@@ -32,7 +32,7 @@ const (
 	maxDim         = 1 << 28
 	maxFolded      = 1 << 20 // values of a constant the importer computes (ConstantOfShape, ...)
 	maxFoldedTotal = 1 << 24 // values of all of them
-	maxKernel      = 1 << 26 // values of a dilated Conv2D kernel, zeros included
+	maxKernel      = 1 << 24 // values of a dilated Conv2D kernel, zeros included
 	maxAttrValue   = 1 << 20 // a kernel size, stride, padding or dilation
 	maxLayerValues = 1 << 28 // values per sample of a layer's output, as goras itself allows
 )

@@ -21,9 +21,9 @@ import (
 //
 // A buffer that goes back is handed to an op added later, which runs later,
 // after every reader of the old value. So a chain of layers runs in the two
-// largest buffers, not one per op. Nothing goes back unless the builder
-// says so (a plan built without scopes allocates as a training plan does),
-// and training plans never pool: Backward reads every activation.
+// largest buffers, not one per op. No value goes back unless the builder
+// says so (a plan built without scopes keeps a buffer per op output, as
+// before), and training plans never pool: Backward reads every activation.
 //
 // A pooled buffer is not zero when handed out; every op of this package
 // overwrites all of its output in Forward. Outputs made with NewVar (ops
@@ -47,7 +47,7 @@ type arena struct {
 	made  []*buffer // handed out in the open scopes, innermost last
 	depth int       // open scopes
 	temps []*buffer // op scratch to go back when the op is added
-	bytes int64     // of every buffer
+	bytes int64     // every value and gradient buffer of the plan (Plan.Bytes)
 }
 
 // Scope marks the start of a builder's call (a layer's) in an inference

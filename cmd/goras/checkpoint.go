@@ -131,6 +131,11 @@ func (f *trainFlags) recallRun(set func(string) bool) (func(string) bool, error)
 	if err != nil {
 		return nil, fmt.Errorf("--resume: %w", err)
 	}
+	return f.recallFrom(b, path, set)
+}
+
+// recallFrom is recallRun on the run file's bytes, read from path.
+func (f *trainFlags) recallFrom(b []byte, path string, set func(string) bool) (func(string) bool, error) {
 	var s runSettings
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("--resume: %s is damaged (%v); delete it and give the run's flags again", path, err)

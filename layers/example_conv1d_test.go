@@ -1,0 +1,39 @@
+package layers_test
+
+import (
+	"fmt"
+
+	"github.com/goras-ml/goras/autograd"
+	"github.com/goras-ml/goras/initializers"
+	"github.com/goras-ml/goras/layers"
+	"github.com/goras-ml/goras/tensor"
+)
+
+// runOneSample builds l for one sample of the given shape, feeds it x and prints the
+// output shape and values.
+func runOneSample(l layers.Layer, x []float32, shape ...int) {
+	out, err := l.Build(shape, tensor.NewRNG(1))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p := autograd.NewInferencePlan(1)
+	in := p.Input(shape...)
+	copy(in.Value.Data(), x)
+	y := l.Call(p, in)
+	p.Forward(false)
+	fmt.Println(out, y.Value.Data())
+}
+
+// A causal Conv1D, keras.layers.Conv1D(1, 2, padding="causal"), whose kernel
+// of two ones adds each step to the one before it: output t reads no input
+// after t, and the first step sees a zero before it.
+func ExampleConv1D() {
+	l := layers.Conv1D(1, 2, layers.WithPadding("causal"), layers.WithKernelInitializer(initializers.Ones()), layers.WithUseBias(false))
+	l.SetName("conv1d")
+	runOneSample(l, []float32{1, 2, 3, 4, 5}, 5, 1) // 5 steps of 1 channel
+	fmt.Println(l.Params()[0].Name, l.Params()[0].Value.Shape())
+	// Output:
+	// [5 1] [1 3 5 7 9]
+	// conv1d/kernel [2 1 1]
+}

@@ -1,0 +1,39 @@
+package layers_test
+
+import (
+	"fmt"
+
+	"github.com/goras-ml/goras/autograd"
+	"github.com/goras-ml/goras/layers"
+	"github.com/goras-ml/goras/tensor"
+)
+
+// predictOne builds l for per-sample inputs of shape sample and returns
+// its output for one sample, as Predict would.
+func predictOne(l layers.Layer, sample []int, values []float32) []float32 {
+	if _, err := l.Build(sample, tensor.NewRNG(1)); err != nil {
+		fmt.Println(err)
+		return nil
+	}
+	p := autograd.NewInferencePlan(1)
+	x := p.Input(sample...)
+	copy(x.Value.Data(), values)
+	y := l.Call(p, x)
+	p.Forward(false)
+	return y.Value.Data()
+}
+
+// Keras's ReLU layer with its three arguments, as
+// keras.layers.ReLU(max_value=6, negative_slope=0.1, threshold=1).
+func ExampleReLU() {
+	x := []float32{-10, 0, 1, 2, 5, 10}
+	fmt.Println(predictOne(layers.ReLU(layers.WithName("re_lu")), []int{6}, x))
+	l := layers.ReLU(layers.WithMaxValue(6), layers.WithNegativeSlope(0.1), layers.WithThreshold(1))
+	l.SetName("re_lu_1")
+	fmt.Println(predictOne(l, []int{6}, x))
+	fmt.Println(l.Config())
+	// Output:
+	// [0 0 1 2 5 10]
+	// [-1.1 -0.1 0 2 5 6]
+	// map[max_value:6 name:re_lu_1 negative_slope:0.1 threshold:1]
+}

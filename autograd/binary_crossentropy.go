@@ -59,3 +59,18 @@ func (o *binaryCrossentropy) Backward() {
 }
 
 func (o *binaryCrossentropy) Loss() float64 { return o.loss }
+
+// SampleLosses writes each sample's mean over its elements, running
+// Forward's kernel on the sample's values.
+func (o *binaryCrossentropy) SampleLosses(dst []float64) {
+	k := samplesOf("BinaryCrossentropy", o.pred, dst)
+	p, t := o.pred.Value.Data(), o.target.Value.Data()
+	for s := range dst {
+		ps, ts := p[s*k:(s+1)*k], t[s*k:(s+1)*k]
+		if o.fromLogits {
+			dst[s] = kernel.BinaryCrossEntropyLogits(ps, ts, o.smoothing) / float64(k)
+		} else {
+			dst[s] = kernel.BinaryCrossEntropy(ps, ts, o.smoothing, Epsilon) / float64(k)
+		}
+	}
+}

@@ -110,3 +110,32 @@ func (o *crossEntropy) Backward() {
 }
 
 func (o *crossEntropy) Loss() float64 { return o.loss }
+
+// SampleLosses writes each sample's mean of its rows' cross-entropies (one
+// row per sample for a (batch, classes) prediction), running Forward's
+// kernel on the sample's rows: on the logits path it rewrites those rows
+// of lse with the values Forward wrote.
+func (o *crossEntropy) SampleLosses(dst []float64) {
+	samplesOf("CategoricalCrossentropy", o.pred, dst)
+	t := o.target.Value.Data()
+	r, n := o.m/len(dst), o.n
+	for s := range dst {
+		a, b := s*r, (s+1)*r // the sample's rows
+		ta, tb := a*n, b*n   // and its targets'
+		if o.sparse {
+			ta, tb = a, b
+		}
+		var total float64
+		switch {
+		case o.logits != nil && o.sparse:
+			total = kernel.SparseCrossEntropyLogits(o.lse[a:b], o.logits.Value.Data()[a*n:b*n], t[ta:tb], r, n)
+		case o.logits != nil:
+			total = kernel.CrossEntropyLogits(o.lse[a:b], o.logits.Value.Data()[a*n:b*n], t[ta:tb], r, n, o.smoothing)
+		case o.sparse:
+			total = kernel.SparseCrossEntropyProbs(o.pred.Value.Data()[a*n:b*n], t[ta:tb], r, n, Epsilon)
+		default:
+			total = kernel.CrossEntropyProbs(o.pred.Value.Data()[a*n:b*n], t[ta:tb], r, n, o.smoothing, Epsilon)
+		}
+		dst[s] = total / float64(r)
+	}
+}

@@ -125,6 +125,23 @@ func (o *categoricalFocal) Backward() {
 
 func (o *categoricalFocal) Loss() float64 { return o.loss }
 
+// SampleLosses writes each sample's mean of its rows' losses, from the
+// probabilities q of the last Forward.
+func (o *categoricalFocal) SampleLosses(dst []float64) {
+	samplesOf("CategoricalFocalCrossentropy", o.pred, dst)
+	t := o.target.Value.Data()
+	r := o.m / len(dst)
+	for s := range dst {
+		var sum float64
+		for j := s * r * o.n; j < (s+1)*r*o.n; j++ {
+			y := float64(t[j])*(1-o.smoothing) + o.smoothing/float64(o.n)
+			c := min(max(o.q[j], Epsilon), 1-Epsilon)
+			sum += o.alpha[j%o.n] * math.Pow(1-c, o.gamma) * (-y * math.Log(c))
+		}
+		dst[s] = sum / float64(r)
+	}
+}
+
 // binaryFocal is Keras's binary_focal_crossentropy, the mean over every
 // element of w·(1 - p_t)^γ·bce, where targets are smoothed toward 0.5,
 // y ← y(1-ε) + ε/2; p is the prediction (the sigmoid of a logit); bce is
@@ -204,3 +221,11 @@ func (o *binaryFocal) Backward() {
 }
 
 func (o *binaryFocal) Loss() float64 { return o.loss }
+
+// SampleLosses writes each sample's mean of its elements' losses.
+func (o *binaryFocal) SampleLosses(dst []float64) {
+	sampleMeans("BinaryFocalCrossentropy", dst, o.pred, o.target, func(p, y float32) float64 {
+		l, _ := o.element(p, y)
+		return l
+	})
+}

@@ -87,6 +87,19 @@ func (o *hinge) Backward() {
 
 func (o *hinge) Loss() float64 { return o.loss }
 
+// SampleLosses writes each sample's mean of max(1 - y·p, 0) (squared when
+// squared), 0/1 targets converted when the whole batch's are, as in Forward.
+func (o *hinge) SampleLosses(dst []float64) {
+	binary := hingeLabels(o.target.Value.Data())
+	sampleMeans("Hinge", dst, o.pred, o.target, func(p, y float32) float64 {
+		h := margin(y, p, binary)
+		if o.squared {
+			h *= h
+		}
+		return h
+	})
+}
+
 // categoricalHinge is Keras's categorical_hinge, per row
 // max(neg - pos + 1, 0) with pos = Σ y·p and neg = max((1 - y)·p),
 // averaged over the rows.
@@ -151,3 +164,19 @@ func (o *categoricalHinge) Backward() {
 }
 
 func (o *categoricalHinge) Loss() float64 { return o.loss }
+
+// SampleLosses writes each sample's mean of its rows' losses (one row per
+// sample for a (batch, classes) prediction).
+func (o *categoricalHinge) SampleLosses(dst []float64) {
+	samplesOf("CategoricalHinge", o.pred, dst)
+	p, t := o.pred.Value.Data(), o.target.Value.Data()
+	r := o.m / len(dst)
+	for s := range dst {
+		var sum float64
+		for i := s * r; i < (s+1)*r; i++ {
+			l, _ := o.row(p[i*o.n:(i+1)*o.n], t[i*o.n:(i+1)*o.n])
+			sum += l
+		}
+		dst[s] = sum / float64(r)
+	}
+}

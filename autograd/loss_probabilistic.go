@@ -63,6 +63,21 @@ func (o *klDivergence) Backward() {
 
 func (o *klDivergence) Loss() float64 { return o.loss }
 
+// SampleLosses writes each sample's Σ y·log(y/p) over the last axis,
+// averaged over the sample's rows: n times the mean over its values, n
+// being the last axis.
+func (o *klDivergence) SampleLosses(dst []float64) {
+	sampleMeans("KLDivergence", dst, o.pred, o.target, func(p, t float32) float64 {
+		y, _ := clip1(float64(t))
+		q, _ := clip1(float64(p))
+		return y * math.Log(y/q)
+	})
+	n := float64(o.pred.Value.Len() / o.m)
+	for s := range dst {
+		dst[s] *= n
+	}
+}
+
 // poisson is Keras's poisson: mean(p - y·log(p + Epsilon)).
 type poisson struct {
 	pred, target *Var
@@ -100,6 +115,13 @@ func (o *poisson) Backward() {
 }
 
 func (o *poisson) Loss() float64 { return o.loss }
+
+// SampleLosses writes each sample's mean of p - y·log(p + Epsilon).
+func (o *poisson) SampleLosses(dst []float64) {
+	sampleMeans("Poisson", dst, o.pred, o.target, func(p, y float32) float64 {
+		return float64(p) - float64(y)*math.Log(float64(p)+Epsilon)
+	})
+}
 
 // mustRows returns the rows and classes of a categorical prediction.
 func mustRows(op string, pred *Var) (m, n int) {

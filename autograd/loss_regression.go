@@ -67,6 +67,13 @@ func (o *meanAbsoluteError) Backward() {
 
 func (o *meanAbsoluteError) Loss() float64 { return o.loss }
 
+// SampleLosses writes each sample's mean of |y - p|.
+func (o *meanAbsoluteError) SampleLosses(dst []float64) {
+	sampleMeans("MeanAbsoluteError", dst, o.pred, o.target, func(p, y float32) float64 {
+		return math.Abs(float64(p) - float64(y))
+	})
+}
+
 // meanAbsolutePercentageError is 100·mean(|y - p| / max(|y|, ε)).
 type meanAbsolutePercentageError struct {
 	pred, target *Var
@@ -105,6 +112,14 @@ func (o *meanAbsolutePercentageError) Backward() {
 }
 
 func (o *meanAbsolutePercentageError) Loss() float64 { return o.loss }
+
+// SampleLosses writes each sample's 100·mean(|y - p| / max(|y|, ε)).
+func (o *meanAbsolutePercentageError) SampleLosses(dst []float64) {
+	sampleMeans("MeanAbsolutePercentageError", dst, o.pred, o.target, func(p, t float32) float64 {
+		y := float64(t)
+		return 100 * math.Abs(y-float64(p)) / math.Max(math.Abs(y), Epsilon)
+	})
+}
 
 // huber is mean(h(p - y)) with h(e) = e²/2 for |e| ≤ δ, δ|e| - δ²/2 beyond.
 type huber struct {
@@ -154,6 +169,17 @@ func (o *huber) Backward() {
 
 func (o *huber) Loss() float64 { return o.loss }
 
+// SampleLosses writes each sample's mean of h(p - y).
+func (o *huber) SampleLosses(dst []float64) {
+	sampleMeans("Huber", dst, o.pred, o.target, func(p, y float32) float64 {
+		e := math.Abs(float64(p) - float64(y))
+		if e <= o.delta {
+			return 0.5 * e * e
+		}
+		return o.delta*e - 0.5*o.delta*o.delta
+	})
+}
+
 // logCosh is mean(log(cosh(p - y))).
 type logCosh struct {
 	pred, target *Var
@@ -194,3 +220,12 @@ func (o *logCosh) Backward() {
 }
 
 func (o *logCosh) Loss() float64 { return o.loss }
+
+// SampleLosses writes each sample's mean of log(cosh(p - y)), in Forward's
+// overflow-free form.
+func (o *logCosh) SampleLosses(dst []float64) {
+	sampleMeans("LogCosh", dst, o.pred, o.target, func(p, y float32) float64 {
+		x := math.Abs(float64(p) - float64(y))
+		return x + math.Log1p(math.Exp(-2*x)) - math.Ln2
+	})
+}

@@ -42,6 +42,40 @@ func (o *meanSquaredError) Backward() {
 
 func (o *meanSquaredError) Loss() float64 { return o.loss }
 
+// SampleLosses writes each sample's mean of (y - p)².
+func (o *meanSquaredError) SampleLosses(dst []float64) {
+	sampleMeans("MeanSquaredError", dst, o.pred, o.target, func(p, y float32) float64 {
+		d := float64(p) - float64(y)
+		return d * d
+	})
+}
+
+// samplesOf returns how many values of x each of the len(dst) samples
+// holds, and panics (a programmer error) unless x's first axis is that
+// batch.
+func samplesOf(op string, x *Var, dst []float64) int {
+	if s := x.Shape(); len(s) == 0 || s[0] != len(dst) || len(dst) == 0 {
+		panic(fmt.Sprintf("autograd: %s.SampleLosses of prediction %v into %d values", op, x.Shape(), len(dst)))
+	}
+	return x.Value.Len() / len(dst)
+}
+
+// sampleMeans sets dst[s] to the mean of f(p, y) over sample s's values:
+// Keras's per-sample loss of an element-wise loss, which reduces the last
+// axis by its mean and then the other non-batch axes by theirs, the mean
+// over the sample. The mean of dst is then the mean over every element.
+func sampleMeans(op string, dst []float64, pred, target *Var, f func(p, y float32) float64) {
+	k := samplesOf(op, pred, dst)
+	pv, tv := pred.Value.Data(), target.Value.Data()
+	for s := range dst {
+		var sum float64
+		for i := s * k; i < (s+1)*k; i++ {
+			sum += f(pv[i], tv[i])
+		}
+		dst[s] = sum / float64(k)
+	}
+}
+
 func checkSameShape(op string, pred, target *Var) {
 	a, b := pred.Shape(), target.Shape()
 	if len(a) != len(b) {

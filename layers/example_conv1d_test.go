@@ -37,3 +37,22 @@ func ExampleConv1D() {
 	// [5 1] [1 3 5 7 9]
 	// conv1d/kernel [2 1 1]
 }
+
+// keras.layers.MaxPooling1D(): the larger of each pair of steps, channel by
+// channel; the seventh step, without a partner, is dropped ("valid").
+func ExampleMaxPooling1D() {
+	// 7 steps of 2 channels: the first channel counts up, the second down.
+	x := []float32{1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6, 7, -7}
+	runOneSample(layers.MaxPooling1D(), x, 7, 2)
+	// Output:
+	// [3 2] [2 -1 4 -3 6 -5]
+}
+
+// keras.layers.AveragePooling1D(3, strides=1, padding="same"): a moving
+// average of three steps whose windows at the two ends average the two real
+// steps they hold, as Keras does.
+func ExampleAveragePooling1D() {
+	runOneSample(layers.AveragePooling1D(3, layers.WithStrides(1), layers.WithPadding("same")), []float32{3, 6, 9, 0, 3}, 5, 1)
+	// Output:
+	// [5 1] [4.5 6 5 4 1.5]
+}

@@ -25,6 +25,8 @@ type Model struct {
 	name string
 	seed uint64
 
+	classNames []string // what each output unit means (SetClassNames); nil when unnamed
+
 	// A Sequential model keeps its stack and makes its graph when built.
 	sequential bool
 	stack      []layers.Layer

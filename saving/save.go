@@ -24,6 +24,8 @@ import (
 //	compile        {"loss": {"class_name", "config"}, "optimizer": {...},
 //	               "metrics": [...]}, when the model was compiled
 //	seed           the model's seed, in decimal
+//	class_names    ["T-shirt/top", "Trouser", ...], a JSON list naming each
+//	               output unit, when the model has names (SetClassNames)
 //
 // Weights-only files (SaveWeights) carry format and goras_version only.
 
@@ -205,6 +207,13 @@ func modelMetadata(m *goras.Model) (map[string]string, error) {
 		return nil, err
 	}
 	meta["architecture"] = arch
+	if names := m.ClassNames(); names != nil {
+		b, err := json.Marshal(names)
+		if err != nil {
+			return nil, fmt.Errorf("goras: the class names cannot be written as JSON: %w", err)
+		}
+		meta[classNamesKey] = string(b)
+	}
 	if m.Optimizer() == nil {
 		return meta, nil
 	}
@@ -251,6 +260,9 @@ func modelFromFile(f *safetensors.File) (*goras.Model, error) {
 	if err := setWeights(m, f); err != nil {
 		return nil, err
 	}
+	if err := setClassNames(m, f); err != nil {
+		return nil, err
+	}
 	if c, ok := f.Metadata["compile"]; ok {
 		opts, err := goras.CompileOptionsFromJSON(c)
 		if err != nil {
@@ -261,4 +273,29 @@ func modelFromFile(f *safetensors.File) (*goras.Model, error) {
 		}
 	}
 	return m, nil
+}
+
+// classNamesKey is the __metadata__ key of the model's class names.
+const classNamesKey = "class_names"
+
+// setClassNames gives m the class names f's metadata holds, if any, after
+// checking that they are a JSON list of strings, one per output unit: a
+// file whose names and output disagree would label every prediction
+// wrongly.
+func setClassNames(m *goras.Model, f *safetensors.File) error {
+	raw, ok := f.Metadata[classNamesKey]
+	if !ok {
+		return nil
+	}
+	var names []string
+	if err := json.Unmarshal([]byte(raw), &names); err != nil {
+		return fmt.Errorf("its class_names metadata is not a JSON list of strings (%v); remove the key or write it as [\"cat\", \"dog\", ...]", err)
+	}
+	if len(names) == 0 {
+		return errors.New("its class_names metadata is an empty list; remove the key, or name every output unit")
+	}
+	if err := m.SetClassNames(names); err != nil {
+		return fmt.Errorf("its class_names metadata does not fit the model: %v", strings.TrimPrefix(err.Error(), "goras: "))
+	}
+	return nil
 }

@@ -28,6 +28,10 @@ type crossEntropy struct {
 	sparse       bool
 	smoothing    float32
 	loss         float64
+	// scale and rowW scale the logits' gradient when the loss reads a
+	// softmax through ScaleGradient or ScaleRows (softmaxLogits).
+	scale float32
+	rowW  []float32
 }
 
 // CategoricalCrossentropy adds the loss for one-hot (or soft) targets of
@@ -51,7 +55,8 @@ func (p *Plan) SparseCategoricalCrossentropy(pred, target *Var, fromLogits bool)
 func (p *Plan) crossEntropy(pred, target *Var, fromLogits, sparse bool, smoothing float64) LossOp {
 	m, n := rows(pred.Shape())
 	op := &crossEntropy{pred: pred, target: target, m: m, n: n, sparse: sparse, smoothing: float32(smoothing)}
-	switch sm, ok := softmaxLogits(pred); {
+	op.scale = 1
+	switch sm, scale, rowW, ok := softmaxLogits(pred); {
 	case fromLogits:
 		op.logits = pred
 		op.probs = make([]float32, m*n)
@@ -59,6 +64,7 @@ func (p *Plan) crossEntropy(pred, target *Var, fromLogits, sparse bool, smoothin
 		sm.fused = true
 		op.logits = sm.x
 		op.probs = sm.y.Value.Data() // already computed by the softmax
+		op.scale, op.rowW = scale, rowW
 	}
 	op.lse = make([]float32, m)
 	p.add(op)
@@ -93,11 +99,13 @@ func (o *crossEntropy) Backward() {
 	t := o.target.Value.Data()
 	inv := 1 / float32(o.m)
 	switch {
+	case o.logits != nil && o.logits.Grad != nil && o.rowW != nil:
+		o.weightedLogitsGrad(t, inv*o.scale)
 	case o.logits != nil && o.logits.Grad != nil:
 		if o.sparse {
-			kernel.SparseCrossEntropyLogitsGrad(o.logits.Grad.Data(), o.probs, t, o.m, o.n, inv)
+			kernel.SparseCrossEntropyLogitsGrad(o.logits.Grad.Data(), o.probs, t, o.m, o.n, inv*o.scale)
 		} else {
-			kernel.CrossEntropyLogitsGrad(o.logits.Grad.Data(), o.probs, t, o.m, o.n, o.smoothing, inv)
+			kernel.CrossEntropyLogitsGrad(o.logits.Grad.Data(), o.probs, t, o.m, o.n, o.smoothing, inv*o.scale)
 		}
 	case o.logits == nil && o.pred.Grad != nil:
 		p := o.pred.Value.Data()
@@ -105,6 +113,20 @@ func (o *crossEntropy) Backward() {
 			kernel.SparseCrossEntropyProbsGrad(o.pred.Grad.Data(), p, t, o.m, o.n, inv, Epsilon)
 		} else {
 			kernel.CrossEntropyProbsGrad(o.pred.Grad.Data(), p, t, o.m, o.n, o.smoothing, inv, Epsilon)
+		}
+	}
+}
+
+// weightedLogitsGrad is Backward's logits path with each sample's rows
+// scaled by its weight (sample weights seen through ScaleRows).
+func (o *crossEntropy) weightedLogitsGrad(t []float32, inv float32) {
+	g, r, n := o.logits.Grad.Data(), o.m/len(o.rowW), o.n
+	for s, w := range o.rowW {
+		a, b := s*r, (s+1)*r
+		if o.sparse {
+			kernel.SparseCrossEntropyLogitsGrad(g[a*n:b*n], o.probs[a*n:b*n], t[a:b], r, n, inv*w)
+		} else {
+			kernel.CrossEntropyLogitsGrad(g[a*n:b*n], o.probs[a*n:b*n], t[a*n:b*n], r, n, o.smoothing, inv*w)
 		}
 	}
 }

@@ -36,8 +36,28 @@ func (o *softmax) Backward() {
 
 // softmaxLogits reports the logits behind v when v is a softmax output, so
 // that a cross-entropy loss can work on them directly (log-sum-exp instead of
-// the log of a rounded probability), as Keras does.
-func softmaxLogits(v *Var) (*softmax, bool) {
-	s, ok := v.src.(*softmax)
-	return s, ok
+// the log of a rounded probability), as Keras does. It sees through the
+// pass-through ops a model puts between an output and its loss, a loss
+// weight's ScaleGradient and sample weights' ScaleRows, and returns the
+// gradient scaling they stand for (their product, and the row weights or
+// nil), which the loss then applies to the logits' gradient itself.
+func softmaxLogits(v *Var) (sm *softmax, scale float32, rowW []float32, ok bool) {
+	scale = 1
+	for {
+		switch s := v.src.(type) {
+		case *softmax:
+			return s, scale, rowW, true
+		case *scaleGradient:
+			scale *= s.w
+			v = s.x
+		case *scaleRows:
+			if rowW != nil {
+				return nil, 1, nil, false // two sets of row weights: not fused
+			}
+			rowW = s.w
+			v = s.x
+		default:
+			return nil, 1, nil, false
+		}
+	}
 }

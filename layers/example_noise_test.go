@@ -1,0 +1,43 @@
+package layers_test
+
+import (
+	"fmt"
+
+	"github.com/goras-ml/goras/autograd"
+	"github.com/goras-ml/goras/layers"
+	"github.com/goras-ml/goras/tensor"
+)
+
+// forwardOnce builds l for one sample of the given shape and returns its
+// output for x, in training mode (as in Fit) or not (as in Predict).
+func forwardOnce(l layers.Layer, training bool, x []float32, shape ...int) []float32 {
+	if _, err := l.Build(shape, tensor.NewRNG(1)); err != nil {
+		fmt.Println(err)
+		return nil
+	}
+	p := autograd.NewPlan(1)
+	in := p.Input(shape...)
+	copy(in.Value.Data(), x)
+	y := l.Call(p, in)
+	p.Forward(training)
+	return y.Value.Data()
+}
+
+// keras.layers.SpatialDropout2D(0.5) in training drops whole channels: each
+// of the four pixels of this 2×2 image of 4 channels, all ones, comes out
+// the same, with the dropped channels 0 and the kept ones 1/(1-0.5) = 2.
+// At inference the image passes unchanged.
+func ExampleSpatialDropout2D() {
+	ones := []float32{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}
+	y := forwardOnce(layers.SpatialDropout2D(0.5, layers.WithSeed(4)), true, ones, 2, 2, 4)
+	for px := 0; px < 4; px++ {
+		fmt.Println(y[px*4 : px*4+4])
+	}
+	fmt.Println(forwardOnce(layers.SpatialDropout2D(0.5), false, ones, 2, 2, 4)[:4])
+	// Output:
+	// [2 0 0 2]
+	// [2 0 0 2]
+	// [2 0 0 2]
+	// [2 0 0 2]
+	// [1 1 1 1]
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/goras-ml/goras/autograd"
+	"github.com/goras-ml/goras/initializers"
 	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/tensor"
 )
@@ -36,4 +37,16 @@ func ExampleReLU() {
 	// [0 0 1 2 5 10]
 	// [-1.1 -0.1 0 2 5 6]
 	// map[max_value:6 name:re_lu_1 negative_slope:0.1 threshold:1]
+}
+
+// Keras's PReLU with one learned slope per channel of Conv2D features, as
+// keras.layers.PReLU(alpha_initializer=Constant(0.25), shared_axes=[1, 2]).
+func ExamplePReLU() {
+	l := layers.PReLU(layers.WithSharedAxes(1, 2), layers.WithAlphaInitializer(initializers.Constant(0.25)), layers.WithName("p_re_lu"))
+	// One 1×2 image of 2 channels: (pixel 1: 4, -4), (pixel 2: -8, 8).
+	fmt.Println(predictOne(l, []int{1, 2, 2}, []float32{4, -4, -8, 8}))
+	fmt.Println(l.Params()[0].Name, l.Params()[0].Value.Shape())
+	// Output:
+	// [4 -1 -2 8]
+	// p_re_lu/alpha [1 1 2]
 }

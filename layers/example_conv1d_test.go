@@ -56,3 +56,33 @@ func ExampleAveragePooling1D() {
 	// Output:
 	// [5 1] [4.5 6 5 4 1.5]
 }
+
+// keras.layers.SeparableConv2D(1, 2): each channel of a 3×3 image is summed
+// over 2×2 windows on its own (a depthwise kernel of ones), then the two
+// channels are mixed by the pointwise kernel (1, 1, 2, 1), here 1 and 10,
+// so the tens count the second channel.
+func ExampleSeparableConv2D() {
+	l := layers.SeparableConv2D(1, 2, layers.WithDepthwiseInitializer(initializers.Ones()), layers.WithName("separable_conv2d"))
+	out, err := l.Build([]int{3, 3, 2}, tensor.NewRNG(1))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, w := range l.Params() {
+		fmt.Println(w.Name, w.Value.Shape())
+	}
+	copy(l.Params()[1].Value.Data(), []float32{1, 10})
+	p := autograd.NewInferencePlan(1)
+	x := p.Input(3, 3, 2)
+	for i := range 9 { // channel 0: 0…8 row by row; channel 1: all ones
+		x.Value.Data()[2*i], x.Value.Data()[2*i+1] = float32(i), 1
+	}
+	y := l.Call(p, x)
+	p.Forward(false)
+	fmt.Println(out, y.Value.Data())
+	// Output:
+	// separable_conv2d/depthwise_kernel [2 2 2 1]
+	// separable_conv2d/pointwise_kernel [1 1 2 1]
+	// separable_conv2d/bias [1]
+	// [2 2 1] [48 52 60 64]
+}

@@ -41,3 +41,15 @@ func ExampleSpatialDropout2D() {
 	// [2 0 0 2]
 	// [1 1 1 1]
 }
+
+// keras.layers.GaussianNoise(0.1) adds N(0, 0.1²) noise in training, a new
+// draw at every step (the seed fixes the stream); at inference it adds
+// nothing.
+func ExampleGaussianNoise() {
+	x := []float32{1, 2, 3, 4}
+	fmt.Printf("%.3f\n", forwardOnce(layers.GaussianNoise(0.1, layers.WithSeed(1)), true, x, 4))
+	fmt.Println(forwardOnce(layers.GaussianNoise(0.1), false, x, 4))
+	// Output:
+	// [1.081 1.870 2.882 3.878]
+	// [1 2 3 4]
+}

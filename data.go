@@ -114,6 +114,7 @@ type dataSet struct {
 	xs, ys  []Data
 	targets [][]int
 	key     string
+	weights []float32 // one per sample, nil for none (sample_weight.go)
 }
 
 // samples is the number of samples.

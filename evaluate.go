@@ -9,15 +9,21 @@ import (
 // Evaluate returns the loss and metrics of the model on x and y, e.g.
 // {"loss": 0.05, "accuracy": 0.98}, as Keras's evaluate; with several
 // outputs also each output's loss and metrics ("dense_1_loss", ...).
-// Options: BatchSize (32), Verbose (1), Output.
+// Options: BatchSize (32), Verbose (1), SampleWeight, Output.
 func (m *Model) Evaluate(x, y Data, opts ...Option) (Logs, error) {
-	s, err := parse("evaluate", opts, "batch_size", "verbose")
+	s, err := parse("evaluate", opts, "batch_size", "verbose", "sample_weight")
 	if err != nil {
 		return nil, err
 	}
 	var d dataSet
 	if err := m.checkData("evaluate", x, y, &d); err != nil {
 		return nil, err
+	}
+	if s.sampleWeight != nil {
+		if err := checkSampleWeights("evaluate", s.sampleWeight, d.samples()); err != nil {
+			return nil, err
+		}
+		d.weights = s.sampleWeight
 	}
 	tr, err := m.evaluate(&d, rowRange(0, d.samples()), s.batchSize, s)
 	if err != nil {
@@ -42,7 +48,7 @@ func (m *Model) evaluate(d *dataSet, rows []int, batch int, s *settings) (*track
 	}
 	for step := 0; step < steps; step++ {
 		lo, hi := step*batch, min((step+1)*batch, n)
-		bp, err := m.plan(hi-lo, false, d.targets, d.key)
+		bp, err := m.plan(hi-lo, false, d)
 		if err != nil {
 			return nil, err
 		}

@@ -19,12 +19,13 @@ import (
 //
 // Options: BatchSize (32), Epochs (1), Verbose (1), Shuffle (true),
 // ValidationSplit (0), ValidationData, ValidationFreq (1), StepsPerEpoch
-// (0: all), Callbacks, InitialEpoch (0), Output, Warnings.
+// (0: all), SampleWeight, ClassWeight, Callbacks, InitialEpoch (0), Output,
+// Warnings.
 //
 // Fit is not to be called concurrently on one model: a second call while
 // one runs returns an error.
 func (m *Model) Fit(ctx context.Context, x, y Data, opts ...Option) (*History, error) {
-	s, err := parse("fit", opts, "batch_size", "epochs", "verbose", "shuffle", "validation_split", "validation_data", "callbacks", "initial_epoch", "validation_freq", "steps_per_epoch")
+	s, err := parse("fit", opts, "batch_size", "epochs", "verbose", "shuffle", "validation_split", "validation_data", "callbacks", "initial_epoch", "validation_freq", "steps_per_epoch", "sample_weight", "class_weight")
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +91,12 @@ func (m *Model) newFitRun(s *settings, x, y Data) (*fitRun, error) {
 		return nil, err
 	}
 	r.n = r.train.samples()
+	if s.sampleWeight != nil {
+		if err := checkSampleWeights("fit", s.sampleWeight, r.n); err != nil {
+			return nil, err
+		}
+		r.train.weights = s.sampleWeight
+	}
 	switch {
 	case !isNil(s.valX):
 		if err := m.checkData("fit (validation data)", s.valX, s.valY, &r.val); err != nil {
@@ -104,6 +111,15 @@ func (m *Model) newFitRun(s *settings, x, y Data) (*fitRun, error) {
 		}
 		r.val, r.valRows, r.haveVal = r.train, rowRange(at, r.n), true
 		r.n = at
+	}
+	if s.classWeight != nil {
+		// After the split, which holds out samples with their own weights
+		// (none): class_weight weighs training only, as in Keras.
+		w, err := m.classWeights(s.classWeight, &r.train)
+		if err != nil {
+			return nil, err
+		}
+		r.train.weights = w
 	}
 	for i, xi := range r.train.xs {
 		if err := checkFinite("fit", i, xi); err != nil {
@@ -199,7 +215,7 @@ func (r *fitRun) epoch(ctx context.Context, epoch int, logs Logs) (Logs, error) 
 func (r *fitRun) step(step int) error {
 	m, s := r.m, r.s
 	lo, hi := step*s.batchSize, min((step+1)*s.batchSize, r.n)
-	bp, err := m.plan(hi-lo, true, r.train.targets, r.train.key)
+	bp, err := m.plan(hi-lo, true, &r.train)
 	if err != nil {
 		return err
 	}
@@ -232,6 +248,11 @@ func (bp *batchPlan) gather(d *dataSet, rows []int) {
 			d.ys[i].Gather(y.Value.Data(), rows)
 		}
 	}
+	if bp.sw != nil {
+		for i, r := range rows {
+			bp.sw[i] = d.weights[r]
+		}
+	}
 }
 
 // step runs one training step on the batch already in bp and returns the
@@ -262,7 +283,7 @@ func (m *Model) TrainOnBatch(x, y Data) (float64, error) {
 		return 0, err
 	}
 	n := d.samples()
-	bp, err := m.plan(n, true, d.targets, d.key)
+	bp, err := m.plan(n, true, d)
 	if err != nil {
 		return 0, err
 	}

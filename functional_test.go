@@ -79,7 +79,7 @@ func TestGraphGradientsMatchFiniteDifferences(t *testing.T) {
 	if err := m.checkData("test", Arrays{x}, Arrays{y1, y2}, &d); err != nil {
 		t.Fatal(err)
 	}
-	bp, err := m.plan(n, true, d.targets, d.key)
+	bp, err := m.plan(n, true, &d)
 	if err != nil {
 		t.Fatal(err)
 	}

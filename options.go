@@ -21,6 +21,8 @@ type settings struct {
 	initialEpoch    int
 	validationFreq  int
 	stepsPerEpoch   int
+	sampleWeight    []float32
+	classWeight     map[int]float64
 	out, warn       io.Writer
 }
 
@@ -116,6 +118,8 @@ func parse(method string, opts []Option, allowed ...string) (*settings, error) {
 		return nil, fmt.Errorf("goras: steps_per_epoch must be ≥ 0 (0: the whole data), got %d", s.stepsPerEpoch)
 	case s.initialEpoch < 0:
 		return nil, fmt.Errorf("goras: initial_epoch must be ≥ 0, got %d", s.initialEpoch)
+	case s.sampleWeight != nil && s.classWeight != nil:
+		return nil, fmt.Errorf("goras: %s takes sample_weight or class_weight, not both; multiply the class weights into sample_weight", method)
 	case isNil(s.valX) != isNil(s.valY):
 		return nil, fmt.Errorf("goras: validation_data needs both x and y")
 	}

@@ -14,27 +14,30 @@ import (
 // batchPlan is the model compiled for one batch size, with its input and
 // target buffers, which Fit fills before each step.
 type batchPlan struct {
-	plan   *autograd.Plan
-	xs     []*autograd.Var   // one per model input
-	outs   []*autograd.Var   // one per model output
-	ys     []*autograd.Var   // one per output, nil where no loss; all nil for prediction
-	losses []autograd.LossOp // the same
-	reg    []*autograd.Param // weights with a regularizer
-	rows   []int             // scratch for rowsFrom, one index per sample of the batch
-	key    planKey
-	used   uint64 // the cache's clock at the last use, for least recently used first
-	period uint64 // the cache's idle period at the last use
-	gen    int    // the cache's generation the plan was built in
-	seen   bool   // counted in the cache's bytes per sample
+	plan      *autograd.Plan
+	xs        []*autograd.Var   // one per model input
+	outs      []*autograd.Var   // one per model output
+	ys        []*autograd.Var   // one per output, nil where no loss; all nil for prediction
+	losses    []autograd.LossOp // the same
+	reg       []*autograd.Param // weights with a regularizer
+	rows      []int             // scratch for rowsFrom, one index per sample of the batch
+	sw        []float32         // the batch's sample weights; nil in a plan without them
+	perSample []float64         // scratch for each sample's loss, with sw
+	key       planKey
+	used      uint64 // the cache's clock at the last use, for least recently used first
+	period    uint64 // the cache's idle period at the last use
+	gen       int    // the cache's generation the plan was built in
+	seen      bool   // counted in the cache's bytes per sample
 }
 
 // planKey identifies a compiled plan: one per batch size, purpose and
 // target shapes. Training plans also serve evaluation at the same batch
 // size.
 type planKey struct {
-	batch   int
-	train   bool
-	targets string // targetKey of the per-sample target shapes; "" for prediction
+	batch    int
+	train    bool
+	targets  string // targetKey of the per-sample target shapes; "" for prediction
+	weighted bool   // the losses weigh samples (sample_weight, class_weight)
 }
 
 // targetKey names a list of per-sample target shapes, e.g. "10;" or "10;1;".
@@ -66,15 +69,15 @@ func (bp *batchPlan) rowsFrom(lo int) []int {
 }
 
 // plan returns the training (train) or evaluation plan for a batch size and
-// the per-sample target shapes named by key, building it on first use.
-func (m *Model) plan(batch int, train bool, targets [][]int, key string) (*batchPlan, error) {
+// d's per-sample target shapes and weighting, building it on first use.
+func (m *Model) plan(batch int, train bool, d *dataSet) (*batchPlan, error) {
 	if err := m.Build(); err != nil {
 		return nil, err
 	}
 	c := &m.plans
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	k := planKey{batch: batch, train: true, targets: key}
+	k := planKey{batch: batch, train: true, targets: d.key, weighted: d.weights != nil}
 	bp, ok := c.plans[k]
 	if !ok && !train {
 		k.train = false
@@ -87,7 +90,7 @@ func (m *Model) plan(batch int, train bool, targets [][]int, key string) (*batch
 	if !train && c.makeRoom(batch) {
 		runtime.GC() // so that the new plan reuses what the dropped ones held
 	}
-	bp, err := m.newPlan(batch, train, targets)
+	bp, err := m.newPlan(batch, train, d.targets, k.weighted)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +125,7 @@ func (m *Model) takePredictPlan(batch int) (*batchPlan, error) {
 	if gc {
 		runtime.GC() // so that the new plan reuses what the dropped ones held
 	}
-	bp, err := m.newPlan(batch, false, nil)
+	bp, err := m.newPlan(batch, false, nil, false)
 	if bp != nil {
 		bp.gen = gen
 	}
@@ -144,8 +147,9 @@ func (m *Model) givePredictPlan(bp *batchPlan) {
 }
 
 // newPlan compiles the graph for one batch size: every layer call in order,
-// then, given target shapes, a loss per output.
-func (m *Model) newPlan(batch int, train bool, targets [][]int) (*batchPlan, error) {
+// then, given target shapes, a loss per output, weighing each sample's loss
+// when weighted.
+func (m *Model) newPlan(batch int, train bool, targets [][]int, weighted bool) (*batchPlan, error) {
 	var p *autograd.Plan
 	if train {
 		p = autograd.NewPlan(batch)
@@ -187,6 +191,9 @@ func (m *Model) newPlan(batch int, train bool, targets [][]int) (*batchPlan, err
 	bp.ys = make([]*autograd.Var, len(m.outputs))
 	bp.losses = make([]autograd.LossOp, len(m.outputs))
 	if targets != nil {
+		if weighted {
+			bp.sw, bp.perSample = make([]float32, batch), make([]float64, batch)
+		}
 		if err := m.addLosses(bp, targets); err != nil {
 			return nil, err
 		}
@@ -234,9 +241,12 @@ func (m *Model) addLosses(bp *batchPlan, targets [][]int) error {
 			// the losses are added up, so that logs show each unweighted.
 			pred = p.ScaleGradient(out, float32(w))
 		}
-		bp.losses[i] = loss.Build(p, pred, bp.ys[i])
+		bp.losses[i] = loss.Build(p, bp.weighRows(i, pred), bp.ys[i])
 		if bp.losses[i] == nil || !p.Contains(bp.losses[i]) {
 			return fmt.Errorf("goras: loss %q added nothing to the plan, so it would train with loss 0; its Build must add its op with the plan's AddOp and return it", loss.Name())
+		}
+		if _, ok := bp.losses[i].(autograd.SampleLosser); bp.sw != nil && !ok {
+			return fmt.Errorf("goras: loss %q cannot weigh samples (sample_weight, class_weight): its op does not say each sample's loss; give the op a SampleLosses method (autograd.SampleLosser)", loss.Name())
 		}
 	}
 	return nil
@@ -261,7 +271,7 @@ func (bp *batchPlan) loss(weights []float64) float64 {
 	var s float64
 	for i, l := range bp.losses {
 		if l != nil {
-			s += weights[i] * l.Loss()
+			s += weights[i] * bp.outputLoss(i)
 		}
 	}
 	return s

@@ -58,11 +58,11 @@ func TestInferencePlansMatchTrainingPlans(t *testing.T) {
 		if err := tc.m.checkData("test", Arrays{x}, ys, &d); err != nil {
 			t.Fatal(err)
 		}
-		train, err := tc.m.newPlan(n, true, d.targets)
+		train, err := tc.m.newPlan(n, true, d.targets, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		infer, err := tc.m.newPlan(n, false, d.targets)
+		infer, err := tc.m.newPlan(n, false, d.targets, false)
 		if err != nil {
 			t.Fatal(err)
 		}

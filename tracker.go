@@ -77,7 +77,7 @@ func (tr *tracker) update(bp *batchPlan, n int, loss float64) {
 	tr.seen += n
 	for i, l := range bp.losses {
 		if l != nil {
-			tr.outLoss[i] += l.Loss() * float64(n)
+			tr.outLoss[i] += bp.outputLoss(i) * float64(n)
 		}
 	}
 	for _, e := range tr.entries {

@@ -6,8 +6,10 @@
 //
 // Beside the zoo it holds what the CLI and the studio do with any network:
 // SetDropout and SetKernelRegularizer change its layers (goras train's
-// --dropout and --l2), and Data feeds it MNIST (the images as its input
-// takes them, the labels as its loss takes them).
+// --dropout and --l2), Data feeds it MNIST or Fashion-MNIST (the images as
+// its input takes them, the labels as its loss takes them), and NewFor and
+// SetShape fit it to other pictures (goras train --data: another input
+// size and colour mode, another number of classes).
 package applications
 
 import (

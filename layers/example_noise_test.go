@@ -53,3 +53,15 @@ func ExampleGaussianNoise() {
 	// [1.081 1.870 2.882 3.878]
 	// [1 2 3 4]
 }
+
+// keras.layers.GaussianDropout(0.5) multiplies every input by its own draw
+// from N(1, 0.5/(1-0.5)) in training, a new draw at every step (the seed
+// fixes the stream); at inference it passes its input unchanged.
+func ExampleGaussianDropout() {
+	x := []float32{1, 1, 1, 1}
+	fmt.Printf("%.3f\n", forwardOnce(layers.GaussianDropout(0.5, layers.WithSeed(1)), true, x, 4))
+	fmt.Println(forwardOnce(layers.GaussianDropout(0.5), false, x, 4))
+	// Output:
+	// [1.811 -0.302 -0.181 -0.220]
+	// [1 1 1 1]
+}

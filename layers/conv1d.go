@@ -82,6 +82,7 @@ func Conv1D(filters, kernelSize int, opts ...ConvOption) *Conv1DLayer {
 	return l
 }
 
+// ClassName is Keras's class name, "Conv1D".
 func (l *Conv1DLayer) ClassName() string { return "Conv1D" }
 
 // Filters is the number of output channels.
@@ -121,6 +122,8 @@ func (l *Conv1DLayer) ParamShapes(input []int) ([]ParamShape, []int, error) {
 	return ps, []int{out, l.filters}, nil
 }
 
+// Build makes the kernel (K, C, filters) and the bias for an input
+// (steps, C), in Keras's order, and works out the padding.
 func (l *Conv1DLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
 	_, out, err := l.ParamShapes(input)
 	if err != nil {
@@ -145,6 +148,7 @@ func (l *Conv1DLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
 	return out, nil
 }
 
+// Params is the kernel, then the bias unless WithUseBias(false).
 func (l *Conv1DLayer) Params() []*autograd.Param {
 	if l.bias == nil {
 		return []*autograd.Param{l.kernel}
@@ -214,6 +218,9 @@ func paramView(w *autograd.Param, shape ...int) *autograd.Param {
 	return v
 }
 
+// Config is Keras's get_config of Conv1D (without its bookkeeping keys
+// trainable and dtype, and activity_regularizer, which goras lacks), the
+// sizes as 1-tuples.
 func (l *Conv1DLayer) Config() map[string]any {
 	return map[string]any{
 		"name":               l.name,

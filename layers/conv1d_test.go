@@ -282,7 +282,27 @@ func torchRun(t *testing.T, c torchRefCase) (y, dx []float32, dw [][]float32) {
 	for _, w := range ps {
 		dw = append(dw, w.Grad.Data())
 	}
+	torchInference(t, l, c, v.Value.Data())
 	return v.Value.Data(), x.Grad.Data(), dw
+}
+
+// torchInference runs the built layer l in an inference plan, whose
+// buffers go back to a pool when the layer's scope ends, followed by an op
+// that takes a buffer from that pool: the output must be the training
+// plan's, bit for bit, and must survive the op after it.
+func torchInference(t *testing.T, l Layer, c torchRefCase, want []float32) {
+	t.Helper()
+	p := autograd.NewInferencePlan(2)
+	x := p.Input(c.InputShape...)
+	copy(x.Value.Data(), torchF32(c.X))
+	s := p.Scope()
+	y := l.Call(p, x)
+	p.EndScope(s, y)
+	p.Tanh(y)
+	p.Forward(false)
+	if !slices.Equal(y.Value.Data(), want) {
+		t.Errorf("inference plan output %v, training plan's %v", y.Value.Data(), want)
+	}
 }
 
 // torchCheck runs every case of a class against PyTorch, and its output

@@ -59,11 +59,14 @@ func newPooling1D(class string, isMax bool, size int, opts []Option) *Pooling1DL
 	return l
 }
 
+// ClassName is Keras's class name, "MaxPooling1D" or "AveragePooling1D".
 func (l *Pooling1DLayer) ClassName() string { return l.class }
 
 // PoolSize is the window, in steps.
 func (l *Pooling1DLayer) PoolSize() int { return l.window }
 
+// Build works out the output length and the padding for an input
+// (steps, C); the output is (new_steps, C).
 func (l *Pooling1DLayer) Build(input []int, _ *rand.Rand) ([]int, error) {
 	if l.err != nil {
 		return nil, buildError(l, "%v", l.err)
@@ -86,6 +89,8 @@ func (l *Pooling1DLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
 	return p.Reshape(y, xs[0], l.out, xs[2])
 }
 
+// Config is Keras's get_config of the layer, the sizes as 1-tuples and
+// strides resolved (never null).
 func (l *Pooling1DLayer) Config() map[string]any {
 	return map[string]any{
 		"name":        l.name,

@@ -147,6 +147,7 @@ func SeparableConv2D(filters, kernelSize int, opts ...ConvOption) *SeparableConv
 	return l
 }
 
+// ClassName is Keras's class name, "SeparableConv2D".
 func (l *SeparableConv2DLayer) ClassName() string { return "SeparableConv2D" }
 
 // Filters is the number of output channels.
@@ -227,6 +228,8 @@ func (l *SeparableConv2DLayer) Geometry() autograd.Conv2DGeometry {
 		PadTop: l.pads.top, PadBottom: l.pads.bottom, PadLeft: l.pads.left, PadRight: l.pads.right}
 }
 
+// Params is the depthwise kernel, the pointwise kernel, then the bias
+// unless WithUseBias(false).
 func (l *SeparableConv2DLayer) Params() []*autograd.Param {
 	if l.bias == nil {
 		return []*autograd.Param{l.depthwise, l.pointwise}
@@ -247,6 +250,8 @@ func (l *SeparableConv2DLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd
 	return l.act.Apply(p, y)
 }
 
+// Config is Keras's get_config of SeparableConv2D (without trainable,
+// dtype and activity_regularizer, as goras's other layers).
 func (l *SeparableConv2DLayer) Config() map[string]any {
 	return map[string]any{
 		"name":                  l.name,

@@ -1,0 +1,26 @@
+package imagefolder
+
+import "fmt"
+
+// LoadImage reads one picture the way Load reads each picture of a folder,
+// for predicting with a model trained on one: decoded (PNG, JPEG, GIF's
+// first frame), converted to ColorMode, resized to ImageSize (with
+// Interpolation, CropToAspectRatio or PadToAspectRatio) and multiplied by
+// Rescale, as keras.utils.load_img followed by img_to_array. It returns
+// height·width·channels values in NHWC order, the same, bit for bit, as a
+// batch of Load's Images holds for that file. Options about labels, classes
+// and splits are checked but play no part. The error names the file.
+func LoadImage(path string, opts ...Option) ([]float32, error) {
+	c := newConfig(opts)
+	if err := c.check(false); err != nil {
+		return nil, err
+	}
+	im := newImages(c, []string{path}, 0)
+	px := make([]uint8, im.size)
+	if err := c.decode(px, path); err != nil {
+		return nil, fmt.Errorf("imagefolder: %s: %v", path, err)
+	}
+	out := make([]float32, im.size)
+	im.write(out, px)
+	return out, nil
+}

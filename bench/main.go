@@ -6,6 +6,12 @@
 //
 //	go run ./bench -model mlp -epochs 2
 //	go run ./bench -model all -epochs 1
+//	go run ./bench -model bounty -mode infer -batch 1000
+//
+// -mode infer runs only the inference at one batch size (1: the latency
+// loop; more: the throughput loop), on the model with its initial weights
+// and the test images alone, so that its peak RSS is that workload's own;
+// compare.sh runs it for batch 1000 and 1 beside each training run.
 //
 // Models: mlp (Flatten → Dense(50, relu) → Dense(10, softmax), MSE, SGD 0.1,
 // batch 100), lenet5 (LeNet-5, cross-entropy, Adam 1e-3, batch 128) and
@@ -57,6 +63,7 @@ type result struct {
 	Framework      string    `json:"framework"`
 	Model          string    `json:"model"`
 	Status         string    `json:"status"`
+	Mode           string    `json:"mode"` // "train"
 	Epochs         int       `json:"epochs"`
 	Batch          int       `json:"batch"`
 	EpochSeconds   []float64 `json:"epoch_s"`
@@ -73,6 +80,8 @@ type result struct {
 
 func main() {
 	model := flag.String("model", "mlp", "model to run: "+strings.Join(order, ", ")+" or all")
+	mode := flag.String("mode", "train", "train: train, evaluate, then time inference at batch 1000 and 1; infer: only the inference at -batch, with the initial weights, so that the peak RSS is that inference's own")
+	batch := flag.Int("batch", 1000, "inference batch size of -mode infer: 1 runs the latency loop, more the throughput loop over the test images")
 	epochs := flag.Int("epochs", 2, "training epochs to time")
 	seed := flag.Uint64("seed", 1, "seed for weights and shuffling")
 	latencyRuns := flag.Int("latency-runs", 2000, "single-image predictions whose median is the latency")
@@ -86,9 +95,32 @@ func main() {
 	} else if !slices.Contains(order, *model) {
 		log.Fatalf("bench: unknown model %q; want one of %s or all", *model, strings.Join(order, ", "))
 	}
-	if *epochs < 1 {
-		log.Fatalf("bench: -epochs must be at least 1, got %d", *epochs)
+	switch *mode {
+	case "train":
+		flag.Visit(func(f *flag.Flag) {
+			if f.Name == "batch" {
+				log.Fatalf("bench: -batch %s applies to -mode infer only; -mode train uses each model's training batch and times inference at 1000 and 1", f.Value)
+			}
+		})
+		if *epochs < 1 {
+			log.Fatalf("bench: -epochs must be at least 1, got %d", *epochs)
+		}
+		trainAll(names, *epochs, *seed, *latencyRuns, *inferRounds, *cpuprofile)
+	case "infer":
+		if len(names) != 1 {
+			log.Fatalf("bench: -mode infer measures one model's peak RSS per process; give one -model of %s, not all", strings.Join(order, ", "))
+		}
+		if *batch < 1 || *batch > 10000 {
+			log.Fatalf("bench: -batch must be 1 to 10000 (the test set's size), got %d", *batch)
+		}
+		inferOne(names[0], *batch, *seed, *latencyRuns, *inferRounds)
+	default:
+		log.Fatalf("bench: unknown -mode %q; want train or infer", *mode)
 	}
+}
+
+// trainAll runs the train mode on each named model in turn.
+func trainAll(names []string, epochs int, seed uint64, latencyRuns, inferRounds int, cpuprofile string) {
 	train, test, err := mnist.LoadData()
 	if err != nil {
 		log.Fatal(err)
@@ -100,12 +132,30 @@ func main() {
 			emit(map[string]string{"framework": "goras", "model": name, "status": "not available yet"})
 			continue
 		}
-		r, err := run(name, w, train, test, *epochs, *seed, *latencyRuns, *inferRounds, *cpuprofile)
+		r, err := run(name, w, train, test, epochs, seed, latencyRuns, inferRounds, cpuprofile)
 		if err != nil {
 			log.Fatalf("bench: %s: %v", name, err)
 		}
 		emit(r)
 	}
+}
+
+// inferOne runs the infer mode on one model.
+func inferOne(name string, batch int, seed uint64, latencyRuns, inferRounds int) {
+	w, ok := workloads[name]
+	if !ok {
+		emit(map[string]string{"framework": "goras", "model": name, "mode": "infer", "status": "not available yet"})
+		return
+	}
+	test, err := testImages()
+	if err != nil {
+		log.Fatalf("bench: %v", err)
+	}
+	r, err := runInfer(name, w, test, batch, seed, latencyRuns, inferRounds)
+	if err != nil {
+		log.Fatalf("bench: %s: %v", name, err)
+	}
+	emit(r)
 }
 
 // emit prints v as one JSON line.
@@ -119,7 +169,7 @@ func emit(v any) {
 
 // run trains one workload and measures it.
 func run(name string, w workload, train, test mnist.Dataset, epochs int, seed uint64, latencyRuns, inferRounds int, cpuprofile string) (result, error) {
-	r := result{Framework: "goras", Model: name, Status: "ok", Epochs: epochs, Batch: w.batch, Threads: runtime.GOMAXPROCS(0)}
+	r := result{Framework: "goras", Model: name, Status: "ok", Mode: "train", Epochs: epochs, Batch: w.batch, Threads: runtime.GOMAXPROCS(0)}
 	xTrain, yTrain, err := data(train, w.input)
 	if err != nil {
 		return r, err
@@ -188,12 +238,17 @@ func fitProfiled(m *goras.Model, x *mnist.Images, y *tensor.Tensor, batch, epoch
 // of 1000, rounds times, after one untimed batch that builds the inference
 // plan.
 func throughput(m *goras.Model, xTest *mnist.Images, rounds int) (float64, error) {
-	if _, err := m.Predict(xTest.Slice(0, 1000), goras.BatchSize(1000), goras.Verbose(0)); err != nil {
+	return throughputAt(m, xTest, 1000, rounds)
+}
+
+// throughputAt is throughput in batches of batch images.
+func throughputAt(m *goras.Model, xTest *mnist.Images, batch, rounds int) (float64, error) {
+	if _, err := m.Predict(xTest.Slice(0, min(batch, xTest.N)), goras.BatchSize(batch), goras.Verbose(0)); err != nil {
 		return 0, err
 	}
 	start := time.Now()
 	for range rounds {
-		if _, err := m.Predict(xTest, goras.BatchSize(1000), goras.Verbose(0)); err != nil {
+		if _, err := m.Predict(xTest, goras.BatchSize(batch), goras.Verbose(0)); err != nil {
 			return 0, err
 		}
 	}

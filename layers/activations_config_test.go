@@ -24,6 +24,10 @@ func TestActivationLayersConfigRoundTrip(t *testing.T) {
 		layers.PReLU(layers.WithSharedAxes(1, 2), layers.WithName("prelu"), layers.WithAlphaInitializer(initializers.Constant(0.25)),
 			layers.WithAlphaRegularizer(regularizers.L2(1e-4)), layers.WithAlphaConstraint(constraints.NonNeg())),
 		layers.PReLU(layers.WithSharedAxes(2)),
+		layers.Softmax(),
+		layers.Softmax(layers.WithAxis(1), layers.WithName("over_rows")),
+		layers.Softmax(layers.WithAxes(-2, -1)),
+		layers.Softmax(layers.WithAxes(-1)),
 	}
 	for _, l := range cases {
 		want, err := json.Marshal(l.Config())
@@ -70,6 +74,12 @@ func TestActivationLayersKerasConfigs(t *testing.T) {
 		{"PReLU", `{"name": "p", "shared_axes": null}`, `"shared_axes":null`, ""},
 		{"PReLU", `{"name": "p", "shared_axes": [1, "2"]}`, "", `"shared_axes" must be null, an integer or a list of integers, got [1,"2"]`},
 		{"PReLU", `{"name": "p", "shared_axes": [0]}`, "", "shared axes count from 1"},
+		{"Softmax", `{"name": "softmax", ` + dtype + `, "axis": -1}`, `{"axis":-1,"name":"softmax"}`, ""},
+		{"Softmax", `{"name": "softmax_1", "axis": [2, 3]}`, `{"axis":[2,3],"name":"softmax_1"}`, ""},
+		{"Softmax", `{"name": "s"}`, `{"axis":-1,"name":"s"}`, ""},
+		{"Softmax", `{"name": "s", "axis": null}`, "", `"axis" must be an integer`},
+		{"Softmax", `{"name": "s", "axis": []}`, "", "WithAxes with no axis"},
+		{"Softmax", `{"name": "s", "axis": [1.5]}`, "", `"axis" must be null, an integer or a list of integers, got [1.5]`},
 	}
 	for _, c := range cases {
 		var cfg map[string]any

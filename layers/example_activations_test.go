@@ -50,3 +50,17 @@ func ExamplePReLU() {
 	// [4 -1 -2 8]
 	// p_re_lu/alpha [1 1 2]
 }
+
+// Keras's Softmax layer: over the last axis by default, as
+// keras.layers.Softmax(), or over another axis of a sample, as
+// keras.layers.Softmax(axis=1).
+func ExampleSoftmax() {
+	x := []float32{0, 0, 1, 1, 2, 0} // one sample of shape (3, 2)
+	last := predictOne(layers.Softmax(layers.WithName("softmax")), []int{3, 2}, x)
+	fmt.Printf("%.3f\n", last)
+	columns := predictOne(layers.Softmax(layers.WithAxis(1), layers.WithName("softmax_1")), []int{3, 2}, x)
+	fmt.Printf("%.3f\n", columns)
+	// Output:
+	// [0.500 0.500 0.500 0.500 0.881 0.119]
+	// [0.090 0.212 0.245 0.576 0.665 0.212]
+}

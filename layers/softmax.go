@@ -23,7 +23,9 @@ type SoftmaxLayer struct {
 }
 
 // SoftmaxOption configures Softmax: WithAxis, WithAxes, or WithName.
-type SoftmaxOption interface{ applySoftmax(*SoftmaxLayer, *[]Option) }
+type SoftmaxOption interface {
+	applySoftmax(*SoftmaxLayer, *[]Option)
+}
 
 // applySoftmax lets the common options (WithName, WithAxis) configure
 // Softmax too.

@@ -1,5 +1,5 @@
-// Package predict holds what reading handwritten digits with a trained
-// model needs beyond Model.Predict, in one place for `goras predict` and
+// Package predict holds what reading handwritten digits (or other
+// pictures) with a trained model needs beyond Model.Predict, in one place for `goras predict` and
 // the studio's Draw, Look and Predict pages:
 //
 //   - CheckModel: the model takes MNIST's 28×28 digits, as (28, 28),
@@ -7,7 +7,12 @@
 //   - CheckProbabilities: an output row is a probability distribution, as
 //     softmax gives, so that the numbers shown are probabilities;
 //   - Top and Prediction: a row's most likely classes, whose JSON is what
-//     `goras predict --json` prints and /api/predict answers.
+//     `goras predict --json` prints and /api/predict answers;
+//     WithClassNames adds their names for a model that has them
+//     (goras.Model.ClassNames: Fashion-MNIST's, a folder's);
+//   - PictureInput: the size and colour mode of the pictures a model takes,
+//     for a model trained on other pictures than digits (goras train
+//     --data), whose pictures are read by datasets/imagefolder.LoadImage.
 //
 // A picture becomes the model's input through package datasets/mnist
 // (LoadImage, PrepareImage), which makes it the way MNIST's digits were

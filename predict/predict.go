@@ -13,11 +13,19 @@ import (
 // of `goras predict --json` and the studio's /api/predict, field for field:
 //
 //	{"file": "seven.png", "class": 7, "top": [{"class": 7, "probability": 0.9812}, ...]}
+//
+// and, for a model whose classes have names (goras.Model.ClassNames, set
+// by WithClassNames), each class with its name:
+//
+//	{"file": "boot.png", "class": 9, "class_name": "Ankle boot", "top": [{"class": 9, "class_name": "Ankle boot", "probability": 0.97}, ...]}
 type Prediction struct {
 	// File names the picture.
 	File string `json:"file"`
 	// Class is the most likely class, the row's ArgMax.
 	Class int `json:"class"`
+	// ClassName is Class's name, "" (and left out of the JSON) when the
+	// model's classes have none, as MNIST's digits, which name themselves.
+	ClassName string `json:"class_name,omitempty"`
 	// Top holds the most likely classes, most likely first.
 	Top []Probability `json:"top"`
 }
@@ -26,8 +34,34 @@ type Prediction struct {
 // computes it, so that JSON prints it in its shortest exact form
 // (0.98123455), not float64's longer expansion of the same number.
 type Probability struct {
-	Class       int     `json:"class"`
+	Class int `json:"class"`
+	// ClassName is Class's name, "" (and left out of the JSON) when none.
+	ClassName   string  `json:"class_name,omitempty"`
 	Probability float32 `json:"probability"`
+}
+
+// WithClassNames returns p with the name of its class and of each class in
+// Top filled in from names, index i naming class i, as
+// goras.Model.ClassNames gives them; nil names (a model without them)
+// leave p as it is. A class past the end of names keeps no name.
+func (p Prediction) WithClassNames(names []string) Prediction {
+	if names == nil {
+		return p
+	}
+	name := func(c int) string {
+		if c >= 0 && c < len(names) {
+			return names[c]
+		}
+		return ""
+	}
+	p.ClassName = name(p.Class)
+	top := make([]Probability, len(p.Top))
+	for i, t := range p.Top {
+		t.ClassName = name(t.Class)
+		top[i] = t
+	}
+	p.Top = top
+	return p
 }
 
 // Top is the prediction of row, a picture's class probabilities: its k most
@@ -42,7 +76,7 @@ func Top(file string, row []float32, k int) Prediction {
 	sort.SliceStable(order, func(a, b int) bool { return row[order[a]] > row[order[b]] })
 	p := Prediction{File: file, Class: order[0], Top: make([]Probability, 0, min(k, len(row)))}
 	for _, c := range order[:min(k, len(row))] {
-		p.Top = append(p.Top, Probability{c, row[c]})
+		p.Top = append(p.Top, Probability{Class: c, Probability: row[c]})
 	}
 	return p
 }
@@ -94,4 +128,29 @@ func CheckModel(m *goras.Model, model, reader string) error {
 		return fmt.Errorf("%s outputs shape %s; %s needs one probability per class, (classes)", model, tensor.ShapeString(out, true), reader)
 	}
 	return nil
+}
+
+// colorModes are the colour modes of datasets/imagefolder by channel count.
+var colorModes = map[int]string{1: "grayscale", 3: "rgb", 4: "rgba"}
+
+// PictureInput says how m, built, takes pictures: the height, width and
+// colour mode (datasets/imagefolder's "grayscale", "rgb" or "rgba") of an
+// input of shape (height, width), (height, width, 1), (…, 3) or (…, 4). It
+// is what `goras train --data` resizes a folder's pictures to unless told
+// otherwise, and `goras predict` a picture for a model with class names.
+// Any other input, such as MNIST's flat (784), is an error that starts with
+// model, the model's name for the user, and says what reader needs.
+func PictureInput(m *goras.Model, model, reader string) (height, width int, colorMode string, err error) {
+	if err := m.Build(); err != nil {
+		return 0, 0, "", fmt.Errorf("%s: %w", model, err)
+	}
+	in := m.InputShape()
+	switch {
+	case len(in) == 2:
+		return in[0], in[1], "grayscale", nil
+	case len(in) == 3 && colorModes[in[2]] != "":
+		return in[0], in[1], colorModes[in[2]], nil
+	}
+	return 0, 0, "", fmt.Errorf("%s takes inputs of shape %s, not pictures; %s needs a model taking (height, width) or (height, width, channels) with 1, 3 or 4 channels",
+		model, tensor.ShapeString(in, true), reader)
 }

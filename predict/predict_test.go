@@ -15,7 +15,7 @@ func TestTop(t *testing.T) {
 	row := []float32{0.1, 0.3, 0.05, 0.3, 0.25}
 	p := Top("a.png", row, 3)
 	// Classes 1 and 3 tie: class order, as ArgMax, so class 1 is read.
-	want := []Probability{{1, 0.3}, {3, 0.3}, {4, 0.25}}
+	want := []Probability{{Class: 1, Probability: 0.3}, {Class: 3, Probability: 0.3}, {Class: 4, Probability: 0.25}}
 	if p.File != "a.png" || p.Class != 1 || len(p.Top) != 3 {
 		t.Fatalf("Top = %+v", p)
 	}
@@ -27,7 +27,7 @@ func TestTop(t *testing.T) {
 	if p.Class != tensor.ArgMaxRow(row) {
 		t.Errorf("Class %d, ArgMaxRow %d", p.Class, tensor.ArgMaxRow(row))
 	}
-	if all := Top("b", row, 99); len(all.Top) != len(row) || all.Top[4] != (Probability{2, 0.05}) {
+	if all := Top("b", row, 99); len(all.Top) != len(row) || all.Top[4] != (Probability{Class: 2, Probability: 0.05}) {
 		t.Errorf("k beyond the classes: %+v", all.Top)
 	}
 }
@@ -93,6 +93,64 @@ func TestCheckModel(t *testing.T) {
 		}
 		if got != c.want && (c.want == "" || !strings.HasPrefix(got, c.want)) {
 			t.Errorf("%s: error %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// A model with class names answers with them, in the struct and the JSON;
+// one without keeps the JSON as it was.
+func TestWithClassNames(t *testing.T) {
+	row := []float32{0.1, 0.7, 0.2}
+	p := Top("boot.png", row, 2)
+	named := p.WithClassNames([]string{"bag", "ankle boot", "sandal"})
+	if named.ClassName != "ankle boot" || named.Top[0].ClassName != "ankle boot" || named.Top[1].ClassName != "sandal" {
+		t.Errorf("WithClassNames: %+v", named)
+	}
+	if p.Top[0].ClassName != "" {
+		t.Errorf("WithClassNames changed the prediction it was called on: %+v", p)
+	}
+	b, err := json.Marshal(named)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"file":"boot.png","class":1,"class_name":"ankle boot","top":[{"class":1,"class_name":"ankle boot","probability":0.7},{"class":2,"class_name":"sandal","probability":0.2}]}`
+	if string(b) != want {
+		t.Errorf("JSON\n%s\nwant\n%s", b, want)
+	}
+	b, _ = json.Marshal(p.WithClassNames(nil))
+	if want := `{"file":"boot.png","class":1,"top":[{"class":1,"probability":0.7},{"class":2,"probability":0.2}]}`; string(b) != want {
+		t.Errorf("without names, JSON\n%s\nwant\n%s", b, want)
+	}
+	if short := p.WithClassNames([]string{"bag"}); short.ClassName != "" || short.Top[1].ClassName != "" {
+		t.Errorf("classes past the names got names: %+v", short)
+	}
+}
+
+func TestPictureInput(t *testing.T) {
+	cases := []struct {
+		input []int
+		h, w  int
+		mode  string
+		err   string
+	}{
+		{[]int{28, 28}, 28, 28, "grayscale", ""},
+		{[]int{28, 28, 1}, 28, 28, "grayscale", ""},
+		{[]int{16, 24, 3}, 16, 24, "rgb", ""},
+		{[]int{8, 8, 4}, 8, 8, "rgba", ""},
+		{[]int{784}, 0, 0, "", "m.safetensors takes inputs of shape (None, 784), not pictures; goras predict needs a model taking (height, width) or (height, width, channels) with 1, 3 or 4 channels"},
+		{[]int{8, 8, 2}, 0, 0, "", "takes inputs of shape (None, 8, 8, 2), not pictures"},
+	}
+	for _, c := range cases {
+		m := goras.NewSequential(layers.Input(c.input...), layers.Flatten(), layers.Dense(2))
+		h, w, mode, err := PictureInput(m, "m.safetensors", "goras predict")
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%v: %v, want %q", c.input, err, c.err)
+			}
+			continue
+		}
+		if err != nil || h != c.h || w != c.w || mode != c.mode {
+			t.Errorf("%v: %d, %d, %q, %v; want %d, %d, %q", c.input, h, w, mode, err, c.h, c.w, c.mode)
 		}
 	}
 }

@@ -1,6 +1,6 @@
 // Package predict holds what reading handwritten digits (or other
-// pictures) with a trained model needs beyond Model.Predict, in one place for `goras predict` and
-// the studio's Draw, Look and Predict pages:
+// pictures) with a trained model needs beyond Model.Predict, in one place
+// for `goras predict` and the studio's Draw, Look and Predict pages:
 //
 //   - CheckModel: the model takes MNIST's 28×28 digits, as (28, 28),
 //     (28, 28, 1) or (784), and gives one value per class;

@@ -65,3 +65,16 @@ func ExampleGaussianDropout() {
 	// [1.811 -0.302 -0.181 -0.220]
 	// [1 1 1 1]
 }
+
+// keras.layers.UpSampling2D() doubles the rows and columns of an image by
+// repeating each pixel; with interpolation="bilinear" the new pixels are
+// weighted means of their neighbours, with half-pixel centres as Keras's
+// image resize. Here a 1×2 image of one channel becomes 2×4.
+func ExampleUpSampling2D() {
+	x := []float32{0, 4}
+	fmt.Println(forwardOnce(layers.UpSampling2D(), false, x, 1, 2, 1))
+	fmt.Println(forwardOnce(layers.UpSampling2D(layers.WithUpSamplingInterpolation("bilinear")), false, x, 1, 2, 1))
+	// Output:
+	// [0 0 4 4 0 0 4 4]
+	// [0 1 3 4 0 1 3 4]
+}

@@ -36,15 +36,15 @@ type torchUpSampling struct {
 	DX            []float64 `json:"dx"`
 }
 
-// gradSeed is a test op whose Backward adds r to y's gradient: the
+// upsamplingGradSeed is a test op whose Backward adds r to y's gradient: the
 // gradient of Σ y·r.
-type gradSeed struct {
+type upsamplingGradSeed struct {
 	y *autograd.Var
 	r []float32
 }
 
-func (o *gradSeed) Forward(bool) {}
-func (o *gradSeed) Backward()    { kernel.AddTo(o.y.Grad.Data(), o.r) }
+func (o *upsamplingGradSeed) Forward(bool) {}
+func (o *upsamplingGradSeed) Backward()    { kernel.AddTo(o.y.Grad.Data(), o.r) }
 
 // TestUpSampling2DAgainstPyTorch holds the output and the input gradient of
 // both interpolations to PyTorch's F.interpolate (bilinear with
@@ -77,7 +77,7 @@ func TestUpSampling2DAgainstPyTorch(t *testing.T) {
 		in := &autograd.Var{Value: x, Grad: tensor.New(c.InputShape...)}
 		p := autograd.NewPlan(c.InputShape[0])
 		y := l.Call(p, in)
-		p.AddOp(&gradSeed{y, f32(c.R)})
+		p.AddOp(&upsamplingGradSeed{y, f32(c.R)})
 		p.Forward(true)
 		p.Backward()
 		compare := func(what string, got []float32, want []float64) {

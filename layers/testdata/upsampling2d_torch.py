@@ -21,6 +21,8 @@ import json
 import torch
 import torch.nn.functional as F
 
+# One thread, so that the file comes out byte for byte the same on every run.
+torch.set_num_threads(1)
 gen = torch.Generator().manual_seed(17)
 
 

@@ -4,6 +4,12 @@
 the same field names.
 
     OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/pytorch/bench.py --model mlp --epochs 2
+    OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/pytorch/bench.py --model bounty --mode infer --batch 1000
+
+--mode infer runs only the inference at one batch size (1: the latency loop;
+more: the throughput loop) on the model with its initial weights and the test
+images alone, so that its peak RSS is that workload's own, as goras's
+`-mode infer`.
 
 Run it with Debian's python3-torch (1.13) and OpenBLAS selected as libblas.so.3
 (update-alternatives, or LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread);
@@ -29,6 +35,7 @@ import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import models  # noqa: E402
+from blas import blas_in_use, openblas_core  # noqa: E402
 
 
 def mnist_dir():
@@ -66,17 +73,6 @@ def load_mnist():
     return xtr, ytr, xte, yte
 
 
-def blas_in_use():
-    """The BLAS/OpenBLAS shared objects this process mapped, resolved."""
-    found = set()
-    with open("/proc/self/maps") as f:
-        for line in f:
-            p = line.split()[-1]
-            if "blas" in os.path.basename(p).lower():
-                found.add(os.path.realpath(p))
-    return sorted(found)
-
-
 def peak_rss_mb():
     # ru_maxrss is in kB on Linux; MB here are 10^6 bytes, as goras reports.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
@@ -85,6 +81,10 @@ def peak_rss_mb():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default="mlp", choices=list(models.WORKLOADS) + ["all"])
+    ap.add_argument("--mode", default="train", choices=["train", "infer"],
+                    help="train: train, evaluate, then time inference; infer: only the inference at --batch")
+    ap.add_argument("--batch", type=int, default=None,
+                    help="inference batch size of --mode infer (default 1000): 1 runs the latency loop")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
@@ -93,8 +93,20 @@ def main():
     a = ap.parse_args()
     if a.epochs < 1:
         ap.error(f"--epochs must be at least 1, got {a.epochs}")
-
     torch.set_num_threads(a.threads)
+    if a.mode == "infer":
+        if a.model == "all":
+            ap.error("--mode infer measures one model's peak RSS per process; give one --model, not all")
+        if a.batch is None:
+            a.batch = 1000
+        if not 1 <= a.batch <= 10000:
+            ap.error(f"--batch must be 1 to 10000 (the test set's size), got {a.batch}")
+        xte = read_idx(os.path.join(mnist_dir(), "t10k-images-idx3-ubyte.gz"))
+        print(json.dumps(run_infer(a.model, models.WORKLOADS[a.model], xte, a)), flush=True)
+        return
+    if a.batch is not None:
+        ap.error(f"--batch {a.batch} applies to --mode infer only; training uses each model's batch")
+
     xtr, ytr, xte, yte = load_mnist()
     names = list(models.WORKLOADS) if a.model == "all" else [a.model]
     for name in names:
@@ -167,12 +179,48 @@ def run(name, w, xtr, ytr, xte, yte, a):
             times.append((time.perf_counter_ns() - t0) / 1e3)
 
     return {
-        "framework": "pytorch", "model": name, "status": "ok", "epochs": a.epochs, "batch": batch,
+        "framework": "pytorch", "model": name, "status": "ok", "mode": "train", "epochs": a.epochs, "batch": batch,
         "epoch_s": epoch_s, "epoch_s_median": statistics.median(epoch_s), "test_accuracy": acc,
         "infer_img_s": infer, "latency_us": statistics.median(times), "allocs_per_step": None,
         "peak_rss_mb": peak_rss_mb(), "fit_rss_mb": fit_rss, "threads": torch.get_num_threads(),
-        "torch": torch.__version__, "blas": blas_in_use(),
+        "torch": torch.__version__, "blas": blas_in_use(), "openblas_core": openblas_core(),
     }
+
+
+def run_infer(name, w, xte, a):
+    """Only the inference that run() times at a.batch, on the model with its
+    initial weights: the latency loop over the first 100 test images for
+    batch 1, else the throughput loop over all 10,000 in batches of
+    a.batch. The images are scaled to float32 beforehand, as in run() (a
+    31 MB copy for the throughput loop; the latency loop scales only the 100
+    it uses)."""
+    torch.manual_seed(a.seed)
+    model = w.build()[0]
+    model.eval()
+    line = {"framework": "pytorch", "model": name, "status": "ok", "mode": "infer", "batch": a.batch}
+    x_u8 = torch.from_numpy(xte.copy()).reshape((-1,) + w.input)
+    with torch.inference_mode():
+        if a.batch == 1:
+            ones = [x_u8[i:i + 1].float().div_(255) for i in range(100)]
+            for i in range(50):
+                w.predict(model, ones[i % 100])
+            times = []
+            for i in range(a.latency_runs):
+                t0 = time.perf_counter_ns()
+                w.predict(model, ones[i % 100])
+                times.append((time.perf_counter_ns() - t0) / 1e3)
+            line["latency_us"] = statistics.median(times)
+        else:
+            x = x_u8.float().div_(255)
+            w.predict(model, x[:a.batch])  # warm-up
+            start = time.perf_counter()
+            for _ in range(a.infer_rounds):
+                for lo in range(0, x.shape[0], a.batch):
+                    w.predict(model, x[lo:lo + a.batch])
+            line["infer_img_s"] = a.infer_rounds * x.shape[0] / (time.perf_counter() - start)
+    line.update(peak_rss_mb=peak_rss_mb(), threads=torch.get_num_threads(), torch=torch.__version__,
+                blas=blas_in_use(), openblas_core=openblas_core())
+    return line
 
 
 if __name__ == "__main__":

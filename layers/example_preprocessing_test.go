@@ -51,3 +51,48 @@ func ExampleCenterCrop() {
 	// Output:
 	// [2 2 1] [6 7 10 11]
 }
+
+// keras.layers.RandomFlip("horizontal") mirrors each training image
+// left–right with probability ½: here four copies of the row (1 2 3), two
+// of which come out mirrored with this seed. At inference the images pass
+// unchanged.
+func ExampleRandomFlip() {
+	x := []float32{1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3}
+	y, _ := runImageLayer(layers.RandomFlip(layers.FlipHorizontal, layers.WithSeed(5)), true, x, 1, 3, 1)
+	fmt.Println(y)
+	y, _ = runImageLayer(layers.RandomFlip(layers.FlipHorizontal, layers.WithSeed(5)), false, x, 1, 3, 1)
+	fmt.Println(y)
+	// Output:
+	// [1 2 3 3 2 1 1 2 3 3 2 1]
+	// [1 2 3 1 2 3 1 2 3 1 2 3]
+}
+
+// keras.layers.RandomCrop(2, 2) cuts a random 2×2 window out of each
+// training image (here three copies of a 3×3 image); at inference it
+// resizes the whole image (the largest centred square) to 2×2.
+func ExampleRandomCrop() {
+	img := []float32{
+		1, 2, 3,
+		4, 5, 6,
+		7, 8, 9,
+	}
+	x := append(append(append([]float32{}, img...), img...), img...)
+	y, shape := runImageLayer(layers.RandomCrop(2, 2, layers.WithSeed(4)), true, x, 3, 3, 1)
+	fmt.Println(shape, y)
+	y, _ = runImageLayer(layers.RandomCrop(2, 2, layers.WithSeed(4)), false, img, 3, 3, 1)
+	fmt.Println(y)
+	// Output:
+	// [2 2 1] [4 5 7 8 2 3 5 6 2 3 5 6]
+	// [2 3.5 6.5 8]
+}
+
+// keras.layers.RandomContrast(0.5, value_range=(0, 1)) scales each
+// training image about its mean (0.5 here) by a factor drawn from
+// [0.5, 1.5], and clips to [0, 1].
+func ExampleRandomContrast() {
+	x := []float32{0.2, 0.4, 0.6, 0.8, 0.2, 0.4, 0.6, 0.8}
+	y, _ := runImageLayer(layers.RandomContrast(0.5, layers.WithValueRange(0, 1), layers.WithSeed(2)), true, x, 1, 4, 1)
+	fmt.Printf("%.3f\n", y)
+	// Output:
+	// [0.120 0.373 0.627 0.880 0.170 0.390 0.610 0.830]
+}

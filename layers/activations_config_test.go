@@ -28,6 +28,13 @@ func TestActivationLayersConfigRoundTrip(t *testing.T) {
 		layers.Softmax(layers.WithAxis(1), layers.WithName("over_rows")),
 		layers.Softmax(layers.WithAxes(-2, -1)),
 		layers.Softmax(layers.WithAxes(-1)),
+		layers.LayerNormalization(),
+		layers.LayerNormalization(layers.WithAxes(1, 2, 3), layers.WithEpsilon(1e-5), layers.WithName("ln"), layers.WithCenter(false),
+			layers.WithGammaInitializer(initializers.Constant(0.5)), layers.WithGammaRegularizer(regularizers.L2(0.01)),
+			layers.WithGammaConstraint(constraints.NonNeg())),
+		layers.LayerNormalization(layers.WithRMSScaling(true), layers.WithAxis(2), layers.WithBetaInitializer(initializers.Ones()),
+			layers.WithBetaRegularizer(regularizers.L1(0.5)), layers.WithBetaConstraint(constraints.MaxNorm(3))),
+		layers.LayerNormalization(layers.WithScale(false), layers.WithAxes(-1)),
 	}
 	for _, l := range cases {
 		want, err := json.Marshal(l.Config())
@@ -80,6 +87,18 @@ func TestActivationLayersKerasConfigs(t *testing.T) {
 		{"Softmax", `{"name": "s", "axis": null}`, "", `"axis" must be an integer`},
 		{"Softmax", `{"name": "s", "axis": []}`, "", "WithAxes with no axis"},
 		{"Softmax", `{"name": "s", "axis": [1.5]}`, "", `"axis" must be null, an integer or a list of integers, got [1.5]`},
+		// As a built Keras layer writes it: axis turned into a list.
+		{"LayerNormalization", `{"name": "layer_normalization", ` + dtype + `, "axis": [-1], "epsilon": 0.001, "center": true, "scale": true,
+			"rms_scaling": false, "beta_initializer": ` + zeros + `, "gamma_initializer": {"module": "keras.initializers", "class_name": "Ones", "config": {}, "registered_name": null},
+			"beta_regularizer": null, "gamma_regularizer": null, "beta_constraint": null, "gamma_constraint": null}`,
+			`{"axis":[-1],"beta_constraint":null,"beta_initializer":{"class_name":"Zeros","config":{},"module":"keras.initializers","registered_name":null},` +
+				`"beta_regularizer":null,"center":true,"epsilon":0.001,"gamma_constraint":null,` +
+				`"gamma_initializer":{"class_name":"Ones","config":{},"module":"keras.initializers","registered_name":null},` +
+				`"gamma_regularizer":null,"name":"layer_normalization","rms_scaling":false,"scale":true}`, ""},
+		{"LayerNormalization", `{"name": "ln", "axis": 3, "epsilon": 1e-6}`, `"axis":3,`, ""},
+		{"LayerNormalization", `{"name": "ln", "epsilon": 0}`, "", "epsilon must be a finite number > 0, got 0"},
+		{"LayerNormalization", `{"name": "ln", "momentum": 0.99}`, "", "unknown key(s) momentum"},
+		{"LayerNormalization", `{"name": "ln", "rms_scaling": 1}`, "", `"rms_scaling" must be true or false`},
 	}
 	for _, c := range cases {
 		var cfg map[string]any

@@ -64,3 +64,21 @@ func ExampleSoftmax() {
 	// [0.500 0.500 0.500 0.500 0.881 0.119]
 	// [0.090 0.212 0.245 0.576 0.665 0.212]
 }
+
+// Keras's LayerNormalization: each sample normalized over its last axis,
+// then scaled by γ and shifted by β (ones and zeros at first), as
+// keras.layers.LayerNormalization(epsilon=1e-3).
+func ExampleLayerNormalization() {
+	l := layers.LayerNormalization(layers.WithName("layer_normalization"))
+	// Two positions of 4 features each, each normalized on its own: (x -
+	// mean)/√(var + ε), so ±1.5/√(1.25 + 0.001) = ±1.341 for the first.
+	y := predictOne(l, []int{2, 4}, []float32{1, 2, 3, 4, 10, 10, 30, 30})
+	fmt.Printf("%.3f\n", y)
+	for _, w := range l.Params() {
+		fmt.Println(w.Name, w.Value.Shape())
+	}
+	// Output:
+	// [-1.341 -0.447 0.447 1.341 -1.000 -1.000 1.000 1.000]
+	// layer_normalization/gamma [4]
+	// layer_normalization/beta [4]
+}

@@ -85,6 +85,7 @@ func PReLU(opts ...PReLUOption) *PReLULayer {
 	return l
 }
 
+// ClassName is "PReLU", Keras's class name.
 func (l *PReLULayer) ClassName() string { return "PReLU" }
 
 // SharedAxes are the axes along which one α is shared (nil: none).
@@ -110,6 +111,7 @@ func (l *PReLULayer) ParamShapes(input []int) ([]ParamShape, []int, error) {
 	return []ParamShape{{l.name + "/alpha", shape}}, input, nil
 }
 
+// Build makes alpha for the input shape; the output has the input's shape.
 func (l *PReLULayer) Build(input []int, rng *rand.Rand) ([]int, error) {
 	ps, out, err := l.ParamShapes(input)
 	if err != nil {
@@ -132,6 +134,7 @@ func (l *PReLULayer) Params() []*autograd.Param {
 	return []*autograd.Param{l.alpha}
 }
 
+// Call adds the PReLU op.
 func (l *PReLULayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
 	return p.PReLU(x, l.alpha)
 }

@@ -86,6 +86,7 @@ func (l *ReLULayer) check() error {
 	return nil
 }
 
+// ClassName is "ReLU", Keras's class name.
 func (l *ReLULayer) ClassName() string { return "ReLU" }
 
 // MaxValue is the cap on the output and whether there is one.
@@ -97,6 +98,7 @@ func (l *ReLULayer) NegativeSlope() float64 { return l.slope }
 // Threshold is the value below which the input is damped.
 func (l *ReLULayer) Threshold() float64 { return l.threshold }
 
+// Build checks the arguments; the output has the input's shape.
 func (l *ReLULayer) Build(input []int, _ *rand.Rand) ([]int, error) {
 	if l.err != nil {
 		return nil, buildError(l, "%v", l.err)

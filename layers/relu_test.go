@@ -77,6 +77,13 @@ func runActLayer(t *testing.T, l Layer, sample []int, x, dy []float32) actLayerR
 	if _, err := l.Build(sample, tensor.NewRNG(1)); err != nil {
 		t.Fatal(err)
 	}
+	return runBuiltActLayer(t, l, sample, x, dy)
+}
+
+// runBuiltActLayer is runActLayer for a layer already built (whose
+// weights the caller may have set).
+func runBuiltActLayer(t *testing.T, l Layer, sample []int, x, dy []float32) actLayerRun {
+	t.Helper()
 	shape := append([]int{len(x) / tensor.Numel(sample)}, sample...)
 	p := autograd.NewPlan(shape[0])
 	in := &autograd.Var{Value: tensor.New(shape...), Grad: tensor.New(shape...)}

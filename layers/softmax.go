@@ -72,11 +72,14 @@ func Softmax(opts ...SoftmaxOption) *SoftmaxLayer {
 	return l
 }
 
+// ClassName is "Softmax", Keras's class name.
 func (l *SoftmaxLayer) ClassName() string { return "Softmax" }
 
 // Axes are the axes softmax normalizes over, as given.
 func (l *SoftmaxLayer) Axes() []int { return slices.Clone(l.axes) }
 
+// Build resolves the axes against the input shape; the output has the
+// input's shape.
 func (l *SoftmaxLayer) Build(input []int, _ *rand.Rand) ([]int, error) {
 	if l.err != nil {
 		return nil, buildError(l, "%v", l.err)

@@ -31,11 +31,14 @@ func CenterCrop(height, width int, opts ...Option) *CenterCropLayer {
 	return &CenterCropLayer{base: base{name: o.name, err: err}, height: height, width: width}
 }
 
+// ClassName is Keras's class name, "CenterCrop".
 func (l *CenterCropLayer) ClassName() string { return "CenterCrop" }
 
 // Size is the output's height and width.
 func (l *CenterCropLayer) Size() (height, width int) { return l.height, l.width }
 
+// Build checks that the input is images (height, width, channels), works out
+// the rows and columns removed and returns the output shape.
 func (l *CenterCropLayer) Build(input []int, _ *rand.Rand) ([]int, error) {
 	if l.err != nil {
 		return nil, buildError(l, "%v", l.err)
@@ -55,6 +58,7 @@ func (l *CenterCropLayer) Build(input []int, _ *rand.Rand) ([]int, error) {
 	return []int{l.height, l.width, input[2]}, nil
 }
 
+// Call adds the layer's op to the plan.
 func (l *CenterCropLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
 	if l.resample != nil {
 		return p.Resize(x, *l.resample)
@@ -62,6 +66,7 @@ func (l *CenterCropLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var 
 	return p.Pad2D(x, -l.crop[0], -l.crop[1], -l.crop[2], -l.crop[3])
 }
 
+// Config is Keras's get_config of the layer.
 func (l *CenterCropLayer) Config() map[string]any {
 	return map[string]any{"name": l.name, "height": l.height, "width": l.width, "data_format": "channels_last"}
 }

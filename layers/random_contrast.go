@@ -65,16 +65,20 @@ func (l *RandomContrastLayer) configure(opts []AugmentOption) *RandomContrastLay
 	return l
 }
 
+// ClassName is Keras's class name, "RandomContrast".
 func (l *RandomContrastLayer) ClassName() string { return "RandomContrast" }
 
 // Factor is the range of the contrast factor: it is drawn from
 // [1-lower, 1+upper].
 func (l *RandomContrastLayer) Factor() (lower, upper float64) { return l.lower, l.upper }
 
+// Build checks that the input is images (height, width, channels), makes the
+// layer's generator and returns the output shape.
 func (l *RandomContrastLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
 	return l.build(l, input, rng)
 }
 
+// Call adds the layer's op to the plan.
 func (l *RandomContrastLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
 	return p.RandomContrast(x, l.valueRange[0], l.valueRange[1], l)
 }
@@ -89,6 +93,7 @@ func (l *RandomContrastLayer) SampleContrast(f []float64) {
 
 func (l *RandomContrastLayer) factorConfig() []any { return []any{l.lower, l.upper} }
 
+// Config is Keras's get_config of the layer.
 func (l *RandomContrastLayer) Config() map[string]any {
 	c := l.seededConfig()
 	c["factor"] = l.factorConfig() // the pair, which Keras reads as goras means it

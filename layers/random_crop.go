@@ -46,11 +46,15 @@ func RandomCrop(height, width int, opts ...AugmentOption) *RandomCropLayer {
 	return l
 }
 
+// ClassName is Keras's class name, "RandomCrop".
 func (l *RandomCropLayer) ClassName() string { return "RandomCrop" }
 
 // Size is the output's height and width.
 func (l *RandomCropLayer) Size() (height, width int) { return l.height, l.width }
 
+// Build checks that the input is images (height, width, channels), makes the
+// layer's generator, works out the inference window and returns the output
+// shape.
 func (l *RandomCropLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
 	if _, err := l.build(l, input, rng); err != nil {
 		return nil, err
@@ -61,6 +65,7 @@ func (l *RandomCropLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
 	return []int{l.height, l.width, input[2]}, nil
 }
 
+// Call adds the layer's op to the plan.
 func (l *RandomCropLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
 	if !l.fits {
 		return p.Resize(x, l.resample)
@@ -77,6 +82,7 @@ func (l *RandomCropLayer) SampleCrop(at []int, rows, cols int) {
 	}
 }
 
+// Config is Keras's get_config of the layer.
 func (l *RandomCropLayer) Config() map[string]any {
 	c := l.seededConfig()
 	c["height"], c["width"], c["data_format"] = l.height, l.width, "channels_last"

@@ -60,16 +60,20 @@ func RandomFlip(mode string, opts ...AugmentOption) *RandomFlipLayer {
 	return l
 }
 
+// ClassName is Keras's class name, "RandomFlip".
 func (l *RandomFlipLayer) ClassName() string { return "RandomFlip" }
 
 // Mode is the flip mode, one of FlipHorizontal, FlipVertical and
 // FlipHorizontalAndVertical.
 func (l *RandomFlipLayer) Mode() string { return l.mode }
 
+// Build checks that the input is images (height, width, channels), makes the
+// layer's generator and returns the output shape.
 func (l *RandomFlipLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
 	return l.build(l, input, rng)
 }
 
+// Call adds the layer's op to the plan.
 func (l *RandomFlipLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
 	// A flip is an affine map that reads whole pixels: the warp copies
 	// them exactly, whatever its fill and interpolation.
@@ -92,6 +96,7 @@ func (l *RandomFlipLayer) SampleAffine(m []float64, h, w int) {
 	}
 }
 
+// Config is Keras's get_config of the layer.
 func (l *RandomFlipLayer) Config() map[string]any {
 	c := l.seededConfig()
 	c["mode"], c["data_format"] = l.mode, "channels_last"

@@ -76,11 +76,14 @@ func Resizing(height, width int, opts ...AugmentOption) *ResizingLayer {
 	return l
 }
 
+// ClassName is Keras's class name, "Resizing".
 func (l *ResizingLayer) ClassName() string { return "Resizing" }
 
 // Size is the output's height and width.
 func (l *ResizingLayer) Size() (height, width int) { return l.height, l.width }
 
+// Build checks that the input is images (height, width, channels), works out
+// the window resampled and returns the output shape.
 func (l *ResizingLayer) Build(input []int, _ *rand.Rand) ([]int, error) {
 	if l.err != nil {
 		return nil, buildError(l, "%v", l.err)
@@ -101,10 +104,12 @@ func (l *ResizingLayer) Build(input []int, _ *rand.Rand) ([]int, error) {
 	return []int{l.height, l.width, input[2]}, nil
 }
 
+// Call adds the layer's op to the plan.
 func (l *ResizingLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
 	return p.Resize(x, l.resample)
 }
 
+// Config is Keras's get_config of the layer.
 func (l *ResizingLayer) Config() map[string]any {
 	return map[string]any{
 		"name":                 l.name,

@@ -9,8 +9,8 @@ import (
 // Every network builds with the weight count its description states
 // (Keras's counts: LeNet-5 61,706, the keras.io convnet 34,826, ...).
 func TestZooBuildsWithItsParameterCounts(t *testing.T) {
-	want := map[string]int{"mlp": 39760, "lenet5": 61706, "keras-convnet": 34826, "best": 862634, "best-long": 862634, "fast": 207450}
-	if got := Names(); !slices.Equal(got, []string{"best", "best-long", "fast", "keras-convnet", "lenet5", "mlp"}) {
+	want := map[string]int{"mlp": 39760, "lenet5": 61706, "keras-convnet": 34826, "best": 862634, "best-long": 862634, "fast": 207450, "fashion": 422314}
+	if got := Names(); !slices.Equal(got, []string{"best", "best-long", "fashion", "fast", "keras-convnet", "lenet5", "mlp"}) {
 		t.Fatalf("Names() = %v", got)
 	}
 	for name, n := range want {
@@ -30,7 +30,7 @@ func TestZooBuildsWithItsParameterCounts(t *testing.T) {
 			t.Errorf("%s: the description does not say how it trains", name)
 		}
 	}
-	if _, err := Get("resnet"); err == nil || !strings.Contains(err.Error(), "known models: best, best-long, fast, keras-convnet, lenet5, mlp") {
+	if _, err := Get("resnet"); err == nil || !strings.Contains(err.Error(), "known models: best, best-long, fashion, fast, keras-convnet, lenet5, mlp") {
 		t.Errorf("unknown name: %v", err)
 	}
 }

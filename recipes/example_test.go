@@ -27,9 +27,10 @@ func Example() {
 	}
 	fmt.Println("fast's weights:", m.CountParams())
 	// Output:
-	// [best best-long fast]
+	// [best best-long fashion fast]
 	// best: 12 epochs of batch 128, 430 steps each
 	// best-long: 24 epochs of batch 128, 430 steps each
+	// fashion: 10 epochs of batch 128, 430 steps each
 	// fast: 3 epochs of batch 128, 430 steps each
 	// fast's weights: 207450
 }

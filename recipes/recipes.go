@@ -32,9 +32,13 @@ const (
 // has any, is the model's first layer, so that it is active in training only
 // and travels with the model file.
 type Recipe struct {
-	// Name is what `goras train --model` takes: "best", "best-long" or
-	// "fast".
+	// Name is what `goras train --model` takes: "best", "best-long",
+	// "fast" or "fashion".
 	Name string
+	// Dataset is the data set the recipe was chosen on and trains on when
+	// nothing else is said: "mnist" or "fashion_mnist" (Keras's names).
+	// Fashion-MNIST has MNIST's sizes and split, so Run takes either.
+	Dataset string
 	// Description is one paragraph for --help and the docs.
 	Description string
 	// Epochs and BatchSize are the training length and step size the
@@ -84,7 +88,7 @@ type CNNConfig struct {
 // warp. 862,634 parameters.
 func Best() Recipe {
 	return Recipe{
-		Name: "best",
+		Name: "best", Dataset: "mnist",
 		Description: "the bounty recipe, ≥ 99.5 % test accuracy: Conv 32 3×3 + BN + ReLU, MaxPool,\n" +
 			"    [Conv 64 3×3 + BN + ReLU] ×2, MaxPool, Dense 256 + BN + ReLU, Dropout 0.4,\n" +
 			"    Dense 10 softmax, 862,634 params; rotation ±10°, zoom ±10 %, shift ±2 px;\n" +
@@ -119,7 +123,7 @@ func BestLong() Recipe {
 // 0.3 epoch from 3e-4 to 3e-3 then cosine decay to 0, label smoothing 0.1.
 func Fast() Recipe {
 	return Recipe{
-		Name: "fast",
+		Name: "fast", Dataset: "mnist",
 		Description: "the recipe tuned for time, ≥ 99 % (99.19 % in 23.4 s on 2 cores, docs/bounty.md):\n" +
 			"    Conv 16 3×3 + BN + ReLU, MaxPool, Conv 32 3×3 + BN + ReLU, MaxPool, Dense 128 +\n" +
 			"    BN + ReLU, Dropout 0.25, Dense 10 softmax, 207,450 params; Adam one-cycle\n" +
@@ -134,20 +138,47 @@ func Fast() Recipe {
 	}
 }
 
-// Names lists the recipes by name.
-func Names() []string { return []string{"best", "best-long", "fast"} }
+// Fashion is the recipe for Fashion-MNIST (≥ 93 % test accuracy in under 5
+// minutes on 2 cores, docs/fashion.md): Fast's family one size up, Conv 32
+// + BN + ReLU, MaxPool, Conv 64 + BN + ReLU, MaxPool, Dense 128 + BN + ReLU,
+// Dropout 0.3, Dense 10 softmax, no augmentation, 10 epochs of batch 128,
+// Adam warming up over half an epoch to 3e-3 then cosine decay to 0, label
+// smoothing 0.1. Chosen on the last 5,000 training images: 93.86 %
+// validation accuracy (seed 1); a second conv in the second block with ±2 px
+// shifts reached 93.9 % at twice the time.
+func Fashion() Recipe {
+	return Recipe{
+		Name: "fashion", Dataset: "fashion_mnist",
+		Description: "the Fashion-MNIST recipe, ≥ 93 % in under 5 minutes on 2 cores (docs/fashion.md):\n" +
+			"    Conv 32 3×3 + BN + ReLU, MaxPool, Conv 64 3×3 + BN + ReLU, MaxPool, Dense 128 +\n" +
+			"    BN + ReLU, Dropout 0.3, Dense 10 softmax; Adam one-cycle (3e-4 → 3e-3 in 0.5\n" +
+			"    epoch, cosine to 0), label smoothing 0.1, batch 128, 10 epochs, no augmentation",
+		Epochs:    10,
+		BatchSize: 128,
+		Config: CNNConfig{
+			Filters: [2]int{32, 64}, ConvsPerBlock: [2]int{1, 1}, Dense: 128, Dropout: 0.3,
+			PeakRate: 3e-3, WarmupEpochs: 0.5, LabelSmoothing: 0.1,
+		},
+	}
+}
 
-// Get returns the recipe called name ("best", "best-long" or "fast").
+// Names lists the recipes by name.
+func Names() []string { return []string{"best", "best-long", "fashion", "fast"} }
+
+// Get returns the recipe called name ("best", "best-long", "fashion" or
+// "fast").
 func Get(name string) (Recipe, error) {
 	switch name {
 	case "best":
 		return Best(), nil
 	case "best-long":
 		return BestLong(), nil
+	case "fashion":
+		return Fashion(), nil
 	case "fast":
 		return Fast(), nil
 	}
-	return Recipe{}, fmt.Errorf("recipes: no recipe %q; the recipes are best, best-long and fast", name)
+	return Recipe{}, fmt.Errorf("recipes: no recipe %q; the recipes are best, best-long, fashion and fast", name)
 }
 
 // StepsPerEpoch is the number of training steps in one epoch over

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -26,9 +27,11 @@ func addCheckpointFlags(fl *pflag.FlagSet, f *trainFlags) {
 	fl.BoolVar(&f.resume, "resume", false, "with --checkpoint-dir, continue from its newest complete checkpoint, passing\n"+
 		"over damaged files with a warning, to the same final weights, bit for bit, as a\n"+
 		"run that never stopped; the model, loss and optimizer come from the checkpoint,\n"+
-		"--model, --epochs, --batch-size, --limit and --seed default to the interrupted\n"+
-		"run's (kept in DIR/goras-train.json, written before training starts; a DIR\n"+
-		"without it is refused); with no checkpoint yet it trains from scratch with\n"+
+		"--model, --epochs, --batch-size, --limit, --seed and the data (--dataset, or\n"+
+		"--data with its --image-size, --color-mode and --validation-split) default\n"+
+		"to the interrupted run's (kept in DIR/goras-train.json, written before\n"+
+		"training starts; a DIR without it is refused; one written before --dataset\n"+
+		"was kept means mnist); with no checkpoint yet it trains from scratch with\n"+
 		"them. --early-stopping and --reduce-lr-on-plateau start counting their\n"+
 		"patience afresh")
 }
@@ -96,6 +99,29 @@ type runSettings struct {
 	BatchSize int    `json:"batch_size"`
 	Limit     int    `json:"limit,omitempty"` // 0: all the training images
 	Seed      uint64 `json:"seed"`
+	// Dataset is --dataset; files written before it was recorded, which
+	// have none, were runs on MNIST. Empty when Folder is set.
+	Dataset string `json:"dataset,omitempty"`
+	// Folder is --data and its settings, as resolved.
+	Folder *folderSettings `json:"data,omitempty"`
+}
+
+// folderSettings are the settings of a run on a --data folder.
+type folderSettings struct {
+	Dir             string  `json:"dir"` // absolute
+	ImageSize       [2]int  `json:"image_size"`
+	ColorMode       string  `json:"color_mode"`
+	ValidationSplit float64 `json:"validation_split"`
+}
+
+// settings are the run settings of r, trained with seed.
+func (r *recipe) settings(seed uint64) runSettings {
+	s := runSettings{Model: r.spec.Name, Epochs: r.epochs, BatchSize: r.batchSize, Limit: r.limit, Seed: seed, Dataset: r.src.dataset}
+	if r.src.isFolder() {
+		s.Folder = &folderSettings{Dir: absFolder(r.src.folder), ImageSize: [2]int{r.src.height, r.src.width},
+			ColorMode: r.src.colorMode, ValidationSplit: r.src.split}
+	}
+	return s
 }
 
 // writeRunSettings records the run's settings in dir, creating dir.
@@ -115,8 +141,8 @@ func writeRunSettings(dir string, s runSettings) error {
 }
 
 // recallRun, for --resume, takes the interrupted run's --model, --epochs,
-// --batch-size, --limit and --seed from the checkpoint directory for each
-// one not given on the command line. It returns the flag test resolve
+// --batch-size, --limit, --seed and data from the checkpoint directory for
+// each one not given on the command line. It returns the flag test resolve
 // should use: a recalled flag counts as given. A directory without the run
 // file is refused: goras train writes it before anything else, so without
 // it there is no run of goras train to resume, and guessing its settings
@@ -152,7 +178,56 @@ func (f *trainFlags) recallFrom(b []byte, path string, set func(string) bool) (f
 	recall("batch-size", s.BatchSize > 0, func() { f.batchSize = s.BatchSize })
 	recall("limit", s.Limit > 0, func() { f.limit = s.Limit })
 	recall("seed", true, func() { f.seed = s.Seed })
+	if err := f.recallData(s, set, recalled); err != nil {
+		return nil, fmt.Errorf("--resume: %s is damaged (%v); delete it and give the run's flags again", path, err)
+	}
 	return func(flag string) bool { return set(flag) || recalled[flag] }, nil
+}
+
+// recallData recalls the run's data, unless --dataset or --data is given:
+// the data set (MNIST for a file written before it was recorded), or the
+// folder with the settings it was read with. A value goras train would not
+// have written is an error.
+func (f *trainFlags) recallData(s runSettings, set func(string) bool, recalled map[string]bool) error {
+	if set("dataset") || set("data") {
+		return nil
+	}
+	if s.Folder == nil {
+		if s.Dataset == "" {
+			s.Dataset = datasetMNIST
+		}
+		if !slices.Contains(datasetNames, s.Dataset) {
+			return fmt.Errorf("dataset %q is none of %s", s.Dataset, strings.Join(datasetNames, ", "))
+		}
+		f.data.dataset, recalled["dataset"] = s.Dataset, true
+		return nil
+	}
+	d := s.Folder
+	h, w := d.ImageSize[0], d.ImageSize[1]
+	switch {
+	case s.Dataset != "":
+		return fmt.Errorf("it names both a dataset, %q, and a folder, %s", s.Dataset, d.Dir)
+	case d.Dir == "":
+		return errors.New("its data names no folder")
+	case h < 1 || w < 1 || h > 16384 || w > 16384:
+		return fmt.Errorf("image size %d×%d is not 1 to 16384 pixels a side", h, w)
+	case !slices.Contains([]string{"grayscale", "rgb", "rgba"}, d.ColorMode):
+		return fmt.Errorf("colour mode %q is not grayscale, rgb or rgba", d.ColorMode)
+	case !(d.ValidationSplit > 0 && d.ValidationSplit < 1):
+		return fmt.Errorf("validation split %v is not between 0 and 1", d.ValidationSplit)
+	}
+	f.data.data, recalled["data"] = d.Dir, true
+	for flag, apply := range map[string]func(){
+		"image-size":       func() { f.data.imageSize = fmt.Sprintf("%d,%d", h, w) },
+		"color-mode":       func() { f.data.colorMode = d.ColorMode },
+		"validation-split": func() { f.data.validationSplit = d.ValidationSplit },
+	} {
+		if !set(flag) {
+			apply()
+			recalled[flag] = true
+		}
+	}
+	return nil
 }
 
 // resumeFrom loads the newest complete checkpoint in dir into r, in place
@@ -174,6 +249,10 @@ func (r *recipe) resumeFrom(dir string, log io.Writer) (*saving.Checkpoint, erro
 	if a, b := signature(r.model), signature(m); a != b {
 		fmt.Fprintf(log, "goras: warning: the flags describe another model, loss or optimizer than %s holds; "+
 			"continuing the checkpoint's (start a new --checkpoint-dir to train the other)\n", ck.Path)
+	}
+	// The data names the classes; an older checkpoint may not.
+	if err := m.SetClassNames(r.src.classNames()); err != nil {
+		return nil, fmt.Errorf("%s does not fit the data %s: %v", ck.Path, r.src, strings.TrimPrefix(err.Error(), "goras: "))
 	}
 	r.model, r.loss, r.optimizer, r.from = m, m.Loss(), m.Optimizer(), ck.Path
 	fmt.Fprintf(log, "goras: resuming from %s, saved after epoch %d\n", ck.Path, ck.Epoch+1)

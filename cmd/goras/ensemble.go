@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/ensemble"
@@ -10,6 +11,7 @@ import (
 
 type ensembleFlags struct {
 	tta       bool
+	dataset   string
 	dataDir   string
 	batchSize int
 }
@@ -20,7 +22,8 @@ func newEnsembleCmd() *cobra.Command {
 		Use:   "ensemble MODEL_FILE...",
 		Short: "Average the predictions of several models and print their test accuracy",
 		Long: `Load several model files (written by goras train --output), average their
-predicted class probabilities on the 10,000 MNIST test images, and print each
+predicted class probabilities on the 10,000 test images of --dataset (MNIST
+unless told otherwise), and print each
 model's test accuracy, then the ensemble's as "test_accuracy: Y". Models trained
 from different seeds make different mistakes, so their average makes fewer.
 
@@ -33,7 +36,8 @@ from different seeds make different mistakes, so their average makes fewer.
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&f.tta, "tta", false, "test-time augmentation: average over the image and its four one-pixel shifts")
-	fl.StringVar(&f.dataDir, "data-dir", "", "`DIR` holding the four MNIST files, searched first")
+	addDatasetFlag(fl, &f.dataset)
+	addDataDirFlag(fl, &f.dataDir)
 	fl.IntVar(&f.batchSize, "batch-size", 1000, "images per prediction step")
 	return cmd
 }
@@ -43,14 +47,17 @@ func runEnsemble(cmd *cobra.Command, f *ensembleFlags, paths []string) error {
 	if f.batchSize < 1 {
 		return fmt.Errorf("--batch-size must be at least 1, got %d", f.batchSize)
 	}
-	if err := checkDataDir(f.dataDir); err != nil {
+	if !slices.Contains(datasetNames, f.dataset) {
+		return unknownDataset(f.dataset)
+	}
+	if err := checkDataDir(f.dataDir, f.dataset); err != nil {
 		return err
 	}
 	models, err := ensemble.Load(paths...)
 	if err != nil {
 		return err
 	}
-	_, test, err := loadMNIST(cmd.Context(), f.dataDir, stderr)
+	_, test, err := loadDataset(cmd.Context(), f.dataset, f.dataDir, stderr)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ import (
 // docs/errors.md name; the catalogue lists them with what they are, and
 // TestErrorsDoc holds the two lists equal. A name a command uses that is
 // not here (out.safetensors, missing.png) is meant not to exist.
-var docFixtures = mergeFixtures(modelFixtures, checkpointFixtures, dataFixtures, pictureFixtures, historyFixtures)
+var docFixtures = mergeFixtures(modelFixtures, checkpointFixtures, dataFixtures, pictureFixtures, historyFixtures, folderFixtures)
 
 // fixtures maps a file name to what builds it at a path.
 type fixtures = map[string]func(t *testing.T, path string)

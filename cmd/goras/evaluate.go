@@ -2,9 +2,12 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"slices"
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/applications"
+	"github.com/goras-ml/goras/datasets/fashionmnist"
 	"github.com/goras-ml/goras/datasets/mnist"
 	"github.com/goras-ml/goras/metrics"
 	"github.com/goras-ml/goras/plot"
@@ -14,6 +17,7 @@ import (
 
 // evaluateFlags are goras evaluate's flags.
 type evaluateFlags struct {
+	dataset                            string
 	dataDir, confusionPath, errorsPath string
 	batchSize, nErrors                 int
 	force                              bool
@@ -25,14 +29,18 @@ func newEvaluateCmd() *cobra.Command {
 		Use:   "evaluate MODEL_FILE",
 		Short: "Print the test scores, confusion matrix and per-class report of a saved model",
 		Long: `Load a model saved by "goras train --output FILE" (or model.Save, or a
-checkpoint) and evaluate it on the 10,000 MNIST test images: print the
-confusion matrix (rows: true digits, columns: predicted ones, with totals),
+checkpoint) and evaluate it on the 10,000 test images of --dataset: MNIST,
+or Fashion-MNIST for a model whose class names are Fashion-MNIST's (one
+trained with --dataset fashion_mnist), unless --dataset says otherwise. Print
+the confusion matrix (rows: true classes, columns: predicted ones, with totals),
 the per-class precision, recall and F1 score (sklearn's classification_report),
 and last "test_loss: X - test_accuracy: Y" with the loss it was compiled with.
 --confusion draws the matrix as a heat map and --errors the test digits the
 model got wrong with the most confidence, as .png or .svg pictures.`,
 		Example: "  goras train --output mlp.safetensors\n  goras evaluate mlp.safetensors\n" +
-			"  goras evaluate --confusion cm.png --errors wrong.png mlp.safetensors",
+			"  goras evaluate --confusion cm.png --errors wrong.png mlp.safetensors\n" +
+			"  goras train --dataset fashion_mnist --model lenet5 --output clothes.safetensors\n" +
+			"  goras evaluate clothes.safetensors   # on Fashion-MNIST's test set, as its class names say",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return fmt.Errorf("evaluate takes one MODEL_FILE, got %d arguments (see '%s --help')", len(args), cmd.CommandPath())
@@ -42,7 +50,9 @@ model got wrong with the most confidence, as .png or .svg pictures.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runEvaluate(cmd, f, args[0]) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.dataDir, "data-dir", "", "`DIR` holding the four MNIST files, searched first\n(default: $GORAS_MNIST_DIR, then the cache, then download)")
+	addDatasetFlag(fl, &f.dataset)
+	fl.Lookup("dataset").Usage += "\n(default: fashion_mnist for a model carrying Fashion-MNIST's class names, else mnist)"
+	addDataDirFlag(fl, &f.dataDir)
 	fl.IntVar(&f.batchSize, "batch-size", 32, "samples per evaluation step")
 	fl.StringVar(&f.confusionPath, "confusion", "", "draw the confusion matrix as a heat map with counts to `FILE`, .png or .svg")
 	fl.StringVar(&f.errorsPath, "errors", "", "draw the misclassified test digits the model was surest of to `FILE`,\n.png or .svg, each captioned \"true 4 → pred 9 (0.99)\"")
@@ -56,7 +66,12 @@ func (f *evaluateFlags) check() error {
 	if f.batchSize < 1 {
 		return fmt.Errorf("--batch-size must be at least 1, got %d", f.batchSize)
 	}
-	if err := checkDataDir(f.dataDir); err != nil {
+	if !slices.Contains(datasetNames, f.dataset) {
+		return unknownDataset(f.dataset)
+	}
+	// Before the model is loaded: the two data sets' files have the same
+	// names, so the data set the model's names may choose looks the same.
+	if err := checkDataDir(f.dataDir, f.dataset); err != nil {
 		return err
 	}
 	if f.nErrors < 1 {
@@ -88,8 +103,9 @@ func runEvaluate(cmd *cobra.Command, f *evaluateFlags, path string) error {
 	if err := m.Compile(goras.CompileOptions{Optimizer: m.Optimizer(), Loss: loss, Metrics: []string{"accuracy"}}); err != nil {
 		return err
 	}
+	dataset := f.datasetFor(m, cmd.Flags().Changed("dataset"), cmd.ErrOrStderr())
 	ctx := cmd.Context()
-	_, test, err := loadMNIST(ctx, f.dataDir, cmd.ErrOrStderr())
+	_, test, err := loadDataset(ctx, dataset, f.dataDir, cmd.ErrOrStderr())
 	if err != nil {
 		if ctx.Err() != nil {
 			return errInterrupted
@@ -111,7 +127,18 @@ func runEvaluate(cmd *cobra.Command, f *evaluateFlags, path string) error {
 	if err := printConfusion(cmd, test, probs, f); err != nil {
 		return err
 	}
-	return printScores(cmd.OutOrStdout(), scores)
+	return printScores(cmd.OutOrStdout(), "test", scores)
+}
+
+// datasetFor is the data set m is evaluated on: --dataset when given, else
+// Fashion-MNIST for a model carrying its class names (said on log), else
+// MNIST.
+func (f *evaluateFlags) datasetFor(m *goras.Model, given bool, log io.Writer) string {
+	if given || !slices.Equal(m.ClassNames(), fashionmnist.ClassNames()) {
+		return f.dataset
+	}
+	fmt.Fprintf(log, "goras: the model's classes are Fashion-MNIST's; evaluating on its test set (--dataset %s for another)\n", datasetMNIST)
+	return datasetFashion
 }
 
 // printConfusion prints the confusion matrix and per-class report of probs,

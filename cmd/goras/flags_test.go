@@ -297,7 +297,7 @@ func TestCallbackFlags(t *testing.T) {
 			t.Errorf("describe() lacks %q: %s", want, r.describe(1))
 		}
 	}
-	if d := resolveArgs(t, "--model", "lenet5", "--dropout", "0.3", "--l2", "0.0005").describe(1); !regexp.MustCompile(`^model lenet5, dropout 0.3 before Dense, L2 0.0005 on kernels, loss categorical_crossentropy, optimizer Adam\(learning_rate=CosineDecay\(initial_learning_rate=0.001, decay_steps=4690, alpha=0, warmup_steps=0\)\), batch_size 128, epochs 10, seed 1$`).MatchString(d) {
+	if d := resolveArgs(t, "--model", "lenet5", "--dropout", "0.3", "--l2", "0.0005").describe(1); !regexp.MustCompile(`^model lenet5, dropout 0.3 before Dense, L2 0.0005 on kernels, loss categorical_crossentropy, optimizer Adam\(learning_rate=CosineDecay\(initial_learning_rate=0.001, decay_steps=4690, alpha=0, warmup_steps=0\)\), batch_size 128, epochs 10, seed 1, data mnist$`).MatchString(d) {
 		t.Errorf("describe() = %q", d)
 	}
 }

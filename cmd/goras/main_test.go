@@ -92,7 +92,7 @@ func TestBadFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	runDir := filepath.Join(dir, "run") // a --checkpoint-dir a run was started in
-	if err := writeRunSettings(runDir, runSettings{"mlp", 2, 100, 0, 1}); err != nil {
+	if err := writeRunSettings(runDir, runSettings{Model: "mlp", Epochs: 2, BatchSize: 100, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {

@@ -40,6 +40,70 @@ func newModel(spec applications.Spec, seed uint64, a arch) (*goras.Model, error)
 	return m, nil
 }
 
+// newModel builds r's network for its data: the zoo's network as it is
+// for MNIST and Fashion-MNIST, rebuilt for the pictures and classes of a
+// --data folder; changed by r.arch and its classes named.
+func (r *recipe) newModel(seed uint64) (*goras.Model, error) {
+	var m *goras.Model
+	var err error
+	if r.src.isFolder() {
+		m, err = newModelFor(r.spec, seed, r.arch, r.src.input(), len(r.src.classNames()))
+	} else {
+		m, err = newModel(r.spec, seed, r.arch)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := m.SetClassNames(r.src.classNames()); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// newModelFor builds spec's network for samples of shape input and classes
+// outputs (applications.NewFor), changed as a asks. A network too small
+// for the pictures is reported by NewFor, which names the smallest size it
+// takes.
+func newModelFor(spec applications.Spec, seed uint64, a arch, input []int, classes int) (*goras.Model, error) {
+	tooSmall := func(err error) error {
+		return fmt.Errorf("--data: %s; choose a larger --image-size", strings.TrimPrefix(err.Error(), "applications: "))
+	}
+	if a == modelArch {
+		m, err := spec.NewFor(seed, input, classes)
+		if err != nil {
+			return nil, tooSmall(err)
+		}
+		return m, nil
+	}
+	ls, err := applications.SetShape(spec.Layers(), input, classes)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", spec.Name, err)
+	}
+	if ls, err = a.apply(ls); err != nil {
+		return nil, err
+	}
+	m := goras.NewSequential(ls...)
+	m.SetSeed(seed)
+	if err := m.Build(); err != nil {
+		if _, plain := spec.NewFor(seed, input, classes); plain != nil {
+			return nil, tooSmall(plain)
+		}
+		return nil, fmt.Errorf("model %s: %w", spec.Name, err)
+	}
+	return m, nil
+}
+
+// trainSize is the number of pictures r trains on.
+func (r *recipe) trainSize() int {
+	switch {
+	case r.src.isFolder():
+		return r.src.train.X.Shape()[0]
+	case r.limit > 0:
+		return r.limit
+	}
+	return mnistTrainSize
+}
+
 // modelHelp is the --model flag's usage: each known model with its
 // description.
 func modelHelp() string {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/datasets/imagefolder"
 	"github.com/goras-ml/goras/datasets/mnist"
 	"github.com/goras-ml/goras/plot"
 	"github.com/goras-ml/goras/predict"
@@ -17,32 +18,47 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// predictLong is goras predict --help's text.
+const predictLong = `Load a model saved by "goras train --output FILE" (or a checkpoint) and print,
+for each PNG, JPEG or GIF picture, the classes it finds most likely with their
+probabilities, and each class's name when the model carries names (a model
+trained with --dataset fashion_mnist or --data DIR):
+
+  seven.png: 7 (0.9812), 2 (0.0121), 3 (0.0032)
+  boot.png: 9 Ankle boot (0.9650), 7 Sneaker (0.0301), 5 Sandal (0.0040)
+
+For a model without class names (MNIST's digits name themselves) each
+picture is made into an MNIST digit first, the way MNIST's were made:
+grayscale, inverted when the background is light, cropped to the ink, its
+longer side scaled to 20 pixels, centred by its centre of mass in 28×28. A
+picture should show one digit filling most of it. The model must take 28×28
+digits — (28, 28), (28, 28, 1) or (784) — and end in softmax.
+
+For a model with class names each picture is read as goras train --data reads
+a folder's: resized (bilinear, stretched) to the model's input size and read
+in its colour mode, values in [0, 1]. Fashion-MNIST's pictures are light
+clothes on black; a photo on a white background should be inverted first.
+
+A picture that cannot be read is reported on stderr and the others are
+still predicted; the exit status is then 1.
+
+--json prints a JSON array instead, one object per picture, with
+"class_name" fields when the model has names:
+  {"file": "seven.png", "class": 7, "top": [{"class": 7, "probability": 0.9812}, ...]}`
+
 func newPredictCmd() *cobra.Command {
 	var asJSON, force bool
 	var top int
 	var show string
 	cmd := &cobra.Command{
 		Use:   "predict MODEL_FILE IMAGE...",
-		Short: "Read handwritten digits from PNG, JPEG or GIF pictures with a saved model",
-		Long: `Load a model saved by "goras train --output FILE" (or a checkpoint) and print,
-for each picture, the classes it finds most likely with their probabilities:
-
-  seven.png: 7 (0.9812), 2 (0.0121), 3 (0.0032)
-
-Each picture is made into an MNIST digit first, the way MNIST's were made:
-grayscale, inverted when the background is light, cropped to the ink, its
-longer side scaled to 20 pixels, centred by its centre of mass in 28×28. A
-picture should show one digit filling most of it. The model must take 28×28
-digits — (28, 28), (28, 28, 1) or (784) — and end in softmax.
-
-A picture that cannot be read is reported on stderr and the others are
-still predicted; the exit status is then 1.
-
---json prints a JSON array instead, one object per picture:
-  {"file": "seven.png", "class": 7, "top": [{"class": 7, "probability": 0.9812}, ...]}`,
+		Short: "Read handwritten digits, or other pictures, with a saved model",
+		Long:  predictLong,
 		Example: "  goras train --model lenet5 --output lenet5.safetensors\n" +
 			"  goras predict lenet5.safetensors seven.png four.jpg\n" +
-			"  goras predict --json lenet5.safetensors digits/*.png",
+			"  goras predict --json lenet5.safetensors digits/*.png\n" +
+			"  goras train --data pets --image-size 64,64 --color-mode rgb --model lenet5 --output pets.safetensors\n" +
+			"  goras predict pets.safetensors my-cat.jpg",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 2 {
 				return fmt.Errorf("predict takes a MODEL_FILE and at least one IMAGE, got %d arguments (see '%s --help')", len(args), cmd.CommandPath())
@@ -56,7 +72,14 @@ still predicted; the exit status is then 1.
 			if err := checkOutput("--show", show, force, pictureExts...); err != nil {
 				return err
 			}
-			preds, x, bad, err := predictFiles(args[0], args[1:], top)
+			p, err := loadPredictor(args[0])
+			if err != nil {
+				return err
+			}
+			if err := p.checkShow(show); err != nil {
+				return err
+			}
+			preds, x, bad, err := p.predictFiles(args[1:], top)
 			if err != nil {
 				return err
 			}
@@ -75,8 +98,8 @@ still predicted; the exit status is then 1.
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array, one object per picture, instead of one line per picture")
 	cmd.Flags().IntVar(&top, "top", 3, "the number of most likely classes shown per picture")
-	cmd.Flags().StringVar(&show, "show", "", "also draw the pictures as the model saw them (28×28, after the steps above),\n"+
-		"each captioned with the class read, to `FILE`, .png or .svg")
+	cmd.Flags().StringVar(&show, "show", "", "also draw the pictures as the model saw them (28×28, after the steps above;\n"+
+		"grayscale models only), each captioned with the class read, to `FILE`, .png or .svg")
 	addForceFlag(cmd.Flags(), &force)
 	return cmd
 }
@@ -113,81 +136,123 @@ func reportBad(log io.Writer, bad []error, n int) error {
 	return fmt.Errorf("%d of %d pictures could not be read (above); the others were predicted", len(bad), n)
 }
 
-// predictFiles runs the model in modelPath on the pictures and returns each
-// readable one's top most likely classes, most likely first, the pictures
-// as the model saw them, and why each other picture could not be read. err
-// is for what stops every prediction: the model.
-func predictFiles(modelPath string, images []string, top int) (preds []predict.Prediction, x *tensor.Tensor, bad []error, err error) {
-	m, err := loadPredictor(modelPath)
+// predictor is a loaded model and the way it reads pictures.
+type predictor struct {
+	m    *goras.Model
+	path string
+	// names are the model's class names; nil for a model of MNIST's
+	// digits, which reads pictures as MNIST digits.
+	names []string
+	// For a model with names: the size and colour mode of its pictures.
+	height, width int
+	colorMode     string
+}
+
+// loadPredictor loads the model in path and checks that predict can use
+// it: 28×28 digits (or, for a model with class names, pictures) in, one
+// probability per class out, finite weights.
+func loadPredictor(path string) (*predictor, error) {
+	m, err := loadModel(path)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
+	p := &predictor{m: m, path: path, names: m.ClassNames()}
+	if p.names == nil {
+		if err := predict.CheckModel(m, path, "goras predict"); err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
+	if p.height, p.width, p.colorMode, err = predict.PictureInput(m, path, "goras predict"); err != nil {
+		return nil, err
+	}
+	if out := m.OutputShape(); len(out) != 1 {
+		return nil, fmt.Errorf("%s outputs shape %s; goras predict needs one probability per class, (classes)", path, tensor.ShapeString(out, true))
+	}
+	return p, nil
+}
+
+// checkShow refuses --show for a model of colour pictures, which the digit
+// grid cannot draw, before anything is predicted.
+func (p *predictor) checkShow(show string) error {
+	if show != "" && p.names != nil && p.colorMode != "grayscale" {
+		return fmt.Errorf("--show draws grayscale pictures, and %s reads %s pictures of %d×%d; leave out --show", p.path, p.colorMode, p.height, p.width)
+	}
+	return nil
+}
+
+// predictFiles runs the model on the pictures and returns each readable
+// one's top most likely classes, most likely first (named when the model
+// names its classes), the pictures as the model saw them, and why each
+// other picture could not be read. err is for what stops every
+// prediction.
+func (p *predictor) predictFiles(images []string, top int) (preds []predict.Prediction, x *tensor.Tensor, bad []error, err error) {
 	var good []string
 	var pixels []float32
-	for _, p := range images {
-		px, err := loadPicture(p)
+	for _, file := range images {
+		px, err := p.read(file)
 		if err != nil {
 			bad = append(bad, err)
 			continue
 		}
-		good = append(good, p)
+		good = append(good, file)
 		pixels = append(pixels, px...)
 	}
 	if len(good) == 0 {
 		return nil, nil, bad, nil
 	}
-	in, classes := m.InputShape(), m.OutputShape()[0]
+	in, classes := p.m.InputShape(), p.m.OutputShape()[0]
 	x, err = tensor.FromSlice(pixels, append([]int{len(good)}, in...)...)
 	if err != nil {
-		return nil, nil, nil, err // cannot happen: every accepted shape holds 784 values
+		return nil, nil, nil, err // cannot happen: each picture is read at the input's size
 	}
-	probs, err := m.Predict(x, goras.Verbose(0))
+	probs, err := p.m.Predict(x, goras.Verbose(0))
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	for i, file := range good {
 		row := probs.Data()[i*classes : (i+1)*classes]
 		if err := predict.CheckProbabilities(row, "predict"); err != nil {
-			return nil, nil, nil, fmt.Errorf("%s on %s: %w", modelPath, file, err)
+			return nil, nil, nil, fmt.Errorf("%s on %s: %w", p.path, file, err)
 		}
-		preds = append(preds, predict.Top(file, row, top))
+		preds = append(preds, predict.Top(file, row, top).WithClassNames(p.names))
 	}
 	return preds, x, bad, nil
 }
 
-// loadPredictor loads the model in path and checks that predict can use
-// it: 28×28 digits in, one probability per class out, finite weights.
-func loadPredictor(path string) (*goras.Model, error) {
-	m, err := loadModel(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := predict.CheckModel(m, path, "goras predict"); err != nil {
-		return nil, err
-	}
-	return m, nil
-}
-
-// loadPicture reads one picture as an MNIST digit.
-func loadPicture(path string) ([]float32, error) {
+// read reads one picture as the model takes it: an MNIST digit, or for a
+// model with class names the picture resized to its input.
+func (p *predictor) read(path string) ([]float32, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("%s is a directory, not a picture; name the pictures in it, e.g. %s", path, filepath.Join(path, "*.png"))
 	}
-	px, err := mnist.LoadImage(path)
+	if p.names == nil {
+		px, err := mnist.LoadImage(path)
+		if err != nil {
+			return nil, errors.New(strings.TrimPrefix(err.Error(), "mnist: "))
+		}
+		return px, nil
+	}
+	px, err := imagefolder.LoadImage(path, imagefolder.ImageSize(p.height, p.width), imagefolder.ColorMode(p.colorMode))
 	if err != nil {
-		return nil, errors.New(strings.TrimPrefix(err.Error(), "mnist: "))
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "imagefolder: "))
 	}
 	return px, nil
 }
 
 // writePredictions prints one line per picture:
-// "seven.png: 7 (0.9812), 2 (0.0121), 3 (0.0032)".
+// "seven.png: 7 (0.9812), 2 (0.0121), 3 (0.0032)", each class followed by
+// its name when it has one, "boot.png: 9 Ankle boot (0.9650), ...".
 func writePredictions(w io.Writer, preds []predict.Prediction) error {
 	var b strings.Builder
 	for _, p := range preds {
 		parts := make([]string, len(p.Top))
 		for i, t := range p.Top {
-			parts[i] = fmt.Sprintf("%d (%.4f)", t.Class, t.Probability)
+			name := ""
+			if t.ClassName != "" {
+				name = " " + t.ClassName
+			}
+			parts[i] = fmt.Sprintf("%d%s (%.4f)", t.Class, name, t.Probability)
 		}
 		fmt.Fprintf(&b, "%s: %s\n", p.File, strings.Join(parts, ", "))
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/goras-ml/goras"
@@ -17,7 +18,7 @@ import (
 // network, optimizer, schedule, epochs and batch size were chosen on the
 // validation split and are part of the recipe (docs/bounty.md).
 var recipeFlags = map[string]bool{
-	"model": true, "seed": true, "verbose": true, "data-dir": true,
+	"model": true, "seed": true, "verbose": true, "dataset": true, "data-dir": true,
 	"output": true, "history": true, "plot": true, "force": true,
 }
 
@@ -29,8 +30,8 @@ func isRecipe(name string) bool {
 }
 
 // runRecipe trains a recipe by its protocol: the first 55,000 training
-// images, validation on the last 5,000 after every epoch, the test set once
-// at the end.
+// images of --dataset, validation on the last 5,000 after every epoch, the
+// test set once at the end.
 func runRecipe(cmd *cobra.Command, f *trainFlags) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	spec, err := getModel(f.model)
@@ -49,15 +50,15 @@ func runRecipe(cmd *cobra.Command, f *trainFlags) error {
 		return err
 	}
 	ctx := cmd.Context()
-	train, test, err := loadMNIST(ctx, f.dataDir, stderr)
+	train, test, err := loadDataset(ctx, f.data.dataset, f.dataDir, stderr)
 	if err != nil {
 		if ctx.Err() != nil {
 			return errInterrupted
 		}
 		return err
 	}
-	fmt.Fprintf(stderr, "goras: recipe %s, seed %d: training on the first %d images, validating on the last %d; the test set is used once, at the end\n",
-		r.Name, f.seed, recipes.TrainSamples, recipes.ValidationSamples)
+	fmt.Fprintf(stderr, "goras: recipe %s, seed %d, data %s: training on the first %d images, validating on the last %d; the test set is used once, at the end\n",
+		r.Name, f.seed, f.data.dataset, recipes.TrainSamples, recipes.ValidationSamples)
 	guard := newNaNGuard(stdout, r.Epochs, r.StepsPerEpoch())
 	run := recipes.RunOptions{Verbose: f.verbose, Output: stdout, Callbacks: []goras.Callback{guard}}
 	if f.verbose == 0 { // Run's zero Verbose means its default, one line per epoch
@@ -82,15 +83,26 @@ func runRecipe(cmd *cobra.Command, f *trainFlags) error {
 	if err := guard.Err(); err != nil {
 		return notSaved(err, f.output)
 	}
+	src := source{dataset: f.data.dataset}
+	if err := res.Model.SetClassNames(src.classNames()); err != nil {
+		return err
+	}
 	if err := saveModel(res.Model, f.output, f.force, stderr); err != nil {
 		return err
 	}
-	return printScores(stdout, map[string]float64{"loss": res.TestLoss, "accuracy": res.TestAccuracy})
+	return printScores(stdout, "test", map[string]float64{"loss": res.TestLoss, "accuracy": res.TestAccuracy})
 }
 
 // checkRecipeFlags refuses the flags a recipe fixes and checks the others,
 // before anything is built or loaded.
 func checkRecipeFlags(cmd *cobra.Command, f *trainFlags, r recipes.Recipe) error {
+	if f.data.data != "" {
+		return fmt.Errorf("--model %s is a fixed recipe whose protocol is MNIST's (train on the first %d of 60,000 pictures, validate on the last %d, test on 10,000) and does not take --data; "+
+			"train another model on your folder, e.g. --model lenet5 --data %s, or the recipe on --dataset %s", r.Name, recipes.TrainSamples, recipes.ValidationSamples, f.data.data, strings.Join(datasetNames, " or "))
+	}
+	if !slices.Contains(datasetNames, f.data.dataset) {
+		return unknownDataset(f.data.dataset)
+	}
 	var bad []string
 	cmd.Flags().Visit(func(fl *pflag.Flag) {
 		if !recipeFlags[fl.Name] {
@@ -98,7 +110,7 @@ func checkRecipeFlags(cmd *cobra.Command, f *trainFlags, r recipes.Recipe) error
 		}
 	})
 	if len(bad) > 0 {
-		return fmt.Errorf("--model %s is a fixed recipe (network, optimizer, schedule, %d epochs of batch %d; see docs/bounty.md) and does not take %s; it takes --seed, --verbose, --data-dir, --output, --history, --plot and --force",
+		return fmt.Errorf("--model %s is a fixed recipe (network, optimizer, schedule, %d epochs of batch %d; see docs/bounty.md) and does not take %s; it takes --seed, --verbose, --dataset, --data-dir, --output, --history, --plot and --force",
 			r.Name, r.Epochs, r.BatchSize, strings.Join(bad, ", "))
 	}
 	for _, check := range []func() error{
@@ -106,7 +118,7 @@ func checkRecipeFlags(cmd *cobra.Command, f *trainFlags, r recipes.Recipe) error
 		func() error { return checkOutput("--history", f.history, f.force, historyExts...) },
 		func() error { return checkOutput("--output", f.output, f.force, modelExts...) },
 		func() error { return checkOutput("--plot", f.plot, f.force, pictureExts...) },
-		func() error { return checkDataDir(f.dataDir) },
+		func() error { return checkDataDir(f.dataDir, f.data.dataset) },
 	} {
 		if err := check(); err != nil {
 			return err

@@ -23,6 +23,7 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 		return runRecipe(cmd, f)
 	}
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	f.log = stderr
 	r, ck, err := f.start(cmd.Flags().Changed, stderr)
 	if err != nil {
 		return err
@@ -73,7 +74,7 @@ func (f *trainFlags) start(set func(string) bool, log io.Writer) (*recipe, *savi
 	}
 	// The settings go first, so that a run killed at any later moment can
 	// be resumed as itself.
-	if err := writeRunSettings(f.checkpointDir, runSettings{r.spec.Name, r.epochs, r.batchSize, r.limit, f.seed}); err != nil {
+	if err := writeRunSettings(f.checkpointDir, r.settings(f.seed)); err != nil {
 		return nil, nil, fmt.Errorf("--checkpoint-dir: %w", err)
 	}
 	if !f.resume {
@@ -83,15 +84,20 @@ func (f *trainFlags) start(set func(string) bool, log io.Writer) (*recipe, *savi
 	return r, ck, err
 }
 
-// trainData is MNIST as the model takes it.
+// trainData is the data as the model takes it: the training pictures and
+// the ones it is validated and finally scored on (a data set's test
+// pictures, a folder's validation split).
 type trainData struct {
 	xTrain, yTrain, xTest, yTest goras.Data
 }
 
-// loadData loads MNIST (the first --limit training images) and prepares it
-// for r's model and loss.
+// loadData loads the data set (the first --limit training images) and
+// prepares it for r's model and loss; a folder is loaded already.
 func (r *recipe) loadData(ctx context.Context, dir string, log io.Writer) (trainData, error) {
-	train, test, err := loadMNIST(ctx, dir, log)
+	if r.src.isFolder() {
+		return trainData{r.src.train.X, r.src.train.Y, r.src.val.X, r.src.val.Y}, nil
+	}
+	train, test, err := loadDataset(ctx, r.src.dataset, dir, log)
 	if err != nil {
 		if ctx.Err() != nil {
 			return trainData{}, errInterrupted
@@ -139,7 +145,7 @@ func (r *recipe) fit(ctx context.Context, f *trainFlags, d trainData, ck *saving
 		}
 		cbs = append(cbs, noNaNBackup{saver, guard}) // last, so that it saves what the others log
 	}
-	fmt.Fprintf(stderr, "goras: training on %d images, validating on %d: %s\n", n, d.xTest.Shape()[0], r.describe(f.seed))
+	fmt.Fprintf(stderr, "goras: training on %d images, validating on %d%s: %s\n", n, d.xTest.Shape()[0], r.src.splitNote(f.seed), r.describe(f.seed))
 	if initial >= r.epochs {
 		fmt.Fprintf(stderr, "goras: the checkpoint has trained %s of %d already; nothing left to train (raise --epochs to go on)\n", epochs(initial), r.epochs)
 	}
@@ -204,7 +210,7 @@ func (r *recipe) finish(f *trainFlags, d trainData, res *fitResult, stdout, stde
 	if err != nil {
 		return err
 	}
-	if err := printScores(stdout, scores); err != nil {
+	if err := printScores(stdout, r.src.validationName(), scores); err != nil {
 		return err
 	}
 	if res.interrupted {

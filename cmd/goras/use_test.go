@@ -122,7 +122,7 @@ func TestTrainCheckpointDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	var s runSettings
-	if err := json.Unmarshal(b, &s); err != nil || s != (runSettings{"mlp", 3, 100, 300, 1}) {
+	if err := json.Unmarshal(b, &s); err != nil || s != (runSettings{Model: "mlp", Epochs: 3, BatchSize: 100, Limit: 300, Seed: 1, Dataset: "mnist"}) {
 		t.Errorf("%s: %s (%v)", runFile, b, err)
 	}
 }

@@ -209,6 +209,8 @@ func (f *trainFlags) recallData(s runSettings, set func(string) bool, recalled m
 		return fmt.Errorf("it names both a dataset, %q, and a folder, %s", s.Dataset, d.Dir)
 	case d.Dir == "":
 		return errors.New("its data names no folder")
+	case s.Limit != 0:
+		return fmt.Errorf("it limits a run on the folder %s to %d pictures, which --data does not do", d.Dir, s.Limit)
 	case h < 1 || w < 1 || h > 16384 || w > 16384:
 		return fmt.Errorf("image size %d×%d is not 1 to 16384 pixels a side", h, w)
 	case !slices.Contains([]string{"grayscale", "rgb", "rgba"}, d.ColorMode):

@@ -161,3 +161,123 @@ var folderFixtures = fixtures{
 		writeSafetensors(t, path, f.Tensors, f.Metadata)
 	},
 }
+
+// --resume trains on the data the run started on: the run file records
+// --dataset (none, in files written before it was, means mnist) or the
+// folder with its settings, unless the command line names the data.
+func TestRecallData(t *testing.T) {
+	cases := []struct {
+		file string
+		args []string
+		want dataFlags
+		err  string
+	}{
+		{`{"model": "mlp", "epochs": 2, "batch_size": 10, "seed": 3}`, nil, dataFlags{dataset: "mnist", validationSplit: 0.2}, ""},
+		{`{"model": "mlp", "epochs": 2, "batch_size": 10, "seed": 3, "dataset": "fashion_mnist"}`, nil, dataFlags{dataset: "fashion_mnist", validationSplit: 0.2}, ""},
+		{`{"model": "mlp", "epochs": 2, "batch_size": 10, "seed": 3, "dataset": "fashion_mnist"}`, []string{"--dataset", "mnist"}, dataFlags{dataset: "mnist", validationSplit: 0.2}, ""},
+		{`{"model": "mlp", "epochs": 2, "batch_size": 10, "seed": 3, "data": {"dir": "/pics", "image_size": [16, 24], "color_mode": "rgb", "validation_split": 0.25}}`, nil,
+			dataFlags{dataset: "mnist", data: "/pics", imageSize: "16,24", colorMode: "rgb", validationSplit: 0.25}, ""},
+		{`{"model": "mlp", "epochs": 2, "batch_size": 10, "seed": 3, "data": {"dir": "/pics", "image_size": [16, 24], "color_mode": "rgb", "validation_split": 0.25}}`, []string{"--image-size", "32,32"},
+			dataFlags{dataset: "mnist", data: "/pics", imageSize: "32,32", colorMode: "rgb", validationSplit: 0.25}, ""},
+		{`{"model": "mlp", "epochs": 2, "batch_size": 10, "seed": 3, "data": {"dir": "/pics", "image_size": [16, 24], "color_mode": "rgb", "validation_split": 0.25}}`, []string{"--dataset", "fashion_mnist"},
+			dataFlags{dataset: "fashion_mnist", validationSplit: 0.2}, ""},
+		{`{"model": "mlp", "epochs": 2, "batch_size": 10, "seed": 3, "dataset": "cifar10"}`, nil, dataFlags{}, `dataset "cifar10" is none of mnist, fashion_mnist`},
+		{`{"model": "mlp", "epochs": 2, "batch_size": 10, "seed": 3, "data": {"dir": "/pics", "image_size": [0, 24], "color_mode": "rgb", "validation_split": 0.25}}`, nil, dataFlags{}, "image size 0×24 is not 1 to 16384 pixels a side"},
+		{`{"model": "mlp", "epochs": 2, "batch_size": 10, "seed": 3, "data": {"dir": "/pics", "image_size": [8, 8], "color_mode": "cmyk", "validation_split": 0.25}}`, nil, dataFlags{}, `colour mode "cmyk" is not grayscale, rgb or rgba`},
+		{`{"model": "mlp", "epochs": 2, "batch_size": 10, "seed": 3, "data": {"dir": "/pics", "image_size": [8, 8], "color_mode": "rgb", "validation_split": 1}}`, nil, dataFlags{}, "validation split 1 is not between 0 and 1"},
+		{`{"model": "mlp", "epochs": 2, "batch_size": 10, "seed": 3, "dataset": "mnist", "data": {"dir": "/pics", "image_size": [8, 8], "color_mode": "rgb", "validation_split": 0.5}}`, nil, dataFlags{}, `it names both a dataset, "mnist", and a folder, /pics`},
+	}
+	for _, c := range cases {
+		cmd, f := newTrainCmdFlags()
+		if err := cmd.ParseFlags(append([]string{"--checkpoint-dir", "ck", "--resume"}, c.args...)); err != nil {
+			t.Fatal(err)
+		}
+		set, err := f.recallFrom([]byte(c.file), "ck/"+runFile, cmd.Flags().Changed)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), "--resume: ck/goras-train.json is damaged ("+c.err) {
+				t.Errorf("%s: %v, want %q", c.file, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", c.file, err)
+		}
+		if f.data != c.want {
+			t.Errorf("%s %v: recalled %+v, want %+v", c.file, c.args, f.data, c.want)
+		}
+		// What was recalled counts as given: a folder's settings pass the
+		// check that they come with --data, and the data set is not
+		// refused beside a recalled folder.
+		if _, err := f.data.check(set); err != nil {
+			t.Errorf("%s %v: the recalled data does not check: %v", c.file, c.args, err)
+		}
+	}
+}
+
+// A run on a folder, interrupted after one epoch, goes on with --resume
+// alone: the folder, its size and split come from the run file, and the
+// model keeps its class names.
+func TestResumeOnFolder(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "shapes")
+	shapesFolder(t, data, 10)
+	ck, model := filepath.Join(dir, "ck"), filepath.Join(dir, "m.safetensors")
+	train := []string{"train", "--checkpoint-dir", ck, "--verbose", "0", "--optimizer", "adam", "--batch-size", "6"}
+	r := cli(t, append(train, "--data", data, "--image-size", "12,12", "--color-mode", "rgb", "--validation-split", "0.3", "--epochs", "1")...)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	var s runSettings
+	if err := json.Unmarshal(readFile(t, filepath.Join(ck, runFile)), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Dataset != "" || s.Folder == nil || *s.Folder != (folderSettings{Dir: data, ImageSize: [2]int{12, 12}, ColorMode: "rgb", ValidationSplit: 0.3}) {
+		t.Fatalf("the run file holds %+v, data %+v", s, s.Folder)
+	}
+	r = cli(t, append(train, "--resume", "--epochs", "2", "--output", model)...)
+	if r.code != 0 {
+		t.Fatalf("resume: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"Found 30 files belonging to 3 classes.", "resuming from " + filepath.Join(ck, "ckpt-0001.safetensors"),
+		"training on 21 images, validating on 9 (the last 30% of " + data + " after a shuffle with seed 1", "epochs 2, seed 1, data " + data} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("resume: stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	valScores(t, r.stdout)
+	m, err := saving.Load(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(m.ClassNames(), []string{"bars", "columns", "dot"}) || !slices.Equal(m.InputShape(), []int{12, 12, 3}) {
+		t.Errorf("the resumed model has names %q and input %v", m.ClassNames(), m.InputShape())
+	}
+}
+
+// The data flags' errors that docs/errors.md does not hold: in the fixed
+// recipes, evaluate, ensemble and predict.
+func TestDataFlagsElsewhere(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	mkdir(t, empty)
+	// A recipe takes --dataset, and looks for Fashion-MNIST's files.
+	wantFail(t, "--data-dir "+empty+" is empty; it should hold the four Fashion-MNIST files", "train", "--model", "fast", "--dataset", "fashion_mnist", "--data-dir", empty)
+	wantFail(t, `unknown --dataset "fashion"; known: mnist, fashion_mnist`, "train", "--model", "best", "--dataset", "fashion")
+	model, _ := tinyModel(t, dir, "m.safetensors")
+	wantFail(t, `unknown --dataset "cifar10"; known: mnist, fashion_mnist`, "evaluate", "--dataset", "cifar10", model)
+	wantFail(t, `unknown --dataset "cifar10"; known: mnist, fashion_mnist`, "ensemble", "--dataset", "cifar10", model)
+
+	// --show cannot draw colour pictures.
+	data := filepath.Join(dir, "shapes")
+	shapesFolder(t, data, 5)
+	rgb := filepath.Join(dir, "rgb.safetensors")
+	if r := cli(t, "train", "--data", data, "--image-size", "8,8", "--color-mode", "rgb", "--epochs", "1", "--verbose", "0", "--output", rgb); r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	wantFail(t, "--show draws grayscale pictures, and "+rgb+" reads rgb pictures of 8×8; leave out --show",
+		"predict", "--show", filepath.Join(dir, "seen.png"), rgb, filepath.Join(data, "dot", "0.png"))
+	// A picture predict cannot read is named, as for digits.
+	notes := filepath.Join(dir, "notes.png")
+	writeFile(t, notes, []byte("no picture"))
+	wantFail(t, notes+": not a PNG, JPEG or GIF picture that Go can read", "predict", rgb, notes)
+}

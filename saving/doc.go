@@ -3,7 +3,9 @@
 // share, holding every weight as a float32 tensor under its Param name
 // ("dense/kernel") and, in the file's __metadata__, the model's one
 // description (the architecture as Keras's JSON, the compile settings, the
-// seed). Other frameworks' safetensors readers read the weights as they are.
+// seed, and the class names when the model has them: goras.Model's
+// SetClassNames). Other frameworks' safetensors readers read the weights as
+// they are.
 //
 //	if err := saving.Save(model, "mlp.safetensors"); err != nil { ... }
 //	model, err := saving.Load("mlp.safetensors")

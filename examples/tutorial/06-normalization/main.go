@@ -9,7 +9,7 @@
 // computes on raw and scaled pixels before any training, the runs' loss and
 // validation accuracy per epoch, and draws the curves.
 //
-//	go run ./examples/tutorial/06-normalization              # ~10 s
+//	go run ./examples/tutorial/06-normalization              # ~5 s
 //	go run ./examples/tutorial/06-normalization -out /tmp    # pictures elsewhere
 package main
 

@@ -86,7 +86,9 @@ func main() {
 	seed := flag.Uint64("seed", 1, "seed for weights and shuffling")
 	latencyRuns := flag.Int("latency-runs", 2000, "single-image predictions whose median is the latency")
 	inferRounds := flag.Int("infer-rounds", 3, "passes over the 10,000 test images, in batches of 1000, for the throughput")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the training epochs to this file")
+	var prof profiles
+	flag.StringVar(&prof.cpu, "cpuprofile", "", "write a CPU profile of the training epochs to this file")
+	flag.StringVar(&prof.mem, "memprofile", "", "write a heap profile when training ends (the moment of fit_rss_mb) to this file, and the runtime's memory figures to stderr")
 	flag.Parse()
 
 	names := []string{*model}
@@ -105,7 +107,7 @@ func main() {
 		if *epochs < 1 {
 			log.Fatalf("bench: -epochs must be at least 1, got %d", *epochs)
 		}
-		trainAll(names, *epochs, *seed, *latencyRuns, *inferRounds, *cpuprofile)
+		trainAll(names, *epochs, *seed, *latencyRuns, *inferRounds, prof)
 	case "infer":
 		if len(names) != 1 {
 			log.Fatalf("bench: -mode infer measures one model's peak RSS per process; give one -model of %s, not all", strings.Join(order, ", "))
@@ -120,7 +122,7 @@ func main() {
 }
 
 // trainAll runs the train mode on each named model in turn.
-func trainAll(names []string, epochs int, seed uint64, latencyRuns, inferRounds int, cpuprofile string) {
+func trainAll(names []string, epochs int, seed uint64, latencyRuns, inferRounds int, prof profiles) {
 	train, test, err := mnist.LoadData()
 	if err != nil {
 		log.Fatal(err)
@@ -132,7 +134,7 @@ func trainAll(names []string, epochs int, seed uint64, latencyRuns, inferRounds 
 			emit(map[string]string{"framework": "goras", "model": name, "status": "not available yet"})
 			continue
 		}
-		r, err := run(name, w, train, test, epochs, seed, latencyRuns, inferRounds, cpuprofile)
+		r, err := run(name, w, train, test, epochs, seed, latencyRuns, inferRounds, prof)
 		if err != nil {
 			log.Fatalf("bench: %s: %v", name, err)
 		}
@@ -168,7 +170,7 @@ func emit(v any) {
 }
 
 // run trains one workload and measures it.
-func run(name string, w workload, train, test mnist.Dataset, epochs int, seed uint64, latencyRuns, inferRounds int, cpuprofile string) (result, error) {
+func run(name string, w workload, train, test mnist.Dataset, epochs int, seed uint64, latencyRuns, inferRounds int, prof profiles) (result, error) {
 	r := result{Framework: "goras", Model: name, Status: "ok", Mode: "train", Epochs: epochs, Batch: w.batch, Threads: runtime.GOMAXPROCS(0)}
 	xTrain, yTrain, err := data(train, w.input)
 	if err != nil {
@@ -183,7 +185,7 @@ func run(name string, w workload, train, test mnist.Dataset, epochs int, seed ui
 		return r, err
 	}
 
-	hist, err := fitProfiled(m, xTrain, yTrain, w.batch, epochs, cpuprofile)
+	hist, err := fitProfiled(m, xTrain, yTrain, w.batch, epochs, prof)
 	if err != nil {
 		return r, err
 	}
@@ -213,11 +215,15 @@ func run(name string, w workload, train, test mnist.Dataset, epochs int, seed ui
 	return r, nil
 }
 
-// fitProfiled runs the timed epochs, under the CPU profiler when
-// cpuprofile names a file, so that the profile holds training only.
-func fitProfiled(m *goras.Model, x *mnist.Images, y *tensor.Tensor, batch, epochs int, cpuprofile string) (*goras.History, error) {
-	if cpuprofile != "" {
-		f, err := os.Create(cpuprofile)
+// profiles names the files -cpuprofile and -memprofile write; "" for none.
+type profiles struct{ cpu, mem string }
+
+// fitProfiled runs the timed epochs, under the CPU profiler when prof.cpu
+// names a file, so that the profile holds training only; with prof.mem it
+// writes a heap profile when training ends.
+func fitProfiled(m *goras.Model, x *mnist.Images, y *tensor.Tensor, batch, epochs int, prof profiles) (*goras.History, error) {
+	if prof.cpu != "" {
+		f, err := os.Create(prof.cpu)
 		if err != nil {
 			return nil, err
 		}
@@ -228,10 +234,34 @@ func fitProfiled(m *goras.Model, x *mnist.Images, y *tensor.Tensor, batch, epoch
 	}
 	hist, err := m.Fit(context.Background(), x, y,
 		goras.BatchSize(batch), goras.Epochs(epochs), goras.Verbose(0))
-	if cpuprofile != "" {
+	if prof.cpu != "" {
 		pprof.StopCPUProfile()
 	}
+	if err == nil && prof.mem != "" {
+		err = writeHeapProfile(prof.mem)
+	}
 	return hist, err
+}
+
+// writeHeapProfile writes the live heap to path (after a collection, so
+// that it holds what is in use, not garbage) and prints to stderr how the
+// runtime's memory divides, to set against the peak RSS.
+func writeHeapProfile(path string) error {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms) // before the collection: what the peak saw
+	mb := func(b uint64) float64 { return float64(b) / 1e6 }
+	fmt.Fprintf(os.Stderr, "bench: when training ends: heap in use %.1f MB (live after the last collection about %.1f MB, next collection at %.1f MB), heap idle %.1f MB of which %.1f MB returned to the OS, stacks %.1f MB, runtime total %.1f MB, peak RSS %.1f MB\n",
+		mb(ms.HeapInuse), mb(ms.HeapAlloc), mb(ms.NextGC), mb(ms.HeapIdle), mb(ms.HeapReleased), mb(ms.StackSys), mb(ms.Sys), peakRSSMB())
+	runtime.GC()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // throughput is Predict's images per second over the test set in batches

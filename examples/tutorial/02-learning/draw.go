@@ -35,10 +35,14 @@ const (
 // square, for a heat map.
 type grid struct{ p []float32 }
 
-func (g grid) Dims() (c, r int)       { return cells, cells }
-func (g grid) Z(c, r int) float64     { return float64(g.p[r*cells+c]) }
-func (g grid) X(c int) float64        { return -lim + 2*lim*(float64(c)+0.5)/cells }
-func (g grid) Y(r int) float64        { return -lim + 2*lim*(float64(r)+0.5)/cells }
+// Dims, Z, X and Y implement plotter.GridXYZ: cells × cells values, row r
+// at height Y(r), column c at X(c), each the centre of its cell.
+func (g grid) Dims() (c, r int)   { return cells, cells }
+func (g grid) Z(c, r int) float64 { return float64(g.p[r*cells+c]) }
+func (g grid) X(c int) float64    { return -lim + 2*lim*(float64(c)+0.5)/cells }
+func (g grid) Y(r int) float64    { return -lim + 2*lim*(float64(r)+0.5)/cells }
+
+// at is the point of column c, row r.
 func (g grid) at(c, r int) [2]float64 { return [2]float64{g.X(c), g.Y(r)} }
 
 // answer asks model for its probability of class 1 at every point of the

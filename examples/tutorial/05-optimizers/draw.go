@@ -35,6 +35,8 @@ type field struct {
 	lowest float64
 }
 
+// Dims, X, Y and Z implement plotter.GridXYZ: cells columns across the
+// window, three quarters as many rows, each value at its cell's centre.
 func (g field) Dims() (c, r int) { return cells, cells * 3 / 4 }
 func (g field) X(c int) float64 {
 	return g.s.xlim[0] + (g.s.xlim[1]-g.s.xlim[0])*(float64(c)+0.5)/cells

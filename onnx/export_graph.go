@@ -183,18 +183,19 @@ func AttrString(name, v string) Attribute {
 		Type: onnxpb.AttributeProto_STRING.Enum(), S: []byte(v)}}
 }
 
-// Layouts. goras keeps images channels last (N, H, W, C); ONNX's Conv and
-// pooling operators take them channels first (N, C, H, W). Rather than
-// transposing around every convolution, the exporter keeps a run of
-// convolution, pooling, normalization and element-wise layers channels
-// first and transposes back only where a layer needs goras's order
-// (Flatten, Reshape, Dense, a custom layer, an output), so that Flatten
-// reads the values in the order goras flattens them. Each copy is made
-// once and shared by every reader.
+// Layouts. goras keeps images channels last (N, H, W, C), and sequences
+// (N, L, C); ONNX's Conv and pooling operators take them channels first
+// (N, C, H, W) and (N, C, L). Rather than transposing around every
+// convolution, the exporter keeps a run of convolution, pooling,
+// normalization and element-wise layers channels first and transposes
+// back only where a layer needs goras's order (Flatten, Reshape, Dense, a
+// custom layer, an output), so that Flatten reads the values in the order
+// goras flattens them. Each copy is made once and shared by every reader.
 
 var (
 	toNCHW = []int{0, 3, 1, 2}
 	toNHWC = []int{0, 2, 3, 1}
+	swapCL = []int{0, 2, 1} // (N, L, C) ↔ (N, C, L), its own inverse
 )
 
 // setValue records the per-sample shape (goras's order) and layout of a value.
@@ -217,20 +218,29 @@ func (g *Graph) shape(name string) []int {
 }
 
 // natural returns the value in goras's layout, transposing a channels-first
-// image back.
+// image or sequence back.
 func (g *Graph) natural(name string) string {
 	if !g.isNCHW(name) {
 		return name
 	}
+	if len(g.shape(name)) == 2 {
+		return g.relayout(name, swapCL, false)
+	}
 	return g.relayout(name, toNHWC, false)
 }
 
-// channelsFirst returns an image value (per-sample rank 3) channels first.
+// channelsFirst returns an image (per-sample rank 3) or a sequence (rank
+// 2) channels first; values of other ranks as they are.
 func (g *Graph) channelsFirst(name string) string {
-	if g.isNCHW(name) || len(g.shape(name)) != 3 {
+	switch {
+	case g.isNCHW(name):
 		return name
+	case len(g.shape(name)) == 2:
+		return g.relayout(name, swapCL, true)
+	case len(g.shape(name)) == 3:
+		return g.relayout(name, toNCHW, true)
 	}
-	return g.relayout(name, toNCHW, true)
+	return name
 }
 
 func (g *Graph) relayout(name string, perm []int, nchw bool) string {
@@ -250,8 +260,11 @@ func (g *Graph) axis(name string, a int) int {
 	if a < 0 {
 		a += rank
 	}
-	if g.isNCHW(name) {
-		return []int{0, 2, 3, 1}[a] // H, W, C of (N, H, W, C) sit at 2, 3, 1 of (N, C, H, W)
+	switch {
+	case !g.isNCHW(name):
+		return a
+	case rank == 3:
+		return swapCL[a] // L, C of (N, L, C) sit at 2, 1 of (N, C, L)
 	}
-	return a
+	return []int{0, 2, 3, 1}[a] // H, W, C of (N, H, W, C) sit at 2, 3, 1 of (N, C, H, W)
 }

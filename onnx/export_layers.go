@@ -61,14 +61,33 @@ func init() {
 		"HardSigmoid":        exportElementwise,
 		"Erf":                exportElementwise,
 		"ConstantArithmetic": exportConstantArithmetic,
+		// Keras's layers of issue 13 (export_activation_layers.go,
+		// export_resize.go, export_conv_more.go).
+		"ReLU":               exportReLU,
+		"PReLU":              exportPReLU,
+		"Softmax":            exportSoftmax,
+		"LayerNormalization": exportLayerNorm,
+		"UpSampling2D":       exportUpSampling,
+		"Resizing":           exportResizing,
+		"CenterCrop":         exportCenterCrop,
+		"RandomCrop":         exportRandomCrop,
+		"Conv1D":             exportConv1D,
+		"MaxPooling1D":       exportPooling1D,
+		"AveragePooling1D":   exportPooling1D,
+		"SeparableConv2D":    exportSeparable,
 	}
 	// Layers that compute nothing at inference: Dropout keeps every value
-	// (Keras scales in training, not at inference) and augmentation only
-	// acts in training.
-	for _, class := range []string{"Dropout", "RandomRotation", "RandomZoom", "RandomTranslation"} {
+	// (Keras scales in training, not at inference), the noise layers add
+	// or multiply noise only in training, and augmentation only acts in
+	// training.
+	for _, class := range inferenceIdentity {
 		builtin[class] = exportIdentity
 	}
 }
+
+// inferenceIdentity are the layers whose output at inference is their input.
+var inferenceIdentity = []string{"Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
+	"RandomRotation", "RandomZoom", "RandomTranslation", "RandomFlip", "RandomContrast"}
 
 // layer exports one call of l and returns the name of its output value.
 func (g *Graph) layer(l layers.Layer, ins []string, out []int) (string, error) {
@@ -335,8 +354,13 @@ func exportPipeline(g *Graph, c call) (string, bool, error) {
 }
 
 // keepsShape are the layer classes whose output has their input's shape.
-var keepsShape = map[string]bool{"RandomRotation": true, "RandomZoom": true, "RandomTranslation": true,
-	"Dropout": true, "Activation": true, "Rescaling": true, "BatchNormalization": true}
+var keepsShape = map[string]bool{"Activation": true, "Rescaling": true, "BatchNormalization": true}
+
+func init() {
+	for _, class := range append(slices.Clone(inferenceIdentity), shapeKeeping...) {
+		keepsShape[class] = true
+	}
+}
 
 func keepsShapeList() []string {
 	var names []string

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/goras-ml/goras/autograd"
 	"github.com/goras-ml/goras/layers"
 )
 
@@ -65,6 +66,23 @@ func exportDepthwise(g *Graph, c call) (string, bool, error) {
 	if err != nil {
 		return "", false, err
 	}
+	var bias *autograd.Param
+	if b, err := param(c.l, "bias"); err == nil {
+		bias = b
+	}
+	y := g.depthwiseConv(g.channelsFirst(c.ins[0]), kernel, bias, l.Geometry())
+	act, err := cfgString(c.cfg, "activation")
+	if err != nil {
+		return "", false, err
+	}
+	y, err = g.activate(act, y, true)
+	return y, true, err
+}
+
+// depthwiseConv is a Conv of the channels-first image x with one group
+// per input channel, the kernel (KH, KW, C, M) written as ONNX's (C·M, 1,
+// KH, KW); bias may be nil.
+func (g *Graph) depthwiseConv(x string, kernel, bias *autograd.Param, geo autograd.Conv2DGeometry) string {
 	s := kernel.Value.Shape()
 	kh, kw, ch, m := s[0], s[1], s[2], s[3]
 	src, dst := kernel.Value.Data(), make([]float32, kernel.Value.Len())
@@ -75,20 +93,13 @@ func exportDepthwise(g *Graph, c call) (string, bool, error) {
 			}
 		}
 	}
-	ins := []string{g.channelsFirst(c.ins[0]), g.addFloats(kernel.Name, dst, []int{ch * m, 1, kh, kw})}
-	if bias, err := param(c.l, "bias"); err == nil {
+	ins := []string{x, g.addFloats(kernel.Name, dst, []int{ch * m, 1, kh, kw})}
+	if bias != nil {
 		ins = append(ins, g.Param(bias))
 	}
-	geo := l.Geometry()
-	y := g.Node("Conv", ins, AttrInts("kernel_shape", kh, kw), AttrInts("strides", geo.StrideH, geo.StrideW),
+	return g.Node("Conv", ins, AttrInts("kernel_shape", kh, kw), AttrInts("strides", geo.StrideH, geo.StrideW),
 		AttrInts("pads", geo.PadTop, geo.PadLeft, geo.PadBottom, geo.PadRight), AttrInts("dilations", geo.DilationH, geo.DilationW),
 		AttrInt("group", ch))
-	act, err := cfgString(c.cfg, "activation")
-	if err != nil {
-		return "", false, err
-	}
-	y, err = g.activate(act, y, true)
-	return y, true, err
 }
 
 // exportConvTranspose is a ConvTranspose, the kernel (KH, KW, F, C)

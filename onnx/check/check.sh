@@ -2,8 +2,10 @@
 # check.sh: every ONNX file goras exports passes onnx.checker.check_model
 # and gives goras's probabilities within 1e-5 (max abs difference) when run
 # by onnxruntime, for the course MLP, lenet5, keras-convnet, best, the
-# functional example's network and the custom-layer example's network, each
-# at opset 17 and 13 with an NHWC and an NCHW input (24 files).
+# functional example's network, the custom-layer example's network and
+# three networks of the layers those leave out (onnx/check/layers.go: every
+# other layer goras has), each at opset 17 and 13 with an NHWC and an NCHW
+# input (36 files).
 #
 #   bash onnx/check/check.sh --quick   # 1,000 test images, seeded weights (CI, about a minute)
 #   bash onnx/check/check.sh           # 10,000 test images; mlp and lenet5 trained 2 epochs, keras-convnet 1
@@ -75,14 +77,15 @@ GORAS_ONNX_CHECK_DIR="$work" go test -count=1 -run '^TestONNXCheckCases$' ./exam
 
 echo "== onnx.checker.check_model (full_check)"
 "$py" - "$work" <<'EOF'
-import glob, os, sys
+import glob, json, os, sys
 import onnx
 files = sorted(glob.glob(os.path.join(sys.argv[1], "*.onnx")))
 for f in files:
     onnx.checker.check_model(onnx.load(f), full_check=True)
 print(f"onnx {onnx.__version__}: {len(files)} files pass check_model")
-if len(files) != 24:
-    sys.exit(f"expected 24 files, found {len(files)}")
+cases = [c for m in sorted(glob.glob(os.path.join(sys.argv[1], "manifest-*.json"))) for c in json.load(open(m))]
+if len(files) != 36 or len(cases) != len(files):
+    sys.exit(f"expected 36 files, each a case of the manifests; found {len(files)} files and {len(cases)} cases")
 EOF
 
 echo "== onnxruntime against goras ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"

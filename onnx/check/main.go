@@ -5,11 +5,12 @@
 //
 //	go run ./onnx/check -out DIR [-n 1000] [-load mlp=mlp.safetensors,lenet5=lenet5.safetensors]
 //
-// Networks: the zoo's mlp, lenet5, keras-convnet and best, and the
-// functional example's residual CNN. A network without -load keeps the
+// Networks: the zoo's mlp, lenet5, keras-convnet and best, the
+// functional example's residual CNN, and networks of the layers those
+// leave out (layers.go). A network without -load keeps the
 // weights drawn from seed 1, with its batch-normalization statistics and
-// scales drawn away from their initial 0 and 1, so that every weight of the
-// export matters, and its output kernel sharpened (checkcase.Sharpen). The custom-layer example writes its own cases from its
+// scales drawn away from their initial 0 and 1 (and PReLU's slopes from 0),
+// so that every weight of the export matters, and its output kernel sharpened (checkcase.Sharpen). The custom-layer example writes its own cases from its
 // test (see check.sh).
 //
 // DIR receives x.f32 (n images of 28×28 float32 pixels in [0, 1], the
@@ -65,7 +66,7 @@ func run(dir string, n int, load string) error {
 		return err
 	}
 	var cases []checkcase.Case
-	for _, name := range []string{"mlp", "lenet5", "keras-convnet", "best", "functional"} {
+	for _, name := range append([]string{"mlp", "lenet5", "keras-convnet", "best", "functional"}, layerNetNames...) {
 		m, trained, err := network(name, files[name])
 		if err != nil {
 			return err
@@ -87,7 +88,9 @@ func network(name, file string) (*goras.Model, bool, error) {
 		return m, true, err
 	}
 	var m *goras.Model
-	if name == "functional" {
+	if f, ok := layerNets[name]; ok {
+		m = f()
+	} else if name == "functional" {
 		var err error
 		if m, err = functionalNet(); err != nil {
 			return nil, false, err
@@ -111,6 +114,8 @@ func network(name, file string) (*goras.Model, bool, error) {
 			lo, hi = -0.2, 0.2
 		case strings.HasSuffix(p.Name, "/moving_variance"), strings.HasSuffix(p.Name, "/gamma"):
 			lo, hi = 0.5, 1.5
+		case strings.HasSuffix(p.Name, "/alpha"): // PReLU's slopes, 0 at first
+			lo, hi = 0.05, 0.5
 		default:
 			continue
 		}

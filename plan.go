@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/goras-ml/goras/autograd"
-	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/tensor"
 )
 
@@ -167,17 +166,17 @@ func (m *Model) newPlan(batch int, train bool, targets [][]int, weighted bool) (
 	// reading it has been called (autograd's Scope and Release): readers
 	// counts the calls left that read each value; outputs are never let go.
 	readers := m.readers()
+	var folds map[*KerasTensor]nodeFold // Conv2D → BatchNormalization → ReLU as one op (predict_fold.go)
+	if !train {
+		folds = m.inferenceFolds()
+	}
 	for _, t := range m.nodes {
 		args := make([]*autograd.Var, 0, len(t.inputs)) // a layer may keep it
 		for _, in := range t.inputs {
 			args = append(args, vals[in])
 		}
 		s := p.Scope()
-		if ml, ok := t.layer.(layers.MultiInput); ok {
-			vals[t] = ml.CallMulti(p, args)
-		} else {
-			vals[t] = t.layer.Call(p, args[0])
-		}
+		vals[t] = callNode(p, t, args, folds)
 		p.EndScope(s, vals[t])
 		for _, in := range t.inputs {
 			if readers[in]--; readers[in] == 0 {

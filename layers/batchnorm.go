@@ -192,6 +192,13 @@ func (l *BatchNormLayer) MovingMean() *autograd.Param { return l.movingMean }
 // MovingVariance is the moving variance used at inference (nil before Build).
 func (l *BatchNormLayer) MovingVariance() *autograd.Param { return l.movingVar }
 
+// Inference is what the layer computes at inference (γ, β, the moving
+// statistics and ε), for an inference plan that folds it into the
+// convolution before it (Conv2DLayer.CallBatchNorm).
+func (l *BatchNormLayer) Inference() autograd.BatchNormInference {
+	return autograd.BatchNormInference{Gamma: l.gamma, Beta: l.beta, MovingMean: l.movingMean, MovingVariance: l.movingVar, Epsilon: l.cfg.epsilon}
+}
+
 func (l *BatchNormLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
 	return p.BatchNorm(x, l.gamma, l.beta, l.movingMean, l.movingVar, l.cfg.momentum, l.cfg.epsilon)
 }

@@ -126,6 +126,23 @@ func (l *Conv2DLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
 	return l.act.Apply(p, y)
 }
 
+// Activation is the name of the activation applied to the output,
+// "linear" for none.
+func (l *Conv2DLayer) Activation() string { return l.act.Name() }
+
+// CallBatchNorm adds to an inference plan the layer followed by bn, a
+// BatchNormalization at inference, and, with relu, a ReLU, as one
+// convolution with bn folded into its kernel and bias (autograd's
+// Conv2DBatchNorm): what a model's inference plan runs for Conv2D →
+// BatchNormalization → ReLU. The layer's own activation must be linear
+// (bn would follow it, which no fold expresses); it panics otherwise.
+func (l *Conv2DLayer) CallBatchNorm(p *autograd.Plan, x *autograd.Var, bn autograd.BatchNormInference, relu bool) *autograd.Var {
+	if a := l.act.Name(); a != "linear" {
+		panic(fmt.Sprintf("layers: Conv2D %q with activation %q cannot fold the batch normalization after it", l.name, a))
+	}
+	return p.Conv2DBatchNorm(x, l.kernel, l.bias, bn, relu, l.strides[0], l.strides[1], l.pads.top, l.pads.bottom, l.pads.left, l.pads.right)
+}
+
 func (l *Conv2DLayer) Config() map[string]any {
 	return map[string]any{
 		"name":               l.name,

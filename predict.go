@@ -86,10 +86,14 @@ func (m *Model) PredictOnBatch(x *tensor.Tensor) (*tensor.Tensor, error) {
 		return nil, err
 	}
 	defer m.givePredictPlan(bp)
-	if err := bp.forward(func() { x.Gather(bp.xs[0].Value.Data(), bp.rowsFrom(0)) }); err != nil {
-		return nil, err
+	// Copied and checked for NaN and ±Inf in one pass (the check reads
+	// each chunk while it is in L1), before the plan runs on it.
+	in := bp.xs[0].Value.Data()
+	if at := kernel.CopyFinite(in, x.Data()); at >= 0 {
+		per := len(in) / n
+		return nil, nonFinite("predict_on_batch", 0, at/per, at%per, in[at])
 	}
-	if err := bp.checkFinite("predict_on_batch", x, 0, 0); err != nil {
+	if err := bp.forward(func() {}); err != nil {
 		return nil, err
 	}
 	copy(out.Data(), bp.outs[0].Value.Data())

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/goras-ml/goras"
@@ -97,8 +98,9 @@ func runRecipe(cmd *cobra.Command, f *trainFlags) error {
 // before anything is built or loaded.
 func checkRecipeFlags(cmd *cobra.Command, f *trainFlags, r recipes.Recipe) error {
 	if f.data.data != "" {
-		return fmt.Errorf("--model %s is a fixed recipe whose protocol is MNIST's (train on the first %d of 60,000 pictures, validate on the last %d, test on 10,000) and does not take --data; "+
-			"train another model on your folder, e.g. --model lenet5 --data %s, or the recipe on --dataset %s", r.Name, recipes.TrainSamples, recipes.ValidationSamples, f.data.data, strings.Join(datasetNames, " or "))
+		return fmt.Errorf("--model %s is a fixed recipe whose protocol is MNIST's (train on the first %s of 60,000 pictures, validate on the last %s, test on 10,000) and does not take --data; "+
+			"train another model on your folder, e.g. --model lenet5 --data %s, or the recipe on --dataset %s",
+			r.Name, thousands(recipes.TrainSamples), thousands(recipes.ValidationSamples), f.data.data, strings.Join(datasetNames, " or "))
 	}
 	if !slices.Contains(datasetNames, f.data.dataset) {
 		return unknownDataset(f.data.dataset)
@@ -125,4 +127,14 @@ func checkRecipeFlags(cmd *cobra.Command, f *trainFlags, r recipes.Recipe) error
 		}
 	}
 	return nil
+}
+
+// thousands writes n with a comma between groups of three digits, as the
+// other counts of the messages are written (55,000).
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

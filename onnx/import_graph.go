@@ -139,7 +139,7 @@ func (im *importer) minInputs(op string) int {
 	switch op {
 	case "Constant":
 		return 0
-	case "Gemm", "MatMul", "Conv", "ConvTranspose", "Add", "Sub", "Mul", "Div", "Gather", "Reshape":
+	case "Gemm", "MatMul", "Conv", "ConvTranspose", "Add", "Sub", "Mul", "Div", "Gather", "Reshape", "PRelu", "LayerNormalization":
 		return 2
 	case "BatchNormalization":
 		return 5
@@ -256,12 +256,12 @@ func (im *importer) isImage(name string, shape []int) bool {
 
 // channelsFirstOps read axis 1 of an image as its channels.
 var channelsFirstOps = map[string]bool{"Conv": true, "ConvTranspose": true, "MaxPool": true, "AveragePool": true,
-	"GlobalAveragePool": true, "GlobalMaxPool": true, "BatchNormalization": true, "Pad": true}
+	"GlobalAveragePool": true, "GlobalMaxPool": true, "BatchNormalization": true, "Pad": true, "Resize": true, "Upsample": true}
 
 // elementwiseOps keep their input's layout.
 var elementwiseOps = map[string]bool{"Relu": true, "Sigmoid": true, "Tanh": true, "Softplus": true, "LeakyRelu": true, "Elu": true,
 	"Selu": true, "Gelu": true, "HardSigmoid": true, "Erf": true, "Clip": true, "Add": true, "Sub": true, "Mul": true, "Div": true,
-	"Identity": true, "Dropout": true, "Cast": true}
+	"Identity": true, "Dropout": true, "Cast": true, "PRelu": true, "ThresholdedRelu": true}
 
 // graphOutputs gives every graph output goras's layout: images channels
 // last, anything else as ONNX has it.

@@ -23,5 +23,7 @@ func init() {
 		"Squeeze": importSqueeze, "Unsqueeze": importUnsqueeze, "Concat": importConcat,
 		"Constant": importConstant, "ConstantOfShape": importConstantOfShape, "Cast": importCast,
 		"Shape": importShape, "Gather": importGather, "Slice": importSlice,
+		"PRelu": importPRelu, "ThresholdedRelu": importThresholdedRelu, "LayerNormalization": importLayerNorm,
+		"Resize": importResize, "Upsample": importUpsample,
 	}
 }

@@ -114,6 +114,11 @@ func importReduceMax(im *importer, n *onnxpb.NodeProto) error  { return im.reduc
 // sample to global pooling over them: x.mean((2, 3)) in PyTorch, or the
 // spatial axes of a channels-last image.
 func (im *importer) reduce(n *onnxpb.NodeProto, isMax bool) error {
+	if !isMax { // the first node of a layer normalization written out?
+		if ok, err := im.layerNormFormula(n); ok || err != nil {
+			return err
+		}
+	}
 	v := im.in(n, 0)
 	axes, err := im.axesOf(n, 18)
 	if err != nil {

@@ -3,8 +3,9 @@
 
     /usr/bin/python3 onnx/testdata/make_torch.py      # Debian's python3-torch (1.13), python3-onnx
 
-For each network (an MLP, LeNet-5, a small residual CNN with batch norm, and
-a network made of the other operators the importer knows) and each opset it
+For each network (an MLP, LeNet-5, a small residual CNN with batch norm, a
+network made of the other operators the importer knows, one of PReLU,
+LayerNorm and interpolate, and Upsample at opset 9) and each opset it
 writes NAME.onnx (torch.onnx.export, batch dimension dynamic), and once per
 network NAME.out.f32, PyTorch's outputs for the fixed inputs digits.in.f32
 (4 × 1×28×28) or image.in.f32 (3 × 2×10×10), NCHW, little-endian float32. torch.json lists the cases. The
@@ -121,6 +122,50 @@ class Ops(nn.Module):
         return F.log_softmax(h, dim=1)
 
 
+class NewOps(nn.Module):
+    """PReLU, LayerNorm and interpolate on a 2-channel 10×10 image: the
+    operators the importer maps to goras's PReLU, LayerNormalization,
+    UpSampling2D and Resizing (LayerNorm is a formula before opset 17)."""
+
+    def __init__(self):
+        super().__init__()
+        self.prelu = nn.PReLU(2)                  # a slope per channel, (2, 1, 1) in the file
+        self.conv = nn.Conv2d(2, 4, 3, padding=1)
+        self.ln_w = nn.LayerNorm(10)              # over the rows' pixels (W)
+        self.prelu1 = nn.PReLU()                  # one slope
+        self.ln_chw = nn.LayerNorm([4, 10, 10])   # over the whole sample
+        self.fc_c = nn.Linear(4 * 7 * 13, 5)
+        self.fc_u = nn.Linear(4 * 5 * 5, 5)
+        self.fc_b = nn.Linear(4 * 4 * 4, 5)
+        with torch.no_grad():
+            for m in (self.prelu, self.prelu1):
+                m.weight.copy_(torch.rand(m.weight.shape) * 0.5)
+            for m in (self.ln_w, self.ln_chw):
+                m.weight.copy_(torch.rand(m.weight.shape) + 0.5)
+                m.bias.copy_(torch.randn(m.bias.shape) * 0.2)
+
+    def forward(self, x):
+        a = self.ln_w(self.conv(self.prelu(x)))
+        a = self.ln_chw(self.prelu1(a))
+        c = F.interpolate(a, size=(7, 13), mode="bilinear", align_corners=False)  # Resizing
+        u = F.interpolate(a, scale_factor=2, mode="nearest")                      # UpSampling2D
+        b = F.interpolate(a, scale_factor=2, mode="bilinear", align_corners=False)  # UpSampling2D bilinear
+        return (self.fc_c(c.flatten(1)) + self.fc_u(F.max_pool2d(u, 4).flatten(1))
+                + self.fc_b(F.avg_pool2d(b, 5).flatten(1)))
+
+
+class Upsample9(nn.Module):
+    """Nearest upsampling at opset 9, which PyTorch writes as Upsample."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 3, 3)
+
+    def forward(self, x):
+        u = F.interpolate(self.conv(x), scale_factor=(2, 3), mode="nearest")  # 3×16×24
+        return F.max_pool2d(u, 4).flatten(1)
+
+
 def randomize(model, gen):
     """Draws batch-norm statistics and affine weights, so that they matter."""
     for m in model.modules():
@@ -133,6 +178,7 @@ def randomize(model, gen):
 
 
 def main():
+    torch.set_num_threads(1)  # sums in one order: a rerun writes the same bytes
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(1)
     digits = torch.rand(4, 1, 28, 28, generator=gen)
@@ -147,6 +193,8 @@ def main():
         ("lenet5_view", LeNet5(view=True), "digits", [13]),
         ("resnet", ResNet(), "digits", [13, 17]),
         ("ops", Ops(), "image", [13, 17]),
+        ("new_ops", NewOps(), "image", [13, 17]),
+        ("upsample9", Upsample9(), "image", [9]),
     ]
     cases = []
     for name, model, input_name, opsets in nets:

@@ -194,7 +194,9 @@ func measure(m *goras.Model, x []float32, batch int, d time.Duration) (result, e
 // printTable reads the JSON lines of both frameworks (several rounds each)
 // and prints, per model and batch size, each side's best round (the one
 // least disturbed by other work on the machine) and the ratio of the
-// bests, then the ratio of the medians.
+// bests, then the ratio of the medians; with lines of an older goras
+// (run.sh's BEFORE, framework "goras-before"), a second table compares it
+// with the current one.
 func printTable(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -218,10 +220,21 @@ func printTable(path string) error {
 	if err := sc.Err(); err != nil {
 		return err
 	}
-	fmt.Println("| model | batch | goras (images/s) | onnxruntime (images/s) | goras/onnxruntime | median ratio | rounds |")
+	printRatios(runs, keys, "goras", "onnxruntime", "goras/onnxruntime")
+	if len(keys) > 0 && len(runs["goras-before "+keys[0]]) > 0 {
+		fmt.Println()
+		printRatios(runs, keys, "goras", "goras-before", "after/before")
+	}
+	return nil
+}
+
+// printRatios prints, per model and batch size, the best round of the
+// frameworks a and b, the ratio of the bests and the ratio of the medians.
+func printRatios(runs map[string][]float64, keys []string, a, b, ratio string) {
+	fmt.Printf("| model | batch | %s (images/s) | %s (images/s) | %s | median ratio | rounds |\n", a, b, ratio)
 	fmt.Println("|---|---|---|---|---|---|---|")
 	for _, k := range keys {
-		g, o := runs["goras "+k], runs["onnxruntime "+k]
+		g, o := runs[a+" "+k], runs[b+" "+k]
 		if len(g) == 0 || len(o) == 0 {
 			continue
 		}
@@ -231,7 +244,6 @@ func printTable(path string) error {
 		fmt.Printf("| %s | %d | %s | %s | %.2f× | %.2f× | %d |\n", model, batch, rate(slices.Max(g)), rate(slices.Max(o)),
 			slices.Max(g)/slices.Max(o), median(g)/median(o), min(len(g), len(o)))
 	}
-	return nil
 }
 
 func median(v []float64) float64 {

@@ -86,7 +86,7 @@ func (m *Model) plan(batch int, train bool, d *dataSet) (*batchPlan, error) {
 		c.touch(bp)
 		return bp, nil
 	}
-	if !train && c.makeRoom(batch) {
+	if (!train && c.makeRoom(batch)) || (train && c.dropTraining()) {
 		runtime.GC() // so that the new plan reuses what the dropped ones held
 	}
 	bp, err := m.newPlan(batch, train, d.targets, k.weighted)

@@ -75,6 +75,23 @@ type planCache struct {
 	gen      int // counts resets: a plan taken before one is not given back
 }
 
+// dropTraining drops the training plans before one for another batch size
+// or data is built, so that a model holds one training plan at a time: an
+// epoch whose last batch is smaller builds a plan for it (and the next
+// epoch the full one again) rather than keeping both, which for the bounty
+// CNN is 212 MB on top of 284 (issue 19). It reports whether they held
+// enough for a collection to be worth it. Called with c.mu held.
+func (c *planCache) dropTraining() bool {
+	var freed int64
+	for k, bp := range c.plans {
+		if k.train {
+			freed += bp.plan.Bytes()
+			delete(c.plans, k)
+		}
+	}
+	return freed >= gcPlanBytes
+}
+
 func (c *planCache) reset() {
 	c.mu.Lock()
 	c.plans, c.predict = nil, nil

@@ -1,6 +1,7 @@
 package goras
 
 import (
+	"context"
 	"math"
 	"testing"
 	"time"
@@ -256,5 +257,31 @@ func TestPlanCacheResetDropsTakenPlans(t *testing.T) {
 	m.givePredictPlan(bp)
 	if _, p := cached(m); len(p) != 0 {
 		t.Errorf("a plan from before the reset came back: %v", p)
+	}
+}
+
+// A model holds one training plan at a time: an epoch whose last batch is
+// smaller replaces the full batch's plan with its own (and the next epoch
+// back), rather than keeping both (issue 19). Training is unchanged: the
+// same seed gives the same losses as a run whose batches divide the data.
+func TestOneTrainingPlanAtATime(t *testing.T) {
+	m := convGraph(t)
+	x := randomTensor(1, 10, 8, 8, 2)
+	y := Arrays{oneHotRows(10, 5, 2), randomTensor(3, 10, 1)}
+	h, err := m.Fit(context.Background(), x, y, BatchSize(4), Epochs(2), Verbose(0), Shuffle(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var train []int
+	for k := range m.plans.plans {
+		if k.train {
+			train = append(train, k.batch)
+		}
+	}
+	if len(train) != 1 || train[0] != 2 {
+		t.Errorf("training plans kept after fit: batch sizes %v, want only the last batch's [2]", train)
+	}
+	if l := h.History["loss"]; len(l) != 2 || !(l[1] < l[0]) || math.IsNaN(l[1]) {
+		t.Errorf("losses %v: training across the plan swaps did not learn", l)
 	}
 }

@@ -122,13 +122,16 @@ func (im *importer) padded(x *ival, g geometry) (*ival, geometry) {
 }
 
 // importConv: a Conv with one group is a Conv2D, one with a group per input
-// channel a DepthwiseConv2D. Padding Keras cannot say ("valid" or "same")
+// channel a DepthwiseConv2D; with a 1-D kernel, a Conv1D (import_conv1d.go). Padding Keras cannot say ("valid" or "same")
 // becomes a ZeroPadding2D before it; a dilated Conv2D gets a kernel with
 // zeros between its taps (see the package documentation).
 func importConv(im *importer, n *onnxpb.NodeProto) error {
 	x, w := im.in(n, 0), im.in(n, 1)
+	if w.c != nil && len(w.c.shape) == 3 {
+		return im.conv1D(n, x, w)
+	}
 	if w.c == nil || len(w.c.shape) != 4 {
-		return fmt.Errorf("its weights should be a constant (F, C, KH, KW) (goras imports 2-D convolutions), got %s", describe(w))
+		return fmt.Errorf("its weights should be a constant (F, C, K) or (F, C, KH, KW) (goras imports 1-D and 2-D convolutions), got %s", describe(w))
 	}
 	img, err := im.image(x)
 	if err != nil {

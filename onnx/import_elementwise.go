@@ -298,10 +298,14 @@ func importPad(im *importer, n *onnxpb.NodeProto) error {
 			return fmt.Errorf("its axes input (opset 18) is not supported; list pads for every axis")
 		}
 	}
+	v := im.in(n, 0)
+	if !slices.ContainsFunc(pads, func(p int64) bool { return p != 0 }) && v.c == nil {
+		im.set(n, 0, v) // pads nothing (PyTorch writes one before avg_pool1d)
+		return nil
+	}
 	if fill != 0 {
 		return fmt.Errorf("it pads with %v; goras pads with zeros only", fill)
 	}
-	v := im.in(n, 0)
 	if v.c != nil || len(v.shape) != 3 || len(pads) != 8 {
 		return fmt.Errorf("it pads %s with pads %v; goras pads images (N, C, H, W) along H and W", describe(v), pads)
 	}

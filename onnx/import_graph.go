@@ -204,11 +204,13 @@ func (im *importer) graphInputs() error {
 			shape[k] = int(v.DimValue)
 		}
 		perm := identity(len(shape))
-		gshape := shape
-		if len(shape) == 3 && im.isImage(name, shape) {
+		switch {
+		case len(shape) == 3 && im.isImage(name, shape):
 			perm = []int{1, 2, 0}
-			gshape = permuted(shape, perm)
+		case len(shape) == 2 && im.reachesChannelsFirst(name, false):
+			perm = []int{1, 0} // a sequence (C, L), held (L, C)
 		}
+		gshape := permuted(shape, perm)
 		if numel(gshape) > maxLayerValues {
 			return fmt.Errorf("input %q has %d values per sample, more than goras's %d", name, numel(gshape), maxLayerValues)
 		}
@@ -232,9 +234,16 @@ func (im *importer) graphInputs() error {
 // channels last, whose images are transposed to channels first at once,
 // or that flattens them) it is taken as it is.
 func (im *importer) isImage(name string, shape []int) bool {
-	if shape[0] == 1 {
-		return true
-	}
+	return shape[0] == 1 || im.reachesChannelsFirst(name, true)
+}
+
+// reachesChannelsFirst reports whether value name reaches, through
+// element-wise operators, an operator that treats axis 1 as channels, or,
+// when transposes count, a Transpose of an image to channels last. A
+// sequence input (N, C, L) that reaches a Conv or pooling is held (L, C);
+// one that reaches them through a Transpose only (a goras export, whose
+// sequences are (N, L, C)) keeps its shape.
+func (im *importer) reachesChannelsFirst(name string, transposes bool) bool {
 	seen := map[string]bool{name: true}
 	queue := []string{name}
 	for len(queue) > 0 {
@@ -243,7 +252,7 @@ func (im *importer) isImage(name string, shape []int) bool {
 		for _, r := range im.readers[v] {
 			p, _ := attrInts(r, "perm")
 			switch op := r.GetOpType(); {
-			case channelsFirstOps[op] || op == "Transpose" && slices.Equal(p, []int{0, 2, 3, 1}):
+			case channelsFirstOps[op] || transposes && op == "Transpose" && slices.Equal(p, []int{0, 2, 3, 1}):
 				return true
 			case elementwiseOps[op] && !seen[r.GetOutput()[0]]:
 				seen[r.GetOutput()[0]] = true

@@ -21,6 +21,9 @@ func (im *importer) pool(n *onnxpb.NodeProto, isMax bool) error {
 	if err := im.onlyFirstOutput(n); err != nil {
 		return err
 	}
+	if v := im.in(n, 0); v.c == nil && len(v.shape) == 2 {
+		return im.pool1D(n, v, isMax)
+	}
 	x, err := im.image(im.in(n, 0))
 	if err != nil {
 		return err

@@ -51,8 +51,13 @@ func readF32(t testing.TB, name string) []float32 {
 	return out
 }
 
-// nhwc turns images (N, C, H, W) into goras's (N, H, W, C).
+// nhwc turns images (N, C, H, W) into goras's (N, H, W, C), and
+// sequences (N, C, L) into goras's (N, L, C).
 func nhwc(x []float32, shape []int) *tensor.Tensor {
+	if len(shape) == 3 {
+		t, _ := nhwc(x, []int{shape[0], shape[1], 1, shape[2]}).Reshape(shape[0], shape[2], shape[1])
+		return t
+	}
 	n, c, h, w := shape[0], shape[1], shape[2], shape[3]
 	t := tensor.New(n, h, w, c)
 	for s := 0; s < n; s++ {

@@ -5,10 +5,11 @@
 
 For each network (an MLP, LeNet-5, a small residual CNN with batch norm, a
 network made of the other operators the importer knows, one of PReLU,
-LayerNorm and interpolate, and Upsample at opset 9) and each opset it
+LayerNorm and interpolate, Upsample at opset 9, and a 1-D CNN) and each opset it
 writes NAME.onnx (torch.onnx.export, batch dimension dynamic), and once per
 network NAME.out.f32, PyTorch's outputs for the fixed inputs digits.in.f32
-(4 × 1×28×28) or image.in.f32 (3 × 2×10×10), NCHW, little-endian float32. torch.json lists the cases. The
+(4 × 1×28×28), image.in.f32 (3 × 2×10×10) or sequence.in.f32 (3 × 4×16), NCHW (NCL),
+little-endian float32. torch.json lists the cases. The
 weights are PyTorch's seeded initial ones, with batch-norm statistics and a
 few scales drawn so that every operator changes the numbers. Run it again
 only to change the cases: the Go test needs no Python.
@@ -166,6 +167,23 @@ class Upsample9(nn.Module):
         return F.max_pool2d(u, 4).flatten(1)
 
 
+class Seq(nn.Module):
+    """Conv1d, 1-D pooling and BatchNorm1d on sequences of 4 channels × 16
+    steps, which goras holds (16, 4)."""
+
+    def __init__(self):
+        super().__init__()
+        self.dilated = nn.Conv1d(4, 6, 3, padding=2, dilation=2)  # Keras's "same"
+        self.strided = nn.Conv1d(6, 5, 3, stride=2)
+        self.bn = nn.BatchNorm1d(5)
+        self.fc = nn.Linear(10, 3)
+
+    def forward(self, x):
+        x = F.max_pool1d(torch.relu(self.dilated(x)), 2)            # 6×8
+        x = F.avg_pool1d(self.bn(self.strided(x)), 2, stride=1)      # 5×2
+        return self.fc(x.flatten(1))
+
+
 def randomize(model, gen):
     """Draws batch-norm statistics and affine weights, so that they matter."""
     for m in model.modules():
@@ -184,7 +202,9 @@ def main():
     digits = torch.rand(4, 1, 28, 28, generator=gen)
     digits[digits < 0.6] = 0  # mostly background, as MNIST
     image = torch.randn(3, 2, 10, 10, generator=gen)
-    inputs = {"digits": digits, "image": image}
+    # drawn apart, so that the other networks' numbers stay as they were
+    sequence = torch.randn(3, 4, 16, generator=torch.Generator().manual_seed(2))
+    inputs = {"digits": digits, "image": image, "sequence": sequence}
     for name, x in inputs.items():
         x.numpy().astype("<f4").tofile(os.path.join(HERE, name + ".in.f32"))
     nets = [
@@ -195,6 +215,7 @@ def main():
         ("ops", Ops(), "image", [13, 17]),
         ("new_ops", NewOps(), "image", [13, 17]),
         ("upsample9", Upsample9(), "image", [9]),
+        ("seq", Seq(), "sequence", [13, 17]),
     ]
     cases = []
     for name, model, input_name, opsets in nets:

@@ -40,20 +40,39 @@
 //   - Activation and the activation of Dense and Conv2D: Relu, Sigmoid,
 //     Tanh, Softmax and LogSoftmax (on goras's last axis), LeakyRelu, Elu,
 //     Selu, Softplus; silu as x·Sigmoid(x), gelu as its erf formula;
+//   - ReLU: Relu; Clip with a max_value; LeakyRelu with a negative_slope;
+//     ThresholdedRelu with a threshold; Where(x > threshold, min(x,
+//     max_value), slope·(x - threshold)) with both: each exactly goras's
+//     values in float32;
+//   - PReLU: PRelu, α laid out as its input is; Softmax: Softmax on its
+//     axis (adjacent axes reshaped into one); LayerNormalization: the
+//     LayerNormalization operator at opset 17, its formula (ReduceMean,
+//     Sub, Mul, Sqrt, Div) at opset 13 and for rms_scaling;
+//   - Conv1D: Conv with a 1-D kernel (K, C, F) written as (F, C, K),
+//     "causal" padding as pads before; MaxPooling1D, AveragePooling1D:
+//     MaxPool, AveragePool with 1-D windows; SeparableConv2D: a Conv with
+//     one group per channel, then a 1×1 Conv;
+//   - UpSampling2D: Resize (nearest: asymmetric, floor; bilinear: linear,
+//     half_pixel); Resizing, CenterCrop, and RandomCrop at inference: a
+//     Slice of the window read, a Pad with the fill value where it passes
+//     the edge, and a Resize to the output with half-pixel centres (nearest
+//     rounding halves up, or, where a runtime's float rounding of a half
+//     could go either way, a Gather of goras's rows and columns);
 //   - Rescaling: Mul and Add;
 //   - Add, Subtract, Multiply, Average, Maximum, Minimum: Add, Sub, Mul
 //     (chained over more than two inputs, in goras's order), Mean, Max, Min;
 //     Concatenate: Concat on the matching axis;
-//   - Dropout and the augmentation layers (RandomRotation, RandomZoom,
-//     RandomTranslation, and a Pipeline of them): nothing, as they do nothing
-//     at inference.
+//   - Dropout, SpatialDropout2D, GaussianNoise, GaussianDropout and the
+//     augmentation layers (RandomRotation, RandomZoom, RandomTranslation,
+//     RandomFlip, RandomContrast, and a Pipeline of them): nothing, as they
+//     do nothing at inference.
 //
 // # Layout
 //
-// goras keeps images channels last (N, H, W, C); ONNX's Conv and pooling
-// work channels first (N, C, H, W). The exporter transposes an image once
-// where a run of convolution, pooling, normalization and element-wise
-// layers begins and once back where a layer needs goras's order (Flatten,
+// goras keeps images channels last (N, H, W, C), and sequences (N, L, C);
+// ONNX's Conv and pooling work channels first (N, C, H, W), (N, C, L). The
+// exporter transposes an image or a sequence once where a run of
+// convolution, pooling, normalization and element-wise layers begins and once back where a layer needs goras's order (Flatten,
 // Reshape, Dense, a custom layer, an output), so that Flatten sees the
 // values in the order goras flattens them and Dense's kernel applies
 // unchanged. With NCHW(true) image inputs are channels first and the first
@@ -91,7 +110,9 @@
 // element-wise operators, or when C is 1 (the two layouts then hold the
 // values in the same order, so a PyTorch MNIST model takes (28, 28, 1) as
 // goras's own do); otherwise (a model goras exported channels last, or
-// one that flattens its input) it keeps ONNX's shape. So a PyTorch model's
+// one that flattens its input) it keeps ONNX's shape. A sequence input
+// (N, C, L) that reaches a Conv or pooling through element-wise operators
+// becomes Input(L, C). So a PyTorch model's
 // NCHW batch is fed transposed to NHWC, and predicts what PyTorch does
 // within 1e-5 (2.4e-7 on the test networks). Inside, Transpose, Squeeze
 // and Unsqueeze cost nothing: the importer only changes which axis it
@@ -106,7 +127,8 @@
 //   - Gemm, MatMul (x computed, W constant; the Add of a bias and the
 //     activation after it are taken in): Dense;
 //   - Conv: Conv2D with one group, DepthwiseConv2D with one per input
-//     channel (any other grouping is an error); pads Keras's "valid" or
+//     channel (any other grouping is an error); with a 1-D kernel, Conv1D
+//     (pads of Keras's "valid", "same" or "causal"); pads Keras's "valid" or
 //     "same" cannot say become a ZeroPadding2D before it. A dilated Conv2D
 //     gets a kernel with zeros between its taps (the same sums, over the
 //     dilated window's area), which fine-tuning may fill: it is then an
@@ -114,14 +136,27 @@
 //   - ConvTranspose (one group): Conv2DTranspose, "same" when Keras places
 //     the output as ONNX does, else "valid" with the output padding and a
 //     Cropping2D;
-//   - MaxPool, AveragePool: MaxPooling2D and AveragePooling2D when their
+//   - MaxPool, AveragePool: on sequences, MaxPooling1D and
+//     AveragePooling1D ("valid" or "same"); on images, MaxPooling2D and
+//     AveragePooling2D when their
 //     "valid" or "same" is the node's placement, else PaddedPooling2D;
 //     count_include_pad 1 pads with a ZeroPadding2D first; ceil_mode's last
 //     window, as PyTorch's, never starts in the padding;
 //   - GlobalAveragePool, GlobalMaxPool, and ReduceMean, ReduceMax over two
 //     axes of an image: GlobalAveragePooling2D, GlobalMaxPooling2D;
 //   - BatchNormalization (inference): BatchNormalization over ONNX's channel
-//     axis, with the node's epsilon and momentum;
+//     axis, with the node's epsilon and momentum; LayerNormalization, and
+//     the formula exporters write before opset 17 (ReduceMean, Sub, Pow or
+//     Mul, ReduceMean, Add, Sqrt, Div, then Mul and Add by constants):
+//     LayerNormalization over as many trailing axes;
+//   - PRelu with a constant slope: PReLU, shared along the axes where the
+//     slope has 1; ThresholdedRelu: ReLU with that threshold;
+//   - Resize of an image, and Upsample (opsets 7 to 9, nearest): by whole
+//     factors, nearest with asymmetric coordinates and floor (PyTorch's
+//     nearest) or linear with half-pixel centres, UpSampling2D; to other
+//     sizes, half-pixel centres (PyTorch's align_corners=False; nearest
+//     rounding halves up), Resizing; other placements, cubic and
+//     antialiasing are errors;
 //   - Relu, Sigmoid, Tanh, Softplus, Gelu (exact), Selu (Keras's constants),
 //     Softmax and LogSoftmax (on one axis, or from opset 12 down on the
 //     axes from it on): Activation, or the activation of the Dense or

@@ -72,10 +72,10 @@
 // goras keeps images channels last (N, H, W, C), and sequences (N, L, C);
 // ONNX's Conv and pooling work channels first (N, C, H, W), (N, C, L). The
 // exporter transposes an image or a sequence once where a run of
-// convolution, pooling, normalization and element-wise layers begins and once back where a layer needs goras's order (Flatten,
-// Reshape, Dense, a custom layer, an output), so that Flatten sees the
-// values in the order goras flattens them and Dense's kernel applies
-// unchanged. With NCHW(true) image inputs are channels first and the first
+// convolution, pooling, normalization and element-wise layers begins and
+// once back where a layer needs goras's order (Flatten, Reshape, Dense, a
+// custom layer, an output), so that Flatten sees the values in the order
+// goras flattens them and Dense's kernel applies unchanged. With NCHW(true) image inputs are channels first and the first
 // transpose disappears.
 //
 // # Layers of your own

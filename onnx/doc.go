@@ -75,8 +75,9 @@
 // convolution, pooling, normalization and element-wise layers begins and
 // once back where a layer needs goras's order (Flatten, Reshape, Dense, a
 // custom layer, an output), so that Flatten sees the values in the order
-// goras flattens them and Dense's kernel applies unchanged. With NCHW(true) image inputs are channels first and the first
-// transpose disappears.
+// goras flattens them and Dense's kernel applies unchanged. With
+// NCHW(true) image inputs are channels first and the first transpose
+// disappears.
 //
 // # Layers of your own
 //

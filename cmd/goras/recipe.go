@@ -40,6 +40,7 @@ func runRecipe(cmd *cobra.Command, f *trainFlags) error {
 		return err
 	}
 	r := *spec.Recipe
+	f.data.dataset = recipeDataset(r, cmd.Flags().Changed("dataset"), f.data.dataset)
 	if err := checkRecipeFlags(cmd, f, r); err != nil {
 		return err
 	}
@@ -137,4 +138,13 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// recipeDataset is the data a recipe trains on: --dataset when given, else
+// the data set the recipe was chosen on (fashion_mnist for --model fashion).
+func recipeDataset(r recipes.Recipe, given bool, dataset string) string {
+	if given || r.Dataset == "" {
+		return dataset
+	}
+	return r.Dataset
 }

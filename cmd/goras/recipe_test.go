@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/goras-ml/goras/recipes"
 )
 
 func TestRecipesAreModels(t *testing.T) {
@@ -67,5 +69,24 @@ func TestEnsemble(t *testing.T) {
 	}
 	if r := cli(t, "ensemble", filepath.Join(dir, "missing.safetensors")); r.code != 1 || !strings.Contains(r.stderr, "missing.safetensors") {
 		t.Errorf("missing file: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+func TestRecipeTrainsOnItsDataset(t *testing.T) {
+	cases := []struct {
+		recipe  recipes.Recipe
+		given   bool
+		dataset string
+		want    string
+	}{
+		{recipes.Fashion(), false, "mnist", "fashion_mnist"},
+		{recipes.Fashion(), true, "mnist", "mnist"},
+		{recipes.Best(), false, "mnist", "mnist"},
+		{recipes.Fast(), true, "fashion_mnist", "fashion_mnist"},
+	}
+	for _, c := range cases {
+		if got := recipeDataset(c.recipe, c.given, c.dataset); got != c.want {
+			t.Errorf("%s, --dataset %q given %v: trains on %q, want %q", c.recipe.Name, c.dataset, c.given, got, c.want)
+		}
 	}
 }

@@ -1,0 +1,308 @@
+// Command int8 generates the amd64 int8 inference kernels of package kernel
+// (qgemm_amd64.s) with avo: the int8 GEMM tiles on AVX512_VNNI's VPDPBUSD,
+// the float32 → uint8 quantizer and the uint8 2×2 max pooling row. Run it
+// through go generate in package kernel (qgemm_amd64.go).
+//
+// avo v0.5.0 does not know VPDPBUSD; it is emitted as a raw instruction with
+// its operands declared, so that register allocation still sees it.
+package main
+
+import (
+	"fmt"
+	"math"
+
+	. "github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/ir"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// tileRows is the largest row count of the tile with nv column vectors:
+// rows·nv accumulators, nv vectors of B and a broadcast register fit in the
+// 32 zmm registers with the epilogue's two constants.
+var tileRows = map[int]int{1: 16, 2: 12, 3: 8, 4: 6}
+
+const tileSignature = "func(a *uint8, lda int, offs *int, taps int, groups int, b *int8, dst *byte, ldd int, rows int, mode int, scale *float32, offset *float32, lo float32, mask uint16)"
+
+func main() {
+	ConstraintExpr("amd64,!purego")
+	hi := GLOBL("q255", RODATA|NOPTR)
+	DATA(0, U32(math.Float32bits(255)))
+	for nv := 1; nv <= 4; nv++ {
+		tile(nv, hi)
+	}
+	quantize(hi)
+	maxPoolRow()
+	Generate()
+}
+
+// vpdpbusd emits VPDPBUSD b, a, acc: per 32-bit lane, acc += the sum of the
+// four products of a's unsigned bytes with b's signed bytes.
+func vpdpbusd(b, a, acc Op) {
+	Instruction(&ir.Instruction{
+		Opcode:   "VPDPBUSD",
+		Operands: []Op{b, a, acc},
+		Inputs:   []Op{b, a, acc},
+		Outputs:  []Op{acc},
+		ISA:      []string{"AVX512_VNNI"},
+	})
+}
+
+var zmms = []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
+	Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}
+
+// rowAddr is the address of row i of A for the current group: rows go by
+// five per base register, reached as base + {0, 1, 2, 3, 4}·lda.
+func rowAddr(bases []Register, lda, lda3 Register, i int) Mem {
+	base := bases[i/5]
+	switch i % 5 {
+	case 0:
+		return Mem{Base: base}
+	case 1:
+		return Mem{Base: base, Index: lda, Scale: 1}
+	case 2:
+		return Mem{Base: base, Index: lda, Scale: 2}
+	case 3:
+		return Mem{Base: base, Index: lda3, Scale: 1}
+	default:
+		return Mem{Base: base, Index: lda, Scale: 4}
+	}
+}
+
+// tile emits qTile{nv}: a tile of up to tileRows[nv] rows and 16·nv
+// columns, one body per row count behind a dispatch on rows.
+func tile(nv int, hi Mem) {
+	name := fmt.Sprintf("qTile%d", nv)
+	mr := tileRows[nv]
+	TEXT(name, NOSPLIT, tileSignature)
+	Pragma("noescape")
+	Doc(name+" computes rows ≤ "+fmt.Sprint(mr)+" rows and the "+fmt.Sprint(16*nv)+" columns of one packed block",
+		"of the int8 GEMM; qTileGo (qgemm.go) is the loop it equals.")
+	rows := Load(Param("rows"), GP64())
+	for r := mr; r >= 1; r-- {
+		CMPQ(rows, U32(r))
+		JEQ(LabelRef(fmt.Sprintf("%s_rows%d", name, r)))
+	}
+	RET()
+	for r := mr; r >= 1; r-- {
+		tileBody(name, nv, r, hi)
+	}
+}
+
+// tileBody is the tile for a fixed row count: the accumulators stay in
+// Z0…Z(rows·nv-1), B's vectors in Z27…Z30, the broadcast A value in Z31.
+func tileBody(name string, nv, rows int, hi Mem) {
+	Label(fmt.Sprintf("%s_rows%d", name, rows))
+	acc := func(i, v int) VecPhysical { return zmms[i*nv+v] }
+	for i := 0; i < rows*nv; i++ {
+		VPXORD(zmms[i], zmms[i], zmms[i])
+	}
+	a := Load(Param("a"), GP64())
+	lda := Load(Param("lda"), GP64())
+	lda3 := GP64()
+	LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
+	offs := Load(Param("offs"), GP64())
+	taps := Load(Param("taps"), GP64())
+	b := Load(Param("b"), GP64())
+	nb := (rows + 4) / 5
+	bases := make([]Register, nb)
+	for q := range bases {
+		bases[q] = GP64()
+	}
+	g := GP64()
+
+	Label(fmt.Sprintf("%s_rows%d_tap", name, rows))
+	MOVQ(Mem{Base: offs}, bases[0])
+	ADDQ(a, bases[0])
+	for q := 1; q < nb; q++ {
+		LEAQ(Mem{Base: bases[q-1], Index: lda, Scale: 4}, bases[q])
+		ADDQ(lda, bases[q])
+	}
+	Load(Param("groups"), g)
+	Label(fmt.Sprintf("%s_rows%d_group", name, rows))
+	for v := 0; v < nv; v++ {
+		VMOVDQU64(Mem{Base: b, Disp: 64 * v}, zmms[27+v])
+	}
+	for i := 0; i < rows; i++ {
+		VPBROADCASTD(rowAddr(bases, lda, lda3, i), Z31)
+		for v := 0; v < nv; v++ {
+			vpdpbusd(zmms[27+v], Z31, acc(i, v))
+		}
+	}
+	ADDQ(U32(64*nv), b)
+	for _, base := range bases {
+		ADDQ(U8(4), base)
+	}
+	DECQ(g)
+	JNZ(LabelRef(fmt.Sprintf("%s_rows%d_group", name, rows)))
+	ADDQ(U8(8), offs)
+	DECQ(taps)
+	JNZ(LabelRef(fmt.Sprintf("%s_rows%d_tap", name, rows)))
+
+	epilogue(name, nv, rows, acc, hi)
+}
+
+// epilogue writes the accumulators: mode 0 stores them as int32 rows of ldd
+// bytes; any other mode requantizes them to uint8 as
+// roundEven(min(max(float32(acc)·scale + offset, lo), 255)), the product
+// rounded before the sum. The last vector of each row is stored under mask.
+func epilogue(name string, nv, rows int, acc func(i, v int) VecPhysical, hi Mem) {
+	dst := Load(Param("dst"), GP64())
+	ldd := Load(Param("ldd"), GP64())
+	m := Load(Param("mask"), GP32())
+	KMOVW(m, K1)
+	mode := Load(Param("mode"), GP64())
+	u8 := fmt.Sprintf("%s_rows%d_u8", name, rows)
+	TESTQ(mode, mode)
+	JNZ(LabelRef(u8))
+	for i := 0; i < rows; i++ {
+		for v := 0; v < nv; v++ {
+			if v == nv-1 {
+				VMOVDQU32(acc(i, v), K1, Mem{Base: dst, Disp: 64 * v})
+			} else {
+				VMOVDQU32(acc(i, v), Mem{Base: dst, Disp: 64 * v})
+			}
+		}
+		if i < rows-1 {
+			ADDQ(ldd, dst)
+		}
+	}
+	VZEROUPPER()
+	RET()
+
+	Label(u8)
+	scale := Load(Param("scale"), GP64())
+	offset := Load(Param("offset"), GP64())
+	VBROADCASTSS(paramAddr("lo"), Z24)
+	VBROADCASTSS(hi, Z25)
+	for i := 0; i < rows; i++ {
+		for v := 0; v < nv; v++ {
+			z := acc(i, v)
+			VCVTDQ2PS(z, z)
+			VMULPS(Mem{Base: scale, Disp: 64 * v}, z, z)
+			VADDPS(Mem{Base: offset, Disp: 64 * v}, z, z)
+			VMAXPS(Z24, z, z)
+			VMINPS(Z25, z, z)
+			VCVTPS2DQ(z, z)
+			if v == nv-1 {
+				VPMOVUSDB(z, K1, Mem{Base: dst, Disp: 16 * v})
+			} else {
+				VPMOVUSDB(z, Mem{Base: dst, Disp: 16 * v})
+			}
+		}
+		if i < rows-1 {
+			ADDQ(ldd, dst)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// quantize emits quantizeU8: dst[i] = roundEven(min(max(src[i]·inv + zp,
+// 0), 255)) for i < n, the product rounded before the sum, 16 at a time with
+// the tail masked.
+func quantize(hi Mem) {
+	TEXT("quantizeU8", NOSPLIT, "func(dst *uint8, src *float32, n int, inv float32, zp float32)")
+	Pragma("noescape")
+	Doc("quantizeU8 is quantizeGo's loop (qgemm.go) on 16 values at a time; n ≥ 1.")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	n := Load(Param("n"), GP64())
+	vinv, vzp, vhi, zero := ZMM(), ZMM(), ZMM(), ZMM()
+	VBROADCASTSS(paramAddr("inv"), vinv)
+	VBROADCASTSS(paramAddr("zp"), vzp)
+	VBROADCASTSS(hi, vhi)
+	VPXORD(zero, zero, zero)
+	k := GP64()
+	Label("quantize_loop")
+	MOVQ(U32(16), k)
+	CMPQ(n, k)
+	CMOVQLT(n, k)
+	all := GP64()
+	MOVQ(I32(-1), all)
+	BZHIQ(k, all, all)
+	KMOVW(all.As32(), K1)
+	x := ZMM()
+	VMOVUPS_Z(Mem{Base: src}, K1, x)
+	VMULPS(vinv, x, x)
+	VADDPS(vzp, x, x)
+	VMAXPS(zero, x, x)
+	VMINPS(vhi, x, x)
+	VCVTPS2DQ(x, x)
+	VPMOVUSDB(x, K1, Mem{Base: dst})
+	ADDQ(U32(64), src)
+	ADDQ(U32(16), dst)
+	SUBQ(k, n)
+	JNZ(LabelRef("quantize_loop"))
+	VZEROUPPER()
+	RET()
+}
+
+// maxPoolRow emits maxPool2x2U8Row: one output row of a 2×2, stride-2 max
+// pooling of uint8 NHWC values. Each step writes the next L = ⌊64/c⌋·c
+// output bytes (fewer at the end, masked): the vertical maximum of the two
+// input rows' 2L bytes, then VPERMI2B gathers the windows' left and right
+// pixels (idx[0:64] and idx[64:128]) and a last maximum joins them.
+func maxPoolRow() {
+	TEXT("maxPool2x2U8Row", NOSPLIT, "func(dst *uint8, src *uint8, rs int, n int, l int, idx *uint8)")
+	Pragma("noescape")
+	Doc("maxPool2x2U8Row is maxPool2x2U8RowGo's loop (qgemm.go) on l output bytes at a",
+		"time, l = ⌊64/c⌋·c; n ≥ 1 output bytes.")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	rs := Load(Param("rs"), GP64())
+	n := Load(Param("n"), GP64())
+	l := Load(Param("l"), GP64())
+	idx := Load(Param("idx"), GP64())
+	left, right := ZMM(), ZMM()
+	VMOVDQU8(Mem{Base: idx}, left)
+	VMOVDQU8(Mem{Base: idx, Disp: 64}, right)
+	k, in, mask, t := GP64(), GP64(), GP64(), GP64()
+	Label("pool_loop")
+	MOVQ(l, k)
+	CMPQ(n, k)
+	CMOVQLT(n, k)
+	LEAQ(Mem{Base: k, Index: k, Scale: 1}, in) // input bytes this step: 2k ≤ 128
+	// Masks of the first min(in, 64) and the remaining input bytes.
+	MOVQ(U32(64), t)
+	CMPQ(in, t)
+	CMOVQLT(in, t)
+	MOVQ(I32(-1), mask)
+	BZHIQ(t, mask, mask)
+	KMOVQ(mask, K1)
+	SUBQ(t, in)
+	MOVQ(I32(-1), mask)
+	BZHIQ(in, mask, mask)
+	KMOVQ(mask, K2)
+	MOVQ(I32(-1), mask)
+	BZHIQ(k, mask, mask)
+	KMOVQ(mask, K3)
+	lo0, hi0, lo1, hi1 := ZMM(), ZMM(), ZMM(), ZMM()
+	VMOVDQU8_Z(Mem{Base: src}, K1, lo0)
+	VMOVDQU8_Z(Mem{Base: src, Disp: 64}, K2, hi0)
+	VMOVDQU8_Z(Mem{Base: src, Index: rs, Scale: 1}, K1, lo1)
+	VMOVDQU8_Z(Mem{Base: src, Index: rs, Scale: 1, Disp: 64}, K2, hi1)
+	VPMAXUB(lo1, lo0, lo0)
+	VPMAXUB(hi1, hi0, hi0)
+	pl, pr := ZMM(), ZMM()
+	VMOVDQA64(left, pl)
+	VPERMI2B(hi0, lo0, pl)
+	VMOVDQA64(right, pr)
+	VPERMI2B(hi0, lo0, pr)
+	VPMAXUB(pr, pl, pl)
+	VMOVDQU8(pl, K3, Mem{Base: dst})
+	ADDQ(k, dst)
+	LEAQ(Mem{Base: src, Index: k, Scale: 2}, src)
+	SUBQ(k, n)
+	JNZ(LabelRef("pool_loop"))
+	VZEROUPPER()
+	RET()
+}
+
+func paramAddr(name string) Mem {
+	b, err := Param(name).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return b.Addr
+}

@@ -1,0 +1,15 @@
+//go:build !amd64 || purego
+
+package kernel
+
+// Without the assembly of qgemm_amd64.s the int8 kernels run their pure-Go
+// loops; these are never called.
+const (
+	qVec  = false
+	qPool = false
+)
+
+func qTileAsm(nv int, a *uint8, lda int, offs *int, taps, groups int, b *int8, dst *byte, ldd, rows, mode int, scale, offset []float32, lo float32, mask uint16) {
+}
+func quantizeU8Asm(dst []uint8, src []float32, inv, zp float32)   {}
+func maxPool2x2U8RowAsm(y, x []uint8, rs, l int, idx *[128]uint8) {}

@@ -248,16 +248,17 @@ func quantizeGo(dst []uint8, src []float32, inv, zp float32) {
 }
 
 // MaxPool2x2U8 is 2×2 max pooling at stride 2 of one uint8 image: x holds
-// h rows of w pixels of c channels, rows rs bytes apart (rs ≥ w·c), and y
-// gets the (h/2, w/2, c) maxima, row-major and packed. Quantization to
-// uint8 keeps order, so this is the pooling of the values they stand for.
-func MaxPool2x2U8(y, x []uint8, h, w, c, rs int) {
+// h rows of w pixels of c channels, rows xs bytes apart (xs ≥ w·c), and y
+// gets the (h/2, w/2, c) maxima, rows ys bytes apart (ys ≥ (w/2)·c), so
+// that either may sit inside a larger (padded) image. Quantization to uint8
+// keeps order, so this is the pooling of the values they stand for.
+func MaxPool2x2U8(y []uint8, ys int, x []uint8, xs int, h, w, c int) {
 	oh, ow := h/2, w/2
-	if h < 2 || w < 2 || c < 1 || rs < w*c || len(y) < oh*ow*c || len(x) < (h-1)*rs+w*c {
-		panic(fmt.Sprintf("kernel: MaxPool2x2U8: x (%d,%d,%d) with row stride %d has %d bytes, y %d; want h, w ≥ 2, rs ≥ w·c and %d, %d",
-			h, w, c, rs, len(x), len(y), (h-1)*rs+w*c, oh*ow*c))
-	}
 	n := ow * c
+	if h < 2 || w < 2 || c < 1 || xs < w*c || ys < n || len(y) < (oh-1)*ys+n || len(x) < (h-1)*xs+w*c {
+		panic(fmt.Sprintf("kernel: MaxPool2x2U8: x (%d,%d,%d) with row stride %d has %d bytes, y with row stride %d %d; want h, w ≥ 2, strides ≥ the rows and %d, %d bytes",
+			h, w, c, xs, len(x), ys, len(y), (h-1)*xs+w*c, (oh-1)*ys+n))
+	}
 	if qPool && !qVecOff && c <= 64 {
 		var idx [128]uint8
 		l := 64 / c * c
@@ -267,12 +268,12 @@ func MaxPool2x2U8(y, x []uint8, h, w, c, rs int) {
 			idx[64+o] = uint8((2*j+1)*c + ch)
 		}
 		for i := 0; i < oh; i++ {
-			maxPool2x2U8RowAsm(y[i*n:(i+1)*n], x[2*i*rs:], rs, l, &idx)
+			maxPool2x2U8RowAsm(y[i*ys:i*ys+n], x[2*i*xs:], xs, l, &idx)
 		}
 		return
 	}
 	for i := 0; i < oh; i++ {
-		maxPool2x2U8RowGo(y[i*n:(i+1)*n], x[2*i*rs:], rs, c)
+		maxPool2x2U8RowGo(y[i*ys:i*ys+n], x[2*i*xs:], xs, c)
 	}
 }
 

@@ -317,21 +317,13 @@ func rowRange(lo, hi int) []int {
 // thousand samples, which is plenty to tell.
 func warnUnscaled(w io.Writer, x Data) {
 	var hi float32
-	allZero := true
 	for _, v := range sample(x, 1000) {
-		if v > hi {
-			hi = v
-		} else if -v > hi {
-			hi = -v
-		}
-		if hi > 10 {
-			allZero = false
-			break // enough to warn
-		}
+		// The whole sample, not up to the first large value, so that the
+		// warning names the largest (255 for raw pixels).
+		hi = max(hi, v, -v)
 	}
-	allZero = allZero && hi == 0
 	switch {
-	case allZero:
+	case hi == 0:
 		fmt.Fprintln(w, "goras: warning: every input value is 0; was the data scaled with integer division (x/255 on integers gives 0)?")
 	case hi > 10:
 		fmt.Fprintf(w, "goras: warning: inputs reach %g; networks learn best from inputs scaled to about [0, 1]. Divide pixels by 255 (mnist: Images.Float32()); unscaled inputs are the classic cause of accuracy stuck near 10%%.\n", hi)

@@ -265,13 +265,14 @@ func TestFitWarnsAboutUnscaledInputs(t *testing.T) {
 	for i := range x.Data() {
 		x.Data()[i] *= 255
 	}
+	x.Data()[len(x.Data())-1] = 1000 // the largest value, last: the warning names it
 	m := smallMLP(1)
 	compile(t, m, losses.CategoricalCrossentropy{}, sgd(t))
 	var warn bytes.Buffer
 	if _, err := m.Fit(context.Background(), x, y, goras.Verbose(0), goras.Warnings(&warn)); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(warn.String(), "255") || !strings.Contains(warn.String(), "10%") {
+	if !strings.Contains(warn.String(), "inputs reach 1000;") || !strings.Contains(warn.String(), "255") || !strings.Contains(warn.String(), "10%") {
 		t.Errorf("warning %q should name the division by 255 and the 10%% trap", warn.String())
 	}
 }

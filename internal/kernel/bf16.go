@@ -285,9 +285,11 @@ func (g *bf16Job) packB(ws *bf16Workspace, p0, j0, kb, nb int) {
 func pairRows(kern *bf16Kernel, dst []uint32, ld int, src []float32, lds, n, kb int, zero []float32) {
 	for s := 0; 2*s < kb; s++ {
 		lo := src[2*s*lds:][:n]
-		hi := zero[:n]
+		var hi []float32
 		if 2*s+1 < kb {
 			hi = src[(2*s+1)*lds:][:n]
+		} else {
+			hi = zero[:n]
 		}
 		kern.pair(dst[s*ld:][:n], lo, hi)
 	}

@@ -26,6 +26,7 @@ type conv2D struct {
 	w, b *Param
 	relu bool
 	k    *kernel.Conv2D
+	kb   *kernel.Conv2DBF16 // runs instead of k: bfloat16 products (SetBF16Products when built)
 }
 
 // window checks the geometry of a kh×kw window moved by sh rows and sw
@@ -67,11 +68,16 @@ func (p *Plan) Conv2DBiasReLU(x *Var, w, b *Param, relu bool, strideH, strideW, 
 	}
 	g := window("Conv2D", xs, ws[0], ws[1], strideH, strideW, padTop, padBottom, padLeft, padRight)
 	op := &conv2D{x: x, w: w, b: b, relu: relu, k: kernel.NewConv2D(xs[0], xs[3], ws[3], g)}
-	op.k.ShareScratch(p.convScratch())
+	if kernel.BF16Products() {
+		op.kb = kernel.NewConv2DBF16(op.k) // nil for geometries it has no form for
+	}
+	if op.kb == nil {
+		op.k.ShareScratch(p.convScratch())
+	}
 	needGrad := x.Grad != nil || w.Grad != nil || (b != nil && b.Grad != nil)
 	oh, ow := g.Out()
 	op.y = p.newVar(op, needGrad, xs[0], oh, ow, ws[3])
-	if op.y.Grad != nil && w.Grad != nil {
+	if op.y.Grad != nil && w.Grad != nil && op.kb == nil {
 		op.k.KeepPatches() // Backward's weight gradient reads them
 	}
 	p.Use(w)
@@ -86,6 +92,10 @@ func (o *conv2D) Forward(bool) {
 	var bias []float32
 	if o.b != nil {
 		bias = o.b.Value.Data()
+	}
+	if o.kb != nil {
+		o.kb.Forward(o.y.Value.Data(), o.x.Value.Data(), o.w.Value.Data(), bias, o.relu)
+		return
 	}
 	o.k.Forward(o.y.Value.Data(), o.x.Value.Data(), o.w.Value.Data(), bias, o.relu)
 }
@@ -103,6 +113,10 @@ func (o *conv2D) Backward() {
 	}
 	if o.b != nil && o.b.Grad != nil {
 		db = o.b.Grad.Data()
+	}
+	if o.kb != nil {
+		o.kb.Backward(dx, dw, db, o.y.Grad.Data(), o.x.Value.Data(), o.w.Value.Data(), o.y.Value.Data(), o.relu)
+		return
 	}
 	o.k.Backward(dx, dw, db, o.y.Grad.Data(), o.x.Value.Data(), o.w.Value.Data(), o.y.Value.Data(), o.relu)
 }

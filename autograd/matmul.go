@@ -14,7 +14,16 @@ type matMul struct {
 	m, k, n int
 	sparse  bool      // the last Forward found x mostly zeros: skip them in dW too
 	work    []float32 // the sparse products' buffer, made by the first Forward
+	bf16    bool      // bfloat16 products (SetBF16Products when built): gemm is GemmBF16
+	gemm    func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 }
+
+// SetBF16Products makes the matrix products and convolutions of plans
+// built from now on multiply operands rounded to bfloat16, accumulating in
+// float32 (kernel.GemmBF16), when on is set and the CPU has fast bfloat16
+// products, and reports whether they will; plans already built keep their
+// precision. mixedprecision.SetGlobalPolicy is its Keras-named form.
+func SetBF16Products(on bool) bool { return kernel.SetBF16Products(on) }
 
 // MatMul multiplies x's last axis by the weight matrix w (in, out).
 func (p *Plan) MatMul(x *Var, w *Param) *Var {
@@ -24,7 +33,10 @@ func (p *Plan) MatMul(x *Var, w *Param) *Var {
 	if len(ws) != 2 || ws[0] != k {
 		panic(fmt.Sprintf("autograd: MatMul of %v by weights %v", xs, ws))
 	}
-	op := &matMul{x: x, w: w, m: m, k: k, n: ws[1]}
+	op := &matMul{x: x, w: w, m: m, k: k, n: ws[1], gemm: kernel.Gemm}
+	if kernel.BF16Products() {
+		op.bf16, op.gemm = true, kernel.GemmBF16
+	}
 	ys := append(append([]int(nil), xs[:len(xs)-1]...), ws[1])
 	op.y = p.newVar(op, x.Grad != nil || w.Grad != nil, ys...)
 	p.Use(w)
@@ -35,19 +47,19 @@ func (p *Plan) MatMul(x *Var, w *Param) *Var {
 // Forward skips the zeros of x when they are most of it (raw MNIST pixels
 // are 80 % background): the choice depends on the data and the CPU only.
 func (o *matMul) Forward(bool) {
-	if o.work == nil && kernel.SparseSupported() {
+	if o.work == nil && !o.bf16 && kernel.SparseSupported() {
 		// Made on the first step whatever the data, so that data turning
 		// sparse later in training (activations of a hidden layer) cannot
 		// make a later step allocate.
 		o.work = make([]float32, kernel.SparseWorkLen(o.m, o.k, o.y.Grad != nil && o.w.Grad != nil))
 	}
 	x := o.x.Value.Data()
-	o.sparse = kernel.PreferSparse(o.m, o.k, x, o.k)
+	o.sparse = !o.bf16 && kernel.PreferSparse(o.m, o.k, x, o.k)
 	if o.sparse {
 		kernel.GemmSparseA(o.m, o.n, o.k, x, o.k, o.w.Value.Data(), o.n, 0, o.y.Value.Data(), o.n, o.work)
 		return
 	}
-	kernel.Gemm(false, false, o.m, o.n, o.k, 1, x, o.k, o.w.Value.Data(), o.n, 0, o.y.Value.Data(), o.n)
+	o.gemm(false, false, o.m, o.n, o.k, 1, x, o.k, o.w.Value.Data(), o.n, 0, o.y.Value.Data(), o.n)
 }
 
 func (o *matMul) Backward() {
@@ -59,10 +71,10 @@ func (o *matMul) Backward() {
 		if o.sparse {
 			kernel.GemmSparseATAdd(o.m, o.n, o.k, o.x.Value.Data(), o.k, dy, o.n, o.w.Grad.Data(), o.n, o.work)
 		} else {
-			kernel.Gemm(true, false, o.k, o.n, o.m, 1, o.x.Value.Data(), o.k, dy, o.n, 1, o.w.Grad.Data(), o.n)
+			o.gemm(true, false, o.k, o.n, o.m, 1, o.x.Value.Data(), o.k, dy, o.n, 1, o.w.Grad.Data(), o.n)
 		}
 	}
 	if o.x.Grad != nil { // dx (m, in) += dy·wᵀ
-		kernel.Gemm(false, true, o.m, o.k, o.n, 1, dy, o.n, o.w.Value.Data(), o.n, 1, o.x.Grad.Data(), o.k)
+		o.gemm(false, true, o.m, o.k, o.n, 1, dy, o.n, o.w.Value.Data(), o.n, 1, o.x.Grad.Data(), o.k)
 	}
 }

@@ -1,0 +1,29 @@
+// Package mixedprecision is Keras's keras.mixed_precision: the global dtype
+// policy that decides in which precision layers compute.
+//
+//	mixedprecision.SetGlobalPolicy("mixed_bfloat16") // Keras: keras.mixed_precision.set_global_policy("mixed_bfloat16")
+//	model := goras.NewSequential(...)                 // built and compiled after, as in Keras
+//	fmt.Println(mixedprecision.GlobalPolicy().Name()) // "mixed_bfloat16"
+//
+// Two policies exist: "float32", the default, and "mixed_bfloat16", whose
+// matrix products (Dense) and convolutions (Conv2D) round their operands to
+// bfloat16 (nearest, ties to even) and accumulate the exact products in
+// float32; the weights ("variables"), their gradients, the optimizer and
+// every other op stay float32, as Keras's mixed policies keep float32
+// variables. On CPUs with AVX512_BF16 the products run on VDPBF16PS, two
+// multiply-adds per float32 lane; elsewhere on amd64 they would be slower
+// than float32, so SetGlobalPolicy writes a one-line notice and keeps
+// float32. Builds whose float32 products are pure Go anyway (the purego
+// tag, other architectures) compute the bfloat16 products in Go.
+//
+// Unlike Keras, where the policy also makes activations bfloat16, only the
+// products' inputs are rounded: everything between them stays float32,
+// which costs no speed on a CPU and keeps batch normalization, softmax and
+// the losses exact. Convolutions that have no bfloat16 form (strides other
+// than 1, 1×1 windows, one-channel first layers whose window rows are
+// shorter than 16 values) stay float32.
+//
+// The policy is read when a model builds its plans (Compile, or the first
+// batch of a new size): set it before building the model, as Keras asks;
+// plans already built keep the precision they were built with.
+package mixedprecision

@@ -12,6 +12,7 @@ import (
 	"github.com/goras-ml/goras/callbacks"
 	"github.com/goras-ml/goras/internal/progbar"
 	"github.com/goras-ml/goras/losses"
+	"github.com/goras-ml/goras/mixedprecision"
 	"github.com/goras-ml/goras/optimizers"
 	"github.com/spf13/cobra"
 )
@@ -47,6 +48,7 @@ type trainFlags struct {
 	sched         scheduleFlags
 	earlyStopping int
 	reduceLR      int
+	precision     string
 }
 
 func newTrainCmd() *cobra.Command {
@@ -151,6 +153,7 @@ func newTrainCmdFlags() (*cobra.Command, *trainFlags) {
 	addScheduleFlags(fl, &f.sched)
 	fl.IntVar(&f.earlyStopping, "early-stopping", 0, "stop after `PATIENCE` epochs without a lower val_loss and keep the best\nepoch's weights (Keras EarlyStopping(monitor=\"val_loss\", patience=PATIENCE,\nrestore_best_weights=True)); the final test line is then the best epoch's\n(default 0: off)")
 	fl.IntVar(&f.reduceLR, "reduce-lr-on-plateau", 0, "multiply the learning rate by 0.1 after `PATIENCE` epochs without a lower\nval_loss (Keras ReduceLROnPlateau(factor=0.1, patience=PATIENCE)); not with\n--schedule (default 0: off)")
+	fl.StringVar(&f.precision, "precision", "float32", "dtype policy (Keras's mixed_precision): float32, or mixed_bfloat16 for matrix products\nand convolutions on bfloat16 inputs with float32 accumulation and weights, where\nthe CPU has AVX512_BF16 (elsewhere a notice, and float32)")
 	fl.SortFlags = false
 	return cmd, f
 }
@@ -203,6 +206,10 @@ func (f *trainFlags) resolve(set func(name string) bool) (*recipe, error) {
 	if err := f.resolveCallbacks(r); err != nil {
 		return nil, err
 	}
+	// The policy is read when the model builds its plans, so it is set first.
+	if _, err := mixedprecision.NewPolicy(f.precision); err != nil {
+		return nil, fmt.Errorf("--precision must be %s, got %q", strings.Join(mixedprecision.Names(), " or "), f.precision)
+	}
 	if err := f.checkFiles(set, r.src); err != nil {
 		return nil, err
 	}
@@ -213,6 +220,9 @@ func (f *trainFlags) resolve(set func(name string) bool) (*recipe, error) {
 	n := int64(r.trainSize())
 	stepsPerEpoch := (n + int64(r.batchSize) - 1) / int64(r.batchSize)
 	if r.optimizer, err = f.newOptimizer(spec, set, stepsPerEpoch, stepsPerEpoch*int64(r.epochs)); err != nil {
+		return nil, err
+	}
+	if err := mixedprecision.SetGlobalPolicy(f.precision); err != nil {
 		return nil, err
 	}
 	if r.model, err = r.newModel(f.seed); err != nil {
@@ -310,6 +320,9 @@ func (r *recipe) describe(seed uint64) string {
 	}
 	if r.reduceLR > 0 {
 		s += fmt.Sprintf(", learning rate ×0.1 after %d epochs without a lower val_loss", r.reduceLR)
+	}
+	if p := mixedprecision.GlobalPolicy(); p.Name() != "float32" {
+		s += ", precision " + p.Name()
 	}
 	return s
 }

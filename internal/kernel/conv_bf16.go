@@ -67,12 +67,11 @@ func NewConv2DBF16(cv *Conv2D) *Conv2DBF16 {
 
 // bf16ConvScratch is one worker's buffers, each made at its first use:
 // xb the bfloat16 image of a padded sample, xs/x2 the padded sample and
-// its pixel pairs, dyg/dy2 dy on xp's grid and its pixel pairs, dyp/dyp16
-// dy padded for dx and its channel pairs.
+// its pixel pairs, dyg/dy2 dy on xp's grid and its pixel pairs, dyp16 dy
+// padded for dx in pairs of channels.
 type bf16ConvScratch struct {
 	xb, x2, dy2, dyp16 []uint32
-	xs, dyg, dyp, acc  []float32
-	zero               []float32
+	xs, dyg, acc, zero []float32
 }
 
 func (b *Conv2DBF16) getScratch() *bf16ConvScratch {
@@ -300,24 +299,28 @@ func (j *bf16ConvBackward) sample(s *bf16ConvScratch, pdw, pdb []float32, n int)
 	if j.relu {
 		yn = j.y[n*out : (n+1)*out]
 	}
-	if j.dw != nil || j.db != nil {
-		s.dyg = fitF(s.dyg, cv.oh*cv.wp*cv.f)
-		dyg := cv.padGrad(s.dyg, dyn, yn, j.relu, cv.oh, cv.wp, 0, 0)
-		if j.db != nil {
-			s.acc = fitF(s.acc, convBiasReps*cv.f)
-			columnSums(pdb, dyg, cv.oh*cv.wp, cv.f, s.acc)
-		}
-		if j.dw != nil {
-			b.weightGrad(s, pdw, j.x[n*in:(n+1)*in], dyg)
-		}
+	// dy masked by the ReLU, on xp's grid (rows of WP pixels, zero past
+	// OW): what dw and db read, and what dx's padded copy is cut from.
+	s.dyg = fitF(s.dyg, cv.oh*cv.wp*cv.f)
+	dyg := cv.padGrad(s.dyg, dyn, yn, j.relu, cv.oh, cv.wp, 0, 0)
+	if j.db != nil {
+		s.acc = fitF(s.acc, convBiasReps*cv.f)
+		columnSums(pdb, dyg, cv.oh*cv.wp, cv.f, s.acc)
+	}
+	if j.dw != nil {
+		b.weightGrad(s, pdw, j.x[n*in:(n+1)*in], dyg)
 	}
 	if j.dx != nil {
-		gh, gw := g.H+g.KH-1, g.W+g.KW-1
-		s.dyp = fitF(s.dyp, gh*gw*cv.f)
-		dyp := cv.padGrad(s.dyp, dyn, yn, j.relu, gh, gw, g.KH-1-g.PT, g.KW-1-g.PL)
-		s.dyp16 = fitU(s.dyp16, len(dyp)/2)
-		b.kern.cvt(s.dyp16, dyp)
-		b.rows(j.dx[n*in:(n+1)*in], s.dyp16, gw*cv.f/2, g.H, g.W, cv.f/2, b.kdx, b.wFlipPack, cv.c, 1)
+		// dy padded by the window, KH-1-PT rows above and KW-1-PL
+		// columns to the left, (H+KH-1, W+KW-1, F/2) pairs of channels.
+		gh, gw, hf := g.H+g.KH-1, g.W+g.KW-1, cv.f/2
+		top, left := g.KH-1-g.PT, g.KW-1-g.PL
+		s.dyp16 = fitU(s.dyp16, gh*gw*hf)
+		clear(s.dyp16)
+		for i := 0; i < cv.oh; i++ {
+			b.kern.cvt(s.dyp16[((i+top)*gw+left)*hf:][:cv.ow*hf], dyg[i*cv.wp*cv.f:][:cv.ow*cv.f])
+		}
+		b.rows(j.dx[n*in:(n+1)*in], s.dyp16, gw*hf, g.H, g.W, hf, b.kdx, b.wFlipPack, cv.c, 1)
 	}
 }
 

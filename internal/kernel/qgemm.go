@@ -29,6 +29,7 @@ import (
 type QMatrix struct {
 	taps, run, groups, n int
 	data                 []int8
+	narrow               []int8 // for n ≤ 8: [tap][group][column][4]
 }
 
 // NewQMatrix packs w, the (taps·run)×n row-major int8 matrix W (a Dense
@@ -56,6 +57,15 @@ func NewQMatrix(w []int8, taps, run, n int) *QMatrix {
 						off++
 					}
 				}
+			}
+		}
+	}
+	if n <= 8 {
+		q.narrow = make([]int8, taps*q.groups*n*4)
+		for i := range q.narrow {
+			tg, j, e := i/(4*n), i/4%n, i%4
+			if p := 4*(tg%q.groups) + e; p < run {
+				q.narrow[i] = w[(tg/q.groups*run+p)*n+j]
 			}
 		}
 	}
@@ -143,6 +153,11 @@ func qgemm(dst unsafe.Pointer, d32 []int32, d8 []uint8, lddBytes int, a []uint8,
 	mode := 1
 	if d32 != nil {
 		mode = 0
+	} else if r := qNarrow(d8, lddBytes, a, lda, offs, b, m, scale, offset, lo); r > 0 {
+		if r == m {
+			return
+		}
+		dst, d8, a, m = unsafe.Add(dst, r*lddBytes), d8[r*lddBytes:], a[r*lda:], m-r
 	}
 	vecs := (b.n + 15) / 16
 	off := 0

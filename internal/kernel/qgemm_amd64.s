@@ -7503,6 +7503,4792 @@ qTile4_rows1_u8:
 	VZEROUPPER
 	RET
 
+// func qNarrow1(a *uint8, lda int, offs *int, taps int, groups int, w *int8, dst *uint8, blocks int, scale *float32, offset *float32, lo float32, inIdx *uint8, outIdx *uint8, mask1 uint64, mask2 uint64)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VBMI, AVX512_VNNI
+TEXT ·qNarrow1(SB), NOSPLIT, $0-120
+	MOVQ blocks+56(FP), AX
+	CMPQ AX, $0x00000004
+	JEQ  qNarrow1_blocks4
+	CMPQ AX, $0x00000003
+	JEQ  qNarrow1_blocks3
+	CMPQ AX, $0x00000002
+	JEQ  qNarrow1_blocks2
+	CMPQ AX, $0x00000001
+	JEQ  qNarrow1_blocks1
+	RET
+
+qNarrow1_blocks4:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      offs+16(FP), BX
+	MOVQ      taps+24(FP), SI
+	MOVQ      w+40(FP), DI
+
+qNarrow1_blocks4_tap:
+	MOVQ (BX), R8
+	ADDQ AX, R8
+	MOVQ groups+32(FP), R9
+
+qNarrow1_blocks4_group:
+	VMOVDQU8.Z    (R8), K1, Z24
+	VMOVDQU8.Z    64(R8), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VMOVDQU8.Z    (R8)(CX*1), K1, Z25
+	VMOVDQU8.Z    64(R8)(CX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z25
+	VMOVDQU8.Z    (R8)(CX*2), K1, Z26
+	VMOVDQU8.Z    64(R8)(CX*2), K2, Z29
+	VPERMT2B      Z29, Z28, Z26
+	VMOVDQU8.Z    (R8)(DX*1), K1, Z27
+	VMOVDQU8.Z    64(R8)(DX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z27
+	VPDPBUSD.BCST (DI), Z24, Z0
+	VPDPBUSD.BCST (DI), Z25, Z1
+	VPDPBUSD.BCST (DI), Z26, Z2
+	VPDPBUSD.BCST (DI), Z27, Z3
+	ADDQ          $0x00000004, DI
+	ADDQ          $0x04, R8
+	DECQ          R9
+	JNZ           qNarrow1_blocks4_group
+	ADDQ          $0x08, BX
+	DECQ          SI
+	JNZ           qNarrow1_blocks4_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x000000000000ffff, BX
+	KMOVQ         BX, K3
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, (DX)
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   (AX), Z1, Z1
+	VADDPS.BCST   (CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x00, X1, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, 16(DX)
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   (AX), Z2, Z2
+	VADDPS.BCST   (CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x00, X2, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, 32(DX)
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   (AX), Z3, Z3
+	VADDPS.BCST   (CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x00, X3, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, 48(DX)
+	VZEROUPPER
+	RET
+
+qNarrow1_blocks3:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      offs+16(FP), DX
+	MOVQ      taps+24(FP), BX
+	MOVQ      w+40(FP), SI
+
+qNarrow1_blocks3_tap:
+	MOVQ (DX), DI
+	ADDQ AX, DI
+	MOVQ groups+32(FP), R8
+
+qNarrow1_blocks3_group:
+	VMOVDQU8.Z    (DI), K1, Z24
+	VMOVDQU8.Z    64(DI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VMOVDQU8.Z    (DI)(CX*1), K1, Z25
+	VMOVDQU8.Z    64(DI)(CX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z25
+	VMOVDQU8.Z    (DI)(CX*2), K1, Z26
+	VMOVDQU8.Z    64(DI)(CX*2), K2, Z29
+	VPERMT2B      Z29, Z28, Z26
+	VPDPBUSD.BCST (SI), Z24, Z0
+	VPDPBUSD.BCST (SI), Z25, Z1
+	VPDPBUSD.BCST (SI), Z26, Z2
+	ADDQ          $0x00000004, SI
+	ADDQ          $0x04, DI
+	DECQ          R8
+	JNZ           qNarrow1_blocks3_group
+	ADDQ          $0x08, DX
+	DECQ          BX
+	JNZ           qNarrow1_blocks3_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x000000000000ffff, BX
+	KMOVQ         BX, K3
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, (DX)
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   (AX), Z1, Z1
+	VADDPS.BCST   (CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x00, X1, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, 16(DX)
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   (AX), Z2, Z2
+	VADDPS.BCST   (CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x00, X2, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, 32(DX)
+	VZEROUPPER
+	RET
+
+qNarrow1_blocks2:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      offs+16(FP), DX
+	MOVQ      taps+24(FP), BX
+	MOVQ      w+40(FP), SI
+
+qNarrow1_blocks2_tap:
+	MOVQ (DX), DI
+	ADDQ AX, DI
+	MOVQ groups+32(FP), R8
+
+qNarrow1_blocks2_group:
+	VMOVDQU8.Z    (DI), K1, Z24
+	VMOVDQU8.Z    64(DI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VMOVDQU8.Z    (DI)(CX*1), K1, Z25
+	VMOVDQU8.Z    64(DI)(CX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z25
+	VPDPBUSD.BCST (SI), Z24, Z0
+	VPDPBUSD.BCST (SI), Z25, Z1
+	ADDQ          $0x00000004, SI
+	ADDQ          $0x04, DI
+	DECQ          R8
+	JNZ           qNarrow1_blocks2_group
+	ADDQ          $0x08, DX
+	DECQ          BX
+	JNZ           qNarrow1_blocks2_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x000000000000ffff, BX
+	KMOVQ         BX, K3
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, (DX)
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   (AX), Z1, Z1
+	VADDPS.BCST   (CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x00, X1, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, 16(DX)
+	VZEROUPPER
+	RET
+
+qNarrow1_blocks1:
+	VPXORD    Z0, Z0, Z0
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), CX
+	MOVQ      offs+16(FP), CX
+	MOVQ      taps+24(FP), DX
+	MOVQ      w+40(FP), BX
+
+qNarrow1_blocks1_tap:
+	MOVQ (CX), SI
+	ADDQ AX, SI
+	MOVQ groups+32(FP), DI
+
+qNarrow1_blocks1_group:
+	VMOVDQU8.Z    (SI), K1, Z24
+	VMOVDQU8.Z    64(SI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VPDPBUSD.BCST (BX), Z24, Z0
+	ADDQ          $0x00000004, BX
+	ADDQ          $0x04, SI
+	DECQ          DI
+	JNZ           qNarrow1_blocks1_group
+	ADDQ          $0x08, CX
+	DECQ          DX
+	JNZ           qNarrow1_blocks1_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x000000000000ffff, BX
+	KMOVQ         BX, K3
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, (DX)
+	VZEROUPPER
+	RET
+
+// func qNarrow2(a *uint8, lda int, offs *int, taps int, groups int, w *int8, dst *uint8, blocks int, scale *float32, offset *float32, lo float32, inIdx *uint8, outIdx *uint8, mask1 uint64, mask2 uint64)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VBMI, AVX512_VNNI
+TEXT ·qNarrow2(SB), NOSPLIT, $0-120
+	MOVQ blocks+56(FP), AX
+	CMPQ AX, $0x00000004
+	JEQ  qNarrow2_blocks4
+	CMPQ AX, $0x00000003
+	JEQ  qNarrow2_blocks3
+	CMPQ AX, $0x00000002
+	JEQ  qNarrow2_blocks2
+	CMPQ AX, $0x00000001
+	JEQ  qNarrow2_blocks1
+	RET
+
+qNarrow2_blocks4:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      offs+16(FP), BX
+	MOVQ      taps+24(FP), SI
+	MOVQ      w+40(FP), DI
+
+qNarrow2_blocks4_tap:
+	MOVQ (BX), R8
+	ADDQ AX, R8
+	MOVQ groups+32(FP), R9
+
+qNarrow2_blocks4_group:
+	VMOVDQU8.Z    (R8), K1, Z24
+	VMOVDQU8.Z    64(R8), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VMOVDQU8.Z    (R8)(CX*1), K1, Z25
+	VMOVDQU8.Z    64(R8)(CX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z25
+	VMOVDQU8.Z    (R8)(CX*2), K1, Z26
+	VMOVDQU8.Z    64(R8)(CX*2), K2, Z29
+	VPERMT2B      Z29, Z28, Z26
+	VMOVDQU8.Z    (R8)(DX*1), K1, Z27
+	VMOVDQU8.Z    64(R8)(DX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z27
+	VPDPBUSD.BCST (DI), Z24, Z0
+	VPDPBUSD.BCST (DI), Z25, Z2
+	VPDPBUSD.BCST (DI), Z26, Z4
+	VPDPBUSD.BCST (DI), Z27, Z6
+	VPDPBUSD.BCST 4(DI), Z24, Z1
+	VPDPBUSD.BCST 4(DI), Z25, Z3
+	VPDPBUSD.BCST 4(DI), Z26, Z5
+	VPDPBUSD.BCST 4(DI), Z27, Z7
+	ADDQ          $0x00000008, DI
+	ADDQ          $0x04, R8
+	DECQ          R9
+	JNZ           qNarrow2_blocks4_group
+	ADDQ          $0x08, BX
+	DECQ          SI
+	JNZ           qNarrow2_blocks4_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x00000000ffffffff, BX
+	KMOVQ         BX, K3
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, (DX)
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   (AX), Z2, Z2
+	VADDPS.BCST   (CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x00, X2, Z24, Z24
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   4(AX), Z3, Z3
+	VADDPS.BCST   4(CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x01, X3, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, 32(DX)
+	VCVTDQ2PS     Z4, Z4
+	VMULPS.BCST   (AX), Z4, Z4
+	VADDPS.BCST   (CX), Z4, Z4
+	VMAXPS        Z30, Z4, Z4
+	VMINPS        Z31, Z4, Z4
+	VCVTPS2DQ     Z4, Z4
+	VPMOVUSDB     Z4, X4
+	VINSERTI32X4  $0x00, X4, Z24, Z24
+	VCVTDQ2PS     Z5, Z5
+	VMULPS.BCST   4(AX), Z5, Z5
+	VADDPS.BCST   4(CX), Z5, Z5
+	VMAXPS        Z30, Z5, Z5
+	VMINPS        Z31, Z5, Z5
+	VCVTPS2DQ     Z5, Z5
+	VPMOVUSDB     Z5, X5
+	VINSERTI32X4  $0x01, X5, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, 64(DX)
+	VCVTDQ2PS     Z6, Z6
+	VMULPS.BCST   (AX), Z6, Z6
+	VADDPS.BCST   (CX), Z6, Z6
+	VMAXPS        Z30, Z6, Z6
+	VMINPS        Z31, Z6, Z6
+	VCVTPS2DQ     Z6, Z6
+	VPMOVUSDB     Z6, X6
+	VINSERTI32X4  $0x00, X6, Z24, Z24
+	VCVTDQ2PS     Z7, Z7
+	VMULPS.BCST   4(AX), Z7, Z7
+	VADDPS.BCST   4(CX), Z7, Z7
+	VMAXPS        Z30, Z7, Z7
+	VMINPS        Z31, Z7, Z7
+	VCVTPS2DQ     Z7, Z7
+	VPMOVUSDB     Z7, X7
+	VINSERTI32X4  $0x01, X7, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, 96(DX)
+	VZEROUPPER
+	RET
+
+qNarrow2_blocks3:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      offs+16(FP), DX
+	MOVQ      taps+24(FP), BX
+	MOVQ      w+40(FP), SI
+
+qNarrow2_blocks3_tap:
+	MOVQ (DX), DI
+	ADDQ AX, DI
+	MOVQ groups+32(FP), R8
+
+qNarrow2_blocks3_group:
+	VMOVDQU8.Z    (DI), K1, Z24
+	VMOVDQU8.Z    64(DI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VMOVDQU8.Z    (DI)(CX*1), K1, Z25
+	VMOVDQU8.Z    64(DI)(CX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z25
+	VMOVDQU8.Z    (DI)(CX*2), K1, Z26
+	VMOVDQU8.Z    64(DI)(CX*2), K2, Z29
+	VPERMT2B      Z29, Z28, Z26
+	VPDPBUSD.BCST (SI), Z24, Z0
+	VPDPBUSD.BCST (SI), Z25, Z2
+	VPDPBUSD.BCST (SI), Z26, Z4
+	VPDPBUSD.BCST 4(SI), Z24, Z1
+	VPDPBUSD.BCST 4(SI), Z25, Z3
+	VPDPBUSD.BCST 4(SI), Z26, Z5
+	ADDQ          $0x00000008, SI
+	ADDQ          $0x04, DI
+	DECQ          R8
+	JNZ           qNarrow2_blocks3_group
+	ADDQ          $0x08, DX
+	DECQ          BX
+	JNZ           qNarrow2_blocks3_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x00000000ffffffff, BX
+	KMOVQ         BX, K3
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, (DX)
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   (AX), Z2, Z2
+	VADDPS.BCST   (CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x00, X2, Z24, Z24
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   4(AX), Z3, Z3
+	VADDPS.BCST   4(CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x01, X3, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, 32(DX)
+	VCVTDQ2PS     Z4, Z4
+	VMULPS.BCST   (AX), Z4, Z4
+	VADDPS.BCST   (CX), Z4, Z4
+	VMAXPS        Z30, Z4, Z4
+	VMINPS        Z31, Z4, Z4
+	VCVTPS2DQ     Z4, Z4
+	VPMOVUSDB     Z4, X4
+	VINSERTI32X4  $0x00, X4, Z24, Z24
+	VCVTDQ2PS     Z5, Z5
+	VMULPS.BCST   4(AX), Z5, Z5
+	VADDPS.BCST   4(CX), Z5, Z5
+	VMAXPS        Z30, Z5, Z5
+	VMINPS        Z31, Z5, Z5
+	VCVTPS2DQ     Z5, Z5
+	VPMOVUSDB     Z5, X5
+	VINSERTI32X4  $0x01, X5, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, 64(DX)
+	VZEROUPPER
+	RET
+
+qNarrow2_blocks2:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      offs+16(FP), DX
+	MOVQ      taps+24(FP), BX
+	MOVQ      w+40(FP), SI
+
+qNarrow2_blocks2_tap:
+	MOVQ (DX), DI
+	ADDQ AX, DI
+	MOVQ groups+32(FP), R8
+
+qNarrow2_blocks2_group:
+	VMOVDQU8.Z    (DI), K1, Z24
+	VMOVDQU8.Z    64(DI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VMOVDQU8.Z    (DI)(CX*1), K1, Z25
+	VMOVDQU8.Z    64(DI)(CX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z25
+	VPDPBUSD.BCST (SI), Z24, Z0
+	VPDPBUSD.BCST (SI), Z25, Z2
+	VPDPBUSD.BCST 4(SI), Z24, Z1
+	VPDPBUSD.BCST 4(SI), Z25, Z3
+	ADDQ          $0x00000008, SI
+	ADDQ          $0x04, DI
+	DECQ          R8
+	JNZ           qNarrow2_blocks2_group
+	ADDQ          $0x08, DX
+	DECQ          BX
+	JNZ           qNarrow2_blocks2_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x00000000ffffffff, BX
+	KMOVQ         BX, K3
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, (DX)
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   (AX), Z2, Z2
+	VADDPS.BCST   (CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x00, X2, Z24, Z24
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   4(AX), Z3, Z3
+	VADDPS.BCST   4(CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x01, X3, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, 32(DX)
+	VZEROUPPER
+	RET
+
+qNarrow2_blocks1:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), CX
+	MOVQ      offs+16(FP), CX
+	MOVQ      taps+24(FP), DX
+	MOVQ      w+40(FP), BX
+
+qNarrow2_blocks1_tap:
+	MOVQ (CX), SI
+	ADDQ AX, SI
+	MOVQ groups+32(FP), DI
+
+qNarrow2_blocks1_group:
+	VMOVDQU8.Z    (SI), K1, Z24
+	VMOVDQU8.Z    64(SI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VPDPBUSD.BCST (BX), Z24, Z0
+	VPDPBUSD.BCST 4(BX), Z24, Z1
+	ADDQ          $0x00000008, BX
+	ADDQ          $0x04, SI
+	DECQ          DI
+	JNZ           qNarrow2_blocks1_group
+	ADDQ          $0x08, CX
+	DECQ          DX
+	JNZ           qNarrow2_blocks1_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x00000000ffffffff, BX
+	KMOVQ         BX, K3
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, (DX)
+	VZEROUPPER
+	RET
+
+// func qNarrow3(a *uint8, lda int, offs *int, taps int, groups int, w *int8, dst *uint8, blocks int, scale *float32, offset *float32, lo float32, inIdx *uint8, outIdx *uint8, mask1 uint64, mask2 uint64)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VBMI, AVX512_VNNI
+TEXT ·qNarrow3(SB), NOSPLIT, $0-120
+	MOVQ blocks+56(FP), AX
+	CMPQ AX, $0x00000004
+	JEQ  qNarrow3_blocks4
+	CMPQ AX, $0x00000003
+	JEQ  qNarrow3_blocks3
+	CMPQ AX, $0x00000002
+	JEQ  qNarrow3_blocks2
+	CMPQ AX, $0x00000001
+	JEQ  qNarrow3_blocks1
+	RET
+
+qNarrow3_blocks4:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	VPXORD    Z8, Z8, Z8
+	VPXORD    Z9, Z9, Z9
+	VPXORD    Z10, Z10, Z10
+	VPXORD    Z11, Z11, Z11
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      offs+16(FP), BX
+	MOVQ      taps+24(FP), SI
+	MOVQ      w+40(FP), DI
+
+qNarrow3_blocks4_tap:
+	MOVQ (BX), R8
+	ADDQ AX, R8
+	MOVQ groups+32(FP), R9
+
+qNarrow3_blocks4_group:
+	VMOVDQU8.Z    (R8), K1, Z24
+	VMOVDQU8.Z    64(R8), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VMOVDQU8.Z    (R8)(CX*1), K1, Z25
+	VMOVDQU8.Z    64(R8)(CX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z25
+	VMOVDQU8.Z    (R8)(CX*2), K1, Z26
+	VMOVDQU8.Z    64(R8)(CX*2), K2, Z29
+	VPERMT2B      Z29, Z28, Z26
+	VMOVDQU8.Z    (R8)(DX*1), K1, Z27
+	VMOVDQU8.Z    64(R8)(DX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z27
+	VPDPBUSD.BCST (DI), Z24, Z0
+	VPDPBUSD.BCST (DI), Z25, Z3
+	VPDPBUSD.BCST (DI), Z26, Z6
+	VPDPBUSD.BCST (DI), Z27, Z9
+	VPDPBUSD.BCST 4(DI), Z24, Z1
+	VPDPBUSD.BCST 4(DI), Z25, Z4
+	VPDPBUSD.BCST 4(DI), Z26, Z7
+	VPDPBUSD.BCST 4(DI), Z27, Z10
+	VPDPBUSD.BCST 8(DI), Z24, Z2
+	VPDPBUSD.BCST 8(DI), Z25, Z5
+	VPDPBUSD.BCST 8(DI), Z26, Z8
+	VPDPBUSD.BCST 8(DI), Z27, Z11
+	ADDQ          $0x0000000c, DI
+	ADDQ          $0x04, R8
+	DECQ          R9
+	JNZ           qNarrow3_blocks4_group
+	ADDQ          $0x08, BX
+	DECQ          SI
+	JNZ           qNarrow3_blocks4_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x0000ffffffffffff, BX
+	KMOVQ         BX, K3
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   8(AX), Z2, Z2
+	VADDPS.BCST   8(CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x02, X2, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, (DX)
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   (AX), Z3, Z3
+	VADDPS.BCST   (CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x00, X3, Z24, Z24
+	VCVTDQ2PS     Z4, Z4
+	VMULPS.BCST   4(AX), Z4, Z4
+	VADDPS.BCST   4(CX), Z4, Z4
+	VMAXPS        Z30, Z4, Z4
+	VMINPS        Z31, Z4, Z4
+	VCVTPS2DQ     Z4, Z4
+	VPMOVUSDB     Z4, X4
+	VINSERTI32X4  $0x01, X4, Z24, Z24
+	VCVTDQ2PS     Z5, Z5
+	VMULPS.BCST   8(AX), Z5, Z5
+	VADDPS.BCST   8(CX), Z5, Z5
+	VMAXPS        Z30, Z5, Z5
+	VMINPS        Z31, Z5, Z5
+	VCVTPS2DQ     Z5, Z5
+	VPMOVUSDB     Z5, X5
+	VINSERTI32X4  $0x02, X5, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, 48(DX)
+	VCVTDQ2PS     Z6, Z6
+	VMULPS.BCST   (AX), Z6, Z6
+	VADDPS.BCST   (CX), Z6, Z6
+	VMAXPS        Z30, Z6, Z6
+	VMINPS        Z31, Z6, Z6
+	VCVTPS2DQ     Z6, Z6
+	VPMOVUSDB     Z6, X6
+	VINSERTI32X4  $0x00, X6, Z24, Z24
+	VCVTDQ2PS     Z7, Z7
+	VMULPS.BCST   4(AX), Z7, Z7
+	VADDPS.BCST   4(CX), Z7, Z7
+	VMAXPS        Z30, Z7, Z7
+	VMINPS        Z31, Z7, Z7
+	VCVTPS2DQ     Z7, Z7
+	VPMOVUSDB     Z7, X7
+	VINSERTI32X4  $0x01, X7, Z24, Z24
+	VCVTDQ2PS     Z8, Z8
+	VMULPS.BCST   8(AX), Z8, Z8
+	VADDPS.BCST   8(CX), Z8, Z8
+	VMAXPS        Z30, Z8, Z8
+	VMINPS        Z31, Z8, Z8
+	VCVTPS2DQ     Z8, Z8
+	VPMOVUSDB     Z8, X8
+	VINSERTI32X4  $0x02, X8, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, 96(DX)
+	VCVTDQ2PS     Z9, Z9
+	VMULPS.BCST   (AX), Z9, Z9
+	VADDPS.BCST   (CX), Z9, Z9
+	VMAXPS        Z30, Z9, Z9
+	VMINPS        Z31, Z9, Z9
+	VCVTPS2DQ     Z9, Z9
+	VPMOVUSDB     Z9, X9
+	VINSERTI32X4  $0x00, X9, Z24, Z24
+	VCVTDQ2PS     Z10, Z10
+	VMULPS.BCST   4(AX), Z10, Z10
+	VADDPS.BCST   4(CX), Z10, Z10
+	VMAXPS        Z30, Z10, Z10
+	VMINPS        Z31, Z10, Z10
+	VCVTPS2DQ     Z10, Z10
+	VPMOVUSDB     Z10, X10
+	VINSERTI32X4  $0x01, X10, Z24, Z24
+	VCVTDQ2PS     Z11, Z11
+	VMULPS.BCST   8(AX), Z11, Z11
+	VADDPS.BCST   8(CX), Z11, Z11
+	VMAXPS        Z30, Z11, Z11
+	VMINPS        Z31, Z11, Z11
+	VCVTPS2DQ     Z11, Z11
+	VPMOVUSDB     Z11, X11
+	VINSERTI32X4  $0x02, X11, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, 144(DX)
+	VZEROUPPER
+	RET
+
+qNarrow3_blocks3:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	VPXORD    Z8, Z8, Z8
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      offs+16(FP), DX
+	MOVQ      taps+24(FP), BX
+	MOVQ      w+40(FP), SI
+
+qNarrow3_blocks3_tap:
+	MOVQ (DX), DI
+	ADDQ AX, DI
+	MOVQ groups+32(FP), R8
+
+qNarrow3_blocks3_group:
+	VMOVDQU8.Z    (DI), K1, Z24
+	VMOVDQU8.Z    64(DI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VMOVDQU8.Z    (DI)(CX*1), K1, Z25
+	VMOVDQU8.Z    64(DI)(CX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z25
+	VMOVDQU8.Z    (DI)(CX*2), K1, Z26
+	VMOVDQU8.Z    64(DI)(CX*2), K2, Z29
+	VPERMT2B      Z29, Z28, Z26
+	VPDPBUSD.BCST (SI), Z24, Z0
+	VPDPBUSD.BCST (SI), Z25, Z3
+	VPDPBUSD.BCST (SI), Z26, Z6
+	VPDPBUSD.BCST 4(SI), Z24, Z1
+	VPDPBUSD.BCST 4(SI), Z25, Z4
+	VPDPBUSD.BCST 4(SI), Z26, Z7
+	VPDPBUSD.BCST 8(SI), Z24, Z2
+	VPDPBUSD.BCST 8(SI), Z25, Z5
+	VPDPBUSD.BCST 8(SI), Z26, Z8
+	ADDQ          $0x0000000c, SI
+	ADDQ          $0x04, DI
+	DECQ          R8
+	JNZ           qNarrow3_blocks3_group
+	ADDQ          $0x08, DX
+	DECQ          BX
+	JNZ           qNarrow3_blocks3_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x0000ffffffffffff, BX
+	KMOVQ         BX, K3
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   8(AX), Z2, Z2
+	VADDPS.BCST   8(CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x02, X2, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, (DX)
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   (AX), Z3, Z3
+	VADDPS.BCST   (CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x00, X3, Z24, Z24
+	VCVTDQ2PS     Z4, Z4
+	VMULPS.BCST   4(AX), Z4, Z4
+	VADDPS.BCST   4(CX), Z4, Z4
+	VMAXPS        Z30, Z4, Z4
+	VMINPS        Z31, Z4, Z4
+	VCVTPS2DQ     Z4, Z4
+	VPMOVUSDB     Z4, X4
+	VINSERTI32X4  $0x01, X4, Z24, Z24
+	VCVTDQ2PS     Z5, Z5
+	VMULPS.BCST   8(AX), Z5, Z5
+	VADDPS.BCST   8(CX), Z5, Z5
+	VMAXPS        Z30, Z5, Z5
+	VMINPS        Z31, Z5, Z5
+	VCVTPS2DQ     Z5, Z5
+	VPMOVUSDB     Z5, X5
+	VINSERTI32X4  $0x02, X5, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, 48(DX)
+	VCVTDQ2PS     Z6, Z6
+	VMULPS.BCST   (AX), Z6, Z6
+	VADDPS.BCST   (CX), Z6, Z6
+	VMAXPS        Z30, Z6, Z6
+	VMINPS        Z31, Z6, Z6
+	VCVTPS2DQ     Z6, Z6
+	VPMOVUSDB     Z6, X6
+	VINSERTI32X4  $0x00, X6, Z24, Z24
+	VCVTDQ2PS     Z7, Z7
+	VMULPS.BCST   4(AX), Z7, Z7
+	VADDPS.BCST   4(CX), Z7, Z7
+	VMAXPS        Z30, Z7, Z7
+	VMINPS        Z31, Z7, Z7
+	VCVTPS2DQ     Z7, Z7
+	VPMOVUSDB     Z7, X7
+	VINSERTI32X4  $0x01, X7, Z24, Z24
+	VCVTDQ2PS     Z8, Z8
+	VMULPS.BCST   8(AX), Z8, Z8
+	VADDPS.BCST   8(CX), Z8, Z8
+	VMAXPS        Z30, Z8, Z8
+	VMINPS        Z31, Z8, Z8
+	VCVTPS2DQ     Z8, Z8
+	VPMOVUSDB     Z8, X8
+	VINSERTI32X4  $0x02, X8, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, 96(DX)
+	VZEROUPPER
+	RET
+
+qNarrow3_blocks2:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      offs+16(FP), DX
+	MOVQ      taps+24(FP), BX
+	MOVQ      w+40(FP), SI
+
+qNarrow3_blocks2_tap:
+	MOVQ (DX), DI
+	ADDQ AX, DI
+	MOVQ groups+32(FP), R8
+
+qNarrow3_blocks2_group:
+	VMOVDQU8.Z    (DI), K1, Z24
+	VMOVDQU8.Z    64(DI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VMOVDQU8.Z    (DI)(CX*1), K1, Z25
+	VMOVDQU8.Z    64(DI)(CX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z25
+	VPDPBUSD.BCST (SI), Z24, Z0
+	VPDPBUSD.BCST (SI), Z25, Z3
+	VPDPBUSD.BCST 4(SI), Z24, Z1
+	VPDPBUSD.BCST 4(SI), Z25, Z4
+	VPDPBUSD.BCST 8(SI), Z24, Z2
+	VPDPBUSD.BCST 8(SI), Z25, Z5
+	ADDQ          $0x0000000c, SI
+	ADDQ          $0x04, DI
+	DECQ          R8
+	JNZ           qNarrow3_blocks2_group
+	ADDQ          $0x08, DX
+	DECQ          BX
+	JNZ           qNarrow3_blocks2_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x0000ffffffffffff, BX
+	KMOVQ         BX, K3
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   8(AX), Z2, Z2
+	VADDPS.BCST   8(CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x02, X2, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, (DX)
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   (AX), Z3, Z3
+	VADDPS.BCST   (CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x00, X3, Z24, Z24
+	VCVTDQ2PS     Z4, Z4
+	VMULPS.BCST   4(AX), Z4, Z4
+	VADDPS.BCST   4(CX), Z4, Z4
+	VMAXPS        Z30, Z4, Z4
+	VMINPS        Z31, Z4, Z4
+	VCVTPS2DQ     Z4, Z4
+	VPMOVUSDB     Z4, X4
+	VINSERTI32X4  $0x01, X4, Z24, Z24
+	VCVTDQ2PS     Z5, Z5
+	VMULPS.BCST   8(AX), Z5, Z5
+	VADDPS.BCST   8(CX), Z5, Z5
+	VMAXPS        Z30, Z5, Z5
+	VMINPS        Z31, Z5, Z5
+	VCVTPS2DQ     Z5, Z5
+	VPMOVUSDB     Z5, X5
+	VINSERTI32X4  $0x02, X5, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, 48(DX)
+	VZEROUPPER
+	RET
+
+qNarrow3_blocks1:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), CX
+	MOVQ      offs+16(FP), CX
+	MOVQ      taps+24(FP), DX
+	MOVQ      w+40(FP), BX
+
+qNarrow3_blocks1_tap:
+	MOVQ (CX), SI
+	ADDQ AX, SI
+	MOVQ groups+32(FP), DI
+
+qNarrow3_blocks1_group:
+	VMOVDQU8.Z    (SI), K1, Z24
+	VMOVDQU8.Z    64(SI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VPDPBUSD.BCST (BX), Z24, Z0
+	VPDPBUSD.BCST 4(BX), Z24, Z1
+	VPDPBUSD.BCST 8(BX), Z24, Z2
+	ADDQ          $0x0000000c, BX
+	ADDQ          $0x04, SI
+	DECQ          DI
+	JNZ           qNarrow3_blocks1_group
+	ADDQ          $0x08, CX
+	DECQ          DX
+	JNZ           qNarrow3_blocks1_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x0000ffffffffffff, BX
+	KMOVQ         BX, K3
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   8(AX), Z2, Z2
+	VADDPS.BCST   8(CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x02, X2, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, K3, (DX)
+	VZEROUPPER
+	RET
+
+// func qNarrow4(a *uint8, lda int, offs *int, taps int, groups int, w *int8, dst *uint8, blocks int, scale *float32, offset *float32, lo float32, inIdx *uint8, outIdx *uint8, mask1 uint64, mask2 uint64)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VBMI, AVX512_VNNI
+TEXT ·qNarrow4(SB), NOSPLIT, $0-120
+	MOVQ blocks+56(FP), AX
+	CMPQ AX, $0x00000004
+	JEQ  qNarrow4_blocks4
+	CMPQ AX, $0x00000003
+	JEQ  qNarrow4_blocks3
+	CMPQ AX, $0x00000002
+	JEQ  qNarrow4_blocks2
+	CMPQ AX, $0x00000001
+	JEQ  qNarrow4_blocks1
+	RET
+
+qNarrow4_blocks4:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	VPXORD    Z8, Z8, Z8
+	VPXORD    Z9, Z9, Z9
+	VPXORD    Z10, Z10, Z10
+	VPXORD    Z11, Z11, Z11
+	VPXORD    Z12, Z12, Z12
+	VPXORD    Z13, Z13, Z13
+	VPXORD    Z14, Z14, Z14
+	VPXORD    Z15, Z15, Z15
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      offs+16(FP), BX
+	MOVQ      taps+24(FP), SI
+	MOVQ      w+40(FP), DI
+
+qNarrow4_blocks4_tap:
+	MOVQ (BX), R8
+	ADDQ AX, R8
+	MOVQ groups+32(FP), R9
+
+qNarrow4_blocks4_group:
+	VMOVDQU8.Z    (R8), K1, Z24
+	VMOVDQU8.Z    64(R8), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VMOVDQU8.Z    (R8)(CX*1), K1, Z25
+	VMOVDQU8.Z    64(R8)(CX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z25
+	VMOVDQU8.Z    (R8)(CX*2), K1, Z26
+	VMOVDQU8.Z    64(R8)(CX*2), K2, Z29
+	VPERMT2B      Z29, Z28, Z26
+	VMOVDQU8.Z    (R8)(DX*1), K1, Z27
+	VMOVDQU8.Z    64(R8)(DX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z27
+	VPDPBUSD.BCST (DI), Z24, Z0
+	VPDPBUSD.BCST (DI), Z25, Z4
+	VPDPBUSD.BCST (DI), Z26, Z8
+	VPDPBUSD.BCST (DI), Z27, Z12
+	VPDPBUSD.BCST 4(DI), Z24, Z1
+	VPDPBUSD.BCST 4(DI), Z25, Z5
+	VPDPBUSD.BCST 4(DI), Z26, Z9
+	VPDPBUSD.BCST 4(DI), Z27, Z13
+	VPDPBUSD.BCST 8(DI), Z24, Z2
+	VPDPBUSD.BCST 8(DI), Z25, Z6
+	VPDPBUSD.BCST 8(DI), Z26, Z10
+	VPDPBUSD.BCST 8(DI), Z27, Z14
+	VPDPBUSD.BCST 12(DI), Z24, Z3
+	VPDPBUSD.BCST 12(DI), Z25, Z7
+	VPDPBUSD.BCST 12(DI), Z26, Z11
+	VPDPBUSD.BCST 12(DI), Z27, Z15
+	ADDQ          $0x00000010, DI
+	ADDQ          $0x04, R8
+	DECQ          R9
+	JNZ           qNarrow4_blocks4_group
+	ADDQ          $0x08, BX
+	DECQ          SI
+	JNZ           qNarrow4_blocks4_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   8(AX), Z2, Z2
+	VADDPS.BCST   8(CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x02, X2, Z24, Z24
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   12(AX), Z3, Z3
+	VADDPS.BCST   12(CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x03, X3, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, (DX)
+	VCVTDQ2PS     Z4, Z4
+	VMULPS.BCST   (AX), Z4, Z4
+	VADDPS.BCST   (CX), Z4, Z4
+	VMAXPS        Z30, Z4, Z4
+	VMINPS        Z31, Z4, Z4
+	VCVTPS2DQ     Z4, Z4
+	VPMOVUSDB     Z4, X4
+	VINSERTI32X4  $0x00, X4, Z24, Z24
+	VCVTDQ2PS     Z5, Z5
+	VMULPS.BCST   4(AX), Z5, Z5
+	VADDPS.BCST   4(CX), Z5, Z5
+	VMAXPS        Z30, Z5, Z5
+	VMINPS        Z31, Z5, Z5
+	VCVTPS2DQ     Z5, Z5
+	VPMOVUSDB     Z5, X5
+	VINSERTI32X4  $0x01, X5, Z24, Z24
+	VCVTDQ2PS     Z6, Z6
+	VMULPS.BCST   8(AX), Z6, Z6
+	VADDPS.BCST   8(CX), Z6, Z6
+	VMAXPS        Z30, Z6, Z6
+	VMINPS        Z31, Z6, Z6
+	VCVTPS2DQ     Z6, Z6
+	VPMOVUSDB     Z6, X6
+	VINSERTI32X4  $0x02, X6, Z24, Z24
+	VCVTDQ2PS     Z7, Z7
+	VMULPS.BCST   12(AX), Z7, Z7
+	VADDPS.BCST   12(CX), Z7, Z7
+	VMAXPS        Z30, Z7, Z7
+	VMINPS        Z31, Z7, Z7
+	VCVTPS2DQ     Z7, Z7
+	VPMOVUSDB     Z7, X7
+	VINSERTI32X4  $0x03, X7, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 64(DX)
+	VCVTDQ2PS     Z8, Z8
+	VMULPS.BCST   (AX), Z8, Z8
+	VADDPS.BCST   (CX), Z8, Z8
+	VMAXPS        Z30, Z8, Z8
+	VMINPS        Z31, Z8, Z8
+	VCVTPS2DQ     Z8, Z8
+	VPMOVUSDB     Z8, X8
+	VINSERTI32X4  $0x00, X8, Z24, Z24
+	VCVTDQ2PS     Z9, Z9
+	VMULPS.BCST   4(AX), Z9, Z9
+	VADDPS.BCST   4(CX), Z9, Z9
+	VMAXPS        Z30, Z9, Z9
+	VMINPS        Z31, Z9, Z9
+	VCVTPS2DQ     Z9, Z9
+	VPMOVUSDB     Z9, X9
+	VINSERTI32X4  $0x01, X9, Z24, Z24
+	VCVTDQ2PS     Z10, Z10
+	VMULPS.BCST   8(AX), Z10, Z10
+	VADDPS.BCST   8(CX), Z10, Z10
+	VMAXPS        Z30, Z10, Z10
+	VMINPS        Z31, Z10, Z10
+	VCVTPS2DQ     Z10, Z10
+	VPMOVUSDB     Z10, X10
+	VINSERTI32X4  $0x02, X10, Z24, Z24
+	VCVTDQ2PS     Z11, Z11
+	VMULPS.BCST   12(AX), Z11, Z11
+	VADDPS.BCST   12(CX), Z11, Z11
+	VMAXPS        Z30, Z11, Z11
+	VMINPS        Z31, Z11, Z11
+	VCVTPS2DQ     Z11, Z11
+	VPMOVUSDB     Z11, X11
+	VINSERTI32X4  $0x03, X11, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 128(DX)
+	VCVTDQ2PS     Z12, Z12
+	VMULPS.BCST   (AX), Z12, Z12
+	VADDPS.BCST   (CX), Z12, Z12
+	VMAXPS        Z30, Z12, Z12
+	VMINPS        Z31, Z12, Z12
+	VCVTPS2DQ     Z12, Z12
+	VPMOVUSDB     Z12, X12
+	VINSERTI32X4  $0x00, X12, Z24, Z24
+	VCVTDQ2PS     Z13, Z13
+	VMULPS.BCST   4(AX), Z13, Z13
+	VADDPS.BCST   4(CX), Z13, Z13
+	VMAXPS        Z30, Z13, Z13
+	VMINPS        Z31, Z13, Z13
+	VCVTPS2DQ     Z13, Z13
+	VPMOVUSDB     Z13, X13
+	VINSERTI32X4  $0x01, X13, Z24, Z24
+	VCVTDQ2PS     Z14, Z14
+	VMULPS.BCST   8(AX), Z14, Z14
+	VADDPS.BCST   8(CX), Z14, Z14
+	VMAXPS        Z30, Z14, Z14
+	VMINPS        Z31, Z14, Z14
+	VCVTPS2DQ     Z14, Z14
+	VPMOVUSDB     Z14, X14
+	VINSERTI32X4  $0x02, X14, Z24, Z24
+	VCVTDQ2PS     Z15, Z15
+	VMULPS.BCST   12(AX), Z15, Z15
+	VADDPS.BCST   12(CX), Z15, Z15
+	VMAXPS        Z30, Z15, Z15
+	VMINPS        Z31, Z15, Z15
+	VCVTPS2DQ     Z15, Z15
+	VPMOVUSDB     Z15, X15
+	VINSERTI32X4  $0x03, X15, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 192(DX)
+	VZEROUPPER
+	RET
+
+qNarrow4_blocks3:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	VPXORD    Z8, Z8, Z8
+	VPXORD    Z9, Z9, Z9
+	VPXORD    Z10, Z10, Z10
+	VPXORD    Z11, Z11, Z11
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      offs+16(FP), DX
+	MOVQ      taps+24(FP), BX
+	MOVQ      w+40(FP), SI
+
+qNarrow4_blocks3_tap:
+	MOVQ (DX), DI
+	ADDQ AX, DI
+	MOVQ groups+32(FP), R8
+
+qNarrow4_blocks3_group:
+	VMOVDQU8.Z    (DI), K1, Z24
+	VMOVDQU8.Z    64(DI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VMOVDQU8.Z    (DI)(CX*1), K1, Z25
+	VMOVDQU8.Z    64(DI)(CX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z25
+	VMOVDQU8.Z    (DI)(CX*2), K1, Z26
+	VMOVDQU8.Z    64(DI)(CX*2), K2, Z29
+	VPERMT2B      Z29, Z28, Z26
+	VPDPBUSD.BCST (SI), Z24, Z0
+	VPDPBUSD.BCST (SI), Z25, Z4
+	VPDPBUSD.BCST (SI), Z26, Z8
+	VPDPBUSD.BCST 4(SI), Z24, Z1
+	VPDPBUSD.BCST 4(SI), Z25, Z5
+	VPDPBUSD.BCST 4(SI), Z26, Z9
+	VPDPBUSD.BCST 8(SI), Z24, Z2
+	VPDPBUSD.BCST 8(SI), Z25, Z6
+	VPDPBUSD.BCST 8(SI), Z26, Z10
+	VPDPBUSD.BCST 12(SI), Z24, Z3
+	VPDPBUSD.BCST 12(SI), Z25, Z7
+	VPDPBUSD.BCST 12(SI), Z26, Z11
+	ADDQ          $0x00000010, SI
+	ADDQ          $0x04, DI
+	DECQ          R8
+	JNZ           qNarrow4_blocks3_group
+	ADDQ          $0x08, DX
+	DECQ          BX
+	JNZ           qNarrow4_blocks3_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   8(AX), Z2, Z2
+	VADDPS.BCST   8(CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x02, X2, Z24, Z24
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   12(AX), Z3, Z3
+	VADDPS.BCST   12(CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x03, X3, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, (DX)
+	VCVTDQ2PS     Z4, Z4
+	VMULPS.BCST   (AX), Z4, Z4
+	VADDPS.BCST   (CX), Z4, Z4
+	VMAXPS        Z30, Z4, Z4
+	VMINPS        Z31, Z4, Z4
+	VCVTPS2DQ     Z4, Z4
+	VPMOVUSDB     Z4, X4
+	VINSERTI32X4  $0x00, X4, Z24, Z24
+	VCVTDQ2PS     Z5, Z5
+	VMULPS.BCST   4(AX), Z5, Z5
+	VADDPS.BCST   4(CX), Z5, Z5
+	VMAXPS        Z30, Z5, Z5
+	VMINPS        Z31, Z5, Z5
+	VCVTPS2DQ     Z5, Z5
+	VPMOVUSDB     Z5, X5
+	VINSERTI32X4  $0x01, X5, Z24, Z24
+	VCVTDQ2PS     Z6, Z6
+	VMULPS.BCST   8(AX), Z6, Z6
+	VADDPS.BCST   8(CX), Z6, Z6
+	VMAXPS        Z30, Z6, Z6
+	VMINPS        Z31, Z6, Z6
+	VCVTPS2DQ     Z6, Z6
+	VPMOVUSDB     Z6, X6
+	VINSERTI32X4  $0x02, X6, Z24, Z24
+	VCVTDQ2PS     Z7, Z7
+	VMULPS.BCST   12(AX), Z7, Z7
+	VADDPS.BCST   12(CX), Z7, Z7
+	VMAXPS        Z30, Z7, Z7
+	VMINPS        Z31, Z7, Z7
+	VCVTPS2DQ     Z7, Z7
+	VPMOVUSDB     Z7, X7
+	VINSERTI32X4  $0x03, X7, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 64(DX)
+	VCVTDQ2PS     Z8, Z8
+	VMULPS.BCST   (AX), Z8, Z8
+	VADDPS.BCST   (CX), Z8, Z8
+	VMAXPS        Z30, Z8, Z8
+	VMINPS        Z31, Z8, Z8
+	VCVTPS2DQ     Z8, Z8
+	VPMOVUSDB     Z8, X8
+	VINSERTI32X4  $0x00, X8, Z24, Z24
+	VCVTDQ2PS     Z9, Z9
+	VMULPS.BCST   4(AX), Z9, Z9
+	VADDPS.BCST   4(CX), Z9, Z9
+	VMAXPS        Z30, Z9, Z9
+	VMINPS        Z31, Z9, Z9
+	VCVTPS2DQ     Z9, Z9
+	VPMOVUSDB     Z9, X9
+	VINSERTI32X4  $0x01, X9, Z24, Z24
+	VCVTDQ2PS     Z10, Z10
+	VMULPS.BCST   8(AX), Z10, Z10
+	VADDPS.BCST   8(CX), Z10, Z10
+	VMAXPS        Z30, Z10, Z10
+	VMINPS        Z31, Z10, Z10
+	VCVTPS2DQ     Z10, Z10
+	VPMOVUSDB     Z10, X10
+	VINSERTI32X4  $0x02, X10, Z24, Z24
+	VCVTDQ2PS     Z11, Z11
+	VMULPS.BCST   12(AX), Z11, Z11
+	VADDPS.BCST   12(CX), Z11, Z11
+	VMAXPS        Z30, Z11, Z11
+	VMINPS        Z31, Z11, Z11
+	VCVTPS2DQ     Z11, Z11
+	VPMOVUSDB     Z11, X11
+	VINSERTI32X4  $0x03, X11, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 128(DX)
+	VZEROUPPER
+	RET
+
+qNarrow4_blocks2:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      offs+16(FP), DX
+	MOVQ      taps+24(FP), BX
+	MOVQ      w+40(FP), SI
+
+qNarrow4_blocks2_tap:
+	MOVQ (DX), DI
+	ADDQ AX, DI
+	MOVQ groups+32(FP), R8
+
+qNarrow4_blocks2_group:
+	VMOVDQU8.Z    (DI), K1, Z24
+	VMOVDQU8.Z    64(DI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VMOVDQU8.Z    (DI)(CX*1), K1, Z25
+	VMOVDQU8.Z    64(DI)(CX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z25
+	VPDPBUSD.BCST (SI), Z24, Z0
+	VPDPBUSD.BCST (SI), Z25, Z4
+	VPDPBUSD.BCST 4(SI), Z24, Z1
+	VPDPBUSD.BCST 4(SI), Z25, Z5
+	VPDPBUSD.BCST 8(SI), Z24, Z2
+	VPDPBUSD.BCST 8(SI), Z25, Z6
+	VPDPBUSD.BCST 12(SI), Z24, Z3
+	VPDPBUSD.BCST 12(SI), Z25, Z7
+	ADDQ          $0x00000010, SI
+	ADDQ          $0x04, DI
+	DECQ          R8
+	JNZ           qNarrow4_blocks2_group
+	ADDQ          $0x08, DX
+	DECQ          BX
+	JNZ           qNarrow4_blocks2_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   8(AX), Z2, Z2
+	VADDPS.BCST   8(CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x02, X2, Z24, Z24
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   12(AX), Z3, Z3
+	VADDPS.BCST   12(CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x03, X3, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, (DX)
+	VCVTDQ2PS     Z4, Z4
+	VMULPS.BCST   (AX), Z4, Z4
+	VADDPS.BCST   (CX), Z4, Z4
+	VMAXPS        Z30, Z4, Z4
+	VMINPS        Z31, Z4, Z4
+	VCVTPS2DQ     Z4, Z4
+	VPMOVUSDB     Z4, X4
+	VINSERTI32X4  $0x00, X4, Z24, Z24
+	VCVTDQ2PS     Z5, Z5
+	VMULPS.BCST   4(AX), Z5, Z5
+	VADDPS.BCST   4(CX), Z5, Z5
+	VMAXPS        Z30, Z5, Z5
+	VMINPS        Z31, Z5, Z5
+	VCVTPS2DQ     Z5, Z5
+	VPMOVUSDB     Z5, X5
+	VINSERTI32X4  $0x01, X5, Z24, Z24
+	VCVTDQ2PS     Z6, Z6
+	VMULPS.BCST   8(AX), Z6, Z6
+	VADDPS.BCST   8(CX), Z6, Z6
+	VMAXPS        Z30, Z6, Z6
+	VMINPS        Z31, Z6, Z6
+	VCVTPS2DQ     Z6, Z6
+	VPMOVUSDB     Z6, X6
+	VINSERTI32X4  $0x02, X6, Z24, Z24
+	VCVTDQ2PS     Z7, Z7
+	VMULPS.BCST   12(AX), Z7, Z7
+	VADDPS.BCST   12(CX), Z7, Z7
+	VMAXPS        Z30, Z7, Z7
+	VMINPS        Z31, Z7, Z7
+	VCVTPS2DQ     Z7, Z7
+	VPMOVUSDB     Z7, X7
+	VINSERTI32X4  $0x03, X7, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 64(DX)
+	VZEROUPPER
+	RET
+
+qNarrow4_blocks1:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), CX
+	MOVQ      offs+16(FP), CX
+	MOVQ      taps+24(FP), DX
+	MOVQ      w+40(FP), BX
+
+qNarrow4_blocks1_tap:
+	MOVQ (CX), SI
+	ADDQ AX, SI
+	MOVQ groups+32(FP), DI
+
+qNarrow4_blocks1_group:
+	VMOVDQU8.Z    (SI), K1, Z24
+	VMOVDQU8.Z    64(SI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VPDPBUSD.BCST (BX), Z24, Z0
+	VPDPBUSD.BCST 4(BX), Z24, Z1
+	VPDPBUSD.BCST 8(BX), Z24, Z2
+	VPDPBUSD.BCST 12(BX), Z24, Z3
+	ADDQ          $0x00000010, BX
+	ADDQ          $0x04, SI
+	DECQ          DI
+	JNZ           qNarrow4_blocks1_group
+	ADDQ          $0x08, CX
+	DECQ          DX
+	JNZ           qNarrow4_blocks1_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   8(AX), Z2, Z2
+	VADDPS.BCST   8(CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x02, X2, Z24, Z24
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   12(AX), Z3, Z3
+	VADDPS.BCST   12(CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x03, X3, Z24, Z24
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, (DX)
+	VZEROUPPER
+	RET
+
+// func qNarrow5(a *uint8, lda int, offs *int, taps int, groups int, w *int8, dst *uint8, blocks int, scale *float32, offset *float32, lo float32, inIdx *uint8, outIdx *uint8, mask1 uint64, mask2 uint64)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VBMI, AVX512_VNNI
+TEXT ·qNarrow5(SB), NOSPLIT, $0-120
+	MOVQ blocks+56(FP), AX
+	CMPQ AX, $0x00000004
+	JEQ  qNarrow5_blocks4
+	CMPQ AX, $0x00000003
+	JEQ  qNarrow5_blocks3
+	CMPQ AX, $0x00000002
+	JEQ  qNarrow5_blocks2
+	CMPQ AX, $0x00000001
+	JEQ  qNarrow5_blocks1
+	RET
+
+qNarrow5_blocks4:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	VPXORD    Z8, Z8, Z8
+	VPXORD    Z9, Z9, Z9
+	VPXORD    Z10, Z10, Z10
+	VPXORD    Z11, Z11, Z11
+	VPXORD    Z12, Z12, Z12
+	VPXORD    Z13, Z13, Z13
+	VPXORD    Z14, Z14, Z14
+	VPXORD    Z15, Z15, Z15
+	VPXORD    Z16, Z16, Z16
+	VPXORD    Z17, Z17, Z17
+	VPXORD    Z18, Z18, Z18
+	VPXORD    Z19, Z19, Z19
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      offs+16(FP), BX
+	MOVQ      taps+24(FP), SI
+	MOVQ      w+40(FP), DI
+
+qNarrow5_blocks4_tap:
+	MOVQ (BX), R8
+	ADDQ AX, R8
+	MOVQ groups+32(FP), R9
+
+qNarrow5_blocks4_group:
+	VMOVDQU8.Z    (R8), K1, Z24
+	VMOVDQU8.Z    64(R8), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VMOVDQU8.Z    (R8)(CX*1), K1, Z25
+	VMOVDQU8.Z    64(R8)(CX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z25
+	VMOVDQU8.Z    (R8)(CX*2), K1, Z26
+	VMOVDQU8.Z    64(R8)(CX*2), K2, Z29
+	VPERMT2B      Z29, Z28, Z26
+	VMOVDQU8.Z    (R8)(DX*1), K1, Z27
+	VMOVDQU8.Z    64(R8)(DX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z27
+	VPDPBUSD.BCST (DI), Z24, Z0
+	VPDPBUSD.BCST (DI), Z25, Z5
+	VPDPBUSD.BCST (DI), Z26, Z10
+	VPDPBUSD.BCST (DI), Z27, Z15
+	VPDPBUSD.BCST 4(DI), Z24, Z1
+	VPDPBUSD.BCST 4(DI), Z25, Z6
+	VPDPBUSD.BCST 4(DI), Z26, Z11
+	VPDPBUSD.BCST 4(DI), Z27, Z16
+	VPDPBUSD.BCST 8(DI), Z24, Z2
+	VPDPBUSD.BCST 8(DI), Z25, Z7
+	VPDPBUSD.BCST 8(DI), Z26, Z12
+	VPDPBUSD.BCST 8(DI), Z27, Z17
+	VPDPBUSD.BCST 12(DI), Z24, Z3
+	VPDPBUSD.BCST 12(DI), Z25, Z8
+	VPDPBUSD.BCST 12(DI), Z26, Z13
+	VPDPBUSD.BCST 12(DI), Z27, Z18
+	VPDPBUSD.BCST 16(DI), Z24, Z4
+	VPDPBUSD.BCST 16(DI), Z25, Z9
+	VPDPBUSD.BCST 16(DI), Z26, Z14
+	VPDPBUSD.BCST 16(DI), Z27, Z19
+	ADDQ          $0x00000014, DI
+	ADDQ          $0x04, R8
+	DECQ          R9
+	JNZ           qNarrow5_blocks4_group
+	ADDQ          $0x08, BX
+	DECQ          SI
+	JNZ           qNarrow5_blocks4_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x000000000000ffff, BX
+	KMOVQ         BX, K4
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   8(AX), Z2, Z2
+	VADDPS.BCST   8(CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x02, X2, Z24, Z24
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   12(AX), Z3, Z3
+	VADDPS.BCST   12(CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x03, X3, Z24, Z24
+	VCVTDQ2PS     Z4, Z4
+	VMULPS.BCST   16(AX), Z4, Z4
+	VADDPS.BCST   16(CX), Z4, Z4
+	VMAXPS        Z30, Z4, Z4
+	VMINPS        Z31, Z4, Z4
+	VCVTPS2DQ     Z4, Z4
+	VPMOVUSDB     Z4, X4
+	VINSERTI32X4  $0x00, X4, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, (DX)
+	VMOVDQU8      Z26, K4, 64(DX)
+	VCVTDQ2PS     Z5, Z5
+	VMULPS.BCST   (AX), Z5, Z5
+	VADDPS.BCST   (CX), Z5, Z5
+	VMAXPS        Z30, Z5, Z5
+	VMINPS        Z31, Z5, Z5
+	VCVTPS2DQ     Z5, Z5
+	VPMOVUSDB     Z5, X5
+	VINSERTI32X4  $0x00, X5, Z24, Z24
+	VCVTDQ2PS     Z6, Z6
+	VMULPS.BCST   4(AX), Z6, Z6
+	VADDPS.BCST   4(CX), Z6, Z6
+	VMAXPS        Z30, Z6, Z6
+	VMINPS        Z31, Z6, Z6
+	VCVTPS2DQ     Z6, Z6
+	VPMOVUSDB     Z6, X6
+	VINSERTI32X4  $0x01, X6, Z24, Z24
+	VCVTDQ2PS     Z7, Z7
+	VMULPS.BCST   8(AX), Z7, Z7
+	VADDPS.BCST   8(CX), Z7, Z7
+	VMAXPS        Z30, Z7, Z7
+	VMINPS        Z31, Z7, Z7
+	VCVTPS2DQ     Z7, Z7
+	VPMOVUSDB     Z7, X7
+	VINSERTI32X4  $0x02, X7, Z24, Z24
+	VCVTDQ2PS     Z8, Z8
+	VMULPS.BCST   12(AX), Z8, Z8
+	VADDPS.BCST   12(CX), Z8, Z8
+	VMAXPS        Z30, Z8, Z8
+	VMINPS        Z31, Z8, Z8
+	VCVTPS2DQ     Z8, Z8
+	VPMOVUSDB     Z8, X8
+	VINSERTI32X4  $0x03, X8, Z24, Z24
+	VCVTDQ2PS     Z9, Z9
+	VMULPS.BCST   16(AX), Z9, Z9
+	VADDPS.BCST   16(CX), Z9, Z9
+	VMAXPS        Z30, Z9, Z9
+	VMINPS        Z31, Z9, Z9
+	VCVTPS2DQ     Z9, Z9
+	VPMOVUSDB     Z9, X9
+	VINSERTI32X4  $0x00, X9, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 80(DX)
+	VMOVDQU8      Z26, K4, 144(DX)
+	VCVTDQ2PS     Z10, Z10
+	VMULPS.BCST   (AX), Z10, Z10
+	VADDPS.BCST   (CX), Z10, Z10
+	VMAXPS        Z30, Z10, Z10
+	VMINPS        Z31, Z10, Z10
+	VCVTPS2DQ     Z10, Z10
+	VPMOVUSDB     Z10, X10
+	VINSERTI32X4  $0x00, X10, Z24, Z24
+	VCVTDQ2PS     Z11, Z11
+	VMULPS.BCST   4(AX), Z11, Z11
+	VADDPS.BCST   4(CX), Z11, Z11
+	VMAXPS        Z30, Z11, Z11
+	VMINPS        Z31, Z11, Z11
+	VCVTPS2DQ     Z11, Z11
+	VPMOVUSDB     Z11, X11
+	VINSERTI32X4  $0x01, X11, Z24, Z24
+	VCVTDQ2PS     Z12, Z12
+	VMULPS.BCST   8(AX), Z12, Z12
+	VADDPS.BCST   8(CX), Z12, Z12
+	VMAXPS        Z30, Z12, Z12
+	VMINPS        Z31, Z12, Z12
+	VCVTPS2DQ     Z12, Z12
+	VPMOVUSDB     Z12, X12
+	VINSERTI32X4  $0x02, X12, Z24, Z24
+	VCVTDQ2PS     Z13, Z13
+	VMULPS.BCST   12(AX), Z13, Z13
+	VADDPS.BCST   12(CX), Z13, Z13
+	VMAXPS        Z30, Z13, Z13
+	VMINPS        Z31, Z13, Z13
+	VCVTPS2DQ     Z13, Z13
+	VPMOVUSDB     Z13, X13
+	VINSERTI32X4  $0x03, X13, Z24, Z24
+	VCVTDQ2PS     Z14, Z14
+	VMULPS.BCST   16(AX), Z14, Z14
+	VADDPS.BCST   16(CX), Z14, Z14
+	VMAXPS        Z30, Z14, Z14
+	VMINPS        Z31, Z14, Z14
+	VCVTPS2DQ     Z14, Z14
+	VPMOVUSDB     Z14, X14
+	VINSERTI32X4  $0x00, X14, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 160(DX)
+	VMOVDQU8      Z26, K4, 224(DX)
+	VCVTDQ2PS     Z15, Z15
+	VMULPS.BCST   (AX), Z15, Z15
+	VADDPS.BCST   (CX), Z15, Z15
+	VMAXPS        Z30, Z15, Z15
+	VMINPS        Z31, Z15, Z15
+	VCVTPS2DQ     Z15, Z15
+	VPMOVUSDB     Z15, X15
+	VINSERTI32X4  $0x00, X15, Z24, Z24
+	VCVTDQ2PS     Z16, Z16
+	VMULPS.BCST   4(AX), Z16, Z16
+	VADDPS.BCST   4(CX), Z16, Z16
+	VMAXPS        Z30, Z16, Z16
+	VMINPS        Z31, Z16, Z16
+	VCVTPS2DQ     Z16, Z16
+	VPMOVUSDB     Z16, X16
+	VINSERTI32X4  $0x01, X16, Z24, Z24
+	VCVTDQ2PS     Z17, Z17
+	VMULPS.BCST   8(AX), Z17, Z17
+	VADDPS.BCST   8(CX), Z17, Z17
+	VMAXPS        Z30, Z17, Z17
+	VMINPS        Z31, Z17, Z17
+	VCVTPS2DQ     Z17, Z17
+	VPMOVUSDB     Z17, X17
+	VINSERTI32X4  $0x02, X17, Z24, Z24
+	VCVTDQ2PS     Z18, Z18
+	VMULPS.BCST   12(AX), Z18, Z18
+	VADDPS.BCST   12(CX), Z18, Z18
+	VMAXPS        Z30, Z18, Z18
+	VMINPS        Z31, Z18, Z18
+	VCVTPS2DQ     Z18, Z18
+	VPMOVUSDB     Z18, X18
+	VINSERTI32X4  $0x03, X18, Z24, Z24
+	VCVTDQ2PS     Z19, Z19
+	VMULPS.BCST   16(AX), Z19, Z19
+	VADDPS.BCST   16(CX), Z19, Z19
+	VMAXPS        Z30, Z19, Z19
+	VMINPS        Z31, Z19, Z19
+	VCVTPS2DQ     Z19, Z19
+	VPMOVUSDB     Z19, X19
+	VINSERTI32X4  $0x00, X19, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 240(DX)
+	VMOVDQU8      Z26, K4, 304(DX)
+	VZEROUPPER
+	RET
+
+qNarrow5_blocks3:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	VPXORD    Z8, Z8, Z8
+	VPXORD    Z9, Z9, Z9
+	VPXORD    Z10, Z10, Z10
+	VPXORD    Z11, Z11, Z11
+	VPXORD    Z12, Z12, Z12
+	VPXORD    Z13, Z13, Z13
+	VPXORD    Z14, Z14, Z14
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      offs+16(FP), DX
+	MOVQ      taps+24(FP), BX
+	MOVQ      w+40(FP), SI
+
+qNarrow5_blocks3_tap:
+	MOVQ (DX), DI
+	ADDQ AX, DI
+	MOVQ groups+32(FP), R8
+
+qNarrow5_blocks3_group:
+	VMOVDQU8.Z    (DI), K1, Z24
+	VMOVDQU8.Z    64(DI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VMOVDQU8.Z    (DI)(CX*1), K1, Z25
+	VMOVDQU8.Z    64(DI)(CX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z25
+	VMOVDQU8.Z    (DI)(CX*2), K1, Z26
+	VMOVDQU8.Z    64(DI)(CX*2), K2, Z29
+	VPERMT2B      Z29, Z28, Z26
+	VPDPBUSD.BCST (SI), Z24, Z0
+	VPDPBUSD.BCST (SI), Z25, Z5
+	VPDPBUSD.BCST (SI), Z26, Z10
+	VPDPBUSD.BCST 4(SI), Z24, Z1
+	VPDPBUSD.BCST 4(SI), Z25, Z6
+	VPDPBUSD.BCST 4(SI), Z26, Z11
+	VPDPBUSD.BCST 8(SI), Z24, Z2
+	VPDPBUSD.BCST 8(SI), Z25, Z7
+	VPDPBUSD.BCST 8(SI), Z26, Z12
+	VPDPBUSD.BCST 12(SI), Z24, Z3
+	VPDPBUSD.BCST 12(SI), Z25, Z8
+	VPDPBUSD.BCST 12(SI), Z26, Z13
+	VPDPBUSD.BCST 16(SI), Z24, Z4
+	VPDPBUSD.BCST 16(SI), Z25, Z9
+	VPDPBUSD.BCST 16(SI), Z26, Z14
+	ADDQ          $0x00000014, SI
+	ADDQ          $0x04, DI
+	DECQ          R8
+	JNZ           qNarrow5_blocks3_group
+	ADDQ          $0x08, DX
+	DECQ          BX
+	JNZ           qNarrow5_blocks3_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x000000000000ffff, BX
+	KMOVQ         BX, K4
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   8(AX), Z2, Z2
+	VADDPS.BCST   8(CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x02, X2, Z24, Z24
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   12(AX), Z3, Z3
+	VADDPS.BCST   12(CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x03, X3, Z24, Z24
+	VCVTDQ2PS     Z4, Z4
+	VMULPS.BCST   16(AX), Z4, Z4
+	VADDPS.BCST   16(CX), Z4, Z4
+	VMAXPS        Z30, Z4, Z4
+	VMINPS        Z31, Z4, Z4
+	VCVTPS2DQ     Z4, Z4
+	VPMOVUSDB     Z4, X4
+	VINSERTI32X4  $0x00, X4, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, (DX)
+	VMOVDQU8      Z26, K4, 64(DX)
+	VCVTDQ2PS     Z5, Z5
+	VMULPS.BCST   (AX), Z5, Z5
+	VADDPS.BCST   (CX), Z5, Z5
+	VMAXPS        Z30, Z5, Z5
+	VMINPS        Z31, Z5, Z5
+	VCVTPS2DQ     Z5, Z5
+	VPMOVUSDB     Z5, X5
+	VINSERTI32X4  $0x00, X5, Z24, Z24
+	VCVTDQ2PS     Z6, Z6
+	VMULPS.BCST   4(AX), Z6, Z6
+	VADDPS.BCST   4(CX), Z6, Z6
+	VMAXPS        Z30, Z6, Z6
+	VMINPS        Z31, Z6, Z6
+	VCVTPS2DQ     Z6, Z6
+	VPMOVUSDB     Z6, X6
+	VINSERTI32X4  $0x01, X6, Z24, Z24
+	VCVTDQ2PS     Z7, Z7
+	VMULPS.BCST   8(AX), Z7, Z7
+	VADDPS.BCST   8(CX), Z7, Z7
+	VMAXPS        Z30, Z7, Z7
+	VMINPS        Z31, Z7, Z7
+	VCVTPS2DQ     Z7, Z7
+	VPMOVUSDB     Z7, X7
+	VINSERTI32X4  $0x02, X7, Z24, Z24
+	VCVTDQ2PS     Z8, Z8
+	VMULPS.BCST   12(AX), Z8, Z8
+	VADDPS.BCST   12(CX), Z8, Z8
+	VMAXPS        Z30, Z8, Z8
+	VMINPS        Z31, Z8, Z8
+	VCVTPS2DQ     Z8, Z8
+	VPMOVUSDB     Z8, X8
+	VINSERTI32X4  $0x03, X8, Z24, Z24
+	VCVTDQ2PS     Z9, Z9
+	VMULPS.BCST   16(AX), Z9, Z9
+	VADDPS.BCST   16(CX), Z9, Z9
+	VMAXPS        Z30, Z9, Z9
+	VMINPS        Z31, Z9, Z9
+	VCVTPS2DQ     Z9, Z9
+	VPMOVUSDB     Z9, X9
+	VINSERTI32X4  $0x00, X9, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 80(DX)
+	VMOVDQU8      Z26, K4, 144(DX)
+	VCVTDQ2PS     Z10, Z10
+	VMULPS.BCST   (AX), Z10, Z10
+	VADDPS.BCST   (CX), Z10, Z10
+	VMAXPS        Z30, Z10, Z10
+	VMINPS        Z31, Z10, Z10
+	VCVTPS2DQ     Z10, Z10
+	VPMOVUSDB     Z10, X10
+	VINSERTI32X4  $0x00, X10, Z24, Z24
+	VCVTDQ2PS     Z11, Z11
+	VMULPS.BCST   4(AX), Z11, Z11
+	VADDPS.BCST   4(CX), Z11, Z11
+	VMAXPS        Z30, Z11, Z11
+	VMINPS        Z31, Z11, Z11
+	VCVTPS2DQ     Z11, Z11
+	VPMOVUSDB     Z11, X11
+	VINSERTI32X4  $0x01, X11, Z24, Z24
+	VCVTDQ2PS     Z12, Z12
+	VMULPS.BCST   8(AX), Z12, Z12
+	VADDPS.BCST   8(CX), Z12, Z12
+	VMAXPS        Z30, Z12, Z12
+	VMINPS        Z31, Z12, Z12
+	VCVTPS2DQ     Z12, Z12
+	VPMOVUSDB     Z12, X12
+	VINSERTI32X4  $0x02, X12, Z24, Z24
+	VCVTDQ2PS     Z13, Z13
+	VMULPS.BCST   12(AX), Z13, Z13
+	VADDPS.BCST   12(CX), Z13, Z13
+	VMAXPS        Z30, Z13, Z13
+	VMINPS        Z31, Z13, Z13
+	VCVTPS2DQ     Z13, Z13
+	VPMOVUSDB     Z13, X13
+	VINSERTI32X4  $0x03, X13, Z24, Z24
+	VCVTDQ2PS     Z14, Z14
+	VMULPS.BCST   16(AX), Z14, Z14
+	VADDPS.BCST   16(CX), Z14, Z14
+	VMAXPS        Z30, Z14, Z14
+	VMINPS        Z31, Z14, Z14
+	VCVTPS2DQ     Z14, Z14
+	VPMOVUSDB     Z14, X14
+	VINSERTI32X4  $0x00, X14, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 160(DX)
+	VMOVDQU8      Z26, K4, 224(DX)
+	VZEROUPPER
+	RET
+
+qNarrow5_blocks2:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	VPXORD    Z8, Z8, Z8
+	VPXORD    Z9, Z9, Z9
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      offs+16(FP), DX
+	MOVQ      taps+24(FP), BX
+	MOVQ      w+40(FP), SI
+
+qNarrow5_blocks2_tap:
+	MOVQ (DX), DI
+	ADDQ AX, DI
+	MOVQ groups+32(FP), R8
+
+qNarrow5_blocks2_group:
+	VMOVDQU8.Z    (DI), K1, Z24
+	VMOVDQU8.Z    64(DI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VMOVDQU8.Z    (DI)(CX*1), K1, Z25
+	VMOVDQU8.Z    64(DI)(CX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z25
+	VPDPBUSD.BCST (SI), Z24, Z0
+	VPDPBUSD.BCST (SI), Z25, Z5
+	VPDPBUSD.BCST 4(SI), Z24, Z1
+	VPDPBUSD.BCST 4(SI), Z25, Z6
+	VPDPBUSD.BCST 8(SI), Z24, Z2
+	VPDPBUSD.BCST 8(SI), Z25, Z7
+	VPDPBUSD.BCST 12(SI), Z24, Z3
+	VPDPBUSD.BCST 12(SI), Z25, Z8
+	VPDPBUSD.BCST 16(SI), Z24, Z4
+	VPDPBUSD.BCST 16(SI), Z25, Z9
+	ADDQ          $0x00000014, SI
+	ADDQ          $0x04, DI
+	DECQ          R8
+	JNZ           qNarrow5_blocks2_group
+	ADDQ          $0x08, DX
+	DECQ          BX
+	JNZ           qNarrow5_blocks2_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x000000000000ffff, BX
+	KMOVQ         BX, K4
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   8(AX), Z2, Z2
+	VADDPS.BCST   8(CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x02, X2, Z24, Z24
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   12(AX), Z3, Z3
+	VADDPS.BCST   12(CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x03, X3, Z24, Z24
+	VCVTDQ2PS     Z4, Z4
+	VMULPS.BCST   16(AX), Z4, Z4
+	VADDPS.BCST   16(CX), Z4, Z4
+	VMAXPS        Z30, Z4, Z4
+	VMINPS        Z31, Z4, Z4
+	VCVTPS2DQ     Z4, Z4
+	VPMOVUSDB     Z4, X4
+	VINSERTI32X4  $0x00, X4, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, (DX)
+	VMOVDQU8      Z26, K4, 64(DX)
+	VCVTDQ2PS     Z5, Z5
+	VMULPS.BCST   (AX), Z5, Z5
+	VADDPS.BCST   (CX), Z5, Z5
+	VMAXPS        Z30, Z5, Z5
+	VMINPS        Z31, Z5, Z5
+	VCVTPS2DQ     Z5, Z5
+	VPMOVUSDB     Z5, X5
+	VINSERTI32X4  $0x00, X5, Z24, Z24
+	VCVTDQ2PS     Z6, Z6
+	VMULPS.BCST   4(AX), Z6, Z6
+	VADDPS.BCST   4(CX), Z6, Z6
+	VMAXPS        Z30, Z6, Z6
+	VMINPS        Z31, Z6, Z6
+	VCVTPS2DQ     Z6, Z6
+	VPMOVUSDB     Z6, X6
+	VINSERTI32X4  $0x01, X6, Z24, Z24
+	VCVTDQ2PS     Z7, Z7
+	VMULPS.BCST   8(AX), Z7, Z7
+	VADDPS.BCST   8(CX), Z7, Z7
+	VMAXPS        Z30, Z7, Z7
+	VMINPS        Z31, Z7, Z7
+	VCVTPS2DQ     Z7, Z7
+	VPMOVUSDB     Z7, X7
+	VINSERTI32X4  $0x02, X7, Z24, Z24
+	VCVTDQ2PS     Z8, Z8
+	VMULPS.BCST   12(AX), Z8, Z8
+	VADDPS.BCST   12(CX), Z8, Z8
+	VMAXPS        Z30, Z8, Z8
+	VMINPS        Z31, Z8, Z8
+	VCVTPS2DQ     Z8, Z8
+	VPMOVUSDB     Z8, X8
+	VINSERTI32X4  $0x03, X8, Z24, Z24
+	VCVTDQ2PS     Z9, Z9
+	VMULPS.BCST   16(AX), Z9, Z9
+	VADDPS.BCST   16(CX), Z9, Z9
+	VMAXPS        Z30, Z9, Z9
+	VMINPS        Z31, Z9, Z9
+	VCVTPS2DQ     Z9, Z9
+	VPMOVUSDB     Z9, X9
+	VINSERTI32X4  $0x00, X9, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 80(DX)
+	VMOVDQU8      Z26, K4, 144(DX)
+	VZEROUPPER
+	RET
+
+qNarrow5_blocks1:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), CX
+	MOVQ      offs+16(FP), CX
+	MOVQ      taps+24(FP), DX
+	MOVQ      w+40(FP), BX
+
+qNarrow5_blocks1_tap:
+	MOVQ (CX), SI
+	ADDQ AX, SI
+	MOVQ groups+32(FP), DI
+
+qNarrow5_blocks1_group:
+	VMOVDQU8.Z    (SI), K1, Z24
+	VMOVDQU8.Z    64(SI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VPDPBUSD.BCST (BX), Z24, Z0
+	VPDPBUSD.BCST 4(BX), Z24, Z1
+	VPDPBUSD.BCST 8(BX), Z24, Z2
+	VPDPBUSD.BCST 12(BX), Z24, Z3
+	VPDPBUSD.BCST 16(BX), Z24, Z4
+	ADDQ          $0x00000014, BX
+	ADDQ          $0x04, SI
+	DECQ          DI
+	JNZ           qNarrow5_blocks1_group
+	ADDQ          $0x08, CX
+	DECQ          DX
+	JNZ           qNarrow5_blocks1_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x000000000000ffff, BX
+	KMOVQ         BX, K4
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   8(AX), Z2, Z2
+	VADDPS.BCST   8(CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x02, X2, Z24, Z24
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   12(AX), Z3, Z3
+	VADDPS.BCST   12(CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x03, X3, Z24, Z24
+	VCVTDQ2PS     Z4, Z4
+	VMULPS.BCST   16(AX), Z4, Z4
+	VADDPS.BCST   16(CX), Z4, Z4
+	VMAXPS        Z30, Z4, Z4
+	VMINPS        Z31, Z4, Z4
+	VCVTPS2DQ     Z4, Z4
+	VPMOVUSDB     Z4, X4
+	VINSERTI32X4  $0x00, X4, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, (DX)
+	VMOVDQU8      Z26, K4, 64(DX)
+	VZEROUPPER
+	RET
+
+// func qNarrow6(a *uint8, lda int, offs *int, taps int, groups int, w *int8, dst *uint8, blocks int, scale *float32, offset *float32, lo float32, inIdx *uint8, outIdx *uint8, mask1 uint64, mask2 uint64)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VBMI, AVX512_VNNI
+TEXT ·qNarrow6(SB), NOSPLIT, $0-120
+	MOVQ blocks+56(FP), AX
+	CMPQ AX, $0x00000004
+	JEQ  qNarrow6_blocks4
+	CMPQ AX, $0x00000003
+	JEQ  qNarrow6_blocks3
+	CMPQ AX, $0x00000002
+	JEQ  qNarrow6_blocks2
+	CMPQ AX, $0x00000001
+	JEQ  qNarrow6_blocks1
+	RET
+
+qNarrow6_blocks4:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	VPXORD    Z8, Z8, Z8
+	VPXORD    Z9, Z9, Z9
+	VPXORD    Z10, Z10, Z10
+	VPXORD    Z11, Z11, Z11
+	VPXORD    Z12, Z12, Z12
+	VPXORD    Z13, Z13, Z13
+	VPXORD    Z14, Z14, Z14
+	VPXORD    Z15, Z15, Z15
+	VPXORD    Z16, Z16, Z16
+	VPXORD    Z17, Z17, Z17
+	VPXORD    Z18, Z18, Z18
+	VPXORD    Z19, Z19, Z19
+	VPXORD    Z20, Z20, Z20
+	VPXORD    Z21, Z21, Z21
+	VPXORD    Z22, Z22, Z22
+	VPXORD    Z23, Z23, Z23
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      offs+16(FP), BX
+	MOVQ      taps+24(FP), SI
+	MOVQ      w+40(FP), DI
+
+qNarrow6_blocks4_tap:
+	MOVQ (BX), R8
+	ADDQ AX, R8
+	MOVQ groups+32(FP), R9
+
+qNarrow6_blocks4_group:
+	VMOVDQU8.Z    (R8), K1, Z24
+	VMOVDQU8.Z    64(R8), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VMOVDQU8.Z    (R8)(CX*1), K1, Z25
+	VMOVDQU8.Z    64(R8)(CX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z25
+	VMOVDQU8.Z    (R8)(CX*2), K1, Z26
+	VMOVDQU8.Z    64(R8)(CX*2), K2, Z29
+	VPERMT2B      Z29, Z28, Z26
+	VMOVDQU8.Z    (R8)(DX*1), K1, Z27
+	VMOVDQU8.Z    64(R8)(DX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z27
+	VPDPBUSD.BCST (DI), Z24, Z0
+	VPDPBUSD.BCST (DI), Z25, Z6
+	VPDPBUSD.BCST (DI), Z26, Z12
+	VPDPBUSD.BCST (DI), Z27, Z18
+	VPDPBUSD.BCST 4(DI), Z24, Z1
+	VPDPBUSD.BCST 4(DI), Z25, Z7
+	VPDPBUSD.BCST 4(DI), Z26, Z13
+	VPDPBUSD.BCST 4(DI), Z27, Z19
+	VPDPBUSD.BCST 8(DI), Z24, Z2
+	VPDPBUSD.BCST 8(DI), Z25, Z8
+	VPDPBUSD.BCST 8(DI), Z26, Z14
+	VPDPBUSD.BCST 8(DI), Z27, Z20
+	VPDPBUSD.BCST 12(DI), Z24, Z3
+	VPDPBUSD.BCST 12(DI), Z25, Z9
+	VPDPBUSD.BCST 12(DI), Z26, Z15
+	VPDPBUSD.BCST 12(DI), Z27, Z21
+	VPDPBUSD.BCST 16(DI), Z24, Z4
+	VPDPBUSD.BCST 16(DI), Z25, Z10
+	VPDPBUSD.BCST 16(DI), Z26, Z16
+	VPDPBUSD.BCST 16(DI), Z27, Z22
+	VPDPBUSD.BCST 20(DI), Z24, Z5
+	VPDPBUSD.BCST 20(DI), Z25, Z11
+	VPDPBUSD.BCST 20(DI), Z26, Z17
+	VPDPBUSD.BCST 20(DI), Z27, Z23
+	ADDQ          $0x00000018, DI
+	ADDQ          $0x04, R8
+	DECQ          R9
+	JNZ           qNarrow6_blocks4_group
+	ADDQ          $0x08, BX
+	DECQ          SI
+	JNZ           qNarrow6_blocks4_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x00000000ffffffff, BX
+	KMOVQ         BX, K4
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   8(AX), Z2, Z2
+	VADDPS.BCST   8(CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x02, X2, Z24, Z24
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   12(AX), Z3, Z3
+	VADDPS.BCST   12(CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x03, X3, Z24, Z24
+	VCVTDQ2PS     Z4, Z4
+	VMULPS.BCST   16(AX), Z4, Z4
+	VADDPS.BCST   16(CX), Z4, Z4
+	VMAXPS        Z30, Z4, Z4
+	VMINPS        Z31, Z4, Z4
+	VCVTPS2DQ     Z4, Z4
+	VPMOVUSDB     Z4, X4
+	VINSERTI32X4  $0x00, X4, Z25, Z25
+	VCVTDQ2PS     Z5, Z5
+	VMULPS.BCST   20(AX), Z5, Z5
+	VADDPS.BCST   20(CX), Z5, Z5
+	VMAXPS        Z30, Z5, Z5
+	VMINPS        Z31, Z5, Z5
+	VCVTPS2DQ     Z5, Z5
+	VPMOVUSDB     Z5, X5
+	VINSERTI32X4  $0x01, X5, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, (DX)
+	VMOVDQU8      Z26, K4, 64(DX)
+	VCVTDQ2PS     Z6, Z6
+	VMULPS.BCST   (AX), Z6, Z6
+	VADDPS.BCST   (CX), Z6, Z6
+	VMAXPS        Z30, Z6, Z6
+	VMINPS        Z31, Z6, Z6
+	VCVTPS2DQ     Z6, Z6
+	VPMOVUSDB     Z6, X6
+	VINSERTI32X4  $0x00, X6, Z24, Z24
+	VCVTDQ2PS     Z7, Z7
+	VMULPS.BCST   4(AX), Z7, Z7
+	VADDPS.BCST   4(CX), Z7, Z7
+	VMAXPS        Z30, Z7, Z7
+	VMINPS        Z31, Z7, Z7
+	VCVTPS2DQ     Z7, Z7
+	VPMOVUSDB     Z7, X7
+	VINSERTI32X4  $0x01, X7, Z24, Z24
+	VCVTDQ2PS     Z8, Z8
+	VMULPS.BCST   8(AX), Z8, Z8
+	VADDPS.BCST   8(CX), Z8, Z8
+	VMAXPS        Z30, Z8, Z8
+	VMINPS        Z31, Z8, Z8
+	VCVTPS2DQ     Z8, Z8
+	VPMOVUSDB     Z8, X8
+	VINSERTI32X4  $0x02, X8, Z24, Z24
+	VCVTDQ2PS     Z9, Z9
+	VMULPS.BCST   12(AX), Z9, Z9
+	VADDPS.BCST   12(CX), Z9, Z9
+	VMAXPS        Z30, Z9, Z9
+	VMINPS        Z31, Z9, Z9
+	VCVTPS2DQ     Z9, Z9
+	VPMOVUSDB     Z9, X9
+	VINSERTI32X4  $0x03, X9, Z24, Z24
+	VCVTDQ2PS     Z10, Z10
+	VMULPS.BCST   16(AX), Z10, Z10
+	VADDPS.BCST   16(CX), Z10, Z10
+	VMAXPS        Z30, Z10, Z10
+	VMINPS        Z31, Z10, Z10
+	VCVTPS2DQ     Z10, Z10
+	VPMOVUSDB     Z10, X10
+	VINSERTI32X4  $0x00, X10, Z25, Z25
+	VCVTDQ2PS     Z11, Z11
+	VMULPS.BCST   20(AX), Z11, Z11
+	VADDPS.BCST   20(CX), Z11, Z11
+	VMAXPS        Z30, Z11, Z11
+	VMINPS        Z31, Z11, Z11
+	VCVTPS2DQ     Z11, Z11
+	VPMOVUSDB     Z11, X11
+	VINSERTI32X4  $0x01, X11, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 96(DX)
+	VMOVDQU8      Z26, K4, 160(DX)
+	VCVTDQ2PS     Z12, Z12
+	VMULPS.BCST   (AX), Z12, Z12
+	VADDPS.BCST   (CX), Z12, Z12
+	VMAXPS        Z30, Z12, Z12
+	VMINPS        Z31, Z12, Z12
+	VCVTPS2DQ     Z12, Z12
+	VPMOVUSDB     Z12, X12
+	VINSERTI32X4  $0x00, X12, Z24, Z24
+	VCVTDQ2PS     Z13, Z13
+	VMULPS.BCST   4(AX), Z13, Z13
+	VADDPS.BCST   4(CX), Z13, Z13
+	VMAXPS        Z30, Z13, Z13
+	VMINPS        Z31, Z13, Z13
+	VCVTPS2DQ     Z13, Z13
+	VPMOVUSDB     Z13, X13
+	VINSERTI32X4  $0x01, X13, Z24, Z24
+	VCVTDQ2PS     Z14, Z14
+	VMULPS.BCST   8(AX), Z14, Z14
+	VADDPS.BCST   8(CX), Z14, Z14
+	VMAXPS        Z30, Z14, Z14
+	VMINPS        Z31, Z14, Z14
+	VCVTPS2DQ     Z14, Z14
+	VPMOVUSDB     Z14, X14
+	VINSERTI32X4  $0x02, X14, Z24, Z24
+	VCVTDQ2PS     Z15, Z15
+	VMULPS.BCST   12(AX), Z15, Z15
+	VADDPS.BCST   12(CX), Z15, Z15
+	VMAXPS        Z30, Z15, Z15
+	VMINPS        Z31, Z15, Z15
+	VCVTPS2DQ     Z15, Z15
+	VPMOVUSDB     Z15, X15
+	VINSERTI32X4  $0x03, X15, Z24, Z24
+	VCVTDQ2PS     Z16, Z16
+	VMULPS.BCST   16(AX), Z16, Z16
+	VADDPS.BCST   16(CX), Z16, Z16
+	VMAXPS        Z30, Z16, Z16
+	VMINPS        Z31, Z16, Z16
+	VCVTPS2DQ     Z16, Z16
+	VPMOVUSDB     Z16, X16
+	VINSERTI32X4  $0x00, X16, Z25, Z25
+	VCVTDQ2PS     Z17, Z17
+	VMULPS.BCST   20(AX), Z17, Z17
+	VADDPS.BCST   20(CX), Z17, Z17
+	VMAXPS        Z30, Z17, Z17
+	VMINPS        Z31, Z17, Z17
+	VCVTPS2DQ     Z17, Z17
+	VPMOVUSDB     Z17, X17
+	VINSERTI32X4  $0x01, X17, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 192(DX)
+	VMOVDQU8      Z26, K4, 256(DX)
+	VCVTDQ2PS     Z18, Z18
+	VMULPS.BCST   (AX), Z18, Z18
+	VADDPS.BCST   (CX), Z18, Z18
+	VMAXPS        Z30, Z18, Z18
+	VMINPS        Z31, Z18, Z18
+	VCVTPS2DQ     Z18, Z18
+	VPMOVUSDB     Z18, X18
+	VINSERTI32X4  $0x00, X18, Z24, Z24
+	VCVTDQ2PS     Z19, Z19
+	VMULPS.BCST   4(AX), Z19, Z19
+	VADDPS.BCST   4(CX), Z19, Z19
+	VMAXPS        Z30, Z19, Z19
+	VMINPS        Z31, Z19, Z19
+	VCVTPS2DQ     Z19, Z19
+	VPMOVUSDB     Z19, X19
+	VINSERTI32X4  $0x01, X19, Z24, Z24
+	VCVTDQ2PS     Z20, Z20
+	VMULPS.BCST   8(AX), Z20, Z20
+	VADDPS.BCST   8(CX), Z20, Z20
+	VMAXPS        Z30, Z20, Z20
+	VMINPS        Z31, Z20, Z20
+	VCVTPS2DQ     Z20, Z20
+	VPMOVUSDB     Z20, X20
+	VINSERTI32X4  $0x02, X20, Z24, Z24
+	VCVTDQ2PS     Z21, Z21
+	VMULPS.BCST   12(AX), Z21, Z21
+	VADDPS.BCST   12(CX), Z21, Z21
+	VMAXPS        Z30, Z21, Z21
+	VMINPS        Z31, Z21, Z21
+	VCVTPS2DQ     Z21, Z21
+	VPMOVUSDB     Z21, X21
+	VINSERTI32X4  $0x03, X21, Z24, Z24
+	VCVTDQ2PS     Z22, Z22
+	VMULPS.BCST   16(AX), Z22, Z22
+	VADDPS.BCST   16(CX), Z22, Z22
+	VMAXPS        Z30, Z22, Z22
+	VMINPS        Z31, Z22, Z22
+	VCVTPS2DQ     Z22, Z22
+	VPMOVUSDB     Z22, X22
+	VINSERTI32X4  $0x00, X22, Z25, Z25
+	VCVTDQ2PS     Z23, Z23
+	VMULPS.BCST   20(AX), Z23, Z23
+	VADDPS.BCST   20(CX), Z23, Z23
+	VMAXPS        Z30, Z23, Z23
+	VMINPS        Z31, Z23, Z23
+	VCVTPS2DQ     Z23, Z23
+	VPMOVUSDB     Z23, X23
+	VINSERTI32X4  $0x01, X23, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 288(DX)
+	VMOVDQU8      Z26, K4, 352(DX)
+	VZEROUPPER
+	RET
+
+qNarrow6_blocks3:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	VPXORD    Z8, Z8, Z8
+	VPXORD    Z9, Z9, Z9
+	VPXORD    Z10, Z10, Z10
+	VPXORD    Z11, Z11, Z11
+	VPXORD    Z12, Z12, Z12
+	VPXORD    Z13, Z13, Z13
+	VPXORD    Z14, Z14, Z14
+	VPXORD    Z15, Z15, Z15
+	VPXORD    Z16, Z16, Z16
+	VPXORD    Z17, Z17, Z17
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      offs+16(FP), DX
+	MOVQ      taps+24(FP), BX
+	MOVQ      w+40(FP), SI
+
+qNarrow6_blocks3_tap:
+	MOVQ (DX), DI
+	ADDQ AX, DI
+	MOVQ groups+32(FP), R8
+
+qNarrow6_blocks3_group:
+	VMOVDQU8.Z    (DI), K1, Z24
+	VMOVDQU8.Z    64(DI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VMOVDQU8.Z    (DI)(CX*1), K1, Z25
+	VMOVDQU8.Z    64(DI)(CX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z25
+	VMOVDQU8.Z    (DI)(CX*2), K1, Z26
+	VMOVDQU8.Z    64(DI)(CX*2), K2, Z29
+	VPERMT2B      Z29, Z28, Z26
+	VPDPBUSD.BCST (SI), Z24, Z0
+	VPDPBUSD.BCST (SI), Z25, Z6
+	VPDPBUSD.BCST (SI), Z26, Z12
+	VPDPBUSD.BCST 4(SI), Z24, Z1
+	VPDPBUSD.BCST 4(SI), Z25, Z7
+	VPDPBUSD.BCST 4(SI), Z26, Z13
+	VPDPBUSD.BCST 8(SI), Z24, Z2
+	VPDPBUSD.BCST 8(SI), Z25, Z8
+	VPDPBUSD.BCST 8(SI), Z26, Z14
+	VPDPBUSD.BCST 12(SI), Z24, Z3
+	VPDPBUSD.BCST 12(SI), Z25, Z9
+	VPDPBUSD.BCST 12(SI), Z26, Z15
+	VPDPBUSD.BCST 16(SI), Z24, Z4
+	VPDPBUSD.BCST 16(SI), Z25, Z10
+	VPDPBUSD.BCST 16(SI), Z26, Z16
+	VPDPBUSD.BCST 20(SI), Z24, Z5
+	VPDPBUSD.BCST 20(SI), Z25, Z11
+	VPDPBUSD.BCST 20(SI), Z26, Z17
+	ADDQ          $0x00000018, SI
+	ADDQ          $0x04, DI
+	DECQ          R8
+	JNZ           qNarrow6_blocks3_group
+	ADDQ          $0x08, DX
+	DECQ          BX
+	JNZ           qNarrow6_blocks3_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x00000000ffffffff, BX
+	KMOVQ         BX, K4
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   8(AX), Z2, Z2
+	VADDPS.BCST   8(CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x02, X2, Z24, Z24
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   12(AX), Z3, Z3
+	VADDPS.BCST   12(CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x03, X3, Z24, Z24
+	VCVTDQ2PS     Z4, Z4
+	VMULPS.BCST   16(AX), Z4, Z4
+	VADDPS.BCST   16(CX), Z4, Z4
+	VMAXPS        Z30, Z4, Z4
+	VMINPS        Z31, Z4, Z4
+	VCVTPS2DQ     Z4, Z4
+	VPMOVUSDB     Z4, X4
+	VINSERTI32X4  $0x00, X4, Z25, Z25
+	VCVTDQ2PS     Z5, Z5
+	VMULPS.BCST   20(AX), Z5, Z5
+	VADDPS.BCST   20(CX), Z5, Z5
+	VMAXPS        Z30, Z5, Z5
+	VMINPS        Z31, Z5, Z5
+	VCVTPS2DQ     Z5, Z5
+	VPMOVUSDB     Z5, X5
+	VINSERTI32X4  $0x01, X5, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, (DX)
+	VMOVDQU8      Z26, K4, 64(DX)
+	VCVTDQ2PS     Z6, Z6
+	VMULPS.BCST   (AX), Z6, Z6
+	VADDPS.BCST   (CX), Z6, Z6
+	VMAXPS        Z30, Z6, Z6
+	VMINPS        Z31, Z6, Z6
+	VCVTPS2DQ     Z6, Z6
+	VPMOVUSDB     Z6, X6
+	VINSERTI32X4  $0x00, X6, Z24, Z24
+	VCVTDQ2PS     Z7, Z7
+	VMULPS.BCST   4(AX), Z7, Z7
+	VADDPS.BCST   4(CX), Z7, Z7
+	VMAXPS        Z30, Z7, Z7
+	VMINPS        Z31, Z7, Z7
+	VCVTPS2DQ     Z7, Z7
+	VPMOVUSDB     Z7, X7
+	VINSERTI32X4  $0x01, X7, Z24, Z24
+	VCVTDQ2PS     Z8, Z8
+	VMULPS.BCST   8(AX), Z8, Z8
+	VADDPS.BCST   8(CX), Z8, Z8
+	VMAXPS        Z30, Z8, Z8
+	VMINPS        Z31, Z8, Z8
+	VCVTPS2DQ     Z8, Z8
+	VPMOVUSDB     Z8, X8
+	VINSERTI32X4  $0x02, X8, Z24, Z24
+	VCVTDQ2PS     Z9, Z9
+	VMULPS.BCST   12(AX), Z9, Z9
+	VADDPS.BCST   12(CX), Z9, Z9
+	VMAXPS        Z30, Z9, Z9
+	VMINPS        Z31, Z9, Z9
+	VCVTPS2DQ     Z9, Z9
+	VPMOVUSDB     Z9, X9
+	VINSERTI32X4  $0x03, X9, Z24, Z24
+	VCVTDQ2PS     Z10, Z10
+	VMULPS.BCST   16(AX), Z10, Z10
+	VADDPS.BCST   16(CX), Z10, Z10
+	VMAXPS        Z30, Z10, Z10
+	VMINPS        Z31, Z10, Z10
+	VCVTPS2DQ     Z10, Z10
+	VPMOVUSDB     Z10, X10
+	VINSERTI32X4  $0x00, X10, Z25, Z25
+	VCVTDQ2PS     Z11, Z11
+	VMULPS.BCST   20(AX), Z11, Z11
+	VADDPS.BCST   20(CX), Z11, Z11
+	VMAXPS        Z30, Z11, Z11
+	VMINPS        Z31, Z11, Z11
+	VCVTPS2DQ     Z11, Z11
+	VPMOVUSDB     Z11, X11
+	VINSERTI32X4  $0x01, X11, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 96(DX)
+	VMOVDQU8      Z26, K4, 160(DX)
+	VCVTDQ2PS     Z12, Z12
+	VMULPS.BCST   (AX), Z12, Z12
+	VADDPS.BCST   (CX), Z12, Z12
+	VMAXPS        Z30, Z12, Z12
+	VMINPS        Z31, Z12, Z12
+	VCVTPS2DQ     Z12, Z12
+	VPMOVUSDB     Z12, X12
+	VINSERTI32X4  $0x00, X12, Z24, Z24
+	VCVTDQ2PS     Z13, Z13
+	VMULPS.BCST   4(AX), Z13, Z13
+	VADDPS.BCST   4(CX), Z13, Z13
+	VMAXPS        Z30, Z13, Z13
+	VMINPS        Z31, Z13, Z13
+	VCVTPS2DQ     Z13, Z13
+	VPMOVUSDB     Z13, X13
+	VINSERTI32X4  $0x01, X13, Z24, Z24
+	VCVTDQ2PS     Z14, Z14
+	VMULPS.BCST   8(AX), Z14, Z14
+	VADDPS.BCST   8(CX), Z14, Z14
+	VMAXPS        Z30, Z14, Z14
+	VMINPS        Z31, Z14, Z14
+	VCVTPS2DQ     Z14, Z14
+	VPMOVUSDB     Z14, X14
+	VINSERTI32X4  $0x02, X14, Z24, Z24
+	VCVTDQ2PS     Z15, Z15
+	VMULPS.BCST   12(AX), Z15, Z15
+	VADDPS.BCST   12(CX), Z15, Z15
+	VMAXPS        Z30, Z15, Z15
+	VMINPS        Z31, Z15, Z15
+	VCVTPS2DQ     Z15, Z15
+	VPMOVUSDB     Z15, X15
+	VINSERTI32X4  $0x03, X15, Z24, Z24
+	VCVTDQ2PS     Z16, Z16
+	VMULPS.BCST   16(AX), Z16, Z16
+	VADDPS.BCST   16(CX), Z16, Z16
+	VMAXPS        Z30, Z16, Z16
+	VMINPS        Z31, Z16, Z16
+	VCVTPS2DQ     Z16, Z16
+	VPMOVUSDB     Z16, X16
+	VINSERTI32X4  $0x00, X16, Z25, Z25
+	VCVTDQ2PS     Z17, Z17
+	VMULPS.BCST   20(AX), Z17, Z17
+	VADDPS.BCST   20(CX), Z17, Z17
+	VMAXPS        Z30, Z17, Z17
+	VMINPS        Z31, Z17, Z17
+	VCVTPS2DQ     Z17, Z17
+	VPMOVUSDB     Z17, X17
+	VINSERTI32X4  $0x01, X17, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 192(DX)
+	VMOVDQU8      Z26, K4, 256(DX)
+	VZEROUPPER
+	RET
+
+qNarrow6_blocks2:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	VPXORD    Z8, Z8, Z8
+	VPXORD    Z9, Z9, Z9
+	VPXORD    Z10, Z10, Z10
+	VPXORD    Z11, Z11, Z11
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      offs+16(FP), DX
+	MOVQ      taps+24(FP), BX
+	MOVQ      w+40(FP), SI
+
+qNarrow6_blocks2_tap:
+	MOVQ (DX), DI
+	ADDQ AX, DI
+	MOVQ groups+32(FP), R8
+
+qNarrow6_blocks2_group:
+	VMOVDQU8.Z    (DI), K1, Z24
+	VMOVDQU8.Z    64(DI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VMOVDQU8.Z    (DI)(CX*1), K1, Z25
+	VMOVDQU8.Z    64(DI)(CX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z25
+	VPDPBUSD.BCST (SI), Z24, Z0
+	VPDPBUSD.BCST (SI), Z25, Z6
+	VPDPBUSD.BCST 4(SI), Z24, Z1
+	VPDPBUSD.BCST 4(SI), Z25, Z7
+	VPDPBUSD.BCST 8(SI), Z24, Z2
+	VPDPBUSD.BCST 8(SI), Z25, Z8
+	VPDPBUSD.BCST 12(SI), Z24, Z3
+	VPDPBUSD.BCST 12(SI), Z25, Z9
+	VPDPBUSD.BCST 16(SI), Z24, Z4
+	VPDPBUSD.BCST 16(SI), Z25, Z10
+	VPDPBUSD.BCST 20(SI), Z24, Z5
+	VPDPBUSD.BCST 20(SI), Z25, Z11
+	ADDQ          $0x00000018, SI
+	ADDQ          $0x04, DI
+	DECQ          R8
+	JNZ           qNarrow6_blocks2_group
+	ADDQ          $0x08, DX
+	DECQ          BX
+	JNZ           qNarrow6_blocks2_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x00000000ffffffff, BX
+	KMOVQ         BX, K4
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   8(AX), Z2, Z2
+	VADDPS.BCST   8(CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x02, X2, Z24, Z24
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   12(AX), Z3, Z3
+	VADDPS.BCST   12(CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x03, X3, Z24, Z24
+	VCVTDQ2PS     Z4, Z4
+	VMULPS.BCST   16(AX), Z4, Z4
+	VADDPS.BCST   16(CX), Z4, Z4
+	VMAXPS        Z30, Z4, Z4
+	VMINPS        Z31, Z4, Z4
+	VCVTPS2DQ     Z4, Z4
+	VPMOVUSDB     Z4, X4
+	VINSERTI32X4  $0x00, X4, Z25, Z25
+	VCVTDQ2PS     Z5, Z5
+	VMULPS.BCST   20(AX), Z5, Z5
+	VADDPS.BCST   20(CX), Z5, Z5
+	VMAXPS        Z30, Z5, Z5
+	VMINPS        Z31, Z5, Z5
+	VCVTPS2DQ     Z5, Z5
+	VPMOVUSDB     Z5, X5
+	VINSERTI32X4  $0x01, X5, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, (DX)
+	VMOVDQU8      Z26, K4, 64(DX)
+	VCVTDQ2PS     Z6, Z6
+	VMULPS.BCST   (AX), Z6, Z6
+	VADDPS.BCST   (CX), Z6, Z6
+	VMAXPS        Z30, Z6, Z6
+	VMINPS        Z31, Z6, Z6
+	VCVTPS2DQ     Z6, Z6
+	VPMOVUSDB     Z6, X6
+	VINSERTI32X4  $0x00, X6, Z24, Z24
+	VCVTDQ2PS     Z7, Z7
+	VMULPS.BCST   4(AX), Z7, Z7
+	VADDPS.BCST   4(CX), Z7, Z7
+	VMAXPS        Z30, Z7, Z7
+	VMINPS        Z31, Z7, Z7
+	VCVTPS2DQ     Z7, Z7
+	VPMOVUSDB     Z7, X7
+	VINSERTI32X4  $0x01, X7, Z24, Z24
+	VCVTDQ2PS     Z8, Z8
+	VMULPS.BCST   8(AX), Z8, Z8
+	VADDPS.BCST   8(CX), Z8, Z8
+	VMAXPS        Z30, Z8, Z8
+	VMINPS        Z31, Z8, Z8
+	VCVTPS2DQ     Z8, Z8
+	VPMOVUSDB     Z8, X8
+	VINSERTI32X4  $0x02, X8, Z24, Z24
+	VCVTDQ2PS     Z9, Z9
+	VMULPS.BCST   12(AX), Z9, Z9
+	VADDPS.BCST   12(CX), Z9, Z9
+	VMAXPS        Z30, Z9, Z9
+	VMINPS        Z31, Z9, Z9
+	VCVTPS2DQ     Z9, Z9
+	VPMOVUSDB     Z9, X9
+	VINSERTI32X4  $0x03, X9, Z24, Z24
+	VCVTDQ2PS     Z10, Z10
+	VMULPS.BCST   16(AX), Z10, Z10
+	VADDPS.BCST   16(CX), Z10, Z10
+	VMAXPS        Z30, Z10, Z10
+	VMINPS        Z31, Z10, Z10
+	VCVTPS2DQ     Z10, Z10
+	VPMOVUSDB     Z10, X10
+	VINSERTI32X4  $0x00, X10, Z25, Z25
+	VCVTDQ2PS     Z11, Z11
+	VMULPS.BCST   20(AX), Z11, Z11
+	VADDPS.BCST   20(CX), Z11, Z11
+	VMAXPS        Z30, Z11, Z11
+	VMINPS        Z31, Z11, Z11
+	VCVTPS2DQ     Z11, Z11
+	VPMOVUSDB     Z11, X11
+	VINSERTI32X4  $0x01, X11, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 96(DX)
+	VMOVDQU8      Z26, K4, 160(DX)
+	VZEROUPPER
+	RET
+
+qNarrow6_blocks1:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), CX
+	MOVQ      offs+16(FP), CX
+	MOVQ      taps+24(FP), DX
+	MOVQ      w+40(FP), BX
+
+qNarrow6_blocks1_tap:
+	MOVQ (CX), SI
+	ADDQ AX, SI
+	MOVQ groups+32(FP), DI
+
+qNarrow6_blocks1_group:
+	VMOVDQU8.Z    (SI), K1, Z24
+	VMOVDQU8.Z    64(SI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VPDPBUSD.BCST (BX), Z24, Z0
+	VPDPBUSD.BCST 4(BX), Z24, Z1
+	VPDPBUSD.BCST 8(BX), Z24, Z2
+	VPDPBUSD.BCST 12(BX), Z24, Z3
+	VPDPBUSD.BCST 16(BX), Z24, Z4
+	VPDPBUSD.BCST 20(BX), Z24, Z5
+	ADDQ          $0x00000018, BX
+	ADDQ          $0x04, SI
+	DECQ          DI
+	JNZ           qNarrow6_blocks1_group
+	ADDQ          $0x08, CX
+	DECQ          DX
+	JNZ           qNarrow6_blocks1_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x00000000ffffffff, BX
+	KMOVQ         BX, K4
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   8(AX), Z2, Z2
+	VADDPS.BCST   8(CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x02, X2, Z24, Z24
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   12(AX), Z3, Z3
+	VADDPS.BCST   12(CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x03, X3, Z24, Z24
+	VCVTDQ2PS     Z4, Z4
+	VMULPS.BCST   16(AX), Z4, Z4
+	VADDPS.BCST   16(CX), Z4, Z4
+	VMAXPS        Z30, Z4, Z4
+	VMINPS        Z31, Z4, Z4
+	VCVTPS2DQ     Z4, Z4
+	VPMOVUSDB     Z4, X4
+	VINSERTI32X4  $0x00, X4, Z25, Z25
+	VCVTDQ2PS     Z5, Z5
+	VMULPS.BCST   20(AX), Z5, Z5
+	VADDPS.BCST   20(CX), Z5, Z5
+	VMAXPS        Z30, Z5, Z5
+	VMINPS        Z31, Z5, Z5
+	VCVTPS2DQ     Z5, Z5
+	VPMOVUSDB     Z5, X5
+	VINSERTI32X4  $0x01, X5, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, (DX)
+	VMOVDQU8      Z26, K4, 64(DX)
+	VZEROUPPER
+	RET
+
+// func qNarrow7(a *uint8, lda int, offs *int, taps int, groups int, w *int8, dst *uint8, blocks int, scale *float32, offset *float32, lo float32, inIdx *uint8, outIdx *uint8, mask1 uint64, mask2 uint64)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VBMI, AVX512_VNNI
+TEXT ·qNarrow7(SB), NOSPLIT, $0-120
+	MOVQ blocks+56(FP), AX
+	CMPQ AX, $0x00000003
+	JEQ  qNarrow7_blocks3
+	CMPQ AX, $0x00000002
+	JEQ  qNarrow7_blocks2
+	CMPQ AX, $0x00000001
+	JEQ  qNarrow7_blocks1
+	RET
+
+qNarrow7_blocks3:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	VPXORD    Z8, Z8, Z8
+	VPXORD    Z9, Z9, Z9
+	VPXORD    Z10, Z10, Z10
+	VPXORD    Z11, Z11, Z11
+	VPXORD    Z12, Z12, Z12
+	VPXORD    Z13, Z13, Z13
+	VPXORD    Z14, Z14, Z14
+	VPXORD    Z15, Z15, Z15
+	VPXORD    Z16, Z16, Z16
+	VPXORD    Z17, Z17, Z17
+	VPXORD    Z18, Z18, Z18
+	VPXORD    Z19, Z19, Z19
+	VPXORD    Z20, Z20, Z20
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      offs+16(FP), DX
+	MOVQ      taps+24(FP), BX
+	MOVQ      w+40(FP), SI
+
+qNarrow7_blocks3_tap:
+	MOVQ (DX), DI
+	ADDQ AX, DI
+	MOVQ groups+32(FP), R8
+
+qNarrow7_blocks3_group:
+	VMOVDQU8.Z    (DI), K1, Z24
+	VMOVDQU8.Z    64(DI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VMOVDQU8.Z    (DI)(CX*1), K1, Z25
+	VMOVDQU8.Z    64(DI)(CX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z25
+	VMOVDQU8.Z    (DI)(CX*2), K1, Z26
+	VMOVDQU8.Z    64(DI)(CX*2), K2, Z29
+	VPERMT2B      Z29, Z28, Z26
+	VPDPBUSD.BCST (SI), Z24, Z0
+	VPDPBUSD.BCST (SI), Z25, Z7
+	VPDPBUSD.BCST (SI), Z26, Z14
+	VPDPBUSD.BCST 4(SI), Z24, Z1
+	VPDPBUSD.BCST 4(SI), Z25, Z8
+	VPDPBUSD.BCST 4(SI), Z26, Z15
+	VPDPBUSD.BCST 8(SI), Z24, Z2
+	VPDPBUSD.BCST 8(SI), Z25, Z9
+	VPDPBUSD.BCST 8(SI), Z26, Z16
+	VPDPBUSD.BCST 12(SI), Z24, Z3
+	VPDPBUSD.BCST 12(SI), Z25, Z10
+	VPDPBUSD.BCST 12(SI), Z26, Z17
+	VPDPBUSD.BCST 16(SI), Z24, Z4
+	VPDPBUSD.BCST 16(SI), Z25, Z11
+	VPDPBUSD.BCST 16(SI), Z26, Z18
+	VPDPBUSD.BCST 20(SI), Z24, Z5
+	VPDPBUSD.BCST 20(SI), Z25, Z12
+	VPDPBUSD.BCST 20(SI), Z26, Z19
+	VPDPBUSD.BCST 24(SI), Z24, Z6
+	VPDPBUSD.BCST 24(SI), Z25, Z13
+	VPDPBUSD.BCST 24(SI), Z26, Z20
+	ADDQ          $0x0000001c, SI
+	ADDQ          $0x04, DI
+	DECQ          R8
+	JNZ           qNarrow7_blocks3_group
+	ADDQ          $0x08, DX
+	DECQ          BX
+	JNZ           qNarrow7_blocks3_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x0000ffffffffffff, BX
+	KMOVQ         BX, K4
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   8(AX), Z2, Z2
+	VADDPS.BCST   8(CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x02, X2, Z24, Z24
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   12(AX), Z3, Z3
+	VADDPS.BCST   12(CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x03, X3, Z24, Z24
+	VCVTDQ2PS     Z4, Z4
+	VMULPS.BCST   16(AX), Z4, Z4
+	VADDPS.BCST   16(CX), Z4, Z4
+	VMAXPS        Z30, Z4, Z4
+	VMINPS        Z31, Z4, Z4
+	VCVTPS2DQ     Z4, Z4
+	VPMOVUSDB     Z4, X4
+	VINSERTI32X4  $0x00, X4, Z25, Z25
+	VCVTDQ2PS     Z5, Z5
+	VMULPS.BCST   20(AX), Z5, Z5
+	VADDPS.BCST   20(CX), Z5, Z5
+	VMAXPS        Z30, Z5, Z5
+	VMINPS        Z31, Z5, Z5
+	VCVTPS2DQ     Z5, Z5
+	VPMOVUSDB     Z5, X5
+	VINSERTI32X4  $0x01, X5, Z25, Z25
+	VCVTDQ2PS     Z6, Z6
+	VMULPS.BCST   24(AX), Z6, Z6
+	VADDPS.BCST   24(CX), Z6, Z6
+	VMAXPS        Z30, Z6, Z6
+	VMINPS        Z31, Z6, Z6
+	VCVTPS2DQ     Z6, Z6
+	VPMOVUSDB     Z6, X6
+	VINSERTI32X4  $0x02, X6, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, (DX)
+	VMOVDQU8      Z26, K4, 64(DX)
+	VCVTDQ2PS     Z7, Z7
+	VMULPS.BCST   (AX), Z7, Z7
+	VADDPS.BCST   (CX), Z7, Z7
+	VMAXPS        Z30, Z7, Z7
+	VMINPS        Z31, Z7, Z7
+	VCVTPS2DQ     Z7, Z7
+	VPMOVUSDB     Z7, X7
+	VINSERTI32X4  $0x00, X7, Z24, Z24
+	VCVTDQ2PS     Z8, Z8
+	VMULPS.BCST   4(AX), Z8, Z8
+	VADDPS.BCST   4(CX), Z8, Z8
+	VMAXPS        Z30, Z8, Z8
+	VMINPS        Z31, Z8, Z8
+	VCVTPS2DQ     Z8, Z8
+	VPMOVUSDB     Z8, X8
+	VINSERTI32X4  $0x01, X8, Z24, Z24
+	VCVTDQ2PS     Z9, Z9
+	VMULPS.BCST   8(AX), Z9, Z9
+	VADDPS.BCST   8(CX), Z9, Z9
+	VMAXPS        Z30, Z9, Z9
+	VMINPS        Z31, Z9, Z9
+	VCVTPS2DQ     Z9, Z9
+	VPMOVUSDB     Z9, X9
+	VINSERTI32X4  $0x02, X9, Z24, Z24
+	VCVTDQ2PS     Z10, Z10
+	VMULPS.BCST   12(AX), Z10, Z10
+	VADDPS.BCST   12(CX), Z10, Z10
+	VMAXPS        Z30, Z10, Z10
+	VMINPS        Z31, Z10, Z10
+	VCVTPS2DQ     Z10, Z10
+	VPMOVUSDB     Z10, X10
+	VINSERTI32X4  $0x03, X10, Z24, Z24
+	VCVTDQ2PS     Z11, Z11
+	VMULPS.BCST   16(AX), Z11, Z11
+	VADDPS.BCST   16(CX), Z11, Z11
+	VMAXPS        Z30, Z11, Z11
+	VMINPS        Z31, Z11, Z11
+	VCVTPS2DQ     Z11, Z11
+	VPMOVUSDB     Z11, X11
+	VINSERTI32X4  $0x00, X11, Z25, Z25
+	VCVTDQ2PS     Z12, Z12
+	VMULPS.BCST   20(AX), Z12, Z12
+	VADDPS.BCST   20(CX), Z12, Z12
+	VMAXPS        Z30, Z12, Z12
+	VMINPS        Z31, Z12, Z12
+	VCVTPS2DQ     Z12, Z12
+	VPMOVUSDB     Z12, X12
+	VINSERTI32X4  $0x01, X12, Z25, Z25
+	VCVTDQ2PS     Z13, Z13
+	VMULPS.BCST   24(AX), Z13, Z13
+	VADDPS.BCST   24(CX), Z13, Z13
+	VMAXPS        Z30, Z13, Z13
+	VMINPS        Z31, Z13, Z13
+	VCVTPS2DQ     Z13, Z13
+	VPMOVUSDB     Z13, X13
+	VINSERTI32X4  $0x02, X13, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 112(DX)
+	VMOVDQU8      Z26, K4, 176(DX)
+	VCVTDQ2PS     Z14, Z14
+	VMULPS.BCST   (AX), Z14, Z14
+	VADDPS.BCST   (CX), Z14, Z14
+	VMAXPS        Z30, Z14, Z14
+	VMINPS        Z31, Z14, Z14
+	VCVTPS2DQ     Z14, Z14
+	VPMOVUSDB     Z14, X14
+	VINSERTI32X4  $0x00, X14, Z24, Z24
+	VCVTDQ2PS     Z15, Z15
+	VMULPS.BCST   4(AX), Z15, Z15
+	VADDPS.BCST   4(CX), Z15, Z15
+	VMAXPS        Z30, Z15, Z15
+	VMINPS        Z31, Z15, Z15
+	VCVTPS2DQ     Z15, Z15
+	VPMOVUSDB     Z15, X15
+	VINSERTI32X4  $0x01, X15, Z24, Z24
+	VCVTDQ2PS     Z16, Z16
+	VMULPS.BCST   8(AX), Z16, Z16
+	VADDPS.BCST   8(CX), Z16, Z16
+	VMAXPS        Z30, Z16, Z16
+	VMINPS        Z31, Z16, Z16
+	VCVTPS2DQ     Z16, Z16
+	VPMOVUSDB     Z16, X16
+	VINSERTI32X4  $0x02, X16, Z24, Z24
+	VCVTDQ2PS     Z17, Z17
+	VMULPS.BCST   12(AX), Z17, Z17
+	VADDPS.BCST   12(CX), Z17, Z17
+	VMAXPS        Z30, Z17, Z17
+	VMINPS        Z31, Z17, Z17
+	VCVTPS2DQ     Z17, Z17
+	VPMOVUSDB     Z17, X17
+	VINSERTI32X4  $0x03, X17, Z24, Z24
+	VCVTDQ2PS     Z18, Z18
+	VMULPS.BCST   16(AX), Z18, Z18
+	VADDPS.BCST   16(CX), Z18, Z18
+	VMAXPS        Z30, Z18, Z18
+	VMINPS        Z31, Z18, Z18
+	VCVTPS2DQ     Z18, Z18
+	VPMOVUSDB     Z18, X18
+	VINSERTI32X4  $0x00, X18, Z25, Z25
+	VCVTDQ2PS     Z19, Z19
+	VMULPS.BCST   20(AX), Z19, Z19
+	VADDPS.BCST   20(CX), Z19, Z19
+	VMAXPS        Z30, Z19, Z19
+	VMINPS        Z31, Z19, Z19
+	VCVTPS2DQ     Z19, Z19
+	VPMOVUSDB     Z19, X19
+	VINSERTI32X4  $0x01, X19, Z25, Z25
+	VCVTDQ2PS     Z20, Z20
+	VMULPS.BCST   24(AX), Z20, Z20
+	VADDPS.BCST   24(CX), Z20, Z20
+	VMAXPS        Z30, Z20, Z20
+	VMINPS        Z31, Z20, Z20
+	VCVTPS2DQ     Z20, Z20
+	VPMOVUSDB     Z20, X20
+	VINSERTI32X4  $0x02, X20, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 224(DX)
+	VMOVDQU8      Z26, K4, 288(DX)
+	VZEROUPPER
+	RET
+
+qNarrow7_blocks2:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	VPXORD    Z8, Z8, Z8
+	VPXORD    Z9, Z9, Z9
+	VPXORD    Z10, Z10, Z10
+	VPXORD    Z11, Z11, Z11
+	VPXORD    Z12, Z12, Z12
+	VPXORD    Z13, Z13, Z13
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      offs+16(FP), DX
+	MOVQ      taps+24(FP), BX
+	MOVQ      w+40(FP), SI
+
+qNarrow7_blocks2_tap:
+	MOVQ (DX), DI
+	ADDQ AX, DI
+	MOVQ groups+32(FP), R8
+
+qNarrow7_blocks2_group:
+	VMOVDQU8.Z    (DI), K1, Z24
+	VMOVDQU8.Z    64(DI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VMOVDQU8.Z    (DI)(CX*1), K1, Z25
+	VMOVDQU8.Z    64(DI)(CX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z25
+	VPDPBUSD.BCST (SI), Z24, Z0
+	VPDPBUSD.BCST (SI), Z25, Z7
+	VPDPBUSD.BCST 4(SI), Z24, Z1
+	VPDPBUSD.BCST 4(SI), Z25, Z8
+	VPDPBUSD.BCST 8(SI), Z24, Z2
+	VPDPBUSD.BCST 8(SI), Z25, Z9
+	VPDPBUSD.BCST 12(SI), Z24, Z3
+	VPDPBUSD.BCST 12(SI), Z25, Z10
+	VPDPBUSD.BCST 16(SI), Z24, Z4
+	VPDPBUSD.BCST 16(SI), Z25, Z11
+	VPDPBUSD.BCST 20(SI), Z24, Z5
+	VPDPBUSD.BCST 20(SI), Z25, Z12
+	VPDPBUSD.BCST 24(SI), Z24, Z6
+	VPDPBUSD.BCST 24(SI), Z25, Z13
+	ADDQ          $0x0000001c, SI
+	ADDQ          $0x04, DI
+	DECQ          R8
+	JNZ           qNarrow7_blocks2_group
+	ADDQ          $0x08, DX
+	DECQ          BX
+	JNZ           qNarrow7_blocks2_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x0000ffffffffffff, BX
+	KMOVQ         BX, K4
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   8(AX), Z2, Z2
+	VADDPS.BCST   8(CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x02, X2, Z24, Z24
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   12(AX), Z3, Z3
+	VADDPS.BCST   12(CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x03, X3, Z24, Z24
+	VCVTDQ2PS     Z4, Z4
+	VMULPS.BCST   16(AX), Z4, Z4
+	VADDPS.BCST   16(CX), Z4, Z4
+	VMAXPS        Z30, Z4, Z4
+	VMINPS        Z31, Z4, Z4
+	VCVTPS2DQ     Z4, Z4
+	VPMOVUSDB     Z4, X4
+	VINSERTI32X4  $0x00, X4, Z25, Z25
+	VCVTDQ2PS     Z5, Z5
+	VMULPS.BCST   20(AX), Z5, Z5
+	VADDPS.BCST   20(CX), Z5, Z5
+	VMAXPS        Z30, Z5, Z5
+	VMINPS        Z31, Z5, Z5
+	VCVTPS2DQ     Z5, Z5
+	VPMOVUSDB     Z5, X5
+	VINSERTI32X4  $0x01, X5, Z25, Z25
+	VCVTDQ2PS     Z6, Z6
+	VMULPS.BCST   24(AX), Z6, Z6
+	VADDPS.BCST   24(CX), Z6, Z6
+	VMAXPS        Z30, Z6, Z6
+	VMINPS        Z31, Z6, Z6
+	VCVTPS2DQ     Z6, Z6
+	VPMOVUSDB     Z6, X6
+	VINSERTI32X4  $0x02, X6, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, (DX)
+	VMOVDQU8      Z26, K4, 64(DX)
+	VCVTDQ2PS     Z7, Z7
+	VMULPS.BCST   (AX), Z7, Z7
+	VADDPS.BCST   (CX), Z7, Z7
+	VMAXPS        Z30, Z7, Z7
+	VMINPS        Z31, Z7, Z7
+	VCVTPS2DQ     Z7, Z7
+	VPMOVUSDB     Z7, X7
+	VINSERTI32X4  $0x00, X7, Z24, Z24
+	VCVTDQ2PS     Z8, Z8
+	VMULPS.BCST   4(AX), Z8, Z8
+	VADDPS.BCST   4(CX), Z8, Z8
+	VMAXPS        Z30, Z8, Z8
+	VMINPS        Z31, Z8, Z8
+	VCVTPS2DQ     Z8, Z8
+	VPMOVUSDB     Z8, X8
+	VINSERTI32X4  $0x01, X8, Z24, Z24
+	VCVTDQ2PS     Z9, Z9
+	VMULPS.BCST   8(AX), Z9, Z9
+	VADDPS.BCST   8(CX), Z9, Z9
+	VMAXPS        Z30, Z9, Z9
+	VMINPS        Z31, Z9, Z9
+	VCVTPS2DQ     Z9, Z9
+	VPMOVUSDB     Z9, X9
+	VINSERTI32X4  $0x02, X9, Z24, Z24
+	VCVTDQ2PS     Z10, Z10
+	VMULPS.BCST   12(AX), Z10, Z10
+	VADDPS.BCST   12(CX), Z10, Z10
+	VMAXPS        Z30, Z10, Z10
+	VMINPS        Z31, Z10, Z10
+	VCVTPS2DQ     Z10, Z10
+	VPMOVUSDB     Z10, X10
+	VINSERTI32X4  $0x03, X10, Z24, Z24
+	VCVTDQ2PS     Z11, Z11
+	VMULPS.BCST   16(AX), Z11, Z11
+	VADDPS.BCST   16(CX), Z11, Z11
+	VMAXPS        Z30, Z11, Z11
+	VMINPS        Z31, Z11, Z11
+	VCVTPS2DQ     Z11, Z11
+	VPMOVUSDB     Z11, X11
+	VINSERTI32X4  $0x00, X11, Z25, Z25
+	VCVTDQ2PS     Z12, Z12
+	VMULPS.BCST   20(AX), Z12, Z12
+	VADDPS.BCST   20(CX), Z12, Z12
+	VMAXPS        Z30, Z12, Z12
+	VMINPS        Z31, Z12, Z12
+	VCVTPS2DQ     Z12, Z12
+	VPMOVUSDB     Z12, X12
+	VINSERTI32X4  $0x01, X12, Z25, Z25
+	VCVTDQ2PS     Z13, Z13
+	VMULPS.BCST   24(AX), Z13, Z13
+	VADDPS.BCST   24(CX), Z13, Z13
+	VMAXPS        Z30, Z13, Z13
+	VMINPS        Z31, Z13, Z13
+	VCVTPS2DQ     Z13, Z13
+	VPMOVUSDB     Z13, X13
+	VINSERTI32X4  $0x02, X13, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 112(DX)
+	VMOVDQU8      Z26, K4, 176(DX)
+	VZEROUPPER
+	RET
+
+qNarrow7_blocks1:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), CX
+	MOVQ      offs+16(FP), CX
+	MOVQ      taps+24(FP), DX
+	MOVQ      w+40(FP), BX
+
+qNarrow7_blocks1_tap:
+	MOVQ (CX), SI
+	ADDQ AX, SI
+	MOVQ groups+32(FP), DI
+
+qNarrow7_blocks1_group:
+	VMOVDQU8.Z    (SI), K1, Z24
+	VMOVDQU8.Z    64(SI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VPDPBUSD.BCST (BX), Z24, Z0
+	VPDPBUSD.BCST 4(BX), Z24, Z1
+	VPDPBUSD.BCST 8(BX), Z24, Z2
+	VPDPBUSD.BCST 12(BX), Z24, Z3
+	VPDPBUSD.BCST 16(BX), Z24, Z4
+	VPDPBUSD.BCST 20(BX), Z24, Z5
+	VPDPBUSD.BCST 24(BX), Z24, Z6
+	ADDQ          $0x0000001c, BX
+	ADDQ          $0x04, SI
+	DECQ          DI
+	JNZ           qNarrow7_blocks1_group
+	ADDQ          $0x08, CX
+	DECQ          DX
+	JNZ           qNarrow7_blocks1_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0x0000ffffffffffff, BX
+	KMOVQ         BX, K4
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   8(AX), Z2, Z2
+	VADDPS.BCST   8(CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x02, X2, Z24, Z24
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   12(AX), Z3, Z3
+	VADDPS.BCST   12(CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x03, X3, Z24, Z24
+	VCVTDQ2PS     Z4, Z4
+	VMULPS.BCST   16(AX), Z4, Z4
+	VADDPS.BCST   16(CX), Z4, Z4
+	VMAXPS        Z30, Z4, Z4
+	VMINPS        Z31, Z4, Z4
+	VCVTPS2DQ     Z4, Z4
+	VPMOVUSDB     Z4, X4
+	VINSERTI32X4  $0x00, X4, Z25, Z25
+	VCVTDQ2PS     Z5, Z5
+	VMULPS.BCST   20(AX), Z5, Z5
+	VADDPS.BCST   20(CX), Z5, Z5
+	VMAXPS        Z30, Z5, Z5
+	VMINPS        Z31, Z5, Z5
+	VCVTPS2DQ     Z5, Z5
+	VPMOVUSDB     Z5, X5
+	VINSERTI32X4  $0x01, X5, Z25, Z25
+	VCVTDQ2PS     Z6, Z6
+	VMULPS.BCST   24(AX), Z6, Z6
+	VADDPS.BCST   24(CX), Z6, Z6
+	VMAXPS        Z30, Z6, Z6
+	VMINPS        Z31, Z6, Z6
+	VCVTPS2DQ     Z6, Z6
+	VPMOVUSDB     Z6, X6
+	VINSERTI32X4  $0x02, X6, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, (DX)
+	VMOVDQU8      Z26, K4, 64(DX)
+	VZEROUPPER
+	RET
+
+// func qNarrow8(a *uint8, lda int, offs *int, taps int, groups int, w *int8, dst *uint8, blocks int, scale *float32, offset *float32, lo float32, inIdx *uint8, outIdx *uint8, mask1 uint64, mask2 uint64)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VBMI, AVX512_VNNI
+TEXT ·qNarrow8(SB), NOSPLIT, $0-120
+	MOVQ blocks+56(FP), AX
+	CMPQ AX, $0x00000003
+	JEQ  qNarrow8_blocks3
+	CMPQ AX, $0x00000002
+	JEQ  qNarrow8_blocks2
+	CMPQ AX, $0x00000001
+	JEQ  qNarrow8_blocks1
+	RET
+
+qNarrow8_blocks3:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	VPXORD    Z8, Z8, Z8
+	VPXORD    Z9, Z9, Z9
+	VPXORD    Z10, Z10, Z10
+	VPXORD    Z11, Z11, Z11
+	VPXORD    Z12, Z12, Z12
+	VPXORD    Z13, Z13, Z13
+	VPXORD    Z14, Z14, Z14
+	VPXORD    Z15, Z15, Z15
+	VPXORD    Z16, Z16, Z16
+	VPXORD    Z17, Z17, Z17
+	VPXORD    Z18, Z18, Z18
+	VPXORD    Z19, Z19, Z19
+	VPXORD    Z20, Z20, Z20
+	VPXORD    Z21, Z21, Z21
+	VPXORD    Z22, Z22, Z22
+	VPXORD    Z23, Z23, Z23
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      offs+16(FP), DX
+	MOVQ      taps+24(FP), BX
+	MOVQ      w+40(FP), SI
+
+qNarrow8_blocks3_tap:
+	MOVQ (DX), DI
+	ADDQ AX, DI
+	MOVQ groups+32(FP), R8
+
+qNarrow8_blocks3_group:
+	VMOVDQU8.Z    (DI), K1, Z24
+	VMOVDQU8.Z    64(DI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VMOVDQU8.Z    (DI)(CX*1), K1, Z25
+	VMOVDQU8.Z    64(DI)(CX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z25
+	VMOVDQU8.Z    (DI)(CX*2), K1, Z26
+	VMOVDQU8.Z    64(DI)(CX*2), K2, Z29
+	VPERMT2B      Z29, Z28, Z26
+	VPDPBUSD.BCST (SI), Z24, Z0
+	VPDPBUSD.BCST (SI), Z25, Z8
+	VPDPBUSD.BCST (SI), Z26, Z16
+	VPDPBUSD.BCST 4(SI), Z24, Z1
+	VPDPBUSD.BCST 4(SI), Z25, Z9
+	VPDPBUSD.BCST 4(SI), Z26, Z17
+	VPDPBUSD.BCST 8(SI), Z24, Z2
+	VPDPBUSD.BCST 8(SI), Z25, Z10
+	VPDPBUSD.BCST 8(SI), Z26, Z18
+	VPDPBUSD.BCST 12(SI), Z24, Z3
+	VPDPBUSD.BCST 12(SI), Z25, Z11
+	VPDPBUSD.BCST 12(SI), Z26, Z19
+	VPDPBUSD.BCST 16(SI), Z24, Z4
+	VPDPBUSD.BCST 16(SI), Z25, Z12
+	VPDPBUSD.BCST 16(SI), Z26, Z20
+	VPDPBUSD.BCST 20(SI), Z24, Z5
+	VPDPBUSD.BCST 20(SI), Z25, Z13
+	VPDPBUSD.BCST 20(SI), Z26, Z21
+	VPDPBUSD.BCST 24(SI), Z24, Z6
+	VPDPBUSD.BCST 24(SI), Z25, Z14
+	VPDPBUSD.BCST 24(SI), Z26, Z22
+	VPDPBUSD.BCST 28(SI), Z24, Z7
+	VPDPBUSD.BCST 28(SI), Z25, Z15
+	VPDPBUSD.BCST 28(SI), Z26, Z23
+	ADDQ          $0x00000020, SI
+	ADDQ          $0x04, DI
+	DECQ          R8
+	JNZ           qNarrow8_blocks3_group
+	ADDQ          $0x08, DX
+	DECQ          BX
+	JNZ           qNarrow8_blocks3_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0xffffffffffffffff, BX
+	KMOVQ         BX, K4
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   8(AX), Z2, Z2
+	VADDPS.BCST   8(CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x02, X2, Z24, Z24
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   12(AX), Z3, Z3
+	VADDPS.BCST   12(CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x03, X3, Z24, Z24
+	VCVTDQ2PS     Z4, Z4
+	VMULPS.BCST   16(AX), Z4, Z4
+	VADDPS.BCST   16(CX), Z4, Z4
+	VMAXPS        Z30, Z4, Z4
+	VMINPS        Z31, Z4, Z4
+	VCVTPS2DQ     Z4, Z4
+	VPMOVUSDB     Z4, X4
+	VINSERTI32X4  $0x00, X4, Z25, Z25
+	VCVTDQ2PS     Z5, Z5
+	VMULPS.BCST   20(AX), Z5, Z5
+	VADDPS.BCST   20(CX), Z5, Z5
+	VMAXPS        Z30, Z5, Z5
+	VMINPS        Z31, Z5, Z5
+	VCVTPS2DQ     Z5, Z5
+	VPMOVUSDB     Z5, X5
+	VINSERTI32X4  $0x01, X5, Z25, Z25
+	VCVTDQ2PS     Z6, Z6
+	VMULPS.BCST   24(AX), Z6, Z6
+	VADDPS.BCST   24(CX), Z6, Z6
+	VMAXPS        Z30, Z6, Z6
+	VMINPS        Z31, Z6, Z6
+	VCVTPS2DQ     Z6, Z6
+	VPMOVUSDB     Z6, X6
+	VINSERTI32X4  $0x02, X6, Z25, Z25
+	VCVTDQ2PS     Z7, Z7
+	VMULPS.BCST   28(AX), Z7, Z7
+	VADDPS.BCST   28(CX), Z7, Z7
+	VMAXPS        Z30, Z7, Z7
+	VMINPS        Z31, Z7, Z7
+	VCVTPS2DQ     Z7, Z7
+	VPMOVUSDB     Z7, X7
+	VINSERTI32X4  $0x03, X7, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, (DX)
+	VMOVDQU8      Z26, K4, 64(DX)
+	VCVTDQ2PS     Z8, Z8
+	VMULPS.BCST   (AX), Z8, Z8
+	VADDPS.BCST   (CX), Z8, Z8
+	VMAXPS        Z30, Z8, Z8
+	VMINPS        Z31, Z8, Z8
+	VCVTPS2DQ     Z8, Z8
+	VPMOVUSDB     Z8, X8
+	VINSERTI32X4  $0x00, X8, Z24, Z24
+	VCVTDQ2PS     Z9, Z9
+	VMULPS.BCST   4(AX), Z9, Z9
+	VADDPS.BCST   4(CX), Z9, Z9
+	VMAXPS        Z30, Z9, Z9
+	VMINPS        Z31, Z9, Z9
+	VCVTPS2DQ     Z9, Z9
+	VPMOVUSDB     Z9, X9
+	VINSERTI32X4  $0x01, X9, Z24, Z24
+	VCVTDQ2PS     Z10, Z10
+	VMULPS.BCST   8(AX), Z10, Z10
+	VADDPS.BCST   8(CX), Z10, Z10
+	VMAXPS        Z30, Z10, Z10
+	VMINPS        Z31, Z10, Z10
+	VCVTPS2DQ     Z10, Z10
+	VPMOVUSDB     Z10, X10
+	VINSERTI32X4  $0x02, X10, Z24, Z24
+	VCVTDQ2PS     Z11, Z11
+	VMULPS.BCST   12(AX), Z11, Z11
+	VADDPS.BCST   12(CX), Z11, Z11
+	VMAXPS        Z30, Z11, Z11
+	VMINPS        Z31, Z11, Z11
+	VCVTPS2DQ     Z11, Z11
+	VPMOVUSDB     Z11, X11
+	VINSERTI32X4  $0x03, X11, Z24, Z24
+	VCVTDQ2PS     Z12, Z12
+	VMULPS.BCST   16(AX), Z12, Z12
+	VADDPS.BCST   16(CX), Z12, Z12
+	VMAXPS        Z30, Z12, Z12
+	VMINPS        Z31, Z12, Z12
+	VCVTPS2DQ     Z12, Z12
+	VPMOVUSDB     Z12, X12
+	VINSERTI32X4  $0x00, X12, Z25, Z25
+	VCVTDQ2PS     Z13, Z13
+	VMULPS.BCST   20(AX), Z13, Z13
+	VADDPS.BCST   20(CX), Z13, Z13
+	VMAXPS        Z30, Z13, Z13
+	VMINPS        Z31, Z13, Z13
+	VCVTPS2DQ     Z13, Z13
+	VPMOVUSDB     Z13, X13
+	VINSERTI32X4  $0x01, X13, Z25, Z25
+	VCVTDQ2PS     Z14, Z14
+	VMULPS.BCST   24(AX), Z14, Z14
+	VADDPS.BCST   24(CX), Z14, Z14
+	VMAXPS        Z30, Z14, Z14
+	VMINPS        Z31, Z14, Z14
+	VCVTPS2DQ     Z14, Z14
+	VPMOVUSDB     Z14, X14
+	VINSERTI32X4  $0x02, X14, Z25, Z25
+	VCVTDQ2PS     Z15, Z15
+	VMULPS.BCST   28(AX), Z15, Z15
+	VADDPS.BCST   28(CX), Z15, Z15
+	VMAXPS        Z30, Z15, Z15
+	VMINPS        Z31, Z15, Z15
+	VCVTPS2DQ     Z15, Z15
+	VPMOVUSDB     Z15, X15
+	VINSERTI32X4  $0x03, X15, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 128(DX)
+	VMOVDQU8      Z26, K4, 192(DX)
+	VCVTDQ2PS     Z16, Z16
+	VMULPS.BCST   (AX), Z16, Z16
+	VADDPS.BCST   (CX), Z16, Z16
+	VMAXPS        Z30, Z16, Z16
+	VMINPS        Z31, Z16, Z16
+	VCVTPS2DQ     Z16, Z16
+	VPMOVUSDB     Z16, X16
+	VINSERTI32X4  $0x00, X16, Z24, Z24
+	VCVTDQ2PS     Z17, Z17
+	VMULPS.BCST   4(AX), Z17, Z17
+	VADDPS.BCST   4(CX), Z17, Z17
+	VMAXPS        Z30, Z17, Z17
+	VMINPS        Z31, Z17, Z17
+	VCVTPS2DQ     Z17, Z17
+	VPMOVUSDB     Z17, X17
+	VINSERTI32X4  $0x01, X17, Z24, Z24
+	VCVTDQ2PS     Z18, Z18
+	VMULPS.BCST   8(AX), Z18, Z18
+	VADDPS.BCST   8(CX), Z18, Z18
+	VMAXPS        Z30, Z18, Z18
+	VMINPS        Z31, Z18, Z18
+	VCVTPS2DQ     Z18, Z18
+	VPMOVUSDB     Z18, X18
+	VINSERTI32X4  $0x02, X18, Z24, Z24
+	VCVTDQ2PS     Z19, Z19
+	VMULPS.BCST   12(AX), Z19, Z19
+	VADDPS.BCST   12(CX), Z19, Z19
+	VMAXPS        Z30, Z19, Z19
+	VMINPS        Z31, Z19, Z19
+	VCVTPS2DQ     Z19, Z19
+	VPMOVUSDB     Z19, X19
+	VINSERTI32X4  $0x03, X19, Z24, Z24
+	VCVTDQ2PS     Z20, Z20
+	VMULPS.BCST   16(AX), Z20, Z20
+	VADDPS.BCST   16(CX), Z20, Z20
+	VMAXPS        Z30, Z20, Z20
+	VMINPS        Z31, Z20, Z20
+	VCVTPS2DQ     Z20, Z20
+	VPMOVUSDB     Z20, X20
+	VINSERTI32X4  $0x00, X20, Z25, Z25
+	VCVTDQ2PS     Z21, Z21
+	VMULPS.BCST   20(AX), Z21, Z21
+	VADDPS.BCST   20(CX), Z21, Z21
+	VMAXPS        Z30, Z21, Z21
+	VMINPS        Z31, Z21, Z21
+	VCVTPS2DQ     Z21, Z21
+	VPMOVUSDB     Z21, X21
+	VINSERTI32X4  $0x01, X21, Z25, Z25
+	VCVTDQ2PS     Z22, Z22
+	VMULPS.BCST   24(AX), Z22, Z22
+	VADDPS.BCST   24(CX), Z22, Z22
+	VMAXPS        Z30, Z22, Z22
+	VMINPS        Z31, Z22, Z22
+	VCVTPS2DQ     Z22, Z22
+	VPMOVUSDB     Z22, X22
+	VINSERTI32X4  $0x02, X22, Z25, Z25
+	VCVTDQ2PS     Z23, Z23
+	VMULPS.BCST   28(AX), Z23, Z23
+	VADDPS.BCST   28(CX), Z23, Z23
+	VMAXPS        Z30, Z23, Z23
+	VMINPS        Z31, Z23, Z23
+	VCVTPS2DQ     Z23, Z23
+	VPMOVUSDB     Z23, X23
+	VINSERTI32X4  $0x03, X23, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 256(DX)
+	VMOVDQU8      Z26, K4, 320(DX)
+	VZEROUPPER
+	RET
+
+qNarrow8_blocks2:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	VPXORD    Z8, Z8, Z8
+	VPXORD    Z9, Z9, Z9
+	VPXORD    Z10, Z10, Z10
+	VPXORD    Z11, Z11, Z11
+	VPXORD    Z12, Z12, Z12
+	VPXORD    Z13, Z13, Z13
+	VPXORD    Z14, Z14, Z14
+	VPXORD    Z15, Z15, Z15
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), DX
+	MOVQ      offs+16(FP), DX
+	MOVQ      taps+24(FP), BX
+	MOVQ      w+40(FP), SI
+
+qNarrow8_blocks2_tap:
+	MOVQ (DX), DI
+	ADDQ AX, DI
+	MOVQ groups+32(FP), R8
+
+qNarrow8_blocks2_group:
+	VMOVDQU8.Z    (DI), K1, Z24
+	VMOVDQU8.Z    64(DI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VMOVDQU8.Z    (DI)(CX*1), K1, Z25
+	VMOVDQU8.Z    64(DI)(CX*1), K2, Z29
+	VPERMT2B      Z29, Z28, Z25
+	VPDPBUSD.BCST (SI), Z24, Z0
+	VPDPBUSD.BCST (SI), Z25, Z8
+	VPDPBUSD.BCST 4(SI), Z24, Z1
+	VPDPBUSD.BCST 4(SI), Z25, Z9
+	VPDPBUSD.BCST 8(SI), Z24, Z2
+	VPDPBUSD.BCST 8(SI), Z25, Z10
+	VPDPBUSD.BCST 12(SI), Z24, Z3
+	VPDPBUSD.BCST 12(SI), Z25, Z11
+	VPDPBUSD.BCST 16(SI), Z24, Z4
+	VPDPBUSD.BCST 16(SI), Z25, Z12
+	VPDPBUSD.BCST 20(SI), Z24, Z5
+	VPDPBUSD.BCST 20(SI), Z25, Z13
+	VPDPBUSD.BCST 24(SI), Z24, Z6
+	VPDPBUSD.BCST 24(SI), Z25, Z14
+	VPDPBUSD.BCST 28(SI), Z24, Z7
+	VPDPBUSD.BCST 28(SI), Z25, Z15
+	ADDQ          $0x00000020, SI
+	ADDQ          $0x04, DI
+	DECQ          R8
+	JNZ           qNarrow8_blocks2_group
+	ADDQ          $0x08, DX
+	DECQ          BX
+	JNZ           qNarrow8_blocks2_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0xffffffffffffffff, BX
+	KMOVQ         BX, K4
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   8(AX), Z2, Z2
+	VADDPS.BCST   8(CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x02, X2, Z24, Z24
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   12(AX), Z3, Z3
+	VADDPS.BCST   12(CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x03, X3, Z24, Z24
+	VCVTDQ2PS     Z4, Z4
+	VMULPS.BCST   16(AX), Z4, Z4
+	VADDPS.BCST   16(CX), Z4, Z4
+	VMAXPS        Z30, Z4, Z4
+	VMINPS        Z31, Z4, Z4
+	VCVTPS2DQ     Z4, Z4
+	VPMOVUSDB     Z4, X4
+	VINSERTI32X4  $0x00, X4, Z25, Z25
+	VCVTDQ2PS     Z5, Z5
+	VMULPS.BCST   20(AX), Z5, Z5
+	VADDPS.BCST   20(CX), Z5, Z5
+	VMAXPS        Z30, Z5, Z5
+	VMINPS        Z31, Z5, Z5
+	VCVTPS2DQ     Z5, Z5
+	VPMOVUSDB     Z5, X5
+	VINSERTI32X4  $0x01, X5, Z25, Z25
+	VCVTDQ2PS     Z6, Z6
+	VMULPS.BCST   24(AX), Z6, Z6
+	VADDPS.BCST   24(CX), Z6, Z6
+	VMAXPS        Z30, Z6, Z6
+	VMINPS        Z31, Z6, Z6
+	VCVTPS2DQ     Z6, Z6
+	VPMOVUSDB     Z6, X6
+	VINSERTI32X4  $0x02, X6, Z25, Z25
+	VCVTDQ2PS     Z7, Z7
+	VMULPS.BCST   28(AX), Z7, Z7
+	VADDPS.BCST   28(CX), Z7, Z7
+	VMAXPS        Z30, Z7, Z7
+	VMINPS        Z31, Z7, Z7
+	VCVTPS2DQ     Z7, Z7
+	VPMOVUSDB     Z7, X7
+	VINSERTI32X4  $0x03, X7, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, (DX)
+	VMOVDQU8      Z26, K4, 64(DX)
+	VCVTDQ2PS     Z8, Z8
+	VMULPS.BCST   (AX), Z8, Z8
+	VADDPS.BCST   (CX), Z8, Z8
+	VMAXPS        Z30, Z8, Z8
+	VMINPS        Z31, Z8, Z8
+	VCVTPS2DQ     Z8, Z8
+	VPMOVUSDB     Z8, X8
+	VINSERTI32X4  $0x00, X8, Z24, Z24
+	VCVTDQ2PS     Z9, Z9
+	VMULPS.BCST   4(AX), Z9, Z9
+	VADDPS.BCST   4(CX), Z9, Z9
+	VMAXPS        Z30, Z9, Z9
+	VMINPS        Z31, Z9, Z9
+	VCVTPS2DQ     Z9, Z9
+	VPMOVUSDB     Z9, X9
+	VINSERTI32X4  $0x01, X9, Z24, Z24
+	VCVTDQ2PS     Z10, Z10
+	VMULPS.BCST   8(AX), Z10, Z10
+	VADDPS.BCST   8(CX), Z10, Z10
+	VMAXPS        Z30, Z10, Z10
+	VMINPS        Z31, Z10, Z10
+	VCVTPS2DQ     Z10, Z10
+	VPMOVUSDB     Z10, X10
+	VINSERTI32X4  $0x02, X10, Z24, Z24
+	VCVTDQ2PS     Z11, Z11
+	VMULPS.BCST   12(AX), Z11, Z11
+	VADDPS.BCST   12(CX), Z11, Z11
+	VMAXPS        Z30, Z11, Z11
+	VMINPS        Z31, Z11, Z11
+	VCVTPS2DQ     Z11, Z11
+	VPMOVUSDB     Z11, X11
+	VINSERTI32X4  $0x03, X11, Z24, Z24
+	VCVTDQ2PS     Z12, Z12
+	VMULPS.BCST   16(AX), Z12, Z12
+	VADDPS.BCST   16(CX), Z12, Z12
+	VMAXPS        Z30, Z12, Z12
+	VMINPS        Z31, Z12, Z12
+	VCVTPS2DQ     Z12, Z12
+	VPMOVUSDB     Z12, X12
+	VINSERTI32X4  $0x00, X12, Z25, Z25
+	VCVTDQ2PS     Z13, Z13
+	VMULPS.BCST   20(AX), Z13, Z13
+	VADDPS.BCST   20(CX), Z13, Z13
+	VMAXPS        Z30, Z13, Z13
+	VMINPS        Z31, Z13, Z13
+	VCVTPS2DQ     Z13, Z13
+	VPMOVUSDB     Z13, X13
+	VINSERTI32X4  $0x01, X13, Z25, Z25
+	VCVTDQ2PS     Z14, Z14
+	VMULPS.BCST   24(AX), Z14, Z14
+	VADDPS.BCST   24(CX), Z14, Z14
+	VMAXPS        Z30, Z14, Z14
+	VMINPS        Z31, Z14, Z14
+	VCVTPS2DQ     Z14, Z14
+	VPMOVUSDB     Z14, X14
+	VINSERTI32X4  $0x02, X14, Z25, Z25
+	VCVTDQ2PS     Z15, Z15
+	VMULPS.BCST   28(AX), Z15, Z15
+	VADDPS.BCST   28(CX), Z15, Z15
+	VMAXPS        Z30, Z15, Z15
+	VMINPS        Z31, Z15, Z15
+	VCVTPS2DQ     Z15, Z15
+	VPMOVUSDB     Z15, X15
+	VINSERTI32X4  $0x03, X15, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, 128(DX)
+	VMOVDQU8      Z26, K4, 192(DX)
+	VZEROUPPER
+	RET
+
+qNarrow8_blocks1:
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	MOVQ      inIdx+88(FP), AX
+	VMOVDQU64 (AX), Z28
+	MOVQ      mask1+104(FP), AX
+	KMOVQ     AX, K1
+	MOVQ      mask2+112(FP), AX
+	KMOVQ     AX, K2
+	MOVQ      a+0(FP), AX
+	MOVQ      lda+8(FP), CX
+	SHLQ      $0x04, CX
+	LEAQ      (CX)(CX*2), CX
+	MOVQ      offs+16(FP), CX
+	MOVQ      taps+24(FP), DX
+	MOVQ      w+40(FP), BX
+
+qNarrow8_blocks1_tap:
+	MOVQ (CX), SI
+	ADDQ AX, SI
+	MOVQ groups+32(FP), DI
+
+qNarrow8_blocks1_group:
+	VMOVDQU8.Z    (SI), K1, Z24
+	VMOVDQU8.Z    64(SI), K2, Z29
+	VPERMT2B      Z29, Z28, Z24
+	VPDPBUSD.BCST (BX), Z24, Z0
+	VPDPBUSD.BCST 4(BX), Z24, Z1
+	VPDPBUSD.BCST 8(BX), Z24, Z2
+	VPDPBUSD.BCST 12(BX), Z24, Z3
+	VPDPBUSD.BCST 16(BX), Z24, Z4
+	VPDPBUSD.BCST 20(BX), Z24, Z5
+	VPDPBUSD.BCST 24(BX), Z24, Z6
+	VPDPBUSD.BCST 28(BX), Z24, Z7
+	ADDQ          $0x00000020, BX
+	ADDQ          $0x04, SI
+	DECQ          DI
+	JNZ           qNarrow8_blocks1_group
+	ADDQ          $0x08, CX
+	DECQ          DX
+	JNZ           qNarrow8_blocks1_tap
+	MOVQ          scale+64(FP), AX
+	MOVQ          offset+72(FP), CX
+	MOVQ          dst+48(FP), DX
+	MOVQ          outIdx+96(FP), BX
+	VMOVDQU64     (BX), Z28
+	VMOVDQU64     64(BX), Z29
+	VBROADCASTSS  lo+80(FP), Z30
+	VBROADCASTSS  q255<>+0(SB), Z31
+	MOVQ          $0xffffffffffffffff, BX
+	KMOVQ         BX, K4
+	VCVTDQ2PS     Z0, Z0
+	VMULPS.BCST   (AX), Z0, Z0
+	VADDPS.BCST   (CX), Z0, Z0
+	VMAXPS        Z30, Z0, Z0
+	VMINPS        Z31, Z0, Z0
+	VCVTPS2DQ     Z0, Z0
+	VPMOVUSDB     Z0, X0
+	VINSERTI32X4  $0x00, X0, Z24, Z24
+	VCVTDQ2PS     Z1, Z1
+	VMULPS.BCST   4(AX), Z1, Z1
+	VADDPS.BCST   4(CX), Z1, Z1
+	VMAXPS        Z30, Z1, Z1
+	VMINPS        Z31, Z1, Z1
+	VCVTPS2DQ     Z1, Z1
+	VPMOVUSDB     Z1, X1
+	VINSERTI32X4  $0x01, X1, Z24, Z24
+	VCVTDQ2PS     Z2, Z2
+	VMULPS.BCST   8(AX), Z2, Z2
+	VADDPS.BCST   8(CX), Z2, Z2
+	VMAXPS        Z30, Z2, Z2
+	VMINPS        Z31, Z2, Z2
+	VCVTPS2DQ     Z2, Z2
+	VPMOVUSDB     Z2, X2
+	VINSERTI32X4  $0x02, X2, Z24, Z24
+	VCVTDQ2PS     Z3, Z3
+	VMULPS.BCST   12(AX), Z3, Z3
+	VADDPS.BCST   12(CX), Z3, Z3
+	VMAXPS        Z30, Z3, Z3
+	VMINPS        Z31, Z3, Z3
+	VCVTPS2DQ     Z3, Z3
+	VPMOVUSDB     Z3, X3
+	VINSERTI32X4  $0x03, X3, Z24, Z24
+	VCVTDQ2PS     Z4, Z4
+	VMULPS.BCST   16(AX), Z4, Z4
+	VADDPS.BCST   16(CX), Z4, Z4
+	VMAXPS        Z30, Z4, Z4
+	VMINPS        Z31, Z4, Z4
+	VCVTPS2DQ     Z4, Z4
+	VPMOVUSDB     Z4, X4
+	VINSERTI32X4  $0x00, X4, Z25, Z25
+	VCVTDQ2PS     Z5, Z5
+	VMULPS.BCST   20(AX), Z5, Z5
+	VADDPS.BCST   20(CX), Z5, Z5
+	VMAXPS        Z30, Z5, Z5
+	VMINPS        Z31, Z5, Z5
+	VCVTPS2DQ     Z5, Z5
+	VPMOVUSDB     Z5, X5
+	VINSERTI32X4  $0x01, X5, Z25, Z25
+	VCVTDQ2PS     Z6, Z6
+	VMULPS.BCST   24(AX), Z6, Z6
+	VADDPS.BCST   24(CX), Z6, Z6
+	VMAXPS        Z30, Z6, Z6
+	VMINPS        Z31, Z6, Z6
+	VCVTPS2DQ     Z6, Z6
+	VPMOVUSDB     Z6, X6
+	VINSERTI32X4  $0x02, X6, Z25, Z25
+	VCVTDQ2PS     Z7, Z7
+	VMULPS.BCST   28(AX), Z7, Z7
+	VADDPS.BCST   28(CX), Z7, Z7
+	VMAXPS        Z30, Z7, Z7
+	VMINPS        Z31, Z7, Z7
+	VCVTPS2DQ     Z7, Z7
+	VPMOVUSDB     Z7, X7
+	VINSERTI32X4  $0x03, X7, Z25, Z25
+	VMOVDQA64     Z24, Z26
+	VPERMT2B      Z25, Z29, Z26
+	VPERMT2B      Z25, Z28, Z24
+	VMOVDQU8      Z24, (DX)
+	VMOVDQU8      Z26, K4, 64(DX)
+	VZEROUPPER
+	RET
+
 // func quantizeU8(dst *uint8, src *float32, n int, inv float32, zp float32)
 // Requires: AVX, AVX512F, BMI2, CMOV
 TEXT ·quantizeU8(SB), NOSPLIT, $0-32

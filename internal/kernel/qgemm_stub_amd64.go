@@ -28,6 +28,54 @@ func qTile3(a *uint8, lda int, offs *int, taps int, groups int, b *int8, dst *by
 //go:noescape
 func qTile4(a *uint8, lda int, offs *int, taps int, groups int, b *int8, dst *byte, ldd int, rows int, mode int, scale *float32, offset *float32, lo float32, mask uint16)
 
+// qNarrow1 computes blocks ≤ 4 blocks of 16 rows of QGemmU8 for 1 columns (ldd = 1),
+// the same bytes as qTileGo's loop (qgemm.go); see qNarrow (qgemm_narrow_amd64.go).
+//
+//go:noescape
+func qNarrow1(a *uint8, lda int, offs *int, taps int, groups int, w *int8, dst *uint8, blocks int, scale *float32, offset *float32, lo float32, inIdx *uint8, outIdx *uint8, mask1 uint64, mask2 uint64)
+
+// qNarrow2 computes blocks ≤ 4 blocks of 16 rows of QGemmU8 for 2 columns (ldd = 2),
+// the same bytes as qTileGo's loop (qgemm.go); see qNarrow (qgemm_narrow_amd64.go).
+//
+//go:noescape
+func qNarrow2(a *uint8, lda int, offs *int, taps int, groups int, w *int8, dst *uint8, blocks int, scale *float32, offset *float32, lo float32, inIdx *uint8, outIdx *uint8, mask1 uint64, mask2 uint64)
+
+// qNarrow3 computes blocks ≤ 4 blocks of 16 rows of QGemmU8 for 3 columns (ldd = 3),
+// the same bytes as qTileGo's loop (qgemm.go); see qNarrow (qgemm_narrow_amd64.go).
+//
+//go:noescape
+func qNarrow3(a *uint8, lda int, offs *int, taps int, groups int, w *int8, dst *uint8, blocks int, scale *float32, offset *float32, lo float32, inIdx *uint8, outIdx *uint8, mask1 uint64, mask2 uint64)
+
+// qNarrow4 computes blocks ≤ 4 blocks of 16 rows of QGemmU8 for 4 columns (ldd = 4),
+// the same bytes as qTileGo's loop (qgemm.go); see qNarrow (qgemm_narrow_amd64.go).
+//
+//go:noescape
+func qNarrow4(a *uint8, lda int, offs *int, taps int, groups int, w *int8, dst *uint8, blocks int, scale *float32, offset *float32, lo float32, inIdx *uint8, outIdx *uint8, mask1 uint64, mask2 uint64)
+
+// qNarrow5 computes blocks ≤ 4 blocks of 16 rows of QGemmU8 for 5 columns (ldd = 5),
+// the same bytes as qTileGo's loop (qgemm.go); see qNarrow (qgemm_narrow_amd64.go).
+//
+//go:noescape
+func qNarrow5(a *uint8, lda int, offs *int, taps int, groups int, w *int8, dst *uint8, blocks int, scale *float32, offset *float32, lo float32, inIdx *uint8, outIdx *uint8, mask1 uint64, mask2 uint64)
+
+// qNarrow6 computes blocks ≤ 4 blocks of 16 rows of QGemmU8 for 6 columns (ldd = 6),
+// the same bytes as qTileGo's loop (qgemm.go); see qNarrow (qgemm_narrow_amd64.go).
+//
+//go:noescape
+func qNarrow6(a *uint8, lda int, offs *int, taps int, groups int, w *int8, dst *uint8, blocks int, scale *float32, offset *float32, lo float32, inIdx *uint8, outIdx *uint8, mask1 uint64, mask2 uint64)
+
+// qNarrow7 computes blocks ≤ 3 blocks of 16 rows of QGemmU8 for 7 columns (ldd = 7),
+// the same bytes as qTileGo's loop (qgemm.go); see qNarrow (qgemm_narrow_amd64.go).
+//
+//go:noescape
+func qNarrow7(a *uint8, lda int, offs *int, taps int, groups int, w *int8, dst *uint8, blocks int, scale *float32, offset *float32, lo float32, inIdx *uint8, outIdx *uint8, mask1 uint64, mask2 uint64)
+
+// qNarrow8 computes blocks ≤ 3 blocks of 16 rows of QGemmU8 for 8 columns (ldd = 8),
+// the same bytes as qTileGo's loop (qgemm.go); see qNarrow (qgemm_narrow_amd64.go).
+//
+//go:noescape
+func qNarrow8(a *uint8, lda int, offs *int, taps int, groups int, w *int8, dst *uint8, blocks int, scale *float32, offset *float32, lo float32, inIdx *uint8, outIdx *uint8, mask1 uint64, mask2 uint64)
+
 // quantizeU8 is quantizeGo's loop (qgemm.go) on 16 values at a time; n ≥ 1.
 //
 //go:noescape

@@ -66,6 +66,15 @@ func qCases() []qCase {
 			cs = append(cs, qCase{m: 23, n: n, taps: tr[0], run: tr[1]})
 		}
 	}
+	// Narrow matrices (≤ 8 columns) on rows a few bytes apart, as a first
+	// convolution's: the row-in-lanes kernels, whole blocks and a rest.
+	for lda := 1; lda <= 8; lda++ {
+		for n := 1; n <= 9; n++ {
+			for _, m := range []int{16, 47, 64, 100} {
+				cs = append(cs, qCase{m: m, n: n, taps: 1 + (lda+n)%5, run: 1 + (m+n*lda)%9, lda: lda})
+			}
+		}
+	}
 	cs = append(cs,
 		qCase{m: 9, n: 21, taps: 2, run: 11, lda: 50, ldd: 40},
 		qCase{m: 14, n: 64, taps: 1, run: 4100, extreme: true},

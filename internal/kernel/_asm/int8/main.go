@@ -31,6 +31,9 @@ func main() {
 	for nv := 1; nv <= 4; nv++ {
 		tile(nv, hi)
 	}
+	for f := 1; f <= 8; f++ {
+		narrow(f, hi)
+	}
 	quantize(hi)
 	maxPoolRow()
 	Generate()
@@ -192,6 +195,157 @@ func epilogue(name string, nv, rows int, acc func(i, v int) VecPhysical, hi Mem)
 		}
 		if i < rows-1 {
 			ADDQ(ldd, dst)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// narrowBlocks is how many blocks of 16 rows qNarrow{f} takes at once:
+// their f accumulators each fit in Z0…Z23.
+func narrowBlocks(f int) int { return min(4, 24/f) }
+
+const narrowSignature = "func(a *uint8, lda int, offs *int, taps int, groups int, w *int8, dst *uint8, blocks int, scale *float32, offset *float32, lo float32, inIdx *uint8, outIdx *uint8, mask1 uint64, mask2 uint64)"
+
+// narrow emits qNarrow{f}: QGemmU8 for a matrix of f ≤ 8 columns, with
+// the rows in the lanes instead of the columns. For each group of four
+// bytes, the dwords of 16 consecutive rows (lda ≤ 7 bytes apart, so
+// within 128 bytes) are gathered by one VPERMT2B into one vector, and each
+// column's four weights come broadcast from memory into VPDPBUSD: f
+// products per 16 rows, where the column layout would spend a whole
+// vector and a broadcast per row. The epilogue requantizes, narrows each
+// column's 16 sums to bytes, and a byte permutation turns the f×16 bytes
+// into 16 rows of f (ldd = f).
+func narrow(f int, hi Mem) {
+	name := fmt.Sprintf("qNarrow%d", f)
+	nbMax := narrowBlocks(f)
+	TEXT(name, NOSPLIT, narrowSignature)
+	Pragma("noescape")
+	Doc(name+" computes blocks ≤ "+fmt.Sprint(nbMax)+" blocks of 16 rows of QGemmU8 for "+fmt.Sprint(f)+" columns (ldd = "+fmt.Sprint(f)+"),",
+		"the same bytes as qTileGo's loop (qgemm.go); see qNarrow (qgemm_narrow_amd64.go).")
+	blocks := Load(Param("blocks"), GP64())
+	for nb := nbMax; nb >= 1; nb-- {
+		CMPQ(blocks, U32(nb))
+		JEQ(LabelRef(fmt.Sprintf("%s_blocks%d", name, nb)))
+	}
+	RET()
+	for nb := nbMax; nb >= 1; nb-- {
+		narrowBody(name, f, nb, hi)
+	}
+}
+
+func narrowBody(name string, f, nb int, hi Mem) {
+	Label(fmt.Sprintf("%s_blocks%d", name, nb))
+	acc := func(b, j int) VecPhysical { return zmms[b*f+j] }
+	for i := 0; i < nb*f; i++ {
+		VPXORD(zmms[i], zmms[i], zmms[i])
+	}
+	in := Load(Param("inIdx"), GP64())
+	VMOVDQU64(Mem{Base: in}, Z28)
+	m1 := Load(Param("mask1"), GP64())
+	KMOVQ(m1, K1)
+	m2 := Load(Param("mask2"), GP64())
+	KMOVQ(m2, K2)
+	a := Load(Param("a"), GP64())
+	l16 := Load(Param("lda"), GP64())
+	SHLQ(U8(4), l16)
+	l48 := GP64()
+	LEAQ(Mem{Base: l16, Index: l16, Scale: 2}, l48)
+	offs := Load(Param("offs"), GP64())
+	taps := Load(Param("taps"), GP64())
+	w := Load(Param("w"), GP64())
+	base, g := GP64(), GP64()
+	blockAddr := func(b int, disp int) Mem {
+		switch b {
+		case 0:
+			return Mem{Base: base, Disp: disp}
+		case 1:
+			return Mem{Base: base, Index: l16, Scale: 1, Disp: disp}
+		case 2:
+			return Mem{Base: base, Index: l16, Scale: 2, Disp: disp}
+		default:
+			return Mem{Base: base, Index: l48, Scale: 1, Disp: disp}
+		}
+	}
+	Label(fmt.Sprintf("%s_blocks%d_tap", name, nb))
+	MOVQ(Mem{Base: offs}, base)
+	ADDQ(a, base)
+	Load(Param("groups"), g)
+	Label(fmt.Sprintf("%s_blocks%d_group", name, nb))
+	for b := 0; b < nb; b++ {
+		VMOVDQU8_Z(blockAddr(b, 0), K1, zmms[24+b])
+		VMOVDQU8_Z(blockAddr(b, 64), K2, Z29)
+		VPERMT2B(Z29, Z28, zmms[24+b])
+	}
+	for j := 0; j < f; j++ {
+		for b := 0; b < nb; b++ {
+			Instruction(&ir.Instruction{
+				Opcode: "VPDPBUSD", Suffixes: []string{"BCST"},
+				Operands: []Op{Mem{Base: w, Disp: 4 * j}, zmms[24+b], acc(b, j)},
+				Inputs:   []Op{Mem{Base: w, Disp: 4 * j}, zmms[24+b], acc(b, j)},
+				Outputs:  []Op{acc(b, j)},
+				ISA:      []string{"AVX512_VNNI"},
+			})
+		}
+	}
+	ADDQ(U32(4*f), w)
+	ADDQ(U8(4), base)
+	DECQ(g)
+	JNZ(LabelRef(fmt.Sprintf("%s_blocks%d_group", name, nb)))
+	ADDQ(U8(8), offs)
+	DECQ(taps)
+	JNZ(LabelRef(fmt.Sprintf("%s_blocks%d_tap", name, nb)))
+	narrowEpilogue(f, nb, acc, hi)
+}
+
+// narrowEpilogue requantizes as the tiles' epilogue does, column j's
+// scale and offset broadcast, then writes each block's 16 rows of f bytes.
+func narrowEpilogue(f, nb int, acc func(b, j int) VecPhysical, hi Mem) {
+	scale := Load(Param("scale"), GP64())
+	offset := Load(Param("offset"), GP64())
+	dst := Load(Param("dst"), GP64())
+	out := Load(Param("outIdx"), GP64())
+	VMOVDQU64(Mem{Base: out}, Z28)
+	VMOVDQU64(Mem{Base: out, Disp: 64}, Z29)
+	VBROADCASTSS(paramAddr("lo"), Z30)
+	VBROADCASTSS(hi, Z31)
+	mask := GP64()
+	n := 16 * f // bytes per block
+	if n < 64 {
+		MOVQ(U64(uint64(1)<<n-1), mask)
+		KMOVQ(mask, K3)
+	}
+	if n > 64 {
+		MOVQ(U64(uint64(1)<<(n-64)-1), mask)
+		KMOVQ(mask, K4)
+	}
+	for b := 0; b < nb; b++ {
+		for j := 0; j < f; j++ {
+			z := acc(b, j)
+			VCVTDQ2PS(z, z)
+			VMULPS_BCST(Mem{Base: scale, Disp: 4 * j}, z, z)
+			VADDPS_BCST(Mem{Base: offset, Disp: 4 * j}, z, z)
+			VMAXPS(Z30, z, z)
+			VMINPS(Z31, z, z)
+			VCVTPS2DQ(z, z)
+			VPMOVUSDB(z, z.AsX())
+			// Column j's 16 bytes go to lane j of the byte table
+			// Z24 (columns 0–3) : Z25 (columns 4–7).
+			VINSERTI32X4(U8(j%4), z.AsX(), zmms[24+j/4], zmms[24+j/4])
+		}
+		// Output byte r·f + j is table byte 16·j + r.
+		if n > 64 {
+			VMOVDQA64(Z24, Z26)
+			VPERMT2B(Z25, Z29, Z26)
+		}
+		VPERMT2B(Z25, Z28, Z24)
+		if n >= 64 {
+			VMOVDQU8(Z24, Mem{Base: dst, Disp: n * b})
+		} else {
+			VMOVDQU8(Z24, K3, Mem{Base: dst, Disp: n * b})
+		}
+		if n > 64 {
+			VMOVDQU8(Z26, K4, Mem{Base: dst, Disp: n*b + 64})
 		}
 	}
 	VZEROUPPER()

@@ -32,3 +32,16 @@ func TestPrecisionFlag(t *testing.T) {
 		t.Errorf("--precision mixed_float16: %v", err)
 	}
 }
+
+// TestRecipePrecision: the fixed recipes take --precision, checked before
+// anything is built or loaded.
+func TestRecipePrecision(t *testing.T) {
+	r := cli(t, "train", "--model", "best", "--precision", "bf16")
+	if r.code != 1 || !strings.Contains(r.stderr, `--precision must be float32 or mixed_bfloat16, got "bf16"`) {
+		t.Errorf("goras train --model best --precision bf16: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = cli(t, "train", "--model", "best", "--epochs", "1")
+	if !strings.Contains(r.stderr, "--force and --precision") {
+		t.Errorf("the recipe's refusal does not list --precision: %q", r.stderr)
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/applications"
+	"github.com/goras-ml/goras/mixedprecision"
 	"github.com/goras-ml/goras/recipes"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -20,7 +21,7 @@ import (
 // validation split and are part of the recipe (docs/bounty.md).
 var recipeFlags = map[string]bool{
 	"model": true, "seed": true, "verbose": true, "dataset": true, "data-dir": true,
-	"output": true, "history": true, "plot": true, "force": true,
+	"output": true, "history": true, "plot": true, "force": true, "precision": true,
 }
 
 // isRecipe reports whether --model names a fixed recipe: one of the zoo's
@@ -43,6 +44,10 @@ func runRecipe(cmd *cobra.Command, f *trainFlags) error {
 	f.data.dataset = recipeDataset(r, cmd.Flags().Changed("dataset"), f.data.dataset)
 	if err := checkRecipeFlags(cmd, f, r); err != nil {
 		return err
+	}
+	// Before the model is built: its plans read the policy.
+	if err := mixedprecision.SetGlobalPolicy(f.precision); err != nil {
+		return fmt.Errorf("--precision must be %s, got %q", strings.Join(mixedprecision.Names(), " or "), f.precision)
 	}
 	m, err := r.Build(f.seed)
 	if err != nil {
@@ -113,7 +118,7 @@ func checkRecipeFlags(cmd *cobra.Command, f *trainFlags, r recipes.Recipe) error
 		}
 	})
 	if len(bad) > 0 {
-		return fmt.Errorf("--model %s is a fixed recipe (network, optimizer, schedule, %d epochs of batch %d; see docs/bounty.md) and does not take %s; it takes --seed, --verbose, --dataset, --data-dir, --output, --history, --plot and --force",
+		return fmt.Errorf("--model %s is a fixed recipe (network, optimizer, schedule, %d epochs of batch %d; see docs/bounty.md) and does not take %s; it takes --seed, --verbose, --dataset, --data-dir, --output, --history, --plot, --force and --precision",
 			r.Name, r.Epochs, r.BatchSize, strings.Join(bad, ", "))
 	}
 	for _, check := range []func() error{

@@ -86,7 +86,7 @@ func (m *Model) plan(batch int, train bool, d *dataSet) (*batchPlan, error) {
 		c.touch(bp)
 		return bp, nil
 	}
-	if (!train && c.makeRoom(batch)) || (train && c.dropTraining()) {
+	if !train && c.makeRoom(batch) {
 		runtime.GC() // so that the new plan reuses what the dropped ones held
 	}
 	bp, err := m.newPlan(batch, train, d.targets, k.weighted)
@@ -152,6 +152,9 @@ func (m *Model) newPlan(batch int, train bool, targets [][]int, weighted bool) (
 	var p *autograd.Plan
 	if train {
 		p = autograd.NewPlan(batch)
+		if donor := m.plans.trainingDonor(); donor != nil && shareTrainingPlans {
+			p.ShareBuffers(donor) // see trainingDonor
+		}
 	} else {
 		p = autograd.NewInferencePlan(batch)
 	}

@@ -146,9 +146,11 @@ func (p *Plan) Bytes() int64 { return p.arena.bytes }
 // value returns the storage of an op output of n values: from the pool in
 // an inference plan, else newly made.
 func (p *Plan) value(n int) []float32 {
-	if !p.noGrad || n == 0 {
-		p.arena.bytes += 4 * int64(n)
-		return make([]float32, n)
+	if !p.noGrad {
+		return p.trainingBuffer(n)
+	}
+	if n == 0 {
+		return make([]float32, 0)
 	}
 	a := &p.arena
 	b := a.take(n)

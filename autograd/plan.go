@@ -35,6 +35,7 @@ type Plan struct {
 	params []*Param            // the trainable parameters ops read (Use), for CheckGradients
 	arena  arena               // the op outputs' buffers (buffers.go)
 	convs  *kernel.ConvScratch // the block buffers its convolutions share
+	share  sharing             // a training plan's buffers, lent by another plan (share.go)
 }
 
 // NewPlan starts an empty plan for batches of the given size.
@@ -86,8 +87,7 @@ func (p *Plan) newVar(src Op, needGrad bool, shape ...int) *Var {
 // gradFor gives v a gradient buffer when needGrad and p is a training plan.
 func (p *Plan) gradFor(v *Var, needGrad bool) {
 	if needGrad && !p.noGrad {
-		v.Grad = tensor.New(v.Shape()...)
-		p.arena.bytes += 4 * int64(v.Grad.Len())
+		v.Grad, _ = tensor.FromSlice(p.trainingBuffer(v.Value.Len()), v.Shape()...) // the length is the shape's
 		p.grads = append(p.grads, v.Grad)
 	}
 }

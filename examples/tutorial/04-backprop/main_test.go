@@ -6,9 +6,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/goras-ml/goras/examples/tutorial/internal/pagetest"
 
 	"github.com/goras-ml/goras/tensor"
 )
@@ -123,39 +124,5 @@ func TestRun(t *testing.T) {
 }
 
 // TestPagesQuoteTheProgram: every Go block of the chapter's pages is a
-// piece of this program, character for character, so that the pages
-// cannot drift from the code they explain.
-func TestPagesQuoteTheProgram(t *testing.T) {
-	var src strings.Builder
-	files, _ := filepath.Glob("*.go")
-	for _, f := range files {
-		if !strings.HasSuffix(f, "_test.go") {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			src.Write(b)
-		}
-	}
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	block := regexp.MustCompile("(?s)```go\n(.*?)```")
-	for _, lang := range []string{"en", "zh-TW"} {
-		page := filepath.Join("..", "..", "..", "docs", "tutorial", lang, filepath.Base(dir)+".md")
-		b, err := os.ReadFile(page)
-		if err != nil {
-			t.Fatal(err)
-		}
-		quotes := block.FindAllStringSubmatch(string(b), -1)
-		if len(quotes) == 0 {
-			t.Errorf("%s quotes no Go code", page)
-		}
-		for _, q := range quotes {
-			if !strings.Contains(src.String(), q[1]) {
-				t.Errorf("%s quotes code that is not in the program:\n%s", page, q[1])
-			}
-		}
-	}
-}
+// piece of this program, character for character.
+func TestPagesQuoteTheProgram(t *testing.T) { pagetest.QuotesTheProgram(t) }

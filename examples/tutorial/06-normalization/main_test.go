@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goras-ml/goras/examples/tutorial/internal/pagetest"
+
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/datasets/mnist"
 	"github.com/goras-ml/goras/layers"
@@ -114,3 +116,7 @@ func TestRun(t *testing.T) {
 		t.Errorf("-epochs 0: error %v, want one naming -epochs", err)
 	}
 }
+
+// TestPagesQuoteTheProgram: every Go block of the chapter's pages is a
+// piece of this program, character for character.
+func TestPagesQuoteTheProgram(t *testing.T) { pagetest.QuotesTheProgram(t) }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goras-ml/goras/examples/tutorial/internal/pagetest"
+
 	"github.com/goras-ml/goras/datasets/mnist"
 )
 
@@ -145,3 +147,7 @@ func TestRun(t *testing.T) {
 		t.Errorf("-more 50 with -train 100: error %v, want one naming -more", err)
 	}
 }
+
+// TestPagesQuoteTheProgram: every Go block of the chapter's pages is a
+// piece of this program, character for character.
+func TestPagesQuoteTheProgram(t *testing.T) { pagetest.QuotesTheProgram(t) }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goras-ml/goras/examples/tutorial/internal/pagetest"
+
 	"github.com/goras-ml/goras/applications"
 )
 
@@ -102,3 +104,7 @@ func TestRun(t *testing.T) {
 		t.Errorf("-lr 0: error %v, want one naming -lr", err)
 	}
 }
+
+// TestPagesQuoteTheProgram: every Go block of the chapter's pages is a
+// piece of this program, character for character.
+func TestPagesQuoteTheProgram(t *testing.T) { pagetest.QuotesTheProgram(t) }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goras-ml/goras/examples/tutorial/internal/pagetest"
+
 	"github.com/goras-ml/goras/applications"
 	"github.com/goras-ml/goras/datasets/mnist"
 )
@@ -153,3 +155,7 @@ func TestRun(t *testing.T) {
 		t.Errorf("-digit 100 of 100 test images: error %v, want one naming -digit", err)
 	}
 }
+
+// TestPagesQuoteTheProgram: every Go block of the chapter's pages is a
+// piece of this program, character for character.
+func TestPagesQuoteTheProgram(t *testing.T) { pagetest.QuotesTheProgram(t) }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goras-ml/goras/examples/tutorial/internal/pagetest"
+
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/datasets/mnist"
 	"github.com/goras-ml/goras/recipes"
@@ -145,3 +147,7 @@ func TestTrainSaveRead(t *testing.T) {
 		t.Errorf("-val 0: error %v, want one naming -val", err)
 	}
 }
+
+// TestPagesQuoteTheProgram: every Go block of the chapter's pages is a
+// piece of this program, character for character.
+func TestPagesQuoteTheProgram(t *testing.T) { pagetest.QuotesTheProgram(t) }

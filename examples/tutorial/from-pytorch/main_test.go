@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/goras-ml/goras/examples/tutorial/internal/pagetest"
 )
 
 // torchFile is the LeNet-5 PyTorch exported for onnx's import tests
@@ -72,3 +74,7 @@ func TestRunRejectsBadTrain(t *testing.T) {
 		t.Errorf("-train 10: error %v, want one naming -train", err)
 	}
 }
+
+// TestPagesQuoteTheProgram: every Go block of the chapter's pages is a
+// piece of this program, character for character.
+func TestPagesQuoteTheProgram(t *testing.T) { pagetest.QuotesTheProgram(t) }

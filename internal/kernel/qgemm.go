@@ -72,10 +72,14 @@ func NewQMatrix(w []int8, taps, run, n int) *QMatrix {
 	return q
 }
 
-// Taps, Run and N are the shape given to NewQMatrix.
+// Taps is the number of segments of rows given to NewQMatrix.
 func (q *QMatrix) Taps() int { return q.taps }
-func (q *QMatrix) Run() int  { return q.run }
-func (q *QMatrix) N() int    { return q.n }
+
+// Run is the number of rows per segment given to NewQMatrix.
+func (q *QMatrix) Run() int { return q.run }
+
+// N is the number of columns.
+func (q *QMatrix) N() int { return q.n }
 
 // Span is how many bytes of A the GEMM reads per tap and row: run rounded
 // up to a multiple of 4. The bytes past run meet zero weights, so their

@@ -81,6 +81,6 @@ func newRootCmd() *cobra.Command {
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(flagError)
-	root.AddCommand(newTrainCmd(), newSummaryCmd(), newEvaluateCmd(), newPredictCmd(), newExportCmd(), newImportCmd(), newPlotCmd(), newEnsembleCmd(), newStudioCmd(), newVersionCmd())
+	root.AddCommand(newTrainCmd(), newSummaryCmd(), newEvaluateCmd(), newPredictCmd(), newExportCmd(), newImportCmd(), newQuantizeCmd(), newPlotCmd(), newEnsembleCmd(), newStudioCmd(), newVersionCmd())
 	return root
 }

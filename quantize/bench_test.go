@@ -22,7 +22,7 @@ var rounds = flag.Int("rounds", 5, "BenchmarkPredict1000: rounds of float32 and 
 // alternate for -rounds rounds, and a last line per network gives each
 // one's best and median time and the speed-ups:
 //
-//	go test -run XXX -bench Predict1000 -rounds 9 ./quantize/
+//	go test -run XXX -bench Predict1000 ./quantize/ -args -rounds=9
 func BenchmarkPredict1000(b *testing.B) {
 	x := images(1000, 11)
 	type runner struct {

@@ -126,6 +126,10 @@ func runQuantize(cmd *cobra.Command, f *quantizeFlags, in, out string) error {
 	w := cmd.OutOrStdout()
 	fmt.Fprintf(w, "goras: quantized %s (%s) on %d %s training images, wrote %s (%s)\n",
 		in, fileSize(in), f.samples, dataset, out, fileSize(out))
+	if !quantize.Accelerated() {
+		fmt.Fprintln(cmd.ErrOrStderr(), "goras: this CPU has no AVX512_VNNI (or goras was built with the purego tag): the int8 model computes\n"+
+			"the same numbers here in pure Go, more slowly than the float32 one; it is fast on CPUs with AVX512_VNNI")
+	}
 	if !f.evaluate {
 		return nil
 	}
@@ -200,7 +204,11 @@ func compareQuantized(w io.Writer, m *goras.Model, q *quantize.Model, test mnist
 	}
 	n := len(test.Y)
 	fmt.Fprintf(w, "test_accuracy: float32 %.4f - int8 %.4f - same class for %d of %d\n", float64(cf)/float64(n), float64(cq)/float64(n), agree, n)
-	fmt.Fprintf(w, "predict: float32 %.2f s - int8 %.2f s (%.1f× faster)\n", tf.Seconds(), tq.Seconds(), tf.Seconds()/tq.Seconds())
+	speed := fmt.Sprintf("%.1f× faster", tf.Seconds()/tq.Seconds())
+	if tq > tf {
+		speed = fmt.Sprintf("%.1f× slower", tq.Seconds()/tf.Seconds())
+	}
+	fmt.Fprintf(w, "predict: float32 %.2f s - int8 %.2f s (%s)\n", tf.Seconds(), tq.Seconds(), speed)
 	return nil
 }
 

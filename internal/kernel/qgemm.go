@@ -146,6 +146,11 @@ func tapsOf(b *QMatrix) int {
 	return b.taps
 }
 
+// QAccelerated reports whether the int8 kernels run on AVX512_VNNI on this
+// CPU. Without it (or under the purego tag) they run their pure-Go loops:
+// the same results, several times slower than float32 inference.
+func QAccelerated() bool { return qVec && !qVecOff }
+
 // qTileRows is the largest tile height for nv vectors of columns, as the
 // assembly's (_asm/int8).
 var qTileRows = [5]int{0, 16, 12, 8, 6}

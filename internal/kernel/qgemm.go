@@ -284,15 +284,8 @@ func MaxPool2x2U8(y []uint8, ys int, x []uint8, xs int, h, w, c int) {
 			h, w, c, xs, len(x), ys, len(y), (h-1)*xs+w*c, (oh-1)*ys+n))
 	}
 	if qPool && !qVecOff && c <= 64 {
-		var idx [128]uint8
-		l := 64 / c * c
-		for o := 0; o < l; o++ {
-			j, ch := o/c, o%c
-			idx[o] = uint8(2*j*c + ch)
-			idx[64+o] = uint8((2*j+1)*c + ch)
-		}
 		for i := 0; i < oh; i++ {
-			maxPool2x2U8RowAsm(y[i*ys:i*ys+n], x[2*i*xs:], xs, l, &idx)
+			maxPool2x2U8RowAsm(y[i*ys:i*ys+n], x[2*i*xs:], xs, 64/c*c, &poolIdx[c])
 		}
 		return
 	}
@@ -300,6 +293,20 @@ func MaxPool2x2U8(y []uint8, ys int, x []uint8, xs int, h, w, c int) {
 		maxPool2x2U8RowGo(y[i*ys:i*ys+n], x[2*i*xs:], xs, c)
 	}
 }
+
+// poolIdx[c] are the VPERMI2B indices of the left (first 64) and right
+// pixels of the 2×2 windows whose L = ⌊64/c⌋·c output bytes one step of
+// maxPool2x2U8Row writes, for c channels.
+var poolIdx = func() (t [65][128]uint8) {
+	for c := 1; c <= 64; c++ {
+		for o := 0; o < 64/c*c; o++ {
+			j, ch := o/c, o%c
+			t[c][o] = uint8(2*j*c + ch)
+			t[c][64+o] = uint8((2*j+1)*c + ch)
+		}
+	}
+	return t
+}()
 
 // maxPool2x2U8RowGo is one output row: y[j·c+ch] is the largest of
 // x[p], x[p+c], x[rs+p], x[rs+p+c] with p = 2·j·c + ch.

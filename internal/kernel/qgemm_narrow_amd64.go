@@ -13,30 +13,35 @@ func qNarrow(dst []uint8, ldd int, a []uint8, lda int, offs []int, b *QMatrix, m
 	if !qVec || qVecOff || b.narrow == nil || ldd != n || lda > 7 || m < 16 {
 		return 0
 	}
-	// Lane l of a block takes its row's dword, bytes l·lda… of the
-	// block's 15·lda + 4 (read as two masked 64-byte loads); output byte
-	// r·n + j of a block is column j's byte r in the table of 16-byte
-	// columns.
-	var in, out [128]uint8
-	for l := 0; l < 16; l++ {
-		for e := 0; e < 4; e++ {
-			in[4*l+e] = uint8(l*lda + e)
-		}
-	}
-	for o := 0; o < 16*n; o++ {
-		out[o] = uint8(16*(o%n) + o/n)
-	}
 	need := 15*lda + 4
 	mask1, mask2 := lowBits(min(need, 64)), lowBits(max(need-64, 0))
 	nbMax := min(4, 24/n)
 	rows := m / 16 * 16
 	for r := 0; r < rows; {
 		nb := min(nbMax, (rows-r)/16)
-		qNarrowAsm(n, &a[r*lda], lda, &offs[0], b.taps, b.groups, &b.narrow[0], &dst[r*ldd], nb, &scale[0], &offset[0], lo, &in[0], &out[0], mask1, mask2)
+		qNarrowAsm(n, &a[r*lda], lda, &offs[0], b.taps, b.groups, &b.narrow[0], &dst[r*ldd], nb, &scale[0], &offset[0], lo, &narrowIn[lda][0], &narrowOut[n][0], mask1, mask2)
 		r += 16 * nb
 	}
 	return rows
 }
+
+// narrowIn[lda] and narrowOut[n] are the byte permutations of qNarrow{n}:
+// lane l of a block takes its row's dword, bytes l·lda… of the block's
+// 15·lda + 4 (read as two masked 64-byte loads); output byte r·n + j of a
+// block is column j's byte r in the table of 16-byte columns.
+var narrowIn, narrowOut = func() (in, out [9][128]uint8) {
+	for k := 1; k <= 8; k++ {
+		for l := 0; l < 16; l++ {
+			for e := 0; e < 4; e++ {
+				in[k][4*l+e] = uint8(l*k + e)
+			}
+		}
+		for o := 0; o < 16*k; o++ {
+			out[k][o] = uint8(16*(o%k) + o/k)
+		}
+	}
+	return in, out
+}()
 
 func lowBits(n int) uint64 {
 	if n >= 64 {

@@ -23,10 +23,11 @@ type batchPlan struct {
 	sw        []float32         // the batch's sample weights; nil in a plan without them
 	perSample []float64         // scratch for each sample's loss, with sw
 	key       planKey
-	used      uint64 // the cache's clock at the last use, for least recently used first
-	period    uint64 // the cache's idle period at the last use
-	gen       int    // the cache's generation the plan was built in
-	seen      bool   // counted in the cache's bytes per sample
+	used      uint64       // the cache's clock at the last use, for least recently used first
+	period    uint64       // the cache's idle period at the last use
+	gen       int          // the cache's generation the plan was built in
+	seen      bool         // counted in the cache's bytes per sample
+	split     predictSplit // PredictOnBatch's shares, when this plan runs the first (predict_split.go)
 }
 
 // planKey identifies a compiled plan: one per batch size, purpose and

@@ -81,6 +81,12 @@ func (m *Model) PredictOnBatch(x *tensor.Tensor) (*tensor.Tensor, error) {
 	}
 	n := x.Dim(0)
 	out := newOutput(n, m.outputs[0].shape)
+	if shares := predictShares(n); shares > 1 {
+		if err := m.predictSplit(out, x, shares); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
 	bp, err := m.takePredictPlan(n)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,136 @@
+package goras
+
+import (
+	"math"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/goras-ml/goras/internal/kernel"
+	"github.com/goras-ml/goras/layers"
+	"github.com/goras-ml/goras/tensor"
+)
+
+// withWorkers runs f with the kernel's pool at w workers.
+func withWorkers(w int, f func()) {
+	kernel.SetWorkers(w)
+	defer kernel.SetWorkers(0)
+	f()
+}
+
+// unsplit is PredictOnBatch in one plan (split off).
+func unsplit(t *testing.T, m *Model, x *tensor.Tensor) *tensor.Tensor {
+	t.Helper()
+	splitOff = true
+	defer func() { splitOff = false }()
+	y, err := m.PredictOnBatch(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return y
+}
+
+// A batch split into shares, one plan each, gives the bits of the whole
+// batch in one plan (each sample's output depends on it alone): for the
+// course MLP on MNIST-like inputs (mostly zeros, the sparse product), on
+// dense inputs, and for a folded convolutional net; in 2 and 3 shares,
+// also with samples that do not divide evenly.
+func TestPredictOnBatchSplitGivesTheWholeBatch(t *testing.T) {
+	mlp := NewSequential(layers.Input(28, 28), layers.Flatten(),
+		layers.Dense(50, layers.WithActivation("relu")), layers.Dense(10, layers.WithActivation("softmax")))
+	sparse := randomTensor(3, 301, 28, 28)
+	for i, v := range sparse.Data() {
+		if v < 0.9 { // 82 % zeros, as MNIST's pixels
+			sparse.Data()[i] = 0
+		}
+	}
+	for _, c := range []struct {
+		name string
+		m    *Model
+		x    *tensor.Tensor
+	}{
+		{"mlp, sparse inputs", mlp, sparse},
+		{"mlp, dense inputs", mlp, randomTensor(4, 257, 28, 28)},
+		{"folded conv net", foldNet(t, 2), randomTensor(5, 200, 7, 7, 2)},
+	} {
+		want := unsplit(t, c.m, c.x)
+		for _, w := range []int{2, 3} {
+			withWorkers(w, func() {
+				if s := predictShares(c.x.Dim(0)); s != w {
+					t.Fatalf("%s: %d samples in %d shares with %d workers", c.name, c.x.Dim(0), s, w)
+				}
+				got, err := c.m.PredictOnBatch(c.x)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, v := range got.Data() {
+					if math.Float32bits(v) != math.Float32bits(want.Data()[i]) {
+						t.Fatalf("%s, %d shares: output %d is %v, %v in one plan", c.name, w, i, v, want.Data()[i])
+					}
+				}
+			})
+		}
+	}
+	if s := predictShares(splitMinRows*2 - 1); s != 1 && kernel.Workers() >= 2 {
+		t.Errorf("%d samples split into %d shares; a share needs %d", splitMinRows*2-1, s, splitMinRows)
+	}
+}
+
+// A NaN or ±Inf is reported as in one plan, the first bad sample of the
+// batch whichever share holds it; a panicking op comes back as an error.
+func TestPredictOnBatchSplitErrors(t *testing.T) {
+	m := NewSequential(layers.Input(4), layers.Dense(3))
+	withWorkers(2, func() {
+		x := randomTensor(1, 200, 4)
+		x.Data()[150*4+3] = float32(math.Inf(1))
+		if _, err := m.PredictOnBatch(x); err == nil || !strings.Contains(err.Error(), "sample 150 of x holds +Inf at position 3") {
+			t.Errorf("Inf in the second share: %v", err)
+		}
+		x.Data()[20*4+1] = float32(math.NaN())
+		if _, err := m.PredictOnBatch(x); err == nil || !strings.Contains(err.Error(), "sample 20 of x holds NaN at position 1") {
+			t.Errorf("NaN in the first share, Inf in the second: %v", err)
+		}
+		e := NewSequential(layers.Input(3), explodingLayer{layers.Dense(3)})
+		if _, err := e.PredictOnBatch(randomTensor(1, 200, 3)); err == nil || !strings.Contains(err.Error(), "user op exploded") {
+			t.Errorf("an op that panics: %v", err)
+		}
+		if _, err := m.PredictOnBatch(randomTensor(2, 200, 4)); err != nil {
+			t.Errorf("after the errors: %v", err)
+		}
+	})
+}
+
+// Split calls from several goroutines at once (run under -race) give the
+// whole batch's answer, and a call allocates nothing but its result.
+func TestPredictOnBatchSplitConcurrentAndAllocFree(t *testing.T) {
+	m := foldNet(t, 6)
+	x := randomTensor(8, 300, 7, 7, 2)
+	want := unsplit(t, m, x)
+	withWorkers(2, func() {
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 5 {
+					got, err := m.PredictOnBatch(x)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					for i, v := range got.Data() {
+						if v != want.Data()[i] {
+							t.Errorf("output %d: %v from a goroutine, %v in one plan", i, v, want.Data()[i])
+							return
+						}
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		result := testing.AllocsPerRun(10, func() { newOutput(300, m.outputs[0].shape) })
+		if n := testing.AllocsPerRun(20, func() { m.PredictOnBatch(x) }); n > result {
+			t.Errorf("a split PredictOnBatch allocates %v times; the result alone takes %v", n, result)
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/tensor"
@@ -121,10 +122,23 @@ const maxValues = 1 << 28
 // must be there with the shape its layer needs, scales must be positive
 // and finite; the error names the file and what is wrong.
 func Load(path string) (*Model, error) {
-	fail := func(format string, args ...any) error {
-		return fmt.Errorf("quantize: %s: %s", path, fmt.Sprintf(format, args...))
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("quantize: %w", err)
 	}
-	bs, meta, err := readBlobs(path)
+	return decode(raw, path)
+}
+
+// Decode reads a model from the bytes of a file written by Save, with
+// Load's checks.
+func Decode(data []byte) (*Model, error) { return decode(data, "model") }
+
+// decode is Load of the file's bytes raw; name is what errors call it.
+func decode(raw []byte, name string) (*Model, error) {
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("quantize: %s: %s", name, fmt.Sprintf(format, args...))
+	}
+	bs, meta, err := parseBlobs(raw)
 	if err != nil {
 		return nil, fail("%v", err)
 	}

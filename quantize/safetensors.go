@@ -9,7 +9,6 @@ import (
 	"io"
 	"maps"
 	"math"
-	"os"
 	"slices"
 	"strings"
 
@@ -91,13 +90,9 @@ func writeBlobs(path string, bs []blob, meta map[string]string) error {
 // maxHeader bounds the header, as internal/safetensors does.
 const maxHeader = 100_000_000
 
-// readBlobs reads a safetensors file of I8 and F32 tensors. Every offset,
+// parseBlobs reads the bytes of a safetensors file of I8 and F32 tensors. Every offset,
 // shape and length is checked against the file before use.
-func readBlobs(path string) (map[string]blob, map[string]string, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, err
-	}
+func parseBlobs(raw []byte) (map[string]blob, map[string]string, error) {
 	if len(raw) < 8 {
 		return nil, nil, fmt.Errorf("%d bytes is too short for a safetensors file (8-byte header length, header, data)", len(raw))
 	}

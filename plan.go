@@ -132,17 +132,29 @@ func (m *Model) takePredictPlan(batch int) (*batchPlan, error) {
 	return bp, err
 }
 
-func (m *Model) givePredictPlan(bp *batchPlan) {
+func (m *Model) givePredictPlan(bp *batchPlan) { m.givePredictPlans(bp) }
+
+// givePredictPlans returns the prediction plans one call took (the shares
+// of a split batch): the cache's bounds never drop one of them for the
+// others, so that a batch larger than the bounds still runs at full speed.
+// It overwrites bps with those it keeps.
+func (m *Model) givePredictPlans(bps ...*batchPlan) {
 	c := &m.plans
 	c.mu.Lock()
-	if bp.gen == c.gen { // else built for the model before Compile or a change
+	n := 0
+	for _, bp := range bps {
+		if bp.gen != c.gen {
+			continue // built for the model before Compile or a change
+		}
 		if c.predict == nil {
 			c.predict = map[int][]*batchPlan{}
 		}
 		c.predict[bp.plan.Batch()] = append(c.predict[bp.plan.Batch()], bp)
-		c.keep(bp)
 		c.touch(bp)
+		bps[n] = bp
+		n++
 	}
+	c.keep(bps[:n]...)
 	c.mu.Unlock()
 }
 

@@ -48,7 +48,7 @@ func (m *Model) SetPlanCache(pc PlanCache) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.limits, c.resolved = pc, false
-	c.trim(0, 0, nil)
+	c.trim(0, 0)
 }
 
 // planCache keeps the plans of a model. Training and evaluation plans are
@@ -180,17 +180,19 @@ func (c *planCache) sweep() {
 	}
 }
 
-// keep counts a new inference plan in the cache and applies the bounds,
-// dropping others but never bp.
-func (c *planCache) keep(bp *batchPlan) {
-	c.held += bp.plan.Bytes()
-	c.count++
-	if !bp.seen {
-		bp.seen = true
-		c.perByte = max(c.perByte, float64(bp.plan.Bytes())/float64(bp.plan.Batch()))
+// keep counts new inference plans, those one call used, in the cache and
+// applies the bounds, dropping others but never these.
+func (c *planCache) keep(bps ...*batchPlan) {
+	for _, bp := range bps {
+		c.held += bp.plan.Bytes()
+		c.count++
+		if !bp.seen {
+			bp.seen = true
+			c.perByte = max(c.perByte, float64(bp.plan.Bytes())/float64(bp.plan.Batch()))
+		}
 	}
 	if c.over(0, 0) {
-		c.trim(0, 0, bp)
+		c.trim(0, 0, bps...)
 	}
 }
 
@@ -207,18 +209,18 @@ func (c *planCache) over(extraBytes int64, extraPlans int) bool {
 // for batch samples (its size guessed from the plans seen) fits the bounds,
 // and reports whether the collector should run before the build.
 func (c *planCache) makeRoom(batch int) bool {
-	return c.trim(int64(c.perByte*float64(batch)), 1, nil) >= gcPlanBytes
+	return c.trim(int64(c.perByte*float64(batch)), 1) >= gcPlanBytes
 }
 
 // trim drops inference plans other than keep, least recently used first,
 // until they and extra more bytes and plans fit the bounds, and returns
 // the bytes dropped.
-func (c *planCache) trim(extraBytes int64, extraPlans int, keep *batchPlan) int64 {
+func (c *planCache) trim(extraBytes int64, extraPlans int, keep ...*batchPlan) int64 {
 	var dropped int64
 	for c.over(extraBytes, extraPlans) {
 		var lru *batchPlan
 		consider := func(bp *batchPlan) {
-			if bp != keep && (lru == nil || bp.used < lru.used) {
+			if !slices.Contains(keep, bp) && (lru == nil || bp.used < lru.used) {
 				lru = bp
 			}
 		}

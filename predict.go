@@ -82,7 +82,7 @@ func (m *Model) PredictOnBatch(x *tensor.Tensor) (*tensor.Tensor, error) {
 	n := x.Dim(0)
 	out := newOutput(n, m.outputs[0].shape)
 	if shares := predictShares(n); shares > 1 {
-		if err := m.predictSplit(out, x, shares); err != nil {
+		if err := m.splitBatch([]*tensor.Tensor{out}, x.Data(), nil, 0, n, shares); err != nil {
 			return nil, err
 		}
 		return out, nil
@@ -123,6 +123,9 @@ func newOutput(n int, shape []int) *tensor.Tensor {
 // predictRows runs samples [lo, hi) through a prediction plan of its own
 // and writes their outputs to the same rows of outs.
 func (m *Model) predictRows(outs []*tensor.Tensor, d *dataSet, lo, hi int) error {
+	if shares := predictShares(hi - lo); shares > 1 {
+		return m.splitBatch(outs, nil, d, lo, hi-lo, shares)
+	}
 	bp, err := m.takePredictPlan(hi - lo)
 	if err != nil {
 		return err

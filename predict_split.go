@@ -1,81 +1,125 @@
 package goras
 
 import (
+	"fmt"
+	"runtime/debug"
+
 	"github.com/goras-ml/goras/internal/kernel"
 	"github.com/goras-ml/goras/tensor"
 )
 
-// splitMinRows is the fewest samples of a share when PredictOnBatch splits
-// a batch: below it a share's ops are too short for a second core to pay
+// splitMinRows is the fewest samples of a share when a prediction batch
+// is split: below it a share's ops are too short for a second core to pay
 // for handing it over.
 const splitMinRows = 64
 
 // splitOff turns the split off, for tests and measurements that compare.
 var splitOff bool
 
-// predictShares is how many shares PredictOnBatch splits n samples into:
-// one per worker, each of at least splitMinRows samples; 1 means none.
+// predictShares is how many shares a prediction batch of n samples is
+// split into: one per worker, each of at least splitMinRows samples; 1
+// means none.
 func predictShares(n int) int {
-	if splitOff {
-		return 1
+	if splitOff || n < 2*splitMinRows {
+		return 1 // before asking Workers, which takes the scheduler's lock
 	}
-	return max(1, min(kernel.Workers(), n/splitMinRows))
+	return max(1, min(kernel.Workers(), n/splitMinRows, maxShares))
 }
 
-// predictSplit is a PredictOnBatch split into shares of the batch's
-// samples, each run by its own plan on its own core (kernel.Fork). Some
-// ops run on the calling goroutine alone: the product of a Dense layer on
-// mostly-zero inputs, softmax, bias and activation passes, and the copy of
-// the input; for the course MLP they are all of the work, so a batch of
-// 1000 ran on one core of two. Each sample's output does not depend on the
-// samples beside it, so a split batch gives what the whole batch gives.
-// It lives in the plan of the first share, which the call holds alone, so
-// that a split allocates nothing.
+// maxShares bounds the shares of a batch, so that a call can hold their
+// plans in an array of its own.
+const maxShares = 16
+
+// predictSplit is a prediction batch (PredictOnBatch's, or one of
+// Predict's) split into shares of its samples, each run by its own plan
+// on its own core (kernel.Fork). Some ops run on the calling goroutine
+// alone: the product of a Dense layer on mostly-zero inputs, softmax, bias
+// and activation passes, the copy of the input; for the course MLP they
+// are all of the work, so a batch of 1000 ran on one core of two. Each
+// sample's output does not depend on the samples beside it, so a split
+// batch gives the bits the whole batch gives. It lives in the plan of the
+// first share, which the call holds alone, so that a split allocates
+// nothing.
 type predictSplit struct {
-	plans  []*batchPlan // one per share, the first the holder
-	x, out []float32    // the whole batch's input and output
-	n      int          // its samples
-	bad    []error      // per share: a NaN or ±Inf in its input
-	failed []error      // per share: a failure of its forward pass
+	plans  []*batchPlan     // one per share, the first the holder
+	n, lo  int              // the batch's samples, and its first one's index in outs
+	x      []float32        // PredictOnBatch's input, copied and checked by each share; nil when gathered
+	outs   []*tensor.Tensor // one per model output, written at rows lo...
+	bad    []error          // per share: a NaN or ±Inf in its input
+	failed []error          // per share: a failure of its forward pass
 }
 
-// rows is the samples [lo, hi) of share i.
+// rows is the samples [lo, hi) of share i, counted from the batch's first.
 func (s *predictSplit) rows(i int) (lo, hi int) {
 	return s.n * i / len(s.plans), s.n * (i + 1) / len(s.plans)
 }
 
-// predictSplit runs x (n samples) in shares and writes out, as
-// PredictOnBatch does in one plan.
-func (m *Model) predictSplit(out, x *tensor.Tensor, shares int) error {
-	n := x.Dim(0)
+// splitBatch runs n samples in shares and writes their outputs to rows
+// lo... of outs: x is PredictOnBatch's input, or nil with d, whose samples
+// lo... are gathered by the caller's goroutine (Data does not promise
+// that Gather may run concurrently).
+func (m *Model) splitBatch(outs []*tensor.Tensor, x []float32, d *dataSet, lo, n, shares int) error {
 	first, err := m.takePredictPlan(n / shares)
 	if err != nil {
 		return err
 	}
-	defer m.givePredictPlan(first)
 	s := &first.split
 	s.plans = append(s.plans[:0], first)
 	s.bad, s.failed = noErrors(s.bad, shares), noErrors(s.failed, shares)
-	s.x, s.out, s.n = x.Data(), out.Data(), n
+	s.n, s.lo, s.x, s.outs = n, lo, x, append(s.outs[:0], outs...)
 	defer func() {
-		for _, bp := range s.plans[1:] {
-			m.givePredictPlan(bp)
-		}
-		clear(s.plans) // nothing kept alive by the holder once dropped from the cache
-		s.plans, s.x, s.out = s.plans[:0], nil, nil
+		// The plans go back together (the cache keeps all of a call's),
+		// from a copy: once first is back another call may take it and
+		// its split. Nothing stays alive through the holder.
+		var taken [maxShares]*batchPlan
+		k := copy(taken[:], s.plans)
+		clear(s.plans)
+		clear(s.outs)
+		s.plans, s.outs, s.x = s.plans[:0], s.outs[:0], nil
+		m.givePredictPlans(taken[:k]...)
 	}()
 	for i := 1; i < shares; i++ {
-		lo, hi := s.n*i/shares, s.n*(i+1)/shares
-		bp, err := m.takePredictPlan(hi - lo)
+		r0, r1 := n*i/shares, n*(i+1)/shares
+		bp, err := m.takePredictPlan(r1 - r0)
 		if err != nil {
 			return err
 		}
 		s.plans = append(s.plans, bp)
 	}
+	if x == nil {
+		if err := s.gather(d); err != nil {
+			return err
+		}
+	}
 	kernel.Fork(shares, s)
 	for _, errs := range [][]error{s.bad, s.failed} { // the first bad sample first, as in one plan
 		for _, err := range errs {
 			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// gather fills every share's plan with its samples of d and checks them
+// for NaN and ±Inf, input by input (the first bad sample of input 0 is
+// reported first, as in one plan); a panic of a Gather comes back as an
+// error, as the forward pass's do.
+func (s *predictSplit) gather(d *dataSet) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("goras: predict failed: %v\n%s", r, debug.Stack())
+		}
+	}()
+	for i, bp := range s.plans {
+		r0, _ := s.rows(i)
+		bp.gather(d, bp.rowsFrom(s.lo+r0))
+	}
+	for j, xj := range d.xs {
+		for i, bp := range s.plans {
+			r0, _ := s.rows(i)
+			if err := bp.checkFinite("predict", xj, j, s.lo+r0); err != nil {
 				return err
 			}
 		}
@@ -93,22 +137,26 @@ func noErrors(e []error, n int) []error {
 	return e
 }
 
-// Run runs shares [lo, hi): each copies and checks its samples, runs its
-// plan and writes its outputs.
+// Run runs shares [lo, hi): each copies and checks its samples (when
+// PredictOnBatch's), runs its plan and writes its outputs.
 func (s *predictSplit) Run(lo, hi int) {
 	for i := lo; i < hi; i++ {
 		bp := s.plans[i]
 		r0, r1 := s.rows(i)
-		in := bp.xs[0].Value.Data()
-		per := len(in) / (r1 - r0)
-		if at := kernel.CopyFinite(in, s.x[r0*per:r1*per]); at >= 0 {
-			s.bad[i] = nonFinite("predict_on_batch", 0, r0+at/per, at%per, in[at])
-			continue
+		if s.x != nil {
+			in := bp.xs[0].Value.Data()
+			per := len(in) / (r1 - r0)
+			if at := kernel.CopyFinite(in, s.x[r0*per:r1*per]); at >= 0 {
+				s.bad[i] = nonFinite("predict_on_batch", 0, r0+at/per, at%per, in[at])
+				continue
+			}
 		}
 		if s.failed[i] = bp.forward(func() {}); s.failed[i] != nil {
 			continue
 		}
-		res := bp.outs[0].Value.Data()
-		copy(s.out[r0*(len(res)/(r1-r0)):], res)
+		for j, o := range bp.outs {
+			res := o.Value.Data()
+			copy(s.outs[j].Data()[(s.lo+r0)*(len(res)/(r1-r0)):], res)
+		}
 	}
 }

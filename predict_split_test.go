@@ -134,3 +134,54 @@ func TestPredictOnBatchSplitConcurrentAndAllocFree(t *testing.T) {
 		}
 	})
 }
+
+// panicData panics when gathered, as a buggy user Data would.
+type panicData struct{ rowsData }
+
+func (panicData) Gather([]float32, []int) { panic("gather exploded") }
+
+// Predict splits each of its batches too: a model with two inputs and two
+// outputs over 400 samples in batches of 150 (shares of 75, and a last
+// batch of 100 not split) gives the bits of unsplit batches, each output's
+// rows in place; a NaN is reported with its sample's index in the data,
+// and a Gather that panics comes back as an error.
+func TestPredictSplitsItsBatches(t *testing.T) {
+	a, b := Input(5), Input(3)
+	h := Call(layers.Dense(8, layers.WithActivation("relu")), Call(layers.Concatenate(), a, b))
+	m, err := NewModel([]*KerasTensor{a, b}, []*KerasTensor{Call(layers.Dense(4, layers.WithActivation("softmax")), h), Call(layers.Dense(1), h)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := Arrays{randomTensor(1, 400, 5), randomTensor(2, 400, 3)}
+	splitOff = true
+	want, err := m.PredictOutputs(x, BatchSize(150), Verbose(0))
+	splitOff = false
+	if err != nil {
+		t.Fatal(err)
+	}
+	withWorkers(2, func() {
+		got, err := m.PredictOutputs(x, BatchSize(150), Verbose(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for o := range want {
+			for i, v := range got[o].Data() {
+				if math.Float32bits(v) != math.Float32bits(want[o].Data()[i]) {
+					t.Fatalf("output %d, value %d: %v split, %v unsplit", o, i, v, want[o].Data()[i])
+				}
+			}
+		}
+		x[1].(*tensor.Tensor).Data()[290*3+2] = float32(math.Inf(-1))
+		if _, err := m.PredictOutputs(x, BatchSize(150), Verbose(0)); err == nil || !strings.Contains(err.Error(), "sample 290 of x[1] holds -Inf at position 2") {
+			t.Errorf("-Inf in sample 290: %v", err)
+		}
+		x[0].(*tensor.Tensor).Data()[299*5] = float32(math.NaN())
+		if _, err := m.PredictOutputs(x, BatchSize(150), Verbose(0)); err == nil || !strings.Contains(err.Error(), "sample 299 of x holds NaN at position 0") {
+			t.Errorf("NaN in input 0's sample 299, -Inf in input 1's sample 290: %v", err)
+		}
+		one := NewSequential(layers.Input(5), layers.Dense(2))
+		if _, err := one.Predict(panicData{rowsData{randomTensor(3, 200, 5)}}, BatchSize(200), Verbose(0)); err == nil || !strings.Contains(err.Error(), "gather exploded") {
+			t.Errorf("a Gather that panics: %v", err)
+		}
+	})
+}

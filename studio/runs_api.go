@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/goras-ml/goras"
@@ -213,7 +214,9 @@ func describeSettings(t *TrainSettings) string {
 // train is a job's goroutine: it fits m, then records how the run ended.
 func (s *Server) train(ctx context.Context, j *job, dir string, t *TrainSettings, m *goras.Model, meta *runMeta, release func()) {
 	defer s.jobs.finished(j)
-	defer release()
+	var once sync.Once
+	unlock := func() { once.Do(release) }
+	defer unlock()
 	fitErr, saveErr := s.fit(ctx, j, dir, t, m)
 	state, msg := endState(fitErr, saveErr, ctx)
 	if fitErr == nil || state == stateStopped {
@@ -228,6 +231,9 @@ func (s *Server) train(ctx context.Context, j *job, dir string, t *TrainSettings
 	if err := writeMeta(dir, meta); err != nil && msg == "" {
 		state, msg = stateFailed, err.Error()
 	}
+	// The run's files are final: the lock goes before the end is
+	// announced, so that whoever hears it finds the folder free.
+	unlock()
 	j.update(func() { j.state, j.err = state, msg })
 	if fileExists(filepath.Join(dir, modelFile)) {
 		s.adoptIfNone(j.name)

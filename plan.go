@@ -22,6 +22,7 @@ type batchPlan struct {
 	rows      []int             // scratch for rowsFrom, one index per sample of the batch
 	sw        []float32         // the batch's sample weights; nil in a plan without them
 	perSample []float64         // scratch for each sample's loss, with sw
+	lossOf    []float64         // each output's loss from the last loss call, for the tracker
 	key       planKey
 	used      uint64       // the cache's clock at the last use, for least recently used first
 	period    uint64       // the cache's idle period at the last use
@@ -205,6 +206,7 @@ func (m *Model) newPlan(batch int, train bool, targets [][]int, weighted bool) (
 	}
 	bp.ys = make([]*autograd.Var, len(m.outputs))
 	bp.losses = make([]autograd.LossOp, len(m.outputs))
+	bp.lossOf = make([]float64, len(m.outputs))
 	if targets != nil {
 		if weighted {
 			bp.sw, bp.perSample = make([]float32, batch), make([]float64, batch)
@@ -286,7 +288,8 @@ func (bp *batchPlan) loss(weights []float64) float64 {
 	var s float64
 	for i, l := range bp.losses {
 		if l != nil {
-			s += weights[i] * bp.outputLoss(i)
+			bp.lossOf[i] = bp.outputLoss(i)
+			s += weights[i] * bp.lossOf[i]
 		}
 	}
 	return s

@@ -71,13 +71,13 @@ func (tr *tracker) reset() {
 }
 
 // update adds a batch of n samples whose plan has just run forward, with
-// total loss loss.
+// total loss loss, which bp.loss computed (it also kept each output's).
 func (tr *tracker) update(bp *batchPlan, n int, loss float64) {
 	tr.loss += loss * float64(n)
 	tr.seen += n
 	for i, l := range bp.losses {
 		if l != nil {
-			tr.outLoss[i] += bp.outputLoss(i) * float64(n)
+			tr.outLoss[i] += bp.lossOf[i] * float64(n)
 		}
 	}
 	for _, e := range tr.entries {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/internal/atomicfile"
+	"github.com/goras-ml/goras/mixedprecision"
 	"github.com/goras-ml/goras/saving"
 	"github.com/spf13/pflag"
 )
@@ -104,6 +105,9 @@ type runSettings struct {
 	Dataset string `json:"dataset,omitempty"`
 	// Folder is --data and its settings, as resolved.
 	Folder *folderSettings `json:"data,omitempty"`
+	// Precision is --precision; empty for float32 and in files written
+	// before it was recorded.
+	Precision string `json:"precision,omitempty"`
 }
 
 // folderSettings are the settings of a run on a --data folder.
@@ -117,6 +121,9 @@ type folderSettings struct {
 // settings are the run settings of r, trained with seed.
 func (r *recipe) settings(seed uint64) runSettings {
 	s := runSettings{Model: r.spec.Name, Epochs: r.epochs, BatchSize: r.batchSize, Limit: r.limit, Seed: seed, Dataset: r.src.dataset}
+	if r.precision != "float32" {
+		s.Precision = r.precision
+	}
 	if r.src.isFolder() {
 		s.Folder = &folderSettings{Dir: absFolder(r.src.folder), ImageSize: [2]int{r.src.height, r.src.width},
 			ColorMode: r.src.colorMode, ValidationSplit: r.src.split}
@@ -141,7 +148,7 @@ func writeRunSettings(dir string, s runSettings) error {
 }
 
 // recallRun, for --resume, takes the interrupted run's --model, --epochs,
-// --batch-size, --limit, --seed and data from the checkpoint directory for
+// --batch-size, --limit, --seed, --precision and data from the checkpoint directory for
 // each one not given on the command line. It returns the flag test resolve
 // should use: a recalled flag counts as given. A directory without the run
 // file is refused: goras train writes it before anything else, so without
@@ -178,6 +185,13 @@ func (f *trainFlags) recallFrom(b []byte, path string, set func(string) bool) (f
 	recall("batch-size", s.BatchSize > 0, func() { f.batchSize = s.BatchSize })
 	recall("limit", s.Limit > 0, func() { f.limit = s.Limit })
 	recall("seed", true, func() { f.seed = s.Seed })
+	if s.Precision != "" {
+		if _, err := mixedprecision.NewPolicy(s.Precision); err != nil {
+			return nil, fmt.Errorf("--resume: %s is damaged (precision %q is not %s); delete it and give the run's flags again",
+				path, s.Precision, strings.Join(mixedprecision.Names(), " or "))
+		}
+	}
+	recall("precision", s.Precision != "", func() { f.precision = s.Precision })
 	if err := f.recallData(s, set, recalled); err != nil {
 		return nil, fmt.Errorf("--resume: %s is damaged (%v); delete it and give the run's flags again", path, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/goras-ml/goras/mixedprecision"
+	"github.com/goras-ml/goras/recipes"
 )
 
 // TestPrecisionFlag: --precision sets the global policy before the model
@@ -43,5 +44,66 @@ func TestRecipePrecision(t *testing.T) {
 	r = cli(t, "train", "--model", "best", "--epochs", "1")
 	if !strings.Contains(r.stderr, "--force and --precision") {
 		t.Errorf("the recipe's refusal does not list --precision: %q", r.stderr)
+	}
+}
+
+// TestRecipeOwnPrecision: sprint trains under mixed_bfloat16 unless
+// --precision says otherwise; the other recipes under the flag's default.
+func TestRecipeOwnPrecision(t *testing.T) {
+	for _, c := range []struct {
+		recipe  recipes.Recipe
+		changed bool
+		flag    string
+		want    string
+	}{
+		{recipes.Sprint(), false, "float32", "mixed_bfloat16"},
+		{recipes.Sprint(), true, "float32", "float32"},
+		{recipes.Best(), false, "float32", "float32"},
+		{recipes.Best(), true, "mixed_bfloat16", "mixed_bfloat16"},
+	} {
+		if got := recipePrecision(c.recipe, c.changed, c.flag); got != c.want {
+			t.Errorf("%s, --precision %s given %v: %s, want %s", c.recipe.Name, c.flag, c.changed, got, c.want)
+		}
+	}
+}
+
+// TestResumeRecallsPrecision: --resume trains on under the interrupted
+// run's --precision unless the command line gives another; a run file
+// from before precision was recorded means float32, and a name goras does
+// not know is a damaged file.
+func TestResumeRecallsPrecision(t *testing.T) {
+	const run = `{"model": "mlp", "epochs": 2, "batch_size": 10, "seed": 3`
+	for _, c := range []struct {
+		file, want, err string
+		args            []string
+	}{
+		{run + `, "precision": "mixed_bfloat16"}`, "mixed_bfloat16", "", nil},
+		{run + `, "precision": "mixed_bfloat16"}`, "float32", "", []string{"--precision", "float32"}},
+		{run + `}`, "float32", "", nil},
+		{run + `, "precision": "float16"}`, "", `precision "float16" is not float32 or mixed_bfloat16`, nil},
+	} {
+		cmd, f := newTrainCmdFlags()
+		if err := cmd.ParseFlags(append([]string{"--checkpoint-dir", "ck", "--resume"}, c.args...)); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.recallFrom([]byte(c.file), "ck/"+runFile, cmd.Flags().Changed)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), "ck/goras-train.json is damaged ("+c.err) {
+				t.Errorf("%s: %v, want %q", c.file, err, c.err)
+			}
+			continue
+		}
+		if err != nil || f.precision != c.want {
+			t.Errorf("%s %v: precision %q, %v; want %q", c.file, c.args, f.precision, err, c.want)
+		}
+	}
+	// What goras train writes: nothing for float32, the name otherwise.
+	r := &recipe{precision: "mixed_bfloat16", src: &source{dataset: "mnist"}}
+	if s := r.settings(1); s.Precision != "mixed_bfloat16" {
+		t.Errorf("settings of a mixed_bfloat16 run record precision %q", s.Precision)
+	}
+	r.precision = "float32"
+	if s := r.settings(1); s.Precision != "" {
+		t.Errorf("settings of a float32 run record precision %q, want none", s.Precision)
 	}
 }

@@ -175,6 +175,8 @@ type recipe struct {
 	// from is the checkpoint file the model was resumed from, "" for a
 	// model built from the flags.
 	from string
+	// precision is the dtype policy the run trains under.
+	precision string
 }
 
 // resolve checks the flags and fills what was not given from the model's
@@ -225,6 +227,7 @@ func (f *trainFlags) resolve(set func(name string) bool) (*recipe, error) {
 	if err := mixedprecision.SetGlobalPolicy(f.precision); err != nil {
 		return nil, err
 	}
+	r.precision = f.precision
 	if r.model, err = r.newModel(f.seed); err != nil {
 		return nil, err
 	}

@@ -27,10 +27,11 @@ func Example() {
 	}
 	fmt.Println("fast's weights:", m.CountParams())
 	// Output:
-	// [best best-long fashion fast]
+	// [best best-long fashion fast sprint]
 	// best: 12 epochs of batch 128, 430 steps each
 	// best-long: 24 epochs of batch 128, 430 steps each
 	// fashion: 10 epochs of batch 128, 430 steps each
 	// fast: 3 epochs of batch 128, 430 steps each
+	// sprint: 10 epochs of batch 128, 430 steps each
 	// fast's weights: 207450
 }

@@ -184,12 +184,12 @@ func TestSplit(t *testing.T) {
 }
 
 func TestGet(t *testing.T) {
-	for _, name := range []string{"best", "best-long", "fashion", "fast"} {
+	for _, name := range []string{"best", "best-long", "fashion", "fast", "sprint"} {
 		if r, err := Get(name); err != nil || r.Name != name {
 			t.Errorf("Get(%q) = %q, %v", name, r.Name, err)
 		}
 	}
-	if _, err := Get("huge"); err == nil || !strings.Contains(err.Error(), "best, best-long, fashion and fast") {
+	if _, err := Get("huge"); err == nil || !strings.Contains(err.Error(), "best, best-long, fashion, fast and sprint") {
 		t.Errorf("Get(huge): error %v, want one listing the recipes", err)
 	}
 }

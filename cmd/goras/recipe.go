@@ -31,6 +31,15 @@ func isRecipe(name string) bool {
 	return err == nil && spec.Recipe != nil
 }
 
+// recipePrecision is the policy a recipe trains under: its own (sprint's
+// is mixed_bfloat16) unless --precision was given.
+func recipePrecision(r recipes.Recipe, changed bool, flag string) string {
+	if changed || r.Precision == "" {
+		return flag
+	}
+	return r.Precision
+}
+
 // runRecipe trains a recipe by its protocol: the first 55,000 training
 // images of --dataset, validation on the last 5,000 after every epoch, the
 // test set once at the end.
@@ -46,8 +55,9 @@ func runRecipe(cmd *cobra.Command, f *trainFlags) error {
 		return err
 	}
 	// Before the model is built: its plans read the policy.
-	if err := mixedprecision.SetGlobalPolicy(f.precision); err != nil {
-		return fmt.Errorf("--precision must be %s, got %q", strings.Join(mixedprecision.Names(), " or "), f.precision)
+	r.Precision = recipePrecision(r, cmd.Flags().Changed("precision"), f.precision)
+	if err := mixedprecision.SetGlobalPolicy(r.Precision); err != nil {
+		return fmt.Errorf("--precision must be %s, got %q", strings.Join(mixedprecision.Names(), " or "), r.Precision)
 	}
 	m, err := r.Build(f.seed)
 	if err != nil {

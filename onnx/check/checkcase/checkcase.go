@@ -36,6 +36,10 @@ type Case struct {
 	Trained bool   `json:"trained"` // weights from training, not from the seed
 	Opset   int    `json:"opset"`
 	NCHW    bool   `json:"nchw"`
+	// Tolerance is the largest absolute difference allowed from goras's
+	// probabilities; 0 leaves run.js's (1e-5). An int8 model's needs more
+	// (WriteQuantized).
+	Tolerance float64 `json:"tolerance,omitempty"`
 }
 
 // Write exports m goras's predictions for x (n, 28, 28) and m in the four

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/tensor"
@@ -165,7 +166,10 @@ func decode(raw []byte, name string) (*Model, error) {
 }
 
 // fromDescription builds the layers of fm with the tensors of bs, checking
-// each against the shape the layers before give it.
+// each against the shape the layers before give it. It works in two
+// passes: the first checks every layer's configuration and its tensors'
+// dtypes and shapes, and the model's total size, allocating nothing the
+// file's description could make large; the second decodes the weights.
 func fromDescription(fm fileModel, bs map[string]blob) (*Model, error) {
 	m := &Model{name: fm.Name, input: fm.InputShape, in: fromFile(fm.Input)}
 	if err := checkShape(fm.InputShape, "input_shape"); err != nil {
@@ -174,15 +178,55 @@ func fromDescription(fm fileModel, bs map[string]blob) (*Model, error) {
 	if err := checkParams(m.in, "the input"); err != nil {
 		return nil, err
 	}
-	shape, cur, used := fm.InputShape, m.in, 0
-	for i, l := range fm.Layers {
-		var err error
-		if i == len(fm.Layers)-1 && l.ClassName != "QuantizedDense" {
+	weights, err := m.addLayers(fm.Layers, bs)
+	if err != nil {
+		return nil, err
+	}
+	if len(m.dense) == 0 {
+		return nil, fmt.Errorf("it has no QuantizedDense layer")
+	}
+	if 3*len(weights) != len(bs) {
+		return nil, fmt.Errorf("it holds %d tensors but its layers use %d", len(bs), 3*len(weights))
+	}
+	if err := m.checkSize(); err != nil {
+		return nil, err
+	}
+	for _, w := range weights {
+		if err := w.mm.loadWeights(w.name, bs, w.shape...); err != nil {
+			return nil, fmt.Errorf("layer %d (%s %q): %v", w.layer, w.class, w.name, err)
+		}
+	}
+	return m, nil
+}
+
+// pendingWeights are a layer's tensors, checked for shape, to be decoded
+// once the whole model is known to fit.
+type pendingWeights struct {
+	layer       int
+	class, name string
+	mm          *matmul
+	shape       []int
+}
+
+// addLayers appends fm's layers to m without their weights, and returns
+// the weights to load.
+func (m *Model) addLayers(ls []fileLayer, bs map[string]blob) ([]pendingWeights, error) {
+	var weights []pendingWeights
+	shape, cur := m.input, m.in
+	for i, l := range ls {
+		if i == len(ls)-1 && l.ClassName != "QuantizedDense" {
 			return nil, fmt.Errorf("the last layer is %s; a quantized model ends with a QuantizedDense", l.ClassName)
 		}
+		var (
+			err error
+			pw  *pendingWeights
+		)
 		switch l.ClassName {
 		case "QuantizedConv2D":
-			shape, cur, err = m.loadConv(l.Config, shape, cur, bs)
+			if shape, cur, err = m.addConv(l.Config, shape, cur); err == nil {
+				c := m.image[len(m.image)-1].conv
+				pw = &pendingWeights{i, l.ClassName, c.Name, &c.matmul, []int{c.KH, c.KW, c.C, c.F}}
+			}
 		case "MaxPooling2D":
 			if len(shape) != 3 || shape[0] < 2 || shape[1] < 2 || len(m.dense) > 0 {
 				return nil, fmt.Errorf("layer %d (MaxPooling2D) gets shape %v; want an image of at least 2×2", i, shape)
@@ -192,24 +236,22 @@ func fromDescription(fm fileModel, bs map[string]blob) (*Model, error) {
 		case "Flatten":
 			shape = []int{tensor.Numel(shape)}
 		case "QuantizedDense":
-			shape, cur, err = m.loadDense(l.Config, shape, cur, bs, i == len(fm.Layers)-1)
+			if shape, cur, err = m.addDense(l.Config, shape, cur, i == len(ls)-1); err == nil {
+				d := m.dense[len(m.dense)-1]
+				pw = &pendingWeights{i, l.ClassName, d.Name, &d.matmul, []int{d.Inputs, d.Units}}
+			}
 		default:
 			return nil, fmt.Errorf("layer %d has class %q; want QuantizedConv2D, MaxPooling2D, Flatten or QuantizedDense", i, l.ClassName)
+		}
+		if pw != nil {
+			err = checkTensors(pw.name, bs, pw.shape)
+			weights = append(weights, *pw)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("layer %d (%s %q): %v", i, l.ClassName, l.Config.Name, err)
 		}
-		if l.ClassName == "QuantizedConv2D" || l.ClassName == "QuantizedDense" {
-			used += 3
-		}
 	}
-	if len(m.dense) == 0 {
-		return nil, fmt.Errorf("it has no QuantizedDense layer")
-	}
-	if used != len(bs) {
-		return nil, fmt.Errorf("it holds %d tensors but its layers use %d", len(bs), used)
-	}
-	return m, nil
+	return weights, nil
 }
 
 func checkShape(s []int, what string) error {
@@ -233,24 +275,39 @@ func checkParams(p params, what string) error {
 	return nil
 }
 
-// loadWeights reads a layer's kernel (of the given shape), scales and bias.
-func (mm *matmul) loadWeights(name string, bs map[string]blob, shape ...int) error {
+// checkTensors checks that a layer's kernel, scales and bias are in the
+// file with the dtypes and shapes its layer needs (the kernel's is shape),
+// without decoding them.
+func checkTensors(name string, bs map[string]blob, shape []int) error {
 	kb, ok1 := bs[name+"/kernel"]
 	sb, ok2 := bs[name+"/kernel_scale"]
 	bb, ok3 := bs[name+"/bias"]
 	if !ok1 || !ok2 || !ok3 {
 		return fmt.Errorf("the file lacks %s/kernel, %s/kernel_scale or %s/bias", name, name, name)
 	}
-	if fmt.Sprint(kb.shape) != fmt.Sprint(shape) {
+	if !slices.Equal(kb.shape, shape) {
 		return fmt.Errorf("tensor %s/kernel has shape %v; want %v", name, kb.shape, shape)
 	}
 	// The shape is the tensor's, whose bytes the file holds: no overflow.
 	n, f := tensor.Numel(shape), shape[len(shape)-1]
-	var err error
-	if mm.W, err = kb.int8s(n); err != nil {
+	if err := kb.is("I8", n); err != nil {
 		return err
 	}
-	if mm.WScale, err = sb.float32s(f); err != nil {
+	if err := sb.is("F32", f); err != nil {
+		return err
+	}
+	return bb.is("F32", f)
+}
+
+// loadWeights decodes a layer's kernel (of the given shape), scales and
+// bias, checked by checkTensors.
+func (mm *matmul) loadWeights(name string, bs map[string]blob, shape ...int) error {
+	n, f := tensor.Numel(shape), shape[len(shape)-1]
+	var err error
+	if mm.W, err = bs[name+"/kernel"].int8s(n); err != nil {
+		return err
+	}
+	if mm.WScale, err = bs[name+"/kernel_scale"].float32s(f); err != nil {
 		return err
 	}
 	for j, s := range mm.WScale {
@@ -258,11 +315,11 @@ func (mm *matmul) loadWeights(name string, bs map[string]blob, shape ...int) err
 			return fmt.Errorf("tensor %s/kernel_scale holds %v at %d; want positive scales", name, s, j)
 		}
 	}
-	mm.Bias, err = bb.float32s(f)
+	mm.Bias, err = bs[name+"/bias"].float32s(f)
 	return err
 }
 
-func (m *Model) loadConv(c fileConfig, shape []int, in params, bs map[string]blob) ([]int, params, error) {
+func (m *Model) addConv(c fileConfig, shape []int, in params) ([]int, params, error) {
 	if len(shape) != 3 || len(m.dense) > 0 {
 		return nil, in, fmt.Errorf("gets shape %v; want an image (height, width, channels)", shape)
 	}
@@ -285,14 +342,11 @@ func (m *Model) loadConv(c fileConfig, shape []int, in params, bs map[string]blo
 	if err := checkParams(cv.Out, "its output"); err != nil {
 		return nil, in, err
 	}
-	if err := cv.loadWeights(c.Name, bs, cv.KH, cv.KW, cv.C, cv.F); err != nil {
-		return nil, in, err
-	}
 	m.image = append(m.image, imageStage{conv: cv})
 	return []int{cv.oh, cv.ow, cv.F}, cv.Out, nil
 }
 
-func (m *Model) loadDense(c fileConfig, shape []int, in params, bs map[string]blob, last bool) ([]int, params, error) {
+func (m *Model) addDense(c fileConfig, shape []int, in params, last bool) ([]int, params, error) {
 	if len(shape) != 1 || c.Units < 1 || c.Units > 1<<20 || shape[0] > maxValues/c.Units {
 		return nil, in, fmt.Errorf("gets shape %v with %d units; want a vector (Flatten first) and 1 to 2^20 units", shape, c.Units)
 	}
@@ -306,9 +360,6 @@ func (m *Model) loadDense(c fileConfig, shape []int, in params, bs map[string]bl
 		if err := checkParams(d.Out, "its output"); err != nil {
 			return nil, in, err
 		}
-	}
-	if err := d.loadWeights(c.Name, bs, d.Inputs, d.Units); err != nil {
-		return nil, in, err
 	}
 	m.dense = append(m.dense, d)
 	return []int{d.Units}, d.Out, nil

@@ -86,23 +86,22 @@ func (m *Model) finish() {
 }
 
 func (m *Model) newWorkspace() *workspace {
+	l := m.layout()
 	ws := &workspace{p: make([][]uint8, len(m.image)), o: make([][]uint8, len(m.image))}
 	for i, st := range m.image {
+		ws.o[i] = make([]uint8, l.o[i])
 		if c := st.conv; c != nil {
-			p, o := c.sizes()
-			ws.p[i], ws.o[i] = make([]uint8, p), make([]uint8, o)
+			ws.p[i] = make([]uint8, l.p[i])
 			c.fillBorders(ws.p[i])
-		} else {
-			ws.o[i] = make([]uint8, st.pool.size())
 		}
 	}
-	if len(m.image) > 0 && m.image[0].pool != nil {
-		ws.x0 = make([]uint8, m.image[0].pool.H*m.image[0].pool.W*m.image[0].pool.C)
+	if l.x0 > 0 {
+		ws.x0 = make([]uint8, l.x0)
 	}
-	for _, d := range m.dense {
-		ws.rows = append(ws.rows, make([]uint8, chunkRows*d.Inputs+4))
+	for _, n := range l.rows {
+		ws.rows = append(ws.rows, make([]uint8, n))
 	}
-	ws.acc = make([]int32, chunkRows*m.Classes())
+	ws.acc = make([]int32, l.acc)
 	return ws
 }
 

@@ -180,6 +180,14 @@ func checkCoverage(spans []span, n uint64) error {
 	return nil
 }
 
+// is checks that the tensor holds n values of dtype.
+func (b blob) is(dtype string, n int) error {
+	if b.dtype != dtype || len(b.data) != n*dtypeSize[dtype] {
+		return fmt.Errorf("tensor %q is %s of shape %v; want %s with %d values", b.name, b.dtype, b.shape, dtype, n)
+	}
+	return nil
+}
+
 // int8s and float32s decode a tensor checked to hold n values of the kind.
 func (b blob) int8s(n int) ([]int8, error) {
 	if b.dtype != "I8" || len(b.data) != n {

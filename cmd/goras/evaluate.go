@@ -11,6 +11,7 @@ import (
 	"github.com/goras-ml/goras/datasets/mnist"
 	"github.com/goras-ml/goras/metrics"
 	"github.com/goras-ml/goras/plot"
+	"github.com/goras-ml/goras/quantize"
 	"github.com/goras-ml/goras/tensor"
 	"github.com/spf13/cobra"
 )
@@ -28,13 +29,15 @@ func newEvaluateCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "evaluate MODEL_FILE",
 		Short: "Print the test scores, confusion matrix and per-class report of a saved model",
-		Long: `Load a model saved by "goras train --output FILE" (or model.Save, or a
-checkpoint) and evaluate it on the 10,000 test images of --dataset: MNIST,
-or Fashion-MNIST for a model whose class names are Fashion-MNIST's (one
-trained with --dataset fashion_mnist), unless --dataset says otherwise. Print
+		Long: `Load a model saved by "goras train --output FILE" (or model.Save, a
+checkpoint, or an int8 model written by "goras quantize") and evaluate it on
+the 10,000 test images of --dataset: MNIST, or Fashion-MNIST for a model
+whose class names are Fashion-MNIST's (one trained with --dataset
+fashion_mnist), unless --dataset says otherwise. Print
 the confusion matrix (rows: true classes, columns: predicted ones, with totals),
 the per-class precision, recall and F1 score (sklearn's classification_report),
-and last "test_loss: X - test_accuracy: Y" with the loss it was compiled with.
+and last "test_loss: X - test_accuracy: Y" with the loss it was compiled with
+("test_accuracy: Y" alone for an int8 model, whose file keeps no loss).
 --confusion draws the matrix as a heat map and --errors the test digits the
 model got wrong with the most confidence, as .png or .svg pictures.`,
 		Example: "  goras train --output mlp.safetensors\n  goras evaluate mlp.safetensors\n" +
@@ -90,6 +93,9 @@ func runEvaluate(cmd *cobra.Command, f *evaluateFlags, path string) error {
 	if err := f.check(); err != nil {
 		return err
 	}
+	if quantize.IsQuantizedFile(path) {
+		return runEvaluateQuantized(cmd, f, path)
+	}
 	m, err := loadModel(path)
 	if err != nil {
 		return err
@@ -103,7 +109,7 @@ func runEvaluate(cmd *cobra.Command, f *evaluateFlags, path string) error {
 	if err := m.Compile(goras.CompileOptions{Optimizer: m.Optimizer(), Loss: loss, Metrics: []string{"accuracy"}}); err != nil {
 		return err
 	}
-	dataset := f.datasetFor(m, cmd.Flags().Changed("dataset"), cmd.ErrOrStderr())
+	dataset := f.datasetFor(m.ClassNames(), cmd.Flags().Changed("dataset"), cmd.ErrOrStderr())
 	ctx := cmd.Context()
 	_, test, err := loadDataset(ctx, dataset, f.dataDir, cmd.ErrOrStderr())
 	if err != nil {
@@ -130,15 +136,53 @@ func runEvaluate(cmd *cobra.Command, f *evaluateFlags, path string) error {
 	return printScores(cmd.OutOrStdout(), "test", scores)
 }
 
-// datasetFor is the data set m is evaluated on: --dataset when given, else
-// Fashion-MNIST for a model carrying its class names (said on log), else
-// MNIST.
-func (f *evaluateFlags) datasetFor(m *goras.Model, given bool, log io.Writer) string {
-	if given || !slices.Equal(m.ClassNames(), fashionmnist.ClassNames()) {
+// datasetFor is the data set a model with class names names is evaluated
+// on: --dataset when given, else Fashion-MNIST for a model carrying its
+// class names (said on log), else MNIST.
+func (f *evaluateFlags) datasetFor(names []string, given bool, log io.Writer) string {
+	if given || !slices.Equal(names, fashionmnist.ClassNames()) {
 		return f.dataset
 	}
 	fmt.Fprintf(log, "goras: the model's classes are Fashion-MNIST's; evaluating on its test set (--dataset %s for another)\n", datasetMNIST)
 	return datasetFashion
+}
+
+// runEvaluateQuantized is goras evaluate on an int8 model file (goras
+// quantize's): the confusion matrix, report and pictures as for a float32
+// model, then test accuracy alone, as the file keeps no loss. Its Predict
+// takes the whole test set and splits it itself (--batch-size is not used).
+func runEvaluateQuantized(cmd *cobra.Command, f *evaluateFlags, path string) error {
+	q, err := quantize.Load(path)
+	if err != nil {
+		return err
+	}
+	dataset := f.datasetFor(q.ClassNames(), cmd.Flags().Changed("dataset"), cmd.ErrOrStderr())
+	ctx := cmd.Context()
+	_, test, err := loadDataset(ctx, dataset, f.dataDir, cmd.ErrOrStderr())
+	if err != nil {
+		if ctx.Err() != nil {
+			return errInterrupted
+		}
+		return err
+	}
+	x, err := test.X.Float32().Reshape(append([]int{test.X.N}, q.InputShape()...)...)
+	if err != nil {
+		return fmt.Errorf("%s takes inputs of shape %s, which the 28×28 test images cannot be reshaped to", path, tensor.ShapeString(q.InputShape(), true))
+	}
+	probs, err := q.Predict(x)
+	if err != nil {
+		return err
+	}
+	if err := printConfusion(cmd, test, probs, f); err != nil {
+		return err
+	}
+	right := 0
+	for i, c := range tensor.ArgMax(probs) {
+		right += btoi(c == int(test.Y[i]))
+	}
+	fmt.Fprintln(cmd.ErrOrStderr(), "goras: an int8 model file keeps no loss; evaluate prints its test accuracy only")
+	_, err = fmt.Fprintf(cmd.OutOrStdout(), "test_accuracy: %.4f\n", float64(right)/float64(len(test.Y)))
+	return err
 }
 
 // printConfusion prints the confusion matrix and per-class report of probs,

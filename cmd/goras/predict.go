@@ -12,14 +12,17 @@ import (
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/datasets/imagefolder"
 	"github.com/goras-ml/goras/datasets/mnist"
+	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/plot"
 	"github.com/goras-ml/goras/predict"
+	"github.com/goras-ml/goras/quantize"
 	"github.com/goras-ml/goras/tensor"
 	"github.com/spf13/cobra"
 )
 
 // predictLong is goras predict --help's text.
-const predictLong = `Load a model saved by "goras train --output FILE" (or a checkpoint) and print,
+const predictLong = `Load a model saved by "goras train --output FILE" (or a checkpoint, or an int8
+model written by "goras quantize") and print,
 for each PNG, JPEG or GIF picture, the classes it finds most likely with their
 probabilities, and each class's name when the model carries names (a model
 trained with --dataset fashion_mnist or --data DIR):
@@ -138,8 +141,13 @@ func reportBad(log io.Writer, bad []error, n int) error {
 
 // predictor is a loaded model and the way it reads pictures.
 type predictor struct {
-	m    *goras.Model
-	path string
+	// in and classes are the model's per-sample input shape and number of
+	// outputs; run predicts a batch (a float32 model's Predict, or an int8
+	// one's).
+	in      []int
+	classes int
+	run     func(x *tensor.Tensor) (*tensor.Tensor, error)
+	path    string
 	// names are the model's class names; nil for a model of MNIST's
 	// digits, which reads pictures as MNIST digits.
 	names []string
@@ -152,11 +160,10 @@ type predictor struct {
 // it: 28×28 digits (or, for a model with class names, pictures) in, one
 // probability per class out, finite weights.
 func loadPredictor(path string) (*predictor, error) {
-	m, err := loadModel(path)
+	p, m, err := openPredictor(path)
 	if err != nil {
 		return nil, err
 	}
-	p := &predictor{m: m, path: path, names: m.ClassNames()}
 	if p.names == nil {
 		if err := predict.CheckModel(m, path, "goras predict"); err != nil {
 			return nil, err
@@ -170,6 +177,34 @@ func loadPredictor(path string) (*predictor, error) {
 		return nil, fmt.Errorf("%s outputs shape %s; goras predict needs one probability per class, (classes)", path, tensor.ShapeString(out, true))
 	}
 	return p, nil
+}
+
+// openPredictor loads the model file, float32 or int8 (goras quantize's),
+// and returns its predictor and the float32 model that loadPredictor's
+// checks read: the model itself, or for an int8 one a float32 model of
+// its input and output shapes, which is all the checks look at.
+func openPredictor(path string) (*predictor, *goras.Model, error) {
+	if quantize.IsQuantizedFile(path) {
+		q, err := quantize.Load(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		m := goras.NewSequential(layers.Input(q.InputShape()...), layers.Flatten(), layers.Dense(q.Classes()))
+		if err := m.Build(); err != nil {
+			return nil, nil, err
+		}
+		return &predictor{path: path, names: q.ClassNames(), in: q.InputShape(), classes: q.Classes(), run: q.Predict}, m, nil
+	}
+	m, err := loadModel(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := &predictor{path: path, names: m.ClassNames(), in: m.InputShape(),
+		run: func(x *tensor.Tensor) (*tensor.Tensor, error) { return m.Predict(x, goras.Verbose(0)) }}
+	if out := m.OutputShape(); len(out) == 1 {
+		p.classes = out[0]
+	}
+	return p, m, nil
 }
 
 // checkShow refuses --show for a model of colour pictures, which the digit
@@ -201,12 +236,12 @@ func (p *predictor) predictFiles(images []string, top int) (preds []predict.Pred
 	if len(good) == 0 {
 		return nil, nil, bad, nil
 	}
-	in, classes := p.m.InputShape(), p.m.OutputShape()[0]
-	x, err = tensor.FromSlice(pixels, append([]int{len(good)}, in...)...)
+	classes := p.classes
+	x, err = tensor.FromSlice(pixels, append([]int{len(good)}, p.in...)...)
 	if err != nil {
 		return nil, nil, nil, err // cannot happen: each picture is read at the input's size
 	}
-	probs, err := p.m.Predict(x, goras.Verbose(0))
+	probs, err := p.run(x)
 	if err != nil {
 		return nil, nil, nil, err
 	}

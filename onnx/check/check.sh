@@ -8,7 +8,7 @@
 # input (36 files); and lenet5 and best quantized to int8 as goras quantize
 # does, exported in QDQ form (onnx.ExportQuantized) in the same four
 # variants (8 files), whose probabilities must match the int8 model's
-# Predict within 0.05 (onnx/check/quantized.go says why not 1e-5).
+# Predict within 0.1 (checkcase.WriteQuantized says why not 1e-5).
 #
 #   bash onnx/check/check.sh --quick   # 1,000 test images, seeded weights (CI, about a minute)
 #   bash onnx/check/check.sh           # 10,000 test images; mlp and lenet5 trained 2 epochs, keras-convnet 1

@@ -16,9 +16,10 @@ import (
 var quantizedNets = []string{"lenet5", "best"}
 
 // int8Tolerance is the largest difference allowed between goras's and
-// onnxruntime's probabilities of an int8 model (see
-// checkcase.WriteQuantized for why it is not float32's 1e-5).
-const int8Tolerance = 0.05
+// onnxruntime's probabilities of an int8 model: 3.3 times the 0.03 of the
+// trained LeNet-5 (checkcase.WriteQuantized says why it is not float32's
+// 1e-5).
+const int8Tolerance = 0.1
 
 // writeQuantized quantizes the networks of nets named in quantizedNets on
 // calib (training images, (n, 28, 28)) and writes their cases on x into

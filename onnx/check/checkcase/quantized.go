@@ -12,10 +12,13 @@ import (
 // WriteQuantized writes q's (an int8 model's) predictions for x (n, 28,
 // 28) and its QDQ exports (onnx.ExportQuantized) in the four variants,
 // named NAME-opsetV-LAYOUT. tolerance is the largest difference run.js
-// allows: onnxruntime's integer kernels round a requantized value the
-// other way from goras's now and then (both round a float32 product, by
-// different multiplications), one step of a layer's scale, which moves a
-// probability by far more than float32 rounding does.
+// allows. It must be far above float32's: goras requantizes a sum by one
+// float32 multiply and add, onnxruntime (and exact arithmetic) otherwise,
+// so now and then a byte rounds the other way, one step of its layer's
+// scale, and on an image between two classes that moves a probability by
+// a few hundredths (trained LeNet-5: up to 0.03 on 10,000 test images, as
+// much as a float64 evaluation of the same graph differs by, with the same
+// class for every image). A mistake in the export moves them by tenths.
 func WriteQuantized(dir, name string, q *quantize.Model, x *tensor.Tensor, trained bool, tolerance float64) ([]Case, error) {
 	in := q.InputShape()
 	xs, err := x.Reshape(append([]int{x.Dim(0)}, in...)...)

@@ -8,14 +8,17 @@ import (
 )
 
 // FuzzRead feeds arbitrary bytes to the reader: it must never panic, and a
-// file it accepts must survive a write and a second read bit for bit.
+// file it accepts must survive a write and a second read bit for bit. The
+// raw reader must agree with it (see checkRaw).
 // Seeds live in testdata/fuzz/FuzzRead; run with
 //
 //	go test -run XXX -fuzz FuzzRead -fuzztime 5m ./internal/safetensors/
 func FuzzRead(f *testing.F) {
 	f.Add(raw(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, f32bytes(1, 2)))
+	f.Add(raw(`{"k":{"dtype":"I8","shape":[2],"data_offsets":[0,2]},"s":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}}`, append([]byte{0x80, 1}, f32bytes(3)...)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := Decode(data)
+		checkRaw(t, data, file, err)
 		if err != nil {
 			return
 		}

@@ -50,28 +50,7 @@ func Read(r io.ReaderAt, size int64) (*File, error) {
 }
 
 func read(r io.ReaderAt, size int64) (*File, error) {
-	if size < 8 {
-		return nil, fmt.Errorf("file is %d bytes, too short to hold the 8-byte header length (empty or truncated file)", size)
-	}
-	var lenBuf [8]byte
-	if _, err := r.ReadAt(lenBuf[:], 0); err != nil {
-		return nil, fmt.Errorf("reading the header length: %w", err)
-	}
-	n := binary.LittleEndian.Uint64(lenBuf[:])
-	switch {
-	case n < 2:
-		return nil, fmt.Errorf("header length %d is below the minimum of 2 (\"{}\")", n)
-	case n > MaxHeaderSize:
-		return nil, fmt.Errorf("header length %d exceeds the limit of %d bytes (not a safetensors file?)", n, MaxHeaderSize)
-	case n > uint64(size-8):
-		return nil, fmt.Errorf("header length %d exceeds the %d bytes after it (truncated file?)", n, size-8)
-	}
-	h := make([]byte, n)
-	if _, err := r.ReadAt(h, 8); err != nil {
-		return nil, fmt.Errorf("reading the header: %w", err)
-	}
-	start := 8 + int64(n)
-	entries, meta, err := parseHeader(h, uint64(size-start))
+	entries, meta, start, err := readHeader(r, size, readable)
 	if err != nil {
 		return nil, err
 	}
@@ -98,6 +77,38 @@ func read(r io.ReaderAt, size int64) (*File, error) {
 		f.Tensors[i] = t
 	}
 	return f, nil
+}
+
+// readHeader reads and checks the header of a file of size bytes, whose
+// tensors must be of the given dtypes, and returns its entries sorted by
+// offset, its metadata and where the data buffer starts.
+func readHeader(r io.ReaderAt, size int64, dtypes []string) ([]entry, map[string]string, int64, error) {
+	if size < 8 {
+		return nil, nil, 0, fmt.Errorf("file is %d bytes, too short to hold the 8-byte header length (empty or truncated file)", size)
+	}
+	var lenBuf [8]byte
+	if _, err := r.ReadAt(lenBuf[:], 0); err != nil {
+		return nil, nil, 0, fmt.Errorf("reading the header length: %w", err)
+	}
+	n := binary.LittleEndian.Uint64(lenBuf[:])
+	switch {
+	case n < 2:
+		return nil, nil, 0, fmt.Errorf("header length %d is below the minimum of 2 (\"{}\")", n)
+	case n > MaxHeaderSize:
+		return nil, nil, 0, fmt.Errorf("header length %d exceeds the limit of %d bytes (not a safetensors file?)", n, MaxHeaderSize)
+	case n > uint64(size-8):
+		return nil, nil, 0, fmt.Errorf("header length %d exceeds the %d bytes after it (truncated file?)", n, size-8)
+	}
+	h := make([]byte, n)
+	if _, err := r.ReadAt(h, 8); err != nil {
+		return nil, nil, 0, fmt.Errorf("reading the header: %w", err)
+	}
+	start := 8 + int64(n)
+	entries, meta, err := parseHeader(h, uint64(size-start), dtypes)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return entries, meta, start, nil
 }
 
 // convert decodes little-endian values of dtype from src into dst and returns

@@ -8,8 +8,11 @@
 //	rest      the data buffer: every tensor's little-endian bytes, contiguous,
 //	          offsets relative to the start of the buffer
 //
-// goras writes F32 only. It reads F32, F64, F16 and BF16, converted to
-// float32, so that weights exported from PyTorch can be imported.
+// goras's model files are F32. Tensor, Decode and WriteFile read F32, F64,
+// F16 and BF16, converted to float32, so that weights exported from
+// PyTorch can be imported, and write F32. Raw, DecodeRaw and WriteRawFile
+// keep a tensor's bytes as they are, in any dtype the caller accepts: the
+// quantize package's int8 models are I8 and F32.
 //
 // Reading trusts nothing in the file: every length, offset and shape is
 // checked against the file's real size before anything is allocated, so a
@@ -22,6 +25,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/bits"
 	"slices"
@@ -92,8 +96,9 @@ type entry struct {
 
 // parseHeader checks a header (the N bytes after the length) against a data
 // buffer of bufLen bytes and returns the entries sorted by offset and the
-// metadata. Every rule of the format is enforced here.
-func parseHeader(h []byte, bufLen uint64) ([]entry, map[string]string, error) {
+// metadata. Every rule of the format is enforced here; tensors must be of
+// the given dtypes (readable, for the float32 API).
+func parseHeader(h []byte, bufLen uint64, dtypes []string) ([]entry, map[string]string, error) {
 	if !utf8.Valid(h) {
 		return nil, nil, errors.New("header is not valid UTF-8")
 	}
@@ -133,7 +138,7 @@ func parseHeader(h []byte, bufLen uint64) ([]entry, map[string]string, error) {
 		if len(entries) == MaxTensors {
 			return nil, nil, fmt.Errorf("header describes more than %d tensors, the limit (a corrupt or hostile file?)", MaxTensors)
 		}
-		e, err := parseEntry(name, raw)
+		e, err := parseEntry(name, raw, dtypes)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -226,7 +231,10 @@ func parseMetadata(raw json.RawMessage) (map[string]string, error) {
 		return nil, fmt.Errorf("%s must be an object of strings, got %s", metadataKey, clip(raw))
 	}
 	meta := make(map[string]string, len(m))
-	for k, v := range m {
+	// In key order, so that a header with several faults always gets
+	// the same error.
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		v := m[k]
 		s, ok := v.(string)
 		if !ok {
 			return nil, fmt.Errorf("%s[%q] must be a string, got %s", metadataKey, k, clip(mustJSON(v)))
@@ -247,15 +255,15 @@ type rawEntry struct {
 // parseEntry checks one tensor's header record. Well-formed records take a
 // fast scan; anything else goes through encoding/json, whose decoding gives
 // each kind of fault its own message.
-func parseEntry(name string, raw json.RawMessage) (entry, error) {
+func parseEntry(name string, raw json.RawMessage, dtypes []string) (entry, error) {
 	if dtype, shape, offs, ok := scanEntry(raw); ok {
-		return checkEntry(name, dtype, shape, offs)
+		return checkEntry(name, dtype, shape, offs, dtypes)
 	}
-	return decodeEntry(name, raw)
+	return decodeEntry(name, raw, dtypes)
 }
 
 // decodeEntry is parseEntry through encoding/json, for any record.
-func decodeEntry(name string, raw json.RawMessage) (entry, error) {
+func decodeEntry(name string, raw json.RawMessage, dtypes []string) (entry, error) {
 	fail := func(format string, args ...any) (entry, error) {
 		return entry{}, fmt.Errorf("tensor %q: %s", name, fmt.Sprintf(format, args...))
 	}
@@ -272,7 +280,7 @@ func decodeEntry(name string, raw json.RawMessage) (entry, error) {
 	if err := json.Unmarshal(r.DType, &dtype); err != nil {
 		return fail("dtype must be a string, got %s", clip(r.DType))
 	}
-	if err := checkDType(dtype); err != nil {
+	if err := checkDType(dtype, dtypes); err != nil {
 		return fail("%v", err)
 	}
 	shape, err := uints(r.Shape)
@@ -283,27 +291,29 @@ func decodeEntry(name string, raw json.RawMessage) (entry, error) {
 	if err != nil {
 		return fail("data_offsets %v", err)
 	}
-	return checkEntry(name, dtype, shape, offs)
+	return checkEntry(name, dtype, shape, offs, dtypes)
 }
 
-func checkDType(dtype string) error {
+// checkDType checks that dtype is one the format defines and one of
+// dtypes, those the caller reads.
+func checkDType(dtype string, dtypes []string) error {
 	if _, known := dtypeSizes[dtype]; !known {
 		return fmt.Errorf("unknown dtype %q", dtype)
 	}
-	if !slices.Contains(readable, dtype) {
-		return fmt.Errorf("dtype %s is valid safetensors but goras reads only %v", dtype, readable)
+	if !slices.Contains(dtypes, dtype) {
+		return fmt.Errorf("dtype %s is valid safetensors but goras reads only %v", dtype, dtypes)
 	}
 	return nil
 }
 
-// checkEntry checks a decoded record: a readable dtype, two offsets, and a
-// shape whose bytes fill exactly the span between them.
-func checkEntry(name, dtype string, shape, offs []uint64) (entry, error) {
+// checkEntry checks a decoded record: a dtype among dtypes, two offsets,
+// and a shape whose bytes fill exactly the span between them.
+func checkEntry(name, dtype string, shape, offs []uint64, dtypes []string) (entry, error) {
 	e := entry{name: name, dtype: dtype}
 	fail := func(format string, args ...any) (entry, error) {
 		return entry{}, fmt.Errorf("tensor %q: %s", name, fmt.Sprintf(format, args...))
 	}
-	if err := checkDType(dtype); err != nil {
+	if err := checkDType(dtype, dtypes); err != nil {
 		return fail("%v", err)
 	}
 	if len(offs) != 2 {

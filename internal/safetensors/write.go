@@ -30,10 +30,7 @@ func Encode(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 // writeData writes a file whose header is already built and checked.
 func writeData(w io.Writer, header []byte, tensors []Tensor) error {
 	bw := bufio.NewWriterSize(w, chunk)
-	var lenBuf [8]byte
-	binary.LittleEndian.PutUint64(lenBuf[:], uint64(len(header)))
-	bw.Write(lenBuf[:])
-	bw.Write(header)
+	writeLength(bw, header)
 	var b [4]byte
 	for _, t := range tensors {
 		for _, v := range t.Data {
@@ -44,9 +41,56 @@ func writeData(w io.Writer, header []byte, tensors []Tensor) error {
 	return bw.Flush()
 }
 
-// header builds the padded JSON header: metadata first, then the tensors in
-// data order, keys in a fixed order so that equal inputs give equal files.
+// writeLength writes the header's length, then the header; bw keeps the
+// first error for Flush to return.
+func writeLength(bw *bufio.Writer, header []byte) {
+	var lenBuf [8]byte
+	binary.LittleEndian.PutUint64(lenBuf[:], uint64(len(header)))
+	bw.Write(lenBuf[:])
+	bw.Write(header)
+}
+
+// header builds the padded JSON header of F32 tensors (see buildHeader),
+// checking that each holds as many values as its shape says.
 func header(tensors []Tensor, metadata map[string]string) ([]byte, error) {
+	specs := make([]spec, len(tensors))
+	for i, t := range tensors {
+		n, err := numel(t.Name, t.Shape)
+		if err != nil {
+			return nil, err
+		}
+		if n != len(t.Data) {
+			return nil, fmt.Errorf("safetensors: tensor %q has shape %v (%d values) but %d values", t.Name, t.Shape, n, len(t.Data))
+		}
+		specs[i] = spec{t.Name, "F32", t.Shape, 4 * uint64(n)}
+	}
+	return buildHeader(specs, metadata)
+}
+
+// spec is what the header says of one tensor; size is its bytes.
+type spec struct {
+	name, dtype string
+	shape       []int
+	size        uint64
+}
+
+// numel is the number of values of shape, which must have no negative
+// dimension.
+func numel(name string, shape []int) (int, error) {
+	n := 1
+	for _, d := range shape {
+		if d < 0 {
+			return 0, fmt.Errorf("safetensors: tensor %q has a negative dimension in shape %v", name, shape)
+		}
+		n *= d
+	}
+	return n, nil
+}
+
+// buildHeader builds the padded JSON header: metadata first, then the
+// tensors in data order, keys in a fixed order so that equal inputs give
+// equal files. Names must be unique and not "__metadata__".
+func buildHeader(specs []spec, metadata map[string]string) ([]byte, error) {
 	var sb strings.Builder
 	sb.WriteByte('{')
 	if len(metadata) > 0 {
@@ -68,36 +112,26 @@ func header(tensors []Tensor, metadata map[string]string) ([]byte, error) {
 	}
 	seen := map[string]bool{}
 	var off uint64
-	for i, t := range tensors {
-		if t.Name == metadataKey {
+	for i, t := range specs {
+		if t.name == metadataKey {
 			return nil, fmt.Errorf("safetensors: a tensor cannot be called %s", metadataKey)
 		}
-		if seen[t.Name] {
-			return nil, fmt.Errorf("safetensors: two tensors are called %q", t.Name)
+		if seen[t.name] {
+			return nil, fmt.Errorf("safetensors: two tensors are called %q", t.name)
 		}
-		seen[t.Name] = true
-		n := 1
-		for _, d := range t.Shape {
-			if d < 0 {
-				return nil, fmt.Errorf("safetensors: tensor %q has a negative dimension in shape %v", t.Name, t.Shape)
-			}
-			n *= d
-		}
-		if n != len(t.Data) {
-			return nil, fmt.Errorf("safetensors: tensor %q has shape %v (%d values) but %d values", t.Name, t.Shape, n, len(t.Data))
-		}
+		seen[t.name] = true
 		if i > 0 || len(metadata) > 0 {
 			sb.WriteByte(',')
 		}
-		sb.Write(mustJSON(t.Name))
-		sb.WriteString(`:{"dtype":"F32","shape":[`)
-		for j, d := range t.Shape {
+		sb.Write(mustJSON(t.name))
+		sb.WriteString(`:{"dtype":` + string(mustJSON(t.dtype)) + `,"shape":[`)
+		for j, d := range t.shape {
 			if j > 0 {
 				sb.WriteByte(',')
 			}
 			sb.WriteString(strconv.Itoa(d))
 		}
-		end := off + 4*uint64(n)
+		end := off + t.size
 		fmt.Fprintf(&sb, `],"data_offsets":[%d,%d]}`, off, end)
 		off = end
 	}

@@ -90,6 +90,17 @@
 // onnx.checker.check_model and to onnxruntime's outputs (docs/onnx-check.txt
 // has a run).
 //
+// # int8 models
+//
+// ExportQuantized writes an int8 model of the quantize package (goras
+// quantize's files) in QDQ form: each activation a QuantizeLinear to
+// uint8 at its calibrated scale and zero point, read through a
+// DequantizeLinear; kernels int8 with a scale per output channel and zero
+// point 0, biases int32, both read through DequantizeLinear; Conv, Relu,
+// MaxPool, Flatten, Gemm and Softmax in float32 between them. onnxruntime
+// fuses this into its integer operators (QLinearConv, QGemm); goras export
+// writes it for an int8 file. There is no import of QDQ files.
+//
 // # Import
 //
 // Load (Decode, DecodeBytes) maps an ONNX graph, node by node, to goras's

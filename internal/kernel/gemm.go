@@ -116,7 +116,7 @@ func gemmRun(kern *microKernel, mayParallel, transA, transB bool, m, n, k int, a
 	// edges fall on the tile grid anchored at row/column 0, so every element
 	// lands in the same tile, with the same operands, for any worker count.
 	rowTiles, colTiles := ceilDiv(m, kern.mr), ceilDiv(n, kern.nr)
-	j.byRows = rowTiles >= colTiles
+	j.byRows = splitByRows(rowTiles, colTiles, j.packA, j.packB)
 	units := colTiles
 	if j.byRows {
 		units = rowTiles
@@ -127,6 +127,24 @@ func gemmRun(kern *microKernel, mayParallel, transA, transB bool, m, n, k int, a
 		Parallel(units, 1, j)
 	}
 	putJob(j)
+}
+
+// splitByRows chooses the direction of the parallel split: each worker
+// packs the blocks of the operands its strips read, so when only B is
+// packed, column strips divide B's packing among the workers where row
+// strips would have each pack all of B (a twentieth of a 512³ product on
+// two cores); likewise rows when only A is packed. Otherwise, and when
+// there are too few strips that way to balance the workers, the dimension
+// with more tiles.
+func splitByRows(rowTiles, colTiles int, packA, packB bool) bool {
+	enough := 2 * Workers()
+	switch {
+	case packB && !packA && colTiles >= enough:
+		return false
+	case packA && !packB && rowTiles >= enough:
+		return true
+	}
+	return rowTiles >= colTiles
 }
 
 // scaleC computes C = beta*C, with beta == 0 clearing C even of NaN.
@@ -252,6 +270,12 @@ func packB(dst, b []float32, ldb int, trans bool, p0, j0, kb, nb, nr int) {
 	for q := 0; q*nr < nb; q++ {
 		cols := min(nr, nb-q*nr)
 		panel := dst[q*kb*nr : (q+1)*kb*nr]
+		if !trans && cols == nr && kb > 0 && copyPanel != nil {
+			src := b[p0*ldb+j0+q*nr : (p0+kb-1)*ldb+j0+(q+1)*nr] // the bounds the assembly relies on
+			if copyPanel(&panel[0], &src[0], ldb, kb, nr) {
+				continue
+			}
+		}
 		if !trans {
 			for p := 0; p < kb; p++ {
 				src := b[(p0+p)*ldb+j0+q*nr : (p0+p)*ldb+j0+q*nr+cols]
@@ -304,6 +328,12 @@ func interleave(dst []float32, ld int, src []float32, lds, rows, kb int) {
 		}
 	}
 }
+
+// copyPanel copies rows of nr values (src's rows lds apart) into one
+// packed panel, dst[p*nr+j] = src[p*lds+j] for p < rows, and reports
+// whether it could (nr must be one its assembly handles); nil where the CPU
+// has no such loop.
+var copyPanel func(dst, src *float32, lds, rows, nr int) bool
 
 // transpose8 is transpose8x8 where the CPU supports it, else nil.
 var transpose8 func(dst *float32, ld int, src *float32, lds int, rowBlocks, pBlocks int)

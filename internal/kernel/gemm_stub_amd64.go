@@ -143,3 +143,13 @@ func gemmTileAVX2x8(k int, a *float32, rsa int, csa int, b *float32, ldb int, c 
 //
 //go:noescape
 func transpose8x8(dst *float32, ld int, src *float32, lds int, rowBlocks int, pBlocks int)
+
+// copyRows32 sets dst[i*32+j] = src[i*lds+j] for i < rows, j < 32; rows ≥ 1.
+//
+//go:noescape
+func copyRows32(dst *float32, src *float32, lds int, rows int)
+
+// copyRows16 sets dst[i*16+j] = src[i*lds+j] for i < rows, j < 16; rows ≥ 1.
+//
+//go:noescape
+func copyRows16(dst *float32, src *float32, lds int, rows int)

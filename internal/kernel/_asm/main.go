@@ -24,6 +24,8 @@ func main() {
 		avx2Tile(w)
 	}
 	transpose8()
+	copyRows(4)
+	copyRows(2)
 	Generate()
 }
 
@@ -118,6 +120,34 @@ func transpose8() {
 	ADDQ(U8(32), dst)
 	DECQ(rb)
 	JNZ(LabelRef("rowblock"))
+	VZEROUPPER()
+	RET()
+}
+
+// copyRows emits copyRows{8v}: packing B (not transposed) copies one row
+// of a panel, nr values, per depth step; through copy, at nr = 32, a call
+// per 128 bytes ran at 7.5 GB/s and took 11 % of a 512³ product.
+func copyRows(v int) {
+	w := 8 * v
+	name := fmt.Sprintf("copyRows%d", w)
+	TEXT(name, NOSPLIT, "func(dst *float32, src *float32, lds int, rows int)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s sets dst[i*%d+j] = src[i*lds+j] for i < rows, j < %d; rows ≥ 1.", name, w, w))
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	ls := Load(Param("lds"), GP64())
+	SHLQ(U8(2), ls)
+	n := Load(Param("rows"), GP64())
+	Label(name + "_loop")
+	for j := 0; j < v; j++ {
+		y := ymm(j)
+		VMOVUPS(Mem{Base: src, Disp: 32 * j}, y)
+		VMOVUPS(y, Mem{Base: dst, Disp: 32 * j})
+	}
+	ADDQ(ls, src)
+	ADDQ(U8(4*w), dst)
+	DECQ(n)
+	JNZ(LabelRef(name + "_loop"))
 	VZEROUPPER()
 	RET()
 }
@@ -232,6 +262,7 @@ func avx512Tile(widths ...int) {
 			SHRL(U8(16), m)
 			KMOVW(m, K2)
 		}
+		prefetchC(rows, w)
 		acc := func(i, j int) VecPhysical { return vec(i*w+j, j) }
 		bz := func(j int) VecPhysical { return vec(28+j, j) }
 		for i := 0; i < rows; i++ {
@@ -262,6 +293,24 @@ func avx512Tile(widths ...int) {
 		}, func(src VecPhysical, j int, mem Mem) {
 			VMOVUPS(src, masks[j], mem)
 		}, func(r, j int) VecPhysical { return vec(r, j) })
+	}
+}
+
+// prefetchC asks for the tile's rows of C, w lines each, before the depth
+// loop: written (and, from the second depth block on, read) only after it,
+// they would otherwise arrive from L3 or memory while the FMA units wait,
+// a few hundred cycles per tile (5 % of a 512³ product on Zen 5).
+func prefetchC(rows, w int) {
+	c := Load(Param("c"), GP64())
+	lc := Load(Param("ldc"), GP64())
+	SHLQ(U8(2), lc)
+	for i := 0; i < rows; i++ {
+		for j := 0; j < w; j++ {
+			PREFETCHT0(Mem{Base: c, Disp: 64 * j})
+		}
+		if i < rows-1 {
+			ADDQ(lc, c)
+		}
 	}
 }
 
@@ -330,6 +379,7 @@ func avx2Tile(w int) {
 	dispatch(name, 6)
 	for rows := 6; rows >= 1; rows-- {
 		Label(fmt.Sprintf("%s_rows%d", name, rows))
+		prefetchC(rows, 1)
 		k := Load(Param("k"), GP64())
 		bases, rs, rs3, cs := loadA(rows)
 		b := Load(Param("b"), GP64())

@@ -556,7 +556,7 @@ DATA sparseIota<>+60(SB)/4, $0x0000000f
 GLOBL sparseIota<>(SB), RODATA|NOPTR, $64
 
 // func sparseGemmAVX512x16(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)
-// Requires: AVX, AVX512DQ, AVX512F, POPCNT
+// Requires: AVX, AVX512DQ, AVX512F, CMOV, POPCNT
 TEXT ·sparseGemmAVX512x16(SB), $1152-76
 	MOVQ         k+0(FP), AX
 	MOVQ         a+8(FP), CX
@@ -570,6 +570,7 @@ TEXT ·sparseGemmAVX512x16(SB), $1152-76
 	MOVQ         ldb+32(FP), DI
 	SHLQ         $0x02, DI
 	VPBROADCASTD DI, Z16
+	VPSLLD       $0x04, Z16, Z19
 	VXORPS       Z5, Z5, Z5
 	VMOVUPS      sparseIota<>+0(SB), Z14
 	LEAQ         (SP), DI
@@ -582,42 +583,47 @@ sparseGemmAVX512x16_row:
 	XORQ   R8, R8
 
 sparseGemmAVX512x16_block:
-	CMPQ R8, AX
-	JGE  sparseGemmAVX512x16_rowsum
-	XORQ R9, R9
-	MOVQ R8, R10
+	CMPQ         R8, AX
+	JGE          sparseGemmAVX512x16_rowsum
+	XORQ         R9, R9
+	MOVQ         R8, R10
+	MOVQ         R8, R11
+	ADDQ         $0x00000080, R11
+	CMPQ         R11, AX
+	CMOVQGT      AX, R11
+	VPBROADCASTD R10, Z18
+	VPADDD       sparseIota<>+0(SB), Z18, Z18
+	VPMULLD      Z16, Z18, Z18
 
 sparseGemmAVX512x16_chunk:
-	MOVQ    R8, R11
-	ADDQ    $0x00000080, R11
-	CMPQ    R10, R11
-	JGE     sparseGemmAVX512x16_chunked
-	CMPQ    R10, AX
-	JGE     sparseGemmAVX512x16_chunked
-	MOVQ    AX, R11
-	SUBQ    R10, R11
-	CMPQ    R11, $0x10
-	JL      sparseGemmAVX512x16_partial
-	VMOVUPS (CX)(R10*4), Z6
-	JMP     sparseGemmAVX512x16_loaded
-
-sparseGemmAVX512x16_partial:
-	VMOVUPS.Z (CX)(R10*4), K3, Z6
-
-sparseGemmAVX512x16_loaded:
+	LEAQ          16(R10), R12
+	CMPQ          R12, R11
+	JG            sparseGemmAVX512x16_tail
+	VMOVUPS       (CX)(R10*4), Z6
 	VCMPPS        $0x04, Z6, Z5, K2
 	VCOMPRESSPS.Z Z6, K2, Z13
 	VMOVUPS       Z13, (DI)(R9*4)
-	VPBROADCASTD  R10, Z15
-	VPADDD        sparseIota<>+0(SB), Z15, Z15
-	VPMULLD       Z16, Z15, Z15
-	VPCOMPRESSD.Z Z15, K2, Z15
+	VPCOMPRESSD.Z Z18, K2, Z15
 	VMOVUPS       Z15, 576(DI)(R9*4)
-	KMOVW         K2, R11
-	POPCNTL       R11, R11
-	ADDQ          R11, R9
-	ADDQ          $0x10, R10
+	KMOVW         K2, R10
+	POPCNTL       R10, R10
+	ADDQ          R10, R9
+	VPADDD        Z19, Z18, Z18
+	MOVQ          R12, R10
 	JMP           sparseGemmAVX512x16_chunk
+
+sparseGemmAVX512x16_tail:
+	CMPQ          R10, R11
+	JGE           sparseGemmAVX512x16_chunked
+	VMOVUPS.Z     (CX)(R10*4), K3, Z6
+	VCMPPS        $0x04, Z6, Z5, K2
+	VCOMPRESSPS.Z Z6, K2, Z13
+	VMOVUPS       Z13, (DI)(R9*4)
+	VPCOMPRESSD.Z Z18, K2, Z15
+	VMOVUPS       Z15, 576(DI)(R9*4)
+	KMOVW         K2, R10
+	POPCNTL       R10, R10
+	ADDQ          R10, R9
 
 sparseGemmAVX512x16_chunked:
 	XORQ R11, R11
@@ -674,7 +680,7 @@ sparseGemmAVX512x16_end:
 	RET
 
 // func sparseGemmAVX512x32(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)
-// Requires: AVX, AVX512DQ, AVX512F, POPCNT
+// Requires: AVX, AVX512DQ, AVX512F, CMOV, POPCNT
 TEXT ·sparseGemmAVX512x32(SB), $1152-76
 	MOVQ         k+0(FP), AX
 	MOVQ         a+8(FP), CX
@@ -688,6 +694,7 @@ TEXT ·sparseGemmAVX512x32(SB), $1152-76
 	MOVQ         ldb+32(FP), DI
 	SHLQ         $0x02, DI
 	VPBROADCASTD DI, Z16
+	VPSLLD       $0x04, Z16, Z19
 	VXORPS       Z5, Z5, Z5
 	VMOVUPS      sparseIota<>+0(SB), Z14
 	LEAQ         (SP), DI
@@ -702,42 +709,47 @@ sparseGemmAVX512x32_row:
 	XORQ   R8, R8
 
 sparseGemmAVX512x32_block:
-	CMPQ R8, AX
-	JGE  sparseGemmAVX512x32_rowsum
-	XORQ R9, R9
-	MOVQ R8, R10
+	CMPQ         R8, AX
+	JGE          sparseGemmAVX512x32_rowsum
+	XORQ         R9, R9
+	MOVQ         R8, R10
+	MOVQ         R8, R11
+	ADDQ         $0x00000080, R11
+	CMPQ         R11, AX
+	CMOVQGT      AX, R11
+	VPBROADCASTD R10, Z18
+	VPADDD       sparseIota<>+0(SB), Z18, Z18
+	VPMULLD      Z16, Z18, Z18
 
 sparseGemmAVX512x32_chunk:
-	MOVQ    R8, R11
-	ADDQ    $0x00000080, R11
-	CMPQ    R10, R11
-	JGE     sparseGemmAVX512x32_chunked
-	CMPQ    R10, AX
-	JGE     sparseGemmAVX512x32_chunked
-	MOVQ    AX, R11
-	SUBQ    R10, R11
-	CMPQ    R11, $0x10
-	JL      sparseGemmAVX512x32_partial
-	VMOVUPS (CX)(R10*4), Z6
-	JMP     sparseGemmAVX512x32_loaded
-
-sparseGemmAVX512x32_partial:
-	VMOVUPS.Z (CX)(R10*4), K3, Z6
-
-sparseGemmAVX512x32_loaded:
+	LEAQ          16(R10), R12
+	CMPQ          R12, R11
+	JG            sparseGemmAVX512x32_tail
+	VMOVUPS       (CX)(R10*4), Z6
 	VCMPPS        $0x04, Z6, Z5, K2
 	VCOMPRESSPS.Z Z6, K2, Z13
 	VMOVUPS       Z13, (DI)(R9*4)
-	VPBROADCASTD  R10, Z15
-	VPADDD        sparseIota<>+0(SB), Z15, Z15
-	VPMULLD       Z16, Z15, Z15
-	VPCOMPRESSD.Z Z15, K2, Z15
+	VPCOMPRESSD.Z Z18, K2, Z15
 	VMOVUPS       Z15, 576(DI)(R9*4)
-	KMOVW         K2, R11
-	POPCNTL       R11, R11
-	ADDQ          R11, R9
-	ADDQ          $0x10, R10
+	KMOVW         K2, R10
+	POPCNTL       R10, R10
+	ADDQ          R10, R9
+	VPADDD        Z19, Z18, Z18
+	MOVQ          R12, R10
 	JMP           sparseGemmAVX512x32_chunk
+
+sparseGemmAVX512x32_tail:
+	CMPQ          R10, R11
+	JGE           sparseGemmAVX512x32_chunked
+	VMOVUPS.Z     (CX)(R10*4), K3, Z6
+	VCMPPS        $0x04, Z6, Z5, K2
+	VCOMPRESSPS.Z Z6, K2, Z13
+	VMOVUPS       Z13, (DI)(R9*4)
+	VPCOMPRESSD.Z Z18, K2, Z15
+	VMOVUPS       Z15, 576(DI)(R9*4)
+	KMOVW         K2, R10
+	POPCNTL       R10, R10
+	ADDQ          R10, R9
 
 sparseGemmAVX512x32_chunked:
 	XORQ R11, R11
@@ -800,7 +812,7 @@ sparseGemmAVX512x32_end:
 	RET
 
 // func sparseGemmAVX512x48(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)
-// Requires: AVX, AVX512DQ, AVX512F, POPCNT
+// Requires: AVX, AVX512DQ, AVX512F, CMOV, POPCNT
 TEXT ·sparseGemmAVX512x48(SB), $1152-76
 	MOVQ         k+0(FP), AX
 	MOVQ         a+8(FP), CX
@@ -814,6 +826,7 @@ TEXT ·sparseGemmAVX512x48(SB), $1152-76
 	MOVQ         ldb+32(FP), DI
 	SHLQ         $0x02, DI
 	VPBROADCASTD DI, Z16
+	VPSLLD       $0x04, Z16, Z19
 	VXORPS       Z5, Z5, Z5
 	VMOVUPS      sparseIota<>+0(SB), Z14
 	LEAQ         (SP), DI
@@ -830,42 +843,47 @@ sparseGemmAVX512x48_row:
 	XORQ   R8, R8
 
 sparseGemmAVX512x48_block:
-	CMPQ R8, AX
-	JGE  sparseGemmAVX512x48_rowsum
-	XORQ R9, R9
-	MOVQ R8, R10
+	CMPQ         R8, AX
+	JGE          sparseGemmAVX512x48_rowsum
+	XORQ         R9, R9
+	MOVQ         R8, R10
+	MOVQ         R8, R11
+	ADDQ         $0x00000080, R11
+	CMPQ         R11, AX
+	CMOVQGT      AX, R11
+	VPBROADCASTD R10, Z18
+	VPADDD       sparseIota<>+0(SB), Z18, Z18
+	VPMULLD      Z16, Z18, Z18
 
 sparseGemmAVX512x48_chunk:
-	MOVQ    R8, R11
-	ADDQ    $0x00000080, R11
-	CMPQ    R10, R11
-	JGE     sparseGemmAVX512x48_chunked
-	CMPQ    R10, AX
-	JGE     sparseGemmAVX512x48_chunked
-	MOVQ    AX, R11
-	SUBQ    R10, R11
-	CMPQ    R11, $0x10
-	JL      sparseGemmAVX512x48_partial
-	VMOVUPS (CX)(R10*4), Z6
-	JMP     sparseGemmAVX512x48_loaded
-
-sparseGemmAVX512x48_partial:
-	VMOVUPS.Z (CX)(R10*4), K3, Z6
-
-sparseGemmAVX512x48_loaded:
+	LEAQ          16(R10), R12
+	CMPQ          R12, R11
+	JG            sparseGemmAVX512x48_tail
+	VMOVUPS       (CX)(R10*4), Z6
 	VCMPPS        $0x04, Z6, Z5, K2
 	VCOMPRESSPS.Z Z6, K2, Z13
 	VMOVUPS       Z13, (DI)(R9*4)
-	VPBROADCASTD  R10, Z15
-	VPADDD        sparseIota<>+0(SB), Z15, Z15
-	VPMULLD       Z16, Z15, Z15
-	VPCOMPRESSD.Z Z15, K2, Z15
+	VPCOMPRESSD.Z Z18, K2, Z15
 	VMOVUPS       Z15, 576(DI)(R9*4)
-	KMOVW         K2, R11
-	POPCNTL       R11, R11
-	ADDQ          R11, R9
-	ADDQ          $0x10, R10
+	KMOVW         K2, R10
+	POPCNTL       R10, R10
+	ADDQ          R10, R9
+	VPADDD        Z19, Z18, Z18
+	MOVQ          R12, R10
 	JMP           sparseGemmAVX512x48_chunk
+
+sparseGemmAVX512x48_tail:
+	CMPQ          R10, R11
+	JGE           sparseGemmAVX512x48_chunked
+	VMOVUPS.Z     (CX)(R10*4), K3, Z6
+	VCMPPS        $0x04, Z6, Z5, K2
+	VCOMPRESSPS.Z Z6, K2, Z13
+	VMOVUPS       Z13, (DI)(R9*4)
+	VPCOMPRESSD.Z Z18, K2, Z15
+	VMOVUPS       Z15, 576(DI)(R9*4)
+	KMOVW         K2, R10
+	POPCNTL       R10, R10
+	ADDQ          R10, R9
 
 sparseGemmAVX512x48_chunked:
 	XORQ R11, R11
@@ -934,7 +952,7 @@ sparseGemmAVX512x48_end:
 	RET
 
 // func sparseGemmAVX512x64(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)
-// Requires: AVX, AVX512DQ, AVX512F, POPCNT
+// Requires: AVX, AVX512DQ, AVX512F, CMOV, POPCNT
 TEXT ·sparseGemmAVX512x64(SB), $1152-76
 	MOVQ         k+0(FP), AX
 	MOVQ         a+8(FP), CX
@@ -948,6 +966,7 @@ TEXT ·sparseGemmAVX512x64(SB), $1152-76
 	MOVQ         ldb+32(FP), DI
 	SHLQ         $0x02, DI
 	VPBROADCASTD DI, Z16
+	VPSLLD       $0x04, Z16, Z19
 	VXORPS       Z5, Z5, Z5
 	VMOVUPS      sparseIota<>+0(SB), Z14
 	LEAQ         (SP), DI
@@ -966,42 +985,47 @@ sparseGemmAVX512x64_row:
 	XORQ   R8, R8
 
 sparseGemmAVX512x64_block:
-	CMPQ R8, AX
-	JGE  sparseGemmAVX512x64_rowsum
-	XORQ R9, R9
-	MOVQ R8, R10
+	CMPQ         R8, AX
+	JGE          sparseGemmAVX512x64_rowsum
+	XORQ         R9, R9
+	MOVQ         R8, R10
+	MOVQ         R8, R11
+	ADDQ         $0x00000080, R11
+	CMPQ         R11, AX
+	CMOVQGT      AX, R11
+	VPBROADCASTD R10, Z18
+	VPADDD       sparseIota<>+0(SB), Z18, Z18
+	VPMULLD      Z16, Z18, Z18
 
 sparseGemmAVX512x64_chunk:
-	MOVQ    R8, R11
-	ADDQ    $0x00000080, R11
-	CMPQ    R10, R11
-	JGE     sparseGemmAVX512x64_chunked
-	CMPQ    R10, AX
-	JGE     sparseGemmAVX512x64_chunked
-	MOVQ    AX, R11
-	SUBQ    R10, R11
-	CMPQ    R11, $0x10
-	JL      sparseGemmAVX512x64_partial
-	VMOVUPS (CX)(R10*4), Z6
-	JMP     sparseGemmAVX512x64_loaded
-
-sparseGemmAVX512x64_partial:
-	VMOVUPS.Z (CX)(R10*4), K3, Z6
-
-sparseGemmAVX512x64_loaded:
+	LEAQ          16(R10), R12
+	CMPQ          R12, R11
+	JG            sparseGemmAVX512x64_tail
+	VMOVUPS       (CX)(R10*4), Z6
 	VCMPPS        $0x04, Z6, Z5, K2
 	VCOMPRESSPS.Z Z6, K2, Z13
 	VMOVUPS       Z13, (DI)(R9*4)
-	VPBROADCASTD  R10, Z15
-	VPADDD        sparseIota<>+0(SB), Z15, Z15
-	VPMULLD       Z16, Z15, Z15
-	VPCOMPRESSD.Z Z15, K2, Z15
+	VPCOMPRESSD.Z Z18, K2, Z15
 	VMOVUPS       Z15, 576(DI)(R9*4)
-	KMOVW         K2, R11
-	POPCNTL       R11, R11
-	ADDQ          R11, R9
-	ADDQ          $0x10, R10
+	KMOVW         K2, R10
+	POPCNTL       R10, R10
+	ADDQ          R10, R9
+	VPADDD        Z19, Z18, Z18
+	MOVQ          R12, R10
 	JMP           sparseGemmAVX512x64_chunk
+
+sparseGemmAVX512x64_tail:
+	CMPQ          R10, R11
+	JGE           sparseGemmAVX512x64_chunked
+	VMOVUPS.Z     (CX)(R10*4), K3, Z6
+	VCMPPS        $0x04, Z6, Z5, K2
+	VCOMPRESSPS.Z Z6, K2, Z13
+	VMOVUPS       Z13, (DI)(R9*4)
+	VPCOMPRESSD.Z Z18, K2, Z15
+	VMOVUPS       Z15, 576(DI)(R9*4)
+	KMOVW         K2, R10
+	POPCNTL       R10, R10
+	ADDQ          R10, R9
 
 sparseGemmAVX512x64_chunked:
 	XORQ R11, R11
@@ -1076,7 +1100,7 @@ sparseGemmAVX512x64_end:
 	RET
 
 // func sparseGemmInPlaceAVX512x16(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)
-// Requires: AVX, AVX512DQ, AVX512F, POPCNT
+// Requires: AVX, AVX512DQ, AVX512F, CMOV, POPCNT
 TEXT ·sparseGemmInPlaceAVX512x16(SB), $1152-76
 	MOVQ         k+0(FP), AX
 	MOVQ         a+8(FP), CX
@@ -1090,6 +1114,7 @@ TEXT ·sparseGemmInPlaceAVX512x16(SB), $1152-76
 	MOVQ         ldb+32(FP), DI
 	SHLQ         $0x02, DI
 	VPBROADCASTD DI, Z16
+	VPSLLD       $0x04, Z16, Z19
 	VXORPS       Z5, Z5, Z5
 	VMOVUPS      sparseIota<>+0(SB), Z14
 	LEAQ         (SP), DI
@@ -1102,42 +1127,47 @@ sparseGemmInPlaceAVX512x16_row:
 	XORQ   R8, R8
 
 sparseGemmInPlaceAVX512x16_block:
-	CMPQ R8, AX
-	JGE  sparseGemmInPlaceAVX512x16_rowsum
-	XORQ R9, R9
-	MOVQ R8, R10
+	CMPQ         R8, AX
+	JGE          sparseGemmInPlaceAVX512x16_rowsum
+	XORQ         R9, R9
+	MOVQ         R8, R10
+	MOVQ         R8, R11
+	ADDQ         $0x00000080, R11
+	CMPQ         R11, AX
+	CMOVQGT      AX, R11
+	VPBROADCASTD R10, Z18
+	VPADDD       sparseIota<>+0(SB), Z18, Z18
+	VPMULLD      Z16, Z18, Z18
 
 sparseGemmInPlaceAVX512x16_chunk:
-	MOVQ    R8, R11
-	ADDQ    $0x00000080, R11
-	CMPQ    R10, R11
-	JGE     sparseGemmInPlaceAVX512x16_chunked
-	CMPQ    R10, AX
-	JGE     sparseGemmInPlaceAVX512x16_chunked
-	MOVQ    AX, R11
-	SUBQ    R10, R11
-	CMPQ    R11, $0x10
-	JL      sparseGemmInPlaceAVX512x16_partial
-	VMOVUPS (CX)(R10*4), Z6
-	JMP     sparseGemmInPlaceAVX512x16_loaded
-
-sparseGemmInPlaceAVX512x16_partial:
-	VMOVUPS.Z (CX)(R10*4), K3, Z6
-
-sparseGemmInPlaceAVX512x16_loaded:
+	LEAQ          16(R10), R12
+	CMPQ          R12, R11
+	JG            sparseGemmInPlaceAVX512x16_tail
+	VMOVUPS       (CX)(R10*4), Z6
 	VCMPPS        $0x04, Z6, Z5, K2
 	VCOMPRESSPS.Z Z6, K2, Z13
 	VMOVUPS       Z13, (DI)(R9*4)
-	VPBROADCASTD  R10, Z15
-	VPADDD        sparseIota<>+0(SB), Z15, Z15
-	VPMULLD       Z16, Z15, Z15
-	VPCOMPRESSD.Z Z15, K2, Z15
+	VPCOMPRESSD.Z Z18, K2, Z15
 	VMOVUPS       Z15, 576(DI)(R9*4)
-	KMOVW         K2, R11
-	POPCNTL       R11, R11
-	ADDQ          R11, R9
-	ADDQ          $0x10, R10
+	KMOVW         K2, R10
+	POPCNTL       R10, R10
+	ADDQ          R10, R9
+	VPADDD        Z19, Z18, Z18
+	MOVQ          R12, R10
 	JMP           sparseGemmInPlaceAVX512x16_chunk
+
+sparseGemmInPlaceAVX512x16_tail:
+	CMPQ          R10, R11
+	JGE           sparseGemmInPlaceAVX512x16_chunked
+	VMOVUPS.Z     (CX)(R10*4), K3, Z6
+	VCMPPS        $0x04, Z6, Z5, K2
+	VCOMPRESSPS.Z Z6, K2, Z13
+	VMOVUPS       Z13, (DI)(R9*4)
+	VPCOMPRESSD.Z Z18, K2, Z15
+	VMOVUPS       Z15, 576(DI)(R9*4)
+	KMOVW         K2, R10
+	POPCNTL       R10, R10
+	ADDQ          R10, R9
 
 sparseGemmInPlaceAVX512x16_chunked:
 	XORQ R11, R11
@@ -1194,7 +1224,7 @@ sparseGemmInPlaceAVX512x16_end:
 	RET
 
 // func sparseGemmInPlaceAVX512x32(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)
-// Requires: AVX, AVX512DQ, AVX512F, POPCNT
+// Requires: AVX, AVX512DQ, AVX512F, CMOV, POPCNT
 TEXT ·sparseGemmInPlaceAVX512x32(SB), $1152-76
 	MOVQ         k+0(FP), AX
 	MOVQ         a+8(FP), CX
@@ -1208,6 +1238,7 @@ TEXT ·sparseGemmInPlaceAVX512x32(SB), $1152-76
 	MOVQ         ldb+32(FP), DI
 	SHLQ         $0x02, DI
 	VPBROADCASTD DI, Z16
+	VPSLLD       $0x04, Z16, Z19
 	VXORPS       Z5, Z5, Z5
 	VMOVUPS      sparseIota<>+0(SB), Z14
 	LEAQ         (SP), DI
@@ -1222,42 +1253,47 @@ sparseGemmInPlaceAVX512x32_row:
 	XORQ   R8, R8
 
 sparseGemmInPlaceAVX512x32_block:
-	CMPQ R8, AX
-	JGE  sparseGemmInPlaceAVX512x32_rowsum
-	XORQ R9, R9
-	MOVQ R8, R10
+	CMPQ         R8, AX
+	JGE          sparseGemmInPlaceAVX512x32_rowsum
+	XORQ         R9, R9
+	MOVQ         R8, R10
+	MOVQ         R8, R11
+	ADDQ         $0x00000080, R11
+	CMPQ         R11, AX
+	CMOVQGT      AX, R11
+	VPBROADCASTD R10, Z18
+	VPADDD       sparseIota<>+0(SB), Z18, Z18
+	VPMULLD      Z16, Z18, Z18
 
 sparseGemmInPlaceAVX512x32_chunk:
-	MOVQ    R8, R11
-	ADDQ    $0x00000080, R11
-	CMPQ    R10, R11
-	JGE     sparseGemmInPlaceAVX512x32_chunked
-	CMPQ    R10, AX
-	JGE     sparseGemmInPlaceAVX512x32_chunked
-	MOVQ    AX, R11
-	SUBQ    R10, R11
-	CMPQ    R11, $0x10
-	JL      sparseGemmInPlaceAVX512x32_partial
-	VMOVUPS (CX)(R10*4), Z6
-	JMP     sparseGemmInPlaceAVX512x32_loaded
-
-sparseGemmInPlaceAVX512x32_partial:
-	VMOVUPS.Z (CX)(R10*4), K3, Z6
-
-sparseGemmInPlaceAVX512x32_loaded:
+	LEAQ          16(R10), R12
+	CMPQ          R12, R11
+	JG            sparseGemmInPlaceAVX512x32_tail
+	VMOVUPS       (CX)(R10*4), Z6
 	VCMPPS        $0x04, Z6, Z5, K2
 	VCOMPRESSPS.Z Z6, K2, Z13
 	VMOVUPS       Z13, (DI)(R9*4)
-	VPBROADCASTD  R10, Z15
-	VPADDD        sparseIota<>+0(SB), Z15, Z15
-	VPMULLD       Z16, Z15, Z15
-	VPCOMPRESSD.Z Z15, K2, Z15
+	VPCOMPRESSD.Z Z18, K2, Z15
 	VMOVUPS       Z15, 576(DI)(R9*4)
-	KMOVW         K2, R11
-	POPCNTL       R11, R11
-	ADDQ          R11, R9
-	ADDQ          $0x10, R10
+	KMOVW         K2, R10
+	POPCNTL       R10, R10
+	ADDQ          R10, R9
+	VPADDD        Z19, Z18, Z18
+	MOVQ          R12, R10
 	JMP           sparseGemmInPlaceAVX512x32_chunk
+
+sparseGemmInPlaceAVX512x32_tail:
+	CMPQ          R10, R11
+	JGE           sparseGemmInPlaceAVX512x32_chunked
+	VMOVUPS.Z     (CX)(R10*4), K3, Z6
+	VCMPPS        $0x04, Z6, Z5, K2
+	VCOMPRESSPS.Z Z6, K2, Z13
+	VMOVUPS       Z13, (DI)(R9*4)
+	VPCOMPRESSD.Z Z18, K2, Z15
+	VMOVUPS       Z15, 576(DI)(R9*4)
+	KMOVW         K2, R10
+	POPCNTL       R10, R10
+	ADDQ          R10, R9
 
 sparseGemmInPlaceAVX512x32_chunked:
 	XORQ R11, R11
@@ -1320,7 +1356,7 @@ sparseGemmInPlaceAVX512x32_end:
 	RET
 
 // func sparseGemmInPlaceAVX512x48(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)
-// Requires: AVX, AVX512DQ, AVX512F, POPCNT
+// Requires: AVX, AVX512DQ, AVX512F, CMOV, POPCNT
 TEXT ·sparseGemmInPlaceAVX512x48(SB), $1152-76
 	MOVQ         k+0(FP), AX
 	MOVQ         a+8(FP), CX
@@ -1334,6 +1370,7 @@ TEXT ·sparseGemmInPlaceAVX512x48(SB), $1152-76
 	MOVQ         ldb+32(FP), DI
 	SHLQ         $0x02, DI
 	VPBROADCASTD DI, Z16
+	VPSLLD       $0x04, Z16, Z19
 	VXORPS       Z5, Z5, Z5
 	VMOVUPS      sparseIota<>+0(SB), Z14
 	LEAQ         (SP), DI
@@ -1350,42 +1387,47 @@ sparseGemmInPlaceAVX512x48_row:
 	XORQ   R8, R8
 
 sparseGemmInPlaceAVX512x48_block:
-	CMPQ R8, AX
-	JGE  sparseGemmInPlaceAVX512x48_rowsum
-	XORQ R9, R9
-	MOVQ R8, R10
+	CMPQ         R8, AX
+	JGE          sparseGemmInPlaceAVX512x48_rowsum
+	XORQ         R9, R9
+	MOVQ         R8, R10
+	MOVQ         R8, R11
+	ADDQ         $0x00000080, R11
+	CMPQ         R11, AX
+	CMOVQGT      AX, R11
+	VPBROADCASTD R10, Z18
+	VPADDD       sparseIota<>+0(SB), Z18, Z18
+	VPMULLD      Z16, Z18, Z18
 
 sparseGemmInPlaceAVX512x48_chunk:
-	MOVQ    R8, R11
-	ADDQ    $0x00000080, R11
-	CMPQ    R10, R11
-	JGE     sparseGemmInPlaceAVX512x48_chunked
-	CMPQ    R10, AX
-	JGE     sparseGemmInPlaceAVX512x48_chunked
-	MOVQ    AX, R11
-	SUBQ    R10, R11
-	CMPQ    R11, $0x10
-	JL      sparseGemmInPlaceAVX512x48_partial
-	VMOVUPS (CX)(R10*4), Z6
-	JMP     sparseGemmInPlaceAVX512x48_loaded
-
-sparseGemmInPlaceAVX512x48_partial:
-	VMOVUPS.Z (CX)(R10*4), K3, Z6
-
-sparseGemmInPlaceAVX512x48_loaded:
+	LEAQ          16(R10), R12
+	CMPQ          R12, R11
+	JG            sparseGemmInPlaceAVX512x48_tail
+	VMOVUPS       (CX)(R10*4), Z6
 	VCMPPS        $0x04, Z6, Z5, K2
 	VCOMPRESSPS.Z Z6, K2, Z13
 	VMOVUPS       Z13, (DI)(R9*4)
-	VPBROADCASTD  R10, Z15
-	VPADDD        sparseIota<>+0(SB), Z15, Z15
-	VPMULLD       Z16, Z15, Z15
-	VPCOMPRESSD.Z Z15, K2, Z15
+	VPCOMPRESSD.Z Z18, K2, Z15
 	VMOVUPS       Z15, 576(DI)(R9*4)
-	KMOVW         K2, R11
-	POPCNTL       R11, R11
-	ADDQ          R11, R9
-	ADDQ          $0x10, R10
+	KMOVW         K2, R10
+	POPCNTL       R10, R10
+	ADDQ          R10, R9
+	VPADDD        Z19, Z18, Z18
+	MOVQ          R12, R10
 	JMP           sparseGemmInPlaceAVX512x48_chunk
+
+sparseGemmInPlaceAVX512x48_tail:
+	CMPQ          R10, R11
+	JGE           sparseGemmInPlaceAVX512x48_chunked
+	VMOVUPS.Z     (CX)(R10*4), K3, Z6
+	VCMPPS        $0x04, Z6, Z5, K2
+	VCOMPRESSPS.Z Z6, K2, Z13
+	VMOVUPS       Z13, (DI)(R9*4)
+	VPCOMPRESSD.Z Z18, K2, Z15
+	VMOVUPS       Z15, 576(DI)(R9*4)
+	KMOVW         K2, R10
+	POPCNTL       R10, R10
+	ADDQ          R10, R9
 
 sparseGemmInPlaceAVX512x48_chunked:
 	XORQ R11, R11
@@ -1454,7 +1496,7 @@ sparseGemmInPlaceAVX512x48_end:
 	RET
 
 // func sparseGemmInPlaceAVX512x64(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)
-// Requires: AVX, AVX512DQ, AVX512F, POPCNT
+// Requires: AVX, AVX512DQ, AVX512F, CMOV, POPCNT
 TEXT ·sparseGemmInPlaceAVX512x64(SB), $1152-76
 	MOVQ         k+0(FP), AX
 	MOVQ         a+8(FP), CX
@@ -1468,6 +1510,7 @@ TEXT ·sparseGemmInPlaceAVX512x64(SB), $1152-76
 	MOVQ         ldb+32(FP), DI
 	SHLQ         $0x02, DI
 	VPBROADCASTD DI, Z16
+	VPSLLD       $0x04, Z16, Z19
 	VXORPS       Z5, Z5, Z5
 	VMOVUPS      sparseIota<>+0(SB), Z14
 	LEAQ         (SP), DI
@@ -1486,42 +1529,47 @@ sparseGemmInPlaceAVX512x64_row:
 	XORQ   R8, R8
 
 sparseGemmInPlaceAVX512x64_block:
-	CMPQ R8, AX
-	JGE  sparseGemmInPlaceAVX512x64_rowsum
-	XORQ R9, R9
-	MOVQ R8, R10
+	CMPQ         R8, AX
+	JGE          sparseGemmInPlaceAVX512x64_rowsum
+	XORQ         R9, R9
+	MOVQ         R8, R10
+	MOVQ         R8, R11
+	ADDQ         $0x00000080, R11
+	CMPQ         R11, AX
+	CMOVQGT      AX, R11
+	VPBROADCASTD R10, Z18
+	VPADDD       sparseIota<>+0(SB), Z18, Z18
+	VPMULLD      Z16, Z18, Z18
 
 sparseGemmInPlaceAVX512x64_chunk:
-	MOVQ    R8, R11
-	ADDQ    $0x00000080, R11
-	CMPQ    R10, R11
-	JGE     sparseGemmInPlaceAVX512x64_chunked
-	CMPQ    R10, AX
-	JGE     sparseGemmInPlaceAVX512x64_chunked
-	MOVQ    AX, R11
-	SUBQ    R10, R11
-	CMPQ    R11, $0x10
-	JL      sparseGemmInPlaceAVX512x64_partial
-	VMOVUPS (CX)(R10*4), Z6
-	JMP     sparseGemmInPlaceAVX512x64_loaded
-
-sparseGemmInPlaceAVX512x64_partial:
-	VMOVUPS.Z (CX)(R10*4), K3, Z6
-
-sparseGemmInPlaceAVX512x64_loaded:
+	LEAQ          16(R10), R12
+	CMPQ          R12, R11
+	JG            sparseGemmInPlaceAVX512x64_tail
+	VMOVUPS       (CX)(R10*4), Z6
 	VCMPPS        $0x04, Z6, Z5, K2
 	VCOMPRESSPS.Z Z6, K2, Z13
 	VMOVUPS       Z13, (DI)(R9*4)
-	VPBROADCASTD  R10, Z15
-	VPADDD        sparseIota<>+0(SB), Z15, Z15
-	VPMULLD       Z16, Z15, Z15
-	VPCOMPRESSD.Z Z15, K2, Z15
+	VPCOMPRESSD.Z Z18, K2, Z15
 	VMOVUPS       Z15, 576(DI)(R9*4)
-	KMOVW         K2, R11
-	POPCNTL       R11, R11
-	ADDQ          R11, R9
-	ADDQ          $0x10, R10
+	KMOVW         K2, R10
+	POPCNTL       R10, R10
+	ADDQ          R10, R9
+	VPADDD        Z19, Z18, Z18
+	MOVQ          R12, R10
 	JMP           sparseGemmInPlaceAVX512x64_chunk
+
+sparseGemmInPlaceAVX512x64_tail:
+	CMPQ          R10, R11
+	JGE           sparseGemmInPlaceAVX512x64_chunked
+	VMOVUPS.Z     (CX)(R10*4), K3, Z6
+	VCMPPS        $0x04, Z6, Z5, K2
+	VCOMPRESSPS.Z Z6, K2, Z13
+	VMOVUPS       Z13, (DI)(R9*4)
+	VPCOMPRESSD.Z Z18, K2, Z15
+	VMOVUPS       Z15, 576(DI)(R9*4)
+	KMOVW         K2, R10
+	POPCNTL       R10, R10
+	ADDQ          R10, R9
 
 sparseGemmInPlaceAVX512x64_chunked:
 	XORQ R11, R11

@@ -51,42 +51,53 @@ func iotaData() {
 
 // sparseCompress emits phase one for one block of a row of A: for columns
 // p0 ≤ q < min(p0+sparseBlock, k), every non-zero A[q] is appended to the
-// buffers at vp as its value and as q·stride (bytes, in zstride's lanes).
-// It leaves the count in cnt. Branches depend on k only, so they predict.
+// buffers at vp as its value and as q·stride (bytes, in Z16's lanes). It
+// leaves the count in cnt. The block's whole chunks of 16 run in a tight
+// loop that keeps the chunk's 16 byte offsets in Z18, stepped by Z19 (16
+// strides); a last partial chunk, at k, is loaded under kmask (K3). Branches
+// depend on k only, so they predict.
 func sparseCompress(name string, a, k, p0, cnt, vp Register) {
-	p, tmp := GP64(), GP64()
+	p, end, next := GP64(), GP64(), GP64()
 	XORQ(cnt, cnt)
 	MOVQ(p0, p)
+	MOVQ(p0, end)
+	ADDQ(U32(sparseBlock), end)
+	CMPQ(end, k)
+	CMOVQGT(k, end) // end = min(p0+sparseBlock, k)
+	VPBROADCASTD(p.As32(), Z18)
+	VPADDD(iota16, Z18, Z18)
+	VPMULLD(Z16, Z18, Z18) // (p + lane)·stride
 	Label(name + "_chunk")
-	MOVQ(p0, tmp)
-	ADDQ(U32(sparseBlock), tmp)
-	CMPQ(p, tmp)
-	JGE(LabelRef(name + "_chunked"))
-	CMPQ(p, k)
-	JGE(LabelRef(name + "_chunked"))
-	MOVQ(k, tmp)
-	SUBQ(p, tmp)
-	CMPQ(tmp, U8(16))
-	JL(LabelRef(name + "_partial"))
+	LEAQ(Mem{Base: p, Disp: 16}, next)
+	CMPQ(next, end)
+	JG(LabelRef(name + "_tail"))
 	VMOVUPS(Mem{Base: a, Index: p, Scale: 4}, Z6)
-	JMP(LabelRef(name + "_loaded"))
-	Label(name + "_partial")
+	sparseAppend(cnt, vp)
+	VPADDD(Z19, Z18, Z18)
+	MOVQ(next, p)
+	JMP(LabelRef(name + "_chunk"))
+	Label(name + "_tail")
+	CMPQ(p, end)
+	JGE(LabelRef(name + "_chunked"))
 	VMOVUPS_Z(Mem{Base: a, Index: p, Scale: 4}, K3, Z6) // lanes past k read as 0
-	Label(name + "_loaded")
+	sparseAppend(cnt, vp)
+	Label(name + "_chunked")
+}
+
+// sparseAppend appends the non-zeros of the chunk in Z6 (lanes compared
+// with Z5 = 0; NaN counts) to the buffers at vp from entry cnt: their values
+// and their byte offsets from Z18, compressed to the front of full-vector
+// stores (the buffers have 16 entries of slack), then advances cnt.
+func sparseAppend(cnt, vp Register) {
+	n := GP64()
 	VCMPPS(U8(4), Z6, Z5, K2) // NEQ_UQ: A ≠ 0, or NaN
 	VCOMPRESSPS_Z(Z6, K2, Z13)
 	VMOVUPS(Z13, Mem{Base: vp, Index: cnt, Scale: 4, Disp: sparseValsOff})
-	VPBROADCASTD(p.As32(), Z15)
-	VPADDD(iota16, Z15, Z15)
-	VPMULLD(Z16, Z15, Z15) // column index × stride in bytes
-	VPCOMPRESSD_Z(Z15, K2, Z15)
+	VPCOMPRESSD_Z(Z18, K2, Z15)
 	VMOVUPS(Z15, Mem{Base: vp, Index: cnt, Scale: 4, Disp: sparseOffsOff})
-	KMOVW(K2, tmp.As32())
-	POPCNTL(tmp.As32(), tmp.As32())
-	ADDQ(tmp, cnt)
-	ADDQ(U8(16), p)
-	JMP(LabelRef(name + "_chunk"))
-	Label(name + "_chunked")
+	KMOVW(K2, n.As32())
+	POPCNTL(n.As32(), n.As32())
+	ADDQ(n, cnt)
 }
 
 // sparseEntries emits phase two: for t < cnt, entry(t, set) with t in a
@@ -126,7 +137,8 @@ type sparseRegs struct {
 }
 
 // sparseProlog loads the operands; stride names the parameter (ldb)
-// whose rows A's column indexes, broadcast in bytes into Z16.
+// whose rows A's column indexes, broadcast in bytes into Z16 (and times 16
+// into Z19).
 func sparseProlog(stride string) sparseRegs {
 	var r sparseRegs
 	r.k = Load(Param("k"), GP64())
@@ -141,6 +153,7 @@ func sparseProlog(stride string) sparseRegs {
 	st := Load(Param(stride), GP64()).(GPVirtual)
 	SHLQ(U8(2), st)
 	VPBROADCASTD(st.As32(), Z16)
+	VPSLLD(U8(4), Z16, Z19) // 16 strides: from one chunk's offsets to the next's
 	VXORPS(Z5, Z5, Z5)
 	VMOVUPS(iota16, Z14)
 	r.vp = GP64()

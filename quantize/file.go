@@ -7,8 +7,10 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/internal/safetensors"
 	"github.com/goras-ml/goras/tensor"
 )
 
@@ -73,13 +75,13 @@ func fromFile(p fileParams) params { return params{p.Scale, p.ZeroPoint} }
 // weights and float32 scales (see the layout above); Load reads it back.
 func (m *Model) Save(path string) error {
 	fm := fileModel{Name: m.name, InputShape: m.input, Input: *toFile(m.in)}
-	var bs []blob
+	var bs []safetensors.Raw
 	for _, st := range m.image {
 		if c := st.conv; c != nil {
 			fm.Layers = append(fm.Layers, fileLayer{"QuantizedConv2D", fileConfig{Name: c.Name, From: c.From,
 				KernelSize: []int{c.KH, c.KW}, Filters: c.F, Strides: []int{c.SH, c.SW}, Padding: []int{c.PT, c.PB, c.PL, c.PR},
 				ReLU: c.ReLU, Output: toFile(c.Out)}})
-			bs = append(bs, c.blobs(c.Name, c.KH, c.KW, c.C, c.F)...)
+			bs = append(bs, c.tensors(c.Name, c.KH, c.KW, c.C, c.F)...)
 		} else {
 			fm.Layers = append(fm.Layers, fileLayer{"MaxPooling2D", fileConfig{Name: st.pool.Name}})
 		}
@@ -91,7 +93,7 @@ func (m *Model) Save(path string) error {
 			fc.Output = toFile(d.Out)
 		}
 		fm.Layers = append(fm.Layers, fileLayer{"QuantizedDense", fc})
-		bs = append(bs, d.blobs(d.Name, d.Inputs, d.Units)...)
+		bs = append(bs, d.tensors(d.Name, d.Inputs, d.Units)...)
 	}
 	desc, err := json.Marshal(fm)
 	if err != nil {
@@ -102,16 +104,16 @@ func (m *Model) Save(path string) error {
 		names, _ := json.Marshal(m.classNames)
 		meta["class_names"] = string(names)
 	}
-	if err := writeBlobs(path, bs, meta); err != nil {
-		return fmt.Errorf("quantize: %w", err)
+	if err := safetensors.WriteRawFile(path, bs, meta); err != nil {
+		return fmt.Errorf("quantize: %s", strings.TrimPrefix(err.Error(), "safetensors: "))
 	}
 	return nil
 }
 
-// blobs are a layer's three tensors; shape is its kernel's.
-func (mm *matmul) blobs(name string, shape ...int) []blob {
+// tensors are a layer's three tensors; shape is its kernel's.
+func (mm *matmul) tensors(name string, shape ...int) []safetensors.Raw {
 	f := shape[len(shape)-1]
-	return []blob{i8Blob(name+"/kernel", mm.W, shape...), f32Blob(name+"/kernel_scale", mm.WScale, f), f32Blob(name+"/bias", mm.Bias, f)}
+	return []safetensors.Raw{i8Tensor(name+"/kernel", mm.W, shape...), f32Tensor(name+"/kernel_scale", mm.WScale, f), f32Tensor(name+"/bias", mm.Bias, f)}
 }
 
 // maxValues bounds every activation and weight tensor a file may declare,
@@ -123,6 +125,18 @@ const maxValues = 1 << 28
 // must be there with the shape its layer needs, scales must be positive
 // and finite; the error names the file and what is wrong.
 func Load(path string) (*Model, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("quantize: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("quantize: %s: not a regular file (its mode is %v); give the path of a model file goras quantize wrote", path, st.Mode())
+	}
+	// A file's tensors are part of what maxModelBytes counts.
+	if limit := int64(8 + maxHeader + maxModelBytes); st.Size() > limit {
+		return nil, fmt.Errorf("quantize: %s: the file is %d bytes (%s), more than a quantized model can be (%d bytes: the header's limit and the model's, %s)",
+			path, st.Size(), human(st.Size()), limit, human(maxModelBytes))
+	}
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("quantize: %w", err)
@@ -139,7 +153,7 @@ func decode(raw []byte, name string) (*Model, error) {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("quantize: %s: %s", name, fmt.Sprintf(format, args...))
 	}
-	bs, meta, err := parseBlobs(raw)
+	bs, meta, err := readTensors(raw)
 	if err != nil {
 		return nil, fail("%v", err)
 	}
@@ -170,7 +184,7 @@ func decode(raw []byte, name string) (*Model, error) {
 // passes: the first checks every layer's configuration and its tensors'
 // dtypes and shapes, and the model's total size, allocating nothing the
 // file's description could make large; the second decodes the weights.
-func fromDescription(fm fileModel, bs map[string]blob) (*Model, error) {
+func fromDescription(fm fileModel, bs map[string]safetensors.Raw) (*Model, error) {
 	m := &Model{name: fm.Name, input: fm.InputShape, in: fromFile(fm.Input)}
 	if err := checkShape(fm.InputShape, "input_shape"); err != nil {
 		return nil, err
@@ -192,7 +206,7 @@ func fromDescription(fm fileModel, bs map[string]blob) (*Model, error) {
 		return nil, err
 	}
 	for _, w := range weights {
-		if err := w.mm.loadWeights(w.name, bs, w.shape...); err != nil {
+		if err := w.mm.loadWeights(w.name, bs); err != nil {
 			return nil, fmt.Errorf("layer %d (%s %q): %v", w.layer, w.class, w.name, err)
 		}
 	}
@@ -210,7 +224,7 @@ type pendingWeights struct {
 
 // addLayers appends fm's layers to m without their weights, and returns
 // the weights to load.
-func (m *Model) addLayers(ls []fileLayer, bs map[string]blob) ([]pendingWeights, error) {
+func (m *Model) addLayers(ls []fileLayer, bs map[string]safetensors.Raw) ([]pendingWeights, error) {
 	var weights []pendingWeights
 	shape, cur := m.input, m.in
 	for i, l := range ls {
@@ -278,36 +292,33 @@ func checkParams(p params, what string) error {
 // checkTensors checks that a layer's kernel, scales and bias are in the
 // file with the dtypes and shapes its layer needs (the kernel's is shape),
 // without decoding them.
-func checkTensors(name string, bs map[string]blob, shape []int) error {
+func checkTensors(name string, bs map[string]safetensors.Raw, shape []int) error {
 	kb, ok1 := bs[name+"/kernel"]
 	sb, ok2 := bs[name+"/kernel_scale"]
 	bb, ok3 := bs[name+"/bias"]
 	if !ok1 || !ok2 || !ok3 {
 		return fmt.Errorf("the file lacks %s/kernel, %s/kernel_scale or %s/bias", name, name, name)
 	}
-	if !slices.Equal(kb.shape, shape) {
-		return fmt.Errorf("tensor %s/kernel has shape %v; want %v", name, kb.shape, shape)
+	if !slices.Equal(kb.Shape, shape) {
+		return fmt.Errorf("tensor %s/kernel has shape %v; want %v", name, kb.Shape, shape)
 	}
 	// The shape is the tensor's, whose bytes the file holds: no overflow.
 	n, f := tensor.Numel(shape), shape[len(shape)-1]
-	if err := kb.is("I8", n); err != nil {
+	if err := checkTensor(kb, "I8", n); err != nil {
 		return err
 	}
-	if err := sb.is("F32", f); err != nil {
+	if err := checkTensor(sb, "F32", f); err != nil {
 		return err
 	}
-	return bb.is("F32", f)
+	return checkTensor(bb, "F32", f)
 }
 
-// loadWeights decodes a layer's kernel (of the given shape), scales and
-// bias, checked by checkTensors.
-func (mm *matmul) loadWeights(name string, bs map[string]blob, shape ...int) error {
-	n, f := tensor.Numel(shape), shape[len(shape)-1]
+// loadWeights decodes a layer's kernel, scales and bias, checked by
+// checkTensors.
+func (mm *matmul) loadWeights(name string, bs map[string]safetensors.Raw) error {
+	mm.W = int8s(bs[name+"/kernel"])
 	var err error
-	if mm.W, err = bs[name+"/kernel"].int8s(n); err != nil {
-		return err
-	}
-	if mm.WScale, err = bs[name+"/kernel_scale"].float32s(f); err != nil {
+	if mm.WScale, err = float32s(bs[name+"/kernel_scale"]); err != nil {
 		return err
 	}
 	for j, s := range mm.WScale {
@@ -315,7 +326,7 @@ func (mm *matmul) loadWeights(name string, bs map[string]blob, shape ...int) err
 			return fmt.Errorf("tensor %s/kernel_scale holds %v at %d; want positive scales", name, s, j)
 		}
 	}
-	mm.Bias, err = bs[name+"/bias"].float32s(f)
+	mm.Bias, err = float32s(bs[name+"/bias"])
 	return err
 }
 

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goras-ml/goras/quantize"
 )
@@ -130,5 +131,48 @@ func TestLoadBoundsModelSize(t *testing.T) {
 	}
 	if !slices.Equal(m.InputShape(), []int{8192, 8192, 4}) || m.Classes() != 1 {
 		t.Errorf("model of one convolution: input %v, %d classes; want [8192 8192 4] and 1", m.InputShape(), m.Classes())
+	}
+}
+
+// TestLoadRefusesWhatIsNoFile checks that Load refuses a directory, a
+// named pipe (which reading would wait on forever) and a file larger than
+// any quantized model, without reading them.
+func TestLoadRefusesWhatIsNoFile(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.safetensors")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sparse: no disk used.
+	const size = 8 + 100_000_000 + 1<<30 + 1
+	if err := f.Truncate(size); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	cases := []struct{ path, want string }{
+		{dir, "not a regular file"},
+		{big, fmt.Sprintf("the file is %d bytes (1.1 GiB), more than a quantized model can be (%d bytes", size, size-1)},
+	}
+	if fifo := filepath.Join(dir, "pipe"); mkfifo(fifo) == nil {
+		cases = append(cases, struct{ path, want string }{fifo, "not a regular file"})
+	}
+	for _, c := range cases {
+		done := make(chan error, 1)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		go func() { _, err := quantize.Load(c.path); done <- err }()
+		select {
+		case err := <-done:
+			runtime.ReadMemStats(&after)
+			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), c.path) {
+				t.Errorf("Load(%s): %v; want an error naming it and saying %q", c.path, err, c.want)
+			}
+			if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+				t.Errorf("Load(%s) allocated %d bytes", c.path, n)
+			}
+		case <-time.After(5 * time.Second):
+			t.Errorf("Load(%s) still waiting after 5 s", c.path)
+		}
 	}
 }

@@ -222,6 +222,36 @@ func TestScaleUint8EveryByte(t *testing.T) {
 	}
 }
 
+// TestScaleUint8Divisors checks all 256 byte values, at lengths that take
+// the 16-wide reciprocal loop, its 8-wide fallback and the tail, against
+// float32(v)/div for divisors whose reciprocal multiplies may or may not
+// round as the division does, switching between them (the reciprocal is
+// cached per divisor), and that 255 takes the reciprocal loop on AVX-512.
+func TestScaleUint8Divisors(t *testing.T) {
+	if useScaleRcp {
+		if _, ok := scaleReciprocal(255); !ok {
+			t.Fatal("255: the division-free loop refused its reciprocal")
+		}
+	}
+	src := make([]uint8, 256+16+8+3)
+	for i := range src {
+		src[i] = uint8(i * 37)
+	}
+	copy(src, everyByte[:])
+	divs := []float32{255, 3, 7, 10, 255, 0.1, 1e-30, 1e30, 256, -255, 0, float32(math.Inf(1)), 255, float32(math.NaN()), 1e-45}
+	for _, n := range []int{256, 256 + 8, 256 + 16 + 8 + 3, 15, 7} {
+		for _, div := range divs {
+			dst := make([]float32, n)
+			ScaleUint8(dst, src[:n], div)
+			for i, got := range dst {
+				if want := float32(src[i]) / div; !sameBits(got, want) {
+					t.Fatalf("n %d: %d/%g = %v, want %v", n, src[i], div, got, want)
+				}
+			}
+		}
+	}
+}
+
 // BenchmarkScaleUint8 converts a batch of 100 MNIST images.
 func BenchmarkScaleUint8(b *testing.B) {
 	src, dst := make([]uint8, 100*784), make([]float32, 100*784)

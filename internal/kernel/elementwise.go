@@ -171,6 +171,12 @@ func AddColumnSums(dst, src []float32, m, n int) {
 // is the correctly rounded quotient.
 func ScaleUint8(dst []float32, src []uint8, div float32) {
 	checkLen("ScaleUint8", len(dst), len(src))
+	if k := len(dst) &^ 15; k > 0 && useSIMD && useScaleRcp {
+		if rcp, ok := scaleReciprocal(div); ok {
+			scaleUint8RcpVec(&dst[0], &src[0], div, rcp, k)
+			dst, src = dst[k:], src[k:]
+		}
+	}
 	if k := simdLen(len(dst)); k > 0 {
 		scaleUint8Vec(&dst[0], &src[0], div, k)
 		dst, src = dst[k:], src[k:]

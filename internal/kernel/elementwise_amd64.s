@@ -1748,6 +1748,70 @@ scaleUint8_done:
 	VZEROUPPER
 	RET
 
+// func scaleUint8RcpVec(dst *float32, src *uint8, div float32, rcp float32, n int)
+// Requires: AVX, AVX512F
+TEXT ·scaleUint8RcpVec(SB), NOSPLIT, $0-32
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	VBROADCASTSS div+16(FP), Z0
+	VBROADCASTSS rcp+20(FP), Z1
+	MOVQ         n+24(FP), DX
+
+scaleUint8Rcp_loop64:
+	CMPQ         DX, $0x40
+	JL           scaleUint8Rcp_loop16
+	VPMOVZXBD    (CX), Z2
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z1, Z2, Z3
+	VMOVAPS      Z2, Z2
+	VFNMADD231PS Z0, Z3, Z2
+	VFMADD231PS  Z1, Z2, Z3
+	VMOVUPS      Z3, (AX)
+	VPMOVZXBD    16(CX), Z2
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z1, Z2, Z3
+	VMOVAPS      Z2, Z2
+	VFNMADD231PS Z0, Z3, Z2
+	VFMADD231PS  Z1, Z2, Z3
+	VMOVUPS      Z3, 64(AX)
+	VPMOVZXBD    32(CX), Z2
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z1, Z2, Z3
+	VMOVAPS      Z2, Z2
+	VFNMADD231PS Z0, Z3, Z2
+	VFMADD231PS  Z1, Z2, Z3
+	VMOVUPS      Z3, 128(AX)
+	VPMOVZXBD    48(CX), Z2
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z1, Z2, Z3
+	VMOVAPS      Z2, Z2
+	VFNMADD231PS Z0, Z3, Z2
+	VFMADD231PS  Z1, Z2, Z3
+	VMOVUPS      Z3, 192(AX)
+	ADDQ         $0x40, CX
+	ADDQ         $0x00000100, AX
+	SUBQ         $0x40, DX
+	JMP          scaleUint8Rcp_loop64
+
+scaleUint8Rcp_loop16:
+	CMPQ         DX, $0x10
+	JL           scaleUint8Rcp_done
+	VPMOVZXBD    (CX), Z2
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z1, Z2, Z3
+	VMOVAPS      Z2, Z2
+	VFNMADD231PS Z0, Z3, Z2
+	VFMADD231PS  Z1, Z2, Z3
+	VMOVUPS      Z3, (AX)
+	ADDQ         $0x10, CX
+	ADDQ         $0x40, AX
+	SUBQ         $0x10, DX
+	JMP          scaleUint8Rcp_loop16
+
+scaleUint8Rcp_done:
+	VZEROUPPER
+	RET
+
 DATA expConsts<>+0(SB)/8, $0x3ff71547652b82fe
 DATA expConsts<>+8(SB)/8, $0x3fe62e42fee00000
 DATA expConsts<>+16(SB)/8, $0x3dea39ef35793c76

@@ -32,6 +32,9 @@ func sparseGemmAVX512x64(k int, a *float32, lda int, b *float32, ldb int, c *flo
 }
 
 func scaleUint8Vec(dst *float32, src *uint8, div float32, n int) { panic("kernel: no SIMD") }
+func scaleUint8RcpVec(dst *float32, src *uint8, div, rcp float32, n int) {
+	panic("kernel: no SIMD")
+}
 
 func expShiftedVec(dst *float64, x *float32, shift float32, n int, tail uint8) {
 	panic("kernel: no SIMD")

@@ -229,6 +229,14 @@ func nonFiniteVec(x *float32, n int) int
 //go:noescape
 func scaleUint8Vec(dst *float32, src *uint8, div float32, n int)
 
+// scaleUint8RcpVec computes, for i < n (n a multiple of 16), with AVX-512F:
+//
+//	q := float32(src[i]) * rcp
+//	dst[i] = q + (float32(src[i]) - q*div)*rcp (both fused, each rounded once)
+//
+//go:noescape
+func scaleUint8RcpVec(dst *float32, src *uint8, div float32, rcp float32, n int)
+
 // expShiftedVec computes, for i < n,
 //
 //	dst[i] = exp(float64(x[i] - shift))   (the difference rounded to float32 first)

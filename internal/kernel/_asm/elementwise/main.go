@@ -144,6 +144,7 @@ func main() {
 	countNonzero()
 	nonFinite()
 	scaleUint8()
+	scaleUint8Rcp()
 	expShifted()
 	Generate()
 }

@@ -116,14 +116,17 @@ func BatchNormalization(opts ...BatchNormOption) *BatchNormLayer {
 		}
 	}
 	o, err := apply("BatchNormalization", c.common)
+	initErr := checkInitializers("BatchNormalization", namedInit{"WithBetaInitializer", c.betaInit, "zeros"},
+		namedInit{"WithGammaInitializer", c.gammaInit, "ones"}, namedInit{"WithMovingMeanInitializer", c.meanInit, "zeros"},
+		namedInit{"WithMovingVarianceInitializer", c.varInit, "ones"})
 	switch {
 	case err != nil:
 	case !(c.momentum >= 0 && c.momentum <= 1):
 		err = fmt.Errorf("BatchNormalization momentum must be in [0, 1], got %v", c.momentum)
 	case !(c.epsilon > 0):
 		err = fmt.Errorf("BatchNormalization epsilon must be > 0, got %v", c.epsilon)
-	case c.betaInit == nil || c.gammaInit == nil || c.meanInit == nil || c.varInit == nil:
-		err = fmt.Errorf("BatchNormalization was given a nil initializer")
+	case initErr != nil:
+		err = initErr
 	}
 	return &BatchNormLayer{base: base{name: o.name, err: err}, cfg: c}
 }

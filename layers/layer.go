@@ -161,7 +161,28 @@ func apply(class string, opts []Option, allowed ...string) (*options, error) {
 			return o, fmt.Errorf("%s does not take the option %s (it takes: %s)", class, key, strings.Join(append([]string{"name"}, allowed...), ", "))
 		}
 	}
-	return o, nil
+	return o, checkInitializers(class, namedInit{"WithKernelInitializer", o.kernelInit, "glorot_uniform"},
+		namedInit{"WithBiasInitializer", o.biasInit, "zeros"})
+}
+
+// namedInit is an initializer with the option that sets it and its
+// default, for checkInitializers.
+type namedInit struct {
+	option string
+	init   initializers.Initializer
+	def    string
+}
+
+// checkInitializers returns an error naming the first option that was
+// given a nil initializer: a layer would call it when it builds its
+// weights. (A nil regularizer or constraint means none.)
+func checkInitializers(class string, inits ...namedInit) error {
+	for _, i := range inits {
+		if i.init == nil {
+			return fmt.Errorf("%s was given %s(nil); leave the option out for the default, %s, or give an initializer, e.g. initializers.HeNormal()", class, i.option, i.def)
+		}
+	}
+	return nil
 }
 
 // buildError prefixes an error with the layer it concerns.
@@ -169,8 +190,13 @@ func buildError(l Layer, format string, args ...any) error {
 	return fmt.Errorf("layer %q (%s): %s", l.Name(), l.ClassName(), fmt.Sprintf(format, args...))
 }
 
-// initializerConfig is Keras's serialized form of an initializer.
-func initializerConfig(i initializers.Initializer) map[string]any {
+// initializerConfig is Keras's serialized form of an initializer, or null
+// for the nil one a layer refuses to build with (see checkInitializers):
+// its Config still works.
+func initializerConfig(i initializers.Initializer) any {
+	if i == nil {
+		return nil
+	}
 	return initializers.Serialize(i)
 }
 

@@ -125,7 +125,8 @@ func LayerNormalization(opts ...LayerNormOption) *LayerNormLayer {
 	case !(c.epsilon > 0) || math.IsInf(c.epsilon, 1):
 		err = fmt.Errorf("LayerNormalization epsilon must be a finite number > 0, got %v", c.epsilon)
 	case c.betaInit == nil || c.gammaInit == nil:
-		err = fmt.Errorf("LayerNormalization was given a nil initializer")
+		err = checkInitializers("LayerNormalization", namedInit{"WithBetaInitializer", c.betaInit, "zeros"},
+			namedInit{"WithGammaInitializer", c.gammaInit, "ones"})
 	case axisSet && c.list:
 		err = fmt.Errorf("LayerNormalization was given both WithAxis and WithAxes; give one")
 	case c.list && len(c.axes) == 0:

@@ -299,7 +299,7 @@ func TestLayerNormalizationErrors(t *testing.T) {
 		{LayerNormalization(WithMomentum(0.9)), []int{4}, "does not take WithMomentum"},
 		{LayerNormalization(WithMovingVarianceInitializer(initializers.Ones())), []int{4}, "does not take WithMovingMeanInitializer or WithMovingVarianceInitializer"},
 		{LayerNormalization(WithEpsilon(0)), []int{4}, "epsilon must be a finite number > 0, got 0"},
-		{LayerNormalization(WithGammaInitializer(nil)), []int{4}, "nil initializer"},
+		{LayerNormalization(WithGammaInitializer(nil)), []int{4}, "WithGammaInitializer(nil)"},
 		{LayerNormalization(WithUseBias(true)), []int{4}, "LayerNormalization does not take the option use_bias"},
 		{LayerNormalization(WithGammaConstraint(constraints.MaxNorm(1, 3))), []int{4}, "ln/gamma"},
 		{LayerNormalization(), []int{}, "got a scalar per sample"},

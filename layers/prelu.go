@@ -73,8 +73,8 @@ func PReLU(opts ...PReLUOption) *PReLULayer {
 		}
 	}
 	o, err := apply("PReLU", common)
-	if err == nil && l.init == nil {
-		err = fmt.Errorf("PReLU was given a nil alpha initializer")
+	if err == nil {
+		err = checkInitializers("PReLU", namedInit{"WithAlphaInitializer", l.init, "zeros"})
 	}
 	for _, a := range l.shared {
 		if err == nil && a < 1 {

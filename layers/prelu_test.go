@@ -127,7 +127,7 @@ func TestPReLUErrors(t *testing.T) {
 		{PReLU(WithSharedAxes(3)), []int{4, 4}, "shared axis 3 is out of range for input of shape (None, 4, 4): use 1 to 2"},
 		{PReLU(WithSharedAxes(0)), []int{4}, "shared axis 0: shared axes count from 1"},
 		{PReLU(WithSharedAxes(-1)), []int{4}, "shared axis -1: shared axes count from 1"},
-		{PReLU(WithAlphaInitializer(nil)), []int{4}, "nil alpha initializer"},
+		{PReLU(WithAlphaInitializer(nil)), []int{4}, "WithAlphaInitializer(nil)"},
 		{PReLU(WithUseBias(true)), []int{4}, "PReLU does not take the option use_bias"},
 		{PReLU(WithAlphaConstraint(constraints.MaxNorm(1, 5))), []int{4}, "p/alpha"},
 		{PReLU(), []int{}, "got a scalar per sample"},

@@ -132,6 +132,10 @@ func SeparableConv2D(filters, kernelSize int, opts ...ConvOption) *SeparableConv
 	if err == nil {
 		l.dilation, err = c.dilationPair("SeparableConv2D")
 	}
+	if err == nil {
+		err = checkInitializers("SeparableConv2D", namedInit{"WithDepthwiseInitializer", l.w.depthwiseInit, "glorot_uniform"},
+			namedInit{"WithPointwiseInitializer", l.w.pointwiseInit, "glorot_uniform"})
+	}
 	switch {
 	case err != nil:
 	case filters <= 0:

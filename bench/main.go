@@ -76,6 +76,12 @@ type result struct {
 	PeakRSSMB      float64   `json:"peak_rss_mb"`
 	FitRSSMB       float64   `json:"fit_rss_mb"` // the peak when training ends, before inference
 	Threads        int       `json:"threads"`
+	// The epoch's products against the CPU's FMA peak (flops.go); goras
+	// only.
+	EpochFLOPs float64 `json:"epoch_flops,omitempty"`
+	GFLOPS     float64 `json:"gflops,omitempty"`
+	PeakGFLOPS float64 `json:"peak_gflops,omitempty"`
+	PctPeak    float64 `json:"pct_peak,omitempty"`
 }
 
 func main() {
@@ -192,6 +198,13 @@ func run(name string, w workload, train, test mnist.Dataset, epochs int, seed ui
 	r.EpochSeconds = hist.Seconds
 	r.FitRSSMB = peakRSSMB()
 	r.EpochMedian = median(hist.Seconds)
+	perSample, err := trainFLOPs(m)
+	if err != nil {
+		return r, err
+	}
+	pr := newPeakReport(perSample, xTrain.N, r.EpochMedian, r.Threads)
+	pr.print(os.Stderr, name, r.Threads)
+	r.EpochFLOPs, r.GFLOPS, r.PeakGFLOPS, r.PctPeak = pr.EpochFLOPs, pr.GFLOPS, pr.Peak, pr.Percent
 
 	logs, err := m.Evaluate(xTest, yTest, goras.BatchSize(1000), goras.Verbose(0))
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/internal/kernel"
 	"github.com/spf13/cobra"
 )
 
@@ -43,13 +44,20 @@ func versionString() string {
 	return fmt.Sprintf("%s (%s)", goras.Version, strings.Join(build, ", "))
 }
 
+// cpuLine names the processor as the kernels classified it and the GEMM
+// blocking chosen for it (the same tile runs the convolutions), so that a
+// benchmark figure can be read against the CPU that produced it.
+func cpuLine() string {
+	return fmt.Sprintf("cpu: %s; gemm: %s", kernel.CPUName(), kernel.GemmName())
+}
+
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the goras version (goras.Version), its build, Go version and platform",
+		Short: "Print the goras version (goras.Version), its build, Go version and platform, then the CPU and GEMM kernel in use",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintln(cmd.OutOrStdout(), "goras", versionString())
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "goras %s\n%s\n", versionString(), cpuLine())
 			return err
 		},
 	}

@@ -41,8 +41,8 @@ func benchPeakPairs(b *testing.B, kern *microKernel, cores, m, n, k int) {
 	if cores == 1 {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		if _, ok := threadTime(); ok {
-			clock = func() time.Duration { d, _ := threadTime(); return d }
+		if _, ok := threadCPUTime(); ok {
+			clock = func() time.Duration { d, _ := threadCPUTime(); return d }
 		}
 	}
 	l := fmaLoops[0]
@@ -89,8 +89,8 @@ func BenchmarkGemmBlocking(b *testing.B) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	clock := wallClock
-	if _, ok := threadTime(); ok {
-		clock = func() time.Duration { d, _ := threadTime(); return d }
+	if _, ok := threadCPUTime(); ok {
+		clock = func() time.Duration { d, _ := threadCPUTime(); return d }
 	}
 	var variants []microKernel
 	for _, kc := range []int{128, 256, 384, 512} {

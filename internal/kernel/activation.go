@@ -124,6 +124,16 @@ const expChunk = 64
 // may alias x.
 func SoftmaxRows(dst, x []float32, m, n int) {
 	checkMatrix("SoftmaxRows", m, n, len(dst), len(x))
+	if n < expChunk {
+		softmaxShortRows(dst, x, m, n)
+		return
+	}
+	softmaxLongRows(dst, x, m, n)
+}
+
+// softmaxLongRows is SoftmaxRows row by row, the exponentials expChunk at a
+// time.
+func softmaxLongRows(dst, x []float32, m, n int) {
 	var buf [expChunk]float64
 	for i := 0; i < m; i++ {
 		xr, dr := x[i*n:i*n+n], dst[i*n:i*n+n]
@@ -139,6 +149,48 @@ func SoftmaxRows(dst, x []float32, m, n int) {
 		}
 		inv := float32(1 / s)
 		Scale(dr, inv)
+	}
+}
+
+// softmaxGroup is how many values softmaxShortRows exponentiates at a time.
+const softmaxGroup = 256
+
+// softmaxShortRows is SoftmaxRows for rows shorter than expChunk (a
+// classifier's 10 classes), where a call of the exponential per row costs
+// more than the row: it takes as many whole rows as softmaxGroup values
+// hold, writes their differences x − max (in float32, as expShifted rounds
+// them) side by side, exponentiates them in one call with shift 0 (exact:
+// d − 0 = d), then sums and scales row by row as softmaxLongRows does. The
+// same operations on the same values: the same bits.
+func softmaxShortRows(dst, x []float32, m, n int) {
+	if n == 0 {
+		return
+	}
+	var diff [softmaxGroup]float32
+	var buf [softmaxGroup]float64
+	rows := softmaxGroup / n
+	for i0 := 0; i0 < m; i0 += rows {
+		r := min(rows, m-i0)
+		for i := range r {
+			xr := x[(i0+i)*n : (i0+i+1)*n]
+			mx := rowMax(xr)
+			d := diff[i*n : (i+1)*n]
+			for j, v := range xr {
+				d[j] = v - mx
+			}
+		}
+		expShifted(buf[:r*n], diff[:r*n], 0)
+		for i := range r {
+			dr, er := dst[(i0+i)*n:(i0+i+1)*n], buf[i*n:(i+1)*n]
+			var s float64
+			for _, e := range er {
+				s += e
+			}
+			inv := float32(1 / s)
+			for j, e := range er {
+				dr[j] = float32(e) * inv
+			}
+		}
 	}
 }
 
@@ -166,13 +218,23 @@ func SoftmaxRowsBackward(dx, dy, y []float32, m, n int) {
 func LogSumExpRows(dst, x []float32, m, n int) {
 	checkMatrix("LogSumExpRows", m, n, len(x))
 	checkMatrix("LogSumExpRows", m, 1, len(dst))
+	switch {
+	case n == 0:
+		for i := range dst[:m] {
+			dst[i] = float32(math.Inf(-1))
+		}
+	case n < expChunk:
+		logSumExpShortRows(dst, x, m, n)
+	default:
+		logSumExpLongRows(dst, x, m, n)
+	}
+}
+
+// logSumExpLongRows is LogSumExpRows row by row, n > 0.
+func logSumExpLongRows(dst, x []float32, m, n int) {
 	var buf [expChunk]float64
 	for i := 0; i < m; i++ {
 		xr := x[i*n : i*n+n]
-		if n == 0 {
-			dst[i] = float32(math.Inf(-1))
-			continue
-		}
 		mx := rowMax(xr)
 		if math.IsInf(float64(mx), 0) {
 			dst[i] = mx
@@ -187,6 +249,43 @@ func LogSumExpRows(dst, x []float32, m, n int) {
 			}
 		}
 		dst[i] = float32(float64(mx) + math.Log(s))
+	}
+}
+
+// logSumExpShortRows is LogSumExpRows for 0 < n < expChunk, a group of rows
+// per call of the exponential, as softmaxShortRows: the same bits as
+// logSumExpLongRows.
+func logSumExpShortRows(dst, x []float32, m, n int) {
+	var diff [softmaxGroup]float32
+	var buf [softmaxGroup]float64
+	var maxes [softmaxGroup]float32
+	rows := softmaxGroup / n
+	for i0 := 0; i0 < m; i0 += rows {
+		r := min(rows, m-i0)
+		for i := range r {
+			xr, d := x[(i0+i)*n:(i0+i+1)*n], diff[i*n:(i+1)*n]
+			mx := rowMax(xr)
+			maxes[i] = mx
+			if math.IsInf(float64(mx), 0) {
+				clear(d) // the row's result is mx; its exponentials go unused
+				continue
+			}
+			for j, v := range xr {
+				d[j] = v - mx
+			}
+		}
+		expShifted(buf[:r*n], diff[:r*n], 0)
+		for i, mx := range maxes[:r] {
+			if math.IsInf(float64(mx), 0) {
+				dst[i0+i] = mx
+				continue
+			}
+			var s float64
+			for _, e := range buf[i*n : (i+1)*n] {
+				s += e
+			}
+			dst[i0+i] = float32(float64(mx) + math.Log(s))
+		}
 	}
 }
 

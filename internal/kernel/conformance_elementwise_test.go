@@ -322,6 +322,60 @@ func TestExpShiftedConformance(t *testing.T) {
 	}
 }
 
+// TestSoftmaxShortRowsSameBits holds the grouped softmax and log-sum-exp
+// of short rows against the row-by-row ones, bit for bit, at every row length below
+// expChunk and row counts around a group's, with ±Inf, NaN, huge and
+// equal values mixed in, with either exponential, in place and not.
+func TestSoftmaxShortRowsSameBits(t *testing.T) {
+	r := rand.New(rand.NewPCG(65, 66))
+	for _, exp := range []bool{false, true} {
+		if exp && !useExp {
+			continue
+		}
+		old := useExp
+		useExp = exp
+		for n := 1; n < expChunk; n++ {
+			for _, m := range []int{1, 2, softmaxGroup/n - 1, softmaxGroup / n, softmaxGroup/n + 1, 3*softmaxGroup/n + 2} {
+				if m < 1 {
+					continue
+				}
+				x := specialSlice(r, m*n)
+				for i := range x {
+					switch r.IntN(20) {
+					case 0:
+						x[i] = 80 // exp would overflow float32 without the shift
+					case 1:
+						x[i] = -1e30
+					}
+				}
+				want, got := make([]float32, m*n), make([]float32, m*n)
+				softmaxLongRows(want, x, m, n)
+				softmaxShortRows(got, x, m, n)
+				for i := range want {
+					if !sameBits(got[i], want[i]) {
+						t.Fatalf("exp %v, %d×%d: [%d] = %v, row by row %v", exp, m, n, i, got[i], want[i])
+					}
+				}
+				wantLSE, gotLSE := make([]float32, m), make([]float32, m)
+				logSumExpLongRows(wantLSE, x, m, n)
+				LogSumExpRows(gotLSE, x, m, n)
+				for i := range wantLSE {
+					if !sameBits(gotLSE[i], wantLSE[i]) {
+						t.Fatalf("exp %v, %d×%d: log-sum-exp [%d] = %v, row by row %v", exp, m, n, i, gotLSE[i], wantLSE[i])
+					}
+				}
+				SoftmaxRows(x, x, m, n) // in place
+				for i := range want {
+					if !sameBits(x[i], want[i]) {
+						t.Fatalf("exp %v, %d×%d in place: [%d] = %v, want %v", exp, m, n, i, x[i], want[i])
+					}
+				}
+			}
+		}
+		useExp = old
+	}
+}
+
 // BenchmarkSoftmaxRows is the course MLP's output layer on a batch of 1000.
 func BenchmarkSoftmaxRows(b *testing.B) {
 	r := rand.New(rand.NewPCG(63, 64))

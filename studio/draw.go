@@ -80,29 +80,42 @@ func (lm *loadedModel) featureModel() (*goras.Model, []featureLayer, error) {
 
 // drawResult is what POST /api/draw answers.
 type drawResult struct {
-	Model         string         `json:"model"`
-	Input         []float32      `json:"input"` // the 28×28 the model sees, row-major, in [0, 1]
-	Probabilities []float32      `json:"probabilities"`
-	Class         int            `json:"class"`
-	Layers        []featureLayer `json:"layers"`
+	Model string `json:"model"`
+	// Input is the picture as the model sees it, InputShape (height,
+	// width, channels), row-major, in [0, 1].
+	Input         []float32 `json:"input"`
+	InputShape    []int     `json:"input_shape"`
+	Probabilities []float32 `json:"probabilities"`
+	Class         int       `json:"class"`
+	// ClassName is Class's name; ClassNames every class's, index k naming
+	// class k. Both are left out (null) for a model without names, whose
+	// classes are MNIST's digits.
+	ClassName  string         `json:"class_name,omitempty"`
+	ClassNames []string       `json:"class_names"`
+	Layers     []featureLayer `json:"layers"`
 }
 
-// draw answers POST /api/draw[?model=NAME]: a picture (the canvas) in,
-// the 28×28 the model sees, the class probabilities and every image-shaped
-// layer's feature maps out.
+// draw answers POST /api/draw[?model=NAME]: a picture (the canvas, or one
+// uploaded) in; the picture as the model sees it, the class probabilities
+// and every image-shaped layer's feature maps out.
 func (s *Server) draw(w http.ResponseWriter, r *http.Request) error {
 	lm, err := s.model(r.URL.Query().Get("model"))
 	if err != nil {
 		return err
 	}
-	if err := digitModel(lm.ref.Name, lm.model); err != nil {
+	pi, err := pictureInputOf(lm.ref.Name, lm.model)
+	if err != nil {
 		return err
 	}
 	body, err := readBody(w, r, maxImageBody)
 	if err != nil {
 		return err
 	}
-	px, err := readDigit(body, "the drawing")
+	name := r.URL.Query().Get("file")
+	if name == "" {
+		name = "the drawing"
+	}
+	px, err := readPicture(body, name, pi)
 	if err != nil {
 		return err
 	}
@@ -122,7 +135,11 @@ func (s *Server) draw(w http.ResponseWriter, r *http.Request) error {
 	if err := predict.CheckProbabilities(probs, "the studio"); err != nil {
 		return errorf(http.StatusUnprocessableEntity, "model %q: %v", lm.ref.Name, err)
 	}
-	res := drawResult{Model: lm.ref.Name, Input: px, Probabilities: probs, Class: tensor.ArgMaxRow(probs), Layers: []featureLayer{}}
+	res := drawResult{Model: lm.ref.Name, Input: px, InputShape: []int{pi.Height, pi.Width, pi.Channels}, Probabilities: probs,
+		Class: tensor.ArgMaxRow(probs), ClassNames: pi.names, Layers: []featureLayer{}}
+	if res.Class < len(pi.names) {
+		res.ClassName = pi.names[res.Class]
+	}
 	for i, l := range fl {
 		l.Maps = mapsBytes(outs[i].Data(), l.H, l.W, l.All, l.C)
 		res.Layers = append(res.Layers, l)

@@ -47,6 +47,7 @@ type descentStep struct {
 
 // descentQuery is what /api/learn/descent is asked.
 type descentQuery struct {
+	model          string // the model's name, for messages
 	param          string
 	index, steps   int
 	samples        int
@@ -111,6 +112,7 @@ func (s *Server) learnDescent(w http.ResponseWriter, r *http.Request) error {
 	if dq.index >= len(weight) {
 		return badRequest("weight %s has %d values; index must be from 0 to %d, got %d", dq.param, len(weight), len(weight)-1, dq.index)
 	}
+	dq.model = ref.Name
 	lossAt, err := s.lossAlong(r, m, weight, dq)
 	if err != nil {
 		return err
@@ -147,8 +149,9 @@ func (s *Server) learnDescent(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// lossAlong returns the model's loss on the first test images with the
-// weight at index set to a value.
+// lossAlong returns the model's loss on the first images of its test set
+// (MNIST's, or Fashion-MNIST's for a model of its classes) with the weight
+// at index set to a value.
 func (s *Server) lossAlong(r *http.Request, m *goras.Model, weight []float32, dq descentQuery) (func(float64) (float64, error), error) {
 	if m.Loss() == nil { // a model saved uncompiled: judge it as the course does
 		sgd, _ := optimizers.NewSGD()
@@ -156,9 +159,16 @@ func (s *Server) lossAlong(r *http.Request, m *goras.Model, weight []float32, dq
 			return nil, errorf(http.StatusUnprocessableEntity, "%v", err)
 		}
 	}
-	test, err := s.data.testSet(r.Context())
+	pi, err := pictureInputOf(dq.model, m)
 	if err != nil {
-		return nil, errorf(http.StatusServiceUnavailable, "the MNIST test set cannot be loaded: %v", err)
+		return nil, err
+	}
+	if pi.TestSet == "" {
+		return nil, noTestSet(dq.model, pi, "the loss along a weight")
+	}
+	test, err := s.testSet(r.Context(), pi.TestSet)
+	if err != nil {
+		return nil, err
 	}
 	x, y, err := prepare(subset(test, dq.samples), m, m.Loss())
 	if err != nil {

@@ -18,34 +18,41 @@ const (
 	maxKernelsShow = 128
 )
 
-// lookData is a model's answers on the test set, computed once per loaded
+// lookData is a model's answers on its test set (MNIST's, or
+// Fashion-MNIST's for a model of its classes), computed once per loaded
 // model.
 type lookData struct {
-	test   mnist.Dataset
-	probs  []float32 // (N, classes)
-	pred   []int
-	labels []int
-	conf   *metrics.Confusion
+	testSet string // pictureInput.TestSet
+	names   []string
+	test    mnist.Dataset
+	probs   []float32 // (N, classes)
+	pred    []int
+	labels  []int
+	conf    *metrics.Confusion
 }
 
-// look returns the model's answers on the test set, predicting them the
+// look returns the model's answers on its test set, predicting them the
 // first time.
 func (s *Server) look(r *http.Request) (*loadedModel, *lookData, error) {
 	lm, err := s.model(r.URL.Query().Get("model"))
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := digitModel(lm.ref.Name, lm.model); err != nil {
+	pi, err := pictureInputOf(lm.ref.Name, lm.model)
+	if err != nil {
 		return nil, nil, err
+	}
+	if pi.TestSet == "" {
+		return nil, nil, noTestSet(lm.ref.Name, pi, "the Look page")
 	}
 	lm.mu.Lock()
 	defer lm.mu.Unlock()
 	if lm.look != nil {
 		return lm, lm.look, nil
 	}
-	test, err := s.data.testSet(r.Context())
+	test, err := s.testSet(r.Context(), pi.TestSet)
 	if err != nil {
-		return nil, nil, errorf(http.StatusServiceUnavailable, "the MNIST test set cannot be loaded: %v", err)
+		return nil, nil, err
 	}
 	x, err := applications.Input(test.X, lm.model)
 	if err != nil {
@@ -56,7 +63,7 @@ func (s *Server) look(r *http.Request) (*loadedModel, *lookData, error) {
 		return nil, nil, err
 	}
 	classes := lm.model.OutputShape()[0]
-	ld := &lookData{test: test, probs: probs.Data(), pred: tensor.ArgMax(probs), labels: make([]int, test.X.N)}
+	ld := &lookData{testSet: pi.TestSet, names: pi.names, test: test, probs: probs.Data(), pred: tensor.ArgMax(probs), labels: make([]int, test.X.N)}
 	for i, y := range test.Y {
 		ld.labels[i] = int(y)
 		if int(y) >= classes {
@@ -68,18 +75,33 @@ func (s *Server) look(r *http.Request) (*loadedModel, *lookData, error) {
 	return lm, ld, nil
 }
 
-// digitJSON is one test digit with the model's answer.
+// digitJSON is one test picture (a digit, or a piece of clothing) with the
+// model's answer.
 type digitJSON struct {
 	Index       int     `json:"index"`
 	Label       int     `json:"label"`
 	Predicted   int     `json:"predicted"`
 	Probability float32 `json:"probability"` // of the predicted class
 	Pixels      []byte  `json:"pixels"`      // 28×28 bytes, base64 in JSON
+	// LabelName and PredictedName are the classes' names, left out for a
+	// model without names.
+	LabelName     string `json:"label_name,omitempty"`
+	PredictedName string `json:"predicted_name,omitempty"`
 }
 
 func (ld *lookData) digit(i int) digitJSON {
 	classes := len(ld.probs) / len(ld.pred)
-	return digitJSON{i, ld.labels[i], ld.pred[i], ld.probs[i*classes+ld.pred[i]], ld.test.X.Image(i)}
+	d := digitJSON{Index: i, Label: ld.labels[i], Predicted: ld.pred[i], Probability: ld.probs[i*classes+ld.pred[i]], Pixels: ld.test.X.Image(i)}
+	if ld.names != nil {
+		d.LabelName, d.PredictedName = ld.names[d.Label], ld.names[d.Predicted]
+	}
+	return d
+}
+
+// answer is a Look answer: the fields every one has, then fields.
+func (ld *lookData) answer(lm *loadedModel, fields map[string]any) map[string]any {
+	fields["model"], fields["class_names"], fields["test_set"] = lm.ref.Name, ld.names, ld.testSet
+	return fields
 }
 
 // lookDigits answers ?offset=&count= test digits in order, with the model's
@@ -103,9 +125,9 @@ func (s *Server) lookDigits(w http.ResponseWriter, r *http.Request) error {
 	for i := offset; i < min(offset+count, n); i++ {
 		digits = append(digits, ld.digit(i))
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{
-		"model": lm.ref.Name, "total": n, "accuracy": ld.conf.Accuracy(), "errors": n - ld.conf.Correct(), "digits": digits,
-	})
+	return writeJSON(w, http.StatusOK, ld.answer(lm, map[string]any{
+		"total": n, "accuracy": ld.conf.Accuracy(), "errors": n - ld.conf.Correct(), "digits": digits,
+	}))
 }
 
 // lookConfusion answers the confusion matrix of the test set.
@@ -114,10 +136,9 @@ func (s *Server) lookConfusion(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{
-		"model": lm.ref.Name, "classes": ld.conf.Classes(), "counts": ld.conf.Counts,
-		"accuracy": ld.conf.Accuracy(), "total": ld.conf.Total(),
-	})
+	return writeJSON(w, http.StatusOK, ld.answer(lm, map[string]any{
+		"classes": ld.conf.Classes(), "counts": ld.conf.Counts, "accuracy": ld.conf.Accuracy(), "total": ld.conf.Total(),
+	}))
 }
 
 // lookCell answers the test digits of true class ?true= read as ?pred=,
@@ -145,9 +166,9 @@ func (s *Server) lookCell(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	idx := ld.where(func(i int) bool { return ld.labels[i] == t && ld.pred[i] == p })
-	return writeJSON(w, http.StatusOK, map[string]any{
-		"model": lm.ref.Name, "true": t, "pred": p, "count": len(idx), "digits": ld.digits(idx, limit),
-	})
+	return writeJSON(w, http.StatusOK, ld.answer(lm, map[string]any{
+		"true": t, "pred": p, "count": len(idx), "digits": ld.digits(idx, limit),
+	}))
 }
 
 // lookMistakes answers the wrong answers the model was surest of.
@@ -161,9 +182,9 @@ func (s *Server) lookMistakes(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	idx := ld.where(func(i int) bool { return ld.labels[i] != ld.pred[i] })
-	return writeJSON(w, http.StatusOK, map[string]any{
-		"model": lm.ref.Name, "count": len(idx), "digits": ld.digits(idx, count),
-	})
+	return writeJSON(w, http.StatusOK, ld.answer(lm, map[string]any{
+		"count": len(idx), "digits": ld.digits(idx, count),
+	}))
 }
 
 // where lists the test digits for which keep holds, the model's surest
@@ -190,8 +211,8 @@ func (ld *lookData) digits(idx []int, limit int) []digitJSON {
 	return out
 }
 
-// kernelImage is one unit's weights (a Dense unit over 28×28 inputs) or one
-// filter (a Conv2D kernel) as a picture.
+// kernelImage is one unit's weights (a Dense unit over a grey picture's
+// pixels) or one filter (a Conv2D kernel) as a picture.
 type kernelImage struct {
 	H      int       `json:"height"`
 	W      int       `json:"width"`
@@ -199,19 +220,23 @@ type kernelImage struct {
 }
 
 // lookWeights answers the first layer's weights as pictures: for Dense on
-// 784 inputs, one 28×28 picture per unit; for Conv2D, one KH×KW picture
-// per filter (of the first input channel).
+// a grey picture's pixels (784 of MNIST's), one picture per unit; for
+// Conv2D, one KH×KW picture per filter (of the first input channel).
 func (s *Server) lookWeights(w http.ResponseWriter, r *http.Request) error {
 	lm, err := s.model(r.URL.Query().Get("model"))
 	if err != nil {
 		return err
+	}
+	h, wd := mnist.Side, mnist.Side
+	if pi, err := pictureInputOf(lm.ref.Name, lm.model); err == nil && pi.Channels == 1 {
+		h, wd = pi.Height, pi.Width
 	}
 	for _, l := range lm.model.Layers() {
 		for _, p := range l.Params() {
 			if !strings.HasSuffix(p.Name, "/kernel") {
 				continue
 			}
-			imgs, err := kernelImages(p.Value.Shape(), p.Value.Data())
+			imgs, err := kernelImages(p.Value.Shape(), p.Value.Data(), h, wd)
 			if err != nil {
 				return err
 			}
@@ -228,15 +253,16 @@ func (s *Server) lookWeights(w http.ResponseWriter, r *http.Request) error {
 	return errorf(http.StatusUnprocessableEntity, "model %q has no layer with a kernel to show", lm.ref.Name)
 }
 
-// kernelImages cuts a kernel into pictures: (784, units) into units
-// pictures of 28×28, (KH, KW, C, F) into F pictures of KH×KW.
-func kernelImages(shape []int, v []float32) ([]kernelImage, error) {
+// kernelImages cuts a kernel into pictures: (h·w, units), a Dense layer
+// on an h×w grey picture's pixels, into units pictures of h×w; (KH, KW,
+// C, F) into F pictures of KH×KW.
+func kernelImages(shape []int, v []float32, h, w int) ([]kernelImage, error) {
 	var out []kernelImage
 	switch {
-	case len(shape) == 2 && shape[0] == mnist.Side*mnist.Side:
+	case len(shape) == 2 && shape[0] == h*w:
 		units := shape[1]
 		for u := 0; u < min(units, maxKernelsShow); u++ {
-			img := kernelImage{H: mnist.Side, W: mnist.Side, Values: make([]float32, shape[0])}
+			img := kernelImage{H: h, W: w, Values: make([]float32, shape[0])}
 			for i := range img.Values {
 				img.Values[i] = v[i*units+u]
 			}
@@ -252,8 +278,8 @@ func kernelImages(shape []int, v []float32) ([]kernelImage, error) {
 			out = append(out, img)
 		}
 	default:
-		return nil, errorf(http.StatusUnprocessableEntity, "the first kernel has shape %s, which the studio cannot draw as pictures (it draws Dense on 784 inputs and Conv2D)",
-			tensor.ShapeString(shape, true))
+		return nil, errorf(http.StatusUnprocessableEntity, "the first kernel has shape %s, which the studio cannot draw as pictures "+
+			"(it draws Conv2D, and Dense on the %d×%d pixels of a grey input)", tensor.ShapeString(shape, true), h, w)
 	}
 	return out, nil
 }

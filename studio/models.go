@@ -15,7 +15,6 @@ import (
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/onnx"
-	"github.com/goras-ml/goras/predict"
 	"github.com/goras-ml/goras/saving"
 )
 
@@ -118,6 +117,13 @@ type modelJSON struct {
 	Class    string    `json:"class_name"`
 	Current  bool      `json:"current"`
 	Error    string    `json:"error,omitempty"`
+	// ClassNames are the model's class names, index k naming class k;
+	// null for a model without names (MNIST's digits name themselves).
+	ClassNames []string `json:"class_names"`
+	// Pictures says how the model takes pictures; null, and PicturesError
+	// says why, for a model that does not.
+	Pictures      *pictureInput `json:"pictures"`
+	PicturesError string        `json:"pictures_error,omitempty"`
 }
 
 func (s *Server) describeModel(ref modelRef, source string) modelJSON {
@@ -130,6 +136,12 @@ func (s *Server) describeModel(ref modelRef, source string) modelJSON {
 	m := lm.model
 	out.Size, out.Modified = lm.size, lm.mod
 	out.Params, out.Input, out.Output, out.Class = m.CountParams(), m.InputShape(), m.OutputShape(), m.ClassName()
+	out.ClassNames = m.ClassNames()
+	if pi, err := pictureInputOf(ref.Name, m); err == nil {
+		out.Pictures = &pi
+	} else {
+		out.PicturesError = err.Error()
+	}
 	return out
 }
 
@@ -345,13 +357,4 @@ func receiveFile(w http.ResponseWriter, r *http.Request, dir string) (string, er
 // client.
 func cleanTmp(err error, tmp string) string {
 	return strings.ReplaceAll(err.Error(), tmp, "the upload")
-}
-
-// digitModel checks that a model reads 28×28 digits and gives one
-// probability per class (predict.CheckModel), as an HTTP error.
-func digitModel(name string, m *goras.Model) error {
-	if err := predict.CheckModel(m, fmt.Sprintf("model %q", name), "the studio"); err != nil {
-		return errorf(http.StatusUnprocessableEntity, "%v", err)
-	}
-	return nil
 }

@@ -167,6 +167,10 @@ func (s *Server) startRun(w http.ResponseWriter, r *http.Request) error {
 		if from, err = loadModel(ref); err != nil {
 			return errorf(http.StatusUnprocessableEntity, "%v", err)
 		}
+		if names := from.ClassNames(); names != nil {
+			return errorf(http.StatusUnprocessableEntity, "model %q names its classes (%s): it reads other pictures than MNIST's digits, "+
+				"on which the studio trains; go on training it with goras train --model FILE and the --dataset or --data it was trained on", ref.Name, fewNames(names))
+		}
 	}
 	m, err := t.newModel(spec, from)
 	if err != nil {

@@ -23,7 +23,7 @@ import (
 var assets embed.FS
 
 // Options configure a Server. The zero value serves the folder "runs" with
-// real MNIST.
+// real MNIST (and Fashion-MNIST for models of its classes).
 type Options struct {
 	// Dir is the runs folder (see the package doc), created if missing.
 	// Default "runs".
@@ -36,6 +36,11 @@ type Options struct {
 	// the first time a page needs data. Default: mnist.LoadData, which finds
 	// or fetches the real files. Tests give small sets of their own.
 	LoadData func(ctx context.Context) (train, test mnist.Dataset, err error)
+	// LoadFashion returns Fashion-MNIST's training and test sets, on which
+	// the Look and Learn pages judge a model carrying Fashion-MNIST's class
+	// names; it is called once, the first time such a page needs them.
+	// Default: fashionmnist.LoadData. Tests give small sets of their own.
+	LoadFashion func(ctx context.Context) (train, test mnist.Dataset, err error)
 	// Log receives a line for each notable event: a run started or ended,
 	// where MNIST came from. Default: nothing is logged.
 	Log io.Writer
@@ -53,7 +58,8 @@ type Server struct {
 	opts    Options
 	runs    *runStore
 	models  *modelCache
-	data    *dataSource
+	data    *dataSource // MNIST
+	fashion *dataSource // Fashion-MNIST
 	jobs    *jobSet
 	handler http.Handler
 
@@ -76,6 +82,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, runs: &runStore{dir: opts.Dir}, models: newModelCache(8)}
 	s.data = newDataSource(opts.LoadData, opts.Log)
+	s.fashion = newFashionSource(opts.LoadFashion, opts.Log)
 	s.jobs = newJobSet()
 	if opts.Model != "" {
 		name := fileStem(opts.Model)

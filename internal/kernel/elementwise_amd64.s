@@ -1812,6 +1812,23 @@ scaleUint8Rcp_done:
 	VZEROUPPER
 	RET
 
+// func prefetchBytesVec(p *uint8, n int)
+// Requires: MMX+
+TEXT ·prefetchBytesVec(SB), NOSPLIT, $0-16
+	MOVQ p+0(FP), AX
+	MOVQ n+8(FP), CX
+	ADDQ AX, CX
+
+prefetchBytes_loop:
+	CMPQ       AX, CX
+	JAE        prefetchBytes_done
+	PREFETCHT0 (AX)
+	ADDQ       $0x40, AX
+	JMP        prefetchBytes_loop
+
+prefetchBytes_done:
+	RET
+
 DATA expConsts<>+0(SB)/8, $0x3ff71547652b82fe
 DATA expConsts<>+8(SB)/8, $0x3fe62e42fee00000
 DATA expConsts<>+16(SB)/8, $0x3dea39ef35793c76

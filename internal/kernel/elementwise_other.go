@@ -35,6 +35,7 @@ func scaleUint8Vec(dst *float32, src *uint8, div float32, n int) { panic("kernel
 func scaleUint8RcpVec(dst *float32, src *uint8, div, rcp float32, n int) {
 	panic("kernel: no SIMD")
 }
+func prefetchBytesVec(p *uint8, n int) { panic("kernel: no SIMD") }
 
 func expShiftedVec(dst *float64, x *float32, shift float32, n int, tail uint8) {
 	panic("kernel: no SIMD")

@@ -237,6 +237,11 @@ func scaleUint8Vec(dst *float32, src *uint8, div float32, n int)
 //go:noescape
 func scaleUint8RcpVec(dst *float32, src *uint8, div float32, rcp float32, n int)
 
+// prefetchBytesVec asks for the cache lines of p[0:n] (PREFETCHT0); it reads nothing.
+//
+//go:noescape
+func prefetchBytesVec(p *uint8, n int)
+
 // expShiftedVec computes, for i < n,
 //
 //	dst[i] = exp(float64(x[i] - shift))   (the difference rounded to float32 first)

@@ -145,6 +145,7 @@ func main() {
 	nonFinite()
 	scaleUint8()
 	scaleUint8Rcp()
+	prefetchBytes()
 	expShifted()
 	Generate()
 }

@@ -58,3 +58,22 @@ func scaleUint8Rcp() {
 	VZEROUPPER()
 	RET()
 }
+
+// prefetchBytes emits prefetchBytesVec: PREFETCHT0 of every cache line of
+// n bytes at p.
+func prefetchBytes() {
+	TEXT("prefetchBytesVec", NOSPLIT, "func(p *uint8, n int)")
+	Pragma("noescape")
+	Doc("prefetchBytesVec asks for the cache lines of p[0:n] (PREFETCHT0); it reads nothing.")
+	p := Load(Param("p"), GP64())
+	n := Load(Param("n"), GP64())
+	ADDQ(p, n)
+	Label("prefetchBytes_loop")
+	CMPQ(p, n)
+	JAE(LabelRef("prefetchBytes_done"))
+	PREFETCHT0(Mem{Base: p})
+	ADDQ(U8(64), p)
+	JMP(LabelRef("prefetchBytes_loop"))
+	Label("prefetchBytes_done")
+	RET()
+}

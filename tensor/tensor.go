@@ -221,3 +221,13 @@ func (t *Tensor) Gather(dst []float32, rows []int) {
 // the SIMD kernel where the CPU has one: how 8-bit pixels become a model's
 // float32 input (div 255 is Keras's x / 255). The slices have equal length.
 func ScaleBytes(dst []float32, src []uint8, div float32) { kernel.ScaleUint8(dst, src, div) }
+
+// ScaleByteRows gathers rows of n bytes of src (row r is src[r*n:(r+1)*n])
+// into dst one after another, each scaled as ScaleBytes scales it (the same
+// bits): a shuffled batch of a data set kept as bytes. The rows' memory is
+// requested ahead of their conversion, so a batch scattered over a set
+// larger than the caches gathers about three times as fast as row by row.
+// len(dst) is len(rows)*n.
+func ScaleByteRows(dst []float32, src []uint8, n int, rows []int, div float32) {
+	kernel.ScaleUint8Rows(dst, src, n, rows, div)
+}

@@ -85,9 +85,7 @@ func (im *Images) Gather(dst []float32, rows []int) {
 	if len(dst) != len(rows)*sz {
 		panic(fmt.Sprintf("mnist: Gather of %d images into %d values", len(rows), len(dst)))
 	}
-	for i, r := range rows {
-		tensor.ScaleBytes(dst[i*sz:(i+1)*sz], im.Pixels[r*sz:(r+1)*sz], 255)
-	}
+	tensor.ScaleByteRows(dst, im.Pixels, sz, rows, 255)
 }
 
 // Finite says that the images hold no NaN or infinity (they are bytes), so

@@ -12,12 +12,16 @@ import (
 // BenchmarkGemmPeak times the 512³ product on 1 and 2 workers against the
 // FMA peak of as many cores, the two measured alternately (one FMAPeak-like
 // run of 1.4 M FMAs per core, then one product) so that both see the same
-// load and clock. Each iteration is one such pair; run it with
-// -benchtime 40x or so. It reports the product's best and median GFLOP/s,
-// the peak's best, best/best as %peak, and the median of each pair's ratio
-// as %peak-median. On one worker both are timed in the thread's CPU time
-// where the OS gives it (Linux), which leaves out the time other jobs held
-// the core. internal/kernel/BENCH.md quotes its results.
+// clock. Each iteration is one such pair; run it with -benchtime 40x or so.
+// It reports the product's best and median GFLOP/s, the peak's best,
+// best/best as %peak, and the median of each pair's ratio as
+// %peak-median. On one worker both are timed in the thread's CPU time where
+// the OS gives it (Linux), which leaves out the time other jobs held the
+// core. On two the peak is FMAPeak's (per-thread CPU time, summed) and the
+// product is timed on the wall clock, which counts every moment another
+// job held either core against the product: on a shared machine the
+// median understates it, the best much less. internal/kernel/BENCH.md
+// quotes its results.
 func BenchmarkGemmPeak(b *testing.B) {
 	if len(fmaLoops) == 0 {
 		b.Skip("no FMA loop on this CPU or build")
@@ -55,7 +59,7 @@ func benchPeakPairs(b *testing.B, kern *microKernel, cores, m, n, k int) {
 			l.loop(iters)
 			p = l.gflops(1, iters, clock()-t0)
 		} else {
-			p = l.gflops(cores, iters, l.run(cores, iters))
+			p = l.rate(cores, iters)
 		}
 		t0 := clock()
 		gemmWith(kern, false, false, m, n, k, 1, a, k, bb, n, 0, c, n)

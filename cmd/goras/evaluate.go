@@ -93,6 +93,9 @@ func runEvaluate(cmd *cobra.Command, f *evaluateFlags, path string) error {
 	if err := f.check(); err != nil {
 		return err
 	}
+	if err := checkModelFile(path); err != nil {
+		return err
+	}
 	if quantize.IsQuantizedFile(path) {
 		return runEvaluateQuantized(cmd, f, path)
 	}
@@ -103,6 +106,9 @@ func runEvaluate(cmd *cobra.Command, f *evaluateFlags, path string) error {
 	loss := m.Loss()
 	if loss == nil {
 		return fmt.Errorf("%s holds no loss (the model was saved before Compile), so it cannot be evaluated", path)
+	}
+	if err := checkClasses(path, m.OutputShape()); err != nil {
+		return err
 	}
 	// Compile again to report accuracy whatever metrics were saved; the
 	// weights are kept.
@@ -136,6 +142,17 @@ func runEvaluate(cmd *cobra.Command, f *evaluateFlags, path string) error {
 	return printScores(cmd.OutOrStdout(), "test", scores)
 }
 
+// checkClasses refuses, before the data is loaded, a model whose outputs
+// (per sample, out) cannot be scored on the 10 classes of MNIST and
+// Fashion-MNIST: one probability per class, at least 10 of them.
+func checkClasses(path string, out []int) error {
+	if len(out) == 1 && out[0] >= 10 {
+		return nil
+	}
+	return fmt.Errorf("%s outputs shape %s, but the test set has 10 classes (labels 0 to 9); evaluate needs a model with one output per class, (10)",
+		path, tensor.ShapeString(out, true))
+}
+
 // datasetFor is the data set a model with class names names is evaluated
 // on: --dataset when given, else Fashion-MNIST for a model carrying its
 // class names (said on log), else MNIST.
@@ -154,6 +171,9 @@ func (f *evaluateFlags) datasetFor(names []string, given bool, log io.Writer) st
 func runEvaluateQuantized(cmd *cobra.Command, f *evaluateFlags, path string) error {
 	q, err := quantize.Load(path)
 	if err != nil {
+		return err
+	}
+	if err := checkClasses(path, []int{q.Classes()}); err != nil {
 		return err
 	}
 	dataset := f.datasetFor(q.ClassNames(), cmd.Flags().Changed("dataset"), cmd.ErrOrStderr())

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -24,7 +25,9 @@ import (
 	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/losses"
 	"github.com/goras-ml/goras/optimizers"
+	"github.com/goras-ml/goras/quantize"
 	"github.com/goras-ml/goras/saving"
+	"github.com/goras-ml/goras/tensor"
 )
 
 // The tests of issue 14's CLI items: NaN, output files checked before the
@@ -496,5 +499,133 @@ func TestNoLongFunctions(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A model file or a picture that is a device, not a regular file, is
+// refused by name before it is read: reading a named pipe waited for a
+// writer forever, deaf to SIGTERM, and an .onnx link to /dev/zero read
+// until memory ran out. (os.DevNull stands in for both: it ends at once.)
+func TestNotRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	model, _ := tinyModel(t, dir, "m.safetensors")
+	pic := filepath.Join(dir, "one.png")
+	barPicture(t, pic)
+	links := map[string]string{}
+	for _, name := range []string{"dev.onnx", "dev.safetensors", "dev.png"} {
+		links[name] = filepath.Join(dir, name)
+		if err := os.Symlink(os.DevNull, links[name]); err != nil {
+			t.Skip("no symbolic links here:", err)
+		}
+	}
+	if st, err := os.Stat(os.DevNull); err != nil || st.Mode().IsRegular() {
+		t.Skipf("%s is not a device here", os.DevNull)
+	}
+	for _, name := range []string{"dev.onnx", "dev.safetensors"} {
+		path := links[name]
+		for _, args := range [][]string{{"predict", path, pic}, {"evaluate", path}, {"summary", path}} {
+			wantFail(t, path+" is not a regular file (its mode is D", args...)
+		}
+	}
+	r := cli(t, "predict", model, links["dev.png"], pic)
+	if r.code != 1 || !strings.HasPrefix(r.stdout, pic+": ") ||
+		!strings.Contains(r.stderr, links["dev.png"]+" is not a regular file (its mode is D") {
+		t.Errorf("a device among the pictures: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// evaluate refuses a model without an output per class, by name and
+// before loading the data; it failed inside mnist.ToCategorical ("label 7
+// at index 0 is not below numClasses=3") after loading it.
+func TestEvaluateNeedsTenOutputs(t *testing.T) {
+	dir := t.TempDir()
+	m := goras.NewSequential(layers.Input(28, 28), layers.Flatten(), layers.Dense(3, layers.WithActivation("softmax")))
+	sgd, err := optimizers.NewSGD(optimizers.LearningRate(0.1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(goras.CompileOptions{Optimizer: sgd, Loss: losses.CategoricalCrossentropy{}}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "three.safetensors")
+	if err := saving.Save(m, path); err != nil {
+		t.Fatal(err)
+	}
+	q, err := quantize.Quantize(m, tensor.New(4, 28, 28))
+	if err != nil {
+		t.Fatal(err)
+	}
+	qpath := filepath.Join(dir, "three-int8.safetensors")
+	if err := q.Save(qpath); err != nil {
+		t.Fatal(err)
+	}
+	// An empty --data-dir would be refused first: the check needs no data.
+	for _, p := range []string{path, qpath} {
+		r := wantFail(t, p+" outputs shape (None, 3), but the test set has 10 classes (labels 0 to 9); evaluate needs a model with one output per class, (10)", "evaluate", p)
+		if strings.Contains(r.stderr, "mnist:") {
+			t.Errorf("evaluate %s loaded the data first: %q", p, r.stderr)
+		}
+	}
+}
+
+// summary of an int8 model file prints its layers and numbers (it said
+// "dtype I8 is valid safetensors but goras reads only [F32 F64 F16
+// BF16]"), and a model file with --model, --dropout or --l2 is refused
+// (they were ignored).
+func TestSummaryOfFiles(t *testing.T) {
+	dir := t.TempDir()
+	model, m := tinyModel(t, dir, "m.safetensors")
+	q, err := quantize.Quantize(m, tensor.New(4, 28, 28))
+	if err != nil {
+		t.Fatal(err)
+	}
+	qpath := filepath.Join(dir, "m-int8.safetensors")
+	if err := q.Save(qpath); err != nil {
+		t.Fatal(err)
+	}
+	r := cli(t, "summary", qpath)
+	// Dense(10) on 784 inputs: 7,840 int8 weights, 10 scales and 10 biases.
+	for _, want := range []string{`Model: "sequential" (int8, from goras quantize)`, "Flatten", "(None, 784)", "dense (Dense)", "(None, 10)", "7,840",
+		" Total: 7,840 int8 weights and 20 float32 scales and biases (7,920 bytes)\n"} {
+		if r.code != 0 || !strings.Contains(r.stdout, want) {
+			t.Errorf("summary of an int8 file: exit %d, stderr %q, stdout:\n%s\nwant %q", r.code, r.stderr, r.stdout, want)
+		}
+	}
+	for _, flag := range [][]string{{"--model", "lenet5"}, {"--dropout", "0.5"}, {"--l2", "0.01"}} {
+		wantFail(t, flag[0]+" names or changes a network, and summary was given the model file "+model, append([]string{"summary", model}, flag...)...)
+	}
+}
+
+// predict on an int8 model of many classes allocates what the model needs,
+// not a float32 Dense of inputs × classes weights for its shape checks
+// (784 × 2^20 × 4 bytes, 3.2 GB, for a 9 MB file).
+func TestPredictInt8ManyClasses(t *testing.T) {
+	dir := t.TempDir()
+	const classes = 1 << 18
+	m := goras.NewSequential(layers.Input(28, 28, 1), layers.MaxPooling2D(), layers.MaxPooling2D(), layers.MaxPooling2D(),
+		layers.MaxPooling2D(), layers.Flatten(), layers.Dense(classes, layers.WithActivation("softmax")))
+	if err := m.Build(); err != nil {
+		t.Fatal(err)
+	}
+	q, err := quantize.Quantize(m, tensor.New(4, 28, 28, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	qpath := filepath.Join(dir, "wide-int8.safetensors")
+	if err := q.Save(qpath); err != nil {
+		t.Fatal(err)
+	}
+	pic := filepath.Join(dir, "one.png")
+	barPicture(t, pic)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	r := cli(t, "predict", "--top", "2", qpath, pic)
+	runtime.ReadMemStats(&after)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, pic+": ") || strings.Count(r.stdout, "(") != 2 {
+		t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	// The model's own buffers: 32 rows of int32 sums and the outputs, 40 MB.
+	if n := after.TotalAlloc - before.TotalAlloc; n > 300<<20 {
+		t.Errorf("predict allocated %d MB; a float32 Dense of 784 × %d weights is %d MB", n>>20, classes, 784*classes*4>>20)
 	}
 }

@@ -184,12 +184,15 @@ func loadPredictor(path string) (*predictor, error) {
 // checks read: the model itself, or for an int8 one a float32 model of
 // its input and output shapes, which is all the checks look at.
 func openPredictor(path string) (*predictor, *goras.Model, error) {
+	if err := checkModelFile(path); err != nil {
+		return nil, nil, err
+	}
 	if quantize.IsQuantizedFile(path) {
 		q, err := quantize.Load(path)
 		if err != nil {
 			return nil, nil, err
 		}
-		m := goras.NewSequential(layers.Input(q.InputShape()...), layers.Flatten(), layers.Dense(q.Classes()))
+		m := shapeModel(q.InputShape(), q.Classes())
 		if err := m.Build(); err != nil {
 			return nil, nil, err
 		}
@@ -205,6 +208,30 @@ func openPredictor(path string) (*predictor, *goras.Model, error) {
 		p.classes = out[0]
 	}
 	return p, m, nil
+}
+
+// shapeModel is a float32 model of the given per-sample input shape and
+// number of outputs and nothing else, for the checks that read only
+// those: the input averaged to one value, then a Dense to the outputs, so
+// that its weights are 2·classes numbers whatever the input (Flatten then
+// Dense took inputs·classes, 3 GB for a 9 MB int8 file of 2^20 classes).
+func shapeModel(in []int, classes int) *goras.Model {
+	n := 1
+	for _, d := range in {
+		n *= d
+	}
+	return goras.NewSequential(layers.Input(in...), layers.Reshape(n, 1, 1), layers.GlobalAveragePooling2D(), layers.Dense(classes))
+}
+
+// checkModelFile refuses a model path that is not a regular file (a
+// directory has loadModel's own message): reading a named pipe waits for
+// a writer, forever if none comes, and a device such as /dev/zero never
+// ends.
+func checkModelFile(path string) error {
+	if st, err := os.Stat(path); err == nil && !st.IsDir() && !st.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file (its mode is %v), not a model file; name a .safetensors file written by goras train --output, or an .onnx file", path, st.Mode())
+	}
+	return nil
 }
 
 // checkShow refuses --show for a model of colour pictures, which the digit
@@ -260,6 +287,9 @@ func (p *predictor) predictFiles(images []string, top int) (preds []predict.Pred
 func (p *predictor) read(path string) ([]float32, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("%s is a directory, not a picture; name the pictures in it, e.g. %s", path, filepath.Join(path, "*.png"))
+	} else if err == nil && !fi.Mode().IsRegular() {
+		// Reading a named pipe waits for a writer, forever if none comes.
+		return nil, fmt.Errorf("%s is not a regular file (its mode is %v), not a picture; name a PNG, JPEG or GIF file", path, fi.Mode())
 	}
 	if p.names == nil {
 		px, err := mnist.LoadImage(path)

@@ -136,7 +136,8 @@ func TestLoadBoundsModelSize(t *testing.T) {
 
 // TestLoadRefusesWhatIsNoFile checks that Load refuses a directory, a
 // named pipe (which reading would wait on forever) and a file larger than
-// any quantized model, without reading them.
+// any quantized model, without reading them, and that IsQuantizedFile
+// says no to them (it waited on the pipe).
 func TestLoadRefusesWhatIsNoFile(t *testing.T) {
 	dir := t.TempDir()
 	big := filepath.Join(dir, "big.safetensors")
@@ -161,7 +162,14 @@ func TestLoadRefusesWhatIsNoFile(t *testing.T) {
 		done := make(chan error, 1)
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		go func() { _, err := quantize.Load(c.path); done <- err }()
+		go func() {
+			if quantize.IsQuantizedFile(c.path) {
+				done <- fmt.Errorf("IsQuantizedFile says yes")
+				return
+			}
+			_, err := quantize.Load(c.path)
+			done <- err
+		}()
 		select {
 		case err := <-done:
 			runtime.ReadMemStats(&after)

@@ -13,6 +13,10 @@ import (
 // and int8 model files choose the loader by it. A file that cannot be read
 // or parsed is not one; Load says what is wrong with it.
 func IsQuantizedFile(path string) bool {
+	// Opening a named pipe would wait for a writer, forever if none comes.
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return false
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return false

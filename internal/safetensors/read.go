@@ -16,6 +16,11 @@ const chunk = 64 << 10
 // ReadFile reads and checks the safetensors file at path. Errors name the
 // file and the fault.
 func ReadFile(path string) (*File, error) {
+	// Checked before opening too: opening a named pipe waits for a writer,
+	// forever if none comes.
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("safetensors: %s: not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %w", err)

@@ -29,6 +29,18 @@ func Load(path string) (*goras.Model, error) {
 		return nil, fmt.Errorf("onnx: %w", err)
 	}
 	defer f.Close()
+	// A device or a pipe (a link to /dev/zero, a FIFO) would be read until
+	// the 2 GiB limit, or forever: only a regular file is a model file.
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("onnx: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("onnx: %s is not a regular file (its mode is %v); name an .onnx model file", path, st.Mode())
+	}
+	if st.Size() > maxFileSize {
+		return nil, fmt.Errorf("onnx: %s: %d bytes is larger than 2 GiB, protobuf's limit; a larger model keeps its weights in external files, which goras does not read", path, st.Size())
+	}
 	m, err := Decode(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

@@ -284,3 +284,20 @@ func mutate(g *onnxpb.GraphProto, rng *rand.Rand) {
 		g.Node = append(g.Node[:i:i], g.Node[i+1:]...)
 	}
 }
+
+// TestLoadRefusesWhatIsNotAFile: a link to a device (/dev/zero would be
+// read until the 2 GiB limit) and a directory are refused by name before
+// anything is read.
+func TestLoadRefusesWhatIsNotAFile(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "zero.onnx")
+	if err := os.Symlink("/dev/zero", link); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	for _, path := range []string{link, dir} {
+		_, err := onnx.Load(path)
+		if err == nil || !strings.Contains(err.Error(), path+" is not a regular file") {
+			t.Errorf("Load(%s): %v, want it refused as not a regular file", path, err)
+		}
+	}
+}

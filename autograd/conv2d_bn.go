@@ -53,35 +53,33 @@ func (bn *BatchNormInference) check(op string, n int) {
 
 // conv2DBN is a convolution followed by a batch normalization at inference
 // and, optionally, a ReLU, as one convolution: the normalization is an
-// affine map per output channel, so it folds into the kernel and the bias,
+// affine map per output channel, applied to the convolution's sums in its
+// epilogue with the ReLU (kernel's Conv2D.ForwardAffine),
 //
-//	w'[ky,kx,c,f] = w[ky,kx,c,f]·s[f],  b'[f] = β[f] + (b[f] - mean[f])·s[f],
-//	s[f] = γ[f]/√(var[f] + ε),
+//	y[.., f] = relu(conv(x, w)[.., f]·s[f] + b'[f]),
+//	s[f] = γ[f]/√(var[f] + ε),  b'[f] = β[f] + (b[f] - mean[f])·s[f],
 //
-// and the ReLU into the convolution's epilogue: one pass over the output
-// instead of three. The fold is made again from the weights on every
-// Forward (one vectorised pass over the kernel, next to the convolution's
-// own repacking of it), so that it can never go stale, whoever changed
-// the weights (Fit, SetWeights, LoadWeights, a user's own writes).
-// Training plans keep the normalization as Keras trains it, with batch
-// statistics: the op is for inference plans only and has no backward.
+// one pass over the output instead of three, and the kernel read as it
+// is. s and b' are made again from the weights on every Forward (a pass
+// over F values), so that they can never go stale, whoever changed the
+// weights (Fit, SetWeights, LoadWeights, a user's own writes). Training
+// plans keep the normalization as Keras trains it, with batch statistics:
+// the op is for inference plans only and has no backward.
 type conv2DBN struct {
 	x, y     *Var
 	w, b     *Param
 	bn       BatchNormInference
 	relu     bool
 	k        *kernel.Conv2D
-	folded   []float32 // w' (KH,KW,C,F)
 	s, shift []float32 // s and b' (F)
-	zero     []float32 // F zeros: ChannelAffine's shift when scaling w
 }
 
 // Conv2DBatchNorm adds to an inference plan Conv2DBiasReLU(x, w, b, relu,
 // ...) with bn, a batch normalization at inference, between the
 // convolution and the ReLU: y = relu?(bn(conv(x, w) + b)), b nil for no
-// bias. It computes that as one convolution with bn folded into its kernel
-// and bias, which rounds differently from the three passes, within float32
-// rounding of them. It panics in a training plan, whose batch
+// bias. It computes that as one convolution whose epilogue applies bn's
+// scale and shift and the ReLU, which rounds differently from the three
+// passes, within float32 rounding of them. It panics in a training plan, whose batch
 // normalization uses batch statistics and learns.
 func (p *Plan) Conv2DBatchNorm(x *Var, w, b *Param, bn BatchNormInference, relu bool, strideH, strideW, padTop, padBottom, padLeft, padRight int) *Var {
 	if !p.noGrad {
@@ -99,9 +97,8 @@ func (p *Plan) Conv2DBatchNorm(x *Var, w, b *Param, bn BatchNormInference, relu 
 	g := window("Conv2DBatchNorm", xs, ws[0], ws[1], strideH, strideW, padTop, padBottom, padLeft, padRight)
 	op := &conv2DBN{
 		x: x, w: w, b: b, bn: bn, relu: relu,
-		k:      kernel.NewConv2D(xs[0], xs[3], f, g),
-		folded: make([]float32, w.Value.Len()),
-		s:      make([]float32, f), shift: make([]float32, f), zero: make([]float32, f),
+		k: kernel.NewConv2D(xs[0], xs[3], f, g),
+		s: make([]float32, f), shift: make([]float32, f),
 	}
 	op.k.ShareScratch(p.convScratch())
 	oh, ow := g.Out()
@@ -116,9 +113,7 @@ func (o *conv2DBN) Forward(bool) {
 		b = o.b.Value.Data()
 	}
 	o.bn.scaleShift(o.s, o.shift, b)
-	f := len(o.s)
-	kernel.ChannelAffine(o.folded, o.w.Value.Data(), o.s, o.zero, len(o.folded)/f, f)
-	o.k.Forward(o.y.Value.Data(), o.x.Value.Data(), o.folded, o.shift, o.relu)
+	o.k.ForwardAffine(o.y.Value.Data(), o.x.Value.Data(), o.w.Value.Data(), o.s, o.shift, o.relu)
 }
 
 // Backward does nothing: the op only exists in inference plans.

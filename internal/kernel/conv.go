@@ -64,6 +64,9 @@ type Conv2D struct {
 
 	fwd convForward
 	bwd convBackward
+
+	tile *directTile   // ForwardAffine's tile (conv_tile.go), nil for none
+	dfwd directForward // its job
 }
 
 // Block and parallel sizing. A block's patches take about convBlockFloats
@@ -110,6 +113,7 @@ func NewConv2D(n, c, f int, g Window) *Conv2D {
 		cv.wBand = make([]float32, g.KH*f*cv.k)
 	}
 	cv.fwd.cv, cv.bwd.cv = cv, cv
+	cv.tile = activeTile
 	cv.ShareScratch(NewConvScratch())
 	return cv
 }

@@ -54,6 +54,9 @@ func (a convNeed) max(b convNeed) convNeed {
 // write in one worker's scratch.
 func (cv *Conv2D) need(backward bool) convNeed {
 	var n convNeed
+	if cv.tile != nil && cv.padded && !backward {
+		n.xp = cv.hp * cv.wp * cv.c // ForwardAffine's padded rows, a sample at most
+	}
 	if !cv.shifted {
 		pix := cv.rb * cv.ow
 		if !cv.direct { // a 1×1 window reads x and writes dx in place

@@ -47,6 +47,7 @@ type predictSplit struct {
 	outs   []*tensor.Tensor // one per model output, written at rows lo...
 	bad    []error          // per share: a NaN or ±Inf in its input
 	failed []error          // per share: a failure of its forward pass
+	chunks predictChunks    // PredictOnBatch's chunks, when it cuts the batch finer (chunkBatch)
 }
 
 // rows is the samples [lo, hi) of share i, counted from the batch's first.
@@ -59,6 +60,11 @@ func (s *predictSplit) rows(i int) (lo, hi int) {
 // lo... are gathered by the caller's goroutine (Data does not promise
 // that Gather may run concurrently).
 func (m *Model) splitBatch(outs []*tensor.Tensor, x []float32, d *dataSet, lo, n, shares int) error {
+	if x != nil {
+		if rows := m.chunkRows(n, shares); rows > 0 {
+			return m.chunkBatch(outs, x, lo, n, rows)
+		}
+	}
 	first, err := m.takePredictPlan(n / shares)
 	if err != nil {
 		return err

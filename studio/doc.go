@@ -7,6 +7,18 @@
 // in the browser, on canvas or SVG, from the JSON of an HTTP API that
 // docs/studio.md documents. The server uses net/http only.
 //
+// # Models of other pictures
+//
+// A model is read as goras predict reads it (see pictureInputOf): one
+// without class names taking 28×28 digits gets pictures made into MNIST
+// digits; any other model of pictures (Fashion-MNIST's, a folder's trained
+// with goras train --data, of any size, grey or colour) gets them resized to
+// its input by datasets/imagefolder. Its class names (goras.Model.ClassNames)
+// are shown wherever a class is, and given in the JSON. The canvas is offered
+// for 28×28 grey inputs only; the Look and Learn pages judge a model on
+// MNIST's test set, or Fashion-MNIST's for a model of its classes, and say so
+// when a model has neither.
+//
 // # The runs folder
 //
 // Everything the studio keeps lives in one folder (Options.Dir). A run

@@ -169,7 +169,8 @@ func (s *Server) startRun(w http.ResponseWriter, r *http.Request) error {
 		}
 		if names := from.ClassNames(); names != nil {
 			return errorf(http.StatusUnprocessableEntity, "model %q names its classes (%s): it reads other pictures than MNIST's digits, "+
-				"on which the studio trains; go on training it with goras train --model FILE and the --dataset or --data it was trained on", ref.Name, fewNames(names))
+				"and the studio trains on MNIST only; train it with goras train and the --dataset or --data it was trained on "+
+				"(--checkpoint-dir with --resume goes on from a checkpoint)", ref.Name, fewNames(names))
 		}
 	}
 	m, err := t.newModel(spec, from)

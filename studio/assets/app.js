@@ -32,8 +32,14 @@ export function notice(msg, isError = false) {
   el.classList.toggle('error', isError);
 }
 
-// state shared by the pages.
-export const studio = { info: null, current: '', listeners: [] };
+// state shared by the pages: models is /api/models's list.
+export const studio = { info: null, current: '', models: [], listeners: [] };
+
+// currentModel is the current model's entry of /api/models (class_names,
+// pictures: how it takes pictures), or null.
+export function currentModel() {
+  return studio.models.find(m => m.name === studio.current) || null;
+}
 
 // onModelChange calls f whenever the current model changes.
 export function onModelChange(f) { studio.listeners.push(f); }
@@ -41,6 +47,7 @@ export function onModelChange(f) { studio.listeners.push(f); }
 // refreshModels fills the header's picker from /api/models.
 export async function refreshModels() {
   const [list, cur] = await Promise.all([api('/api/models'), api('/api/current')]);
+  studio.models = list;
   const sel = document.getElementById('current-model');
   sel.replaceChildren();
   if (!cur.model) sel.append(new Option('(none yet)', ''));

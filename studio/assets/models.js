@@ -23,8 +23,11 @@ export async function show() {
     tr.insertCell().textContent = m.name + (m.current ? ' (current)' : '');
     tr.insertCell().textContent = m.source;
     const cells = m.error ? [m.error, '', '', ''] :
-      [m.params.toLocaleString(), '(' + m.input_shape.join(', ') + ')', '(' + m.output_shape.join(', ') + ')', (m.size / 1024).toFixed(0) + ' KB'];
+      [m.params.toLocaleString(), '(' + m.input_shape.join(', ') + ')', classes(m), (m.size / 1024).toFixed(0) + ' KB'];
     for (const c of cells) tr.insertCell().textContent = c;
+    tr.cells[4].className = 'classes';
+    if (m.class_names) tr.cells[4].title = m.class_names.join(', ');
+    if (m.pictures_error) tr.cells[3].title = m.pictures_error;
     const act = tr.insertCell();
     const btn = (label, f) => { const b = document.createElement('button'); b.className = 'small ghost'; b.textContent = label; b.addEventListener('click', f); act.append(b, ' '); };
     btn('Use', async () => { try { await postJSON('/api/current', { model: m.name }); await show(); } catch (e) { notice(e.message, true); } });
@@ -36,6 +39,15 @@ export async function show() {
     act.append(a);
   }
   if (list.length && !$('inspect-name').textContent) await inspect(list.find(m => m.current)?.name || list[0].name);
+}
+
+// classes says what a model's outputs are: its class names (the first
+// few), or for a model without names how many classes it has.
+function classes(m) {
+  const n = m.output_shape[m.output_shape.length - 1];
+  if (!m.class_names) return m.pictures && m.pictures.digit ? `${n}: digits` : `${n}`;
+  const shown = m.class_names.slice(0, 3).join(', ');
+  return `${n}: ${shown}${n > 3 ? ', …' : ''}`;
 }
 
 async function upload() {

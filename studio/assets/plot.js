@@ -113,17 +113,48 @@ export function divergingImage(canvas, w, h, values, limit) {
   ctx.putImageData(img, 0, 0);
 }
 
-// digitTile makes a small captioned picture of a test digit; wrong answers
-// are marked. d is {index, label, predicted, probability, pixels}.
+// className is class k's name: the model's class_names when it has them,
+// else the digit k itself.
+export function className(names, k) {
+  return names ? names[k] : String(k);
+}
+
+// pictureImage draws a picture as the model sees it: shape (height, width,
+// channels), values row-major in [0, 1]; grey for 1 channel, colour for 3
+// or 4 (alpha ignored: the model reads it, the screen shows the colour).
+export function pictureImage(canvas, shape, values) {
+  const [h, w, c] = shape;
+  if (c === 1) { grayImage(canvas, w, h, values, 255); return; }
+  canvas.width = w; canvas.height = h;
+  const ctx = canvas.getContext('2d');
+  const img = ctx.createImageData(w, h);
+  for (let i = 0; i < w * h; i++) {
+    for (let k = 0; k < 3; k++) img.data[4 * i + k] = Math.round(255 * values[c * i + k]);
+    img.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+// digitTile makes a small captioned picture of a test picture; wrong
+// answers are marked. d is {index, label, predicted, probability, pixels,
+// label_name, predicted_name}: a model with class names gets them on two
+// lines (the true class, then "→ read" when wrong), in a wider tile.
 export function digitTile(d) {
+  const wrong = d.label !== d.predicted;
+  const named = d.label_name !== undefined;
   const div = document.createElement('div');
-  div.className = 'digit' + (d.label !== d.predicted ? ' wrong' : '');
+  div.className = 'digit' + (wrong ? ' wrong' : '') + (named ? ' named' : '');
   const c = document.createElement('canvas');
   grayImage(c, 28, 28, base64Bytes(d.pixels));
-  const cap = document.createElement('span');
-  cap.textContent = d.label !== d.predicted ? `${d.label}→${d.predicted}` : `${d.predicted}`;
-  div.title = `test digit #${d.index}: label ${d.label}, read ${d.predicted} (p=${d.probability.toFixed(3)})`;
-  div.append(c, cap);
+  div.append(c);
+  const label = named ? d.label_name : d.label, read = named ? d.predicted_name : d.predicted;
+  const caps = !wrong ? [`${read}`] : named ? [label, `→ ${read}`] : [`${label}→${read}`];
+  for (const text of caps) {
+    const cap = document.createElement('span');
+    cap.textContent = text;
+    div.append(cap);
+  }
+  div.title = `test picture #${d.index}: label ${label}, read ${read} (p=${d.probability.toFixed(3)})`;
   return div;
 }
 

@@ -1,8 +1,11 @@
 // Package e2e drives goras studio in a real headless browser (Debian's
 // chromium, through chromedp): it trains a network on a small subset of
 // MNIST and watches the curve grow, draws a digit with pointer events and
-// reads the class, clicks a confusion-matrix cell and sees its digits, and
-// saves a screenshot of each page into docs/studio. It is its own module
+// reads the class, clicks a confusion-matrix cell and sees its digits,
+// uploads a picture of a digit, uploads a model of RGB pictures with class
+// names and reads the names it answers with for an uploaded picture,
+// looks at a Fashion-MNIST model's confusion matrix, and saves a
+// screenshot of each page into docs/studio. It is its own module
 // so that chromedp never enters goras's go.mod; .ci/studio-e2e runs it.
 package e2e
 
@@ -57,7 +60,8 @@ func browser(t *testing.T) (context.Context, context.CancelFunc) {
 }
 
 func TestStudioInBrowser(t *testing.T) {
-	s, err := studio.New(studio.Options{Dir: t.TempDir(), Log: testLog{t}})
+	dir := t.TempDir()
+	s, err := studio.New(studio.Options{Dir: dir, Log: testLog{t}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,6 +86,11 @@ func TestStudioInBrowser(t *testing.T) {
 	screenshot(t, ctx, "learn")
 	run(t, ctx, chromedp.Navigate(srv.URL+"/#models"), chromedp.WaitVisible(chromedp.CSS("#models-table tbody tr")), chromedp.WaitVisible(chromedp.CSS("#inspect-graph rect")))
 	screenshot(t, ctx, "models")
+
+	// Models of other pictures, and pictures uploaded.
+	uploadDigit(t, ctx, srv.URL, filepath.Join(dir, "lenet5-e2e", "model.safetensors"), t.TempDir())
+	colourModel(t, ctx, srv.URL, t.TempDir())
+	fashionLook(t, ctx, srv.URL, dir)
 }
 
 // train starts a one-epoch LeNet-5 run on 3,000 images and watches the

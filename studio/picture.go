@@ -9,7 +9,6 @@ import (
 	_ "image/jpeg"
 	_ "image/png"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 
@@ -160,26 +159,12 @@ func readPicture(b []byte, name string, pi pictureInput) ([]float32, error) {
 }
 
 // resizePicture reads a picture as goras predict reads one for a model of
-// pictures: imagefolder.LoadImage, which takes a file, so the bytes go
-// through a temporary file. That keeps one resizer in goras, and the
-// studio's answers the same, bit for bit, as goras predict's.
+// pictures (imagefolder's decoder and resizer), so the studio's answers are
+// the same, bit for bit, as goras predict's.
 func resizePicture(b []byte, name string, pi pictureInput) ([]float32, error) {
-	f, err := os.CreateTemp("", "goras-studio-*.picture")
+	px, err := imagefolder.DecodeImage(b, name, imagefolder.ImageSize(pi.Height, pi.Width), imagefolder.ColorMode(pi.ColorMode))
 	if err != nil {
-		return nil, err
-	}
-	defer os.Remove(f.Name())
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, err
-	}
-	px, err := imagefolder.LoadImage(f.Name(), imagefolder.ImageSize(pi.Height, pi.Width), imagefolder.ColorMode(pi.ColorMode))
-	if err != nil {
-		msg := strings.ReplaceAll(strings.TrimPrefix(err.Error(), "imagefolder: "), f.Name(), name)
-		return nil, errorf(http.StatusUnprocessableEntity, "%s", msg)
+		return nil, errorf(http.StatusUnprocessableEntity, "%s", strings.TrimPrefix(err.Error(), "imagefolder: "))
 	}
 	return px, nil
 }

@@ -44,6 +44,11 @@ func (c *config) decode(dst []uint8, path string) error {
 	if err != nil {
 		return err
 	}
+	return c.decodeBytes(dst, b)
+}
+
+// decodeBytes is decode on a picture file's bytes.
+func (c *config) decodeBytes(dst []uint8, b []byte) error {
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
 	if err != nil {
 		return fmt.Errorf("not a PNG, JPEG or GIF picture that Go can read: %v", err)

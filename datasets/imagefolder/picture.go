@@ -1,6 +1,9 @@
 package imagefolder
 
-import "fmt"
+import (
+	"fmt"
+	"os"
+)
 
 // LoadImage reads one picture the way Load reads each picture of a folder,
 // for predicting with a model trained on one: decoded (PNG, JPEG, GIF's
@@ -15,10 +18,31 @@ func LoadImage(path string, opts ...Option) ([]float32, error) {
 	if err := c.check(false); err != nil {
 		return nil, err
 	}
-	im := newImages(c, []string{path}, 0)
-	px := make([]uint8, im.size)
-	if err := c.decode(px, path); err != nil {
+	b, err := os.ReadFile(path)
+	if err != nil {
 		return nil, fmt.Errorf("imagefolder: %s: %v", path, err)
+	}
+	return c.image(b, path)
+}
+
+// DecodeImage is LoadImage on a picture file's bytes (an upload, say),
+// named name in errors: the same values, bit for bit, as LoadImage gives
+// for a file holding b.
+func DecodeImage(b []byte, name string, opts ...Option) ([]float32, error) {
+	c := newConfig(opts)
+	if err := c.check(false); err != nil {
+		return nil, err
+	}
+	return c.image(b, name)
+}
+
+// image decodes, converts and resizes the picture file's bytes b and
+// scales them as Images.Gather does.
+func (c *config) image(b []byte, name string) ([]float32, error) {
+	im := newImages(c, []string{name}, 0)
+	px := make([]uint8, im.size)
+	if err := c.decodeBytes(px, b); err != nil {
+		return nil, fmt.Errorf("imagefolder: %s: %v", name, err)
 	}
 	out := make([]float32, im.size)
 	im.write(out, px)

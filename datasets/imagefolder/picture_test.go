@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,6 +48,22 @@ func TestLoadImageIsLoadsPicture(t *testing.T) {
 				t.Fatalf("value %d: LoadImage %v, Load %v", i, got[i], want[i])
 			}
 		}
+		b, err := os.ReadFile(pic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fromBytes, err := DecodeImage(b, "upload.png", opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			if math.Float32bits(fromBytes[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("value %d: DecodeImage %v, Load %v", i, fromBytes[i], want[i])
+			}
+		}
+	}
+	if _, err := DecodeImage([]byte("not a picture"), "upload.png"); err == nil || !strings.Contains(err.Error(), "imagefolder: upload.png: not a PNG, JPEG or GIF picture") {
+		t.Errorf("DecodeImage of text: %v, want the name and what is wrong", err)
 	}
 }
 

@@ -18,7 +18,7 @@ import (
 
 // evaluateFlags are goras evaluate's flags.
 type evaluateFlags struct {
-	dataset                            string
+	dataset, data                      string
 	dataDir, confusionPath, errorsPath string
 	batchSize, nErrors                 int
 	force                              bool
@@ -39,11 +39,16 @@ the per-class precision, recall and F1 score (sklearn's classification_report),
 and last "test_loss: X - test_accuracy: Y" with the loss it was compiled with
 ("test_accuracy: Y" alone for an int8 model, whose file keeps no loss).
 --confusion draws the matrix as a heat map and --errors the test digits the
-model got wrong with the most confidence, as .png or .svg pictures.`,
+model got wrong with the most confidence, as .png or .svg pictures.
+--data DIR evaluates on every picture of a folder with one subfolder per
+class instead (as goras train --data reads one: resized to the model's
+input; classes in the order of the model's class names), the matrix and
+report naming the classes.`,
 		Example: "  goras train --output mlp.safetensors\n  goras evaluate mlp.safetensors\n" +
 			"  goras evaluate --confusion cm.png --errors wrong.png mlp.safetensors\n" +
 			"  goras train --dataset fashion_mnist --model lenet5 --output clothes.safetensors\n" +
-			"  goras evaluate clothes.safetensors   # on Fashion-MNIST's test set, as its class names say",
+			"  goras evaluate clothes.safetensors   # on Fashion-MNIST's test set, as its class names say\n" +
+			"  goras evaluate --data photos/test pets.safetensors   # a folder per class, as goras train --data",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return fmt.Errorf("evaluate takes one MODEL_FILE, got %d arguments (see '%s --help')", len(args), cmd.CommandPath())
@@ -56,6 +61,7 @@ model got wrong with the most confidence, as .png or .svg pictures.`,
 	addDatasetFlag(fl, &f.dataset)
 	fl.Lookup("dataset").Usage += "\n(default: fashion_mnist for a model carrying Fashion-MNIST's class names, else mnist)"
 	addDataDirFlag(fl, &f.dataDir)
+	fl.StringVar(&f.data, "data", "", "evaluate on a folder of pictures, one subfolder per class (as goras train\n--data reads one), all of them, instead of a data set's test images")
 	fl.IntVar(&f.batchSize, "batch-size", 32, "samples per evaluation step")
 	fl.StringVar(&f.confusionPath, "confusion", "", "draw the confusion matrix as a heat map with counts to `FILE`, .png or .svg")
 	fl.StringVar(&f.errorsPath, "errors", "", "draw the misclassified test digits the model was surest of to `FILE`,\n.png or .svg, each captioned \"true 4 → pred 9 (0.99)\"")
@@ -93,10 +99,16 @@ func runEvaluate(cmd *cobra.Command, f *evaluateFlags, path string) error {
 	if err := f.check(); err != nil {
 		return err
 	}
+	if err := f.checkFolderFlags(cmd.Flags().Changed); err != nil {
+		return err
+	}
 	if err := checkModelFile(path); err != nil {
 		return err
 	}
 	if quantize.IsQuantizedFile(path) {
+		if f.data != "" {
+			return fmt.Errorf("%s is an int8 model, which evaluate reads only on --dataset's test images; evaluate the float model it was quantized from on --data", path)
+		}
 		return runEvaluateQuantized(cmd, f, path)
 	}
 	m, err := loadModel(path)
@@ -107,13 +119,18 @@ func runEvaluate(cmd *cobra.Command, f *evaluateFlags, path string) error {
 	if loss == nil {
 		return fmt.Errorf("%s holds no loss (the model was saved before Compile), so it cannot be evaluated", path)
 	}
-	if err := checkClasses(path, m.OutputShape()); err != nil {
-		return err
+	if f.data == "" {
+		if err := checkClasses(path, m.OutputShape()); err != nil {
+			return err
+		}
 	}
 	// Compile again to report accuracy whatever metrics were saved; the
 	// weights are kept.
 	if err := m.Compile(goras.CompileOptions{Optimizer: m.Optimizer(), Loss: loss, Metrics: []string{"accuracy"}}); err != nil {
 		return err
+	}
+	if f.data != "" {
+		return evaluateFolder(cmd, f, path, m, loss)
 	}
 	dataset := f.datasetFor(m.ClassNames(), cmd.Flags().Changed("dataset"), cmd.ErrOrStderr())
 	ctx := cmd.Context()

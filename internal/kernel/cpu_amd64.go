@@ -25,8 +25,8 @@ func detectCPU() cpuInfo {
 	if maxExt, _, _, _ := cpuid(0x80000000, 0); maxExt >= 0x80000004 {
 		var s strings.Builder
 		for leaf := uint32(0x80000002); leaf <= 0x80000004; leaf++ {
-			a, b, c, d := cpuid(leaf, 0)
-			s.WriteString(regString(a, b, c, d))
+			r0, r1, r2, r3 := cpuid(leaf, 0)
+			s.WriteString(regString(r0, r1, r2, r3))
 		}
 		c.brand = strings.TrimSpace(strings.TrimRight(s.String(), "\x00"))
 	}

@@ -132,13 +132,8 @@ func runEvaluate(cmd *cobra.Command, f *evaluateFlags, path string) error {
 	if f.data != "" {
 		return evaluateFolder(cmd, f, path, m, loss)
 	}
-	dataset := f.datasetFor(m.ClassNames(), cmd.Flags().Changed("dataset"), cmd.ErrOrStderr())
-	ctx := cmd.Context()
-	_, test, err := loadDataset(ctx, dataset, f.dataDir, cmd.ErrOrStderr())
+	test, err := f.testSet(cmd, m.ClassNames())
 	if err != nil {
-		if ctx.Err() != nil {
-			return errInterrupted
-		}
 		return err
 	}
 	x, y, err := applications.Data(test, m, loss)
@@ -181,6 +176,18 @@ func (f *evaluateFlags) datasetFor(names []string, given bool, log io.Writer) st
 	return datasetFashion
 }
 
+// testSet loads the test set a model with class names names is evaluated
+// on (datasetFor).
+func (f *evaluateFlags) testSet(cmd *cobra.Command, names []string) (mnist.Dataset, error) {
+	dataset := f.datasetFor(names, cmd.Flags().Changed("dataset"), cmd.ErrOrStderr())
+	ctx := cmd.Context()
+	_, test, err := loadDataset(ctx, dataset, f.dataDir, cmd.ErrOrStderr())
+	if err != nil && ctx.Err() != nil {
+		return test, errInterrupted
+	}
+	return test, err
+}
+
 // runEvaluateQuantized is goras evaluate on an int8 model file (goras
 // quantize's): the confusion matrix, report and pictures as for a float32
 // model, then test accuracy alone, as the file keeps no loss. Its Predict
@@ -193,13 +200,8 @@ func runEvaluateQuantized(cmd *cobra.Command, f *evaluateFlags, path string) err
 	if err := checkClasses(path, []int{q.Classes()}); err != nil {
 		return err
 	}
-	dataset := f.datasetFor(q.ClassNames(), cmd.Flags().Changed("dataset"), cmd.ErrOrStderr())
-	ctx := cmd.Context()
-	_, test, err := loadDataset(ctx, dataset, f.dataDir, cmd.ErrOrStderr())
+	test, err := f.testSet(cmd, q.ClassNames())
 	if err != nil {
-		if ctx.Err() != nil {
-			return errInterrupted
-		}
 		return err
 	}
 	x, err := test.X.Float32().Reshape(append([]int{test.X.N}, q.InputShape()...)...)

@@ -1,7 +1,5 @@
 package kernel
 
-import "fmt"
-
 // The direct path of Conv2D's inference forward pass (ForwardAffine): a
 // convolution tile that takes a whole window as its depth, reading the
 // (padded) input in place, and applies the per-channel scale, shift and
@@ -159,10 +157,15 @@ func (cv *Conv2D) ForwardAffine(y, x, w, scale, shift []float32, relu bool) {
 	j.cv, j.tile = cv, tile
 	j.y, j.x, j.w, j.scale, j.shift, j.flags = y, x, w, scale, shift, flags
 	// Whole samples per unit when the batch alone gives every worker two;
-	// otherwise each sample's rows cut into as many blocks as that takes.
+	// otherwise each sample's rows cut into as many blocks as that takes,
+	// if the work is enough for two workers (each block pads KH-1 rows
+	// more).
 	j.blocks = 1
 	if wk := Workers(); cv.n < 2*wk {
-		j.blocks = min(cv.oh, ceilDiv(2*wk, cv.n))
+		b := min(cv.oh, ceilDiv(2*wk, cv.n))
+		if cv.n*cv.oh*cv.ow*cv.k*cv.f >= 2*convMinChunk {
+			j.blocks = b
+		}
 	}
 	perUnit := ceilDiv(cv.oh, j.blocks) * cv.ow * cv.k * cv.f
 	Parallel(cv.n*j.blocks, max(1, convMinChunk/perUnit), j)
@@ -234,14 +237,5 @@ func (j *directForward) rows(s *convScratch, n, i0, i1 int) {
 				t.fn(k1, g.KH, row[j0*rsa:], rsa, rs, j.w[f0:], f, out[j0*f:], f, sc, sh, j.flags, min(t.mr, cv.ow-j0), cols)
 			}
 		}
-	}
-}
-
-// checkTile panics unless a tile's operands hold every value it reads or
-// writes (the assembly tiles rely on it).
-func checkTile(k1, kh int, a []float32, rsa, ars int, b []float32, ldb int, c []float32, ldc int, scale, shift []float32, flags, rows, cols int) {
-	if len(a) <= (rows-1)*rsa+(kh-1)*ars+k1-1 || len(b) <= (kh*k1-1)*ldb+cols-1 || len(c) <= (rows-1)*ldc+cols-1 ||
-		(flags&convScale != 0 && len(scale) < cols) || (flags&(convScale|convShift) != 0 && len(shift) < cols) {
-		panic(fmt.Sprintf("kernel: convolution tile %dx%d (k1 %d, kh %d) with operands of %d, %d, %d values", rows, cols, k1, kh, len(a), len(b), len(c)))
 	}
 }

@@ -10,13 +10,19 @@ import "golang.org/x/sys/cpu"
 // channels, the GEMM tile's shape.
 var avx512Tile = directTile{name: "avx512", mr: 14, nr: 32, fn: tileConvAVX512}
 
+// tileConvAVX512 checks the operands' extents (the last value each row
+// of the tile reads or writes; index panics) and runs the assembly.
 func tileConvAVX512(k1, kh int, a []float32, rsa, ars int, b []float32, ldb int, c []float32, ldc int, scale, shift []float32, flags, rows, cols int) {
-	checkTile(k1, kh, a, rsa, ars, b, ldb, c, ldc, scale, shift, flags, rows, cols)
+	_ = a[(rows-1)*rsa+(kh-1)*ars+k1-1]
+	_ = b[(kh*k1-1)*ldb+cols-1]
+	_ = c[(rows-1)*ldc+cols-1]
 	var sc, sh *float32
 	if flags&convScale != 0 {
+		_ = scale[cols-1]
 		sc = &scale[0]
 	}
 	if flags&(convScale|convShift) != 0 {
+		_ = shift[cols-1]
 		sh = &shift[0]
 	}
 	convTileAVX512x32(k1, kh, &a[0], rsa, ars, &b[0], ldb, &c[0], ldc, sc, sh, flags, rows, uint32(1)<<cols-1)

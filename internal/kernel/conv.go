@@ -67,6 +67,12 @@ type Conv2D struct {
 
 	tile *directTile   // ForwardAffine's tile (conv_tile.go), nil for none
 	dfwd directForward // its job
+
+	affine bool           // ForwardAffine has run: the scratch holds its buffers (useAffine)
+	wino   *winoImpl      // ForwardAffine's Winograd transforms (conv_winograd.go), nil for none
+	winoU  []float32      // the transformed kernel, (16, C, F)
+	winoW  []float32      // the kernel winoU was made from
+	wfwd   winoForwardJob // its job
 }
 
 // Block and parallel sizing. A block's patches take about convBlockFloats
@@ -114,6 +120,9 @@ func NewConv2D(n, c, f int, g Window) *Conv2D {
 	}
 	cv.fwd.cv, cv.bwd.cv = cv, cv
 	cv.tile = activeTile
+	if winogradOK(g, c, f) {
+		cv.wino = defaultWino(cv.tile)
+	}
 	cv.ShareScratch(NewConvScratch())
 	return cv
 }

@@ -21,7 +21,8 @@ func bestLayers(n int) []convCase {
 // normalization folded in, at batch 1 and 8 of the best network's
 // layers, on one worker and on all: "fold" as it was (the normalization's
 // scale multiplied into the kernel, then Forward with the shift as bias),
-// "direct" ForwardAffine.
+// "direct" ForwardAffine's tile, "winograd" its Winograd path where the
+// geometry takes it.
 func BenchmarkConvInfer(b *testing.B) {
 	defer SetWorkers(0)
 	for _, workers := range []int{1, 0} {
@@ -36,8 +37,16 @@ func BenchmarkConvInfer(b *testing.B) {
 				folded := make([]float32, len(w))
 				y := make([]float32, c.n*oh*ow*c.f)
 				flops := 2 * float64(c.n*oh*ow*cv.k*c.f)
-				for _, path := range []string{"fold", "direct"} {
+				wino := cv.wino
+				for _, path := range []string{"fold", "direct", "winograd"} {
+					if path == "winograd" && wino == nil {
+						continue
+					}
 					b.Run(fmt.Sprintf("w%d/n%d/conv%d/%s", workers, n, i+1, path), func(b *testing.B) {
+						cv.wino = nil
+						if path == "winograd" {
+							cv.wino = wino
+						}
 						for b.Loop() {
 							if path == "fold" {
 								ChannelAffine(folded, w, scale, zero, len(w)/c.f, c.f)

@@ -38,24 +38,25 @@ func (cv *Conv2D) ShareScratch(s *ConvScratch) {
 type convScratch struct {
 	cols, dcols, dy, xp []float32
 	band                []float32 // bandConv's interleaved rows
+	wv, wm              []float32 // the Winograd path's transformed input and products
 	dym                 []float32 // dy masked by the ReLU, for the GEMM dx
 	acc                 []float32 // columnSums' accumulator
 }
 
 // convNeed is how many values each buffer of a convScratch must hold.
-type convNeed struct{ cols, dcols, dy, xp, band, dym, acc int }
+type convNeed struct{ cols, dcols, dy, xp, band, dym, acc, wv, wm int }
 
 func (a convNeed) max(b convNeed) convNeed {
 	return convNeed{max(a.cols, b.cols), max(a.dcols, b.dcols), max(a.dy, b.dy), max(a.xp, b.xp),
-		max(a.band, b.band), max(a.dym, b.dym), max(a.acc, b.acc)}
+		max(a.band, b.band), max(a.dym, b.dym), max(a.acc, b.acc), max(a.wv, b.wv), max(a.wm, b.wm)}
 }
 
 // need is what cv's forward pass, or with backward both passes, read and
 // write in one worker's scratch.
 func (cv *Conv2D) need(backward bool) convNeed {
 	var n convNeed
-	if cv.tile != nil && cv.padded && !backward {
-		n.xp = cv.hp * cv.wp * cv.c // ForwardAffine's padded rows, a sample at most
+	if cv.affine && !backward {
+		n = cv.needAffine()
 	}
 	if !cv.shifted {
 		pix := cv.rb * cv.ow
@@ -70,7 +71,7 @@ func (cv *Conv2D) need(backward bool) convNeed {
 		}
 		return n
 	}
-	n.xp = cv.hp * cv.wp * cv.c
+	n.xp = max(n.xp, cv.hp*cv.wp*cv.c)
 	n.band = (cv.ow + cv.win.KW - 1) * cv.c * cv.win.KH
 	if backward {
 		n.band = max(n.band, (cv.win.W+cv.win.KW-1)*cv.f*cv.win.KH)
@@ -82,6 +83,35 @@ func (cv *Conv2D) need(backward bool) convNeed {
 		}
 	}
 	return n
+}
+
+// needAffine is what ForwardAffine reads and writes in one worker's
+// scratch: a sample's padded rows (the direct tile), or a sample's padded
+// tiles, transformed tiles and products (Winograd).
+func (cv *Conv2D) needAffine() convNeed {
+	var n convNeed
+	if cv.wino != nil {
+		th, tw := cv.winoTiles()
+		n.xp = (2*th + 2) * cv.winoPadWidth() * cv.c
+		n.wv, n.wm = 16*th*tw*cv.c, 16*th*tw*cv.f
+	} else if cv.tile != nil && cv.padded {
+		n.xp = cv.hp * cv.wp * cv.c
+	}
+	return n
+}
+
+// useAffine adds ForwardAffine's needs to the scratch on its first call,
+// so that convolutions that never run it (a training plan's) hold no
+// buffers for it.
+func (cv *Conv2D) useAffine() {
+	if cv.affine {
+		return
+	}
+	cv.affine = true
+	sc := cv.scratch
+	sc.mu.Lock()
+	sc.fwd = sc.fwd.max(cv.needAffine())
+	sc.mu.Unlock()
 }
 
 // getScratch takes a worker's buffers, cut to what cv's forward pass uses.
@@ -100,6 +130,8 @@ func (cv *Conv2D) getScratch() *convScratch {
 	s.cols = sc.fit(s.cols, need.cols, most.cols)
 	s.xp = sc.fit(s.xp, need.xp, most.xp)
 	s.band = sc.fit(s.band, need.band, most.band)
+	s.wv = sc.fit(s.wv, need.wv, most.wv)
+	s.wm = sc.fit(s.wm, need.wm, most.wm)
 	return s
 }
 

@@ -153,6 +153,11 @@ func (cv *Conv2D) ForwardAffine(y, x, w, scale, shift []float32, relu bool) {
 		cv.forwardThenAffine(y, x, w, scale, shift, relu)
 		return
 	}
+	cv.useAffine()
+	if cv.wino != nil {
+		cv.winoForward(y, x, w, scale, shift, flags)
+		return
+	}
 	j := &cv.dfwd
 	j.cv, j.tile = cv, tile
 	j.y, j.x, j.w, j.scale, j.shift, j.flags = y, x, w, scale, shift, flags

@@ -6,3 +6,11 @@ package kernel
 // the pure-Go GEMM tile too, and the direct path saves the repacking and
 // the passes over the output.
 func defaultTile() *directTile { return &goTile }
+
+// defaultWino is the pure-Go transforms with the pure-Go tile.
+func defaultWino(t *directTile) *winoImpl {
+	if t == nil {
+		return nil
+	}
+	return &winoGo
+}

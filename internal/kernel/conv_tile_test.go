@@ -15,6 +15,13 @@ import (
 var directCases = append(append([]convCase{
 	{1, 17, 30, 3, 3, 3, 45, 1, 1, 1, 1, 1, 1},
 	{2, 9, 16, 5, 2, 4, 33, 2, 3, 0, 1, 2, 1},
+	// Winograd's: odd outputs (tiles that overhang), no padding, uneven
+	// padding, a single partial tile, 48 and 80 channels.
+	{2, 7, 9, 16, 3, 3, 32, 1, 1, 1, 1, 1, 1},
+	{1, 10, 8, 32, 3, 3, 16, 1, 1, 0, 0, 0, 0},
+	{3, 5, 6, 16, 3, 3, 48, 1, 1, 2, 0, 0, 1},
+	{1, 3, 3, 16, 3, 3, 16, 1, 1, 0, 0, 0, 0},
+	{2, 16, 30, 48, 3, 3, 80, 1, 1, 1, 1, 1, 1},
 }, convCases...), append(bestLayers(1), bestLayers(3)...)...)
 
 // affineRef is ForwardAffine's reference: the sums of convRef (sums, in
@@ -41,22 +48,41 @@ func affineRef(sums []float64, f int, scale, shift []float32, relu bool) []float
 func TestForwardAffine(t *testing.T) {
 	defer SetWorkers(0)
 	SetWorkers(3)
-	tiles := append([]*directTile{nil}, directTiles...)
+	// Each tile on the direct path; then, where the geometry allows
+	// Winograd, each implementation of its transforms (with the active
+	// tile, which only decides that ForwardAffine runs).
+	type path struct {
+		tile *directTile
+		wino *winoImpl
+	}
+	var paths []path
+	for _, t := range append([]*directTile{nil}, directTiles...) {
+		paths = append(paths, path{t, nil})
+	}
+	for _, wi := range winoImpls {
+		paths = append(paths, path{activeTile, wi})
+	}
 	for _, c := range directCases {
 		r := rand.New(rand.NewPCG(3, uint64(c.h*100+c.c)))
 		x, w := randSlice(r, c.n*c.h*c.w*c.c), randSlice(r, c.kh*c.kw*c.c*c.f)
 		scale, shift := randSlice(r, c.f), randSlice(r, c.f)
 		oh, ow := c.window().Out()
 		sums, _, _, _ := convRef(c, x, w, nil, make([]float32, c.n*oh*ow*c.f), false)
-		for _, tile := range tiles {
+		for _, pa := range paths {
+			if pa.wino != nil && !winogradOK(c.window(), c.c, c.f) {
+				continue
+			}
 			name := "none"
-			if tile != nil {
-				name = tile.name
+			switch {
+			case pa.wino != nil:
+				name = "winograd-" + pa.wino.name
+			case pa.tile != nil:
+				name = pa.tile.name
 			}
 			for _, mode := range []struct{ scale, shift, relu bool }{{true, true, true}, {true, true, false}, {false, true, true}, {false, false, false}} {
 				t.Run(fmt.Sprintf("%s/%v/%+v", name, c, mode), func(t *testing.T) {
 					cv := NewConv2D(c.n, c.c, c.f, c.window())
-					cv.tile = tile
+					cv.tile, cv.wino = pa.tile, pa.wino
 					var sc, sh []float32
 					if mode.scale {
 						sc = scale
@@ -106,7 +132,9 @@ func TestForwardAffineEdges(t *testing.T) {
 // different blocks and give the same bits.
 func TestForwardAffineWorkersBitIdentical(t *testing.T) {
 	defer SetWorkers(0)
-	for _, c := range []convCase{bestLayers(1)[1], {5, 12, 11, 4, 3, 3, 40, 1, 1, 1, 1, 1, 1}} {
+	// Winograd on a batch of 1 (tile rows cut into blocks), direct tiles
+	// on 5 samples of 7 rows each.
+	for _, c := range []convCase{bestLayers(1)[1], {5, 12, 11, 4, 3, 3, 40, 1, 1, 1, 1, 1, 1}, {1, 9, 14, 16, 3, 3, 32, 1, 1, 1, 1, 1, 1}} {
 		run := func(workers int) []float32 {
 			SetWorkers(workers)
 			r := rand.New(rand.NewPCG(4, 4))
@@ -146,4 +174,30 @@ func TestForwardAffinePanics(t *testing.T) {
 	mustPanic(t, "short shift", func() {
 		cv.ForwardAffine(make([]float32, 8), make([]float32, 16), make([]float32, 18), nil, make([]float32, 1), false)
 	})
+}
+
+// TestForwardAffineNewWeights: a kernel changed in place, by one value,
+// is seen by the next call (the Winograd path keeps its transform of the
+// last kernel it saw), with each path.
+func TestForwardAffineNewWeights(t *testing.T) {
+	c := convCase{2, 6, 8, 16, 3, 3, 32, 1, 1, 1, 1, 1, 1}
+	for _, wi := range append([]*winoImpl{nil}, winoImpls...) {
+		r := rand.New(rand.NewPCG(5, 5))
+		cv := NewConv2D(c.n, c.c, c.f, c.window())
+		cv.wino = wi
+		x, w := randSlice(r, c.n*c.h*c.w*c.c), randSlice(r, c.kh*c.kw*c.c*c.f)
+		oh, ow := cv.OutShape()
+		y := make([]float32, c.n*oh*ow*c.f)
+		cv.ForwardAffine(y, x, w, nil, nil, false)
+		for _, at := range []int{0, 1234, len(w) - 1} {
+			w[at] += 0.5
+			cv.ForwardAffine(y, x, w, nil, nil, false)
+			want, _, _, _ := convRef(c, x, w, nil, make([]float32, len(y)), false)
+			for i := range y {
+				if !closeTo(y[i], want[i], float64(c.kh*c.kw*c.c)) {
+					t.Fatalf("wino %v, after w[%d] changed: y[%d] = %v, want %v", wi != nil, at, i, y[i], want[i])
+				}
+			}
+		}
+	}
 }

@@ -1,6 +1,9 @@
 package kernel
 
-import "unsafe"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // Winograd's F(2×2, 3×3) for ForwardAffine: a 3×3 convolution at stride 1
 // computes each 2×2 block of output pixels from a 4×4 block (tile) of
@@ -146,53 +149,67 @@ func winoKernelGo(u []float32, us int, w []float32, c, f int) {
 // winoTiles is the number of tile rows and columns of the output.
 func (cv *Conv2D) winoTiles() (th, tw int) { return ceilDiv(cv.oh, 2), ceilDiv(cv.ow, 2) }
 
-// winoForward is ForwardAffine on the Winograd path: the kernel
-// transformed once per call (U, on the calling goroutine), then units of
-// a sample's tile rows, each padding its input rows, transforming its
-// tiles, multiplying and transforming back.
+// winoForward is ForwardAffine on the Winograd path: units of a sample's
+// tiles, each padding its input rows, transforming its tiles, multiplying
+// by the transformed kernel U and transforming back.
+//
+// U is kept between calls with a copy of the kernel it was made from:
+// transforming the kernel writes 16·C·F values (256 KB for 64 channels
+// in and out, 10 µs, a third of one sample's convolution). Each unit
+// compares its share of w with the copy, bits not values, while the
+// others run (the whole comparison reads two kernels: 8 µs of a batch-1
+// call when one goroutine did it); if any share differs, U is made again
+// and the units run again, so U cannot go stale.
 func (cv *Conv2D) winoForward(y, x, w, scale, shift []float32, flags int) {
 	c, f := cv.c, cv.f
 	if len(cv.winoU) != 16*c*f {
 		cv.winoU, cv.winoW = make([]float32, 16*c*f), make([]float32, len(w))
 		cv.wino.kernel(cv.winoU, c*f, w, c, f)
 		copy(cv.winoW, w)
-	} else if !sameFloatBits(cv.winoW, w) {
-		// Transforming the kernel writes 16·C·F values (256 KB for 64
-		// channels in and out: 10 µs, a third of the convolution of one
-		// sample); comparing w with the copy U was made from reads two
-		// kernels. Bits, not values, so that it cannot go stale.
-		cv.wino.kernel(cv.winoU, c*f, w, c, f)
-		copy(cv.winoW, w)
 	}
 	th, tw := cv.winoTiles()
 	j := &cv.wfwd
 	j.cv = cv
-	j.y, j.x, j.scale, j.shift, j.flags = y, x, scale, shift, flags
+	j.y, j.x, j.w, j.scale, j.shift, j.flags = y, x, w, scale, shift, flags
 	j.blocks = 1
 	work := cv.n * th * tw * 16 * c * f // the products' multiply-adds
 	if wk := Workers(); cv.n < 2*wk && work >= 2*convMinChunk {
 		j.blocks = min(th*tw, ceilDiv(2*wk, cv.n))
 	}
 	perUnit := ceilDiv(th*tw, j.blocks) * 16 * c * f
-	Parallel(cv.n*j.blocks, max(1, convMinChunk/perUnit), j)
-	j.y, j.x, j.scale, j.shift = nil, nil, nil, nil
+	grain := max(1, convMinChunk/perUnit)
+	j.stale.Store(false)
+	Parallel(cv.n*j.blocks, grain, j)
+	if j.stale.Load() {
+		cv.wino.kernel(cv.winoU, c*f, w, c, f)
+		copy(cv.winoW, w)
+		j.stale.Store(false)
+		Parallel(cv.n*j.blocks, grain, j)
+	}
+	j.y, j.x, j.w, j.scale, j.shift = nil, nil, nil, nil, nil
 }
 
 // winoForwardJob is winoForward's job: unit u is the tiles of block
 // u%blocks of sample u/blocks, the blocks cutting the sample's tiles
 // (row-major) evenly, across tile rows if need be: 49 tiles over two
-// workers are 24 and 25, where whole tile rows were 3 and 4 of 7.
+// workers are 24 and 25, where whole tile rows were 3 and 4 of 7. Unit u
+// also compares share u of w with the copy U was made from.
 type winoForwardJob struct {
-	cv                 *Conv2D
-	y, x, scale, shift []float32
-	flags, blocks      int
+	cv                    *Conv2D
+	y, x, w, scale, shift []float32
+	flags, blocks         int
+	stale                 atomic.Bool // some share of w differs from cv.winoW
 }
 
 func (j *winoForwardJob) Run(lo, hi int) {
 	cv := j.cv
 	s := cv.getScratch()
 	th, tw := cv.winoTiles()
+	units, l := cv.n*j.blocks, len(j.w)
 	for u := lo; u < hi; u++ {
+		if a, b := u*l/units, (u+1)*l/units; !sameFloatBits(j.w[a:b], cv.winoW[a:b]) {
+			j.stale.Store(true)
+		}
 		n, b := u/j.blocks, u%j.blocks
 		q0, q1 := b*th*tw/j.blocks, (b+1)*th*tw/j.blocks
 		if q0 < q1 {

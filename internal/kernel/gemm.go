@@ -54,8 +54,9 @@ var (
 // the small matrices of an MNIST MLP, copying operands or waking goroutines
 // costs more than it saves.
 const (
-	packMinWork     = 1 << 18 // m*n*k from which A or B may be packed
-	parallelMinWork = 1 << 21 // m*n*k from which the pool is used
+	packMinWork      = 1 << 18 // m*n*k from which A or B may be packed
+	parallelMinWork  = 1 << 21 // m*n*k from which the pool is used
+	parallelMinWideB = 1 << 18 // k*n from which it is used whatever m (1 MiB of B)
 )
 
 func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
@@ -122,7 +123,11 @@ func gemmRun(kern *microKernel, mayParallel, transA, transB bool, m, n, k int, a
 	if j.byRows {
 		units = rowTiles
 	}
-	if work < parallelMinWork || !mayParallel {
+	// A product with few rows but a large B (a Dense layer at batch 1:
+	// 1×3136 by 3136×256) is little work per strip yet reads B from memory
+	// once whoever does it; two workers each read half of B.
+	wideB := k*n >= parallelMinWideB && units >= 2
+	if (work < parallelMinWork && !wideB) || !mayParallel {
 		j.Run(0, units)
 	} else {
 		j.claim = claimSize(units, j.byRows, j.packA, j.packB)

@@ -35,7 +35,7 @@ func trainFLOPs(m *goras.Model) (float64, error) {
 		switch l.ClassName() {
 		case "Dense":
 			w, out := l.Params()[0].Shape(), t.Shape() // (in, units), (..., units)
-			rows := 1 // Dense on (T, in) multiplies T rows
+			rows := 1                                  // Dense on (T, in) multiplies T rows
 			for _, d := range out[:len(out)-1] {
 				rows *= d
 			}

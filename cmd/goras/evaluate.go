@@ -237,22 +237,31 @@ func printConfusion(cmd *cobra.Command, test mnist.Dataset, probs *tensor.Tensor
 		yTrue[i] = int(v)
 	}
 	cm := metrics.ConfusionMatrix(yTrue, tensor.ArgMax(probs), classes)
-	out, log := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	if _, err := fmt.Fprintf(out, "Confusion matrix (rows: true class, columns: predicted class):\n%s\n%s\n", cm, cm.Report()); err != nil {
+	if err := writeConfusion(cmd, cm, f); err != nil {
 		return err
 	}
-	if p := f.confusionPath; p != "" {
-		if err := writeOutput("--confusion", p, f.force, func() error { return plot.SaveConfusion(p, cm) }); err != nil {
-			return err
-		}
-		fmt.Fprintf(log, "goras: drew the confusion matrix in %s\n", p)
-	}
+	log := cmd.ErrOrStderr()
 	if p, n := f.errorsPath, f.nErrors; p != "" {
 		err := writeOutput("--errors", p, f.force, func() error { return plot.SaveMostConfidentErrors(p, test.X.Float32(), yTrue, probs, n) })
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(log, "goras: drew the %d most confident errors in %s\n", min(n, cm.Total()-cm.Correct()), p)
+	}
+	return nil
+}
+
+// writeConfusion prints the confusion matrix cm and its per-class report,
+// and draws it to --confusion when asked.
+func writeConfusion(cmd *cobra.Command, cm *metrics.Confusion, f *evaluateFlags) error {
+	if _, err := fmt.Fprintf(cmd.OutOrStdout(), "Confusion matrix (rows: true class, columns: predicted class):\n%s\n%s\n", cm, cm.Report()); err != nil {
+		return err
+	}
+	if p := f.confusionPath; p != "" {
+		if err := writeOutput("--confusion", p, f.force, func() error { return plot.SaveConfusion(p, cm) }); err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "goras: drew the confusion matrix in %s\n", p)
 	}
 	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/goras-ml/goras/datasets/imagefolder"
 	"github.com/goras-ml/goras/losses"
 	"github.com/goras-ml/goras/metrics"
-	"github.com/goras-ml/goras/plot"
 	"github.com/goras-ml/goras/predict"
 	"github.com/goras-ml/goras/tensor"
 	"github.com/spf13/cobra"
@@ -68,15 +67,8 @@ func evaluateFolder(cmd *cobra.Command, f *evaluateFlags, path string, m *goras.
 	}
 	cm := metrics.ConfusionMatrix(ds.Y.Indices(), tensor.ArgMax(probs), classes)
 	cm.Labels = ds.ClassNames
-	out := cmd.OutOrStdout()
-	if _, err := fmt.Fprintf(out, "Confusion matrix (rows: true class, columns: predicted class):\n%s\n%s\n", cm, cm.Report()); err != nil {
+	if err := writeConfusion(cmd, cm, f); err != nil {
 		return err
 	}
-	if p := f.confusionPath; p != "" {
-		if err := writeOutput("--confusion", p, f.force, func() error { return plot.SaveConfusion(p, cm) }); err != nil {
-			return err
-		}
-		fmt.Fprintf(cmd.ErrOrStderr(), "goras: drew the confusion matrix in %s\n", p)
-	}
-	return printScores(out, "test", scores)
+	return printScores(cmd.OutOrStdout(), "test", scores)
 }

@@ -105,6 +105,10 @@ var modelFixtures = fixtures{
 		saveModelFixture(t, path, goras.NewSequential(layers.Input(32, 32), layers.Flatten(), layers.Dense(10, layers.WithActivation("softmax"))))
 	},
 	"models": func(t *testing.T, path string) { mkdir(t, path) },
+	// Links to a device: a reader that trusted the path would read zeros
+	// for ever (or allocate what their first bytes claim).
+	"device.safetensors": func(t *testing.T, path string) { symlink(t, "/dev/zero", path) },
+	"device.onnx":        func(t *testing.T, path string) { symlink(t, "/dev/zero", path) },
 }
 
 // checkpointFixtures are checkpoint directories and links.
@@ -175,6 +179,7 @@ var pictureFixtures = fixtures{
 	"digits":     func(t *testing.T, path string) { mkdir(t, path); barPicture(t, filepath.Join(path, "a.png")) },
 	"huge.png":   func(t *testing.T, path string) { pngClaiming(t, path, 100_000, 100_000) },
 	"claims.png": func(t *testing.T, path string) { pngClaiming(t, path, 4000, 4000) },
+	"device.png": func(t *testing.T, path string) { symlink(t, "/dev/zero", path) },
 }
 
 // historyFixtures are files goras train writes over, and histories for

@@ -51,3 +51,27 @@ func bnGradRows(dx, dy, x, a, b, mean, d []float32, rows, n int) bool {
 	bnGrad8(&dx[0], &dy[0], &x[0], &a[0], &b[0], &mean[0], &d[0], rows, n)
 	return true
 }
+
+func colDotsReLURun(sum, dot []float64, dy, y, x, mean []float32, rows, n int) bool {
+	if !bnVec(n) || rows < 1 {
+		return false
+	}
+	colDotsReLU8(&sum[0], &dot[0], &dy[0], &y[0], &x[0], &mean[0], rows, n)
+	return true
+}
+
+func affineReLURows(y, x, scale, shift []float32, rows, n int) bool {
+	if !bnVec(n) || rows < 1 {
+		return false
+	}
+	affineReLU8(&y[0], &x[0], &scale[0], &shift[0], rows, n)
+	return true
+}
+
+func bnGradReLURows(dx, dy, y, x, a, b, mean, d []float32, rows, n int) bool {
+	if !bnVec(n) || rows < 1 {
+		return false
+	}
+	bnGradReLU8(&dx[0], &dy[0], &y[0], &x[0], &a[0], &b[0], &mean[0], &d[0], rows, n)
+	return true
+}

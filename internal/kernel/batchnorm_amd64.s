@@ -203,3 +203,141 @@ bnGrad8_col:
 	JNZ     bnGrad8_row
 	VZEROUPPER
 	RET
+
+// func colDotsReLU8(sum *float64, dot *float64, dy *float32, y *float32, x *float32, mean *float32, rows int, n int)
+// Requires: AVX
+TEXT ·colDotsReLU8(SB), NOSPLIT, $0-64
+	MOVQ dy+16(FP), AX
+	MOVQ y+24(FP), CX
+	MOVQ x+32(FP), DX
+	MOVQ mean+40(FP), BX
+	MOVQ sum+0(FP), SI
+	MOVQ dot+8(FP), DI
+	MOVQ rows+48(FP), R8
+	MOVQ n+56(FP), R9
+	MOVQ R9, R10
+	SHLQ $0x02, R10
+	SHRQ $0x03, R9
+
+colDotsReLU8_block:
+	VMOVUPS (BX), Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	MOVQ    AX, R11
+	MOVQ    CX, R12
+	MOVQ    DX, R13
+	MOVQ    R8, R14
+
+colDotsReLU8_row:
+	VXORPS       Y4, Y4, Y4
+	VCMPPS       $0x11, (R12), Y4, Y3
+	VANDPS       (R11), Y3, Y3
+	VADDPS       Y4, Y3, Y3
+	VADDPS       Y3, Y1, Y1
+	VMOVUPS      (R13), Y4
+	VSUBPS       Y0, Y4, Y4
+	VMULPS       Y4, Y3, Y4
+	VADDPS       Y4, Y2, Y2
+	ADDQ         R10, R11
+	ADDQ         R10, R12
+	ADDQ         R10, R13
+	DECQ         R14
+	JNZ          colDotsReLU8_row
+	VCVTPS2PD    X1, Y0
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VADDPD       (SI), Y0, Y0
+	VMOVUPD      Y0, (SI)
+	VADDPD       32(SI), Y1, Y1
+	VMOVUPD      Y1, 32(SI)
+	ADDQ         $0x00000040, SI
+	VCVTPS2PD    X2, Y0
+	VEXTRACTF128 $0x01, Y2, X1
+	VCVTPS2PD    X1, Y1
+	VADDPD       (DI), Y0, Y0
+	VMOVUPD      Y0, (DI)
+	VADDPD       32(DI), Y1, Y1
+	VMOVUPD      Y1, 32(DI)
+	ADDQ         $0x00000040, DI
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, BX
+	DECQ         R9
+	JNZ          colDotsReLU8_block
+	VZEROUPPER
+	RET
+
+// func affineReLU8(y *float32, x *float32, scale *float32, shift *float32, rows int, n int)
+// Requires: AVX
+TEXT ·affineReLU8(SB), NOSPLIT, $0-48
+	MOVQ y+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ scale+16(FP), DX
+	MOVQ shift+24(FP), BX
+	MOVQ rows+32(FP), SI
+	MOVQ n+40(FP), DI
+	SHLQ $0x02, DI
+
+affineReLU8_row:
+	XORQ R8, R8
+
+affineReLU8_col:
+	VXORPS  Y1, Y1, Y1
+	VMOVUPS (CX)(R8*1), Y0
+	VMULPS  (DX)(R8*1), Y0, Y0
+	VADDPS  (BX)(R8*1), Y0, Y0
+	VMAXPS  Y1, Y0, Y0
+	VMOVUPS Y0, (AX)(R8*1)
+	ADDQ    $0x00000020, R8
+	CMPQ    R8, DI
+	JL      affineReLU8_col
+	ADDQ    DI, AX
+	ADDQ    DI, CX
+	DECQ    SI
+	JNZ     affineReLU8_row
+	VZEROUPPER
+	RET
+
+// func bnGradReLU8(dx *float32, dy *float32, y *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, rows int, n int)
+// Requires: AVX
+TEXT ·bnGradReLU8(SB), NOSPLIT, $0-80
+	MOVQ dx+0(FP), AX
+	MOVQ dy+8(FP), CX
+	MOVQ y+16(FP), DX
+	MOVQ x+24(FP), BX
+	MOVQ a+32(FP), SI
+	MOVQ b+40(FP), DI
+	MOVQ mean+48(FP), R8
+	MOVQ d+56(FP), R9
+	MOVQ rows+64(FP), R10
+	MOVQ n+72(FP), R11
+	SHLQ $0x02, R11
+
+bnGradReLU8_row:
+	XORQ R12, R12
+
+bnGradReLU8_col:
+	VXORPS  Y1, Y1, Y1
+	VCMPPS  $0x11, (DX)(R12*1), Y1, Y0
+	VANDPS  (CX)(R12*1), Y0, Y0
+	VADDPS  Y1, Y0, Y0
+	VMULPS  (SI)(R12*1), Y0, Y0
+	VMOVUPS (BX)(R12*1), Y1
+	VSUBPS  (R8)(R12*1), Y1, Y1
+	VMULPS  (DI)(R12*1), Y1, Y1
+	VADDPS  Y1, Y0, Y0
+	VADDPS  (R9)(R12*1), Y0, Y0
+	VADDPS  (AX)(R12*1), Y0, Y0
+	VMOVUPS Y0, (AX)(R12*1)
+	ADDQ    $0x00000020, R12
+	CMPQ    R12, R11
+	JL      bnGradReLU8_col
+	ADDQ    R11, AX
+	ADDQ    R11, CX
+	ADDQ    R11, DX
+	ADDQ    R11, BX
+	DECQ    R10
+	JNZ     bnGradReLU8_row
+	VZEROUPPER
+	RET

@@ -34,6 +34,11 @@ const (
 	bnAffine               // y = x·scale + shift
 	bnDots                 // per-chunk Σ dy and Σ dy·(x - mean)
 	bnGrad                 // dx += a·dy + b·(x - mean) + d
+
+	// The same, fused with a ReLU that alone reads y (batchnorm_relu.go).
+	bnAffineReLU // y = relu(x·scale + shift)
+	bnDotsReLU   // bnDots of g = reluGrad(dy, y)
+	bnGradReLU   // bnGrad of g
 )
 
 // bnChunkValues is about how many values one chunk of rows holds (256 KiB,
@@ -97,6 +102,14 @@ func (j bnJob) Run(lo, hi int) {
 			ColumnDots64(p1, p2, bn.dy[r0*n:r1*n], rows, bn.mean, r1-r0, n)
 		case bnGrad:
 			BatchNormGrad(bn.dx[r0*n:r1*n], bn.dy[r0*n:r1*n], rows, bn.a, bn.b, bn.mean, bn.d, r1-r0, n)
+		case bnAffineReLU:
+			ChannelAffineReLU(bn.y[r0*n:r1*n], rows, bn.scale, bn.shift, r1-r0, n)
+		case bnDotsReLU:
+			clear(p1)
+			clear(p2)
+			ColumnDotsReLU64(p1, p2, bn.dy[r0*n:r1*n], bn.y[r0*n:r1*n], rows, bn.mean, r1-r0, n)
+		case bnGradReLU:
+			BatchNormGradReLU(bn.dx[r0*n:r1*n], bn.dy[r0*n:r1*n], bn.y[r0*n:r1*n], rows, bn.a, bn.b, bn.mean, bn.d, r1-r0, n)
 		}
 	}
 }
@@ -157,6 +170,12 @@ func (bn *BatchNorm) GradSums(sum, dot []float64, dy, x, mean []float32) {
 	checkRows("BatchNorm.GradSums", bn.m, bn.n, "sum", sum, "dot", dot, "dy", dy, "x", x, "mean", mean)
 	bn.dy, bn.x, bn.mean = dy, x, mean
 	bn.run(bnDots)
+	bn.combineDots(sum, dot)
+}
+
+// combineDots sets sum and dot to the chunks' sums of the last bnDots or
+// bnDotsReLU pass, added in chunk order.
+func (bn *BatchNorm) combineDots(sum, dot []float64) {
 	n := bn.n
 	copy(sum[:n], bn.part[:n])
 	copy(dot[:n], bn.part[n:2*n])

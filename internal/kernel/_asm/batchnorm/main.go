@@ -78,7 +78,69 @@ func main() {
 			VADDPS(Mem{Base: p["dx"], Index: co, Scale: 1}, t, t)
 			VMOVUPS(t, Mem{Base: p["dx"], Index: co, Scale: 1})
 		})
+	reluKernels()
 	Generate()
+}
+
+// reluKernels emits the loops of a normalization a ReLU reads alone, fused
+// with it: the forward clamps the affine map at 0 as the ReLU does
+// (VMAXPS with 0 second: z > 0 ? z : +0, NaN and -0 giving +0), and the
+// backward passes mask dy with the ReLU's output y, g = 0 + dy where
+// y > 0 else +0, the value the ReLU's backward leaves in a zeroed gradient
+// (so a dy of -0 becomes +0 there too), then do what the unfused pass does
+// with g.
+func reluKernels() {
+	masked := func(dy, y Mem, g VecVirtual) {
+		z := YMM()
+		VXORPS(z, z, z)
+		VCMPPS(U8(0x11), y, z, g) // 0 < y, ordered: false for NaN
+		VANDPS(dy, g, g)
+		VADDPS(z, g, g)
+	}
+	columnKernel("colDotsReLU8", "func(sum *float64, dot *float64, dy *float32, y *float32, x *float32, mean *float32, rows int, n int)",
+		[]string{
+			"For each column c < n: s, t := float32(0), float32(0); for i < rows:",
+			"g := reluGrad(dy[i*n+c], y[i*n+c]); s += g; t += g * (x[i*n+c] - mean[c]);",
+			"then sum[c] += float64(s), dot[c] += float64(t).",
+		}, []string{"dy", "y", "x"}, []string{"mean"}, []string{"sum", "dot"},
+		func(p map[string]GPVirtual, k []VecVirtual, acc []VecVirtual) {
+			g, t := YMM(), YMM()
+			masked(Mem{Base: p["dy"]}, Mem{Base: p["y"]}, g)
+			VADDPS(g, acc[0], acc[0])
+			VMOVUPS(Mem{Base: p["x"]}, t)
+			VSUBPS(k[0], t, t)
+			VMULPS(t, g, t)
+			VADDPS(t, acc[1], acc[1])
+		})
+	rowKernel("affineReLU8", "func(y *float32, x *float32, scale *float32, shift *float32, rows int, n int)",
+		[]string{"z := x[i*n+c]*scale[c] + shift[c]; y[i*n+c] = z if z > 0, else 0, for i < rows, c < n."},
+		[]string{"y", "x"}, []string{"scale", "shift"},
+		func(p map[string]GPVirtual, co GPVirtual) {
+			t, z := YMM(), YMM()
+			VXORPS(z, z, z)
+			VMOVUPS(Mem{Base: p["x"], Index: co, Scale: 1}, t)
+			VMULPS(Mem{Base: p["scale"], Index: co, Scale: 1}, t, t)
+			VADDPS(Mem{Base: p["shift"], Index: co, Scale: 1}, t, t)
+			VMAXPS(z, t, t)
+			VMOVUPS(t, Mem{Base: p["y"], Index: co, Scale: 1})
+		})
+	rowKernel("bnGradReLU8", "func(dx *float32, dy *float32, y *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, rows int, n int)",
+		[]string{"g := reluGrad(dy[i*n+c], y[i*n+c]);",
+			"dx[i*n+c] += a[c]*g + b[c]*(x[i*n+c]-mean[c]) + d[c] for i < rows, c < n,",
+			"summed left to right."},
+		[]string{"dx", "dy", "y", "x"}, []string{"a", "b", "mean", "d"},
+		func(p map[string]GPVirtual, co GPVirtual) {
+			t, u := YMM(), YMM()
+			masked(Mem{Base: p["dy"], Index: co, Scale: 1}, Mem{Base: p["y"], Index: co, Scale: 1}, t)
+			VMULPS(Mem{Base: p["a"], Index: co, Scale: 1}, t, t)
+			VMOVUPS(Mem{Base: p["x"], Index: co, Scale: 1}, u)
+			VSUBPS(Mem{Base: p["mean"], Index: co, Scale: 1}, u, u)
+			VMULPS(Mem{Base: p["b"], Index: co, Scale: 1}, u, u)
+			VADDPS(u, t, t)
+			VADDPS(Mem{Base: p["d"], Index: co, Scale: 1}, t, t)
+			VADDPS(Mem{Base: p["dx"], Index: co, Scale: 1}, t, t)
+			VMOVUPS(t, Mem{Base: p["dx"], Index: co, Scale: 1})
+		})
 }
 
 // columnKernel emits a reduction over rows: for each block of 8 columns,

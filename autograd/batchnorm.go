@@ -35,6 +35,11 @@ type batchNorm struct {
 	a, b, d      []float32 // dx += a·dy + b·(x - mean) + d
 	training     bool      // the last Forward used batch statistics
 
+	// relu fuses a ReLU that alone reads the normalization's output
+	// (BatchNormReLU): y is the ReLU's output, and y.Grad the ReLU's
+	// output gradient, which Backward masks with y > 0 as it reads it.
+	relu bool
+
 	// k runs the passes over the rows on the kernel's workers, with
 	// results that are the same bits for any number of workers.
 	k *kernel.BatchNorm
@@ -45,14 +50,18 @@ type batchNorm struct {
 // gamma and beta (n values each, or nil) are the learned scale and offset.
 // Keras's defaults are momentum 0.99 and epsilon 1e-3.
 func (p *Plan) BatchNorm(x *Var, gamma, beta, movingMean, movingVar *Param, momentum, epsilon float64) *Var {
-	m, n := rows(mustShape("BatchNorm", x, 2))
+	return p.batchNorm("BatchNorm", x, gamma, beta, movingMean, movingVar, momentum, epsilon, false)
+}
+
+func (p *Plan) batchNorm(name string, x *Var, gamma, beta, movingMean, movingVar *Param, momentum, epsilon float64, relu bool) *Var {
+	m, n := rows(mustShape(name, x, 2))
 	for _, w := range []*Param{gamma, beta, movingMean, movingVar} {
 		if w != nil && w.Value.Len() != n {
-			panic(fmt.Sprintf("autograd: BatchNorm of %v with %s of shape %v", x.Shape(), w.Name, w.Value.Shape()))
+			panic(fmt.Sprintf("autograd: %s of %v with %s of shape %v", name, x.Shape(), w.Name, w.Value.Shape()))
 		}
 	}
 	if movingMean == nil || movingVar == nil || epsilon <= 0 {
-		panic(fmt.Sprintf("autograd: BatchNorm needs moving statistics and epsilon > 0, got epsilon %v", epsilon))
+		panic(fmt.Sprintf("autograd: %s needs moving statistics and epsilon > 0, got epsilon %v", name, epsilon))
 	}
 	op := &batchNorm{
 		x: x, gamma: gamma, beta: beta, movingMean: movingMean, movingVar: movingVar,
@@ -61,7 +70,7 @@ func (p *Plan) BatchNorm(x *Var, gamma, beta, movingMean, movingVar *Param, mome
 		scale: make([]float32, n), shift: make([]float32, n),
 		sum: make([]float64, n), dot: make([]float64, n),
 		a: make([]float32, n), b: make([]float32, n), d: make([]float32, n),
-		k: kernel.NewBatchNorm(m, n),
+		k: kernel.NewBatchNorm(m, n), relu: relu,
 	}
 	needGrad := x.Grad != nil
 	for _, w := range []*Param{gamma, beta} {
@@ -91,6 +100,10 @@ func (o *batchNorm) Forward(training bool) {
 		o.mean32[c] = float32(o.mean[c])
 		o.scale[c] = float32(sc)
 		o.shift[c] = float32(o.betaAt(c) - o.mean[c]*sc)
+	}
+	if o.relu {
+		o.k.AffineReLU(o.y.Value.Data(), o.x.Value.Data(), o.scale, o.shift)
+		return
 	}
 	o.k.Affine(o.y.Value.Data(), o.x.Value.Data(), o.scale, o.shift)
 }
@@ -131,7 +144,12 @@ func (o *batchNorm) Backward() {
 	n := o.n
 	// sum = Σ dy = dβ, dot = Σ dy·(x - mean), so Σ dy·x̂ = dγ = invStd·dot.
 	sum, dot := o.sum, o.dot
-	o.k.GradSums(sum, dot, o.y.Grad.Data(), o.x.Value.Data(), o.mean32)
+	dy, x := o.y.Grad.Data(), o.x.Value.Data()
+	if o.relu {
+		o.k.GradSumsReLU(sum, dot, dy, o.y.Value.Data(), x, o.mean32)
+	} else {
+		o.k.GradSums(sum, dot, dy, x, o.mean32)
+	}
 	if o.beta != nil && o.beta.Grad != nil {
 		db := o.beta.Grad.Data()
 		for c, s := range sum {
@@ -161,5 +179,9 @@ func (o *batchNorm) Backward() {
 			o.d[c] = float32(-gi * sum[c] * inv)
 		}
 	}
-	o.k.Grad(o.x.Grad.Data(), o.y.Grad.Data(), o.x.Value.Data(), o.a, o.b, o.mean32, o.d)
+	if o.relu {
+		o.k.GradReLU(o.x.Grad.Data(), dy, o.y.Value.Data(), x, o.a, o.b, o.mean32, o.d)
+		return
+	}
+	o.k.Grad(o.x.Grad.Data(), dy, x, o.a, o.b, o.mean32, o.d)
 }

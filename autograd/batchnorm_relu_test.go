@@ -1,0 +1,109 @@
+package autograd
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/goras-ml/goras/tensor"
+)
+
+// bnReLUCase is one shape and set of weights for BatchNormReLU; scale and
+// center are Keras's (γ and β present).
+type bnReLUCase struct {
+	shape         []int
+	scale, center bool
+}
+
+// bnReLUNet builds probe(BatchNormReLU(x)) when fused, else
+// probe(ReLU(BatchNorm(x))), from weights drawn from seed, so that two
+// calls with the same seed start from the same bits. It returns the loss
+// and every tensor a step changes or computes.
+func bnReLUNet(c bnReLUCase, seed uint64, fused bool) (*Plan, map[string]*tensor.Tensor) {
+	rng := rand.New(rand.NewPCG(seed, 16))
+	p := NewPlan(1)
+	x := leaf(p, rng, false, c.shape...)
+	n := c.shape[len(c.shape)-1]
+	var g, b *Param
+	if c.scale {
+		g = param(p, rng, "gamma", n)
+	}
+	if c.center {
+		b = param(p, rng, "beta", n)
+	}
+	mm, mv := movingStats(rng, n)
+	var y *Var
+	if fused {
+		y = p.BatchNormReLU(x, g, b, mm, mv, 0.9, 1e-3)
+	} else {
+		y = p.ReLU(p.BatchNorm(x, g, b, mm, mv, 0.9, 1e-3))
+	}
+	p.probe(y, rng)
+	out := map[string]*tensor.Tensor{"y": y.Value, "dx": x.Grad, "moving_mean": mm.Value, "moving_variance": mv.Value}
+	if g != nil {
+		out["dgamma"] = g.Grad
+	}
+	if b != nil {
+		out["dbeta"] = b.Grad
+	}
+	return p, out
+}
+
+// TestBatchNormReLUSameBits holds the fused op against BatchNorm then ReLU,
+// bit for bit: the output, every gradient and the moving statistics, over
+// training steps and an evaluation (Forward(false)) with its backward,
+// for rank 2 and NHWC shapes, channels on and off the assembly's multiple
+// of 8, with and without γ and β.
+func TestBatchNormReLUSameBits(t *testing.T) {
+	cases := []bnReLUCase{
+		{[]int{6, 5}, true, true},
+		{[]int{2, 5, 5, 8}, true, true},
+		{[]int{3, 4, 4, 16}, false, true},
+		{[]int{40, 24}, true, false},
+		{[]int{2, 3, 3, 3}, false, false},
+	}
+	for _, c := range cases {
+		name := fmt.Sprintf("%v scale %v center %v", c.shape, c.scale, c.center)
+		pf, fused := bnReLUNet(c, 3, true)
+		pu, unfused := bnReLUNet(c, 3, false)
+		if pf.Ops() != pu.Ops()-1 {
+			t.Fatalf("%s: fused plan has %d ops, unfused %d: want one less", name, pf.Ops(), pu.Ops())
+		}
+		for step, training := range []bool{true, true, true, false} {
+			pf.Forward(training)
+			pf.Backward()
+			pu.Forward(training)
+			pu.Backward()
+			for k, want := range unfused {
+				got := fused[k].Data()
+				for i, w := range want.Data() {
+					if math.Float32bits(got[i]) != math.Float32bits(w) {
+						t.Fatalf("%s step %d (training %v): %s[%d] = %v, unfused %v", name, step, training, k, i, got[i], w)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestBatchNormReLUGradients checks the fused op's backward against
+// central finite differences, training and inference, as TestMoreGradients
+// does for BatchNorm.
+func TestBatchNormReLUGradients(t *testing.T) {
+	for _, training := range []bool{true, false} {
+		t.Run(fmt.Sprintf("training=%v", training), func(t *testing.T) {
+			rng := tensor.NewRNG(1)
+			p := NewPlan(1)
+			x := leaf(p, rng, true, 2, 3, 3, 4)
+			g, b := param(p, rng, "gamma", 4), param(p, rng, "beta", 4)
+			mm, mv := movingStats(rng, 4)
+			loss := p.probe(p.BatchNormReLU(x, g, b, mm, mv, 0.99, 1e-3), rng)
+			eval := func() float64 {
+				p.Forward(training)
+				return loss.Loss()
+			}
+			checkGradients(t, eval, p.Backward, append([]*Var{x}, params(g, b)...), 2e-3, 2e-2)
+		})
+	}
+}

@@ -146,16 +146,20 @@ const (
 	poolMaxBack
 	poolAvg
 	poolAvgBack
+	poolMaxWins
+	poolMaxWinsBack
 )
 
 // poolingJob is one pooling call, run on the workers by samples. dst and src
-// are the image and the output, either way round.
+// are the image and the output, either way round; arg or win holds the
+// winners of a max pooling.
 type poolingJob struct {
 	kind     poolingKind
 	g        Window
 	c        int
 	dst, src []float32
 	arg      []int32
+	win      []uint8
 }
 
 // poolingJobs recycles the jobs handed to Parallel, so that a call allocates
@@ -209,6 +213,10 @@ func (j *poolingJob) Run(lo, hi int) {
 			avgPoolSample(j.dst[res:res+out], j.src[img:img+in], c, g)
 		case poolAvgBack:
 			avgPoolBackSample(j.dst[img:img+in], j.src[res:res+out], c, g)
+		case poolMaxWins:
+			maxPoolWinsSample(j.dst[res:res+out], j.win[res:res+out], j.src[img:img+in], g.H, g.W, c)
+		case poolMaxWinsBack:
+			maxPoolWinsBackSample(j.dst[img:img+in], j.src[res:res+out], j.win[res:res+out], g.H, g.W, c)
 		}
 	}
 }

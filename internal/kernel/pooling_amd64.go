@@ -29,3 +29,41 @@ func maxPoolRow(y []float32, arg []int32, x []float32, ow, c, rs, at0 int) int {
 	maxPool2x2Row8(&y[0], &arg[0], &x[0], n, c, rs, at0)
 	return n
 }
+
+// poolWinsAVX512 says maxPool2x2Wins16 and maxPool2x2WinsBack16
+// (pooling_amd64.s) may run: they use AVX-512 F, BW and VL.
+var poolWinsAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL
+
+// winsTail is the lane mask of the last 16-channel block of a window of c
+// channels.
+func winsTail(c int) int {
+	if c%16 == 0 {
+		return 0xFFFF
+	}
+	return 1<<(c%16) - 1
+}
+
+// maxPoolWinsVec runs maxPoolWinsSample's loop, oh, ow ≥ 1, in assembly
+// when it may, and says whether it did.
+func maxPoolWinsVec(y []float32, win []uint8, x []float32, oh, ow, c, rs int) bool {
+	if !poolWinsAVX512 || poolVecOff {
+		return false
+	}
+	// The loop touches exactly the cells and outputs the slices' lengths
+	// already cover (checked by the caller): the bounds below are its
+	// extent, as a last line of defence.
+	_, _, _ = y[oh*ow*c-1], win[oh*ow*c-1], x[(2*oh-1)*rs+2*ow*c-1]
+	maxPool2x2Wins16(&y[0], &win[0], &x[0], oh, ow, c, rs, winsTail(c))
+	return true
+}
+
+// maxPoolWinsBackVec runs maxPoolWinsBackSample's loop, oh, ow ≥ 1, in
+// assembly when it may, and says whether it did.
+func maxPoolWinsBackVec(dx, dy []float32, win []uint8, oh, ow, c, rs int) bool {
+	if !poolWinsAVX512 || poolVecOff {
+		return false
+	}
+	_, _, _ = dy[oh*ow*c-1], win[oh*ow*c-1], dx[(2*oh-1)*rs+2*ow*c-1]
+	maxPool2x2WinsBack16(&dx[0], &dy[0], &win[0], oh, ow, c, rs, winsTail(c))
+	return true
+}

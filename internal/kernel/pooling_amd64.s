@@ -106,3 +106,169 @@ block:
 	JNZ       window
 	VZEROUPPER
 	RET
+
+// func maxPool2x2Wins16(out *float32, win *uint8, img *float32, oh int, ow int, c int, rs int, tail int)
+// Requires: AVX, AVX512F
+TEXT ·maxPool2x2Wins16(SB), NOSPLIT, $8-64
+	MOVQ         img+16(FP), AX
+	MOVQ         out+0(FP), CX
+	MOVQ         win+8(FP), DX
+	MOVQ         oh+24(FP), BX
+	MOVQ         ow+32(FP), SI
+	MOVQ         c+40(FP), DI
+	MOVQ         rs+48(FP), R8
+	MOVQ         tail+56(FP), R9
+	KMOVW        R9, K6
+	MOVL         $0x0000ffff, R9
+	KMOVW        R9, K7
+	MOVL         $0x00000001, R9
+	VPBROADCASTD R9, Z29
+	MOVL         $0x00000002, R9
+	VPBROADCASTD R9, Z30
+	MOVL         $0x00000003, R9
+	VPBROADCASTD R9, Z31
+	MOVQ         DI, R9
+	SHLQ         $0x02, R9
+	SHLQ         $0x02, R8
+
+maxPool2x2Wins16_row:
+	MOVQ SI, R10
+	MOVQ AX, BP
+
+maxPool2x2Wins16_window:
+	MOVQ BP, R12
+	LEAQ (BP)(R8*1), R13
+	MOVQ CX, R14
+	MOVQ DX, R15
+	MOVQ DI, R11
+	ADDQ $0x0f, R11
+	SHRQ $0x04, R11
+
+maxPool2x2Wins16_block:
+	KMOVW K7, K1
+	CMPQ  R11, $0x01
+	JNE   maxPool2x2Wins16_body
+	KMOVW K6, K1
+
+maxPool2x2Wins16_body:
+	VMOVUPS.Z (R12), K1, Z0
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (R12)(R9*1), K1, Z2
+	VCMPPS    $0x1e, Z0, Z2, K2
+	VCMPPS    $0x03, Z2, Z2, K3
+	VCMPPS    $0x07, Z0, Z0, K3, K3
+	KORW      K2, K3, K2
+	VMOVAPS   Z2, K2, Z0
+	VMOVDQA32 Z29, K2, Z1
+	VMOVUPS.Z (R13), K1, Z2
+	VCMPPS    $0x1e, Z0, Z2, K2
+	VCMPPS    $0x03, Z2, Z2, K3
+	VCMPPS    $0x07, Z0, Z0, K3, K3
+	KORW      K2, K3, K2
+	VMOVAPS   Z2, K2, Z0
+	VMOVDQA32 Z30, K2, Z1
+	VMOVUPS.Z (R13)(R9*1), K1, Z2
+	VCMPPS    $0x1e, Z0, Z2, K2
+	VCMPPS    $0x03, Z2, Z2, K3
+	VCMPPS    $0x07, Z0, Z0, K3, K3
+	KORW      K2, K3, K2
+	VMOVAPS   Z2, K2, Z0
+	VMOVDQA32 Z31, K2, Z1
+	VMOVUPS   Z0, K1, (R14)
+	VPMOVDB   Z1, K1, (R15)
+	ADDQ      $0x40, R12
+	ADDQ      $0x40, R13
+	ADDQ      $0x40, R14
+	ADDQ      $0x10, R15
+	DECQ      R11
+	JNZ       maxPool2x2Wins16_block
+	LEAQ      (BP)(R9*2), BP
+	ADDQ      R9, CX
+	ADDQ      DI, DX
+	DECQ      R10
+	JNZ       maxPool2x2Wins16_window
+	LEAQ      (AX)(R8*2), AX
+	DECQ      BX
+	JNZ       maxPool2x2Wins16_row
+	VZEROUPPER
+	RET
+
+// func maxPool2x2WinsBack16(img *float32, out *float32, win *uint8, oh int, ow int, c int, rs int, tail int)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VL
+TEXT ·maxPool2x2WinsBack16(SB), NOSPLIT, $8-64
+	MOVQ         img+0(FP), AX
+	MOVQ         out+8(FP), CX
+	MOVQ         win+16(FP), DX
+	MOVQ         oh+24(FP), BX
+	MOVQ         ow+32(FP), SI
+	MOVQ         c+40(FP), DI
+	MOVQ         rs+48(FP), R8
+	MOVQ         tail+56(FP), R9
+	KMOVW        R9, K6
+	MOVL         $0x0000ffff, R9
+	KMOVW        R9, K7
+	MOVL         $0x00000001, R9
+	VPBROADCASTB R9, Z29
+	MOVL         $0x00000002, R9
+	VPBROADCASTB R9, Z30
+	MOVL         $0x00000003, R9
+	VPBROADCASTB R9, Z31
+	VPXORD       X28, X28, X28
+	MOVQ         DI, R9
+	SHLQ         $0x02, R9
+	SHLQ         $0x02, R8
+
+maxPool2x2WinsBack16_row:
+	MOVQ SI, R10
+	MOVQ AX, BP
+
+maxPool2x2WinsBack16_window:
+	MOVQ BP, R12
+	LEAQ (BP)(R8*1), R13
+	MOVQ CX, R14
+	MOVQ DX, R15
+	MOVQ DI, R11
+	ADDQ $0x0f, R11
+	SHRQ $0x04, R11
+
+maxPool2x2WinsBack16_block:
+	KMOVW K7, K1
+	CMPQ  R11, $0x01
+	JNE   maxPool2x2WinsBack16_body
+	KMOVW K6, K1
+
+maxPool2x2WinsBack16_body:
+	VMOVDQU8.Z (R15), K1, X0
+	VMOVUPS.Z  (R14), K1, Z1
+	VPCMPEQB   X28, X0, K1, K2
+	VMOVUPS.Z  (R12), K2, Z2
+	VADDPS     Z1, Z2, K2, Z2
+	VMOVUPS    Z2, K2, (R12)
+	VPCMPEQB   X29, X0, K1, K2
+	VMOVUPS.Z  (R12)(R9*1), K2, Z2
+	VADDPS     Z1, Z2, K2, Z2
+	VMOVUPS    Z2, K2, (R12)(R9*1)
+	VPCMPEQB   X30, X0, K1, K2
+	VMOVUPS.Z  (R13), K2, Z2
+	VADDPS     Z1, Z2, K2, Z2
+	VMOVUPS    Z2, K2, (R13)
+	VPCMPEQB   X31, X0, K1, K2
+	VMOVUPS.Z  (R13)(R9*1), K2, Z2
+	VADDPS     Z1, Z2, K2, Z2
+	VMOVUPS    Z2, K2, (R13)(R9*1)
+	ADDQ       $0x40, R12
+	ADDQ       $0x40, R13
+	ADDQ       $0x40, R14
+	ADDQ       $0x10, R15
+	DECQ       R11
+	JNZ        maxPool2x2WinsBack16_block
+	LEAQ       (BP)(R9*2), BP
+	ADDQ       R9, CX
+	ADDQ       DI, DX
+	DECQ       R10
+	JNZ        maxPool2x2WinsBack16_window
+	LEAQ       (AX)(R8*2), AX
+	DECQ       BX
+	JNZ        maxPool2x2WinsBack16_row
+	VZEROUPPER
+	RET

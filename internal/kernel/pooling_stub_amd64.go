@@ -17,3 +17,33 @@ package kernel
 //
 //go:noescape
 func maxPool2x2Row8(y *float32, arg *int32, x *float32, ow int, c int, rs int, at0 int)
+
+// maxPool2x2Wins16 is maxPool2x2WinsSample's pure-Go loop for one sample:
+// out[t] is the first cell of window t's scan (positions in order) that is
+// greater than every cell before it, or NaN when none before it is, and
+// win[t] its position.
+//
+// Sample geometry: the input is (2·oh or more, rs/c, c) with rows of rs values,
+// window (i, j) of channel ch the cells p, p+c, p+rs, p+rs+c with
+// p = 2·i·rs + 2·j·c + ch (positions 0, 1, 2, 3), its output t = (i·ow + j)·c + ch;
+// oh, ow, c ≥ 1. Channels go 16 at a time, the last block of each window
+// under the lane mask tail ((1 << (c%16)) - 1, or 0xFFFF when 16 divides c);
+// nothing else is read or written.
+//
+//go:noescape
+func maxPool2x2Wins16(out *float32, win *uint8, img *float32, oh int, ow int, c int, rs int, tail int)
+
+// maxPool2x2WinsBack16 is maxPool2x2WinsBackSample's pure-Go loop for one
+// sample: img[cell] = img[cell] + out[t] (that operand order, which decides
+// which NaN survives) for the cell of window t at position win[t], every
+// other cell untouched.
+//
+// Sample geometry: the input is (2·oh or more, rs/c, c) with rows of rs values,
+// window (i, j) of channel ch the cells p, p+c, p+rs, p+rs+c with
+// p = 2·i·rs + 2·j·c + ch (positions 0, 1, 2, 3), its output t = (i·ow + j)·c + ch;
+// oh, ow, c ≥ 1. Channels go 16 at a time, the last block of each window
+// under the lane mask tail ((1 << (c%16)) - 1, or 0xFFFF when 16 divides c);
+// nothing else is read or written.
+//
+//go:noescape
+func maxPool2x2WinsBack16(img *float32, out *float32, win *uint8, oh int, ow int, c int, rs int, tail int)

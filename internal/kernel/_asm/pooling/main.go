@@ -1,9 +1,10 @@
-// Command pooling generates the amd64 max pooling loop of package kernel
+// Command pooling generates the amd64 max pooling loops of package kernel
 // (pooling_amd64.s) with avo. Run it through go generate in package kernel.
 //
-// One 256-bit vector holds 8 channels of a window; the window's four cells
-// are compared in the pure-Go loop's order with the same rule (see
-// MaxPool2x2), so values and indices are bit-identical to it.
+// maxPool2x2Row8: one 256-bit vector holds 8 channels of a window; the
+// window's four cells are compared in the pure-Go loop's order with the
+// same rule (see MaxPool2x2), so values and indices are bit-identical to
+// it. wins.go: the AVX-512 loops that keep a byte per output instead.
 package main
 
 import (
@@ -127,5 +128,7 @@ func main() {
 	VZEROUPPER()
 	RET()
 
+	winsForward()
+	winsBackward()
 	Generate()
 }

@@ -1,11 +1,17 @@
 package autograd
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 
 	"github.com/goras-ml/goras/internal/kernel"
 )
+
+// dropoutBlock is how many draws a training Forward makes before turning
+// them into mask (two elements a draw): 16 KB, so that they are still in
+// L1 when read, and enough that the PCG's per-run set-up is paid rarely.
+const dropoutBlock = 2048
 
 // dropout is inverted dropout: in training each element is zeroed with
 // probability rate and the kept ones are scaled by 1/(1-rate), so that the
@@ -14,34 +20,58 @@ import (
 type dropout struct {
 	x, y   *Var
 	rate   float64
-	thresh uint64    // a 32-bit draw below thresh drops the element
+	thresh uint32    // a 32-bit draw below thresh drops the element
 	scale  float32   // 1/(1-rate)
 	mask   []float32 // 0 or scale per element, drawn by the last training Forward
-	rng    *rand.Rand
-	active bool // the last Forward applied the mask
+	draws  []uint64  // one block of draws (dropoutBlock at most)
+	src    rand.Source
+	pcg    *rand.PCG // src itself when it is a PCG, whose draws kernel.PCGFill makes in bulk
+	state  [20]byte  // pcg's MarshalBinary form, read and written once per Forward
+	active bool      // the last Forward applied the mask
 }
 
 // Dropout zeroes each element of x with probability rate in training and
 // scales the rest by 1/(1-rate); it is the identity at inference. rate must
 // be in [0, 1). Masks are drawn from rng, which the caller may share between
 // plans (a layer's plans run one at a time), so that one seed fixes them.
+// Each training step takes ⌈n/2⌉ rng.Uint64 draws for n elements, the
+// low 32 bits deciding one element and the high 32 bits the next.
 func (p *Plan) Dropout(x *Var, rate float64, rng *rand.Rand) *Var {
-	if !(rate >= 0 && rate < 1) || rng == nil {
-		panic(fmt.Sprintf("autograd: Dropout with rate %v (want [0, 1)) and rng %p", rate, rng))
+	if rng == nil {
+		panic(fmt.Sprintf("autograd: Dropout with rate %v and a nil rng", rate))
+	}
+	return p.DropoutSource(x, rate, rng)
+}
+
+// DropoutSource is Dropout drawing from src: it draws exactly the masks
+// Dropout(x, rate, rand.New(src)) draws and leaves src in the same state.
+// When src is a *rand.PCG the draws are made in blocks, many at once,
+// rather than one call per draw (several times faster).
+func (p *Plan) DropoutSource(x *Var, rate float64, src rand.Source) *Var {
+	if !(rate >= 0 && rate < 1) || src == nil {
+		panic(fmt.Sprintf("autograd: Dropout with rate %v (want [0, 1)) and source %v", rate, src))
 	}
 	op := &dropout{
-		x: x, rate: rate, rng: rng,
-		thresh: uint64(rate * (1 << 32)),
+		x: x, rate: rate, src: src,
+		// rate < 1, so rate·2³² < 2³² fits 32 bits.
+		thresh: uint32(rate * (1 << 32)),
 		scale:  float32(1 / (1 - rate)),
 	}
+	op.pcg, _ = src.(*rand.PCG)
 	if !p.noGrad {
 		// An inference plan runs with training false and needs no mask
 		// (Forward makes one should it ever run in training mode).
-		op.mask = make([]float32, x.Value.Len())
+		op.makeBuffers()
 	}
 	op.y = p.newVar(op, x.Grad != nil, x.Shape()...)
 	p.add(op)
 	return op.y
+}
+
+func (o *dropout) makeBuffers() {
+	n := o.x.Value.Len()
+	o.mask = make([]float32, n)
+	o.draws = make([]uint64, min((n+1)/2, dropoutBlock))
 }
 
 func (o *dropout) Forward(training bool) {
@@ -50,27 +80,52 @@ func (o *dropout) Forward(training bool) {
 		copy(o.y.Value.Data(), o.x.Value.Data())
 		return
 	}
+	if o.mask == nil {
+		o.makeBuffers()
+	}
+	var hi, lo uint64
+	if o.pcg != nil {
+		hi, lo = o.pcgState()
+	}
+	x, y := o.x.Value.Data(), o.y.Value.Data()
 	// Each 64-bit draw decides two elements (a 32-bit uniform each), which
 	// halves the generator's cost; the drop probability is rate to 2⁻³².
-	if o.mask == nil {
-		o.mask = make([]float32, o.x.Value.Len())
-	}
-	m := o.mask
-	for i := 0; i < len(m); i += 2 {
-		r := o.rng.Uint64()
-		m[i] = o.keep(r & 0xffffffff)
-		if i+1 < len(m) {
-			m[i+1] = o.keep(r >> 32)
+	// A block covers an even number of elements but the last, so draw j
+	// decides elements 2j and 2j+1 whatever the block size.
+	for i := 0; i < len(y); i += 2 * len(o.draws) {
+		e := min(len(y), i+2*len(o.draws))
+		d := o.draws[:(e-i+1)/2]
+		if o.pcg != nil {
+			hi, lo = kernel.PCGFill(d, hi, lo)
+		} else {
+			for j := range d {
+				d[j] = o.src.Uint64()
+			}
 		}
+		kernel.DropoutMask(y[i:e], o.mask[i:e], x[i:e], d, o.thresh, o.scale)
 	}
-	kernel.Mul(o.y.Value.Data(), o.x.Value.Data(), m)
+	if o.pcg != nil {
+		o.setPCGState(hi, lo)
+	}
 }
 
-func (o *dropout) keep(u uint64) float32 {
-	if u < o.thresh {
-		return 0
+// pcgState reads the PCG's 128-bit state without allocating: its binary
+// form is "pcg:" and the high and low words, big-endian.
+func (o *dropout) pcgState() (hi, lo uint64) {
+	b, err := o.pcg.AppendBinary(o.state[:0])
+	if err != nil || len(b) != len(o.state) {
+		panic(fmt.Sprintf("autograd: Dropout's PCG state %q: %v", b, err))
 	}
-	return o.scale
+	return binary.BigEndian.Uint64(b[4:]), binary.BigEndian.Uint64(b[12:])
+}
+
+// setPCGState moves the PCG on to the state after the draws made.
+func (o *dropout) setPCGState(hi, lo uint64) {
+	binary.BigEndian.PutUint64(o.state[4:], hi)
+	binary.BigEndian.PutUint64(o.state[12:], lo)
+	if err := o.pcg.UnmarshalBinary(o.state[:]); err != nil {
+		panic("autograd: Dropout's PCG state: " + err.Error())
+	}
 }
 
 func (o *dropout) Backward() {
@@ -82,7 +137,5 @@ func (o *dropout) Backward() {
 		kernel.AddTo(dx, dy)
 		return
 	}
-	for i, k := range o.mask {
-		dx[i] += dy[i] * k
-	}
+	kernel.AddMul(dx, dy, o.mask)
 }

@@ -187,13 +187,14 @@ func (m *Model) newPlan(batch int, train bool, targets [][]int, weighted bool) (
 	if !train {
 		folds = m.inferenceFolds()
 	}
+	fused := m.trainingFolds(train) // BatchNormalization → ReLU as one op in training (train_fold.go)
 	for _, t := range m.nodes {
 		args := make([]*autograd.Var, 0, len(t.inputs)) // a layer may keep it
 		for _, in := range t.inputs {
 			args = append(args, vals[in])
 		}
 		s := p.Scope()
-		vals[t] = callNode(p, t, args, folds)
+		vals[t] = fused.call(p, t, args, folds)
 		p.EndScope(s, vals[t])
 		for _, in := range t.inputs {
 			if readers[in]--; readers[in] == 0 {

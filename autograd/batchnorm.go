@@ -53,6 +53,8 @@ func (p *Plan) BatchNorm(x *Var, gamma, beta, movingMean, movingVar *Param, mome
 	return p.batchNorm("BatchNorm", x, gamma, beta, movingMean, movingVar, momentum, epsilon, false)
 }
 
+// batchNorm adds a normalization, fused with a ReLU reading it when relu;
+// name is the constructor's, for its panics.
 func (p *Plan) batchNorm(name string, x *Var, gamma, beta, movingMean, movingVar *Param, momentum, epsilon float64, relu bool) *Var {
 	m, n := rows(mustShape(name, x, 2))
 	for _, w := range []*Param{gamma, beta, movingMean, movingVar} {

@@ -206,6 +206,15 @@ func (l *BatchNormLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
 	return p.BatchNorm(x, l.gamma, l.beta, l.movingMean, l.movingVar, l.cfg.momentum, l.cfg.epsilon)
 }
 
+// CallReLU adds the layer and a ReLU reading it to p as one op
+// (autograd's BatchNormReLU): relu(Call(p, x)), the same bits, with the
+// ReLU applied in the normalization's passes. It is for a model whose
+// only reader of the layer's output is a plain ReLU; the layer's weights
+// and config are those of Call.
+func (l *BatchNormLayer) CallReLU(p *autograd.Plan, x *autograd.Var) *autograd.Var {
+	return p.BatchNormReLU(x, l.gamma, l.beta, l.movingMean, l.movingVar, l.cfg.momentum, l.cfg.epsilon)
+}
+
 func (l *BatchNormLayer) Config() map[string]any {
 	c := l.cfg
 	return map[string]any{

@@ -91,7 +91,7 @@ func im2colRun(dst, src []float32, dstep, sstep, rowLen, n int) {
 // Col2im is Im2col's adjoint: it adds every patch value of output rows
 // [i0, i1) back into the cell of dx (H,W,C) it was copied from.
 func Col2im(dx, cols []float32, g Window, c, i0, i1 int) {
-	h, w, kh, kw, sh, sw, pt, pl := g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL
+	h, w, kh, kw, sw, pl := g.H, g.W, g.KH, g.KW, g.SW, g.PL
 	_, ow := g.Out()
 	rowLen := kw * c
 	k := kh * rowLen
@@ -100,16 +100,23 @@ func Col2im(dx, cols []float32, g Window, c, i0, i1 int) {
 	}
 	jlo, jhi := g.interior()
 	for i := i0; i < i1; i++ {
-		top := i*sh - pt
 		in := cols[(i-i0)*ow*k : (i-i0+1)*ow*k]
-		for ky := 0; ky < kh; ky++ {
-			if iy := top + ky; iy < 0 || iy >= h {
+		ky0, ky1, iy0 := g.rows(i)
+		if ky1 <= ky0 {
+			continue
+		}
+		// The interior windows of every kernel row first, in column order,
+		// then each kernel row's edge windows: kernel rows land on
+		// different dx rows, so each dx value still receives its additions
+		// in the order of one add per window row.
+		if jhi > jlo {
+			col2imRows(dx[iy0*w*c+(jlo*sw-pl)*c:], in[jlo*k+ky0*rowLen:], sw*c, k, rowLen, jhi-jlo, ky1-ky0, w*c, rowLen)
+			if jlo == 0 && jhi == ow {
 				continue
 			}
-			dst := dx[(top+ky)*w*c : (top+ky+1)*w*c]
-			for j := jlo; j < jhi; j++ {
-				AddTo(dst[(j*sw-pl)*c:][:rowLen], in[j*k+ky*rowLen:][:rowLen])
-			}
+		}
+		for ky := ky0; ky < ky1; ky++ {
+			dst := dx[(iy0+ky-ky0)*w*c : (iy0+ky-ky0+1)*w*c]
 			for j := 0; j < ow; j++ {
 				if j == jlo && jhi > jlo {
 					j = jhi - 1

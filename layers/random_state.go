@@ -39,7 +39,7 @@ func (l *DropoutLayer) SetRandomState(state []byte) error {
 		return fmt.Errorf("layer %q (Dropout) is not built: build the model before restoring its random state", l.name)
 	}
 	if err := l.rng.UnmarshalBinary(state); err != nil {
-		return fmt.Errorf("layer %q (Dropout): %w", l.name, err)
+		return fmt.Errorf("layer %q (Dropout): random generator state of %d bytes: %w", l.name, len(state), err)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ type unary struct {
 	x, y *Var
 	f    func(dst, x []float32)
 	df   func(dx, dy, y []float32) // dx += dy · f'(x), from y = f(x)
+	setX bool                      // the only writer of x's gradient: set it (overwrite.go)
 }
 
 func (p *Plan) unary(x *Var, f func(dst, x []float32), df func(dx, dy, y []float32)) *Var {
@@ -20,10 +21,16 @@ func (p *Plan) unary(x *Var, f func(dst, x []float32), df func(dx, dy, y []float
 func (o *unary) Forward(bool) { o.f(o.y.Value.Data(), o.x.Value.Data()) }
 
 func (o *unary) Backward() {
-	if o.x.Grad != nil {
+	switch {
+	case o.x.Grad == nil:
+	case o.setX: // df is element-wise, so it can set a chunk at a time
+		setElementwise(o.df, o.x.Grad.Data(), o.y.Grad.Data(), o.y.Value.Data())
+	default:
 		o.df(o.x.Grad.Data(), o.y.Grad.Data(), o.y.Value.Data())
 	}
 }
+
+func (o *unary) gradSlots(dst []gradSlot) []gradSlot { return setSlot(dst, o.x.Grad, &o.setX) }
 
 // ReLU is max(x, 0); its gradient is 1 where the output is positive.
 func (p *Plan) ReLU(x *Var) *Var { return p.unary(x, kernel.ReLU, kernel.ReLUBackward) }

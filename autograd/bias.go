@@ -11,6 +11,7 @@ type biasAdd struct {
 	x, y *Var
 	b    *Param
 	m, n int
+	setX bool // the only writer of x's gradient: set it (overwrite.go)
 }
 
 // BiasAdd adds the vector b to the last axis of x.
@@ -39,7 +40,23 @@ func (o *biasAdd) Backward() {
 	if o.b.Grad != nil {
 		kernel.AddColumnSums(o.b.Grad.Data(), dy, o.m, o.n)
 	}
-	if o.x.Grad != nil {
+	switch {
+	case o.x.Grad == nil:
+	case o.setX:
+		setElementwise(addTo, o.x.Grad.Data(), dy, dy)
+	default:
 		kernel.AddTo(o.x.Grad.Data(), dy)
 	}
 }
+
+// gradSlots: the bias's gradient, a column sum of few values, is added to
+// a zeroed buffer; x's, as large as the output, is set when it can be.
+func (o *biasAdd) gradSlots(dst []gradSlot) []gradSlot {
+	if o.y.Grad == nil {
+		return dst
+	}
+	return setSlot(slot(dst, o.b.Grad), o.x.Grad, &o.setX)
+}
+
+// addTo is kernel.AddTo(dx, dy) in setElementwise's form.
+func addTo(dx, dy, _ []float32) { kernel.AddTo(dx, dy) }

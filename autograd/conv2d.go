@@ -120,3 +120,15 @@ func (o *conv2D) Backward() {
 	}
 	o.k.Backward(dx, dw, db, o.y.Grad.Data(), o.x.Value.Data(), o.w.Value.Data(), o.y.Value.Data(), o.relu)
 }
+
+// gradSlots: the convolution's kernel adds into all three gradients.
+func (o *conv2D) gradSlots(dst []gradSlot) []gradSlot {
+	if o.y.Grad == nil {
+		return dst
+	}
+	dst = slot(slot(dst, o.x.Grad), o.w.Grad)
+	if o.b != nil {
+		dst = slot(dst, o.b.Grad)
+	}
+	return dst
+}

@@ -133,6 +133,15 @@ func (o *crossEntropy) weightedLogitsGrad(t []float32, inv float32) {
 
 func (o *crossEntropy) Loss() float64 { return o.loss }
 
+// gradSlots: the gradient Backward adds to, of the logits or of the
+// prediction (a few values per row: zeroing it costs little).
+func (o *crossEntropy) gradSlots(dst []gradSlot) []gradSlot {
+	if o.logits != nil {
+		return slot(dst, o.logits.Grad)
+	}
+	return slot(dst, o.pred.Grad)
+}
+
 // SampleLosses writes each sample's mean of its rows' cross-entropies (one
 // row per sample for a (batch, classes) prediction), running Forward's
 // kernel on the sample's rows: on the logits path it rewrites those rows

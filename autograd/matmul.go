@@ -16,6 +16,9 @@ type matMul struct {
 	work    []float32 // the sparse products' buffer, made by the first Forward
 	bf16    bool      // bfloat16 products (SetBF16Products when built): gemm is GemmBF16
 	gemm    func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+	// setW and setX say the op is the only writer of w's and x's
+	// gradients (overwrite.go): its products then set them (beta 0).
+	setW, setX bool
 }
 
 // SetBF16Products makes the matrix products and convolutions of plans
@@ -62,19 +65,38 @@ func (o *matMul) Forward(bool) {
 	o.gemm(false, false, o.m, o.n, o.k, 1, x, o.k, o.w.Value.Data(), o.n, 0, o.y.Value.Data(), o.n)
 }
 
+// Backward adds, or sets when it is their only writer, the gradients of w
+// and x: the products' sums start from +0 and are never -0, so setting
+// them gives the bits of adding them to zeros.
 func (o *matMul) Backward() {
 	if o.y.Grad == nil {
 		return
 	}
 	dy := o.y.Grad.Data()
 	if o.w.Grad != nil { // dW (in, out) += xᵀ·dy
+		beta := betaOf(o.setW)
 		if o.sparse {
-			kernel.GemmSparseATAdd(o.m, o.n, o.k, o.x.Value.Data(), o.k, dy, o.n, o.w.Grad.Data(), o.n, o.work)
+			kernel.GemmSparseAT(o.m, o.n, o.k, o.x.Value.Data(), o.k, dy, o.n, beta, o.w.Grad.Data(), o.n, o.work)
 		} else {
-			o.gemm(true, false, o.k, o.n, o.m, 1, o.x.Value.Data(), o.k, dy, o.n, 1, o.w.Grad.Data(), o.n)
+			o.gemm(true, false, o.k, o.n, o.m, 1, o.x.Value.Data(), o.k, dy, o.n, beta, o.w.Grad.Data(), o.n)
 		}
 	}
 	if o.x.Grad != nil { // dx (m, in) += dy·wᵀ
-		o.gemm(false, true, o.m, o.k, o.n, 1, dy, o.n, o.w.Value.Data(), o.n, 1, o.x.Grad.Data(), o.k)
+		o.gemm(false, true, o.m, o.k, o.n, 1, dy, o.n, o.w.Value.Data(), o.n, betaOf(o.setX), o.x.Grad.Data(), o.k)
 	}
+}
+
+func (o *matMul) gradSlots(dst []gradSlot) []gradSlot {
+	if o.y.Grad == nil {
+		return dst
+	}
+	return setSlot(setSlot(dst, o.w.Grad, &o.setW), o.x.Grad, &o.setX)
+}
+
+// betaOf is a product's beta: 0 sets C, 1 adds to it.
+func betaOf(set bool) float32 {
+	if set {
+		return 0
+	}
+	return 1
 }

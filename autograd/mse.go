@@ -42,6 +42,8 @@ func (o *meanSquaredError) Backward() {
 
 func (o *meanSquaredError) Loss() float64 { return o.loss }
 
+func (o *meanSquaredError) gradSlots(dst []gradSlot) []gradSlot { return slot(dst, o.pred.Grad) }
+
 // SampleLosses writes each sample's mean of (y - p)².
 func (o *meanSquaredError) SampleLosses(dst []float64) {
 	sampleMeans("MeanSquaredError", dst, o.pred, o.target, func(p, y float32) float64 {

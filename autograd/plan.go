@@ -31,7 +31,8 @@ type Plan struct {
 	batch  int
 	noGrad bool
 	ops    []Op
-	grads  []*tensor.Tensor    // zeroed before every backward pass
+	grads  []*tensor.Tensor    // zeroed before every backward pass, unless their only writer overwrites them
+	wr     writers             // which of grads Backward zeroes (overwrite.go)
 	params []*Param            // the trainable parameters ops read (Use), for CheckGradients
 	arena  arena               // the op outputs' buffers (buffers.go)
 	convs  *kernel.ConvScratch // the block buffers its convolutions share
@@ -89,6 +90,7 @@ func (p *Plan) gradFor(v *Var, needGrad bool) {
 	if needGrad && !p.noGrad {
 		v.Grad, _ = tensor.FromSlice(p.trainingBuffer(v.Value.Len()), v.Shape()...) // the length is the shape's
 		p.grads = append(p.grads, v.Grad)
+		p.wr.ready = false
 	}
 }
 
@@ -105,10 +107,12 @@ func (p *Plan) Use(w *Param) {
 	}
 	p.grads = append(p.grads, w.Grad)
 	p.params = append(p.params, w)
+	p.wr.ready = false
 }
 
 func (p *Plan) add(op Op) {
 	p.ops = append(p.ops, op)
+	p.wr.ready = false
 	p.arena.added()
 }
 
@@ -176,13 +180,13 @@ func (p *Plan) Forward(training bool) {
 
 // Backward zeroes every gradient, then runs the ops' backward passes in
 // reverse order. The last op is normally a loss, which seeds the gradient.
+// (A gradient that one op of this package alone writes is not zeroed: that
+// op sets it instead of adding, with the same result; see overwrite.go.)
 func (p *Plan) Backward() {
 	if p.noGrad {
 		return
 	}
-	for _, g := range p.grads {
-		g.Zero()
-	}
+	p.zeroGrads()
 	for i := len(p.ops) - 1; i >= 0; i-- {
 		p.ops[i].Backward()
 	}

@@ -34,6 +34,13 @@ func (o *softmax) Backward() {
 	kernel.SoftmaxRowsBackward(o.x.Grad.Data(), o.y.Grad.Data(), o.y.Value.Data(), o.m, o.n)
 }
 
+func (o *softmax) gradSlots(dst []gradSlot) []gradSlot {
+	if o.fused {
+		return dst // the cross-entropy writes x's gradient
+	}
+	return slot(dst, o.x.Grad)
+}
+
 // softmaxLogits reports the logits behind v when v is a softmax output, so
 // that a cross-entropy loss can work on them directly (log-sum-exp instead of
 // the log of a rounded probability), as Keras does. It sees through the

@@ -1,0 +1,244 @@
+package autograd
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/goras-ml/goras/tensor"
+)
+
+// owParams hands out a model's parameters in the order its build asks for
+// them: made and filled from a seeded RNG the first time, the same ones
+// again after reset (a second plan of the same model, as a partial batch).
+type owParams struct {
+	rng  *rand.Rand
+	all  []*Param
+	next int
+}
+
+func (ps *owParams) param(shape ...int) *Param {
+	if ps.next < len(ps.all) {
+		ps.next++
+		return ps.all[ps.next-1]
+	}
+	w := NewParam(fmt.Sprint("w", len(ps.all)), true, shape...)
+	w.Value.FillUniform(ps.rng, -0.5, 0.5)
+	ps.all = append(ps.all, w)
+	ps.next++
+	return w
+}
+
+// owBuild adds a model, losses included, to p and returns its inputs (each
+// filled with fresh data before every step).
+type owBuild func(p *Plan, ps *owParams) []*Var
+
+// cubeOp is an op from outside the package, added with AddOp: y = x³.
+type cubeOp struct{ x, y *Var }
+
+func (o *cubeOp) Forward(bool) {
+	y := o.y.Value.Data()
+	for i, v := range o.x.Value.Data() {
+		y[i] = v * v * v
+	}
+}
+
+func (o *cubeOp) Backward() {
+	if o.x.Grad == nil {
+		return
+	}
+	dx, dy := o.x.Grad.Data(), o.y.Grad.Data()
+	for i, v := range o.x.Value.Data() {
+		dx[i] += 3 * v * v * dy[i]
+	}
+}
+
+func cube(p *Plan, x *Var) *Var {
+	op := &cubeOp{x: x}
+	op.y = p.NewVar(x.Grad != nil, x.Shape()...)
+	p.AddOp(op)
+	return op.y
+}
+
+func dense(p *Plan, ps *owParams, x *Var, out int) *Var {
+	return p.BiasAdd(p.MatMul(x, ps.param(x.Shape()[1], out)), ps.param(out))
+}
+
+// mlpTwoHeads: a sparse input (the first product takes the sparse path), a
+// hidden value read by two heads (two writers of its gradient), a weight
+// read by two products, products deep enough for several depth blocks and
+// wide enough for the worker pool, and the three activations.
+func mlpTwoHeads(p *Plan, ps *owParams) []*Var {
+	x, t1, t2 := p.Input(96), p.Input(10), p.Input(24)
+	h1 := p.ReLU(dense(p, ps, x, 300))
+	h2 := p.Tanh(dense(p, ps, h1, 600)) // dh1 = dh2·W2ᵀ sums over 600
+	p.MeanSquaredError(p.Softmax(dense(p, ps, h2, 10)), t1)
+	w := ps.param(24, 24)
+	c := p.Sigmoid(dense(p, ps, h2, 24))
+	e := p.MatMul(p.ReLU(p.MatMul(c, w)), w) // w read twice
+	p.MeanSquaredError(e, t2)
+	return []*Var{x, t1, t2}
+}
+
+// mlpUserOp: the course's MLP with an op from outside the package, which
+// may write any gradient made before it: only the ops after it may
+// overwrite. It reads h after a MatMul does, so it adds to h's gradient
+// before the MatMul would write it.
+func mlpUserOp(p *Plan, ps *owParams) []*Var {
+	x, t, t2 := p.Input(64), p.Input(10), p.Input(10)
+	h := p.ReLU(dense(p, ps, x, 50))
+	a := p.ReLU(dense(p, ps, h, 40))
+	c := cube(p, h)
+	p.MeanSquaredError(p.Softmax(dense(p, ps, a, 10)), t)
+	p.MeanSquaredError(p.MatMul(c, ps.param(50, 10)), t2)
+	return []*Var{x, t, t2}
+}
+
+// cnn: a fused convolution, pooling, a convolution with a separate ReLU,
+// a reshape (a view of a gradient), dropout, a loss weight and a fused
+// softmax cross-entropy.
+func cnn(p *Plan, ps *owParams) []*Var {
+	x, t := p.Input(10, 10, 2), p.Input(10)
+	h := p.Conv2DBiasReLU(x, ps.param(3, 3, 2, 4), ps.param(4), true, 1, 1, 1, 1, 1, 1)
+	h = p.MaxPool2D(h, 2, 2, 2, 2, 0, 0, 0, 0) // 5×5×4
+	h = p.ReLU(p.Conv2D(h, ps.param(3, 3, 4, 6), 1, 1, 0, 0, 0, 0))
+	h = p.Dropout(p.Flatten(h), 0.25, tensor.NewRNG(7)) // 3·3·6
+	h = p.Sigmoid(dense(p, ps, h, 16))
+	y := p.ScaleGradient(p.Softmax(dense(p, ps, h, 10)), 0.5)
+	p.CategoricalCrossentropy(y, t, false, 0.1)
+	return []*Var{x, t}
+}
+
+// owModel is one plan of a model, trained by owStep.
+type owModel struct {
+	plan   *Plan
+	inputs []*Var
+}
+
+func newOW(build owBuild, batch int, ps *owParams, donor *Plan, addOnly bool) owModel {
+	p := NewPlan(batch)
+	if donor != nil {
+		p.ShareBuffers(donor)
+	}
+	p.wr.addOnly = addOnly
+	ps.next = 0
+	return owModel{plan: p, inputs: build(p, ps)}
+}
+
+// owStep runs a training step on data drawn from seed: forward, backward
+// (after filling every gradient with NaN when poison, which a buffer that
+// is neither zeroed nor wholly set would let through), SGD on params.
+func owStep(m owModel, params []*Param, seed uint64, poison bool) {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	for i, in := range m.inputs {
+		for j := range in.Value.Data() {
+			v := float32(rng.NormFloat64())
+			if i == 0 && rng.IntN(5) != 0 {
+				v = 0 // inputs mostly zeros, as MNIST's pixels
+			}
+			in.Value.Data()[j] = v
+		}
+	}
+	m.plan.Forward(true)
+	if poison {
+		for _, g := range m.plan.grads {
+			for j := range g.Data() {
+				g.Data()[j] = float32(math.NaN())
+			}
+		}
+	}
+	m.plan.Backward()
+	for _, w := range params {
+		for j, g := range w.Grad.Data() {
+			w.Value.Data()[j] -= 0.05 * g
+		}
+	}
+}
+
+// sameBits reports the first element where a and b differ in their bits.
+func sameBits(a, b []float32) (int, bool) {
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return i, false
+		}
+	}
+	return 0, len(a) == len(b)
+}
+
+// overwrites counts the gradients of p that Backward does not zero.
+func overwrites(p *Plan) int {
+	if !p.wr.ready {
+		p.planWrites()
+	}
+	n := 0
+	for _, g := range p.grads {
+		n++
+		for _, z := range p.wr.zero {
+			if &z[0] == &g.Data()[0] {
+				n--
+				break
+			}
+		}
+	}
+	return n
+}
+
+// TestOverwriteSameBits trains each model for several steps twice from
+// the same weights, once zeroing every gradient and adding (today's
+// reference) and once letting lone writers overwrite, and holds every
+// gradient, parameter and loss of the second to the first bit for bit.
+// With batches of 8 and 5 sharing one set of buffers, the two plans
+// alternate as a model's full and last partial batches do.
+func TestOverwriteSameBits(t *testing.T) {
+	cases := []struct {
+		name    string
+		build   owBuild
+		batches []int
+		owned   int // gradients the new path overwrites instead of zeroing
+	}{
+		{"mlp two heads", mlpTwoHeads, []int{64}, 17},
+		{"mlp user op", mlpUserOp, []int{32}, 5},
+		{"cnn", cnn, []int{8}, 8},
+		{"cnn shared buffers", cnn, []int{8, 5}, 8},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var old, cur []owModel
+			po := &owParams{rng: rand.New(rand.NewPCG(3, 4))}
+			pn := &owParams{rng: rand.New(rand.NewPCG(3, 4))}
+			for i, b := range c.batches {
+				var do, dn *Plan
+				if i > 0 {
+					do, dn = old[0].plan, cur[0].plan
+				}
+				old = append(old, newOW(c.build, b, po, do, true))
+				cur = append(cur, newOW(c.build, b, pn, dn, false))
+			}
+			n := overwrites(cur[0].plan)
+			if n != c.owned {
+				t.Fatalf("%d gradients overwritten, want %d", n, c.owned)
+			}
+			t.Logf("%d of %d gradients overwritten", n, len(cur[0].plan.grads))
+			if n := overwrites(old[0].plan); n != 0 {
+				t.Fatalf("the reference plan overwrites %d gradients", n)
+			}
+			for step := range 6 {
+				k := step % len(old)
+				owStep(old[k], po.all, uint64(step), false)
+				owStep(cur[k], pn.all, uint64(step), true)
+				for j, g := range old[k].plan.grads {
+					if at, ok := sameBits(g.Data(), cur[k].plan.grads[j].Data()); !ok {
+						t.Fatalf("step %d: gradient %d of shape %v differs at %d: %v, want %v",
+							step, j, g.Shape(), at, cur[k].plan.grads[j].Data()[at], g.Data()[at])
+					}
+				}
+				for j, w := range po.all {
+					if at, ok := sameBits(w.Value.Data(), pn.all[j].Value.Data()); !ok {
+						t.Fatalf("step %d: weight %s differs at %d", step, w.Name, at)
+					}
+				}
+			}
+		})
+	}
+}

@@ -2,7 +2,11 @@
 
 package kernel
 
-import "golang.org/x/sys/cpu"
+import (
+	"sync"
+
+	"golang.org/x/sys/cpu"
+)
 
 //go:generate sh -c "cd _asm && go run ./pooling -out ../pooling_amd64.s -stubs ../pooling_stub_amd64.go -pkg kernel"
 
@@ -30,6 +34,24 @@ func maxPoolRow(y []float32, arg []int32, x []float32, ow, c, rs, at0 int) int {
 	return n
 }
 
+// maxPoolWinsRow is maxPoolRow for MaxPool2DWins: the first windows of
+// one output row by maxPool2x2WinsRow8, under the same conditions, and
+// how many.
+func maxPoolWinsRow(y []float32, win []uint8, x []float32, ow, c, rs int) int {
+	if !poolAVX || poolVecOff || (8-c%8)%8 > c {
+		return 0
+	}
+	n := ow
+	if c%8 != 0 {
+		n = ow - 1
+	}
+	if n < 1 {
+		return 0
+	}
+	maxPool2x2WinsRow8(&y[0], &win[0], &x[0], n, c, rs)
+	return n
+}
+
 // poolWinsAVX512 says maxPool2x2Wins16 and maxPool2x2WinsBack16
 // (pooling_amd64.s) may run: they use AVX-512 F, BW and VL.
 var poolWinsAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL
@@ -44,9 +66,10 @@ func winsTail(c int) int {
 }
 
 // maxPoolWinsVec runs maxPoolWinsSample's loop, oh, ow ≥ 1, in assembly
-// when it may, and says whether it did.
+// when it may, and says whether it did: with AVX-512 for 16 channels or
+// more (fewer would leave most lanes idle; maxPoolWinsRow takes them).
 func maxPoolWinsVec(y []float32, win []uint8, x []float32, oh, ow, c, rs int) bool {
-	if !poolWinsAVX512 || poolVecOff {
+	if !poolWinsAVX512 || poolVecOff || c < 16 {
 		return false
 	}
 	// The loop touches exactly the cells and outputs the slices' lengths
@@ -64,6 +87,60 @@ func maxPoolWinsBackVec(dx, dy []float32, win []uint8, oh, ow, c, rs int) bool {
 		return false
 	}
 	_, _, _ = dy[oh*ow*c-1], win[oh*ow*c-1], dx[(2*oh-1)*rs+2*ow*c-1]
+	if c < 16 {
+		t := narrowTable(c)
+		maxPool2x2WinsBackNarrow(&dx[0], &dy[0], &win[0], oh, ow, c, rs, &t.tab[0], t.period)
+		return true
+	}
 	maxPool2x2WinsBack16(&dx[0], &dy[0], &win[0], oh, ow, c, rs, winsTail(c))
 	return true
+}
+
+// narrowTab is maxPool2x2WinsBackNarrow's table for one channel count.
+type narrowTab struct {
+	once   sync.Once
+	tab    []int32
+	period int
+}
+
+// winsNarrow holds the table of each channel count below 16, made on first
+// use.
+var winsNarrow [16]narrowTab
+
+// narrowTable returns the table for c channels, 1 ≤ c < 16: one record of
+// 48 int32s per vector of a period, the vectors after which the lane
+// pattern of a row of dx repeats (16·period values = lcm(16, 2c), that is
+// 8·period values of dy). Lane l of vector v holds row value u = 16v + l,
+// of window j = u / 2c and channel ch = u % 2c % c, so its gradient is
+// dy[j·c + ch] and it is the window's right cell when u % 2c ≥ c. Record v
+// holds the lanes' gradient indices relative to base = c·(16v / 2c), the
+// first window's first gradient, then their positions, then base.
+func narrowTable(c int) *narrowTab {
+	t := &winsNarrow[c]
+	t.once.Do(func() {
+		l := 2 * c
+		t.period = l / gcdInt(16, l)
+		t.tab = make([]int32, 48*t.period)
+		for v := range t.period {
+			rec := t.tab[48*v : 48*(v+1)]
+			base := c * (16 * v / l)
+			for lane := range 16 {
+				u := 16*v + lane
+				idx := c*(u/l) + u%l%c - base
+				if idx >= 32 {
+					panic("kernel: narrowTable: a vector's gradients span more than 32 values") // cannot happen for c < 16
+				}
+				rec[lane], rec[16+lane] = int32(idx), int32(u%l/c)
+			}
+			rec[32] = int32(base)
+		}
+	})
+	return t
+}
+
+func gcdInt(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }

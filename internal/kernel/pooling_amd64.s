@@ -108,7 +108,7 @@ block:
 	RET
 
 // func maxPool2x2Wins16(out *float32, win *uint8, img *float32, oh int, ow int, c int, rs int, tail int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512BW, AVX512F, AVX512VL
 TEXT ·maxPool2x2Wins16(SB), NOSPLIT, $8-64
 	MOVQ         img+16(FP), AX
 	MOVQ         out+0(FP), CX
@@ -175,7 +175,8 @@ maxPool2x2Wins16_body:
 	VMOVAPS   Z2, K2, Z0
 	VMOVDQA32 Z31, K2, Z1
 	VMOVUPS   Z0, K1, (R14)
-	VPMOVDB   Z1, K1, (R15)
+	VPMOVDB   Z1, X3
+	VMOVDQU8  X3, K1, (R15)
 	ADDQ      $0x40, R12
 	ADDQ      $0x40, R13
 	ADDQ      $0x40, R14
@@ -270,5 +271,169 @@ maxPool2x2WinsBack16_body:
 	LEAQ       (AX)(R8*2), AX
 	DECQ       BX
 	JNZ        maxPool2x2WinsBack16_row
+	VZEROUPPER
+	RET
+
+// func maxPool2x2WinsBackNarrow(img *float32, out *float32, win *uint8, oh int, ow int, c int, rs int, tab *int32, period int)
+// Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, BMI2
+TEXT ·maxPool2x2WinsBackNarrow(SB), NOSPLIT, $0-72
+	MOVQ         img+0(FP), AX
+	MOVQ         out+8(FP), CX
+	MOVQ         win+16(FP), DX
+	MOVQ         oh+24(FP), BX
+	MOVQ         ow+32(FP), SI
+	MOVQ         c+40(FP), DI
+	MOVQ         rs+48(FP), R8
+	SHLQ         $0x02, R8
+	IMULQ        DI, SI
+	MOVL         $0x0000ffff, DI
+	KMOVW        DI, K7
+	MOVL         $0x00000002, DI
+	VPBROADCASTD DI, Z31
+
+narrow_row:
+	MOVQ AX, DI
+	MOVQ SI, R9
+	SHLQ $0x01, R9
+	MOVQ tab+56(FP), R10
+	MOVQ period+64(FP), R11
+	XORQ R12, R12
+
+narrow_vec:
+	KMOVW K7, K1
+	CMPQ  R9, $0x10
+	JGE   narrow_lanes
+	MOVL  $0x0000ffff, R13
+	BZHIL R9, R13, R13
+	KMOVW R13, K1
+
+narrow_lanes:
+	MOVLQSX 128(R10), R13
+	ADDQ    R12, R13
+	MOVQ    SI, R14
+	SUBQ    R13, R14
+	MOVL    $0xffffffff, R15
+	CMPQ    R14, $0x20
+	JGE     narrow_all
+	BZHIL   R14, R15, R15
+
+narrow_all:
+	KMOVD        R15, K4
+	KSHIFTRD     $0x10, K4, K5
+	VMOVUPS.Z    (CX)(R13*4), K4, Z1
+	VMOVUPS.Z    64(CX)(R13*4), K5, Z2
+	VMOVDQU8.Z   (DX)(R13*1), K4, Y3
+	VPMOVZXBD    X3, Z4
+	VEXTRACTI128 $0x01, Y3, X5
+	VPMOVZXBD    X5, Z5
+	VMOVDQU32    (R10), Z6
+	VMOVDQA32    Z6, Z7
+	VPERMI2PS    Z2, Z1, Z6
+	VPERMI2D     Z5, Z4, Z7
+	VMOVAPS      Z6, Z1
+	VMOVDQA32    Z7, Z4
+	VMOVDQU32    64(R10), Z6
+	VPCMPEQD     Z6, Z4, K1, K2
+	VPADDD       Z31, Z6, Z6
+	VPCMPEQD     Z6, Z4, K1, K3
+	VMOVUPS.Z    (DI), K1, Z8
+	VADDPS       Z1, Z8, K2, Z8
+	VMOVUPS      Z8, K1, (DI)
+	VMOVUPS.Z    (DI)(R8*1), K1, Z8
+	VADDPS       Z1, Z8, K3, Z8
+	VMOVUPS      Z8, K1, (DI)(R8*1)
+	ADDQ         $0x40, DI
+	ADDQ         $0x000000c0, R10
+	DECQ         R11
+	JNZ          narrow_same
+	MOVQ         tab+56(FP), R10
+	MOVQ         period+64(FP), R11
+	LEAQ         (R12)(R11*8), R12
+
+narrow_same:
+	SUBQ $0x10, R9
+	JG   narrow_vec
+	LEAQ (AX)(R8*2), AX
+	LEAQ (CX)(SI*4), CX
+	ADDQ SI, DX
+	DECQ BX
+	JNZ  narrow_row
+	VZEROUPPER
+	RET
+
+// func maxPool2x2WinsRow8(y *float32, win *uint8, x *float32, ow int, c int, rs int)
+// Requires: AVX, AVX2, SSE2
+TEXT ·maxPool2x2WinsRow8(SB), NOSPLIT, $0-48
+	MOVQ         y+0(FP), AX
+	MOVQ         win+8(FP), CX
+	MOVQ         x+16(FP), DX
+	MOVQ         ow+24(FP), BX
+	MOVQ         c+32(FP), SI
+	MOVQ         rs+40(FP), DI
+	MOVQ         $0x00000001, R8
+	MOVQ         R8, X2
+	VPBROADCASTD X2, Y0
+	MOVQ         $0x00000002, R8
+	MOVQ         R8, X2
+	VPBROADCASTD X2, Y1
+	MOVQ         $0x00000003, R8
+	MOVQ         R8, X2
+	VPBROADCASTD X2, Y2
+	MOVQ         SI, R8
+	SHLQ         $0x02, R8
+	SHLQ         $0x02, DI
+
+wins8_window:
+	MOVQ DX, R10
+	LEAQ (DX)(DI*1), R11
+	MOVQ AX, R12
+	MOVQ CX, R13
+	MOVQ SI, R9
+	ADDQ $0x07, R9
+	SHRQ $0x03, R9
+
+wins8_block:
+	VMOVUPS      (R10), Y3
+	VPXOR        Y4, Y4, Y4
+	VMOVUPS      (R10)(R8*1), Y5
+	VCMPPS       $0x1e, Y3, Y5, Y6
+	VCMPPS       $0x03, Y5, Y5, Y7
+	VCMPPS       $0x07, Y3, Y3, Y8
+	VANDPS       Y8, Y7, Y7
+	VORPS        Y7, Y6, Y6
+	VBLENDVPS    Y6, Y5, Y3, Y3
+	VBLENDVPS    Y6, Y0, Y4, Y4
+	VMOVUPS      (R11), Y5
+	VCMPPS       $0x1e, Y3, Y5, Y6
+	VCMPPS       $0x03, Y5, Y5, Y7
+	VCMPPS       $0x07, Y3, Y3, Y8
+	VANDPS       Y8, Y7, Y7
+	VORPS        Y7, Y6, Y6
+	VBLENDVPS    Y6, Y5, Y3, Y3
+	VBLENDVPS    Y6, Y1, Y4, Y4
+	VMOVUPS      (R11)(R8*1), Y5
+	VCMPPS       $0x1e, Y3, Y5, Y6
+	VCMPPS       $0x03, Y5, Y5, Y7
+	VCMPPS       $0x07, Y3, Y3, Y8
+	VANDPS       Y8, Y7, Y7
+	VORPS        Y7, Y6, Y6
+	VBLENDVPS    Y6, Y5, Y3, Y3
+	VBLENDVPS    Y6, Y2, Y4, Y4
+	VMOVUPS      Y3, (R12)
+	VEXTRACTI128 $0x01, Y4, X3
+	VPACKUSDW    X3, X4, X3
+	VPACKUSWB    X3, X3, X3
+	MOVQ         X3, (R13)
+	ADDQ         $0x20, R12
+	ADDQ         $0x08, R13
+	ADDQ         $0x20, R10
+	ADDQ         $0x20, R11
+	DECQ         R9
+	JNZ          wins8_block
+	LEAQ         (DX)(R8*2), DX
+	ADDQ         R8, AX
+	ADDQ         SI, CX
+	DECQ         BX
+	JNZ          wins8_window
 	VZEROUPPER
 	RET

@@ -47,3 +47,22 @@ func maxPool2x2Wins16(out *float32, win *uint8, img *float32, oh int, ow int, c 
 //
 //go:noescape
 func maxPool2x2WinsBack16(img *float32, out *float32, win *uint8, oh int, ow int, c int, rs int, tail int)
+
+// maxPool2x2WinsBackNarrow is maxPool2x2WinsBack16 (same arguments, c < 16) for
+// few channels, row of dx by row: for vector v of a row (values 16v … 16v+15
+// of its first 2·ow·c) and k = v mod period, its lanes take the gradients
+// out[b + idx[l]] with b = 8·period·(v/period) + base (int32 at tab[k·48+32]),
+// idx the int32s at tab[k·48], where win[b + idx[l]] equals the int32 at
+// tab[k·48+16+l] (plus 2 in the second row of the pair). Reads of out and win
+// stop at the end of their row, of img at 2·ow·c values of each row.
+//
+//go:noescape
+func maxPool2x2WinsBackNarrow(img *float32, out *float32, win *uint8, oh int, ow int, c int, rs int, tab *int32, period int)
+
+// maxPool2x2WinsRow8 is maxPool2x2Row8 (the same arguments and room past
+// the row, counted in bytes for win) with win[j·c+ch] set to the winner's
+// position in its window (0, 1, 2, 3 for x[p], x[p+c], x[p+rs], x[p+rs+c])
+// instead of arg to its index.
+//
+//go:noescape
+func maxPool2x2WinsRow8(y *float32, win *uint8, x *float32, ow int, c int, rs int)

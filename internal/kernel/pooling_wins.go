@@ -48,7 +48,9 @@ func checkPoolWins(op string, n, c int, g Window, in, out, win int) {
 
 // maxPoolWinsSample is MaxPool2DWins of one sample: x (H,W,C) → y,
 // win (H/2,W/2,C), under MaxPool2x2's rule (a cell replaces the best so far
-// when it is greater, or when it is NaN and the best is not).
+// when it is greater, or when it is NaN and the best is not). The
+// assembly takes the whole sample (AVX-512, 16 channels or more) or the
+// first windows of each row (AVX2, see maxPoolRow); this loop the rest.
 func maxPoolWinsSample(y []float32, win []uint8, x []float32, h, w, c int) {
 	oh, ow := h/2, w/2
 	if oh == 0 || ow == 0 || maxPoolWinsVec(y, win, x, oh, ow, c, w*c) {
@@ -56,9 +58,10 @@ func maxPoolWinsSample(y []float32, win []uint8, x []float32, h, w, c int) {
 	}
 	rs := w * c
 	for i := range oh {
-		r0, r1 := x[2*i*rs:][:2*ow*c], x[(2*i+1)*rs:][:2*ow*c]
+		top := 2 * i * rs
+		r0, r1 := x[top:][:2*ow*c], x[top+rs:][:2*ow*c]
 		yo, wo := y[i*ow*c:][:ow*c], win[i*ow*c:][:ow*c]
-		for j := range ow {
+		for j := maxPoolWinsRow(yo, wo, x[top:top+rs+2*ow*c], ow, c, rs); j < ow; j++ {
 			a0, a1 := r0[2*j*c:][:2*c], r1[2*j*c:][:2*c]
 			yy, ww := yo[j*c:][:c], wo[j*c:][:c]
 			for ch := range yy {

@@ -130,5 +130,7 @@ func main() {
 
 	winsForward()
 	winsBackward()
+	winsBackNarrow()
+	winsRow8()
 	Generate()
 }

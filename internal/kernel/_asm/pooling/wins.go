@@ -118,7 +118,10 @@ func winsForward() {
 				VMOVDQA32(posConst[k], K2, pos)
 			}
 			VMOVUPS(best, K1, Mem{Base: op})
-			VPMOVDB(pos, K1, Mem{Base: wp})
+			// Narrowed in a register, then stored: VPMOVDB to memory is
+			// microcoded and slow on AMD's cores.
+			VPMOVDB(pos, X3)
+			VMOVDQU8(X3, K1, Mem{Base: wp})
 		})
 }
 
@@ -166,4 +169,76 @@ func winsBackward() {
 				VMOVUPS(v, K2, mem)
 			}
 		})
+}
+
+// winsRow8 emits maxPool2x2WinsRow8, maxPool2x2Row8 with positions in the
+// place of indices (AVX2): for the few channels that leave most lanes of
+// a 16-lane block idle, and for CPUs without AVX-512.
+func winsRow8() {
+	TEXT("maxPool2x2WinsRow8", NOSPLIT, "func(y *float32, win *uint8, x *float32, ow int, c int, rs int)")
+	Pragma("noescape")
+	Doc("maxPool2x2WinsRow8 is maxPool2x2Row8 (the same arguments and room past",
+		"the row, counted in bytes for win) with win[j·c+ch] set to the winner's",
+		"position in its window (0, 1, 2, 3 for x[p], x[p+c], x[p+rs], x[p+rs+c])",
+		"instead of arg to its index.")
+	y, win, x := GP64(), GP64(), GP64()
+	Load(Param("y"), y)
+	Load(Param("win"), win)
+	Load(Param("x"), x)
+	ow, c, rs := Load(Param("ow"), GP64()), Load(Param("c"), GP64()), Load(Param("rs"), GP64())
+	pos := []VecVirtual{YMM(), YMM(), YMM()}
+	t, tx := GP64(), XMM()
+	for k, v := range pos {
+		MOVQ(U32(k+1), t)
+		MOVQ(t, tx)
+		VPBROADCASTD(tx, v)
+	}
+	cb := GP64() // bytes of one cell's channels
+	MOVQ(c, cb)
+	SHLQ(U8(2), cb)
+	SHLQ(U8(2), rs)
+	blocks, p, q, yp, wp := GP64(), GP64(), GP64(), GP64(), GP64()
+	Label("wins8_window")
+	MOVQ(x, p)
+	LEAQ(Mem{Base: x, Index: rs, Scale: 1}, q)
+	MOVQ(y, yp)
+	MOVQ(win, wp)
+	MOVQ(c, blocks)
+	ADDQ(U8(7), blocks)
+	SHRQ(U8(3), blocks)
+	Label("wins8_block")
+	best, at := YMM(), YMM()
+	VMOVUPS(Mem{Base: p}, best)
+	VPXOR(at, at, at)
+	for k, mem := range []Mem{{Base: p, Index: cb, Scale: 1}, {Base: q}, {Base: q, Index: cb, Scale: 1}} {
+		v, m, n, o := YMM(), YMM(), YMM(), YMM()
+		VMOVUPS(mem, v)
+		VCMPPS(U8(0x1e), best, v, m)    // v > best, ordered (GT_OQ)
+		VCMPPS(U8(0x03), v, v, n)       // v is NaN (UNORD_Q)
+		VCMPPS(U8(0x07), best, best, o) // best is not NaN (ORD_Q)
+		VANDPS(o, n, n)
+		VORPS(n, m, m)
+		VBLENDVPS(m, v, best, best)
+		VBLENDVPS(m, pos[k], at, at)
+	}
+	VMOVUPS(best, Mem{Base: yp})
+	// Eight dwords of at (each 0..3) to eight bytes.
+	hi, lo := XMM(), XMM()
+	VEXTRACTI128(U8(1), at, hi)
+	VPACKUSDW(hi, at.AsX(), lo)
+	VPACKUSWB(lo, lo, lo)
+	MOVQ(lo, Mem{Base: wp})
+	ADDQ(U8(32), yp)
+	ADDQ(U8(8), wp)
+	ADDQ(U8(32), p)
+	ADDQ(U8(32), q)
+	DECQ(blocks)
+	JNZ(LabelRef("wins8_block"))
+	LEAQ(Mem{Base: x, Index: cb, Scale: 2}, x)
+	ADDQ(cb, y)
+	ADDQ(c, win)
+	DECQ(ow)
+	JNZ(LabelRef("wins8_window"))
+	VZEROUPPER()
+	RET()
 }

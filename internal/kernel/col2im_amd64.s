@@ -13,70 +13,129 @@ TEXT ·col2imRowsAVX512(SB), NOSPLIT, $8-80
 	MOVQ  $-1, CX
 	BZHIQ AX, CX, CX
 	SHLQ  $0x10, CX
-	MOVQ  dst+0(FP), AX
-	MOVQ  src+8(FP), DX
-	MOVQ  dstep+16(FP), BX
-	MOVQ  sstep+24(FP), SI
-	SUBQ  BX, SI
+	MOVQ  dst+0(FP), DX
+	MOVQ  src+8(FP), BX
+	MOVQ  dstep+16(FP), SI
+	MOVQ  sstep+24(FP), DI
+	SUBQ  SI, DI
 
 short_row:
-	XORQ DI, DI
 	XORQ R8, R8
 	XORQ R9, R9
-
-short_vec:
-	MOVL  $0x0000ffff, R13
-	MOVQ  span+40(FP), R10
-	SUBQ  DI, R10
-	CMPQ  R10, $0x10
-	JGE   short_full
-	BZHIQ R10, R13, R13
+	XORQ R10, R10
 
 short_full:
-	KMOVW     R13, K1
-	VMOVUPS.Z (AX)(DI*4), K1, Z0
+	LEAQ    16(R8), R11
+	CMPQ    R11, span+40(FP)
+	JG      short_tail
+	VMOVUPS (DX)(R8*4), Z0
+	LEAQ    16(R9), R11
+	MOVQ    R10, R12
+	MOVQ    R8, R13
+	SUBQ    nd+48(FP), R13
+	ADDQ    $0x10, R13
+	XORL    R14, R14
+	CMPQ    R13, R14
+	CMOVQLT R14, R13
 
-short_skip:
-	CMPQ R8, rowLen+32(FP)
-	JL   short_first
-	SUBQ BX, R8
-	ADDQ SI, R9
-	JMP  short_skip
+short_ending:
+	CMPQ   R11, R13
+	JLE    short_done
+	CMPQ   R11, AX
+	JL     short_rest
+	SHRXQ  R11, CX, R14
+	KMOVW  R14, K2
+	VADDPS (BX)(R12*4), Z0, K2, Z0
+	SUBQ   SI, R11
+	ADDQ   DI, R12
+	JMP    short_ending
 
-short_first:
-	LEAQ    16(R8), R10
-	MOVQ    R9, R11
-	MOVQ    DI, R12
-	SUBQ    nd+48(FP), R12
-	ADDQ    $0x10, R12
-	XORL    R13, R13
-	CMPQ    R12, R13
-	CMOVQLT R13, R12
-	CMPQ    R10, R12
-	JLE     short_store
+short_rest:
+	LEAQ -16(R11), R9
+	MOVQ R12, R10
 
-short_window:
-	SHRXQ  R10, CX, R13
-	KMOVW  R13, K2
-	VADDPS (DX)(R11*4), Z0, K2, Z0
-	SUBQ   BX, R10
-	ADDQ   SI, R11
-	CMPQ   R10, R12
-	JG     short_window
+short_more:
+	SHRXQ  R11, CX, R14
+	KMOVW  R14, K2
+	VADDPS (BX)(R12*4), Z0, K2, Z0
+	SUBQ   SI, R11
+	ADDQ   DI, R12
+	CMPQ   R11, R13
+	JG     short_more
+	JMP    short_store
+
+short_done:
+	LEAQ -16(R11), R9
+	MOVQ R12, R10
 
 short_store:
-	VMOVUPS Z0, K1, (AX)(DI*4)
-	ADDQ    $0x10, DI
+	VMOVUPS Z0, (DX)(R8*4)
 	ADDQ    $0x10, R8
 	ADDQ    $0x10, R9
-	CMPQ    DI, span+40(FP)
-	JL      short_vec
-	MOVQ    drs+64(FP), R13
-	LEAQ    (AX)(R13*4), AX
-	MOVQ    srs+72(FP), R13
-	LEAQ    (DX)(R13*4), DX
-	DECQ    rows+56(FP)
-	JNZ     short_row
+	ADDQ    $0x10, R10
+	JMP     short_full
+
+short_tail:
+	CMPQ      R8, span+40(FP)
+	JGE       short_next_row
+	MOVQ      span+40(FP), R11
+	SUBQ      R8, R11
+	MOVL      $0x0000ffff, R14
+	BZHIQ     R11, R14, R14
+	KMOVW     R14, K1
+	VMOVUPS.Z (DX)(R8*4), K1, Z0
+	LEAQ      16(R9), R11
+	MOVQ      R10, R12
+	MOVQ      R8, R13
+	SUBQ      nd+48(FP), R13
+	ADDQ      $0x10, R13
+	XORL      R14, R14
+	CMPQ      R13, R14
+	CMOVQLT   R14, R13
+
+short_tail_ending:
+	CMPQ   R11, R13
+	JLE    short_tail_done
+	CMPQ   R11, AX
+	JL     short_tail_rest
+	SHRXQ  R11, CX, R14
+	KMOVW  R14, K2
+	VADDPS (BX)(R12*4), Z0, K2, Z0
+	SUBQ   SI, R11
+	ADDQ   DI, R12
+	JMP    short_tail_ending
+
+short_tail_rest:
+	LEAQ -16(R11), R9
+	MOVQ R12, R10
+
+short_tail_more:
+	SHRXQ  R11, CX, R14
+	KMOVW  R14, K2
+	VADDPS (BX)(R12*4), Z0, K2, Z0
+	SUBQ   SI, R11
+	ADDQ   DI, R12
+	CMPQ   R11, R13
+	JG     short_tail_more
+	JMP    short_tail_store
+
+short_tail_done:
+	LEAQ -16(R11), R9
+	MOVQ R12, R10
+
+short_tail_store:
+	VMOVUPS Z0, K1, (DX)(R8*4)
+	ADDQ    $0x10, R8
+	ADDQ    $0x10, R9
+	ADDQ    $0x10, R10
+
+short_next_row:
+	MOVQ drs+64(FP), R14
+	LEAQ (DX)(R14*4), DX
+	MOVQ srs+72(FP), R14
+	LEAQ (BX)(R14*4), BX
+	DECQ rows+56(FP)
+	JNZ  short_row
 	VZEROUPPER
 	RET
 
@@ -95,26 +154,11 @@ long_row:
 	XORQ R10, R10
 	XORQ R11, R11
 
-long_vec:
-	MOVL  $0x0000ffff, R15
-	MOVQ  span+40(FP), R12
-	SUBQ  R9, R12
-	CMPQ  R12, $0x10
-	JGE   long_full
-	BZHIQ R12, R15, R15
-
 long_full:
-	KMOVW     R15, K1
-	VMOVUPS.Z (BX)(R9*4), K1, Z0
-
-long_skip:
-	CMPQ R10, rowLen+32(FP)
-	JL   long_first
-	SUBQ DI, R10
-	ADDQ R8, R11
-	JMP  long_skip
-
-long_first:
+	LEAQ    16(R9), R12
+	CMPQ    R12, span+40(FP)
+	JG      long_tail
+	VMOVUPS (BX)(R9*4), Z0
 	LEAQ    16(R10), R12
 	MOVQ    R11, R13
 	MOVQ    R9, R14
@@ -123,18 +167,51 @@ long_first:
 	XORL    R15, R15
 	CMPQ    R14, R15
 	CMOVQLT R15, R14
-	CMPQ    R12, R14
-	JLE     long_store
 
-long_window:
-	CMPQ   R12, $0x10
-	JL     long_part
+long_ending:
+	CMPQ   R12, R14
+	JLE    long_done
 	CMPQ   R12, AX
-	JG     long_part
+	JL     long_rest
+	CMPQ   R12, $0x10
+	JL     long_ending_add_part
+	CMPQ   R12, AX
+	JG     long_ending_add_part
 	VADDPS (SI)(R13*4), Z0, Z0
-	JMP    long_next
+	JMP    long_ending_add_next
 
-long_part:
+long_ending_add_part:
+	MOVQ    R12, R15
+	SUBQ    $0x10, R15
+	XORL    R10, R10
+	CMPQ    R15, R10
+	CMOVQLT R10, R15
+	CMPQ    R15, DX
+	CMOVQGT DX, R15
+	MOVQ    R12, R10
+	SUBQ    R15, R10
+	SHRXQ   R10, CX, R15
+	KMOVW   R15, K2
+	VADDPS  (SI)(R13*4), Z0, K2, Z0
+
+long_ending_add_next:
+	SUBQ DI, R12
+	ADDQ R8, R13
+	JMP  long_ending
+
+long_rest:
+	LEAQ -16(R12), R10
+	MOVQ R13, R11
+
+long_more:
+	CMPQ   R12, $0x10
+	JL     long_more_add_part
+	CMPQ   R12, AX
+	JG     long_more_add_part
+	VADDPS (SI)(R13*4), Z0, Z0
+	JMP    long_more_add_next
+
+long_more_add_part:
 	MOVQ    R12, R15
 	SUBQ    $0x10, R15
 	XORL    BP, BP
@@ -148,24 +225,122 @@ long_part:
 	KMOVW   R15, K2
 	VADDPS  (SI)(R13*4), Z0, K2, Z0
 
-long_next:
+long_more_add_next:
 	SUBQ DI, R12
 	ADDQ R8, R13
 	CMPQ R12, R14
-	JG   long_window
+	JG   long_more
+	JMP  long_store
+
+long_done:
+	LEAQ -16(R12), R10
+	MOVQ R13, R11
 
 long_store:
+	VMOVUPS Z0, (BX)(R9*4)
+	ADDQ    $0x10, R9
+	ADDQ    $0x10, R10
+	ADDQ    $0x10, R11
+	JMP     long_full
+
+long_tail:
+	CMPQ      R9, span+40(FP)
+	JGE       long_next_row
+	MOVQ      span+40(FP), R12
+	SUBQ      R9, R12
+	MOVL      $0x0000ffff, R15
+	BZHIQ     R12, R15, R15
+	KMOVW     R15, K1
+	VMOVUPS.Z (BX)(R9*4), K1, Z0
+	LEAQ      16(R10), R12
+	MOVQ      R11, R13
+	MOVQ      R9, R14
+	SUBQ      nd+48(FP), R14
+	ADDQ      $0x10, R14
+	XORL      R15, R15
+	CMPQ      R14, R15
+	CMOVQLT   R15, R14
+
+long_tail_ending:
+	CMPQ   R12, R14
+	JLE    long_tail_done
+	CMPQ   R12, AX
+	JL     long_tail_rest
+	CMPQ   R12, $0x10
+	JL     long_tail_ending_add_part
+	CMPQ   R12, AX
+	JG     long_tail_ending_add_part
+	VADDPS (SI)(R13*4), Z0, Z0
+	JMP    long_tail_ending_add_next
+
+long_tail_ending_add_part:
+	MOVQ    R12, R15
+	SUBQ    $0x10, R15
+	XORL    R10, R10
+	CMPQ    R15, R10
+	CMOVQLT R10, R15
+	CMPQ    R15, DX
+	CMOVQGT DX, R15
+	MOVQ    R12, R10
+	SUBQ    R15, R10
+	SHRXQ   R10, CX, R15
+	KMOVW   R15, K2
+	VADDPS  (SI)(R13*4), Z0, K2, Z0
+
+long_tail_ending_add_next:
+	SUBQ DI, R12
+	ADDQ R8, R13
+	JMP  long_tail_ending
+
+long_tail_rest:
+	LEAQ -16(R12), R10
+	MOVQ R13, R11
+
+long_tail_more:
+	CMPQ   R12, $0x10
+	JL     long_tail_more_add_part
+	CMPQ   R12, AX
+	JG     long_tail_more_add_part
+	VADDPS (SI)(R13*4), Z0, Z0
+	JMP    long_tail_more_add_next
+
+long_tail_more_add_part:
+	MOVQ    R12, R15
+	SUBQ    $0x10, R15
+	XORL    BP, BP
+	CMPQ    R15, BP
+	CMOVQLT BP, R15
+	CMPQ    R15, DX
+	CMOVQGT DX, R15
+	MOVQ    R12, BP
+	SUBQ    R15, BP
+	SHRXQ   BP, CX, R15
+	KMOVW   R15, K2
+	VADDPS  (SI)(R13*4), Z0, K2, Z0
+
+long_tail_more_add_next:
+	SUBQ DI, R12
+	ADDQ R8, R13
+	CMPQ R12, R14
+	JG   long_tail_more
+	JMP  long_tail_store
+
+long_tail_done:
+	LEAQ -16(R12), R10
+	MOVQ R13, R11
+
+long_tail_store:
 	VMOVUPS Z0, K1, (BX)(R9*4)
 	ADDQ    $0x10, R9
 	ADDQ    $0x10, R10
 	ADDQ    $0x10, R11
-	CMPQ    R9, span+40(FP)
-	JL      long_vec
-	MOVQ    drs+64(FP), R15
-	LEAQ    (BX)(R15*4), BX
-	MOVQ    srs+72(FP), R15
-	LEAQ    (SI)(R15*4), SI
-	DECQ    rows+56(FP)
-	JNZ     long_row
+
+long_next_row:
+	MOVQ drs+64(FP), R15
+	LEAQ (BX)(R15*4), BX
+	MOVQ srs+72(FP), R15
+	LEAQ (SI)(R15*4), SI
+	DECQ rows+56(FP)
+	JNZ  long_row
 	VZEROUPPER
 	RET

@@ -126,8 +126,22 @@ func Col2im(dx, cols []float32, g Window, c, i0, i1 int) {
 				if kx1 <= kx0 {
 					continue
 				}
-				AddTo(dst[ix0*c:(ix0+kx1-kx0)*c], in[j*k+ky*rowLen+kx0*c:j*k+ky*rowLen+kx1*c])
+				addShort(dst[ix0*c:(ix0+kx1-kx0)*c], in[j*k+ky*rowLen+kx0*c:j*k+ky*rowLen+kx1*c])
 			}
 		}
+	}
+}
+
+// addShort is AddTo for the clipped windows at Col2im's edges: below 16
+// values a loop in place costs less than AddTo's call and checks, and
+// gives the same sums (dst's value the first operand, as in AddTo).
+func addShort(dst, src []float32) {
+	if len(dst) >= 16 {
+		AddTo(dst, src)
+		return
+	}
+	src = src[:len(dst)]
+	for i := range dst {
+		dst[i] += src[i]
 	}
 }

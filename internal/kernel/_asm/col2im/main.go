@@ -38,9 +38,11 @@ func paramAddr(name string) Mem {
 // dx's row of the current vector, window t covers dx[t·dstep, t·dstep +
 // rowLen) and reads src[t·sstep:]. For the vector at p, d = p - t·dstep is
 // the window's lane offset: lanes [max(0,-d), min(16, rowLen-d)) overlap,
-// read from src[t·sstep + d:]. Windows go from the first that ends past p
-// (tlo) while d > max(-16, p - n·dstep) (the window starts before p+16
-// and t < n). The loops count e = d + 16 rather than d.
+// read from src[t·sstep + d:]. The loops count e = d + 16 rather than d.
+// Windows go from tlo, the first that ends past p, while e > max(0, p +
+// 16 - n·dstep) (the window starts before p+16, and t < n). The windows
+// with e ≥ rowLen end in this vector; the first after them is the next
+// vector's tlo.
 //
 // The lane mask is one shift: bits [e, e+16) of a word whose bits
 // [16, 16+rowLen) are set, when rowLen ≤ 48 (narrow channels, the case
@@ -56,127 +58,179 @@ func rows() {
 		"and each t < n in turn, dst[r·drs + t·dstep:][:rowLen] += src[r·srs + t·sstep:][:rowLen].",
 		"Each dst value is loaded once per row, receives its additions in that order",
 		"in a register and is stored once. Requires AVX-512F and BMI2.")
-	rowLen := GP64()
-	Load(Param("rowLen"), rowLen)
-	CMPQ(rowLen, U8(48))
+	r := GP64()
+	Load(Param("rowLen"), r)
+	CMPQ(r, U8(48))
 	JG(LabelRef("long"))
-	body("short", rowLen, true)
+	body("short", r, true)
 	Label("long")
-	body("long", rowLen, false)
+	body("long", r, false)
 }
+
+// loop is the state of body's loops.
+type loop struct {
+	name                     string
+	short                    bool
+	r, wd, rmax              GPVirtual // rowLen, the mask word, rowLen-48
+	dst, src, dstep, sdelta  GPVirtual
+	p, q, sbase, e, sidx, em GPVirtual
+	m                        GPVirtual
+	acc                      VecVirtual
+}
+
+func (l *loop) label(s string) string { return l.name + "_" + s }
 
 // body emits the row loop, for rows of at most 48 values when short. r
 // holds rowLen.
 func body(name string, r GPVirtual, short bool) {
-	l := func(s string) string { return name + "_" + s }
+	l := &loop{name: name, short: short, r: r, wd: GP64(), rmax: GP64()}
 	// wd = bits [16, 16+min(rowLen, 48)); rmax = rowLen - 48.
-	wd, rmax := GP64(), GP64()
 	if short {
-		MOVQ(I32(-1), wd)
-		BZHIQ(r, wd, wd)
-		SHLQ(U8(16), wd)
+		MOVQ(I32(-1), l.wd)
+		BZHIQ(r, l.wd, l.wd)
+		SHLQ(U8(16), l.wd)
 	} else {
-		MOVQ(r, rmax)
-		SUBQ(U8(48), rmax)
-		MOVQ(I32(-65536), wd)
+		MOVQ(r, l.rmax)
+		SUBQ(U8(48), l.rmax)
+		MOVQ(I32(-65536), l.wd)
 	}
-	dst := Load(Param("dst"), GP64())
-	src := Load(Param("src"), GP64())
-	dstep := Load(Param("dstep"), GP64())
-	sdelta := Load(Param("sstep"), GP64())
-	SUBQ(dstep, sdelta) // src advance minus dst advance per window
-	p, q, sbase, e, sidx, emin, m := GP64(), GP64(), GP64(), GP64(), GP64(), GP64(), GP64()
-	acc := ZMM()
+	l.dst = Load(Param("dst"), GP64()).(GPVirtual)
+	l.src = Load(Param("src"), GP64()).(GPVirtual)
+	l.dstep = Load(Param("dstep"), GP64()).(GPVirtual)
+	l.sdelta = Load(Param("sstep"), GP64()).(GPVirtual)
+	SUBQ(l.dstep, l.sdelta) // src advance minus dst advance per window
+	l.p, l.q, l.sbase, l.e, l.sidx, l.em, l.m = GP64(), GP64(), GP64(), GP64(), GP64(), GP64(), GP64()
+	l.acc = ZMM()
 
-	Label(l("row"))
-	XORQ(p, p)
+	Label(l.label("row"))
+	XORQ(l.p, l.p)
 	// q = p - tlo·dstep, sbase = tlo·sstep + q: where the vector at p
 	// starts in window tlo, and its source.
-	XORQ(q, q)
-	XORQ(sbase, sbase)
+	XORQ(l.q, l.q)
+	XORQ(l.sbase, l.sbase)
+	Label(l.label("full"))
+	LEAQ(Mem{Base: l.p, Disp: 16}, l.e)
+	CMPQ(l.e, paramAddr("span"))
+	JG(LabelRef(l.label("tail")))
+	l.vector(false)
+	JMP(LabelRef(l.label("full")))
 
-	Label(l("vec"))
-	// K1: the lanes of dst from p on, at most 16.
-	MOVL(U32(0xFFFF), m.As32())
-	MOVQ(paramAddr("span"), e)
-	SUBQ(p, e)
-	CMPQ(e, U8(16))
-	JGE(LabelRef(l("full")))
-	BZHIQ(e, m, m)
-	Label(l("full"))
-	KMOVW(m.As32(), K1)
-	VMOVUPS_Z(Mem{Base: dst, Index: p, Scale: 4}, K1, acc)
+	Label(l.label("tail"))
+	CMPQ(l.p, paramAddr("span"))
+	JGE(LabelRef(l.label("next_row")))
+	// K1: the last span-p < 16 lanes of dst.
+	MOVQ(paramAddr("span"), l.e)
+	SUBQ(l.p, l.e)
+	MOVL(U32(0xFFFF), l.m.As32())
+	BZHIQ(l.e, l.m, l.m)
+	KMOVW(l.m.As32(), K1)
+	l.vector(true)
 
-	// Skip the windows that end at or before p.
-	Label(l("skip"))
-	CMPQ(q, paramAddr("rowLen"))
-	JL(LabelRef(l("first")))
-	SUBQ(dstep, q)
-	ADDQ(sdelta, sbase)
-	JMP(LabelRef(l("skip")))
+	Label(l.label("next_row"))
+	MOVQ(paramAddr("drs"), l.m)
+	LEAQ(Mem{Base: l.dst, Index: l.m, Scale: 4}, l.dst)
+	MOVQ(paramAddr("srs"), l.m)
+	LEAQ(Mem{Base: l.src, Index: l.m, Scale: 4}, l.src)
+	DECQ(paramAddr("rows")) // ABI0: the argument slots are the callee's
+	JNZ(LabelRef(l.label("row")))
+	VZEROUPPER()
+	RET()
+}
 
-	Label(l("first"))
-	LEAQ(Mem{Base: q, Disp: 16}, e)
-	MOVQ(sbase, sidx)
-	// emin = max(0, p - n·dstep + 16): e > emin means t < n and d > -16.
-	MOVQ(p, emin)
-	SUBQ(paramAddr("nd"), emin)
-	ADDQ(U8(16), emin)
-	XORL(m.As32(), m.As32())
-	CMPQ(emin, m)
-	CMOVQLT(m, emin)
-	CMPQ(e, emin)
-	JLE(LabelRef(l("store")))
+// vector emits the vector at p: loaded (the lanes of K1 when masked),
+// every window from tlo added, stored; then p, q and sbase move on.
+func (l *loop) vector(masked bool) {
+	v := func(s string) string {
+		if masked {
+			return l.label("tail_" + s)
+		}
+		return l.label(s)
+	}
+	at := Mem{Base: l.dst, Index: l.p, Scale: 4}
+	if masked {
+		VMOVUPS_Z(at, K1, l.acc)
+	} else {
+		VMOVUPS(at, l.acc)
+	}
+	LEAQ(Mem{Base: l.q, Disp: 16}, l.e)
+	MOVQ(l.sbase, l.sidx)
+	// em = max(0, p + 16 - n·dstep).
+	MOVQ(l.p, l.em)
+	SUBQ(paramAddr("nd"), l.em)
+	ADDQ(U8(16), l.em)
+	XORL(l.m.As32(), l.m.As32())
+	CMPQ(l.em, l.m)
+	CMOVQLT(l.m, l.em)
 
-	Label(l("window"))
-	if short {
-		SHRXQ(e, wd, m) // KMOVW keeps the low 16 bits
+	// Windows that end in this vector (e ≥ rowLen).
+	Label(v("ending"))
+	CMPQ(l.e, l.em)
+	JLE(LabelRef(v("done")))
+	CMPQ(l.e, l.r)
+	JL(LabelRef(v("rest")))
+	l.add(v("ending_add"))
+	JMP(LabelRef(v("ending")))
+
+	// The first window that goes on past this vector is the next
+	// vector's tlo.
+	Label(v("rest"))
+	LEAQ(Mem{Base: l.e, Disp: -16}, l.q)
+	MOVQ(l.sidx, l.sbase)
+	Label(v("more"))
+	l.add(v("more_add"))
+	CMPQ(l.e, l.em)
+	JG(LabelRef(v("more")))
+	JMP(LabelRef(v("store")))
+
+	Label(v("done"))
+	LEAQ(Mem{Base: l.e, Disp: -16}, l.q)
+	MOVQ(l.sidx, l.sbase)
+
+	Label(v("store"))
+	if masked {
+		VMOVUPS(l.acc, K1, at)
+	} else {
+		VMOVUPS(l.acc, at)
+	}
+	ADDQ(U8(16), l.p)
+	ADDQ(U8(16), l.q)
+	ADDQ(U8(16), l.sbase)
+}
+
+// add emits one window's masked add into acc, then steps e and sidx to
+// the next window. lab names its internal labels.
+func (l *loop) add(lab string) {
+	if l.short {
+		SHRXQ(l.e, l.wd, l.m) // KMOVW keeps the low 16 bits
 	} else {
 		// A window that covers the vector whole (16 ≤ e ≤ rowLen) needs
 		// no mask; long rows have many.
-		CMPQ(e, U8(16))
-		JL(LabelRef(l("part")))
-		CMPQ(e, r)
-		JG(LabelRef(l("part")))
-		VADDPS(Mem{Base: src, Index: sidx, Scale: 4}, acc, acc)
-		JMP(LabelRef(l("next")))
-		Label(l("part"))
-		MOVQ(e, m)
-		SUBQ(U8(16), m)
+		CMPQ(l.e, U8(16))
+		JL(LabelRef(lab + "_part"))
+		CMPQ(l.e, l.r)
+		JG(LabelRef(lab + "_part"))
+		VADDPS(Mem{Base: l.src, Index: l.sidx, Scale: 4}, l.acc, l.acc)
+		JMP(LabelRef(lab + "_next"))
+		Label(lab + "_part")
 		t := GP64()
+		MOVQ(l.e, l.m)
+		SUBQ(U8(16), l.m)
 		XORL(t.As32(), t.As32())
-		CMPQ(m, t)
-		CMOVQLT(t, m)
-		CMPQ(m, rmax)
-		CMOVQGT(rmax, m)
-		MOVQ(e, t)
-		SUBQ(m, t)
-		SHRXQ(t, wd, m)
+		CMPQ(l.m, t)
+		CMOVQLT(t, l.m)
+		CMPQ(l.m, l.rmax)
+		CMOVQGT(l.rmax, l.m)
+		MOVQ(l.e, t)
+		SUBQ(l.m, t)
+		SHRXQ(t, l.wd, l.m)
 	}
-	KMOVW(m.As32(), K2)
+	KMOVW(l.m.As32(), K2)
 	// dst value first, as AddTo's VADDPS and Go's += have it (which
 	// NaN's payload survives).
-	VADDPS(Mem{Base: src, Index: sidx, Scale: 4}, acc, K2, acc)
-	Label(l("next"))
-	SUBQ(dstep, e)
-	ADDQ(sdelta, sidx)
-	CMPQ(e, emin)
-	JG(LabelRef(l("window")))
-
-	Label(l("store"))
-	VMOVUPS(acc, K1, Mem{Base: dst, Index: p, Scale: 4})
-	ADDQ(U8(16), p)
-	ADDQ(U8(16), q)
-	ADDQ(U8(16), sbase)
-	CMPQ(p, paramAddr("span"))
-	JL(LabelRef(l("vec")))
-
-	MOVQ(paramAddr("drs"), m)
-	LEAQ(Mem{Base: dst, Index: m, Scale: 4}, dst)
-	MOVQ(paramAddr("srs"), m)
-	LEAQ(Mem{Base: src, Index: m, Scale: 4}, src)
-	DECQ(paramAddr("rows")) // ABI0: the argument slots are the callee's
-	JNZ(LabelRef(l("row")))
-	VZEROUPPER()
-	RET()
+	VADDPS(Mem{Base: l.src, Index: l.sidx, Scale: 4}, l.acc, K2, l.acc)
+	if !l.short {
+		Label(lab + "_next")
+	}
+	SUBQ(l.dstep, l.e)
+	ADDQ(l.sdelta, l.sidx)
 }

@@ -242,3 +242,67 @@ func TestOverwriteSameBits(t *testing.T) {
 		})
 	}
 }
+
+// zooOps builds one of most op kinds a model of the zoo uses, on an input
+// that has a gradient (a parameter's), and returns that input and the
+// targets.
+func zooOps(p *Plan, ps *owParams) (x *Var, targets []*Var) {
+	x = &ps.param(4, 8, 8, 3).Var
+	h := p.Conv2DBiasReLU(x, ps.param(3, 3, 3, 4), ps.param(4), true, 1, 1, 1, 1, 1, 1)
+	h = p.BatchNormReLU(h, ps.param(4), ps.param(4), ps.param(4), ps.param(4), 0.9, 1e-3)
+	h = p.MaxPool2D(h, 2, 2, 2, 2, 0, 0, 0, 0) // 4×4×4
+	g := p.GlobalAvgPool2D(p.AvgPool2D(h, 2, 2, 2, 2, 0, 0, 0, 0))
+	h = p.BatchNorm(p.Flatten(h), ps.param(64), ps.param(64), ps.param(64), ps.param(64), 0.9, 1e-3)
+	h = p.Tanh(p.Sigmoid(dense(p, ps, p.Dropout(h, 0.25, tensor.NewRNG(5)), 10)))
+	rows := []float32{1, 0.5, 2, 1}
+	y := p.ScaleRows(p.ScaleGradient(p.Softmax(h), 0.5), rows)
+	targets = []*Var{p.Input(10), p.Input(4)}
+	p.CategoricalCrossentropy(y, targets[0], false, 0)
+	p.MeanSquaredError(p.ReLU(g), targets[1])
+	return x, targets
+}
+
+// TestGradSlotsCoverWrites runs each op's Backward alone over gradients
+// filled with random values and checks that every gradient it changes is
+// one its gradSlots lists: an op that wrote a gradient it does not list
+// could add to it before that gradient's listed first writer overwrote it.
+func TestGradSlotsCoverWrites(t *testing.T) {
+	ps := &owParams{rng: rand.New(rand.NewPCG(5, 6))}
+	p := NewPlan(4)
+	x, targets := zooOps(p, ps)
+	grads := append([]*tensor.Tensor{x.Grad}, p.grads...)
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, v := range targets {
+		v.Value.FillUniform(rng, 0, 1)
+	}
+	p.Forward(true)
+	for i, op := range p.ops {
+		listed := map[span]bool{}
+		w, ok := op.(gradWriter)
+		if !ok {
+			t.Fatalf("op %d (%T) does not list the gradients it writes", i, op)
+		}
+		for _, s := range w.gradSlots(nil) {
+			listed[spanOf(s.g.Data())] = true
+		}
+		before := make([][]float32, len(grads))
+		for j, g := range grads {
+			g.FillUniform(rng, -1, 1)
+			before[j] = append([]float32(nil), g.Data()...)
+		}
+		op.Backward()
+		changed := 0
+		for j, g := range grads {
+			if _, same := sameBits(before[j], g.Data()); same {
+				continue
+			}
+			changed++
+			if !listed[spanOf(g.Data())] {
+				t.Errorf("op %d (%T) wrote gradient %d of shape %v, which it does not list", i, op, j, g.Shape())
+			}
+		}
+		if changed == 0 && len(listed) > 0 { // a fused softmax lists and writes none
+			t.Errorf("op %d (%T) changed no gradient: the test does not exercise it", i, op)
+		}
+	}
+}

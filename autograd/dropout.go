@@ -9,7 +9,7 @@ import (
 )
 
 // dropoutBlock is how many draws a training Forward makes before turning
-// them into mask (two elements a draw): 16 KB, so that they are still in
+// them into a mask (two elements a draw): 16 KB, so that they are still in
 // L1 when read, and enough that the PCG's per-run set-up is paid rarely.
 const dropoutBlock = 2048
 
@@ -20,10 +20,10 @@ const dropoutBlock = 2048
 type dropout struct {
 	x, y   *Var
 	rate   float64
-	thresh uint32    // a 32-bit draw below thresh drops the element
-	scale  float32   // 1/(1-rate)
-	mask   []float32 // 0 or scale per element, drawn by the last training Forward
-	draws  []uint64  // one block of draws (dropoutBlock at most)
+	thresh uint32   // a 32-bit draw below thresh drops the element
+	scale  float32  // 1/(1-rate)
+	keep   []uint16 // bit i%16 of keep[i/16]: element i kept by the last training Forward
+	draws  []uint64 // one block of draws (dropoutBlock at most)
 	src    rand.Source
 	pcg    *rand.PCG // src itself when it is a PCG, whose draws kernel.PCGFill makes in bulk
 	state  [20]byte  // pcg's MarshalBinary form, read and written once per Forward
@@ -70,7 +70,7 @@ func (p *Plan) DropoutSource(x *Var, rate float64, src rand.Source) *Var {
 
 func (o *dropout) makeBuffers() {
 	n := o.x.Value.Len()
-	o.mask = make([]float32, n)
+	o.keep = make([]uint16, (n+15)/16)
 	o.draws = make([]uint64, min((n+1)/2, dropoutBlock))
 }
 
@@ -80,7 +80,7 @@ func (o *dropout) Forward(training bool) {
 		copy(o.y.Value.Data(), o.x.Value.Data())
 		return
 	}
-	if o.mask == nil {
+	if o.keep == nil {
 		o.makeBuffers()
 	}
 	var hi, lo uint64
@@ -90,8 +90,9 @@ func (o *dropout) Forward(training bool) {
 	x, y := o.x.Value.Data(), o.y.Value.Data()
 	// Each 64-bit draw decides two elements (a 32-bit uniform each), which
 	// halves the generator's cost; the drop probability is rate to 2⁻³².
-	// A block covers an even number of elements but the last, so draw j
-	// decides elements 2j and 2j+1 whatever the block size.
+	// A block but the last covers 2·dropoutBlock elements, a multiple of
+	// 16, so draw j decides elements 2j and 2j+1 and keep's words
+	// stay whole whatever the block size.
 	for i := 0; i < len(y); i += 2 * len(o.draws) {
 		e := min(len(y), i+2*len(o.draws))
 		d := o.draws[:(e-i+1)/2]
@@ -102,7 +103,7 @@ func (o *dropout) Forward(training bool) {
 				d[j] = o.src.Uint64()
 			}
 		}
-		kernel.DropoutMask(y[i:e], o.mask[i:e], x[i:e], d, o.thresh, o.scale)
+		kernel.DropoutMask(y[i:e], x[i:e], o.keep[i/16:(e+15)/16], d, o.thresh, o.scale)
 	}
 	if o.pcg != nil {
 		o.setPCGState(hi, lo)
@@ -137,5 +138,5 @@ func (o *dropout) Backward() {
 		kernel.AddTo(dx, dy)
 		return
 	}
-	kernel.AddMul(dx, dy, o.mask)
+	kernel.DropoutBackward(dx, dy, o.keep, o.scale)
 }

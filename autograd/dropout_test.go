@@ -11,7 +11,7 @@ import (
 
 // dropoutBefore is Dropout as it was before its mask came from
 // kernel.DropoutMask and kernel.PCGFill (one rng.Uint64 call per two
-// elements, a branch per element, a scalar backward loop): the reference
+// elements, a branch per element, a float32 mask, a scalar backward loop): the reference
 // the new code must equal bit for bit, draws and generator state included,
 // so that the README's trainings stay reproducible.
 type dropoutBefore struct {
@@ -96,6 +96,11 @@ func TestDropoutSameAsBefore(t *testing.T) {
 						xs[i], dy[i], dx[i] = float32(data.NormFloat64()), float32(data.NormFloat64()), float32(data.NormFloat64())
 						if i%5 == step {
 							xs[i], dy[i] = specials[i%4], specials[(i+1)%4]
+						}
+						if i%9 == step {
+							// Two NaNs in the sum: which payload it keeps
+							// is part of the bits.
+							dx[i], dy[i] = math.Float32frombits(0x7fc00123), math.Float32frombits(0x7fc00456)
 						}
 					}
 					copy(wantDx, dx)

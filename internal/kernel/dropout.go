@@ -77,64 +77,67 @@ func pcgFillGeneric(dst []uint64, hi, lo uint64) (uint64, uint64) {
 }
 
 // DropoutMask draws an inverted-dropout mask and applies it:
-// y, mask, x (n), draws (⌈n/2⌉). Element i takes the 32-bit half i%2 of
-// draws[i/2] (the low half first), u, and
+// y, x (n), keep (⌈n/16⌉), draws (⌈n/2⌉). Element i takes the 32-bit half
+// i%2 of draws[i/2] (the low half first), u, and with m = 0 if u < thresh,
+// else scale,
 //
-//	mask[i] = 0 if u < thresh, else scale
-//	y[i] = x[i] * mask[i]
+//	y[i] = x[i] * m
+//	bit i%16 of keep[i/16] = 1 if m = scale (the element is kept)
 //
-// The product is taken even where the mask is 0, so that y keeps the sign
-// of x and its NaNs as a plain multiplication does. y may alias x.
-func DropoutMask(y, mask, x []float32, draws []uint64, thresh uint32, scale float32) {
+// Bits past n in the last word are 0. The product is taken even where m is
+// 0, so that y keeps the sign of x and its NaNs as a plain multiplication
+// does. y may alias x. The mask is kept as bits, not float32, to write and
+// later read 1/32 of the memory.
+func DropoutMask(y, x []float32, keep []uint16, draws []uint64, thresh uint32, scale float32) {
 	n := len(y)
-	if len(mask) != n || len(x) != n || len(draws) != (n+1)/2 {
-		panic(fmt.Sprintf("kernel: DropoutMask with y %d, mask %d, x %d, draws %d (want ⌈%d/2⌉)",
-			n, len(mask), len(x), len(draws), n))
+	if len(x) != n || len(keep) != (n+15)/16 || len(draws) != (n+1)/2 {
+		panic(fmt.Sprintf("kernel: DropoutMask with y %d, x %d, keep %d (want ⌈%d/16⌉), draws %d (want ⌈%d/2⌉)",
+			n, len(x), len(keep), n, len(draws), n))
 	}
 	if k := n &^ 15; useDropoutVec && k > 0 {
-		dropoutMaskVec(&y[0], &mask[0], &x[0], &draws[0], thresh, scale, k)
-		y, mask, x, draws = y[k:], mask[k:], x[k:], draws[k/2:]
+		dropoutMaskVec(&y[0], &x[0], &keep[0], &draws[0], thresh, scale, k)
+		y, x, keep, draws = y[k:], x[k:], keep[k/16:], draws[k/2:]
 	}
-	dropoutMaskGeneric(y, mask, x, draws, thresh, scale)
+	dropoutMaskGeneric(y, x, keep, draws, thresh, scale)
 }
 
-func dropoutMaskGeneric(y, mask, x []float32, draws []uint64, thresh uint32, scale float32) {
+func dropoutMaskGeneric(y, x []float32, keep []uint16, draws []uint64, thresh uint32, scale float32) {
 	sb := math.Float32bits(scale)
-	mask, x = mask[:len(y)], x[:len(y)]
+	x = x[:len(y)]
+	for w := range keep {
+		keep[w] = 0
+	}
 	for i := range y {
 		u := uint64(uint32(draws[i>>1] >> (32 * (i & 1))))
-		// drop is 1 when u < thresh: the borrow of the 64-bit difference
-		// of two 32-bit values. A branch here mispredicts half the time
-		// at rate 0.5.
-		drop := uint32((u - uint64(thresh)) >> 63)
-		m := math.Float32frombits(sb & (drop - 1))
-		mask[i] = m
-		y[i] = x[i] * m
+		// kept is 1 unless u < thresh, which the borrow of the 64-bit
+		// difference of two 32-bit values tells. A branch here mispredicts
+		// half the time at rate 0.5.
+		kept := 1 - uint32((u-uint64(thresh))>>63)
+		keep[i>>4] |= uint16(kept) << (i & 15)
+		y[i] = x[i] * math.Float32frombits(sb&-kept)
 	}
 }
 
-// AddMul computes dst += a*b element-wise (the product rounded to float32,
-// then the sum, never fused). All three have the same length.
-func AddMul(dst, a, b []float32) {
-	checkLen("AddMul", len(dst), len(a), len(b))
-	if k := dst2Len(len(dst)); k > 0 {
-		addMulVec(&dst[0], &a[0], &b[0], k)
-		dst, a, b = dst[k:], a[k:], b[k:]
+// DropoutBackward computes dx += dy·m, dx, dy (n), keep (⌈n/16⌉) as
+// DropoutMask wrote it: m is scale where bit i%16 of keep[i/16] is set, else
+// 0. The product is rounded to float32, then added (never fused), and taken
+// where m is 0 too (-0 + +0 is +0; a NaN in dy stays NaN), as
+// dx[i] += dy[i]*mask[i] with a float32 mask does.
+func DropoutBackward(dx, dy []float32, keep []uint16, scale float32) {
+	n := len(dx)
+	if len(dy) != n || len(keep) != (n+15)/16 {
+		panic(fmt.Sprintf("kernel: DropoutBackward with dx %d, dy %d, keep %d (want ⌈%d/16⌉)", n, len(dy), len(keep), n))
 	}
-	addMulGeneric(dst, a, b)
-}
-
-// dst2Len is the leading part of n the AddMul assembly takes.
-func dst2Len(n int) int {
-	if !useDropoutVec {
-		return 0
+	if k := n &^ 15; useDropoutVec && k > 0 {
+		dropoutBackwardVec(&dx[0], &dy[0], &keep[0], scale, k)
+		dx, dy, keep = dx[k:], dy[k:], keep[k/16:]
 	}
-	return n &^ 7
-}
-
-func addMulGeneric(dst, a, b []float32) {
-	a, b = a[:len(dst)], b[:len(dst)]
-	for i := range dst {
-		dst[i] += a[i] * b[i]
+	sb := math.Float32bits(scale)
+	dy = dy[:len(dx)]
+	for i, d := range dx {
+		kept := uint32(keep[i>>4]>>(i&15)) & 1
+		// d + product, in that order: of two NaNs the sum keeps the
+		// first's payload, and dx[i] += dy[i]*m compiles to dx first.
+		dx[i] = d + dy[i]*math.Float32frombits(sb&-kept)
 	}
 }

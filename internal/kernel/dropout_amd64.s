@@ -110,58 +110,96 @@ done:
 	VZEROUPPER
 	RET
 
-// func dropoutMaskVec(y *float32, mask *float32, x *float32, draws *uint64, thresh uint32, scale float32, n int)
-// Requires: AVX, AVX2, SSE, SSE2
+// func dropoutMaskVec(y *float32, x *float32, keep *uint16, draws *uint64, thresh uint32, scale float32, n int)
+// Requires: AVX, AVX2, SSE
 TEXT ·dropoutMaskVec(SB), NOSPLIT, $0-48
 	MOVQ         y+0(FP), AX
-	MOVQ         mask+8(FP), CX
-	MOVQ         x+16(FP), DX
+	MOVQ         x+8(FP), CX
+	MOVQ         keep+16(FP), DX
 	MOVQ         draws+24(FP), BX
 	MOVQ         n+40(FP), SI
 	MOVL         thresh+32(FP), DI
-	MOVD         DI, X0
+	VMOVD        DI, X0
 	VPBROADCASTD X0, Y0
 	MOVSS        scale+36(FP), X1
 	VBROADCASTSS X1, Y1
 	XORQ         DI, DI
 
 loop:
-	VMOVDQU  (BX)(DI*4), Y2
-	VPMAXUD  Y0, Y2, Y3
-	VPCMPEQD Y2, Y3, Y3
-	VANDPS   Y1, Y3, Y3
-	VMOVUPS  Y3, (CX)(DI*4)
-	VMULPS   (DX)(DI*4), Y3, Y3
-	VMOVUPS  Y3, (AX)(DI*4)
-	VMOVDQU  32(BX)(DI*4), Y2
-	VPMAXUD  Y0, Y2, Y3
-	VPCMPEQD Y2, Y3, Y3
-	VANDPS   Y1, Y3, Y3
-	VMOVUPS  Y3, 32(CX)(DI*4)
-	VMULPS   32(DX)(DI*4), Y3, Y3
-	VMOVUPS  Y3, 32(AX)(DI*4)
-	ADDQ     $0x10, DI
-	CMPQ     DI, SI
-	JB       loop
+	VMOVDQU   (BX)(DI*4), Y2
+	VPMAXUD   Y0, Y2, Y3
+	VPCMPEQD  Y2, Y3, Y3
+	VMOVMSKPS Y3, R8
+	VANDPS    Y1, Y3, Y3
+	VMULPS    (CX)(DI*4), Y3, Y3
+	VMOVUPS   Y3, (AX)(DI*4)
+	VMOVDQU   32(BX)(DI*4), Y2
+	VPMAXUD   Y0, Y2, Y3
+	VPCMPEQD  Y2, Y3, Y3
+	VMOVMSKPS Y3, R9
+	VANDPS    Y1, Y3, Y3
+	VMULPS    32(CX)(DI*4), Y3, Y3
+	VMOVUPS   Y3, 32(AX)(DI*4)
+	SHLL      $0x08, R9
+	ORL       R9, R8
+	MOVW      R8, (DX)
+	ADDQ      $0x02, DX
+	ADDQ      $0x10, DI
+	CMPQ      DI, SI
+	JB        loop
 	VZEROUPPER
 	RET
 
-// func addMulVec(dst *float32, a *float32, b *float32, n int)
-// Requires: AVX
-TEXT ·addMulVec(SB), NOSPLIT, $0-32
-	MOVQ dst+0(FP), AX
-	MOVQ a+8(FP), CX
-	MOVQ b+16(FP), DX
-	MOVQ n+24(FP), BX
-	XORQ SI, SI
+DATA dropoutLaneBits<>+0(SB)/4, $0x00000001
+DATA dropoutLaneBits<>+4(SB)/4, $0x00000002
+DATA dropoutLaneBits<>+8(SB)/4, $0x00000004
+DATA dropoutLaneBits<>+12(SB)/4, $0x00000008
+DATA dropoutLaneBits<>+16(SB)/4, $0x00000010
+DATA dropoutLaneBits<>+20(SB)/4, $0x00000020
+DATA dropoutLaneBits<>+24(SB)/4, $0x00000040
+DATA dropoutLaneBits<>+28(SB)/4, $0x00000080
+DATA dropoutLaneBits<>+32(SB)/4, $0x00000100
+DATA dropoutLaneBits<>+36(SB)/4, $0x00000200
+DATA dropoutLaneBits<>+40(SB)/4, $0x00000400
+DATA dropoutLaneBits<>+44(SB)/4, $0x00000800
+DATA dropoutLaneBits<>+48(SB)/4, $0x00001000
+DATA dropoutLaneBits<>+52(SB)/4, $0x00002000
+DATA dropoutLaneBits<>+56(SB)/4, $0x00004000
+DATA dropoutLaneBits<>+60(SB)/4, $0x00008000
+GLOBL dropoutLaneBits<>(SB), RODATA|NOPTR, $64
+
+// func dropoutBackwardVec(dx *float32, dy *float32, keep *uint16, scale float32, n int)
+// Requires: AVX, AVX2, SSE
+TEXT ·dropoutBackwardVec(SB), NOSPLIT, $0-40
+	MOVQ         dx+0(FP), AX
+	MOVQ         dy+8(FP), CX
+	MOVQ         keep+16(FP), DX
+	MOVQ         n+32(FP), BX
+	MOVSS        scale+24(FP), X0
+	VBROADCASTSS X0, Y0
+	VMOVDQU      dropoutLaneBits<>+0(SB), Y1
+	VMOVDQU      dropoutLaneBits<>+32(SB), Y2
+	XORQ         SI, SI
 
 loop:
-	VMOVUPS (CX)(SI*4), Y0
-	VMULPS  (DX)(SI*4), Y0, Y0
-	VADDPS  (AX)(SI*4), Y0, Y0
-	VMOVUPS Y0, (AX)(SI*4)
-	ADDQ    $0x08, SI
-	CMPQ    SI, BX
-	JB      loop
+	VPBROADCASTW (DX), Y3
+	VPAND        Y1, Y3, Y4
+	VPCMPEQD     Y1, Y4, Y4
+	VANDPS       Y0, Y4, Y4
+	VMULPS       (CX)(SI*4), Y4, Y4
+	VMOVUPS      (AX)(SI*4), Y5
+	VADDPS       Y4, Y5, Y5
+	VMOVUPS      Y5, (AX)(SI*4)
+	VPAND        Y2, Y3, Y3
+	VPCMPEQD     Y2, Y3, Y3
+	VANDPS       Y0, Y3, Y3
+	VMULPS       32(CX)(SI*4), Y3, Y3
+	VMOVUPS      32(AX)(SI*4), Y4
+	VADDPS       Y3, Y4, Y4
+	VMOVUPS      Y4, 32(AX)(SI*4)
+	ADDQ         $0x02, DX
+	ADDQ         $0x10, SI
+	CMPQ         SI, BX
+	JB           loop
 	VZEROUPPER
 	RET

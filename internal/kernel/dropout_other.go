@@ -13,8 +13,10 @@ func pcgDXSMVec(dst *uint64, blocks int, hi, lo *[pcgLanes]uint64, jump *[4]uint
 	panic("kernel: no SIMD")
 }
 
-func dropoutMaskVec(y, mask, x *float32, draws *uint64, thresh uint32, scale float32, n int) {
+func dropoutMaskVec(y, x *float32, keep *uint16, draws *uint64, thresh uint32, scale float32, n int) {
 	panic("kernel: no SIMD")
 }
 
-func addMulVec(dst, a, b *float32, n int) { panic("kernel: no SIMD") }
+func dropoutBackwardVec(dx, dy *float32, keep *uint16, scale float32, n int) {
+	panic("kernel: no SIMD")
+}

@@ -13,17 +13,19 @@ package kernel
 func pcgDXSMVec(dst *uint64, blocks int, hi *[16]uint64, lo *[16]uint64, jump *[4]uint64)
 
 // dropoutMaskVec computes, for i < n (n a multiple of 16), with u the
-// 32-bit half i%2 of draws[i/2] (the low half first):
+// 32-bit half i%2 of draws[i/2] (the low half first) and m = 0 if
+// u < thresh, else scale:
 //
-//	mask[i] = 0 if u < thresh, else scale
-//	y[i] = x[i] * mask[i]
+//	y[i] = x[i] * m
+//	bit i%16 of keep[i/16] = 1 if m = scale
 //
 //go:noescape
-func dropoutMaskVec(y *float32, mask *float32, x *float32, draws *uint64, thresh uint32, scale float32, n int)
+func dropoutMaskVec(y *float32, x *float32, keep *uint16, draws *uint64, thresh uint32, scale float32, n int)
 
-// addMulVec computes, for i < n (n a multiple of 8):
+// dropoutBackwardVec computes, for i < n (n a multiple of 16), with m = scale
+// where bit i%16 of keep[i/16] is set, else 0:
 //
-//	dst[i] += a[i] * b[i] (product rounded, then sum)
+//	dx[i] += dy[i] * m (product rounded, then sum)
 //
 //go:noescape
-func addMulVec(dst *float32, a *float32, b *float32, n int)
+func dropoutBackwardVec(dx *float32, dy *float32, keep *uint16, scale float32, n int)

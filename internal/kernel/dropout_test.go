@@ -65,34 +65,51 @@ func dropoutMaskReference(y, mask, x []float32, draws []uint64, thresh uint32, s
 	}
 }
 
+// dropoutInputs makes n inputs with NaN, -Inf, -0 and a subnormal among
+// them, and ⌈n/2⌉ draws whose first straddles thresh.
+func dropoutInputs(r *rand.Rand, n int, thresh uint32) ([]float32, []uint64) {
+	specials := []float32{float32(math.NaN()), float32(math.Inf(-1)), float32(math.Copysign(0, -1)), -3, 1e-40}
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(r.NormFloat64())
+		if i%7 == 3 {
+			x[i] = specials[i%len(specials)]
+		}
+	}
+	draws := make([]uint64, (n+1)/2)
+	for i := range draws {
+		draws[i] = r.Uint64()
+	}
+	draws[0] = uint64(thresh)<<32 | uint64(thresh-1) // both sides of the threshold
+	return x, draws
+}
+
+var dropoutSizes = []int{1, 2, 3, 15, 16, 17, 31, 32, 33, 47, 1001}
+
 func TestDropoutMask(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 4))
-	specials := []float32{float32(math.NaN()), float32(math.Inf(-1)), float32(math.Copysign(0, -1)), -3, 1e-40}
 	for _, vec := range vectorModes(useDropoutVec) {
 		old := useDropoutVec
 		useDropoutVec = vec
-		for _, n := range []int{1, 2, 3, 15, 16, 17, 31, 32, 33, 47, 1001} {
+		for _, n := range dropoutSizes {
 			for _, thresh := range []uint32{0, 1, 1 << 31, 0x40000000, math.MaxUint32, r.Uint32()} {
-				x := make([]float32, n)
-				for i := range x {
-					x[i] = float32(r.NormFloat64())
-					if i%7 == 3 {
-						x[i] = specials[i%len(specials)]
-					}
-				}
-				draws := make([]uint64, (n+1)/2)
-				for i := range draws {
-					draws[i] = r.Uint64()
-				}
-				draws[0] = uint64(thresh)<<32 | uint64(thresh-1) // both sides of the threshold
+				x, draws := dropoutInputs(r, n, thresh)
 				scale := float32(1 / (1 - float64(thresh)/(1<<32)))
 				want, wantMask := make([]float32, n), make([]float32, n)
 				dropoutMaskReference(want, wantMask, x, draws, thresh, scale)
-				got, gotMask := make([]float32, n), make([]float32, n)
-				DropoutMask(got, gotMask, x, draws, thresh, scale)
-				sameSliceBits(t, "mask", gotMask, wantMask)
+				got, keep := make([]float32, n), make([]uint16, (n+15)/16)
+				for i := range keep {
+					keep[i] = 0xffff // every bit must be written
+				}
+				DropoutMask(got, x, keep, draws, thresh, scale)
 				sameSliceBits(t, "y", got, want)
-				DropoutMask(x, gotMask, x, draws, thresh, scale) // y aliasing x
+				for i := range (n + 15) / 16 * 16 {
+					bit := keep[i/16]>>(i%16)&1 == 1
+					if kept := i < n && wantMask[i] != 0; bit != kept {
+						t.Fatalf("vec %v, n %d, thresh %#x: keep bit %d is %v, want %v", vec, n, thresh, i, bit, kept)
+					}
+				}
+				DropoutMask(x, x, keep, draws, thresh, scale) // y aliasing x
 				sameSliceBits(t, "y in place", x, want)
 			}
 		}
@@ -100,29 +117,37 @@ func TestDropoutMask(t *testing.T) {
 	}
 }
 
-func TestAddMul(t *testing.T) {
+// TestDropoutBackward holds DropoutBackward against dx[i] += dy[i]*mask[i]
+// with the float32 mask, NaNs of different payloads in both, -0 in dx.
+func TestDropoutBackward(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 5))
 	for _, vec := range vectorModes(useDropoutVec) {
 		old := useDropoutVec
 		useDropoutVec = vec
-		for _, n := range []int{0, 1, 7, 8, 9, 16, 23, 1001} {
-			dst, a, b := make([]float32, n), make([]float32, n), make([]float32, n)
-			for i := range dst {
-				dst[i], a[i], b[i] = float32(r.NormFloat64()), float32(r.NormFloat64()), float32(r.NormFloat64())
+		for _, n := range dropoutSizes {
+			const thresh = 1 << 31
+			scale := float32(2)
+			dy, draws := dropoutInputs(r, n, thresh)
+			mask, keep := make([]float32, n), make([]uint16, (n+15)/16)
+			dropoutMaskReference(make([]float32, n), mask, dy, draws, thresh, scale)
+			DropoutMask(make([]float32, n), dy, keep, draws, thresh, scale)
+			dx := make([]float32, n)
+			for i := range dx {
+				dx[i] = float32(r.NormFloat64())
+				switch i % 6 {
+				case 1:
+					dx[i] = float32(math.Copysign(0, -1)) // + (+0) gives +0
+				case 3:
+					// Two NaNs: the sum keeps dx's, as the Go loop does.
+					dx[i], dy[i] = math.Float32frombits(0x7fc00123), math.Float32frombits(0x7fc00456)
+				}
 			}
-			if n > 2 {
-				dst[1], b[1] = float32(math.Copysign(0, -1)), 0 // -0 + +0 = +0
-				a[2] = 1 + 1.0/(1<<23)                          // a product that rounds
-				b[2] = 1 + 1.0/(1<<23)
-				dst[2] = -1
-			}
-			want := append([]float32(nil), dst...)
+			want := append([]float32(nil), dx...)
 			for i := range want {
-				p := a[i] * b[i]
-				want[i] += p
+				want[i] += dy[i] * mask[i]
 			}
-			AddMul(dst, a, b)
-			sameSliceBits(t, "AddMul", dst, want)
+			DropoutBackward(dx, dy, keep, scale)
+			sameSliceBits(t, "dx", dx, want)
 		}
 		useDropoutVec = old
 	}

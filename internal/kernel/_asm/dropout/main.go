@@ -1,6 +1,7 @@
 // Command dropout generates the amd64 kernels of dropout (dropout_amd64.s)
 // with avo: math/rand/v2's PCG run on sixteen states at once, the mask a
-// block of its draws makes, and the backward pass's dst += a*b. Run it
+// block of its draws makes (applied, and kept as bits), and the backward
+// pass through those bits. Run it
 // through go generate in package kernel (dropout_amd64.go).
 //
 // Every kernel computes what its pure-Go reference in dropout.go computes,
@@ -18,7 +19,7 @@ func main() {
 	ConstraintExpr("amd64,!purego")
 	pcg()
 	mask()
-	addMul()
+	backward()
 	Generate()
 }
 
@@ -136,38 +137,46 @@ func jumpState(h, l, ahi, alo, alo1, chi, clo, low32 VecVirtual) {
 
 // mask emits dropoutMaskVec: sixteen elements (eight draws) a step, with
 // 256-bit AVX2. u ≥ thresh exactly where max(u, thresh) = u (VPMAXUD is
-// unsigned; AVX2 has no unsigned compare).
+// unsigned; AVX2 has no unsigned compare); VMOVMSKPS packs that lane mask
+// into the eight bits of keep.
 func mask() {
-	TEXT("dropoutMaskVec", NOSPLIT, "func(y *float32, mask *float32, x *float32, draws *uint64, thresh uint32, scale float32, n int)")
+	TEXT("dropoutMaskVec", NOSPLIT, "func(y *float32, x *float32, keep *uint16, draws *uint64, thresh uint32, scale float32, n int)")
 	Pragma("noescape")
 	Doc("dropoutMaskVec computes, for i < n (n a multiple of 16), with u the",
-		"32-bit half i%2 of draws[i/2] (the low half first):",
+		"32-bit half i%2 of draws[i/2] (the low half first) and m = 0 if",
+		"u < thresh, else scale:",
 		"",
-		"\tmask[i] = 0 if u < thresh, else scale",
-		"\ty[i] = x[i] * mask[i]")
+		"\ty[i] = x[i] * m",
+		"\tbit i%16 of keep[i/16] = 1 if m = scale")
 	y := Load(Param("y"), GP64())
-	m := Load(Param("mask"), GP64())
 	x := Load(Param("x"), GP64())
+	kp := Load(Param("keep"), GP64())
 	d := Load(Param("draws"), GP64())
 	n := Load(Param("n"), GP64())
 	th, sc := YMM(), YMM()
 	tg, tx := Load(Param("thresh"), GP32()), XMM()
-	MOVD(tg, tx)
+	VMOVD(tg, tx)
 	VPBROADCASTD(tx, th)
 	VBROADCASTSS(Load(Param("scale"), XMM()), sc)
 	i := GP64()
 	XORQ(i, i)
 	Label("loop")
-	for half := 0; half < 2; half++ {
+	var bits [2]GPVirtual
+	for half := range 2 {
 		u, mx := YMM(), YMM()
 		VMOVDQU(Mem{Base: d, Index: i, Scale: 4, Disp: 32 * half}, u)
 		VPMAXUD(th, u, mx)
 		VPCMPEQD(u, mx, mx)
+		bits[half] = GP32()
+		VMOVMSKPS(mx, bits[half])
 		VANDPS(sc, mx, mx)
-		VMOVUPS(mx, Mem{Base: m, Index: i, Scale: 4, Disp: 32 * half})
 		VMULPS(Mem{Base: x, Index: i, Scale: 4, Disp: 32 * half}, mx, mx)
 		VMOVUPS(mx, Mem{Base: y, Index: i, Scale: 4, Disp: 32 * half})
 	}
+	SHLL(U8(8), bits[1])
+	ORL(bits[1], bits[0])
+	MOVW(bits[0].As16(), Mem{Base: kp})
+	ADDQ(U8(2), kp)
 	ADDQ(U8(16), i)
 	CMPQ(i, n)
 	JB(LabelRef("loop"))
@@ -175,27 +184,55 @@ func mask() {
 	RET()
 }
 
-// addMul emits addMulVec, eight elements a step; the product and the sum
-// are two roundings, as in Go.
-func addMul() {
-	TEXT("addMulVec", NOSPLIT, "func(dst *float32, a *float32, b *float32, n int)")
+// backward emits dropoutBackwardVec, sixteen elements a step: the word of
+// keep broadcast to every lane (VPBROADCASTW from memory: no general
+// register, no SSE instruction to merge into a vector register), each lane tests its own bit (AND with it,
+// compare equal), and the lane mask selects scale or +0. The product and
+// the sum are two roundings, as in Go, with dx as the sum's first operand,
+// as the Go compiler orders dx[i] += dy[i]*m (a sum of two NaNs keeps the
+// first one's payload).
+func backward() {
+	laneBits := GLOBL("dropoutLaneBits", RODATA|NOPTR)
+	for j := range 16 {
+		DATA(4*j, U32(1<<j))
+	}
+	TEXT("dropoutBackwardVec", NOSPLIT, "func(dx *float32, dy *float32, keep *uint16, scale float32, n int)")
 	Pragma("noescape")
-	Doc("addMulVec computes, for i < n (n a multiple of 8):",
+	Doc("dropoutBackwardVec computes, for i < n (n a multiple of 16), with m = scale",
+		"where bit i%16 of keep[i/16] is set, else 0:",
 		"",
-		"\tdst[i] += a[i] * b[i] (product rounded, then sum)")
-	dst := Load(Param("dst"), GP64())
-	a := Load(Param("a"), GP64())
-	b := Load(Param("b"), GP64())
+		"\tdx[i] += dy[i] * m (product rounded, then sum)")
+	dx := Load(Param("dx"), GP64())
+	dy := Load(Param("dy"), GP64())
+	kp := Load(Param("keep"), GP64())
 	n := Load(Param("n"), GP64())
+	sc := YMM()
+	VBROADCASTSS(Load(Param("scale"), XMM()), sc)
+	var lb [2]VecVirtual
+	for half := range 2 {
+		lb[half] = YMM()
+		VMOVDQU(laneBits.Offset(32*half), lb[half])
+	}
 	i := GP64()
 	XORQ(i, i)
 	Label("loop")
-	t := YMM()
-	VMOVUPS(Mem{Base: a, Index: i, Scale: 4}, t)
-	VMULPS(Mem{Base: b, Index: i, Scale: 4}, t, t)
-	VADDPS(Mem{Base: dst, Index: i, Scale: 4}, t, t)
-	VMOVUPS(t, Mem{Base: dst, Index: i, Scale: 4})
-	ADDQ(U8(8), i)
+	// The word in both halves of every 32-bit lane: each lane's bit j < 16
+	// is the word's.
+	wb := YMM()
+	VPBROADCASTW(Mem{Base: kp}, wb)
+	for half := range 2 {
+		t := YMM()
+		VPAND(lb[half], wb, t)
+		VPCMPEQD(lb[half], t, t)
+		VANDPS(sc, t, t)
+		VMULPS(Mem{Base: dy, Index: i, Scale: 4, Disp: 32 * half}, t, t)
+		d := YMM()
+		VMOVUPS(Mem{Base: dx, Index: i, Scale: 4, Disp: 32 * half}, d)
+		VADDPS(t, d, d) // d + t: of two NaNs, x86 keeps the first operand's
+		VMOVUPS(d, Mem{Base: dx, Index: i, Scale: 4, Disp: 32 * half})
+	}
+	ADDQ(U8(2), kp)
+	ADDQ(U8(16), i)
 	CMPQ(i, n)
 	JB(LabelRef("loop"))
 	VZEROUPPER()

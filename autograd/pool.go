@@ -26,6 +26,9 @@ type pool2D struct {
 	// walks dx in order instead of scattering into it (the same bits).
 	argmax []int32
 	wins   []uint8
+	// setX says the plan leaves x's gradient unzeroed for Backward to set
+	// (overwrite.go): only with wins, see gradSlotsSet.
+	setX bool
 }
 
 // MaxPool2D takes the maximum of each poolH×poolW window of x (N,H,W,C),
@@ -88,6 +91,8 @@ func (o *pool2D) Backward() {
 		return
 	}
 	switch {
+	case o.wins != nil && o.setX:
+		kernel.MaxPool2DWinsBackwardSet(o.x.Grad.Data(), o.y.Grad.Data(), o.wins, o.n, o.c, o.win)
 	case o.wins != nil:
 		kernel.MaxPool2DWinsBackward(o.x.Grad.Data(), o.y.Grad.Data(), o.wins, o.n, o.c, o.win)
 	case o.max:
@@ -95,6 +100,19 @@ func (o *pool2D) Backward() {
 	default:
 		kernel.AvgPool2DBackward(o.x.Grad.Data(), o.y.Grad.Data(), o.n, o.c, o.win)
 	}
+}
+
+// gradSlotsSet is the gradSlots pool2D can offer (overwrite.go): the 2×2
+// stride-2 max pooling can set x's gradient when it writes it first
+// (kernel.MaxPool2DWinsBackwardSet writes every cell, the bits of adding
+// into zeros, without a zeroing pass); the other poolings only add. Its
+// gradSlots, in overwrite_ops.go until it moves here, returns slot(dst,
+// o.x.Grad) for now: calling this instead turns the setting on.
+func (o *pool2D) gradSlotsSet(dst []gradSlot) []gradSlot {
+	if o.wins != nil {
+		return setSlot(dst, o.x.Grad, &o.setX)
+	}
+	return slot(dst, o.x.Grad)
 }
 
 // globalAvgPool is the mean over the spatial axes: x (N,H,W,C) → y (N,C).

@@ -74,5 +74,26 @@ func TestMaxPool2x2PlanBitIdentical(t *testing.T) {
 				t.Fatalf("%s: dx[%d] = %v (%#x), want %v (%#x)", name, i, v, math.Float32bits(v), wantDx[i], math.Float32bits(wantDx[i]))
 			}
 		}
+
+		// Set instead of add (overwrite.go), as the plan asks when the
+		// pooling writes x's gradient first: on a gradient of NaNs, the
+		// bits of the scatter into zeros.
+		op := y.src.(*pool2D)
+		slots := op.gradSlotsSet(nil)
+		if len(slots) != 1 || slots[0].set != &op.setX || slots[0].g != x.Grad {
+			t.Fatalf("%s: gradSlotsSet = %v, want x's gradient, settable", name, slots)
+		}
+		op.setX = true
+		for i := range x.Grad.Data() {
+			x.Grad.Data()[i] = float32(math.NaN())
+		}
+		op.Backward() // y's gradient is still ry from the last Backward
+		wantSet := make([]float32, len(rx))
+		kernel.MaxPool2DBackward(wantSet, dy, arg, n, c, g)
+		for i, v := range x.Grad.Data() {
+			if math.Float32bits(v) != math.Float32bits(wantSet[i]) {
+				t.Fatalf("%s: set dx[%d] = %v (%#x), want %v (%#x)", name, i, v, math.Float32bits(v), wantSet[i], math.Float32bits(wantSet[i]))
+			}
+		}
 	}
 }

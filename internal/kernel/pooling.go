@@ -148,6 +148,7 @@ const (
 	poolAvgBack
 	poolMaxWins
 	poolMaxWinsBack
+	poolMaxWinsSet
 )
 
 // poolingJob is one pooling call, run on the workers by samples. dst and src
@@ -215,8 +216,8 @@ func (j *poolingJob) Run(lo, hi int) {
 			avgPoolBackSample(j.dst[img:img+in], j.src[res:res+out], c, g)
 		case poolMaxWins:
 			maxPoolWinsSample(j.dst[res:res+out], j.win[res:res+out], j.src[img:img+in], g.H, g.W, c)
-		case poolMaxWinsBack:
-			maxPoolWinsBackSample(j.dst[img:img+in], j.src[res:res+out], j.win[res:res+out], g.H, g.W, c)
+		case poolMaxWinsBack, poolMaxWinsSet:
+			maxPoolWinsBackSample(j.dst[img:img+in], j.src[res:res+out], j.win[res:res+out], g.H, g.W, c, j.kind == poolMaxWinsSet)
 		}
 	}
 }

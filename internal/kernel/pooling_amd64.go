@@ -81,18 +81,25 @@ func maxPoolWinsVec(y []float32, win []uint8, x []float32, oh, ow, c, rs int) bo
 }
 
 // maxPoolWinsBackVec runs maxPoolWinsBackSample's loop, oh, ow ≥ 1, in
-// assembly when it may, and says whether it did.
-func maxPoolWinsBackVec(dx, dy []float32, win []uint8, oh, ow, c, rs int) bool {
+// assembly when it may, and says whether it did; with set, the loop that
+// sets every cell of every window instead of adding to the winners.
+func maxPoolWinsBackVec(dx, dy []float32, win []uint8, oh, ow, c, rs int, set bool) bool {
 	if !poolWinsAVX512 || poolVecOff {
 		return false
 	}
 	_, _, _ = dy[oh*ow*c-1], win[oh*ow*c-1], dx[(2*oh-1)*rs+2*ow*c-1]
-	if c < 16 {
+	switch {
+	case c < 16 && set:
+		t := narrowTable(c)
+		maxPool2x2WinsSetNarrow(&dx[0], &dy[0], &win[0], oh, ow, c, rs, &t.tab[0], t.period)
+	case c < 16:
 		t := narrowTable(c)
 		maxPool2x2WinsBackNarrow(&dx[0], &dy[0], &win[0], oh, ow, c, rs, &t.tab[0], t.period)
-		return true
+	case set:
+		maxPool2x2WinsSet16(&dx[0], &dy[0], &win[0], oh, ow, c, rs, winsTail(c))
+	default:
+		maxPool2x2WinsBack16(&dx[0], &dy[0], &win[0], oh, ow, c, rs, winsTail(c))
 	}
-	maxPool2x2WinsBack16(&dx[0], &dy[0], &win[0], oh, ow, c, rs, winsTail(c))
 	return true
 }
 

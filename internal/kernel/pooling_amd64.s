@@ -290,8 +290,9 @@ TEXT ·maxPool2x2WinsBackNarrow(SB), NOSPLIT, $0-72
 	KMOVW        DI, K7
 	MOVL         $0x00000002, DI
 	VPBROADCASTD DI, Z31
+	VPXORD       Z30, Z30, Z30
 
-narrow_row:
+maxPool2x2WinsBackNarrow_row:
 	MOVQ AX, DI
 	MOVQ SI, R9
 	SHLQ $0x01, R9
@@ -299,25 +300,25 @@ narrow_row:
 	MOVQ period+64(FP), R11
 	XORQ R12, R12
 
-narrow_vec:
+maxPool2x2WinsBackNarrow_vec:
 	KMOVW K7, K1
 	CMPQ  R9, $0x10
-	JGE   narrow_lanes
+	JGE   maxPool2x2WinsBackNarrow_lanes
 	MOVL  $0x0000ffff, R13
 	BZHIL R9, R13, R13
 	KMOVW R13, K1
 
-narrow_lanes:
+maxPool2x2WinsBackNarrow_lanes:
 	MOVLQSX 128(R10), R13
 	ADDQ    R12, R13
 	MOVQ    SI, R14
 	SUBQ    R13, R14
 	MOVL    $0xffffffff, R15
 	CMPQ    R14, $0x20
-	JGE     narrow_all
+	JGE     maxPool2x2WinsBackNarrow_all
 	BZHIL   R14, R15, R15
 
-narrow_all:
+maxPool2x2WinsBackNarrow_all:
 	KMOVD        R15, K4
 	KSHIFTRD     $0x10, K4, K5
 	VMOVUPS.Z    (CX)(R13*4), K4, Z1
@@ -327,11 +328,8 @@ narrow_all:
 	VEXTRACTI128 $0x01, Y3, X5
 	VPMOVZXBD    X5, Z5
 	VMOVDQU32    (R10), Z6
-	VMOVDQA32    Z6, Z7
-	VPERMI2PS    Z2, Z1, Z6
-	VPERMI2D     Z5, Z4, Z7
-	VMOVAPS      Z6, Z1
-	VMOVDQA32    Z7, Z4
+	VPERMT2PS    Z2, Z6, Z1
+	VPERMT2D     Z5, Z6, Z4
 	VMOVDQU32    64(R10), Z6
 	VPCMPEQD     Z6, Z4, K1, K2
 	VPADDD       Z31, Z6, Z6
@@ -345,19 +343,178 @@ narrow_all:
 	ADDQ         $0x40, DI
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          narrow_same
+	JNZ          maxPool2x2WinsBackNarrow_same
 	MOVQ         tab+56(FP), R10
 	MOVQ         period+64(FP), R11
 	LEAQ         (R12)(R11*8), R12
 
-narrow_same:
+maxPool2x2WinsBackNarrow_same:
 	SUBQ $0x10, R9
-	JG   narrow_vec
+	JG   maxPool2x2WinsBackNarrow_vec
 	LEAQ (AX)(R8*2), AX
 	LEAQ (CX)(SI*4), CX
 	ADDQ SI, DX
 	DECQ BX
-	JNZ  narrow_row
+	JNZ  maxPool2x2WinsBackNarrow_row
+	VZEROUPPER
+	RET
+
+// func maxPool2x2WinsSet16(img *float32, out *float32, win *uint8, oh int, ow int, c int, rs int, tail int)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VL
+TEXT ·maxPool2x2WinsSet16(SB), NOSPLIT, $8-64
+	MOVQ         img+0(FP), AX
+	MOVQ         out+8(FP), CX
+	MOVQ         win+16(FP), DX
+	MOVQ         oh+24(FP), BX
+	MOVQ         ow+32(FP), SI
+	MOVQ         c+40(FP), DI
+	MOVQ         rs+48(FP), R8
+	MOVQ         tail+56(FP), R9
+	KMOVW        R9, K6
+	MOVL         $0x0000ffff, R9
+	KMOVW        R9, K7
+	MOVL         $0x00000001, R9
+	VPBROADCASTB R9, Z29
+	MOVL         $0x00000002, R9
+	VPBROADCASTB R9, Z30
+	MOVL         $0x00000003, R9
+	VPBROADCASTB R9, Z31
+	VPXORD       X28, X28, X28
+	MOVQ         DI, R9
+	SHLQ         $0x02, R9
+	SHLQ         $0x02, R8
+
+maxPool2x2WinsSet16_row:
+	MOVQ SI, R10
+	MOVQ AX, BP
+
+maxPool2x2WinsSet16_window:
+	MOVQ BP, R12
+	LEAQ (BP)(R8*1), R13
+	MOVQ CX, R14
+	MOVQ DX, R15
+	MOVQ DI, R11
+	ADDQ $0x0f, R11
+	SHRQ $0x04, R11
+
+maxPool2x2WinsSet16_block:
+	KMOVW K7, K1
+	CMPQ  R11, $0x01
+	JNE   maxPool2x2WinsSet16_body
+	KMOVW K6, K1
+
+maxPool2x2WinsSet16_body:
+	VMOVDQU8.Z (R15), K1, X0
+	VMOVUPS.Z  (R14), K1, Z1
+	VPCMPEQB   X28, X0, K1, K2
+	VADDPS.Z   Z1, Z28, K2, Z2
+	VMOVUPS    Z2, K1, (R12)
+	VPCMPEQB   X29, X0, K1, K2
+	VADDPS.Z   Z1, Z28, K2, Z2
+	VMOVUPS    Z2, K1, (R12)(R9*1)
+	VPCMPEQB   X30, X0, K1, K2
+	VADDPS.Z   Z1, Z28, K2, Z2
+	VMOVUPS    Z2, K1, (R13)
+	VPCMPEQB   X31, X0, K1, K2
+	VADDPS.Z   Z1, Z28, K2, Z2
+	VMOVUPS    Z2, K1, (R13)(R9*1)
+	ADDQ       $0x40, R12
+	ADDQ       $0x40, R13
+	ADDQ       $0x40, R14
+	ADDQ       $0x10, R15
+	DECQ       R11
+	JNZ        maxPool2x2WinsSet16_block
+	LEAQ       (BP)(R9*2), BP
+	ADDQ       R9, CX
+	ADDQ       DI, DX
+	DECQ       R10
+	JNZ        maxPool2x2WinsSet16_window
+	LEAQ       (AX)(R8*2), AX
+	DECQ       BX
+	JNZ        maxPool2x2WinsSet16_row
+	VZEROUPPER
+	RET
+
+// func maxPool2x2WinsSetNarrow(img *float32, out *float32, win *uint8, oh int, ow int, c int, rs int, tab *int32, period int)
+// Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, BMI2
+TEXT ·maxPool2x2WinsSetNarrow(SB), NOSPLIT, $0-72
+	MOVQ         img+0(FP), AX
+	MOVQ         out+8(FP), CX
+	MOVQ         win+16(FP), DX
+	MOVQ         oh+24(FP), BX
+	MOVQ         ow+32(FP), SI
+	MOVQ         c+40(FP), DI
+	MOVQ         rs+48(FP), R8
+	SHLQ         $0x02, R8
+	IMULQ        DI, SI
+	MOVL         $0x0000ffff, DI
+	KMOVW        DI, K7
+	MOVL         $0x00000002, DI
+	VPBROADCASTD DI, Z31
+	VPXORD       Z30, Z30, Z30
+
+maxPool2x2WinsSetNarrow_row:
+	MOVQ AX, DI
+	MOVQ SI, R9
+	SHLQ $0x01, R9
+	MOVQ tab+56(FP), R10
+	MOVQ period+64(FP), R11
+	XORQ R12, R12
+
+maxPool2x2WinsSetNarrow_vec:
+	KMOVW K7, K1
+	CMPQ  R9, $0x10
+	JGE   maxPool2x2WinsSetNarrow_lanes
+	MOVL  $0x0000ffff, R13
+	BZHIL R9, R13, R13
+	KMOVW R13, K1
+
+maxPool2x2WinsSetNarrow_lanes:
+	MOVLQSX 128(R10), R13
+	ADDQ    R12, R13
+	MOVQ    SI, R14
+	SUBQ    R13, R14
+	MOVL    $0xffffffff, R15
+	CMPQ    R14, $0x20
+	JGE     maxPool2x2WinsSetNarrow_all
+	BZHIL   R14, R15, R15
+
+maxPool2x2WinsSetNarrow_all:
+	KMOVD        R15, K4
+	KSHIFTRD     $0x10, K4, K5
+	VMOVUPS.Z    (CX)(R13*4), K4, Z1
+	VMOVUPS.Z    64(CX)(R13*4), K5, Z2
+	VMOVDQU8.Z   (DX)(R13*1), K4, Y3
+	VPMOVZXBD    X3, Z4
+	VEXTRACTI128 $0x01, Y3, X5
+	VPMOVZXBD    X5, Z5
+	VMOVDQU32    (R10), Z6
+	VPERMT2PS    Z2, Z6, Z1
+	VPERMT2D     Z5, Z6, Z4
+	VMOVDQU32    64(R10), Z6
+	VPCMPEQD     Z6, Z4, K1, K2
+	VPADDD       Z31, Z6, Z6
+	VPCMPEQD     Z6, Z4, K1, K3
+	VADDPS.Z     Z1, Z30, K2, Z8
+	VMOVUPS      Z8, K1, (DI)
+	VADDPS.Z     Z1, Z30, K3, Z8
+	VMOVUPS      Z8, K1, (DI)(R8*1)
+	ADDQ         $0x40, DI
+	ADDQ         $0x000000c0, R10
+	DECQ         R11
+	JNZ          maxPool2x2WinsSetNarrow_same
+	MOVQ         tab+56(FP), R10
+	MOVQ         period+64(FP), R11
+	LEAQ         (R12)(R11*8), R12
+
+maxPool2x2WinsSetNarrow_same:
+	SUBQ $0x10, R9
+	JG   maxPool2x2WinsSetNarrow_vec
+	LEAQ (AX)(R8*2), AX
+	LEAQ (CX)(SI*4), CX
+	ADDQ SI, DX
+	DECQ BX
+	JNZ  maxPool2x2WinsSetNarrow_row
 	VZEROUPPER
 	RET
 

@@ -59,6 +59,31 @@ func maxPool2x2WinsBack16(img *float32, out *float32, win *uint8, oh int, ow int
 //go:noescape
 func maxPool2x2WinsBackNarrow(img *float32, out *float32, win *uint8, oh int, ow int, c int, rs int, tab *int32, period int)
 
+// maxPool2x2WinsSet16 is maxPool2x2WinsBack16 on an img of zeros, without
+// reading it: img[cell] = +0 + out[t] for the cell of window t at position
+// win[t], img[cell] = +0 for its other three cells.
+//
+// Sample geometry: the input is (2·oh or more, rs/c, c) with rows of rs values,
+// window (i, j) of channel ch the cells p, p+c, p+rs, p+rs+c with
+// p = 2·i·rs + 2·j·c + ch (positions 0, 1, 2, 3), its output t = (i·ow + j)·c + ch;
+// oh, ow, c ≥ 1. Channels go 16 at a time, the last block of each window
+// under the lane mask tail ((1 << (c%16)) - 1, or 0xFFFF when 16 divides c);
+// nothing else is read or written.
+//
+//go:noescape
+func maxPool2x2WinsSet16(img *float32, out *float32, win *uint8, oh int, ow int, c int, rs int, tail int)
+
+// maxPool2x2WinsSetNarrow is maxPool2x2WinsSet16 (same arguments, c < 16) for
+// few channels, row of dx by row: for vector v of a row (values 16v … 16v+15
+// of its first 2·ow·c) and k = v mod period, its lanes take the gradients
+// out[b + idx[l]] with b = 8·period·(v/period) + base (int32 at tab[k·48+32]),
+// idx the int32s at tab[k·48], where win[b + idx[l]] equals the int32 at
+// tab[k·48+16+l] (plus 2 in the second row of the pair). Reads of out and win
+// stop at the end of their row, of img at 2·ow·c values of each row.
+//
+//go:noescape
+func maxPool2x2WinsSetNarrow(img *float32, out *float32, win *uint8, oh int, ow int, c int, rs int, tab *int32, period int)
+
 // maxPool2x2WinsRow8 is maxPool2x2Row8 (the same arguments and room past
 // the row, counted in bytes for win) with win[j·c+ch] set to the winner's
 // position in its window (0, 1, 2, 3 for x[p], x[p+c], x[p+rs], x[p+rs+c])

@@ -38,6 +38,16 @@ func MaxPool2DWinsBackward(dx, dy []float32, win []uint8, n, c int, g Window) {
 	runPooling(poolingJob{kind: poolMaxWinsBack, g: g, c: c, dst: dx, src: dy, win: win}, n)
 }
 
+// MaxPool2DWinsBackwardSet sets dx (N,H,W,C) to what
+// MaxPool2DWinsBackward gives on a dx of zeros, never reading dx: +0 + dy
+// at the cells win names, +0 at every other cell (those of no window
+// included). It serves a plan whose pooling is the only writer of x's
+// gradient, which then needs no zeroing pass over memory of its own.
+func MaxPool2DWinsBackwardSet(dx, dy []float32, win []uint8, n, c int, g Window) {
+	checkPoolWins("MaxPool2DWinsBackwardSet", n, c, g, len(dx), len(dy), len(win))
+	runPooling(poolingJob{kind: poolMaxWinsSet, g: g, c: c, dst: dx, src: dy, win: win}, n)
+}
+
 // checkPoolWins is checkPool for the geometry of MaxPool2x2Wins only.
 func checkPoolWins(op string, n, c int, g Window, in, out, win int) {
 	if !MaxPool2x2Wins(g) {
@@ -81,14 +91,23 @@ func maxPoolWinsSample(y []float32, win []uint8, x []float32, h, w, c int) {
 	}
 }
 
-// maxPoolWinsBackSample is MaxPool2DWinsBackward of one sample:
-// dy, win (H/2,W/2,C) → dx (H,W,C).
-func maxPoolWinsBackSample(dx, dy []float32, win []uint8, h, w, c int) {
+// maxPoolWinsBackSample is MaxPool2DWinsBackward of one sample, or with
+// set MaxPool2DWinsBackwardSet's: dy, win (H/2,W/2,C) → dx (H,W,C).
+func maxPoolWinsBackSample(dx, dy []float32, win []uint8, h, w, c int, set bool) {
 	oh, ow := h/2, w/2
-	if oh == 0 || ow == 0 || maxPoolWinsBackVec(dx, dy, win, oh, ow, c, w*c) {
+	rs := w * c
+	if oh > 0 && ow > 0 && maxPoolWinsBackVec(dx, dy, win, oh, ow, c, rs, set) {
+		if set { // the cells of no window: the last column, the last row
+			for r := 0; r < 2*oh && w%2 == 1; r++ {
+				clear(dx[(r*w+w-1)*c:][:c])
+			}
+			clear(dx[2*oh*rs:])
+		}
 		return
 	}
-	rs := w * c
+	if set {
+		clear(dx)
+	}
 	for i := range oh {
 		top := 2 * i * rs
 		do, wo := dy[i*ow*c:][:ow*c], win[i*ow*c:][:ow*c]

@@ -58,7 +58,8 @@ func guarded(vals []float32, guard float32) ([]float32, func() bool) {
 // the same float32 bits for y and dx (NaN payloads included), the winner
 // at the same cell, dx's cells outside every window and the memory around
 // every slice untouched. The data hold ties, ±0, NaNs and infinities in x,
-// dy and the dx the gradient is added to.
+// dy and the dx the gradient is added to. MaxPool2DWinsBackwardSet, on a
+// dx of NaNs, gives the bits of MaxPool2DBackward on a dx of zeros.
 func TestMaxPool2DWinsBitIdentical(t *testing.T) {
 	defer func() { poolVecOff = false }()
 	r := rand.New(rand.NewPCG(16, 16))
@@ -79,6 +80,8 @@ func TestMaxPool2DWinsBitIdentical(t *testing.T) {
 		MaxPool2D(wantY, arg, x, n, c, g)
 		wantDx := append([]float32(nil), dx0...)
 		MaxPool2DBackward(wantDx, dy, arg, n, c, g)
+		wantSet := make([]float32, len(dx0)) // the plan's zeroing, then the scatter
+		MaxPool2DBackward(wantSet, dy, arg, n, c, g)
 		for _, off := range []bool{true, false} {
 			poolVecOff = off
 			name := fmt.Sprintf("n%d h%d w%d c%d vector loop off %v", n, h, w, c, off)
@@ -116,6 +119,21 @@ func TestMaxPool2DWinsBitIdentical(t *testing.T) {
 			}
 			if !dxOK() || !dyOK() {
 				t.Fatalf("%s: the backward pass wrote outside its slices", name)
+			}
+			// Set: the bits of adding into zeros, whatever dx held (NaN).
+			ds, dsOK := guarded(make([]float32, len(dx0)), 3)
+			for i := range ds {
+				ds[i] = math.Float32frombits(0x7fc0dead)
+			}
+			MaxPool2DWinsBackwardSet(ds, dyg, wn[16:16+len(dy)], n, c, g)
+			for i := range ds {
+				if math.Float32bits(ds[i]) != math.Float32bits(wantSet[i]) {
+					t.Fatalf("%s: set dx[%d] = %v (bits %#x), want %v (bits %#x)",
+						name, i, ds[i], math.Float32bits(ds[i]), wantSet[i], math.Float32bits(wantSet[i]))
+				}
+			}
+			if !dsOK() {
+				t.Fatalf("%s: the setting backward pass wrote outside its slice", name)
 			}
 		}
 	}

@@ -15,11 +15,24 @@ import (
 
 func main() {
 	ConstraintExpr("amd64,!purego")
-	iotaData := GLOBL("poolIota", RODATA|NOPTR)
+	row8()
+	winsForward()
+	for _, set := range []bool{false, true} {
+		winsBackward(set)
+		winsBackNarrow(set)
+	}
+	winsRow8()
+	Generate()
+}
+
+// row8Header emits maxPool2x2Row8's constants and heading and returns
+// the constants: lanes 0..7, and 8 in every lane.
+func row8Header() (iotaData, eightData Mem) {
+	iotaData = GLOBL("poolIota", RODATA|NOPTR)
 	for i := 0; i < 8; i++ {
 		DATA(4*i, U32(i))
 	}
-	eightData := GLOBL("poolEight", RODATA|NOPTR)
+	eightData = GLOBL("poolEight", RODATA|NOPTR)
 	for i := 0; i < 8; i++ {
 		DATA(4*i, U32(8))
 	}
@@ -35,6 +48,12 @@ func main() {
 		"window also computes and writes the first lanes of the next window (which",
 		"that window then overwrites), so y and arg need ceil(c/8)·8 - c values of",
 		"room past window ow-1 and x as many past each of its cells.")
+	return iotaData, eightData
+}
+
+// row8 emits maxPool2x2Row8.
+func row8() {
+	iotaData, eightData := row8Header()
 	y := Load(Param("y"), GP64())
 	arg := Load(Param("arg"), GP64())
 	x := Load(Param("x"), GP64())
@@ -87,27 +106,11 @@ func main() {
 	best, at := YMM(), YMM()
 	VMOVUPS(Mem{Base: p}, best)
 	VMOVDQA(idx, at)
-	cell := func(mem Mem, off VecVirtual) {
-		v, m, n, o, qi := YMM(), YMM(), YMM(), YMM(), YMM()
-		VMOVUPS(mem, v)
-		VCMPPS(U8(0x1e), best, v, m)    // v > best, ordered (GT_OQ)
-		VCMPPS(U8(0x03), v, v, n)       // v is NaN (UNORD_Q)
-		VCMPPS(U8(0x07), best, best, o) // best is not NaN (ORD_Q)
-		VANDPS(o, n, n)
-		VORPS(n, m, m)
-		VBLENDVPS(m, v, best, best)
-		if off != nil {
-			VPADDD(off, idx, qi)
-		} else {
-			VMOVDQA(idx, qi)
-		}
-		VBLENDVPS(m, qi, at, at)
-	}
 	rc := YMM()
 	VPADDD(rv, cv, rc)
-	cell(Mem{Base: p, Index: cb, Scale: 1}, cv)
-	cell(Mem{Base: q}, rv)
-	cell(Mem{Base: q, Index: cb, Scale: 1}, rc)
+	row8Cell(Mem{Base: p, Index: cb, Scale: 1}, cv, best, at, idx)
+	row8Cell(Mem{Base: q}, rv, best, at, idx)
+	row8Cell(Mem{Base: q, Index: cb, Scale: 1}, rc, best, at, idx)
 	VMOVUPS(best, Mem{Base: yp})
 	VMOVDQU(at, Mem{Base: ap})
 	ADDQ(U32(32), yp)
@@ -127,10 +130,19 @@ func main() {
 	JNZ(LabelRef("window"))
 	VZEROUPPER()
 	RET()
+}
 
-	winsForward()
-	winsBackward()
-	winsBackNarrow()
-	winsRow8()
-	Generate()
+// row8Cell is one step of maxPool2x2Row8's scan: the cell at mem, whose
+// indices are idx + off, replaces best and at where it wins.
+func row8Cell(mem Mem, off, best, at, idx VecVirtual) {
+	v, m, n, o, qi := YMM(), YMM(), YMM(), YMM(), YMM()
+	VMOVUPS(mem, v)
+	VCMPPS(U8(0x1e), best, v, m)    // v > best, ordered (GT_OQ)
+	VCMPPS(U8(0x03), v, v, n)       // v is NaN (UNORD_Q)
+	VCMPPS(U8(0x07), best, best, o) // best is not NaN (ORD_Q)
+	VANDPS(o, n, n)
+	VORPS(n, m, m)
+	VBLENDVPS(m, v, best, best)
+	VPADDD(off, idx, qi)
+	VBLENDVPS(m, qi, at, at)
 }

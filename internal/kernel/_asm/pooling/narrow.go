@@ -22,10 +22,16 @@ import (
 // padding to a whole number of cache lines.
 const narrowRec = 192
 
-func winsBackNarrow() {
-	TEXT("maxPool2x2WinsBackNarrow", NOSPLIT, "func(img *float32, out *float32, win *uint8, oh int, ow int, c int, rs int, tab *int32, period int)")
+// With set it emits maxPool2x2WinsSetNarrow, maxPool2x2WinsSet16's
+// counterpart.
+func winsBackNarrow(set bool) {
+	name, first := "maxPool2x2WinsBackNarrow", "maxPool2x2WinsBackNarrow is maxPool2x2WinsBack16 (same arguments, c < 16) for"
+	if set {
+		name, first = "maxPool2x2WinsSetNarrow", "maxPool2x2WinsSetNarrow is maxPool2x2WinsSet16 (same arguments, c < 16) for"
+	}
+	TEXT(name, NOSPLIT, "func(img *float32, out *float32, win *uint8, oh int, ow int, c int, rs int, tab *int32, period int)")
 	Pragma("noescape")
-	Doc("maxPool2x2WinsBackNarrow is maxPool2x2WinsBack16 (same arguments, c < 16) for",
+	Doc(first,
 		"few channels, row of dx by row: for vector v of a row (values 16v … 16v+15",
 		"of its first 2·ow·c) and k = v mod period, its lanes take the gradients",
 		"out[b + idx[l]] with b = 8·period·(v/period) + base (int32 at tab[k·48+32]),",
@@ -48,67 +54,72 @@ func winsBackNarrow() {
 	two := GP32()
 	MOVL(U32(2), two)
 	VPBROADCASTD(two, Z31)
+	VPXORD(Z30, Z30, Z30)
 
 	p, cnt, tp, left, dyb := GP64(), GP64(), GP64(), GP64(), GP64()
-	Label("narrow_row")
+	Label(name + "_row")
 	MOVQ(img, p)
 	MOVQ(owc, cnt)
 	SHLQ(U8(1), cnt)
 	Load(Param("tab"), tp)
 	Load(Param("period"), left)
 	XORQ(dyb, dyb)
-	Label("narrow_vec")
-	narrowLanes(cnt)
-	narrowGather(tp, dyb, owc, out, win)
+	Label(name + "_vec")
+	narrowLanes(name, cnt)
+	narrowGather(name, tp, dyb, owc, out, win)
 	// Positions 0/1 in the first row of the pair, 2/3 in the second.
 	VMOVDQU32(Mem{Base: tp, Disp: 64}, Z6)
 	VPCMPEQD(Z6, Z4, K1, K2)
 	VPADDD(Z31, Z6, Z6)
 	VPCMPEQD(Z6, Z4, K1, K3)
 	for k, mem := range []Mem{{Base: p}, {Base: p, Index: rs, Scale: 1}} {
-		VMOVUPS_Z(mem, K1, Z8)
-		VADDPS(Z1, Z8, []Register{K2, K3}[k], Z8) // dx + dy, winners only
+		if set {
+			VADDPS_Z(Z1, Z30, []Register{K2, K3}[k], Z8) // +0 + dy at the winners, +0 elsewhere
+		} else {
+			VMOVUPS_Z(mem, K1, Z8)
+			VADDPS(Z1, Z8, []Register{K2, K3}[k], Z8) // dx + dy, winners only
+		}
 		VMOVUPS(Z8, K1, mem)
 	}
 	ADDQ(U8(64), p)
 	ADDQ(U32(narrowRec), tp)
 	DECQ(left)
-	JNZ(LabelRef("narrow_same"))
+	JNZ(LabelRef(name + "_same"))
 	// A period done: the table again, dy 8·period values on.
 	Load(Param("tab"), tp)
 	Load(Param("period"), left)
 	LEAQ(Mem{Base: dyb, Index: left, Scale: 8}, dyb)
-	Label("narrow_same")
+	Label(name + "_same")
 	SUBQ(U8(16), cnt)
-	JG(LabelRef("narrow_vec"))
+	JG(LabelRef(name + "_vec"))
 
 	LEAQ(Mem{Base: img, Index: rs, Scale: 2}, img)
 	LEAQ(Mem{Base: out, Index: owc, Scale: 4}, out)
 	ADDQ(owc, win)
 	DECQ(oh)
-	JNZ(LabelRef("narrow_row"))
+	JNZ(LabelRef(name + "_row"))
 	VZEROUPPER()
 	RET()
 }
 
 // narrowLanes sets K1 to the lanes of this vector inside the row: all 16,
 // or the cnt left.
-func narrowLanes(cnt GPVirtual) {
+func narrowLanes(name string, cnt GPVirtual) {
 	KMOVW(K7, K1)
 	CMPQ(cnt, U8(16))
-	JGE(LabelRef("narrow_lanes"))
+	JGE(LabelRef(name + "_lanes"))
 	m := GP32()
 	MOVL(U32(0xFFFF), m)
 	BZHIL(cnt.As32(), m, m)
 	KMOVW(m, K1)
-	Label("narrow_lanes")
+	Label(name + "_lanes")
 }
 
 // narrowGather loads the vector's gradients into Z1 and its winners'
 // positions into Z4 (int32 lanes), permuted by the record at tp from the
 // 32 values of out and win at b = dyb + the record's base, of which only
 // those before the row's end (owc) are read.
-func narrowGather(tp, dyb, owc, out, win GPVirtual) {
+func narrowGather(name string, tp, dyb, owc, out, win GPVirtual) {
 	b, rem, m := GP64(), GP64(), GP32()
 	MOVLQSX(Mem{Base: tp, Disp: 128}, b)
 	ADDQ(dyb, b)
@@ -116,9 +127,9 @@ func narrowGather(tp, dyb, owc, out, win GPVirtual) {
 	SUBQ(b, rem)
 	MOVL(U32(0xFFFFFFFF), m)
 	CMPQ(rem, U8(32))
-	JGE(LabelRef("narrow_all"))
+	JGE(LabelRef(name + "_all"))
 	BZHIL(rem.As32(), m, m)
-	Label("narrow_all")
+	Label(name + "_all")
 	KMOVD(m, K4)
 	KSHIFTRD(U8(16), K4, K5)
 	VMOVUPS_Z(Mem{Base: out, Index: b, Scale: 4}, K4, Z1)
@@ -128,9 +139,6 @@ func narrowGather(tp, dyb, owc, out, win GPVirtual) {
 	VEXTRACTI128(U8(1), Y3, X5)
 	VPMOVZXBD(X5, Z5)
 	VMOVDQU32(Mem{Base: tp}, Z6)
-	VMOVDQA32(Z6, Z7)
-	VPERMI2PS(Z2, Z1, Z6) // Z6 = (Z1:Z2)[idx]
-	VPERMI2D(Z5, Z4, Z7)
-	VMOVAPS(Z6, Z1)
-	VMOVDQA32(Z7, Z4)
+	VPERMT2PS(Z2, Z6, Z1) // Z1 = (Z1:Z2)[Z6]
+	VPERMT2D(Z5, Z6, Z4)  // Z4 = (Z4:Z5)[Z6]
 }

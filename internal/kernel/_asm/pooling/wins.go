@@ -140,19 +140,30 @@ func winsConsts(bcast func(...Op)) {
 
 // winsBackward emits maxPool2x2WinsBack16: each window's output gradient
 // added to the one cell its byte names, the other three left untouched
-// (not even stored), so a losing −0 stays −0.
-func winsBackward() {
-	doc := append([]string{
+// (not even stored), so a losing −0 stays −0. With set it emits
+// maxPool2x2WinsSet16 instead, which writes every cell of every window,
+// never reading one: 0 + gradient at the winner (the sum adding to a
+// zeroed cell gives), +0 elsewhere.
+func winsBackward(set bool) {
+	name, doc := "maxPool2x2WinsBack16", []string{
 		"maxPool2x2WinsBack16 is maxPool2x2WinsBackSample's pure-Go loop for one",
 		"sample: img[cell] = img[cell] + out[t] (that operand order, which decides",
 		"which NaN survives) for the cell of window t at position win[t], every",
 		"other cell untouched.",
 		"",
-	}, winsDoc...)
-	winsLoop("maxPool2x2WinsBack16", "func(img *float32, out *float32, win *uint8, oh int, ow int, c int, rs int, tail int)", doc,
+	}
+	if set {
+		name, doc = "maxPool2x2WinsSet16", []string{
+			"maxPool2x2WinsSet16 is maxPool2x2WinsBack16 on an img of zeros, without",
+			"reading it: img[cell] = +0 + out[t] for the cell of window t at position",
+			"win[t], img[cell] = +0 for its other three cells.",
+			"",
+		}
+	}
+	winsLoop(name, "func(img *float32, out *float32, win *uint8, oh int, ow int, c int, rs int, tail int)", append(doc, winsDoc...),
 		func() {
 			winsConsts(VPBROADCASTB)
-			VPXORD(X28, X28, X28)
+			VPXORD(X28, X28, X28) // Z28 = +0 in every lane
 		},
 		func(p, q, cb, op, wp GPVirtual) {
 			codes, d, v := X0, Z1, Z2
@@ -164,6 +175,11 @@ func winsBackward() {
 					c = posConst[k-1].AsX()
 				}
 				VPCMPEQB(c, codes, K1, K2) // lanes of this block whose winner is cell k
+				if set {
+					VADDPS_Z(d, Z28, K2, v) // v = +0 + d at the winners, +0 elsewhere
+					VMOVUPS(v, K1, mem)
+					continue
+				}
 				VMOVUPS_Z(mem, K2, v)
 				VADDPS(d, v, K2, v) // v = v + d
 				VMOVUPS(v, K2, mem)

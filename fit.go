@@ -37,6 +37,7 @@ func (m *Model) Fit(ctx context.Context, x, y Data, opts ...Option) (*History, e
 	if err != nil {
 		return nil, err
 	}
+	defer r.pf.stop() // no Gather outlives Fit (fit_prefetch.go)
 	for _, cb := range s.callbacks {
 		cb.SetModel(m)
 	}
@@ -83,6 +84,8 @@ type fitRun struct {
 	batchLogs   Logs
 	haveVal     bool
 	valFromTail bool
+	prefetching bool       // gather the next batch beside the step (fit_prefetch.go)
+	pf          prefetcher // what does it
 }
 
 func (m *Model) newFitRun(s *settings, x, y Data) (*fitRun, error) {
@@ -146,6 +149,7 @@ func (m *Model) newFitRun(s *settings, x, y Data) (*fitRun, error) {
 	r.order = rowRange(0, r.n)
 	r.bar = make([]progbar.Metric, 0, 2*len(r.tracker.entries)+1)
 	r.batchLogs = Logs{}
+	r.prefetching = r.pays()
 	return r, nil
 }
 
@@ -182,6 +186,7 @@ func (r *fitRun) epoch(ctx context.Context, epoch int, logs Logs) (Logs, error) 
 			break
 		}
 	}
+	r.pf.drain() // before validation, which may gather the same Data
 	epochLogs := r.tracker.logs("")
 	r.bar = r.tracker.results(r.bar[:0])
 	if r.haveVal && (epoch+1)%s.validationFreq == 0 {
@@ -215,18 +220,23 @@ func (r *fitRun) epoch(ctx context.Context, epoch int, logs Logs) (Logs, error) 
 func (r *fitRun) step(step int) error {
 	m, s := r.m, r.s
 	lo, hi := step*s.batchSize, min((step+1)*s.batchSize, r.n)
-	bp, err := m.plan(hi-lo, true, &r.train)
+	bp, err := r.batch(step, r.order[lo:hi])
 	if err != nil {
 		return err
 	}
-	bp.gather(&r.train, r.order[lo:hi])
 	for _, cb := range s.callbacks {
 		cb.OnTrainBatchBegin(step, r.batchLogs)
+	}
+	// After OnTrainBatchBegin, so that what it changes reaches the next
+	// batch; the gather then runs beside the step.
+	if err := r.prefetch(step+1, bp); err != nil {
+		return err
 	}
 	loss := m.step(bp)
 	r.tracker.update(bp, hi-lo, loss)
 	r.bar = r.tracker.results(r.bar[:0])
 	if len(s.callbacks) > 0 {
+		r.pf.settle() // no Gather runs beside a callback
 		for _, b := range r.bar {
 			r.batchLogs[b.Name] = b.Value
 		}
@@ -240,11 +250,20 @@ func (r *fitRun) step(step int) error {
 // gather copies the samples rows of every input and target array into
 // the plan's buffers.
 func (bp *batchPlan) gather(d *dataSet, rows []int) {
+	var at int
+	bp.gatherAt(d, rows, &at)
+}
+
+// gatherAt is gather keeping in *at the array it is on (the inputs', then
+// the targets' index), so that Fit can name one whose Gather panics.
+func (bp *batchPlan) gatherAt(d *dataSet, rows []int, at *int) {
 	for i, x := range d.xs {
+		*at = i
 		x.Gather(bp.xs[i].Value.Data(), rows)
 	}
 	for i, y := range bp.ys {
 		if y != nil {
+			*at = len(d.xs) + i
 			d.ys[i].Gather(y.Value.Data(), rows)
 		}
 	}

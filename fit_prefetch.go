@@ -1,0 +1,264 @@
+package goras
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/goras-ml/goras/tensor"
+)
+
+// Fit gathers batch s+1 (Data.Gather: for MNIST, uint8 pixels scaled to
+// float32, rows picked in the shuffled order) on a goroutine of its own
+// while step s runs forward, backward and the optimizer on the caller's.
+// For the course MLP a step is ~90 µs of products on one core and the
+// gather ~15 µs more, while the second core idles: gathering beside the
+// step takes it off the critical path.
+//
+// Where the batch goes. The step reads its plan's input buffers until the
+// end of Backward, so the next batch cannot go there. It cannot go into a
+// second buffer swapped in later either: ops hold the input Var's views
+// (Flatten is a Reshape that shares the data under a tensor of its own),
+// not the plan's Var, so a swap would not reach them; and gathering into a
+// spare buffer to copy it in at the next step costs a copy of the batch
+// (~4 µs of the MLP's 15). So the full batch has a twin plan: the same
+// graph over the same weights, built with the first plan's op outputs and
+// gradients (autograd's ShareBuffers), with its own inputs, targets and
+// sample weights, and the steps alternate between the two. The epoch's
+// last, smaller batch has its own plan already, which is free while the
+// step before it runs. Every op of a plan overwrites its outputs and zeroes
+// its gradients each step, and random draws come from the layers' shared
+// generators in the same order, so alternating plans trains to the same
+// bits (fit_prefetch_test.go holds it so).
+//
+// What stays as it was: the first batch of every epoch is gathered by the
+// step itself, after OnEpochBegin; nothing is gathered across an epoch's
+// end (validation, the next shuffle), nor after a callback set
+// StopTraining in OnTrainBatchBegin. Batch s+1 is sent to the goroutine
+// only after OnTrainBatchBegin(s) returns, and with callbacks the
+// goroutine has finished before OnTrainBatchEnd(s) runs, so no Gather
+// ever runs beside a callback or beside another Gather: a Data need not be
+// safe for concurrent use. A callback that changes the training data in
+// OnTrainBatchEnd or OnTrainBatchBegin is seen one batch later than
+// without prefetching; changes made in OnEpochBegin are seen at once.
+
+// prefetchFit turns prefetching on; tests turn it off to compare.
+var prefetchFit = true
+
+// Prefetching pays when the gather it hides costs more than handing it
+// over (two channel messages, ~1 µs) and than building the twin plan
+// (once per Fit call): from 16 KiB of inputs per batch (a few µs to
+// gather) and 4 steps per epoch. On one processor the goroutine would only
+// take turns with the step.
+const (
+	prefetchMinBytes = 16 << 10
+	prefetchMinSteps = 4
+)
+
+// prefetchSpin is how long the goroutine, and the step waiting for its
+// batch, poll before they sleep: waking a sleeping goroutine takes 40–140
+// µs on a virtual machine (see internal/kernel's workers), more than the
+// MLP's whole step. GORAS_WAIT_POLICY=passive turns polling off, as for
+// the kernel's workers.
+var prefetchSpin = func() time.Duration {
+	if strings.EqualFold(strings.TrimSpace(os.Getenv("GORAS_WAIT_POLICY")), "passive") {
+		return 0
+	}
+	return 2 * time.Millisecond
+}()
+
+// prefetcher is a Fit call's gathering goroutine and what it filled.
+type prefetcher struct {
+	jobs chan prefetchJob // to the goroutine; nil until started
+	done chan error       // its answers, one per job
+
+	main, twin *batchPlan // the full batch's plan and its twin
+
+	busy   bool       // a job was sent and its answer not yet received
+	filled bool       // to holds batch step, or err says why it does not
+	to     *batchPlan // the plan the last job filled
+	step   int
+	err    error
+}
+
+// prefetchJob is one batch to gather into bp.
+type prefetchJob struct {
+	r    *fitRun
+	bp   *batchPlan
+	rows []int
+	step int
+}
+
+// pays says whether prefetching is worth it for this call.
+func (r *fitRun) pays() bool {
+	if !prefetchFit || r.steps < prefetchMinSteps || runtime.GOMAXPROCS(0) < 2 {
+		return false
+	}
+	bytes := 0
+	for _, x := range r.train.xs {
+		bytes += 4 * r.s.batchSize * tensor.Numel(x.Shape()[1:])
+	}
+	return bytes >= prefetchMinBytes
+}
+
+// batch returns the plan holding batch step (rows of the order): the one
+// the goroutine filled, or else the plan for its size, filled now.
+func (r *fitRun) batch(step int, rows []int) (*batchPlan, error) {
+	bp, err := r.m.plan(len(rows), true, &r.train)
+	if err != nil {
+		return nil, err
+	}
+	p := &r.pf
+	if len(rows) == r.s.batchSize && bp != p.main {
+		p.main, p.twin = bp, nil // new, or rebuilt (Compile): the twin went with the old one
+	}
+	p.settle()
+	if p.filled && p.step == step {
+		p.filled = false
+		if p.err != nil {
+			return nil, p.err
+		}
+		if p.to == bp || (bp == p.main && p.to == p.twin && p.twin != nil) {
+			return p.to, nil
+		}
+	}
+	p.filled = false
+	return bp, r.fill(bp, rows, step)
+}
+
+// prefetch sends batch next to the goroutine, into a plan other than cur,
+// which the step about to run uses.
+func (r *fitRun) prefetch(next int, cur *batchPlan) error {
+	if !r.prefetching || next >= r.steps || r.m.StopTraining {
+		return nil
+	}
+	lo, hi := next*r.s.batchSize, min((next+1)*r.s.batchSize, r.n)
+	p := &r.pf
+	var to *batchPlan
+	var err error
+	switch {
+	case hi-lo < r.s.batchSize:
+		to, err = r.m.plan(hi-lo, true, &r.train) // the last batch's own plan
+	case cur == p.main && p.twin == nil:
+		p.twin, err = r.m.twinPlan(p.main, &r.train)
+		to = p.twin
+	case cur == p.main:
+		to = p.twin
+	case cur == p.twin:
+		to = p.main
+	default:
+		return nil // cur is the smaller last batch's: no next
+	}
+	if err != nil || to == cur {
+		return err
+	}
+	if p.jobs == nil {
+		p.jobs, p.done = make(chan prefetchJob, 1), make(chan error, 1)
+		go prefetchLoop(p.jobs, p.done)
+	}
+	p.jobs <- prefetchJob{r: r, bp: to, rows: r.order[lo:hi], step: next}
+	p.busy, p.filled, p.to, p.step = true, false, to, next
+	return nil
+}
+
+// twinPlan builds a second training plan for main's batch size, which
+// takes its op outputs and gradients from the largest training plan (main,
+// or one that main shares too): only its inputs, targets, sample weights
+// and op scratch are its own. It is not in the cache: the Fit call keeps
+// it.
+func (m *Model) twinPlan(main *batchPlan, d *dataSet) (*batchPlan, error) {
+	c := &m.plans
+	c.mu.Lock()
+	defer c.mu.Unlock() // newPlan reads the cache's training plans
+	t, err := m.newPlan(main.plan.Batch(), true, d.targets, d.weights != nil)
+	if err != nil {
+		return nil, err
+	}
+	t.key, t.gen = main.key, main.gen
+	return t, nil
+}
+
+// settle waits for the job in flight, if any, and keeps its answer.
+func (p *prefetcher) settle() {
+	if p.busy {
+		p.err, _ = receiveSpin(p.done)
+		p.busy, p.filled = false, true
+	}
+}
+
+// drain waits for the job in flight and forgets what it filled: at an
+// epoch's end, before validation and the next shuffle.
+func (p *prefetcher) drain() {
+	p.settle()
+	p.filled = false
+}
+
+// stop drains and ends the goroutine: at the end of Fit.
+func (p *prefetcher) stop() {
+	p.drain()
+	if p.jobs != nil {
+		close(p.jobs)
+		p.jobs, p.done = nil, nil
+	}
+	p.main, p.twin, p.to = nil, nil, nil
+}
+
+// prefetchLoop gathers batches until jobs is closed.
+func prefetchLoop(jobs <-chan prefetchJob, done chan<- error) {
+	for {
+		j, ok := receiveSpin(jobs)
+		if !ok {
+			return
+		}
+		done <- j.r.fill(j.bp, j.rows, j.step)
+	}
+}
+
+// receiveSpin receives from c, polling for prefetchSpin before it sleeps.
+// Each poll yields the processor, so it never keeps runnable goroutines
+// (the kernel's workers) waiting.
+func receiveSpin[T any](c <-chan T) (T, bool) {
+	if prefetchSpin > 0 {
+		start := time.Now()
+		for i := 0; ; i++ {
+			select {
+			case v, ok := <-c:
+				return v, ok
+			default:
+			}
+			if i&63 == 63 && time.Since(start) > prefetchSpin {
+				break
+			}
+			runtime.Gosched()
+		}
+	}
+	v, ok := <-c
+	return v, ok
+}
+
+// fill gathers batch step (rows) of the training data into bp; a panic of
+// a Data's Gather comes back as an error that names the array, as Fit
+// runs it on its own goroutine or on the caller's.
+func (r *fitRun) fill(bp *batchPlan, rows []int, step int) (err error) {
+	at := 0 // the array being gathered: inputs, then targets
+	defer func() {
+		if v := recover(); v != nil {
+			err = r.gatherError(at, step, v, debug.Stack())
+		}
+	}()
+	bp.gatherAt(&r.train, rows, &at)
+	return nil
+}
+
+func (r *fitRun) gatherError(at, step int, v any, stack []byte) error {
+	var name arrayName
+	if at < len(r.train.xs) {
+		name = r.m.inputName(at)
+	} else {
+		name = r.m.outputName(at - len(r.train.xs))
+	}
+	return fmt.Errorf("goras: fit: the Gather method of %s panicked on batch %d of the epoch: %v; the Data must write len(rows) samples into dst\n%s", name, step, v, stack)
+}

@@ -1,0 +1,464 @@
+package goras
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/goras-ml/goras/datasets/mnist"
+	"github.com/goras-ml/goras/layers"
+	"github.com/goras-ml/goras/losses"
+	"github.com/goras-ml/goras/optimizers"
+	"github.com/goras-ml/goras/tensor"
+)
+
+// watched wraps a Data and records how it was gathered: whether two
+// Gathers of it ever ran at once, whether one ran beside a callback, and
+// how many ran on Fit's prefetching goroutine. panicAt > 0 makes the
+// panicAt-th Gather of a batch of 64 panic (Fit's checks and Predict
+// gather other sizes).
+type watched struct {
+	Data
+	inFlight  atomic.Int32
+	overlap   atomic.Bool
+	besideCB  atomic.Bool
+	prefetch  atomic.Int32
+	calls     atomic.Int32
+	panicAt   int32
+	callbacks *atomic.Int32 // callbacks running now, or nil
+}
+
+func (w *watched) Gather(dst []float32, rows []int) {
+	if w.inFlight.Add(1) > 1 {
+		w.overlap.Store(true)
+	}
+	defer w.inFlight.Add(-1)
+	prefetched := onPrefetchGoroutine()
+	if prefetched {
+		w.prefetch.Add(1)
+	}
+	if len(rows) == 64 && w.calls.Add(1) == w.panicAt {
+		panic("watched: the data went away")
+	}
+	w.beside(prefetched)
+	time.Sleep(50 * time.Microsecond) // a slow Gather widens any window for a race
+	w.Data.Gather(dst, rows)
+	w.beside(prefetched)
+}
+
+// beside records a Gather of Fit's goroutine while a callback runs.
+func (w *watched) beside(prefetched bool) {
+	if prefetched && w.callbacks != nil && w.callbacks.Load() > 0 {
+		w.besideCB.Store(true)
+	}
+}
+
+func onPrefetchGoroutine() bool {
+	pc := make([]uintptr, 32)
+	frames := runtime.CallersFrames(pc[:runtime.Callers(2, pc)])
+	for {
+		f, more := frames.Next()
+		if strings.Contains(f.Function, "prefetchLoop") {
+			return true
+		}
+		if !more {
+			return false
+		}
+	}
+}
+
+// weightBits returns every weight of m (moving statistics included) as
+// float32 bits.
+func weightBits(m *Model) [][]uint32 {
+	var out [][]uint32
+	for _, p := range m.Params() {
+		b := make([]uint32, p.Value.Len())
+		for i, v := range p.Value.Data() {
+			b[i] = math.Float32bits(v)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+func sameBits(t *testing.T, what string, with, without [][]uint32) {
+	t.Helper()
+	if len(with) != len(without) {
+		t.Fatalf("%s: %d weight arrays with prefetching, %d without", what, len(with), len(without))
+	}
+	for i := range with {
+		for j := range with[i] {
+			if with[i][j] != without[i][j] {
+				t.Fatalf("%s: weight array %d, element %d: %g with prefetching, %g without", what, i, j,
+					math.Float32frombits(with[i][j]), math.Float32frombits(without[i][j]))
+			}
+		}
+	}
+}
+
+// fitBoth trains a model from build twice, with and without prefetching,
+// and returns the final weights and histories of each; fit gets the model
+// and the watched data of the run.
+func fitBoth(t *testing.T, build func() *Model, fit func(m *Model, on bool) (*History, error)) (on, off [][]uint32, hOn, hOff *History, errOn, errOff error) {
+	t.Helper()
+	defer func() { prefetchFit = true }()
+	for _, p := range []bool{true, false} {
+		prefetchFit = p
+		m := build()
+		h, err := fit(m, p)
+		if p {
+			on, hOn, errOn = weightBits(m), h, err
+		} else {
+			off, hOff, errOff = weightBits(m), h, err
+		}
+	}
+	return
+}
+
+func sameHistory(t *testing.T, a, b *History) {
+	t.Helper()
+	for k, v := range b.History {
+		for i := range v {
+			if a.History[k][i] != v[i] {
+				t.Errorf("History[%q] with prefetching %v, without %v", k, a.History[k], v)
+				break
+			}
+		}
+	}
+}
+
+// The course's MLP on uint8 pixels (mnist.Images), shuffled, 2 epochs of
+// 10 batches and a smaller last one (1030 images in batches of 100), with
+// a validation split: every weight ends with the same bits with
+// prefetching as without, and the prefetching goroutine gathered every
+// batch but each epoch's first.
+func TestFitPrefetchSameBitsMLP(t *testing.T) {
+	const n = 1150 // 1035 trained (10 batches of 100, one of 35), 115 held out
+	r := rand.New(rand.NewPCG(3, 4))
+	im := &mnist.Images{N: n, Rows: 28, Cols: 28, Pixels: make([]uint8, n*784)}
+	for i := range im.Pixels {
+		if r.IntN(5) == 0 { // MNIST is mostly background: the sparse product path
+			im.Pixels[i] = uint8(r.IntN(256))
+		}
+	}
+	labels := make(mnist.Labels, n)
+	for i := range labels {
+		labels[i] = uint8(r.IntN(10))
+	}
+	build := func() *Model {
+		m := NewSequential(layers.Input(28, 28), layers.Flatten(), layers.Dense(50, layers.WithActivation("relu")), layers.Dense(10, layers.WithActivation("softmax")))
+		m.SetSeed(11)
+		sgd, err := optimizers.NewSGD(optimizers.LearningRate(0.1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Compile(CompileOptions{Optimizer: sgd, Loss: losses.SparseCategoricalCrossentropy{}, Metrics: []string{"accuracy"}}); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	var x *watched
+	on, off, hOn, hOff, errOn, errOff := fitBoth(t, build, func(m *Model, _ bool) (*History, error) {
+		x = &watched{Data: im}
+		return m.Fit(context.Background(), x, labels, BatchSize(100), Epochs(2), Verbose(0), ValidationSplit(0.1))
+	})
+	if errOn != nil || errOff != nil {
+		t.Fatal(errOn, errOff)
+	}
+	sameBits(t, "MLP", on, off)
+	sameHistory(t, hOn, hOff)
+	if got := x.prefetch.Load(); got != 0 {
+		t.Errorf("without prefetching, %d Gathers ran on the prefetching goroutine", got)
+	}
+	// Rerun with prefetching to count (x is the last run's).
+	prefetchFit = true
+	m := build()
+	x = &watched{Data: im}
+	if _, err := m.Fit(context.Background(), x, labels, BatchSize(100), Epochs(2), Verbose(0), ValidationSplit(0.1)); err != nil {
+		t.Fatal(err)
+	}
+	if got := x.prefetch.Load(); got != 2*10 {
+		t.Errorf("the prefetching goroutine gathered %d batches; want 10 an epoch (all but the first of 11)", got)
+	}
+	if x.overlap.Load() {
+		t.Error("two Gathers of x ran at once")
+	}
+}
+
+// A model with two inputs and two outputs, BatchNormalization, Dropout
+// (its masks drawn in the same order whichever plan draws them) and sample
+// weights, trained 3 epochs with a smaller last batch: the same bits.
+func TestFitPrefetchSameBitsTwoInputs(t *testing.T) {
+	build := func() *Model {
+		a, b := Input(40), Input(24)
+		h := Call(layers.Concatenate(), Call(layers.Dense(16, layers.WithActivation("relu")), a), b)
+		h = Call(layers.Dropout(0.25), Call(layers.BatchNormalization(), h))
+		out1 := Call(layers.Dense(3, layers.WithActivation("softmax")), h)
+		out2 := Call(layers.Dense(1), h)
+		m, err := NewModel([]*KerasTensor{a, b}, []*KerasTensor{out1, out2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.SetSeed(7)
+		adam, err := optimizers.Get("adam")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Compile(CompileOptions{Optimizer: adam, Losses: []losses.Loss{losses.CategoricalCrossentropy{}, losses.MeanSquaredError{}}}); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	const n = 300 // batches of 64: 4 and one of 44
+	sw := make([]float32, n)
+	for i := range sw {
+		sw[i] = float32(i%7) / 3
+	}
+	xa, xb := randomTensor(1, n, 40), randomTensor(2, n, 24)
+	y := Arrays{oneHotRows(n, 3, 3), randomTensor(4, n, 1)}
+	var wa *watched
+	on, off, hOn, hOff, errOn, errOff := fitBoth(t, build, func(m *Model, _ bool) (*History, error) {
+		wa = &watched{Data: xa}
+		return m.Fit(context.Background(), Arrays{wa, xb}, y, BatchSize(64), Epochs(3), Verbose(0), SampleWeight(sw))
+	})
+	if errOn != nil || errOff != nil {
+		t.Fatal(errOn, errOff)
+	}
+	sameBits(t, "two inputs", on, off)
+	sameHistory(t, hOn, hOff)
+	if len(hOn.History["loss"]) != 3 {
+		t.Fatalf("history %v", hOn.History)
+	}
+	prefetchFit = true
+	defer func() { prefetchFit = true }()
+	m := build()
+	wa = &watched{Data: xa}
+	if _, err := m.Fit(context.Background(), Arrays{wa, xb}, y, BatchSize(64), Epochs(1), Verbose(0), SampleWeight(sw)); err != nil {
+		t.Fatal(err)
+	}
+	if got := wa.prefetch.Load(); got != 4 {
+		t.Errorf("the prefetching goroutine gathered %d batches; want 4 (all but the first of 5)", got)
+	}
+}
+
+// stopper is a callback that, at batch at of epoch 0, does what do says,
+// and counts its calls in running while they run.
+type stopper struct {
+	BaseCallback
+	at, epoch int
+	do        func(m *Model)
+	running   *atomic.Int32
+	data      Data
+	preds     int
+}
+
+func (s *stopper) OnEpochBegin(e int, _ Logs) { s.epoch = e }
+
+func (s *stopper) OnTrainBatchBegin(b int, _ Logs) { s.hook(b, false) }
+func (s *stopper) OnTrainBatchEnd(b int, _ Logs)   { s.hook(b, true) }
+
+func (s *stopper) hook(b int, end bool) {
+	s.running.Add(1)
+	defer s.running.Add(-1)
+	time.Sleep(100 * time.Microsecond) // a slow callback: a Gather beside it would see it
+	if s.data != nil && end && b%3 == 1 {
+		// Predict gathers the training data: never beside Fit's goroutine.
+		if _, err := s.Model.Predict(s.data, BatchSize(50), Verbose(0)); err != nil {
+			panic(err)
+		}
+		s.preds++
+	}
+	if s.do != nil && s.epoch == 0 && b == s.at && end {
+		s.do(s.Model)
+	}
+}
+
+// Callbacks that stop training, cancel the context, predict on the
+// training data or recompile between batches: the same bits with
+// prefetching as without, no Gather beside a callback or another Gather,
+// and every error where it was.
+func TestFitPrefetchCallbacks(t *testing.T) {
+	build := func() *Model {
+		m := NewSequential(layers.Input(64), layers.Dense(8, layers.WithActivation("tanh")), layers.Dense(3, layers.WithActivation("softmax")))
+		m.SetSeed(9)
+		if err := m.Compile(CompileOptions{Optimizer: sgdOpt(t), Loss: losses.CategoricalCrossentropy{}}); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	const n = 520 // batches of 64: 8 and one of 8
+	x, y := randomTensor(5, n, 64), oneHotRows(n, 3, 6)
+	for _, c := range []struct {
+		name    string
+		at      int  // the batch of epoch 0 whose hook acts
+		begin   bool // act in OnTrainBatchBegin, not OnTrainBatchEnd
+		do      func(m *Model, cancel context.CancelFunc)
+		wantErr error
+		predict bool
+	}{
+		{name: "stop at a batch's end", at: 2, do: func(m *Model, _ context.CancelFunc) { m.StopTraining = true }},
+		{name: "stop at a batch's begin", at: 3, begin: true, do: func(m *Model, _ context.CancelFunc) { m.StopTraining = true }},
+		{name: "cancel", at: 4, do: func(_ *Model, cancel context.CancelFunc) { cancel() }, wantErr: context.Canceled},
+		{name: "predict on x", at: -1, predict: true},
+		{name: "recompile", at: 3, do: func(m *Model, _ context.CancelFunc) {
+			if err := m.Compile(CompileOptions{Optimizer: sgdOpt(t), Loss: losses.CategoricalCrossentropy{}}); err != nil {
+				panic(err)
+			}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var seen []*watched // the prefetching run's data
+			preds := 0
+			on, off, hOn, hOff, errOn, errOff := fitBoth(t, build, func(m *Model, p bool) (*History, error) {
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				running := &atomic.Int32{}
+				wx, wy := &watched{Data: x, callbacks: running}, &watched{Data: y, callbacks: running}
+				cb := &stopper{at: c.at, running: running}
+				if c.do != nil {
+					cb.do = func(m *Model) { c.do(m, cancel) }
+				}
+				if c.predict {
+					cb.data = wx
+				}
+				h, err := m.Fit(ctx, wx, wy, BatchSize(64), Epochs(2), Verbose(0), Callbacks(beginOrEnd(cb, c.begin)))
+				if p {
+					preds, seen = cb.preds, []*watched{wx, wy}
+					if got := wx.prefetch.Load(); got == 0 {
+						t.Error("the prefetching goroutine gathered nothing")
+					}
+				}
+				return h, err
+			})
+			if !errors.Is(errOn, c.wantErr) || !errors.Is(errOff, c.wantErr) {
+				t.Fatalf("errors %v with prefetching and %v without; want %v", errOn, errOff, c.wantErr)
+			}
+			sameBits(t, c.name, on, off)
+			sameHistory(t, hOn, hOff)
+			if c.predict && preds == 0 {
+				t.Fatal("the callback never predicted")
+			}
+			for _, w := range seen {
+				if w.overlap.Load() || w.besideCB.Load() {
+					t.Errorf("a Gather ran beside another (%v) or beside a callback (%v)", w.overlap.Load(), w.besideCB.Load())
+				}
+			}
+		})
+	}
+}
+
+// beginOrEnd makes s act at its batch's begin (OnTrainBatchBegin) rather
+// than its end.
+func beginOrEnd(s *stopper, begin bool) Callback {
+	if !begin {
+		return s
+	}
+	return &atBegin{s}
+}
+
+type atBegin struct{ *stopper }
+
+func (a *atBegin) OnTrainBatchBegin(b int, _ Logs) {
+	a.running.Add(1)
+	defer a.running.Add(-1)
+	if a.do != nil && a.epoch == 0 && b == a.at {
+		a.do(a.Model)
+	}
+}
+
+func (a *atBegin) OnTrainBatchEnd(int, Logs) {}
+
+// A Gather that panics, in x or in y, on the prefetching goroutine or the
+// caller's: Fit returns an error naming the array, after training the same
+// batches to the same bits, and leaves no goroutine behind.
+func TestFitPrefetchGatherPanics(t *testing.T) {
+	build := func() *Model {
+		m := NewSequential(layers.Input(64), layers.Dense(3, layers.WithActivation("softmax")))
+		m.SetSeed(1)
+		if err := m.Compile(CompileOptions{Optimizer: sgdOpt(t), Loss: losses.CategoricalCrossentropy{}}); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	const n = 512
+	x, y := randomTensor(5, n, 64), oneHotRows(n, 3, 6)
+	before := runtime.NumGoroutine()
+	for _, c := range []struct {
+		name        string
+		xAt, yAt    int32
+		want, batch string
+	}{
+		{"x, prefetched", 4, 0, "Gather method of x panicked", "batch 3"},
+		{"y, prefetched", 0, 6, "Gather method of y panicked", "batch 5"},
+		{"x, first batch of epoch 2", 9, 0, "Gather method of x panicked", "batch 0"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			on, off, _, _, errOn, errOff := fitBoth(t, build, func(m *Model, _ bool) (*History, error) {
+				wx, wy := &watched{Data: x, panicAt: c.xAt}, &watched{Data: y, panicAt: c.yAt}
+				return m.Fit(context.Background(), wx, wy, BatchSize(64), Epochs(2), Verbose(0))
+			})
+			for _, err := range []error{errOn, errOff} {
+				if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), c.batch) || !strings.Contains(err.Error(), "the data went away") {
+					t.Fatalf("error %v; want one saying %q on %q", err, c.want, c.batch)
+				}
+			}
+			sameBits(t, c.name, on, off)
+		})
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if got := runtime.NumGoroutine(); got > before {
+		t.Errorf("%d goroutines after Fit, %d before", got, before)
+	}
+}
+
+// Training with prefetching allocates nothing per step once its plans
+// exist: a Fit call of 40 steps an epoch makes as many allocations as one
+// of 4, give or take a few that are not the steps': the runtime allocates
+// a channel's waiting record (a sudog) when a goroutine sleeps and its
+// caches are empty, as after a collection. So the collector is off, the
+// fewest of three calls each are compared, and the 72 extra steps may
+// bring up to 24 of those (the race detector's slow steps let the
+// goroutine sleep between batches); one allocation per step would be 72.
+func TestFitPrefetchAllocatesNothingPerStep(t *testing.T) {
+	m := NewSequential(layers.Input(28, 28), layers.Flatten(), layers.Dense(50, layers.WithActivation("relu")), layers.Dense(10, layers.WithActivation("softmax")))
+	m.SetSeed(2)
+	if err := m.Compile(CompileOptions{Optimizer: sgdOpt(t), Loss: losses.MeanSquaredError{}}); err != nil {
+		t.Fatal(err)
+	}
+	x, y := tensor.New(4000, 28, 28), oneHotRows(4000, 10, 1)
+	for i := range x.Data() {
+		x.Data()[i] = float32(i%255) / 255
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	fit := func(steps int) uint64 {
+		least := uint64(math.MaxUint64)
+		for range 3 {
+			var a, b runtime.MemStats
+			runtime.ReadMemStats(&a)
+			if _, err := m.Fit(context.Background(), x, y, BatchSize(100), Epochs(2), Verbose(0), StepsPerEpoch(steps)); err != nil {
+				t.Fatal(err)
+			}
+			runtime.ReadMemStats(&b)
+			least = min(least, b.Mallocs-a.Mallocs)
+		}
+		return least
+	}
+	fit(40) // builds the plans
+	short, long := fit(4), fit(40)
+	if long >= short+24 {
+		t.Errorf("a Fit of 2×40 steps made %d allocations, one of 2×4 steps %d: %.2f per step", long, short, float64(long-short)/72)
+	}
+	if short < 20 {
+		t.Errorf("a Fit call made %d allocations: fewer than its twin plan alone, so the test no longer counts what it should", short)
+	}
+}

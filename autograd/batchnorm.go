@@ -37,7 +37,9 @@ type batchNorm struct {
 
 	// relu fuses a ReLU that alone reads the normalization's output
 	// (BatchNormReLU): y is the ReLU's output, and y.Grad the ReLU's
-	// output gradient, which Backward masks with y > 0 as it reads it.
+	// output gradient, which Backward masks as it reads it, where
+	// x·scale + shift > 0 (where y > 0; scale and shift are the last
+	// Forward's, so it reads x and not y).
 	relu bool
 
 	// k runs the passes over the rows on the kernel's workers, with
@@ -148,7 +150,7 @@ func (o *batchNorm) Backward() {
 	sum, dot := o.sum, o.dot
 	dy, x := o.y.Grad.Data(), o.x.Value.Data()
 	if o.relu {
-		o.k.GradSumsReLU(sum, dot, dy, o.y.Value.Data(), x, o.mean32)
+		o.k.GradSumsReLU(sum, dot, dy, x, o.mean32, o.scale, o.shift)
 	} else {
 		o.k.GradSums(sum, dot, dy, x, o.mean32)
 	}
@@ -182,7 +184,7 @@ func (o *batchNorm) Backward() {
 		}
 	}
 	if o.relu {
-		o.k.GradReLU(o.x.Grad.Data(), dy, o.y.Value.Data(), x, o.a, o.b, o.mean32, o.d)
+		o.k.GradReLU(o.x.Grad.Data(), dy, x, o.a, o.b, o.mean32, o.d, o.scale, o.shift)
 		return
 	}
 	o.k.Grad(o.x.Grad.Data(), dy, x, o.a, o.b, o.mean32, o.d)

@@ -3,10 +3,12 @@ package autograd
 // BatchNormReLU is ReLU(BatchNorm(x, ...)) as one op, for a normalization
 // whose output nothing but the ReLU reads: its Forward writes
 // max(γ·x̂ + β, 0) in the pass that applies the normalization, and its
-// Backward masks the ReLU's output gradient with y > 0 while the
-// normalization's backward passes read it. That saves the ReLU's passes
-// over the activations, the normalization's output and its gradient
-// buffer (which Backward would also zero every step). The results are the
+// Backward masks the ReLU's output gradient where γ·x̂ + β > 0 while the
+// normalization's backward passes read it (recomputing γ·x̂ + β from x,
+// which they read anyway, rather than reading y). That saves the ReLU's
+// passes over the activations, the normalization's output and its
+// gradient buffer (which Backward would also zero every step), and reads
+// no more than BatchNorm's backward alone. The results are the
 // same bits as the two ops, the moving statistics move the same way, and
 // Forward(false) uses them as BatchNorm does.
 func (p *Plan) BatchNormReLU(x *Var, gamma, beta, movingMean, movingVar *Param, momentum, epsilon float64) *Var {

@@ -107,3 +107,30 @@ func TestBatchNormReLUGradients(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkBatchNormReLUBounty times a training step (forward and
+// backward) of batch normalization and ReLU on the bounty CNN's first
+// activation (128,28,28,32), as two ops and fused. The output gradient is
+// left zero (Backward zeroes it, with no op to write it): the passes run
+// the same whatever its values.
+func BenchmarkBatchNormReLUBounty(b *testing.B) {
+	for _, fused := range []bool{false, true} {
+		b.Run(fmt.Sprintf("fused=%v", fused), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 1))
+			p := NewPlan(128)
+			x := leaf(p, rng, false, 128, 28, 28, 32)
+			g, beta := NewParam("gamma", true, 32), NewParam("beta", true, 32)
+			mm, mv := NewParam("mm", false, 32), NewParam("mv", false, 32)
+			if fused {
+				p.BatchNormReLU(x, g, beta, mm, mv, 0.99, 1e-3)
+			} else {
+				p.ReLU(p.BatchNorm(x, g, beta, mm, mv, 0.99, 1e-3))
+			}
+			b.SetBytes(4 * int64(x.Value.Len()))
+			for b.Loop() {
+				p.Forward(true)
+				p.Backward()
+			}
+		})
+	}
+}

@@ -52,11 +52,11 @@ func bnGradRows(dx, dy, x, a, b, mean, d []float32, rows, n int) bool {
 	return true
 }
 
-func colDotsReLURun(sum, dot []float64, dy, y, x, mean []float32, rows, n int) bool {
+func colDotsReLURun(sum, dot []float64, dy, x, mean, scale, shift []float32, rows, n int) bool {
 	if !bnVec(n) || rows < 1 {
 		return false
 	}
-	colDotsReLU8(&sum[0], &dot[0], &dy[0], &y[0], &x[0], &mean[0], rows, n)
+	colDotsReLU8(&sum[0], &dot[0], &dy[0], &x[0], &mean[0], &scale[0], &shift[0], rows, n)
 	return true
 }
 
@@ -68,10 +68,10 @@ func affineReLURows(y, x, scale, shift []float32, rows, n int) bool {
 	return true
 }
 
-func bnGradReLURows(dx, dy, y, x, a, b, mean, d []float32, rows, n int) bool {
+func bnGradReLURows(dx, dy, x, a, b, mean, d, scale, shift []float32, rows, n int) bool {
 	if !bnVec(n) || rows < 1 {
 		return false
 	}
-	bnGradReLU8(&dx[0], &dy[0], &y[0], &x[0], &a[0], &b[0], &mean[0], &d[0], rows, n)
+	bnGradReLU8(&dx[0], &dy[0], &x[0], &a[0], &b[0], &mean[0], &d[0], &scale[0], &shift[0], rows, n)
 	return true
 }

@@ -204,66 +204,71 @@ bnGrad8_col:
 	VZEROUPPER
 	RET
 
-// func colDotsReLU8(sum *float64, dot *float64, dy *float32, y *float32, x *float32, mean *float32, rows int, n int)
+// func colDotsReLU8(sum *float64, dot *float64, dy *float32, x *float32, mean *float32, scale *float32, shift *float32, rows int, n int)
 // Requires: AVX
-TEXT ·colDotsReLU8(SB), NOSPLIT, $0-64
+TEXT ·colDotsReLU8(SB), NOSPLIT, $0-72
 	MOVQ dy+16(FP), AX
-	MOVQ y+24(FP), CX
-	MOVQ x+32(FP), DX
-	MOVQ mean+40(FP), BX
-	MOVQ sum+0(FP), SI
-	MOVQ dot+8(FP), DI
-	MOVQ rows+48(FP), R8
-	MOVQ n+56(FP), R9
-	MOVQ R9, R10
-	SHLQ $0x02, R10
-	SHRQ $0x03, R9
+	MOVQ x+24(FP), CX
+	MOVQ mean+32(FP), DX
+	MOVQ scale+40(FP), BX
+	MOVQ shift+48(FP), SI
+	MOVQ sum+0(FP), DI
+	MOVQ dot+8(FP), R8
+	MOVQ rows+56(FP), R9
+	MOVQ n+64(FP), R10
+	MOVQ R10, R11
+	SHLQ $0x02, R11
+	SHRQ $0x03, R10
 
 colDotsReLU8_block:
-	VMOVUPS (BX), Y0
-	VXORPS  Y1, Y1, Y1
-	VXORPS  Y2, Y2, Y2
-	MOVQ    AX, R11
-	MOVQ    CX, R12
-	MOVQ    DX, R13
-	MOVQ    R8, R14
+	VMOVUPS (DX), Y0
+	VMOVUPS (BX), Y1
+	VMOVUPS (SI), Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	MOVQ    AX, R12
+	MOVQ    CX, R13
+	MOVQ    R9, R14
 
 colDotsReLU8_row:
-	VXORPS       Y4, Y4, Y4
-	VCMPPS       $0x11, (R12), Y4, Y3
-	VANDPS       (R11), Y3, Y3
-	VADDPS       Y4, Y3, Y3
-	VADDPS       Y3, Y1, Y1
-	VMOVUPS      (R13), Y4
-	VSUBPS       Y0, Y4, Y4
-	VMULPS       Y4, Y3, Y4
-	VADDPS       Y4, Y2, Y2
-	ADDQ         R10, R11
-	ADDQ         R10, R12
-	ADDQ         R10, R13
+	VXORPS       Y6, Y6, Y6
+	VMOVUPS      (R13), Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y2, Y5, Y5
+	VCMPPS       $0x11, Y5, Y6, Y5
+	VANDPS       (R12), Y5, Y5
+	VADDPS       Y6, Y5, Y5
+	VADDPS       Y5, Y3, Y3
+	VMOVUPS      (R13), Y6
+	VSUBPS       Y0, Y6, Y6
+	VMULPS       Y6, Y5, Y6
+	VADDPS       Y6, Y4, Y4
+	ADDQ         R11, R12
+	ADDQ         R11, R13
 	DECQ         R14
 	JNZ          colDotsReLU8_row
-	VCVTPS2PD    X1, Y0
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
-	VADDPD       (SI), Y0, Y0
-	VMOVUPD      Y0, (SI)
-	VADDPD       32(SI), Y1, Y1
-	VMOVUPD      Y1, 32(SI)
-	ADDQ         $0x00000040, SI
-	VCVTPS2PD    X2, Y0
-	VEXTRACTF128 $0x01, Y2, X1
+	VCVTPS2PD    X3, Y0
+	VEXTRACTF128 $0x01, Y3, X1
 	VCVTPS2PD    X1, Y1
 	VADDPD       (DI), Y0, Y0
 	VMOVUPD      Y0, (DI)
 	VADDPD       32(DI), Y1, Y1
 	VMOVUPD      Y1, 32(DI)
 	ADDQ         $0x00000040, DI
+	VCVTPS2PD    X4, Y0
+	VEXTRACTF128 $0x01, Y4, X1
+	VCVTPS2PD    X1, Y1
+	VADDPD       (R8), Y0, Y0
+	VMOVUPD      Y0, (R8)
+	VADDPD       32(R8), Y1, Y1
+	VMOVUPD      Y1, 32(R8)
+	ADDQ         $0x00000040, R8
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, DX
 	ADDQ         $0x00000020, BX
-	DECQ         R9
+	ADDQ         $0x00000020, SI
+	DECQ         R10
 	JNZ          colDotsReLU8_block
 	VZEROUPPER
 	RET
@@ -299,45 +304,48 @@ affineReLU8_col:
 	VZEROUPPER
 	RET
 
-// func bnGradReLU8(dx *float32, dy *float32, y *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, rows int, n int)
+// func bnGradReLU8(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, scale *float32, shift *float32, rows int, n int)
 // Requires: AVX
-TEXT ·bnGradReLU8(SB), NOSPLIT, $0-80
+TEXT ·bnGradReLU8(SB), NOSPLIT, $0-88
 	MOVQ dx+0(FP), AX
 	MOVQ dy+8(FP), CX
-	MOVQ y+16(FP), DX
-	MOVQ x+24(FP), BX
-	MOVQ a+32(FP), SI
-	MOVQ b+40(FP), DI
-	MOVQ mean+48(FP), R8
-	MOVQ d+56(FP), R9
-	MOVQ rows+64(FP), R10
-	MOVQ n+72(FP), R11
-	SHLQ $0x02, R11
+	MOVQ x+16(FP), DX
+	MOVQ a+24(FP), BX
+	MOVQ b+32(FP), SI
+	MOVQ mean+40(FP), DI
+	MOVQ d+48(FP), R8
+	MOVQ scale+56(FP), R9
+	MOVQ shift+64(FP), R10
+	MOVQ rows+72(FP), R11
+	MOVQ n+80(FP), R12
+	SHLQ $0x02, R12
 
 bnGradReLU8_row:
-	XORQ R12, R12
+	XORQ R13, R13
 
 bnGradReLU8_col:
 	VXORPS  Y1, Y1, Y1
-	VCMPPS  $0x11, (DX)(R12*1), Y1, Y0
-	VANDPS  (CX)(R12*1), Y0, Y0
+	VMOVUPS (DX)(R13*1), Y0
+	VMULPS  (R9)(R13*1), Y0, Y0
+	VADDPS  (R10)(R13*1), Y0, Y0
+	VCMPPS  $0x11, Y0, Y1, Y0
+	VANDPS  (CX)(R13*1), Y0, Y0
 	VADDPS  Y1, Y0, Y0
-	VMULPS  (SI)(R12*1), Y0, Y0
-	VMOVUPS (BX)(R12*1), Y1
-	VSUBPS  (R8)(R12*1), Y1, Y1
-	VMULPS  (DI)(R12*1), Y1, Y1
+	VMULPS  (BX)(R13*1), Y0, Y0
+	VMOVUPS (DX)(R13*1), Y1
+	VSUBPS  (DI)(R13*1), Y1, Y1
+	VMULPS  (SI)(R13*1), Y1, Y1
 	VADDPS  Y1, Y0, Y0
-	VADDPS  (R9)(R12*1), Y0, Y0
-	VADDPS  (AX)(R12*1), Y0, Y0
-	VMOVUPS Y0, (AX)(R12*1)
-	ADDQ    $0x00000020, R12
-	CMPQ    R12, R11
+	VADDPS  (R8)(R13*1), Y0, Y0
+	VADDPS  (AX)(R13*1), Y0, Y0
+	VMOVUPS Y0, (AX)(R13*1)
+	ADDQ    $0x00000020, R13
+	CMPQ    R13, R12
 	JL      bnGradReLU8_col
-	ADDQ    R11, AX
-	ADDQ    R11, CX
-	ADDQ    R11, DX
-	ADDQ    R11, BX
-	DECQ    R10
+	ADDQ    R12, AX
+	ADDQ    R12, CX
+	ADDQ    R12, DX
+	DECQ    R11
 	JNZ     bnGradReLU8_row
 	VZEROUPPER
 	RET

@@ -37,7 +37,7 @@ const (
 
 	// The same, fused with a ReLU that alone reads y (batchnorm_relu.go).
 	bnAffineReLU // y = relu(x·scale + shift)
-	bnDotsReLU   // bnDots of g = reluGrad(dy, y)
+	bnDotsReLU   // bnDots of g = reluGrad(dy, x·scale + shift)
 	bnGradReLU   // bnGrad of g
 )
 
@@ -107,9 +107,9 @@ func (j bnJob) Run(lo, hi int) {
 		case bnDotsReLU:
 			clear(p1)
 			clear(p2)
-			ColumnDotsReLU64(p1, p2, bn.dy[r0*n:r1*n], bn.y[r0*n:r1*n], rows, bn.mean, r1-r0, n)
+			ColumnDotsReLU64(p1, p2, bn.dy[r0*n:r1*n], rows, bn.mean, bn.scale, bn.shift, r1-r0, n)
 		case bnGradReLU:
-			BatchNormGradReLU(bn.dx[r0*n:r1*n], bn.dy[r0*n:r1*n], bn.y[r0*n:r1*n], rows, bn.a, bn.b, bn.mean, bn.d, r1-r0, n)
+			BatchNormGradReLU(bn.dx[r0*n:r1*n], bn.dy[r0*n:r1*n], rows, bn.a, bn.b, bn.mean, bn.d, bn.scale, bn.shift, r1-r0, n)
 		}
 	}
 }

@@ -47,11 +47,11 @@ func bnGrad8(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean 
 // colDotsReLU8 is one run of rows of the pure-Go loop; n is a multiple of 8 and rows ≥ 1.
 //
 // For each column c < n: s, t := float32(0), float32(0); for i < rows:
-// g := reluGrad(dy[i*n+c], y[i*n+c]); s += g; t += g * (x[i*n+c] - mean[c]);
-// then sum[c] += float64(s), dot[c] += float64(t).
+// g := reluGrad(dy[i*n+c], x[i*n+c]*scale[c] + shift[c]); s += g;
+// t += g * (x[i*n+c] - mean[c]); then sum[c] += float64(s), dot[c] += float64(t).
 //
 //go:noescape
-func colDotsReLU8(sum *float64, dot *float64, dy *float32, y *float32, x *float32, mean *float32, rows int, n int)
+func colDotsReLU8(sum *float64, dot *float64, dy *float32, x *float32, mean *float32, scale *float32, shift *float32, rows int, n int)
 
 // affineReLU8 is the pure-Go loop; n is a multiple of 8 and rows ≥ 1.
 //
@@ -62,9 +62,9 @@ func affineReLU8(y *float32, x *float32, scale *float32, shift *float32, rows in
 
 // bnGradReLU8 is the pure-Go loop; n is a multiple of 8 and rows ≥ 1.
 //
-// g := reluGrad(dy[i*n+c], y[i*n+c]);
+// g := reluGrad(dy[i*n+c], x[i*n+c]*scale[c] + shift[c]);
 // dx[i*n+c] += a[c]*g + b[c]*(x[i*n+c]-mean[c]) + d[c] for i < rows, c < n,
 // summed left to right.
 //
 //go:noescape
-func bnGradReLU8(dx *float32, dy *float32, y *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, rows int, n int)
+func bnGradReLU8(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, scale *float32, shift *float32, rows int, n int)

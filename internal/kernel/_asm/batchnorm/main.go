@@ -83,29 +83,34 @@ func main() {
 }
 
 // reluKernels emits the loops of a normalization a ReLU reads alone, fused
-// with it: the forward clamps the affine map at 0 as the ReLU does
-// (VMAXPS with 0 second: z > 0 ? z : +0, NaN and -0 giving +0), and the
-// backward passes mask dy with the ReLU's output y, g = 0 + dy where
-// y > 0 else +0, the value the ReLU's backward leaves in a zeroed gradient
-// (so a dy of -0 becomes +0 there too), then do what the unfused pass does
-// with g.
+// with it. The forward clamps the affine map at 0 as the ReLU does (VMAXPS
+// with 0 second: z > 0 ? z : +0, NaN and -0 giving +0). The backward
+// passes mask dy where the forward's output was positive, which is where
+// z = x·scale + shift, recomputed with the same two roundings, is > 0: so
+// they read x, which they read anyway, and not the output. The masked
+// value is g = 0 + dy there, else +0: what the ReLU's backward leaves in a
+// zeroed gradient (a dy of -0 becomes +0 too). Then they do what the
+// unfused passes do with g.
 func reluKernels() {
-	masked := func(dy, y Mem, g VecVirtual) {
-		z := YMM()
+	masked := func(dy, x, scale, shift Op, g VecVirtual) {
+		z, t := YMM(), YMM()
 		VXORPS(z, z, z)
-		VCMPPS(U8(0x11), y, z, g) // 0 < y, ordered: false for NaN
+		VMOVUPS(x, t)
+		VMULPS(scale, t, t)
+		VADDPS(shift, t, t)
+		VCMPPS(U8(0x11), t, z, g) // 0 < z, ordered: false for NaN
 		VANDPS(dy, g, g)
 		VADDPS(z, g, g)
 	}
-	columnKernel("colDotsReLU8", "func(sum *float64, dot *float64, dy *float32, y *float32, x *float32, mean *float32, rows int, n int)",
+	columnKernel("colDotsReLU8", "func(sum *float64, dot *float64, dy *float32, x *float32, mean *float32, scale *float32, shift *float32, rows int, n int)",
 		[]string{
 			"For each column c < n: s, t := float32(0), float32(0); for i < rows:",
-			"g := reluGrad(dy[i*n+c], y[i*n+c]); s += g; t += g * (x[i*n+c] - mean[c]);",
-			"then sum[c] += float64(s), dot[c] += float64(t).",
-		}, []string{"dy", "y", "x"}, []string{"mean"}, []string{"sum", "dot"},
+			"g := reluGrad(dy[i*n+c], x[i*n+c]*scale[c] + shift[c]); s += g;",
+			"t += g * (x[i*n+c] - mean[c]); then sum[c] += float64(s), dot[c] += float64(t).",
+		}, []string{"dy", "x"}, []string{"mean", "scale", "shift"}, []string{"sum", "dot"},
 		func(p map[string]GPVirtual, k []VecVirtual, acc []VecVirtual) {
 			g, t := YMM(), YMM()
-			masked(Mem{Base: p["dy"]}, Mem{Base: p["y"]}, g)
+			masked(Mem{Base: p["dy"]}, Mem{Base: p["x"]}, k[1], k[2], g)
 			VADDPS(g, acc[0], acc[0])
 			VMOVUPS(Mem{Base: p["x"]}, t)
 			VSUBPS(k[0], t, t)
@@ -124,22 +129,23 @@ func reluKernels() {
 			VMAXPS(z, t, t)
 			VMOVUPS(t, Mem{Base: p["y"], Index: co, Scale: 1})
 		})
-	rowKernel("bnGradReLU8", "func(dx *float32, dy *float32, y *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, rows int, n int)",
-		[]string{"g := reluGrad(dy[i*n+c], y[i*n+c]);",
+	rowKernel("bnGradReLU8", "func(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, scale *float32, shift *float32, rows int, n int)",
+		[]string{"g := reluGrad(dy[i*n+c], x[i*n+c]*scale[c] + shift[c]);",
 			"dx[i*n+c] += a[c]*g + b[c]*(x[i*n+c]-mean[c]) + d[c] for i < rows, c < n,",
 			"summed left to right."},
-		[]string{"dx", "dy", "y", "x"}, []string{"a", "b", "mean", "d"},
+		[]string{"dx", "dy", "x"}, []string{"a", "b", "mean", "d", "scale", "shift"},
 		func(p map[string]GPVirtual, co GPVirtual) {
+			at := func(s string) Mem { return Mem{Base: p[s], Index: co, Scale: 1} }
 			t, u := YMM(), YMM()
-			masked(Mem{Base: p["dy"], Index: co, Scale: 1}, Mem{Base: p["y"], Index: co, Scale: 1}, t)
-			VMULPS(Mem{Base: p["a"], Index: co, Scale: 1}, t, t)
-			VMOVUPS(Mem{Base: p["x"], Index: co, Scale: 1}, u)
-			VSUBPS(Mem{Base: p["mean"], Index: co, Scale: 1}, u, u)
-			VMULPS(Mem{Base: p["b"], Index: co, Scale: 1}, u, u)
+			masked(at("dy"), at("x"), at("scale"), at("shift"), t)
+			VMULPS(at("a"), t, t)
+			VMOVUPS(at("x"), u)
+			VSUBPS(at("mean"), u, u)
+			VMULPS(at("b"), u, u)
 			VADDPS(u, t, t)
-			VADDPS(Mem{Base: p["d"], Index: co, Scale: 1}, t, t)
-			VADDPS(Mem{Base: p["dx"], Index: co, Scale: 1}, t, t)
-			VMOVUPS(t, Mem{Base: p["dx"], Index: co, Scale: 1})
+			VADDPS(at("d"), t, t)
+			VADDPS(at("dx"), t, t)
+			VMOVUPS(t, at("dx"))
 		})
 }
 

@@ -90,7 +90,7 @@ type bufferUse struct {
 func (p *Plan) planWrites() {
 	uses := map[span]*bufferUse{}
 	for _, g := range p.grads {
-		if s := spanOf(g.Data()); s.len > 0 && uses[s] == nil {
+		if s := spanOf(g.Data()); uses[s] == nil {
 			uses[s] = &bufferUse{data: g.Data(), first: -1}
 		}
 	}
@@ -107,9 +107,13 @@ func (p *Plan) planWrites() {
 			if sl.set != nil {
 				*sl.set = false
 			}
-			u := uses[spanOf(sl.g.Data())]
+			sp := spanOf(sl.g.Data())
+			u := uses[sp]
 			if u == nil {
-				continue // not a buffer the plan zeroes: an op that may set it would change what adds into it today
+				// Not a buffer the plan zeroes (a view of part of one, made
+				// outside it): never set, but seen by markOverlaps.
+				u = &bufferUse{first: -1}
+				uses[sp] = u
 			}
 			if u.first == i {
 				u.twice = true
@@ -124,7 +128,7 @@ func (p *Plan) planWrites() {
 		u := uses[spanOf(g.Data())]
 		switch {
 		case u == nil || u.data == nil:
-			continue // empty, or a second tensor of a buffer already handled
+			continue // a second tensor of a buffer already handled
 		case !p.wr.addOnly && u.set != nil && !u.twice && u.first > opaque && !u.overlap:
 			*u.set = true
 		default:
@@ -141,16 +145,18 @@ func (p *Plan) planWrites() {
 func markOverlaps(uses map[span]*bufferUse) {
 	spans := make([]span, 0, len(uses))
 	for s := range uses {
-		spans = append(spans, s)
+		if s.len > 0 {
+			spans = append(spans, s)
+		}
 	}
 	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.at, b.at) })
-	end, prev := uintptr(0), span{}
-	for _, s := range spans {
-		if s.at < end {
-			uses[s].overlap, uses[prev].overlap = true, true
-		}
-		if e := s.at + 4*uintptr(s.len); e > end {
-			end, prev = e, s
+	for i, a := range spans {
+		end := a.at + 4*uintptr(a.len)
+		for _, b := range spans[i+1:] {
+			if b.at >= end {
+				break // sorted: no later span starts inside a
+			}
+			uses[a].overlap, uses[b].overlap = true, true
 		}
 	}
 }

@@ -95,6 +95,21 @@ func mlpUserOp(p *Plan, ps *owParams) []*Var {
 	return []*Var{x, t, t2}
 }
 
+// partialViews: ops reading views of part of a value (rows [0,2) and
+// [1,3) of h, made outside the plan): their writes into part of h's
+// gradient must not be lost to a writer of the whole.
+func partialViews(p *Plan, ps *owParams) []*Var {
+	x, t, t2 := p.Input(16), p.Input(8), p.Input(8)
+	h := p.ReLU(dense(p, ps, x, 12))
+	p.MeanSquaredError(p.MatMul(h, ps.param(12, 8)), t)
+	w := ps.param(12, 8)
+	for i := range 2 {
+		v := &Var{Value: h.Value.Slice(i, i+2), Grad: h.Grad.Slice(i, i+2)}
+		p.MeanSquaredError(p.MatMul(v, w), &Var{Value: t2.Value.Slice(0, 2)})
+	}
+	return []*Var{x, t, t2}
+}
+
 // cnn: a fused convolution, pooling, a convolution with a separate ReLU,
 // a reshape (a view of a gradient), dropout, a loss weight and a fused
 // softmax cross-entropy.
@@ -199,6 +214,7 @@ func TestOverwriteSameBits(t *testing.T) {
 	}{
 		{"mlp two heads", mlpTwoHeads, []int{64}, 17},
 		{"mlp user op", mlpUserOp, []int{32}, 5},
+		{"partial views", partialViews, []int{4}, 5},
 		{"cnn", cnn, []int{8}, 8},
 		{"cnn shared buffers", cnn, []int{8, 5}, 8},
 	}

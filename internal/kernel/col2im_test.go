@@ -202,6 +202,8 @@ func BenchmarkCol2im(b *testing.B) {
 	}{
 		{"lenet2_14x14x6_5x5", Window{H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1}, 6},
 		{"same_28x28x1_5x5", Window{H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, PT: 2, PB: 2, PL: 2, PR: 2}, 1},
+		{"valid_28x28x1_3x3", Window{H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1}, 1},
+		{"same_28x28x3_3x3", Window{H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, PT: 1, PB: 1, PL: 1, PR: 1}, 3},
 		{"same_28x28x8_3x3", Window{H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, PT: 1, PB: 1, PL: 1, PR: 1}, 8},
 		{"valid_12x12x16_3x3", Window{H: 12, W: 12, KH: 3, KW: 3, SH: 1, SW: 1}, 16},
 		{"same_16x16x24_3x3", Window{H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, PT: 1, PB: 1, PL: 1, PR: 1}, 24},

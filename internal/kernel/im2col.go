@@ -89,7 +89,11 @@ func im2colRun(dst, src []float32, dstep, sstep, rowLen, n int) {
 }
 
 // Col2im is Im2col's adjoint: it adds every patch value of output rows
-// [i0, i1) back into the cell of dx (H,W,C) it was copied from.
+// [i0, i1) back into the cell of dx (H,W,C) it was copied from:
+// cols ((i1-i0)·OW, KH·KW·C) → dx. Each dx cell receives its values in a
+// fixed order (output row, then kernel row, then the interior output
+// columns, then the edge ones), which every implementation keeps, so
+// that training gives the same bits on every path.
 func Col2im(dx, cols []float32, g Window, c, i0, i1 int) {
 	h, w, kh, kw, sw, pl := g.H, g.W, g.KH, g.KW, g.SW, g.PL
 	_, ow := g.Out()

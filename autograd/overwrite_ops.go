@@ -19,7 +19,10 @@ func (o *batchNorm) gradSlots(dst []gradSlot) []gradSlot {
 	return dst
 }
 
-func (o *pool2D) gradSlots(dst []gradSlot) []gradSlot        { return slot(dst, o.x.Grad) }
+// gradSlots: pool.go's gradSlotsSet, which lets the 2×2 max pooling set
+// x's gradient when it writes it first.
+func (o *pool2D) gradSlots(dst []gradSlot) []gradSlot { return o.gradSlotsSet(dst) }
+
 func (o *globalAvgPool) gradSlots(dst []gradSlot) []gradSlot { return slot(dst, o.x.Grad) }
 func (o *dropout) gradSlots(dst []gradSlot) []gradSlot       { return slot(dst, o.x.Grad) }
 func (o *randomAffine) gradSlots(dst []gradSlot) []gradSlot  { return slot(dst, o.x.Grad) }

@@ -11,12 +11,18 @@ var col2imVecOff bool
 //
 //	dst[r·drs + t·dstep:][:rowLen] += src[r·srs + t·sstep:][:rowLen]
 //
-// (rows, n, dstep ≥ 1). The windows of one row overlap in dst when
-// dstep < rowLen; every dst value receives its additions in the order
-// written, whichever loop runs, so the sums are the same bits. This is
-// Col2im's interior: the windows of a run of output columns, on the dx
-// rows of consecutive kernel rows.
+// The windows of one row overlap in dst when dstep < rowLen; every dst
+// value receives its additions in the order written, whichever loop runs,
+// so the sums are the same bits. This is Col2im's interior: the windows of
+// a run of output columns, on the dx rows of consecutive kernel rows.
 func col2imRows(dst, src []float32, dstep, sstep, rowLen, n, rows, drs, srs int) {
+	if rowLen < 1 || n < 1 || rows < 1 { // no channels: nothing to add
+		return
+	}
+	if dstep < 1 { // windows on one place: the vector loop would not advance
+		col2imRowsGeneric(dst, src, dstep, sstep, rowLen, n, rows, drs, srs)
+		return
+	}
 	span := (n-1)*dstep + rowLen
 	if len(dst) < (rows-1)*drs+span || len(src) < (rows-1)*srs+(n-1)*sstep+rowLen {
 		panic(fmt.Sprintf("kernel: col2imRows: dst has %d elements, src %d; want %d and %d",

@@ -143,6 +143,17 @@ func TestCol2imRowsBits(t *testing.T) {
 	}
 }
 
+// With no channels there is nothing to add; windows that do not move
+// (dstep 0) all add onto the same values, which the vector loop, whose
+// windows would not advance, must leave to the pure-Go one.
+func TestCol2imDegenerate(t *testing.T) {
+	g := Window{H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1}
+	Col2im(nil, nil, g, 0, 0, 2)
+	dst := []float32{1, 2, 3}
+	col2imRows(dst, []float32{10, 20, 30, 40, 50, 60, 70, 80}, 0, 4, 3, 2, 1, 0, 0)
+	col2imSameBits(t, "dstep 0", dst, []float32{1 + 10 + 50, 2 + 20 + 60, 3 + 30 + 70})
+}
+
 // col2imGeometries are the windows TestCol2imBits runs on every channel
 // count: valid and same padding, strides 1 and 2, asymmetric padding,
 // windows wider than the image's interior, and LeNet-5's second layer.

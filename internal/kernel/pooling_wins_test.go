@@ -233,15 +233,15 @@ func TestMaxPool2DWinsPanics(t *testing.T) {
 	}
 }
 
-// BenchmarkMaxPoolBackward times the passes of LeNet-5's first pooling
-// (28×28×6) and of keras-convnet's first (26×26×32), batch 128 as they
-// train: the int32 indices (ScatterAdd backward) against the bytes (with
-// the assembly loops and without). The variants take turns
+// BenchmarkMaxPoolBackward times the passes of LeNet-5's poolings
+// (28×28×6, 10×10×16) and keras-convnet's (26×26×32, 11×11×64), batch 128
+// as they train: the int32 indices (ScatterAdd backward) against the bytes
+// (adding with the assembly loops and without, and setting). The variants take turns
 // within each iteration and each reports its fastest pass (ns/pass), so
 // that other programs' load, which comes and goes, spares the comparison.
 func BenchmarkMaxPoolBackward(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 1))
-	for _, s := range [][4]int{{128, 28, 28, 6}, {128, 26, 26, 32}} {
+	for _, s := range [][4]int{{128, 28, 28, 6}, {128, 10, 10, 16}, {128, 26, 26, 32}, {128, 11, 11, 64}} {
 		n, h, w, c := s[0], s[1], s[2], s[3]
 		g := win(h, w, 2, 2, 2, 2, 0, 0, 0, 0)
 		x, dy, dx := randSlice(r, n*h*w*c), randSlice(r, n*(h/2)*(w/2)*c), make([]float32, n*h*w*c)
@@ -257,6 +257,7 @@ func BenchmarkMaxPoolBackward(b *testing.B) {
 				MaxPool2DWinsBackward(dx, dy, wn, n, c, g)
 				poolVecOff = false
 			}},
+			{"back-set", func() { MaxPool2DWinsBackwardSet(dx, dy, wn, n, c, g) }},
 			{"fwd-arg", func() { MaxPool2D(y, arg, x, n, c, g) }},
 			{"fwd-wins", func() { MaxPool2DWins(y, wn, x, n, c, g) }},
 		}

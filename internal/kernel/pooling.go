@@ -88,7 +88,8 @@ func ScatterAdd(dx, dy []float32, arg []int32) {
 // first of equal maxima wins, and a NaN wins its window. The 2×2, stride
 // 2, unpadded pooling of the course's networks runs MaxPool2x2. arg may be
 // nil when no backward pass will read it (inference): the winners then go
-// to one sample's worth of scratch per worker instead.
+// to one sample's worth of scratch per worker instead (positions, as
+// MaxPool2DWins keeps them, where it applies).
 func MaxPool2D(y []float32, arg []int32, x []float32, n, c int, g Window) {
 	na := len(arg)
 	if arg == nil {
@@ -194,15 +195,27 @@ func (j *poolingJob) Run(lo, hi int) {
 	g, c := j.g, j.c
 	oh, ow := g.Out()
 	in, out := g.H*g.W*c, oh*ow*c
-	var scratch []int32 // the winners of one sample, when the caller keeps none
+	// The winners of one sample, when the caller keeps none: positions
+	// (a byte each) where MaxPool2DWins can take the pooling, else indices.
+	var scratch []int32
+	var wins []uint8
 	if j.kind == poolMax && j.arg == nil {
-		scratch = argScratch.get(out)
-		defer argScratch.put(scratch)
+		if MaxPool2x2Wins(g) {
+			wins = winScratch.get(out)
+			defer winScratch.put(wins)
+		} else {
+			scratch = argScratch.get(out)
+			defer argScratch.put(scratch)
+		}
 	}
 	for s := lo; s < hi; s++ {
 		img, res := s*in, s*out
 		switch j.kind {
 		case poolMax:
+			if wins != nil {
+				maxPoolWinsSample(j.dst[res:res+out], wins, j.src[img:img+in], g.H, g.W, c)
+				continue
+			}
 			arg := scratch
 			if arg == nil {
 				arg = j.arg[res : res+out]
@@ -222,18 +235,21 @@ func (j *poolingJob) Run(lo, hi int) {
 	}
 }
 
-// argScratch recycles the winner indices of MaxPool2D calls without arg,
-// one sample's worth per running worker, so that they allocate nothing once
-// warm.
-var argScratch int32Scratch
+// argScratch and winScratch recycle the winners of MaxPool2D calls
+// without arg, one sample's worth per running worker, so that they
+// allocate nothing once warm.
+var (
+	argScratch scratchPool[int32]
+	winScratch scratchPool[uint8]
+)
 
-type int32Scratch struct {
+type scratchPool[T any] struct {
 	sync.Mutex
-	free [][]int32
+	free [][]T
 }
 
 // get returns a buffer of n values, contents undefined.
-func (s *int32Scratch) get(n int) []int32 {
+func (s *scratchPool[T]) get(n int) []T {
 	s.Lock()
 	defer s.Unlock()
 	for i, b := range s.free {
@@ -245,10 +261,10 @@ func (s *int32Scratch) get(n int) []int32 {
 	if k := len(s.free); k > 0 {
 		s.free = s.free[:k-1] // too small: let a larger one take its place
 	}
-	return make([]int32, n)
+	return make([]T, n)
 }
 
-func (s *int32Scratch) put(b []int32) {
+func (s *scratchPool[T]) put(b []T) {
 	s.Lock()
 	s.free = append(s.free, b)
 	s.Unlock()

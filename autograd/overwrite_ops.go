@@ -28,3 +28,8 @@ func (o *dropout) gradSlots(dst []gradSlot) []gradSlot       { return slot(dst, 
 func (o *randomAffine) gradSlots(dst []gradSlot) []gradSlot  { return slot(dst, o.x.Grad) }
 func (o *scaleGradient) gradSlots(dst []gradSlot) []gradSlot { return slot(dst, o.x.Grad) }
 func (o *scaleRows) gradSlots(dst []gradSlot) []gradSlot     { return slot(dst, o.x.Grad) }
+
+// gradSlots of the gradient checker's probe loss (gradcheck.go), so that
+// CheckGradients runs the ops before it as training does, setting the
+// gradients they write first.
+func (o *probe) gradSlots(dst []gradSlot) []gradSlot { return slot(dst, o.y.Grad) }

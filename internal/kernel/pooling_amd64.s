@@ -301,22 +301,48 @@ maxPool2x2WinsBackNarrow_row:
 	XORQ R12, R12
 
 maxPool2x2WinsBackNarrow_vec:
+	MOVLQSX   128(R10), R13
+	ADDQ      R12, R13
+	CMPQ      R9, $0x10
+	JL        maxPool2x2WinsBackNarrow_edge
+	MOVQ      SI, R14
+	SUBQ      R13, R14
+	CMPQ      R14, $0x20
+	JL        maxPool2x2WinsBackNarrow_edge
+	VMOVUPS   (CX)(R13*4), Z1
+	VMOVUPS   64(CX)(R13*4), Z2
+	VPMOVZXBD (DX)(R13*1), Z4
+	VPMOVZXBD 16(DX)(R13*1), Z5
+	VMOVDQU32 (R10), Z6
+	VPERMT2PS Z2, Z6, Z1
+	VPERMT2D  Z5, Z6, Z4
+	VMOVDQU32 64(R10), Z6
+	VPCMPEQD  Z6, Z4, K2
+	VPADDD    Z31, Z6, Z6
+	VPCMPEQD  Z6, Z4, K3
+	VMOVUPS   (DI), Z8
+	VADDPS    Z1, Z8, K2, Z8
+	VMOVUPS   Z8, (DI)
+	VMOVUPS   (DI)(R8*1), Z8
+	VADDPS    Z1, Z8, K3, Z8
+	VMOVUPS   Z8, (DI)(R8*1)
+	JMP       maxPool2x2WinsBackNarrow_next
+
+maxPool2x2WinsBackNarrow_edge:
 	KMOVW K7, K1
 	CMPQ  R9, $0x10
 	JGE   maxPool2x2WinsBackNarrow_lanes
-	MOVL  $0x0000ffff, R13
-	BZHIL R9, R13, R13
-	KMOVW R13, K1
+	MOVL  $0x0000ffff, R14
+	BZHIL R9, R14, R14
+	KMOVW R14, K1
 
 maxPool2x2WinsBackNarrow_lanes:
-	MOVLQSX 128(R10), R13
-	ADDQ    R12, R13
-	MOVQ    SI, R14
-	SUBQ    R13, R14
-	MOVL    $0xffffffff, R15
-	CMPQ    R14, $0x20
-	JGE     maxPool2x2WinsBackNarrow_all
-	BZHIL   R14, R15, R15
+	MOVQ  SI, R14
+	SUBQ  R13, R14
+	MOVL  $0xffffffff, R15
+	CMPQ  R14, $0x20
+	JGE   maxPool2x2WinsBackNarrow_all
+	BZHIL R14, R15, R15
 
 maxPool2x2WinsBackNarrow_all:
 	KMOVD        R15, K4
@@ -340,13 +366,15 @@ maxPool2x2WinsBackNarrow_all:
 	VMOVUPS.Z    (DI)(R8*1), K1, Z8
 	VADDPS       Z1, Z8, K3, Z8
 	VMOVUPS      Z8, K1, (DI)(R8*1)
-	ADDQ         $0x40, DI
-	ADDQ         $0x000000c0, R10
-	DECQ         R11
-	JNZ          maxPool2x2WinsBackNarrow_same
-	MOVQ         tab+56(FP), R10
-	MOVQ         period+64(FP), R11
-	LEAQ         (R12)(R11*8), R12
+
+maxPool2x2WinsBackNarrow_next:
+	ADDQ $0x40, DI
+	ADDQ $0x000000c0, R10
+	DECQ R11
+	JNZ  maxPool2x2WinsBackNarrow_same
+	MOVQ tab+56(FP), R10
+	MOVQ period+64(FP), R11
+	LEAQ (R12)(R11*8), R12
 
 maxPool2x2WinsBackNarrow_same:
 	SUBQ $0x10, R9
@@ -462,22 +490,46 @@ maxPool2x2WinsSetNarrow_row:
 	XORQ R12, R12
 
 maxPool2x2WinsSetNarrow_vec:
+	MOVLQSX   128(R10), R13
+	ADDQ      R12, R13
+	CMPQ      R9, $0x10
+	JL        maxPool2x2WinsSetNarrow_edge
+	MOVQ      SI, R14
+	SUBQ      R13, R14
+	CMPQ      R14, $0x20
+	JL        maxPool2x2WinsSetNarrow_edge
+	VMOVUPS   (CX)(R13*4), Z1
+	VMOVUPS   64(CX)(R13*4), Z2
+	VPMOVZXBD (DX)(R13*1), Z4
+	VPMOVZXBD 16(DX)(R13*1), Z5
+	VMOVDQU32 (R10), Z6
+	VPERMT2PS Z2, Z6, Z1
+	VPERMT2D  Z5, Z6, Z4
+	VMOVDQU32 64(R10), Z6
+	VPCMPEQD  Z6, Z4, K2
+	VPADDD    Z31, Z6, Z6
+	VPCMPEQD  Z6, Z4, K3
+	VADDPS.Z  Z1, Z30, K2, Z8
+	VMOVUPS   Z8, (DI)
+	VADDPS.Z  Z1, Z30, K3, Z8
+	VMOVUPS   Z8, (DI)(R8*1)
+	JMP       maxPool2x2WinsSetNarrow_next
+
+maxPool2x2WinsSetNarrow_edge:
 	KMOVW K7, K1
 	CMPQ  R9, $0x10
 	JGE   maxPool2x2WinsSetNarrow_lanes
-	MOVL  $0x0000ffff, R13
-	BZHIL R9, R13, R13
-	KMOVW R13, K1
+	MOVL  $0x0000ffff, R14
+	BZHIL R9, R14, R14
+	KMOVW R14, K1
 
 maxPool2x2WinsSetNarrow_lanes:
-	MOVLQSX 128(R10), R13
-	ADDQ    R12, R13
-	MOVQ    SI, R14
-	SUBQ    R13, R14
-	MOVL    $0xffffffff, R15
-	CMPQ    R14, $0x20
-	JGE     maxPool2x2WinsSetNarrow_all
-	BZHIL   R14, R15, R15
+	MOVQ  SI, R14
+	SUBQ  R13, R14
+	MOVL  $0xffffffff, R15
+	CMPQ  R14, $0x20
+	JGE   maxPool2x2WinsSetNarrow_all
+	BZHIL R14, R15, R15
 
 maxPool2x2WinsSetNarrow_all:
 	KMOVD        R15, K4
@@ -499,13 +551,15 @@ maxPool2x2WinsSetNarrow_all:
 	VMOVUPS      Z8, K1, (DI)
 	VADDPS.Z     Z1, Z30, K3, Z8
 	VMOVUPS      Z8, K1, (DI)(R8*1)
-	ADDQ         $0x40, DI
-	ADDQ         $0x000000c0, R10
-	DECQ         R11
-	JNZ          maxPool2x2WinsSetNarrow_same
-	MOVQ         tab+56(FP), R10
-	MOVQ         period+64(FP), R11
-	LEAQ         (R12)(R11*8), R12
+
+maxPool2x2WinsSetNarrow_next:
+	ADDQ $0x40, DI
+	ADDQ $0x000000c0, R10
+	DECQ R11
+	JNZ  maxPool2x2WinsSetNarrow_same
+	MOVQ tab+56(FP), R10
+	MOVQ period+64(FP), R11
+	LEAQ (R12)(R11*8), R12
 
 maxPool2x2WinsSetNarrow_same:
 	SUBQ $0x10, R9

@@ -43,18 +43,13 @@ func winsBackNarrow(set bool) {
 	Load(Param("out"), out)
 	Load(Param("win"), win)
 	oh, ow, c := Load(Param("oh"), GP64()), Load(Param("ow"), GP64()), Load(Param("c"), GP64())
-	rs := Load(Param("rs"), GP64())
+	rs := GP64()
+	Load(Param("rs"), rs)
 	SHLQ(U8(2), rs) // bytes of one image row
 	owc := GP64()   // values of one row of out
 	MOVQ(ow, owc)
 	IMULQ(c, owc)
-	full := GP32()
-	MOVL(U32(0xFFFF), full)
-	KMOVW(full, K7)
-	two := GP32()
-	MOVL(U32(2), two)
-	VPBROADCASTD(two, Z31)
-	VPXORD(Z30, Z30, Z30)
+	narrowConsts()
 
 	p, cnt, tp, left, dyb := GP64(), GP64(), GP64(), GP64(), GP64()
 	Label(name + "_row")
@@ -65,22 +60,25 @@ func winsBackNarrow(set bool) {
 	Load(Param("period"), left)
 	XORQ(dyb, dyb)
 	Label(name + "_vec")
+	// Vectors inside the row whose 32 gradients are too (all but the last
+	// one or two of a row) take the body without masks.
+	b := GP64()
+	MOVLQSX(Mem{Base: tp, Disp: 128}, b)
+	ADDQ(dyb, b)
+	CMPQ(cnt, U8(16))
+	JL(LabelRef(name + "_edge"))
+	rem := GP64()
+	MOVQ(owc, rem)
+	SUBQ(b, rem)
+	CMPQ(rem, U8(32))
+	JL(LabelRef(name + "_edge"))
+	narrowBody(set, false, p, rs, tp, b, out, win)
+	JMP(LabelRef(name + "_next"))
+	Label(name + "_edge")
 	narrowLanes(name, cnt)
-	narrowGather(name, tp, dyb, owc, out, win)
-	// Positions 0/1 in the first row of the pair, 2/3 in the second.
-	VMOVDQU32(Mem{Base: tp, Disp: 64}, Z6)
-	VPCMPEQD(Z6, Z4, K1, K2)
-	VPADDD(Z31, Z6, Z6)
-	VPCMPEQD(Z6, Z4, K1, K3)
-	for k, mem := range []Mem{{Base: p}, {Base: p, Index: rs, Scale: 1}} {
-		if set {
-			VADDPS_Z(Z1, Z30, []Register{K2, K3}[k], Z8) // +0 + dy at the winners, +0 elsewhere
-		} else {
-			VMOVUPS_Z(mem, K1, Z8)
-			VADDPS(Z1, Z8, []Register{K2, K3}[k], Z8) // dx + dy, winners only
-		}
-		VMOVUPS(Z8, K1, mem)
-	}
+	narrowGather(name, b, owc, out, win)
+	narrowBody(set, true, p, rs, tp, b, out, win)
+	Label(name + "_next")
 	ADDQ(U8(64), p)
 	ADDQ(U32(narrowRec), tp)
 	DECQ(left)
@@ -102,6 +100,18 @@ func winsBackNarrow(set bool) {
 	RET()
 }
 
+// narrowConsts sets K7 to all 16 lanes, Z31 to 2 and Z30 to +0 in every
+// lane.
+func narrowConsts() {
+	full := GP32()
+	MOVL(U32(0xFFFF), full)
+	KMOVW(full, K7)
+	two := GP32()
+	MOVL(U32(2), two)
+	VPBROADCASTD(two, Z31)
+	VPXORD(Z30, Z30, Z30)
+}
+
 // narrowLanes sets K1 to the lanes of this vector inside the row: all 16,
 // or the cnt left.
 func narrowLanes(name string, cnt GPVirtual) {
@@ -115,14 +125,10 @@ func narrowLanes(name string, cnt GPVirtual) {
 	Label(name + "_lanes")
 }
 
-// narrowGather loads the vector's gradients into Z1 and its winners'
-// positions into Z4 (int32 lanes), permuted by the record at tp from the
-// 32 values of out and win at b = dyb + the record's base, of which only
-// those before the row's end (owc) are read.
-func narrowGather(name string, tp, dyb, owc, out, win GPVirtual) {
-	b, rem, m := GP64(), GP64(), GP32()
-	MOVLQSX(Mem{Base: tp, Disp: 128}, b)
-	ADDQ(dyb, b)
+// narrowGather sets K4 and K5 to the first 16 and the next 16 of the 32
+// values of out and win at b that come before the row's end (owc).
+func narrowGather(name string, b, owc, out, win GPVirtual) {
+	rem, m := GP64(), GP32()
 	MOVQ(owc, rem)
 	SUBQ(b, rem)
 	MOVL(U32(0xFFFFFFFF), m)
@@ -132,13 +138,57 @@ func narrowGather(name string, tp, dyb, owc, out, win GPVirtual) {
 	Label(name + "_all")
 	KMOVD(m, K4)
 	KSHIFTRD(U8(16), K4, K5)
-	VMOVUPS_Z(Mem{Base: out, Index: b, Scale: 4}, K4, Z1)
-	VMOVUPS_Z(Mem{Base: out, Index: b, Scale: 4, Disp: 64}, K5, Z2)
-	VMOVDQU8_Z(Mem{Base: win, Index: b, Scale: 1}, K4, Y3)
-	VPMOVZXBD(X3, Z4)
-	VEXTRACTI128(U8(1), Y3, X5)
-	VPMOVZXBD(X5, Z5)
+}
+
+// narrowBody does one vector of the pair of dx rows at p and p+rs (its
+// lanes K1 when masked, all 16 otherwise): its gradients (Z1) and its
+// winners' positions (Z4, int32 lanes) permuted by the record at tp from
+// the 32 values of out and win at b (K4, K5 when masked), then the update
+// of the winners' cells.
+func narrowBody(set, masked bool, p, rs, tp, b, out, win GPVirtual) {
+	dy0, dy1 := Mem{Base: out, Index: b, Scale: 4}, Mem{Base: out, Index: b, Scale: 4, Disp: 64}
+	if masked {
+		VMOVUPS_Z(dy0, K4, Z1)
+		VMOVUPS_Z(dy1, K5, Z2)
+		VMOVDQU8_Z(Mem{Base: win, Index: b, Scale: 1}, K4, Y3)
+		VPMOVZXBD(X3, Z4)
+		VEXTRACTI128(U8(1), Y3, X5)
+		VPMOVZXBD(X5, Z5)
+	} else {
+		VMOVUPS(dy0, Z1)
+		VMOVUPS(dy1, Z2)
+		VPMOVZXBD(Mem{Base: win, Index: b, Scale: 1}, Z4)
+		VPMOVZXBD(Mem{Base: win, Index: b, Scale: 1, Disp: 16}, Z5)
+	}
 	VMOVDQU32(Mem{Base: tp}, Z6)
 	VPERMT2PS(Z2, Z6, Z1) // Z1 = (Z1:Z2)[Z6]
 	VPERMT2D(Z5, Z6, Z4)  // Z4 = (Z4:Z5)[Z6]
+	// Positions 0/1 in the first row of the pair, 2/3 in the second.
+	VMOVDQU32(Mem{Base: tp, Disp: 64}, Z6)
+	if masked {
+		VPCMPEQD(Z6, Z4, K1, K2)
+		VPADDD(Z31, Z6, Z6)
+		VPCMPEQD(Z6, Z4, K1, K3)
+	} else {
+		VPCMPEQD(Z6, Z4, K2)
+		VPADDD(Z31, Z6, Z6)
+		VPCMPEQD(Z6, Z4, K3)
+	}
+	for k, mem := range []Mem{{Base: p}, {Base: p, Index: rs, Scale: 1}} {
+		switch {
+		case set:
+			VADDPS_Z(Z1, Z30, []Register{K2, K3}[k], Z8) // +0 + dy at the winners, +0 elsewhere
+		case masked:
+			VMOVUPS_Z(mem, K1, Z8)
+			VADDPS(Z1, Z8, []Register{K2, K3}[k], Z8) // dx + dy, winners only
+		default:
+			VMOVUPS(mem, Z8)
+			VADDPS(Z1, Z8, []Register{K2, K3}[k], Z8)
+		}
+		if masked {
+			VMOVUPS(Z8, K1, mem)
+		} else {
+			VMOVUPS(Z8, mem)
+		}
+	}
 }

@@ -12,7 +12,8 @@ import (
 // into it. But the first op to write a gradient in the backward pass, most
 // often its only writer (a Dense kernel's gradient is written by its
 // MatMul alone), adds to zeros: zeroing the buffer first costs a pass over
-// memory, 3–5 % of a training step for the zoo's networks. So the plan
+// memory (runtime.memclrNoHeapPointers took 2–4 % of the CPU profiles of
+// the course MLP and of best before this file). So the plan
 // works out, once, which op writes each gradient it would zero first, and
 // lets that op overwrite the buffer instead, if it can (as 0 + x would: the
 // same float32 bits, +0 where the sum gives +0); the ops that write it

@@ -210,16 +210,25 @@ func TestOverwriteSameBits(t *testing.T) {
 		name    string
 		build   owBuild
 		batches []int
-		owned   int // gradients the new path overwrites instead of zeroing
+		owned   int  // gradients the new path overwrites instead of zeroing
+		bf16    bool // products of operands rounded to bfloat16 (SetBF16Products)
 	}{
-		{"mlp two heads", mlpTwoHeads, []int{64}, 17},
-		{"mlp user op", mlpUserOp, []int{32}, 5},
-		{"partial views", partialViews, []int{4}, 5},
-		{"cnn", cnn, []int{8}, 9},
-		{"cnn shared buffers", cnn, []int{8, 5}, 9},
+		{"mlp two heads", mlpTwoHeads, []int{64}, 17, false},
+		{"mlp two heads bf16", mlpTwoHeads, []int{64}, 17, true},
+		{"mlp user op", mlpUserOp, []int{32}, 5, false},
+		{"partial views", partialViews, []int{4}, 5, false},
+		{"cnn", cnn, []int{8}, 9, false},
+		{"cnn bf16", cnn, []int{8}, 9, true},
+		{"cnn shared buffers", cnn, []int{8, 5}, 9, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			if c.bf16 {
+				if !SetBF16Products(true) {
+					t.Skip("this CPU has no fast bfloat16 products")
+				}
+				defer SetBF16Products(false) // plans built keep their precision
+			}
 			var old, cur []owModel
 			po := &owParams{rng: rand.New(rand.NewPCG(3, 4))}
 			pn := &owParams{rng: rand.New(rand.NewPCG(3, 4))}
@@ -230,6 +239,11 @@ func TestOverwriteSameBits(t *testing.T) {
 				}
 				old = append(old, newOW(c.build, b, po, do, true))
 				cur = append(cur, newOW(c.build, b, pn, dn, false))
+			}
+			for _, op := range cur[0].plan.ops {
+				if mm, ok := op.(*matMul); ok && mm.bf16 != c.bf16 {
+					t.Fatalf("a MatMul with bfloat16 products %v, want %v", mm.bf16, c.bf16)
+				}
 			}
 			n := overwrites(cur[0].plan)
 			if n != c.owned {

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/goras-ml/goras/tensor"
@@ -58,11 +59,13 @@ const (
 	prefetchMinSteps = 4
 )
 
-// prefetchSpin is how long the goroutine, and the step waiting for its
-// batch, poll before they sleep: waking a sleeping goroutine takes 40–140
-// µs on a virtual machine (see internal/kernel's workers), more than the
-// MLP's whole step. GORAS_WAIT_POLICY=passive turns polling off, as for
-// the kernel's workers.
+// prefetchSpin is how long the goroutine polls for the next batch, and a
+// step for a batch the goroutine has started, before they sleep: waking a
+// sleeping goroutine takes 40–140 µs on a virtual machine (see
+// internal/kernel's workers), more than the MLP's whole step, and a
+// goroutine that sleeps between batches made its epoch slower than not
+// prefetching. GORAS_WAIT_POLICY=passive turns polling off, as for the
+// kernel's workers.
 var prefetchSpin = func() time.Duration {
 	if strings.EqualFold(strings.TrimSpace(os.Getenv("GORAS_WAIT_POLICY")), "passive") {
 		return 0
@@ -70,19 +73,48 @@ var prefetchSpin = func() time.Duration {
 	return 2 * time.Millisecond
 }()
 
+// When other processes hold the second core, the goroutine's thread is
+// off it when its batch is sent, the step gathers the batch itself
+// (settle), and the polling thread only takes time from the step's:
+// measured on 2 cores at load 4, 95 % of the MLP's batches so, and an
+// epoch 2× slower than without prefetching. So a step counts the batches
+// it had to gather itself, and when more than prefetchLate of a window of
+// prefetchWindow are, prefetching stops until the next epoch.
+const (
+	prefetchWindow = 32
+	prefetchLate   = 8
+)
+
 // prefetcher is a Fit call's gathering goroutine and what it filled.
 type prefetcher struct {
-	jobs chan prefetchJob // to the goroutine; nil until started
-	done chan error       // its answers, one per job
+	wake chan struct{} // a job is queued; nil until the goroutine starts
+	done chan struct{} // a job the goroutine took is done
+
+	// state is where the job is (jobIdle, jobQueued, jobTaken, jobDone).
+	// Whoever moves it from jobQueued to jobTaken runs the job: the
+	// goroutine, or the step that needs the batch and finds the job not
+	// started (see settle); job and jerr pass between them through it.
+	state atomic.Int32
+	job   prefetchJob
+	jerr  error
 
 	main, twin *batchPlan // the full batch's plan and its twin
 
-	busy   bool       // a job was sent and its answer not yet received
+	settled, late int  // batches of the window so far, and those the step gathered
+	off           bool // too many late: no prefetching until the next epoch
+
 	filled bool       // to holds batch step, or err says why it does not
 	to     *batchPlan // the plan the last job filled
 	step   int
 	err    error
 }
+
+const (
+	jobIdle int32 = iota
+	jobQueued
+	jobTaken
+	jobDone
+)
 
 // prefetchJob is one batch to gather into bp.
 type prefetchJob struct {
@@ -132,7 +164,7 @@ func (r *fitRun) batch(step int, rows []int) (*batchPlan, error) {
 // prefetch sends batch next to the goroutine, into a plan other than cur,
 // which the step about to run uses.
 func (r *fitRun) prefetch(next int, cur *batchPlan) error {
-	if !r.prefetching || next >= r.steps || r.m.StopTraining {
+	if !r.prefetching || r.pf.off || next >= r.steps || r.m.StopTraining {
 		return nil
 	}
 	lo, hi := next*r.s.batchSize, min((next+1)*r.s.batchSize, r.n)
@@ -155,12 +187,17 @@ func (r *fitRun) prefetch(next int, cur *batchPlan) error {
 	if err != nil || to == cur {
 		return err
 	}
-	if p.jobs == nil {
-		p.jobs, p.done = make(chan prefetchJob, 1), make(chan error, 1)
-		go prefetchLoop(p.jobs, p.done)
+	if p.wake == nil {
+		p.wake, p.done = make(chan struct{}, 1), make(chan struct{}, 1)
+		go p.loop(p.wake, p.done)
 	}
-	p.jobs <- prefetchJob{r: r, bp: to, rows: r.order[lo:hi], step: next}
-	p.busy, p.filled, p.to, p.step = true, false, to, next
+	p.job = prefetchJob{r: r, bp: to, rows: r.order[lo:hi], step: next}
+	p.state.Store(jobQueued)
+	select {
+	case p.wake <- struct{}{}:
+	default: // a wake-up is pending already: it will find this job
+	}
+	p.filled, p.to, p.step = false, to, next
 	return nil
 }
 
@@ -181,39 +218,83 @@ func (m *Model) twinPlan(main *batchPlan, d *dataSet) (*batchPlan, error) {
 	return t, nil
 }
 
-// settle waits for the job in flight, if any, and keeps its answer.
+// settle ends the job in flight, if any, and keeps its answer. A job the
+// goroutine has not taken yet the step runs itself: on a loaded machine
+// the goroutine's thread may be off its core for a whole time slice
+// (milliseconds), and waiting for it made the MLP's epoch 2× slower than
+// not prefetching (2 cores at load 8).
 func (p *prefetcher) settle() {
-	if p.busy {
-		p.err, _ = receiveSpin(p.done)
-		p.busy, p.filled = false, true
+	switch p.state.Load() {
+	case jobIdle:
+		return
+	case jobQueued:
+		if p.state.CompareAndSwap(jobQueued, jobTaken) {
+			j := p.job
+			p.jerr = j.r.fill(j.bp, j.rows, j.step)
+			p.state.Store(jobDone)
+			p.late++
+		}
+	}
+	if p.settled++; p.settled == prefetchWindow {
+		p.off = p.late > prefetchLate
+		p.settled, p.late = 0, 0
+	}
+	p.waitDone()
+	p.err, p.filled = p.jerr, true
+	p.state.Store(jobIdle)
+}
+
+// waitDone returns when the job is done, polling for prefetchSpin before
+// it sleeps. A signal on done may be an old one (the step saw a job done
+// before the goroutine sent it): the state decides.
+func (p *prefetcher) waitDone() {
+	start := time.Now()
+	for i := 0; p.state.Load() != jobDone; i++ {
+		if prefetchSpin == 0 || (i&63 == 63 && time.Since(start) > prefetchSpin) {
+			for p.state.Load() != jobDone {
+				<-p.done
+			}
+			return
+		}
+		runtime.Gosched()
 	}
 }
 
-// drain waits for the job in flight and forgets what it filled: at an
-// epoch's end, before validation and the next shuffle.
+// drain ends the job in flight, dropping one not started, and forgets
+// what it filled: at an epoch's end, before validation and the next
+// shuffle.
 func (p *prefetcher) drain() {
-	p.settle()
-	p.filled = false
+	if !p.state.CompareAndSwap(jobQueued, jobIdle) {
+		p.settle()
+	}
+	p.filled, p.off, p.settled, p.late = false, false, 0, 0
 }
 
 // stop drains and ends the goroutine: at the end of Fit.
 func (p *prefetcher) stop() {
 	p.drain()
-	if p.jobs != nil {
-		close(p.jobs)
-		p.jobs, p.done = nil, nil
+	if p.wake != nil {
+		close(p.wake)
 	}
-	p.main, p.twin, p.to = nil, nil, nil
 }
 
-// prefetchLoop gathers batches until jobs is closed.
-func prefetchLoop(jobs <-chan prefetchJob, done chan<- error) {
+// loop runs the jobs it is woken for until wake is closed. A wake-up may
+// find its job taken by the step already.
+func (p *prefetcher) loop(wake <-chan struct{}, done chan<- struct{}) {
 	for {
-		j, ok := receiveSpin(jobs)
-		if !ok {
+		if _, ok := receiveSpin(wake); !ok {
 			return
 		}
-		done <- j.r.fill(j.bp, j.rows, j.step)
+		if !p.state.CompareAndSwap(jobQueued, jobTaken) {
+			continue
+		}
+		j := p.job
+		p.jerr = j.r.fill(j.bp, j.rows, j.step)
+		p.state.Store(jobDone)
+		select {
+		case done <- struct{}{}:
+		default: // one is pending: the step's receive returns anyway
+		}
 	}
 }
 

@@ -21,7 +21,8 @@ import (
 
 // watched wraps a Data and records how it was gathered: whether two
 // Gathers of it ever ran at once, whether one ran beside a callback, and
-// how many ran on Fit's prefetching goroutine. panicAt > 0 makes the
+// how many were prefetched (by Fit's goroutine, or by the step when the
+// goroutine had not started them). panicAt > 0 makes the
 // panicAt-th Gather of a batch of 64 panic (Fit's checks and Predict
 // gather other sizes).
 type watched struct {
@@ -40,8 +41,8 @@ func (w *watched) Gather(dst []float32, rows []int) {
 		w.overlap.Store(true)
 	}
 	defer w.inFlight.Add(-1)
-	prefetched := onPrefetchGoroutine()
-	if prefetched {
+	prefetched, stolen := prefetchCaller()
+	if prefetched || stolen {
 		w.prefetch.Add(1)
 	}
 	if len(rows) == 64 && w.calls.Add(1) == w.panicAt {
@@ -60,16 +61,22 @@ func (w *watched) beside(prefetched bool) {
 	}
 }
 
-func onPrefetchGoroutine() bool {
+// prefetchCaller says whether the caller runs on Fit's prefetching
+// goroutine (goroutine), or gathers a prefetched batch on the step's
+// (stolen: the goroutine had not started it).
+func prefetchCaller() (goroutine, stolen bool) {
 	pc := make([]uintptr, 32)
 	frames := runtime.CallersFrames(pc[:runtime.Callers(2, pc)])
 	for {
 		f, more := frames.Next()
-		if strings.Contains(f.Function, "prefetchLoop") {
-			return true
+		switch {
+		case strings.HasSuffix(f.Function, "(*prefetcher).loop"):
+			return true, false
+		case strings.HasSuffix(f.Function, "(*prefetcher).settle"):
+			return false, true
 		}
 		if !more {
-			return false
+			return false, false
 		}
 	}
 }
@@ -137,8 +144,8 @@ func sameHistory(t *testing.T, a, b *History) {
 // The course's MLP on uint8 pixels (mnist.Images), shuffled, 2 epochs of
 // 10 batches and a smaller last one (1030 images in batches of 100), with
 // a validation split: every weight ends with the same bits with
-// prefetching as without, and the prefetching goroutine gathered every
-// batch but each epoch's first.
+// prefetching as without, and every batch but each epoch's first was
+// prefetched.
 func TestFitPrefetchSameBitsMLP(t *testing.T) {
 	const n = 1150 // 1035 trained (10 batches of 100, one of 35), 115 held out
 	r := rand.New(rand.NewPCG(3, 4))
@@ -185,7 +192,7 @@ func TestFitPrefetchSameBitsMLP(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := x.prefetch.Load(); got != 2*10 {
-		t.Errorf("the prefetching goroutine gathered %d batches; want 10 an epoch (all but the first of 11)", got)
+		t.Errorf("%d batches were prefetched; want 10 an epoch (all but the first of 11)", got)
 	}
 	if x.overlap.Load() {
 		t.Error("two Gathers of x ran at once")
@@ -244,7 +251,7 @@ func TestFitPrefetchSameBitsTwoInputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := wa.prefetch.Load(); got != 4 {
-		t.Errorf("the prefetching goroutine gathered %d batches; want 4 (all but the first of 5)", got)
+		t.Errorf("%d batches were prefetched; want 4 (all but the first of 5)", got)
 	}
 }
 
@@ -332,7 +339,7 @@ func TestFitPrefetchCallbacks(t *testing.T) {
 				if p {
 					preds, seen = cb.preds, []*watched{wx, wy}
 					if got := wx.prefetch.Load(); got == 0 {
-						t.Error("the prefetching goroutine gathered nothing")
+						t.Error("no batch was prefetched")
 					}
 				}
 				return h, err

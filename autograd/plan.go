@@ -31,7 +31,7 @@ type Plan struct {
 	batch  int
 	noGrad bool
 	ops    []Op
-	grads  []*tensor.Tensor    // zeroed before every backward pass, unless their only writer overwrites them
+	grads  []*tensor.Tensor    // zeroed before every backward pass, unless the op writing one first sets it
 	wr     writers             // which of grads Backward zeroes (overwrite.go)
 	params []*Param            // the trainable parameters ops read (Use), for CheckGradients
 	arena  arena               // the op outputs' buffers (buffers.go)
@@ -95,7 +95,8 @@ func (p *Plan) gradFor(v *Var, needGrad bool) {
 }
 
 // Use registers a parameter's gradient to be zeroed before each backward
-// pass. Ops call it for every parameter they read.
+// pass (or set whole by the op of this package that writes it first). Ops
+// call it for every parameter they read.
 func (p *Plan) Use(w *Param) {
 	if w.Grad == nil || p.noGrad {
 		return
@@ -180,8 +181,9 @@ func (p *Plan) Forward(training bool) {
 
 // Backward zeroes every gradient, then runs the ops' backward passes in
 // reverse order. The last op is normally a loss, which seeds the gradient.
-// (A gradient that one op of this package alone writes is not zeroed: that
-// op sets it instead of adding, with the same result; see overwrite.go.)
+// (A gradient whose first writer in this order is an op of this package
+// that can set it is not zeroed: that op sets it instead of adding, with
+// the same bits; see overwrite.go.)
 func (p *Plan) Backward() {
 	if p.noGrad {
 		return

@@ -53,7 +53,7 @@ var prefetchFit = true
 // over (two channel messages, ~1 µs) and than building the twin plan
 // (once per Fit call): from 16 KiB of inputs per batch (a few µs to
 // gather) and 4 steps per epoch. On one processor the goroutine would only
-// take turns with the step.
+// take turns with the step. Nor without polling (prefetchSpin).
 const (
 	prefetchMinBytes = 16 << 10
 	prefetchMinSteps = 4
@@ -64,8 +64,10 @@ const (
 // sleeping goroutine takes 40–140 µs on a virtual machine (see
 // internal/kernel's workers), more than the MLP's whole step, and a
 // goroutine that sleeps between batches made its epoch slower than not
-// prefetching. GORAS_WAIT_POLICY=passive turns polling off, as for the
-// kernel's workers.
+// prefetching. GORAS_WAIT_POLICY=passive, for processes that share their
+// cores with other work, turns polling off, as for the kernel's workers,
+// and with it prefetching: without polling it made the MLP's epoch 4–30 %
+// slower than gathering in the step.
 var prefetchSpin = func() time.Duration {
 	if strings.EqualFold(strings.TrimSpace(os.Getenv("GORAS_WAIT_POLICY")), "passive") {
 		return 0
@@ -73,17 +75,22 @@ var prefetchSpin = func() time.Duration {
 	return 2 * time.Millisecond
 }()
 
-// When other processes hold the second core, the goroutine's thread is
-// off it when its batch is sent, the step gathers the batch itself
-// (settle), and the polling thread only takes time from the step's:
-// measured on 2 cores at load 4, 95 % of the MLP's batches so, and an
-// epoch 2× slower than without prefetching. So a step counts the batches
-// it had to gather itself, and when more than prefetchLate of a window of
-// prefetchWindow are, prefetching stops until the next epoch.
-const (
-	prefetchWindow = 32
-	prefetchLate   = 8
-)
+// When other processes hold the cores, the goroutine's thread is off its
+// core when its batch is sent, so the step gathers the batch itself
+// (settle), and the polling thread only takes time from the step's: on 2
+// cores at load 4-8 the goroutine took 5 % of the MLP's batches in time
+// and the epoch ran 1.5-3× slower than without prefetching. On a quiet
+// machine it misses about one batch an epoch (of 600). So a step counts
+// the batches it gathered itself, and when more than prefetchLate of a
+// window of prefetchWindow are, prefetching stops until the next epoch
+// and the goroutine stops polling. A window of 32 still cost 10 % of the
+// epoch at load 4 (32 slowed steps and the goroutine's last 2 ms of
+// polling).
+const prefetchWindow = 8
+
+// prefetchLate is a variable for tests that count prefetched batches on a
+// loaded machine: prefetchWindow turns the stop off.
+var prefetchLate = 2
 
 // prefetcher is a Fit call's gathering goroutine and what it filled.
 type prefetcher struct {
@@ -100,8 +107,9 @@ type prefetcher struct {
 
 	main, twin *batchPlan // the full batch's plan and its twin
 
-	settled, late int  // batches of the window so far, and those the step gathered
-	off           bool // too many late: no prefetching until the next epoch
+	settled, late int         // batches of the window so far, and those the step gathered
+	off           bool        // too many late: no prefetching until the next epoch
+	quiet         atomic.Bool // off, for the goroutine: sleep rather than poll
 
 	filled bool       // to holds batch step, or err says why it does not
 	to     *batchPlan // the plan the last job filled
@@ -126,7 +134,7 @@ type prefetchJob struct {
 
 // pays says whether prefetching is worth it for this call.
 func (r *fitRun) pays() bool {
-	if !prefetchFit || r.steps < prefetchMinSteps || runtime.GOMAXPROCS(0) < 2 {
+	if !prefetchFit || prefetchSpin == 0 || r.steps < prefetchMinSteps || runtime.GOMAXPROCS(0) < 2 {
 		return false
 	}
 	bytes := 0
@@ -237,6 +245,7 @@ func (p *prefetcher) settle() {
 	}
 	if p.settled++; p.settled == prefetchWindow {
 		p.off = p.late > prefetchLate
+		p.quiet.Store(p.off)
 		p.settled, p.late = 0, 0
 	}
 	p.waitDone()
@@ -268,6 +277,7 @@ func (p *prefetcher) drain() {
 		p.settle()
 	}
 	p.filled, p.off, p.settled, p.late = false, false, 0, 0
+	p.quiet.Store(false)
 }
 
 // stop drains and ends the goroutine: at the end of Fit.
@@ -282,7 +292,7 @@ func (p *prefetcher) stop() {
 // find its job taken by the step already.
 func (p *prefetcher) loop(wake <-chan struct{}, done chan<- struct{}) {
 	for {
-		if _, ok := receiveSpin(wake); !ok {
+		if _, ok := receiveSpin(wake, &p.quiet); !ok {
 			return
 		}
 		if !p.state.CompareAndSwap(jobQueued, jobTaken) {
@@ -298,10 +308,10 @@ func (p *prefetcher) loop(wake <-chan struct{}, done chan<- struct{}) {
 	}
 }
 
-// receiveSpin receives from c, polling for prefetchSpin before it sleeps.
-// Each poll yields the processor, so it never keeps runnable goroutines
-// (the kernel's workers) waiting.
-func receiveSpin[T any](c <-chan T) (T, bool) {
+// receiveSpin receives from c, polling for prefetchSpin, or until quiet is
+// set, before it sleeps. Each poll yields the processor, so it never keeps
+// runnable goroutines (the kernel's workers) waiting.
+func receiveSpin[T any](c <-chan T, quiet *atomic.Bool) (T, bool) {
 	if prefetchSpin > 0 {
 		start := time.Now()
 		for i := 0; ; i++ {
@@ -310,7 +320,7 @@ func receiveSpin[T any](c <-chan T) (T, bool) {
 				return v, ok
 			default:
 			}
-			if i&63 == 63 && time.Since(start) > prefetchSpin {
+			if i&63 == 63 && (quiet.Load() || time.Since(start) > prefetchSpin) {
 				break
 			}
 			runtime.Gosched()

@@ -116,6 +116,7 @@ func sameBits(t *testing.T, what string, with, without [][]uint32) {
 func fitBoth(t *testing.T, build func() *Model, fit func(m *Model, on bool) (*History, error)) (on, off [][]uint32, hOn, hOff *History, errOn, errOff error) {
 	t.Helper()
 	defer func() { prefetchFit = true }()
+	keepPrefetching(t)
 	for _, p := range []bool{true, false} {
 		prefetchFit = p
 		m := build()
@@ -127,6 +128,15 @@ func fitBoth(t *testing.T, build func() *Model, fit func(m *Model, on bool) (*Hi
 		}
 	}
 	return
+}
+
+// keepPrefetching turns off, until the test ends, the stop for a loaded
+// machine (where the step gathers its batch itself), so that the tests'
+// counts of prefetched batches hold whatever else runs.
+func keepPrefetching(t *testing.T) {
+	late := prefetchLate
+	prefetchLate = prefetchWindow
+	t.Cleanup(func() { prefetchLate = late })
 }
 
 func sameHistory(t *testing.T, a, b *History) {
@@ -467,5 +477,54 @@ func TestFitPrefetchAllocatesNothingPerStep(t *testing.T) {
 	}
 	if short < 20 {
 		t.Errorf("a Fit call made %d allocations: fewer than its twin plan alone, so the test no longer counts what it should", short)
+	}
+}
+
+// A step that finds its batch not started gathers it itself, and more
+// than prefetchLate such batches in a window of prefetchWindow stop
+// prefetching until the epoch ends (drain); as many as prefetchLate do
+// not.
+func TestFitPrefetchStopsWhenLate(t *testing.T) {
+	m := NewSequential(layers.Input(3), layers.Dense(2))
+	if err := m.Compile(CompileOptions{Optimizer: sgdOpt(t), Loss: losses.MeanSquaredError{}}); err != nil {
+		t.Fatal(err)
+	}
+	x, y := randomTensor(1, 8, 3), randomTensor(2, 8, 2)
+	r := &fitRun{m: m}
+	if err := m.checkData("fit", x, y, &r.train); err != nil {
+		t.Fatal(err)
+	}
+	bp, err := m.plan(4, true, &r.train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &r.pf
+	run := func(late int) {
+		for i := range prefetchWindow {
+			p.job = prefetchJob{r: r, bp: bp, rows: []int{7, 6, 5, 4}, step: 1}
+			p.state.Store(jobQueued)
+			if i >= late { // as if the goroutine had gathered it
+				p.state.Store(jobDone)
+			}
+			p.settle()
+			if p.err != nil || !p.filled {
+				t.Fatalf("settle: filled %v, error %v", p.filled, p.err)
+			}
+		}
+	}
+	run(prefetchLate)
+	if p.off {
+		t.Fatalf("%d late batches of %d stopped prefetching", prefetchLate, prefetchWindow)
+	}
+	if got, want := bp.xs[0].Value.Data()[0], x.Data()[7*3]; got != want {
+		t.Errorf("the step's own gather wrote %g first, want sample 7's %g", got, want)
+	}
+	run(prefetchLate + 1)
+	if !p.off || !p.quiet.Load() {
+		t.Fatalf("%d late batches of %d left prefetching on", prefetchLate+1, prefetchWindow)
+	}
+	p.drain()
+	if p.off || p.quiet.Load() || p.settled != 0 {
+		t.Error("a new epoch did not prefetch again")
 	}
 }

@@ -2,8 +2,13 @@ package autograd
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"math"
 	"math/rand/v2"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/goras-ml/goras/tensor"
@@ -292,14 +297,52 @@ func zooOps(p *Plan, ps *owParams) (x *Var, targets []*Var) {
 	return x, targets
 }
 
+// moreOps builds the package's other ops (activations, merges, layer
+// norm, padding, resampling, noise, depthwise and transposed convolution,
+// the losses), on an input with a gradient, and returns that input and
+// the targets.
+func moreOps(p *Plan, ps *owParams) (x *Var, targets []*Var) {
+	x = &ps.param(4, 6, 6, 2).Var
+	g := Conv2DGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1}
+	a := p.ReLUWith(p.DepthwiseConv2D(x, ps.param(3, 3, 2, 1), ps.param(2), g), 0.1, 6, 0)
+	a = p.Conv2DTranspose(a, ps.param(3, 3, 2, 2), ps.param(2), g)
+	a = p.PReLU(p.ConstantArithmetic(a, ps.param(1, 1, 2), ArithmeticMultiply, false), ps.param(1, 1, 2))
+	b := p.GlobalMaxPool2D(p.Pad2D(p.UpSampling2D(a, 2, 2, false), 1, 1, 1, 1)) // (4, 2)
+	c := p.Transpose(p.SpatialDropout2D(a, 0.25, tensor.NewRNG(3)), 0, 2, 1, 3)
+	c = p.SoftmaxAxes(p.GaussianNoise(p.GaussianDropout(c, 0.2, tensor.NewRNG(4)), 0.1, tensor.NewRNG(5)), 1, 2)
+	d := p.LayerNorm(p.Flatten(c), 1, ps.param(72), ps.param(72), 1e-3, false)
+	d = dense(p, ps, p.Rescale(p.SiLU(p.GELU(p.ELU(p.LeakyReLU(d, 0.2), 1))), 0.5, 0.1), 2)
+	e := p.Concatenate(-1, p.Add(b, d), p.Subtract(b, d), p.Multiply(b, d), p.Maximum(b, d), p.Minimum(b, d)) // (4, 10)
+	f := p.Softplus(e)
+	targets = []*Var{p.Input(10), p.Input(10), p.Input(10)}
+	p.MeanAbsoluteError(f, targets[0])
+	p.MeanAbsolutePercentageError(f, targets[0])
+	p.Huber(f, targets[0], 1)
+	p.LogCosh(f, targets[0])
+	p.Poisson(f, targets[0])
+	p.Hinge(e, targets[1])
+	p.CategoricalHinge(e, targets[1])
+	p.BinaryCrossentropy(e, targets[2], true, 0)
+	p.BinaryFocalCrossentropy(e, targets[2], false, 0.25, 2, true, 0)
+	p.CategoricalFocalCrossentropy(e, targets[2], []float64{0.25}, 2, true, 0)
+	p.KLDivergence(p.Softmax(p.LogSoftmax(e)), targets[2])
+	return x, targets
+}
+
 // TestGradSlotsCoverWrites runs each op's Backward alone over gradients
 // filled with random values and checks that every gradient it changes is
 // one its gradSlots lists: an op that wrote a gradient it does not list
 // could add to it before that gradient's listed first writer overwrote it.
 func TestGradSlotsCoverWrites(t *testing.T) {
+	for _, build := range []func(*Plan, *owParams) (*Var, []*Var){zooOps, moreOps} {
+		checkGradSlots(t, build)
+	}
+}
+
+func checkGradSlots(t *testing.T, build func(*Plan, *owParams) (*Var, []*Var)) {
 	ps := &owParams{rng: rand.New(rand.NewPCG(5, 6))}
 	p := NewPlan(4)
-	x, targets := zooOps(p, ps)
+	x, targets := build(p, ps)
 	grads := append([]*tensor.Tensor{x.Grad}, p.grads...)
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, v := range targets {
@@ -334,5 +377,55 @@ func TestGradSlotsCoverWrites(t *testing.T) {
 		if changed == 0 && len(listed) > 0 { // a fused softmax lists and writes none
 			t.Errorf("op %d (%T) changed no gradient: the test does not exercise it", i, op)
 		}
+	}
+}
+
+// TestEveryOpListsItsGradients reads the package's source: every type with
+// a Backward method must have gradSlots too, or the plan treats it as an
+// op that may write any gradient, and no op before it sets one.
+func TestEveryOpListsItsGradients(t *testing.T) {
+	files, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	methods := map[string]map[string]bool{} // receiver type → method names
+	for _, e := range files {
+		if !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), e.Name(), nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Recv == nil || len(fn.Recv.List) != 1 {
+				continue
+			}
+			star, ok := fn.Recv.List[0].Type.(*ast.StarExpr)
+			if !ok {
+				continue
+			}
+			id, ok := star.X.(*ast.Ident)
+			if !ok {
+				continue
+			}
+			if methods[id.Name] == nil {
+				methods[id.Name] = map[string]bool{}
+			}
+			methods[id.Name][fn.Name.Name] = true
+		}
+	}
+	ops := 0
+	for typ, m := range methods {
+		if m["Backward"] && typ != "Plan" {
+			ops++
+			if !m["gradSlots"] {
+				t.Errorf("op %s has Backward but no gradSlots", typ)
+			}
+		}
+	}
+	if ops < 40 {
+		t.Fatalf("found %d ops with Backward in the package's source, want at least 40", ops)
 	}
 }

@@ -8,11 +8,14 @@ import "fmt"
 // left, 3 bottom right. The windows do not overlap, so each input cell
 // takes at most one gradient and the backward pass needs no scatter: it
 // walks dx in order, channels last, adding each window's gradient to the
-// one cell its byte names (16 channels per instruction with AVX-512,
-// pooling_amd64.s). Values and gradients are the bits of MaxPool2D and
+// one cell its byte names (with AVX-512, pooling_amd64.s: 16 channels of a
+// window per instruction, or for fewer than 16 channels 16 consecutive
+// values of a dx row, their gradients and bytes permuted from dy's). It
+// can also set dx, the bits of adding into zeros, for a plan that then
+// need not zero it. Values and gradients are the bits of MaxPool2D and
 // MaxPool2DBackward with int32 indices.
 
-// MaxPool2x2Wins reports whether g is the geometry MaxPool2x2Wins runs:
+// MaxPool2x2Wins reports whether g is the geometry MaxPool2DWins runs:
 // 2×2 windows at stride 2 whose outputs, (H/2, W/2), cover no padded cell.
 func MaxPool2x2Wins(g Window) bool {
 	oh, ow := g.Out()

@@ -204,7 +204,9 @@ func TestCol2imBits(t *testing.T) {
 }
 
 // BenchmarkCol2im runs one sample's Col2im, the loop of one AddTo per
-// window row ("before") against today's, in one process.
+// window row ("before") against today's, in one process. On a shared
+// machine, compare the fastest of several short runs of each
+// (-count=12 -benchtime=30ms), not one long run.
 func BenchmarkCol2im(b *testing.B) {
 	cases := []struct {
 		name string

@@ -218,7 +218,7 @@ func (r *fitRun) epoch(ctx context.Context, epoch int, logs Logs) (Logs, error) 
 
 // step trains on batch number step of the epoch's order.
 func (r *fitRun) step(step int) error {
-	m, s := r.m, r.s
+	s := r.s
 	lo, hi := step*s.batchSize, min((step+1)*s.batchSize, r.n)
 	bp, err := r.batch(step, r.order[lo:hi])
 	if err != nil {
@@ -232,7 +232,7 @@ func (r *fitRun) step(step int) error {
 	if err := r.prefetch(step+1, bp); err != nil {
 		return err
 	}
-	loss := m.step(bp)
+	loss := r.trainStep(step, bp)
 	r.tracker.update(bp, hi-lo, loss)
 	r.bar = r.tracker.results(r.bar[:0])
 	if len(s.callbacks) > 0 {

@@ -35,8 +35,8 @@ import (
 // generators in the same order, so alternating plans trains to the same
 // bits (fit_prefetch_test.go holds it so).
 //
-// What stays as it was: the first batch of every epoch is gathered by the
-// step itself, after OnEpochBegin; nothing is gathered across an epoch's
+// What stays as it was: the first two batches of every epoch are gathered
+// by the step itself, after OnEpochBegin; nothing is gathered across an epoch's
 // end (validation, the next shuffle), nor after a callback set
 // StopTraining in OnTrainBatchBegin. Batch s+1 is sent to the goroutine
 // only after OnTrainBatchBegin(s) returns, and with callbacks the
@@ -88,6 +88,15 @@ var prefetchSpin = func() time.Duration {
 // polling).
 const prefetchWindow = 8
 
+// prefetchShare: an epoch prefetches when its first batch took at least
+// 1/prefetchShare of its first step to gather. The MLP's gather is ~15 %
+// of its step; LeNet-5's ~1 %, too little to win and enough to lose: the
+// polling goroutine holds the second processor, from which the kernel's
+// workers are then slow to take their share of the convolutions (LeNet-5's
+// epoch 5-45 % slower at load 5). 0 (for tests) prefetches whatever the
+// times.
+var prefetchShare = 16
+
 // prefetchLate is a variable for tests that count prefetched batches on a
 // loaded machine: prefetchWindow turns the stop off.
 var prefetchLate = 2
@@ -107,9 +116,10 @@ type prefetcher struct {
 
 	main, twin *batchPlan // the full batch's plan and its twin
 
-	settled, late int         // batches of the window so far, and those the step gathered
-	off           bool        // too many late: no prefetching until the next epoch
-	quiet         atomic.Bool // off, for the goroutine: sleep rather than poll
+	gathered      time.Duration // the epoch's first gather, for trainStep
+	settled, late int           // batches of the window so far, and those the step gathered
+	off           bool          // too many late: no prefetching until the next epoch
+	quiet         atomic.Bool   // off, for the goroutine: sleep rather than poll
 
 	filled bool       // to holds batch step, or err says why it does not
 	to     *batchPlan // the plan the last job filled
@@ -166,13 +176,35 @@ func (r *fitRun) batch(step int, rows []int) (*batchPlan, error) {
 		}
 	}
 	p.filled = false
-	return bp, r.fill(bp, rows, step)
+	if step > 0 || !r.prefetching {
+		return bp, r.fill(bp, rows, step)
+	}
+	start := time.Now()
+	err = r.fill(bp, rows, step)
+	p.gathered = time.Since(start)
+	return bp, err
+}
+
+// trainStep runs the step on bp. At an epoch's first step it also decides
+// whether prefetching pays this epoch: whether the step is short enough
+// beside the gather (prefetchShare).
+func (r *fitRun) trainStep(step int, bp *batchPlan) float64 {
+	if step > 0 || !r.prefetching {
+		return r.m.step(bp)
+	}
+	start := time.Now()
+	loss := r.m.step(bp)
+	p := &r.pf
+	p.off = prefetchShare > 0 && p.gathered*time.Duration(prefetchShare) < time.Since(start)
+	p.quiet.Store(p.off)
+	return loss
 }
 
 // prefetch sends batch next to the goroutine, into a plan other than cur,
 // which the step about to run uses.
 func (r *fitRun) prefetch(next int, cur *batchPlan) error {
-	if !r.prefetching || r.pf.off || next >= r.steps || r.m.StopTraining {
+	// Batch 1 waits for trainStep to time step 0.
+	if !r.prefetching || r.pf.off || next < 2 || next >= r.steps || r.m.StopTraining {
 		return nil
 	}
 	lo, hi := next*r.s.batchSize, min((next+1)*r.s.batchSize, r.n)

@@ -5,10 +5,11 @@ import "fmt"
 // BatchNorm runs the passes of batch normalization over x (m, n), m rows
 // (every sample, or every pixel of every sample in NHWC) of n channels, on
 // the workers: the batch statistics, the normalization y = x·scale + shift,
-// and the sums and the input gradient of the backward pass. Rows are split
-// in chunks whose size depends on (m, n) alone; each chunk's sums go to
-// slots of its own and are combined in chunk order, so the results are the
-// same bits for any number of workers.
+// and the sums and the input gradient of the backward pass; the last
+// three also fused with a ReLU that alone reads y (batchnorm_relu.go).
+// Rows are split in chunks whose size depends on (m, n) alone; each
+// chunk's sums go to slots of its own and are combined in chunk order, so
+// the results are the same bits for any number of workers.
 //
 // A BatchNorm holds those slots, so its passes never allocate. It serves
 // one shape, its methods must not run concurrently, and, as they use the

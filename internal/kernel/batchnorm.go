@@ -8,6 +8,10 @@ import "fmt"
 // value kept in a register: blocks of 8 channels at a time, each block
 // summing a run of rows.
 //
+// Every product is rounded to float32 before it is added (float32(x*y) +
+// z), as the assembly does: the conversion keeps the compiler from fusing
+// the two into one multiply-add (GOAMD64=v3), which would round once.
+//
 // Sums are taken in float32 over runs of colRun rows, in row order, and
 // each run's sum is added into float64: float32 where the values are few,
 // float64 where the error would grow with m. The results depend only on m,
@@ -100,14 +104,14 @@ func ColumnSquares64(dst []float64, x, centre []float32, m, n int) {
 				v := x[i*n+c : i*n+c+8 : i*n+c+8]
 				d0, d1, d2, d3 := v[0]-k[0], v[1]-k[1], v[2]-k[2], v[3]-k[3]
 				d4, d5, d6, d7 := v[4]-k[4], v[5]-k[5], v[6]-k[6], v[7]-k[7]
-				s0 += d0 * d0
-				s1 += d1 * d1
-				s2 += d2 * d2
-				s3 += d3 * d3
-				s4 += d4 * d4
-				s5 += d5 * d5
-				s6 += d6 * d6
-				s7 += d7 * d7
+				s0 += float32(d0 * d0)
+				s1 += float32(d1 * d1)
+				s2 += float32(d2 * d2)
+				s3 += float32(d3 * d3)
+				s4 += float32(d4 * d4)
+				s5 += float32(d5 * d5)
+				s6 += float32(d6 * d6)
+				s7 += float32(d7 * d7)
 			}
 			d := dst[c : c+8 : c+8]
 			d[0] += float64(s0)
@@ -123,7 +127,7 @@ func ColumnSquares64(dst []float64, x, centre []float32, m, n int) {
 			var s float32
 			for i := r0; i < r1; i++ {
 				d := x[i*n+c] - centre[c]
-				s += d * d
+				s += float32(d * d)
 			}
 			dst[c] += float64(s)
 		}
@@ -151,10 +155,10 @@ func ColumnDots64(sum, dot []float64, dy, x, mean []float32, m, n int) {
 				s1 += g[1]
 				s2 += g[2]
 				s3 += g[3]
-				t0 += g[0] * (v[0] - k[0])
-				t1 += g[1] * (v[1] - k[1])
-				t2 += g[2] * (v[2] - k[2])
-				t3 += g[3] * (v[3] - k[3])
+				t0 += float32(g[0] * (v[0] - k[0]))
+				t1 += float32(g[1] * (v[1] - k[1]))
+				t2 += float32(g[2] * (v[2] - k[2]))
+				t3 += float32(g[3] * (v[3] - k[3]))
 			}
 			su, do := sum[c:c+4:c+4], dot[c:c+4:c+4]
 			su[0] += float64(s0)
@@ -170,7 +174,7 @@ func ColumnDots64(sum, dot []float64, dy, x, mean []float32, m, n int) {
 			var s, t float32
 			for i := r0; i < r1; i++ {
 				s += dy[i*n+c]
-				t += dy[i*n+c] * (x[i*n+c] - mean[c])
+				t += float32(dy[i*n+c] * (x[i*n+c] - mean[c]))
 			}
 			sum[c] += float64(s)
 			dot[c] += float64(t)
@@ -196,15 +200,15 @@ func ChannelAffine(y, x, scale, shift []float32, m, n int) {
 			for i := r0; i < r1; i++ {
 				v := x[i*n+c : i*n+c+4 : i*n+c+4]
 				o := y[i*n+c : i*n+c+4 : i*n+c+4]
-				o[0] = v[0]*s0 + t0
-				o[1] = v[1]*s1 + t1
-				o[2] = v[2]*s2 + t2
-				o[3] = v[3]*s3 + t3
+				o[0] = float32(v[0]*s0) + t0
+				o[1] = float32(v[1]*s1) + t1
+				o[2] = float32(v[2]*s2) + t2
+				o[3] = float32(v[3]*s3) + t3
 			}
 		}
 		for ; c < n; c++ {
 			for i := r0; i < r1; i++ {
-				y[i*n+c] = x[i*n+c]*scale[c] + shift[c]
+				y[i*n+c] = float32(x[i*n+c]*scale[c]) + shift[c]
 			}
 		}
 	}
@@ -228,13 +232,13 @@ func BatchNormGrad(dx, dy, x, a, b, mean, d []float32, m, n int) {
 				v := x[i*n+c : i*n+c+2 : i*n+c+2]
 				g := dy[i*n+c : i*n+c+2 : i*n+c+2]
 				o := dx[i*n+c : i*n+c+2 : i*n+c+2]
-				o[0] += a0*g[0] + b0*(v[0]-k0) + d0
-				o[1] += a1*g[1] + b1*(v[1]-k1) + d1
+				o[0] += float32(a0*g[0]) + float32(b0*(v[0]-k0)) + d0
+				o[1] += float32(a1*g[1]) + float32(b1*(v[1]-k1)) + d1
 			}
 		}
 		for ; c < n; c++ {
 			for i := r0; i < r1; i++ {
-				dx[i*n+c] += a[c]*dy[i*n+c] + b[c]*(x[i*n+c]-mean[c]) + d[c]
+				dx[i*n+c] += float32(a[c]*dy[i*n+c]) + float32(b[c]*(x[i*n+c]-mean[c])) + d[c]
 			}
 		}
 	}

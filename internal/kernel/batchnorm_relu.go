@@ -49,15 +49,15 @@ func ChannelAffineReLU(y, x, scale, shift []float32, m, n int) {
 			for i := r0; i < r1; i++ {
 				v := x[i*n+c : i*n+c+4 : i*n+c+4]
 				o := y[i*n+c : i*n+c+4 : i*n+c+4]
-				o[0] = relu(v[0]*s0 + t0)
-				o[1] = relu(v[1]*s1 + t1)
-				o[2] = relu(v[2]*s2 + t2)
-				o[3] = relu(v[3]*s3 + t3)
+				o[0] = relu(float32(v[0]*s0) + t0)
+				o[1] = relu(float32(v[1]*s1) + t1)
+				o[2] = relu(float32(v[2]*s2) + t2)
+				o[3] = relu(float32(v[3]*s3) + t3)
 			}
 		}
 		for ; c < n; c++ {
 			for i := r0; i < r1; i++ {
-				y[i*n+c] = relu(x[i*n+c]*scale[c] + shift[c])
+				y[i*n+c] = relu(float32(x[i*n+c]*scale[c]) + shift[c])
 			}
 		}
 	}
@@ -83,16 +83,16 @@ func ColumnDotsReLU64(sum, dot []float64, dy, x, mean, scale, shift []float32, m
 			for i := r0; i < r1; i++ {
 				dyr := dy[i*n+c : i*n+c+4 : i*n+c+4]
 				v := x[i*n+c : i*n+c+4 : i*n+c+4]
-				g0, g1 := reluGrad(dyr[0], v[0]*sc[0]+sh[0]), reluGrad(dyr[1], v[1]*sc[1]+sh[1])
-				g2, g3 := reluGrad(dyr[2], v[2]*sc[2]+sh[2]), reluGrad(dyr[3], v[3]*sc[3]+sh[3])
+				g0, g1 := reluGrad(dyr[0], float32(v[0]*sc[0])+sh[0]), reluGrad(dyr[1], float32(v[1]*sc[1])+sh[1])
+				g2, g3 := reluGrad(dyr[2], float32(v[2]*sc[2])+sh[2]), reluGrad(dyr[3], float32(v[3]*sc[3])+sh[3])
 				s0 += g0
 				s1 += g1
 				s2 += g2
 				s3 += g3
-				t0 += g0 * (v[0] - k[0])
-				t1 += g1 * (v[1] - k[1])
-				t2 += g2 * (v[2] - k[2])
-				t3 += g3 * (v[3] - k[3])
+				t0 += float32(g0 * (v[0] - k[0]))
+				t1 += float32(g1 * (v[1] - k[1]))
+				t2 += float32(g2 * (v[2] - k[2]))
+				t3 += float32(g3 * (v[3] - k[3]))
 			}
 			su, do := sum[c:c+4:c+4], dot[c:c+4:c+4]
 			su[0] += float64(s0)
@@ -107,9 +107,9 @@ func ColumnDotsReLU64(sum, dot []float64, dy, x, mean, scale, shift []float32, m
 		for ; c < n; c++ {
 			var s, t float32
 			for i := r0; i < r1; i++ {
-				g := reluGrad(dy[i*n+c], x[i*n+c]*scale[c]+shift[c])
+				g := reluGrad(dy[i*n+c], float32(x[i*n+c]*scale[c])+shift[c])
 				s += g
-				t += g * (x[i*n+c] - mean[c])
+				t += float32(g * (x[i*n+c] - mean[c]))
 			}
 			sum[c] += float64(s)
 			dot[c] += float64(t)
@@ -137,13 +137,13 @@ func BatchNormGradReLU(dx, dy, x, a, b, mean, d, scale, shift []float32, m, n in
 				v := x[i*n+c : i*n+c+2 : i*n+c+2]
 				g := dy[i*n+c : i*n+c+2 : i*n+c+2]
 				o := dx[i*n+c : i*n+c+2 : i*n+c+2]
-				o[0] += a0*reluGrad(g[0], v[0]*s0+t0) + b0*(v[0]-k0) + d0
-				o[1] += a1*reluGrad(g[1], v[1]*s1+t1) + b1*(v[1]-k1) + d1
+				o[0] += float32(a0*reluGrad(g[0], float32(v[0]*s0)+t0)) + float32(b0*(v[0]-k0)) + d0
+				o[1] += float32(a1*reluGrad(g[1], float32(v[1]*s1)+t1)) + float32(b1*(v[1]-k1)) + d1
 			}
 		}
 		for ; c < n; c++ {
 			for i := r0; i < r1; i++ {
-				dx[i*n+c] += a[c]*reluGrad(dy[i*n+c], x[i*n+c]*scale[c]+shift[c]) + b[c]*(x[i*n+c]-mean[c]) + d[c]
+				dx[i*n+c] += float32(a[c]*reluGrad(dy[i*n+c], float32(x[i*n+c]*scale[c])+shift[c])) + float32(b[c]*(x[i*n+c]-mean[c])) + d[c]
 			}
 		}
 	}

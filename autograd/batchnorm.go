@@ -41,6 +41,12 @@ type batchNorm struct {
 	// x·scale + shift > 0 (where y > 0; scale and shift are the last
 	// Forward's, so it reads x and not y).
 	relu bool
+	// setX: Backward sets x's gradient rather than adding to it (the
+	// kernel's GradSet, the same bits as adding to zeros, without the
+	// plan zeroing it or the pass reading it), for when this op is its
+	// first writer (overwrite.go). It takes batchNorm's gradSlots offering
+	// the slot, setSlot(dst, o.x.Grad, &o.setX); until then it stays false.
+	setX bool
 
 	// k runs the passes over the rows on the kernel's workers, with
 	// results that are the same bits for any number of workers.
@@ -183,9 +189,15 @@ func (o *batchNorm) Backward() {
 			o.d[c] = float32(-gi * sum[c] * inv)
 		}
 	}
-	if o.relu {
-		o.k.GradReLU(o.x.Grad.Data(), dy, x, o.a, o.b, o.mean32, o.d, o.scale, o.shift)
-		return
+	dx := o.x.Grad.Data()
+	switch {
+	case o.relu && o.setX:
+		o.k.GradReLUSet(dx, dy, x, o.a, o.b, o.mean32, o.d, o.scale, o.shift)
+	case o.relu:
+		o.k.GradReLU(dx, dy, x, o.a, o.b, o.mean32, o.d, o.scale, o.shift)
+	case o.setX:
+		o.k.GradSet(dx, dy, x, o.a, o.b, o.mean32, o.d)
+	default:
+		o.k.Grad(dx, dy, x, o.a, o.b, o.mean32, o.d)
 	}
-	o.k.Grad(o.x.Grad.Data(), dy, x, o.a, o.b, o.mean32, o.d)
 }

@@ -87,6 +87,45 @@ func TestBatchNormReLUSameBits(t *testing.T) {
 	}
 }
 
+// TestBatchNormSetXSameBits runs BatchNorm and BatchNormReLU with setX
+// (x's gradient set, not added to) against the same ops adding into a
+// zeroed gradient, bit for bit, with x's gradient poisoned with NaN before
+// each backward pass instead of zeroed: setting must write all of it and
+// read none of it.
+func TestBatchNormSetXSameBits(t *testing.T) {
+	cases := []bnReLUCase{{[]int{6, 5}, true, true}, {[]int{2, 5, 5, 8}, true, true}, {[]int{40, 24}, false, true}}
+	for _, c := range cases {
+		for _, fused := range []bool{false, true} {
+			name := fmt.Sprintf("%v fused %v", c.shape, fused)
+			pa, add := bnReLUNet(c, 4, fused)
+			ps, set := bnReLUNet(c, 4, fused)
+			ps.ops[0].(*batchNorm).setX = true
+			for step, training := range []bool{true, true, false} {
+				pa.Forward(training)
+				pa.Backward()
+				ps.Forward(training)
+				for _, g := range ps.grads {
+					g.Zero()
+				}
+				for i := range set["dx"].Data() {
+					set["dx"].Data()[i] = float32(math.NaN())
+				}
+				for i := len(ps.ops) - 1; i >= 0; i-- {
+					ps.ops[i].Backward()
+				}
+				for k, want := range add {
+					got := set[k].Data()
+					for i, w := range want.Data() {
+						if math.Float32bits(got[i]) != math.Float32bits(w) {
+							t.Fatalf("%s step %d: %s[%d] = %v set, %v added", name, step, k, i, got[i], w)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestBatchNormReLUGradients checks the fused op's backward against
 // central finite differences, training and inference, as TestMoreGradients
 // does for BatchNorm.

@@ -75,3 +75,19 @@ func bnGradReLURows(dx, dy, x, a, b, mean, d, scale, shift []float32, rows, n in
 	bnGradReLU8(&dx[0], &dy[0], &x[0], &a[0], &b[0], &mean[0], &d[0], &scale[0], &shift[0], rows, n)
 	return true
 }
+
+func bnGradSetRows(dx, dy, x, a, b, mean, d []float32, rows, n int) bool {
+	if !bnVec(n) || rows < 1 {
+		return false
+	}
+	bnGradSet8(&dx[0], &dy[0], &x[0], &a[0], &b[0], &mean[0], &d[0], rows, n)
+	return true
+}
+
+func bnGradReLUSetRows(dx, dy, x, a, b, mean, d, scale, shift []float32, rows, n int) bool {
+	if !bnVec(n) || rows < 1 {
+		return false
+	}
+	bnGradReLUSet8(&dx[0], &dy[0], &x[0], &a[0], &b[0], &mean[0], &d[0], &scale[0], &shift[0], rows, n)
+	return true
+}

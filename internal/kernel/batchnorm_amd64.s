@@ -204,6 +204,45 @@ bnGrad8_col:
 	VZEROUPPER
 	RET
 
+// func bnGradSet8(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, rows int, n int)
+// Requires: AVX
+TEXT ·bnGradSet8(SB), NOSPLIT, $0-72
+	MOVQ dx+0(FP), AX
+	MOVQ dy+8(FP), CX
+	MOVQ x+16(FP), DX
+	MOVQ a+24(FP), BX
+	MOVQ b+32(FP), SI
+	MOVQ mean+40(FP), DI
+	MOVQ d+48(FP), R8
+	MOVQ rows+56(FP), R9
+	MOVQ n+64(FP), R10
+	SHLQ $0x02, R10
+
+bnGradSet8_row:
+	XORQ R11, R11
+
+bnGradSet8_col:
+	VMOVUPS (CX)(R11*1), Y0
+	VMULPS  (BX)(R11*1), Y0, Y0
+	VMOVUPS (DX)(R11*1), Y1
+	VSUBPS  (DI)(R11*1), Y1, Y1
+	VMULPS  (SI)(R11*1), Y1, Y1
+	VADDPS  Y1, Y0, Y0
+	VADDPS  (R8)(R11*1), Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VADDPS  Y1, Y0, Y0
+	VMOVUPS Y0, (AX)(R11*1)
+	ADDQ    $0x00000020, R11
+	CMPQ    R11, R10
+	JL      bnGradSet8_col
+	ADDQ    R10, AX
+	ADDQ    R10, CX
+	ADDQ    R10, DX
+	DECQ    R9
+	JNZ     bnGradSet8_row
+	VZEROUPPER
+	RET
+
 // func colDotsReLU8(sum *float64, dot *float64, dy *float32, x *float32, mean *float32, scale *float32, shift *float32, rows int, n int)
 // Requires: AVX
 TEXT ·colDotsReLU8(SB), NOSPLIT, $0-72
@@ -347,5 +386,52 @@ bnGradReLU8_col:
 	ADDQ    R12, DX
 	DECQ    R11
 	JNZ     bnGradReLU8_row
+	VZEROUPPER
+	RET
+
+// func bnGradReLUSet8(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, scale *float32, shift *float32, rows int, n int)
+// Requires: AVX
+TEXT ·bnGradReLUSet8(SB), NOSPLIT, $0-88
+	MOVQ dx+0(FP), AX
+	MOVQ dy+8(FP), CX
+	MOVQ x+16(FP), DX
+	MOVQ a+24(FP), BX
+	MOVQ b+32(FP), SI
+	MOVQ mean+40(FP), DI
+	MOVQ d+48(FP), R8
+	MOVQ scale+56(FP), R9
+	MOVQ shift+64(FP), R10
+	MOVQ rows+72(FP), R11
+	MOVQ n+80(FP), R12
+	SHLQ $0x02, R12
+
+bnGradReLUSet8_row:
+	XORQ R13, R13
+
+bnGradReLUSet8_col:
+	VXORPS  Y1, Y1, Y1
+	VMOVUPS (DX)(R13*1), Y0
+	VMULPS  (R9)(R13*1), Y0, Y0
+	VADDPS  (R10)(R13*1), Y0, Y0
+	VCMPPS  $0x11, Y0, Y1, Y0
+	VANDPS  (CX)(R13*1), Y0, Y0
+	VADDPS  Y1, Y0, Y0
+	VMULPS  (BX)(R13*1), Y0, Y0
+	VMOVUPS (DX)(R13*1), Y1
+	VSUBPS  (DI)(R13*1), Y1, Y1
+	VMULPS  (SI)(R13*1), Y1, Y1
+	VADDPS  Y1, Y0, Y0
+	VADDPS  (R8)(R13*1), Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VADDPS  Y1, Y0, Y0
+	VMOVUPS Y0, (AX)(R13*1)
+	ADDQ    $0x00000020, R13
+	CMPQ    R13, R12
+	JL      bnGradReLUSet8_col
+	ADDQ    R12, AX
+	ADDQ    R12, CX
+	ADDQ    R12, DX
+	DECQ    R11
+	JNZ     bnGradReLUSet8_row
 	VZEROUPPER
 	RET

@@ -17,3 +17,7 @@ func affineReLURows(y, x, scale, shift []float32, rows, n int) bool { return fal
 func bnGradReLURows(dx, dy, x, a, b, mean, d, scale, shift []float32, rows, n int) bool {
 	return false
 }
+func bnGradSetRows(dx, dy, x, a, b, mean, d []float32, rows, n int) bool { return false }
+func bnGradReLUSetRows(dx, dy, x, a, b, mean, d, scale, shift []float32, rows, n int) bool {
+	return false
+}

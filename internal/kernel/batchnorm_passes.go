@@ -40,6 +40,10 @@ const (
 	bnAffineReLU // y = relu(x·scale + shift)
 	bnDotsReLU   // bnDots of g = reluGrad(dy, x·scale + shift)
 	bnGradReLU   // bnGrad of g
+
+	// bnGrad and bnGradReLU setting dx to 0 + the sum (batchnorm_set.go).
+	bnGradSet
+	bnGradReLUSet
 )
 
 // bnChunkValues is about how many values one chunk of rows holds (256 KiB,
@@ -111,6 +115,10 @@ func (j bnJob) Run(lo, hi int) {
 			ColumnDotsReLU64(p1, p2, bn.dy[r0*n:r1*n], rows, bn.mean, bn.scale, bn.shift, r1-r0, n)
 		case bnGradReLU:
 			BatchNormGradReLU(bn.dx[r0*n:r1*n], bn.dy[r0*n:r1*n], rows, bn.a, bn.b, bn.mean, bn.d, bn.scale, bn.shift, r1-r0, n)
+		case bnGradSet:
+			batchNormGradSet(bn.dx[r0*n:r1*n], bn.dy[r0*n:r1*n], rows, bn.a, bn.b, bn.mean, bn.d, r1-r0, n)
+		case bnGradReLUSet:
+			batchNormGradReLUSet(bn.dx[r0*n:r1*n], bn.dy[r0*n:r1*n], rows, bn.a, bn.b, bn.mean, bn.d, bn.scale, bn.shift, r1-r0, n)
 		}
 	}
 }

@@ -157,3 +157,50 @@ func TestBatchNormReLUPasses(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchNormGradSet holds the passes that set dx against the adding
+// ones on a zeroed dx, bit for bit, with dx poisoned with NaN before (a
+// set pass must neither read it nor leave any of it), -0 sums included
+// (which must come out +0, as 0 + -0), with and without the assembly, by
+// the loops and by BatchNorm in one chunk and in several.
+func TestBatchNormGradSet(t *testing.T) {
+	defer func() { bnVecOff = false }()
+	r := rand.New(rand.NewPCG(16, 5))
+	nan := float32(math.NaN())
+	for _, s := range [][2]int{{1, 8}, {70, 8}, {67, 5}, {200, 12}, {64, 1}, {20000, 8}, {9000, 13}} {
+		m, n := s[0], s[1]
+		bn := NewBatchNorm(m, n)
+		x, dy := bnReLUData(r, m, n)
+		scale, shift, a, b, d, mean := coefs(r, n)
+		x[0], dy[0] = 1, float32(math.Copysign(0, -1)) // a·(-0) + (-0)·0.5 + -0: -0, set as +0
+		poisoned := func() []float32 {
+			dx := make([]float32, m*n)
+			for i := range dx {
+				dx[i] = nan
+			}
+			return dx
+		}
+		for _, off := range []bool{true, false} {
+			bnVecOff = off
+			name := fmt.Sprintf("(%d, %d) %d chunks, assembly off %v", m, n, bn.Chunks(), off)
+			want, got := make([]float32, m*n), poisoned()
+			BatchNormGrad(want, dy, x, a, b, mean, d, m, n)
+			batchNormGradSet(got, dy, x, a, b, mean, d, m, n)
+			checkSame32(t, name+" batchNormGradSet", got, want)
+			if math.Float32bits(got[0]) != 0 {
+				t.Errorf("%s: dx[0] = %v (%#x), want +0 (0 + -0)", name, got[0], math.Float32bits(got[0]))
+			}
+			got = poisoned()
+			bn.GradSet(got, dy, x, a, b, mean, d)
+			checkSame32(t, name+" GradSet", got, want)
+
+			want, got = make([]float32, m*n), poisoned()
+			BatchNormGradReLU(want, dy, x, a, b, mean, d, scale, shift, m, n)
+			batchNormGradReLUSet(got, dy, x, a, b, mean, d, scale, shift, m, n)
+			checkSame32(t, name+" batchNormGradReLUSet", got, want)
+			got = poisoned()
+			bn.GradReLUSet(got, dy, x, a, b, mean, d, scale, shift)
+			checkSame32(t, name+" GradReLUSet", got, want)
+		}
+	}
+}

@@ -44,6 +44,14 @@ func affine8(y *float32, x *float32, scale *float32, shift *float32, rows int, n
 //go:noescape
 func bnGrad8(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, rows int, n int)
 
+// bnGradSet8 is the pure-Go loop; n is a multiple of 8 and rows ≥ 1.
+//
+// dx[i*n+c] = 0 + a[c]*dy[i*n+c] + b[c]*(x[i*n+c]-mean[c]) + d[c] for i < rows, c < n,
+// summed left to right, the 0 first added last.
+//
+//go:noescape
+func bnGradSet8(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, rows int, n int)
+
 // colDotsReLU8 is one run of rows of the pure-Go loop; n is a multiple of 8 and rows ≥ 1.
 //
 // For each column c < n: s, t := float32(0), float32(0); for i < rows:
@@ -68,3 +76,12 @@ func affineReLU8(y *float32, x *float32, scale *float32, shift *float32, rows in
 //
 //go:noescape
 func bnGradReLU8(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, scale *float32, shift *float32, rows int, n int)
+
+// bnGradReLUSet8 is the pure-Go loop; n is a multiple of 8 and rows ≥ 1.
+//
+// g := reluGrad(dy[i*n+c], x[i*n+c]*scale[c] + shift[c]);
+// dx[i*n+c] = 0 + a[c]*g + b[c]*(x[i*n+c]-mean[c]) + d[c] for i < rows, c < n,
+// summed left to right, the 0 first added last.
+//
+//go:noescape
+func bnGradReLUSet8(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, scale *float32, shift *float32, rows int, n int)

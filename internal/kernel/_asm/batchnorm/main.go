@@ -62,9 +62,36 @@ func main() {
 			VADDPS(Mem{Base: p["shift"], Index: co, Scale: 1}, t, t)
 			VMOVUPS(t, Mem{Base: p["y"], Index: co, Scale: 1})
 		})
-	rowKernel("bnGrad8", "func(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, rows int, n int)",
-		[]string{"dx[i*n+c] += a[c]*dy[i*n+c] + b[c]*(x[i*n+c]-mean[c]) + d[c] for i < rows, c < n,",
-			"summed left to right."},
+	for _, set := range []bool{false, true} {
+		gradKernel(set)
+	}
+	reluKernels()
+	Generate()
+}
+
+// toDx ends a gradient kernel's body: t is added to dx, or, with set, to
+// +0 (as to a zeroed dx: the same bits, -0 becoming +0) without reading
+// dx, and stored.
+func toDx(t VecVirtual, dx Mem, set bool) {
+	if set {
+		z := YMM()
+		VXORPS(z, z, z)
+		VADDPS(z, t, t)
+	} else {
+		VADDPS(dx, t, t)
+	}
+	VMOVUPS(t, dx)
+}
+
+// gradKernel emits bnGrad8, or with set bnGradSet8, which writes dx
+// instead of adding to it, for a dx the plan would otherwise zero first.
+func gradKernel(set bool) {
+	name, op, doc := "bnGrad8", "+=", "summed left to right."
+	if set {
+		name, op, doc = "bnGradSet8", "= 0 +", "summed left to right, the 0 first added last."
+	}
+	rowKernel(name, "func(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, rows int, n int)",
+		[]string{"dx[i*n+c] " + op + " a[c]*dy[i*n+c] + b[c]*(x[i*n+c]-mean[c]) + d[c] for i < rows, c < n,", doc},
 		[]string{"dx", "dy", "x"}, []string{"a", "b", "mean", "d"},
 		func(p map[string]GPVirtual, co GPVirtual) {
 			t, u := YMM(), YMM()
@@ -75,11 +102,8 @@ func main() {
 			VMULPS(Mem{Base: p["b"], Index: co, Scale: 1}, u, u)
 			VADDPS(u, t, t)
 			VADDPS(Mem{Base: p["d"], Index: co, Scale: 1}, t, t)
-			VADDPS(Mem{Base: p["dx"], Index: co, Scale: 1}, t, t)
-			VMOVUPS(t, Mem{Base: p["dx"], Index: co, Scale: 1})
+			toDx(t, Mem{Base: p["dx"], Index: co, Scale: 1}, set)
 		})
-	reluKernels()
-	Generate()
 }
 
 // reluKernels emits the loops of a normalization a ReLU reads alone, fused
@@ -129,24 +153,28 @@ func reluKernels() {
 			VMAXPS(z, t, t)
 			VMOVUPS(t, Mem{Base: p["y"], Index: co, Scale: 1})
 		})
-	rowKernel("bnGradReLU8", "func(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, scale *float32, shift *float32, rows int, n int)",
-		[]string{"g := reluGrad(dy[i*n+c], x[i*n+c]*scale[c] + shift[c]);",
-			"dx[i*n+c] += a[c]*g + b[c]*(x[i*n+c]-mean[c]) + d[c] for i < rows, c < n,",
-			"summed left to right."},
-		[]string{"dx", "dy", "x"}, []string{"a", "b", "mean", "d", "scale", "shift"},
-		func(p map[string]GPVirtual, co GPVirtual) {
-			at := func(s string) Mem { return Mem{Base: p[s], Index: co, Scale: 1} }
-			t, u := YMM(), YMM()
-			masked(at("dy"), at("x"), at("scale"), at("shift"), t)
-			VMULPS(at("a"), t, t)
-			VMOVUPS(at("x"), u)
-			VSUBPS(at("mean"), u, u)
-			VMULPS(at("b"), u, u)
-			VADDPS(u, t, t)
-			VADDPS(at("d"), t, t)
-			VADDPS(at("dx"), t, t)
-			VMOVUPS(t, at("dx"))
-		})
+	for _, set := range []bool{false, true} {
+		name, op, doc := "bnGradReLU8", "+=", "summed left to right."
+		if set {
+			name, op, doc = "bnGradReLUSet8", "= 0 +", "summed left to right, the 0 first added last."
+		}
+		rowKernel(name, "func(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, scale *float32, shift *float32, rows int, n int)",
+			[]string{"g := reluGrad(dy[i*n+c], x[i*n+c]*scale[c] + shift[c]);",
+				"dx[i*n+c] " + op + " a[c]*g + b[c]*(x[i*n+c]-mean[c]) + d[c] for i < rows, c < n,", doc},
+			[]string{"dx", "dy", "x"}, []string{"a", "b", "mean", "d", "scale", "shift"},
+			func(p map[string]GPVirtual, co GPVirtual) {
+				at := func(s string) Mem { return Mem{Base: p[s], Index: co, Scale: 1} }
+				t, u := YMM(), YMM()
+				masked(at("dy"), at("x"), at("scale"), at("shift"), t)
+				VMULPS(at("a"), t, t)
+				VMOVUPS(at("x"), u)
+				VSUBPS(at("mean"), u, u)
+				VMULPS(at("b"), u, u)
+				VADDPS(u, t, t)
+				VADDPS(at("d"), t, t)
+				toDx(t, at("dx"), set)
+			})
+	}
 }
 
 // columnKernel emits a reduction over rows: for each block of 8 columns,

@@ -61,6 +61,7 @@ type Conv2D struct {
 	kept         []float32    // the last Forward's patches, (N·OH·OW, K), when kept
 	keptX        []float32    // on the shifted path, its padded input (N,HP,WP,C), when kept
 	scratch      *ConvScratch // per-worker block buffers, maybe shared (conv_scratch.go)
+	set          convSet      // the gradients Backward sets (SetGrads, conv_set.go)
 
 	fwd convForward
 	bwd convBackward
@@ -322,9 +323,10 @@ func (cv *Conv2D) setBias(bias []float32) []float32 {
 
 // Backward adds the gradients of Forward's loss: given dy (N,OH,OW,F), the
 // gradient of y, it computes dx += ∂/∂x (N,H,W,C), dw += ∂/∂w (KH,KW,C,F)
-// and db += ∂/∂bias (F); any of the three may be nil to skip it. x and w
-// are the inputs of the last Forward. With relu, y must be that Forward's
-// output: the gradient flows only where y > 0.
+// and db += ∂/∂bias (F), or sets those SetGrads says; any of the three may
+// be nil to skip it. x and w are the inputs of the last Forward. With
+// relu, y must be that Forward's output: the gradient flows only where
+// y > 0.
 func (cv *Conv2D) Backward(dx, dw, db, dy, x, w, y []float32, relu bool) {
 	cv.checkLens("Backward", "dx", dx, cv.n*cv.win.H*cv.win.W*cv.c, "dw", dw, cv.k*cv.f, "db", db, cv.f,
 		"dy", dy, cv.n*cv.oh*cv.ow*cv.f, "x", x, cv.n*cv.win.H*cv.win.W*cv.c, "w", w, cv.k*cv.f)
@@ -364,15 +366,7 @@ func (cv *Conv2D) Backward(dx, dw, db, dy, x, w, y []float32, relu bool) {
 	j.dx, j.dw, j.db, j.dy, j.x, j.y, j.relu = dx, dw, db, dy, x, y, relu
 	perGroup := ceilDiv(cv.n, cv.groups) * cv.oh * cv.ow * cv.k * cv.f
 	Parallel(cv.groups, max(1, convMinChunk/perGroup), j)
-	// The groups' sums are added in group order, whoever computed them.
-	for g := range cv.groups {
-		if dw != nil {
-			AddTo(dw, cv.partDW[g])
-		}
-		if db != nil {
-			AddTo(db, cv.partDB[g])
-		}
-	}
+	cv.set.addGroups(dw, db, cv.partDW, cv.partDB)
 	*j = convBackward{cv: cv}
 }
 
@@ -434,11 +428,18 @@ func (j *convBackward) block(s *convScratch, pdw, pdb []float32, n, i0, i1 int) 
 	}
 	if cv.direct { // the patches are dx's own rows: accumulate straight into them
 		fx := n*cv.win.H*cv.win.W + i0*cv.win.W
-		gemmInline(cv.kern, false, false, pix, cv.k, cv.f, 1, dyb, cv.f, cv.wT, cv.k, 1, j.dx[fx*cv.c:(fx+pix)*cv.c], cv.k)
+		dxb := j.dx[fx*cv.c : (fx+pix)*cv.c]
+		if cv.set.dx { // not beta 0, which can give -0 (conv_set.go)
+			clear(dxb)
+		}
+		gemmInline(cv.kern, false, false, pix, cv.k, cv.f, 1, dyb, cv.f, cv.wT, cv.k, 1, dxb, cv.k)
 		return
 	}
 	dc := s.dcols[:pix*cv.k]
 	gemmInline(cv.kern, false, false, pix, cv.k, cv.f, 1, dyb, cv.f, cv.wT, cv.k, 0, dc, cv.k)
+	if cv.set.dx {
+		cv.clearFresh(cv.sample(j.dx, n), i0, i1)
+	}
 	Col2im(cv.sample(j.dx, n), dc, cv.win, cv.c, i0, i1)
 }
 

@@ -163,7 +163,7 @@ func (j *bf16ConvForward) Run(lo, hi int) {
 	for n := lo; n < hi; n++ {
 		b.image(s, j.x[n*in:(n+1)*in])
 		yn := j.y[n*out : (n+1)*out]
-		b.rows(yn, s.xb, cv.wp*b.cp/2, cv.oh, cv.ow, b.cp/2, b.kdw, b.wPack, cv.f, 0)
+		b.rows(yn, s.xb, cv.wp*b.cp/2, cv.oh, cv.ow, b.cp/2, b.kdw, b.wPack, cv.f, rowsSet)
 		biasAct(yn, j.bias, j.relu)
 	}
 	b.putScratch(s)
@@ -203,11 +203,16 @@ func (b *Conv2DBF16) image(s *bf16ConvScratch, xn []float32) {
 //
 // where ⊙ is the tile's pair product, src rows are rs pairs apart with pc
 // pairs per pixel, and wt is packed by packKernel (kd pairs per kernel
-// row). beta is 0 (overwrite) or 1 (accumulate).
-func (b *Conv2DBF16) rows(out []float32, src []uint32, rs, oh, ow, pc, kd int, wt []uint32, co int, beta float32) {
+// row). mode says how out is written, as for convRows: beta 0 (rowsSet)
+// or 1, out's rows cleared one by one first for rowsFresh.
+func (b *Conv2DBF16) rows(out []float32, src []uint32, rs, oh, ow, pc, kd int, wt []uint32, co int, mode rowsWrite) {
 	kern, kh := b.kern, b.cv.win.KH
 	mr, nr := kern.mr, kern.nr
+	beta := mode.beta()
 	for i := 0; i < oh; i++ {
+		if mode == rowsFresh {
+			clear(out[i*ow*co : (i+1)*ow*co])
+		}
 		for j0 := 0; j0 < ow; j0 += mr {
 			jr := min(mr, ow-j0)
 			for p := 0; p*nr < co; p++ {
@@ -226,8 +231,8 @@ func (b *Conv2DBF16) rows(out []float32, src []uint32, rs, oh, ow, pc, kd int, w
 
 // Backward is Conv2D.Backward with bfloat16 products: given dy
 // (N,OH,OW,F) it adds the gradients to dx (N,H,W,C), dw (KH,KW,C,F) and
-// db (F), any of them nil to skip it; x, w and, with relu, y are those of
-// the last Forward.
+// db (F), or sets those the Conv2D's SetGrads says, any of them nil to
+// skip it; x, w and, with relu, y are those of the last Forward.
 func (b *Conv2DBF16) Backward(dx, dw, db, dy, x, w, y []float32, relu bool) {
 	cv := b.cv
 	cv.checkLens("Backward", "dx", dx, cv.n*cv.win.H*cv.win.W*cv.c, "dw", dw, cv.k*cv.f, "db", db, cv.f,
@@ -253,14 +258,7 @@ func (b *Conv2DBF16) Backward(dx, dw, db, dy, x, w, y []float32, relu bool) {
 	j.dx, j.dw, j.db, j.dy, j.x, j.y, j.relu = dx, dw, db, dy, x, y, relu
 	perGroup := ceilDiv(cv.n, cv.groups) * cv.oh * cv.ow * cv.k * cv.f
 	Parallel(cv.groups, max(1, convMinChunk/perGroup), j)
-	for g := range cv.groups { // in group order, whoever computed them
-		if dw != nil {
-			AddTo(dw, b.partDW[g])
-		}
-		if db != nil {
-			AddTo(db, b.partDB[g])
-		}
-	}
+	cv.set.addGroups(dw, db, b.partDW, b.partDB)
 	*j = bf16ConvBackward{b: b}
 }
 
@@ -320,7 +318,7 @@ func (j *bf16ConvBackward) sample(s *bf16ConvScratch, pdw, pdb []float32, n int)
 		for i := 0; i < cv.oh; i++ {
 			b.kern.cvt(s.dyp16[((i+top)*gw+left)*hf:][:cv.ow*hf], dyg[i*cv.wp*cv.f:][:cv.ow*cv.f])
 		}
-		b.rows(j.dx[n*in:(n+1)*in], s.dyp16, gw*hf, g.H, g.W, hf, b.kdx, b.wFlipPack, cv.c, 1)
+		b.rows(j.dx[n*in:(n+1)*in], s.dyp16, gw*hf, g.H, g.W, hf, b.kdx, b.wFlipPack, cv.c, cv.set.dxWrite())
 	}
 }
 

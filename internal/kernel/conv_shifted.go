@@ -47,12 +47,13 @@ func shiftedOK(g Window) bool {
 // convRows is shiftedConv, or bandConv when the window rows are short;
 // wt is the kernel (KH,KW,ci,co) for the first, in column panels when co
 // is wider than a tile (see panelWeights), and (KW,KH,ci,co) for the
-// second (see bandWeights).
-func convRows(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw int, wt []float32, co int, beta float32, band []float32) {
+// second (see bandWeights). mode says whether out is overwritten, added
+// into, or set as adding into zeros (conv_set.go).
+func convRows(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw int, wt []float32, co int, mode rowsWrite, band []float32) {
 	if kw*ci >= shiftMinRow {
-		shiftedConv(kern, out, src, rs, rows, ow, ci, kh, kw, wt, co, beta)
+		shiftedConv(kern, out, src, rs, rows, ow, ci, kh, kw, wt, co, mode)
 	} else {
-		bandConv(kern, out, src, rs, rows, ow, ci, kh, kw, wt, co, beta, band)
+		bandConv(kern, out, src, rs, rows, ow, ci, kh, kw, wt, co, mode, band)
 	}
 }
 
@@ -68,7 +69,7 @@ func convRows(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw in
 // down one output row interleaves one new input row, not KH; the slot of
 // kernel row ky then rotates with the output row, and wt holds the kernel
 // once per rotation (see bandWeights).
-func bandConv(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw int, wt []float32, co int, beta float32, band []float32) {
+func bandConv(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw int, wt []float32, co int, mode rowsWrite, band []float32) {
 	bw := kh * ci
 	cols := ow + kw - 1
 	band = band[:cols*bw]
@@ -78,6 +79,7 @@ func bandConv(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw in
 	if pair {
 		wsz = kh * (kw + 1) * ci * 2 * co
 	}
+	beta := mode.beta()
 	for i := 0; i < rows; i++ {
 		r0 := i + kh - 1 // the one new row
 		if i == 0 {
@@ -87,6 +89,9 @@ func bandConv(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw in
 			bandRow(band, src[r*rs:][:cols*ci], cols, ci, bw, (r%kh)*ci)
 		}
 		w := wt[(i%kh)*wsz : (i%kh+1)*wsz]
+		if mode == rowsFresh {
+			clear(out[i*ow*co : (i+1)*ow*co])
+		}
 		if pair {
 			for j0 := 0; j0 < ow/2; j0 += mr {
 				kern.tile((kw+1)*bw, band[2*j0*bw:], 2*bw, 1, w, 2*co, out[(i*ow+2*j0)*co:], 2*co, 1, beta, min(mr, ow/2-j0), 2*co)
@@ -188,13 +193,18 @@ func bandWeights(dst, w []float32, kh, kw, ci, co int) {
 //	out[i, j, f] = beta·out[i, j, f] + Σ_{ky<kh, q<kw·ci} src[(i+ky)·rs + j·ci + q] · wt[(ky·kw·ci + q)·co + f]
 //
 // for i < rows, j < ow, f < co; src rows are rs values apart and hold at
-// least (ow+kw-1)·ci values; out is (rows·ow, co). beta is 0 (overwrite)
-// or 1 (accumulate). When co > nr, wt is in the panels of panelWeights.
-func shiftedConv(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw int, wt []float32, co int, beta float32) {
+// least (ow+kw-1)·ci values; out is (rows·ow, co). beta is mode's: 0
+// (rowsSet) or 1, out's rows cleared one by one first for rowsFresh. When
+// co > nr, wt is in the panels of panelWeights.
+func shiftedConv(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw int, wt []float32, co int, mode rowsWrite) {
 	rowK := kw * ci
 	mr, nr := kern.mr, kern.nr
+	beta := mode.beta()
 	if pairOK(kern, co, ow) {
 		for i := 0; i < rows; i++ {
+			if mode == rowsFresh {
+				clear(out[i*ow*co : (i+1)*ow*co])
+			}
 			for j0 := 0; j0 < ow/2; j0 += mr {
 				ct := out[(i*ow+2*j0)*co:]
 				for ky := 0; ky < kh; ky++ {
@@ -213,6 +223,9 @@ func shiftedConv(kern *microKernel, out, src []float32, rs, rows, ow, ci, kh, kw
 		ldw, pstep = nr, kh*rowK*nr
 	}
 	for i := 0; i < rows; i++ {
+		if mode == rowsFresh {
+			clear(out[i*ow*co : (i+1)*ow*co])
+		}
 		for j0 := 0; j0 < ow; j0 += mr {
 			jr := min(mr, ow-j0)
 			for f0 := 0; f0 < co; f0 += nr {
@@ -334,7 +347,7 @@ func (j *shiftedForward) Run(lo, hi int) {
 		}
 		first := n*cv.oh*cv.ow + i0*cv.ow
 		yb := j.y[first*cv.f : (first+(i1-i0)*cv.ow)*cv.f]
-		convRows(cv.kern, yb, src, cv.wp*cv.c, i1-i0, cv.ow, cv.c, cv.win.KH, cv.win.KW, j.wt, cv.f, 0, s.band)
+		convRows(cv.kern, yb, src, cv.wp*cv.c, i1-i0, cv.ow, cv.c, cv.win.KH, cv.win.KW, j.wt, cv.f, rowsSet, s.band)
 		biasAct(yb, j.bias, j.relu)
 	}
 	cv.putScratch(s)
@@ -402,6 +415,9 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 			reluMask(dym, dyn, yn)
 		}
 		gemmInline(cv.kern, false, false, pix, cv.k, cv.f, 1, dym, cv.f, cv.wT, cv.k, 0, s.cols, cv.k)
+		if cv.set.dx {
+			clear(j.dx[n*in : (n+1)*in])
+		}
 		Col2im(j.dx[n*in:(n+1)*in], s.cols, cv.win, cv.c, 0, cv.oh)
 	}
 	if convDX {
@@ -415,7 +431,7 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 		if pairOK(cv.kern, cv.c, cv.win.W) {
 			wt = cv.wFlipPair
 		}
-		convRows(cv.kern, j.dx[n*in:(n+1)*in], dyp, gw*cv.f, cv.win.H, cv.win.W, cv.f, cv.win.KH, cv.win.KW, wt, cv.c, 1, s.band)
+		convRows(cv.kern, j.dx[n*in:(n+1)*in], dyp, gw*cv.f, cv.win.H, cv.win.W, cv.f, cv.win.KH, cv.win.KW, wt, cv.c, cv.set.dxWrite(), s.band)
 	}
 }
 

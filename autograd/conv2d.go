@@ -27,6 +27,10 @@ type conv2D struct {
 	relu bool
 	k    *kernel.Conv2D
 	kb   *kernel.Conv2DBF16 // runs instead of k: bfloat16 products (SetBF16Products when built)
+	// setX, setW and setB say the op writes x's, w's and b's gradients
+	// first in the backward pass (overwrite.go): its kernel then sets
+	// them (kernel.Conv2D.SetGrads) instead of the plan zeroing them.
+	setX, setW, setB bool
 }
 
 // window checks the geometry of a kh×kw window moved by sh rows and sw
@@ -114,6 +118,7 @@ func (o *conv2D) Backward() {
 	if o.b != nil && o.b.Grad != nil {
 		db = o.b.Grad.Data()
 	}
+	o.k.SetGrads(o.setX, o.setW, o.setB) // kb follows k's flags
 	if o.kb != nil {
 		o.kb.Backward(dx, dw, db, o.y.Grad.Data(), o.x.Value.Data(), o.w.Value.Data(), o.y.Value.Data(), o.relu)
 		return
@@ -121,14 +126,15 @@ func (o *conv2D) Backward() {
 	o.k.Backward(dx, dw, db, o.y.Grad.Data(), o.x.Value.Data(), o.w.Value.Data(), o.y.Value.Data(), o.relu)
 }
 
-// gradSlots: the convolution's kernel adds into all three gradients.
+// gradSlots: the convolution's kernel can set each of its three
+// gradients, with the bits of adding into zeros.
 func (o *conv2D) gradSlots(dst []gradSlot) []gradSlot {
 	if o.y.Grad == nil {
 		return dst
 	}
-	dst = slot(slot(dst, o.x.Grad), o.w.Grad)
+	dst = setSlot(setSlot(dst, o.x.Grad, &o.setX), o.w.Grad, &o.setW)
 	if o.b != nil {
-		dst = slot(dst, o.b.Grad)
+		dst = setSlot(dst, o.b.Grad, &o.setB)
 	}
 	return dst
 }

@@ -217,14 +217,20 @@ func TestOverwriteSameBits(t *testing.T) {
 		batches []int
 		owned   int  // gradients the new path overwrites instead of zeroing
 		bf16    bool // products of operands rounded to bfloat16 (SetBF16Products)
+		bfConvs int  // convolutions with bfloat16 products, when bf16
 	}{
-		{"mlp two heads", mlpTwoHeads, []int{64}, 17, false},
-		{"mlp two heads bf16", mlpTwoHeads, []int{64}, 17, true},
-		{"mlp user op", mlpUserOp, []int{32}, 5, false},
-		{"partial views", partialViews, []int{4}, 5, false},
-		{"cnn", cnn, []int{8}, 9, false},
-		{"cnn bf16", cnn, []int{8}, 9, true},
-		{"cnn shared buffers", cnn, []int{8, 5}, 9, false},
+		{"mlp two heads", mlpTwoHeads, []int{64}, 17, false, 0},
+		{"mlp two heads bf16", mlpTwoHeads, []int{64}, 17, true, 0},
+		{"mlp user op", mlpUserOp, []int{32}, 5, false, 0},
+		{"partial views", partialViews, []int{4}, 5, false, 0},
+		{"cnn", cnn, []int{8}, 13, false, 0},
+		{"cnn bf16", cnn, []int{8}, 13, true, 0},
+		{"cnn shared buffers", cnn, []int{8, 5}, 13, false, 0},
+		{"convolutions", convSetNet, []int{6}, 23, false, 0},
+		{"convolutions bf16", convSetNet, []int{6}, 23, true, 3},
+		{"convolutions shared buffers", convSetNet, []int{6, 3}, 23, false, 0},
+		{"best's blocks", convWide, []int{4}, 10, false, 0},
+		{"best's blocks bf16", convWide, []int{4}, 10, true, 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -245,10 +251,17 @@ func TestOverwriteSameBits(t *testing.T) {
 				old = append(old, newOW(c.build, b, po, do, true))
 				cur = append(cur, newOW(c.build, b, pn, dn, false))
 			}
+			bfConvs := 0
 			for _, op := range cur[0].plan.ops {
 				if mm, ok := op.(*matMul); ok && mm.bf16 != c.bf16 {
 					t.Fatalf("a MatMul with bfloat16 products %v, want %v", mm.bf16, c.bf16)
 				}
+				if cv, ok := op.(*conv2D); ok && cv.kb != nil {
+					bfConvs++
+				}
+			}
+			if bfConvs != c.bfConvs {
+				t.Fatalf("%d convolutions with bfloat16 products, want %d", bfConvs, c.bfConvs)
 			}
 			n := overwrites(cur[0].plan)
 			if n != c.owned {

@@ -28,8 +28,9 @@ func convSetNet(p *Plan, ps *owParams) []*Var {
 
 // convWide: the convolutions of the zoo's best network at a smaller size,
 // Conv2D → BatchNormalization → ReLU blocks on 14×14 maps of 32 and 64
-// channels (shifted path, pixel pairs off, the bfloat16 form), the first
-// block's BatchNorm input gradient set by the second convolution.
+// channels (the shifted path, and its bfloat16 form), where each
+// convolution but the first sets its input's gradient and each
+// normalization its own.
 func convWide(p *Plan, ps *owParams) []*Var {
 	x, t := p.Input(14, 14, 1), p.Input(10)
 	h := p.Conv2D(x, ps.param(3, 3, 1, 32), 1, 1, 1, 1, 1, 1)

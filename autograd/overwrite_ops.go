@@ -4,12 +4,15 @@ package autograd
 // so that the plan need not treat them as ops that may write anything
 // (which would stop every op before them from overwriting; overwrite.go).
 // Each lists every gradient its Backward may add into, ignoring its early
-// returns (listing more only zeroes more); none offers to set. Each method
+// returns (listing more only zeroes more); batchNorm and pool2D offer to
+// set their input's gradient, the others only add. Each method
 // belongs in its op's file, beside Backward, and should move there when
 // that file is next edited.
 
+// gradSlots: batch normalization can set x's gradient (batchNorm.setX,
+// the kernel's GradSet and GradReLUSet); its γ and β sums only add.
 func (o *batchNorm) gradSlots(dst []gradSlot) []gradSlot {
-	dst = slot(dst, o.x.Grad)
+	dst = setSlot(dst, o.x.Grad, &o.setX)
 	if o.gamma != nil {
 		dst = slot(dst, o.gamma.Grad)
 	}

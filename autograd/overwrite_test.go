@@ -229,8 +229,8 @@ func TestOverwriteSameBits(t *testing.T) {
 		{"convolutions", convSetNet, []int{6}, 23, false, 0},
 		{"convolutions bf16", convSetNet, []int{6}, 23, true, 3},
 		{"convolutions shared buffers", convSetNet, []int{6, 3}, 23, false, 0},
-		{"best's blocks", convWide, []int{4}, 10, false, 0},
-		{"best's blocks bf16", convWide, []int{4}, 10, true, 2},
+		{"best's blocks", convWide, []int{4}, 12, false, 0},
+		{"best's blocks bf16", convWide, []int{4}, 12, true, 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -11,37 +11,5 @@ func GemmSparseAT(m, n, k int, a []float32, lda int, b []float32, ldb int, beta 
 	if beta != 0 && beta != 1 {
 		panic("kernel: GemmSparseAT: beta must be 0 or 1")
 	}
-	if beta == 1 {
-		GemmSparseATAdd(m, n, k, a, lda, b, ldb, c, ldc, work)
-		return
-	}
-	checkGemm(true, false, k, n, m, a, lda, b, ldb, c, ldc)
-	checkWork("GemmSparseAT", work, SparseWorkLen(m, k, true))
-	if n == 0 || k == 0 {
-		return
-	}
-	if m == 0 || !useSparse {
-		gemmSparseATSetGeneric(m, n, k, a, lda, b, ldb, c, ldc)
-		return
-	}
-	at, pack := work[:k*m], work[k*m:]
-	interleave(at, m, a, lda, m, k) // at (k×m) = Aᵀ
-	GemmSparseA(k, n, m, at, m, b, ldb, 0, c, ldc, pack)
-}
-
-// gemmSparseATSetGeneric is gemmSparseATGeneric setting C instead of
-// adding to it.
-func gemmSparseATSetGeneric(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	for q := 0; q < k; q++ {
-		row := c[q*ldc : q*ldc+n]
-		for j := range row {
-			var acc float32
-			for i := 0; i < m; i++ {
-				if av := a[i*lda+q]; av != 0 || av != av {
-					acc += av * b[i*ldb+j]
-				}
-			}
-			row[j] = acc
-		}
-	}
+	gemmSparseAT("GemmSparseAT", m, n, k, a, lda, b, ldb, beta, c, ldc, work)
 }

@@ -197,21 +197,29 @@ func gemmSparseAGeneric(m, n, k int, a []float32, lda int, b []float32, ldb int,
 // of at least SparseWorkLen(m, k, true) values, holds the transpose and
 // packed B. It runs on the caller's goroutine alone.
 func GemmSparseATAdd(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, work []float32) {
+	gemmSparseAT("GemmSparseATAdd", m, n, k, a, lda, b, ldb, 1, c, ldc, work)
+}
+
+// gemmSparseAT is GemmSparseATAdd (beta 1) and GemmSparseAT's setting form
+// (beta 0, C not read).
+func gemmSparseAT(op string, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, work []float32) {
 	checkGemm(true, false, k, n, m, a, lda, b, ldb, c, ldc)
-	checkWork("GemmSparseATAdd", work, SparseWorkLen(m, k, true))
-	if m == 0 || n == 0 || k == 0 {
+	checkWork(op, work, SparseWorkLen(m, k, true))
+	if n == 0 || k == 0 || (m == 0 && beta == 1) {
 		return
 	}
-	if !useSparse {
-		gemmSparseATGeneric(m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || !useSparse {
+		gemmSparseATGeneric(m, n, k, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	at, pack := work[:k*m], work[k*m:]
 	interleave(at, m, a, lda, m, k) // at (k×m) = Aᵀ
-	GemmSparseA(k, n, m, at, m, b, ldb, 1, c, ldc, pack)
+	GemmSparseA(k, n, m, at, m, b, ldb, beta, c, ldc, pack)
 }
 
-func gemmSparseATGeneric(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+// gemmSparseATGeneric is gemmSparseAT in Go: each sum formed from a +0
+// accumulator, then added to C (beta 1) or stored (beta 0).
+func gemmSparseATGeneric(m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	for q := 0; q < k; q++ {
 		row := c[q*ldc : q*ldc+n]
 		for j := range row {
@@ -221,7 +229,11 @@ func gemmSparseATGeneric(m, n, k int, a []float32, lda int, b []float32, ldb int
 					acc += av * b[i*ldb+j]
 				}
 			}
-			row[j] += acc
+			if beta == 0 {
+				row[j] = acc
+			} else {
+				row[j] += acc
+			}
 		}
 	}
 }

@@ -20,35 +20,33 @@ var poolAVX = cpu.X86.HasAVX2
 // cells), which only a following window makes good. When the spill would
 // reach past the next window (c < 4) it does none.
 func maxPoolRow(y []float32, arg []int32, x []float32, ow, c, rs, at0 int) int {
+	n := rowWindows(ow, c)
+	if n > 0 {
+		maxPool2x2Row8(&y[0], &arg[0], &x[0], n, c, rs, at0)
+	}
+	return n
+}
+
+// rowWindows is how many windows of an output row of ow the vector loops
+// do, under maxPoolRow's conditions: 0 when they cannot run.
+func rowWindows(ow, c int) int {
 	if !poolAVX || poolVecOff || (8-c%8)%8 > c {
 		return 0
 	}
-	n := ow
 	if c%8 != 0 {
-		n = ow - 1
+		return max(ow-1, 0)
 	}
-	if n < 1 {
-		return 0
-	}
-	maxPool2x2Row8(&y[0], &arg[0], &x[0], n, c, rs, at0)
-	return n
+	return ow
 }
 
 // maxPoolWinsRow is maxPoolRow for MaxPool2DWins: the first windows of
 // one output row by maxPool2x2WinsRow8, under the same conditions, and
 // how many.
 func maxPoolWinsRow(y []float32, win []uint8, x []float32, ow, c, rs int) int {
-	if !poolAVX || poolVecOff || (8-c%8)%8 > c {
-		return 0
+	n := rowWindows(ow, c)
+	if n > 0 {
+		maxPool2x2WinsRow8(&y[0], &win[0], &x[0], n, c, rs)
 	}
-	n := ow
-	if c%8 != 0 {
-		n = ow - 1
-	}
-	if n < 1 {
-		return 0
-	}
-	maxPool2x2WinsRow8(&y[0], &win[0], &x[0], n, c, rs)
 	return n
 }
 

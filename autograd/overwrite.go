@@ -21,6 +21,11 @@ import (
 // writer can only add, with no writer (its producer reads zeros), or that
 // an op that does not say what it writes (one added with AddOp, or one of
 // this package without gradSlots) may write before it in the backward pass.
+//
+// Convolutions (kernel.Conv2D.SetGrads) and batch normalizations set
+// theirs too: in best, where they write nearly all that was left, the
+// clearing fell from 2.4 % of a float32 CPU profile to 0.6 % (bfloat16
+// products: 4.3 % to 1.6 %).
 
 // gradSlot is one gradient buffer an op's Backward writes.
 type gradSlot struct {

@@ -65,9 +65,14 @@ func (o *matMul) Forward(bool) {
 	o.gemm(false, false, o.m, o.n, o.k, 1, x, o.k, o.w.Value.Data(), o.n, 0, o.y.Value.Data(), o.n)
 }
 
-// Backward adds, or sets when it is their only writer, the gradients of w
-// and x: the products' sums start from +0 and are never -0, so setting
-// them gives the bits of adding them to zeros.
+// Backward adds, or sets when it is their first writer, the gradients of w
+// and x. Setting (the product's beta 0) gives the bits of adding into
+// zeros with one exception: the SIMD tiles' FMAs round a product too small
+// for float32 (below 2⁻¹⁵⁰) to -0, so a sum whose every product underflows
+// so is stored as -0 where +0 + (-0) gave +0. Only the sign of a zero
+// gradient differs then, which SGD and Adam turn into the same weights
+// unless the weight is itself -0. (The convolutions avoid it by clearing
+// each piece of a gradient just before adding into it: kernel.Conv2D.SetGrads.)
 func (o *matMul) Backward() {
 	if o.y.Grad == nil {
 		return

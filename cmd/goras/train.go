@@ -90,9 +90,10 @@ Other data:
                            so the last line is Keras's
                            "val_loss: X - val_accuracy: Y" instead.
 
---model best, best-long and fast are the fixed recipes of docs/bounty.md;
-measured there on a 2-core CPU, data loading included: fast 99.19 % test
-accuracy in 23.4 s; best 99.60–99.66 % in 8–15 minutes. They train on
+--model best, best-long, fast and sprint are the fixed recipes of
+docs/bounty.md; measured there on a 2-core CPU, data loading included: fast
+99.17–99.30 % test accuracy in 7.2–9.8 s; sprint 99.61–99.65 % in 97–101 s;
+best 99.60–99.66 % in 3–15 minutes. They train on
 --dataset mnist or fashion_mnist by MNIST's protocol (55,000 pictures to
 train, 5,000 to validate, the test set once), so they do not take --data.
 

@@ -257,6 +257,7 @@ func (bp *batchPlan) gather(d *dataSet, rows []int) {
 // gatherAt is gather keeping in *at the array it is on (the inputs', then
 // the targets' index), so that Fit can name one whose Gather panics.
 func (bp *batchPlan) gatherAt(d *dataSet, rows []int, at *int) {
+	bp.plan.Unprepare() // what Plan.Prepare made is of the inputs being replaced
 	for i, x := range d.xs {
 		*at = i
 		x.Gather(bp.xs[i].Value.Data(), rows)

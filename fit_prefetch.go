@@ -380,10 +380,21 @@ func (r *fitRun) fill(bp *batchPlan, rows []int, step int) (err error) {
 		}
 	}()
 	bp.gatherAt(&r.train, rows, &at)
+	// The work the step would do from the inputs alone (the sparse first
+	// layer's transpose): on the goroutine, off the step's path.
+	at = preparing
+	bp.plan.Prepare()
 	return nil
 }
 
+// preparing is fill's array index while Plan.Prepare runs, for
+// gatherError.
+const preparing = -1
+
 func (r *fitRun) gatherError(at, step int, v any, stack []byte) error {
+	if at == preparing {
+		return fmt.Errorf("goras: fit: preparing batch %d of the epoch panicked (a bug of goras: please report it): %v\n%s", step, v, stack)
+	}
 	var name arrayName
 	if at < len(r.train.xs) {
 		name = r.m.inputName(at)

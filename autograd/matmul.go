@@ -19,6 +19,9 @@ type matMul struct {
 	// setW and setX say the op is the only writer of w's and x's
 	// gradients (overwrite.go): its products then set them (beta 0).
 	setW, setX bool
+	// prepared says work holds xᵀ for the sparse weight gradient, made by
+	// Plan.Prepare from the inputs the next Forward reads (prepare.go).
+	prepared bool
 }
 
 // SetBF16Products makes the matrix products and convolutions of plans
@@ -50,12 +53,7 @@ func (p *Plan) MatMul(x *Var, w *Param) *Var {
 // Forward skips the zeros of x when they are most of it (raw MNIST pixels
 // are 80 % background): the choice depends on the data and the CPU only.
 func (o *matMul) Forward(bool) {
-	if o.work == nil && !o.bf16 && kernel.SparseSupported() {
-		// Made on the first step whatever the data, so that data turning
-		// sparse later in training (activations of a hidden layer) cannot
-		// make a later step allocate.
-		o.work = make([]float32, kernel.SparseWorkLen(o.m, o.k, o.y.Grad != nil && o.w.Grad != nil))
-	}
+	o.makeWork()
 	x := o.x.Value.Data()
 	o.sparse = !o.bf16 && kernel.PreferSparse(o.m, o.k, x, o.k)
 	if o.sparse {
@@ -80,12 +78,16 @@ func (o *matMul) Backward() {
 	dy := o.y.Grad.Data()
 	if o.w.Grad != nil { // dW (in, out) += xᵀ·dy
 		beta := betaOf(o.setW)
-		if o.sparse {
+		switch {
+		case o.sparse && o.prepared:
+			kernel.GemmSparseATPrepared(o.m, o.n, o.k, dy, o.n, beta, o.w.Grad.Data(), o.n, o.work)
+		case o.sparse:
 			kernel.GemmSparseAT(o.m, o.n, o.k, o.x.Value.Data(), o.k, dy, o.n, beta, o.w.Grad.Data(), o.n, o.work)
-		} else {
+		default:
 			o.gemm(true, false, o.k, o.n, o.m, 1, o.x.Value.Data(), o.k, dy, o.n, beta, o.w.Grad.Data(), o.n)
 		}
 	}
+	o.prepared = false
 	if o.x.Grad != nil { // dx (m, in) += dy·wᵀ
 		o.gemm(false, true, o.m, o.k, o.n, 1, dy, o.n, o.w.Value.Data(), o.n, betaOf(o.setX), o.x.Grad.Data(), o.k)
 	}

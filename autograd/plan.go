@@ -64,7 +64,7 @@ func (p *Plan) Batch() int { return p.batch }
 // Input makes a var that the caller fills before each Forward, of shape
 // (batch, shape...). It has no gradient.
 func (p *Plan) Input(shape ...int) *Var {
-	v := &Var{Value: tensor.New(append([]int{p.batch}, shape...)...)}
+	v := &Var{Value: tensor.New(append([]int{p.batch}, shape...)...), input: true}
 	p.arena.bytes += 4 * int64(v.Value.Len())
 	return v
 }

@@ -14,7 +14,7 @@ func (p *Plan) Reshape(x *Var, shape ...int) *Var {
 	if err != nil {
 		panic(fmt.Sprintf("autograd: Reshape: %v", err))
 	}
-	out := &Var{Value: v}
+	out := &Var{Value: v, input: x.input}
 	if x.Grad != nil {
 		out.Grad, _ = x.Grad.Reshape(shape...)
 	}

@@ -9,6 +9,9 @@ type Var struct {
 	Grad  *tensor.Tensor // nil when no gradient is needed, e.g. the model input
 
 	src Op // the op that produced Value, nil for inputs and parameters
+	// input says Value is a plan input's (Plan.Input, or a Reshape of
+	// one): filled before Forward, so Plan.Prepare may read it.
+	input bool
 }
 
 // Shape is the shape of the value.

@@ -217,6 +217,48 @@ func gemmSparseAT(op string, m, n, k int, a []float32, lda int, b []float32, ldb
 	GemmSparseA(k, n, m, at, m, b, ldb, beta, c, ldc, pack)
 }
 
+// SparseTransposeA writes Aᵀ (A m×k, row stride lda) into work, which
+// must be of at least SparseWorkLen(m, k, true) values, for
+// GemmSparseATPrepared: the transpose GemmSparseAT makes first, done
+// ahead (autograd's Plan.Prepare) where an idle core can take it.
+// CPUs without the sparse kernels (SparseSupported false) have no use for
+// it: it panics there.
+func SparseTransposeA(m, k int, a []float32, lda int, work []float32) {
+	if !useSparse {
+		panic("kernel: SparseTransposeA without the sparse kernels (SparseSupported is false)")
+	}
+	if m < 0 || k < 0 {
+		panic("kernel: SparseTransposeA: negative dimension")
+	}
+	checkStored("A", m, k, len(a), lda, "lda")
+	checkWork("SparseTransposeA", work, SparseWorkLen(m, k, true))
+	if m > 0 && k > 0 {
+		interleave(work[:k*m], m, a, lda, m, k)
+	}
+}
+
+// GemmSparseATPrepared is GemmSparseAT (beta 0 or 1) with Aᵀ already in
+// work (SparseTransposeA of the same A): the same bits.
+func GemmSparseATPrepared(m, n, k int, b []float32, ldb int, beta float32, c []float32, ldc int, work []float32) {
+	if beta != 0 && beta != 1 || !useSparse {
+		panic("kernel: GemmSparseATPrepared: beta must be 0 or 1, on a CPU with the sparse kernels")
+	}
+	if m < 0 || n < 0 || k < 0 {
+		panic("kernel: GemmSparseATPrepared: negative dimension")
+	}
+	checkStored("B", m, n, len(b), ldb, "ldb")
+	checkStored("C", k, n, len(c), ldc, "ldc")
+	checkWork("GemmSparseATPrepared", work, SparseWorkLen(m, k, true))
+	if n == 0 || k == 0 || (m == 0 && beta == 1) {
+		return
+	}
+	if m == 0 {
+		scaleC(k, n, 0, c, ldc)
+		return
+	}
+	GemmSparseA(k, n, m, work[:k*m], m, b, ldb, beta, c, ldc, work[k*m:])
+}
+
 // gemmSparseATGeneric is gemmSparseAT in Go: each sum formed from a +0
 // accumulator, then added to C (beta 1) or stored (beta 0).
 func gemmSparseATGeneric(m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {

@@ -214,3 +214,45 @@ func BenchmarkGemmSparse(b *testing.B) {
 		}
 	})
 }
+
+// GemmSparseATPrepared on SparseTransposeA's transpose gives GemmSparseAT's
+// bits, adding (beta 1) and setting (beta 0, over a C of NaN), for shapes
+// with partial vectors and depth blocks.
+func TestGemmSparseATPreparedSameBits(t *testing.T) {
+	if !useSparse {
+		t.Skip("no sparse kernels on this CPU")
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, sh := range [][3]int{{100, 50, 784}, {16, 12, 784}, {7, 3, 33}, {130, 70, 20}, {1, 1, 1}} {
+		m, n, k := sh[0], sh[1], sh[2]
+		a, b := make([]float32, m*k), make([]float32, m*n)
+		for i := range a {
+			if r.IntN(5) == 0 {
+				a[i] = float32(r.NormFloat64())
+			}
+		}
+		for i := range b {
+			b[i] = float32(r.NormFloat64())
+		}
+		for _, beta := range []float32{0, 1} {
+			want, got := make([]float32, k*n), make([]float32, k*n)
+			for i := range want {
+				if beta == 0 {
+					want[i], got[i] = float32(math.NaN()), float32(math.NaN())
+				} else {
+					want[i] = float32(r.NormFloat64())
+					got[i] = want[i]
+				}
+			}
+			w1, w2 := make([]float32, SparseWorkLen(m, k, true)), make([]float32, SparseWorkLen(m, k, true))
+			GemmSparseAT(m, n, k, a, k, b, n, beta, want, n, w1)
+			SparseTransposeA(m, k, a, k, w2)
+			GemmSparseATPrepared(m, n, k, b, n, beta, got, n, w2)
+			for i := range want {
+				if math.Float32bits(want[i]) != math.Float32bits(got[i]) {
+					t.Fatalf("%dx%dx%d beta %v: C[%d] = %v prepared, %v not", m, n, k, beta, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}

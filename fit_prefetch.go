@@ -35,7 +35,7 @@ import (
 // generators in the same order, so alternating plans trains to the same
 // bits (fit_prefetch_test.go holds it so).
 //
-// What stays as it was: the first two batches of every epoch are gathered
+// What stays as it was: the first three batches of every epoch are gathered
 // by the step itself, after OnEpochBegin; nothing is gathered across an
 // epoch's end (validation, the next shuffle), nor after a callback set
 // StopTraining in OnTrainBatchBegin. Batch s+1 is sent to the goroutine
@@ -95,8 +95,9 @@ var prefetchSpin = func() time.Duration {
 // polling).
 const prefetchWindow = 8
 
-// prefetchShare: an epoch prefetches when its first batch took at least
-// 1/prefetchShare of its first step to gather. The MLP's gather is ~15 %
+// prefetchShare: an epoch prefetches when its first two batches took at
+// least 1/prefetchShare of its first two steps to gather (the faster of
+// each). The MLP's gather is ~15 %
 // of its step; LeNet-5's ~1 %, too little to win and enough to lose: the
 // polling goroutine holds the second processor, from which the kernel's
 // workers are then slow to take their share of the convolutions (LeNet-5's
@@ -123,10 +124,14 @@ type prefetcher struct {
 
 	main, twin *batchPlan // the full batch's plan and its twin
 
-	gathered      time.Duration // the epoch's first gather, for trainStep
-	settled, late int           // batches of the window so far, and those the step gathered
-	off           bool          // too many late: no prefetching until the next epoch
-	quiet         atomic.Bool   // off, for the goroutine: sleep rather than poll
+	// The faster of the epoch's first two gathers and steps, for
+	// trainStep's choice: one alone may be slowed by a first use (the
+	// first epoch's step 0 allocates and touches its buffers) or a
+	// preemption, which turned prefetching off for whole epochs.
+	gathered, stepped time.Duration
+	settled, late     int         // batches of the window so far, and those the step gathered
+	off               bool        // too many late: no prefetching until the next epoch
+	quiet             atomic.Bool // off, for the goroutine: sleep rather than poll
 
 	filled bool       // to holds batch step, or err says why it does not
 	to     *batchPlan // the plan the last job filled
@@ -183,35 +188,42 @@ func (r *fitRun) batch(step int, rows []int) (*batchPlan, error) {
 		}
 	}
 	p.filled = false
-	if step > 0 || !r.prefetching {
+	if step > 1 || !r.prefetching {
 		return bp, r.fill(bp, rows, step)
 	}
 	start := time.Now()
 	err = r.fill(bp, rows, step)
-	p.gathered = time.Since(start)
+	if d := time.Since(start); step == 0 || d < p.gathered {
+		p.gathered = d
+	}
 	return bp, err
 }
 
-// trainStep runs the step on bp. At an epoch's first step it also decides
+// trainStep runs the step on bp. At an epoch's second step it also decides
 // whether prefetching pays this epoch: whether the step is short enough
 // beside the gather (prefetchShare).
 func (r *fitRun) trainStep(step int, bp *batchPlan) float64 {
-	if step > 0 || !r.prefetching {
+	if step > 1 || !r.prefetching {
 		return r.m.step(bp)
 	}
 	start := time.Now()
 	loss := r.m.step(bp)
 	p := &r.pf
-	p.off = prefetchShare > 0 && p.gathered*time.Duration(prefetchShare) < time.Since(start)
-	p.quiet.Store(p.off)
+	if d := time.Since(start); step == 0 || d < p.stepped {
+		p.stepped = d
+	}
+	if step == 1 {
+		p.off = prefetchShare > 0 && p.gathered*time.Duration(prefetchShare) < p.stepped
+		p.quiet.Store(p.off)
+	}
 	return loss
 }
 
 // prefetch sends batch next to the goroutine, into a plan other than cur,
 // which the step about to run uses.
 func (r *fitRun) prefetch(next int, cur *batchPlan) error {
-	// Batch 1 waits for trainStep to time step 0.
-	if !r.prefetching || r.pf.off || next < 2 || next >= r.steps || r.m.StopTraining {
+	// Batches 1 and 2 wait for trainStep to time steps 0 and 1.
+	if !r.prefetching || r.pf.off || next < 3 || next >= r.steps || r.m.StopTraining {
 		return nil
 	}
 	lo, hi := next*r.s.batchSize, min((next+1)*r.s.batchSize, r.n)

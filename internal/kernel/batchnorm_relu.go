@@ -39,27 +39,10 @@ func ChannelAffineReLU(y, x, scale, shift []float32, m, n int) {
 	if affineReLURows(y, x, scale, shift, m, n) {
 		return
 	}
-	for r0 := 0; r0 < m; r0 += colRun {
-		r1 := min(m, r0+colRun)
-		c := 0
-		for ; c+4 <= n; c += 4 {
-			s, t := scale[c:c+4:c+4], shift[c:c+4:c+4]
-			s0, s1, s2, s3 := s[0], s[1], s[2], s[3]
-			t0, t1, t2, t3 := t[0], t[1], t[2], t[3]
-			for i := r0; i < r1; i++ {
-				v := x[i*n+c : i*n+c+4 : i*n+c+4]
-				o := y[i*n+c : i*n+c+4 : i*n+c+4]
-				o[0] = relu(float32(v[0]*s0) + t0)
-				o[1] = relu(float32(v[1]*s1) + t1)
-				o[2] = relu(float32(v[2]*s2) + t2)
-				o[3] = relu(float32(v[3]*s3) + t3)
-			}
-		}
-		for ; c < n; c++ {
-			for i := r0; i < r1; i++ {
-				y[i*n+c] = relu(float32(x[i*n+c]*scale[c]) + shift[c])
-			}
-		}
+	// Without the one-pass loop: ChannelAffine's bits, then the ReLU.
+	ChannelAffine(y, x, scale, shift, m, n)
+	for i, v := range y[:m*n] {
+		y[i] = relu(v)
 	}
 }
 

@@ -239,10 +239,12 @@ func (s *Server) train(ctx context.Context, j *job, dir string, t *TrainSettings
 	// The run's files are final: the lock goes before the end is
 	// announced, so that whoever hears it finds the folder free.
 	unlock()
-	j.update(func() { j.state, j.err = state, msg })
+	// Adopted before the end is announced, so that whoever hears it finds
+	// the model current (a fast run's test lost that race).
 	if fileExists(filepath.Join(dir, modelFile)) {
 		s.adoptIfNone(j.name)
 	}
+	j.update(func() { j.state, j.err = state, msg })
 	fmt.Fprintf(s.opts.Log, "studio: run %s %s %s\n", j.name, state, msg)
 }
 

@@ -57,7 +57,7 @@ func (o *matMul) Forward(bool) {
 	x := o.x.Value.Data()
 	o.sparse = !o.bf16 && kernel.PreferSparse(o.m, o.k, x, o.k)
 	if o.sparse {
-		kernel.GemmSparseA(o.m, o.n, o.k, x, o.k, o.w.Value.Data(), o.n, 0, o.y.Value.Data(), o.n, o.work)
+		kernel.GemmSparseA(o.m, o.n, o.k, x, o.k, o.w.Value.Data(), o.n, 0, o.y.Value.Data(), o.n, o.packWork())
 		return
 	}
 	o.gemm(false, false, o.m, o.n, o.k, 1, x, o.k, o.w.Value.Data(), o.n, 0, o.y.Value.Data(), o.n)

@@ -72,3 +72,10 @@ func (o *matMul) makeWork() {
 		o.work = make([]float32, kernel.SparseWorkLen(o.m, o.k, o.y.Grad != nil && o.w.Grad != nil))
 	}
 }
+
+// packWork is the forward sparse product's packing buffer: the end of
+// work, past the room for xᵀ at its start, which Prepare may have filled
+// for the coming Backward (packing W there would overwrite it).
+func (o *matMul) packWork() []float32 {
+	return o.work[len(o.work)-kernel.SparseWorkLen(o.m, o.k, false):]
+}

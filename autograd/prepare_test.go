@@ -18,8 +18,8 @@ type sparseMLP struct {
 	rng    *rand.Rand
 }
 
-func newSparseMLP(seed uint64) *sparseMLP {
-	s := &sparseMLP{p: NewPlan(16), rng: rand.New(rand.NewPCG(seed, 3))}
+func newSparseMLP(seed uint64, batch int) *sparseMLP {
+	s := &sparseMLP{p: NewPlan(batch), rng: rand.New(rand.NewPCG(seed, 3))}
 	s.w1, s.w2 = NewParam("w1", true, 28*28, 12), NewParam("w2", true, 12, 4)
 	for _, w := range []*Param{s.w1, s.w2} {
 		for i := range w.Value.Data() {
@@ -55,12 +55,20 @@ func gradBits(w *Param) []uint32 {
 
 // Prepare (the input's transpose done ahead) gives the weight gradients of
 // a step without it bit for bit, batch after batch; Unprepare, then new
-// inputs, never lets a stale transpose be used.
+// inputs, never lets a stale transpose be used. Batch 16 reads W in place;
+// batch 100 (the course's) packs it, which must not overwrite the prepared
+// transpose, and shares the rows among the workers.
 func TestPrepareSameBits(t *testing.T) {
 	if !kernel.SparseSupported() {
 		t.Skip("no sparse kernels on this CPU: Prepare has nothing to do")
 	}
-	with, without := newSparseMLP(1), newSparseMLP(1)
+	for _, batch := range []int{16, 100} {
+		testPrepareSameBits(t, batch)
+	}
+}
+
+func testPrepareSameBits(t *testing.T, batch int) {
+	with, without := newSparseMLP(1, batch), newSparseMLP(1, batch)
 	for step := range 4 {
 		with.fill()
 		without.fill()
@@ -92,7 +100,7 @@ func TestPrepareSameBits(t *testing.T) {
 			a, b := gradBits(w), gradBits(other)
 			for j := range a {
 				if a[j] != b[j] {
-					t.Fatalf("step %d: %s gradient %d: %#x with Prepare, %#x without", step, w.Name, j, a[j], b[j])
+					t.Fatalf("batch %d, step %d: %s gradient %d: %#x with Prepare, %#x without", batch, step, w.Name, j, a[j], b[j])
 				}
 			}
 		}

@@ -1643,6 +1643,118 @@ sparseGemmInPlaceAVX512x64_end:
 	VZEROUPPER
 	RET
 
+// func sparsePackAVX512x16(dst *float32, src *float32, lds int, rows int, mask uint16)
+// Requires: AVX, AVX512F
+TEXT ·sparsePackAVX512x16(SB), NOSPLIT, $0-34
+	MOVQ    dst+0(FP), AX
+	MOVQ    src+8(FP), CX
+	MOVQ    lds+16(FP), DX
+	MOVQ    rows+24(FP), BX
+	MOVWLZX mask+32(FP), SI
+	KMOVW   SI, K1
+	SHLQ    $0x02, DX
+
+sparsePackAVX512x16_row:
+	TESTQ     BX, BX
+	JZ        sparsePackAVX512x16_end
+	VMOVUPS.Z (CX), K1, Z0
+	VMOVUPS   Z0, (AX)
+	ADDQ      DX, CX
+	ADDQ      $0x00000040, AX
+	DECQ      BX
+	JMP       sparsePackAVX512x16_row
+
+sparsePackAVX512x16_end:
+	VZEROUPPER
+	RET
+
+// func sparsePackAVX512x32(dst *float32, src *float32, lds int, rows int, mask uint16)
+// Requires: AVX, AVX512F
+TEXT ·sparsePackAVX512x32(SB), NOSPLIT, $0-34
+	MOVQ    dst+0(FP), AX
+	MOVQ    src+8(FP), CX
+	MOVQ    lds+16(FP), DX
+	MOVQ    rows+24(FP), BX
+	MOVWLZX mask+32(FP), SI
+	KMOVW   SI, K1
+	SHLQ    $0x02, DX
+
+sparsePackAVX512x32_row:
+	TESTQ     BX, BX
+	JZ        sparsePackAVX512x32_end
+	VMOVUPS   (CX), Z0
+	VMOVUPS.Z 64(CX), K1, Z1
+	VMOVUPS   Z0, (AX)
+	VMOVUPS   Z1, 64(AX)
+	ADDQ      DX, CX
+	ADDQ      $0x00000080, AX
+	DECQ      BX
+	JMP       sparsePackAVX512x32_row
+
+sparsePackAVX512x32_end:
+	VZEROUPPER
+	RET
+
+// func sparsePackAVX512x48(dst *float32, src *float32, lds int, rows int, mask uint16)
+// Requires: AVX, AVX512F
+TEXT ·sparsePackAVX512x48(SB), NOSPLIT, $0-34
+	MOVQ    dst+0(FP), AX
+	MOVQ    src+8(FP), CX
+	MOVQ    lds+16(FP), DX
+	MOVQ    rows+24(FP), BX
+	MOVWLZX mask+32(FP), SI
+	KMOVW   SI, K1
+	SHLQ    $0x02, DX
+
+sparsePackAVX512x48_row:
+	TESTQ     BX, BX
+	JZ        sparsePackAVX512x48_end
+	VMOVUPS   (CX), Z0
+	VMOVUPS   64(CX), Z1
+	VMOVUPS.Z 128(CX), K1, Z2
+	VMOVUPS   Z0, (AX)
+	VMOVUPS   Z1, 64(AX)
+	VMOVUPS   Z2, 128(AX)
+	ADDQ      DX, CX
+	ADDQ      $0x000000c0, AX
+	DECQ      BX
+	JMP       sparsePackAVX512x48_row
+
+sparsePackAVX512x48_end:
+	VZEROUPPER
+	RET
+
+// func sparsePackAVX512x64(dst *float32, src *float32, lds int, rows int, mask uint16)
+// Requires: AVX, AVX512F
+TEXT ·sparsePackAVX512x64(SB), NOSPLIT, $0-34
+	MOVQ    dst+0(FP), AX
+	MOVQ    src+8(FP), CX
+	MOVQ    lds+16(FP), DX
+	MOVQ    rows+24(FP), BX
+	MOVWLZX mask+32(FP), SI
+	KMOVW   SI, K1
+	SHLQ    $0x02, DX
+
+sparsePackAVX512x64_row:
+	TESTQ     BX, BX
+	JZ        sparsePackAVX512x64_end
+	VMOVUPS   (CX), Z0
+	VMOVUPS   64(CX), Z1
+	VMOVUPS   128(CX), Z2
+	VMOVUPS.Z 192(CX), K1, Z3
+	VMOVUPS   Z0, (AX)
+	VMOVUPS   Z1, 64(AX)
+	VMOVUPS   Z2, 128(AX)
+	VMOVUPS   Z3, 192(AX)
+	ADDQ      DX, CX
+	ADDQ      $0x00000100, AX
+	DECQ      BX
+	JMP       sparsePackAVX512x64_row
+
+sparsePackAVX512x64_end:
+	VZEROUPPER
+	RET
+
 // func countNonzeroVec(x *float32, n int) int
 // Requires: AVX, POPCNT
 TEXT ·countNonzeroVec(SB), NOSPLIT, $0-24

@@ -56,3 +56,8 @@ func sparseGemmInPlaceAVX512x48(k int, a *float32, lda int, b *float32, ldb int,
 func sparseGemmInPlaceAVX512x64(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask, kmask uint16) {
 	panic("kernel: no SIMD")
 }
+
+func sparsePackAVX512x16(dst, src *float32, lds, rows int, mask uint16) { panic("kernel: no SIMD") }
+func sparsePackAVX512x32(dst, src *float32, lds, rows int, mask uint16) { panic("kernel: no SIMD") }
+func sparsePackAVX512x48(dst, src *float32, lds, rows int, mask uint16) { panic("kernel: no SIMD") }
+func sparsePackAVX512x64(dst, src *float32, lds, rows int, mask uint16) { panic("kernel: no SIMD") }

@@ -210,6 +210,34 @@ func sparseGemmInPlaceAVX512x48(k int, a *float32, lda int, b *float32, ldb int,
 //go:noescape
 func sparseGemmInPlaceAVX512x64(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16, kmask uint16)
 
+// sparsePackAVX512x16 copies, for i < rows, the 1 vector(s) of 16 values at src[i*lds]
+// into dst[i*16], the lanes of the last vector that mask does not
+// select (bit j: lane j) written as +0 and never read from src. rows ≥ 0.
+//
+//go:noescape
+func sparsePackAVX512x16(dst *float32, src *float32, lds int, rows int, mask uint16)
+
+// sparsePackAVX512x32 copies, for i < rows, the 2 vector(s) of 16 values at src[i*lds]
+// into dst[i*32], the lanes of the last vector that mask does not
+// select (bit j: lane j) written as +0 and never read from src. rows ≥ 0.
+//
+//go:noescape
+func sparsePackAVX512x32(dst *float32, src *float32, lds int, rows int, mask uint16)
+
+// sparsePackAVX512x48 copies, for i < rows, the 3 vector(s) of 16 values at src[i*lds]
+// into dst[i*48], the lanes of the last vector that mask does not
+// select (bit j: lane j) written as +0 and never read from src. rows ≥ 0.
+//
+//go:noescape
+func sparsePackAVX512x48(dst *float32, src *float32, lds int, rows int, mask uint16)
+
+// sparsePackAVX512x64 copies, for i < rows, the 4 vector(s) of 16 values at src[i*lds]
+// into dst[i*64], the lanes of the last vector that mask does not
+// select (bit j: lane j) written as +0 and never read from src. rows ≥ 0.
+//
+//go:noescape
+func sparsePackAVX512x64(dst *float32, src *float32, lds int, rows int, mask uint16)
+
 // countNonzeroVec returns the number of x[i], i < n (n a multiple of 8), that are
 // not ±0 (NaN counts as non-zero).
 //

@@ -132,22 +132,24 @@ func GemmSparseA(m, n, k int, a []float32, lda int, b []float32, ldb int, beta f
 				}
 				continue
 			}
+			// The block's rows, w columns each, as whole aligned vectors
+			// (the last one's lanes past w zeroed: never read from B).
 			ld := 16 * v
 			pk := buf.aligned()[:kb*ld]
-			for p := 0; p < kb; p++ {
-				row := pk[p*ld : p*ld+ld]
-				copy(row, b[(p0+p)*ldb+j0:(p0+p)*ldb+j0+w])
-				clear(row[w:])
-			}
-			pb := &pk[0]
+			pb, src := &pk[0], &b[p0*ldb+j0]
+			_ = b[(p0+kb-1)*ldb+j0+w-1]
 			switch v {
 			case 1:
+				sparsePackAVX512x16(pb, src, ldb, kb, mask)
 				sparseGemmAVX512x16(kb, pa, lda, pb, ld, pc, ldc, beta, m, mask, kmask)
 			case 2:
+				sparsePackAVX512x32(pb, src, ldb, kb, mask)
 				sparseGemmAVX512x32(kb, pa, lda, pb, ld, pc, ldc, beta, m, mask, kmask)
 			case 3:
+				sparsePackAVX512x48(pb, src, ldb, kb, mask)
 				sparseGemmAVX512x48(kb, pa, lda, pb, ld, pc, ldc, beta, m, mask, kmask)
 			default:
+				sparsePackAVX512x64(pb, src, ldb, kb, mask)
 				sparseGemmAVX512x64(kb, pa, lda, pb, ld, pc, ldc, beta, m, mask, kmask)
 			}
 		}

@@ -256,3 +256,48 @@ func TestGemmSparseATPreparedSameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestSparsePack holds the packing of B's depth blocks (one vector load and
+// store each) to a copy of each row's w columns followed by +0 up to the
+// next multiple of 16, for every width up to 64: B's columns past w hold NaN
+// and must not reach the buffer.
+func TestSparsePack(t *testing.T) {
+	if !useSparse {
+		t.Skip("no AVX-512 sparse kernels on this CPU")
+	}
+	packs := []func(dst, src *float32, lds, rows int, mask uint16){
+		sparsePackAVX512x16, sparsePackAVX512x32, sparsePackAVX512x48, sparsePackAVX512x64}
+	r := rand.New(rand.NewPCG(7, 8))
+	for w := 1; w <= 64; w++ {
+		for _, rows := range []int{0, 1, 5} {
+			v := (w + 15) / 16
+			mask := uint16(1<<(w-16*(v-1)) - 1)
+			lds := w + 3
+			src := randSlice(r, rows*lds+1)
+			for i := range src {
+				if i%lds >= w {
+					src[i] = float32(math.NaN())
+				}
+			}
+			dst := make([]float32, rows*16*v+1)
+			for i := range dst {
+				dst[i] = float32(math.NaN())
+			}
+			packs[v-1](&dst[0], &src[0], lds, rows, mask)
+			for i := 0; i < rows; i++ {
+				for j := 0; j < 16*v; j++ {
+					want := float32(0)
+					if j < w {
+						want = src[i*lds+j]
+					}
+					if got := dst[i*16*v+j]; !sameBits(got, want) {
+						t.Fatalf("w=%d rows=%d: row %d column %d = %v, want %v", w, rows, i, j, got, want)
+					}
+				}
+			}
+			if !math.IsNaN(float64(dst[rows*16*v])) {
+				t.Fatalf("w=%d rows=%d: wrote past the last row", w, rows)
+			}
+		}
+	}
+}

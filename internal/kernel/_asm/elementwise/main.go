@@ -141,6 +141,9 @@ func main() {
 	for v := 1; v <= 4; v++ {
 		sparseGemm(v, true)
 	}
+	for v := 1; v <= 4; v++ {
+		sparsePack(v)
+	}
 	countNonzero()
 	nonFinite()
 	scaleUint8()

@@ -19,9 +19,12 @@ type matMul struct {
 	// setW and setX say the op is the only writer of w's and x's
 	// gradients (overwrite.go): its products then set them (beta 0).
 	setW, setX bool
-	// prepared says work holds xᵀ for the sparse weight gradient, made by
-	// Plan.Prepare from the inputs the next Forward reads (prepare.go).
-	prepared bool
+	// rows and rowsT list the non-zeros of x and xᵀ for the sparse
+	// products, made by Plan.Prepare from the inputs the next Forward reads
+	// (prepare.go); prepared says the next Backward may use rowsT, and
+	// rowsReady the next Forward rows (each use clears its flag).
+	prepared, rowsReady bool
+	rows, rowsT         *kernel.SparseRows
 }
 
 // SetBF16Products makes the matrix products and convolutions of plans
@@ -55,8 +58,13 @@ func (p *Plan) MatMul(x *Var, w *Param) *Var {
 func (o *matMul) Forward(bool) {
 	o.makeWork()
 	x := o.x.Value.Data()
-	o.sparse = !o.bf16 && kernel.PreferSparse(o.m, o.k, x, o.k)
-	if o.sparse {
+	o.sparse = o.rowsReady || !o.bf16 && kernel.PreferSparse(o.m, o.k, x, o.k)
+	switch {
+	case o.sparse && o.rowsReady:
+		o.rowsReady = false
+		kernel.GemmSparseRows(o.rows, o.n, o.w.Value.Data(), o.n, 0, o.y.Value.Data(), o.n, o.packWork())
+		return
+	case o.sparse:
 		kernel.GemmSparseA(o.m, o.n, o.k, x, o.k, o.w.Value.Data(), o.n, 0, o.y.Value.Data(), o.n, o.packWork())
 		return
 	}
@@ -80,7 +88,7 @@ func (o *matMul) Backward() {
 		beta := betaOf(o.setW)
 		switch {
 		case o.sparse && o.prepared:
-			kernel.GemmSparseATPrepared(o.m, o.n, o.k, dy, o.n, beta, o.w.Grad.Data(), o.n, o.work)
+			kernel.GemmSparseRows(o.rowsT, o.n, dy, o.n, beta, o.w.Grad.Data(), o.n, o.packWork())
 		case o.sparse:
 			kernel.GemmSparseAT(o.m, o.n, o.k, o.x.Value.Data(), o.k, dy, o.n, beta, o.w.Grad.Data(), o.n, o.work)
 		default:

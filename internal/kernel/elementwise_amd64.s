@@ -1755,6 +1755,407 @@ sparsePackAVX512x64_end:
 	VZEROUPPER
 	RET
 
+// func sparseCompressRowsAVX512(a *float32, lda int, k int, rows int, vals *float32, idx *int32, ptr *int32, kmask uint16)
+// Requires: AVX, AVX512DQ, AVX512F, POPCNT
+TEXT ·sparseCompressRowsAVX512(SB), NOSPLIT, $0-58
+	MOVQ         a+0(FP), AX
+	MOVQ         lda+8(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         k+16(FP), DX
+	MOVQ         rows+24(FP), BX
+	MOVQ         vals+32(FP), SI
+	MOVQ         idx+40(FP), DI
+	MOVQ         ptr+48(FP), R8
+	MOVWLZX      kmask+56(FP), R9
+	KMOVW        R9, K3
+	VXORPS       Z5, Z5, Z5
+	MOVLQSX      (R8), R9
+	MOVL         $0x00000010, R10
+	VPBROADCASTD R10, Z19
+
+sparseCompressRowsAVX512_row:
+	TESTQ   BX, BX
+	JZ      sparseCompressRowsAVX512_end
+	XORQ    R10, R10
+	VMOVUPS sparseIota<>+0(SB), Z18
+
+sparseCompressRowsAVX512_chunk:
+	LEAQ          16(R10), R11
+	CMPQ          R11, DX
+	JG            sparseCompressRowsAVX512_tail
+	VMOVUPS       (AX)(R10*4), Z6
+	VCMPPS        $0x04, Z6, Z5, K2
+	VCOMPRESSPS.Z Z6, K2, Z13
+	VMOVUPS       Z13, (SI)(R9*4)
+	VPCOMPRESSD.Z Z18, K2, Z15
+	VMOVUPS       Z15, (DI)(R9*4)
+	KMOVW         K2, R10
+	POPCNTL       R10, R10
+	ADDQ          R10, R9
+	VPADDD        Z19, Z18, Z18
+	MOVQ          R11, R10
+	JMP           sparseCompressRowsAVX512_chunk
+
+sparseCompressRowsAVX512_tail:
+	CMPQ          R10, DX
+	JGE           sparseCompressRowsAVX512_rowdone
+	VMOVUPS.Z     (AX)(R10*4), K3, Z6
+	VCMPPS        $0x04, Z6, Z5, K2
+	VCOMPRESSPS.Z Z6, K2, Z13
+	VMOVUPS       Z13, (SI)(R9*4)
+	VPCOMPRESSD.Z Z18, K2, Z15
+	VMOVUPS       Z15, (DI)(R9*4)
+	KMOVW         K2, R10
+	POPCNTL       R10, R10
+	ADDQ          R10, R9
+
+sparseCompressRowsAVX512_rowdone:
+	MOVL R9, 4(R8)
+	ADDQ CX, AX
+	ADDQ $0x04, R8
+	DECQ BX
+	JMP  sparseCompressRowsAVX512_row
+
+sparseCompressRowsAVX512_end:
+	VZEROUPPER
+	RET
+
+// func sparseGemmRowsAVX512x16(vals *float32, idx *int32, ptr *int32, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sparseGemmRowsAVX512x16(SB), $0-74
+	MOVQ    vals+0(FP), AX
+	MOVQ    idx+8(FP), CX
+	MOVQ    ptr+16(FP), DX
+	MOVQ    b+24(FP), BX
+	MOVQ    ldb+32(FP), SI
+	SHLQ    $0x02, SI
+	MOVQ    c+40(FP), DI
+	MOVQ    rows+64(FP), R8
+	MOVWLZX mask+72(FP), R9
+	KMOVW   R9, K1
+	VXORPS  Z5, Z5, Z5
+
+sparseGemmRowsAVX512x16_row:
+	TESTQ   R8, R8
+	JZ      sparseGemmRowsAVX512x16_end
+	VXORPS  Z0, Z0, Z0
+	VXORPS  Z8, Z8, Z8
+	MOVLQSX (DX), R9
+	MOVLQSX 4(DX), R10
+
+sparseGemmRowsAVX512x16_pair:
+	LEAQ         2(R9), R11
+	CMPQ         R11, R10
+	JG           sparseGemmRowsAVX512x16_single
+	VBROADCASTSS (AX)(R9*4), Z4
+	MOVLQSX      (CX)(R9*4), R11
+	IMULQ        SI, R11
+	VFMADD231PS  (BX)(R11*1), Z4, Z0
+	INCQ         R9
+	VBROADCASTSS (AX)(R9*4), Z12
+	MOVLQSX      (CX)(R9*4), R11
+	IMULQ        SI, R11
+	VFMADD231PS  (BX)(R11*1), Z12, Z8
+	INCQ         R9
+	JMP          sparseGemmRowsAVX512x16_pair
+
+sparseGemmRowsAVX512x16_single:
+	CMPQ         R9, R10
+	JGE          sparseGemmRowsAVX512x16_rowsum
+	VBROADCASTSS (AX)(R9*4), Z4
+	MOVLQSX      (CX)(R9*4), R11
+	IMULQ        SI, R11
+	VFMADD231PS  (BX)(R11*1), Z4, Z0
+	INCQ         R9
+
+sparseGemmRowsAVX512x16_rowsum:
+	VADDPS       Z8, Z0, Z0
+	VBROADCASTSS beta+56(FP), Z17
+	VUCOMISS     X5, X17
+	JNE          sparseGemmRowsAVX512x16_beta
+	JPS          sparseGemmRowsAVX512x16_beta
+	JMP          sparseGemmRowsAVX512x16_store
+
+sparseGemmRowsAVX512x16_beta:
+	VFMADD231PS (DI), Z17, K1, Z0
+
+sparseGemmRowsAVX512x16_store:
+	VMOVUPS Z0, K1, (DI)
+	MOVQ    ldc+48(FP), R9
+	SHLQ    $0x02, R9
+	ADDQ    R9, DI
+	ADDQ    $0x04, DX
+	DECQ    R8
+	JMP     sparseGemmRowsAVX512x16_row
+
+sparseGemmRowsAVX512x16_end:
+	VZEROUPPER
+	RET
+
+// func sparseGemmRowsAVX512x32(vals *float32, idx *int32, ptr *int32, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sparseGemmRowsAVX512x32(SB), $0-74
+	MOVQ    vals+0(FP), AX
+	MOVQ    idx+8(FP), CX
+	MOVQ    ptr+16(FP), DX
+	MOVQ    b+24(FP), BX
+	MOVQ    ldb+32(FP), SI
+	SHLQ    $0x02, SI
+	MOVQ    c+40(FP), DI
+	MOVQ    rows+64(FP), R8
+	MOVWLZX mask+72(FP), R9
+	KMOVW   R9, K1
+	VXORPS  Z5, Z5, Z5
+
+sparseGemmRowsAVX512x32_row:
+	TESTQ   R8, R8
+	JZ      sparseGemmRowsAVX512x32_end
+	VXORPS  Z0, Z0, Z0
+	VXORPS  Z1, Z1, Z1
+	VXORPS  Z8, Z8, Z8
+	VXORPS  Z9, Z9, Z9
+	MOVLQSX (DX), R9
+	MOVLQSX 4(DX), R10
+
+sparseGemmRowsAVX512x32_pair:
+	LEAQ         2(R9), R11
+	CMPQ         R11, R10
+	JG           sparseGemmRowsAVX512x32_single
+	VBROADCASTSS (AX)(R9*4), Z4
+	MOVLQSX      (CX)(R9*4), R11
+	IMULQ        SI, R11
+	VFMADD231PS  (BX)(R11*1), Z4, Z0
+	VFMADD231PS  64(BX)(R11*1), Z4, Z1
+	INCQ         R9
+	VBROADCASTSS (AX)(R9*4), Z12
+	MOVLQSX      (CX)(R9*4), R11
+	IMULQ        SI, R11
+	VFMADD231PS  (BX)(R11*1), Z12, Z8
+	VFMADD231PS  64(BX)(R11*1), Z12, Z9
+	INCQ         R9
+	JMP          sparseGemmRowsAVX512x32_pair
+
+sparseGemmRowsAVX512x32_single:
+	CMPQ         R9, R10
+	JGE          sparseGemmRowsAVX512x32_rowsum
+	VBROADCASTSS (AX)(R9*4), Z4
+	MOVLQSX      (CX)(R9*4), R11
+	IMULQ        SI, R11
+	VFMADD231PS  (BX)(R11*1), Z4, Z0
+	VFMADD231PS  64(BX)(R11*1), Z4, Z1
+	INCQ         R9
+
+sparseGemmRowsAVX512x32_rowsum:
+	VADDPS       Z8, Z0, Z0
+	VADDPS       Z9, Z1, Z1
+	VBROADCASTSS beta+56(FP), Z17
+	VUCOMISS     X5, X17
+	JNE          sparseGemmRowsAVX512x32_beta
+	JPS          sparseGemmRowsAVX512x32_beta
+	JMP          sparseGemmRowsAVX512x32_store
+
+sparseGemmRowsAVX512x32_beta:
+	VFMADD231PS (DI), Z17, Z0
+	VFMADD231PS 64(DI), Z17, K1, Z1
+
+sparseGemmRowsAVX512x32_store:
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, K1, 64(DI)
+	MOVQ    ldc+48(FP), R9
+	SHLQ    $0x02, R9
+	ADDQ    R9, DI
+	ADDQ    $0x04, DX
+	DECQ    R8
+	JMP     sparseGemmRowsAVX512x32_row
+
+sparseGemmRowsAVX512x32_end:
+	VZEROUPPER
+	RET
+
+// func sparseGemmRowsAVX512x48(vals *float32, idx *int32, ptr *int32, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sparseGemmRowsAVX512x48(SB), $0-74
+	MOVQ    vals+0(FP), AX
+	MOVQ    idx+8(FP), CX
+	MOVQ    ptr+16(FP), DX
+	MOVQ    b+24(FP), BX
+	MOVQ    ldb+32(FP), SI
+	SHLQ    $0x02, SI
+	MOVQ    c+40(FP), DI
+	MOVQ    rows+64(FP), R8
+	MOVWLZX mask+72(FP), R9
+	KMOVW   R9, K1
+	VXORPS  Z5, Z5, Z5
+
+sparseGemmRowsAVX512x48_row:
+	TESTQ   R8, R8
+	JZ      sparseGemmRowsAVX512x48_end
+	VXORPS  Z0, Z0, Z0
+	VXORPS  Z1, Z1, Z1
+	VXORPS  Z2, Z2, Z2
+	VXORPS  Z8, Z8, Z8
+	VXORPS  Z9, Z9, Z9
+	VXORPS  Z10, Z10, Z10
+	MOVLQSX (DX), R9
+	MOVLQSX 4(DX), R10
+
+sparseGemmRowsAVX512x48_pair:
+	LEAQ         2(R9), R11
+	CMPQ         R11, R10
+	JG           sparseGemmRowsAVX512x48_single
+	VBROADCASTSS (AX)(R9*4), Z4
+	MOVLQSX      (CX)(R9*4), R11
+	IMULQ        SI, R11
+	VFMADD231PS  (BX)(R11*1), Z4, Z0
+	VFMADD231PS  64(BX)(R11*1), Z4, Z1
+	VFMADD231PS  128(BX)(R11*1), Z4, Z2
+	INCQ         R9
+	VBROADCASTSS (AX)(R9*4), Z12
+	MOVLQSX      (CX)(R9*4), R11
+	IMULQ        SI, R11
+	VFMADD231PS  (BX)(R11*1), Z12, Z8
+	VFMADD231PS  64(BX)(R11*1), Z12, Z9
+	VFMADD231PS  128(BX)(R11*1), Z12, Z10
+	INCQ         R9
+	JMP          sparseGemmRowsAVX512x48_pair
+
+sparseGemmRowsAVX512x48_single:
+	CMPQ         R9, R10
+	JGE          sparseGemmRowsAVX512x48_rowsum
+	VBROADCASTSS (AX)(R9*4), Z4
+	MOVLQSX      (CX)(R9*4), R11
+	IMULQ        SI, R11
+	VFMADD231PS  (BX)(R11*1), Z4, Z0
+	VFMADD231PS  64(BX)(R11*1), Z4, Z1
+	VFMADD231PS  128(BX)(R11*1), Z4, Z2
+	INCQ         R9
+
+sparseGemmRowsAVX512x48_rowsum:
+	VADDPS       Z8, Z0, Z0
+	VADDPS       Z9, Z1, Z1
+	VADDPS       Z10, Z2, Z2
+	VBROADCASTSS beta+56(FP), Z17
+	VUCOMISS     X5, X17
+	JNE          sparseGemmRowsAVX512x48_beta
+	JPS          sparseGemmRowsAVX512x48_beta
+	JMP          sparseGemmRowsAVX512x48_store
+
+sparseGemmRowsAVX512x48_beta:
+	VFMADD231PS (DI), Z17, Z0
+	VFMADD231PS 64(DI), Z17, Z1
+	VFMADD231PS 128(DI), Z17, K1, Z2
+
+sparseGemmRowsAVX512x48_store:
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, K1, 128(DI)
+	MOVQ    ldc+48(FP), R9
+	SHLQ    $0x02, R9
+	ADDQ    R9, DI
+	ADDQ    $0x04, DX
+	DECQ    R8
+	JMP     sparseGemmRowsAVX512x48_row
+
+sparseGemmRowsAVX512x48_end:
+	VZEROUPPER
+	RET
+
+// func sparseGemmRowsAVX512x64(vals *float32, idx *int32, ptr *int32, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sparseGemmRowsAVX512x64(SB), $0-74
+	MOVQ    vals+0(FP), AX
+	MOVQ    idx+8(FP), CX
+	MOVQ    ptr+16(FP), DX
+	MOVQ    b+24(FP), BX
+	MOVQ    ldb+32(FP), SI
+	SHLQ    $0x02, SI
+	MOVQ    c+40(FP), DI
+	MOVQ    rows+64(FP), R8
+	MOVWLZX mask+72(FP), R9
+	KMOVW   R9, K1
+	VXORPS  Z5, Z5, Z5
+
+sparseGemmRowsAVX512x64_row:
+	TESTQ   R8, R8
+	JZ      sparseGemmRowsAVX512x64_end
+	VXORPS  Z0, Z0, Z0
+	VXORPS  Z1, Z1, Z1
+	VXORPS  Z2, Z2, Z2
+	VXORPS  Z3, Z3, Z3
+	VXORPS  Z8, Z8, Z8
+	VXORPS  Z9, Z9, Z9
+	VXORPS  Z10, Z10, Z10
+	VXORPS  Z11, Z11, Z11
+	MOVLQSX (DX), R9
+	MOVLQSX 4(DX), R10
+
+sparseGemmRowsAVX512x64_pair:
+	LEAQ         2(R9), R11
+	CMPQ         R11, R10
+	JG           sparseGemmRowsAVX512x64_single
+	VBROADCASTSS (AX)(R9*4), Z4
+	MOVLQSX      (CX)(R9*4), R11
+	IMULQ        SI, R11
+	VFMADD231PS  (BX)(R11*1), Z4, Z0
+	VFMADD231PS  64(BX)(R11*1), Z4, Z1
+	VFMADD231PS  128(BX)(R11*1), Z4, Z2
+	VFMADD231PS  192(BX)(R11*1), Z4, Z3
+	INCQ         R9
+	VBROADCASTSS (AX)(R9*4), Z12
+	MOVLQSX      (CX)(R9*4), R11
+	IMULQ        SI, R11
+	VFMADD231PS  (BX)(R11*1), Z12, Z8
+	VFMADD231PS  64(BX)(R11*1), Z12, Z9
+	VFMADD231PS  128(BX)(R11*1), Z12, Z10
+	VFMADD231PS  192(BX)(R11*1), Z12, Z11
+	INCQ         R9
+	JMP          sparseGemmRowsAVX512x64_pair
+
+sparseGemmRowsAVX512x64_single:
+	CMPQ         R9, R10
+	JGE          sparseGemmRowsAVX512x64_rowsum
+	VBROADCASTSS (AX)(R9*4), Z4
+	MOVLQSX      (CX)(R9*4), R11
+	IMULQ        SI, R11
+	VFMADD231PS  (BX)(R11*1), Z4, Z0
+	VFMADD231PS  64(BX)(R11*1), Z4, Z1
+	VFMADD231PS  128(BX)(R11*1), Z4, Z2
+	VFMADD231PS  192(BX)(R11*1), Z4, Z3
+	INCQ         R9
+
+sparseGemmRowsAVX512x64_rowsum:
+	VADDPS       Z8, Z0, Z0
+	VADDPS       Z9, Z1, Z1
+	VADDPS       Z10, Z2, Z2
+	VADDPS       Z11, Z3, Z3
+	VBROADCASTSS beta+56(FP), Z17
+	VUCOMISS     X5, X17
+	JNE          sparseGemmRowsAVX512x64_beta
+	JPS          sparseGemmRowsAVX512x64_beta
+	JMP          sparseGemmRowsAVX512x64_store
+
+sparseGemmRowsAVX512x64_beta:
+	VFMADD231PS (DI), Z17, Z0
+	VFMADD231PS 64(DI), Z17, Z1
+	VFMADD231PS 128(DI), Z17, Z2
+	VFMADD231PS 192(DI), Z17, K1, Z3
+
+sparseGemmRowsAVX512x64_store:
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, K1, 192(DI)
+	MOVQ    ldc+48(FP), R9
+	SHLQ    $0x02, R9
+	ADDQ    R9, DI
+	ADDQ    $0x04, DX
+	DECQ    R8
+	JMP     sparseGemmRowsAVX512x64_row
+
+sparseGemmRowsAVX512x64_end:
+	VZEROUPPER
+	RET
+
 // func countNonzeroVec(x *float32, n int) int
 // Requires: AVX, POPCNT
 TEXT ·countNonzeroVec(SB), NOSPLIT, $0-24

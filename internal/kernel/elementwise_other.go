@@ -61,3 +61,19 @@ func sparsePackAVX512x16(dst, src *float32, lds, rows int, mask uint16) { panic(
 func sparsePackAVX512x32(dst, src *float32, lds, rows int, mask uint16) { panic("kernel: no SIMD") }
 func sparsePackAVX512x48(dst, src *float32, lds, rows int, mask uint16) { panic("kernel: no SIMD") }
 func sparsePackAVX512x64(dst, src *float32, lds, rows int, mask uint16) { panic("kernel: no SIMD") }
+
+func sparseCompressRowsAVX512(a *float32, lda, k, rows int, vals *float32, idx, ptr *int32, kmask uint16) {
+	panic("kernel: no SIMD")
+}
+func sparseGemmRowsAVX512x16(vals *float32, idx, ptr *int32, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16) {
+	panic("kernel: no SIMD")
+}
+func sparseGemmRowsAVX512x32(vals *float32, idx, ptr *int32, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16) {
+	panic("kernel: no SIMD")
+}
+func sparseGemmRowsAVX512x48(vals *float32, idx, ptr *int32, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16) {
+	panic("kernel: no SIMD")
+}
+func sparseGemmRowsAVX512x64(vals *float32, idx, ptr *int32, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16) {
+	panic("kernel: no SIMD")
+}

@@ -238,6 +238,72 @@ func sparsePackAVX512x48(dst *float32, src *float32, lds int, rows int, mask uin
 //go:noescape
 func sparsePackAVX512x64(dst *float32, src *float32, lds int, rows int, mask uint16)
 
+// sparseCompressRowsAVX512 appends, for i < rows, the elements of a[i*lda : i*lda+k] that
+// are not ±0 (NaN is kept), in ascending order, to vals and their
+// positions in the row to idx, from entry ptr[0], and sets ptr[i+1] to the
+// number of entries after row i. Stores are whole vectors: vals and idx
+// need 16 entries of room past the last one. kmask has k%16 bits set
+// (0 when 16 divides k); 1 ≤ k ≤ 128.
+//
+//go:noescape
+func sparseCompressRowsAVX512(a *float32, lda int, k int, rows int, vals *float32, idx *int32, ptr *int32, kmask uint16)
+
+// sparseGemmRowsAVX512x16 computes, for i < rows and the columns j of 1 vector(s) of 16,
+//
+//	c[i*ldc+j] = Σ_{ptr[i] ≤ t < ptr[i+1]} vals[t]*b[idx[t]*ldb+j] + beta*c[i*ldc+j]
+//
+// in the order and with the accumulators of sparseGemmAVX512x16 (the
+// entries alternate between two, added at the end of the row; beta == 0: C
+// is not read): given the lists sparseCompressRowsAVX512 made of one
+// depth block of A, the same bits. B is packed as for sparseGemmAVX512x16;
+// C is written in the columns that mask selects in the last vector.
+// idx[t]*ldb*4 fits in an int32.
+//
+//go:noescape
+func sparseGemmRowsAVX512x16(vals *float32, idx *int32, ptr *int32, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16)
+
+// sparseGemmRowsAVX512x32 computes, for i < rows and the columns j of 2 vector(s) of 16,
+//
+//	c[i*ldc+j] = Σ_{ptr[i] ≤ t < ptr[i+1]} vals[t]*b[idx[t]*ldb+j] + beta*c[i*ldc+j]
+//
+// in the order and with the accumulators of sparseGemmAVX512x32 (the
+// entries alternate between two, added at the end of the row; beta == 0: C
+// is not read): given the lists sparseCompressRowsAVX512 made of one
+// depth block of A, the same bits. B is packed as for sparseGemmAVX512x32;
+// C is written in the columns that mask selects in the last vector.
+// idx[t]*ldb*4 fits in an int32.
+//
+//go:noescape
+func sparseGemmRowsAVX512x32(vals *float32, idx *int32, ptr *int32, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16)
+
+// sparseGemmRowsAVX512x48 computes, for i < rows and the columns j of 3 vector(s) of 16,
+//
+//	c[i*ldc+j] = Σ_{ptr[i] ≤ t < ptr[i+1]} vals[t]*b[idx[t]*ldb+j] + beta*c[i*ldc+j]
+//
+// in the order and with the accumulators of sparseGemmAVX512x48 (the
+// entries alternate between two, added at the end of the row; beta == 0: C
+// is not read): given the lists sparseCompressRowsAVX512 made of one
+// depth block of A, the same bits. B is packed as for sparseGemmAVX512x48;
+// C is written in the columns that mask selects in the last vector.
+// idx[t]*ldb*4 fits in an int32.
+//
+//go:noescape
+func sparseGemmRowsAVX512x48(vals *float32, idx *int32, ptr *int32, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16)
+
+// sparseGemmRowsAVX512x64 computes, for i < rows and the columns j of 4 vector(s) of 16,
+//
+//	c[i*ldc+j] = Σ_{ptr[i] ≤ t < ptr[i+1]} vals[t]*b[idx[t]*ldb+j] + beta*c[i*ldc+j]
+//
+// in the order and with the accumulators of sparseGemmAVX512x64 (the
+// entries alternate between two, added at the end of the row; beta == 0: C
+// is not read): given the lists sparseCompressRowsAVX512 made of one
+// depth block of A, the same bits. B is packed as for sparseGemmAVX512x64;
+// C is written in the columns that mask selects in the last vector.
+// idx[t]*ldb*4 fits in an int32.
+//
+//go:noescape
+func sparseGemmRowsAVX512x64(vals *float32, idx *int32, ptr *int32, b *float32, ldb int, c *float32, ldc int, beta float32, rows int, mask uint16)
+
 // countNonzeroVec returns the number of x[i], i < n (n a multiple of 8), that are
 // not ±0 (NaN counts as non-zero).
 //

@@ -136,20 +136,16 @@ func GemmSparseA(m, n, k int, a []float32, lda int, b []float32, ldb int, beta f
 			// (the last one's lanes past w zeroed: never read from B).
 			ld := 16 * v
 			pk := buf.aligned()[:kb*ld]
-			pb, src := &pk[0], &b[p0*ldb+j0]
-			_ = b[(p0+kb-1)*ldb+j0+w-1]
+			pb := &pk[0]
+			sparsePackBlock(v, pb, b[p0*ldb+j0:], ldb, kb, w, mask)
 			switch v {
 			case 1:
-				sparsePackAVX512x16(pb, src, ldb, kb, mask)
 				sparseGemmAVX512x16(kb, pa, lda, pb, ld, pc, ldc, beta, m, mask, kmask)
 			case 2:
-				sparsePackAVX512x32(pb, src, ldb, kb, mask)
 				sparseGemmAVX512x32(kb, pa, lda, pb, ld, pc, ldc, beta, m, mask, kmask)
 			case 3:
-				sparsePackAVX512x48(pb, src, ldb, kb, mask)
 				sparseGemmAVX512x48(kb, pa, lda, pb, ld, pc, ldc, beta, m, mask, kmask)
 			default:
-				sparsePackAVX512x64(pb, src, ldb, kb, mask)
 				sparseGemmAVX512x64(kb, pa, lda, pb, ld, pc, ldc, beta, m, mask, kmask)
 			}
 		}
@@ -221,8 +217,9 @@ func gemmSparseAT(op string, m, n, k int, a []float32, lda int, b []float32, ldb
 
 // SparseTransposeA writes Aᵀ (A m×k, row stride lda) into work, which
 // must be of at least SparseWorkLen(m, k, true) values, for
-// GemmSparseATPrepared: the transpose GemmSparseAT makes first, done
-// ahead (autograd's Plan.Prepare) where an idle core can take it.
+// SparseRows.Compress to list the non-zeros of Aᵀ: the transpose
+// GemmSparseAT makes first, done ahead (autograd's Plan.Prepare) where an
+// idle core can take it.
 // CPUs without the sparse kernels (SparseSupported false) have no use for
 // it: it panics there.
 func SparseTransposeA(m, k int, a []float32, lda int, work []float32) {
@@ -237,28 +234,6 @@ func SparseTransposeA(m, k int, a []float32, lda int, work []float32) {
 	if m > 0 && k > 0 {
 		interleave(work[:k*m], m, a, lda, m, k)
 	}
-}
-
-// GemmSparseATPrepared is GemmSparseAT (beta 0 or 1) with Aᵀ already in
-// work (SparseTransposeA of the same A): the same bits.
-func GemmSparseATPrepared(m, n, k int, b []float32, ldb int, beta float32, c []float32, ldc int, work []float32) {
-	if beta != 0 && beta != 1 || !useSparse {
-		panic("kernel: GemmSparseATPrepared: beta must be 0 or 1, on a CPU with the sparse kernels")
-	}
-	if m < 0 || n < 0 || k < 0 {
-		panic("kernel: GemmSparseATPrepared: negative dimension")
-	}
-	checkStored("B", m, n, len(b), ldb, "ldb")
-	checkStored("C", k, n, len(c), ldc, "ldc")
-	checkWork("GemmSparseATPrepared", work, SparseWorkLen(m, k, true))
-	if n == 0 || k == 0 || (m == 0 && beta == 1) {
-		return
-	}
-	if m == 0 {
-		scaleC(k, n, 0, c, ldc)
-		return
-	}
-	GemmSparseA(k, n, m, work[:k*m], m, b, ldb, beta, c, ldc, work[k*m:])
 }
 
 // gemmSparseATGeneric is gemmSparseAT in Go: each sum formed from a +0

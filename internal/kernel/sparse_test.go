@@ -215,10 +215,11 @@ func BenchmarkGemmSparse(b *testing.B) {
 	})
 }
 
-// GemmSparseATPrepared on SparseTransposeA's transpose gives GemmSparseAT's
+// GemmSparseRows on the lists of SparseTransposeA's transpose (what
+// autograd's Plan.Prepare makes for a weight gradient) gives GemmSparseAT's
 // bits, adding (beta 1) and setting (beta 0, over a C of NaN), for shapes
 // with partial vectors and depth blocks.
-func TestGemmSparseATPreparedSameBits(t *testing.T) {
+func TestGemmSparseRowsTransposedSameBits(t *testing.T) {
 	if !useSparse {
 		t.Skip("no sparse kernels on this CPU")
 	}
@@ -247,7 +248,9 @@ func TestGemmSparseATPreparedSameBits(t *testing.T) {
 			w1, w2 := make([]float32, SparseWorkLen(m, k, true)), make([]float32, SparseWorkLen(m, k, true))
 			GemmSparseAT(m, n, k, a, k, b, n, beta, want, n, w1)
 			SparseTransposeA(m, k, a, k, w2)
-			GemmSparseATPrepared(m, n, k, b, n, beta, got, n, w2)
+			rows := NewSparseRows(k, m)
+			rows.Compress(w2[:k*m], m)
+			GemmSparseRows(rows, n, b, n, beta, got, n, w2[k*m:])
 			for i := range want {
 				if math.Float32bits(want[i]) != math.Float32bits(got[i]) {
 					t.Fatalf("%dx%dx%d beta %v: C[%d] = %v prepared, %v not", m, n, k, beta, i, got[i], want[i])

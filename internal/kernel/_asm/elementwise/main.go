@@ -144,6 +144,10 @@ func main() {
 	for v := 1; v <= 4; v++ {
 		sparsePack(v)
 	}
+	sparseCompressRows()
+	for v := 1; v <= 4; v++ {
+		sparseGemmRows(v)
+	}
 	countNonzero()
 	nonFinite()
 	scaleUint8()

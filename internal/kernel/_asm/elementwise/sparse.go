@@ -89,12 +89,19 @@ func sparseCompress(name string, a, k, p0, cnt, vp Register) {
 // and their byte offsets from Z18, compressed to the front of full-vector
 // stores (the buffers have 16 entries of slack), then advances cnt.
 func sparseAppend(cnt, vp Register) {
+	sparseAppendTo(cnt, Mem{Base: vp, Index: cnt, Scale: 4, Disp: sparseValsOff},
+		Mem{Base: vp, Index: cnt, Scale: 4, Disp: sparseOffsOff})
+}
+
+// sparseAppendTo is sparseAppend with the two buffers' entry cnt at vals
+// and offs.
+func sparseAppendTo(cnt Register, vals, offs Mem) {
 	n := GP64()
 	VCMPPS(U8(4), Z6, Z5, K2) // NEQ_UQ: A ≠ 0, or NaN
 	VCOMPRESSPS_Z(Z6, K2, Z13)
-	VMOVUPS(Z13, Mem{Base: vp, Index: cnt, Scale: 4, Disp: sparseValsOff})
+	VMOVUPS(Z13, vals)
 	VPCOMPRESSD_Z(Z18, K2, Z15)
-	VMOVUPS(Z15, Mem{Base: vp, Index: cnt, Scale: 4, Disp: sparseOffsOff})
+	VMOVUPS(Z15, offs)
 	KMOVW(K2, n.As32())
 	POPCNTL(n.As32(), n.As32())
 	ADDQ(n, cnt)
@@ -218,6 +225,20 @@ func sparseGemm(v int, inPlace bool) {
 	ADDQ(U32(sparseBlock), p0)
 	JMP(LabelRef(name + "_block"))
 	Label(name + "_rowsum")
+	sparseRowEnd(name, v, acc, r.c)
+	advance(r.a, "lda")
+	advance(r.c, "ldc")
+	DECQ(r.rows)
+	JMP(LabelRef(name + "_row"))
+	Label(name + "_end")
+	VZEROUPPER()
+	RET()
+}
+
+// sparseRowEnd emits the end of a row of C: the two accumulator sets added,
+// beta·C added by a fused multiply-add unless beta is 0, the result stored
+// (the last vector under the column mask K1).
+func sparseRowEnd(name string, v int, acc func(set, j int) VecPhysical, c Register) {
 	for j := 0; j < v; j++ {
 		VADDPS(acc(1, j), acc(0, j), acc(0, j))
 	}
@@ -230,26 +251,19 @@ func sparseGemm(v int, inPlace bool) {
 	Label(name + "_beta")
 	for j := 0; j < v; j++ {
 		if j == v-1 {
-			VFMADD231PS(Mem{Base: r.c, Disp: 64 * j}, beta, K1, acc(0, j))
+			VFMADD231PS(Mem{Base: c, Disp: 64 * j}, beta, K1, acc(0, j))
 		} else {
-			VFMADD231PS(Mem{Base: r.c, Disp: 64 * j}, beta, acc(0, j))
+			VFMADD231PS(Mem{Base: c, Disp: 64 * j}, beta, acc(0, j))
 		}
 	}
 	Label(name + "_store")
 	for j := 0; j < v; j++ {
 		if j == v-1 {
-			VMOVUPS(acc(0, j), K1, Mem{Base: r.c, Disp: 64 * j})
+			VMOVUPS(acc(0, j), K1, Mem{Base: c, Disp: 64 * j})
 		} else {
-			VMOVUPS(acc(0, j), Mem{Base: r.c, Disp: 64 * j})
+			VMOVUPS(acc(0, j), Mem{Base: c, Disp: 64 * j})
 		}
 	}
-	advance(r.a, "lda")
-	advance(r.c, "ldc")
-	DECQ(r.rows)
-	JMP(LabelRef(name + "_row"))
-	Label(name + "_end")
-	VZEROUPPER()
-	RET()
 }
 
 // countNonzero emits countNonzeroVec: how many of n values (n a multiple of

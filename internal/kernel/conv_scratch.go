@@ -41,14 +41,16 @@ type convScratch struct {
 	wv, wm              []float32 // the Winograd path's transformed input and products
 	dym                 []float32 // dy masked by the ReLU, for the GEMM dx
 	acc                 []float32 // columnSums' accumulator
+	lag                 []float32 // laggedDW's sums of one sample
 }
 
 // convNeed is how many values each buffer of a convScratch must hold.
-type convNeed struct{ cols, dcols, dy, xp, band, dym, acc, wv, wm int }
+type convNeed struct{ cols, dcols, dy, xp, band, dym, acc, wv, wm, lag int }
 
 func (a convNeed) max(b convNeed) convNeed {
 	return convNeed{max(a.cols, b.cols), max(a.dcols, b.dcols), max(a.dy, b.dy), max(a.xp, b.xp),
-		max(a.band, b.band), max(a.dym, b.dym), max(a.acc, b.acc), max(a.wv, b.wv), max(a.wm, b.wm)}
+		max(a.band, b.band), max(a.dym, b.dym), max(a.acc, b.acc), max(a.wv, b.wv), max(a.wm, b.wm),
+		max(a.lag, b.lag)}
 }
 
 // need is what cv's forward pass, or with backward both passes, read and
@@ -77,6 +79,10 @@ func (cv *Conv2D) need(backward bool) convNeed {
 		n.band = max(n.band, (cv.win.W+cv.win.KW-1)*cv.f*cv.win.KH)
 		n.acc = convBiasReps * cv.f
 		n.dy = cv.oh * cv.wp * cv.f
+		if cv.dwLagShape() { // laggedDW's sums, and the zeros before dy
+			n.lag = cv.k * cv.f
+			n.dy += (cv.win.KW - 1) * cv.f
+		}
 		n.dcols = ((cv.win.H+cv.win.KH-1)*(cv.win.W+cv.win.KW-1) + cv.win.KW) * cv.f
 		if cv.gemmDX() { // dpatches and the masked dy of one sample
 			n.cols, n.dym = cv.oh*cv.ow*cv.k, cv.oh*cv.ow*cv.f
@@ -147,6 +153,7 @@ func (cv *Conv2D) fitBackward(s *convScratch) {
 	s.band = sc.fit(s.band, need.band, most.band)
 	s.dym = sc.fit(s.dym, need.dym, most.dym)
 	s.acc = sc.fit(s.acc, need.acc, most.acc)
+	s.lag = sc.fit(s.lag, need.lag, most.lag)
 }
 
 // fit returns b cut to n values, made anew with room for most when it is

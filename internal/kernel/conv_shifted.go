@@ -367,6 +367,7 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 	// db; dyp is dy padded for dx, (H+KH-1, W+KW-1, F).
 	gh, gw := cv.win.H+cv.win.KH-1, cv.win.W+cv.win.KW-1
 	var dyg, dyp []float32
+	var dyl []float32 // dyg after dwLead zeros, when laggedDW can read it
 	convDX := j.dx != nil && !cv.gemmDX()
 	if convDX && gw == cv.wp {
 		// When the two grids are equally wide ("same" padding), dyp is
@@ -381,11 +382,15 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 		dyp = s.dcols[:gh*gw*cv.f]
 	} else {
 		if j.dw != nil || j.db != nil {
-			// dy itself when xp's grid has no extra columns and no mask
-			// applies.
+			// dy itself when xp's grid has no extra columns, no mask
+			// applies and laggedDW needs no zeros before it.
 			dyg = dyn
-			if j.relu || cv.wp != cv.ow {
-				dyg = cv.padGrad(s.dy, dyn, yn, j.relu, cv.oh, cv.wp, 0, 0)
+			if lead := cv.dwLead(); j.relu || cv.wp != cv.ow || lead > 0 {
+				clear(s.dy[:lead])
+				dyg = cv.padGrad(s.dy[lead:], dyn, yn, j.relu, cv.oh, cv.wp, 0, 0)
+				if lead > 0 {
+					dyl = s.dy
+				}
 			}
 		}
 		if convDX {
@@ -396,14 +401,7 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 		columnSums(pdb, dyg, cv.oh*cv.wp, cv.f, s.acc)
 	}
 	if j.dw != nil {
-		src := j.x[n*in : (n+1)*in]
-		switch {
-		case cv.keptX != nil: // Forward left the padded input here
-			src = cv.keptX[n*cv.hp*cv.wp*cv.c : (n+1)*cv.hp*cv.wp*cv.c]
-		case cv.padded:
-			src = cv.padRows(s.xp, src, 0, cv.hp)
-		}
-		shiftedDW(cv.kern, pdw, src, cv.wp, cv.c, cv.win.KH, cv.win.KW, dyg, cv.oh*cv.wp-(cv.win.KW-1), cv.f)
+		cv.sampleDW(s, pdw, j.x[n*in:(n+1)*in], dyg, dyl, n)
 	}
 	if j.dx != nil && !convDX {
 		// dpatches = dy·wᵀ, then added back into dx window by window
@@ -433,6 +431,23 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 		}
 		convRows(cv.kern, j.dx[n*in:(n+1)*in], dyp, gw*cv.f, cv.win.H, cv.win.W, cv.f, cv.win.KH, cv.win.KW, wt, cv.c, cv.set.dxWrite(), s.band)
 	}
+}
+
+// sampleDW adds sample n's weight gradient to pdw: xn is the sample,
+// dyg its output gradient on xp's grid, dyl the same after dwLead zeros
+// (nil when not made).
+func (cv *Conv2D) sampleDW(s *convScratch, pdw, xn, dyg, dyl []float32, n int) {
+	src := xn
+	switch {
+	case cv.keptX != nil: // Forward left the padded input here
+		src = cv.keptX[n*cv.hp*cv.wp*cv.c : (n+1)*cv.hp*cv.wp*cv.c]
+	case cv.padded:
+		src = cv.padRows(s.xp, src, 0, cv.hp)
+	}
+	if dyl != nil && laggedDW(cv.kern, pdw, src, cv.wp, cv.oh, cv.win.KH, cv.win.KW, dyl, cv.f, s.lag) {
+		return
+	}
+	shiftedDW(cv.kern, pdw, src, cv.wp, cv.c, cv.win.KH, cv.win.KW, dyg, cv.oh*cv.wp-(cv.win.KW-1), cv.f)
 }
 
 // gemmDXOff turns the GEMM dx of the shifted path off, for benchmarks that

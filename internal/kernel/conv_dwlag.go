@@ -33,9 +33,12 @@ package kernel
 var dwLagOff bool
 
 // dwLagged says whether the weight gradient takes laggedDW: a one-channel
-// input whose window needs fewer tile calls so than by shiftedDW.
+// input whose window needs fewer tile calls so than by shiftedDW, with an
+// assembly tile. The pure-Go tile rounds its full 4×4 tiles and its edges
+// by two loops, which GOAMD64=v3 may fuse into multiply-adds differently;
+// laggedDW, cutting the outputs into other tiles, would change bits there.
 func (cv *Conv2D) dwLagged() bool {
-	if dwLagOff || !cv.dwLagShape() {
+	if dwLagOff || !cv.dwLagShape() || cv.kern == &genericKernel {
 		return false
 	}
 	mr, nr, kh, kw := cv.kern.mr, cv.kern.nr, cv.win.KH, cv.win.KW

@@ -66,12 +66,12 @@ func NewConv2DBF16(cv *Conv2D) *Conv2DBF16 {
 }
 
 // bf16ConvScratch is one worker's buffers, each made at its first use:
-// xb the bfloat16 image of a padded sample, xs/x2 the padded sample and
-// its pixel pairs, dyg/dy2 dy on xp's grid and its pixel pairs, dyp16 dy
-// padded for dx in pairs of channels.
+// xb the bfloat16 image of a padded sample, x2 the padded sample's pixel
+// pairs, dyg/dy2 dy on xp's grid and its pixel pairs, dyp16 dy padded for
+// dx in pairs of channels; zero holds max(C, F) zeros.
 type bf16ConvScratch struct {
 	xb, x2, dy2, dyp16 []uint32
-	xs, dyg, acc, zero []float32
+	dyg, acc, zero     []float32
 }
 
 func (b *Conv2DBF16) getScratch() *bf16ConvScratch {
@@ -83,7 +83,7 @@ func (b *Conv2DBF16) getScratch() *bf16ConvScratch {
 		return s
 	}
 	cv := b.cv
-	return &bf16ConvScratch{zero: make([]float32, cv.f)}
+	return &bf16ConvScratch{zero: make([]float32, max(cv.c, cv.f))}
 }
 
 func (b *Conv2DBF16) putScratch(s *bf16ConvScratch) {
@@ -298,26 +298,23 @@ func (j *bf16ConvBackward) sample(s *bf16ConvScratch, pdw, pdb []float32, n int)
 		yn = j.y[n*out : (n+1)*out]
 	}
 	// dy masked by the ReLU, on xp's grid (rows of WP pixels, zero past
-	// OW): what dw and db read, and what dx's padded copy is cut from.
-	s.dyg = fitF(s.dyg, cv.oh*cv.wp*cv.f)
-	dyg := cv.padGrad(s.dyg, dyn, yn, j.relu, cv.oh, cv.wp, 0, 0)
+	// OW): what db sums (in that order), and what dw and dx read in
+	// place of dy when there is a ReLU.
+	var dyg []float32
+	if j.relu || j.db != nil {
+		s.dyg = fitF(s.dyg, cv.oh*cv.wp*cv.f)
+		dyg = cv.padGrad(s.dyg, dyn, yn, j.relu, cv.oh, cv.wp, 0, 0)
+	}
 	if j.db != nil {
 		s.acc = fitF(s.acc, convBiasReps*cv.f)
 		columnSums(pdb, dyg, cv.oh*cv.wp, cv.f, s.acc)
 	}
 	if j.dw != nil {
-		b.weightGrad(s, pdw, j.x[n*in:(n+1)*in], dyg)
+		b.weightGrad(s, pdw, j.x[n*in:(n+1)*in], dyn, dyg)
 	}
 	if j.dx != nil {
-		// dy padded by the window, KH-1-PT rows above and KW-1-PL
-		// columns to the left, (H+KH-1, W+KW-1, F/2) pairs of channels.
-		gh, gw, hf := g.H+g.KH-1, g.W+g.KW-1, cv.f/2
-		top, left := g.KH-1-g.PT, g.KW-1-g.PL
-		s.dyp16 = fitU(s.dyp16, gh*gw*hf)
-		clear(s.dyp16)
-		for i := 0; i < cv.oh; i++ {
-			b.kern.cvt(s.dyp16[((i+top)*gw+left)*hf:][:cv.ow*hf], dyg[i*cv.wp*cv.f:][:cv.ow*cv.f])
-		}
+		gw, hf := g.W+g.KW-1, cv.f/2
+		b.gradPadded(s, dyn, dyg)
 		b.rows(j.dx[n*in:(n+1)*in], s.dyp16, gw*hf, g.H, g.W, hf, b.kdx, b.wFlipPack, cv.c, cv.set.dxWrite())
 	}
 }
@@ -329,25 +326,23 @@ func (j *bf16ConvBackward) sample(s *bf16ConvScratch, pdw, pdb []float32, n int)
 //
 // with X2[e] = (xp[e], xp[e+C]) and DY2[t·F+f] = (dyg[2t·F+f], dyg[(2t+1)·F+f]),
 // over the oh·WP-(KW-1) pixels whose windows lie in xp (the rest of dyg
-// is zero; a last odd pixel pairs with zero).
-func (b *Conv2DBF16) weightGrad(s *bf16ConvScratch, pdw, xn, dyg []float32) {
+// is zero; a last odd pixel pairs with zero). dyg is dy on xp's grid, or
+// nil to read dyn (OH, OW, F) in its place.
+func (b *Conv2DBF16) weightGrad(s *bf16ConvScratch, pdw, xn, dyn, dyg []float32) {
 	cv := b.cv
 	c, f, kh, kw, wp := cv.c, cv.f, cv.win.KH, cv.win.KW, cv.wp
 	px := cv.hp * wp
-	// xp with two zero pixels after it: X2 reads one past the grid.
-	s.xs = fitF(s.xs, (px+2)*c)
-	if cv.padded {
-		cv.padRows(s.xs, xn, 0, cv.hp)
-	} else {
-		copy(s.xs, xn)
-	}
-	clear(s.xs[px*c:])
+	// X2 reads one pixel past the grid: xp is zero there.
 	s.x2 = fitU(s.x2, (px+1)*c)
-	b.kern.pair(s.x2, s.xs[:(px+1)*c], s.xs[c:])
+	b.pixelPairs(s.x2, xn, s.zero)
 	pix := cv.oh*wp - (kw - 1)
 	steps := (pix + 1) / 2
 	s.dy2 = fitU(s.dy2, steps*f)
-	pairRows(b.kern, s.dy2, f, dyg, f, f, pix, s.zero)
+	if dyg != nil {
+		pairRows(b.kern, s.dy2, f, dyg, f, f, pix, s.zero)
+	} else {
+		b.gradPairs(s.dy2, dyn, pix, s.zero)
+	}
 	rowK := kw * c
 	mr := ceilDiv(rowK, ceilDiv(rowK, b.kern.mr)) // equal row blocks, as shiftedDW
 	nr := b.kern.nr

@@ -172,9 +172,14 @@ func gemmBF16Run(kern *bf16Kernel, mayParallel, transA, transB bool, m, n, k int
 	*j = bf16Job{kern: kern, transA: transA, transB: transB, m: m, n: n, k: k,
 		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
 	// Strips on the tile grid anchored at 0, as Gemm's: the same tiles
-	// with the same operands whatever the number of workers.
+	// with the same operands whatever the number of workers and however
+	// C is cut. Each worker packs all of the operand its strips share
+	// (op(B) for strips of rows) and its part of the other, so C is cut
+	// along its longer side, unless too few strips of columns would leave
+	// a worker idle: best's Dense 3136→256 at batch 128 (C 128×256) had
+	// each worker pack all its 3136×256 weights in strips of rows.
 	rowTiles, colTiles := ceilDiv(m, kern.mr), ceilDiv(n, kern.nr)
-	j.byRows = rowTiles >= colTiles
+	j.byRows = m >= n || colTiles < min(Workers(), rowTiles)
 	units := colTiles
 	if j.byRows {
 		units = rowTiles

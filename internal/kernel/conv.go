@@ -458,7 +458,7 @@ func reluMask(dst, dy, y []float32) {
 func columnSums(dst, src []float32, rows, f int, acc []float32) {
 	clear(acc)
 	l, n := len(acc), rows*f
-	i := 0
+	i := colSumsVec(acc, src[:n]) // the whole blocks, with AVX-512 (colsums_amd64.go)
 	for ; i+l <= n; i += l {
 		AddTo(acc, src[i:i+l])
 	}

@@ -302,6 +302,12 @@ func (cv *Conv2D) padGrad(dst, dyn, yn []float32, relu bool, rows, cols, top, le
 	f := cv.f
 	rowLen := cols * f
 	dst = dst[:rows*rowLen]
+	// The gradient for dw and db (no border above or left): every row in
+	// one assembly call (gradrows_amd64.go), the rows below zeroed.
+	if relu && top == 0 && left == 0 && rows >= cv.oh && maskRowsVec(dst, dyn, yn, cv.ow*f, cv.oh, rowLen, cv.ow*f) {
+		clear(dst[cv.oh*rowLen:])
+		return dst
+	}
 	for r := 0; r < rows; r++ {
 		d := dst[r*rowLen : (r+1)*rowLen]
 		i := r - top

@@ -37,6 +37,8 @@ type Conv2DBF16 struct {
 	wPack     []uint32  // per column panel and kernel row, kdw×nr pairs
 	wFlip     []float32 // the kernel of dx, (KH,KW,F,C)
 	wFlipPack []uint32  // likewise, kdx×nr pairs
+	x2Segs    []pairSeg // the runs of pixelPairs and gradPairs (setPairSegs)
+	dy2Segs   []pairSeg
 	partDW    [][]float32
 	partDB    [][]float32
 
@@ -243,6 +245,7 @@ func (b *Conv2DBF16) Backward(dx, dw, db, dy, x, w, y []float32, relu bool) {
 	if dx == nil && dw == nil && db == nil {
 		return
 	}
+	b.setPairSegs()
 	if b.partDW == nil {
 		b.partDW, b.partDB = make([][]float32, cv.groups), make([][]float32, cv.groups)
 		for g := range cv.groups {
@@ -341,7 +344,7 @@ func (b *Conv2DBF16) weightGrad(s *bf16ConvScratch, pdw, xn, dyn, dyg []float32)
 	if dyg != nil {
 		pairRows(b.kern, s.dy2, f, dyg, f, f, pix, s.zero)
 	} else {
-		b.gradPairs(s.dy2, dyn, pix, s.zero)
+		b.gradPairs(s.dy2, dyn, s.zero)
 	}
 	rowK := kw * c
 	mr := ceilDiv(rowK, ceilDiv(rowK, b.kern.mr)) // equal row blocks, as shiftedDW

@@ -6,17 +6,69 @@ package kernel
 // for value, without those float32 copies (7 % and 3 % of the profile of
 // best's 14×14×64 backward pass; 1.5–2 % of its time once removed).
 
-// xpPixel returns the index in x (N excluded) of pixel p of the padded
-// sample, rows of WP pixels, or -1 where p is padding or past the grid.
-func (b *Conv2DBF16) xpPixel(p int) int {
+// pairSeg is a run of pairs [p, q) of pixels whose low and high halves
+// come from pixels lo+i and hi+i (i < q-p) of a sample, -1 for zeros.
+// A run with both halves read has lo+1 = hi or is one pixel long; a run
+// with one read is one pixel long.
+type pairSeg struct{ p, q, lo, hi int32 }
+
+// pairSegs lists as runs the n pairs t whose halves are the pixels at(t)
+// returns (indices in a sample, -1 for zero), merging pairs into one run
+// while both halves step on by one pixel or both stay zero. It runs once
+// per convolution, so that the per-sample loops neither divide nor test
+// each pixel.
+func pairSegs(n int, at func(t int) (lo, hi int)) []pairSeg {
+	var segs []pairSeg
+	for t := 0; t < n; {
+		lo, hi := at(t)
+		q := t + 1
+		switch {
+		case lo >= 0 && hi == lo+1:
+			for q < n {
+				l, h := at(q)
+				if l != lo+q-t || h != l+1 {
+					break
+				}
+				q++
+			}
+		case lo < 0 && hi < 0:
+			for q < n {
+				if l, h := at(q); l >= 0 || h >= 0 {
+					break
+				}
+				q++
+			}
+		}
+		segs = append(segs, pairSeg{int32(t), int32(q), int32(lo), int32(hi)})
+		t = q
+	}
+	return segs
+}
+
+// setPairSegs makes, once, the runs of pixelPairs and gradPairs.
+func (b *Conv2DBF16) setPairSegs() {
+	if b.x2Segs != nil {
+		return
+	}
 	cv := b.cv
 	g := cv.win
-	r, col := p/cv.wp, p%cv.wp
-	iy, ix := r-g.PT, col-g.PL
-	if r >= cv.hp || iy < 0 || iy >= g.H || ix < 0 || ix >= g.W {
-		return -1
+	xp := func(p int) int { // x's pixel at p on the padded grid, or -1
+		r, col := p/cv.wp, p%cv.wp
+		iy, ix := r-g.PT, col-g.PL
+		if r >= cv.hp || iy < 0 || iy >= g.H || ix < 0 || ix >= g.W {
+			return -1
+		}
+		return iy*g.W + ix
 	}
-	return iy*g.W + ix
+	b.x2Segs = pairSegs(cv.hp*cv.wp+1, func(p int) (int, int) { return xp(p), xp(p + 1) })
+	pix := cv.oh*cv.wp - (g.KW - 1)
+	dy := func(p int) int { // dy's pixel at p on xp's grid, or -1
+		if p >= pix || p%cv.wp >= cv.ow {
+			return -1
+		}
+		return p/cv.wp*cv.ow + p%cv.wp
+	}
+	b.dy2Segs = pairSegs((pix+1)/2, func(t int) (int, int) { return dy(2 * t), dy(2*t + 1) })
 }
 
 // pixelPairs sets dst[p·C+i] = pair(xp[p·C+i], xp[(p+1)·C+i]) for the
@@ -26,25 +78,17 @@ func (b *Conv2DBF16) xpPixel(p int) int {
 // nothing is padded) are paired in one call.
 func (b *Conv2DBF16) pixelPairs(dst []uint32, xn, zero []float32) {
 	c := b.cv.c
-	total := b.cv.hp*b.cv.wp + 1
-	for p := 0; p < total; {
-		lo, hi := b.xpPixel(p), b.xpPixel(p+1)
-		q := p + 1
+	for _, sg := range b.x2Segs {
+		p, q, lo, hi := int(sg.p), int(sg.q), int(sg.lo), int(sg.hi)
+		d := dst[p*c : q*c]
 		switch {
-		case lo >= 0 && hi == lo+1:
-			for q < total && b.xpPixel(q+1) == lo+1+q-p {
-				q++
-			}
-			b.kern.pair(dst[p*c:q*c], xn[lo*c:(lo+q-p)*c], xn[(lo+1)*c:(lo+1+q-p)*c])
+		case lo >= 0 && hi >= 0:
+			b.kern.pair(d, xn[lo*c:(lo+q-p)*c], xn[hi*c:(hi+q-p)*c])
 		case lo < 0 && hi < 0:
-			for q < total && b.xpPixel(q+1) < 0 {
-				q++
-			}
-			clear(dst[p*c : q*c])
+			clear(d)
 		default:
-			b.kern.pair(dst[p*c:q*c], pixelOr(xn, lo, c, zero), pixelOr(xn, hi, c, zero))
+			b.kern.pair(d, pixelOr(xn, lo, c, zero), pixelOr(xn, hi, c, zero))
 		}
-		p = q
 	}
 }
 
@@ -57,27 +101,23 @@ func pixelOr(x []float32, i, c int, zero []float32) []float32 {
 }
 
 // gradPairs sets dst[t·F+f] = pair(dyg[2t·F+f], dyg[(2t+1)·F+f]) for
-// t < ⌈pix/2⌉, where dyg is dyn (OH, OW, F) laid on rows of WP pixels,
-// zero past OW, and a pixel from pix on counts as zero: dy2 of
-// weightGrad, as pairRows makes it from padGrad's dyg. zero holds at least
-// F zeros.
-func (b *Conv2DBF16) gradPairs(dst []uint32, dyn []float32, pix int, zero []float32) {
-	cv := b.cv
-	f, wp, ow := cv.f, cv.wp, cv.ow
-	at := func(p int) int { // dyn's pixel at p on the grid, or -1
-		if p >= pix || p%wp >= ow {
-			return -1
-		}
-		return p/wp*ow + p%wp
-	}
-	for t := 0; 2*t < pix; t++ {
-		lo, hi := at(2*t), at(2*t+1)
-		d := dst[t*f : (t+1)*f]
+// t < ⌈pix/2⌉, pix = OH·WP-(KW-1), where dyg is dyn (OH, OW, F) laid on
+// rows of WP pixels, zero past OW, and a pixel from pix on counts as
+// zero: dy2 of weightGrad, as pairRows makes it from padGrad's dyg. zero
+// holds at least F zeros.
+func (b *Conv2DBF16) gradPairs(dst []uint32, dyn, zero []float32) {
+	f := b.cv.f
+	for _, sg := range b.dy2Segs {
+		p, q, lo, hi := int(sg.p), int(sg.q), int(sg.lo), int(sg.hi)
 		if lo < 0 && hi < 0 {
-			clear(d)
+			clear(dst[p*f : q*f])
 			continue
 		}
-		b.kern.pair(d, pixelOr(dyn, lo, f, zero), pixelOr(dyn, hi, f, zero))
+		// Pairs t and t+1 are pixels 2t, 2t+1 and 2t+2, 2t+3: runs hold
+		// one pair (at a row's end, maybe two), each its own call.
+		for t := p; t < q; t++ {
+			b.kern.pair(dst[t*f:(t+1)*f], pixelOr(dyn, lo+t-p, f, zero), pixelOr(dyn, hi+t-p, f, zero))
+		}
 	}
 }
 

@@ -40,6 +40,7 @@ func TestConv2DBF16PairsSameBits(t *testing.T) {
 		} {
 			cv := NewConv2D(c.n, c.c, c.f, c.window())
 			b := &Conv2DBF16{cv: cv, kern: kern}
+			b.setPairSegs()
 			r := rand.New(rand.NewPCG(uint64(c.c), uint64(c.w)))
 			xn := specialValues(r, c.h*c.w*c.c)
 			dyn := specialValues(r, cv.oh*cv.ow*c.f)
@@ -84,7 +85,7 @@ func checkGradPairs(t *testing.T, name string, b *Conv2DBF16, dyn, zero []float3
 	for i := range got {
 		got[i] = 0xdeadbeef
 	}
-	b.gradPairs(got, dyn, pix, zero)
+	b.gradPairs(got, dyn, zero)
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("%s %v: gradPairs[%d] = %#08x, laid out and paired %#08x", name, cv.win, i, got[i], want[i])

@@ -281,6 +281,9 @@ func (cv *Conv2D) patches(dst, x []float32, n, i0, i1 int) []float32 {
 // rows of F values (F = 6 in LeNet's first layer). The ReLU is
 // kernel.ReLU's, so the fused op gives the bits of a separate ReLU.
 func biasAct(y, rep []float32, relu bool) {
+	if relu && biasReLUVec(y, rep) { // one pass, with AVX-512 (biasrelu_amd64.go)
+		return
+	}
 	if l := len(rep); l > 0 {
 		i := 0
 		for ; i+l <= len(y); i += l {

@@ -1,5 +1,7 @@
 package kernel
 
+import "math"
+
 // The lagged weight gradient of the shifted path, for one-channel inputs
 // (an MNIST network's first layer). shiftedDW takes one tile per kernel
 // row ky, whose rows are the KW taps of that row and whose columns are the
@@ -75,7 +77,7 @@ func laggedDW(kern *microKernel, dw, src []float32, wp, oh, kh, kw int, dyl []fl
 	pix := oh*wp - (kw - 1)
 	for ky := 0; ky < kh; ky++ {
 		r := src[ky*wp:]
-		if FirstNonFinite(r[:kw-1]) >= 0 || FirstNonFinite(r[pix:][:kw-1]) >= 0 {
+		if !allFinite(r[:kw-1]) || !allFinite(r[pix:][:kw-1]) {
 			return false
 		}
 	}
@@ -86,10 +88,27 @@ func laggedDW(kern *microKernel, dw, src []float32, wp, oh, kh, kw int, dyl []fl
 			kern.tile(oh*wp, src[i0*wp:], wp, 1, dyl[j0:], co, tmp[i0*cols+j0:], cols, 1, 0, min(kern.mr, kh-i0), min(kern.nr, cols-j0))
 		}
 	}
-	// tmp's columns hold the taps last first: (ky, kw-1-kx, f).
+	// tmp's columns hold the taps last first: (ky, kw-1-kx, f). The rows
+	// are co values (6 in LeNet): AddTo's vector loop would not run, and
+	// its calls would cost more than these adds, the same dw + tmp.
 	for ky := 0; ky < kh; ky++ {
 		for kx := 0; kx < kw; kx++ {
-			AddTo(dw[(ky*kw+kx)*co:][:co], tmp[(ky*kw+kw-1-kx)*co:][:co])
+			d, s := dw[(ky*kw+kx)*co:][:co], tmp[(ky*kw+kw-1-kx)*co:][:co]
+			for f := range d {
+				d[f] += s[f]
+			}
+		}
+	}
+	return true
+}
+
+// allFinite reports whether no value of s, a few values, is infinite or
+// NaN: FirstNonFinite's vector loop starts at 32 values, and its calls
+// cost more than this loop.
+func allFinite(s []float32) bool {
+	for _, v := range s {
+		if math.Float32bits(v)&0x7f800000 == 0x7f800000 {
+			return false
 		}
 	}
 	return true

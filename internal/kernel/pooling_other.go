@@ -14,4 +14,6 @@ func maxPoolWinsBackVec(dx, dy []float32, win []uint8, oh, ow, c, rs int, set bo
 }
 
 // Without assembly, maxPoolWinsSample's pure-Go loop does all the work.
-func maxPoolWinsRow(y []float32, win []uint8, x []float32, ow, c, rs int) int { return 0 }
+func maxPoolWinsRow(y []float32, win []uint8, x []float32, ow, c, rs int, spill bool) int {
+	return 0
+}

@@ -59,6 +59,10 @@ func checkPoolWins(op string, n, c int, g Window, in, out, win int) {
 	checkPool(op, n, c, g, in, out, win)
 }
 
+// winsSpillOff makes maxPoolWinsSample leave each row's last window to
+// its pure-Go loop, for the tests and benchmarks that compare the two.
+var winsSpillOff bool
+
 // maxPoolWinsSample is MaxPool2DWins of one sample: x (H,W,C) → y,
 // win (H/2,W/2,C), under MaxPool2x2's rule (a cell replaces the best so far
 // when it is greater, or when it is NaN and the best is not). The
@@ -74,7 +78,7 @@ func maxPoolWinsSample(y []float32, win []uint8, x []float32, h, w, c int) {
 		top := 2 * i * rs
 		r0, r1 := x[top:][:2*ow*c], x[top+rs:][:2*ow*c]
 		yo, wo := y[i*ow*c:][:ow*c], win[i*ow*c:][:ow*c]
-		for j := maxPoolWinsRow(yo, wo, x[top:top+rs+2*ow*c], ow, c, rs); j < ow; j++ {
+		for j := maxPoolWinsRow(yo, wo, x[top:top+rs+2*ow*c], ow, c, rs, i < oh-1 && !winsSpillOff); j < ow; j++ {
 			a0, a1 := r0[2*j*c:][:2*c], r1[2*j*c:][:2*c]
 			yy, ww := yo[j*c:][:c], wo[j*c:][:c]
 			for ch := range yy {

@@ -279,3 +279,24 @@ func BenchmarkMaxPoolBackward(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMaxPoolWinsSpill times MaxPool2DWins on one sample of LeNet-5's
+// first pooling (28×28×6) with each row's last window by the pure-Go loop
+// ("old") and by the vector loop ("new"), alternated in one process.
+func BenchmarkMaxPoolWinsSpill(b *testing.B) {
+	defer func() { winsSpillOff = false }()
+	r := rand.New(rand.NewPCG(1, 1))
+	x := winsData(r, 28*28*6)
+	y, wn := make([]float32, 14*14*6), make([]uint8, 14*14*6)
+	for round := range 4 {
+		for _, old := range []bool{true, false} {
+			name := map[bool]string{true: "old", false: "new"}[old]
+			b.Run(fmt.Sprintf("%s/%d", name, round), func(b *testing.B) {
+				winsSpillOff = old
+				for b.Loop() {
+					maxPoolWinsSample(y, wn, x, 28, 28, 6)
+				}
+			})
+		}
+	}
+}

@@ -132,6 +132,13 @@ type prefetcher struct {
 	settled, late     int         // batches of the window so far, and those the step gathered
 	off               bool        // too many late: no prefetching until the next epoch
 	quiet             atomic.Bool // off, for the goroutine: sleep rather than poll
+	// running is set when the goroutine first runs. Until then the batches
+	// the step gathers itself say how long a new goroutine takes to get a
+	// core (1–2 ms on the 2-vCPU VM: the course MLP's first 8 batches),
+	// not that the machine is loaded, so the window does not count them:
+	// counting them stopped prefetching for the whole first epoch, which
+	// ran 1.7× slower than the next.
+	running atomic.Bool
 
 	filled bool       // to holds batch step, or err says why it does not
 	to     *batchPlan // the plan the last job filled
@@ -283,6 +290,7 @@ func (m *Model) twinPlan(main *batchPlan, d *dataSet) (*batchPlan, error) {
 // (milliseconds), and waiting for it made the MLP's epoch 2× slower than
 // not prefetching (2 cores at load 8).
 func (p *prefetcher) settle() {
+	counted := p.running.Load()
 	switch p.state.Load() {
 	case jobIdle:
 		return
@@ -291,13 +299,19 @@ func (p *prefetcher) settle() {
 			j := p.job
 			p.jerr = j.r.fill(j.bp, j.rows, j.step)
 			p.state.Store(jobDone)
-			p.late++
+			if counted {
+				p.late++
+			}
 		}
 	}
-	if p.settled++; p.settled == prefetchWindow {
-		p.off = p.late > prefetchLate
-		p.quiet.Store(p.off)
-		p.settled, p.late = 0, 0
+	// Until the goroutine has first run, the batches the step gathers are
+	// its start-up, not load (see running): the windows count from then.
+	if counted {
+		if p.settled++; p.settled == prefetchWindow {
+			p.off = p.late > prefetchLate
+			p.quiet.Store(p.off)
+			p.settled, p.late = 0, 0
+		}
 	}
 	p.waitDone()
 	p.err, p.filled = p.jerr, true
@@ -342,6 +356,7 @@ func (p *prefetcher) stop() {
 // loop runs the jobs it is woken for until wake is closed. A wake-up may
 // find its job taken by the step already.
 func (p *prefetcher) loop(wake <-chan struct{}, done chan<- struct{}) {
+	p.running.Store(true)
 	for {
 		if _, ok := receiveSpin(wake, &p.quiet); !ok {
 			return

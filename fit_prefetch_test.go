@@ -310,7 +310,7 @@ func TestFitPrefetchAllocatesNothingPerStep(t *testing.T) {
 // A step that finds its batch not started gathers it itself, and more
 // than prefetchLate such batches in a window of prefetchWindow stop
 // prefetching until the epoch ends (drain); as many as prefetchLate do
-// not.
+// not, nor any before the goroutine has first run.
 func TestFitPrefetchStopsWhenLate(t *testing.T) {
 	m := NewSequential(layers.Input(3), layers.Dense(2))
 	if err := m.Compile(CompileOptions{Optimizer: sgdOpt(t), Loss: losses.MeanSquaredError{}}); err != nil {
@@ -327,6 +327,7 @@ func TestFitPrefetchStopsWhenLate(t *testing.T) {
 	}
 	p := &r.pf
 	run := func(late int) {
+		t.Helper()
 		for i := range prefetchWindow {
 			p.job = prefetchJob{r: r, bp: bp, rows: []int{7, 6, 5, 4}, step: 1}
 			p.state.Store(jobQueued)
@@ -339,6 +340,13 @@ func TestFitPrefetchStopsWhenLate(t *testing.T) {
 			}
 		}
 	}
+	// Before the goroutine has first run, every batch the step gathers
+	// is its start-up: none counts.
+	run(prefetchWindow)
+	if p.off || p.late != 0 || p.settled != 0 {
+		t.Fatalf("before the goroutine started, %d late batches of %d counted (off %v, late %d, settled %d)", prefetchWindow, prefetchWindow, p.off, p.late, p.settled)
+	}
+	p.running.Store(true) // as if it had
 	run(prefetchLate)
 	if p.off {
 		t.Fatalf("%d late batches of %d stopped prefetching", prefetchLate, prefetchWindow)

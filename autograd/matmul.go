@@ -58,13 +58,13 @@ func (p *Plan) MatMul(x *Var, w *Param) *Var {
 func (o *matMul) Forward(bool) {
 	o.makeWork()
 	x := o.x.Value.Data()
-	o.sparse = o.rowsReady || !o.bf16 && kernel.PreferSparse(o.m, o.k, x, o.k)
-	switch {
-	case o.sparse && o.rowsReady:
-		o.rowsReady = false
+	if o.rowsReady { // Prepare found x sparse and listed its non-zeros
+		o.sparse, o.rowsReady = true, false
 		kernel.GemmSparseRows(o.rows, o.n, o.w.Value.Data(), o.n, 0, o.y.Value.Data(), o.n, o.packWork())
 		return
-	case o.sparse:
+	}
+	o.sparse = !o.bf16 && kernel.PreferSparse(o.m, o.k, x, o.k)
+	if o.sparse {
 		kernel.GemmSparseA(o.m, o.n, o.k, x, o.k, o.w.Value.Data(), o.n, 0, o.y.Value.Data(), o.n, o.packWork())
 		return
 	}

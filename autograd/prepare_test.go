@@ -53,11 +53,11 @@ func gradBits(w *Param) []uint32 {
 	return b
 }
 
-// Prepare (the input's transpose done ahead) gives the weight gradients of
-// a step without it bit for bit, batch after batch; Unprepare, then new
-// inputs, never lets a stale transpose be used. Batch 16 reads W in place;
-// batch 100 (the course's) packs it, which must not overwrite the prepared
-// transpose, and shares the rows among the workers.
+// Prepare (the input's non-zeros and its transpose's listed ahead) gives
+// the weight gradients of a step without it bit for bit, batch after
+// batch; Unprepare, then new inputs, never lets stale lists be used.
+// Batch 16 reads W in place; batch 100 (the course's) packs it, which must
+// not overwrite the transpose Prepare made.
 func TestPrepareSameBits(t *testing.T) {
 	if !kernel.SparseSupported() {
 		t.Skip("no sparse kernels on this CPU: Prepare has nothing to do")

@@ -2,8 +2,9 @@ package kernel
 
 import "fmt"
 
-// A sparse product spends about half its time finding A's non-zeros (a
-// compare and two compresses per 16 values) and half multiplying them in.
+// A sparse product spends about a third of its time finding A's non-zeros
+// (a compare and two compresses per 16 values), the rest multiplying them
+// in (the course MLP's forward product: 24 µs, 16 µs from the lists).
 // When A is known before the product runs (a training batch, gathered
 // while the previous step runs on the other core), the finding can be done
 // ahead, on the idle core: SparseRows holds the lists, and GemmSparseRows

@@ -62,6 +62,10 @@ type bf16Kernel struct {
 	pair func(dst []uint32, lo, hi []float32)
 	// transpose sets dst[p*ld+i] = src[i*lds+p] for i < rows, p < cols.
 	transpose func(dst []uint32, ld int, src []uint32, lds, rows, cols int)
+	// rowsA says the tile is fastest when each row of A holds its pairs
+	// contiguously (csa = 1): GemmBF16 then packs a transposed A that way
+	// too, at the cost of a transpose.
+	rowsA bool
 }
 
 // genericBF16 is the pure-Go reference: the tile of every build without
@@ -251,9 +255,15 @@ func (g *bf16Job) region(i0, i1, j0, j1 int, ws *bf16Workspace) {
 // are its depth, each row becomes kp pairs in a panel of mr rows
 // (rsa = kp, csa = 1); when A is transposed, two stored rows make one
 // step of mb pairs for the whole block (rsa = 1, csa = mb), so that each
-// packing call is long, and a tile's rows start mr pairs apart.
+// packing call is long, and a tile's rows start mr pairs apart; for a
+// kernel with rowsA that block is then turned into the first layout.
 func (g *bf16Job) packA(ws *bf16Workspace, i0, p0, mb, kb int) (rsa, csa, panel int) {
 	kern, mr, kp := g.kern, g.kern.mr, (kb+1)/2
+	if g.transA && kern.rowsA {
+		pairRows(kern, ws.t, mb, g.a[p0*g.lda+i0:], g.lda, mb, kb, ws.zero)
+		kern.transpose(ws.a, kp, ws.t, mb, kp, mb)
+		return kp, 1, mr * kp
+	}
 	if g.transA {
 		pairRows(kern, ws.a, mb, g.a[p0*g.lda+i0:], g.lda, mb, kb, ws.zero)
 		return 1, mb, mr
@@ -300,8 +310,8 @@ func pairRows(kern *bf16Kernel, dst []uint32, ld int, src []float32, lds, n, kb 
 	}
 }
 
-// bf16Workspace holds one worker's packed panels, the transpose's rows
-// and a row of zeros.
+// bf16Workspace holds one worker's packed panels, the rows a transpose
+// reads and a row of zeros.
 type bf16Workspace struct {
 	a, b, t []uint32
 	zero    []float32
@@ -333,7 +343,7 @@ func getBF16Workspace(kern *bf16Kernel) *bf16Workspace {
 	if n := ceilDiv(kern.nc, kern.nr) * kern.nr * kp; len(ws.b) < n {
 		ws.b = make([]uint32, n)
 	}
-	if n := kern.nr * kp; len(ws.t) < n {
+	if n := max(kern.nr, kern.mc) * kp; len(ws.t) < n { // B's turned panel, or A's (rowsA)
 		ws.t = make([]uint32, n)
 	}
 	if n := max(kern.mc, kern.nr); len(ws.zero) < n {

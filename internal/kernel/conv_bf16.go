@@ -41,6 +41,7 @@ type Conv2DBF16 struct {
 	dy2Segs   []pairSeg
 	partDW    [][]float32
 	partDB    [][]float32
+	partDWT   [][]float32 // per group, (F, K): weightGradT's sums
 
 	mu   sync.Mutex
 	free []*bf16ConvScratch
@@ -73,6 +74,7 @@ func NewConv2DBF16(cv *Conv2D) *Conv2DBF16 {
 // dx in pairs of channels; zero holds max(C, F) zeros.
 type bf16ConvScratch struct {
 	xb, x2, dy2, dyp16 []uint32
+	dy2t               []uint32 // dy2 turned, for weightGradT
 	dyg, acc, zero     []float32
 }
 
@@ -251,6 +253,12 @@ func (b *Conv2DBF16) Backward(dx, dw, db, dy, x, w, y []float32, relu bool) {
 		for g := range cv.groups {
 			b.partDW[g], b.partDB[g] = make([]float32, cv.k*cv.f), make([]float32, cv.f)
 		}
+		if b.kern.rowsA {
+			b.partDWT = make([][]float32, cv.groups)
+			for g := range cv.groups {
+				b.partDWT[g] = make([]float32, cv.k*cv.f)
+			}
+		}
 	}
 	if dx != nil {
 		b.wFlip = fitF(b.wFlip, cv.k*cv.f)
@@ -279,10 +287,16 @@ func (j *bf16ConvBackward) Run(lo, hi int) {
 	s := b.getScratch()
 	for g := lo; g < hi; g++ {
 		pdw, pdb := b.partDW[g], b.partDB[g]
+		if b.partDWT != nil && j.dw != nil {
+			pdw = b.partDWT[g] // turned into partDW[g] below
+		}
 		clear(pdw)
 		clear(pdb)
 		for n := g * cv.n / cv.groups; n < (g+1)*cv.n/cv.groups; n++ {
 			j.sample(s, pdw, pdb, n)
+		}
+		if b.partDWT != nil && j.dw != nil {
+			interleave(b.partDW[g], cv.f, pdw, cv.k, cv.f, cv.k)
 		}
 	}
 	b.putScratch(s)
@@ -312,7 +326,10 @@ func (j *bf16ConvBackward) sample(s *bf16ConvScratch, pdw, pdb []float32, n int)
 		s.acc = fitF(s.acc, convBiasReps*cv.f)
 		columnSums(pdb, dyg, cv.oh*cv.wp, cv.f, s.acc)
 	}
-	if j.dw != nil {
+	switch {
+	case j.dw != nil && b.partDWT != nil:
+		b.weightGradT(s, pdw, j.x[n*in:(n+1)*in], dyn, dyg)
+	case j.dw != nil:
 		b.weightGrad(s, pdw, j.x[n*in:(n+1)*in], dyn, dyg)
 	}
 	if j.dx != nil {

@@ -39,14 +39,18 @@ type cpuInfo struct {
 	brand         string // the processor brand string, trimmed
 	family, model int    // display family and model (base plus extended)
 	avx512        bool   // AVX-512 F and VL usable (CPU and OS)
+	amx           bool   // AMX tiles (CPUID; whether Linux grants them is asked apart)
 	kind          cpuKind
 }
 
 // classify names the kind of a processor from its vendor, display family
-// and model and whether AVX-512 is usable. Intel's client cores with
-// AVX-512 (Ice Lake, Tiger Lake, Rocket Lake: one 512-bit FMA unit) and
-// every core without AVX-512 stay cpuOther.
-func classify(vendor string, family, model int, avx512 bool) cpuKind {
+// and model, whether AVX-512 is usable and whether it has AMX. Intel's
+// client cores with AVX-512 (Ice Lake, Tiger Lake, Rocket Lake: one
+// 512-bit FMA unit) and every core without AVX-512 stay cpuOther. AMX is
+// only on Xeons (Sapphire Rapids on), so it names one whatever the model
+// says: a hypervisor may show another (this project's Intel VM reports
+// model 0xA7, Rocket Lake's, with AMX and two 512-bit FMA units).
+func classify(vendor string, family, model int, avx512, amx bool) cpuKind {
 	if !avx512 {
 		return cpuOther
 	}
@@ -60,6 +64,8 @@ func classify(vendor string, family, model int, avx512 bool) cpuKind {
 			return cpuZen4
 		}
 		return cpuZen5
+	case vendor == "GenuineIntel" && family == 6 && amx:
+		return cpuIntelServer
 	case vendor == "GenuineIntel" && family == 6:
 		switch model {
 		case 0x55, // Skylake-SP, Cascade Lake, Cooper Lake

@@ -31,7 +31,8 @@ func detectCPU() cpuInfo {
 		c.brand = strings.TrimSpace(strings.TrimRight(s.String(), "\x00"))
 	}
 	c.avx512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL
-	c.kind = classify(c.vendor, c.family, c.model, c.avx512)
+	c.amx = cpu.X86.HasAMXTile
+	c.kind = classify(c.vendor, c.family, c.model, c.avx512, c.amx)
 	return c
 }
 

@@ -33,26 +33,28 @@ func TestClassify(t *testing.T) {
 	for _, tc := range []struct {
 		vendor        string
 		family, model int
-		avx512        bool
+		avx512, amx   bool
 		want          cpuKind
 	}{
-		{"AuthenticAMD", 0x1A, 0x02, true, cpuZen5},   // Turin
-		{"AuthenticAMD", 0x1A, 0x44, true, cpuZen5},   // Granite Ridge
-		{"AuthenticAMD", 0x1A, 0x24, true, cpuZen4},   // Strix Point: 256-bit datapath
-		{"AuthenticAMD", 0x1A, 0x70, true, cpuZen4},   // Strix Halo
-		{"AuthenticAMD", 0x19, 0x11, true, cpuZen4},   // Genoa
-		{"AuthenticAMD", 0x19, 0x61, true, cpuZen4},   // Raphael
-		{"AuthenticAMD", 0x19, 0x01, false, cpuOther}, // Milan: Zen 3, AVX2 only
-		{"AuthenticAMD", 0x19, 0x11, false, cpuOther}, // AVX-512 disabled by the OS
-		{"GenuineIntel", 6, 0x55, true, cpuIntelServer},
-		{"GenuineIntel", 6, 0x8F, true, cpuIntelServer},
-		{"GenuineIntel", 6, 0x8C, true, cpuOther}, // Tiger Lake: one 512-bit FMA
-		{"GenuineIntel", 6, 0x9E, false, cpuOther},
-		{"CentaurHauls", 7, 0x3B, true, cpuOther},
-		{"", 0, 0, false, cpuOther},
+		{"AuthenticAMD", 0x1A, 0x02, true, false, cpuZen5},   // Turin
+		{"AuthenticAMD", 0x1A, 0x44, true, false, cpuZen5},   // Granite Ridge
+		{"AuthenticAMD", 0x1A, 0x24, true, false, cpuZen4},   // Strix Point: 256-bit datapath
+		{"AuthenticAMD", 0x1A, 0x70, true, false, cpuZen4},   // Strix Halo
+		{"AuthenticAMD", 0x19, 0x11, true, false, cpuZen4},   // Genoa
+		{"AuthenticAMD", 0x19, 0x61, true, false, cpuZen4},   // Raphael
+		{"AuthenticAMD", 0x19, 0x01, false, false, cpuOther}, // Milan: Zen 3, AVX2 only
+		{"AuthenticAMD", 0x19, 0x11, false, false, cpuOther}, // AVX-512 disabled by the OS
+		{"GenuineIntel", 6, 0x55, true, false, cpuIntelServer},
+		{"GenuineIntel", 6, 0x8F, true, true, cpuIntelServer}, // Sapphire Rapids
+		{"GenuineIntel", 6, 0x8C, true, false, cpuOther},      // Tiger Lake: one 512-bit FMA
+		{"GenuineIntel", 6, 0xA7, true, false, cpuOther},      // Rocket Lake
+		{"GenuineIntel", 6, 0xA7, true, true, cpuIntelServer}, // a Xeon with AMX behind a hypervisor's model
+		{"GenuineIntel", 6, 0x9E, false, false, cpuOther},
+		{"CentaurHauls", 7, 0x3B, true, false, cpuOther},
+		{"", 0, 0, false, false, cpuOther},
 	} {
-		if got := classify(tc.vendor, tc.family, tc.model, tc.avx512); got != tc.want {
-			t.Errorf("classify(%q, %#x, %#x, avx512=%v) = %v, want %v", tc.vendor, tc.family, tc.model, tc.avx512, got, tc.want)
+		if got := classify(tc.vendor, tc.family, tc.model, tc.avx512, tc.amx); got != tc.want {
+			t.Errorf("classify(%q, %#x, %#x, avx512=%v, amx=%v) = %v, want %v", tc.vendor, tc.family, tc.model, tc.avx512, tc.amx, got, tc.want)
 		}
 	}
 }

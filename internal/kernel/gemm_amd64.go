@@ -41,19 +41,13 @@ var avx512Zen5 = microKernel{
 	inPlace: true,
 }
 
-// avx512Intel is for Xeons with two 512-bit FMA units, reasoned from their
-// published caches, not measured: the kc×32 panel of B should fill half of
-// the 32 KiB L1 of Skylake-SP and Cascade Lake (kc = 128) so that A's rows
-// streaming through do not evict it, and the mc×kc block of A (168 KiB at
-// mc = 336) stays well inside their 1 MiB L2. Two loads per cycle cover
-// the tile's 16 loads per 14 cycles.
-var avx512Intel = microKernel{
-	name: "avx512-intel",
-	mr:   14, nr: 32,
-	mc: 14 * 24, kc: 128, nc: 1024,
-	tile:    tileAVX512,
-	inPlace: true,
-}
+// avx512Intel is for Xeons with two 512-bit FMA units. Measured on one
+// with AMX (BENCH.md, round 5): 512³ at kc 256, 384 and 512 within 2 % of
+// each other and mc (84, 168, 336) within noise, kc 128 (the choice
+// reasoned from Skylake-SP's 32 KiB L1 before there was a Xeon to measure
+// on) 4 % behind, packing A as well no better. So the blocking of
+// avx512Kernel, under its own name.
+var avx512Intel = withName(avx512Kernel, "avx512-intel")
 
 var avx2Kernel = microKernel{
 	name: "avx2",

@@ -44,11 +44,12 @@ func versionString() string {
 	return fmt.Sprintf("%s (%s)", goras.Version, strings.Join(build, ", "))
 }
 
-// cpuLine names the processor as the kernels classified it and the GEMM
-// blocking chosen for it (the same tile runs the convolutions), so that a
-// benchmark figure can be read against the CPU that produced it.
+// cpuLine names the processor as the kernels classified it, the GEMM
+// blocking chosen for it (the same tile runs the convolutions) and what
+// runs mixed_bfloat16's products, so that a benchmark figure can be read
+// against the CPU and code that produced it.
 func cpuLine() string {
-	return fmt.Sprintf("cpu: %s; gemm: %s", kernel.CPUName(), kernel.GemmName())
+	return fmt.Sprintf("cpu: %s; gemm: %s; bf16: %s", kernel.CPUName(), kernel.GemmName(), kernel.BF16Name())
 }
 
 func newVersionCmd() *cobra.Command {

@@ -135,6 +135,10 @@ func transpose32(dst []uint32, ld int, src []uint32, lds, rows, cols int) {
 // other amd64 CPUs GemmBF16 still works, in pure Go, far slower than Gemm.
 func BF16Available() bool { return activeBF16 != &genericBF16 || active == &genericKernel }
 
+// BF16Name names the implementation of the bfloat16 products: "amx"
+// (Intel's tiles), "avx512bf16" (VDPBF16PS) or "purego".
+func BF16Name() string { return activeBF16.name }
+
 // bf16On is SetBF16Products' switch.
 var bf16On atomic.Bool
 

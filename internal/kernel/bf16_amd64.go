@@ -23,11 +23,16 @@ var avx512BF16Kernel = bf16Kernel{
 }
 
 func init() {
-	x := cpu.X86
-	if x.HasAVX512F && x.HasAVX512BW && x.HasAVX512VL && x.HasAVX512BF16 && x.HasBMI2 {
+	if hasAVX512BF16() {
 		bf16Kernels = append(bf16Kernels, &avx512BF16Kernel)
 		activeBF16 = &avx512BF16Kernel
 	}
+}
+
+// hasAVX512BF16 reports whether this CPU runs avx512BF16Kernel.
+func hasAVX512BF16() bool {
+	x := cpu.X86
+	return x.HasAVX512F && x.HasAVX512BW && x.HasAVX512VL && x.HasAVX512BF16 && x.HasBMI2
 }
 
 // tileBF16AVX512 implements bf16Kernel.tile with gemmTileBF16x32, or x16

@@ -24,9 +24,12 @@ var amxBF16Kernel = bf16Kernel{
 	rowsA: true,
 }
 
+// init runs after bf16_amd64.go's (files initialise in name order), so
+// the AMX kernel comes last in bf16Kernels; it needs the AVX512_BF16 tile
+// for its fallback.
 func init() {
 	x := cpu.X86
-	if activeBF16 == &avx512BF16Kernel && x.HasAMXTile && x.HasAMXBF16 && amxPermit() {
+	if hasAVX512BF16() && x.HasAMXTile && x.HasAMXBF16 && amxPermit() {
 		bf16Kernels = append(bf16Kernels, &amxBF16Kernel)
 		activeBF16 = &amxBF16Kernel
 	}

@@ -31,6 +31,8 @@ func TestNonFiniteDataIsRefused(t *testing.T) {
 			func(x, y Data) error { _, err := m.Fit(ctx, x, y, Verbose(0)); return err }, "sample 7 of x holds NaN at position 2"},
 		{"Inf in predict", func(x, _ []float32) { x[11*4] = float32(math.Inf(-1)) },
 			func(x, _ Data) error { _, err := m.Predict(x, Verbose(0), BatchSize(4)); return err }, "sample 11 of x holds -Inf"},
+		{"Inf in predict, Data that is not a tensor", func(x, _ []float32) { x[13*4+1] = float32(math.Inf(1)) },
+			func(x, _ Data) error { _, err := m.Predict(gatherOnly{x}, Verbose(0), BatchSize(4)); return err }, "sample 13 of x holds +Inf"},
 		{"NaN in validation data", func(x, _ []float32) {},
 			func(x, y Data) error {
 				vx := randomTensor(5, 3, 4)
@@ -111,3 +113,7 @@ func TestNonFiniteInOtherData(t *testing.T) {
 		t.Errorf("NaN in sample 600: %v", err)
 	}
 }
+
+// gatherOnly hides what Data it holds: Predict then gathers it row by row
+// and checks the batch after, as for any Data that is not a tensor.
+type gatherOnly struct{ Data }

@@ -131,23 +131,62 @@ func (m *Model) predictRows(outs []*tensor.Tensor, d *dataSet, lo, hi int) error
 		return err
 	}
 	defer m.givePredictPlan(bp)
-	err = bp.forward(func() {
-		rows := bp.rowsFrom(lo)
+	if d.allTensors() {
+		// One pass over each input: copied and checked together.
 		for i, x := range d.xs {
-			x.Gather(bp.xs[i].Value.Data(), rows)
+			if err := bp.copyFinite("predict", i, x.(*tensor.Tensor), lo, hi); err != nil {
+				return err
+			}
 		}
-	})
+		err = bp.forward(func() {})
+	} else {
+		err = bp.forward(func() {
+			rows := bp.rowsFrom(lo)
+			for i, x := range d.xs {
+				x.Gather(bp.xs[i].Value.Data(), rows)
+			}
+		})
+		if err == nil {
+			for i, x := range d.xs {
+				if err := bp.checkFinite("predict", x, i, lo); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	if err != nil {
 		return err
-	}
-	for i, x := range d.xs {
-		if err := bp.checkFinite("predict", x, i, lo); err != nil {
-			return err
-		}
 	}
 	for i, o := range bp.outs {
 		res := o.Value.Data()
 		copy(outs[i].Data()[lo*len(res)/(hi-lo):], res)
+	}
+	return nil
+}
+
+// allTensors reports whether every input of d is a tensor: its samples
+// [lo, hi) are then one run of memory, which copyFinite copies and checks
+// for NaN and ±Inf in one pass (kernel.CopyFinite), where other Data are
+// gathered row by row and the batch read again after (the scan was 9 % of
+// the course MLP's prediction time at batch 1000 on an Intel Xeon).
+func (d *dataSet) allTensors() bool {
+	for _, x := range d.xs {
+		if _, ok := x.(*tensor.Tensor); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// copyFinite fills the plan's input i with samples [lo, hi) of t and
+// reports the first of them that holds NaN or ±Inf. Like gather, it drops
+// what Plan.Prepare made of the inputs it replaces.
+func (bp *batchPlan) copyFinite(method string, i int, t *tensor.Tensor, lo, hi int) error {
+	bp.plan.Unprepare()
+	in := bp.xs[i].Value.Data()
+	per := len(in) / (hi - lo)
+	if at := kernel.CopyFinite(in, t.Data()[lo*per:hi*per]); at >= 0 {
+		return nonFinite(method, i, lo+at/per, at%per, in[at])
 	}
 	return nil
 }

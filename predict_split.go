@@ -110,14 +110,26 @@ func (m *Model) splitBatch(outs []*tensor.Tensor, x []float32, d *dataSet, lo, n
 
 // gather fills every share's plan with its samples of d and checks them
 // for NaN and ±Inf, input by input (the first bad sample of input 0 is
-// reported first, as in one plan); a panic of a Gather comes back as an
-// error, as the forward pass's do.
+// reported first, as in one plan), in one pass when every input is a
+// tensor (copyFinite); a panic of a Gather comes back as an error, as the
+// forward pass's do.
 func (s *predictSplit) gather(d *dataSet) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("goras: predict failed: %v\n%s", r, debug.Stack())
 		}
 	}()
+	if d.allTensors() {
+		for j, xj := range d.xs {
+			for i, bp := range s.plans {
+				r0, r1 := s.rows(i)
+				if err := bp.copyFinite("predict", j, xj.(*tensor.Tensor), s.lo+r0, s.lo+r1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
 	for i, bp := range s.plans {
 		r0, _ := s.rows(i)
 		bp.gather(d, bp.rowsFrom(s.lo+r0))

@@ -180,7 +180,7 @@ func gemmBF16Ref(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 func TestGemmBF16Conformance(t *testing.T) {
 	r := rand.New(rand.NewPCG(25, 26))
 	const u = 0x1p-23
-	for _, kern := range bf16Kernels {
+	for _, kern := range testBF16Kernels() {
 		for _, tc := range gemmCases() {
 			for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
 				tA, tB := tr[0], tr[1]

@@ -39,7 +39,7 @@ func roundedCopy(s []float32) []float32 {
 // accumulated onto non-zero buffers, as a plan requires.
 func TestConv2DBF16(t *testing.T) {
 	defer SetWorkers(0)
-	for _, kern := range bf16Kernels {
+	for _, kern := range testBF16Kernels() {
 		for _, c := range bf16ConvCases {
 			for _, mode := range [][2]bool{{false, false}, {true, false}, {true, true}} {
 				name := fmt.Sprintf("%s/%v/bias=%v/relu=%v", kern.name, c, mode[0], mode[1])

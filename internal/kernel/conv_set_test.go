@@ -115,7 +115,7 @@ func TestConv2DSetGrads(t *testing.T) {
 	saved := active
 	defer func() { active = saved }()
 	defer func() { shiftedOff, gemmDXOff = false, false }()
-	for _, kern := range kernels {
+	for _, kern := range testKernels() {
 		for _, c := range append(append([]convCase(nil), convCases...), setConvCases...) {
 			for _, path := range []string{"shifted", "convdx", "im2col"} {
 				if path == "convdx" && c.c > 8 {
@@ -161,7 +161,7 @@ func checkConvSet(t *testing.T, kern *microKernel, c convCase) {
 // implementation.
 func TestConv2DBF16SetGrads(t *testing.T) {
 	defer SetWorkers(0)
-	for _, kern := range bf16Kernels {
+	for _, kern := range testBF16Kernels() {
 		for _, c := range append(append([]convCase(nil), bf16ConvCases...), setConvCases...) {
 			b := NewConv2DBF16(NewConv2D(c.n, c.c, c.f, c.window()))
 			if b == nil {

@@ -123,7 +123,7 @@ func TestConv2D(t *testing.T) {
 	saved := active
 	defer func() { active = saved }()
 	defer func() { shiftedOff, gemmDXOff = false, false }()
-	for _, kern := range kernels {
+	for _, kern := range testKernels() {
 		for _, c := range convCases {
 			// The shifted path computes dx of few-channel inputs as a GEMM
 			// and Col2im; "convdx" holds its convolution of dy to account

@@ -12,12 +12,13 @@
 // every other op stay float32, as Keras's mixed policies keep float32
 // variables. On Intel Xeons with AMX (Sapphire Rapids on, Linux 5.16 or
 // later) the products run on its tiles (TDPBF16PS); on other CPUs with
-// AVX512_BF16 on VDPBF16PS, two multiply-adds per float32 lane; elsewhere
-// on amd64 they would be slower than float32, so SetGlobalPolicy writes a
-// one-line notice and keeps float32. (An Intel CPU with AVX512_BF16 but
-// no AMX, such as Cooper Lake, runs VDPBF16PS at half the float32 FMA
-// rate, as the Xeons with AMX do: there the policy keeps its numerics but
-// trains more slowly than float32.) Builds whose float32 products are pure Go anyway (the purego
+// AVX512_BF16 on VDPBF16PS, two multiply-adds per float32 lane. Elsewhere
+// on amd64 they would be slower than float32 — without AVX512_BF16, or on
+// a Xeon whose AMX the OS refused (its VDPBF16PS runs at half the float32
+// rate) — so SetGlobalPolicy writes a one-line notice saying which and
+// keeps float32. (An Intel CPU with AVX512_BF16 but no AMX, such as Cooper
+// Lake, is not measured: there the policy applies, and may train more
+// slowly than float32.) Builds whose float32 products are pure Go anyway (the purego
 // tag, other architectures) compute the bfloat16 products in Go.
 //
 // Unlike Keras, where the policy also makes activations bfloat16, only the

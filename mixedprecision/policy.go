@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/goras-ml/goras/autograd"
+	"github.com/goras-ml/goras/internal/kernel"
 )
 
 // Policy is a dtype policy, Keras's DTypePolicy: the dtype layers compute
@@ -71,8 +72,9 @@ var setProducts = autograd.SetBF16Products
 // SetGlobalPolicy sets the policy of the layers built from now on (Keras's
 // keras.mixed_precision.set_global_policy): "float32" or "mixed_bfloat16".
 // An unknown name is an error and changes nothing. Where bfloat16
-// products are not fast (a CPU without AVX512_BF16), mixed_bfloat16 writes
-// a one-line notice (see SetNoticeOutput) and the policy stays float32.
+// products are not fast (a CPU without AVX512_BF16 or AMX, or one whose
+// AMX the OS refused), mixed_bfloat16 writes a one-line notice saying
+// which (see SetNoticeOutput) and the policy stays float32.
 func SetGlobalPolicy(name string) error {
 	p, err := NewPolicy(name)
 	if err != nil {
@@ -83,7 +85,11 @@ func SetGlobalPolicy(name string) error {
 	on := setProducts(p.name == bf16Name)
 	if p.name == bf16Name && !on {
 		if global.notice != nil {
-			fmt.Fprintln(global.notice, "mixedprecision: this CPU has no AVX512_BF16 (VDPBF16PS), so mixed_bfloat16 would be slower than float32; the policy stays float32")
+			why := kernel.BF16Unavailable()
+			if why == "" { // a test playing a CPU without them
+				why = "this CPU has no AVX512_BF16 (VDPBF16PS) or AMX"
+			}
+			fmt.Fprintf(global.notice, "mixedprecision: %s, so mixed_bfloat16 would be slower than float32; the policy stays float32\n", why)
 		}
 		p = Policy{name: float32Name}
 	}

@@ -129,15 +129,40 @@ func transpose32(dst []uint32, ld int, src []uint32, lds, rows, cols int) {
 }
 
 // BF16Available reports whether bfloat16 products run here at least as
-// fast as float32 ones: on CPUs with AVX512_BF16 (VDPBF16PS), and in
-// builds where float32 products are pure Go too (other architectures, the
-// purego tag), which then compute the same bfloat16 products in Go. On
-// other amd64 CPUs GemmBF16 still works, in pure Go, far slower than Gemm.
-func BF16Available() bool { return activeBF16 != &genericBF16 || active == &genericKernel }
+// fast as float32 ones: on CPUs with AVX512_BF16 (VDPBF16PS) or AMX, and
+// in builds where float32 products are pure Go too (other architectures,
+// the purego tag), which then compute the same bfloat16 products in Go.
+// Not on other amd64 CPUs, where GemmBF16 still works, in pure Go, far
+// slower than Gemm, nor on a CPU whose AMX the OS refused (bf16Slow).
+// BF16Unavailable says why not.
+func BF16Available() bool { return BF16Unavailable() == "" }
+
+// BF16Unavailable says, in a clause that can follow "mixed_bfloat16: ",
+// why BF16Available is false, or returns "" when it is true.
+func BF16Unavailable() string {
+	switch {
+	case bf16Slow != "":
+		return bf16Slow
+	case activeBF16 == &genericBF16 && active != &genericKernel:
+		return "this CPU has no AVX512_BF16 (VDPBF16PS) or AMX"
+	}
+	return ""
+}
+
+// bf16Slow, when set (at init, bf16_amx_amd64.go), says why this CPU's
+// bfloat16 products, though it has the instructions, would run slower than
+// its float32 ones.
+var bf16Slow string
 
 // BF16Name names the implementation of the bfloat16 products: "amx"
-// (Intel's tiles), "avx512bf16" (VDPBF16PS) or "purego".
-func BF16Name() string { return activeBF16.name }
+// (Intel's tiles), "avx512bf16" (VDPBF16PS) or "purego", followed by
+// " (not used: slower than float32 here)" where BF16Available says no.
+func BF16Name() string {
+	if !BF16Available() {
+		return activeBF16.name + " (not used: slower than float32 here)"
+	}
+	return activeBF16.name
+}
 
 // bf16On is SetBF16Products' switch.
 var bf16On atomic.Bool

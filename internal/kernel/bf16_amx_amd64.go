@@ -27,13 +27,25 @@ var amxBF16Kernel = bf16Kernel{
 // init runs after bf16_amd64.go's (files initialise in name order), so
 // the AMX kernel comes last in bf16Kernels; it needs the AVX512_BF16 tile
 // for its fallback.
+// Where the CPU has AMX but the OS refuses it (Linux before 5.16, or a
+// process whose threads' signal stacks are too small for the tile state),
+// VDPBF16PS alone would make mixed_bfloat16 slower than float32, as it was
+// on the Xeon this was measured on, so BF16Available says no.
 func init() {
 	x := cpu.X86
-	if hasAVX512BF16() && x.HasAMXTile && x.HasAMXBF16 && amxPermit() {
-		bf16Kernels = append(bf16Kernels, &amxBF16Kernel)
-		activeBF16 = &amxBF16Kernel
+	if !hasAVX512BF16() || !x.HasAMXTile || !x.HasAMXBF16 {
+		return
 	}
+	if !amxPermit() {
+		bf16Slow = amxRefused
+		return
+	}
+	bf16Kernels = append(bf16Kernels, &amxBF16Kernel)
+	activeBF16 = &amxBF16Kernel
 }
+
+// amxRefused is BF16Unavailable's reason when the OS refused AMX.
+const amxRefused = "the OS did not grant this CPU's AMX tiles (Linux does from 5.16 on), and its AVX512_BF16 (VDPBF16PS) runs at half the float32 rate"
 
 // amxConfigs[r] is the tile configuration (LDTILECFG's 64 bytes) for a
 // block of r rows of C: palette 1; T0, T1 (C's first 16 rows, two column

@@ -322,6 +322,21 @@ func TestGemmBF16Panics(t *testing.T) {
 	expectPanic(t, func() { GemmBF16(false, false, 4, 3, 4, 1, a, 4, b, 3, 0, c, 3) })
 }
 
+// TestBF16Unavailable: where the OS refused AMX (played by setting
+// bf16Slow as init does), bfloat16 products are not offered and the reason
+// says so; otherwise the reason is empty exactly when they are.
+func TestBF16Unavailable(t *testing.T) {
+	if BF16Available() != (BF16Unavailable() == "") {
+		t.Fatalf("BF16Available %v, BF16Unavailable %q", BF16Available(), BF16Unavailable())
+	}
+	saved := bf16Slow
+	defer func() { bf16Slow = saved; SetBF16Products(false) }()
+	bf16Slow = "the OS did not grant this CPU's AMX tiles"
+	if BF16Available() || SetBF16Products(true) || BF16Unavailable() != bf16Slow {
+		t.Errorf("with AMX refused: available %v, reason %q", BF16Available(), BF16Unavailable())
+	}
+}
+
 // TestBF16Policy checks the switch: on only where BF16Available says so.
 func TestBF16Policy(t *testing.T) {
 	defer SetBF16Products(false)

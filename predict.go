@@ -94,10 +94,8 @@ func (m *Model) PredictOnBatch(x *tensor.Tensor) (*tensor.Tensor, error) {
 	defer m.givePredictPlan(bp)
 	// Copied and checked for NaN and ±Inf in one pass (the check reads
 	// each chunk while it is in L1), before the plan runs on it.
-	in := bp.xs[0].Value.Data()
-	if at := kernel.CopyFinite(in, x.Data()); at >= 0 {
-		per := len(in) / n
-		return nil, nonFinite("predict_on_batch", 0, at/per, at%per, in[at])
+	if err := bp.copyFinite("predict_on_batch", 0, x.Data(), 0, n); err != nil {
+		return nil, err
 	}
 	if err := bp.forward(func() {}); err != nil {
 		return nil, err
@@ -134,7 +132,7 @@ func (m *Model) predictRows(outs []*tensor.Tensor, d *dataSet, lo, hi int) error
 	if d.allTensors() {
 		// One pass over each input: copied and checked together.
 		for i, x := range d.xs {
-			if err := bp.copyFinite("predict", i, x.(*tensor.Tensor), lo, hi); err != nil {
+			if err := bp.copyFinite("predict", i, x.(*tensor.Tensor).Data(), lo, hi); err != nil {
 				return err
 			}
 		}
@@ -178,14 +176,15 @@ func (d *dataSet) allTensors() bool {
 	return true
 }
 
-// copyFinite fills the plan's input i with samples [lo, hi) of t and
-// reports the first of them that holds NaN or ±Inf. Like gather, it drops
+// copyFinite fills the plan's input i with samples [lo, hi) of src (the
+// values of every sample, one after another) and reports the first of
+// them that holds NaN or ±Inf, by its index in src. Like gather, it drops
 // what Plan.Prepare made of the inputs it replaces.
-func (bp *batchPlan) copyFinite(method string, i int, t *tensor.Tensor, lo, hi int) error {
+func (bp *batchPlan) copyFinite(method string, i int, src []float32, lo, hi int) error {
 	bp.plan.Unprepare()
 	in := bp.xs[i].Value.Data()
 	per := len(in) / (hi - lo)
-	if at := kernel.CopyFinite(in, t.Data()[lo*per:hi*per]); at >= 0 {
+	if at := kernel.CopyFinite(in, src[lo*per:hi*per]); at >= 0 {
 		return nonFinite(method, i, lo+at/per, at%per, in[at])
 	}
 	return nil

@@ -137,10 +137,7 @@ func (c *predictChunks) take() (*batchPlan, int) {
 
 // runChunk runs samples [r0, r1), chunk i, in bp.
 func (c *predictChunks) runChunk(bp *batchPlan, i, r0, r1 int) {
-	in := bp.xs[0].Value.Data()
-	per := len(in) / (r1 - r0)
-	if at := kernel.CopyFinite(in, c.x[r0*per:r1*per]); at >= 0 {
-		c.bad[i] = nonFinite("predict_on_batch", 0, r0+at/per, at%per, in[at])
+	if c.bad[i] = bp.copyFinite("predict_on_batch", 0, c.x, r0, r1); c.bad[i] != nil {
 		return
 	}
 	if c.failed[i] = bp.forward(func() {}); c.failed[i] != nil {

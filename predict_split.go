@@ -123,7 +123,7 @@ func (s *predictSplit) gather(d *dataSet) (err error) {
 		for j, xj := range d.xs {
 			for i, bp := range s.plans {
 				r0, r1 := s.rows(i)
-				if err := bp.copyFinite("predict", j, xj.(*tensor.Tensor), s.lo+r0, s.lo+r1); err != nil {
+				if err := bp.copyFinite("predict", j, xj.(*tensor.Tensor).Data(), s.lo+r0, s.lo+r1); err != nil {
 					return err
 				}
 			}
@@ -162,10 +162,7 @@ func (s *predictSplit) Run(lo, hi int) {
 		bp := s.plans[i]
 		r0, r1 := s.rows(i)
 		if s.x != nil {
-			in := bp.xs[0].Value.Data()
-			per := len(in) / (r1 - r0)
-			if at := kernel.CopyFinite(in, s.x[r0*per:r1*per]); at >= 0 {
-				s.bad[i] = nonFinite("predict_on_batch", 0, r0+at/per, at%per, in[at])
+			if s.bad[i] = bp.copyFinite("predict_on_batch", 0, s.x, r0, r1); s.bad[i] != nil {
 				continue
 			}
 		}

@@ -18,8 +18,9 @@
 // rate) — so SetGlobalPolicy writes a one-line notice saying which and
 // keeps float32. (An Intel CPU with AVX512_BF16 but no AMX, such as Cooper
 // Lake, is not measured: there the policy applies, and may train more
-// slowly than float32.) Builds whose float32 products are pure Go anyway (the purego
-// tag, other architectures) compute the bfloat16 products in Go.
+// slowly than float32.) Builds whose float32 products are pure Go anyway
+// (the purego tag, other architectures) compute the bfloat16 products in
+// Go.
 //
 // Unlike Keras, where the policy also makes activations bfloat16, only the
 // products' inputs are rounded: everything between them stays float32,

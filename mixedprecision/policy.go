@@ -87,7 +87,7 @@ func SetGlobalPolicy(name string) error {
 		if global.notice != nil {
 			why := kernel.BF16Unavailable()
 			if why == "" { // a test playing a CPU without them
-				why = "this CPU has no AVX512_BF16 (VDPBF16PS) or AMX"
+				why = kernel.NoBF16
 			}
 			fmt.Fprintf(global.notice, "mixedprecision: %s, so mixed_bfloat16 would be slower than float32; the policy stays float32\n", why)
 		}

@@ -50,10 +50,13 @@ type bf16Kernel struct {
 	mc, kc, nc int
 
 	// tile computes, for i < rows ≤ mr and j < cols ≤ nr, over k pairs,
-	//	acc = Σ_q hi(A[i*rsa+q*csa])·hi(B[q*ldb+j]) then + lo(…)·lo(…)
+	//	acc = Σ_q hi(A[i*rsa+q*csa])·hi(B[q*ldb+j]) + lo(…)·lo(…)
 	//	C[i*ldc+j] = alpha*acc + beta*C[i*ldc+j]
-	// in that order (q ascending, the high half first, each product added
-	// with one rounding); beta == 0 means C is not read.
+	// beta == 0 meaning C is not read. The pure-Go and AVX512_BF16 tiles
+	// add in that order (q ascending, the high half first, each product
+	// with one rounding); the AMX tile in TDPBF16PS's own. A tile may read
+	// all nr columns of B whatever cols is (only cols are stored), so B
+	// must hold nr columns from j = 0: the packed panels do.
 	tile func(k int, a []uint32, rsa, csa int, b []uint32, ldb int, c []float32, ldc int, alpha, beta float32, rows, cols int)
 	// cvt sets dst[q] = bf16(src[2q]) | bf16(src[2q+1])<<16 for
 	// q < (len(src)+1)/2, a missing last value counting as zero.
@@ -137,22 +140,32 @@ func transpose32(dst []uint32, ld int, src []uint32, lds, rows, cols int) {
 // BF16Unavailable says why not.
 func BF16Available() bool { return BF16Unavailable() == "" }
 
+// NoBF16 is BF16Unavailable's reason on a CPU without the instructions.
+const NoBF16 = "this CPU has no AVX512_BF16 (VDPBF16PS) or AMX"
+
 // BF16Unavailable says, in a clause that can follow "mixed_bfloat16: ",
-// why BF16Available is false, or returns "" when it is true.
+// why BF16Available is false, or returns "" when it is true. Where the
+// CPU has AMX it asks the OS for it first (amxAsk).
 func BF16Unavailable() string {
+	if amxAsk != nil {
+		amxAsk()
+	}
 	switch {
 	case bf16Slow != "":
 		return bf16Slow
 	case activeBF16 == &genericBF16 && active != &genericKernel:
-		return "this CPU has no AVX512_BF16 (VDPBF16PS) or AMX"
+		return NoBF16
 	}
 	return ""
 }
 
-// bf16Slow, when set (at init, bf16_amx_amd64.go), says why this CPU's
-// bfloat16 products, though it has the instructions, would run slower than
-// its float32 ones.
-var bf16Slow string
+// bf16Slow, when set (by amxAsk, bf16_amx_amd64.go), says why this CPU's
+// bfloat16 products, though it has the instructions, would run slower
+// than its float32 ones; amxAsk, where set, asks for AMX once.
+var (
+	bf16Slow string
+	amxAsk   func()
+)
 
 // BF16Name names the implementation of the bfloat16 products: "amx"
 // (Intel's tiles), "avx512bf16" (VDPBF16PS) or "purego", followed by
@@ -184,10 +197,12 @@ func BF16Products() bool { return bf16On.Load() }
 // GemmBF16 is Gemm with bfloat16 products: C = alpha*op(A)*op(B) + beta*C
 // with the same shapes, strides and beta == 0 rule, where every element of
 // A and B is first rounded to bfloat16 (RoundBF16) and the products, exact
-// in float32, are summed in float32: along the depth in pairs, p+1 before
-// p, each pair's sums in ascending order. The result differs from Gemm's
-// by the rounding of the operands, a relative 2^-8 per product at most.
-// As Gemm, it is bit-identical on any number of workers.
+// in float32, are summed in float32 along the depth, in an order that
+// depends on the implementation (BF16Name): p+1 before p and the pairs in
+// ascending order on VDPBF16PS and in pure Go, TDPBF16PS's order on AMX.
+// The result differs from Gemm's by the rounding of the operands, a
+// relative 2^-8 per product at most. As Gemm, it is bit-identical on any
+// number of workers.
 func GemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	gemmBF16Run(activeBF16, true, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }

@@ -2,7 +2,11 @@
 
 package kernel
 
-import "golang.org/x/sys/cpu"
+import (
+	"sync"
+
+	"golang.org/x/sys/cpu"
+)
 
 // Intel's AMX (Sapphire Rapids and later Xeons) multiplies bfloat16 tiles
 // of 16 rows × 32 values with TDPBF16PS: 16 times the float32 FMA peak of
@@ -12,7 +16,8 @@ import "golang.org/x/sys/cpu"
 // The AMX tile below takes C in blocks of 32×32 (four accumulator tiles)
 // and the depth 16 pairs a step, the last step narrower; A whose pairs
 // are not contiguous along the depth (csa ≠ 1) runs on the AVX512_BF16
-// tile instead (GemmBF16 and Conv2DBF16 avoid that: see rowsA).
+// tile instead (GemmBF16 and Conv2DBF16 avoid that: see rowsA), as does
+// everything where the OS refused AMX.
 
 var amxBF16Kernel = bf16Kernel{
 	name: "amx",
@@ -26,22 +31,39 @@ var amxBF16Kernel = bf16Kernel{
 
 // init runs after bf16_amd64.go's (files initialise in name order), so
 // the AMX kernel comes last in bf16Kernels; it needs the AVX512_BF16 tile
-// for its fallback.
-// Where the CPU has AMX but the OS refuses it (Linux before 5.16, or a
-// process whose threads' signal stacks are too small for the tile state),
-// VDPBF16PS alone would make mixed_bfloat16 slower than float32, as it was
-// on the Xeon this was measured on, so BF16Available says no.
+// for its fallback. The OS is asked for the tile state only when bfloat16
+// products are first wanted (amxGranted): once granted, every thread's
+// signal frame carries the 8 KiB of tiles and Linux refuses small
+// signal stacks, which a process that never trains in bfloat16 should not
+// pay for.
 func init() {
 	x := cpu.X86
 	if !hasAVX512BF16() || !x.HasAMXTile || !x.HasAMXBF16 {
 		return
 	}
-	if !amxPermit() {
-		bf16Slow = amxRefused
-		return
-	}
 	bf16Kernels = append(bf16Kernels, &amxBF16Kernel)
 	activeBF16 = &amxBF16Kernel
+	amxAsk = func() { amxGranted() }
+}
+
+var (
+	amxOnce sync.Once
+	amxOK   bool
+)
+
+// amxGranted asks the OS for the AMX tile state the first time it is
+// called and reports whether it was granted. Where it was not (Linux
+// before 5.16, or a thread's signal stack too small for the tiles),
+// VDPBF16PS alone would make mixed_bfloat16 slower than float32, as it
+// was on the Xeon this was measured on: bf16Slow says so, so that
+// BF16Available says no, and the AMX tile runs on the AVX512_BF16 one.
+func amxGranted() bool {
+	amxOnce.Do(func() {
+		if amxOK = amxPermit(); !amxOK {
+			bf16Slow = amxRefused
+		}
+	})
+	return amxOK
 }
 
 // amxRefused is BF16Unavailable's reason when the OS refused AMX.
@@ -76,7 +98,7 @@ var amxConfigs = func() (cfg [33][64]byte) {
 
 // tileBF16AMX implements bf16Kernel.tile for rows ≤ 32, cols ≤ 32.
 func tileBF16AMX(k int, a []uint32, rsa, csa int, b []uint32, ldb int, c []float32, ldc int, alpha, beta float32, rows, cols int) {
-	if csa != 1 {
+	if csa != 1 || !amxGranted() {
 		tileBF16Rows(k, a, rsa, csa, b, ldb, c, ldc, alpha, beta, rows, cols)
 		return
 	}

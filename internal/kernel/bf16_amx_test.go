@@ -17,8 +17,8 @@ import (
 // so each element is held to the reference within the rounding of k
 // additions; elements outside rows × cols must not change.
 func TestAMXTile(t *testing.T) {
-	if activeBF16 != &amxBF16Kernel {
-		t.Skip("no AMX here (or Linux refused it)")
+	if activeBF16 != &amxBF16Kernel || !amxGranted() {
+		t.Skip("no AMX here (or the OS refused it)")
 	}
 	r := rand.New(rand.NewPCG(41, 42))
 	for _, rows := range []int{1, 7, 16, 17, 32} {
@@ -53,6 +53,26 @@ func TestAMXTile(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestAMXTileStridedA: A whose pairs are not contiguous along the depth
+// (csa ≠ 1) is not for the AMX tiles; the tile runs it on the AVX512_BF16
+// one, 14 rows a call, and gives its sums.
+func TestAMXTileStridedA(t *testing.T) {
+	if activeBF16 != &amxBF16Kernel {
+		t.Skip("no AMX here")
+	}
+	r := rand.New(rand.NewPCG(43, 44))
+	const rows, cols, k, csa, ldb, ldc = 30, 24, 37, 33, 32, 40
+	a, b := randPairs(r, k*csa), randPairs(r, k*ldb)
+	want, got := make([]float32, rows*ldc), make([]float32, rows*ldc)
+	tileBF16Generic(k, a, 1, csa, b, ldb, want, ldc, 1, 0, rows, cols)
+	tileBF16AMX(k, a, 1, csa, b, ldb, got, ldc, 1, 0, rows, cols)
+	for i := range got {
+		if d := math.Abs(float64(got[i] - want[i])); !(d <= 0x1p-20*float64(2*k)*(1+math.Abs(float64(want[i])))) {
+			t.Fatalf("C[%d,%d] = %g, pure Go %g", i/ldc, i%ldc, got[i], want[i])
 		}
 	}
 }

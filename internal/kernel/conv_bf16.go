@@ -20,7 +20,9 @@ import (
 //   - dw: the depth is the pixels, so pairs join neighbouring pixels: the
 //     padded sample becomes X2[e] = (xp[e], xp[e+C]) for every value e,
 //     which the tiles read in place (rows 1 pair apart, steps of 2C), and
-//     dy on xp's grid becomes pairs of pixel rows.
+//     dy on xp's grid becomes pairs of pixel rows; for a tile that wants
+//     A's pairs contiguous (AMX) the product is turned around
+//     (conv_bf16_dwt.go).
 //
 // Weights, gradients and outputs stay float32. Samples are independent
 // units of work (forward) and the backward pass sums weight gradients per
@@ -114,7 +116,8 @@ func fitF(s []float32, n int) []float32 {
 // packKernel sets dst to w, (KH, KW·ci, co) as rows of co values, in
 // pairs of rows: for column panel p of nr and kernel row ky, kd = KW·ci/2
 // steps of nr pairs, (p·KH + ky)·kd·nr onwards. Columns past co in the
-// last panel are not written; the tiles never read them.
+// last panel are not written; a tile may read them, but never stores
+// what they give.
 func (b *Conv2DBF16) packKernel(dst []uint32, w []float32, ci, co int) []uint32 {
 	kh, nr := b.cv.win.KH, b.kern.nr
 	rowK := b.cv.win.KW * ci
@@ -339,6 +342,26 @@ func (j *bf16ConvBackward) sample(s *bf16ConvScratch, pdw, pdb []float32, n int)
 	}
 }
 
+// dwPairs sets s.x2 to X2 and s.dy2 to DY2 (see weightGrad) for sample
+// xn and its dy (dyg, or dyn where dyg is nil) and returns DY2's steps;
+// X2 gets slack more pairs, which nothing sets.
+func (b *Conv2DBF16) dwPairs(s *bf16ConvScratch, xn, dyn, dyg []float32, slack int) (steps int) {
+	cv := b.cv
+	c, f := cv.c, cv.f
+	// X2 reads one pixel past the grid: xp is zero there.
+	s.x2 = fitU(s.x2, (cv.hp*cv.wp+1)*c+slack)
+	b.pixelPairs(s.x2, xn, s.zero)
+	pix := cv.oh*cv.wp - (cv.win.KW - 1)
+	steps = (pix + 1) / 2
+	s.dy2 = fitU(s.dy2, steps*f)
+	if dyg != nil {
+		pairRows(b.kern, s.dy2, f, dyg, f, f, pix, s.zero)
+	} else {
+		b.gradPairs(s.dy2, dyn, s.zero)
+	}
+	return steps
+}
+
 // weightGrad adds to pdw (KH, KW·C, F) the weight gradient of one sample,
 // shiftedDW's sum over the pixels p of xp's grid taken two pixels a step:
 //
@@ -351,18 +374,7 @@ func (j *bf16ConvBackward) sample(s *bf16ConvScratch, pdw, pdb []float32, n int)
 func (b *Conv2DBF16) weightGrad(s *bf16ConvScratch, pdw, xn, dyn, dyg []float32) {
 	cv := b.cv
 	c, f, kh, kw, wp := cv.c, cv.f, cv.win.KH, cv.win.KW, cv.wp
-	px := cv.hp * wp
-	// X2 reads one pixel past the grid: xp is zero there.
-	s.x2 = fitU(s.x2, (px+1)*c)
-	b.pixelPairs(s.x2, xn, s.zero)
-	pix := cv.oh*wp - (kw - 1)
-	steps := (pix + 1) / 2
-	s.dy2 = fitU(s.dy2, steps*f)
-	if dyg != nil {
-		pairRows(b.kern, s.dy2, f, dyg, f, f, pix, s.zero)
-	} else {
-		b.gradPairs(s.dy2, dyn, s.zero)
-	}
+	steps := b.dwPairs(s, xn, dyn, dyg, 0)
 	rowK := kw * c
 	mr := ceilDiv(rowK, ceilDiv(rowK, b.kern.mr)) // equal row blocks, as shiftedDW
 	nr := b.kern.nr

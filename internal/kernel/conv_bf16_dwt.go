@@ -19,20 +19,9 @@ func (b *Conv2DBF16) weightGradT(s *bf16ConvScratch, pdwT, xn, dyn, dyg []float3
 	c, f, kh, kw, wp := cv.c, cv.f, cv.win.KH, cv.win.KW, cv.wp
 	kern := b.kern
 	mr, nr := kern.mr, kern.nr
-	px := cv.hp * wp
-	// X2 reads one pixel past the grid (xp is zero there), and a tile's
-	// last columns up to nr pairs past the last window row: its columns
+	// A tile's columns reach up to nr pairs past the last window row: those
 	// past KW·C read what is there and are not stored.
-	s.x2 = fitU(s.x2, (px+1)*c+nr)
-	b.pixelPairs(s.x2, xn, s.zero)
-	pix := cv.oh*wp - (kw - 1)
-	steps := (pix + 1) / 2
-	s.dy2 = fitU(s.dy2, steps*f)
-	if dyg != nil {
-		pairRows(kern, s.dy2, f, dyg, f, f, pix, s.zero)
-	} else {
-		b.gradPairs(s.dy2, dyn, s.zero)
-	}
+	steps := b.dwPairs(s, xn, dyn, dyg, nr)
 	s.dy2t = fitU(s.dy2t, f*steps)
 	kern.transpose(s.dy2t, steps, s.dy2, f, steps, f)
 	rowK := kw * c

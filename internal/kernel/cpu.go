@@ -64,7 +64,7 @@ func classify(vendor string, family, model int, avx512, amx bool) cpuKind {
 			return cpuZen4
 		}
 		return cpuZen5
-	case vendor == "GenuineIntel" && family == 6 && amx:
+	case vendor == "GenuineIntel" && amx: // whatever the family: later Xeons may change it
 		return cpuIntelServer
 	case vendor == "GenuineIntel" && family == 6:
 		switch model {

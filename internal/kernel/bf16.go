@@ -387,7 +387,11 @@ func getBF16Workspace(kern *bf16Kernel) *bf16Workspace {
 	if n := ceilDiv(kern.nc, kern.nr) * kern.nr * kp; len(ws.b) < n {
 		ws.b = make([]uint32, n)
 	}
-	if n := max(kern.nr, kern.mc) * kp; len(ws.t) < n { // B's turned panel, or A's (rowsA)
+	n := kern.nr * kp // B's panel before it is turned
+	if kern.rowsA {
+		n = max(n, kern.mc*kp) // or A's block (packA)
+	}
+	if len(ws.t) < n {
 		ws.t = make([]uint32, n)
 	}
 	if n := max(kern.mc, kern.nr); len(ws.zero) < n {

@@ -102,7 +102,6 @@ func tileBF16AMX(k int, a []uint32, rsa, csa int, b []uint32, ldb int, c []float
 		tileBF16Rows(k, a, rsa, csa, b, ldb, c, ldc, alpha, beta, rows, cols)
 		return
 	}
-	var out [32 * 32]float32
 	cfg := &amxConfigs[rows]
 	tail := k % 16
 	cfgTail := cfg
@@ -116,10 +115,10 @@ func tileBF16AMX(k int, a []uint32, rsa, csa int, b []uint32, ldb int, c []float
 		cfgTail = &t
 	}
 	mask := uint32(1)<<cols - 1 // all ones when cols == 32
-	amxTileBF16(k/16, &a[0], rsa, &b[0], ldb, &c[0], ldc, alpha, beta, rows, mask, &cfg[0], tail, &cfgTail[0], &out[0])
+	amxTileBF16(k/16, &a[0], rsa, &b[0], ldb, &c[0], ldc, alpha, beta, rows, mask, &cfg[0], tail, &cfgTail[0])
 }
 
-// tileBF16Rows runs the AVX512_BF16 tile over rows > 14, 14 at a time.
+// tileBF16Rows runs the AVX512_BF16 tile over up to 32 rows, 14 at a time.
 func tileBF16Rows(k int, a []uint32, rsa, csa int, b []uint32, ldb int, c []float32, ldc int, alpha, beta float32, rows, cols int) {
 	mr := avx512BF16Kernel.mr
 	for r := 0; r < rows; r += mr {
@@ -137,8 +136,7 @@ func tileBF16Rows(k int, a []uint32, rsa, csa int, b []uint32, ldb int, c []floa
 // differ from the AVX512_BF16 tile's in their last bits). cfg is
 // &amxConfigs[rows][0]; when tail (< 16) is not 0, cfgTail is that
 // configuration with A's tiles tail pairs wide and B's tail rows deep.
-// out is 32×32 floats of scratch. It reads 32 columns of b whatever mask
-// says.
+// It reads 32 columns of b whatever mask says.
 //
 //go:noescape
-func amxTileBF16(k16 int, a *uint32, rsa int, b *uint32, ldb int, c *float32, ldc int, alpha, beta float32, rows int, mask uint32, cfg *byte, tail int, cfgTail *byte, out *float32)
+func amxTileBF16(k16 int, a *uint32, rsa int, b *uint32, ldb int, c *float32, ldc int, alpha, beta float32, rows int, mask uint32, cfg *byte, tail int, cfgTail *byte)

@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "funcdata.h"
 
 // Written by hand: Go's assembler has no AMX mnemonics, so each AMX
 // instruction is spelled as its bytes (from GNU as, checked with objdump),
@@ -41,15 +42,18 @@
 #define SAVE_ONE TILESTORED_R11_BX_T0; TILESTORED_R12_BX_T1
 #define LOAD_ONE TILELOADD_T0_R11_BX; TILELOADD_T1_R12_BX
 
-// func amxTileBF16(k16 int, a *uint32, rsa int, b *uint32, ldb int, c *float32, ldc int, alpha float32, beta float32, rows int, mask uint32, cfg *byte, tail int, cfgTail *byte, out *float32)
+// func amxTileBF16(k16 int, a *uint32, rsa int, b *uint32, ldb int, c *float32, ldc int, alpha float32, beta float32, rows int, mask uint32, cfg *byte, tail int, cfgTail *byte)
 //
 // Tiles: T0..T3 accumulate C's four 16×16 quarters (T2, T3 only when
 // rows > 16), T4/T5 hold 16 rows of A (16 pairs each), T6/T7 16 pair rows
 // of B's two column halves. cfg configures them for rows (amxConfigs);
 // cfgTail the same with A's tiles tail pairs wide and B's tail rows deep,
 // for the last step of the depth. Loading a configuration zeroes the
-// tiles, so the sums wait in out (32×32 floats) across the change.
-TEXT ·amxTileBF16(SB), NOSPLIT, $0-112
+// tiles, so the sums wait in out (32×32 floats) across the change: the
+// 4 KiB of this frame, which Go would zero on every call were it a Go
+// array.
+TEXT ·amxTileBF16(SB), $4096-104
+	NO_LOCAL_POINTERS
 	MOVQ cfg+80(FP), CX
 	LDTILECFG_CX
 	MOVQ k16+0(FP), AX
@@ -62,7 +66,7 @@ TEXT ·amxTileBF16(SB), NOSPLIT, $0-112
 	LEAQ 64(DI), R10
 	MOVQ R8, BX
 	SHLQ $4, BX               // a step is 16 pair rows of B
-	MOVQ out+104(FP), R11
+	LEAQ 0(SP), R11
 	LEAQ 64(R11), R12
 	LEAQ 2048(R11), R13
 	TILEZERO_T0
@@ -133,7 +137,7 @@ amxStored:
 	MOVQ         c+40(FP), AX
 	MOVQ         ldc+48(FP), CX
 	SHLQ         $2, CX
-	MOVQ         out+104(FP), R11
+	LEAQ         0(SP), R11
 	MOVQ         rows+64(FP), DX
 	MOVL         mask+72(FP), R8
 	KMOVW        R8, K1

@@ -9,11 +9,11 @@ import (
 	"testing"
 )
 
-// TestGemmTileContiguous holds the 32-column tile's fast loop (every
-// column, A's rows contiguous: csa = 1) to its general loop, which the
-// same A laid out transposed (csa = rows) takes: the sums are added in the
-// same order, so every bit must agree; and both to the float64 sums within
-// the rounding of k additions. The depths cover the loop's pairs with and
+// TestGemmTileContiguous holds the 32-column tile's two fast loops (every
+// column, and A's rows contiguous, csa = 1, or its columns, rsa = 1) to its
+// general loop, which the same A laid out with both strides above 1 takes:
+// the sums are added in the same order, so every bit must agree; and all
+// to the float64 sums within the rounding of k additions. The depths cover the loop's pairs with and
 // without the odd last step, and a single step; C is scaled (alpha) and
 // added into (beta) as well as overwritten, NaN in C ignored then.
 func TestGemmTileContiguous(t *testing.T) {
@@ -28,10 +28,13 @@ func TestGemmTileContiguous(t *testing.T) {
 				name := fmt.Sprintf("rows=%d/k=%d/beta=%g", rows, k, beta)
 				rsa := k + 3
 				a := randSlice(r, rows*rsa)
-				at := make([]float32, k*rows) // A transposed: A(i, p) at p·rows + i
+				// A transposed, A(i, p) at p·rows + i, and spread out,
+				// at 2i + p·(2·rows+1).
+				at, as := make([]float32, k*rows), make([]float32, k*(2*rows+1))
 				for i := 0; i < rows; i++ {
 					for p := 0; p < k; p++ {
 						at[p*rows+i] = a[i*rsa+p]
+						as[2*i+p*(2*rows+1)] = a[i*rsa+p]
 					}
 				}
 				b := randSlice(r, k*ldb)
@@ -41,9 +44,10 @@ func TestGemmTileContiguous(t *testing.T) {
 						c0[i] = float32(math.NaN())
 					}
 				}
-				fast, general := append([]float32(nil), c0...), append([]float32(nil), c0...)
+				fast, cols, general := append([]float32(nil), c0...), append([]float32(nil), c0...), append([]float32(nil), c0...)
 				gemmTileAVX512x32(k, &a[0], rsa, 1, &b[0], ldb, &fast[0], ldc, 1.5, beta, rows, ^uint32(0))
-				gemmTileAVX512x32(k, &at[0], 1, rows, &b[0], ldb, &general[0], ldc, 1.5, beta, rows, ^uint32(0))
+				gemmTileAVX512x32(k, &at[0], 1, rows, &b[0], ldb, &cols[0], ldc, 1.5, beta, rows, ^uint32(0))
+				gemmTileAVX512x32(k, &as[0], 2, 2*rows+1, &b[0], ldb, &general[0], ldc, 1.5, beta, rows, ^uint32(0))
 				for i := 0; i < rows; i++ {
 					for j := 0; j < ldc; j++ {
 						got := fast[i*ldc+j]
@@ -53,8 +57,8 @@ func TestGemmTileContiguous(t *testing.T) {
 							}
 							continue
 						}
-						if math.Float32bits(got) != math.Float32bits(general[i*ldc+j]) {
-							t.Fatalf("%s: C[%d,%d] = %g on the fast loop, %g on the general one", name, i, j, got, general[i*ldc+j])
+						if math.Float32bits(got) != math.Float32bits(general[i*ldc+j]) || math.Float32bits(cols[i*ldc+j]) != math.Float32bits(general[i*ldc+j]) {
+							t.Fatalf("%s: C[%d,%d] = %g on the rows loop, %g on the columns loop, %g on the general one", name, i, j, got, cols[i*ldc+j], general[i*ldc+j])
 						}
 						var s, mag float64
 						for p := 0; p < k; p++ {

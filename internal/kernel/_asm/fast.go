@@ -31,8 +31,8 @@ type fastTile struct {
 //     halve the pointer updates and the loop's branches.
 //
 // The first takes A's rows contiguous (csa = 1: A in place and not
-// transposed, as in X·W or a shifted convolution's windows); the general
-// loop ran 512³ at 73–75 % of the FMA peak there and this one at 78–79 %.
+// transposed, as in X·W or a shifted convolution's windows); with it 512³
+// went from 150 to 167 GFLOP/s on one core there (BENCH.md, round 6).
 // The second takes A's columns contiguous (rsa = 1: A transposed or packed
 // in columns, as in the shifted convolution's weight gradient, xᵀ·dy):
 // one base reaches all 14 rows, and A's next columns, read from L3 when

@@ -128,9 +128,14 @@ func body(rows int) {
 			VXORPS(acc(i, j), acc(i, j), acc(i, j))
 		}
 	}
-	step := func(s int) {
+	// step emits one depth step; a nil mask loads B's row whole.
+	step := func(s int, mask []Register) {
 		for j := 0; j < 2; j++ {
-			VMOVUPS_Z(bAt(s, j), masks[j], bz(j))
+			if mask == nil {
+				VMOVUPS(bAt(s, j), bz(j))
+			} else {
+				VMOVUPS_Z(bAt(s, j), mask[j], bz(j))
+			}
 		}
 		// A(i, p) is broadcast once into a register for both vectors:
 		// an FMA with a broadcast operand loads it again for each, 30
@@ -153,13 +158,33 @@ func body(rows int) {
 	k := GP64()
 	p := func(s string) string { return fmt.Sprintf("rows%d_%s", rows, s) }
 
+	// A tile of all 32 channels takes a copy of the loops that loads B's
+	// rows whole: a masked load costs the FMA ports a cycle on an Intel
+	// Xeon (internal/kernel/BENCH.md, round 6). The sums are the same.
+	KANDW(K1, K2, K3)
+	KORTESTW(K3, K3) // CF: every column
+	JCC(LabelRef(p("masked")))
+	windowLoops(rows, nil, step, bases, b, lb, adj, k1, kh, k, func(s string) string { return p("whole_" + s) })
+	JMP(LabelRef(p("done")))
+	Label(p("masked"))
+	windowLoops(rows, masks, step, bases, b, lb, adj, k1, kh, k, p)
+	Label(p("done"))
+
+	epilogue(rows, acc, masks, p)
+}
+
+// windowLoops emits the depth loops over a window: KH rows of k1 steps
+// each, unroll steps a pass and the rest one by one, B loaded with mask
+// (nil: whole).
+func windowLoops(rows int, mask []Register, step func(s int, mask []Register), bases []Register,
+	b, lb, adj, k1, kh, k Register, p func(string) string) {
 	Label(p("row"))
 	MOVQ(k1, k)
 	SUBQ(U8(unroll), k)
 	JL(LabelRef(p("tail")))
 	Label(p("main"))
 	for s := 0; s < unroll; s++ {
-		step(s)
+		step(s, mask)
 	}
 	LEAQ(Mem{Base: b, Index: lb, Scale: 4}, b)
 	for _, base := range bases {
@@ -171,7 +196,7 @@ func body(rows int) {
 	ADDQ(U8(unroll), k)
 	JZ(LabelRef(p("rowdone")))
 	Label(p("tailloop"))
-	step(0)
+	step(0, mask)
 	ADDQ(lb, b)
 	for _, base := range bases {
 		ADDQ(U8(4), base)
@@ -184,8 +209,6 @@ func body(rows int) {
 	}
 	DECQ(kh)
 	JNZ(LabelRef(p("row")))
-
-	epilogue(rows, acc, masks, p)
 }
 
 // epilogue applies the scale and shift, or the shift, then the ReLU, and

@@ -11680,7 +11680,88 @@ gemmTileAVX2x16_rows6:
 	VXORPS     Y9, Y9, Y9
 	VXORPS     Y10, Y10, Y10
 	VXORPS     Y11, Y11, Y11
+	VMOVMSKPS  Y15, R10
+	CMPL       R10, $0x000000ff
+	JNE        gemmTileAVX2x16_rows6_general
+	CMPQ       BX, $0x04
+	JNE        gemmTileAVX2x16_rows6_general
+	MOVQ       AX, BX
+	SHRQ       $0x01, BX
+	JZ         gemmTileAVX2x16_rows6_last
 
+gemmTileAVX2x16_rows6_pair:
+	VMOVUPS      (R8), Y12
+	VMOVUPS      32(R8), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS (CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	VBROADCASTSS (CX)(SI*1), Y14
+	VFMADD231PS  Y14, Y12, Y6
+	VFMADD231PS  Y14, Y13, Y7
+	VBROADCASTSS (CX)(DX*4), Y14
+	VFMADD231PS  Y14, Y12, Y8
+	VFMADD231PS  Y14, Y13, Y9
+	VBROADCASTSS (DI), Y14
+	VFMADD231PS  Y14, Y12, Y10
+	VFMADD231PS  Y14, Y13, Y11
+	VMOVUPS      (R8)(R9*1), Y12
+	VMOVUPS      32(R8)(R9*1), Y13
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS 4(CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS 4(CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	VBROADCASTSS 4(CX)(SI*1), Y14
+	VFMADD231PS  Y14, Y12, Y6
+	VFMADD231PS  Y14, Y13, Y7
+	VBROADCASTSS 4(CX)(DX*4), Y14
+	VFMADD231PS  Y14, Y12, Y8
+	VFMADD231PS  Y14, Y13, Y9
+	VBROADCASTSS 4(DI), Y14
+	VFMADD231PS  Y14, Y12, Y10
+	VFMADD231PS  Y14, Y13, Y11
+	LEAQ         (R8)(R9*2), R8
+	ADDQ         $0x08, CX
+	ADDQ         $0x08, DI
+	DECQ         BX
+	JNZ          gemmTileAVX2x16_rows6_pair
+
+gemmTileAVX2x16_rows6_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x16_rows6_store
+	VMOVUPS      (R8), Y12
+	VMOVUPS      32(R8), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS (CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	VBROADCASTSS (CX)(SI*1), Y14
+	VFMADD231PS  Y14, Y12, Y6
+	VFMADD231PS  Y14, Y13, Y7
+	VBROADCASTSS (CX)(DX*4), Y14
+	VFMADD231PS  Y14, Y12, Y8
+	VFMADD231PS  Y14, Y13, Y9
+	VBROADCASTSS (DI), Y14
+	VFMADD231PS  Y14, Y12, Y10
+	VFMADD231PS  Y14, Y13, Y11
+	JMP          gemmTileAVX2x16_rows6_store
+
+gemmTileAVX2x16_rows6_general:
 gemmTileAVX2x16_rows6_loop:
 	VMOVUPS      (R8), Y12
 	VMASKMOVPS   32(R8), Y15, Y13
@@ -11707,6 +11788,8 @@ gemmTileAVX2x16_rows6_loop:
 	ADDQ         BX, DI
 	DECQ         AX
 	JNZ          gemmTileAVX2x16_rows6_loop
+
+gemmTileAVX2x16_rows6_store:
 	VBROADCASTSS alpha+64(FP), Y12
 	VMULPS       Y12, Y0, Y0
 	VMULPS       Y12, Y1, Y1
@@ -11828,7 +11911,78 @@ gemmTileAVX2x16_rows5:
 	VXORPS     Y7, Y7, Y7
 	VXORPS     Y8, Y8, Y8
 	VXORPS     Y9, Y9, Y9
+	VMOVMSKPS  Y15, R9
+	CMPL       R9, $0x000000ff
+	JNE        gemmTileAVX2x16_rows5_general
+	CMPQ       BX, $0x04
+	JNE        gemmTileAVX2x16_rows5_general
+	MOVQ       AX, BX
+	SHRQ       $0x01, BX
+	JZ         gemmTileAVX2x16_rows5_last
 
+gemmTileAVX2x16_rows5_pair:
+	VMOVUPS      (DI), Y12
+	VMOVUPS      32(DI), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS (CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	VBROADCASTSS (CX)(SI*1), Y14
+	VFMADD231PS  Y14, Y12, Y6
+	VFMADD231PS  Y14, Y13, Y7
+	VBROADCASTSS (CX)(DX*4), Y14
+	VFMADD231PS  Y14, Y12, Y8
+	VFMADD231PS  Y14, Y13, Y9
+	VMOVUPS      (DI)(R8*1), Y12
+	VMOVUPS      32(DI)(R8*1), Y13
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS 4(CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS 4(CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	VBROADCASTSS 4(CX)(SI*1), Y14
+	VFMADD231PS  Y14, Y12, Y6
+	VFMADD231PS  Y14, Y13, Y7
+	VBROADCASTSS 4(CX)(DX*4), Y14
+	VFMADD231PS  Y14, Y12, Y8
+	VFMADD231PS  Y14, Y13, Y9
+	LEAQ         (DI)(R8*2), DI
+	ADDQ         $0x08, CX
+	DECQ         BX
+	JNZ          gemmTileAVX2x16_rows5_pair
+
+gemmTileAVX2x16_rows5_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x16_rows5_store
+	VMOVUPS      (DI), Y12
+	VMOVUPS      32(DI), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS (CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	VBROADCASTSS (CX)(SI*1), Y14
+	VFMADD231PS  Y14, Y12, Y6
+	VFMADD231PS  Y14, Y13, Y7
+	VBROADCASTSS (CX)(DX*4), Y14
+	VFMADD231PS  Y14, Y12, Y8
+	VFMADD231PS  Y14, Y13, Y9
+	JMP          gemmTileAVX2x16_rows5_store
+
+gemmTileAVX2x16_rows5_general:
 gemmTileAVX2x16_rows5_loop:
 	VMOVUPS      (DI), Y12
 	VMASKMOVPS   32(DI), Y15, Y13
@@ -11851,6 +12005,8 @@ gemmTileAVX2x16_rows5_loop:
 	ADDQ         BX, CX
 	DECQ         AX
 	JNZ          gemmTileAVX2x16_rows5_loop
+
+gemmTileAVX2x16_rows5_store:
 	VBROADCASTSS alpha+64(FP), Y12
 	VMULPS       Y12, Y0, Y0
 	VMULPS       Y12, Y1, Y1
@@ -11956,7 +12112,69 @@ gemmTileAVX2x16_rows4:
 	VXORPS     Y5, Y5, Y5
 	VXORPS     Y6, Y6, Y6
 	VXORPS     Y7, Y7, Y7
+	VMOVMSKPS  Y15, R9
+	CMPL       R9, $0x000000ff
+	JNE        gemmTileAVX2x16_rows4_general
+	CMPQ       BX, $0x04
+	JNE        gemmTileAVX2x16_rows4_general
+	MOVQ       AX, BX
+	SHRQ       $0x01, BX
+	JZ         gemmTileAVX2x16_rows4_last
 
+gemmTileAVX2x16_rows4_pair:
+	VMOVUPS      (DI), Y12
+	VMOVUPS      32(DI), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS (CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	VBROADCASTSS (CX)(SI*1), Y14
+	VFMADD231PS  Y14, Y12, Y6
+	VFMADD231PS  Y14, Y13, Y7
+	VMOVUPS      (DI)(R8*1), Y12
+	VMOVUPS      32(DI)(R8*1), Y13
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS 4(CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS 4(CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	VBROADCASTSS 4(CX)(SI*1), Y14
+	VFMADD231PS  Y14, Y12, Y6
+	VFMADD231PS  Y14, Y13, Y7
+	LEAQ         (DI)(R8*2), DI
+	ADDQ         $0x08, CX
+	DECQ         BX
+	JNZ          gemmTileAVX2x16_rows4_pair
+
+gemmTileAVX2x16_rows4_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x16_rows4_store
+	VMOVUPS      (DI), Y12
+	VMOVUPS      32(DI), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS (CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	VBROADCASTSS (CX)(SI*1), Y14
+	VFMADD231PS  Y14, Y12, Y6
+	VFMADD231PS  Y14, Y13, Y7
+	JMP          gemmTileAVX2x16_rows4_store
+
+gemmTileAVX2x16_rows4_general:
 gemmTileAVX2x16_rows4_loop:
 	VMOVUPS      (DI), Y12
 	VMASKMOVPS   32(DI), Y15, Y13
@@ -11976,6 +12194,8 @@ gemmTileAVX2x16_rows4_loop:
 	ADDQ         BX, CX
 	DECQ         AX
 	JNZ          gemmTileAVX2x16_rows4_loop
+
+gemmTileAVX2x16_rows4_store:
 	VBROADCASTSS alpha+64(FP), Y12
 	VMULPS       Y12, Y0, Y0
 	VMULPS       Y12, Y1, Y1
@@ -12065,7 +12285,60 @@ gemmTileAVX2x16_rows3:
 	VXORPS     Y3, Y3, Y3
 	VXORPS     Y4, Y4, Y4
 	VXORPS     Y5, Y5, Y5
+	VMOVMSKPS  Y15, R8
+	CMPL       R8, $0x000000ff
+	JNE        gemmTileAVX2x16_rows3_general
+	CMPQ       BX, $0x04
+	JNE        gemmTileAVX2x16_rows3_general
+	MOVQ       AX, BX
+	SHRQ       $0x01, BX
+	JZ         gemmTileAVX2x16_rows3_last
 
+gemmTileAVX2x16_rows3_pair:
+	VMOVUPS      (SI), Y12
+	VMOVUPS      32(SI), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS (CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	VMOVUPS      (SI)(DI*1), Y12
+	VMOVUPS      32(SI)(DI*1), Y13
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS 4(CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS 4(CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	LEAQ         (SI)(DI*2), SI
+	ADDQ         $0x08, CX
+	DECQ         BX
+	JNZ          gemmTileAVX2x16_rows3_pair
+
+gemmTileAVX2x16_rows3_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x16_rows3_store
+	VMOVUPS      (SI), Y12
+	VMOVUPS      32(SI), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS (CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	JMP          gemmTileAVX2x16_rows3_store
+
+gemmTileAVX2x16_rows3_general:
 gemmTileAVX2x16_rows3_loop:
 	VMOVUPS      (SI), Y12
 	VMASKMOVPS   32(SI), Y15, Y13
@@ -12082,6 +12355,8 @@ gemmTileAVX2x16_rows3_loop:
 	ADDQ         BX, CX
 	DECQ         AX
 	JNZ          gemmTileAVX2x16_rows3_loop
+
+gemmTileAVX2x16_rows3_store:
 	VBROADCASTSS alpha+64(FP), Y12
 	VMULPS       Y12, Y0, Y0
 	VMULPS       Y12, Y1, Y1
@@ -12155,7 +12430,51 @@ gemmTileAVX2x16_rows2:
 	VXORPS     Y1, Y1, Y1
 	VXORPS     Y2, Y2, Y2
 	VXORPS     Y3, Y3, Y3
+	VMOVMSKPS  Y15, R8
+	CMPL       R8, $0x000000ff
+	JNE        gemmTileAVX2x16_rows2_general
+	CMPQ       BX, $0x04
+	JNE        gemmTileAVX2x16_rows2_general
+	MOVQ       AX, BX
+	SHRQ       $0x01, BX
+	JZ         gemmTileAVX2x16_rows2_last
 
+gemmTileAVX2x16_rows2_pair:
+	VMOVUPS      (SI), Y12
+	VMOVUPS      32(SI), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VMOVUPS      (SI)(DI*1), Y12
+	VMOVUPS      32(SI)(DI*1), Y13
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS 4(CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	LEAQ         (SI)(DI*2), SI
+	ADDQ         $0x08, CX
+	DECQ         BX
+	JNZ          gemmTileAVX2x16_rows2_pair
+
+gemmTileAVX2x16_rows2_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x16_rows2_store
+	VMOVUPS      (SI), Y12
+	VMOVUPS      32(SI), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	JMP          gemmTileAVX2x16_rows2_store
+
+gemmTileAVX2x16_rows2_general:
 gemmTileAVX2x16_rows2_loop:
 	VMOVUPS      (SI), Y12
 	VMASKMOVPS   32(SI), Y15, Y13
@@ -12169,6 +12488,8 @@ gemmTileAVX2x16_rows2_loop:
 	ADDQ         BX, CX
 	DECQ         AX
 	JNZ          gemmTileAVX2x16_rows2_loop
+
+gemmTileAVX2x16_rows2_store:
 	VBROADCASTSS alpha+64(FP), Y12
 	VMULPS       Y12, Y0, Y0
 	VMULPS       Y12, Y1, Y1
@@ -12226,7 +12547,42 @@ gemmTileAVX2x16_rows1:
 	VMOVDQU    (DI), Y15
 	VXORPS     Y0, Y0, Y0
 	VXORPS     Y1, Y1, Y1
+	VMOVMSKPS  Y15, DI
+	CMPL       DI, $0x000000ff
+	JNE        gemmTileAVX2x16_rows1_general
+	CMPQ       BX, $0x04
+	JNE        gemmTileAVX2x16_rows1_general
+	MOVQ       AX, BX
+	SHRQ       $0x01, BX
+	JZ         gemmTileAVX2x16_rows1_last
 
+gemmTileAVX2x16_rows1_pair:
+	VMOVUPS      (DX), Y12
+	VMOVUPS      32(DX), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VMOVUPS      (DX)(SI*1), Y12
+	VMOVUPS      32(DX)(SI*1), Y13
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	LEAQ         (DX)(SI*2), DX
+	ADDQ         $0x08, CX
+	DECQ         BX
+	JNZ          gemmTileAVX2x16_rows1_pair
+
+gemmTileAVX2x16_rows1_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x16_rows1_store
+	VMOVUPS      (DX), Y12
+	VMOVUPS      32(DX), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	JMP          gemmTileAVX2x16_rows1_store
+
+gemmTileAVX2x16_rows1_general:
 gemmTileAVX2x16_rows1_loop:
 	VMOVUPS      (DX), Y12
 	VMASKMOVPS   32(DX), Y15, Y13
@@ -12237,6 +12593,8 @@ gemmTileAVX2x16_rows1_loop:
 	ADDQ         BX, CX
 	DECQ         AX
 	JNZ          gemmTileAVX2x16_rows1_loop
+
+gemmTileAVX2x16_rows1_store:
 	VBROADCASTSS alpha+64(FP), Y12
 	VMULPS       Y12, Y0, Y0
 	VMULPS       Y12, Y1, Y1
@@ -12316,7 +12674,67 @@ gemmTileAVX2x8_rows6:
 	VXORPS     Y3, Y3, Y3
 	VXORPS     Y4, Y4, Y4
 	VXORPS     Y5, Y5, Y5
+	VMOVMSKPS  Y15, R10
+	CMPL       R10, $0x000000ff
+	JNE        gemmTileAVX2x8_rows6_general
+	CMPQ       BX, $0x04
+	JNE        gemmTileAVX2x8_rows6_general
+	MOVQ       AX, BX
+	SHRQ       $0x01, BX
+	JZ         gemmTileAVX2x8_rows6_last
 
+gemmTileAVX2x8_rows6_pair:
+	VMOVUPS      (R8), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS (CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VBROADCASTSS (CX)(SI*1), Y14
+	VFMADD231PS  Y14, Y12, Y3
+	VBROADCASTSS (CX)(DX*4), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VBROADCASTSS (DI), Y14
+	VFMADD231PS  Y14, Y12, Y5
+	VMOVUPS      (R8)(R9*1), Y12
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS 4(CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS 4(CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VBROADCASTSS 4(CX)(SI*1), Y14
+	VFMADD231PS  Y14, Y12, Y3
+	VBROADCASTSS 4(CX)(DX*4), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VBROADCASTSS 4(DI), Y14
+	VFMADD231PS  Y14, Y12, Y5
+	LEAQ         (R8)(R9*2), R8
+	ADDQ         $0x08, CX
+	ADDQ         $0x08, DI
+	DECQ         BX
+	JNZ          gemmTileAVX2x8_rows6_pair
+
+gemmTileAVX2x8_rows6_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x8_rows6_store
+	VMOVUPS      (R8), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS (CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VBROADCASTSS (CX)(SI*1), Y14
+	VFMADD231PS  Y14, Y12, Y3
+	VBROADCASTSS (CX)(DX*4), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VBROADCASTSS (DI), Y14
+	VFMADD231PS  Y14, Y12, Y5
+	JMP          gemmTileAVX2x8_rows6_store
+
+gemmTileAVX2x8_rows6_general:
 gemmTileAVX2x8_rows6_loop:
 	VMASKMOVPS   (R8), Y15, Y12
 	VBROADCASTSS (CX), Y14
@@ -12336,6 +12754,8 @@ gemmTileAVX2x8_rows6_loop:
 	ADDQ         BX, DI
 	DECQ         AX
 	JNZ          gemmTileAVX2x8_rows6_loop
+
+gemmTileAVX2x8_rows6_store:
 	VBROADCASTSS alpha+64(FP), Y12
 	VMULPS       Y12, Y0, Y0
 	VMULPS       Y12, Y1, Y1
@@ -12422,7 +12842,60 @@ gemmTileAVX2x8_rows5:
 	VXORPS     Y2, Y2, Y2
 	VXORPS     Y3, Y3, Y3
 	VXORPS     Y4, Y4, Y4
+	VMOVMSKPS  Y15, R9
+	CMPL       R9, $0x000000ff
+	JNE        gemmTileAVX2x8_rows5_general
+	CMPQ       BX, $0x04
+	JNE        gemmTileAVX2x8_rows5_general
+	MOVQ       AX, BX
+	SHRQ       $0x01, BX
+	JZ         gemmTileAVX2x8_rows5_last
 
+gemmTileAVX2x8_rows5_pair:
+	VMOVUPS      (DI), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS (CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VBROADCASTSS (CX)(SI*1), Y14
+	VFMADD231PS  Y14, Y12, Y3
+	VBROADCASTSS (CX)(DX*4), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VMOVUPS      (DI)(R8*1), Y12
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS 4(CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS 4(CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VBROADCASTSS 4(CX)(SI*1), Y14
+	VFMADD231PS  Y14, Y12, Y3
+	VBROADCASTSS 4(CX)(DX*4), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	LEAQ         (DI)(R8*2), DI
+	ADDQ         $0x08, CX
+	DECQ         BX
+	JNZ          gemmTileAVX2x8_rows5_pair
+
+gemmTileAVX2x8_rows5_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x8_rows5_store
+	VMOVUPS      (DI), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS (CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VBROADCASTSS (CX)(SI*1), Y14
+	VFMADD231PS  Y14, Y12, Y3
+	VBROADCASTSS (CX)(DX*4), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	JMP          gemmTileAVX2x8_rows5_store
+
+gemmTileAVX2x8_rows5_general:
 gemmTileAVX2x8_rows5_loop:
 	VMASKMOVPS   (DI), Y15, Y12
 	VBROADCASTSS (CX), Y14
@@ -12439,6 +12912,8 @@ gemmTileAVX2x8_rows5_loop:
 	ADDQ         BX, CX
 	DECQ         AX
 	JNZ          gemmTileAVX2x8_rows5_loop
+
+gemmTileAVX2x8_rows5_store:
 	VBROADCASTSS alpha+64(FP), Y12
 	VMULPS       Y12, Y0, Y0
 	VMULPS       Y12, Y1, Y1
@@ -12515,7 +12990,54 @@ gemmTileAVX2x8_rows4:
 	VXORPS     Y1, Y1, Y1
 	VXORPS     Y2, Y2, Y2
 	VXORPS     Y3, Y3, Y3
+	VMOVMSKPS  Y15, R9
+	CMPL       R9, $0x000000ff
+	JNE        gemmTileAVX2x8_rows4_general
+	CMPQ       BX, $0x04
+	JNE        gemmTileAVX2x8_rows4_general
+	MOVQ       AX, BX
+	SHRQ       $0x01, BX
+	JZ         gemmTileAVX2x8_rows4_last
 
+gemmTileAVX2x8_rows4_pair:
+	VMOVUPS      (DI), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS (CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VBROADCASTSS (CX)(SI*1), Y14
+	VFMADD231PS  Y14, Y12, Y3
+	VMOVUPS      (DI)(R8*1), Y12
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS 4(CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS 4(CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VBROADCASTSS 4(CX)(SI*1), Y14
+	VFMADD231PS  Y14, Y12, Y3
+	LEAQ         (DI)(R8*2), DI
+	ADDQ         $0x08, CX
+	DECQ         BX
+	JNZ          gemmTileAVX2x8_rows4_pair
+
+gemmTileAVX2x8_rows4_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x8_rows4_store
+	VMOVUPS      (DI), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS (CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VBROADCASTSS (CX)(SI*1), Y14
+	VFMADD231PS  Y14, Y12, Y3
+	JMP          gemmTileAVX2x8_rows4_store
+
+gemmTileAVX2x8_rows4_general:
 gemmTileAVX2x8_rows4_loop:
 	VMASKMOVPS   (DI), Y15, Y12
 	VBROADCASTSS (CX), Y14
@@ -12530,6 +13052,8 @@ gemmTileAVX2x8_rows4_loop:
 	ADDQ         BX, CX
 	DECQ         AX
 	JNZ          gemmTileAVX2x8_rows4_loop
+
+gemmTileAVX2x8_rows4_store:
 	VBROADCASTSS alpha+64(FP), Y12
 	VMULPS       Y12, Y0, Y0
 	VMULPS       Y12, Y1, Y1
@@ -12596,7 +13120,48 @@ gemmTileAVX2x8_rows3:
 	VXORPS     Y0, Y0, Y0
 	VXORPS     Y1, Y1, Y1
 	VXORPS     Y2, Y2, Y2
+	VMOVMSKPS  Y15, R8
+	CMPL       R8, $0x000000ff
+	JNE        gemmTileAVX2x8_rows3_general
+	CMPQ       BX, $0x04
+	JNE        gemmTileAVX2x8_rows3_general
+	MOVQ       AX, BX
+	SHRQ       $0x01, BX
+	JZ         gemmTileAVX2x8_rows3_last
 
+gemmTileAVX2x8_rows3_pair:
+	VMOVUPS      (SI), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS (CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VMOVUPS      (SI)(DI*1), Y12
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS 4(CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS 4(CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	LEAQ         (SI)(DI*2), SI
+	ADDQ         $0x08, CX
+	DECQ         BX
+	JNZ          gemmTileAVX2x8_rows3_pair
+
+gemmTileAVX2x8_rows3_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x8_rows3_store
+	VMOVUPS      (SI), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS (CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	JMP          gemmTileAVX2x8_rows3_store
+
+gemmTileAVX2x8_rows3_general:
 gemmTileAVX2x8_rows3_loop:
 	VMASKMOVPS   (SI), Y15, Y12
 	VBROADCASTSS (CX), Y14
@@ -12609,6 +13174,8 @@ gemmTileAVX2x8_rows3_loop:
 	ADDQ         BX, CX
 	DECQ         AX
 	JNZ          gemmTileAVX2x8_rows3_loop
+
+gemmTileAVX2x8_rows3_store:
 	VBROADCASTSS alpha+64(FP), Y12
 	VMULPS       Y12, Y0, Y0
 	VMULPS       Y12, Y1, Y1
@@ -12665,7 +13232,42 @@ gemmTileAVX2x8_rows2:
 	VMOVDQU    (R8), Y15
 	VXORPS     Y0, Y0, Y0
 	VXORPS     Y1, Y1, Y1
+	VMOVMSKPS  Y15, R8
+	CMPL       R8, $0x000000ff
+	JNE        gemmTileAVX2x8_rows2_general
+	CMPQ       BX, $0x04
+	JNE        gemmTileAVX2x8_rows2_general
+	MOVQ       AX, BX
+	SHRQ       $0x01, BX
+	JZ         gemmTileAVX2x8_rows2_last
 
+gemmTileAVX2x8_rows2_pair:
+	VMOVUPS      (SI), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VMOVUPS      (SI)(DI*1), Y12
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS 4(CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	LEAQ         (SI)(DI*2), SI
+	ADDQ         $0x08, CX
+	DECQ         BX
+	JNZ          gemmTileAVX2x8_rows2_pair
+
+gemmTileAVX2x8_rows2_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x8_rows2_store
+	VMOVUPS      (SI), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	JMP          gemmTileAVX2x8_rows2_store
+
+gemmTileAVX2x8_rows2_general:
 gemmTileAVX2x8_rows2_loop:
 	VMASKMOVPS   (SI), Y15, Y12
 	VBROADCASTSS (CX), Y14
@@ -12676,6 +13278,8 @@ gemmTileAVX2x8_rows2_loop:
 	ADDQ         BX, CX
 	DECQ         AX
 	JNZ          gemmTileAVX2x8_rows2_loop
+
+gemmTileAVX2x8_rows2_store:
 	VBROADCASTSS alpha+64(FP), Y12
 	VMULPS       Y12, Y0, Y0
 	VMULPS       Y12, Y1, Y1
@@ -12722,7 +13326,36 @@ gemmTileAVX2x8_rows1:
 	MOVQ       mask+80(FP), DI
 	VMOVDQU    (DI), Y15
 	VXORPS     Y0, Y0, Y0
+	VMOVMSKPS  Y15, DI
+	CMPL       DI, $0x000000ff
+	JNE        gemmTileAVX2x8_rows1_general
+	CMPQ       BX, $0x04
+	JNE        gemmTileAVX2x8_rows1_general
+	MOVQ       AX, BX
+	SHRQ       $0x01, BX
+	JZ         gemmTileAVX2x8_rows1_last
 
+gemmTileAVX2x8_rows1_pair:
+	VMOVUPS      (DX), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VMOVUPS      (DX)(SI*1), Y12
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	LEAQ         (DX)(SI*2), DX
+	ADDQ         $0x08, CX
+	DECQ         BX
+	JNZ          gemmTileAVX2x8_rows1_pair
+
+gemmTileAVX2x8_rows1_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x8_rows1_store
+	VMOVUPS      (DX), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	JMP          gemmTileAVX2x8_rows1_store
+
+gemmTileAVX2x8_rows1_general:
 gemmTileAVX2x8_rows1_loop:
 	VMASKMOVPS   (DX), Y15, Y12
 	VBROADCASTSS (CX), Y14
@@ -12731,6 +13364,8 @@ gemmTileAVX2x8_rows1_loop:
 	ADDQ         BX, CX
 	DECQ         AX
 	JNZ          gemmTileAVX2x8_rows1_loop
+
+gemmTileAVX2x8_rows1_store:
 	VBROADCASTSS alpha+64(FP), Y12
 	VMULPS       Y12, Y0, Y0
 	MOVQ         c+48(FP), AX

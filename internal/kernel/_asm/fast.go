@@ -117,3 +117,39 @@ func pairLoop(t fastTile, kind string, aAt func(i, s int) Mem, advance func(), p
 	t.step(func(i int) Mem { return aAt(i, 0) }, t.bRow, nil)
 	JMP(LabelRef(t.store))
 }
+
+// avx2Fast is fastLoops' rows loop for the AVX2 tile: where every column
+// of the last vector is wanted (the mask's eight sign bits set) and A's
+// rows are contiguous, B's last vector loads whole (VMASKMOVPS costs an
+// ALU slot besides its load on Intel cores) and each pass does two depth
+// steps. Same sums in the same order as the general loop after it.
+func avx2Fast(prefix string, vmask VecPhysical, k, cs, b, lb Register, bases []Register,
+	step func(bAt func(j int) Mem, disp int, whole bool), bRow func(j int) Mem, store string) {
+	general := prefix + "_general"
+	pair, last := prefix+"_pair", prefix+"_last"
+	bits := GP32()
+	VMOVMSKPS(vmask, bits)
+	CMPL(bits, U32(0xff))
+	JNE(LabelRef(general))
+	CMPQ(cs, U8(4))
+	JNE(LabelRef(general))
+	n := GP64()
+	MOVQ(k, n)
+	SHRQ(U8(1), n)
+	JZ(LabelRef(last))
+	Label(pair)
+	step(bRow, 0, true)
+	step(func(j int) Mem { m := bRow(j); m.Index, m.Scale = lb, 1; return m }, 4, true)
+	LEAQ(Mem{Base: b, Index: lb, Scale: 2}, b)
+	for _, base := range bases {
+		ADDQ(U8(8), base)
+	}
+	DECQ(n)
+	JNZ(LabelRef(pair))
+	Label(last)
+	TESTQ(U32(1), k)
+	JZ(LabelRef(store))
+	step(bRow, 0, true)
+	JMP(LabelRef(store))
+	Label(general)
+}

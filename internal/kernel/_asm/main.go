@@ -422,27 +422,39 @@ func avx2Tile(w int) {
 		for i := 0; i < rows*w; i++ {
 			VXORPS(ymm(i), ymm(i), ymm(i))
 		}
+		// step emits one depth step, A(i, ·) disp bytes past its row's
+		// address and B's row at bAt(j); whole loads B's last vector
+		// unmasked too.
+		step := func(bAt func(j int) Mem, disp int, whole bool) {
+			for j := 0; j < w; j++ {
+				if j < w-1 || whole {
+					VMOVUPS(bAt(j), by(j))
+				} else {
+					VMASKMOVPS(bAt(j), vmask, by(j))
+				}
+			}
+			for i := 0; i < rows; i++ {
+				a := rowAddr(bases, rs, rs3, i)
+				a.Disp = disp
+				VBROADCASTSS(a, va)
+				for j := 0; j < w; j++ {
+					VFMADD231PS(va, by(j), acc(i, j))
+				}
+			}
+		}
+		bRow := func(j int) Mem { return Mem{Base: b, Disp: 32 * j} }
+		store := fmt.Sprintf("%s_rows%d_store", name, rows)
+		avx2Fast(fmt.Sprintf("%s_rows%d", name, rows), vmask, k, cs, b, lb, bases, step, bRow, store)
 		loop := fmt.Sprintf("%s_rows%d_loop", name, rows)
 		Label(loop)
-		for j := 0; j < w; j++ {
-			if j < w-1 {
-				VMOVUPS(Mem{Base: b, Disp: 32 * j}, by(j))
-			} else {
-				VMASKMOVPS(Mem{Base: b, Disp: 32 * j}, vmask, by(j))
-			}
-		}
-		for i := 0; i < rows; i++ {
-			VBROADCASTSS(rowAddr(bases, rs, rs3, i), va)
-			for j := 0; j < w; j++ {
-				VFMADD231PS(va, by(j), acc(i, j))
-			}
-		}
+		step(bRow, 0, false)
 		ADDQ(lb, b)
 		for _, base := range bases {
 			ADDQ(cs, base)
 		}
 		DECQ(k)
 		JNZ(LabelRef(loop))
+		Label(store)
 
 		storeTile(name, rows, w, 32, acc, func(mem Mem, j int, dst VecPhysical) {
 			if j < w-1 {

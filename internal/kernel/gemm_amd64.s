@@ -11687,9 +11687,9 @@ gemmTileAVX2x16_rows6:
 	JNE        gemmTileAVX2x16_rows6_general
 	MOVQ       AX, BX
 	SHRQ       $0x01, BX
-	JZ         gemmTileAVX2x16_rows6_last
+	JZ         gemmTileAVX2x16_rows6_rows_last
 
-gemmTileAVX2x16_rows6_pair:
+gemmTileAVX2x16_rows6_rows_pair:
 	VMOVUPS      (R8), Y12
 	VMOVUPS      32(R8), Y13
 	VBROADCASTSS (CX), Y14
@@ -11734,9 +11734,9 @@ gemmTileAVX2x16_rows6_pair:
 	ADDQ         $0x08, CX
 	ADDQ         $0x08, DI
 	DECQ         BX
-	JNZ          gemmTileAVX2x16_rows6_pair
+	JNZ          gemmTileAVX2x16_rows6_rows_pair
 
-gemmTileAVX2x16_rows6_last:
+gemmTileAVX2x16_rows6_rows_last:
 	TESTQ        $0x00000001, AX
 	JZ           gemmTileAVX2x16_rows6_store
 	VMOVUPS      (R8), Y12
@@ -11918,9 +11918,9 @@ gemmTileAVX2x16_rows5:
 	JNE        gemmTileAVX2x16_rows5_general
 	MOVQ       AX, BX
 	SHRQ       $0x01, BX
-	JZ         gemmTileAVX2x16_rows5_last
+	JZ         gemmTileAVX2x16_rows5_rows_last
 
-gemmTileAVX2x16_rows5_pair:
+gemmTileAVX2x16_rows5_rows_pair:
 	VMOVUPS      (DI), Y12
 	VMOVUPS      32(DI), Y13
 	VBROADCASTSS (CX), Y14
@@ -11958,9 +11958,9 @@ gemmTileAVX2x16_rows5_pair:
 	LEAQ         (DI)(R8*2), DI
 	ADDQ         $0x08, CX
 	DECQ         BX
-	JNZ          gemmTileAVX2x16_rows5_pair
+	JNZ          gemmTileAVX2x16_rows5_rows_pair
 
-gemmTileAVX2x16_rows5_last:
+gemmTileAVX2x16_rows5_rows_last:
 	TESTQ        $0x00000001, AX
 	JZ           gemmTileAVX2x16_rows5_store
 	VMOVUPS      (DI), Y12
@@ -12119,9 +12119,9 @@ gemmTileAVX2x16_rows4:
 	JNE        gemmTileAVX2x16_rows4_general
 	MOVQ       AX, BX
 	SHRQ       $0x01, BX
-	JZ         gemmTileAVX2x16_rows4_last
+	JZ         gemmTileAVX2x16_rows4_rows_last
 
-gemmTileAVX2x16_rows4_pair:
+gemmTileAVX2x16_rows4_rows_pair:
 	VMOVUPS      (DI), Y12
 	VMOVUPS      32(DI), Y13
 	VBROADCASTSS (CX), Y14
@@ -12153,9 +12153,9 @@ gemmTileAVX2x16_rows4_pair:
 	LEAQ         (DI)(R8*2), DI
 	ADDQ         $0x08, CX
 	DECQ         BX
-	JNZ          gemmTileAVX2x16_rows4_pair
+	JNZ          gemmTileAVX2x16_rows4_rows_pair
 
-gemmTileAVX2x16_rows4_last:
+gemmTileAVX2x16_rows4_rows_last:
 	TESTQ        $0x00000001, AX
 	JZ           gemmTileAVX2x16_rows4_store
 	VMOVUPS      (DI), Y12
@@ -12292,9 +12292,9 @@ gemmTileAVX2x16_rows3:
 	JNE        gemmTileAVX2x16_rows3_general
 	MOVQ       AX, BX
 	SHRQ       $0x01, BX
-	JZ         gemmTileAVX2x16_rows3_last
+	JZ         gemmTileAVX2x16_rows3_rows_last
 
-gemmTileAVX2x16_rows3_pair:
+gemmTileAVX2x16_rows3_rows_pair:
 	VMOVUPS      (SI), Y12
 	VMOVUPS      32(SI), Y13
 	VBROADCASTSS (CX), Y14
@@ -12320,9 +12320,9 @@ gemmTileAVX2x16_rows3_pair:
 	LEAQ         (SI)(DI*2), SI
 	ADDQ         $0x08, CX
 	DECQ         BX
-	JNZ          gemmTileAVX2x16_rows3_pair
+	JNZ          gemmTileAVX2x16_rows3_rows_pair
 
-gemmTileAVX2x16_rows3_last:
+gemmTileAVX2x16_rows3_rows_last:
 	TESTQ        $0x00000001, AX
 	JZ           gemmTileAVX2x16_rows3_store
 	VMOVUPS      (SI), Y12
@@ -12437,9 +12437,9 @@ gemmTileAVX2x16_rows2:
 	JNE        gemmTileAVX2x16_rows2_general
 	MOVQ       AX, BX
 	SHRQ       $0x01, BX
-	JZ         gemmTileAVX2x16_rows2_last
+	JZ         gemmTileAVX2x16_rows2_rows_last
 
-gemmTileAVX2x16_rows2_pair:
+gemmTileAVX2x16_rows2_rows_pair:
 	VMOVUPS      (SI), Y12
 	VMOVUPS      32(SI), Y13
 	VBROADCASTSS (CX), Y14
@@ -12459,9 +12459,9 @@ gemmTileAVX2x16_rows2_pair:
 	LEAQ         (SI)(DI*2), SI
 	ADDQ         $0x08, CX
 	DECQ         BX
-	JNZ          gemmTileAVX2x16_rows2_pair
+	JNZ          gemmTileAVX2x16_rows2_rows_pair
 
-gemmTileAVX2x16_rows2_last:
+gemmTileAVX2x16_rows2_rows_last:
 	TESTQ        $0x00000001, AX
 	JZ           gemmTileAVX2x16_rows2_store
 	VMOVUPS      (SI), Y12
@@ -12554,9 +12554,9 @@ gemmTileAVX2x16_rows1:
 	JNE        gemmTileAVX2x16_rows1_general
 	MOVQ       AX, BX
 	SHRQ       $0x01, BX
-	JZ         gemmTileAVX2x16_rows1_last
+	JZ         gemmTileAVX2x16_rows1_rows_last
 
-gemmTileAVX2x16_rows1_pair:
+gemmTileAVX2x16_rows1_rows_pair:
 	VMOVUPS      (DX), Y12
 	VMOVUPS      32(DX), Y13
 	VBROADCASTSS (CX), Y14
@@ -12570,9 +12570,9 @@ gemmTileAVX2x16_rows1_pair:
 	LEAQ         (DX)(SI*2), DX
 	ADDQ         $0x08, CX
 	DECQ         BX
-	JNZ          gemmTileAVX2x16_rows1_pair
+	JNZ          gemmTileAVX2x16_rows1_rows_pair
 
-gemmTileAVX2x16_rows1_last:
+gemmTileAVX2x16_rows1_rows_last:
 	TESTQ        $0x00000001, AX
 	JZ           gemmTileAVX2x16_rows1_store
 	VMOVUPS      (DX), Y12
@@ -12681,9 +12681,9 @@ gemmTileAVX2x8_rows6:
 	JNE        gemmTileAVX2x8_rows6_general
 	MOVQ       AX, BX
 	SHRQ       $0x01, BX
-	JZ         gemmTileAVX2x8_rows6_last
+	JZ         gemmTileAVX2x8_rows6_rows_last
 
-gemmTileAVX2x8_rows6_pair:
+gemmTileAVX2x8_rows6_rows_pair:
 	VMOVUPS      (R8), Y12
 	VBROADCASTSS (CX), Y14
 	VFMADD231PS  Y14, Y12, Y0
@@ -12714,9 +12714,9 @@ gemmTileAVX2x8_rows6_pair:
 	ADDQ         $0x08, CX
 	ADDQ         $0x08, DI
 	DECQ         BX
-	JNZ          gemmTileAVX2x8_rows6_pair
+	JNZ          gemmTileAVX2x8_rows6_rows_pair
 
-gemmTileAVX2x8_rows6_last:
+gemmTileAVX2x8_rows6_rows_last:
 	TESTQ        $0x00000001, AX
 	JZ           gemmTileAVX2x8_rows6_store
 	VMOVUPS      (R8), Y12
@@ -12849,9 +12849,9 @@ gemmTileAVX2x8_rows5:
 	JNE        gemmTileAVX2x8_rows5_general
 	MOVQ       AX, BX
 	SHRQ       $0x01, BX
-	JZ         gemmTileAVX2x8_rows5_last
+	JZ         gemmTileAVX2x8_rows5_rows_last
 
-gemmTileAVX2x8_rows5_pair:
+gemmTileAVX2x8_rows5_rows_pair:
 	VMOVUPS      (DI), Y12
 	VBROADCASTSS (CX), Y14
 	VFMADD231PS  Y14, Y12, Y0
@@ -12877,9 +12877,9 @@ gemmTileAVX2x8_rows5_pair:
 	LEAQ         (DI)(R8*2), DI
 	ADDQ         $0x08, CX
 	DECQ         BX
-	JNZ          gemmTileAVX2x8_rows5_pair
+	JNZ          gemmTileAVX2x8_rows5_rows_pair
 
-gemmTileAVX2x8_rows5_last:
+gemmTileAVX2x8_rows5_rows_last:
 	TESTQ        $0x00000001, AX
 	JZ           gemmTileAVX2x8_rows5_store
 	VMOVUPS      (DI), Y12
@@ -12997,9 +12997,9 @@ gemmTileAVX2x8_rows4:
 	JNE        gemmTileAVX2x8_rows4_general
 	MOVQ       AX, BX
 	SHRQ       $0x01, BX
-	JZ         gemmTileAVX2x8_rows4_last
+	JZ         gemmTileAVX2x8_rows4_rows_last
 
-gemmTileAVX2x8_rows4_pair:
+gemmTileAVX2x8_rows4_rows_pair:
 	VMOVUPS      (DI), Y12
 	VBROADCASTSS (CX), Y14
 	VFMADD231PS  Y14, Y12, Y0
@@ -13021,9 +13021,9 @@ gemmTileAVX2x8_rows4_pair:
 	LEAQ         (DI)(R8*2), DI
 	ADDQ         $0x08, CX
 	DECQ         BX
-	JNZ          gemmTileAVX2x8_rows4_pair
+	JNZ          gemmTileAVX2x8_rows4_rows_pair
 
-gemmTileAVX2x8_rows4_last:
+gemmTileAVX2x8_rows4_rows_last:
 	TESTQ        $0x00000001, AX
 	JZ           gemmTileAVX2x8_rows4_store
 	VMOVUPS      (DI), Y12
@@ -13127,9 +13127,9 @@ gemmTileAVX2x8_rows3:
 	JNE        gemmTileAVX2x8_rows3_general
 	MOVQ       AX, BX
 	SHRQ       $0x01, BX
-	JZ         gemmTileAVX2x8_rows3_last
+	JZ         gemmTileAVX2x8_rows3_rows_last
 
-gemmTileAVX2x8_rows3_pair:
+gemmTileAVX2x8_rows3_rows_pair:
 	VMOVUPS      (SI), Y12
 	VBROADCASTSS (CX), Y14
 	VFMADD231PS  Y14, Y12, Y0
@@ -13147,9 +13147,9 @@ gemmTileAVX2x8_rows3_pair:
 	LEAQ         (SI)(DI*2), SI
 	ADDQ         $0x08, CX
 	DECQ         BX
-	JNZ          gemmTileAVX2x8_rows3_pair
+	JNZ          gemmTileAVX2x8_rows3_rows_pair
 
-gemmTileAVX2x8_rows3_last:
+gemmTileAVX2x8_rows3_rows_last:
 	TESTQ        $0x00000001, AX
 	JZ           gemmTileAVX2x8_rows3_store
 	VMOVUPS      (SI), Y12
@@ -13239,9 +13239,9 @@ gemmTileAVX2x8_rows2:
 	JNE        gemmTileAVX2x8_rows2_general
 	MOVQ       AX, BX
 	SHRQ       $0x01, BX
-	JZ         gemmTileAVX2x8_rows2_last
+	JZ         gemmTileAVX2x8_rows2_rows_last
 
-gemmTileAVX2x8_rows2_pair:
+gemmTileAVX2x8_rows2_rows_pair:
 	VMOVUPS      (SI), Y12
 	VBROADCASTSS (CX), Y14
 	VFMADD231PS  Y14, Y12, Y0
@@ -13255,9 +13255,9 @@ gemmTileAVX2x8_rows2_pair:
 	LEAQ         (SI)(DI*2), SI
 	ADDQ         $0x08, CX
 	DECQ         BX
-	JNZ          gemmTileAVX2x8_rows2_pair
+	JNZ          gemmTileAVX2x8_rows2_rows_pair
 
-gemmTileAVX2x8_rows2_last:
+gemmTileAVX2x8_rows2_rows_last:
 	TESTQ        $0x00000001, AX
 	JZ           gemmTileAVX2x8_rows2_store
 	VMOVUPS      (SI), Y12
@@ -13333,9 +13333,9 @@ gemmTileAVX2x8_rows1:
 	JNE        gemmTileAVX2x8_rows1_general
 	MOVQ       AX, BX
 	SHRQ       $0x01, BX
-	JZ         gemmTileAVX2x8_rows1_last
+	JZ         gemmTileAVX2x8_rows1_rows_last
 
-gemmTileAVX2x8_rows1_pair:
+gemmTileAVX2x8_rows1_rows_pair:
 	VMOVUPS      (DX), Y12
 	VBROADCASTSS (CX), Y14
 	VFMADD231PS  Y14, Y12, Y0
@@ -13345,9 +13345,9 @@ gemmTileAVX2x8_rows1_pair:
 	LEAQ         (DX)(SI*2), DX
 	ADDQ         $0x08, CX
 	DECQ         BX
-	JNZ          gemmTileAVX2x8_rows1_pair
+	JNZ          gemmTileAVX2x8_rows1_rows_pair
 
-gemmTileAVX2x8_rows1_last:
+gemmTileAVX2x8_rows1_rows_last:
 	TESTQ        $0x00000001, AX
 	JZ           gemmTileAVX2x8_rows1_store
 	VMOVUPS      (DX), Y12

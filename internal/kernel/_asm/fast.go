@@ -15,7 +15,7 @@ type fastTile struct {
 	k, rs, cs Register // depth; A's row and column strides in bytes
 	b, lb     Register // B and its row stride in bytes
 	bases     []Register
-	step      func(aAt func(i int) Mem, bAt func(j int) Mem, mask []Register)
+	step      func(aAt func(i int) Mem, bAt func(j int) Mem, whole bool)
 	aRow      func(i int) Mem // A(i, p) at the bases, as rowAddr
 	bRow      func(j int) Mem
 	store     string // where the sums are stored
@@ -48,11 +48,7 @@ func fastLoops(t fastTile) {
 	JCC(LabelRef(general))
 	CMPQ(t.cs, U8(4))
 	JNE(LabelRef(cols))
-	pairLoop(t, "rows", func(i, s int) Mem { m := t.aRow(i); m.Disp = 4 * s; return m }, func() {
-		for _, base := range t.bases {
-			ADDQ(U8(8), base)
-		}
-	}, nil)
+	rowsLoop(t)
 	Label(cols)
 	CMPQ(t.rs, U8(4))
 	JNE(LabelRef(general))
@@ -77,6 +73,16 @@ func fastLoops(t fastTile) {
 		return m
 	}, func() { LEAQ(Mem{Base: a, Index: cs, Scale: 2}, a) }, prefetch)
 	Label(general)
+}
+
+// rowsLoop emits the loop for A's rows contiguous: A(i, p+1) 4 bytes past
+// A(i, p), every base moved on 8 bytes a pass.
+func rowsLoop(t fastTile) {
+	pairLoop(t, "rows", func(i, s int) Mem { m := t.aRow(i); m.Disp = 4 * s; return m }, func() {
+		for _, base := range t.bases {
+			ADDQ(U8(8), base)
+		}
+	}, nil)
 }
 
 // prefetchSteps is how many depth steps ahead the columns loop asks for A
@@ -105,7 +111,7 @@ func pairLoop(t fastTile, kind string, aAt func(i, s int) Mem, advance func(), p
 				m.Index, m.Scale = t.lb, 1
 			}
 			return m
-		}, nil)
+		}, true)
 	}
 	LEAQ(Mem{Base: t.b, Index: t.lb, Scale: 2}, t.b)
 	advance()
@@ -114,7 +120,7 @@ func pairLoop(t fastTile, kind string, aAt func(i, s int) Mem, advance func(), p
 	Label(last)
 	TESTQ(U32(1), t.k)
 	JZ(LabelRef(t.store))
-	t.step(func(i int) Mem { return aAt(i, 0) }, t.bRow, nil)
+	t.step(func(i int) Mem { return aAt(i, 0) }, t.bRow, true)
 	JMP(LabelRef(t.store))
 }
 
@@ -123,33 +129,14 @@ func pairLoop(t fastTile, kind string, aAt func(i, s int) Mem, advance func(), p
 // rows are contiguous, B's last vector loads whole (VMASKMOVPS costs an
 // ALU slot besides its load on Intel cores) and each pass does two depth
 // steps. Same sums in the same order as the general loop after it.
-func avx2Fast(prefix string, vmask VecPhysical, k, cs, b, lb Register, bases []Register,
-	step func(bAt func(j int) Mem, disp int, whole bool), bRow func(j int) Mem, store string) {
-	general := prefix + "_general"
-	pair, last := prefix+"_pair", prefix+"_last"
+func avx2Fast(vmask VecPhysical, t fastTile) {
+	general := fmt.Sprintf("%s_rows%d_general", t.name, t.rows)
 	bits := GP32()
 	VMOVMSKPS(vmask, bits)
 	CMPL(bits, U32(0xff))
 	JNE(LabelRef(general))
-	CMPQ(cs, U8(4))
+	CMPQ(t.cs, U8(4))
 	JNE(LabelRef(general))
-	n := GP64()
-	MOVQ(k, n)
-	SHRQ(U8(1), n)
-	JZ(LabelRef(last))
-	Label(pair)
-	step(bRow, 0, true)
-	step(func(j int) Mem { m := bRow(j); m.Index, m.Scale = lb, 1; return m }, 4, true)
-	LEAQ(Mem{Base: b, Index: lb, Scale: 2}, b)
-	for _, base := range bases {
-		ADDQ(U8(8), base)
-	}
-	DECQ(n)
-	JNZ(LabelRef(pair))
-	Label(last)
-	TESTQ(U32(1), k)
-	JZ(LabelRef(store))
-	step(bRow, 0, true)
-	JMP(LabelRef(store))
+	rowsLoop(t)
 	Label(general)
 }

@@ -272,13 +272,13 @@ func avx512Tile(widths ...int) {
 		}
 		store := fmt.Sprintf("%s_rows%d_store", name, rows)
 		// step emits one depth step, A(i, ·) at aAt(i) and B's row at
-		// bAt(j); a nil mask loads B whole.
-		step := func(aAt func(i int) Mem, bAt func(j int) Mem, mask []Register) {
+		// bAt(j), masked unless whole.
+		step := func(aAt func(i int) Mem, bAt func(j int) Mem, whole bool) {
 			for j := 0; j < w; j++ {
-				if mask == nil {
+				if whole {
 					VMOVUPS(bAt(j), bz(j))
 				} else {
-					VMOVUPS_Z(bAt(j), mask[j], bz(j))
+					VMOVUPS_Z(bAt(j), masks[j], bz(j))
 				}
 			}
 			for i := 0; i < rows; i++ {
@@ -307,7 +307,7 @@ func avx512Tile(widths ...int) {
 		}
 		loop := fmt.Sprintf("%s_rows%d_loop", name, rows)
 		Label(loop)
-		step(aRow, bRow, masks)
+		step(aRow, bRow, false)
 		ADDQ(lb, b)
 		for _, base := range bases {
 			ADDQ(cs, base)
@@ -422,10 +422,9 @@ func avx2Tile(w int) {
 		for i := 0; i < rows*w; i++ {
 			VXORPS(ymm(i), ymm(i), ymm(i))
 		}
-		// step emits one depth step, A(i, ·) disp bytes past its row's
-		// address and B's row at bAt(j); whole loads B's last vector
-		// unmasked too.
-		step := func(bAt func(j int) Mem, disp int, whole bool) {
+		// step emits one depth step, A(i, ·) at aAt(i) and B's row at
+		// bAt(j); whole loads B's last vector unmasked too.
+		step := func(aAt func(i int) Mem, bAt func(j int) Mem, whole bool) {
 			for j := 0; j < w; j++ {
 				if j < w-1 || whole {
 					VMOVUPS(bAt(j), by(j))
@@ -434,20 +433,20 @@ func avx2Tile(w int) {
 				}
 			}
 			for i := 0; i < rows; i++ {
-				a := rowAddr(bases, rs, rs3, i)
-				a.Disp = disp
-				VBROADCASTSS(a, va)
+				VBROADCASTSS(aAt(i), va)
 				for j := 0; j < w; j++ {
 					VFMADD231PS(va, by(j), acc(i, j))
 				}
 			}
 		}
+		aRow := func(i int) Mem { return rowAddr(bases, rs, rs3, i) }
 		bRow := func(j int) Mem { return Mem{Base: b, Disp: 32 * j} }
 		store := fmt.Sprintf("%s_rows%d_store", name, rows)
-		avx2Fast(fmt.Sprintf("%s_rows%d", name, rows), vmask, k, cs, b, lb, bases, step, bRow, store)
+		avx2Fast(vmask, fastTile{name: name, rows: rows, k: k, rs: rs, cs: cs, b: b, lb: lb, bases: bases,
+			step: step, aRow: aRow, bRow: bRow, store: store})
 		loop := fmt.Sprintf("%s_rows%d_loop", name, rows)
 		Label(loop)
-		step(bRow, 0, false)
+		step(aRow, bRow, false)
 		ADDQ(lb, b)
 		for _, base := range bases {
 			ADDQ(cs, base)

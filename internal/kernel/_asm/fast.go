@@ -35,7 +35,7 @@ type fastTile struct {
 // went from 150 to 167 GFLOP/s on one core there (BENCH.md, round 6).
 // The second takes A's columns contiguous (rsa = 1: A transposed or packed
 // in columns, as in the shifted convolution's weight gradient, xᵀ·dy):
-// one base reaches all 14 rows, and A's next columns, read from L3 when
+// one base reaches all 14 rows, and A's next columns, read from memory when
 // the gradient starts on a sample, are prefetched prefetchSteps ahead.
 //
 // Both add the sums in the general loop's order, so a tile gives the same

@@ -11684,7 +11684,7 @@ gemmTileAVX2x16_rows6:
 	CMPL       R10, $0x000000ff
 	JNE        gemmTileAVX2x16_rows6_general
 	CMPQ       BX, $0x04
-	JNE        gemmTileAVX2x16_rows6_general
+	JNE        gemmTileAVX2x16_rows6_cols
 	MOVQ       AX, BX
 	SHRQ       $0x01, BX
 	JZ         gemmTileAVX2x16_rows6_rows_last
@@ -11757,6 +11757,90 @@ gemmTileAVX2x16_rows6_rows_last:
 	VFMADD231PS  Y14, Y12, Y8
 	VFMADD231PS  Y14, Y13, Y9
 	VBROADCASTSS (DI), Y14
+	VFMADD231PS  Y14, Y12, Y10
+	VFMADD231PS  Y14, Y13, Y11
+	JMP          gemmTileAVX2x16_rows6_store
+
+gemmTileAVX2x16_rows6_cols:
+	CMPQ   DX, $0x04
+	JNE    gemmTileAVX2x16_rows6_general
+	IMUL3Q $0x00000010, BX, DX
+	LEAQ   (DX)(BX*1), SI
+	MOVQ   AX, DI
+	SHRQ   $0x01, DI
+	JZ     gemmTileAVX2x16_rows6_cols_last
+
+gemmTileAVX2x16_rows6_cols_pair:
+	PREFETCHT0   (CX)(DX*1)
+	PREFETCHT0   20(CX)(DX*1)
+	VMOVUPS      (R8), Y12
+	VMOVUPS      32(R8), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS 8(CX), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	VBROADCASTSS 12(CX), Y14
+	VFMADD231PS  Y14, Y12, Y6
+	VFMADD231PS  Y14, Y13, Y7
+	VBROADCASTSS 16(CX), Y14
+	VFMADD231PS  Y14, Y12, Y8
+	VFMADD231PS  Y14, Y13, Y9
+	VBROADCASTSS 20(CX), Y14
+	VFMADD231PS  Y14, Y12, Y10
+	VFMADD231PS  Y14, Y13, Y11
+	PREFETCHT0   (CX)(SI*1)
+	PREFETCHT0   20(CX)(SI*1)
+	VMOVUPS      (R8)(R9*1), Y12
+	VMOVUPS      32(R8)(R9*1), Y13
+	VBROADCASTSS (CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS 4(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS 8(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	VBROADCASTSS 12(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y6
+	VFMADD231PS  Y14, Y13, Y7
+	VBROADCASTSS 16(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y8
+	VFMADD231PS  Y14, Y13, Y9
+	VBROADCASTSS 20(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y10
+	VFMADD231PS  Y14, Y13, Y11
+	LEAQ         (R8)(R9*2), R8
+	LEAQ         (CX)(BX*2), CX
+	DECQ         DI
+	JNZ          gemmTileAVX2x16_rows6_cols_pair
+
+gemmTileAVX2x16_rows6_cols_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x16_rows6_store
+	VMOVUPS      (R8), Y12
+	VMOVUPS      32(R8), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS 8(CX), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	VBROADCASTSS 12(CX), Y14
+	VFMADD231PS  Y14, Y12, Y6
+	VFMADD231PS  Y14, Y13, Y7
+	VBROADCASTSS 16(CX), Y14
+	VFMADD231PS  Y14, Y12, Y8
+	VFMADD231PS  Y14, Y13, Y9
+	VBROADCASTSS 20(CX), Y14
 	VFMADD231PS  Y14, Y12, Y10
 	VFMADD231PS  Y14, Y13, Y11
 	JMP          gemmTileAVX2x16_rows6_store
@@ -11915,7 +11999,7 @@ gemmTileAVX2x16_rows5:
 	CMPL       R9, $0x000000ff
 	JNE        gemmTileAVX2x16_rows5_general
 	CMPQ       BX, $0x04
-	JNE        gemmTileAVX2x16_rows5_general
+	JNE        gemmTileAVX2x16_rows5_cols
 	MOVQ       AX, BX
 	SHRQ       $0x01, BX
 	JZ         gemmTileAVX2x16_rows5_rows_last
@@ -11978,6 +12062,81 @@ gemmTileAVX2x16_rows5_rows_last:
 	VFMADD231PS  Y14, Y12, Y6
 	VFMADD231PS  Y14, Y13, Y7
 	VBROADCASTSS (CX)(DX*4), Y14
+	VFMADD231PS  Y14, Y12, Y8
+	VFMADD231PS  Y14, Y13, Y9
+	JMP          gemmTileAVX2x16_rows5_store
+
+gemmTileAVX2x16_rows5_cols:
+	CMPQ   DX, $0x04
+	JNE    gemmTileAVX2x16_rows5_general
+	IMUL3Q $0x00000010, BX, DX
+	LEAQ   (DX)(BX*1), SI
+	MOVQ   AX, R9
+	SHRQ   $0x01, R9
+	JZ     gemmTileAVX2x16_rows5_cols_last
+
+gemmTileAVX2x16_rows5_cols_pair:
+	PREFETCHT0   (CX)(DX*1)
+	PREFETCHT0   16(CX)(DX*1)
+	VMOVUPS      (DI), Y12
+	VMOVUPS      32(DI), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS 8(CX), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	VBROADCASTSS 12(CX), Y14
+	VFMADD231PS  Y14, Y12, Y6
+	VFMADD231PS  Y14, Y13, Y7
+	VBROADCASTSS 16(CX), Y14
+	VFMADD231PS  Y14, Y12, Y8
+	VFMADD231PS  Y14, Y13, Y9
+	PREFETCHT0   (CX)(SI*1)
+	PREFETCHT0   16(CX)(SI*1)
+	VMOVUPS      (DI)(R8*1), Y12
+	VMOVUPS      32(DI)(R8*1), Y13
+	VBROADCASTSS (CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS 4(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS 8(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	VBROADCASTSS 12(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y6
+	VFMADD231PS  Y14, Y13, Y7
+	VBROADCASTSS 16(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y8
+	VFMADD231PS  Y14, Y13, Y9
+	LEAQ         (DI)(R8*2), DI
+	LEAQ         (CX)(BX*2), CX
+	DECQ         R9
+	JNZ          gemmTileAVX2x16_rows5_cols_pair
+
+gemmTileAVX2x16_rows5_cols_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x16_rows5_store
+	VMOVUPS      (DI), Y12
+	VMOVUPS      32(DI), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS 8(CX), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	VBROADCASTSS 12(CX), Y14
+	VFMADD231PS  Y14, Y12, Y6
+	VFMADD231PS  Y14, Y13, Y7
+	VBROADCASTSS 16(CX), Y14
 	VFMADD231PS  Y14, Y12, Y8
 	VFMADD231PS  Y14, Y13, Y9
 	JMP          gemmTileAVX2x16_rows5_store
@@ -12116,7 +12275,7 @@ gemmTileAVX2x16_rows4:
 	CMPL       R9, $0x000000ff
 	JNE        gemmTileAVX2x16_rows4_general
 	CMPQ       BX, $0x04
-	JNE        gemmTileAVX2x16_rows4_general
+	JNE        gemmTileAVX2x16_rows4_cols
 	MOVQ       AX, BX
 	SHRQ       $0x01, BX
 	JZ         gemmTileAVX2x16_rows4_rows_last
@@ -12170,6 +12329,72 @@ gemmTileAVX2x16_rows4_rows_last:
 	VFMADD231PS  Y14, Y12, Y4
 	VFMADD231PS  Y14, Y13, Y5
 	VBROADCASTSS (CX)(SI*1), Y14
+	VFMADD231PS  Y14, Y12, Y6
+	VFMADD231PS  Y14, Y13, Y7
+	JMP          gemmTileAVX2x16_rows4_store
+
+gemmTileAVX2x16_rows4_cols:
+	CMPQ   DX, $0x04
+	JNE    gemmTileAVX2x16_rows4_general
+	IMUL3Q $0x00000010, BX, DX
+	LEAQ   (DX)(BX*1), SI
+	MOVQ   AX, R9
+	SHRQ   $0x01, R9
+	JZ     gemmTileAVX2x16_rows4_cols_last
+
+gemmTileAVX2x16_rows4_cols_pair:
+	PREFETCHT0   (CX)(DX*1)
+	PREFETCHT0   12(CX)(DX*1)
+	VMOVUPS      (DI), Y12
+	VMOVUPS      32(DI), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS 8(CX), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	VBROADCASTSS 12(CX), Y14
+	VFMADD231PS  Y14, Y12, Y6
+	VFMADD231PS  Y14, Y13, Y7
+	PREFETCHT0   (CX)(SI*1)
+	PREFETCHT0   12(CX)(SI*1)
+	VMOVUPS      (DI)(R8*1), Y12
+	VMOVUPS      32(DI)(R8*1), Y13
+	VBROADCASTSS (CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS 4(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS 8(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	VBROADCASTSS 12(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y6
+	VFMADD231PS  Y14, Y13, Y7
+	LEAQ         (DI)(R8*2), DI
+	LEAQ         (CX)(BX*2), CX
+	DECQ         R9
+	JNZ          gemmTileAVX2x16_rows4_cols_pair
+
+gemmTileAVX2x16_rows4_cols_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x16_rows4_store
+	VMOVUPS      (DI), Y12
+	VMOVUPS      32(DI), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS 8(CX), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	VBROADCASTSS 12(CX), Y14
 	VFMADD231PS  Y14, Y12, Y6
 	VFMADD231PS  Y14, Y13, Y7
 	JMP          gemmTileAVX2x16_rows4_store
@@ -12289,7 +12514,7 @@ gemmTileAVX2x16_rows3:
 	CMPL       R8, $0x000000ff
 	JNE        gemmTileAVX2x16_rows3_general
 	CMPQ       BX, $0x04
-	JNE        gemmTileAVX2x16_rows3_general
+	JNE        gemmTileAVX2x16_rows3_cols
 	MOVQ       AX, BX
 	SHRQ       $0x01, BX
 	JZ         gemmTileAVX2x16_rows3_rows_last
@@ -12334,6 +12559,63 @@ gemmTileAVX2x16_rows3_rows_last:
 	VFMADD231PS  Y14, Y12, Y2
 	VFMADD231PS  Y14, Y13, Y3
 	VBROADCASTSS (CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	JMP          gemmTileAVX2x16_rows3_store
+
+gemmTileAVX2x16_rows3_cols:
+	CMPQ   DX, $0x04
+	JNE    gemmTileAVX2x16_rows3_general
+	IMUL3Q $0x00000010, BX, DX
+	LEAQ   (DX)(BX*1), R8
+	MOVQ   AX, R9
+	SHRQ   $0x01, R9
+	JZ     gemmTileAVX2x16_rows3_cols_last
+
+gemmTileAVX2x16_rows3_cols_pair:
+	PREFETCHT0   (CX)(DX*1)
+	PREFETCHT0   8(CX)(DX*1)
+	VMOVUPS      (SI), Y12
+	VMOVUPS      32(SI), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS 8(CX), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	PREFETCHT0   (CX)(R8*1)
+	PREFETCHT0   8(CX)(R8*1)
+	VMOVUPS      (SI)(DI*1), Y12
+	VMOVUPS      32(SI)(DI*1), Y13
+	VBROADCASTSS (CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS 4(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS 8(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VFMADD231PS  Y14, Y13, Y5
+	LEAQ         (SI)(DI*2), SI
+	LEAQ         (CX)(BX*2), CX
+	DECQ         R9
+	JNZ          gemmTileAVX2x16_rows3_cols_pair
+
+gemmTileAVX2x16_rows3_cols_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x16_rows3_store
+	VMOVUPS      (SI), Y12
+	VMOVUPS      32(SI), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	VBROADCASTSS 8(CX), Y14
 	VFMADD231PS  Y14, Y12, Y4
 	VFMADD231PS  Y14, Y13, Y5
 	JMP          gemmTileAVX2x16_rows3_store
@@ -12434,7 +12716,7 @@ gemmTileAVX2x16_rows2:
 	CMPL       R8, $0x000000ff
 	JNE        gemmTileAVX2x16_rows2_general
 	CMPQ       BX, $0x04
-	JNE        gemmTileAVX2x16_rows2_general
+	JNE        gemmTileAVX2x16_rows2_cols
 	MOVQ       AX, BX
 	SHRQ       $0x01, BX
 	JZ         gemmTileAVX2x16_rows2_rows_last
@@ -12470,6 +12752,54 @@ gemmTileAVX2x16_rows2_rows_last:
 	VFMADD231PS  Y14, Y12, Y0
 	VFMADD231PS  Y14, Y13, Y1
 	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	JMP          gemmTileAVX2x16_rows2_store
+
+gemmTileAVX2x16_rows2_cols:
+	CMPQ   DX, $0x04
+	JNE    gemmTileAVX2x16_rows2_general
+	IMUL3Q $0x00000010, BX, DX
+	LEAQ   (DX)(BX*1), R8
+	MOVQ   AX, R9
+	SHRQ   $0x01, R9
+	JZ     gemmTileAVX2x16_rows2_cols_last
+
+gemmTileAVX2x16_rows2_cols_pair:
+	PREFETCHT0   (CX)(DX*1)
+	PREFETCHT0   4(CX)(DX*1)
+	VMOVUPS      (SI), Y12
+	VMOVUPS      32(SI), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	PREFETCHT0   (CX)(R8*1)
+	PREFETCHT0   4(CX)(R8*1)
+	VMOVUPS      (SI)(DI*1), Y12
+	VMOVUPS      32(SI)(DI*1), Y13
+	VBROADCASTSS (CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS 4(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VFMADD231PS  Y14, Y13, Y3
+	LEAQ         (SI)(DI*2), SI
+	LEAQ         (CX)(BX*2), CX
+	DECQ         R9
+	JNZ          gemmTileAVX2x16_rows2_cols_pair
+
+gemmTileAVX2x16_rows2_cols_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x16_rows2_store
+	VMOVUPS      (SI), Y12
+	VMOVUPS      32(SI), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	VBROADCASTSS 4(CX), Y14
 	VFMADD231PS  Y14, Y12, Y2
 	VFMADD231PS  Y14, Y13, Y3
 	JMP          gemmTileAVX2x16_rows2_store
@@ -12539,44 +12869,83 @@ gemmTileAVX2x16_rows1:
 	SHLQ       $0x02, DX
 	MOVQ       csa+24(FP), BX
 	SHLQ       $0x02, BX
-	LEAQ       (DX)(DX*2), DX
-	MOVQ       b+32(FP), DX
-	MOVQ       ldb+40(FP), SI
-	SHLQ       $0x02, SI
-	MOVQ       mask+80(FP), DI
-	VMOVDQU    (DI), Y15
+	LEAQ       (DX)(DX*2), SI
+	MOVQ       b+32(FP), SI
+	MOVQ       ldb+40(FP), DI
+	SHLQ       $0x02, DI
+	MOVQ       mask+80(FP), R8
+	VMOVDQU    (R8), Y15
 	VXORPS     Y0, Y0, Y0
 	VXORPS     Y1, Y1, Y1
-	VMOVMSKPS  Y15, DI
-	CMPL       DI, $0x000000ff
+	VMOVMSKPS  Y15, R8
+	CMPL       R8, $0x000000ff
 	JNE        gemmTileAVX2x16_rows1_general
 	CMPQ       BX, $0x04
-	JNE        gemmTileAVX2x16_rows1_general
-	MOVQ       AX, BX
-	SHRQ       $0x01, BX
+	JNE        gemmTileAVX2x16_rows1_cols
+	MOVQ       AX, DX
+	SHRQ       $0x01, DX
 	JZ         gemmTileAVX2x16_rows1_rows_last
 
 gemmTileAVX2x16_rows1_rows_pair:
-	VMOVUPS      (DX), Y12
-	VMOVUPS      32(DX), Y13
+	VMOVUPS      (SI), Y12
+	VMOVUPS      32(SI), Y13
 	VBROADCASTSS (CX), Y14
 	VFMADD231PS  Y14, Y12, Y0
 	VFMADD231PS  Y14, Y13, Y1
-	VMOVUPS      (DX)(SI*1), Y12
-	VMOVUPS      32(DX)(SI*1), Y13
+	VMOVUPS      (SI)(DI*1), Y12
+	VMOVUPS      32(SI)(DI*1), Y13
 	VBROADCASTSS 4(CX), Y14
 	VFMADD231PS  Y14, Y12, Y0
 	VFMADD231PS  Y14, Y13, Y1
-	LEAQ         (DX)(SI*2), DX
+	LEAQ         (SI)(DI*2), SI
 	ADDQ         $0x08, CX
-	DECQ         BX
+	DECQ         DX
 	JNZ          gemmTileAVX2x16_rows1_rows_pair
 
 gemmTileAVX2x16_rows1_rows_last:
 	TESTQ        $0x00000001, AX
 	JZ           gemmTileAVX2x16_rows1_store
-	VMOVUPS      (DX), Y12
-	VMOVUPS      32(DX), Y13
+	VMOVUPS      (SI), Y12
+	VMOVUPS      32(SI), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	JMP          gemmTileAVX2x16_rows1_store
+
+gemmTileAVX2x16_rows1_cols:
+	CMPQ   DX, $0x04
+	JNE    gemmTileAVX2x16_rows1_general
+	IMUL3Q $0x00000010, BX, DX
+	LEAQ   (DX)(BX*1), R8
+	MOVQ   AX, R9
+	SHRQ   $0x01, R9
+	JZ     gemmTileAVX2x16_rows1_cols_last
+
+gemmTileAVX2x16_rows1_cols_pair:
+	PREFETCHT0   (CX)(DX*1)
+	PREFETCHT0   (CX)(DX*1)
+	VMOVUPS      (SI), Y12
+	VMOVUPS      32(SI), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	PREFETCHT0   (CX)(R8*1)
+	PREFETCHT0   (CX)(R8*1)
+	VMOVUPS      (SI)(DI*1), Y12
+	VMOVUPS      32(SI)(DI*1), Y13
+	VBROADCASTSS (CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VFMADD231PS  Y14, Y13, Y1
+	LEAQ         (SI)(DI*2), SI
+	LEAQ         (CX)(BX*2), CX
+	DECQ         R9
+	JNZ          gemmTileAVX2x16_rows1_cols_pair
+
+gemmTileAVX2x16_rows1_cols_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x16_rows1_store
+	VMOVUPS      (SI), Y12
+	VMOVUPS      32(SI), Y13
 	VBROADCASTSS (CX), Y14
 	VFMADD231PS  Y14, Y12, Y0
 	VFMADD231PS  Y14, Y13, Y1
@@ -12584,12 +12953,12 @@ gemmTileAVX2x16_rows1_rows_last:
 
 gemmTileAVX2x16_rows1_general:
 gemmTileAVX2x16_rows1_loop:
-	VMOVUPS      (DX), Y12
-	VMASKMOVPS   32(DX), Y15, Y13
+	VMOVUPS      (SI), Y12
+	VMASKMOVPS   32(SI), Y15, Y13
 	VBROADCASTSS (CX), Y14
 	VFMADD231PS  Y14, Y12, Y0
 	VFMADD231PS  Y14, Y13, Y1
-	ADDQ         SI, DX
+	ADDQ         DI, SI
 	ADDQ         BX, CX
 	DECQ         AX
 	JNZ          gemmTileAVX2x16_rows1_loop
@@ -12678,7 +13047,7 @@ gemmTileAVX2x8_rows6:
 	CMPL       R10, $0x000000ff
 	JNE        gemmTileAVX2x8_rows6_general
 	CMPQ       BX, $0x04
-	JNE        gemmTileAVX2x8_rows6_general
+	JNE        gemmTileAVX2x8_rows6_cols
 	MOVQ       AX, BX
 	SHRQ       $0x01, BX
 	JZ         gemmTileAVX2x8_rows6_rows_last
@@ -12731,6 +13100,69 @@ gemmTileAVX2x8_rows6_rows_last:
 	VBROADCASTSS (CX)(DX*4), Y14
 	VFMADD231PS  Y14, Y12, Y4
 	VBROADCASTSS (DI), Y14
+	VFMADD231PS  Y14, Y12, Y5
+	JMP          gemmTileAVX2x8_rows6_store
+
+gemmTileAVX2x8_rows6_cols:
+	CMPQ   DX, $0x04
+	JNE    gemmTileAVX2x8_rows6_general
+	IMUL3Q $0x00000010, BX, DX
+	LEAQ   (DX)(BX*1), SI
+	MOVQ   AX, DI
+	SHRQ   $0x01, DI
+	JZ     gemmTileAVX2x8_rows6_cols_last
+
+gemmTileAVX2x8_rows6_cols_pair:
+	PREFETCHT0   (CX)(DX*1)
+	PREFETCHT0   20(CX)(DX*1)
+	VMOVUPS      (R8), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS 8(CX), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VBROADCASTSS 12(CX), Y14
+	VFMADD231PS  Y14, Y12, Y3
+	VBROADCASTSS 16(CX), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VBROADCASTSS 20(CX), Y14
+	VFMADD231PS  Y14, Y12, Y5
+	PREFETCHT0   (CX)(SI*1)
+	PREFETCHT0   20(CX)(SI*1)
+	VMOVUPS      (R8)(R9*1), Y12
+	VBROADCASTSS (CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS 4(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS 8(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VBROADCASTSS 12(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y3
+	VBROADCASTSS 16(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VBROADCASTSS 20(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y5
+	LEAQ         (R8)(R9*2), R8
+	LEAQ         (CX)(BX*2), CX
+	DECQ         DI
+	JNZ          gemmTileAVX2x8_rows6_cols_pair
+
+gemmTileAVX2x8_rows6_cols_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x8_rows6_store
+	VMOVUPS      (R8), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS 8(CX), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VBROADCASTSS 12(CX), Y14
+	VFMADD231PS  Y14, Y12, Y3
+	VBROADCASTSS 16(CX), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	VBROADCASTSS 20(CX), Y14
 	VFMADD231PS  Y14, Y12, Y5
 	JMP          gemmTileAVX2x8_rows6_store
 
@@ -12846,7 +13278,7 @@ gemmTileAVX2x8_rows5:
 	CMPL       R9, $0x000000ff
 	JNE        gemmTileAVX2x8_rows5_general
 	CMPQ       BX, $0x04
-	JNE        gemmTileAVX2x8_rows5_general
+	JNE        gemmTileAVX2x8_rows5_cols
 	MOVQ       AX, BX
 	SHRQ       $0x01, BX
 	JZ         gemmTileAVX2x8_rows5_rows_last
@@ -12892,6 +13324,63 @@ gemmTileAVX2x8_rows5_rows_last:
 	VBROADCASTSS (CX)(SI*1), Y14
 	VFMADD231PS  Y14, Y12, Y3
 	VBROADCASTSS (CX)(DX*4), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	JMP          gemmTileAVX2x8_rows5_store
+
+gemmTileAVX2x8_rows5_cols:
+	CMPQ   DX, $0x04
+	JNE    gemmTileAVX2x8_rows5_general
+	IMUL3Q $0x00000010, BX, DX
+	LEAQ   (DX)(BX*1), SI
+	MOVQ   AX, R9
+	SHRQ   $0x01, R9
+	JZ     gemmTileAVX2x8_rows5_cols_last
+
+gemmTileAVX2x8_rows5_cols_pair:
+	PREFETCHT0   (CX)(DX*1)
+	PREFETCHT0   16(CX)(DX*1)
+	VMOVUPS      (DI), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS 8(CX), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VBROADCASTSS 12(CX), Y14
+	VFMADD231PS  Y14, Y12, Y3
+	VBROADCASTSS 16(CX), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	PREFETCHT0   (CX)(SI*1)
+	PREFETCHT0   16(CX)(SI*1)
+	VMOVUPS      (DI)(R8*1), Y12
+	VBROADCASTSS (CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS 4(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS 8(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VBROADCASTSS 12(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y3
+	VBROADCASTSS 16(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y4
+	LEAQ         (DI)(R8*2), DI
+	LEAQ         (CX)(BX*2), CX
+	DECQ         R9
+	JNZ          gemmTileAVX2x8_rows5_cols_pair
+
+gemmTileAVX2x8_rows5_cols_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x8_rows5_store
+	VMOVUPS      (DI), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS 8(CX), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VBROADCASTSS 12(CX), Y14
+	VFMADD231PS  Y14, Y12, Y3
+	VBROADCASTSS 16(CX), Y14
 	VFMADD231PS  Y14, Y12, Y4
 	JMP          gemmTileAVX2x8_rows5_store
 
@@ -12994,7 +13483,7 @@ gemmTileAVX2x8_rows4:
 	CMPL       R9, $0x000000ff
 	JNE        gemmTileAVX2x8_rows4_general
 	CMPQ       BX, $0x04
-	JNE        gemmTileAVX2x8_rows4_general
+	JNE        gemmTileAVX2x8_rows4_cols
 	MOVQ       AX, BX
 	SHRQ       $0x01, BX
 	JZ         gemmTileAVX2x8_rows4_rows_last
@@ -13034,6 +13523,57 @@ gemmTileAVX2x8_rows4_rows_last:
 	VBROADCASTSS (CX)(DX*2), Y14
 	VFMADD231PS  Y14, Y12, Y2
 	VBROADCASTSS (CX)(SI*1), Y14
+	VFMADD231PS  Y14, Y12, Y3
+	JMP          gemmTileAVX2x8_rows4_store
+
+gemmTileAVX2x8_rows4_cols:
+	CMPQ   DX, $0x04
+	JNE    gemmTileAVX2x8_rows4_general
+	IMUL3Q $0x00000010, BX, DX
+	LEAQ   (DX)(BX*1), SI
+	MOVQ   AX, R9
+	SHRQ   $0x01, R9
+	JZ     gemmTileAVX2x8_rows4_cols_last
+
+gemmTileAVX2x8_rows4_cols_pair:
+	PREFETCHT0   (CX)(DX*1)
+	PREFETCHT0   12(CX)(DX*1)
+	VMOVUPS      (DI), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS 8(CX), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VBROADCASTSS 12(CX), Y14
+	VFMADD231PS  Y14, Y12, Y3
+	PREFETCHT0   (CX)(SI*1)
+	PREFETCHT0   12(CX)(SI*1)
+	VMOVUPS      (DI)(R8*1), Y12
+	VBROADCASTSS (CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS 4(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS 8(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VBROADCASTSS 12(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y3
+	LEAQ         (DI)(R8*2), DI
+	LEAQ         (CX)(BX*2), CX
+	DECQ         R9
+	JNZ          gemmTileAVX2x8_rows4_cols_pair
+
+gemmTileAVX2x8_rows4_cols_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x8_rows4_store
+	VMOVUPS      (DI), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS 8(CX), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	VBROADCASTSS 12(CX), Y14
 	VFMADD231PS  Y14, Y12, Y3
 	JMP          gemmTileAVX2x8_rows4_store
 
@@ -13124,7 +13664,7 @@ gemmTileAVX2x8_rows3:
 	CMPL       R8, $0x000000ff
 	JNE        gemmTileAVX2x8_rows3_general
 	CMPQ       BX, $0x04
-	JNE        gemmTileAVX2x8_rows3_general
+	JNE        gemmTileAVX2x8_rows3_cols
 	MOVQ       AX, BX
 	SHRQ       $0x01, BX
 	JZ         gemmTileAVX2x8_rows3_rows_last
@@ -13158,6 +13698,51 @@ gemmTileAVX2x8_rows3_rows_last:
 	VBROADCASTSS (CX)(DX*1), Y14
 	VFMADD231PS  Y14, Y12, Y1
 	VBROADCASTSS (CX)(DX*2), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	JMP          gemmTileAVX2x8_rows3_store
+
+gemmTileAVX2x8_rows3_cols:
+	CMPQ   DX, $0x04
+	JNE    gemmTileAVX2x8_rows3_general
+	IMUL3Q $0x00000010, BX, DX
+	LEAQ   (DX)(BX*1), R8
+	MOVQ   AX, R9
+	SHRQ   $0x01, R9
+	JZ     gemmTileAVX2x8_rows3_cols_last
+
+gemmTileAVX2x8_rows3_cols_pair:
+	PREFETCHT0   (CX)(DX*1)
+	PREFETCHT0   8(CX)(DX*1)
+	VMOVUPS      (SI), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS 8(CX), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	PREFETCHT0   (CX)(R8*1)
+	PREFETCHT0   8(CX)(R8*1)
+	VMOVUPS      (SI)(DI*1), Y12
+	VBROADCASTSS (CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS 4(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS 8(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y2
+	LEAQ         (SI)(DI*2), SI
+	LEAQ         (CX)(BX*2), CX
+	DECQ         R9
+	JNZ          gemmTileAVX2x8_rows3_cols_pair
+
+gemmTileAVX2x8_rows3_cols_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x8_rows3_store
+	VMOVUPS      (SI), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	VBROADCASTSS 8(CX), Y14
 	VFMADD231PS  Y14, Y12, Y2
 	JMP          gemmTileAVX2x8_rows3_store
 
@@ -13236,7 +13821,7 @@ gemmTileAVX2x8_rows2:
 	CMPL       R8, $0x000000ff
 	JNE        gemmTileAVX2x8_rows2_general
 	CMPQ       BX, $0x04
-	JNE        gemmTileAVX2x8_rows2_general
+	JNE        gemmTileAVX2x8_rows2_cols
 	MOVQ       AX, BX
 	SHRQ       $0x01, BX
 	JZ         gemmTileAVX2x8_rows2_rows_last
@@ -13264,6 +13849,45 @@ gemmTileAVX2x8_rows2_rows_last:
 	VBROADCASTSS (CX), Y14
 	VFMADD231PS  Y14, Y12, Y0
 	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	JMP          gemmTileAVX2x8_rows2_store
+
+gemmTileAVX2x8_rows2_cols:
+	CMPQ   DX, $0x04
+	JNE    gemmTileAVX2x8_rows2_general
+	IMUL3Q $0x00000010, BX, DX
+	LEAQ   (DX)(BX*1), R8
+	MOVQ   AX, R9
+	SHRQ   $0x01, R9
+	JZ     gemmTileAVX2x8_rows2_cols_last
+
+gemmTileAVX2x8_rows2_cols_pair:
+	PREFETCHT0   (CX)(DX*1)
+	PREFETCHT0   4(CX)(DX*1)
+	VMOVUPS      (SI), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	PREFETCHT0   (CX)(R8*1)
+	PREFETCHT0   4(CX)(R8*1)
+	VMOVUPS      (SI)(DI*1), Y12
+	VBROADCASTSS (CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS 4(CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y1
+	LEAQ         (SI)(DI*2), SI
+	LEAQ         (CX)(BX*2), CX
+	DECQ         R9
+	JNZ          gemmTileAVX2x8_rows2_cols_pair
+
+gemmTileAVX2x8_rows2_cols_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x8_rows2_store
+	VMOVUPS      (SI), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	VBROADCASTSS 4(CX), Y14
 	VFMADD231PS  Y14, Y12, Y1
 	JMP          gemmTileAVX2x8_rows2_store
 
@@ -13319,48 +13943,81 @@ gemmTileAVX2x8_rows1:
 	SHLQ       $0x02, DX
 	MOVQ       csa+24(FP), BX
 	SHLQ       $0x02, BX
-	LEAQ       (DX)(DX*2), DX
-	MOVQ       b+32(FP), DX
-	MOVQ       ldb+40(FP), SI
-	SHLQ       $0x02, SI
-	MOVQ       mask+80(FP), DI
-	VMOVDQU    (DI), Y15
+	LEAQ       (DX)(DX*2), SI
+	MOVQ       b+32(FP), SI
+	MOVQ       ldb+40(FP), DI
+	SHLQ       $0x02, DI
+	MOVQ       mask+80(FP), R8
+	VMOVDQU    (R8), Y15
 	VXORPS     Y0, Y0, Y0
-	VMOVMSKPS  Y15, DI
-	CMPL       DI, $0x000000ff
+	VMOVMSKPS  Y15, R8
+	CMPL       R8, $0x000000ff
 	JNE        gemmTileAVX2x8_rows1_general
 	CMPQ       BX, $0x04
-	JNE        gemmTileAVX2x8_rows1_general
-	MOVQ       AX, BX
-	SHRQ       $0x01, BX
+	JNE        gemmTileAVX2x8_rows1_cols
+	MOVQ       AX, DX
+	SHRQ       $0x01, DX
 	JZ         gemmTileAVX2x8_rows1_rows_last
 
 gemmTileAVX2x8_rows1_rows_pair:
-	VMOVUPS      (DX), Y12
+	VMOVUPS      (SI), Y12
 	VBROADCASTSS (CX), Y14
 	VFMADD231PS  Y14, Y12, Y0
-	VMOVUPS      (DX)(SI*1), Y12
+	VMOVUPS      (SI)(DI*1), Y12
 	VBROADCASTSS 4(CX), Y14
 	VFMADD231PS  Y14, Y12, Y0
-	LEAQ         (DX)(SI*2), DX
+	LEAQ         (SI)(DI*2), SI
 	ADDQ         $0x08, CX
-	DECQ         BX
+	DECQ         DX
 	JNZ          gemmTileAVX2x8_rows1_rows_pair
 
 gemmTileAVX2x8_rows1_rows_last:
 	TESTQ        $0x00000001, AX
 	JZ           gemmTileAVX2x8_rows1_store
-	VMOVUPS      (DX), Y12
+	VMOVUPS      (SI), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	JMP          gemmTileAVX2x8_rows1_store
+
+gemmTileAVX2x8_rows1_cols:
+	CMPQ   DX, $0x04
+	JNE    gemmTileAVX2x8_rows1_general
+	IMUL3Q $0x00000010, BX, DX
+	LEAQ   (DX)(BX*1), R8
+	MOVQ   AX, R9
+	SHRQ   $0x01, R9
+	JZ     gemmTileAVX2x8_rows1_cols_last
+
+gemmTileAVX2x8_rows1_cols_pair:
+	PREFETCHT0   (CX)(DX*1)
+	PREFETCHT0   (CX)(DX*1)
+	VMOVUPS      (SI), Y12
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	PREFETCHT0   (CX)(R8*1)
+	PREFETCHT0   (CX)(R8*1)
+	VMOVUPS      (SI)(DI*1), Y12
+	VBROADCASTSS (CX)(BX*1), Y14
+	VFMADD231PS  Y14, Y12, Y0
+	LEAQ         (SI)(DI*2), SI
+	LEAQ         (CX)(BX*2), CX
+	DECQ         R9
+	JNZ          gemmTileAVX2x8_rows1_cols_pair
+
+gemmTileAVX2x8_rows1_cols_last:
+	TESTQ        $0x00000001, AX
+	JZ           gemmTileAVX2x8_rows1_store
+	VMOVUPS      (SI), Y12
 	VBROADCASTSS (CX), Y14
 	VFMADD231PS  Y14, Y12, Y0
 	JMP          gemmTileAVX2x8_rows1_store
 
 gemmTileAVX2x8_rows1_general:
 gemmTileAVX2x8_rows1_loop:
-	VMASKMOVPS   (DX), Y15, Y12
+	VMASKMOVPS   (SI), Y15, Y12
 	VBROADCASTSS (CX), Y14
 	VFMADD231PS  Y14, Y12, Y0
-	ADDQ         SI, DX
+	ADDQ         DI, SI
 	ADDQ         BX, CX
 	DECQ         AX
 	JNZ          gemmTileAVX2x8_rows1_loop

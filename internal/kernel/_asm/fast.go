@@ -35,17 +35,24 @@ type fastTile struct {
 // went from 150 to 167 GFLOP/s on one core there (BENCH.md, round 6).
 // The second takes A's columns contiguous (rsa = 1: A transposed or packed
 // in columns, as in the shifted convolution's weight gradient, xᵀ·dy):
-// one base reaches all 14 rows, and A's next columns, read from memory when
+// one base reaches all the tile's rows, and A's next columns, read from memory when
 // the gradient starts on a sample, are prefetched prefetchSteps ahead.
 //
 // Both add the sums in the general loop's order, so a tile gives the same
 // bits on any of the three.
 func fastLoops(t fastTile) {
 	general := fmt.Sprintf("%s_rows%d_general", t.name, t.rows)
-	cols := fmt.Sprintf("%s_rows%d_cols", t.name, t.rows)
 	KANDW(K1, K2, K3)
 	KORTESTW(K3, K3) // CF: every column
 	JCC(LabelRef(general))
+	contiguousLoops(t, general)
+	Label(general)
+}
+
+// contiguousLoops emits the rows loop where csa = 1, else the columns loop
+// where rsa = 1, else a jump to general.
+func contiguousLoops(t fastTile, general string) {
+	cols := fmt.Sprintf("%s_rows%d_cols", t.name, t.rows)
 	CMPQ(t.cs, U8(4))
 	JNE(LabelRef(cols))
 	rowsLoop(t)
@@ -72,7 +79,6 @@ func fastLoops(t fastTile) {
 		}
 		return m
 	}, func() { LEAQ(Mem{Base: a, Index: cs, Scale: 2}, a) }, prefetch)
-	Label(general)
 }
 
 // rowsLoop emits the loop for A's rows contiguous: A(i, p+1) 4 bytes past
@@ -124,10 +130,10 @@ func pairLoop(t fastTile, kind string, aAt func(i, s int) Mem, advance func(), p
 	JMP(LabelRef(t.store))
 }
 
-// avx2Fast is fastLoops' rows loop for the AVX2 tile: where every column
-// of the last vector is wanted (the mask's eight sign bits set) and A's
-// rows are contiguous, B's last vector loads whole (VMASKMOVPS costs an
-// ALU slot besides its load on Intel cores) and each pass does two depth
+// avx2Fast is fastLoops for the AVX2 tile: where every column of the
+// last vector is wanted (the mask's eight sign bits set) and A is
+// contiguous one way, B's last vector loads whole (VMASKMOVPS costs an ALU
+// slot besides its load on Intel cores) and each pass does two depth
 // steps. Same sums in the same order as the general loop after it.
 func avx2Fast(vmask VecPhysical, t fastTile) {
 	general := fmt.Sprintf("%s_rows%d_general", t.name, t.rows)
@@ -135,8 +141,6 @@ func avx2Fast(vmask VecPhysical, t fastTile) {
 	VMOVMSKPS(vmask, bits)
 	CMPL(bits, U32(0xff))
 	JNE(LabelRef(general))
-	CMPQ(t.cs, U8(4))
-	JNE(LabelRef(general))
-	rowsLoop(t)
+	contiguousLoops(t, general)
 	Label(general)
 }

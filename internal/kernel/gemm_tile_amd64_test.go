@@ -30,8 +30,8 @@ var fastTileCases = []fastTileCase{
 }
 
 // TestGemmTileContiguous holds the fast loops of full tiles (every column
-// wanted, and A's rows contiguous, csa = 1, or for the AVX-512 tile its
-// columns, rsa = 1) to the general loop, which the same A laid out with
+// wanted, and A's rows contiguous, csa = 1, or its columns, rsa = 1) to
+// the general loop, which the same A laid out with
 // both strides above 1 takes: the sums are added in the same order, so
 // every bit must agree; and all to the float64 sums within the rounding of
 // k additions. The depths cover the loops' pairs with and without the odd

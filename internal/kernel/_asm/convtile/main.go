@@ -128,13 +128,13 @@ func body(rows int) {
 			VXORPS(acc(i, j), acc(i, j), acc(i, j))
 		}
 	}
-	// step emits one depth step; a nil mask loads B's row whole.
-	step := func(s int, mask []Register) {
+	// step emits one depth step, B's row masked unless whole.
+	step := func(s int, whole bool) {
 		for j := 0; j < 2; j++ {
-			if mask == nil {
+			if whole {
 				VMOVUPS(bAt(s, j), bz(j))
 			} else {
-				VMOVUPS_Z(bAt(s, j), mask[j], bz(j))
+				VMOVUPS_Z(bAt(s, j), masks[j], bz(j))
 			}
 		}
 		// A(i, p) is broadcast once into a register for both vectors:
@@ -164,19 +164,19 @@ func body(rows int) {
 	KANDW(K1, K2, K3)
 	KORTESTW(K3, K3) // CF: every column
 	JCC(LabelRef(p("masked")))
-	windowLoops(rows, nil, step, bases, b, lb, adj, k1, kh, k, func(s string) string { return p("whole_" + s) })
+	windowLoops(true, step, bases, b, lb, adj, k1, kh, k, func(s string) string { return p("whole_" + s) })
 	JMP(LabelRef(p("done")))
 	Label(p("masked"))
-	windowLoops(rows, masks, step, bases, b, lb, adj, k1, kh, k, p)
+	windowLoops(false, step, bases, b, lb, adj, k1, kh, k, p)
 	Label(p("done"))
 
 	epilogue(rows, acc, masks, p)
 }
 
 // windowLoops emits the depth loops over a window: KH rows of k1 steps
-// each, unroll steps a pass and the rest one by one, B loaded with mask
-// (nil: whole).
-func windowLoops(rows int, mask []Register, step func(s int, mask []Register), bases []Register,
+// each, unroll steps a pass and the rest one by one, B's rows masked
+// unless whole.
+func windowLoops(whole bool, step func(s int, whole bool), bases []Register,
 	b, lb, adj, k1, kh, k Register, p func(string) string) {
 	Label(p("row"))
 	MOVQ(k1, k)
@@ -184,7 +184,7 @@ func windowLoops(rows int, mask []Register, step func(s int, mask []Register), b
 	JL(LabelRef(p("tail")))
 	Label(p("main"))
 	for s := 0; s < unroll; s++ {
-		step(s, mask)
+		step(s, whole)
 	}
 	LEAQ(Mem{Base: b, Index: lb, Scale: 4}, b)
 	for _, base := range bases {
@@ -196,7 +196,7 @@ func windowLoops(rows int, mask []Register, step func(s int, mask []Register), b
 	ADDQ(U8(unroll), k)
 	JZ(LabelRef(p("rowdone")))
 	Label(p("tailloop"))
-	step(0, mask)
+	step(0, whole)
 	ADDQ(lb, b)
 	for _, base := range bases {
 		ADDQ(U8(4), base)

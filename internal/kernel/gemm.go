@@ -40,6 +40,12 @@ type microKernel struct {
 	// let one tile function read packed panels (rsa=1, csa=mr, ldb=nr) as well
 	// as A and B in place.
 	tile func(k int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, rows, cols int)
+
+	// packTile, where not nil, is tile for a full mr×nr tile with csa = 1
+	// that also copies the k rows of B it reads (nr values each, ldb apart)
+	// into the packed panel dst, dst[p*nr+j] = B[p*ldb+j]. region packs B
+	// with it in each panel's first tile instead of in a pass of its own.
+	packTile func(k int, a []float32, rsa int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, dst []float32)
 }
 
 // active is the implementation Gemm uses; kernels lists every implementation
@@ -247,6 +253,10 @@ func (g *gemmJob) strips(lo, hi int, ws *workspace) {
 func (g *gemmJob) region(i0, i1, j0, j1 int, ws *workspace) {
 	kern := g.kern
 	mr, nr, mc, kc, nc := kern.mr, kern.nr, kern.mc, kern.kc, kern.nc
+	inPlace := !g.packA && !g.transA // A's rows read where they are, csa = 1
+	// B's panels are packed by the first tile that reads each of them
+	// (packTile) rather than all at once, where it can.
+	packInTile := g.packB && kern.packTile != nil && !fusedPackOff && !g.transB && inPlace
 	for jc := j0; jc < j1; jc += nc {
 		nb := min(nc, j1-jc)
 		for pc := 0; pc < g.k; pc += kc {
@@ -255,7 +265,7 @@ func (g *gemmJob) region(i0, i1, j0, j1 int, ws *workspace) {
 			if pc > 0 {
 				beta = 1 // later depth blocks accumulate onto the first
 			}
-			if g.packB {
+			if g.packB && !packInTile {
 				packB(ws.b, g.b, g.ldb, g.transB, pc, jc, kb, nb, nr)
 			}
 			for ic := i0; ic < i1; ic += mc {
@@ -275,12 +285,22 @@ func (g *gemmJob) region(i0, i1, j0, j1 int, ws *workspace) {
 					cols := min(nr, nb-jr)
 					var bp []float32
 					var ldbp int
+					ir := 0
 					if g.packB {
 						bp, ldbp = ws.b[(jr/nr)*kb*nr:], nr
+						if packInTile && ic == i0 {
+							src := g.b[pc*g.ldb+jc+jr:]
+							if cols == nr && mb >= mr {
+								kern.packTile(kb, ablk, rsa, src, g.ldb, g.c[ic*g.ldc+jc+jr:], g.ldc, g.alpha, beta, bp)
+								ir = mr
+							} else {
+								packB(bp, g.b, g.ldb, false, pc, jc+jr, kb, cols, nr)
+							}
+						}
 					} else {
 						bp, ldbp = g.b[pc*g.ldb+jc+jr:], g.ldb
 					}
-					for ir := 0; ir < mb; ir += mr {
+					for ; ir < mb; ir += mr {
 						rows := min(mr, mb-ir)
 						var ap []float32
 						if g.packA {
@@ -296,6 +316,10 @@ func (g *gemmJob) region(i0, i1, j0, j1 int, ws *workspace) {
 		}
 	}
 }
+
+// fusedPackOff turns packTile off, for the tests and benchmarks that hold
+// it against packB.
+var fusedPackOff bool
 
 // packA copies the mb×kb block of op(A) at (i0, p0) into panels of mr rows:
 // panel r holds, for each p, the mr values A(i0+r*mr+i, p0+p) contiguously,

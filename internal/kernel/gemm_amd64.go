@@ -18,8 +18,9 @@ var avx512Kernel = microKernel{
 	name: "avx512",
 	mr:   14, nr: 32,
 	mc: 14 * 12, kc: 256, nc: 1024,
-	tile:    tileAVX512,
-	inPlace: true,
+	tile:     tileAVX512,
+	inPlace:  true,
+	packTile: packTileAVX512,
 }
 
 // avx512Zen4 is Zen 4's: today's blocking, which reached 95 % of Zen 4's
@@ -37,8 +38,9 @@ var avx512Zen5 = microKernel{
 	name: "avx512-zen5",
 	mr:   14, nr: 32,
 	mc: 14 * 12, kc: 512, nc: 1024,
-	tile:    tileAVX512,
-	inPlace: true,
+	tile:     tileAVX512,
+	inPlace:  true,
+	packTile: packTileAVX512,
 }
 
 // avx512Intel is for Xeons with two 512-bit FMA units. Measured on one
@@ -112,6 +114,13 @@ func tileAVX512(k int, a []float32, rsa, csa int, b []float32, ldb int, c []floa
 	default:
 		gemmTileAVX512x8(k, &a[0], rsa, csa, &b[0], ldb, &c[0], ldc, alpha, beta, rows, mask)
 	}
+}
+
+// packTileAVX512 implements microKernel.packTile with
+// gemmTilePackAVX512x32 (mr 14, nr 32).
+func packTileAVX512(k int, a []float32, rsa int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, dst []float32) {
+	_ = dst[k*32-1]
+	gemmTilePackAVX512x32(k, &a[0], rsa, 1, &b[0], ldb, &c[0], ldc, alpha, beta, 14, ^uint32(0), &dst[0])
 }
 
 // copyPanelAVX implements copyPanel for the panel widths of the AVX2 and

@@ -92,6 +92,13 @@ func gemmTileAVX512x16(k int, a *float32, rsa int, csa int, b *float32, ldb int,
 //go:noescape
 func gemmTileAVX512x8(k int, a *float32, rsa int, csa int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, rows int, mask uint32)
 
+// gemmTilePackAVX512x32 computes a tile of 14 rows and 32 columns of C as gemmTileAVX512x32
+// does with rows = 14, every bit of mask set and csa = 1, the only arguments
+// it takes, and copies B's k rows of 32 values to dst, dst[p*32+j] = b[p*ldb+j].
+//
+//go:noescape
+func gemmTilePackAVX512x32(k int, a *float32, rsa int, csa int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, rows int, mask uint32, dst *float32)
+
 // gemmTileAVX2x16 computes a tile of at most 6 rows and 16 columns of C;
 // the columns before the last 8 are whole, and the sign bits of mask[0:8] select
 // the columns of the last 8.

@@ -138,7 +138,8 @@ func BenchmarkFMAPeak(b *testing.B) {
 func TestKindKernelsTested(t *testing.T) {
 	same := func(a, b *microKernel) bool {
 		return a.mr == b.mr && a.nr == b.nr && a.mc == b.mc && a.kc == b.kc && a.nc == b.nc &&
-			a.inPlace == b.inPlace && reflect.ValueOf(a.tile).Pointer() == reflect.ValueOf(b.tile).Pointer()
+			a.inPlace == b.inPlace && reflect.ValueOf(a.tile).Pointer() == reflect.ValueOf(b.tile).Pointer() &&
+			reflect.ValueOf(a.packTile).Pointer() == reflect.ValueOf(b.packTile).Pointer()
 	}
 	for kind, k := range kindKernels() {
 		found := false

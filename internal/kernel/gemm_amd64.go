@@ -43,13 +43,14 @@ var avx512Zen5 = microKernel{
 	packTile: packTileAVX512,
 }
 
-// avx512Intel is for Xeons with two 512-bit FMA units. Measured on one
-// with AMX (BENCH.md, round 5): 512³ at kc 256, 384 and 512 within 2 % of
-// each other and mc (84, 168, 336) within noise, kc 128 (the choice
-// reasoned from Skylake-SP's 32 KiB L1 before there was a Xeon to measure
-// on) 4 % behind, packing A as well no better. So the blocking of
-// avx512Kernel, under its own name.
-var avx512Intel = withName(avx512Kernel, "avx512-intel")
+// avx512Intel is for Xeons with two 512-bit FMA units: Zen 5's blocking.
+// Measured on one with AMX (BENCH.md): in round 5, kc 256, 384 and 512
+// within 2 % of each other and mc (84, 168, 336) within noise, so kc 256;
+// in round 7, once the tile's fast loops and packTile had taken the rest
+// of the time away, kc 512 ran 2–3 % faster than 256 on 512³ (one pass
+// over C instead of two). The float32 products then also round as on Zen
+// 5, bit for bit.
+var avx512Intel = withName(avx512Zen5, "avx512-intel")
 
 var avx2Kernel = microKernel{
 	name: "avx2",
@@ -93,8 +94,8 @@ func init() {
 	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL {
 		// Every AVX-512 blocking goes into kernels, so that the
 		// conformance tests run each of them here, whatever the CPU;
-		// Zen 4's is avx512Kernel's, tested once.
-		kernels = append(kernels, &avx512Kernel, &avx512Zen5, &avx512Intel)
+		// Zen 4's is avx512Kernel's and Intel's Zen 5's, tested once.
+		kernels = append(kernels, &avx512Kernel, &avx512Zen5)
 		active = avx512ByKind[thisCPU.kind]
 	}
 }

@@ -48,6 +48,12 @@ type batchNorm struct {
 	// the slot, setSlot(dst, o.x.Grad, &o.setX); until then it stays false.
 	setX bool
 
+	// gradTo, when not nil, is the convolution whose output is x and
+	// which computes x's gradient from this op's sums as it reads it
+	// (conv2d_bngrad.go): Backward then stops before the input-gradient
+	// pass.
+	gradTo *conv2D
+
 	// k runs the passes over the rows on the kernel's workers, with
 	// results that are the same bits for any number of workers.
 	k *kernel.BatchNorm
@@ -188,6 +194,9 @@ func (o *batchNorm) Backward() {
 			o.b[c] = float32(-gi * o.invStd[c] * o.invStd[c] * dot[c] * inv)
 			o.d[c] = float32(-gi * sum[c] * inv)
 		}
+	}
+	if o.gradTo != nil {
+		return
 	}
 	dx := o.x.Grad.Data()
 	switch {

@@ -31,6 +31,11 @@ type conv2D struct {
 	// first in the backward pass (overwrite.go): its kernel then sets
 	// them (kernel.Conv2D.SetGrads) instead of the plan zeroing them.
 	setX, setW, setB bool
+	// bn, when not nil, is the batch normalization that alone reads y,
+	// whose input gradient (y's) Backward computes as it needs it instead
+	// of bn writing it out (conv2d_bngrad.go); bnGrad holds its operands.
+	bn     *batchNorm
+	bnGrad kernel.BNGrad
 }
 
 // window checks the geometry of a kh×kw window moved by sh rows and sw
@@ -119,6 +124,10 @@ func (o *conv2D) Backward() {
 		db = o.b.Grad.Data()
 	}
 	o.k.SetGrads(o.setX, o.setW, o.setB) // kb follows k's flags
+	if o.bn != nil {
+		o.backwardBN(dx, dw, db)
+		return
+	}
 	if o.kb != nil {
 		o.kb.Backward(dx, dw, db, o.y.Grad.Data(), o.x.Value.Data(), o.w.Value.Data(), o.y.Value.Data(), o.relu)
 		return

@@ -100,7 +100,8 @@ func (p *Plan) planWrites() {
 			uses[s] = &bufferUse{data: g.Data(), first: -1}
 		}
 	}
-	opaque := -1 // the last op that does not say what it writes
+	opaque := -1             // the last op that does not say what it writes
+	writes := map[span]int{} // how many ops write each buffer
 	var slots []gradSlot
 	for i, op := range p.ops {
 		w, ok := op.(gradWriter)
@@ -114,6 +115,9 @@ func (p *Plan) planWrites() {
 				*sl.set = false
 			}
 			sp := spanOf(sl.g.Data())
+			if u := uses[sp]; u == nil || u.first != i {
+				writes[sp]++
+			}
 			u := uses[sp]
 			if u == nil {
 				// Not a buffer the plan zeroes (a view of part of one, made
@@ -142,6 +146,7 @@ func (p *Plan) planWrites() {
 		}
 		u.data = nil
 	}
+	p.pairConvBN(writes)
 	p.wr.ready = true
 }
 

@@ -276,6 +276,9 @@ func TestOverwriteSameBits(t *testing.T) {
 				owStep(old[k], po.all, uint64(step), false)
 				owStep(cur[k], pn.all, uint64(step), true)
 				for j, g := range old[k].plan.grads {
+					if unwritten(cur[k].plan, cur[k].plan.grads[j]) {
+						continue // a paired convolution's output gradient (conv2d_bngrad.go)
+					}
 					if at, ok := sameBits(g.Data(), cur[k].plan.grads[j].Data()); !ok {
 						t.Fatalf("step %d: gradient %d of shape %v differs at %d: %v, want %v",
 							step, j, g.Shape(), at, cur[k].plan.grads[j].Data()[at], g.Data()[at])
@@ -441,4 +444,15 @@ func TestEveryOpListsItsGradients(t *testing.T) {
 	if ops < 40 {
 		t.Fatalf("found %d ops with Backward in the package's source, want at least 40", ops)
 	}
+}
+
+// unwritten reports whether g is the output gradient of a convolution
+// paired with the batch normalization after it, which neither writes.
+func unwritten(p *Plan, g *tensor.Tensor) bool {
+	for _, op := range p.ops {
+		if cv, ok := op.(*conv2D); ok && cv.bn != nil && cv.y.Grad == g {
+			return true
+		}
+	}
+	return false
 }

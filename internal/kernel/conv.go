@@ -346,6 +346,12 @@ func (cv *Conv2D) Backward(dx, dw, db, dy, x, w, y []float32, relu bool) {
 	if relu && len(y) != len(dy) {
 		panic(fmt.Sprintf("kernel: Conv2D.Backward: y has %d elements, want %d", len(y), len(dy)))
 	}
+	cv.backward(dx, dw, db, dy, x, w, y, relu, nil)
+}
+
+// backward is Backward once the lengths are checked, with the output
+// gradient either dy (masked by y when relu) or, when bn is not nil, bn's.
+func (cv *Conv2D) backward(dx, dw, db, dy, x, w, y []float32, relu bool, bn *BNGrad) {
 	if dx == nil && dw == nil && db == nil {
 		return
 	}
@@ -376,7 +382,7 @@ func (cv *Conv2D) Backward(dx, dw, db, dy, x, w, y []float32, relu bool) {
 		transpose(cv.wT, w, cv.k, cv.f)
 	}
 	j := &cv.bwd
-	j.dx, j.dw, j.db, j.dy, j.x, j.y, j.relu = dx, dw, db, dy, x, y, relu
+	j.dx, j.dw, j.db, j.dy, j.x, j.y, j.relu, j.bn = dx, dw, db, dy, x, y, relu, bn
 	perGroup := ceilDiv(cv.n, cv.groups) * cv.oh * cv.ow * cv.k * cv.f
 	Parallel(cv.groups, max(1, convMinChunk/perGroup), j)
 	cv.set.addGroups(dw, db, cv.partDW, cv.partDB)
@@ -388,6 +394,7 @@ type convBackward struct {
 	dx, dw, db, dy []float32
 	x, y           []float32
 	relu           bool
+	bn             *BNGrad // the output gradient, when not dy (BackwardBN)
 }
 
 // Run handles groups [lo, hi): group g is samples [g·N/G, (g+1)·N/G).
@@ -419,7 +426,13 @@ func (j *convBackward) block(s *convScratch, pdw, pdb []float32, n, i0, i1 int) 
 	cv := j.cv
 	pix := (i1 - i0) * cv.ow
 	first := n*cv.oh*cv.ow + i0*cv.ow
-	dyb := j.dy[first*cv.f : (first+pix)*cv.f]
+	var dyb []float32
+	if j.bn != nil {
+		dyb = s.dy[:pix*cv.f]
+		j.bn.rows(dyb, first, pix, cv.f)
+	} else {
+		dyb = j.dy[first*cv.f : (first+pix)*cv.f]
+	}
 	if j.relu {
 		reluMask(s.dy[:len(dyb)], dyb, j.y[first*cv.f:(first+pix)*cv.f])
 		dyb = s.dy[:len(dyb)]

@@ -42,15 +42,16 @@ type convScratch struct {
 	dym                 []float32 // dy masked by the ReLU, for the GEMM dx
 	acc                 []float32 // columnSums' accumulator
 	lag                 []float32 // laggedDW's sums of one sample
+	dbn                 []float32 // one sample's output gradient from a BNGrad
 }
 
 // convNeed is how many values each buffer of a convScratch must hold.
-type convNeed struct{ cols, dcols, dy, xp, band, dym, acc, wv, wm, lag int }
+type convNeed struct{ cols, dcols, dy, xp, band, dym, acc, wv, wm, lag, dbn int }
 
 func (a convNeed) max(b convNeed) convNeed {
 	return convNeed{max(a.cols, b.cols), max(a.dcols, b.dcols), max(a.dy, b.dy), max(a.xp, b.xp),
 		max(a.band, b.band), max(a.dym, b.dym), max(a.acc, b.acc), max(a.wv, b.wv), max(a.wm, b.wm),
-		max(a.lag, b.lag)}
+		max(a.lag, b.lag), max(a.dbn, b.dbn)}
 }
 
 // need is what cv's forward pass, or with backward both passes, read and
@@ -84,6 +85,7 @@ func (cv *Conv2D) need(backward bool) convNeed {
 			n.dy += (cv.win.KW - 1) * cv.f
 		}
 		n.dcols = ((cv.win.H+cv.win.KH-1)*(cv.win.W+cv.win.KW-1) + cv.win.KW) * cv.f
+		n.dbn = cv.oh * cv.ow * cv.f
 		if cv.gemmDX() { // dpatches and the masked dy of one sample
 			n.cols, n.dym = cv.oh*cv.ow*cv.k, cv.oh*cv.ow*cv.f
 		}
@@ -154,6 +156,7 @@ func (cv *Conv2D) fitBackward(s *convScratch) {
 	s.dym = sc.fit(s.dym, need.dym, most.dym)
 	s.acc = sc.fit(s.acc, need.acc, most.acc)
 	s.lag = sc.fit(s.lag, need.lag, most.lag)
+	s.dbn = sc.fit(s.dbn, need.dbn, most.dbn)
 }
 
 // fit returns b cut to n values, made anew with room for most when it is

@@ -308,7 +308,22 @@ func (cv *Conv2D) padGrad(dst, dyn, yn []float32, relu bool, rows, cols, top, le
 		clear(dst[cv.oh*rowLen:])
 		return dst
 	}
-	for r := 0; r < rows; r++ {
+	return cv.padLayout(dst, cols, top, left, func(d []float32, i int) {
+		var ys []float32
+		if relu {
+			ys = yn[i*cv.ow*f : (i+1)*cv.ow*f]
+		}
+		maskedCopy(d, dyn[i*cv.ow*f:(i+1)*cv.ow*f], ys, relu)
+	})
+}
+
+// padLayout has row(d, i) write output row i of a gradient (OW·F values)
+// into d, the row's place in dst, rows of cols pixels with the output's
+// rows starting at row top and column left, and clears the rest of dst.
+func (cv *Conv2D) padLayout(dst []float32, cols, top, left int, row func(d []float32, i int)) []float32 {
+	f := cv.f
+	rowLen := cols * f
+	for r := 0; r < len(dst)/rowLen; r++ {
 		d := dst[r*rowLen : (r+1)*rowLen]
 		i := r - top
 		if i < 0 || i >= cv.oh {
@@ -316,12 +331,7 @@ func (cv *Conv2D) padGrad(dst, dyn, yn []float32, relu bool, rows, cols, top, le
 			continue
 		}
 		clear(d[:left*f])
-		src := dyn[i*cv.ow*f : (i+1)*cv.ow*f]
-		var ys []float32
-		if relu {
-			ys = yn[i*cv.ow*f : (i+1)*cv.ow*f]
-		}
-		maskedCopy(d[left*f:(left+cv.ow)*f], src, ys, relu)
+		row(d[left*f:(left+cv.ow)*f], i)
 		clear(d[(left+cv.ow)*f:])
 	}
 	return dst
@@ -364,8 +374,10 @@ func (j *shiftedForward) Run(lo, hi int) {
 func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) {
 	cv := j.cv
 	in, out := cv.win.H*cv.win.W*cv.c, cv.oh*cv.ow*cv.f
-	dyn := j.dy[n*out : (n+1)*out]
-	var yn []float32
+	var dyn, yn []float32 // none with bn: j.padGrad and j.wholeGrad make its rows
+	if j.bn == nil {
+		dyn = j.dy[n*out : (n+1)*out]
+	}
 	if j.relu {
 		yn = j.y[n*out : (n+1)*out]
 	}
@@ -381,7 +393,7 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 		// right and left borders. One copy serves both.
 		off := ((cv.win.KH-1-cv.win.PT)*gw + cv.win.KW - 1 - cv.win.PL) * cv.f
 		clear(s.dcols[:off])
-		dyg = cv.padGrad(s.dcols[off:], dyn, yn, j.relu, cv.oh, cv.wp, 0, 0)
+		dyg = j.padGrad(s.dcols[off:], n, dyn, yn, cv.oh, cv.wp, 0, 0)
 		if end := off + len(dyg); end < gh*gw*cv.f {
 			clear(s.dcols[end : gh*gw*cv.f])
 		}
@@ -390,17 +402,18 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 		if j.dw != nil || j.db != nil {
 			// dy itself when xp's grid has no extra columns, no mask
 			// applies and laggedDW needs no zeros before it.
-			dyg = dyn
 			if lead := cv.dwLead(); j.relu || cv.wp != cv.ow || lead > 0 {
 				clear(s.dy[:lead])
-				dyg = cv.padGrad(s.dy[lead:], dyn, yn, j.relu, cv.oh, cv.wp, 0, 0)
+				dyg = j.padGrad(s.dy[lead:], n, dyn, yn, cv.oh, cv.wp, 0, 0)
 				if lead > 0 {
 					dyl = s.dy
 				}
+			} else {
+				dyg = j.wholeGrad(s, n, dyn)
 			}
 		}
 		if convDX {
-			dyp = cv.padGrad(s.dcols, dyn, yn, j.relu, gh, gw, cv.win.KH-1-cv.win.PT, cv.win.KW-1-cv.win.PL)
+			dyp = j.padGrad(s.dcols, n, dyn, yn, gh, gw, cv.win.KH-1-cv.win.PT, cv.win.KW-1-cv.win.PL)
 		}
 	}
 	if j.db != nil {
@@ -413,7 +426,7 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 		// dpatches = dy·wᵀ, then added back into dx window by window
 		// (fitBackward sized cols and dym for it).
 		pix := cv.oh * cv.ow
-		dym := dyn
+		dym := j.wholeGrad(s, n, dyn)
 		if j.relu {
 			dym = s.dym
 			reluMask(dym, dyn, yn)

@@ -1,0 +1,84 @@
+package kernel
+
+import "fmt"
+
+// BNGrad is the output gradient of a convolution whose output y nothing
+// but a batch normalization reads (fused with a ReLU or not), given as
+// that normalization's input-gradient pass would write it: for each pixel
+// i and channel c,
+//
+//	dy[i, c] = a[c]·g[i, c] + b[c]·(y[i, c] - mean[c]) + d[c]   (set, as BatchNorm.GradSet)
+//
+// with g = reluGrad(dz, y·scale + shift) when ReLU (BatchNorm.GradReLUSet),
+// else dz; dz is the gradient of the normalization's output (of its ReLU's,
+// when fused). BackwardBN computes it one sample at a time, where the
+// convolution's passes read it, into a buffer that stays in the cache:
+// the normalization would otherwise write it out for the whole batch and
+// the convolution read it back, two passes over memory (for the bounty
+// CNN's second layer, 12 MiB each way a step). Every value is the same
+// function of the same operands, so the bits are the normalization's.
+type BNGrad struct {
+	DZ, Y        []float32 // (N·OH·OW, F)
+	A, B, Mean   []float32 // F each
+	D            []float32
+	Scale, Shift []float32 // F each; read when ReLU
+	ReLU         bool
+}
+
+// rows sets dst (rows·n values) to dy's rows [r0, r0+rows).
+func (g *BNGrad) rows(dst []float32, r0, rows, n int) {
+	lo, hi := r0*n, (r0+rows)*n
+	if g.ReLU {
+		batchNormGradReLUSet(dst, g.DZ[lo:hi], g.Y[lo:hi], g.A, g.B, g.Mean, g.D, g.Scale, g.Shift, rows, n)
+		return
+	}
+	batchNormGradSet(dst, g.DZ[lo:hi], g.Y[lo:hi], g.A, g.B, g.Mean, g.D, rows, n)
+}
+
+// BackwardBN is Backward with the output gradient bn's instead of dy (and
+// no ReLU of the convolution's own): the same gradients, bit for bit, as
+// running the normalization's GradSet or GradReLUSet into a buffer and
+// Backward on it.
+func (cv *Conv2D) BackwardBN(dx, dw, db []float32, bn *BNGrad, x, w []float32) {
+	out := cv.n * cv.oh * cv.ow * cv.f
+	cv.checkLens("BackwardBN", "dx", dx, cv.n*cv.win.H*cv.win.W*cv.c, "dw", dw, cv.k*cv.f, "db", db, cv.f,
+		"x", x, cv.n*cv.win.H*cv.win.W*cv.c, "w", w, cv.k*cv.f)
+	if bn == nil || len(bn.DZ) != out || len(bn.Y) != out {
+		panic(fmt.Sprintf("kernel: Conv2D.BackwardBN: the normalization's gradient and input must hold %d values each", out))
+	}
+	perChannel := [...]struct {
+		name string
+		v    []float32
+	}{{"a", bn.A}, {"b", bn.B}, {"mean", bn.Mean}, {"d", bn.D}, {"scale", bn.Scale}, {"shift", bn.Shift}}
+	for i, p := range perChannel {
+		if len(p.v) != cv.f && (i < 4 || bn.ReLU) { // scale and shift only with the ReLU
+			panic(fmt.Sprintf("kernel: Conv2D.BackwardBN: %s has %d values, want %d (the channels)", p.name, len(p.v), cv.f))
+		}
+	}
+	cv.backward(dx, dw, db, nil, x, w, nil, false, bn)
+}
+
+// padGrad is Conv2D.padGrad for sample n's output gradient: dyn and yn's,
+// or, with bn, made row by row in its place in dst.
+func (j *convBackward) padGrad(dst []float32, n int, dyn, yn []float32, rows, cols, top, left int) []float32 {
+	cv := j.cv
+	if j.bn == nil {
+		return cv.padGrad(dst, dyn, yn, j.relu, rows, cols, top, left)
+	}
+	first := n * cv.oh * cv.ow
+	return cv.padLayout(dst[:rows*cols*cv.f], cols, top, left, func(d []float32, i int) {
+		j.bn.rows(d, first+i*cv.ow, cv.ow, cv.f)
+	})
+}
+
+// wholeGrad returns sample n's output gradient (OH, OW, F): dyn, or with
+// bn made in the scratch.
+func (j *convBackward) wholeGrad(s *convScratch, n int, dyn []float32) []float32 {
+	if j.bn == nil {
+		return dyn
+	}
+	cv := j.cv
+	d := s.dbn[:cv.oh*cv.ow*cv.f]
+	j.bn.rows(d, n*cv.oh*cv.ow, cv.oh*cv.ow, cv.f)
+	return d
+}

@@ -33,7 +33,8 @@ type conv2D struct {
 	setX, setW, setB bool
 	// bn, when not nil, is the batch normalization that alone reads y,
 	// whose input gradient (y's) Backward computes as it needs it instead
-	// of bn writing it out (conv2d_bngrad.go); bnGrad holds its operands.
+	// of bn writing it out (conv2d_bngrad.go); bnGrad holds its operands
+	// for the kernel, here so that handing them over allocates nothing.
 	bn     *batchNorm
 	bnGrad kernel.BNGrad
 }

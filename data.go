@@ -29,6 +29,26 @@ type FiniteData interface {
 	Finite() bool
 }
 
+// ConcurrentData is implemented by Data whose Gather may run on several
+// goroutines at once (it only reads the data set, as mnist.Images does):
+// Predict then has each worker gather its own share of a batch, instead of
+// the caller gathering the whole batch before the workers start.
+type ConcurrentData interface {
+	Data
+	ConcurrentGather() bool
+}
+
+// gatherConcurrently reports whether every input of d may be gathered on
+// several goroutines at once.
+func (d *dataSet) gatherConcurrently() bool {
+	for _, x := range d.xs {
+		if c, ok := x.(ConcurrentData); !ok || !c.ConcurrentGather() {
+			return false
+		}
+	}
+	return true
+}
+
 // checkFinite returns an error naming the first sample of x (input i of
 // the model) that holds NaN or ±Inf. Fit calls it once per call: about
 // 4 values per nanosecond.

@@ -48,16 +48,17 @@ type predictChunks struct {
 	busy   [maxShares]atomic.Bool
 	last   *batchPlan // of the last chunk's n%rows samples; nil when rows divides n
 	rows   int
-	n, lo  int
-	x      []float32
+	n, lo  int       // the batch's samples, and its first one's index in outs and x
+	x      []float32 // the input
+	method string    // the caller's name, for errors
 	outs   []*tensor.Tensor
 	bad    []error // per chunk: the first NaN or ±Inf of its input
 	failed []error // per chunk: a failure of its forward pass
 }
 
-// chunkBatch runs PredictOnBatch's n samples x in chunks of rows samples
-// and writes their outputs to rows lo... of outs.
-func (m *Model) chunkBatch(outs []*tensor.Tensor, x []float32, lo, n, rows int) error {
+// chunkBatch runs samples lo... (n of them) of the input x in chunks of
+// rows samples and writes their outputs to the same rows of outs.
+func (m *Model) chunkBatch(outs []*tensor.Tensor, method string, x []float32, lo, n, rows int) error {
 	tasks := ceilDivInt(n, rows)
 	run := min(kernel.Workers(), tasks, maxShares)
 	first, err := m.takePredictPlan(rows)
@@ -91,7 +92,7 @@ func (m *Model) chunkBatch(outs []*tensor.Tensor, x []float32, lo, n, rows int) 
 			return err
 		}
 	}
-	c.rows, c.n, c.lo, c.x, c.outs = rows, n, lo, x, append(c.outs[:0], outs...)
+	c.rows, c.n, c.lo, c.x, c.method, c.outs = rows, n, lo, x, method, append(c.outs[:0], outs...)
 	c.bad, c.failed = noErrors(c.bad, tasks), noErrors(c.failed, tasks)
 	kernel.Fork(tasks, c)
 	for _, errs := range [][]error{c.bad, c.failed} { // the first bad sample first, as in one plan
@@ -137,7 +138,7 @@ func (c *predictChunks) take() (*batchPlan, int) {
 
 // runChunk runs samples [r0, r1), chunk i, in bp.
 func (c *predictChunks) runChunk(bp *batchPlan, i, r0, r1 int) {
-	if c.bad[i] = bp.copyFinite("predict_on_batch", 0, c.x, r0, r1); c.bad[i] != nil {
+	if c.bad[i] = bp.copyFinite(c.method, 0, c.x, c.lo+r0, c.lo+r1); c.bad[i] != nil {
 		return
 	}
 	if c.failed[i] = bp.forward(func() {}); c.failed[i] != nil {

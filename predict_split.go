@@ -42,8 +42,10 @@ const maxShares = 16
 // nothing.
 type predictSplit struct {
 	plans  []*batchPlan     // one per share, the first the holder
-	n, lo  int              // the batch's samples, and its first one's index in outs
-	x      []float32        // PredictOnBatch's input, copied and checked by each share; nil when gathered
+	n, lo  int              // the batch's samples, and its first one's index in outs and x
+	x      []float32        // the input, copied and checked by each share; nil when gathered
+	d      *dataSet         // the inputs each share gathers itself (gatherConcurrently); nil otherwise
+	method string           // the caller's name, for errors
 	outs   []*tensor.Tensor // one per model output, written at rows lo...
 	bad    []error          // per share: a NaN or ±Inf in its input
 	failed []error          // per share: a failure of its forward pass
@@ -55,14 +57,15 @@ func (s *predictSplit) rows(i int) (lo, hi int) {
 	return s.n * i / len(s.plans), s.n * (i + 1) / len(s.plans)
 }
 
-// splitBatch runs n samples in shares and writes their outputs to rows
-// lo... of outs: x is PredictOnBatch's input, or nil with d, whose samples
-// lo... are gathered by the caller's goroutine (Data does not promise
-// that Gather may run concurrently).
-func (m *Model) splitBatch(outs []*tensor.Tensor, x []float32, d *dataSet, lo, n, shares int) error {
+// splitBatch runs samples lo... (n of them) in shares and writes their
+// outputs to the same rows of outs. x is a single input tensor's data,
+// whose samples each share copies and checks itself, or nil with d, whose
+// samples are gathered by the caller's goroutine (Data does not promise
+// that Gather may run concurrently); method names the caller in errors.
+func (m *Model) splitBatch(outs []*tensor.Tensor, method string, x []float32, d *dataSet, lo, n, shares int) error {
 	if x != nil {
 		if rows := m.chunkRows(n, shares); rows > 0 {
-			return m.chunkBatch(outs, x, lo, n, rows)
+			return m.chunkBatch(outs, method, x, lo, n, rows)
 		}
 	}
 	first, err := m.takePredictPlan(n / shares)
@@ -72,7 +75,7 @@ func (m *Model) splitBatch(outs []*tensor.Tensor, x []float32, d *dataSet, lo, n
 	s := &first.split
 	s.plans = append(s.plans[:0], first)
 	s.bad, s.failed = noErrors(s.bad, shares), noErrors(s.failed, shares)
-	s.n, s.lo, s.x, s.outs = n, lo, x, append(s.outs[:0], outs...)
+	s.n, s.lo, s.x, s.method, s.outs = n, lo, x, method, append(s.outs[:0], outs...)
 	defer func() {
 		// The plans go back together (the cache keeps all of a call's),
 		// from a copy: once first is back another call may take it and
@@ -81,7 +84,7 @@ func (m *Model) splitBatch(outs []*tensor.Tensor, x []float32, d *dataSet, lo, n
 		k := copy(taken[:], s.plans)
 		clear(s.plans)
 		clear(s.outs)
-		s.plans, s.outs, s.x = s.plans[:0], s.outs[:0], nil
+		s.plans, s.outs, s.x, s.d = s.plans[:0], s.outs[:0], nil, nil
 		m.givePredictPlans(taken[:k]...)
 	}()
 	for i := 1; i < shares; i++ {
@@ -92,7 +95,10 @@ func (m *Model) splitBatch(outs []*tensor.Tensor, x []float32, d *dataSet, lo, n
 		}
 		s.plans = append(s.plans, bp)
 	}
-	if x == nil {
+	switch {
+	case x == nil && d.gatherConcurrently():
+		s.d = d
+	case x == nil:
 		if err := s.gather(d); err != nil {
 			return err
 		}
@@ -145,6 +151,26 @@ func (s *predictSplit) gather(d *dataSet) (err error) {
 	return nil
 }
 
+// gatherShare gathers share i's samples of s.d into its plan and checks
+// them for NaN and ±Inf, on the worker that runs the share; a panic of a
+// Gather comes back as an error, as in gather.
+func (s *predictSplit) gatherShare(i int) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("goras: predict failed: %v\n%s", r, debug.Stack())
+		}
+	}()
+	bp := s.plans[i]
+	r0, _ := s.rows(i)
+	bp.gather(s.d, bp.rowsFrom(s.lo+r0))
+	for j, xj := range s.d.xs {
+		if err := bp.checkFinite(s.method, xj, j, s.lo+r0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // noErrors returns n nil errors in e's storage, grown when too short.
 func noErrors(e []error, n int) []error {
 	if cap(e) < n {
@@ -156,13 +182,18 @@ func noErrors(e []error, n int) []error {
 }
 
 // Run runs shares [lo, hi): each copies and checks its samples (when
-// PredictOnBatch's), runs its plan and writes its outputs.
+// given x), runs its plan and writes its outputs.
 func (s *predictSplit) Run(lo, hi int) {
 	for i := lo; i < hi; i++ {
 		bp := s.plans[i]
 		r0, r1 := s.rows(i)
 		if s.x != nil {
-			if s.bad[i] = bp.copyFinite("predict_on_batch", 0, s.x, r0, r1); s.bad[i] != nil {
+			if s.bad[i] = bp.copyFinite(s.method, 0, s.x, s.lo+r0, s.lo+r1); s.bad[i] != nil {
+				continue
+			}
+		}
+		if s.d != nil {
+			if s.bad[i] = s.gatherShare(i); s.bad[i] != nil {
 				continue
 			}
 		}

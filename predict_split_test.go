@@ -185,3 +185,92 @@ func TestPredictSplitsItsBatches(t *testing.T) {
 		}
 	})
 }
+
+// Predict on a single tensor input runs its batches as PredictOnBatch
+// does, each worker copying and checking its own samples (split in shares,
+// or in chunks for the larger batch): the outputs keep the bits of one
+// plan over the whole input, and a NaN or ±Inf is reported by Predict's
+// name with its sample's index in the whole input.
+func TestPredictSplitsATensorInput(t *testing.T) {
+	mlp := NewSequential(layers.Input(28, 28), layers.Flatten(),
+		layers.Dense(50, layers.WithActivation("relu")), layers.Dense(10, layers.WithActivation("softmax")))
+	x := randomTensor(6, 1401, 28, 28)
+	for i, v := range x.Data() {
+		if v < 0.9 {
+			x.Data()[i] = 0
+		}
+	}
+	want := unsplit(t, mlp, x)
+	withWorkers(2, func() {
+		for _, batch := range []int{150, 700} {
+			if batch == 700 && mlp.chunkRows(batch, 2) == 0 {
+				t.Fatalf("a batch of %d does not take the chunks", batch)
+			}
+			got, err := mlp.Predict(x, BatchSize(batch), Verbose(0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range got.Data() {
+				if math.Float32bits(v) != math.Float32bits(want.Data()[i]) {
+					t.Fatalf("batch %d: output %d is %v, %v in one plan", batch, i, v, want.Data()[i])
+				}
+			}
+			bad := x.Clone()
+			bad.Data()[1234*784+5] = float32(math.NaN())
+			if _, err := mlp.Predict(bad, BatchSize(batch), Verbose(0)); err == nil ||
+				!strings.Contains(err.Error(), "goras: predict: sample 1234 of x holds NaN at position 5") {
+				t.Errorf("batch %d, NaN in sample 1234: %v", batch, err)
+			}
+		}
+	})
+}
+
+// concurrentOnly is Data (not a tensor) whose Gather may run concurrently.
+type concurrentOnly struct{ Data }
+
+func (concurrentOnly) ConcurrentGather() bool { return true }
+
+// panicky is concurrentOnly whose Gather panics on the samples from bad on.
+type panicky struct {
+	concurrentOnly
+	bad int
+}
+
+func (p panicky) Gather(dst []float32, rows []int) {
+	if rows[len(rows)-1] >= p.bad {
+		panic("gather exploded")
+	}
+	p.concurrentOnly.Gather(dst, rows)
+}
+
+// Predict on Data whose Gather may run concurrently has each worker gather
+// its own share: the outputs keep the bits of one plan, a NaN is reported
+// with its sample's index in the whole input, and a Gather that panics
+// comes back as an error.
+func TestPredictGathersInShares(t *testing.T) {
+	mlp := NewSequential(layers.Input(28, 28), layers.Flatten(),
+		layers.Dense(50, layers.WithActivation("relu")), layers.Dense(10, layers.WithActivation("softmax")))
+	x := randomTensor(7, 601, 28, 28)
+	want := unsplit(t, mlp, x)
+	withWorkers(2, func() {
+		got, err := mlp.Predict(concurrentOnly{x}, BatchSize(300), Verbose(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range got.Data() {
+			if math.Float32bits(v) != math.Float32bits(want.Data()[i]) {
+				t.Fatalf("output %d is %v, %v in one plan", i, v, want.Data()[i])
+			}
+		}
+		bad := x.Clone()
+		bad.Data()[470*784+9] = float32(math.Inf(-1))
+		if _, err := mlp.Predict(concurrentOnly{bad}, BatchSize(300), Verbose(0)); err == nil ||
+			!strings.Contains(err.Error(), "goras: predict: sample 470 of x holds -Inf at position 9") {
+			t.Errorf("-Inf in sample 470: %v", err)
+		}
+		if _, err := mlp.Predict(panicky{concurrentOnly{x}, 500}, BatchSize(300), Verbose(0)); err == nil ||
+			!strings.Contains(err.Error(), "gather exploded") {
+			t.Errorf("a Gather that panics: %v", err)
+		}
+	})
+}

@@ -92,6 +92,11 @@ func (im *Images) Gather(dst []float32, rows []int) {
 // that goras's Fit and Predict need not look for them (goras.FiniteData).
 func (im *Images) Finite() bool { return true }
 
+// ConcurrentGather says that Gather may run on several goroutines at once
+// (it only reads the pixels), so that goras's Predict lets each worker
+// gather its own samples (goras.ConcurrentData).
+func (im *Images) ConcurrentGather() bool { return true }
+
 // Image returns the pixels of image i (Rows*Cols bytes, row-major), sharing
 // im's storage.
 func (im *Images) Image(i int) []uint8 {

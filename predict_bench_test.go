@@ -55,6 +55,24 @@ func BenchmarkPredictMNIST1000(b *testing.B) {
 	}
 }
 
+// BenchmarkPredictMNISTTestSet is Predict over the 10,000 MNIST test
+// images as bench/ times it: mnist.Images (uint8 pixels scaled while
+// gathered) in batches of 1000, reported in images a second.
+func BenchmarkPredictMNISTTestSet(b *testing.B) {
+	_, test, err := mnist.LoadData()
+	if err != nil {
+		b.Skipf("MNIST not available: %v", err)
+	}
+	m := courseMLP()
+	if _, err := m.Predict(test.X, goras.BatchSize(1000), goras.Verbose(0)); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		m.Predict(test.X, goras.BatchSize(1000), goras.Verbose(0))
+	}
+	b.ReportMetric(float64(test.X.N*b.N)/b.Elapsed().Seconds(), "img/s")
+}
+
 // BenchmarkPredictMNISTOne is single-image latency on a real MNIST image.
 func BenchmarkPredictMNISTOne(b *testing.B) {
 	x, _ := mnistBatch(b, 1)

@@ -71,10 +71,12 @@ func (j *convBackward) padGrad(dst []float32, n int, dyn, yn []float32, rows, co
 	})
 }
 
-// wholeGrad returns sample n's output gradient (OH, OW, F): dyn, or with
-// bn made in the scratch.
+// wholeGrad returns sample n's output gradient (OH, OW, F): dyn when the
+// sample has it already (dy's, or made by an earlier call), else bn's,
+// made in the scratch. Callers keep the result as dyn, so that a sample
+// makes it once.
 func (j *convBackward) wholeGrad(s *convScratch, n int, dyn []float32) []float32 {
-	if j.bn == nil {
+	if dyn != nil {
 		return dyn
 	}
 	cv := j.cv

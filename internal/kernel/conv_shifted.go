@@ -374,7 +374,7 @@ func (j *shiftedForward) Run(lo, hi int) {
 func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) {
 	cv := j.cv
 	in, out := cv.win.H*cv.win.W*cv.c, cv.oh*cv.ow*cv.f
-	var dyn, yn []float32 // none with bn: j.padGrad and j.wholeGrad make its rows
+	var dyn, yn []float32 // with bn, none until j.wholeGrad makes it (j.padGrad makes rows)
 	if j.bn == nil {
 		dyn = j.dy[n*out : (n+1)*out]
 	}
@@ -409,7 +409,8 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 					dyl = s.dy
 				}
 			} else {
-				dyg = j.wholeGrad(s, n, dyn)
+				dyn = j.wholeGrad(s, n, dyn)
+				dyg = dyn
 			}
 		}
 		if convDX {
@@ -426,7 +427,8 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 		// dpatches = dy·wᵀ, then added back into dx window by window
 		// (fitBackward sized cols and dym for it).
 		pix := cv.oh * cv.ow
-		dym := j.wholeGrad(s, n, dyn)
+		dyn = j.wholeGrad(s, n, dyn)
+		dym := dyn
 		if j.relu {
 			dym = s.dym
 			reluMask(dym, dyn, yn)

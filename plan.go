@@ -29,6 +29,7 @@ type batchPlan struct {
 	gen       int          // the cache's generation the plan was built in
 	seen      bool         // counted in the cache's bytes per sample
 	split     predictSplit // PredictOnBatch's shares, when this plan runs the first (predict_split.go)
+	normIn    int          // convolutions that apply the normalization before them (normInputs)
 }
 
 // planKey identifies a compiled plan: one per batch size, purpose and
@@ -201,6 +202,9 @@ func (m *Model) newPlan(batch int, train bool, targets [][]int, weighted bool) (
 				p.Release(vals[in])
 			}
 		}
+	}
+	if train {
+		bp.normIn = m.normInputs(p, vals, fused)
 	}
 	for _, o := range m.outputs {
 		bp.outs = append(bp.outs, vals[o])

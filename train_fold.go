@@ -59,3 +59,36 @@ func (f trainFolds) call(p *autograd.Plan, t *KerasTensor, args []*autograd.Var,
 	}
 	return callNode(p, t, args, folds)
 }
+
+// normInputs has each Conv2D or pooling call whose one input is a
+// BatchNormalization's output (through the ReLU fused with it, or without
+// one) that nothing else reads, not even as a model output, apply that
+// normalization as it reads its input (autograd's ReaderAppliesNorm, which
+// takes a padded convolution or a 2×2 max pooling): the normalization's
+// output is then never written, and the reader reads the normalization's
+// input in its place. A training plan only; vals holds every call's
+// value. It returns how many readers do.
+func (m *Model) normInputs(p *autograd.Plan, vals map[*KerasTensor]*autograd.Var, fused trainFolds) int {
+	if trainFoldOff {
+		return 0
+	}
+	readers := m.readers()
+	n := 0
+	for _, t := range m.nodes {
+		switch t.layer.(type) {
+		case *layers.Conv2DLayer, *layers.Pooling2DLayer: // one op each, reading the input
+		default:
+			continue
+		}
+		if len(t.inputs) != 1 || readers[t.inputs[0]] != 1 {
+			continue
+		}
+		in := t.inputs[0]
+		_, isBN := in.layer.(*layers.BatchNormLayer)
+		bn, folded := fused[in]
+		if (isBN || (folded && bn == nil)) && p.ReaderAppliesNorm(vals[in]) { // a normalization, or the ReLU fused into one
+			n++
+		}
+	}
+	return n
+}

@@ -15,15 +15,23 @@ import (
 // trainFoldNet has the three BatchNormalization → ReLU chains a training
 // plan fuses, on 8, 5 and 16 channels (on and off the batch-norm
 // assembly's multiple of 8), with Activation("relu") and ReLU(), γ and β
-// each left out once; and one normalization no ReLU reads, which stays.
+// each left out once; and two normalizations no ReLU reads, which stay.
+// Two convolutions with padding read a normalization's output (through
+// the first ReLU, and a normalization's alone, on 8 and 6 channels), and
+// a 2×2 max pooling the second ReLU's: they apply it themselves
+// (normInputs); the strided and the 1×1 convolutions cannot.
 func trainFoldNet(seed uint64) *Model {
 	m := NewSequential(layers.Input(6, 6, 3),
 		layers.Conv2D(8, 3, layers.WithPadding("same"), layers.WithUseBias(false)),
 		layers.BatchNormalization(),
 		layers.Activation("relu"),
+		layers.Conv2D(6, 3, layers.WithPadding("same")),
+		layers.BatchNormalization(),
+		layers.Conv2D(6, 3, layers.WithPadding("same"), layers.WithActivation("relu")),
 		layers.Conv2D(5, 3, layers.WithStrides(2)),
 		layers.BatchNormalization(layers.WithScale(false)),
 		layers.ReLU(),
+		layers.MaxPooling2D(),
 		layers.Conv2D(4, 1),
 		layers.BatchNormalization(),
 		layers.Flatten(),
@@ -42,6 +50,7 @@ type trainFoldRun struct {
 	weights [][]float32
 	history map[string][]float64
 	ops     int
+	normIn  int // convolutions applying the normalization before them
 }
 
 // trainFoldFit trains trainFoldNet for 2 epochs of 3 steps of 16 samples,
@@ -77,6 +86,7 @@ func trainFoldFit(t *testing.T, off bool) trainFoldRun {
 	for k, bp := range m.plans.plans {
 		if k.train {
 			run.ops += bp.plan.Ops()
+			run.normIn += bp.normIn
 		}
 	}
 	return run
@@ -97,6 +107,9 @@ func TestTrainFoldSameBits(t *testing.T) {
 		autograd.SetBF16Products(false)
 		if ref.ops-got.ops != 3 {
 			t.Errorf("bf16 %v: training plan has %d ops fused, %d unfused: want 3 fewer (three BatchNormalization → ReLU chains)", bf16, got.ops, ref.ops)
+		}
+		if want := map[bool]int{false: 3, true: 1}[bf16]; got.normIn != want || ref.normIn != 0 {
+			t.Errorf("bf16 %v: %d layers apply the normalization before them (%d unfused), want %d (the pooling alone on bfloat16 products)", bf16, got.normIn, ref.normIn, want)
 		}
 		for i, want := range ref.weights {
 			for j, v := range want {

@@ -53,6 +53,10 @@ type batchNorm struct {
 	// (conv2d_bngrad.go): Backward then stops before the input-gradient
 	// pass.
 	gradTo *conv2D
+	// readBy, when not nil, is the op that alone reads y and applies
+	// this normalization to x itself (normin.go): Forward then leaves y
+	// unwritten.
+	readBy normReader
 
 	// k runs the passes over the rows on the kernel's workers, with
 	// results that are the same bits for any number of workers.
@@ -116,6 +120,9 @@ func (o *batchNorm) Forward(training bool) {
 		o.mean32[c] = float32(o.mean[c])
 		o.scale[c] = float32(sc)
 		o.shift[c] = float32(o.betaAt(c) - o.mean[c]*sc)
+	}
+	if o.readBy != nil {
+		return
 	}
 	if o.relu {
 		o.k.AffineReLU(o.y.Value.Data(), o.x.Value.Data(), o.scale, o.shift)

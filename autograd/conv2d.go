@@ -37,6 +37,9 @@ type conv2D struct {
 	// for the kernel, here so that handing them over allocates nothing.
 	bn     *batchNorm
 	bnGrad kernel.BNGrad
+	// in, when not nil, is the normalization whose output x is and which
+	// the kernel applies to in.x as it reads it (normin.go).
+	in *batchNorm
 }
 
 // window checks the geometry of a kh×kw window moved by sh rows and sw
@@ -107,7 +110,7 @@ func (o *conv2D) Forward(bool) {
 		o.kb.Forward(o.y.Value.Data(), o.x.Value.Data(), o.w.Value.Data(), bias, o.relu)
 		return
 	}
-	o.k.Forward(o.y.Value.Data(), o.x.Value.Data(), o.w.Value.Data(), bias, o.relu)
+	o.k.Forward(o.y.Value.Data(), o.input(), o.w.Value.Data(), bias, o.relu)
 }
 
 func (o *conv2D) Backward() {
@@ -133,7 +136,7 @@ func (o *conv2D) Backward() {
 		o.kb.Backward(dx, dw, db, o.y.Grad.Data(), o.x.Value.Data(), o.w.Value.Data(), o.y.Value.Data(), o.relu)
 		return
 	}
-	o.k.Backward(dx, dw, db, o.y.Grad.Data(), o.x.Value.Data(), o.w.Value.Data(), o.y.Value.Data(), o.relu)
+	o.k.Backward(dx, dw, db, o.y.Grad.Data(), o.input(), o.w.Value.Data(), o.y.Value.Data(), o.relu)
 }
 
 // gradSlots: the convolution's kernel can set each of its three

@@ -49,6 +49,6 @@ func (o *conv2D) backwardBN(dx, dw, db []float32) {
 		DZ: bn.y.Grad.Data(), Y: o.y.Value.Data(),
 		A: bn.a, B: bn.b, Mean: bn.mean32, D: bn.d, Scale: bn.scale, Shift: bn.shift, ReLU: bn.relu,
 	}
-	o.k.BackwardBN(dx, dw, db, &o.bnGrad, o.x.Value.Data(), o.w.Value.Data())
+	o.k.BackwardBN(dx, dw, db, &o.bnGrad, o.input(), o.w.Value.Data())
 	o.bnGrad = kernel.BNGrad{} // drop the references
 }

@@ -29,6 +29,9 @@ type pool2D struct {
 	// setX says the plan leaves x's gradient unzeroed for Backward to set
 	// (overwrite.go): only with wins, see gradSlotsSet.
 	setX bool
+	// in, when not nil, is the normalization whose output x is and which
+	// Forward applies to in.x as it reads it (normin.go): only with wins.
+	in *batchNorm
 }
 
 // MaxPool2D takes the maximum of each poolH×poolW window of x (N,H,W,C),
@@ -75,6 +78,8 @@ func (p *Plan) pool2D(name string, isMax bool, x *Var, kh, kw, sh, sw, pt, pb, p
 
 func (o *pool2D) Forward(bool) {
 	switch {
+	case o.in != nil:
+		kernel.MaxPool2DWinsAffine(o.y.Value.Data(), o.wins, o.in.x.Value.Data(), o.in.scale, o.in.shift, o.in.relu, o.n, o.c, o.win)
 	case o.wins != nil:
 		kernel.MaxPool2DWins(o.y.Value.Data(), o.wins, o.x.Value.Data(), o.n, o.c, o.win)
 	case o.max:

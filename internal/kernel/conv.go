@@ -61,6 +61,7 @@ type Conv2D struct {
 	kept         []float32    // the last Forward's patches, (N·OH·OW, K), when kept
 	keptX        []float32    // on the shifted path, its padded input (N,HP,WP,C), when kept
 	scratch      *ConvScratch // per-worker block buffers, maybe shared (conv_scratch.go)
+	in           *inputAffine // the map x is read through (SetInputAffine), nil for none
 	set          convSet      // the gradients Backward sets (SetGrads, conv_set.go)
 
 	fwd convForward

@@ -268,7 +268,8 @@ func shiftedDW(kern *microKernel, dw, src []float32, wp, ci, kh, kw int, dyg []f
 }
 
 // padRows writes rows [r0, r1) of the padded input of one sample xn
-// (H,W,C) into dst, (r1-r0, WP, C): the padding cells zero.
+// (H,W,C) into dst, (r1-r0, WP, C): the padding cells zero, the others
+// mapped as SetInputAffine says (conv_input.go).
 func (cv *Conv2D) padRows(dst, xn []float32, r0, r1 int) []float32 {
 	c, rowLen := cv.c, cv.wp*cv.c
 	dst = dst[:(r1-r0)*rowLen]
@@ -280,7 +281,7 @@ func (cv *Conv2D) padRows(dst, xn []float32, r0, r1 int) []float32 {
 			continue
 		}
 		clear(d[:cv.win.PL*c])
-		copy(d[cv.win.PL*c:], xn[iy*cv.win.W*c:(iy+1)*cv.win.W*c])
+		cv.inputRow(d[cv.win.PL*c:(cv.win.PL+cv.win.W)*c], xn[iy*cv.win.W*c:(iy+1)*cv.win.W*c])
 		clear(d[(cv.win.PL+cv.win.W)*c:])
 	}
 	return dst

@@ -138,6 +138,8 @@ func (cv *Conv2D) ForwardAffine(y, x, w, scale, shift []float32, relu bool) {
 		"w", w, cv.k*cv.f, "scale", scale, cv.f, "shift", shift, cv.f)
 	flags := 0
 	switch {
+	case cv.in != nil:
+		panic("kernel: Conv2D.ForwardAffine: the convolution reads its input through SetInputAffine, which inference does not take")
 	case scale != nil && shift == nil:
 		panic("kernel: Conv2D.ForwardAffine: a scale needs a shift (zeros for none)")
 	case scale != nil:

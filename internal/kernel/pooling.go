@@ -150,6 +150,7 @@ const (
 	poolMaxWins
 	poolMaxWinsBack
 	poolMaxWinsSet
+	poolMaxWinsAffine // poolMaxWins of x mapped per channel (pooling_affine.go)
 )
 
 // poolingJob is one pooling call, run on the workers by samples. dst and src
@@ -162,6 +163,9 @@ type poolingJob struct {
 	dst, src []float32
 	arg      []int32
 	win      []uint8
+	// The per-channel map of poolMaxWinsAffine.
+	scale, shift []float32
+	relu         bool
 }
 
 // poolingJobs recycles the jobs handed to Parallel, so that a call allocates
@@ -229,6 +233,8 @@ func (j *poolingJob) Run(lo, hi int) {
 			avgPoolBackSample(j.dst[img:img+in], j.src[res:res+out], c, g)
 		case poolMaxWins:
 			maxPoolWinsSample(j.dst[res:res+out], j.win[res:res+out], j.src[img:img+in], g.H, g.W, c)
+		case poolMaxWinsAffine:
+			j.maxPoolWinsAffineSample(j.dst[res:res+out], j.win[res:res+out], j.src[img:img+in])
 		case poolMaxWinsBack, poolMaxWinsSet:
 			maxPoolWinsBackSample(j.dst[img:img+in], j.src[res:res+out], j.win[res:res+out], g.H, g.W, c, j.kind == poolMaxWinsSet)
 		}

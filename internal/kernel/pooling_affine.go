@@ -1,0 +1,50 @@
+package kernel
+
+import "fmt"
+
+// Max pooling can read its input through the batch normalization before
+// it, as a convolution can (conv_input.go): MaxPool2DWinsAffine pools
+// relu(x·scale + shift) per channel (or x·scale + shift) while x is the
+// normalization's input. In a training step of Conv2D →
+// BatchNormalization → ReLU → MaxPooling2D, the normalization would write
+// its output for the whole batch and the pooling read it back, a pass over
+// memory each way (for the bounty CNN's second block, 12 MiB a step).
+// Here each pair of input rows is mapped into a buffer that stays in L1
+// (the loop of the normalization's own pass, ChannelAffine or
+// ChannelAffineReLU) and pooled from there: the same values in the same
+// scan, so the same outputs and winners, bit for bit. The backward pass
+// reads only the winners, so it is unchanged.
+
+// MaxPool2DWinsAffine is MaxPool2DWins of x mapped per channel c to
+// x·scale[c] + shift[c], and to its ReLU with relu, for x (N,H,W,C) and
+// scale, shift (C).
+func MaxPool2DWinsAffine(y []float32, win []uint8, x, scale, shift []float32, relu bool, n, c int, g Window) {
+	checkPoolWins("MaxPool2DWinsAffine", n, c, g, len(x), len(y), len(win))
+	if len(scale) != c || len(shift) != c {
+		panic(fmt.Sprintf("kernel: MaxPool2DWinsAffine: scale and shift have %d and %d values, want %d (the channels)", len(scale), len(shift), c))
+	}
+	runPooling(poolingJob{kind: poolMaxWinsAffine, g: g, c: c, dst: y, src: x, win: win, scale: scale, shift: shift, relu: relu}, n)
+}
+
+// rowPairScratch recycles the mapped row pairs of MaxPool2DWinsAffine, one
+// per running worker.
+var rowPairScratch scratchPool[float32]
+
+// maxPoolWinsAffineSample is maxPoolWinsSample of one sample's x mapped:
+// each output row from its two input rows, mapped into a buffer first.
+func (j *poolingJob) maxPoolWinsAffineSample(y []float32, win []uint8, x []float32) {
+	c, w := j.c, j.g.W
+	rs := w * c
+	oh, ow := j.g.H/2, w/2
+	buf := rowPairScratch.get(2 * rs)
+	defer rowPairScratch.put(buf)
+	for i := range oh {
+		pair := x[2*i*rs : (2*i+2)*rs]
+		if j.relu {
+			ChannelAffineReLU(buf, pair, j.scale, j.shift, 2*w, c)
+		} else {
+			ChannelAffine(buf, pair, j.scale, j.shift, 2*w, c)
+		}
+		maxPoolWinsSample(y[i*ow*c:(i+1)*ow*c], win[i*ow*c:(i+1)*ow*c], buf, 2, w, c)
+	}
+}

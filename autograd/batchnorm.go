@@ -57,6 +57,10 @@ type batchNorm struct {
 	// this normalization to x itself (normin.go): Forward then leaves y
 	// unwritten.
 	readBy normReader
+	// runs are the sums the op writing y's gradient alone takes as it
+	// writes it (normsums.go), used when runsOn.
+	runs   *kernel.BNRuns
+	runsOn bool
 
 	// k runs the passes over the rows on the kernel's workers, with
 	// results that are the same bits for any number of workers.
@@ -168,9 +172,12 @@ func (o *batchNorm) Backward() {
 	// sum = Σ dy = dβ, dot = Σ dy·(x - mean), so Σ dy·x̂ = dγ = invStd·dot.
 	sum, dot := o.sum, o.dot
 	dy, x := o.y.Grad.Data(), o.x.Value.Data()
-	if o.relu {
+	switch {
+	case o.runsOn:
+		o.k.GradSumsRuns(sum, dot, dy, o.runs)
+	case o.relu:
 		o.k.GradSumsReLU(sum, dot, dy, x, o.mean32, o.scale, o.shift)
-	} else {
+	default:
 		o.k.GradSums(sum, dot, dy, x, o.mean32)
 	}
 	if o.beta != nil && o.beta.Grad != nil {

@@ -147,6 +147,7 @@ func (p *Plan) planWrites() {
 		u.data = nil
 	}
 	p.pairConvBN(writes)
+	p.pairNormSums(writes, opaque)
 	p.wr.ready = true
 }
 

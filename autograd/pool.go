@@ -32,6 +32,9 @@ type pool2D struct {
 	// in, when not nil, is the normalization whose output x is and which
 	// Forward applies to in.x as it reads it (normin.go): only with wins.
 	in *batchNorm
+	// runs, when not nil, are the sums of the normalization whose output
+	// x is, which Backward takes as it sets x's gradient (normsums.go).
+	runs *kernel.BNRuns
 }
 
 // MaxPool2D takes the maximum of each poolH×poolW window of x (N,H,W,C),
@@ -96,6 +99,8 @@ func (o *pool2D) Backward() {
 		return
 	}
 	switch {
+	case o.runs != nil:
+		kernel.MaxPool2DWinsBackwardSetRuns(o.x.Grad.Data(), o.y.Grad.Data(), o.wins, o.n, o.c, o.win, o.runs)
 	case o.wins != nil && o.setX:
 		kernel.MaxPool2DWinsBackwardSet(o.x.Grad.Data(), o.y.Grad.Data(), o.wins, o.n, o.c, o.win)
 	case o.wins != nil:

@@ -25,6 +25,7 @@ type BatchNorm struct {
 	x, y, dy, dx       []float32
 	scale, shift, mean []float32
 	a, b, d            []float32
+	runs               *BNRuns // bnDotsRuns's (batchnorm_runs.go)
 	job                bnJob
 }
 
@@ -44,6 +45,10 @@ const (
 	// bnGrad and bnGradReLU setting dx to 0 + the sum (batchnorm_set.go).
 	bnGradSet
 	bnGradReLUSet
+
+	// bnDots or bnDotsReLU with the sums of most runs already taken
+	// (batchnorm_runs.go).
+	bnDotsRuns
 )
 
 // bnChunkValues is about how many values one chunk of rows holds (256 KiB,
@@ -119,6 +124,8 @@ func (j bnJob) Run(lo, hi int) {
 			batchNormGradSet(bn.dx[r0*n:r1*n], bn.dy[r0*n:r1*n], rows, bn.a, bn.b, bn.mean, bn.d, r1-r0, n)
 		case bnGradReLUSet:
 			batchNormGradReLUSet(bn.dx[r0*n:r1*n], bn.dy[r0*n:r1*n], rows, bn.a, bn.b, bn.mean, bn.d, bn.scale, bn.shift, r1-r0, n)
+		case bnDotsRuns:
+			bn.runs.chunkRuns(p1, p2, bn.dy, k)
 		}
 	}
 }

@@ -62,6 +62,7 @@ type Conv2D struct {
 	keptX        []float32    // on the shifted path, its padded input (N,HP,WP,C), when kept
 	scratch      *ConvScratch // per-worker block buffers, maybe shared (conv_scratch.go)
 	in           *inputAffine // the map x is read through (SetInputAffine), nil for none
+	runs         *BNRuns      // the sums Backward takes from dx (SetGradRuns), nil for none
 	set          convSet      // the gradients Backward sets (SetGrads, conv_set.go)
 
 	fwd convForward

@@ -81,12 +81,16 @@ func (j *convBackward) Run(lo, hi int) {
 		for n := g * cv.n / cv.groups; n < (g+1)*cv.n/cv.groups; n++ {
 			if cv.shifted {
 				j.shiftedSample(s, pdw, pdb, n)
-				continue
+			} else {
+				for b := 0; b < cv.blocks; b++ {
+					i0 := b * cv.rb
+					i1 := min(cv.oh, i0+cv.rb)
+					j.block(s, pdw, pdb, n, i0, i1)
+				}
 			}
-			for b := 0; b < cv.blocks; b++ {
-				i0 := b * cv.rb
-				i1 := min(cv.oh, i0+cv.rb)
-				j.block(s, pdw, pdb, n, i0, i1)
+			if cv.runs != nil && j.dx != nil { // sample n's dx is whole, and in cache
+				in := cv.win.H * cv.win.W * cv.c
+				cv.runs.Sample(n, j.dx[n*in:(n+1)*in])
 			}
 		}
 	}

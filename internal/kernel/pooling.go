@@ -166,6 +166,7 @@ type poolingJob struct {
 	// The per-channel map of poolMaxWinsAffine.
 	scale, shift []float32
 	relu         bool
+	runs         *BNRuns // poolMaxWinsSet's sums to take from dx (pooling_norm.go)
 }
 
 // poolingJobs recycles the jobs handed to Parallel, so that a call allocates
@@ -237,6 +238,9 @@ func (j *poolingJob) Run(lo, hi int) {
 			j.maxPoolWinsAffineSample(j.dst[res:res+out], j.win[res:res+out], j.src[img:img+in])
 		case poolMaxWinsBack, poolMaxWinsSet:
 			maxPoolWinsBackSample(j.dst[img:img+in], j.src[res:res+out], j.win[res:res+out], g.H, g.W, c, j.kind == poolMaxWinsSet)
+			if j.runs != nil {
+				j.runs.Sample(s, j.dst[img:img+in])
+			}
 		}
 	}
 }

@@ -2,8 +2,12 @@ package kernel
 
 import "fmt"
 
-// Max pooling can read its input through the batch normalization before
-// it, as a convolution can (conv_input.go): MaxPool2DWinsAffine pools
+// Max pooling beside a batch normalization: reading its input through the
+// normalization before it, and taking the backward sums of the
+// normalization its input is the output of.
+//
+// It can read its input through the normalization before it, as a
+// convolution can (conv_input.go): MaxPool2DWinsAffine pools
 // relu(x·scale + shift) per channel (or x·scale + shift) while x is the
 // normalization's input. In a training step of Conv2D →
 // BatchNormalization → ReLU → MaxPooling2D, the normalization would write
@@ -47,4 +51,13 @@ func (j *poolingJob) maxPoolWinsAffineSample(y []float32, win []uint8, x []float
 		}
 		maxPoolWinsSample(y[i*ow*c:(i+1)*ow*c], win[i*ow*c:(i+1)*ow*c], buf, 2, w, c)
 	}
+}
+
+// MaxPool2DWinsBackwardSetRuns is MaxPool2DWinsBackwardSet, which then takes
+// r's sums from each sample of dx (BNRuns.Sample), for the batch
+// normalization that x is the output of, whose gradient dx is.
+func MaxPool2DWinsBackwardSetRuns(dx, dy []float32, win []uint8, n, c int, g Window, r *BNRuns) {
+	checkPoolWins("MaxPool2DWinsBackwardSetRuns", n, c, g, len(dx), len(dy), len(win))
+	r.check("MaxPool2DWinsBackwardSetRuns", n, g.H*g.W, c)
+	runPooling(poolingJob{kind: poolMaxWinsSet, g: g, c: c, dst: dx, src: dy, win: win, runs: r}, n)
 }

@@ -40,6 +40,11 @@ type conv2D struct {
 	// in, when not nil, is the normalization whose output x is and which
 	// the kernel applies to in.x as it reads it (normin.go).
 	in *batchNorm
+	// pool, when not nil, is the max pooling whose gradient and winners
+	// give bn's output gradient (normsums.go), held in pooled for the
+	// kernel while Backward runs.
+	pool   *pool2D
+	pooled kernel.PooledGrad
 }
 
 // window checks the geometry of a kh×kw window moved by sh rows and sw

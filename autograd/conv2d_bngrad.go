@@ -49,6 +49,10 @@ func (o *conv2D) backwardBN(dx, dw, db []float32) {
 		DZ: bn.y.Grad.Data(), Y: o.y.Value.Data(),
 		A: bn.a, B: bn.b, Mean: bn.mean32, D: bn.d, Scale: bn.scale, Shift: bn.shift, ReLU: bn.relu,
 	}
+	if o.pool != nil {
+		o.pooled = kernel.PooledGrad{DY: o.pool.y.Grad.Data(), Wins: o.pool.wins}
+		o.bnGrad.Pool = &o.pooled
+	}
 	o.k.BackwardBN(dx, dw, db, &o.bnGrad, o.input(), o.w.Value.Data())
-	o.bnGrad = kernel.BNGrad{} // drop the references
+	o.bnGrad, o.pooled = kernel.BNGrad{}, kernel.PooledGrad{} // drop the references
 }

@@ -13,8 +13,16 @@ import "github.com/goras-ml/goras/internal/kernel"
 // gradient, keep their bits.
 
 // normSumsOff turns the pairing off, for the tests that hold it against
-// the ops run apart.
-var normSumsOff bool
+// the ops run apart; pooledOff only the pooled gradient below.
+var normSumsOff, pooledOff bool
+
+// When the op writing the normalization's output gradient is a 2×2 max
+// pooling and the convolution before the normalization computes the
+// normalization's input gradient (conv2d_bngrad.go), the convolution can
+// make each sample of that output gradient from the pooling's own
+// gradient and winners in its cache (kernel.PooledGrad), a quarter of the
+// memory: the pooling then writes only the rows the normalization's sums
+// still read (kernel.MaxPool2DWinsBackwardRuns).
 
 // runsTaker is an op that can take a normalization's sums while it writes
 // the gradient of its input.
@@ -58,6 +66,13 @@ func (p *Plan) pairNormSums(writes map[span]int, opaque int) {
 			}
 			if t.takeRuns(bn.y, bn.runs) {
 				bn.runsOn = true
+				pl, ok := t.(*pool2D)
+				if cv := bn.gradTo; ok && cv != nil && cv.k.TakesPooledGrad() && !pooledOff {
+					// The convolution before bn makes the gradient from
+					// the pooling's: the pooling writes only the rows
+					// bn's pass reads.
+					pl.onlyRuns, cv.pool = true, pl
+				}
 				break
 			}
 		}
@@ -67,6 +82,7 @@ func (p *Plan) pairNormSums(writes map[span]int, opaque int) {
 func (o *conv2D) takeRuns(v *Var, r *kernel.BNRuns) bool {
 	if r == nil {
 		o.k.SetGradRuns(nil)
+		o.pool = nil
 		return false
 	}
 	if o.x != v || o.kb != nil || o.x.Grad == nil || !o.setX {
@@ -78,7 +94,7 @@ func (o *conv2D) takeRuns(v *Var, r *kernel.BNRuns) bool {
 
 func (o *pool2D) takeRuns(v *Var, r *kernel.BNRuns) bool {
 	if r == nil {
-		o.runs = nil
+		o.runs, o.onlyRuns = nil, false
 		return false
 	}
 	if o.x != v || o.wins == nil || o.x.Grad == nil || !o.setX {

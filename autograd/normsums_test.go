@@ -11,7 +11,8 @@ import (
 // output itself or through ReaderAppliesNorm) against the same plan with
 // the pairing off, bit for bit, over training steps and an evaluation,
 // with and without the normalization's ReLU; and checks that the pairing
-// happened.
+// happened, and that with the pooling the convolution before the
+// normalization makes its gradient from the pooling's.
 func TestNormSumsSameBits(t *testing.T) {
 	defer func() { normSumsOff = false }()
 	for _, relu := range []bool{false, true} {
@@ -21,9 +22,13 @@ func TestNormSumsSameBits(t *testing.T) {
 				pp, _, paired := normInNet(9, relu, pool, fold)
 				pa, _, apart := normInNet(9, relu, pool, fold)
 				var bn *batchNorm
+				var cv *conv2D // the convolution before bn
 				for _, op := range pp.ops {
 					if b, ok := op.(*batchNorm); ok {
 						bn = b
+					}
+					if c, ok := op.(*conv2D); ok && cv == nil {
+						cv = c
 					}
 				}
 				for step, training := range []bool{true, true, false, true} {
@@ -35,6 +40,9 @@ func TestNormSumsSameBits(t *testing.T) {
 					pa.Backward()
 					if !bn.runsOn {
 						t.Fatalf("%s: the reader does not take the normalization's sums", name)
+					}
+					if (cv.pool != nil) != pool {
+						t.Fatalf("%s: the convolution makes its gradient from the pooling's: %v", name, cv.pool != nil)
 					}
 					for k, want := range apart {
 						got := paired[k].Data()

@@ -277,7 +277,7 @@ func TestOverwriteSameBits(t *testing.T) {
 				owStep(cur[k], pn.all, uint64(step), true)
 				for j, g := range old[k].plan.grads {
 					if unwritten(cur[k].plan, cur[k].plan.grads[j]) {
-						continue // a paired convolution's output gradient (conv2d_bngrad.go)
+						continue // made by its reader (conv2d_bngrad.go, normsums.go)
 					}
 					if at, ok := sameBits(g.Data(), cur[k].plan.grads[j].Data()); !ok {
 						t.Fatalf("step %d: gradient %d of shape %v differs at %d: %v, want %v",
@@ -446,11 +446,18 @@ func TestEveryOpListsItsGradients(t *testing.T) {
 	}
 }
 
-// unwritten reports whether g is the output gradient of a convolution
-// paired with the batch normalization after it, which neither writes.
+// unwritten reports whether g is a gradient the plan leaves unwritten, in
+// whole or in part, because its reader makes it where it needs it: the
+// output gradient of a convolution paired with the batch normalization
+// after it (conv2d_bngrad.go), which neither writes, or the input
+// gradient of a max pooling written only where that normalization's sums
+// read it (normsums.go).
 func unwritten(p *Plan, g *tensor.Tensor) bool {
 	for _, op := range p.ops {
 		if cv, ok := op.(*conv2D); ok && cv.bn != nil && cv.y.Grad == g {
+			return true
+		}
+		if pl, ok := op.(*pool2D); ok && pl.onlyRuns && pl.x.Grad == g {
 			return true
 		}
 	}

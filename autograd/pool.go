@@ -33,8 +33,10 @@ type pool2D struct {
 	// Forward applies to in.x as it reads it (normin.go): only with wins.
 	in *batchNorm
 	// runs, when not nil, are the sums of the normalization whose output
-	// x is, which Backward takes as it sets x's gradient (normsums.go).
-	runs *kernel.BNRuns
+	// x is, which Backward takes as it sets x's gradient (normsums.go);
+	// with onlyRuns it writes only the rows the normalization's sums read.
+	runs     *kernel.BNRuns
+	onlyRuns bool
 }
 
 // MaxPool2D takes the maximum of each poolH×poolW window of x (N,H,W,C),
@@ -99,6 +101,8 @@ func (o *pool2D) Backward() {
 		return
 	}
 	switch {
+	case o.runs != nil && o.onlyRuns:
+		kernel.MaxPool2DWinsBackwardRuns(o.x.Grad.Data(), o.y.Grad.Data(), o.wins, o.n, o.c, o.win, o.runs)
 	case o.runs != nil:
 		kernel.MaxPool2DWinsBackwardSetRuns(o.x.Grad.Data(), o.y.Grad.Data(), o.wins, o.n, o.c, o.win, o.runs)
 	case o.wins != nil && o.setX:

@@ -84,9 +84,14 @@ func (r *BNRuns) Sample(s int, dy []float32) {
 func (r *BNRuns) sums(sum, dot []float64, dy []float32, r0, r1 int) {
 	n := r.bn.n
 	x := r.x[r0*n : r1*n]
-	if r.relu {
-		ColumnDotsReLU64(sum, dot, dy, x, r.mean, r.scale, r.shift, r1-r0, n)
-	} else {
+	// One run at most: its assembly loop first, without the exported
+	// functions' checks at each run.
+	switch {
+	case r.relu:
+		if !colDotsReLURun(sum, dot, dy, x, r.mean, r.scale, r.shift, r1-r0, n) {
+			ColumnDotsReLU64(sum, dot, dy, x, r.mean, r.scale, r.shift, r1-r0, n)
+		}
+	case !colDotsRun(sum, dot, dy, x, r.mean, r1-r0, n):
 		ColumnDots64(sum, dot, dy, x, r.mean, r1-r0, n)
 	}
 }
@@ -133,5 +138,22 @@ func (r *BNRuns) chunkRuns(p1, p2 []float64, dy []float32, k int) {
 func (r *BNRuns) check(op string, n, rows, c int) {
 	if r.per != rows || r.bn.n != c || r.bn.m != n*rows {
 		panic(fmt.Sprintf("kernel: %s: runs of %d rows of %d channels in samples of %d, want %d samples of %d rows of %d", op, r.bn.m, r.bn.n, r.per, n, rows, c))
+	}
+}
+
+// copyStraddles copies from src into dy, both sample s's rows, the rows
+// that lie in runs straddling two samples: the only rows of dy that
+// GradSumsRuns reads.
+func (r *BNRuns) copyStraddles(dy, src []float32, s int) {
+	n, a, b := r.bn.n, s*r.per, (s+1)*r.per
+	for k := a / r.bn.rows; k < r.bn.chunks && k*r.bn.rows < b; k++ {
+		for j := 0; j < r.perCh; j++ {
+			r0, r1 := r.run(k, j)
+			if r0 >= r1 || r1 <= a || r0 >= b || r.inside(r0, r1) {
+				continue
+			}
+			lo, hi := max(r0, a)-a, min(r1, b)-a
+			copy(dy[lo*n:hi*n], src[lo*n:hi*n])
+		}
 	}
 }

@@ -105,7 +105,7 @@ func (j *convBackward) block(s *convScratch, pdw, pdb []float32, n, i0, i1 int) 
 	var dyb []float32
 	if j.bn != nil {
 		dyb = s.dy[:pix*cv.f]
-		j.bn.rows(dyb, first, pix, cv.f)
+		j.bn.rows(dyb, nil, first, 0, pix, cv.f)
 	} else {
 		dyb = j.dy[first*cv.f : (first+pix)*cv.f]
 	}

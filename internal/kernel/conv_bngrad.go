@@ -23,16 +23,45 @@ type BNGrad struct {
 	D            []float32
 	Scale, Shift []float32 // F each; read when ReLU
 	ReLU         bool
+	// Pool, when not nil, gives dz as the 2×2 max pooling reading the
+	// normalization's output sets it in its backward pass, which then
+	// need not have written DZ (see PooledGrad).
+	Pool *PooledGrad
 }
 
-// rows sets dst (rows·n values) to dy's rows [r0, r0+rows).
-func (g *BNGrad) rows(dst []float32, r0, rows, n int) {
-	lo, hi := r0*n, (r0+rows)*n
+// PooledGrad is dz given by the 2×2 max pooling that reads the
+// normalization's output, by its output gradient and winners, as
+// MaxPool2DWinsBackwardSet would set it from them (3 cells in 4 are zero).
+// The convolution makes each sample of dz from them in its cache, where
+// the pooling would write dz for the whole batch and the convolution read
+// it back: for the bounty CNN's first block, 12 MiB each way a step, from
+// 4 MiB of gradient and winners.
+type PooledGrad struct {
+	DY   []float32 // the pooling's output gradient, (N, OH/2, OW/2, F)
+	Wins []uint8   // its winners, as MaxPool2DWins set them
+}
+
+// sample sets dst to sample n of dz, (h, w, c).
+func (p *PooledGrad) sample(dst []float32, n, h, w, c int) []float32 {
+	per := (h / 2) * (w / 2) * c
+	maxPoolWinsBackSample(dst, p.DY[n*per:(n+1)*per], p.Wins[n*per:(n+1)*per], h, w, c, true)
+	return dst
+}
+
+// rows sets dst (rows·n values) to dy's rows [base+i0, base+i0+rows),
+// reading dz from dzs's rows [i0, i0+rows) when dzs is not nil (the
+// sample starting at row base, made from Pool), else from DZ.
+func (g *BNGrad) rows(dst, dzs []float32, base, i0, rows, n int) {
+	lo, hi := (base+i0)*n, (base+i0+rows)*n
+	dz := g.DZ[lo:hi]
+	if dzs != nil {
+		dz = dzs[i0*n : (i0+rows)*n]
+	}
 	if g.ReLU {
-		batchNormGradReLUSet(dst, g.DZ[lo:hi], g.Y[lo:hi], g.A, g.B, g.Mean, g.D, g.Scale, g.Shift, rows, n)
+		batchNormGradReLUSet(dst, dz, g.Y[lo:hi], g.A, g.B, g.Mean, g.D, g.Scale, g.Shift, rows, n)
 		return
 	}
-	batchNormGradSet(dst, g.DZ[lo:hi], g.Y[lo:hi], g.A, g.B, g.Mean, g.D, rows, n)
+	batchNormGradSet(dst, dz, g.Y[lo:hi], g.A, g.B, g.Mean, g.D, rows, n)
 }
 
 // BackwardBN is Backward with the output gradient bn's instead of dy (and
@@ -55,19 +84,28 @@ func (cv *Conv2D) BackwardBN(dx, dw, db []float32, bn *BNGrad, x, w []float32) {
 			panic(fmt.Sprintf("kernel: Conv2D.BackwardBN: %s has %d values, want %d (the channels)", p.name, len(p.v), cv.f))
 		}
 	}
+	if p := bn.Pool; p != nil {
+		pooled := cv.n * (cv.oh / 2) * (cv.ow / 2) * cv.f
+		switch {
+		case !cv.TakesPooledGrad():
+			panic("kernel: Conv2D.BackwardBN: a pooled gradient needs the shifted path (TakesPooledGrad)")
+		case len(p.DY) != pooled || len(p.Wins) != pooled:
+			panic(fmt.Sprintf("kernel: Conv2D.BackwardBN: the pooled gradient and winners have %d and %d values, want %d", len(p.DY), len(p.Wins), pooled))
+		}
+	}
 	cv.backward(dx, dw, db, nil, x, w, nil, false, bn)
 }
 
 // padGrad is Conv2D.padGrad for sample n's output gradient: dyn and yn's,
 // or, with bn, made row by row in its place in dst.
-func (j *convBackward) padGrad(dst []float32, n int, dyn, yn []float32, rows, cols, top, left int) []float32 {
+func (j *convBackward) padGrad(s *convScratch, dst []float32, n int, dyn, yn []float32, rows, cols, top, left int) []float32 {
 	cv := j.cv
 	if j.bn == nil {
 		return cv.padGrad(dst, dyn, yn, j.relu, rows, cols, top, left)
 	}
 	first := n * cv.oh * cv.ow
 	return cv.padLayout(dst[:rows*cols*cv.f], cols, top, left, func(d []float32, i int) {
-		j.bn.rows(d, first+i*cv.ow, cv.ow, cv.f)
+		j.bn.rows(d, s.dzn, first, i*cv.ow, cv.ow, cv.f)
 	})
 }
 
@@ -81,6 +119,10 @@ func (j *convBackward) wholeGrad(s *convScratch, n int, dyn []float32) []float32
 	}
 	cv := j.cv
 	d := s.dbn[:cv.oh*cv.ow*cv.f]
-	j.bn.rows(d, n*cv.oh*cv.ow, cv.oh*cv.ow, cv.f)
+	j.bn.rows(d, s.dzn, n*cv.oh*cv.ow, 0, cv.oh*cv.ow, cv.f)
 	return d
 }
+
+// TakesPooledGrad says whether BackwardBN takes a BNGrad with Pool: on the
+// shifted path, whose backward pass goes sample by sample.
+func (cv *Conv2D) TakesPooledGrad() bool { return cv.shifted }

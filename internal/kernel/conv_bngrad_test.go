@@ -99,3 +99,65 @@ func TestConv2DBackwardBNPanics(t *testing.T) {
 		cv.BackwardBN(nil, make([]float32, len(w)), nil, g, x, w)
 	})
 }
+
+// TestConv2DBackwardBNPooled holds BackwardBN with the normalization's
+// output gradient given by a max pooling's gradient and winners
+// (BNGrad.Pool) to BackwardBN reading that gradient as the pooling's
+// backward pass sets it: the same bits for every gradient, DZ unread
+// (NaN), with and without the ReLU, setting and adding, on one worker and
+// two.
+func TestConv2DBackwardBNPooled(t *testing.T) {
+	defer SetWorkers(0)
+	r := rand.New(rand.NewPCG(53, 54))
+	for _, c := range []convCase{convCases[1], convCases[8], {3, 14, 14, 32, 3, 3, 16, 1, 1, 1, 1, 1, 1}, {2, 9, 7, 8, 3, 3, 5, 1, 1, 1, 1, 1, 1}} {
+		cv := NewConv2D(c.n, c.c, c.f, c.window())
+		if !cv.TakesPooledGrad() {
+			t.Fatalf("%v: no pooled gradient on the shifted path", c)
+		}
+		oh, ow := cv.OutShape()
+		m := c.n * oh * ow
+		g := win(oh, ow, 2, 2, 2, 2, 0, 0, 0, 0)
+		pooled := c.n * (oh / 2) * (ow / 2) * c.f
+		wins := make([]uint8, pooled)
+		MaxPool2DWins(make([]float32, pooled), wins, winsData(r, m*c.f), c.n, c.f, g)
+		pdy := randSlice(r, pooled)
+		dz := make([]float32, m*c.f)
+		MaxPool2DWinsBackwardSet(dz, pdy, wins, c.n, c.f, g)
+		nan := make([]float32, m*c.f)
+		for i := range nan {
+			nan[i] = float32(math.NaN())
+		}
+		x, w := randSlice(r, c.n*c.h*c.w*c.c), randSlice(r, c.kh*c.kw*c.c*c.f)
+		cv.Forward(make([]float32, m*c.f), x, w, nil, false)
+		for _, relu := range []bool{false, true} {
+			for _, set := range setModes {
+				for _, workers := range []int{1, 2} {
+					SetWorkers(workers)
+					name := fmt.Sprintf("%v/relu=%v/set=%v/workers=%d", c, relu, set, workers)
+					bn := BNGrad{Y: randSlice(r, m*c.f), ReLU: relu}
+					for _, p := range []*[]float32{&bn.A, &bn.B, &bn.Mean, &bn.D, &bn.Scale, &bn.Shift} {
+						*p = randSlice(r, c.f)
+					}
+					cv.SetGrads(set.dx, set.dw, set.db)
+					ref, got := bn, bn
+					ref.DZ = dz
+					got.DZ, got.Pool = nan, &PooledGrad{DY: pdy, Wins: wins}
+					rdx, rdw, rdb := make([]float32, len(x)), make([]float32, len(w)), make([]float32, c.f)
+					gdx, gdw, gdb := make([]float32, len(x)), make([]float32, len(w)), make([]float32, c.f)
+					cv.BackwardBN(rdx, rdw, rdb, &ref, x, w)
+					cv.BackwardBN(gdx, gdw, gdb, &got, x, w)
+					for _, v := range []struct {
+						name      string
+						got, want []float32
+					}{{"dx", gdx, rdx}, {"dw", gdw, rdw}, {"db", gdb, rdb}} {
+						for i := range v.want {
+							if math.Float32bits(v.got[i]) != math.Float32bits(v.want[i]) {
+								t.Fatalf("%s: %s[%d] = %v from the pooled gradient, %v from dz", name, v.name, i, v.got[i], v.want[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -51,14 +51,25 @@ func (cv *Conv2D) SetInputAffine(scale, shift []float32, relu bool) {
 // inputRow writes one row of x (pixels·C values) into d, through the map
 // when one is set.
 func (cv *Conv2D) inputRow(d, x []float32) {
-	in := cv.in
-	switch {
-	case in == nil:
+	if in := cv.in; in != nil {
+		channelMap(d, x, in.scale, in.shift, len(x)/cv.c, cv.c, in.relu)
+	} else {
 		copy(d, x)
-	case in.relu:
-		ChannelAffineReLU(d, x, in.scale, in.shift, len(x)/cv.c, cv.c)
-	default:
-		ChannelAffine(d, x, in.scale, in.shift, len(x)/cv.c, cv.c)
+	}
+}
+
+// channelMap is ChannelAffine, or ChannelAffineReLU with relu, of rows
+// rows of n channels: their assembly loops first, since the exported
+// functions check their operands at each call, which their callers here
+// make once per row or pair of rows.
+func channelMap(d, x, scale, shift []float32, rows, n int, relu bool) {
+	switch {
+	case relu:
+		if !affineReLURows(d, x, scale, shift, rows, n) {
+			ChannelAffineReLU(d, x, scale, shift, rows, n)
+		}
+	case !affineRows(d, x, scale, shift, rows, n):
+		ChannelAffine(d, x, scale, shift, rows, n)
 	}
 }
 

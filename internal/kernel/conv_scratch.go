@@ -43,15 +43,17 @@ type convScratch struct {
 	acc                 []float32 // columnSums' accumulator
 	lag                 []float32 // laggedDW's sums of one sample
 	dbn                 []float32 // one sample's output gradient from a BNGrad
+	dz                  []float32 // one sample's dz of a BNGrad made from its Pool
+	dzn                 []float32 // dz[:sample] while the sample has one, else nil
 }
 
 // convNeed is how many values each buffer of a convScratch must hold.
-type convNeed struct{ cols, dcols, dy, xp, band, dym, acc, wv, wm, lag, dbn int }
+type convNeed struct{ cols, dcols, dy, xp, band, dym, acc, wv, wm, lag, dbn, dz int }
 
 func (a convNeed) max(b convNeed) convNeed {
 	return convNeed{max(a.cols, b.cols), max(a.dcols, b.dcols), max(a.dy, b.dy), max(a.xp, b.xp),
 		max(a.band, b.band), max(a.dym, b.dym), max(a.acc, b.acc), max(a.wv, b.wv), max(a.wm, b.wm),
-		max(a.lag, b.lag), max(a.dbn, b.dbn)}
+		max(a.lag, b.lag), max(a.dbn, b.dbn), max(a.dz, b.dz)}
 }
 
 // need is what cv's forward pass, or with backward both passes, read and
@@ -85,7 +87,7 @@ func (cv *Conv2D) need(backward bool) convNeed {
 			n.dy += (cv.win.KW - 1) * cv.f
 		}
 		n.dcols = ((cv.win.H+cv.win.KH-1)*(cv.win.W+cv.win.KW-1) + cv.win.KW) * cv.f
-		n.dbn = cv.oh * cv.ow * cv.f
+		n.dbn, n.dz = cv.oh*cv.ow*cv.f, cv.oh*cv.ow*cv.f
 		if cv.gemmDX() { // dpatches and the masked dy of one sample
 			n.cols, n.dym = cv.oh*cv.ow*cv.k, cv.oh*cv.ow*cv.f
 		}
@@ -157,6 +159,7 @@ func (cv *Conv2D) fitBackward(s *convScratch) {
 	s.acc = sc.fit(s.acc, need.acc, most.acc)
 	s.lag = sc.fit(s.lag, need.lag, most.lag)
 	s.dbn = sc.fit(s.dbn, need.dbn, most.dbn)
+	s.dz = sc.fit(s.dz, need.dz, most.dz)
 }
 
 // fit returns b cut to n values, made anew with room for most when it is

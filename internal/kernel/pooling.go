@@ -150,7 +150,8 @@ const (
 	poolMaxWins
 	poolMaxWinsBack
 	poolMaxWinsSet
-	poolMaxWinsAffine // poolMaxWins of x mapped per channel (pooling_affine.go)
+	poolMaxWinsAffine // poolMaxWins of x mapped per channel (pooling_norm.go)
+	poolMaxWinsRuns   // poolMaxWinsSet writing only the rows a normalization's pass reads (pooling_norm.go)
 )
 
 // poolingJob is one pooling call, run on the workers by samples. dst and src
@@ -234,6 +235,8 @@ func (j *poolingJob) Run(lo, hi int) {
 			avgPoolBackSample(j.dst[img:img+in], j.src[res:res+out], c, g)
 		case poolMaxWins:
 			maxPoolWinsSample(j.dst[res:res+out], j.win[res:res+out], j.src[img:img+in], g.H, g.W, c)
+		case poolMaxWinsRuns:
+			j.maxPoolWinsRunsSample(j.dst[img:img+in], j.src[res:res+out], j.win[res:res+out], s)
 		case poolMaxWinsAffine:
 			j.maxPoolWinsAffineSample(j.dst[res:res+out], j.win[res:res+out], j.src[img:img+in])
 		case poolMaxWinsBack, poolMaxWinsSet:

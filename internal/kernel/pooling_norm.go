@@ -44,11 +44,7 @@ func (j *poolingJob) maxPoolWinsAffineSample(y []float32, win []uint8, x []float
 	defer rowPairScratch.put(buf)
 	for i := range oh {
 		pair := x[2*i*rs : (2*i+2)*rs]
-		if j.relu {
-			ChannelAffineReLU(buf, pair, j.scale, j.shift, 2*w, c)
-		} else {
-			ChannelAffine(buf, pair, j.scale, j.shift, 2*w, c)
-		}
+		channelMap(buf, pair, j.scale, j.shift, 2*w, c, j.relu)
 		maxPoolWinsSample(y[i*ow*c:(i+1)*ow*c], win[i*ow*c:(i+1)*ow*c], buf, 2, w, c)
 	}
 }
@@ -60,4 +56,29 @@ func MaxPool2DWinsBackwardSetRuns(dx, dy []float32, win []uint8, n, c int, g Win
 	checkPoolWins("MaxPool2DWinsBackwardSetRuns", n, c, g, len(dx), len(dy), len(win))
 	r.check("MaxPool2DWinsBackwardSetRuns", n, g.H*g.W, c)
 	runPooling(poolingJob{kind: poolMaxWinsSet, g: g, c: c, dst: dx, src: dy, win: win, runs: r}, n)
+}
+
+// MaxPool2DWinsBackwardRuns takes r's sums as MaxPool2DWinsBackwardSetRuns
+// does, from each sample of dx made in a buffer, but writes dx only on the
+// rows of runs that straddle two samples, the only rows the
+// normalization's pass (GradSumsRuns) then reads: for a plan whose other
+// reader of dx makes it from dy and win itself (BNGrad.Pool). The rest of
+// dx is left as it was.
+func MaxPool2DWinsBackwardRuns(dx, dy []float32, win []uint8, n, c int, g Window, r *BNRuns) {
+	checkPoolWins("MaxPool2DWinsBackwardRuns", n, c, g, len(dx), len(dy), len(win))
+	r.check("MaxPool2DWinsBackwardRuns", n, g.H*g.W, c)
+	runPooling(poolingJob{kind: poolMaxWinsRuns, g: g, c: c, dst: dx, src: dy, win: win, runs: r}, n)
+}
+
+// sampleScratch recycles MaxPool2DWinsBackwardRuns's samples of dx, one
+// per running worker.
+var sampleScratch scratchPool[float32]
+
+// maxPoolWinsRunsSample is MaxPool2DWinsBackwardRuns of one sample s.
+func (j *poolingJob) maxPoolWinsRunsSample(dx, dy []float32, win []uint8, s int) {
+	buf := sampleScratch.get(len(dx))
+	defer sampleScratch.put(buf)
+	maxPoolWinsBackSample(buf, dy, win, j.g.H, j.g.W, j.c, true)
+	j.runs.Sample(s, buf)
+	j.runs.copyStraddles(dx, buf, s)
 }

@@ -54,3 +54,57 @@ func TestMaxPool2DWinsAffine(t *testing.T) {
 		MaxPool2DWinsAffine(make([]float32, 4*3), make([]uint8, 4*3), make([]float32, 16*3), make([]float32, 3), make([]float32, 2), true, 1, 3, g)
 	})
 }
+
+// TestMaxPool2DWinsBackwardRuns holds MaxPool2DWinsBackwardRuns to
+// MaxPool2DWinsBackwardSet: the normalization's sums from its runs have
+// the bits of GradSumsReLU of the whole gradient, and dx holds that
+// gradient's values on the rows of every run that straddles two samples
+// (the rest left as it was: NaN here).
+func TestMaxPool2DWinsBackwardRuns(t *testing.T) {
+	defer SetWorkers(0)
+	r := rand.New(rand.NewPCG(73, 74))
+	for _, s := range [][4]int{{4, 28, 28, 32}, {3, 14, 14, 64}, {5, 7, 9, 5}, {3, 8, 8, 16}} {
+		n, h, w, c := s[0], s[1], s[2], s[3]
+		g := win(h, w, 2, 2, 2, 2, 0, 0, 0, 0)
+		oh, ow := g.Out()
+		wins := make([]uint8, n*oh*ow*c)
+		MaxPool2DWins(make([]float32, len(wins)), wins, winsData(r, n*h*w*c), n, c, g)
+		dy := randSlice(r, len(wins))
+		want := make([]float32, n*h*w*c)
+		MaxPool2DWinsBackwardSet(want, dy, wins, n, c, g)
+		x, mean, scale, shift := randSlice(r, n*h*w*c), randSlice(r, c), randSlice(r, c), randSlice(r, c)
+		for _, workers := range []int{1, 2} {
+			SetWorkers(workers)
+			name := fmt.Sprintf("%v/workers=%d", s, workers)
+			bn := NewBatchNorm(n*h*w, c)
+			runs := bn.NewRuns(h * w)
+			runs.Set(x, mean, scale, shift, true)
+			dx := make([]float32, len(want))
+			for i := range dx {
+				dx[i] = float32(math.NaN())
+			}
+			MaxPool2DWinsBackwardRuns(dx, dy, wins, n, c, g, runs)
+			sum, dot := make([]float64, c), make([]float64, c)
+			bn.GradSumsRuns(sum, dot, dx, runs)
+			checkRunSums(t, name, bn, sum, dot, want, x, mean, scale, shift, true)
+			written := 0
+			for k := range bn.chunks {
+				for j := range runs.perCh {
+					r0, r1 := runs.run(k, j)
+					if r0 >= r1 || runs.inside(r0, r1) {
+						continue
+					}
+					for i := r0 * c; i < r1*c; i++ {
+						if math.Float32bits(dx[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%s: dx[%d] = %v on a straddling run, want %v", name, i, dx[i], want[i])
+						}
+						written++
+					}
+				}
+			}
+			if h*w%colRun != 0 && written == 0 {
+				t.Fatalf("%s: no straddling run checked", name)
+			}
+		}
+	}
+}

@@ -68,14 +68,22 @@ func TestConvBNPairSameBits(t *testing.T) {
 				if want := !shared; (cv.bn != nil) != want {
 					t.Fatalf("%s: convolution paired %v, want %v", name, cv.bn != nil, want)
 				}
-				for k, want := range apart {
-					got := paired[k].Data()
-					for i, w := range want.Data() {
-						if math.Float32bits(got[i]) != math.Float32bits(w) {
-							t.Fatalf("%s step %d (training %v): %s[%d] = %v paired, %v apart", name, step, training, k, i, got[i], w)
-						}
-					}
-				}
+				requireSameTensors(t, fmt.Sprintf("%s step %d (training %v)", name, step, training), paired, apart)
+			}
+		}
+	}
+}
+
+// requireSameTensors fails unless every tensor of got has the float32 bits
+// of the one of the same name in want (a plan with an optimization, and
+// the same plan without it); what says which step.
+func requireSameTensors(t *testing.T, what string, got, want map[string]*tensor.Tensor) {
+	t.Helper()
+	for k, w := range want {
+		g := got[k].Data()
+		for i, v := range w.Data() {
+			if math.Float32bits(g[i]) != math.Float32bits(v) {
+				t.Fatalf("%s: %s[%d] = %v with it, %v without", what, k, i, g[i], v)
 			}
 		}
 	}

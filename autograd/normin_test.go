@@ -2,7 +2,6 @@ package autograd
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -56,14 +55,7 @@ func TestReaderAppliesNormSameBits(t *testing.T) {
 				p.Forward(training)
 				p.Backward()
 			}
-			for k, w := range want {
-				g := got[k].Data()
-				for i, v := range w.Data() {
-					if math.Float32bits(g[i]) != math.Float32bits(v) {
-						t.Fatalf("%+v step %d (training %v): %s[%d] = %v folded, %v apart", c, step, training, k, i, g[i], v)
-					}
-				}
-			}
+			requireSameTensors(t, fmt.Sprintf("%+v step %d (training %v)", c, step, training), got, want)
 		}
 	}
 }

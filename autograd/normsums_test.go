@@ -2,7 +2,6 @@ package autograd
 
 import (
 	"fmt"
-	"math"
 	"testing"
 )
 
@@ -44,14 +43,7 @@ func TestNormSumsSameBits(t *testing.T) {
 					if (cv.pool != nil) != pool {
 						t.Fatalf("%s: the convolution makes its gradient from the pooling's: %v", name, cv.pool != nil)
 					}
-					for k, want := range apart {
-						got := paired[k].Data()
-						for i, w := range want.Data() {
-							if math.Float32bits(got[i]) != math.Float32bits(w) {
-								t.Fatalf("%s step %d (training %v): %s[%d] = %v paired, %v apart", name, step, training, k, i, got[i], w)
-							}
-						}
-					}
+					requireSameTensors(t, fmt.Sprintf("%s step %d (training %v)", name, step, training), paired, apart)
 				}
 			}
 		}

@@ -120,11 +120,7 @@ func TestBNRunsProducers(t *testing.T) {
 	}
 	for _, s := range [][4]int{{4, 28, 28, 32}, {3, 14, 14, 64}, {2, 7, 9, 5}} {
 		n, h, wd, c := s[0], s[1], s[2], s[3]
-		g := win(h, wd, 2, 2, 2, 2, 0, 0, 0, 0)
-		oh, ow := g.Out()
-		wins := make([]uint8, n*oh*ow*c)
-		MaxPool2DWins(make([]float32, len(wins)), wins, randSlice(r, n*h*wd*c), n, c, g)
-		dy := randSlice(r, len(wins))
+		g, wins, dy := pooledCase(r, n, h, wd, c)
 		x, _, mean, scale, shift := runsOperands(r, n*h*wd, c)
 		bn := NewBatchNorm(n*h*wd, c)
 		runs := bn.NewRuns(h * wd)

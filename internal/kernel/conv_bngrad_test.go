@@ -63,16 +63,7 @@ func checkBackwardBN(t *testing.T, name string, r *rand.Rand, c convCase, relu b
 	cv.Backward(rdx, rdw, rdb, dy, x, w, nil, false)
 	gdx, gdw, gdb := append([]float32(nil), dx0...), append([]float32(nil), dw0...), append([]float32(nil), db0...)
 	cv.BackwardBN(gdx, gdw, gdb, bn, x, w)
-	for _, g := range []struct {
-		name      string
-		got, want []float32
-	}{{"dx", gdx, rdx}, {"dw", gdw, rdw}, {"db", gdb, rdb}} {
-		for i := range g.want {
-			if math.Float32bits(g.got[i]) != math.Float32bits(g.want[i]) {
-				t.Fatalf("%s: %s[%d] = %v by BackwardBN, %v by the pass and Backward", name, g.name, i, g.got[i], g.want[i])
-			}
-		}
-	}
+	requireBits(t, name+": BackwardBN against the pass and Backward", bitsOf{"dx", gdx, rdx}, bitsOf{"dw", gdw, rdw}, bitsOf{"db", gdb, rdb})
 }
 
 // TestConv2DBackwardBNPanics checks that BackwardBN names a missing or
@@ -116,11 +107,7 @@ func TestConv2DBackwardBNPooled(t *testing.T) {
 		}
 		oh, ow := cv.OutShape()
 		m := c.n * oh * ow
-		g := win(oh, ow, 2, 2, 2, 2, 0, 0, 0, 0)
-		pooled := c.n * (oh / 2) * (ow / 2) * c.f
-		wins := make([]uint8, pooled)
-		MaxPool2DWins(make([]float32, pooled), wins, winsData(r, m*c.f), c.n, c.f, g)
-		pdy := randSlice(r, pooled)
+		g, wins, pdy := pooledCase(r, c.n, oh, ow, c.f)
 		dz := make([]float32, m*c.f)
 		MaxPool2DWinsBackwardSet(dz, pdy, wins, c.n, c.f, g)
 		nan := make([]float32, m*c.f)
@@ -146,16 +133,7 @@ func TestConv2DBackwardBNPooled(t *testing.T) {
 					gdx, gdw, gdb := make([]float32, len(x)), make([]float32, len(w)), make([]float32, c.f)
 					cv.BackwardBN(rdx, rdw, rdb, &ref, x, w)
 					cv.BackwardBN(gdx, gdw, gdb, &got, x, w)
-					for _, v := range []struct {
-						name      string
-						got, want []float32
-					}{{"dx", gdx, rdx}, {"dw", gdw, rdw}, {"db", gdb, rdb}} {
-						for i := range v.want {
-							if math.Float32bits(v.got[i]) != math.Float32bits(v.want[i]) {
-								t.Fatalf("%s: %s[%d] = %v from the pooled gradient, %v from dz", name, v.name, i, v.got[i], v.want[i])
-							}
-						}
-					}
+					requireBits(t, name+": from the pooled gradient against from dz", bitsOf{"dx", gdx, rdx}, bitsOf{"dw", gdw, rdw}, bitsOf{"db", gdb, rdb})
 				}
 			}
 		}

@@ -74,16 +74,8 @@ func checkInputAffine(t *testing.T, name string, r *rand.Rand, c convCase, relu,
 	}
 	for _, via := range []*BNGrad{nil, bn} {
 		want, got := run(ref, a, via), run(cv, x, via)
-		for _, v := range []struct {
-			name      string
-			got, want []float32
-		}{{"y", got.y, want.y}, {"dx", got.dx, want.dx}, {"dw", got.dw, want.dw}, {"db", got.db, want.db}} {
-			for i := range v.want {
-				if math.Float32bits(v.got[i]) != math.Float32bits(v.want[i]) {
-					t.Fatalf("%s/bn=%v: %s[%d] = %v through the map, %v from its output", name, via != nil, v.name, i, v.got[i], v.want[i])
-				}
-			}
-		}
+		requireBits(t, fmt.Sprintf("%s/bn=%v", name, via != nil),
+			bitsOf{"y", got.y, want.y}, bitsOf{"dx", got.dx, want.dx}, bitsOf{"dw", got.dw, want.dw}, bitsOf{"db", got.db, want.db})
 	}
 }
 
@@ -104,4 +96,23 @@ func TestConv2DInputAffinePanics(t *testing.T) {
 	mustPanic(t, "ForwardAffine with a map", func() { cv.ForwardAffine(y, x, w, nil, nil, false) })
 	cv.SetInputAffine(nil, nil, false)
 	cv.ForwardAffine(y, x, w, nil, nil, false) // the map off: no panic
+}
+
+// bitsOf names a slice computed two ways, for requireBits.
+type bitsOf struct {
+	name      string
+	got, want []float32
+}
+
+// requireBits fails unless each got has the float32 bits of its want;
+// what says which case.
+func requireBits(t *testing.T, what string, pairs ...bitsOf) {
+	t.Helper()
+	for _, p := range pairs {
+		for i := range p.want {
+			if math.Float32bits(p.got[i]) != math.Float32bits(p.want[i]) {
+				t.Fatalf("%s: %s[%d] = %v, want %v", what, p.name, i, p.got[i], p.want[i])
+			}
+		}
+	}
 }

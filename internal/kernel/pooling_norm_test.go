@@ -65,11 +65,7 @@ func TestMaxPool2DWinsBackwardRuns(t *testing.T) {
 	r := rand.New(rand.NewPCG(73, 74))
 	for _, s := range [][4]int{{4, 28, 28, 32}, {3, 14, 14, 64}, {5, 7, 9, 5}, {3, 8, 8, 16}} {
 		n, h, w, c := s[0], s[1], s[2], s[3]
-		g := win(h, w, 2, 2, 2, 2, 0, 0, 0, 0)
-		oh, ow := g.Out()
-		wins := make([]uint8, n*oh*ow*c)
-		MaxPool2DWins(make([]float32, len(wins)), wins, winsData(r, n*h*w*c), n, c, g)
-		dy := randSlice(r, len(wins))
+		g, wins, dy := pooledCase(r, n, h, w, c)
 		want := make([]float32, n*h*w*c)
 		MaxPool2DWinsBackwardSet(want, dy, wins, n, c, g)
 		x, mean, scale, shift := randSlice(r, n*h*w*c), randSlice(r, c), randSlice(r, c), randSlice(r, c)
@@ -107,4 +103,15 @@ func TestMaxPool2DWinsBackwardRuns(t *testing.T) {
 			}
 		}
 	}
+}
+
+// pooledCase is a 2×2 max pooling of n samples (h, w, c) of winsData,
+// ties and NaNs among them: its geometry, its winners and a gradient of
+// its output.
+func pooledCase(r *rand.Rand, n, h, w, c int) (Window, []uint8, []float32) {
+	g := win(h, w, 2, 2, 2, 2, 0, 0, 0, 0)
+	oh, ow := g.Out()
+	wins := make([]uint8, n*oh*ow*c)
+	MaxPool2DWins(make([]float32, len(wins)), wins, winsData(r, n*h*w*c), n, c, g)
+	return g, wins, randSlice(r, len(wins))
 }

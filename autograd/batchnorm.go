@@ -61,6 +61,9 @@ type batchNorm struct {
 	// writes it (normsums.go), used when runsOn.
 	runs   *kernel.BNRuns
 	runsOn bool
+	// statsFrom, when not nil, is the convolution whose output x is,
+	// which takes the batch statistics as it writes x (bnstats.go).
+	statsFrom *conv2D
 
 	// k runs the passes over the rows on the kernel's workers, with
 	// results that are the same bits for any number of workers.
@@ -104,6 +107,7 @@ func (p *Plan) batchNorm(name string, x *Var, gamma, beta, movingMean, movingVar
 		}
 	}
 	op.y = p.newVar(op, needGrad, x.Shape()...)
+	p.statsFromConv(op, x)
 	p.add(op)
 	return op.y
 }
@@ -153,7 +157,7 @@ func (o *batchNorm) betaAt(c int) float64 {
 // batchStatistics sets mean and invStd from the batch and moves the moving
 // statistics toward them.
 func (o *batchNorm) batchStatistics() {
-	o.k.Stats(o.mean, o.invStd, o.x.Value.Data()) // invStd holds the variance until the end
+	o.statistics(o.mean, o.invStd) // invStd holds the variance until the end
 	mm, mv := o.movingMean.Value.Data(), o.movingVar.Value.Data()
 	for c, vc := range o.invStd {
 		// The biased variance, as Keras uses for both normalizing and

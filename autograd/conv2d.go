@@ -45,6 +45,9 @@ type conv2D struct {
 	// kernel while Backward runs.
 	pool   *pool2D
 	pooled kernel.PooledGrad
+	// statsFor, when not nil, are the batch statistics of the
+	// normalization reading y, which a training Forward takes (bnstats.go).
+	statsFor *kernel.BNStats
 }
 
 // window checks the geometry of a kh×kw window moved by sh rows and sw
@@ -106,7 +109,8 @@ func (p *Plan) Conv2DBiasReLU(x *Var, w, b *Param, relu bool, strideH, strideW, 
 	return op.y
 }
 
-func (o *conv2D) Forward(bool) {
+func (o *conv2D) Forward(training bool) {
+	o.setStats(training)
 	var bias []float32
 	if o.b != nil {
 		bias = o.b.Value.Data()

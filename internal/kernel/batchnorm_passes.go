@@ -93,17 +93,7 @@ func (j bnJob) Run(lo, hi int) {
 		p1, p2 := bn.part[2*k*n:(2*k+1)*n], bn.part[(2*k+1)*n:(2*k+2)*n]
 		switch bn.pass {
 		case bnStats:
-			// Sums, then squared deviations from the chunk's own mean
-			// while the chunk is still in cache; Stats combines them.
-			clear(p1)
-			clear(p2)
-			ColumnSums64(p1, rows, r1-r0, n)
-			c := bn.centre[k*n : (k+1)*n]
-			inv := 1 / float64(r1-r0)
-			for ch, s := range p1 {
-				c[ch] = float32(s * inv)
-			}
-			ColumnSquares64(p2, rows, c, r1-r0, n)
+			bn.chunkStats(k, rows)
 		case bnAffine:
 			ChannelAffine(bn.y[r0*n:r1*n], rows, bn.scale, bn.shift, r1-r0, n)
 		case bnDots:
@@ -130,6 +120,23 @@ func (j bnJob) Run(lo, hi int) {
 	}
 }
 
+// chunkStats takes chunk k's sums, then its squared deviations from its
+// own mean while the chunk, rows, is still in cache; Stats combines them.
+func (bn *BatchNorm) chunkStats(k int, rows []float32) {
+	n := bn.n
+	r0, r1 := k*bn.rows, min(bn.m, (k+1)*bn.rows)
+	p1, p2 := bn.part[2*k*n:(2*k+1)*n], bn.part[(2*k+1)*n:(2*k+2)*n]
+	clear(p1)
+	clear(p2)
+	ColumnSums64(p1, rows, r1-r0, n)
+	c := bn.centre[k*n : (k+1)*n]
+	inv := 1 / float64(r1-r0)
+	for ch, s := range p1 {
+		c[ch] = float32(s * inv)
+	}
+	ColumnSquares64(p2, rows, c, r1-r0, n)
+}
+
 // Stats sets mean and variance (n each) to the per-channel mean and biased
 // variance of x (m, n). Each chunk gives its sum S_k and its squared
 // deviations Q_k from its own rounded mean c_k; then, in float64 and chunk
@@ -144,6 +151,12 @@ func (bn *BatchNorm) Stats(mean, variance []float64, x []float32) {
 	checkRows("BatchNorm.Stats", bn.m, bn.n, "mean", mean, "variance", variance, "x", x)
 	bn.x = x
 	bn.run(bnStats)
+	bn.combineStats(mean, variance)
+}
+
+// combineStats sets mean and variance from the chunks' sums and squared
+// deviations, as Stats says.
+func (bn *BatchNorm) combineStats(mean, variance []float64) {
 	n := bn.n
 	mean, variance = mean[:n], variance[:n]
 	clear(mean)

@@ -63,6 +63,7 @@ type Conv2D struct {
 	scratch      *ConvScratch // per-worker block buffers, maybe shared (conv_scratch.go)
 	in           *inputAffine // the map x is read through (SetInputAffine), nil for none
 	runs         *BNRuns      // the sums Backward takes from dx (SetGradRuns), nil for none
+	stats        *BNStats     // the statistics Forward takes from y (SetOutputStats), nil for none
 	set          convSet      // the gradients Backward sets (SetGrads, conv_set.go)
 
 	fwd convForward
@@ -227,6 +228,9 @@ func (cv *Conv2D) Forward(y, x, w, bias []float32, relu bool) {
 			w = cv.wPair
 		}
 		j.y, j.x, j.wt, j.bias, j.relu = y, x, w, bias, relu
+		if cv.stats != nil {
+			cv.stats.start(y)
+		}
 		perUnit := cv.srb * cv.ow * cv.k * cv.f
 		Parallel(cv.n*cv.sblocks, max(1, convMinChunk/perUnit), j)
 		j.y, j.x, j.wt, j.bias = nil, nil, nil, nil

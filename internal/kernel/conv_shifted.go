@@ -295,6 +295,9 @@ func (j *shiftedForward) Run(lo, hi int) {
 		yb := j.y[first*cv.f : (first+(i1-i0)*cv.ow)*cv.f]
 		convRows(cv.kern, yb, src, cv.wp*cv.c, i1-i0, cv.ow, cv.c, cv.win.KH, cv.win.KW, j.wt, cv.f, rowsSet, s.band)
 		biasAct(yb, j.bias, j.relu)
+		if cv.stats != nil { // whole samples per unit (TakesStats)
+			cv.stats.written(n)
+		}
 	}
 	cv.putScratch(s)
 }

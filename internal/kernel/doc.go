@@ -4,7 +4,12 @@
 // arithmetic, activations and their gradients, row-wise softmax,
 // reductions, and the one worker pool that splits work across cores
 // (workers.go). Convolution and pooling describe their geometry with one
-// type, Window (window.go).
+// type, Window (window.go). A convolution or pooling beside a batch
+// normalization can do the normalization's passes over memory as it reads
+// or writes the same rows, with the same bits: apply it to its input
+// (conv_input.go, pooling_norm.go), take its batch statistics
+// (batchnorm_stats.go) or its backward sums (batchnorm_runs.go), compute
+// its input gradient (conv_bngrad.go).
 //
 // Everything here works on []float32 plus dimensions, destination first, and
 // never allocates in steady state, so that a compiled training plan can run a

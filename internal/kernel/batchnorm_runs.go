@@ -157,3 +157,14 @@ func (r *BNRuns) copyStraddles(dy, src []float32, s int) {
 		}
 	}
 }
+
+// SetGradRuns has Backward and BackwardBN take r's sums from each sample
+// of dx once they have written it (BNRuns.Sample), for the batch
+// normalization that x is the output of, whose gradient dx is; nil for
+// none. The caller must make this convolution the only writer of dx.
+func (cv *Conv2D) SetGradRuns(r *BNRuns) {
+	if r != nil {
+		r.check("Conv2D.SetGradRuns", cv.n, cv.win.H*cv.win.W, cv.c)
+	}
+	cv.runs = r
+}

@@ -78,3 +78,21 @@ func (bn *BatchNorm) StatsTaken(mean, variance []float64, s *BNStats) {
 	}
 	bn.combineStats(mean, variance)
 }
+
+// TakesStats says whether SetOutputStats applies: on the shifted path with
+// whole samples per forward unit (batches of 4 samples or more).
+func (cv *Conv2D) TakesStats() bool { return cv.shifted && cv.srb == cv.oh }
+
+// SetOutputStats has Forward take s's chunk statistics of y as it writes
+// each sample (BatchNorm.StatsTaken then combines them), for the batch
+// normalization y is the input of; nil for none. It panics where
+// TakesStats is false or s is of another shape.
+func (cv *Conv2D) SetOutputStats(s *BNStats) {
+	if s != nil {
+		if !cv.TakesStats() {
+			panic("kernel: Conv2D.SetOutputStats: the convolution does not write whole samples per unit (TakesStats)")
+		}
+		s.check("Conv2D.SetOutputStats", cv.n, cv.oh*cv.ow, cv.f)
+	}
+	cv.stats = s
+}

@@ -72,32 +72,3 @@ func channelMap(d, x, scale, shift []float32, rows, n int, relu bool) {
 		ChannelAffine(d, x, scale, shift, rows, n)
 	}
 }
-
-// SetGradRuns has Backward and BackwardBN take r's sums from each sample
-// of dx once they have written it (BNRuns.Sample), for the batch
-// normalization that x is the output of, whose gradient dx is; nil for
-// none. The caller must make this convolution the only writer of dx.
-func (cv *Conv2D) SetGradRuns(r *BNRuns) {
-	if r != nil {
-		r.check("Conv2D.SetGradRuns", cv.n, cv.win.H*cv.win.W, cv.c)
-	}
-	cv.runs = r
-}
-
-// TakesStats says whether SetOutputStats applies: on the shifted path with
-// whole samples per forward unit (batches of 4 samples or more).
-func (cv *Conv2D) TakesStats() bool { return cv.shifted && cv.srb == cv.oh }
-
-// SetOutputStats has Forward take s's chunk statistics of y as it writes
-// each sample (BatchNorm.StatsTaken then combines them), for the batch
-// normalization y is the input of; nil for none. It panics where
-// TakesStats is false or s is of another shape.
-func (cv *Conv2D) SetOutputStats(s *BNStats) {
-	if s != nil {
-		if !cv.TakesStats() {
-			panic("kernel: Conv2D.SetOutputStats: the convolution does not write whole samples per unit (TakesStats)")
-		}
-		s.check("Conv2D.SetOutputStats", cv.n, cv.oh*cv.ow, cv.f)
-	}
-	cv.stats = s
-}

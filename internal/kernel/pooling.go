@@ -249,11 +249,13 @@ func (j *poolingJob) Run(lo, hi int) {
 }
 
 // argScratch and winScratch recycle the winners of MaxPool2D calls
-// without arg, one sample's worth per running worker, so that they
+// without arg, one sample's worth per running worker, and floatScratch the
+// mapped row pairs and made samples of pooling_norm.go, so that they
 // allocate nothing once warm.
 var (
-	argScratch scratchPool[int32]
-	winScratch scratchPool[uint8]
+	argScratch   scratchPool[int32]
+	winScratch   scratchPool[uint8]
+	floatScratch scratchPool[float32]
 )
 
 type scratchPool[T any] struct {

@@ -30,18 +30,14 @@ func MaxPool2DWinsAffine(y []float32, win []uint8, x, scale, shift []float32, re
 	runPooling(poolingJob{kind: poolMaxWinsAffine, g: g, c: c, dst: y, src: x, win: win, scale: scale, shift: shift, relu: relu}, n)
 }
 
-// rowPairScratch recycles the mapped row pairs of MaxPool2DWinsAffine, one
-// per running worker.
-var rowPairScratch scratchPool[float32]
-
 // maxPoolWinsAffineSample is maxPoolWinsSample of one sample's x mapped:
 // each output row from its two input rows, mapped into a buffer first.
 func (j *poolingJob) maxPoolWinsAffineSample(y []float32, win []uint8, x []float32) {
 	c, w := j.c, j.g.W
 	rs := w * c
 	oh, ow := j.g.H/2, w/2
-	buf := rowPairScratch.get(2 * rs)
-	defer rowPairScratch.put(buf)
+	buf := floatScratch.get(2 * rs)
+	defer floatScratch.put(buf)
 	for i := range oh {
 		pair := x[2*i*rs : (2*i+2)*rs]
 		channelMap(buf, pair, j.scale, j.shift, 2*w, c, j.relu)
@@ -70,14 +66,10 @@ func MaxPool2DWinsBackwardRuns(dx, dy []float32, win []uint8, n, c int, g Window
 	runPooling(poolingJob{kind: poolMaxWinsRuns, g: g, c: c, dst: dx, src: dy, win: win, runs: r}, n)
 }
 
-// sampleScratch recycles MaxPool2DWinsBackwardRuns's samples of dx, one
-// per running worker.
-var sampleScratch scratchPool[float32]
-
 // maxPoolWinsRunsSample is MaxPool2DWinsBackwardRuns of one sample s.
 func (j *poolingJob) maxPoolWinsRunsSample(dx, dy []float32, win []uint8, s int) {
-	buf := sampleScratch.get(len(dx))
-	defer sampleScratch.put(buf)
+	buf := floatScratch.get(len(dx))
+	defer floatScratch.put(buf)
 	maxPoolWinsBackSample(buf, dy, win, j.g.H, j.g.W, j.c, true)
 	j.runs.Sample(s, buf)
 	j.runs.copyStraddles(dx, buf, s)

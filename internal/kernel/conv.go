@@ -77,6 +77,10 @@ type Conv2D struct {
 	winoU  []float32      // the transformed kernel, (16, C, F)
 	winoW  []float32      // the kernel winoU was made from
 	wfwd   winoForwardJob // its job
+
+	// Training's Winograd path (conv_winograd_train.go): w and wFlip
+	// transformed, and dx's zero shift.
+	winoTU, winoDU, winoZero []float32
 }
 
 // Block and parallel sizing. A block's patches take about convBlockFloats
@@ -209,23 +213,10 @@ func (cv *Conv2D) Forward(y, x, w, bias []float32, relu bool) {
 	bias = cv.setBias(bias)
 	if cv.shifted {
 		j := &cv.sfwd
-		if cv.wBand != nil {
-			bandWeights(cv.wBand, w, cv.win.KH, cv.win.KW, cv.c, cv.f)
-			w = cv.wBand
-		}
-		if nr := cv.kern.nr; cv.win.KW*cv.c >= shiftMinRow && cv.f > nr {
-			cv.wPanel = grow(cv.wPanel, ceilDiv(cv.f, nr)*nr*cv.k)
-			panelWeights(cv.wPanel, w, cv.k, cv.f, nr)
-			w = cv.wPanel
-		}
-		if pairOK(cv.kern, cv.f, cv.ow) {
-			u := cv.c // rows per window column block: shifted, or band
-			if cv.wBand != nil {
-				u = cv.win.KH * cv.c
-			}
-			cv.wPair = grow(cv.wPair, cv.win.KH*(cv.win.KW+1)*u*2*cv.f)
-			pairWeights(cv.wPair, w, cv.win.KH, cv.win.KW, u, cv.f)
-			w = cv.wPair
+		if cv.winoForwardOK() {
+			cv.winoKernel(&cv.winoTU, w, cv.c, cv.f)
+		} else {
+			w = cv.shiftedWeights(w)
 		}
 		j.y, j.x, j.wt, j.bias, j.relu = y, x, w, bias, relu
 		if cv.stats != nil {
@@ -242,6 +233,30 @@ func (cv *Conv2D) Forward(y, x, w, bias []float32, relu bool) {
 	perUnit := cv.rb * cv.ow * cv.k * cv.f
 	Parallel(units, max(1, convMinChunk/perUnit), j)
 	j.y, j.x, j.wt, j.bias = nil, nil, nil, nil
+}
+
+// shiftedWeights lays w out as the shifted forward's tiles read it: in
+// bands, column panels or pixel pairs, as the geometry takes them.
+func (cv *Conv2D) shiftedWeights(w []float32) []float32 {
+	if cv.wBand != nil {
+		bandWeights(cv.wBand, w, cv.win.KH, cv.win.KW, cv.c, cv.f)
+		w = cv.wBand
+	}
+	if nr := cv.kern.nr; cv.win.KW*cv.c >= shiftMinRow && cv.f > nr {
+		cv.wPanel = grow(cv.wPanel, ceilDiv(cv.f, nr)*nr*cv.k)
+		panelWeights(cv.wPanel, w, cv.k, cv.f, nr)
+		w = cv.wPanel
+	}
+	if pairOK(cv.kern, cv.f, cv.ow) {
+		u := cv.c // rows per window column block: shifted, or band
+		if cv.wBand != nil {
+			u = cv.win.KH * cv.c
+		}
+		cv.wPair = grow(cv.wPair, cv.win.KH*(cv.win.KW+1)*u*2*cv.f)
+		pairWeights(cv.wPair, w, cv.win.KH, cv.win.KW, u, cv.f)
+		w = cv.wPair
+	}
+	return w
 }
 
 type convForward struct {

@@ -32,6 +32,10 @@ func (cv *Conv2D) backward(dx, dw, db, dy, x, w, y []float32, relu bool, bn *BNG
 	case dx == nil:
 	case cv.shifted && !cv.gemmDX():
 		flipWeights(cv.wFlip, w, cv.win.KH, cv.win.KW, cv.c, cv.f)
+		if cv.winoDXOK() {
+			cv.winoBackward()
+			break
+		}
 		if cv.wFlipBand != nil {
 			bandWeights(cv.wFlipBand, cv.wFlip, cv.win.KH, cv.win.KW, cv.f, cv.c)
 		}

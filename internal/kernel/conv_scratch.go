@@ -77,6 +77,7 @@ func (cv *Conv2D) need(backward bool) convNeed {
 		return n
 	}
 	n.xp = max(n.xp, cv.hp*cv.wp*cv.c)
+	cv.winoNeed(&n, backward)
 	n.band = (cv.ow + cv.win.KW - 1) * cv.c * cv.win.KH
 	if backward {
 		n.band = max(n.band, (cv.win.W+cv.win.KW-1)*cv.f*cv.win.KH)
@@ -160,6 +161,8 @@ func (cv *Conv2D) fitBackward(s *convScratch) {
 	s.lag = sc.fit(s.lag, need.lag, most.lag)
 	s.dbn = sc.fit(s.dbn, need.dbn, most.dbn)
 	s.dz = sc.fit(s.dz, need.dz, most.dz)
+	s.wv = sc.fit(s.wv, need.wv, most.wv)
+	s.wm = sc.fit(s.wm, need.wm, most.wm)
 }
 
 // fit returns b cut to n values, made anew with room for most when it is

@@ -293,8 +293,12 @@ func (j *shiftedForward) Run(lo, hi int) {
 		}
 		first := n*cv.oh*cv.ow + i0*cv.ow
 		yb := j.y[first*cv.f : (first+(i1-i0)*cv.ow)*cv.f]
-		convRows(cv.kern, yb, src, cv.wp*cv.c, i1-i0, cv.ow, cv.c, cv.win.KH, cv.win.KW, j.wt, cv.f, rowsSet, s.band)
-		biasAct(yb, j.bias, j.relu)
+		if cv.winoForwardOK() {
+			j.winoForwardRows(s, yb, src, i1-i0)
+		} else {
+			convRows(cv.kern, yb, src, cv.wp*cv.c, i1-i0, cv.ow, cv.c, cv.win.KH, cv.win.KW, j.wt, cv.f, rowsSet, s.band)
+			biasAct(yb, j.bias, j.relu)
+		}
 		if cv.stats != nil { // whole samples per unit (TakesStats)
 			cv.stats.written(n)
 		}
@@ -376,7 +380,9 @@ func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) 
 		}
 		Col2im(j.dx[n*in:(n+1)*in], s.cols, cv.win, cv.c, 0, cv.oh)
 	}
-	if convDX {
+	if convDX && cv.winoDXOK() {
+		j.winoDX(s, j.dx[n*in:(n+1)*in], dyp, cv.set.dxWrite())
+	} else if convDX {
 		wt := cv.wFlip
 		if cv.wFlipBand != nil {
 			wt = cv.wFlipBand

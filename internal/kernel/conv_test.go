@@ -40,13 +40,19 @@ var convCases = []convCase{
 	{5, 6, 31, 16, 2, 2, 40, 1, 1, 1, 0, 1, 0}, // even window, 40 filters = 32+8 columns
 	{1, 5, 5, 4, 5, 5, 4, 1, 1, 4, 0, 0, 4},    // padding KH-1 on one side only
 	{4, 6, 5, 32, 3, 3, 1, 1, 1, 0, 0, 0, 0},   // one filter: dx's window rows are 3 values
+	// Winograd in training (16·k channels both sides, even sides):
+	{3, 8, 8, 16, 3, 3, 32, 1, 1, 1, 1, 1, 1},  // same, forward units of two rows
+	{4, 6, 10, 32, 3, 3, 16, 1, 1, 0, 0, 0, 0}, // valid, 4×8 outputs
 }
 
 // TestConv2DPaths checks that convCases reach each implementation.
 func TestConv2DPaths(t *testing.T) {
-	shifted, im2col := 0, 0
+	shifted, im2col, wino := 0, 0, 0
 	for _, c := range convCases {
 		cv := NewConv2D(c.n, c.c, c.f, c.window())
+		if cv.winoForwardOK() && cv.winoDXOK() {
+			wino++
+		}
 		switch {
 		case cv.shifted:
 			shifted++
@@ -56,6 +62,9 @@ func TestConv2DPaths(t *testing.T) {
 	}
 	if shifted < 6 || im2col < 6 {
 		t.Errorf("%d cases take the shifted path and %d im2col, want ≥ 6 of each", shifted, im2col)
+	}
+	if wino < 2 && defaultWino(activeTile) != nil {
+		t.Errorf("%d cases take Winograd in training, want ≥ 2", wino)
 	}
 }
 

@@ -242,19 +242,8 @@ func (j *winoForwardJob) tiles(s *convScratch, n, q0, q1 int) {
 		at := tr*tw + j0 - q0
 		cv.wino.input(v[at*c:], tiles*c, xp[(2*(tr-t0)*pw+2*j0)*c:], pw*c, c, j1-j0)
 	}
-	// M[ξ] = V[ξ]·U[ξ], straight through the GEMM tile: the operands of
-	// one ξ (at most a sample's 49 tiles × 64 channels, and U[ξ]) stay
-	// in L1 while its tiles run, and each tile's depth is C whole.
-	mr, nr := cv.kern.mr, cv.kern.nr
-	for xi := 0; xi < 16; xi++ {
-		a, b, out := v[xi*tiles*c:], cv.winoU[xi*c*f:], m[xi*tiles*f:]
-		for r0 := 0; r0 < tiles; r0 += mr {
-			rows := min(mr, tiles-r0)
-			for f0 := 0; f0 < f; f0 += nr {
-				cv.kern.tile(c, a[r0*c:], c, 1, b[f0:], f, out[r0*f+f0:], f, 1, 0, rows, min(nr, f-f0))
-			}
-		}
-	}
+	// At most a sample's 49 tiles × 64 channels a product.
+	winoProducts(cv.kern, m, v, cv.winoU, tiles, c, f)
 	for tr := t0; tr < t1; tr++ {
 		j0, j1 := max(q0-tr*tw, 0), min(q1-tr*tw, tw)
 		j.outputRow(m[(tr*tw+j0-q0)*f:], tiles*f, n, tr, j0, j1)

@@ -81,6 +81,7 @@ type Conv2D struct {
 	// Training's Winograd path (conv_winograd_train.go): w and wFlip
 	// transformed, and dx's zero shift.
 	winoTU, winoDU, winoZero []float32
+	partWM                   [][]float32 // per batch group, dw's sums on the Winograd path, (16, C, F)
 }
 
 // Block and parallel sizing. A block's patches take about convBlockFloats

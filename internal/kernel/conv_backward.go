@@ -28,6 +28,9 @@ func (cv *Conv2D) backward(dx, dw, db, dy, x, w, y []float32, relu bool, bn *BNG
 		return
 	}
 	cv.backwardBuffers()
+	if dw != nil && cv.winoDWOK() {
+		cv.winoDWBuffers()
+	}
 	switch {
 	case dx == nil:
 	case cv.shifted && !cv.gemmDX():
@@ -82,9 +85,14 @@ func (j *convBackward) Run(lo, hi int) {
 		pdw, pdb := cv.partDW[g], cv.partDB[g]
 		clear(pdw)
 		clear(pdb)
+		sums := pdw // what the samples add their weight gradient to
+		if j.dw != nil && cv.winoDWOK() {
+			sums = cv.partWM[g]
+			clear(sums)
+		}
 		for n := g * cv.n / cv.groups; n < (g+1)*cv.n/cv.groups; n++ {
 			if cv.shifted {
-				j.shiftedSample(s, pdw, pdb, n)
+				j.shiftedSample(s, sums, pdb, n)
 			} else {
 				for b := 0; b < cv.blocks; b++ {
 					i0 := b * cv.rb
@@ -96,6 +104,9 @@ func (j *convBackward) Run(lo, hi int) {
 				in := cv.win.H * cv.win.W * cv.c
 				cv.runs.Sample(n, j.dx[n*in:(n+1)*in])
 			}
+		}
+		if j.dw != nil && cv.winoDWOK() {
+			winoDWOut(pdw, sums, cv.c, cv.f)
 		}
 	}
 	cv.putScratch(s)

@@ -307,7 +307,8 @@ func (j *shiftedForward) Run(lo, hi int) {
 }
 
 // shiftedSample does the backward pass of sample n into the group sums pdw
-// and pdb and into dx.
+// and pdb and into dx. pdw is dw's (K, F), or on the Winograd path the
+// sums of ∂L/∂U, (16, C, F).
 func (j *convBackward) shiftedSample(s *convScratch, pdw, pdb []float32, n int) {
 	cv := j.cv
 	in, out := cv.win.H*cv.win.W*cv.c, cv.oh*cv.ow*cv.f
@@ -407,6 +408,10 @@ func (cv *Conv2D) sampleDW(s *convScratch, pdw, xn, dyg, dyl []float32, n int) {
 		src = cv.keptX[n*cv.hp*cv.wp*cv.c : (n+1)*cv.hp*cv.wp*cv.c]
 	case cv.padded:
 		src = cv.padRows(s.xp, src, 0, cv.hp)
+	}
+	if cv.winoDWOK() {
+		cv.winoSampleDW(s, pdw, src, dyg)
+		return
 	}
 	if dyl != nil && laggedDW(cv.kern, pdw, src, cv.wp, cv.oh, cv.win.KH, cv.win.KW, dyl, cv.f, s.lag) {
 		return

@@ -45,12 +45,13 @@ type winoImpl struct {
 	input  func(v []float32, vs int, x []float32, rs, c, tiles int)
 	output func(y []float32, ldy int, m []float32, ms, f, tiles int, scale, shift []float32, flags int)
 	kernel func(u []float32, us int, w []float32, c, f int)
+	grad   func(d []float32, ds int, dy []float32, rs, f, tiles int) // training's dw (conv_winograd_dw.go)
 }
 
 // winoGo is the pure-Go implementation; winoImpls lists those usable
 // here, for the conformance tests.
 var (
-	winoGo    = winoImpl{name: "purego", input: winoInputGo, output: winoOutputGo, kernel: winoKernelGo}
+	winoGo    = winoImpl{name: "purego", input: winoInputGo, output: winoOutputGo, kernel: winoKernelGo, grad: winoGradGo}
 	winoImpls = []*winoImpl{&winoGo}
 )
 

@@ -33,6 +33,11 @@ var winoAVX512 = winoImpl{
 		_ = w[9*c*f-1]
 		winoKernelAVX512(&u[0], us, &w[0], c, f)
 	},
+	grad: func(d []float32, ds int, dy []float32, rs, f, tiles int) {
+		_ = d[15*ds+tiles*f-1]
+		_ = dy[rs+2*tiles*f-1]
+		winoGradAVX512(&d[0], ds, &dy[0], rs, f, tiles)
+	},
 }
 
 func init() {

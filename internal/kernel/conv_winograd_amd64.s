@@ -399,3 +399,100 @@ kblock:
 	JNZ     kchan
 	VZEROUPPER
 	RET
+
+// func winoGradAVX512(d *float32, ds int, dy *float32, rs int, f int, tiles int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·winoGradAVX512(SB), NOSPLIT, $0-48
+	MOVQ         d+0(FP), AX
+	MOVQ         ds+8(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         dy+16(FP), DX
+	MOVQ         rs+24(FP), BX
+	SHLQ         $0x02, BX
+	MOVQ         f+32(FP), SI
+	SHLQ         $0x02, SI
+	MOVQ         tiles+40(FP), DI
+	LEAQ         (CX)(CX*2), R8
+	MOVL         $0x80000000, R9
+	VPBROADCASTD R9, Z0
+
+gtile:
+	MOVQ DX, R9
+	MOVQ AX, R10
+	MOVQ SI, R11
+	SHRQ $0x06, R11
+
+gblock:
+	VMOVUPS (R9), Z1
+	VMOVUPS (R9)(SI*1), Z2
+	LEAQ    (R9)(BX*1), R12
+	VMOVUPS (R12), Z3
+	VMOVUPS (R12)(SI*1), Z4
+	VADDPS  Z3, Z1, Z5
+	VADDPS  Z4, Z2, Z6
+	VSUBPS  Z3, Z1, Z7
+	VSUBPS  Z4, Z2, Z8
+	VXORPS  Z0, Z3, Z3
+	VXORPS  Z0, Z4, Z4
+	VADDPS  Z2, Z1, Z9
+	VSUBPS  Z2, Z1, Z10
+	VXORPS  Z0, Z2, Z2
+	VMOVUPS Z1, (R10)
+	VMOVUPS Z9, (R10)(CX*1)
+	VMOVUPS Z10, (R10)(CX*2)
+	VMOVUPS Z2, (R10)(R8*1)
+	VADDPS  Z6, Z5, Z1
+	VSUBPS  Z6, Z5, Z2
+	VXORPS  Z0, Z6, Z6
+	LEAQ    (R10)(CX*4), R12
+	VMOVUPS Z5, (R12)
+	LEAQ    (R10)(CX*4), R12
+	VMOVUPS Z1, (R12)(CX*1)
+	LEAQ    (R10)(CX*4), R12
+	VMOVUPS Z2, (R12)(CX*2)
+	LEAQ    (R10)(CX*4), R12
+	VMOVUPS Z6, (R12)(R8*1)
+	VADDPS  Z8, Z7, Z1
+	VSUBPS  Z8, Z7, Z2
+	VXORPS  Z0, Z8, Z5
+	LEAQ    (R10)(CX*4), R12
+	LEAQ    (R12)(CX*4), R12
+	VMOVUPS Z7, (R12)
+	LEAQ    (R10)(CX*4), R12
+	LEAQ    (R12)(CX*4), R12
+	VMOVUPS Z1, (R12)(CX*1)
+	LEAQ    (R10)(CX*4), R12
+	LEAQ    (R12)(CX*4), R12
+	VMOVUPS Z2, (R12)(CX*2)
+	LEAQ    (R10)(CX*4), R12
+	LEAQ    (R12)(CX*4), R12
+	VMOVUPS Z5, (R12)(R8*1)
+	VADDPS  Z4, Z3, Z1
+	VSUBPS  Z4, Z3, Z2
+	VXORPS  Z0, Z4, Z4
+	LEAQ    (R10)(CX*4), R12
+	LEAQ    (R12)(CX*4), R12
+	LEAQ    (R12)(CX*4), R12
+	VMOVUPS Z3, (R12)
+	LEAQ    (R10)(CX*4), R12
+	LEAQ    (R12)(CX*4), R12
+	LEAQ    (R12)(CX*4), R12
+	VMOVUPS Z1, (R12)(CX*1)
+	LEAQ    (R10)(CX*4), R12
+	LEAQ    (R12)(CX*4), R12
+	LEAQ    (R12)(CX*4), R12
+	VMOVUPS Z2, (R12)(CX*2)
+	LEAQ    (R10)(CX*4), R12
+	LEAQ    (R12)(CX*4), R12
+	LEAQ    (R12)(CX*4), R12
+	VMOVUPS Z4, (R12)(R8*1)
+	ADDQ    $0x40, R9
+	ADDQ    $0x40, R10
+	DECQ    R11
+	JNZ     gblock
+	LEAQ    (DX)(SI*2), DX
+	ADDQ    SI, AX
+	DECQ    DI
+	JNZ     gtile
+	VZEROUPPER
+	RET

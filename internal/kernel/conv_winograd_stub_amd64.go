@@ -27,3 +27,11 @@ func winoOutputAVX512(y *float32, ldy int, m *float32, ms int, f int, tiles int,
 //
 //go:noescape
 func winoKernelAVX512(u *float32, us int, w *float32, c int, f int)
+
+// winoGradAVX512 transforms the output gradient of tiles consecutive tiles of
+// one tile row: tile j's values are y[r][q] = dy[r·rs + (2j+q)·f + ch], and
+// d[(4r'+s')·ds + j·f + ch] = (A y Aᵀ)[r'][s'] for every channel ch < f (f a
+// multiple of 16, tiles ≥ 1), as winoGradGo computes it.
+//
+//go:noescape
+func winoGradAVX512(d *float32, ds int, dy *float32, rs int, f int, tiles int)

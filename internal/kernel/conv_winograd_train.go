@@ -45,11 +45,17 @@ func (cv *Conv2D) winoDXOK() bool {
 func winoChunk(th, tw int) int { return min(th, max(1, winoChunkTiles/tw)) }
 
 // winoNeed adds to n the transformed input and products of winoRows's
-// chunks: for Forward's units, and with backward for dx's samples.
+// chunks: for Forward's units, and with backward for dw's and dx's
+// samples.
 func (cv *Conv2D) winoNeed(n *convNeed, backward bool) {
 	if cv.winoForwardOK() {
 		tw := cv.ow / 2
 		tiles := winoChunk(cv.srb/2, tw) * tw
+		n.wv, n.wm = max(n.wv, 16*tiles*cv.c), max(n.wm, 16*tiles*cv.f)
+	}
+	if backward && cv.winoDWOK() {
+		tw := cv.ow / 2
+		tiles := winoChunk(cv.oh/2, tw) * tw
 		n.wv, n.wm = max(n.wv, 16*tiles*cv.c), max(n.wm, 16*tiles*cv.f)
 	}
 	if backward && cv.winoDXOK() {

@@ -3,7 +3,8 @@
 // generate in package kernel.
 //
 // F(2×2, 3×3): a 4×4 input tile d and a 3×3 kernel g give a 2×2 output
-// tile Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A. Every transform works on 16 channels at
+// tile Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A; the weight gradient takes a 2×2 output
+// gradient y to the cells as A y Aᵀ. Every transform works on 16 channels at
 // once, one zmm per tile cell, channels being the last (contiguous) axis
 // of every operand; the sums are written out in the order conv_winograd.go's
 // pure-Go transforms use.
@@ -22,6 +23,7 @@ func main() {
 	input()
 	output()
 	kernelTransform(half)
+	grad()
 	Generate()
 }
 
@@ -362,6 +364,81 @@ func kernelTransform(half Mem) {
 	ADDQ(f, u)
 	DECQ(c)
 	JNZ(LabelRef("kchan"))
+	VZEROUPPER()
+	RET()
+}
+
+// grad emits winoGradAVX512: A y Aᵀ of tiles 2×2 output pixels apart by 2.
+func grad() {
+	TEXT("winoGradAVX512", NOSPLIT, "func(d *float32, ds int, dy *float32, rs int, f int, tiles int)")
+	Pragma("noescape")
+	Doc("winoGradAVX512 transforms the output gradient of tiles consecutive tiles of",
+		"one tile row: tile j's values are y[r][q] = dy[r·rs + (2j+q)·f + ch], and",
+		"d[(4r'+s')·ds + j·f + ch] = (A y Aᵀ)[r'][s'] for every channel ch < f (f a",
+		"multiple of 16, tiles ≥ 1), as winoGradGo computes it.")
+	d := Load(Param("d"), GP64())
+	ds := Load(Param("ds"), GP64())
+	SHLQ(U8(2), ds)
+	dy := Load(Param("dy"), GP64())
+	rs := Load(Param("rs"), GP64())
+	SHLQ(U8(2), rs)
+	f := Load(Param("f"), GP64())
+	SHLQ(U8(2), f) // bytes per pixel
+	tiles := Load(Param("tiles"), GP64())
+	ds3 := GP64()
+	LEAQ(Mem{Base: ds, Index: ds, Scale: 2}, ds3)
+	// Negation flips the sign bit, as Go's unary minus does (0 - x would
+	// make +0 of +0, where -x gives -0).
+	sign, bits := ZMM(), GP32()
+	MOVL(U32(0x80000000), bits)
+	VPBROADCASTD(bits, sign)
+
+	Label("gtile")
+	yp, dp, blocks := GP64(), GP64(), GP64()
+	MOVQ(dy, yp)
+	MOVQ(d, dp)
+	MOVQ(f, blocks)
+	SHRQ(U8(6), blocks)
+	Label("gblock")
+	a, b, c, e := ZMM(), ZMM(), ZMM(), ZMM()
+	VMOVUPS(Mem{Base: yp}, a)
+	VMOVUPS(Mem{Base: yp, Index: f, Scale: 1}, b)
+	y1 := GP64()
+	LEAQ(Mem{Base: yp, Index: rs, Scale: 1}, y1)
+	VMOVUPS(Mem{Base: y1}, c)
+	VMOVUPS(Mem{Base: y1, Index: f, Scale: 1}, e)
+	// t = A y, (4, 2): (a, b), (a+c, b+e), (a-c, b-e), (-c, -e).
+	var t [4][2]VecVirtual
+	t[0] = [2]VecVirtual{a, b}
+	for r := 1; r < 4; r++ {
+		t[r] = [2]VecVirtual{ZMM(), ZMM()}
+	}
+	VADDPS(c, a, t[1][0])
+	VADDPS(e, b, t[1][1])
+	VSUBPS(c, a, t[2][0])
+	VSUBPS(e, b, t[2][1])
+	VXORPS(sign, c, t[3][0])
+	VXORPS(sign, e, t[3][1])
+	// Each row (p, q) of t times Aᵀ: p, p+q, p-q, -q.
+	for r := 0; r < 4; r++ {
+		p, q := t[r][0], t[r][1]
+		sum, diff, neg := ZMM(), ZMM(), ZMM()
+		VADDPS(q, p, sum)
+		VSUBPS(q, p, diff)
+		VXORPS(sign, q, neg)
+		storeXi(p, dp, ds, ds3, 4*r)
+		storeXi(sum, dp, ds, ds3, 4*r+1)
+		storeXi(diff, dp, ds, ds3, 4*r+2)
+		storeXi(neg, dp, ds, ds3, 4*r+3)
+	}
+	ADDQ(U8(64), yp)
+	ADDQ(U8(64), dp)
+	DECQ(blocks)
+	JNZ(LabelRef("gblock"))
+	LEAQ(Mem{Base: dy, Index: f, Scale: 2}, dy) // next tile: two pixels on
+	ADDQ(f, d)                                  // next row of d
+	DECQ(tiles)
+	JNZ(LabelRef("gtile"))
 	VZEROUPPER()
 	RET()
 }

@@ -9,7 +9,12 @@
 // or writes the same rows, with the same bits: apply it to its input
 // (conv_input.go, pooling_norm.go), take its batch statistics
 // (batchnorm_stats.go) or its backward sums (batchnorm_runs.go), compute
-// its input gradient (conv_bngrad.go).
+// its input gradient (conv_bngrad.go). A 3×3 stride-1 convolution of 16·k
+// channels both sides runs through Winograd's F(2×2, 3×3), 16 multiply-adds
+// per 2×2 outputs and channel pair instead of 36, with sums within a few
+// roundings of the direct ones: at inference (conv_winograd.go) and, where
+// the sides are even, in training's forward, dx (conv_winograd_train.go) and
+// dw (conv_winograd_dw.go).
 //
 // Everything here works on []float32 plus dimensions, destination first, and
 // never allocates in steady state, so that a compiled training plan can run a

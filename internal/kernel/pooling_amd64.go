@@ -71,10 +71,14 @@ func winsTail(c int) int {
 }
 
 // maxPoolWinsVec runs maxPoolWinsSample's loop, oh, ow ≥ 1, in assembly
-// when it may, and says whether it did: with AVX-512 for 16 channels or
-// more (fewer would leave most lanes idle; maxPoolWinsRow takes them).
+// when it may, and says whether it did: with AVX-512, for any number of
+// channels. Below 16 most lanes idle, and still the masked loop beats the
+// 8-lane rows of maxPoolWinsRow, which it replaced there: at batch 128 on
+// the Xeon, 28×28 inputs (`go test -run XXX -bench MaxPoolBackward
+// -benchtime 50x`, ns/fwd-wins) of 6 channels (LeNet-5's) 248 → 54 µs, of
+// 3 449 → 53 µs, of 1 330 → 103 µs.
 func maxPoolWinsVec(y []float32, win []uint8, x []float32, oh, ow, c, rs int) bool {
-	if !poolWinsAVX512 || poolVecOff || c < 16 {
+	if !poolWinsAVX512 || poolVecOff || winsRowsOnly {
 		return false
 	}
 	// The loop touches exactly the cells and outputs the slices' lengths

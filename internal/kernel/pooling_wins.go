@@ -63,10 +63,15 @@ func checkPoolWins(op string, n, c int, g Window, in, out, win int) {
 // its pure-Go loop, for the tests and benchmarks that compare the two.
 var winsSpillOff bool
 
+// winsRowsOnly makes maxPoolWinsSample take the AVX2 rows (maxPoolWinsRow)
+// where the AVX-512 loop would take the whole sample, so that the tests
+// hold the rows too on a machine with AVX-512.
+var winsRowsOnly bool
+
 // maxPoolWinsSample is MaxPool2DWins of one sample: x (H,W,C) → y,
 // win (H/2,W/2,C), under MaxPool2x2's rule (a cell replaces the best so far
 // when it is greater, or when it is NaN and the best is not). The
-// assembly takes the whole sample (AVX-512, 16 channels or more) or the
+// assembly takes the whole sample (AVX-512) or the
 // first windows of each row (AVX2, see maxPoolRow); this loop the rest.
 func maxPoolWinsSample(y []float32, win []uint8, x []float32, h, w, c int) {
 	oh, ow := h/2, w/2

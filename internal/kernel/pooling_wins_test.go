@@ -53,7 +53,7 @@ func guarded(vals []float32, guard float32) ([]float32, func() bool) {
 }
 
 // TestMaxPool2DWinsBitIdentical holds MaxPool2DWins and its backward pass,
-// with the assembly loops on and off, against MaxPool2D and
+// with the pure-Go loop, the AVX2 rows and the AVX-512 loop, against MaxPool2D and
 // MaxPool2DBackward with int32 indices (the path training used before):
 // the same float32 bits for y and dx (NaN payloads included), the winner
 // at the same cell, dx's cells outside every window and the memory around
@@ -61,7 +61,7 @@ func guarded(vals []float32, guard float32) ([]float32, func() bool) {
 // dy and the dx the gradient is added to. MaxPool2DWinsBackwardSet, on a
 // dx of NaNs, gives the bits of MaxPool2DBackward on a dx of zeros.
 func TestMaxPool2DWinsBitIdentical(t *testing.T) {
-	defer func() { poolVecOff = false }()
+	defer func() { poolVecOff, winsRowsOnly = false, false }()
 	r := rand.New(rand.NewPCG(16, 16))
 	shapes := [][4]int{{1, 2, 2, 1}, {2, 28, 28, 6}, {3, 7, 5, 3}, {2, 5, 7, 16}, {2, 10, 9, 17},
 		{1, 6, 6, 32}, {2, 3, 11, 33}, {1, 4, 4, 15}, {2, 26, 26, 32}, {1, 9, 9, 64}, {2, 2, 3, 1}, {1, 3, 2, 48}}
@@ -82,9 +82,10 @@ func TestMaxPool2DWinsBitIdentical(t *testing.T) {
 		MaxPool2DBackward(wantDx, dy, arg, n, c, g)
 		wantSet := make([]float32, len(dx0)) // the plan's zeroing, then the scatter
 		MaxPool2DBackward(wantSet, dy, arg, n, c, g)
-		for _, off := range []bool{true, false} {
-			poolVecOff = off
-			name := fmt.Sprintf("n%d h%d w%d c%d vector loop off %v", n, h, w, c, off)
+		// The pure-Go loop, the AVX2 rows, the AVX-512 sample loop.
+		for mode := range 3 {
+			poolVecOff, winsRowsOnly = mode == 0, mode == 1
+			name := fmt.Sprintf("n%d h%d w%d c%d vector mode %d", n, h, w, c, mode)
 			y, yOK := guarded(make([]float32, len(dy)), 7)
 			wn := make([]uint8, len(dy)+32)
 			for i := range wn {
@@ -284,7 +285,8 @@ func BenchmarkMaxPoolBackward(b *testing.B) {
 // first pooling (28×28×6) with each row's last window by the pure-Go loop
 // ("old") and by the vector loop ("new"), alternated in one process.
 func BenchmarkMaxPoolWinsSpill(b *testing.B) {
-	defer func() { winsSpillOff = false }()
+	defer func() { winsSpillOff, winsRowsOnly = false, false }()
+	winsRowsOnly = true // the spill is the AVX2 rows'
 	r := rand.New(rand.NewPCG(1, 1))
 	x := winsData(r, 28*28*6)
 	y, wn := make([]float32, 14*14*6), make([]uint8, 14*14*6)

@@ -62,13 +62,14 @@ func sgdNesterovVec(w *float32, v *float32, grad *float32, mu float32, lr float3
 
 // adamVec computes, for i < n (n a multiple of 8):
 //
-//	m[i] += (grad[i] - m[i]) * c1
-//	v[i] += (grad[i]*grad[i] - v[i]) * c2
+//	m[i] += (grad[i] - m[i]) * c1, then +0 if |m[i]| < tiny
+//	v[i] += (grad[i]*grad[i] - v[i]) * c2, then +0 if |v[i]| < tiny
 //	w[i] -= m[i] * alpha / (sqrt(v[i]) + eps)
-//	each operation rounded to float32 in this order (sqrt correctly rounded)
+//	each operation rounded to float32 in this order (sqrt correctly rounded);
+//	tiny is the smallest normal float32, 0x1p-126
 //
 //go:noescape
-func adamVec(w *float32, m *float32, v *float32, grad *float32, c1 float32, c2 float32, alpha float32, eps float32, n int)
+func adamVec(w *float32, m *float32, v *float32, grad *float32, c1 float32, c2 float32, alpha float32, eps float32, tiny float32, n int)
 
 // sparseGemmAVX512x16 computes, for i < rows and the columns j of 1 vector(s) of 16,
 //

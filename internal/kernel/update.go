@@ -50,10 +50,18 @@ func sgdNesterovGeneric(w, v, g []float32, mu, lr float32) {
 //	m += (g - m)*c1; v += (g*g - v)*c2; w -= m*alpha / (sqrt(v) + eps)
 //
 // with c1 = 1-β1 and c2 = 1-β2. The square root is correctly rounded.
+//
+// A moment under the smallest normal float32 in magnitude is set to +0
+// (flushTiny). A weight whose gradient stays zero (a unit ReLU never
+// opens) has moments that shrink by β each step into the subnormals,
+// where x86 cores take about fifty times as long per operation: LeNet-5's
+// Adam step went from 1 % to 7 % of its training time. A subnormal m moves
+// w by under 1e-34·alpha/eps, and sqrt of a subnormal v is below eps's
+// rounding, so the weights keep their bits.
 func Adam(w, m, v, g []float32, c1, c2, alpha, eps float32) {
 	checkLen("Adam", len(w), len(m), len(v), len(g))
 	if k := simdLen(len(w)); k > 0 {
-		adamVec(&w[0], &m[0], &v[0], &g[0], c1, c2, alpha, eps, k)
+		adamVec(&w[0], &m[0], &v[0], &g[0], c1, c2, alpha, eps, 0x1p-126, k)
 		w, m, v, g = w[k:], m[k:], v[k:], g[k:]
 	}
 	adamGeneric(w, m, v, g, c1, c2, alpha, eps)
@@ -62,8 +70,17 @@ func Adam(w, m, v, g []float32, c1, c2, alpha, eps float32) {
 func adamGeneric(w, m, v, g []float32, c1, c2, alpha, eps float32) {
 	m, v, g = m[:len(w)], v[:len(w)], g[:len(w)]
 	for j := range w {
-		m[j] += (g[j] - m[j]) * c1
-		v[j] += (g[j]*g[j] - v[j]) * c2
+		m[j] = flushTiny(m[j] + (g[j]-m[j])*c1)
+		v[j] = flushTiny(v[j] + (g[j]*g[j]-v[j])*c2)
 		w[j] -= m[j] * alpha / (float32(math.Sqrt(float64(v[j]))) + eps)
 	}
+}
+
+// flushTiny returns +0 for x under the smallest normal float32 in
+// magnitude (x itself otherwise, NaN included).
+func flushTiny(x float32) float32 {
+	if math.Float32bits(x)&0x7fffffff < 0x00800000 {
+		return 0
+	}
+	return x
 }

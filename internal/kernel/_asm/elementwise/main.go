@@ -104,14 +104,15 @@ func main() {
 			VADDPS(Mem{Base: p[0], Disp: off}, vv, vv)
 			VMOVUPS(vv, Mem{Base: p[0], Disp: off})
 		})
-	kernel("adamVec", "func(w *float32, m *float32, v *float32, grad *float32, c1 float32, c2 float32, alpha float32, eps float32, n int)",
+	kernel("adamVec", "func(w *float32, m *float32, v *float32, grad *float32, c1 float32, c2 float32, alpha float32, eps float32, tiny float32, n int)",
 		[]string{
-			"m[i] += (grad[i] - m[i]) * c1",
-			"v[i] += (grad[i]*grad[i] - v[i]) * c2",
+			"m[i] += (grad[i] - m[i]) * c1, then +0 if |m[i]| < tiny",
+			"v[i] += (grad[i]*grad[i] - v[i]) * c2, then +0 if |v[i]| < tiny",
 			"w[i] -= m[i] * alpha / (sqrt(v[i]) + eps)",
-			"each operation rounded to float32 in this order (sqrt correctly rounded)",
+			"each operation rounded to float32 in this order (sqrt correctly rounded);",
+			"tiny is the smallest normal float32, 0x1p-126",
 		},
-		[]string{"w", "m", "v", "grad"}, []string{"c1", "c2", "alpha", "eps"},
+		[]string{"w", "m", "v", "grad"}, []string{"c1", "c2", "alpha", "eps", "tiny"},
 		func(p []GPVirtual, s []VecVirtual, off int) {
 			g, mm, vv, t := YMM(), YMM(), YMM(), YMM()
 			VMOVUPS(Mem{Base: p[3], Disp: off}, g)
@@ -119,12 +120,14 @@ func main() {
 			VSUBPS(mm, g, t)
 			VMULPS(s[0], t, t)
 			VADDPS(t, mm, mm)
+			flushTiny(mm, s[4])
 			VMOVUPS(mm, Mem{Base: p[1], Disp: off})
 			VMOVUPS(Mem{Base: p[2], Disp: off}, vv)
 			VMULPS(g, g, t)
 			VSUBPS(vv, t, t)
 			VMULPS(s[1], t, t)
 			VADDPS(t, vv, vv)
+			flushTiny(vv, s[4])
 			VMOVUPS(vv, Mem{Base: p[2], Disp: off})
 			VSQRTPS(vv, vv)
 			VADDPS(s[3], vv, vv)
@@ -172,6 +175,21 @@ func binary(name, doc string, body func(d, a, b Mem, s []VecVirtual)) {
 // kernel emits one function: pointers and broadcast scalars are loaded,
 // then a loop of 32 values (4 vectors) and a loop of 8 walk n, which must be
 // a multiple of 8. body emits the work for the 8 values at byte offset off.
+// flushTiny sets to +0 the lanes of x whose magnitude is under tiny's
+// (the smallest normal float32, broadcast): the integer compare of the
+// bits without their sign, so that NaN (above any finite value) stays.
+// Adam's moments of a weight whose gradient is zero decay geometrically
+// into the subnormals, where every operation on them costs an x86 core
+// about fifty times a normal one (Adam over 61,706 values, a quarter of
+// them subnormal: 21 µs → 1.05 ms on the Xeon).
+func flushTiny(x, tiny VecVirtual) {
+	t := YMM()
+	VPSLLD(U8(1), x, t)
+	VPSRLD(U8(1), t, t)
+	VPCMPGTD(t, tiny, t) // tiny > |x|
+	VPANDN(x, t, x)
+}
+
 func kernel(name, sig string, doc []string, ptrs, scalars []string, body func(p []GPVirtual, s []VecVirtual, off int), zero ...bool) {
 	TEXT(name, NOSPLIT, sig)
 	Pragma("noescape")

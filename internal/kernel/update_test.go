@@ -1,0 +1,48 @@
+package kernel
+
+import (
+	"math"
+	"testing"
+)
+
+// TestAdamFlushesSubnormalMoments: moments that would become subnormal
+// come out +0 on every implementation, the weight moving as the unflushed
+// formula (in float64) rounds it, and moments just above the smallest
+// normal stay. A weight whose gradient stays zero keeps decaying its
+// moments: after enough steps they are +0, not subnormal.
+func TestAdamFlushesSubnormalMoments(t *testing.T) {
+	const c1, c2, alpha, eps = 0.1, 0.001, 1e-3, 1e-7
+	const n = 19 // the vector loop and the pure-Go tail
+	for _, simd := range elementwiseImpls() {
+		w, m, v, g := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+		for i := range w {
+			w[i], m[i], v[i] = 0.5, 1e-39, 1e-40 // g = 0: both decay
+		}
+		m[3], v[3] = -2e-38, 2e-38 // ×(1-c) stays normal: kept
+		withSIMD(simd, func() { Adam(w, m, v, g, c1, c2, alpha, eps) })
+		for i := range w {
+			wantM, wantV := float32(0), float32(0)
+			if i == 3 { // each operation rounded, as Adam's contract says
+				m0, v0, c1, c2 := float32(-2e-38), float32(2e-38), float32(c1), float32(c2)
+				wantM, wantV = m0+(0-m0)*c1, v0+(0-v0)*c2
+			}
+			if math.Float32bits(m[i]) != math.Float32bits(wantM) || math.Float32bits(v[i]) != math.Float32bits(wantV) {
+				t.Fatalf("%s: m[%d], v[%d] = %g, %g, want %g, %g", implName(simd), i, i, m[i], v[i], wantM, wantV)
+			}
+			mm, vv := 1e-39*(1-c1), 1e-40*(1-c2)
+			if i == 3 {
+				mm, vv = float64(wantM), float64(wantV)
+			}
+			if want := float32(0.5 - mm*alpha/(math.Sqrt(vv)+eps)); w[i] != want {
+				t.Fatalf("%s: w[%d] = %v, want %v", implName(simd), i, w[i], want)
+			}
+		}
+		m[0], v[0], g[0] = 1, 1, 0
+		for range 2000 {
+			withSIMD(simd, func() { Adam(w, m, v, g, c1, c2, alpha, eps) })
+		}
+		if m[0] != 0 || math.Float32bits(v[0])&0x7f800000 == 0 && v[0] != 0 {
+			t.Errorf("%s: after 2000 steps of zero gradient m, v = %g, %g, want 0 and a normal v or 0", implName(simd), m[0], v[0])
+		}
+	}
+}

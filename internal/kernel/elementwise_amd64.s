@@ -271,135 +271,177 @@ reluBackwardVec_done:
 	VZEROUPPER
 	RET
 
-// func sgdMomentumVec(w *float32, v *float32, grad *float32, mu float32, lr float32, n int)
-// Requires: AVX
-TEXT ·sgdMomentumVec(SB), NOSPLIT, $0-40
+// func sgdMomentumVec(w *float32, v *float32, grad *float32, mu float32, lr float32, tiny float32, n int)
+// Requires: AVX, AVX2
+TEXT ·sgdMomentumVec(SB), NOSPLIT, $0-48
 	MOVQ         w+0(FP), AX
 	MOVQ         v+8(FP), CX
 	MOVQ         grad+16(FP), DX
 	VBROADCASTSS mu+24(FP), Y0
 	VBROADCASTSS lr+28(FP), Y1
-	MOVQ         n+32(FP), BX
+	VBROADCASTSS tiny+32(FP), Y2
+	MOVQ         n+40(FP), BX
 
 sgdMomentumVec_loop32:
-	CMPQ    BX, $0x20
-	JL      sgdMomentumVec_loop8
-	VMULPS  (CX), Y0, Y2
-	VMULPS  (DX), Y1, Y3
-	VSUBPS  Y3, Y2, Y2
-	VMOVUPS Y2, (CX)
-	VADDPS  (AX), Y2, Y2
-	VMOVUPS Y2, (AX)
-	VMULPS  32(CX), Y0, Y2
-	VMULPS  32(DX), Y1, Y3
-	VSUBPS  Y3, Y2, Y2
-	VMOVUPS Y2, 32(CX)
-	VADDPS  32(AX), Y2, Y2
-	VMOVUPS Y2, 32(AX)
-	VMULPS  64(CX), Y0, Y2
-	VMULPS  64(DX), Y1, Y3
-	VSUBPS  Y3, Y2, Y2
-	VMOVUPS Y2, 64(CX)
-	VADDPS  64(AX), Y2, Y2
-	VMOVUPS Y2, 64(AX)
-	VMULPS  96(CX), Y0, Y2
-	VMULPS  96(DX), Y1, Y3
-	VSUBPS  Y3, Y2, Y2
-	VMOVUPS Y2, 96(CX)
-	VADDPS  96(AX), Y2, Y2
-	VMOVUPS Y2, 96(AX)
-	ADDQ    $0x00000080, AX
-	ADDQ    $0x00000080, CX
-	ADDQ    $0x00000080, DX
-	SUBQ    $0x20, BX
-	JMP     sgdMomentumVec_loop32
+	CMPQ     BX, $0x20
+	JL       sgdMomentumVec_loop8
+	VMULPS   (CX), Y0, Y3
+	VMULPS   (DX), Y1, Y4
+	VSUBPS   Y4, Y3, Y3
+	VPSLLD   $0x01, Y3, Y4
+	VPSRLD   $0x01, Y4, Y4
+	VPCMPGTD Y4, Y2, Y4
+	VPANDN   Y3, Y4, Y3
+	VMOVUPS  Y3, (CX)
+	VADDPS   (AX), Y3, Y3
+	VMOVUPS  Y3, (AX)
+	VMULPS   32(CX), Y0, Y3
+	VMULPS   32(DX), Y1, Y4
+	VSUBPS   Y4, Y3, Y3
+	VPSLLD   $0x01, Y3, Y4
+	VPSRLD   $0x01, Y4, Y4
+	VPCMPGTD Y4, Y2, Y4
+	VPANDN   Y3, Y4, Y3
+	VMOVUPS  Y3, 32(CX)
+	VADDPS   32(AX), Y3, Y3
+	VMOVUPS  Y3, 32(AX)
+	VMULPS   64(CX), Y0, Y3
+	VMULPS   64(DX), Y1, Y4
+	VSUBPS   Y4, Y3, Y3
+	VPSLLD   $0x01, Y3, Y4
+	VPSRLD   $0x01, Y4, Y4
+	VPCMPGTD Y4, Y2, Y4
+	VPANDN   Y3, Y4, Y3
+	VMOVUPS  Y3, 64(CX)
+	VADDPS   64(AX), Y3, Y3
+	VMOVUPS  Y3, 64(AX)
+	VMULPS   96(CX), Y0, Y3
+	VMULPS   96(DX), Y1, Y4
+	VSUBPS   Y4, Y3, Y3
+	VPSLLD   $0x01, Y3, Y4
+	VPSRLD   $0x01, Y4, Y4
+	VPCMPGTD Y4, Y2, Y4
+	VPANDN   Y3, Y4, Y3
+	VMOVUPS  Y3, 96(CX)
+	VADDPS   96(AX), Y3, Y3
+	VMOVUPS  Y3, 96(AX)
+	ADDQ     $0x00000080, AX
+	ADDQ     $0x00000080, CX
+	ADDQ     $0x00000080, DX
+	SUBQ     $0x20, BX
+	JMP      sgdMomentumVec_loop32
 
 sgdMomentumVec_loop8:
-	CMPQ    BX, $0x08
-	JL      sgdMomentumVec_done
-	VMULPS  (CX), Y0, Y2
-	VMULPS  (DX), Y1, Y3
-	VSUBPS  Y3, Y2, Y2
-	VMOVUPS Y2, (CX)
-	VADDPS  (AX), Y2, Y2
-	VMOVUPS Y2, (AX)
-	ADDQ    $0x00000020, AX
-	ADDQ    $0x00000020, CX
-	ADDQ    $0x00000020, DX
-	SUBQ    $0x08, BX
-	JMP     sgdMomentumVec_loop8
+	CMPQ     BX, $0x08
+	JL       sgdMomentumVec_done
+	VMULPS   (CX), Y0, Y3
+	VMULPS   (DX), Y1, Y4
+	VSUBPS   Y4, Y3, Y3
+	VPSLLD   $0x01, Y3, Y4
+	VPSRLD   $0x01, Y4, Y4
+	VPCMPGTD Y4, Y2, Y4
+	VPANDN   Y3, Y4, Y3
+	VMOVUPS  Y3, (CX)
+	VADDPS   (AX), Y3, Y3
+	VMOVUPS  Y3, (AX)
+	ADDQ     $0x00000020, AX
+	ADDQ     $0x00000020, CX
+	ADDQ     $0x00000020, DX
+	SUBQ     $0x08, BX
+	JMP      sgdMomentumVec_loop8
 
 sgdMomentumVec_done:
 	VZEROUPPER
 	RET
 
-// func sgdNesterovVec(w *float32, v *float32, grad *float32, mu float32, lr float32, n int)
-// Requires: AVX
-TEXT ·sgdNesterovVec(SB), NOSPLIT, $0-40
+// func sgdNesterovVec(w *float32, v *float32, grad *float32, mu float32, lr float32, tiny float32, n int)
+// Requires: AVX, AVX2
+TEXT ·sgdNesterovVec(SB), NOSPLIT, $0-48
 	MOVQ         w+0(FP), AX
 	MOVQ         v+8(FP), CX
 	MOVQ         grad+16(FP), DX
 	VBROADCASTSS mu+24(FP), Y0
 	VBROADCASTSS lr+28(FP), Y1
-	MOVQ         n+32(FP), BX
+	VBROADCASTSS tiny+32(FP), Y2
+	MOVQ         n+40(FP), BX
 
 sgdNesterovVec_loop32:
-	CMPQ    BX, $0x20
-	JL      sgdNesterovVec_loop8
-	VMULPS  (CX), Y0, Y2
-	VMULPS  (DX), Y1, Y3
-	VSUBPS  Y3, Y2, Y2
-	VMOVUPS Y2, (CX)
-	VMULPS  Y2, Y0, Y2
-	VSUBPS  Y3, Y2, Y2
-	VADDPS  (AX), Y2, Y2
-	VMOVUPS Y2, (AX)
-	VMULPS  32(CX), Y0, Y2
-	VMULPS  32(DX), Y1, Y3
-	VSUBPS  Y3, Y2, Y2
-	VMOVUPS Y2, 32(CX)
-	VMULPS  Y2, Y0, Y2
-	VSUBPS  Y3, Y2, Y2
-	VADDPS  32(AX), Y2, Y2
-	VMOVUPS Y2, 32(AX)
-	VMULPS  64(CX), Y0, Y2
-	VMULPS  64(DX), Y1, Y3
-	VSUBPS  Y3, Y2, Y2
-	VMOVUPS Y2, 64(CX)
-	VMULPS  Y2, Y0, Y2
-	VSUBPS  Y3, Y2, Y2
-	VADDPS  64(AX), Y2, Y2
-	VMOVUPS Y2, 64(AX)
-	VMULPS  96(CX), Y0, Y2
-	VMULPS  96(DX), Y1, Y3
-	VSUBPS  Y3, Y2, Y2
-	VMOVUPS Y2, 96(CX)
-	VMULPS  Y2, Y0, Y2
-	VSUBPS  Y3, Y2, Y2
-	VADDPS  96(AX), Y2, Y2
-	VMOVUPS Y2, 96(AX)
-	ADDQ    $0x00000080, AX
-	ADDQ    $0x00000080, CX
-	ADDQ    $0x00000080, DX
-	SUBQ    $0x20, BX
-	JMP     sgdNesterovVec_loop32
+	CMPQ     BX, $0x20
+	JL       sgdNesterovVec_loop8
+	VMULPS   (CX), Y0, Y3
+	VMULPS   (DX), Y1, Y4
+	VSUBPS   Y4, Y3, Y3
+	VPSLLD   $0x01, Y3, Y5
+	VPSRLD   $0x01, Y5, Y5
+	VPCMPGTD Y5, Y2, Y5
+	VPANDN   Y3, Y5, Y3
+	VMOVUPS  Y3, (CX)
+	VMULPS   Y3, Y0, Y3
+	VSUBPS   Y4, Y3, Y3
+	VADDPS   (AX), Y3, Y3
+	VMOVUPS  Y3, (AX)
+	VMULPS   32(CX), Y0, Y3
+	VMULPS   32(DX), Y1, Y4
+	VSUBPS   Y4, Y3, Y3
+	VPSLLD   $0x01, Y3, Y5
+	VPSRLD   $0x01, Y5, Y5
+	VPCMPGTD Y5, Y2, Y5
+	VPANDN   Y3, Y5, Y3
+	VMOVUPS  Y3, 32(CX)
+	VMULPS   Y3, Y0, Y3
+	VSUBPS   Y4, Y3, Y3
+	VADDPS   32(AX), Y3, Y3
+	VMOVUPS  Y3, 32(AX)
+	VMULPS   64(CX), Y0, Y3
+	VMULPS   64(DX), Y1, Y4
+	VSUBPS   Y4, Y3, Y3
+	VPSLLD   $0x01, Y3, Y5
+	VPSRLD   $0x01, Y5, Y5
+	VPCMPGTD Y5, Y2, Y5
+	VPANDN   Y3, Y5, Y3
+	VMOVUPS  Y3, 64(CX)
+	VMULPS   Y3, Y0, Y3
+	VSUBPS   Y4, Y3, Y3
+	VADDPS   64(AX), Y3, Y3
+	VMOVUPS  Y3, 64(AX)
+	VMULPS   96(CX), Y0, Y3
+	VMULPS   96(DX), Y1, Y4
+	VSUBPS   Y4, Y3, Y3
+	VPSLLD   $0x01, Y3, Y5
+	VPSRLD   $0x01, Y5, Y5
+	VPCMPGTD Y5, Y2, Y5
+	VPANDN   Y3, Y5, Y3
+	VMOVUPS  Y3, 96(CX)
+	VMULPS   Y3, Y0, Y3
+	VSUBPS   Y4, Y3, Y3
+	VADDPS   96(AX), Y3, Y3
+	VMOVUPS  Y3, 96(AX)
+	ADDQ     $0x00000080, AX
+	ADDQ     $0x00000080, CX
+	ADDQ     $0x00000080, DX
+	SUBQ     $0x20, BX
+	JMP      sgdNesterovVec_loop32
 
 sgdNesterovVec_loop8:
-	CMPQ    BX, $0x08
-	JL      sgdNesterovVec_done
-	VMULPS  (CX), Y0, Y2
-	VMULPS  (DX), Y1, Y3
-	VSUBPS  Y3, Y2, Y2
-	VMOVUPS Y2, (CX)
-	VMULPS  Y2, Y0, Y2
-	VSUBPS  Y3, Y2, Y2
-	VADDPS  (AX), Y2, Y2
-	VMOVUPS Y2, (AX)
-	ADDQ    $0x00000020, AX
-	ADDQ    $0x00000020, CX
-	ADDQ    $0x00000020, DX
-	SUBQ    $0x08, BX
-	JMP     sgdNesterovVec_loop8
+	CMPQ     BX, $0x08
+	JL       sgdNesterovVec_done
+	VMULPS   (CX), Y0, Y3
+	VMULPS   (DX), Y1, Y4
+	VSUBPS   Y4, Y3, Y3
+	VPSLLD   $0x01, Y3, Y5
+	VPSRLD   $0x01, Y5, Y5
+	VPCMPGTD Y5, Y2, Y5
+	VPANDN   Y3, Y5, Y3
+	VMOVUPS  Y3, (CX)
+	VMULPS   Y3, Y0, Y3
+	VSUBPS   Y4, Y3, Y3
+	VADDPS   (AX), Y3, Y3
+	VMOVUPS  Y3, (AX)
+	ADDQ     $0x00000020, AX
+	ADDQ     $0x00000020, CX
+	ADDQ     $0x00000020, DX
+	SUBQ     $0x08, BX
+	JMP      sgdNesterovVec_loop8
 
 sgdNesterovVec_done:
 	VZEROUPPER

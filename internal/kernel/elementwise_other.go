@@ -11,8 +11,8 @@ func axpyVec(dst *float32, alpha float32, x *float32, n int)               { pan
 func scaleVec(dst *float32, alpha float32, n int)                          { panic("kernel: no SIMD") }
 func reluVec(dst, x *float32, n int)                                       { panic("kernel: no SIMD") }
 func reluBackwardVec(dx, dy, y *float32, n int)                            { panic("kernel: no SIMD") }
-func sgdMomentumVec(w, v, g *float32, mu, lr float32, n int)               { panic("kernel: no SIMD") }
-func sgdNesterovVec(w, v, g *float32, mu, lr float32, n int)               { panic("kernel: no SIMD") }
+func sgdMomentumVec(w, v, g *float32, mu, lr, tiny float32, n int)         { panic("kernel: no SIMD") }
+func sgdNesterovVec(w, v, g *float32, mu, lr, tiny float32, n int)         { panic("kernel: no SIMD") }
 func adamVec(w, m, v, g *float32, c1, c2, alpha, eps, tiny float32, n int) { panic("kernel: no SIMD") }
 
 func countNonzeroVec(x *float32, n int) int { panic("kernel: no SIMD") }

@@ -49,16 +49,18 @@ func reluBackwardVec(dx *float32, dy *float32, y *float32, n int)
 // sgdMomentumVec computes, for i < n (n a multiple of 8):
 //
 //	v[i] = v[i]*mu - grad[i]*lr; w[i] += v[i]
+//	v[i] set to +0 before its use and store when |v[i]| < tiny (0x1p-126)
 //
 //go:noescape
-func sgdMomentumVec(w *float32, v *float32, grad *float32, mu float32, lr float32, n int)
+func sgdMomentumVec(w *float32, v *float32, grad *float32, mu float32, lr float32, tiny float32, n int)
 
 // sgdNesterovVec computes, for i < n (n a multiple of 8):
 //
 //	v[i] = v[i]*mu - grad[i]*lr; w[i] += v[i]*mu - grad[i]*lr
+//	v[i] set to +0 before its use and store when |v[i]| < tiny (0x1p-126)
 //
 //go:noescape
-func sgdNesterovVec(w *float32, v *float32, grad *float32, mu float32, lr float32, n int)
+func sgdNesterovVec(w *float32, v *float32, grad *float32, mu float32, lr float32, tiny float32, n int)
 
 // adamVec computes, for i < n (n a multiple of 8):
 //

@@ -7,11 +7,12 @@ import "math"
 // is what the pure-Go loops do; the assembly equals them bit for bit.
 
 // SGDMomentum applies one step of SGD with momentum to w, v and g (all of
-// one length): v = v*mu - g*lr; w += v.
+// one length): v = v*mu - g*lr; w += v, v set to +0 first when under the
+// smallest normal float32 in magnitude (flushTiny, as Adam's moments).
 func SGDMomentum(w, v, g []float32, mu, lr float32) {
 	checkLen("SGDMomentum", len(w), len(v), len(g))
 	if k := simdLen(len(w)); k > 0 {
-		sgdMomentumVec(&w[0], &v[0], &g[0], mu, lr, k)
+		sgdMomentumVec(&w[0], &v[0], &g[0], mu, lr, smallestNormal, k)
 		w, v, g = w[k:], v[k:], g[k:]
 	}
 	sgdMomentumGeneric(w, v, g, mu, lr)
@@ -20,17 +21,18 @@ func SGDMomentum(w, v, g []float32, mu, lr float32) {
 func sgdMomentumGeneric(w, v, g []float32, mu, lr float32) {
 	v, g = v[:len(w)], g[:len(w)]
 	for j := range w {
-		v[j] = v[j]*mu - g[j]*lr
+		v[j] = flushTiny(v[j]*mu - g[j]*lr)
 		w[j] += v[j]
 	}
 }
 
 // SGDNesterov applies one step of SGD with Nesterov momentum to w, v and g
-// (all of one length): v = v*mu - g*lr; w += v*mu - g*lr.
+// (all of one length): v = v*mu - g*lr; w += v*mu - g*lr, v set to +0
+// first when under the smallest normal float32 in magnitude (flushTiny).
 func SGDNesterov(w, v, g []float32, mu, lr float32) {
 	checkLen("SGDNesterov", len(w), len(v), len(g))
 	if k := simdLen(len(w)); k > 0 {
-		sgdNesterovVec(&w[0], &v[0], &g[0], mu, lr, k)
+		sgdNesterovVec(&w[0], &v[0], &g[0], mu, lr, smallestNormal, k)
 		w, v, g = w[k:], v[k:], g[k:]
 	}
 	sgdNesterovGeneric(w, v, g, mu, lr)
@@ -39,7 +41,7 @@ func SGDNesterov(w, v, g []float32, mu, lr float32) {
 func sgdNesterovGeneric(w, v, g []float32, mu, lr float32) {
 	v, g = v[:len(w)], g[:len(w)]
 	for j := range w {
-		v[j] = v[j]*mu - g[j]*lr
+		v[j] = flushTiny(v[j]*mu - g[j]*lr)
 		w[j] += v[j]*mu - g[j]*lr
 	}
 }
@@ -61,7 +63,7 @@ func sgdNesterovGeneric(w, v, g []float32, mu, lr float32) {
 func Adam(w, m, v, g []float32, c1, c2, alpha, eps float32) {
 	checkLen("Adam", len(w), len(m), len(v), len(g))
 	if k := simdLen(len(w)); k > 0 {
-		adamVec(&w[0], &m[0], &v[0], &g[0], c1, c2, alpha, eps, 0x1p-126, k)
+		adamVec(&w[0], &m[0], &v[0], &g[0], c1, c2, alpha, eps, smallestNormal, k)
 		w, m, v, g = w[k:], m[k:], v[k:], g[k:]
 	}
 	adamGeneric(w, m, v, g, c1, c2, alpha, eps)
@@ -75,6 +77,9 @@ func adamGeneric(w, m, v, g []float32, c1, c2, alpha, eps float32) {
 		w[j] -= m[j] * alpha / (float32(math.Sqrt(float64(v[j]))) + eps)
 	}
 }
+
+// smallestNormal is the smallest normal float32, 2^-126.
+const smallestNormal = 0x1p-126
 
 // flushTiny returns +0 for x under the smallest normal float32 in
 // magnitude (x itself otherwise, NaN included).

@@ -46,3 +46,42 @@ func TestAdamFlushesSubnormalMoments(t *testing.T) {
 		}
 	}
 }
+
+// TestSGDMomentumFlushesSubnormalVelocity: SGD's velocity, with and
+// without Nesterov, comes out +0 where it would be subnormal, on every
+// implementation, the weight moving by what the unflushed velocity would
+// give once rounded (nothing), a velocity just above the smallest normal
+// kept.
+func TestSGDMomentumFlushesSubnormalVelocity(t *testing.T) {
+	const mu, lr = 0.9, 0.01
+	const n = 19
+	for _, nesterov := range []bool{false, true} {
+		for _, simd := range elementwiseImpls() {
+			w, v, g := make([]float32, n), make([]float32, n), make([]float32, n)
+			for i := range w {
+				w[i], v[i] = 0.25, -1e-39 // g = 0: v decays
+			}
+			v[5] = 4e-38 // ×mu stays normal: kept
+			withSIMD(simd, func() {
+				if nesterov {
+					SGDNesterov(w, v, g, mu, lr)
+				} else {
+					SGDMomentum(w, v, g, mu, lr)
+				}
+			})
+			for i := range w {
+				wantV := float32(0)
+				if i == 5 {
+					v0, mu := float32(4e-38), float32(mu)
+					wantV = v0*mu - 0*lr
+				}
+				if math.Float32bits(v[i]) != math.Float32bits(wantV) {
+					t.Fatalf("nesterov %v, %s: v[%d] = %g, want %g", nesterov, implName(simd), i, v[i], wantV)
+				}
+				if i != 5 && w[i] != 0.25 {
+					t.Fatalf("nesterov %v, %s: w[%d] = %v, want 0.25", nesterov, implName(simd), i, w[i])
+				}
+			}
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package optimizers
 
-import "github.com/goras-ml/goras/tensor"
+import (
+	"github.com/goras-ml/goras/internal/kernel"
+	"github.com/goras-ml/goras/tensor"
+)
 
 // Adadelta is Keras's keras.optimizers.Adadelta (Zeiler, 2012), with ε
 // inside the square roots:
@@ -58,9 +61,9 @@ func (o *Adadelta) Apply(vars, grads []*tensor.Tensor) {
 		g := grads[i].Data()[:len(w)]
 		acc, del := o.acc[i][:len(w)], o.delta[i][:len(w)]
 		for j := range w {
-			acc[j] = rho*acc[j] + (1-rho)*(g[j]*g[j])
+			acc[j] = kernel.FlushTiny(rho*acc[j] + (1-rho)*(g[j]*g[j]))
 			d := -(sqrt32(del[j]+eps) * g[j]) / sqrt32(acc[j]+eps)
-			del[j] = rho*del[j] + (1-rho)*(d*d)
+			del[j] = kernel.FlushTiny(rho*del[j] + (1-rho)*(d*d))
 			w[j] += lr * d
 		}
 	}

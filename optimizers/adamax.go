@@ -3,6 +3,7 @@ package optimizers
 import (
 	"math"
 
+	"github.com/goras-ml/goras/internal/kernel"
 	"github.com/goras-ml/goras/tensor"
 )
 
@@ -59,8 +60,8 @@ func (o *Adamax) Apply(vars, grads []*tensor.Tensor) {
 		m := o.m[i][:len(w)]
 		u := o.u[i][:len(w)]
 		for j := range w {
-			m[j] += (g[j] - m[j]) * c1
-			u[j] = max(b2*u[j], abs32(g[j]))
+			m[j] = kernel.FlushTiny(m[j] + (g[j]-m[j])*c1)
+			u[j] = kernel.FlushTiny(max(b2*u[j], abs32(g[j])))
 			w[j] -= step * m[j] / (u[j] + eps)
 		}
 	}

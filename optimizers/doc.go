@@ -47,7 +47,13 @@
 // Arithmetic on the variables is float32, as Keras on float32 variables;
 // per-step scalars (bias corrections, scheduled rates) are computed in
 // float64 and rounded once. The updates run sequentially in a fixed order,
-// so results are bit-for-bit reproducible.
+// so results are bit-for-bit reproducible. A per-weight state that decays
+// toward zero while its gradient is zero (the moments of Adam, Adamax and
+// Nadam, SGD's and RMSprop's momentum, RMSprop's and Adadelta's averages)
+// is stored as +0 once it falls under the smallest normal float32
+// (kernel.FlushTiny): subnormals cost an x86 core about fifty times a
+// normal operation, and their part of a step rounds away. Lion's momentum
+// is not flushed: its sign alone moves the weight, however small it is.
 //
 // An optimizer is not safe for concurrent use.
 //

@@ -3,6 +3,7 @@ package optimizers
 import (
 	"math"
 
+	"github.com/goras-ml/goras/internal/kernel"
 	"github.com/goras-ml/goras/tensor"
 )
 
@@ -76,8 +77,8 @@ func (o *Nadam) Apply(vars, grads []*tensor.Tensor) {
 		m := o.m[i][:len(w)]
 		v := o.v[i][:len(w)]
 		for j := range w {
-			m[j] += (g[j] - m[j]) * c1
-			v[j] += (g[j]*g[j] - v[j]) * c2
+			m[j] = kernel.FlushTiny(m[j] + (g[j]-m[j])*c1)
+			v[j] = kernel.FlushTiny(v[j] + (g[j]*g[j]-v[j])*c2)
 			mhat := cm*m[j] + cg*g[j]
 			w[j] -= mhat * lr32 / (sqrt32(v[j]*cv) + eps)
 		}

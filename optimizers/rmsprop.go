@@ -1,6 +1,9 @@
 package optimizers
 
-import "github.com/goras-ml/goras/tensor"
+import (
+	"github.com/goras-ml/goras/internal/kernel"
+	"github.com/goras-ml/goras/tensor"
+)
 
 // RMSprop is Keras's keras.optimizers.RMSprop:
 //
@@ -75,17 +78,17 @@ func (o *RMSprop) Apply(vars, grads []*tensor.Tensor) {
 			mom = o.mom[i][:len(w)]
 		}
 		for j := range w {
-			v[j] = rho*v[j] + c*(g[j]*g[j])
+			v[j] = kernel.FlushTiny(rho*v[j] + c*(g[j]*g[j]))
 			var d float32
 			if a != nil {
-				a[j] = rho*a[j] + c*g[j]
+				a[j] = kernel.FlushTiny(rho*a[j] + c*g[j])
 				d = v[j] - a[j]*a[j] + eps
 			} else {
 				d = v[j] + eps
 			}
 			inc := lr * g[j] / sqrt32(d)
 			if mom != nil {
-				mom[j] = mu*mom[j] + inc
+				mom[j] = kernel.FlushTiny(mu*mom[j] + inc)
 				w[j] -= mom[j]
 			} else {
 				w[j] -= inc

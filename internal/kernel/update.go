@@ -8,7 +8,7 @@ import "math"
 
 // SGDMomentum applies one step of SGD with momentum to w, v and g (all of
 // one length): v = v*mu - g*lr; w += v, v set to +0 first when under the
-// smallest normal float32 in magnitude (flushTiny, as Adam's moments).
+// smallest normal float32 in magnitude (FlushTiny, as Adam's moments).
 func SGDMomentum(w, v, g []float32, mu, lr float32) {
 	checkLen("SGDMomentum", len(w), len(v), len(g))
 	if k := simdLen(len(w)); k > 0 {
@@ -21,14 +21,14 @@ func SGDMomentum(w, v, g []float32, mu, lr float32) {
 func sgdMomentumGeneric(w, v, g []float32, mu, lr float32) {
 	v, g = v[:len(w)], g[:len(w)]
 	for j := range w {
-		v[j] = flushTiny(v[j]*mu - g[j]*lr)
+		v[j] = FlushTiny(v[j]*mu - g[j]*lr)
 		w[j] += v[j]
 	}
 }
 
 // SGDNesterov applies one step of SGD with Nesterov momentum to w, v and g
 // (all of one length): v = v*mu - g*lr; w += v*mu - g*lr, v set to +0
-// first when under the smallest normal float32 in magnitude (flushTiny).
+// first when under the smallest normal float32 in magnitude (FlushTiny).
 func SGDNesterov(w, v, g []float32, mu, lr float32) {
 	checkLen("SGDNesterov", len(w), len(v), len(g))
 	if k := simdLen(len(w)); k > 0 {
@@ -41,7 +41,7 @@ func SGDNesterov(w, v, g []float32, mu, lr float32) {
 func sgdNesterovGeneric(w, v, g []float32, mu, lr float32) {
 	v, g = v[:len(w)], g[:len(w)]
 	for j := range w {
-		v[j] = flushTiny(v[j]*mu - g[j]*lr)
+		v[j] = FlushTiny(v[j]*mu - g[j]*lr)
 		w[j] += v[j]*mu - g[j]*lr
 	}
 }
@@ -54,7 +54,7 @@ func sgdNesterovGeneric(w, v, g []float32, mu, lr float32) {
 // with c1 = 1-β1 and c2 = 1-β2. The square root is correctly rounded.
 //
 // A moment under the smallest normal float32 in magnitude is set to +0
-// (flushTiny). A weight whose gradient stays zero (a unit ReLU never
+// (FlushTiny). A weight whose gradient stays zero (a unit ReLU never
 // opens) has moments that shrink by β each step into the subnormals,
 // where x86 cores take about fifty times as long per operation: LeNet-5's
 // Adam step went from 1 % to 7 % of its training time. A subnormal m moves
@@ -72,8 +72,8 @@ func Adam(w, m, v, g []float32, c1, c2, alpha, eps float32) {
 func adamGeneric(w, m, v, g []float32, c1, c2, alpha, eps float32) {
 	m, v, g = m[:len(w)], v[:len(w)], g[:len(w)]
 	for j := range w {
-		m[j] = flushTiny(m[j] + (g[j]-m[j])*c1)
-		v[j] = flushTiny(v[j] + (g[j]*g[j]-v[j])*c2)
+		m[j] = FlushTiny(m[j] + (g[j]-m[j])*c1)
+		v[j] = FlushTiny(v[j] + (g[j]*g[j]-v[j])*c2)
 		w[j] -= m[j] * alpha / (float32(math.Sqrt(float64(v[j]))) + eps)
 	}
 }
@@ -81,9 +81,12 @@ func adamGeneric(w, m, v, g []float32, c1, c2, alpha, eps float32) {
 // smallestNormal is the smallest normal float32, 2^-126.
 const smallestNormal = 0x1p-126
 
-// flushTiny returns +0 for x under the smallest normal float32 in
-// magnitude (x itself otherwise, NaN included).
-func flushTiny(x float32) float32 {
+// FlushTiny returns +0 for x under the smallest normal float32 in
+// magnitude (x itself otherwise, NaN included): what an optimizer stores
+// for a state that decays geometrically when its weight's gradient is
+// zero, so that it never sits in the subnormals, where each x86 operation
+// costs about fifty times a normal one.
+func FlushTiny(x float32) float32 {
 	if math.Float32bits(x)&0x7fffffff < 0x00800000 {
 		return 0
 	}

@@ -38,32 +38,34 @@ func (cv *Conv2D) winoForwardOK() bool {
 }
 
 // winoDXOK says whether Backward's dx takes Winograd: the input's sides
-// even (dx is the output of the convolution of dy).
+// even (dx is the output of the convolution of dy). The shifted path's
+// GEMM dx (gemmDX) is for at most 8 channels, so never here.
 func (cv *Conv2D) winoDXOK() bool {
-	return !winoTrainOff && cv.wino != nil && cv.shifted && !cv.gemmDX() && cv.win.H%2 == 0 && cv.win.W%2 == 0
+	return !winoTrainOff && cv.wino != nil && cv.shifted && cv.win.H%2 == 0 && cv.win.W%2 == 0
 }
 
 // winoChunk is how many tile rows of tw tiles winoRows takes at a time.
 func winoChunk(th, tw int) int { return min(th, max(1, winoChunkTiles/tw)) }
 
+// winoChunkOf is how many tiles a chunk of an output of rows × cols
+// pixels holds at most.
+func winoChunkOf(rows, cols int) int { return winoChunk(rows/2, cols/2) * (cols / 2) }
+
 // winoNeed adds to n the transformed input and products of winoRows's
 // chunks: for Forward's units, and with backward for dw's and dx's
 // samples.
 func (cv *Conv2D) winoNeed(n *convNeed, backward bool) {
-	if cv.winoForwardOK() {
-		tw := cv.ow / 2
-		tiles := winoChunk(cv.srb/2, tw) * tw
-		n.wv, n.wm = max(n.wv, 16*tiles*cv.c), max(n.wm, 16*tiles*cv.f)
+	need := func(tiles, in, out int) {
+		n.wv, n.wm = max(n.wv, 16*tiles*in), max(n.wm, 16*tiles*out)
 	}
-	if backward && cv.winoDWOK() {
-		tw := cv.ow / 2
-		tiles := winoChunk(cv.oh/2, tw) * tw
-		n.wv, n.wm = max(n.wv, 16*tiles*cv.c), max(n.wm, 16*tiles*cv.f)
+	if cv.winoForwardOK() {
+		need(winoChunkOf(cv.srb, cv.ow), cv.c, cv.f)
+	}
+	if backward && cv.winoDWOK() { // V of x, D of dy
+		need(winoChunkOf(cv.oh, cv.ow), cv.c, cv.f)
 	}
 	if backward && cv.winoDXOK() {
-		tw := cv.win.W / 2
-		tiles := winoChunk(cv.win.H/2, tw) * tw
-		n.wv, n.wm = max(n.wv, 16*tiles*cv.f), max(n.wm, 16*tiles*cv.c)
+		need(winoChunkOf(cv.win.H, cv.win.W), cv.f, cv.c)
 		n.dym = max(n.dym, cv.win.H*cv.win.W*cv.c) // winoDX's sample, when it adds
 	}
 }

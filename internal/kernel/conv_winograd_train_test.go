@@ -62,7 +62,7 @@ func checkWinoTraining(t *testing.T, c convCase, wi *winoImpl, relu, setDX bool)
 		return y, dx, dw
 	}
 	wy, wdx, wdw := run(false)
-	dy, ddx, ddw := run(true)
+	dirY, ddx, ddw := run(true)
 	oh, ow := NewConv2D(c.n, c.c, c.f, c.window()).OutShape()
 	refY, refDX, refDW, _ := convRef(c, x, w, b, randSlice(rand.New(rand.NewPCG(4, 4)), c.n*oh*ow*c.f), relu)
 	if !setDX {
@@ -94,7 +94,7 @@ func checkWinoTraining(t *testing.T, c convCase, wi *winoImpl, relu, setDX bool)
 			t.Errorf("%s: the direct path's bits: Winograd did not run", name)
 		}
 	}
-	compare("y", wy, dy, refY, float64(9*c.c))
+	compare("y", wy, dirY, refY, float64(9*c.c))
 	if !relu {
 		compare("dx", wdx, ddx, refDX, float64(9*c.f))
 		compare("dw", wdw, ddw, refDW, float64(c.n*oh*ow))

@@ -56,8 +56,9 @@ func sgdNesterovGeneric(w, v, g []float32, mu, lr float32) {
 // A moment under the smallest normal float32 in magnitude is set to +0
 // (FlushTiny). A weight whose gradient stays zero (a unit ReLU never
 // opens) has moments that shrink by β each step into the subnormals,
-// where x86 cores take about fifty times as long per operation: LeNet-5's
-// Adam step went from 1 % to 7 % of its training time. A subnormal m moves
+// where each x86 operation takes a microcode assist: Adam's share of
+// LeNet-5's CPU profile was 6.0 %, 1.1 % with the flush (BENCH.md round 9,
+// BenchmarkSubnormals). A subnormal m moves
 // w by under 1e-34·alpha/eps, and sqrt of a subnormal v is below eps's
 // rounding, so the weights keep their bits.
 func Adam(w, m, v, g []float32, c1, c2, alpha, eps float32) {

@@ -181,9 +181,10 @@ func binary(name, doc string, body func(d, a, b Mem, s []VecVirtual)) {
 // (the smallest normal float32, broadcast): the integer compare of the
 // bits without their sign, so that NaN (above any finite value) stays.
 // The optimizers' moments and velocities of a weight whose gradient is
-// zero decay geometrically into the subnormals, where every operation on them costs an x86 core
-// about fifty times a normal one (Adam over 61,706 values, a quarter of
-// them subnormal: 21 µs → 1.05 ms on the Xeon).
+// zero decay geometrically into the subnormals, where each operation on
+// them takes an x86 core a microcode assist (Adam's steps over 61,706
+// values, a quarter of them subnormal: 1.10 ms → 21.8 µs on the Xeon,
+// BenchmarkSubnormals).
 func flushTiny(x, tiny VecVirtual) {
 	t := YMM()
 	VPSLLD(U8(1), x, t)

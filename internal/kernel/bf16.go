@@ -58,6 +58,9 @@ type bf16Kernel struct {
 	// all nr columns of B whatever cols is (only cols are stored), so B
 	// must hold nr columns from j = 0: the packed panels do.
 	tile func(k int, a []uint32, rsa, csa int, b []uint32, ldb int, c []float32, ldc int, alpha, beta float32, rows, cols int)
+	// segTile, where the tile can do it faster than a call per segment,
+	// is tileSegs for this kernel; nil runs tileSegsEach.
+	segTile func(segs, segA, segB, k int, a []uint32, rsa int, b []uint32, ldb int, c []float32, ldc int, beta float32, rows, cols int)
 	// cvt sets dst[q] = bf16(src[2q]) | bf16(src[2q+1])<<16 for
 	// q < (len(src)+1)/2, a missing last value counting as zero.
 	cvt func(dst []uint32, src []float32)
@@ -86,6 +89,33 @@ var (
 	activeBF16  = &genericBF16
 	bf16Kernels = []*bf16Kernel{&genericBF16}
 )
+
+// tileSegs is the tile over a depth made of segs segments of k pairs:
+// segment s reads A at a[s·segA:] (rows rsa apart, pairs contiguous) and
+// B at b[s·segB:], so
+//
+//	C[i*ldc+j] = Σ_s acc_s + beta·C[i*ldc+j]
+//
+// each acc_s being the tile's sum over segment s. A convolution's kernel
+// rows are such segments (the same pixels' windows a padded image row
+// further, B's packed rows going on: segB = k·ldb), and so are the samples
+// of a weight gradient.
+func (kern *bf16Kernel) tileSegs(segs, segA, segB, k int, a []uint32, rsa int, b []uint32, ldb int, c []float32, ldc int, beta float32, rows, cols int) {
+	if kern.segTile != nil {
+		kern.segTile(segs, segA, segB, k, a, rsa, b, ldb, c, ldc, beta, rows, cols)
+		return
+	}
+	tileSegsEach(kern.tile, segs, segA, segB, k, a, rsa, b, ldb, c, ldc, beta, rows, cols)
+}
+
+// tileSegsEach runs tileSegs a tile call per segment, each after the
+// first adding to C.
+func tileSegsEach(tile func(int, []uint32, int, int, []uint32, int, []float32, int, float32, float32, int, int), segs, segA, segB, k int, a []uint32, rsa int, b []uint32, ldb int, c []float32, ldc int, beta float32, rows, cols int) {
+	for s := range segs {
+		tile(k, a[s*segA:], rsa, 1, b[s*segB:], ldb, c, ldc, 1, beta, rows, cols)
+		beta = 1
+	}
+}
 
 func tileBF16Generic(k int, a []uint32, rsa, csa int, b []uint32, ldb int, c []float32, ldc int, alpha, beta float32, rows, cols int) {
 	for i := 0; i < rows; i++ {

@@ -25,7 +25,7 @@ var amxBF16Kernel = bf16Kernel{
 	// A 32×512-pair panel of A (64 KiB) and 512×32 pairs of B per call;
 	// the whole depth of most layers in one block, so C is written once.
 	mc: 32 * 4, kc: 1024, nc: 1024,
-	tile: tileBF16AMX, cvt: cvtBF16AVX512, pair: pairBF16AVX512, transpose: transposeBF16AVX,
+	tile: tileBF16AMX, segTile: tileSegsAMX, cvt: cvtBF16AVX512, pair: pairBF16AVX512, transpose: transposeBF16AVX,
 	rowsA: true,
 }
 
@@ -115,7 +115,23 @@ func tileBF16AMX(k int, a []uint32, rsa, csa int, b []uint32, ldb int, c []float
 		cfgTail = &t
 	}
 	mask := uint32(1)<<cols - 1 // all ones when cols == 32
-	amxTileBF16(k/16, &a[0], rsa, &b[0], ldb, &c[0], ldc, alpha, beta, rows, mask, &cfg[0], tail, &cfgTail[0])
+	amxTileBF16(k/16, &a[0], rsa, &b[0], ldb, &c[0], ldc, alpha, beta, rows, mask, &cfg[0], tail, &cfgTail[0], 1, 0, 0)
+}
+
+// tileSegsAMX implements bf16Kernel.segTile: the segments' sums stay in
+// the tiles, C is written once, and the configuration is loaded once,
+// where a call per segment would pay for all three each time. A depth
+// that is not whole steps runs a call per segment.
+func tileSegsAMX(segs, segA, segB, k int, a []uint32, rsa int, b []uint32, ldb int, c []float32, ldc int, beta float32, rows, cols int) {
+	if segs == 1 || k%16 != 0 || !amxGranted() {
+		tileSegsEach(tileBF16AMX, segs, segA, segB, k, a, rsa, b, ldb, c, ldc, beta, rows, cols)
+		return
+	}
+	// The assembly reads these ends; a short slice panics here instead.
+	_, _ = a[(segs-1)*segA+(rows-1)*rsa+k-1], b[(segs-1)*segB+(k-1)*ldb+31]
+	_ = c[(rows-1)*ldc+cols-1]
+	cfg := &amxConfigs[rows][0]
+	amxTileBF16(k/16, &a[0], rsa, &b[0], ldb, &c[0], ldc, 1, beta, rows, uint32(1)<<cols-1, cfg, 0, cfg, segs, segA, segB)
 }
 
 // tileBF16Rows runs the AVX512_BF16 tile over up to 32 rows, 14 at a time.
@@ -136,7 +152,10 @@ func tileBF16Rows(k int, a []uint32, rsa, csa int, b []uint32, ldb int, c []floa
 // differ from the AVX512_BF16 tile's in their last bits). cfg is
 // &amxConfigs[rows][0]; when tail (< 16) is not 0, cfgTail is that
 // configuration with A's tiles tail pairs wide and B's tail rows deep.
-// It reads 32 columns of b whatever mask says.
+// It reads 32 columns of b whatever mask says. With segs > 1 (and tail
+// 0) the depth is segs runs of 16·k16 pairs, A and B read segA and segB
+// pairs further at each run: the sum of segs tiles at once, as
+// bf16Kernel.segTile says.
 //
 //go:noescape
-func amxTileBF16(k16 int, a *uint32, rsa int, b *uint32, ldb int, c *float32, ldc int, alpha, beta float32, rows int, mask uint32, cfg *byte, tail int, cfgTail *byte)
+func amxTileBF16(k16 int, a *uint32, rsa int, b *uint32, ldb int, c *float32, ldc int, alpha, beta float32, rows int, mask uint32, cfg *byte, tail int, cfgTail *byte, segs, segA, segB int)

@@ -42,7 +42,7 @@
 #define SAVE_ONE TILESTORED_R11_BX_T0; TILESTORED_R12_BX_T1
 #define LOAD_ONE TILELOADD_T0_R11_BX; TILELOADD_T1_R12_BX
 
-// func amxTileBF16(k16 int, a *uint32, rsa int, b *uint32, ldb int, c *float32, ldc int, alpha float32, beta float32, rows int, mask uint32, cfg *byte, tail int, cfgTail *byte)
+// func amxTileBF16(k16 int, a *uint32, rsa int, b *uint32, ldb int, c *float32, ldc int, alpha float32, beta float32, rows int, mask uint32, cfg *byte, tail int, cfgTail *byte, segs int, segA int, segB int)
 //
 // Tiles: T0..T3 accumulate C's four 16×16 quarters (T2, T3 only when
 // rows > 16), T4/T5 hold 16 rows of A (16 pairs each), T6/T7 16 pair rows
@@ -50,13 +50,24 @@
 // cfgTail the same with A's tiles tail pairs wide and B's tail rows deep,
 // for the last step of the depth. Loading a configuration zeroes the
 // tiles, so the sums wait in out (32×32 floats) across the change: the
-// 4 KiB of this frame, which Go would zero on every call were it a Go
-// array.
-TEXT ·amxTileBF16(SB), $4096-104
+// first 4 KiB of this frame, which Go would zero on every call were it a
+// Go array. The depth runs in segs segments of k16 steps, A and B
+// starting segA and segB pairs further at each (a tail only with one
+// segment); 4096(SP) counts the segments left, 4104(SP) and 4112(SP) hold
+// A's and B's jumps from the end of one segment to the start of the next.
+TEXT ·amxTileBF16(SB), $4120-128
 	NO_LOCAL_POINTERS
 	MOVQ cfg+80(FP), CX
 	LDTILECFG_CX
 	MOVQ k16+0(FP), AX
+	MOVQ segs+104(FP), CX
+	MOVQ CX, 4096(SP)
+	MOVQ segA+112(FP), CX
+	SHLQ $2, CX
+	MOVQ AX, R9
+	SHLQ $6, R9
+	SUBQ R9, CX
+	MOVQ CX, 4104(SP)
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), DX
 	SHLQ $2, DX
@@ -66,6 +77,12 @@ TEXT ·amxTileBF16(SB), $4096-104
 	LEAQ 64(DI), R10
 	MOVQ R8, BX
 	SHLQ $4, BX               // a step is 16 pair rows of B
+	MOVQ AX, R9
+	IMULQ BX, R9
+	MOVQ segB+120(FP), CX
+	SHLQ $2, CX
+	SUBQ R9, CX
+	MOVQ CX, 4112(SP)
 	LEAQ 0(SP), R11
 	LEAQ 64(R11), R12
 	LEAQ 2048(R11), R13
@@ -83,6 +100,9 @@ TEXT ·amxTileBF16(SB), $4096-104
 	TESTQ AX, AX
 	JZ   amxTwoDone
 
+amxTwoSeg:
+	MOVQ k16+0(FP), AX
+
 amxTwo:
 	STEP_TWO
 	ADDQ $64, SI
@@ -91,6 +111,13 @@ amxTwo:
 	ADDQ BX, R10
 	DECQ AX
 	JNZ  amxTwo
+	DECQ 4096(SP)
+	JZ   amxTwoDone
+	ADDQ 4104(SP), SI
+	ADDQ 4104(SP), R9
+	ADDQ 4112(SP), DI
+	ADDQ 4112(SP), R10
+	JMP  amxTwoSeg
 
 amxTwoDone:
 	MOVQ  $128, BX
@@ -110,6 +137,9 @@ amxOne:
 	TESTQ AX, AX
 	JZ    amxOneDone
 
+amxOneSeg:
+	MOVQ k16+0(FP), AX
+
 amxOneLoop:
 	STEP_ONE
 	ADDQ $64, SI
@@ -117,6 +147,12 @@ amxOneLoop:
 	ADDQ BX, R10
 	DECQ AX
 	JNZ  amxOneLoop
+	DECQ 4096(SP)
+	JZ   amxOneDone
+	ADDQ 4104(SP), SI
+	ADDQ 4112(SP), DI
+	ADDQ 4112(SP), R10
+	JMP  amxOneSeg
 
 amxOneDone:
 	MOVQ  $128, BX

@@ -43,7 +43,7 @@ type Conv2DBF16 struct {
 	dy2Segs   []pairSeg
 	partDW    [][]float32
 	partDB    [][]float32
-	partDWT   [][]float32 // per group, (F, K): weightGradT's sums
+	partDWT   [][]float32 // per group, (F, K): stageDWT's sums
 
 	mu   sync.Mutex
 	free []*bf16ConvScratch
@@ -76,8 +76,10 @@ func NewConv2DBF16(cv *Conv2D) *Conv2DBF16 {
 // dx in pairs of channels; zero holds max(C, F) zeros.
 type bf16ConvScratch struct {
 	xb, x2, dy2, dyp16 []uint32
-	dy2t               []uint32 // dy2 turned, for weightGradT
+	x2c, dy2tc         []uint32 // samples staged for the weight gradient (stageDWT)
+	staged             int
 	dyg, acc, zero     []float32
+	grid               []float32 // rows' sums on its grid
 }
 
 func (b *Conv2DBF16) getScratch() *bf16ConvScratch {
@@ -170,7 +172,7 @@ func (j *bf16ConvForward) Run(lo, hi int) {
 	for n := lo; n < hi; n++ {
 		b.image(s, j.x[n*in:(n+1)*in])
 		yn := j.y[n*out : (n+1)*out]
-		b.rows(yn, s.xb, cv.wp*b.cp/2, cv.oh, cv.ow, b.cp/2, b.kdw, b.wPack, cv.f, rowsSet)
+		b.rows(s, yn, s.xb, cv.wp, cv.oh, cv.ow, b.cp/2, b.kdw, b.wPack, cv.f, rowsSet)
 		biasAct(yn, j.bias, j.relu)
 	}
 	b.putScratch(s)
@@ -206,32 +208,36 @@ func (b *Conv2DBF16) image(s *bf16ConvScratch, xn []float32) {
 // rows computes a stride-1 valid convolution over pairs, in the manner of
 // shiftedConv: for i < oh, j < ow, f < co,
 //
-//	out[(i·ow + j)·co + f] = beta·out[…] + Σ_ky Σ_{q<kd} src[(i+ky)·rs + j·pc + q] ⊙ wt(ky, q, f)
+//	out[(i·ow + j)·co + f] = Σ_ky Σ_{q<kd} src[((i+ky)·gw + j)·pc + q] ⊙ wt(ky, q, f)
 //
-// where ⊙ is the tile's pair product, src rows are rs pairs apart with pc
-// pairs per pixel, and wt is packed by packKernel (kd pairs per kernel
-// row). mode says how out is written, as for convRows: beta 0 (rowsSet)
-// or 1, out's rows cleared one by one first for rowsFresh.
-func (b *Conv2DBF16) rows(out []float32, src []uint32, rs, oh, ow, pc, kd int, wt []uint32, co int, mode rowsWrite) {
+// where ⊙ is the tile's pair product, src is a grid of gw = ow+KW-1
+// pixels a row, pc pairs each, and wt is packed by packKernel (kd pairs
+// per kernel row). The tiles run over the grid's pixels, not the output's:
+// along the grid the windows of every pixel are pc pairs apart, across
+// rows too, so a tile takes mr pixels whatever ow is (the KW-1 a row
+// whose windows wrap around go to s.grid and no further), and the kernel
+// rows are depth segments a grid row apart, summed in one tile call.
+// mode says how out is written, as for convRows.
+func (b *Conv2DBF16) rows(s *bf16ConvScratch, out []float32, src []uint32, gw, oh, ow, pc, kd int, wt []uint32, co int, mode rowsWrite) {
 	kern, kh := b.kern, b.cv.win.KH
 	mr, nr := kern.mr, kern.nr
-	beta := mode.beta()
-	for i := 0; i < oh; i++ {
-		if mode == rowsFresh {
-			clear(out[i*ow*co : (i+1)*ow*co])
+	m := (oh-1)*gw + ow // the last output pixel's window ends src
+	s.grid = fitF(s.grid, m*co)
+	for p0 := 0; p0 < m; p0 += mr {
+		for p := 0; p*nr < co; p++ {
+			kern.tileSegs(kh, gw*pc, kd*nr, kd, src[p0*pc:], pc, wt[p*kh*kd*nr:], nr, s.grid[p0*co+p*nr:], co, 0, min(mr, m-p0), min(nr, co-p*nr))
 		}
-		for j0 := 0; j0 < ow; j0 += mr {
-			jr := min(mr, ow-j0)
-			for p := 0; p*nr < co; p++ {
-				ct := out[(i*ow+j0)*co+p*nr:]
-				for ky := 0; ky < kh; ky++ {
-					bt := beta
-					if ky > 0 {
-						bt = 1
-					}
-					kern.tile(kd, src[(i+ky)*rs+j0*pc:], pc, 1, wt[(p*kh+ky)*kd*nr:], nr, ct, co, 1, bt, jr, min(nr, co-p*nr))
-				}
-			}
+	}
+	for i := range oh {
+		o, g := out[i*ow*co:(i+1)*ow*co], s.grid[i*gw*co:(i*gw+ow)*co]
+		switch mode {
+		case rowsSet:
+			copy(o, g)
+		case rowsFresh: // what rowsAdd gives on zeros, -0 sums included
+			clear(o)
+			fallthrough
+		default:
+			AddTo(o, g)
 		}
 	}
 }
@@ -298,6 +304,7 @@ func (j *bf16ConvBackward) Run(lo, hi int) {
 		for n := g * cv.n / cv.groups; n < (g+1)*cv.n/cv.groups; n++ {
 			j.sample(s, pdw, pdb, n)
 		}
+		b.flushDWT(s, pdw)
 		if b.partDWT != nil && j.dw != nil {
 			interleave(b.partDW[g], cv.f, pdw, cv.k, cv.f, cv.k)
 		}
@@ -331,26 +338,31 @@ func (j *bf16ConvBackward) sample(s *bf16ConvScratch, pdw, pdb []float32, n int)
 	}
 	switch {
 	case j.dw != nil && b.partDWT != nil:
-		b.weightGradT(s, pdw, j.x[n*in:(n+1)*in], dyn, dyg)
+		b.stageDWT(s, pdw, j.x[n*in:(n+1)*in], dyn, dyg)
 	case j.dw != nil:
 		b.weightGrad(s, pdw, j.x[n*in:(n+1)*in], dyn, dyg)
 	}
 	if j.dx != nil {
 		gw, hf := g.W+g.KW-1, cv.f/2
 		b.gradPadded(s, dyn, dyg)
-		b.rows(j.dx[n*in:(n+1)*in], s.dyp16, gw*hf, g.H, g.W, hf, b.kdx, b.wFlipPack, cv.c, cv.set.dxWrite())
+		b.rows(s, j.dx[n*in:(n+1)*in], s.dyp16, gw, g.H, g.W, hf, b.kdx, b.wFlipPack, cv.c, cv.set.dxWrite())
 	}
 }
 
 // dwPairs sets s.x2 to X2 and s.dy2 to DY2 (see weightGrad) for sample
-// xn and its dy (dyg, or dyn where dyg is nil) and returns DY2's steps;
-// X2 gets slack more pairs, which nothing sets.
-func (b *Conv2DBF16) dwPairs(s *bf16ConvScratch, xn, dyn, dyg []float32, slack int) (steps int) {
+// xn and its dy (dyg, or dyn where dyg is nil) and returns DY2's steps.
+func (b *Conv2DBF16) dwPairs(s *bf16ConvScratch, xn, dyn, dyg []float32) (steps int) {
 	cv := b.cv
-	c, f := cv.c, cv.f
 	// X2 reads one pixel past the grid: xp is zero there.
-	s.x2 = fitU(s.x2, (cv.hp*cv.wp+1)*c+slack)
+	s.x2 = fitU(s.x2, (cv.hp*cv.wp+1)*cv.c)
 	b.pixelPairs(s.x2, xn, s.zero)
+	return b.dyPairs(s, dyn, dyg)
+}
+
+// dyPairs sets s.dy2 to DY2 and returns its steps.
+func (b *Conv2DBF16) dyPairs(s *bf16ConvScratch, dyn, dyg []float32) (steps int) {
+	cv := b.cv
+	f := cv.f
 	pix := cv.oh*cv.wp - (cv.win.KW - 1)
 	steps = (pix + 1) / 2
 	s.dy2 = fitU(s.dy2, steps*f)
@@ -374,7 +386,7 @@ func (b *Conv2DBF16) dwPairs(s *bf16ConvScratch, xn, dyn, dyg []float32, slack i
 func (b *Conv2DBF16) weightGrad(s *bf16ConvScratch, pdw, xn, dyn, dyg []float32) {
 	cv := b.cv
 	c, f, kh, kw, wp := cv.c, cv.f, cv.win.KH, cv.win.KW, cv.wp
-	steps := b.dwPairs(s, xn, dyn, dyg, 0)
+	steps := b.dwPairs(s, xn, dyn, dyg)
 	rowK := kw * c
 	mr := ceilDiv(rowK, ceilDiv(rowK, b.kern.mr)) // equal row blocks, as shiftedDW
 	nr := b.kern.nr

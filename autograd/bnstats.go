@@ -11,12 +11,12 @@ package autograd
 var convStatsOff bool
 
 // statsFromConv pairs bn with the convolution whose output x is, when
-// that convolution can take the statistics (float32 products, the shifted
-// path with whole samples per unit) and takes none yet, in a training
-// plan.
+// that convolution can take the statistics (bfloat16 products, or the
+// shifted path with whole samples per unit) and takes none yet, in a
+// training plan.
 func (p *Plan) statsFromConv(bn *batchNorm, x *Var) {
 	cv, ok := x.src.(*conv2D)
-	if !ok || p.noGrad || convStatsOff || cv.y != x || cv.kb != nil || cv.statsFor != nil || !cv.k.TakesStats() {
+	if !ok || p.noGrad || convStatsOff || cv.y != x || cv.statsFor != nil || (cv.kb == nil && !cv.k.TakesStats()) {
 		return
 	}
 	cv.statsFor = bn.k.NewStats(bn.m / p.batch)
@@ -29,10 +29,14 @@ func (o *conv2D) setStats(training bool) {
 	if o.statsFor == nil {
 		return
 	}
-	if training {
-		o.k.SetOutputStats(o.statsFor)
+	s := o.statsFor
+	if !training {
+		s = nil
+	}
+	if o.kb != nil {
+		o.kb.SetOutputStats(s)
 	} else {
-		o.k.SetOutputStats(nil)
+		o.k.SetOutputStats(s)
 	}
 }
 

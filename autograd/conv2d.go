@@ -116,7 +116,7 @@ func (o *conv2D) Forward(training bool) {
 		bias = o.b.Value.Data()
 	}
 	if o.kb != nil {
-		o.kb.Forward(o.y.Value.Data(), o.x.Value.Data(), o.w.Value.Data(), bias, o.relu)
+		o.kb.Forward(o.y.Value.Data(), o.input(), o.w.Value.Data(), bias, o.relu)
 		return
 	}
 	o.k.Forward(o.y.Value.Data(), o.input(), o.w.Value.Data(), bias, o.relu)
@@ -142,7 +142,7 @@ func (o *conv2D) Backward() {
 		return
 	}
 	if o.kb != nil {
-		o.kb.Backward(dx, dw, db, o.y.Grad.Data(), o.x.Value.Data(), o.w.Value.Data(), o.y.Value.Data(), o.relu)
+		o.kb.Backward(dx, dw, db, o.y.Grad.Data(), o.input(), o.w.Value.Data(), o.y.Value.Data(), o.relu)
 		return
 	}
 	o.k.Backward(dx, dw, db, o.y.Grad.Data(), o.input(), o.w.Value.Data(), o.y.Value.Data(), o.relu)

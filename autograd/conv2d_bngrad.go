@@ -22,8 +22,8 @@ var convBNOff bool
 // only writer of the output's gradient and sets it (overwrite.go): the
 // convolution then computes that gradient itself. writes counts the ops
 // that write each gradient buffer. Any other case keeps the ops apart: a
-// bfloat16 convolution (whose kernel has no such entry), one with its own
-// ReLU, an op between the two, or a gradient another op adds to.
+// convolution with its own ReLU, an op between the two, or a gradient
+// another op adds to.
 func (p *Plan) pairConvBN(writes map[span]int) {
 	for i, op := range p.ops {
 		if cv, ok := op.(*conv2D); ok {
@@ -32,7 +32,7 @@ func (p *Plan) pairConvBN(writes map[span]int) {
 		if bn, ok := op.(*batchNorm); ok {
 			bn.gradTo = nil
 			cv, ok := p.ops[max(0, i-1)].(*conv2D)
-			if !ok || i == 0 || convBNOff || p.wr.addOnly || bn.x != cv.y || cv.kb != nil || cv.relu ||
+			if !ok || i == 0 || convBNOff || p.wr.addOnly || bn.x != cv.y || cv.relu ||
 				cv.y.Grad == nil || !bn.setX || writes[spanOf(cv.y.Grad.Data())] != 1 {
 				continue
 			}
@@ -53,6 +53,10 @@ func (o *conv2D) backwardBN(dx, dw, db []float32) {
 		o.pooled = kernel.PooledGrad{DY: o.pool.y.Grad.Data(), Wins: o.pool.wins}
 		o.bnGrad.Pool = &o.pooled
 	}
-	o.k.BackwardBN(dx, dw, db, &o.bnGrad, o.input(), o.w.Value.Data())
+	if o.kb != nil {
+		o.kb.BackwardBN(dx, dw, db, &o.bnGrad, o.input(), o.w.Value.Data())
+	} else {
+		o.k.BackwardBN(dx, dw, db, &o.bnGrad, o.input(), o.w.Value.Data())
+	}
 	o.bnGrad, o.pooled = kernel.BNGrad{}, kernel.PooledGrad{} // drop the references
 }

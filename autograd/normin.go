@@ -29,10 +29,10 @@ type normReader interface {
 // ReaderAppliesNorm has the op reading v, the output of a BatchNorm or
 // BatchNormReLU of this training plan, apply that normalization to its
 // input itself, and the normalization leave v's value unwritten. The
-// reader must be a Conv2D with padding, or a MaxPool2D of 2×2 windows at
-// stride 2 without padding, on float32 products. The caller promises that
-// nothing but that op reads v's value: no other op, and not the caller
-// after Forward (v's gradient is still written and read as before). It
+// reader must be a Conv2D with padding or on bfloat16 products, or a
+// MaxPool2D of 2×2 windows at stride 2 without padding. The caller
+// promises that nothing but that op reads v's value: no other op, and not
+// the caller after Forward (v's gradient is still written and read as before). It
 // reports whether it did: not for an inference plan (whose buffers are
 // reused once read), a value not made by a normalization or already
 // taken, nor when no such op reads it, or two do.
@@ -60,10 +60,14 @@ func (p *Plan) ReaderAppliesNorm(v *Var) bool {
 func (o *conv2D) normInput() *Var { return o.x }
 
 func (o *conv2D) takeNorm(bn *batchNorm) bool {
-	if o.kb != nil || !o.k.ReadsAffine() {
+	switch {
+	case o.kb != nil: // converts every input it reads
+		o.kb.SetInputAffine(bn.scale, bn.shift, bn.relu)
+	case !o.k.ReadsAffine():
 		return false
+	default:
+		o.k.SetInputAffine(bn.scale, bn.shift, bn.relu)
 	}
-	o.k.SetInputAffine(bn.scale, bn.shift, bn.relu)
 	o.in = bn
 	return true
 }

@@ -85,7 +85,7 @@ func (o *conv2D) takeRuns(v *Var, r *kernel.BNRuns) bool {
 		o.pool = nil
 		return false
 	}
-	if o.x != v || o.kb != nil || o.x.Grad == nil || !o.setX {
+	if o.x != v || o.x.Grad == nil || !o.setX {
 		return false
 	}
 	o.k.SetGradRuns(r)

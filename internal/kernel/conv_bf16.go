@@ -79,6 +79,7 @@ type bf16ConvScratch struct {
 	x2c, dy2tc         []uint32 // samples staged for the weight gradient (stageDWT)
 	staged             int
 	dyg, acc, zero     []float32
+	row, xm, dbn, dzn  []float32 // the input mapped (a row, a sample), dy and dz from a BNGrad
 	grid               []float32 // rows' sums on its grid
 }
 
@@ -151,6 +152,9 @@ func (b *Conv2DBF16) Forward(y, x, w, bias []float32, relu bool) {
 	b.wPack = b.packKernel(b.wPack, w, b.cp, cv.f)
 	j := &b.fwd
 	j.y, j.x, j.bias, j.relu = y, x, bias, relu
+	if cv.stats != nil {
+		cv.stats.start(y)
+	}
 	perSample := cv.oh * cv.ow * cv.k * cv.f
 	Parallel(cv.n, max(1, convMinChunk/perSample), j)
 	j.y, j.x, j.bias = nil, nil, nil
@@ -174,6 +178,9 @@ func (j *bf16ConvForward) Run(lo, hi int) {
 		yn := j.y[n*out : (n+1)*out]
 		b.rows(s, yn, s.xb, cv.wp, cv.oh, cv.ow, b.cp/2, b.kdw, b.wPack, cv.f, rowsSet)
 		biasAct(yn, j.bias, j.relu)
+		if cv.stats != nil {
+			cv.stats.written(n)
+		}
 	}
 	b.putScratch(s)
 }
@@ -195,6 +202,11 @@ func (b *Conv2DBF16) image(s *bf16ConvScratch, xn []float32) {
 		clear(d[:g.PL*hc])
 		clear(d[(g.PL+g.W)*hc:])
 		src, in := xn[iy*g.W*c:(iy+1)*g.W*c], d[g.PL*hc:(g.PL+g.W)*hc]
+		if m := cv.in; m != nil { // SetInputAffine
+			s.row = fitF(s.row, g.W*c)
+			channelMap(s.row, src, m.scale, m.shift, g.W, c, m.relu)
+			src = s.row
+		}
 		if c == b.cp {
 			b.kern.cvt(in, src)
 			continue
@@ -253,6 +265,13 @@ func (b *Conv2DBF16) Backward(dx, dw, db, dy, x, w, y []float32, relu bool) {
 	if relu && len(y) != len(dy) {
 		panic(fmt.Sprintf("kernel: Conv2DBF16.Backward: y has %d elements, want %d", len(y), len(dy)))
 	}
+	b.backward(dx, dw, db, dy, x, w, y, relu, nil)
+}
+
+// backward is Backward's and BackwardBN's pass, dy given by bn when not
+// nil.
+func (b *Conv2DBF16) backward(dx, dw, db, dy, x, w, y []float32, relu bool, bn *BNGrad) {
+	cv := b.cv
 	if dx == nil && dw == nil && db == nil {
 		return
 	}
@@ -275,7 +294,7 @@ func (b *Conv2DBF16) Backward(dx, dw, db, dy, x, w, y []float32, relu bool) {
 		b.wFlipPack = b.packKernel(b.wFlipPack, b.wFlip, cv.f, cv.c)
 	}
 	j := &b.bwd
-	j.dx, j.dw, j.db, j.dy, j.x, j.y, j.relu = dx, dw, db, dy, x, y, relu
+	j.dx, j.dw, j.db, j.dy, j.x, j.y, j.relu, j.bn = dx, dw, db, dy, x, y, relu, bn
 	perGroup := ceilDiv(cv.n, cv.groups) * cv.oh * cv.ow * cv.k * cv.f
 	Parallel(cv.groups, max(1, convMinChunk/perGroup), j)
 	cv.set.addGroups(dw, db, b.partDW, b.partDB)
@@ -287,6 +306,7 @@ type bf16ConvBackward struct {
 	dx, dw, db, dy []float32
 	x, y           []float32
 	relu           bool
+	bn             *BNGrad // the output gradient, when not dy (BackwardBN)
 }
 
 // Run handles groups [lo, hi): group g is samples [g·N/G, (g+1)·N/G).
@@ -319,7 +339,13 @@ func (j *bf16ConvBackward) sample(s *bf16ConvScratch, pdw, pdb []float32, n int)
 	cv := b.cv
 	g := cv.win
 	in, out := g.H*g.W*cv.c, cv.oh*cv.ow*cv.f
-	dyn := j.dy[n*out : (n+1)*out]
+	var dyn []float32
+	if j.bn != nil {
+		dyn = b.bnGrad(s, j.bn, n)
+	} else {
+		dyn = j.dy[n*out : (n+1)*out]
+	}
+	xn := b.input(s, j.x[n*in:(n+1)*in], j.dw != nil)
 	var yn []float32
 	if j.relu {
 		yn = j.y[n*out : (n+1)*out]
@@ -338,14 +364,17 @@ func (j *bf16ConvBackward) sample(s *bf16ConvScratch, pdw, pdb []float32, n int)
 	}
 	switch {
 	case j.dw != nil && b.partDWT != nil:
-		b.stageDWT(s, pdw, j.x[n*in:(n+1)*in], dyn, dyg)
+		b.stageDWT(s, pdw, xn, dyn, dyg)
 	case j.dw != nil:
-		b.weightGrad(s, pdw, j.x[n*in:(n+1)*in], dyn, dyg)
+		b.weightGrad(s, pdw, xn, dyn, dyg)
 	}
 	if j.dx != nil {
 		gw, hf := g.W+g.KW-1, cv.f/2
 		b.gradPadded(s, dyn, dyg)
 		b.rows(s, j.dx[n*in:(n+1)*in], s.dyp16, gw, g.H, g.W, hf, b.kdx, b.wFlipPack, cv.c, cv.set.dxWrite())
+		if cv.runs != nil { // sample n's dx is whole, and in cache
+			cv.runs.Sample(n, j.dx[n*in:(n+1)*in])
+		}
 	}
 }
 

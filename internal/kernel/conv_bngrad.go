@@ -69,11 +69,18 @@ func (g *BNGrad) rows(dst, dzs []float32, base, i0, rows, n int) {
 // running the normalization's GradSet or GradReLUSet into a buffer and
 // Backward on it.
 func (cv *Conv2D) BackwardBN(dx, dw, db []float32, bn *BNGrad, x, w []float32) {
+	cv.checkBN("Conv2D.BackwardBN", dx, dw, db, bn, x, w)
+	cv.backward(dx, dw, db, nil, x, w, nil, false, bn)
+}
+
+// checkBN panics unless BackwardBN's operands fit the convolution; op
+// names the caller.
+func (cv *Conv2D) checkBN(op string, dx, dw, db []float32, bn *BNGrad, x, w []float32) {
 	out := cv.n * cv.oh * cv.ow * cv.f
 	cv.checkLens("BackwardBN", "dx", dx, cv.n*cv.win.H*cv.win.W*cv.c, "dw", dw, cv.k*cv.f, "db", db, cv.f,
 		"x", x, cv.n*cv.win.H*cv.win.W*cv.c, "w", w, cv.k*cv.f)
 	if bn == nil || len(bn.DZ) != out || len(bn.Y) != out {
-		panic(fmt.Sprintf("kernel: Conv2D.BackwardBN: the normalization's gradient and input must hold %d values each", out))
+		panic(fmt.Sprintf("kernel: %s: the normalization's gradient and input must hold %d values each", op, out))
 	}
 	perChannel := [...]struct {
 		name string
@@ -81,19 +88,18 @@ func (cv *Conv2D) BackwardBN(dx, dw, db []float32, bn *BNGrad, x, w []float32) {
 	}{{"a", bn.A}, {"b", bn.B}, {"mean", bn.Mean}, {"d", bn.D}, {"scale", bn.Scale}, {"shift", bn.Shift}}
 	for i, p := range perChannel {
 		if len(p.v) != cv.f && (i < 4 || bn.ReLU) { // scale and shift only with the ReLU
-			panic(fmt.Sprintf("kernel: Conv2D.BackwardBN: %s has %d values, want %d (the channels)", p.name, len(p.v), cv.f))
+			panic(fmt.Sprintf("kernel: %s: %s has %d values, want %d (the channels)", op, p.name, len(p.v), cv.f))
 		}
 	}
 	if p := bn.Pool; p != nil {
 		pooled := cv.n * (cv.oh / 2) * (cv.ow / 2) * cv.f
 		switch {
 		case !cv.TakesPooledGrad():
-			panic("kernel: Conv2D.BackwardBN: a pooled gradient needs the shifted path (TakesPooledGrad)")
+			panic(fmt.Sprintf("kernel: %s: a pooled gradient needs the shifted path (TakesPooledGrad)", op))
 		case len(p.DY) != pooled || len(p.Wins) != pooled:
-			panic(fmt.Sprintf("kernel: Conv2D.BackwardBN: the pooled gradient and winners have %d and %d values, want %d", len(p.DY), len(p.Wins), pooled))
+			panic(fmt.Sprintf("kernel: %s: the pooled gradient and winners have %d and %d values, want %d", op, len(p.DY), len(p.Wins), pooled))
 		}
 	}
-	cv.backward(dx, dw, db, nil, x, w, nil, false, bn)
 }
 
 // padGrad is Conv2D.padGrad for sample n's output gradient: dyn and yn's,

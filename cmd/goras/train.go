@@ -93,7 +93,7 @@ Other data:
 --model best, best-long, fast and sprint are the fixed recipes of
 docs/bounty.md; measured there on 2-core CPUs (AMD Zen 5, Intel Xeon), data
 loading included: fast 99.16–99.32 % test accuracy in 7.2–10.1 s; sprint
-99.57–99.66 % in 97–123 s; best 99.60–99.66 % in 3–15 minutes. They train on
+99.58–99.65 % in 64–101 s; best 99.60–99.66 % in 3–15 minutes. They train on
 --dataset mnist or fashion_mnist by MNIST's protocol (55,000 pictures to
 train, 5,000 to validate, the test set once), so they do not take --data.
 

@@ -13,16 +13,17 @@ import (
 //
 //   - forward: x, padded, becomes one bfloat16 image per sample whose
 //     pixels are pairs of channels (a zero channel added when C is odd),
-//     and for each kernel row the tiles read its overlapping window rows
-//     with rows C/2 pairs apart; the kernel is packed into pairs of rows;
+//     which the tiles read in place, a pixel's window row a row of A, the
+//     kernel rows depth segments of one tile call (rows); the kernel is
+//     packed into pairs of rows;
 //   - dx: the convolution of dy padded by the window, rotated kernel, as
 //     Conv2D's shifted dx, with dy as an image of channel pairs;
 //   - dw: the depth is the pixels, so pairs join neighbouring pixels: the
 //     padded sample becomes X2[e] = (xp[e], xp[e+C]) for every value e,
 //     which the tiles read in place (rows 1 pair apart, steps of 2C), and
 //     dy on xp's grid becomes pairs of pixel rows; for a tile that wants
-//     A's pairs contiguous (AMX) the product is turned around
-//     (conv_bf16_dwt.go).
+//     A's pairs contiguous (AMX) the product is turned around, a chunk of
+//     samples at a time (conv_bf16_dwt.go).
 //
 // Weights, gradients and outputs stay float32. Samples are independent
 // units of work (forward) and the backward pass sums weight gradients per
@@ -73,14 +74,15 @@ func NewConv2DBF16(cv *Conv2D) *Conv2DBF16 {
 // bf16ConvScratch is one worker's buffers, each made at its first use:
 // xb the bfloat16 image of a padded sample, x2 the padded sample's pixel
 // pairs, dyg/dy2 dy on xp's grid and its pixel pairs, dyp16 dy padded for
-// dx in pairs of channels; zero holds max(C, F) zeros.
+// dx in pairs of channels; zero holds max(C, F) zeros; grid holds rows'
+// sums; row, xm, dbn and dzn are conv_bf16_norm.go's.
 type bf16ConvScratch struct {
 	xb, x2, dy2, dyp16 []uint32
 	x2c, dy2tc         []uint32 // samples staged for the weight gradient (stageDWT)
 	staged             int
 	dyg, acc, zero     []float32
+	grid               []float32
 	row, xm, dbn, dzn  []float32 // the input mapped (a row, a sample), dy and dz from a BNGrad
-	grid               []float32 // rows' sums on its grid
 }
 
 func (b *Conv2DBF16) getScratch() *bf16ConvScratch {

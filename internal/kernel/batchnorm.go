@@ -22,8 +22,9 @@ const colRun = 64
 
 // bnVecOff makes the loops below skip the assembly versions
 // (batchnorm_amd64.s, for rows of a multiple of 8 channels), so that tests
-// can hold the two against each other bit for bit.
-var bnVecOff bool
+// can hold the two against each other bit for bit; bnWideOff keeps them to
+// the AVX ones where the AVX-512 ones would run.
+var bnVecOff, bnWideOff bool
 
 func checkRows(op string, m, n int, named ...any) {
 	for i := 0; i < len(named); i += 2 {

@@ -435,3 +435,511 @@ bnGradReLUSet8_col:
 	JNZ     bnGradReLUSet8_row
 	VZEROUPPER
 	RET
+
+// func colSums32(dst *float64, x *float32, rows int, n int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·colSums32(SB), NOSPLIT, $0-32
+	MOVQ x+8(FP), AX
+	MOVQ dst+0(FP), CX
+	MOVQ rows+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ BX, SI
+	SHLQ $0x02, SI
+	SHRQ $0x05, BX
+
+colSums32_block:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	MOVQ   AX, DI
+	MOVQ   DX, R8
+
+colSums32_row:
+	VADDPS        (DI), Z0, Z0
+	VADDPS        64(DI), Z1, Z1
+	ADDQ          SI, DI
+	DECQ          R8
+	JNZ           colSums32_row
+	VCVTPS2PD     Y0, Z2
+	VEXTRACTF64X4 $0x01, Z0, Y0
+	VCVTPS2PD     Y0, Z0
+	VADDPD        (CX), Z2, Z2
+	VMOVUPD       Z2, (CX)
+	VADDPD        64(CX), Z0, Z0
+	VMOVUPD       Z0, 64(CX)
+	VCVTPS2PD     Y1, Z0
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        128(CX), Z0, Z0
+	VMOVUPD       Z0, 128(CX)
+	VADDPD        192(CX), Z1, Z1
+	VMOVUPD       Z1, 192(CX)
+	ADDQ          $0x00000100, CX
+	ADDQ          $0x00000080, AX
+	DECQ          BX
+	JNZ           colSums32_block
+	VZEROUPPER
+	RET
+
+// func colSquares32(dst *float64, x *float32, centre *float32, rows int, n int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·colSquares32(SB), NOSPLIT, $0-40
+	MOVQ x+8(FP), AX
+	MOVQ centre+16(FP), CX
+	MOVQ dst+0(FP), DX
+	MOVQ rows+24(FP), BX
+	MOVQ n+32(FP), SI
+	MOVQ SI, DI
+	SHLQ $0x02, DI
+	SHRQ $0x05, SI
+
+colSquares32_block:
+	VMOVUPS (CX), Z0
+	VXORPS  Z1, Z1, Z1
+	VMOVUPS 64(CX), Z2
+	VXORPS  Z3, Z3, Z3
+	MOVQ    AX, R8
+	MOVQ    BX, R9
+
+colSquares32_row:
+	VMOVUPS       (R8), Z4
+	VSUBPS        Z0, Z4, Z4
+	VMULPS        Z4, Z4, Z4
+	VADDPS        Z4, Z1, Z1
+	VMOVUPS       64(R8), Z4
+	VSUBPS        Z2, Z4, Z4
+	VMULPS        Z4, Z4, Z4
+	VADDPS        Z4, Z3, Z3
+	ADDQ          DI, R8
+	DECQ          R9
+	JNZ           colSquares32_row
+	VCVTPS2PD     Y1, Z0
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        (DX), Z0, Z0
+	VMOVUPD       Z0, (DX)
+	VADDPD        64(DX), Z1, Z1
+	VMOVUPD       Z1, 64(DX)
+	VCVTPS2PD     Y3, Z0
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        128(DX), Z0, Z0
+	VMOVUPD       Z0, 128(DX)
+	VADDPD        192(DX), Z1, Z1
+	VMOVUPD       Z1, 192(DX)
+	ADDQ          $0x00000100, DX
+	ADDQ          $0x00000080, AX
+	ADDQ          $0x00000080, CX
+	DECQ          SI
+	JNZ           colSquares32_block
+	VZEROUPPER
+	RET
+
+// func colDots32(sum *float64, dot *float64, dy *float32, x *float32, mean *float32, rows int, n int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·colDots32(SB), NOSPLIT, $0-56
+	MOVQ dy+16(FP), AX
+	MOVQ x+24(FP), CX
+	MOVQ mean+32(FP), DX
+	MOVQ sum+0(FP), BX
+	MOVQ dot+8(FP), SI
+	MOVQ rows+40(FP), DI
+	MOVQ n+48(FP), R8
+	MOVQ R8, R9
+	SHLQ $0x02, R9
+	SHRQ $0x05, R8
+
+colDots32_block:
+	VMOVUPS (DX), Z0
+	VXORPS  Z1, Z1, Z1
+	VXORPS  Z2, Z2, Z2
+	VMOVUPS 64(DX), Z3
+	VXORPS  Z4, Z4, Z4
+	VXORPS  Z5, Z5, Z5
+	MOVQ    AX, R10
+	MOVQ    CX, R11
+	MOVQ    DI, R12
+
+colDots32_row:
+	VMOVUPS       (R10), Z6
+	VADDPS        Z6, Z1, Z1
+	VMOVUPS       (R11), Z7
+	VSUBPS        Z0, Z7, Z7
+	VMULPS        Z7, Z6, Z7
+	VADDPS        Z7, Z2, Z2
+	VMOVUPS       64(R10), Z6
+	VADDPS        Z6, Z4, Z4
+	VMOVUPS       64(R11), Z7
+	VSUBPS        Z3, Z7, Z7
+	VMULPS        Z7, Z6, Z7
+	VADDPS        Z7, Z5, Z5
+	ADDQ          R9, R10
+	ADDQ          R9, R11
+	DECQ          R12
+	JNZ           colDots32_row
+	VCVTPS2PD     Y1, Z0
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        (BX), Z0, Z0
+	VMOVUPD       Z0, (BX)
+	VADDPD        64(BX), Z1, Z1
+	VMOVUPD       Z1, 64(BX)
+	VCVTPS2PD     Y4, Z0
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        128(BX), Z0, Z0
+	VMOVUPD       Z0, 128(BX)
+	VADDPD        192(BX), Z1, Z1
+	VMOVUPD       Z1, 192(BX)
+	ADDQ          $0x00000100, BX
+	VCVTPS2PD     Y2, Z0
+	VEXTRACTF64X4 $0x01, Z2, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        (SI), Z0, Z0
+	VMOVUPD       Z0, (SI)
+	VADDPD        64(SI), Z1, Z1
+	VMOVUPD       Z1, 64(SI)
+	VCVTPS2PD     Y5, Z0
+	VEXTRACTF64X4 $0x01, Z5, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        128(SI), Z0, Z0
+	VMOVUPD       Z0, 128(SI)
+	VADDPD        192(SI), Z1, Z1
+	VMOVUPD       Z1, 192(SI)
+	ADDQ          $0x00000100, SI
+	ADDQ          $0x00000080, AX
+	ADDQ          $0x00000080, CX
+	ADDQ          $0x00000080, DX
+	DECQ          R8
+	JNZ           colDots32_block
+	VZEROUPPER
+	RET
+
+// func affine16(y *float32, x *float32, scale *float32, shift *float32, rows int, n int)
+// Requires: AVX, AVX512F
+TEXT ·affine16(SB), NOSPLIT, $0-48
+	MOVQ y+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ scale+16(FP), DX
+	MOVQ shift+24(FP), BX
+	MOVQ rows+32(FP), SI
+	MOVQ n+40(FP), DI
+	SHLQ $0x02, DI
+
+affine16_row:
+	XORQ R8, R8
+
+affine16_col:
+	VMOVUPS (CX)(R8*1), Z0
+	VMULPS  (DX)(R8*1), Z0, Z0
+	VADDPS  (BX)(R8*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R8*1)
+	ADDQ    $0x00000040, R8
+	CMPQ    R8, DI
+	JL      affine16_col
+	ADDQ    DI, AX
+	ADDQ    DI, CX
+	DECQ    SI
+	JNZ     affine16_row
+	VZEROUPPER
+	RET
+
+// func bnGrad16(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, rows int, n int)
+// Requires: AVX, AVX512F
+TEXT ·bnGrad16(SB), NOSPLIT, $0-72
+	MOVQ dx+0(FP), AX
+	MOVQ dy+8(FP), CX
+	MOVQ x+16(FP), DX
+	MOVQ a+24(FP), BX
+	MOVQ b+32(FP), SI
+	MOVQ mean+40(FP), DI
+	MOVQ d+48(FP), R8
+	MOVQ rows+56(FP), R9
+	MOVQ n+64(FP), R10
+	SHLQ $0x02, R10
+
+bnGrad16_row:
+	XORQ R11, R11
+
+bnGrad16_col:
+	VMOVUPS (CX)(R11*1), Z0
+	VMULPS  (BX)(R11*1), Z0, Z0
+	VMOVUPS (DX)(R11*1), Z1
+	VSUBPS  (DI)(R11*1), Z1, Z1
+	VMULPS  (SI)(R11*1), Z1, Z1
+	VADDPS  Z1, Z0, Z0
+	VADDPS  (R8)(R11*1), Z0, Z0
+	VADDPS  (AX)(R11*1), Z0, Z0
+	VMOVUPS Z0, (AX)(R11*1)
+	ADDQ    $0x00000040, R11
+	CMPQ    R11, R10
+	JL      bnGrad16_col
+	ADDQ    R10, AX
+	ADDQ    R10, CX
+	ADDQ    R10, DX
+	DECQ    R9
+	JNZ     bnGrad16_row
+	VZEROUPPER
+	RET
+
+// func bnGradSet16(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, rows int, n int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bnGradSet16(SB), NOSPLIT, $0-72
+	MOVQ dx+0(FP), AX
+	MOVQ dy+8(FP), CX
+	MOVQ x+16(FP), DX
+	MOVQ a+24(FP), BX
+	MOVQ b+32(FP), SI
+	MOVQ mean+40(FP), DI
+	MOVQ d+48(FP), R8
+	MOVQ rows+56(FP), R9
+	MOVQ n+64(FP), R10
+	SHLQ $0x02, R10
+
+bnGradSet16_row:
+	XORQ R11, R11
+
+bnGradSet16_col:
+	VMOVUPS (CX)(R11*1), Z0
+	VMULPS  (BX)(R11*1), Z0, Z0
+	VMOVUPS (DX)(R11*1), Z1
+	VSUBPS  (DI)(R11*1), Z1, Z1
+	VMULPS  (SI)(R11*1), Z1, Z1
+	VADDPS  Z1, Z0, Z0
+	VADDPS  (R8)(R11*1), Z0, Z0
+	VXORPS  Z1, Z1, Z1
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, (AX)(R11*1)
+	ADDQ    $0x00000040, R11
+	CMPQ    R11, R10
+	JL      bnGradSet16_col
+	ADDQ    R10, AX
+	ADDQ    R10, CX
+	ADDQ    R10, DX
+	DECQ    R9
+	JNZ     bnGradSet16_row
+	VZEROUPPER
+	RET
+
+// func colDotsReLU32(sum *float64, dot *float64, dy *float32, x *float32, mean *float32, scale *float32, shift *float32, rows int, n int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·colDotsReLU32(SB), NOSPLIT, $0-72
+	MOVQ dy+16(FP), AX
+	MOVQ x+24(FP), CX
+	MOVQ mean+32(FP), DX
+	MOVQ scale+40(FP), BX
+	MOVQ shift+48(FP), SI
+	MOVQ sum+0(FP), DI
+	MOVQ dot+8(FP), R8
+	MOVQ rows+56(FP), R9
+	MOVQ n+64(FP), R10
+	MOVQ R10, R11
+	SHLQ $0x02, R11
+	SHRQ $0x05, R10
+
+colDotsReLU32_block:
+	VMOVUPS (DX), Z0
+	VMOVUPS (BX), Z1
+	VMOVUPS (SI), Z2
+	VXORPS  Z3, Z3, Z3
+	VXORPS  Z4, Z4, Z4
+	VMOVUPS 64(DX), Z5
+	VMOVUPS 64(BX), Z6
+	VMOVUPS 64(SI), Z7
+	VXORPS  Z8, Z8, Z8
+	VXORPS  Z9, Z9, Z9
+	MOVQ    AX, R12
+	MOVQ    CX, R13
+	MOVQ    R9, R14
+
+colDotsReLU32_row:
+	VXORPS        Z11, Z11, Z11
+	VMOVUPS       (R13), Z10
+	VMULPS        Z1, Z10, Z10
+	VADDPS        Z2, Z10, Z10
+	VCMPPS        $0x11, Z10, Z11, K1
+	VMOVUPS.Z     (R12), K1, Z10
+	VADDPS        Z11, Z10, Z10
+	VADDPS        Z10, Z3, Z3
+	VMOVUPS       (R13), Z11
+	VSUBPS        Z0, Z11, Z11
+	VMULPS        Z11, Z10, Z11
+	VADDPS        Z11, Z4, Z4
+	VXORPS        Z11, Z11, Z11
+	VMOVUPS       64(R13), Z10
+	VMULPS        Z6, Z10, Z10
+	VADDPS        Z7, Z10, Z10
+	VCMPPS        $0x11, Z10, Z11, K1
+	VMOVUPS.Z     64(R12), K1, Z10
+	VADDPS        Z11, Z10, Z10
+	VADDPS        Z10, Z8, Z8
+	VMOVUPS       64(R13), Z11
+	VSUBPS        Z5, Z11, Z11
+	VMULPS        Z11, Z10, Z11
+	VADDPS        Z11, Z9, Z9
+	ADDQ          R11, R12
+	ADDQ          R11, R13
+	DECQ          R14
+	JNZ           colDotsReLU32_row
+	VCVTPS2PD     Y3, Z0
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        (DI), Z0, Z0
+	VMOVUPD       Z0, (DI)
+	VADDPD        64(DI), Z1, Z1
+	VMOVUPD       Z1, 64(DI)
+	VCVTPS2PD     Y8, Z0
+	VEXTRACTF64X4 $0x01, Z8, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        128(DI), Z0, Z0
+	VMOVUPD       Z0, 128(DI)
+	VADDPD        192(DI), Z1, Z1
+	VMOVUPD       Z1, 192(DI)
+	ADDQ          $0x00000100, DI
+	VCVTPS2PD     Y4, Z0
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        (R8), Z0, Z0
+	VMOVUPD       Z0, (R8)
+	VADDPD        64(R8), Z1, Z1
+	VMOVUPD       Z1, 64(R8)
+	VCVTPS2PD     Y9, Z0
+	VEXTRACTF64X4 $0x01, Z9, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        128(R8), Z0, Z0
+	VMOVUPD       Z0, 128(R8)
+	VADDPD        192(R8), Z1, Z1
+	VMOVUPD       Z1, 192(R8)
+	ADDQ          $0x00000100, R8
+	ADDQ          $0x00000080, AX
+	ADDQ          $0x00000080, CX
+	ADDQ          $0x00000080, DX
+	ADDQ          $0x00000080, BX
+	ADDQ          $0x00000080, SI
+	DECQ          R10
+	JNZ           colDotsReLU32_block
+	VZEROUPPER
+	RET
+
+// func affineReLU16(y *float32, x *float32, scale *float32, shift *float32, rows int, n int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·affineReLU16(SB), NOSPLIT, $0-48
+	MOVQ y+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ scale+16(FP), DX
+	MOVQ shift+24(FP), BX
+	MOVQ rows+32(FP), SI
+	MOVQ n+40(FP), DI
+	SHLQ $0x02, DI
+
+affineReLU16_row:
+	XORQ R8, R8
+
+affineReLU16_col:
+	VXORPS  Z1, Z1, Z1
+	VMOVUPS (CX)(R8*1), Z0
+	VMULPS  (DX)(R8*1), Z0, Z0
+	VADDPS  (BX)(R8*1), Z0, Z0
+	VMAXPS  Z1, Z0, Z0
+	VMOVUPS Z0, (AX)(R8*1)
+	ADDQ    $0x00000040, R8
+	CMPQ    R8, DI
+	JL      affineReLU16_col
+	ADDQ    DI, AX
+	ADDQ    DI, CX
+	DECQ    SI
+	JNZ     affineReLU16_row
+	VZEROUPPER
+	RET
+
+// func bnGradReLU16(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, scale *float32, shift *float32, rows int, n int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bnGradReLU16(SB), NOSPLIT, $0-88
+	MOVQ dx+0(FP), AX
+	MOVQ dy+8(FP), CX
+	MOVQ x+16(FP), DX
+	MOVQ a+24(FP), BX
+	MOVQ b+32(FP), SI
+	MOVQ mean+40(FP), DI
+	MOVQ d+48(FP), R8
+	MOVQ scale+56(FP), R9
+	MOVQ shift+64(FP), R10
+	MOVQ rows+72(FP), R11
+	MOVQ n+80(FP), R12
+	SHLQ $0x02, R12
+
+bnGradReLU16_row:
+	XORQ R13, R13
+
+bnGradReLU16_col:
+	VXORPS    Z1, Z1, Z1
+	VMOVUPS   (DX)(R13*1), Z0
+	VMULPS    (R9)(R13*1), Z0, Z0
+	VADDPS    (R10)(R13*1), Z0, Z0
+	VCMPPS    $0x11, Z0, Z1, K1
+	VMOVUPS.Z (CX)(R13*1), K1, Z0
+	VADDPS    Z1, Z0, Z0
+	VMULPS    (BX)(R13*1), Z0, Z0
+	VMOVUPS   (DX)(R13*1), Z1
+	VSUBPS    (DI)(R13*1), Z1, Z1
+	VMULPS    (SI)(R13*1), Z1, Z1
+	VADDPS    Z1, Z0, Z0
+	VADDPS    (R8)(R13*1), Z0, Z0
+	VADDPS    (AX)(R13*1), Z0, Z0
+	VMOVUPS   Z0, (AX)(R13*1)
+	ADDQ      $0x00000040, R13
+	CMPQ      R13, R12
+	JL        bnGradReLU16_col
+	ADDQ      R12, AX
+	ADDQ      R12, CX
+	ADDQ      R12, DX
+	DECQ      R11
+	JNZ       bnGradReLU16_row
+	VZEROUPPER
+	RET
+
+// func bnGradReLUSet16(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, scale *float32, shift *float32, rows int, n int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·bnGradReLUSet16(SB), NOSPLIT, $0-88
+	MOVQ dx+0(FP), AX
+	MOVQ dy+8(FP), CX
+	MOVQ x+16(FP), DX
+	MOVQ a+24(FP), BX
+	MOVQ b+32(FP), SI
+	MOVQ mean+40(FP), DI
+	MOVQ d+48(FP), R8
+	MOVQ scale+56(FP), R9
+	MOVQ shift+64(FP), R10
+	MOVQ rows+72(FP), R11
+	MOVQ n+80(FP), R12
+	SHLQ $0x02, R12
+
+bnGradReLUSet16_row:
+	XORQ R13, R13
+
+bnGradReLUSet16_col:
+	VXORPS    Z1, Z1, Z1
+	VMOVUPS   (DX)(R13*1), Z0
+	VMULPS    (R9)(R13*1), Z0, Z0
+	VADDPS    (R10)(R13*1), Z0, Z0
+	VCMPPS    $0x11, Z0, Z1, K1
+	VMOVUPS.Z (CX)(R13*1), K1, Z0
+	VADDPS    Z1, Z0, Z0
+	VMULPS    (BX)(R13*1), Z0, Z0
+	VMOVUPS   (DX)(R13*1), Z1
+	VSUBPS    (DI)(R13*1), Z1, Z1
+	VMULPS    (SI)(R13*1), Z1, Z1
+	VADDPS    Z1, Z0, Z0
+	VADDPS    (R8)(R13*1), Z0, Z0
+	VXORPS    Z1, Z1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, (AX)(R13*1)
+	ADDQ      $0x00000040, R13
+	CMPQ      R13, R12
+	JL        bnGradReLUSet16_col
+	ADDQ      R12, AX
+	ADDQ      R12, CX
+	ADDQ      R12, DX
+	DECQ      R11
+	JNZ       bnGradReLUSet16_row
+	VZEROUPPER
+	RET

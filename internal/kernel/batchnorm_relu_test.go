@@ -76,9 +76,9 @@ func unfused(x, dy, scale, shift []float32, m, n int) (y, dz []float32) {
 // without the assembly, for channel counts on and off its multiple of 8
 // and row counts on and off colRun.
 func TestBatchNormReLULoops(t *testing.T) {
-	defer func() { bnVecOff = false }()
+	defer func() { bnVecOff, bnWideOff = false, false }()
 	r := rand.New(rand.NewPCG(16, 3))
-	for _, s := range [][2]int{{1, 8}, {70, 8}, {130, 16}, {67, 5}, {200, 12}, {3, 24}, {64, 1}} {
+	for _, s := range [][2]int{{1, 8}, {70, 8}, {130, 16}, {67, 5}, {200, 12}, {3, 24}, {64, 1}, {70, 32}, {5, 64}, {9, 48}} {
 		m, n := s[0], s[1]
 		x, dy := bnReLUData(r, m, n)
 		x[0], dy[0] = 1, float32(math.Copysign(0, -1)) // -0 through the mask: +0
@@ -94,9 +94,9 @@ func TestBatchNormReLULoops(t *testing.T) {
 			dx0[i] = float32(r.NormFloat64())
 		}
 		dx0[0] = float32(math.Copysign(0, -1))
-		for _, off := range []bool{true, false} {
-			bnVecOff = off
-			name := fmt.Sprintf("(%d, %d) assembly off %v", m, n, off)
+		for _, path := range bnPaths {
+			bnVecOff, bnWideOff = path.vecOff, path.wideOff
+			name := fmt.Sprintf("(%d, %d) %s", m, n, path.name)
 
 			got := make([]float32, m*n)
 			ChannelAffineReLU(got, x, scale, shift, m, n)
@@ -125,16 +125,16 @@ func TestBatchNormReLULoops(t *testing.T) {
 // TestBatchNormReLUPasses holds BatchNorm's fused passes against its
 // unfused ones with the ReLU apart, in one chunk and in several.
 func TestBatchNormReLUPasses(t *testing.T) {
-	defer func() { bnVecOff = false }()
+	defer func() { bnVecOff, bnWideOff = false, false }()
 	r := rand.New(rand.NewPCG(16, 4))
-	for _, s := range [][2]int{{300, 40}, {20000, 8}, {9000, 13}} {
+	for _, s := range [][2]int{{300, 40}, {20000, 8}, {9000, 13}, {3000, 64}} {
 		m, n := s[0], s[1]
 		bn := NewBatchNorm(m, n)
 		x, dy := bnReLUData(r, m, n)
 		scale, shift, a, b, d, mean := coefs(r, n)
-		for _, off := range []bool{true, false} {
-			bnVecOff = off
-			name := fmt.Sprintf("(%d, %d) %d chunks, assembly off %v", m, n, bn.Chunks(), off)
+		for _, path := range bnPaths {
+			bnVecOff, bnWideOff = path.vecOff, path.wideOff
+			name := fmt.Sprintf("(%d, %d) %d chunks, %s", m, n, bn.Chunks(), path.name)
 			got, y := make([]float32, m*n), make([]float32, m*n)
 			bn.AffineReLU(got, x, scale, shift)
 			bn.Affine(y, x, scale, shift)
@@ -164,10 +164,10 @@ func TestBatchNormReLUPasses(t *testing.T) {
 // (which must come out +0, as 0 + -0), with and without the assembly, by
 // the loops and by BatchNorm in one chunk and in several.
 func TestBatchNormGradSet(t *testing.T) {
-	defer func() { bnVecOff = false }()
+	defer func() { bnVecOff, bnWideOff = false, false }()
 	r := rand.New(rand.NewPCG(16, 5))
 	nan := float32(math.NaN())
-	for _, s := range [][2]int{{1, 8}, {70, 8}, {67, 5}, {200, 12}, {64, 1}, {20000, 8}, {9000, 13}} {
+	for _, s := range [][2]int{{1, 8}, {70, 8}, {67, 5}, {200, 12}, {64, 1}, {20000, 8}, {9000, 13}, {70, 16}, {130, 32}} {
 		m, n := s[0], s[1]
 		bn := NewBatchNorm(m, n)
 		x, dy := bnReLUData(r, m, n)
@@ -180,9 +180,9 @@ func TestBatchNormGradSet(t *testing.T) {
 			}
 			return dx
 		}
-		for _, off := range []bool{true, false} {
-			bnVecOff = off
-			name := fmt.Sprintf("(%d, %d) %d chunks, assembly off %v", m, n, bn.Chunks(), off)
+		for _, path := range bnPaths {
+			bnVecOff, bnWideOff = path.vecOff, path.wideOff
+			name := fmt.Sprintf("(%d, %d) %d chunks, %s", m, n, bn.Chunks(), path.name)
 			want, got := make([]float32, m*n), poisoned()
 			BatchNormGrad(want, dy, x, a, b, mean, d, m, n)
 			batchNormGradSet(got, dy, x, a, b, mean, d, m, n)

@@ -85,3 +85,85 @@ func bnGradReLU8(dx *float32, dy *float32, x *float32, a *float32, b *float32, m
 //
 //go:noescape
 func bnGradReLUSet8(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, scale *float32, shift *float32, rows int, n int)
+
+// colSums32 is one run of rows of the pure-Go loop; n is a multiple of 32 and rows ≥ 1.
+//
+// For each column c < n: s := float32(0); for i < rows: s += x[i*n+c]; then
+// dst[c] += float64(s).
+//
+//go:noescape
+func colSums32(dst *float64, x *float32, rows int, n int)
+
+// colSquares32 is one run of rows of the pure-Go loop; n is a multiple of 32 and rows ≥ 1.
+//
+// For each column c < n: s := float32(0); for i < rows: d := x[i*n+c] - centre[c];
+// s += d * d; then dst[c] += float64(s).
+//
+//go:noescape
+func colSquares32(dst *float64, x *float32, centre *float32, rows int, n int)
+
+// colDots32 is one run of rows of the pure-Go loop; n is a multiple of 32 and rows ≥ 1.
+//
+// For each column c < n: s, t := float32(0), float32(0); for i < rows:
+// s += dy[i*n+c]; t += dy[i*n+c] * (x[i*n+c] - mean[c]); then sum[c] += float64(s),
+// dot[c] += float64(t).
+//
+//go:noescape
+func colDots32(sum *float64, dot *float64, dy *float32, x *float32, mean *float32, rows int, n int)
+
+// affine16 is the pure-Go loop; n is a multiple of 16 and rows ≥ 1.
+//
+// y[i*n+c] = x[i*n+c]*scale[c] + shift[c] for i < rows, c < n.
+//
+//go:noescape
+func affine16(y *float32, x *float32, scale *float32, shift *float32, rows int, n int)
+
+// bnGrad16 is the pure-Go loop; n is a multiple of 16 and rows ≥ 1.
+//
+// dx[i*n+c] += a[c]*dy[i*n+c] + b[c]*(x[i*n+c]-mean[c]) + d[c] for i < rows, c < n,
+// summed left to right.
+//
+//go:noescape
+func bnGrad16(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, rows int, n int)
+
+// bnGradSet16 is the pure-Go loop; n is a multiple of 16 and rows ≥ 1.
+//
+// dx[i*n+c] = 0 + a[c]*dy[i*n+c] + b[c]*(x[i*n+c]-mean[c]) + d[c] for i < rows, c < n,
+// summed left to right, the 0 first added last.
+//
+//go:noescape
+func bnGradSet16(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, rows int, n int)
+
+// colDotsReLU32 is one run of rows of the pure-Go loop; n is a multiple of 32 and rows ≥ 1.
+//
+// For each column c < n: s, t := float32(0), float32(0); for i < rows:
+// g := reluGrad(dy[i*n+c], x[i*n+c]*scale[c] + shift[c]); s += g;
+// t += g * (x[i*n+c] - mean[c]); then sum[c] += float64(s), dot[c] += float64(t).
+//
+//go:noescape
+func colDotsReLU32(sum *float64, dot *float64, dy *float32, x *float32, mean *float32, scale *float32, shift *float32, rows int, n int)
+
+// affineReLU16 is the pure-Go loop; n is a multiple of 16 and rows ≥ 1.
+//
+// z := x[i*n+c]*scale[c] + shift[c]; y[i*n+c] = z if z > 0, else 0, for i < rows, c < n.
+//
+//go:noescape
+func affineReLU16(y *float32, x *float32, scale *float32, shift *float32, rows int, n int)
+
+// bnGradReLU16 is the pure-Go loop; n is a multiple of 16 and rows ≥ 1.
+//
+// g := reluGrad(dy[i*n+c], x[i*n+c]*scale[c] + shift[c]);
+// dx[i*n+c] += a[c]*g + b[c]*(x[i*n+c]-mean[c]) + d[c] for i < rows, c < n,
+// summed left to right.
+//
+//go:noescape
+func bnGradReLU16(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, scale *float32, shift *float32, rows int, n int)
+
+// bnGradReLUSet16 is the pure-Go loop; n is a multiple of 16 and rows ≥ 1.
+//
+// g := reluGrad(dy[i*n+c], x[i*n+c]*scale[c] + shift[c]);
+// dx[i*n+c] = 0 + a[c]*g + b[c]*(x[i*n+c]-mean[c]) + d[c] for i < rows, c < n,
+// summed left to right, the 0 first added last.
+//
+//go:noescape
+func bnGradReLUSet16(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, scale *float32, shift *float32, rows int, n int)

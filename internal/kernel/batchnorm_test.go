@@ -60,18 +60,26 @@ func TestBatchNormLoops(t *testing.T) {
 	mustPanic(t, "short x", func() { ColumnSums64(make([]float64, 4), make([]float32, 7), 2, 4) })
 }
 
+// bnPaths are the loops the tests hold against each other: pure Go, the
+// AVX assembly and the AVX-512 assembly, each where the CPU has it (the
+// last runs rows of a multiple of 16 channels, 32 for the reductions).
+var bnPaths = []struct {
+	name            string
+	vecOff, wideOff bool
+}{{"Go", true, true}, {"AVX", false, true}, {"AVX-512", false, false}}
+
 // TestBatchNormLoopsConformance: the assembly loops (rows of a multiple of
-// 8 channels) give the pure-Go loops' bits.
+// 8 channels, at either width) give the pure-Go loops' bits.
 func TestBatchNormLoopsConformance(t *testing.T) {
-	defer func() { bnVecOff = false }()
+	defer func() { bnVecOff, bnWideOff = false, false }()
 	r := rand.New(rand.NewPCG(6, 6))
-	for _, s := range [][2]int{{1, 8}, {65, 8}, {130, 24}, {200, 32}, {7, 64}} {
+	for _, s := range [][2]int{{1, 8}, {65, 8}, {130, 24}, {200, 32}, {7, 64}, {9, 16}, {33, 48}, {5, 96}} {
 		m, n := s[0], s[1]
 		x, dy, dx0 := randSlice(r, m*n), randSlice(r, m*n), randSlice(r, m*n)
 		k, sc, sh := randSlice(r, n), randSlice(r, n), randSlice(r, n)
 		a, b, d := randSlice(r, n), randSlice(r, n), randSlice(r, n)
-		run := func(off bool) (f64 []float64, f32 []float32) {
-			bnVecOff = off
+		run := func(vecOff, wideOff bool) (f64 []float64, f32 []float32) {
+			bnVecOff, bnWideOff = vecOff, wideOff
 			s1, s2, s3, s4 := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
 			for c := range n {
 				s1[c], s2[c], s3[c], s4[c] = 0.5, 1.5, -2, 3
@@ -84,16 +92,18 @@ func TestBatchNormLoopsConformance(t *testing.T) {
 			BatchNormGrad(dx, dy, x, a, b, k, d, m, n)
 			return append(append(append(s1, s2...), s3...), s4...), append(y, dx...)
 		}
-		g64, g32 := run(true)
-		v64, v32 := run(false)
-		for i := range g64 {
-			if math.Float64bits(g64[i]) != math.Float64bits(v64[i]) {
-				t.Fatalf("%v: sum %d (%s of channel %d) = %v by the loops, %v by Go", s, i, []string{"ColumnSums64", "ColumnSquares64", "ColumnDots64 sum", "ColumnDots64 dot"}[i/n], i%n, v64[i], g64[i])
+		g64, g32 := run(true, true)
+		for _, path := range bnPaths[1:] {
+			v64, v32 := run(path.vecOff, path.wideOff)
+			for i := range g64 {
+				if math.Float64bits(g64[i]) != math.Float64bits(v64[i]) {
+					t.Fatalf("%v: sum %d (%s of channel %d) = %v by the %s loops, %v by Go", s, i, []string{"ColumnSums64", "ColumnSquares64", "ColumnDots64 sum", "ColumnDots64 dot"}[i/n], i%n, v64[i], path.name, g64[i])
+				}
 			}
-		}
-		for i := range g32 {
-			if math.Float32bits(g32[i]) != math.Float32bits(v32[i]) {
-				t.Fatalf("%v: %s element %d = %v by the loops, %v by Go", s, []string{"ChannelAffine", "BatchNormGrad"}[i/(m*n)], i%(m*n), v32[i], g32[i])
+			for i := range g32 {
+				if math.Float32bits(g32[i]) != math.Float32bits(v32[i]) {
+					t.Fatalf("%v: %s element %d = %v by the %s loops, %v by Go", s, []string{"ChannelAffine", "BatchNormGrad"}[i/(m*n)], i%(m*n), v32[i], path.name, g32[i])
+				}
 			}
 		}
 	}

@@ -2,14 +2,21 @@
 // normalization in package kernel (batchnorm_amd64.s) with avo. Run it
 // through go generate in package kernel.
 //
-// Each kernel takes rows of n float32 channels, n a multiple of 8, and
-// holds 8 channels in one 256-bit vector (the loops are bound by loads, so
-// wider vectors gain nothing). Every lane does the IEEE operations of the
+// Each kernel comes in two widths: for AVX, rows of n float32 channels, n
+// a multiple of 8, 8 channels to a 256-bit vector; for AVX-512, n a
+// multiple of 16 (of 32 for the reductions), 16 channels to a 512-bit
+// vector, and the reductions over rows take two vectors of channels at
+// once. A reduction's sum over rows is a chain of dependent additions, one
+// per row and channel: the AVX loop waits on it (8 channels every 4
+// cycles, the addition's latency), where two 16-channel chains side by
+// side keep the adder busy. Every lane does the IEEE operations of the
 // pure-Go loop in batchnorm.go, in the same order and without fused
-// multiply-adds, so the results are bit-identical to it.
+// multiply-adds, so the results are bit-identical to it at either width.
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -17,64 +24,90 @@ import (
 
 func main() {
 	ConstraintExpr("amd64,!purego")
-	columnKernel("colSums8", "func(dst *float64, x *float32, rows int, n int)",
+	for _, v := range []vec{{lanes: 8, per: 1}, {lanes: 16, per: 2, wide: true}} {
+		kernels(v)
+	}
+	Generate()
+}
+
+// vec is a width the kernels are emitted at: lanes float32 a register
+// (YMM or, wide, ZMM), per registers of channels a reduction's block.
+type vec struct {
+	lanes, per int
+	wide       bool
+}
+
+func (v vec) reg() VecVirtual {
+	if v.wide {
+		return ZMM()
+	}
+	return YMM()
+}
+
+// row and col name a row kernel and a reduction at this width by the
+// channels one step takes: affine8 and affine16, colSums8 and colSums32.
+func (v vec) row(name string) string { return fmt.Sprintf("%s%d", name, v.lanes) }
+func (v vec) col(name string) string { return fmt.Sprintf("%s%d", name, v.lanes*v.per) }
+
+// kernels emits every kernel at width v.
+func kernels(v vec) {
+	columnKernel(v, "colSums", "func(dst *float64, x *float32, rows int, n int)",
 		[]string{
 			"For each column c < n: s := float32(0); for i < rows: s += x[i*n+c]; then",
 			"dst[c] += float64(s).",
 		}, []string{"x"}, nil, []string{"dst"},
-		func(p map[string]GPVirtual, k []VecVirtual, acc []VecVirtual) {
-			VADDPS(Mem{Base: p["x"]}, acc[0], acc[0])
+		func(p map[string]GPVirtual, k []VecVirtual, acc []VecVirtual, d int) {
+			VADDPS(Mem{Base: p["x"], Disp: d}, acc[0], acc[0])
 		})
-	columnKernel("colSquares8", "func(dst *float64, x *float32, centre *float32, rows int, n int)",
+	columnKernel(v, "colSquares", "func(dst *float64, x *float32, centre *float32, rows int, n int)",
 		[]string{
 			"For each column c < n: s := float32(0); for i < rows: d := x[i*n+c] - centre[c];",
 			"s += d * d; then dst[c] += float64(s).",
 		}, []string{"x"}, []string{"centre"}, []string{"dst"},
-		func(p map[string]GPVirtual, k []VecVirtual, acc []VecVirtual) {
-			t := YMM()
-			VMOVUPS(Mem{Base: p["x"]}, t)
+		func(p map[string]GPVirtual, k []VecVirtual, acc []VecVirtual, d int) {
+			t := v.reg()
+			VMOVUPS(Mem{Base: p["x"], Disp: d}, t)
 			VSUBPS(k[0], t, t)
 			VMULPS(t, t, t)
 			VADDPS(t, acc[0], acc[0])
 		})
-	columnKernel("colDots8", "func(sum *float64, dot *float64, dy *float32, x *float32, mean *float32, rows int, n int)",
+	columnKernel(v, "colDots", "func(sum *float64, dot *float64, dy *float32, x *float32, mean *float32, rows int, n int)",
 		[]string{
 			"For each column c < n: s, t := float32(0), float32(0); for i < rows:",
 			"s += dy[i*n+c]; t += dy[i*n+c] * (x[i*n+c] - mean[c]); then sum[c] += float64(s),",
 			"dot[c] += float64(t).",
 		}, []string{"dy", "x"}, []string{"mean"}, []string{"sum", "dot"},
-		func(p map[string]GPVirtual, k []VecVirtual, acc []VecVirtual) {
-			g, t := YMM(), YMM()
-			VMOVUPS(Mem{Base: p["dy"]}, g)
+		func(p map[string]GPVirtual, k []VecVirtual, acc []VecVirtual, d int) {
+			g, t := v.reg(), v.reg()
+			VMOVUPS(Mem{Base: p["dy"], Disp: d}, g)
 			VADDPS(g, acc[0], acc[0])
-			VMOVUPS(Mem{Base: p["x"]}, t)
+			VMOVUPS(Mem{Base: p["x"], Disp: d}, t)
 			VSUBPS(k[0], t, t)
 			VMULPS(t, g, t)
 			VADDPS(t, acc[1], acc[1])
 		})
-	rowKernel("affine8", "func(y *float32, x *float32, scale *float32, shift *float32, rows int, n int)",
+	rowKernel(v, "affine", "func(y *float32, x *float32, scale *float32, shift *float32, rows int, n int)",
 		[]string{"y[i*n+c] = x[i*n+c]*scale[c] + shift[c] for i < rows, c < n."},
 		[]string{"y", "x"}, []string{"scale", "shift"},
 		func(p map[string]GPVirtual, co GPVirtual) {
-			t := YMM()
+			t := v.reg()
 			VMOVUPS(Mem{Base: p["x"], Index: co, Scale: 1}, t)
 			VMULPS(Mem{Base: p["scale"], Index: co, Scale: 1}, t, t)
 			VADDPS(Mem{Base: p["shift"], Index: co, Scale: 1}, t, t)
 			VMOVUPS(t, Mem{Base: p["y"], Index: co, Scale: 1})
 		})
 	for _, set := range []bool{false, true} {
-		gradKernel(set)
+		gradKernel(v, set)
 	}
-	reluKernels()
-	Generate()
+	reluKernels(v)
 }
 
 // toDx ends a gradient kernel's body: t is added to dx, or, with set, to
 // +0 (as to a zeroed dx: the same bits, -0 becoming +0) without reading
 // dx, and stored.
-func toDx(t VecVirtual, dx Mem, set bool) {
+func toDx(v vec, t VecVirtual, dx Mem, set bool) {
 	if set {
-		z := YMM()
+		z := v.reg()
 		VXORPS(z, z, z)
 		VADDPS(z, t, t)
 	} else {
@@ -84,17 +117,18 @@ func toDx(t VecVirtual, dx Mem, set bool) {
 }
 
 // gradKernel emits bnGrad8, or with set bnGradSet8, which writes dx
-// instead of adding to it, for a dx the plan would otherwise zero first.
-func gradKernel(set bool) {
-	name, op, doc := "bnGrad8", "+=", "summed left to right."
+// instead of adding to it, for a dx the plan would otherwise zero first
+// (bnGrad16 and bnGradSet16 at the wide width).
+func gradKernel(v vec, set bool) {
+	name, op, doc := "bnGrad", "+=", "summed left to right."
 	if set {
-		name, op, doc = "bnGradSet8", "= 0 +", "summed left to right, the 0 first added last."
+		name, op, doc = "bnGradSet", "= 0 +", "summed left to right, the 0 first added last."
 	}
-	rowKernel(name, "func(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, rows int, n int)",
+	rowKernel(v, name, "func(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, rows int, n int)",
 		[]string{"dx[i*n+c] " + op + " a[c]*dy[i*n+c] + b[c]*(x[i*n+c]-mean[c]) + d[c] for i < rows, c < n,", doc},
 		[]string{"dx", "dy", "x"}, []string{"a", "b", "mean", "d"},
 		func(p map[string]GPVirtual, co GPVirtual) {
-			t, u := YMM(), YMM()
+			t, u := v.reg(), v.reg()
 			VMOVUPS(Mem{Base: p["dy"], Index: co, Scale: 1}, t)
 			VMULPS(Mem{Base: p["a"], Index: co, Scale: 1}, t, t)
 			VMOVUPS(Mem{Base: p["x"], Index: co, Scale: 1}, u)
@@ -102,7 +136,7 @@ func gradKernel(set bool) {
 			VMULPS(Mem{Base: p["b"], Index: co, Scale: 1}, u, u)
 			VADDPS(u, t, t)
 			VADDPS(Mem{Base: p["d"], Index: co, Scale: 1}, t, t)
-			toDx(t, Mem{Base: p["dx"], Index: co, Scale: 1}, set)
+			toDx(v, t, Mem{Base: p["dx"], Index: co, Scale: 1}, set)
 		})
 }
 
@@ -113,39 +147,46 @@ func gradKernel(set bool) {
 // z = x·scale + shift, recomputed with the same two roundings, is > 0: so
 // they read x, which they read anyway, and not the output. The masked
 // value is g = 0 + dy there, else +0: what the ReLU's backward leaves in a
-// zeroed gradient (a dy of -0 becomes +0 too). Then they do what the
-// unfused passes do with g.
-func reluKernels() {
+// zeroed gradient (a dy of -0 becomes +0 too; at the wide width dy is
+// loaded under the comparison's mask, zeros elsewhere). Then they do what
+// the unfused passes do with g.
+func reluKernels(v vec) {
 	masked := func(dy, x, scale, shift Op, g VecVirtual) {
-		z, t := YMM(), YMM()
+		z, t := v.reg(), v.reg()
 		VXORPS(z, z, z)
 		VMOVUPS(x, t)
 		VMULPS(scale, t, t)
 		VADDPS(shift, t, t)
-		VCMPPS(U8(0x11), t, z, g) // 0 < z, ordered: false for NaN
-		VANDPS(dy, g, g)
+		if v.wide {
+			k := K()
+			VCMPPS(U8(0x11), t, z, k) // 0 < z, ordered: false for NaN
+			VMOVUPS_Z(dy, k, g)
+		} else {
+			VCMPPS(U8(0x11), t, z, g) // 0 < z, ordered: false for NaN
+			VANDPS(dy, g, g)
+		}
 		VADDPS(z, g, g)
 	}
-	columnKernel("colDotsReLU8", "func(sum *float64, dot *float64, dy *float32, x *float32, mean *float32, scale *float32, shift *float32, rows int, n int)",
+	columnKernel(v, "colDotsReLU", "func(sum *float64, dot *float64, dy *float32, x *float32, mean *float32, scale *float32, shift *float32, rows int, n int)",
 		[]string{
 			"For each column c < n: s, t := float32(0), float32(0); for i < rows:",
 			"g := reluGrad(dy[i*n+c], x[i*n+c]*scale[c] + shift[c]); s += g;",
 			"t += g * (x[i*n+c] - mean[c]); then sum[c] += float64(s), dot[c] += float64(t).",
 		}, []string{"dy", "x"}, []string{"mean", "scale", "shift"}, []string{"sum", "dot"},
-		func(p map[string]GPVirtual, k []VecVirtual, acc []VecVirtual) {
-			g, t := YMM(), YMM()
-			masked(Mem{Base: p["dy"]}, Mem{Base: p["x"]}, k[1], k[2], g)
+		func(p map[string]GPVirtual, k []VecVirtual, acc []VecVirtual, d int) {
+			g, t := v.reg(), v.reg()
+			masked(Mem{Base: p["dy"], Disp: d}, Mem{Base: p["x"], Disp: d}, k[1], k[2], g)
 			VADDPS(g, acc[0], acc[0])
-			VMOVUPS(Mem{Base: p["x"]}, t)
+			VMOVUPS(Mem{Base: p["x"], Disp: d}, t)
 			VSUBPS(k[0], t, t)
 			VMULPS(t, g, t)
 			VADDPS(t, acc[1], acc[1])
 		})
-	rowKernel("affineReLU8", "func(y *float32, x *float32, scale *float32, shift *float32, rows int, n int)",
+	rowKernel(v, "affineReLU", "func(y *float32, x *float32, scale *float32, shift *float32, rows int, n int)",
 		[]string{"z := x[i*n+c]*scale[c] + shift[c]; y[i*n+c] = z if z > 0, else 0, for i < rows, c < n."},
 		[]string{"y", "x"}, []string{"scale", "shift"},
 		func(p map[string]GPVirtual, co GPVirtual) {
-			t, z := YMM(), YMM()
+			t, z := v.reg(), v.reg()
 			VXORPS(z, z, z)
 			VMOVUPS(Mem{Base: p["x"], Index: co, Scale: 1}, t)
 			VMULPS(Mem{Base: p["scale"], Index: co, Scale: 1}, t, t)
@@ -154,17 +195,17 @@ func reluKernels() {
 			VMOVUPS(t, Mem{Base: p["y"], Index: co, Scale: 1})
 		})
 	for _, set := range []bool{false, true} {
-		name, op, doc := "bnGradReLU8", "+=", "summed left to right."
+		name, op, doc := "bnGradReLU", "+=", "summed left to right."
 		if set {
-			name, op, doc = "bnGradReLUSet8", "= 0 +", "summed left to right, the 0 first added last."
+			name, op, doc = "bnGradReLUSet", "= 0 +", "summed left to right, the 0 first added last."
 		}
-		rowKernel(name, "func(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, scale *float32, shift *float32, rows int, n int)",
+		rowKernel(v, name, "func(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, scale *float32, shift *float32, rows int, n int)",
 			[]string{"g := reluGrad(dy[i*n+c], x[i*n+c]*scale[c] + shift[c]);",
 				"dx[i*n+c] " + op + " a[c]*g + b[c]*(x[i*n+c]-mean[c]) + d[c] for i < rows, c < n,", doc},
 			[]string{"dx", "dy", "x"}, []string{"a", "b", "mean", "d", "scale", "shift"},
 			func(p map[string]GPVirtual, co GPVirtual) {
 				at := func(s string) Mem { return Mem{Base: p[s], Index: co, Scale: 1} }
-				t, u := YMM(), YMM()
+				t, u := v.reg(), v.reg()
 				masked(at("dy"), at("x"), at("scale"), at("shift"), t)
 				VMULPS(at("a"), t, t)
 				VMOVUPS(at("x"), u)
@@ -172,24 +213,27 @@ func reluKernels() {
 				VMULPS(at("b"), u, u)
 				VADDPS(u, t, t)
 				VADDPS(at("d"), t, t)
-				toDx(t, at("dx"), set)
+				toDx(v, t, at("dx"), set)
 			})
 	}
 }
 
-// columnKernel emits a reduction over rows: for each block of 8 columns,
-// accumulators (one per name in outs) start at zero, body adds one row
-// (row pointers in p advance by the row stride, coefficient vectors in k
-// hold the block's values of each name in coefs), and each accumulator is
-// then widened to float64 and added to its output.
-func columnKernel(name, sig string, doc []string, rowPtrs, coefs, outs []string,
-	body func(p map[string]GPVirtual, k []VecVirtual, acc []VecVirtual)) {
+// columnKernel emits a reduction over rows: for each block of
+// v.lanes·v.per columns, accumulators (one per name in outs and register
+// of the block) start at zero, body adds one row to the register of
+// columns d bytes into the block (row pointers in p advance by the row
+// stride, coefficient registers in k hold those columns' values of each
+// name in coefs), and each accumulator is then widened to float64 and
+// added to its output.
+func columnKernel(v vec, base, sig string, doc []string, rowPtrs, coefs, outs []string,
+	body func(p map[string]GPVirtual, k []VecVirtual, acc []VecVirtual, d int)) {
+	name, cols := v.col(base), v.lanes*v.per
 	TEXT(name, NOSPLIT, sig)
 	Pragma("noescape")
-	Doc(append([]string{name + " is one run of rows of the pure-Go loop; n is a multiple of 8 and rows ≥ 1.", ""}, doc...)...)
-	base := map[string]GPVirtual{}
+	Doc(append([]string{fmt.Sprintf("%s is one run of rows of the pure-Go loop; n is a multiple of %d and rows ≥ 1.", name, cols), ""}, doc...)...)
+	ptr := map[string]GPVirtual{}
 	for _, s := range append(append(append([]string{}, rowPtrs...), coefs...), outs...) {
-		base[s] = Load(Param(s), GP64()).(GPVirtual)
+		ptr[s] = Load(Param(s), GP64()).(GPVirtual)
 	}
 	rows := Load(Param("rows"), GP64())
 	n := Load(Param("n"), GP64())
@@ -198,45 +242,46 @@ func columnKernel(name, sig string, doc []string, rowPtrs, coefs, outs []string,
 	SHLQ(U8(2), stride)
 	blocks := GP64()
 	MOVQ(n, blocks)
-	SHRQ(U8(3), blocks)
+	SHRQ(U8(bits(cols)), blocks)
 	Label(name + "_block")
-	k := make([]VecVirtual, len(coefs))
-	for i, s := range coefs {
-		k[i] = YMM()
-		VMOVUPS(Mem{Base: base[s]}, k[i])
-	}
-	acc := make([]VecVirtual, len(outs))
-	for i := range acc {
-		acc[i] = YMM()
-		VXORPS(acc[i], acc[i], acc[i])
+	k := make([][]VecVirtual, v.per)   // [register][coef]
+	acc := make([][]VecVirtual, v.per) // [register][out]
+	for r := range v.per {
+		for _, s := range coefs {
+			c := v.reg()
+			VMOVUPS(Mem{Base: ptr[s], Disp: 4 * v.lanes * r}, c)
+			k[r] = append(k[r], c)
+		}
+		for range outs {
+			a := v.reg()
+			VXORPS(a, a, a)
+			acc[r] = append(acc[r], a)
+		}
 	}
 	p := map[string]GPVirtual{}
 	for _, s := range rowPtrs {
 		p[s] = GP64()
-		MOVQ(base[s], p[s])
+		MOVQ(ptr[s], p[s])
 	}
 	i := GP64()
 	MOVQ(rows, i)
 	Label(name + "_row")
-	body(p, k, acc)
+	for r := range v.per {
+		body(p, k[r], acc[r], 4*v.lanes*r)
+	}
 	for _, s := range rowPtrs {
 		ADDQ(stride, p[s])
 	}
 	DECQ(i)
 	JNZ(LabelRef(name + "_row"))
 	for j, s := range outs {
-		lo, hi, h := YMM(), YMM(), XMM()
-		VCVTPS2PD(acc[j].AsX(), lo)
-		VEXTRACTF128(U8(1), acc[j], h)
-		VCVTPS2PD(h, hi)
-		VADDPD(Mem{Base: base[s]}, lo, lo)
-		VMOVUPD(lo, Mem{Base: base[s]})
-		VADDPD(Mem{Base: base[s], Disp: 32}, hi, hi)
-		VMOVUPD(hi, Mem{Base: base[s], Disp: 32})
-		ADDQ(U32(64), base[s])
+		for r := range v.per {
+			widen(v, acc[r][j], Mem{Base: ptr[s], Disp: 8 * v.lanes * r})
+		}
+		ADDQ(U32(8*cols), ptr[s])
 	}
 	for _, s := range append(append([]string{}, rowPtrs...), coefs...) {
-		ADDQ(U32(32), base[s])
+		ADDQ(U32(4*cols), ptr[s])
 	}
 	DECQ(blocks)
 	JNZ(LabelRef(name + "_block"))
@@ -244,13 +289,47 @@ func columnKernel(name, sig string, doc []string, rowPtrs, coefs, outs []string,
 	RET()
 }
 
+// widen adds the float32 lanes of acc, widened to float64, to the
+// float64s at dst.
+func widen(v vec, acc VecVirtual, dst Mem) {
+	lo, hi := v.reg(), v.reg()
+	if v.wide {
+		h := YMM()
+		VCVTPS2PD(acc.AsY(), lo)
+		VEXTRACTF64X4(U8(1), acc, h)
+		VCVTPS2PD(h, hi)
+	} else {
+		h := XMM()
+		VCVTPS2PD(acc.AsX(), lo)
+		VEXTRACTF128(U8(1), acc, h)
+		VCVTPS2PD(h, hi)
+	}
+	half := 4 * v.lanes // bytes of lanes/2 float64s
+	VADDPD(dst, lo, lo)
+	VMOVUPD(lo, dst)
+	up := dst
+	up.Disp += half
+	VADDPD(up, hi, hi)
+	VMOVUPD(hi, up)
+}
+
+// bits is log2 of a power of two.
+func bits(n int) int {
+	b := 0
+	for ; n > 1; n >>= 1 {
+		b++
+	}
+	return b
+}
+
 // rowKernel emits an element-wise pass over rows of n values: body handles
-// the 8 values at byte offset co of the current row (row pointers) and of
-// the per-column coefficients.
-func rowKernel(name, sig string, doc []string, rowPtrs, coefs []string, body func(p map[string]GPVirtual, co GPVirtual)) {
+// the v.lanes values at byte offset co of the current row (row pointers)
+// and of the per-column coefficients.
+func rowKernel(v vec, base, sig string, doc []string, rowPtrs, coefs []string, body func(p map[string]GPVirtual, co GPVirtual)) {
+	name := v.row(base)
 	TEXT(name, NOSPLIT, sig)
 	Pragma("noescape")
-	Doc(append([]string{name + " is the pure-Go loop; n is a multiple of 8 and rows ≥ 1.", ""}, doc...)...)
+	Doc(append([]string{fmt.Sprintf("%s is the pure-Go loop; n is a multiple of %d and rows ≥ 1.", name, v.lanes), ""}, doc...)...)
 	p := map[string]GPVirtual{}
 	for _, s := range append(append([]string{}, rowPtrs...), coefs...) {
 		p[s] = Load(Param(s), GP64()).(GPVirtual)
@@ -265,7 +344,7 @@ func rowKernel(name, sig string, doc []string, rowPtrs, coefs []string, body fun
 	XORQ(co, co)
 	Label(name + "_col")
 	body(p, co)
-	ADDQ(U32(32), co)
+	ADDQ(U32(4*v.lanes), co)
 	CMPQ(co, stride)
 	JL(LabelRef(name + "_col"))
 	for _, s := range rowPtrs {

@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -143,4 +144,31 @@ func BenchmarkBatchNormLoops(b *testing.B) {
 			BatchNormGrad(dx, dy, x, v, v, v, v, m, n)
 		}
 	})
+}
+
+// BenchmarkBatchNormLoopsInCache times the fused ReLU loops on one sample
+// of best's 14×14 layers, two samples of rows (as BNRuns and BackwardBN
+// run them, in the cache), at each width of the assembly.
+func BenchmarkBatchNormLoopsInCache(b *testing.B) {
+	defer func() { bnWideOff = false }()
+	for _, n := range []int{32, 64} {
+		m := 2 * 14 * 14
+		r := rand.New(rand.NewPCG(1, 1))
+		x, dy, dx := randSlice(r, m*n), randSlice(r, m*n), make([]float32, m*n)
+		v := randSlice(r, n)
+		s, q := make([]float64, n), make([]float64, n)
+		for _, path := range bnPaths[1:] {
+			bnWideOff = path.wideOff
+			b.Run(fmt.Sprintf("n=%d/%s/ColumnDotsReLU64", n, path.name), func(b *testing.B) {
+				for b.Loop() {
+					ColumnDotsReLU64(s, q, dy, x, v, v, v, m, n)
+				}
+			})
+			b.Run(fmt.Sprintf("n=%d/%s/GradReLUSet", n, path.name), func(b *testing.B) {
+				for b.Loop() {
+					batchNormGradReLUSet(dx, dy, x, v, v, v, v, v, v, m, n)
+				}
+			})
+		}
+	}
 }

@@ -14,7 +14,11 @@
 // per 2×2 outputs and channel pair instead of 36, with sums within a few
 // roundings of the direct ones: at inference (conv_winograd.go) and, where
 // the sides are even, in training's forward, dx (conv_winograd_train.go) and
-// dw (conv_winograd_dw.go).
+// dw (conv_winograd_dw.go). Under mixed_bfloat16 the products take bfloat16
+// pairs with float32 sums (GemmBF16 in bf16.go; Conv2DBF16 in
+// conv_bf16*.go, which takes the same pairings with its normalizations):
+// on AMX tiles where the OS grants them (bf16_amx_amd64.s, each call
+// summing several depth segments: tileSegs), else AVX512_BF16, else pure Go.
 //
 // Everything here works on []float32 plus dimensions, destination first, and
 // never allocates in steady state, so that a compiled training plan can run a

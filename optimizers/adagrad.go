@@ -1,6 +1,9 @@
 package optimizers
 
-import "github.com/goras-ml/goras/tensor"
+import (
+	"github.com/goras-ml/goras/internal/kernel"
+	"github.com/goras-ml/goras/tensor"
+)
 
 // Adagrad is Keras's keras.optimizers.Adagrad:
 //
@@ -53,11 +56,7 @@ func (o *Adagrad) Apply(vars, grads []*tensor.Tensor) {
 	for i, vt := range vars {
 		w := vt.Data()
 		g := grads[i].Data()[:len(w)]
-		acc := o.acc[i][:len(w)]
-		for j := range w {
-			acc[j] += g[j] * g[j]
-			w[j] -= lr * g[j] / sqrt32(acc[j]+eps)
-		}
+		kernel.Adagrad(w, o.acc[i][:len(w)], g, lr, eps)
 	}
 	o.end(vars)
 }

@@ -30,3 +30,5 @@ func BenchmarkAdam(b *testing.B)        { benchApply(b, spec{kind: "adam"}) }
 func BenchmarkAdamClipnorm(b *testing.B) {
 	benchApply(b, spec{kind: "adam", clipnorm: 1})
 }
+func BenchmarkRMSprop(b *testing.B) { benchApply(b, spec{kind: "rmsprop"}) }
+func BenchmarkAdagrad(b *testing.B) { benchApply(b, spec{kind: "adagrad"}) }

@@ -77,6 +77,10 @@ func (o *RMSprop) Apply(vars, grads []*tensor.Tensor) {
 		if o.mom != nil {
 			mom = o.mom[i][:len(w)]
 		}
+		if a == nil && mom == nil { // Keras's default: the vector loop
+			kernel.RMSprop(w, v, g, rho, c, lr, eps)
+			continue
+		}
 		for j := range w {
 			v[j] = kernel.FlushTiny(rho*v[j] + c*(g[j]*g[j]))
 			var d float32

@@ -85,6 +85,10 @@ func TestElementwiseConformance(t *testing.T) {
 		{"SGDNesterov", func(b [][]float32, _ int) { SGDNesterov(b[0], b[1], b[2], mu, lr) }, func(b [][]float32, _ int) { sgdNesterovGeneric(b[0], b[1], b[2], mu, lr) }, 3},
 		{"Adam", func(b [][]float32, _ int) { absAll(b[2]); Adam(b[0], b[1], b[2], b[3], 0.1, 0.001, 1e-3, 1e-7) },
 			func(b [][]float32, _ int) { absAll(b[2]); adamGeneric(b[0], b[1], b[2], b[3], 0.1, 0.001, 1e-3, 1e-7) }, 4},
+		{"RMSprop", func(b [][]float32, _ int) { absAll(b[1]); RMSprop(b[0], b[1], b[2], 0.9, 0.1, 1e-3, 1e-7) },
+			func(b [][]float32, _ int) { absAll(b[1]); rmspropGeneric(b[0], b[1], b[2], 0.9, 0.1, 1e-3, 1e-7) }, 3},
+		{"Adagrad", func(b [][]float32, _ int) { absAll(b[1]); Adagrad(b[0], b[1], b[2], 1e-3, 1e-7) },
+			func(b [][]float32, _ int) { absAll(b[1]); adagradGeneric(b[0], b[1], b[2], 1e-3, 1e-7) }, 3},
 		// Bytes come from the first buffer's bits, so every value 0..255 occurs.
 		{"ScaleUint8", func(b [][]float32, _ int) { ScaleUint8(b[0], bytesOf(b[1]), 255) },
 			func(b [][]float32, _ int) { scaleUint8Generic(b[0], bytesOf(b[1]), 255) }, 2},

@@ -620,6 +620,218 @@ adamVec_done:
 	VZEROUPPER
 	RET
 
+// func rmspropVec(w *float32, v *float32, grad *float32, rho float32, c float32, lr float32, eps float32, tiny float32, n int)
+// Requires: AVX, AVX2
+TEXT ·rmspropVec(SB), NOSPLIT, $0-56
+	MOVQ         w+0(FP), AX
+	MOVQ         v+8(FP), CX
+	MOVQ         grad+16(FP), DX
+	VBROADCASTSS rho+24(FP), Y0
+	VBROADCASTSS c+28(FP), Y1
+	VBROADCASTSS lr+32(FP), Y2
+	VBROADCASTSS eps+36(FP), Y3
+	VBROADCASTSS tiny+40(FP), Y4
+	MOVQ         n+48(FP), BX
+
+rmspropVec_loop32:
+	CMPQ     BX, $0x20
+	JL       rmspropVec_loop8
+	VMOVUPS  (DX), Y5
+	VMULPS   (CX), Y0, Y6
+	VMULPS   Y5, Y5, Y7
+	VMULPS   Y1, Y7, Y7
+	VADDPS   Y7, Y6, Y6
+	VPSLLD   $0x01, Y6, Y7
+	VPSRLD   $0x01, Y7, Y7
+	VPCMPGTD Y7, Y4, Y7
+	VPANDN   Y6, Y7, Y6
+	VMOVUPS  Y6, (CX)
+	VADDPS   Y3, Y6, Y6
+	VSQRTPS  Y6, Y6
+	VMULPS   Y2, Y5, Y5
+	VDIVPS   Y6, Y5, Y5
+	VMOVUPS  (AX), Y7
+	VSUBPS   Y5, Y7, Y7
+	VMOVUPS  Y7, (AX)
+	VMOVUPS  32(DX), Y5
+	VMULPS   32(CX), Y0, Y6
+	VMULPS   Y5, Y5, Y7
+	VMULPS   Y1, Y7, Y7
+	VADDPS   Y7, Y6, Y6
+	VPSLLD   $0x01, Y6, Y7
+	VPSRLD   $0x01, Y7, Y7
+	VPCMPGTD Y7, Y4, Y7
+	VPANDN   Y6, Y7, Y6
+	VMOVUPS  Y6, 32(CX)
+	VADDPS   Y3, Y6, Y6
+	VSQRTPS  Y6, Y6
+	VMULPS   Y2, Y5, Y5
+	VDIVPS   Y6, Y5, Y5
+	VMOVUPS  32(AX), Y7
+	VSUBPS   Y5, Y7, Y7
+	VMOVUPS  Y7, 32(AX)
+	VMOVUPS  64(DX), Y5
+	VMULPS   64(CX), Y0, Y6
+	VMULPS   Y5, Y5, Y7
+	VMULPS   Y1, Y7, Y7
+	VADDPS   Y7, Y6, Y6
+	VPSLLD   $0x01, Y6, Y7
+	VPSRLD   $0x01, Y7, Y7
+	VPCMPGTD Y7, Y4, Y7
+	VPANDN   Y6, Y7, Y6
+	VMOVUPS  Y6, 64(CX)
+	VADDPS   Y3, Y6, Y6
+	VSQRTPS  Y6, Y6
+	VMULPS   Y2, Y5, Y5
+	VDIVPS   Y6, Y5, Y5
+	VMOVUPS  64(AX), Y7
+	VSUBPS   Y5, Y7, Y7
+	VMOVUPS  Y7, 64(AX)
+	VMOVUPS  96(DX), Y5
+	VMULPS   96(CX), Y0, Y6
+	VMULPS   Y5, Y5, Y7
+	VMULPS   Y1, Y7, Y7
+	VADDPS   Y7, Y6, Y6
+	VPSLLD   $0x01, Y6, Y7
+	VPSRLD   $0x01, Y7, Y7
+	VPCMPGTD Y7, Y4, Y7
+	VPANDN   Y6, Y7, Y6
+	VMOVUPS  Y6, 96(CX)
+	VADDPS   Y3, Y6, Y6
+	VSQRTPS  Y6, Y6
+	VMULPS   Y2, Y5, Y5
+	VDIVPS   Y6, Y5, Y5
+	VMOVUPS  96(AX), Y7
+	VSUBPS   Y5, Y7, Y7
+	VMOVUPS  Y7, 96(AX)
+	ADDQ     $0x00000080, AX
+	ADDQ     $0x00000080, CX
+	ADDQ     $0x00000080, DX
+	SUBQ     $0x20, BX
+	JMP      rmspropVec_loop32
+
+rmspropVec_loop8:
+	CMPQ     BX, $0x08
+	JL       rmspropVec_done
+	VMOVUPS  (DX), Y5
+	VMULPS   (CX), Y0, Y6
+	VMULPS   Y5, Y5, Y7
+	VMULPS   Y1, Y7, Y7
+	VADDPS   Y7, Y6, Y6
+	VPSLLD   $0x01, Y6, Y7
+	VPSRLD   $0x01, Y7, Y7
+	VPCMPGTD Y7, Y4, Y7
+	VPANDN   Y6, Y7, Y6
+	VMOVUPS  Y6, (CX)
+	VADDPS   Y3, Y6, Y6
+	VSQRTPS  Y6, Y6
+	VMULPS   Y2, Y5, Y5
+	VDIVPS   Y6, Y5, Y5
+	VMOVUPS  (AX), Y7
+	VSUBPS   Y5, Y7, Y7
+	VMOVUPS  Y7, (AX)
+	ADDQ     $0x00000020, AX
+	ADDQ     $0x00000020, CX
+	ADDQ     $0x00000020, DX
+	SUBQ     $0x08, BX
+	JMP      rmspropVec_loop8
+
+rmspropVec_done:
+	VZEROUPPER
+	RET
+
+// func adagradVec(w *float32, acc *float32, grad *float32, lr float32, eps float32, n int)
+// Requires: AVX
+TEXT ·adagradVec(SB), NOSPLIT, $0-40
+	MOVQ         w+0(FP), AX
+	MOVQ         acc+8(FP), CX
+	MOVQ         grad+16(FP), DX
+	VBROADCASTSS lr+24(FP), Y0
+	VBROADCASTSS eps+28(FP), Y1
+	MOVQ         n+32(FP), BX
+
+adagradVec_loop32:
+	CMPQ    BX, $0x20
+	JL      adagradVec_loop8
+	VMOVUPS (DX), Y2
+	VMULPS  Y2, Y2, Y4
+	VMOVUPS (CX), Y3
+	VADDPS  Y4, Y3, Y3
+	VMOVUPS Y3, (CX)
+	VADDPS  Y1, Y3, Y3
+	VSQRTPS Y3, Y3
+	VMULPS  Y0, Y2, Y2
+	VDIVPS  Y3, Y2, Y2
+	VMOVUPS (AX), Y4
+	VSUBPS  Y2, Y4, Y4
+	VMOVUPS Y4, (AX)
+	VMOVUPS 32(DX), Y2
+	VMULPS  Y2, Y2, Y4
+	VMOVUPS 32(CX), Y3
+	VADDPS  Y4, Y3, Y3
+	VMOVUPS Y3, 32(CX)
+	VADDPS  Y1, Y3, Y3
+	VSQRTPS Y3, Y3
+	VMULPS  Y0, Y2, Y2
+	VDIVPS  Y3, Y2, Y2
+	VMOVUPS 32(AX), Y4
+	VSUBPS  Y2, Y4, Y4
+	VMOVUPS Y4, 32(AX)
+	VMOVUPS 64(DX), Y2
+	VMULPS  Y2, Y2, Y4
+	VMOVUPS 64(CX), Y3
+	VADDPS  Y4, Y3, Y3
+	VMOVUPS Y3, 64(CX)
+	VADDPS  Y1, Y3, Y3
+	VSQRTPS Y3, Y3
+	VMULPS  Y0, Y2, Y2
+	VDIVPS  Y3, Y2, Y2
+	VMOVUPS 64(AX), Y4
+	VSUBPS  Y2, Y4, Y4
+	VMOVUPS Y4, 64(AX)
+	VMOVUPS 96(DX), Y2
+	VMULPS  Y2, Y2, Y4
+	VMOVUPS 96(CX), Y3
+	VADDPS  Y4, Y3, Y3
+	VMOVUPS Y3, 96(CX)
+	VADDPS  Y1, Y3, Y3
+	VSQRTPS Y3, Y3
+	VMULPS  Y0, Y2, Y2
+	VDIVPS  Y3, Y2, Y2
+	VMOVUPS 96(AX), Y4
+	VSUBPS  Y2, Y4, Y4
+	VMOVUPS Y4, 96(AX)
+	ADDQ    $0x00000080, AX
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x20, BX
+	JMP     adagradVec_loop32
+
+adagradVec_loop8:
+	CMPQ    BX, $0x08
+	JL      adagradVec_done
+	VMOVUPS (DX), Y2
+	VMULPS  Y2, Y2, Y4
+	VMOVUPS (CX), Y3
+	VADDPS  Y4, Y3, Y3
+	VMOVUPS Y3, (CX)
+	VADDPS  Y1, Y3, Y3
+	VSQRTPS Y3, Y3
+	VMULPS  Y0, Y2, Y2
+	VDIVPS  Y3, Y2, Y2
+	VMOVUPS (AX), Y4
+	VSUBPS  Y2, Y4, Y4
+	VMOVUPS Y4, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x08, BX
+	JMP     adagradVec_loop8
+
+adagradVec_done:
+	VZEROUPPER
+	RET
+
 DATA sparseIota<>+0(SB)/4, $0x00000000
 DATA sparseIota<>+4(SB)/4, $0x00000001
 DATA sparseIota<>+8(SB)/4, $0x00000002

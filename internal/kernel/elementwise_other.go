@@ -14,6 +14,8 @@ func reluBackwardVec(dx, dy, y *float32, n int)                            { pan
 func sgdMomentumVec(w, v, g *float32, mu, lr, tiny float32, n int)         { panic("kernel: no SIMD") }
 func sgdNesterovVec(w, v, g *float32, mu, lr, tiny float32, n int)         { panic("kernel: no SIMD") }
 func adamVec(w, m, v, g *float32, c1, c2, alpha, eps, tiny float32, n int) { panic("kernel: no SIMD") }
+func rmspropVec(w, v, g *float32, rho, c, lr, eps, tiny float32, n int)    { panic("kernel: no SIMD") }
+func adagradVec(w, acc, g *float32, lr, eps float32, n int)                { panic("kernel: no SIMD") }
 
 func countNonzeroVec(x *float32, n int) int { panic("kernel: no SIMD") }
 func nonFiniteVec(x *float32, n int) int    { panic("kernel: no SIMD") }

@@ -73,6 +73,25 @@ func sgdNesterovVec(w *float32, v *float32, grad *float32, mu float32, lr float3
 //go:noescape
 func adamVec(w *float32, m *float32, v *float32, grad *float32, c1 float32, c2 float32, alpha float32, eps float32, tiny float32, n int)
 
+// rmspropVec computes, for i < n (n a multiple of 8):
+//
+//	v[i] = rho*v[i] + c*(grad[i]*grad[i]), then +0 if |v[i]| < tiny
+//	w[i] -= lr*grad[i] / sqrt(v[i] + eps)
+//	each operation rounded to float32 in this order (sqrt correctly rounded);
+//	tiny is the smallest normal float32, 0x1p-126
+//
+//go:noescape
+func rmspropVec(w *float32, v *float32, grad *float32, rho float32, c float32, lr float32, eps float32, tiny float32, n int)
+
+// adagradVec computes, for i < n (n a multiple of 8):
+//
+//	acc[i] += grad[i]*grad[i]
+//	w[i] -= lr*grad[i] / sqrt(acc[i] + eps)
+//	each operation rounded to float32 in this order (sqrt correctly rounded)
+//
+//go:noescape
+func adagradVec(w *float32, acc *float32, grad *float32, lr float32, eps float32, n int)
+
 // sparseGemmAVX512x16 computes, for i < rows and the columns j of 1 vector(s) of 16,
 //
 //	c[i*ldc+j] = Σ_{p<k, a[i*lda+p] ≠ 0} a[i*lda+p]*b[p*ldb+j] + beta*c[i*ldc+j]

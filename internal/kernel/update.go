@@ -93,3 +93,48 @@ func FlushTiny(x float32) float32 {
 	}
 	return x
 }
+
+// RMSprop applies one step of RMSprop without momentum or centring to w
+// with mean square v and gradient g (all of one length):
+//
+//	v = rho*v + c*(g*g); w -= lr*g / sqrt(v + eps)
+//
+// with c = 1-rho, v set to +0 first when under the smallest normal float32
+// in magnitude (FlushTiny, as Adam's moments). The square root is
+// correctly rounded.
+func RMSprop(w, v, g []float32, rho, c, lr, eps float32) {
+	checkLen("RMSprop", len(w), len(v), len(g))
+	if k := simdLen(len(w)); k > 0 {
+		rmspropVec(&w[0], &v[0], &g[0], rho, c, lr, eps, smallestNormal, k)
+		w, v, g = w[k:], v[k:], g[k:]
+	}
+	rmspropGeneric(w, v, g, rho, c, lr, eps)
+}
+
+func rmspropGeneric(w, v, g []float32, rho, c, lr, eps float32) {
+	v, g = v[:len(w)], g[:len(w)]
+	for j := range w {
+		v[j] = FlushTiny(rho*v[j] + c*(g[j]*g[j]))
+		w[j] -= lr * g[j] / float32(math.Sqrt(float64(v[j]+eps)))
+	}
+}
+
+// Adagrad applies one step of Adagrad to w with accumulator acc and
+// gradient g (all of one length): acc += g*g; w -= lr*g / sqrt(acc + eps).
+// The accumulator only grows, so it needs no flush.
+func Adagrad(w, acc, g []float32, lr, eps float32) {
+	checkLen("Adagrad", len(w), len(acc), len(g))
+	if k := simdLen(len(w)); k > 0 {
+		adagradVec(&w[0], &acc[0], &g[0], lr, eps, k)
+		w, acc, g = w[k:], acc[k:], g[k:]
+	}
+	adagradGeneric(w, acc, g, lr, eps)
+}
+
+func adagradGeneric(w, acc, g []float32, lr, eps float32) {
+	acc, g = acc[:len(w)], g[:len(w)]
+	for j := range w {
+		acc[j] += g[j] * g[j]
+		w[j] -= lr * g[j] / float32(math.Sqrt(float64(acc[j]+eps)))
+	}
+}

@@ -139,6 +139,53 @@ func main() {
 			VSUBPS(mm, t, t)
 			VMOVUPS(t, Mem{Base: p[0], Disp: off})
 		})
+	kernel("rmspropVec", "func(w *float32, v *float32, grad *float32, rho float32, c float32, lr float32, eps float32, tiny float32, n int)",
+		[]string{
+			"v[i] = rho*v[i] + c*(grad[i]*grad[i]), then +0 if |v[i]| < tiny",
+			"w[i] -= lr*grad[i] / sqrt(v[i] + eps)",
+			"each operation rounded to float32 in this order (sqrt correctly rounded);",
+			"tiny is the smallest normal float32, 0x1p-126",
+		},
+		[]string{"w", "v", "grad"}, []string{"rho", "c", "lr", "eps", "tiny"},
+		func(p []GPVirtual, s []VecVirtual, off int) {
+			g, vv, t := YMM(), YMM(), YMM()
+			VMOVUPS(Mem{Base: p[2], Disp: off}, g)
+			VMULPS(Mem{Base: p[1], Disp: off}, s[0], vv)
+			VMULPS(g, g, t)
+			VMULPS(s[1], t, t)
+			VADDPS(t, vv, vv)
+			flushTiny(vv, s[4])
+			VMOVUPS(vv, Mem{Base: p[1], Disp: off})
+			VADDPS(s[3], vv, vv)
+			VSQRTPS(vv, vv)
+			VMULPS(s[2], g, g)
+			VDIVPS(vv, g, g)
+			VMOVUPS(Mem{Base: p[0], Disp: off}, t)
+			VSUBPS(g, t, t)
+			VMOVUPS(t, Mem{Base: p[0], Disp: off})
+		})
+	kernel("adagradVec", "func(w *float32, acc *float32, grad *float32, lr float32, eps float32, n int)",
+		[]string{
+			"acc[i] += grad[i]*grad[i]",
+			"w[i] -= lr*grad[i] / sqrt(acc[i] + eps)",
+			"each operation rounded to float32 in this order (sqrt correctly rounded)",
+		},
+		[]string{"w", "acc", "grad"}, []string{"lr", "eps"},
+		func(p []GPVirtual, s []VecVirtual, off int) {
+			g, a, t := YMM(), YMM(), YMM()
+			VMOVUPS(Mem{Base: p[2], Disp: off}, g)
+			VMULPS(g, g, t)
+			VMOVUPS(Mem{Base: p[1], Disp: off}, a)
+			VADDPS(t, a, a)
+			VMOVUPS(a, Mem{Base: p[1], Disp: off})
+			VADDPS(s[1], a, a)
+			VSQRTPS(a, a)
+			VMULPS(s[0], g, g)
+			VDIVPS(a, g, g)
+			VMOVUPS(Mem{Base: p[0], Disp: off}, t)
+			VSUBPS(g, t, t)
+			VMOVUPS(t, Mem{Base: p[0], Disp: off})
+		})
 	iotaData()
 	for v := 1; v <= 4; v++ {
 		sparseGemm(v, false)

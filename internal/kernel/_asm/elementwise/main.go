@@ -156,13 +156,7 @@ func main() {
 			VADDPS(t, vv, vv)
 			flushTiny(vv, s[4])
 			VMOVUPS(vv, Mem{Base: p[1], Disp: off})
-			VADDPS(s[3], vv, vv)
-			VSQRTPS(vv, vv)
-			VMULPS(s[2], g, g)
-			VDIVPS(vv, g, g)
-			VMOVUPS(Mem{Base: p[0], Disp: off}, t)
-			VSUBPS(g, t, t)
-			VMOVUPS(t, Mem{Base: p[0], Disp: off})
+			sqrtStep(Mem{Base: p[0], Disp: off}, g, vv, s[2], s[3])
 		})
 	kernel("adagradVec", "func(w *float32, acc *float32, grad *float32, lr float32, eps float32, n int)",
 		[]string{
@@ -178,13 +172,7 @@ func main() {
 			VMOVUPS(Mem{Base: p[1], Disp: off}, a)
 			VADDPS(t, a, a)
 			VMOVUPS(a, Mem{Base: p[1], Disp: off})
-			VADDPS(s[1], a, a)
-			VSQRTPS(a, a)
-			VMULPS(s[0], g, g)
-			VDIVPS(a, g, g)
-			VMOVUPS(Mem{Base: p[0], Disp: off}, t)
-			VSUBPS(g, t, t)
-			VMOVUPS(t, Mem{Base: p[0], Disp: off})
+			sqrtStep(Mem{Base: p[0], Disp: off}, g, a, s[0], s[1])
 		})
 	iotaData()
 	for v := 1; v <= 4; v++ {
@@ -207,6 +195,19 @@ func main() {
 	prefetchBytes()
 	expShifted()
 	Generate()
+}
+
+// sqrtStep emits w -= lr*g / sqrt(d + eps), RMSprop's and Adagrad's step
+// from their mean square d (g and d are clobbered).
+func sqrtStep(w Mem, g, d, lr, eps VecVirtual) {
+	VADDPS(eps, d, d)
+	VSQRTPS(d, d)
+	VMULPS(lr, g, g)
+	VDIVPS(d, g, g)
+	t := YMM()
+	VMOVUPS(w, t)
+	VSUBPS(g, t, t)
+	VMOVUPS(t, w)
 }
 
 // zeroConst asks kernel for a zeroed register after the scalars.

@@ -32,10 +32,10 @@ type normReader interface {
 // reader must be a Conv2D with padding or on bfloat16 products, or a
 // MaxPool2D of 2×2 windows at stride 2 without padding. The caller
 // promises that nothing but that op reads v's value: no other op, and not
-// the caller after Forward (v's gradient is still written and read as before). It
-// reports whether it did: not for an inference plan (whose buffers are
-// reused once read), a value not made by a normalization or already
-// taken, nor when no such op reads it, or two do.
+// the caller after Forward (v's gradient is still written and read as
+// before). It reports whether it did: not for an inference plan (whose
+// buffers are reused once read), a value not made by a normalization or
+// already taken, nor when no such op reads it, or two do.
 func (p *Plan) ReaderAppliesNorm(v *Var) bool {
 	bn, ok := v.src.(*batchNorm)
 	if !ok || bn.y != v || p.noGrad || normInOff || bn.readBy != nil {

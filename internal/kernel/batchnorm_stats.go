@@ -88,11 +88,17 @@ func (cv *Conv2D) TakesStats() bool { return cv.shifted && cv.srb == cv.oh }
 // normalization y is the input of; nil for none. It panics where
 // TakesStats is false or s is of another shape.
 func (cv *Conv2D) SetOutputStats(s *BNStats) {
+	if s != nil && !cv.TakesStats() {
+		panic("kernel: Conv2D.SetOutputStats: the convolution does not write whole samples per unit (TakesStats)")
+	}
+	cv.setOutputStats("Conv2D.SetOutputStats", s)
+}
+
+// setOutputStats is SetOutputStats once the path takes them (op names the
+// caller): Conv2D's and Conv2DBF16's.
+func (cv *Conv2D) setOutputStats(op string, s *BNStats) {
 	if s != nil {
-		if !cv.TakesStats() {
-			panic("kernel: Conv2D.SetOutputStats: the convolution does not write whole samples per unit (TakesStats)")
-		}
-		s.check("Conv2D.SetOutputStats", cv.n, cv.oh*cv.ow, cv.f)
+		s.check(op, cv.n, cv.oh*cv.ow, cv.f)
 	}
 	cv.stats = s
 }

@@ -383,12 +383,14 @@ func (j *bf16ConvBackward) sample(s *bf16ConvScratch, pdw, pdb []float32, n int)
 // dwPairs sets s.x2 to X2 and s.dy2 to DY2 (see weightGrad) for sample
 // xn and its dy (dyg, or dyn where dyg is nil) and returns DY2's steps.
 func (b *Conv2DBF16) dwPairs(s *bf16ConvScratch, xn, dyn, dyg []float32) (steps int) {
-	cv := b.cv
-	// X2 reads one pixel past the grid: xp is zero there.
-	s.x2 = fitU(s.x2, (cv.hp*cv.wp+1)*cv.c)
+	s.x2 = fitU(s.x2, b.x2Len())
 	b.pixelPairs(s.x2, xn, s.zero)
 	return b.dyPairs(s, dyn, dyg)
 }
+
+// x2Len is the pairs of X2: the padded grid's, and one pixel past it,
+// which X2 reads (xp is zero there).
+func (b *Conv2DBF16) x2Len() int { return (b.cv.hp*b.cv.wp + 1) * b.cv.c }
 
 // dyPairs sets s.dy2 to DY2 and returns its steps.
 func (b *Conv2DBF16) dyPairs(s *bf16ConvScratch, dyn, dyg []float32) (steps int) {

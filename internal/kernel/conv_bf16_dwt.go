@@ -34,7 +34,7 @@ func (b *Conv2DBF16) dwtLayout() dwtLayout {
 	var l dwtLayout
 	l.steps = (cv.oh*cv.wp - (cv.win.KW - 1) + 1) / 2
 	l.steps16 = ceilDiv(l.steps, 16) * 16
-	l.xs = (cv.hp*cv.wp+1)*cv.c + b.kern.nr + (l.steps16-l.steps)*2*cv.c
+	l.xs = b.x2Len() + b.kern.nr + (l.steps16-l.steps)*2*cv.c
 	l.ds = cv.f * l.steps16
 	l.chunk = min(max(1, dwtChunkBytes/(4*(l.xs+l.ds))), ceilDiv(cv.n, cv.groups))
 	return l
@@ -47,7 +47,7 @@ func (b *Conv2DBF16) stageDWT(s *bf16ConvScratch, pdwT, xn, dyn, dyg []float32) 
 	cv, l := b.cv, b.dwtLayout()
 	s.x2c, s.dy2tc = fitU(s.x2c, l.chunk*l.xs), fitU(s.dy2tc, l.chunk*l.ds)
 	x2 := s.x2c[s.staged*l.xs : (s.staged+1)*l.xs]
-	n := (cv.hp*cv.wp + 1) * cv.c // X2 reads one pixel past the grid: xp is zero there
+	n := b.x2Len()
 	b.pixelPairs(x2[:n], xn, s.zero)
 	clear(x2[n:]) // read by the padding steps and the tiles' spare columns
 	b.dyPairs(s, dyn, dyg)

@@ -1,7 +1,5 @@
 package kernel
 
-import "fmt"
-
 // Conv2DBF16 takes the same pairings with the batch normalization on
 // either side of it as Conv2D (autograd pairs them), each where it
 // already holds a sample in its cache: the normalization before it
@@ -16,24 +14,13 @@ import "fmt"
 // SetOutputStats is Conv2D.SetOutputStats: Forward writes whole samples
 // on every geometry this form has.
 func (b *Conv2DBF16) SetOutputStats(s *BNStats) {
-	if s != nil {
-		s.check("Conv2DBF16.SetOutputStats", b.cv.n, b.cv.oh*b.cv.ow, b.cv.f)
-	}
-	b.cv.stats = s
+	b.cv.setOutputStats("Conv2DBF16.SetOutputStats", s)
 }
 
 // SetInputAffine is Conv2D.SetInputAffine: every read of x converts it
 // first, padded or not.
 func (b *Conv2DBF16) SetInputAffine(scale, shift []float32, relu bool) {
-	cv := b.cv
-	switch {
-	case scale == nil:
-		cv.in = nil
-	case len(scale) != cv.c || len(shift) != cv.c:
-		panic(fmt.Sprintf("kernel: Conv2DBF16.SetInputAffine: scale and shift have %d and %d values, want %d (the input channels)", len(scale), len(shift), cv.c))
-	default:
-		cv.in = &inputAffine{scale: scale, shift: shift, relu: relu}
-	}
+	b.cv.setInputAffine("Conv2DBF16.SetInputAffine", scale, shift, relu)
 }
 
 // BackwardBN is Conv2D.BackwardBN with bfloat16 products: Backward with

@@ -36,16 +36,23 @@ func (cv *Conv2D) ReadsAffine() bool { return cv.shifted && cv.padded }
 // coefficients of the wrong length. ForwardAffine (inference) does not
 // take the map and panics while one is set.
 func (cv *Conv2D) SetInputAffine(scale, shift []float32, relu bool) {
+	if scale != nil && !cv.ReadsAffine() {
+		panic(fmt.Sprintf("kernel: Conv2D.SetInputAffine: the convolution of %v reads x in place; it has no copy to map", cv.win))
+	}
+	cv.setInputAffine("Conv2D.SetInputAffine", scale, shift, relu)
+}
+
+// setInputAffine is SetInputAffine once the path takes the map (op names
+// the caller): Conv2D's and Conv2DBF16's.
+func (cv *Conv2D) setInputAffine(op string, scale, shift []float32, relu bool) {
 	switch {
 	case scale == nil:
 		cv.in = nil
-		return
-	case !cv.ReadsAffine():
-		panic(fmt.Sprintf("kernel: Conv2D.SetInputAffine: the convolution of %v reads x in place; it has no copy to map", cv.win))
 	case len(scale) != cv.c || len(shift) != cv.c:
-		panic(fmt.Sprintf("kernel: Conv2D.SetInputAffine: scale and shift have %d and %d values, want %d (the input channels)", len(scale), len(shift), cv.c))
+		panic(fmt.Sprintf("kernel: %s: scale and shift have %d and %d values, want %d (the input channels)", op, len(scale), len(shift), cv.c))
+	default:
+		cv.in = &inputAffine{scale: scale, shift: shift, relu: relu}
 	}
-	cv.in = &inputAffine{scale: scale, shift: shift, relu: relu}
 }
 
 // inputRow writes one row of x (pixels·C values) into d, through the map

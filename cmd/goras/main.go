@@ -48,10 +48,12 @@ var errInterrupted = errors.New("interrupted")
 // 0 on success, 1 on error, 130 when interrupted.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd()
+	var prof cpuProfile
+	addProfileFlag(root, &prof)
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	err := prof.stop(root.ExecuteContext(ctx), stderr)
 	switch {
 	case err == nil:
 		return 0

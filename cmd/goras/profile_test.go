@@ -140,6 +140,12 @@ func TestCPUProfileInterruptedAndBadPath(t *testing.T) {
 		t.Errorf("the interrupted run's profile names no goras function")
 	}
 
+	// A fixed recipe takes it too: the only flag refused here is --epochs.
+	r := cli(t, "--cpuprofile", filepath.Join(dir, "best.pprof"), "train", "--model", "best", "--epochs", "3")
+	if want := "does not take --epochs; it takes"; r.code != 1 || !strings.Contains(r.stderr, want) {
+		t.Errorf("--model best --epochs 3 with --cpuprofile: exit %d, want 1 and %q\nstderr:\n%s", r.code, want, r.stderr)
+	}
+
 	for _, c := range []struct{ path, want string }{
 		{filepath.Join(dir, "no-such-dir", "p.pprof"), "--cpuprofile " + filepath.Join(dir, "no-such-dir", "p.pprof")},
 		{filepath.Join(dir, "p.png"), "the file name must end in .pprof, .prof or .out"},

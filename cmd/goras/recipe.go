@@ -122,8 +122,9 @@ func checkRecipeFlags(cmd *cobra.Command, f *trainFlags, r recipes.Recipe) error
 		return unknownDataset(f.data.dataset)
 	}
 	var bad []string
+	inherited := cmd.InheritedFlags() // goras's own (--cpuprofile), for every command
 	cmd.Flags().Visit(func(fl *pflag.Flag) {
-		if !recipeFlags[fl.Name] {
+		if !recipeFlags[fl.Name] && inherited.Lookup(fl.Name) == nil {
 			bad = append(bad, "--"+fl.Name)
 		}
 	})

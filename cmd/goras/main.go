@@ -48,8 +48,8 @@ var errInterrupted = errors.New("interrupted")
 // 0 on success, 1 on error, 130 when interrupted.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd()
-	var prof cpuProfile
-	addProfileFlag(root, &prof)
+	var prof profiles
+	addProfileFlags(root, &prof)
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -95,35 +95,45 @@ func hasPrefix(strs []string, prefix string) bool {
 	return false
 }
 
-// goras --cpuprofile writes the profile of a training run: samples, in
-// goras's own kernels, for go tool pprof.
-func TestCPUProfile(t *testing.T) {
+// goras --cpuprofile and --memprofile write the profiles of a training run:
+// samples, in goras's own kernels and layers, for go tool pprof.
+func TestProfiles(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "shapes")
 	shapesFolder(t, data, 100)
-	prof := filepath.Join(dir, "train.pprof")
-	r := cli(t, "--cpuprofile", prof, "train", "--data", data, "--image-size", "16,16", "--model", "lenet5",
+	prof, mem := filepath.Join(dir, "train.pprof"), filepath.Join(dir, "mem.out")
+	r := cli(t, "--cpuprofile", prof, "--memprofile", mem, "train", "--data", data, "--image-size", "16,16", "--model", "lenet5",
 		"--epochs", "40", "--batch-size", "8", "--verbose", "0")
 	if r.code != 0 {
 		t.Fatalf("exit %d\nstderr:\n%s", r.code, r.stderr)
 	}
-	if want := "goras: wrote the CPU profile to " + prof + " (go tool pprof " + prof + ")\n"; !strings.HasSuffix(r.stderr, want) {
+	if want := "goras: wrote the CPU profile to " + prof + " (go tool pprof " + prof + ")\n" +
+		"goras: wrote the memory-allocation profile to " + mem + " (go tool pprof " + mem + ")\n"; !strings.HasSuffix(r.stderr, want) {
 		t.Errorf("stderr does not end with %q:\n%s", want, r.stderr)
 	}
-	samples, strs := readProfile(t, prof)
-	if samples < 1 {
-		t.Errorf("the profile holds %d samples", samples)
-	}
-	for _, fn := range []string{"github.com/goras-ml/goras/internal/kernel.", "github.com/goras-ml/goras.(*Model).Fit"} {
-		if !hasPrefix(strs, fn) {
-			t.Errorf("the profile names no function %s…", fn)
+	for _, c := range []struct {
+		path string
+		fns  []string
+	}{
+		{prof, []string{"github.com/goras-ml/goras/internal/kernel.", "github.com/goras-ml/goras.(*Model).Fit"}},
+		// The allocations: the pictures read from the folder, at least.
+		{mem, []string{"github.com/goras-ml/goras/"}},
+	} {
+		samples, strs := readProfile(t, c.path)
+		if samples < 1 {
+			t.Errorf("%s holds %d samples", c.path, samples)
+		}
+		for _, fn := range c.fns {
+			if !hasPrefix(strs, fn) {
+				t.Errorf("%s names no function %s…", c.path, fn)
+			}
 		}
 	}
 }
 
 // A run stopped by Ctrl-C still leaves its profile; a path that cannot be
-// written stops the command before it starts.
-func TestCPUProfileInterruptedAndBadPath(t *testing.T) {
+// written stops the command before it starts, and nothing is written.
+func TestProfilesInterruptedAndBadPaths(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "shapes")
 	shapesFolder(t, data, 60)
@@ -146,14 +156,20 @@ func TestCPUProfileInterruptedAndBadPath(t *testing.T) {
 		t.Errorf("--model best --epochs 3 with --cpuprofile: exit %d, want 1 and %q\nstderr:\n%s", r.code, want, r.stderr)
 	}
 
-	for _, c := range []struct{ path, want string }{
-		{filepath.Join(dir, "no-such-dir", "p.pprof"), "--cpuprofile " + filepath.Join(dir, "no-such-dir", "p.pprof")},
-		{filepath.Join(dir, "p.png"), "the file name must end in .pprof, .prof or .out"},
-		{dir, "is a directory"},
+	same := filepath.Join(dir, "both.pprof")
+	for _, c := range []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"--cpuprofile", filepath.Join(dir, "no-such-dir", "p.pprof")}, "--cpuprofile " + filepath.Join(dir, "no-such-dir", "p.pprof")},
+		{[]string{"--memprofile", filepath.Join(dir, "no-such-dir", "p.pprof")}, "--memprofile " + filepath.Join(dir, "no-such-dir", "p.pprof")},
+		{[]string{"--cpuprofile", filepath.Join(dir, "p.png")}, "the file name must end in .pprof, .prof or .out"},
+		{[]string{"--memprofile", dir}, "is a directory"},
+		{[]string{"--cpuprofile", same, "--memprofile", same}, "both name " + same + "; give each its own file"},
 	} {
-		r := cli(t, "--cpuprofile", c.path, "train", "--data", data, "--image-size", "16,16", "--epochs", "1")
-		if r.code != 1 || !strings.Contains(r.stderr, c.want) || strings.Contains(r.stderr, "training on") {
-			t.Errorf("--cpuprofile %s: exit %d, want 1 and %q before training\nstderr:\n%s", c.path, r.code, c.want, r.stderr)
+		r := cli(t, append(c.flags, "train", "--data", data, "--image-size", "16,16", "--epochs", "1")...)
+		if r.code != 1 || !strings.Contains(r.stderr, c.want) || strings.Contains(r.stderr, "training on") || strings.Contains(r.stderr, "wrote the") {
+			t.Errorf("%q: exit %d, want 1 and %q before training, no profile written\nstderr:\n%s", c.flags, r.code, c.want, r.stderr)
 		}
 	}
 }

@@ -36,25 +36,7 @@ func TestActivationLayersConfigRoundTrip(t *testing.T) {
 			layers.WithBetaRegularizer(regularizers.L1(0.5)), layers.WithBetaConstraint(constraints.MaxNorm(3))),
 		layers.LayerNormalization(layers.WithScale(false), layers.WithAxes(-1)),
 	}
-	for _, l := range cases {
-		want, err := json.Marshal(l.Config())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, useNumber := range []bool{false, true} {
-			back, err := layers.FromConfig(l.ClassName(), decode(t, l.Config(), useNumber))
-			if err != nil {
-				t.Fatalf("%s %s: %v", l.ClassName(), want, err)
-			}
-			if back.ClassName() != l.ClassName() {
-				t.Errorf("%s came back as %s", l.ClassName(), back.ClassName())
-			}
-			got, _ := json.Marshal(back.Config())
-			if string(got) != string(want) {
-				t.Errorf("%s round trip (json.Number %v):\n got %s\nwant %s", l.ClassName(), useNumber, got, want)
-			}
-		}
-	}
+	layers.CheckConfigRoundTrip(t, cases...)
 }
 
 // TestActivationLayersKerasConfigs reads configs as Keras 3's get_config
@@ -101,11 +83,7 @@ func TestActivationLayersKerasConfigs(t *testing.T) {
 		{"LayerNormalization", `{"name": "ln", "rms_scaling": 1}`, "", `"rms_scaling" must be true or false`},
 	}
 	for _, c := range cases {
-		var cfg map[string]any
-		if err := json.Unmarshal([]byte(c.cfg), &cfg); err != nil {
-			t.Fatal(err)
-		}
-		l, err := layers.FromConfig(c.class, cfg)
+		l, err := fromJSON(t, c.class, c.cfg)
 		if c.err != "" {
 			if err == nil || !strings.Contains(err.Error(), c.err) {
 				t.Errorf("%s %s: error %v, want one containing %q", c.class, c.cfg, err, c.err)

@@ -1,7 +1,6 @@
 package layers_test
 
 import (
-	"encoding/json"
 	"math"
 	"reflect"
 	"strings"
@@ -67,11 +66,7 @@ func TestKerasConstraintConfig(t *testing.T) {
 		"kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null,
 		"kernel_constraint": {"module": "keras.constraints", "class_name": "MaxNorm", "config": {"max_value": 3, "axis": 0}, "registered_name": null},
 		"bias_constraint": {"module": "keras.constraints", "class_name": "NonNeg", "config": {}, "registered_name": null}}`
-	var cfg map[string]any
-	if err := json.Unmarshal([]byte(keras), &cfg); err != nil {
-		t.Fatal(err)
-	}
-	l, err := layers.FromConfig("Dense", cfg)
+	l, err := fromJSON(t, "Dense", keras)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/goras-ml/goras/activations"
 	"github.com/goras-ml/goras/autograd"
-	"github.com/goras-ml/goras/initializers"
 )
 
 // Conv1DLayer is Keras's Conv1D (keras.layers.Conv1D, alias Convolution1D)
@@ -55,8 +54,7 @@ const paddingCausal = "causal"
 // WithBiasRegularizer, WithKernelConstraint, WithBiasConstraint and
 // WithName. Keras's groups is 1 and data_format channels_last only.
 func Conv1D(filters, kernelSize int, opts ...ConvOption) *Conv1DLayer {
-	o, c, err := convOptions("Conv1D", opts, []string{"dilation_rate"}, "kernel_size", "strides", "padding", "activation", "use_bias",
-		"kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer", "kernel_constraint", "bias_constraint")
+	o, c, err := convOptions("Conv1D", opts, []string{"dilation_rate"}, convOptionKeys...)
 	l := &Conv1DLayer{filters: filters, opts: o, dilation: 1}
 	act, aerr := activations.Get(o.activation)
 	l.act = act
@@ -115,34 +113,19 @@ func (l *Conv1DLayer) ParamShapes(input []int) ([]ParamShape, []int, error) {
 		return nil, nil, err
 	}
 	out, _, _ := l.geometry(input[0])
-	ps := []ParamShape{{l.name + "/kernel", []int{l.window, input[1], l.filters}}}
-	if l.opts.useBias {
-		ps = append(ps, ParamShape{l.name + "/bias", []int{l.filters}})
-	}
+	ps := l.opts.paramShapes(l.name, l.filters, ParamShape{l.name + "/kernel", []int{l.window, input[1], l.filters}})
 	return ps, []int{out, l.filters}, nil
 }
 
 // Build makes the kernel (K, C, filters) and the bias for an input
 // (steps, C), in Keras's order, and works out the padding.
 func (l *Conv1DLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
-	_, out, err := l.ParamShapes(input)
+	ps, out, err := l.ParamShapes(input)
 	if err != nil {
 		return nil, err
 	}
 	l.out, l.before, l.after = l.geometry(input[0])
-	l.kernel = autograd.NewParam(l.name+"/kernel", true, l.window, input[1], l.filters)
-	l.kernel.Regularizer = penalty(l.opts.kernelReg)
-	l.opts.kernelInit.Initialize(l.kernel.Value, rng)
-	l.bias = nil
-	if l.opts.useBias {
-		l.bias = autograd.NewParam(l.name+"/bias", true, l.filters)
-		l.bias.Regularizer = penalty(l.opts.biasReg)
-		l.opts.biasInit.Initialize(l.bias.Value, rng)
-	}
-	if err := constrain(l, l.kernel, l.opts.kernelCons); err != nil {
-		return nil, err
-	}
-	if err := constrain(l, l.bias, l.opts.biasCons); err != nil {
+	if l.kernel, l.bias, err = l.opts.kernelAndBias(l, ps, rng); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -150,10 +133,7 @@ func (l *Conv1DLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
 
 // Params is the kernel, then the bias unless WithUseBias(false).
 func (l *Conv1DLayer) Params() []*autograd.Param {
-	if l.bias == nil {
-		return []*autograd.Param{l.kernel}
-	}
-	return []*autograd.Param{l.kernel, l.bias}
+	return withBias(l.bias, l.kernel)
 }
 
 // Call adds one Conv2D op (with the bias, and a ReLU fused as in Conv2D)
@@ -222,24 +202,16 @@ func paramView(w *autograd.Param, shape ...int) *autograd.Param {
 // trainable and dtype, and activity_regularizer, which goras lacks), the
 // sizes as 1-tuples.
 func (l *Conv1DLayer) Config() map[string]any {
-	return map[string]any{
-		"name":               l.name,
-		"filters":            l.filters,
-		"kernel_size":        []any{l.window},
-		"strides":            []any{l.stride},
-		"padding":            l.padding,
-		"data_format":        "channels_last",
-		"dilation_rate":      []any{l.dilation},
-		"groups":             1,
-		"activation":         l.act.Name(),
-		"use_bias":           l.opts.useBias,
-		"kernel_initializer": initializerConfig(l.opts.kernelInit),
-		"bias_initializer":   initializerConfig(l.opts.biasInit),
-		"kernel_regularizer": regularizerConfig(l.opts.kernelReg),
-		"bias_regularizer":   regularizerConfig(l.opts.biasReg),
-		"kernel_constraint":  constraintConfig(l.opts.kernelCons),
-		"bias_constraint":    constraintConfig(l.opts.biasCons),
-	}
+	return l.opts.kernelBiasConfig(l.act, "kernel", map[string]any{
+		"name":          l.name,
+		"filters":       l.filters,
+		"kernel_size":   []any{l.window},
+		"strides":       []any{l.stride},
+		"padding":       l.padding,
+		"data_format":   "channels_last",
+		"dilation_rate": []any{l.dilation},
+		"groups":        1,
+	})
 }
 
 func init() { Register("Conv1D", conv1DFromConfig) }
@@ -253,18 +225,8 @@ func conv1DFromConfig(config map[string]any) (Layer, error) {
 	filters := r.Int("filters", 0)
 	opts := []ConvOption{
 		WithName(r.Name()),
-		WithKernelSize(r.Ints("kernel_size", []int{0}, 1)...),
-		WithStrides(r.Ints("strides", []int{1}, 1)...),
-		WithPadding(r.String("padding", paddingValid)),
-		WithDilationRate(r.Ints("dilation_rate", []int{1}, 1)...),
-		WithActivation(r.String("activation", "linear")),
-		WithUseBias(r.Bool("use_bias", true)),
-		WithKernelInitializer(r.Initializer("kernel_initializer", initializers.GlorotUniform())),
-		WithBiasInitializer(r.Initializer("bias_initializer", initializers.Zeros())),
-		WithKernelRegularizer(r.Regularizer("kernel_regularizer")),
-		WithBiasRegularizer(r.Regularizer("bias_regularizer")),
-		WithKernelConstraint(r.Constraint("kernel_constraint")),
-		WithBiasConstraint(r.Constraint("bias_constraint")),
+		r.convWindowOptions(1),
+		r.kernelBiasOptions("kernel"),
 	}
 	r.Accept("data_format", "channels_last")
 	r.Accept("groups", 1)

@@ -1,7 +1,6 @@
 package layers
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"os"
@@ -118,44 +117,14 @@ func TestConv1DErrors(t *testing.T) {
 	}
 }
 
-// configRoundTrip1D checks Config → JSON → FromConfig → Config for each layer, with
-// both number forms JSON decoding gives.
-func configRoundTrip1D(t *testing.T, ls []Layer) {
-	t.Helper()
-	for _, l := range ls {
-		want, err := json.Marshal(l.Config())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, useNumber := range []bool{false, true} {
-			d := json.NewDecoder(bytes.NewReader(want))
-			if useNumber {
-				d.UseNumber()
-			}
-			var m map[string]any
-			if err := d.Decode(&m); err != nil {
-				t.Fatal(err)
-			}
-			back, err := FromConfig(l.ClassName(), m)
-			if err != nil {
-				t.Fatalf("%s %s: %v", l.ClassName(), want, err)
-			}
-			got, _ := json.Marshal(back.Config())
-			if back.ClassName() != l.ClassName() || string(got) != string(want) {
-				t.Errorf("%s round trip (json.Number %v):\n got %s %s\nwant %s", l.ClassName(), useNumber, back.ClassName(), got, want)
-			}
-		}
-	}
-}
-
 func TestConv1DConfigRoundTrip(t *testing.T) {
-	configRoundTrip1D(t, []Layer{
+	checkRoundTrip(t,
 		Conv1D(8, 3),
 		Conv1D(4, 5, WithName("tcn"), WithPadding("Causal"), WithDilationRate(2), WithActivation("relu"), WithUseBias(false),
 			WithKernelRegularizer(regularizers.L1(0.01)), WithKernelConstraint(constraints.MaxNorm(2, 0, 1))),
 		Conv1D(2, 2, WithStrides(2), WithPadding("same"), WithBiasConstraint(constraints.NonNeg()), WithBiasRegularizer(regularizers.L2(0.5)),
 			WithKernelInitializer(initializers.HeNormal())),
-	})
+	)
 	// Keras writes 1-tuples as lists; an integer is read too.
 	l, err := FromConfig("Conv1D", map[string]any{"name": "c", "filters": 3.0, "kernel_size": 2.0, "strides": []any{2.0}, "dilation_rate": 1.0,
 		"padding": "causal", "groups": 1.0, "activity_regularizer": nil, "trainable": true, "dtype": "float32"})

@@ -6,7 +6,6 @@ import (
 
 	"github.com/goras-ml/goras/activations"
 	"github.com/goras-ml/goras/autograd"
-	"github.com/goras-ml/goras/initializers"
 )
 
 // Conv2DLayer is Keras's Conv2D on channels-last images: y =
@@ -39,8 +38,7 @@ type Conv2DLayer struct {
 // each filter) and WithName. Only channels last is supported, with dilation
 // 1 and one group.
 func Conv2D(filters, kernelSize int, opts ...Option) *Conv2DLayer {
-	o, err := apply("Conv2D", opts, "kernel_size", "strides", "padding", "activation", "use_bias",
-		"kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer", "kernel_constraint", "bias_constraint")
+	o, err := apply("Conv2D", opts, convOptionKeys...)
 	l := &Conv2DLayer{filters: filters, opts: o}
 	act, aerr := activations.Get(o.activation)
 	l.act = act
@@ -76,42 +74,24 @@ func (l *Conv2DLayer) ParamShapes(input []int) ([]ParamShape, []int, error) {
 		return nil, nil, err
 	}
 	oh, ow, _ := window2D(input[0], input[1], l.window, l.strides, l.padding)
-	ps := []ParamShape{{l.name + "/kernel", []int{l.window[0], l.window[1], input[2], l.filters}}}
-	if l.opts.useBias {
-		ps = append(ps, ParamShape{l.name + "/bias", []int{l.filters}})
-	}
+	ps := l.opts.paramShapes(l.name, l.filters, ParamShape{l.name + "/kernel", []int{l.window[0], l.window[1], input[2], l.filters}})
 	return ps, []int{oh, ow, l.filters}, nil
 }
 
 func (l *Conv2DLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
-	_, out, err := l.ParamShapes(input)
+	ps, out, err := l.ParamShapes(input)
 	if err != nil {
 		return nil, err
 	}
 	_, _, l.pads = window2D(input[0], input[1], l.window, l.strides, l.padding)
-	l.kernel = autograd.NewParam(l.name+"/kernel", true, l.window[0], l.window[1], input[2], l.filters)
-	l.kernel.Regularizer = penalty(l.opts.kernelReg)
-	l.opts.kernelInit.Initialize(l.kernel.Value, rng)
-	l.bias = nil
-	if l.opts.useBias {
-		l.bias = autograd.NewParam(l.name+"/bias", true, l.filters)
-		l.bias.Regularizer = penalty(l.opts.biasReg)
-		l.opts.biasInit.Initialize(l.bias.Value, rng)
-	}
-	if err := constrain(l, l.kernel, l.opts.kernelCons); err != nil {
-		return nil, err
-	}
-	if err := constrain(l, l.bias, l.opts.biasCons); err != nil {
+	if l.kernel, l.bias, err = l.opts.kernelAndBias(l, ps, rng); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
 func (l *Conv2DLayer) Params() []*autograd.Param {
-	if l.bias == nil {
-		return []*autograd.Param{l.kernel}
-	}
-	return []*autograd.Param{l.kernel, l.bias}
+	return withBias(l.bias, l.kernel)
 }
 
 // Call builds one fused op for the convolution, its bias and a ReLU (the
@@ -144,24 +124,9 @@ func (l *Conv2DLayer) CallBatchNorm(p *autograd.Plan, x *autograd.Var, bn autogr
 }
 
 func (l *Conv2DLayer) Config() map[string]any {
-	return map[string]any{
-		"name":               l.name,
-		"filters":            l.filters,
-		"kernel_size":        pairConfig(l.window),
-		"strides":            pairConfig(l.strides),
-		"padding":            l.padding,
-		"data_format":        "channels_last",
-		"dilation_rate":      []any{1, 1},
-		"groups":             1,
-		"activation":         l.act.Name(),
-		"use_bias":           l.opts.useBias,
-		"kernel_initializer": initializerConfig(l.opts.kernelInit),
-		"bias_initializer":   initializerConfig(l.opts.biasInit),
-		"kernel_regularizer": regularizerConfig(l.opts.kernelReg),
-		"bias_regularizer":   regularizerConfig(l.opts.biasReg),
-		"kernel_constraint":  constraintConfig(l.opts.kernelCons),
-		"bias_constraint":    constraintConfig(l.opts.biasCons),
-	}
+	own := map[string]any{"name": l.name, "filters": l.filters, "groups": 1}
+	// goras's Conv2D has no dilation: Keras's dilation_rate is (1, 1).
+	return l.opts.kernelBiasConfig(l.act, "kernel", convWindowConfig(l.window, l.strides, [2]int{1, 1}, l.padding, own))
 }
 
 func init() { Register("Conv2D", conv2DFromConfig) }
@@ -178,14 +143,7 @@ func conv2DFromConfig(config map[string]any) (Layer, error) {
 		WithKernelSize(kernel...),
 		WithStrides(r.Ints("strides", []int{1, 1}, 2)...),
 		WithPadding(r.String("padding", paddingValid)),
-		WithActivation(r.String("activation", "linear")),
-		WithUseBias(r.Bool("use_bias", true)),
-		WithKernelInitializer(r.Initializer("kernel_initializer", initializers.GlorotUniform())),
-		WithBiasInitializer(r.Initializer("bias_initializer", initializers.Zeros())),
-		WithKernelRegularizer(r.Regularizer("kernel_regularizer")),
-		WithBiasRegularizer(r.Regularizer("bias_regularizer")),
-		WithKernelConstraint(r.Constraint("kernel_constraint")),
-		WithBiasConstraint(r.Constraint("bias_constraint")),
+		r.kernelBiasOptions("kernel"),
 	}
 	r.Accept("data_format", "channels_last")
 	r.Accept("dilation_rate", []any{1, 1})

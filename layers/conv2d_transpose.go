@@ -6,7 +6,6 @@ import (
 
 	"github.com/goras-ml/goras/activations"
 	"github.com/goras-ml/goras/autograd"
-	"github.com/goras-ml/goras/initializers"
 )
 
 // Conv2DTransposeLayer is Keras's Conv2DTranspose on channels-last images
@@ -44,8 +43,7 @@ type Conv2DTransposeLayer struct {
 // (default zeros), WithKernelRegularizer, WithBiasRegularizer,
 // WithKernelConstraint, WithBiasConstraint and WithName.
 func Conv2DTranspose(filters, kernelSize int, opts ...ConvOption) *Conv2DTransposeLayer {
-	o, c, err := convOptions("Conv2DTranspose", opts, []string{"dilation_rate", "output_padding"}, "kernel_size", "strides", "padding",
-		"activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer", "kernel_constraint", "bias_constraint")
+	o, c, err := convOptions("Conv2DTranspose", opts, []string{"dilation_rate", "output_padding"}, convOptionKeys...)
 	l := &Conv2DTransposeLayer{filters: filters, opts: o}
 	act, aerr := activations.Get(o.activation)
 	l.act = act
@@ -72,14 +70,9 @@ func Conv2DTranspose(filters, kernelSize int, opts ...ConvOption) *Conv2DTranspo
 // setOutputPadding checks WithOutputPadding: with padding "valid" only,
 // each value in [0, max(stride, dilation)).
 func (l *Conv2DTransposeLayer) setOutputPadding(v []int) error {
-	var p [2]int
-	switch len(v) {
-	case 1:
-		p = [2]int{v[0], v[0]}
-	case 2:
-		p = [2]int{v[0], v[1]}
-	default:
-		return fmt.Errorf("Conv2DTranspose: WithOutputPadding takes 1 or 2 values (rows, columns), got %d", len(v))
+	p, err := pairOf("WithOutputPadding", v)
+	if err != nil {
+		return fmt.Errorf("Conv2DTranspose: %v", err)
 	}
 	if l.padding != paddingValid {
 		return fmt.Errorf("Conv2DTranspose: output padding needs padding \"valid\", got %q; for other crops add a Cropping2D after it", l.padding)
@@ -128,15 +121,12 @@ func (l *Conv2DTransposeLayer) ParamShapes(input []int) ([]ParamShape, []int, er
 	}
 	oh, _, _ := l.axis(0, input[0])
 	ow, _, _ := l.axis(1, input[1])
-	ps := []ParamShape{{l.name + "/kernel", []int{l.window[0], l.window[1], l.filters, input[2]}}}
-	if l.opts.useBias {
-		ps = append(ps, ParamShape{l.name + "/bias", []int{l.filters}})
-	}
+	ps := l.opts.paramShapes(l.name, l.filters, ParamShape{l.name + "/kernel", []int{l.window[0], l.window[1], l.filters, input[2]}})
 	return ps, []int{oh, ow, l.filters}, nil
 }
 
 func (l *Conv2DTransposeLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
-	_, out, err := l.ParamShapes(input)
+	ps, out, err := l.ParamShapes(input)
 	if err != nil {
 		return nil, err
 	}
@@ -144,19 +134,7 @@ func (l *Conv2DTransposeLayer) Build(input []int, rng *rand.Rand) ([]int, error)
 	_, left, right := l.axis(1, input[1])
 	l.geo = autograd.Conv2DGeometry{StrideH: l.strides[0], StrideW: l.strides[1], DilationH: l.dilation[0], DilationW: l.dilation[1],
 		PadTop: top, PadBottom: bottom, PadLeft: left, PadRight: right}
-	l.kernel = autograd.NewParam(l.name+"/kernel", true, l.window[0], l.window[1], l.filters, input[2])
-	l.kernel.Regularizer = penalty(l.opts.kernelReg)
-	l.opts.kernelInit.Initialize(l.kernel.Value, rng)
-	l.bias = nil
-	if l.opts.useBias {
-		l.bias = autograd.NewParam(l.name+"/bias", true, l.filters)
-		l.bias.Regularizer = penalty(l.opts.biasReg)
-		l.opts.biasInit.Initialize(l.bias.Value, rng)
-	}
-	if err := constrain(l, l.kernel, l.opts.kernelCons); err != nil {
-		return nil, err
-	}
-	if err := constrain(l, l.bias, l.opts.biasCons); err != nil {
+	if l.kernel, l.bias, err = l.opts.kernelAndBias(l, ps, rng); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -168,10 +146,7 @@ func (l *Conv2DTransposeLayer) Build(input []int, rng *rand.Rand) ([]int, error)
 func (l *Conv2DTransposeLayer) Geometry() autograd.Conv2DGeometry { return l.geo }
 
 func (l *Conv2DTransposeLayer) Params() []*autograd.Param {
-	if l.bias == nil {
-		return []*autograd.Param{l.kernel}
-	}
-	return []*autograd.Param{l.kernel, l.bias}
+	return withBias(l.bias, l.kernel)
 }
 
 func (l *Conv2DTransposeLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
@@ -183,24 +158,8 @@ func (l *Conv2DTransposeLayer) Config() map[string]any {
 	if l.outPad != nil {
 		outPad = intsToAny(l.outPad)
 	}
-	return map[string]any{
-		"name":               l.name,
-		"filters":            l.filters,
-		"kernel_size":        pairConfig(l.window),
-		"strides":            pairConfig(l.strides),
-		"padding":            l.padding,
-		"output_padding":     outPad,
-		"data_format":        "channels_last",
-		"dilation_rate":      pairConfig(l.dilation),
-		"activation":         l.act.Name(),
-		"use_bias":           l.opts.useBias,
-		"kernel_initializer": initializerConfig(l.opts.kernelInit),
-		"bias_initializer":   initializerConfig(l.opts.biasInit),
-		"kernel_regularizer": regularizerConfig(l.opts.kernelReg),
-		"bias_regularizer":   regularizerConfig(l.opts.biasReg),
-		"kernel_constraint":  constraintConfig(l.opts.kernelCons),
-		"bias_constraint":    constraintConfig(l.opts.biasCons),
-	}
+	own := map[string]any{"name": l.name, "filters": l.filters, "output_padding": outPad}
+	return l.opts.kernelBiasConfig(l.act, "kernel", convWindowConfig(l.window, l.strides, l.dilation, l.padding, own))
 }
 
 func init() { Register("Conv2DTranspose", conv2DTransposeFromConfig) }
@@ -211,18 +170,8 @@ func conv2DTransposeFromConfig(config map[string]any) (Layer, error) {
 	filters := r.Int("filters", 0)
 	opts := []ConvOption{
 		WithName(r.Name()),
-		WithKernelSize(r.Ints("kernel_size", []int{0, 0}, 2)...),
-		WithStrides(r.Ints("strides", []int{1, 1}, 2)...),
-		WithPadding(r.String("padding", paddingValid)),
-		WithDilationRate(r.Ints("dilation_rate", []int{1, 1}, 2)...),
-		WithActivation(r.String("activation", "linear")),
-		WithUseBias(r.Bool("use_bias", true)),
-		WithKernelInitializer(r.Initializer("kernel_initializer", initializers.GlorotUniform())),
-		WithBiasInitializer(r.Initializer("bias_initializer", initializers.Zeros())),
-		WithKernelRegularizer(r.Regularizer("kernel_regularizer")),
-		WithBiasRegularizer(r.Regularizer("bias_regularizer")),
-		WithKernelConstraint(r.Constraint("kernel_constraint")),
-		WithBiasConstraint(r.Constraint("bias_constraint")),
+		r.convWindowOptions(2),
+		r.kernelBiasOptions("kernel"),
 	}
 	if v, ok := config["output_padding"]; ok && v != nil {
 		opts = append(opts, WithOutputPadding(r.Ints("output_padding", nil, 2)...))

@@ -189,7 +189,7 @@ func TestConvLayerErrors(t *testing.T) {
 // TestConvConfigRoundTrip: Config → JSON → FromConfig → Config is the
 // identity for every windowed layer, and Keras 3's own configs are read.
 func TestConvConfigRoundTrip(t *testing.T) {
-	for _, l := range []Layer{
+	checkRoundTrip(t,
 		Conv2D(32, 3, WithActivation("relu")),
 		Conv2D(6, 0, WithKernelSize(5, 3), WithStrides(2, 1), WithPadding("SAME"), WithUseBias(false),
 			WithKernelInitializer(initializers.HeNormal()), WithKernelRegularizer(regularizers.L2(1e-4)), WithName("c")),
@@ -198,25 +198,7 @@ func TestConvConfigRoundTrip(t *testing.T) {
 		AveragePooling2D(2),
 		AveragePooling2D(3, WithStrides(2, 1), WithPadding("same")),
 		GlobalAveragePooling2D(WithName("gap")),
-	} {
-		want, err := json.Marshal(l.Config())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(want, &m); err != nil {
-			t.Fatal(err)
-		}
-		back, err := FromConfig(l.ClassName(), m)
-		if err != nil {
-			t.Errorf("%s: FromConfig(%s): %v", l.ClassName(), want, err)
-			continue
-		}
-		got, _ := json.Marshal(back.Config())
-		if string(got) != string(want) {
-			t.Errorf("%s round trip:\n got %s\nwant %s", l.ClassName(), got, want)
-		}
-	}
+	)
 
 	// Configs as Keras 3 writes them (model.get_config() of the keras.io
 	// MNIST convnet), and the short forms it accepts.

@@ -25,8 +25,7 @@ type DenseLayer struct {
 // (default zeros), WithKernelRegularizer, WithBiasRegularizer,
 // WithKernelConstraint, WithBiasConstraint (default none) and WithName.
 func Dense(units int, opts ...Option) *DenseLayer {
-	o, err := apply("Dense", opts, "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
-		"kernel_constraint", "bias_constraint")
+	o, err := apply("Dense", opts, kernelBiasOptionKeys...)
 	act, aerr := activations.Get(o.activation)
 	switch {
 	case err != nil:
@@ -57,42 +56,23 @@ func (l *DenseLayer) ParamShapes(input []int) ([]ParamShape, []int, error) {
 		// almost always a forgotten Flatten, so say so.
 		return nil, nil, buildError(l, "got input of shape (None, %s) but expects a flat vector per sample; add layers.Flatten() before it", shapeList(input))
 	}
-	ps := []ParamShape{{l.name + "/kernel", []int{input[0], l.units}}}
-	if l.opts.useBias {
-		ps = append(ps, ParamShape{l.name + "/bias", []int{l.units}})
-	}
+	ps := l.opts.paramShapes(l.name, l.units, ParamShape{l.name + "/kernel", []int{input[0], l.units}})
 	return ps, []int{l.units}, nil
 }
 
 func (l *DenseLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
-	_, out, err := l.ParamShapes(input)
+	ps, out, err := l.ParamShapes(input)
 	if err != nil {
 		return nil, err
 	}
-	in := input[0]
-	l.kernel = autograd.NewParam(l.name+"/kernel", true, in, l.units)
-	l.kernel.Regularizer = penalty(l.opts.kernelReg)
-	l.opts.kernelInit.Initialize(l.kernel.Value, rng)
-	l.bias = nil
-	if l.opts.useBias {
-		l.bias = autograd.NewParam(l.name+"/bias", true, l.units)
-		l.bias.Regularizer = penalty(l.opts.biasReg)
-		l.opts.biasInit.Initialize(l.bias.Value, rng)
-	}
-	if err := constrain(l, l.kernel, l.opts.kernelCons); err != nil {
-		return nil, err
-	}
-	if err := constrain(l, l.bias, l.opts.biasCons); err != nil {
+	if l.kernel, l.bias, err = l.opts.kernelAndBias(l, ps, rng); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
 func (l *DenseLayer) Params() []*autograd.Param {
-	if l.bias == nil {
-		return []*autograd.Param{l.kernel}
-	}
-	return []*autograd.Param{l.kernel, l.bias}
+	return withBias(l.bias, l.kernel)
 }
 
 func (l *DenseLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
@@ -104,16 +84,5 @@ func (l *DenseLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
 }
 
 func (l *DenseLayer) Config() map[string]any {
-	return map[string]any{
-		"name":               l.name,
-		"units":              l.units,
-		"activation":         l.act.Name(),
-		"use_bias":           l.opts.useBias,
-		"kernel_initializer": initializerConfig(l.opts.kernelInit),
-		"bias_initializer":   initializerConfig(l.opts.biasInit),
-		"kernel_regularizer": regularizerConfig(l.opts.kernelReg),
-		"bias_regularizer":   regularizerConfig(l.opts.biasReg),
-		"kernel_constraint":  constraintConfig(l.opts.kernelCons),
-		"bias_constraint":    constraintConfig(l.opts.biasCons),
-	}
+	return l.opts.kernelBiasConfig(l.act, "kernel", map[string]any{"name": l.name, "units": l.units})
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/goras-ml/goras/activations"
 	"github.com/goras-ml/goras/autograd"
-	"github.com/goras-ml/goras/initializers"
 )
 
 // DepthwiseConv2DLayer is Keras's DepthwiseConv2D on channels-last images:
@@ -17,13 +16,10 @@ import (
 // Conv with one group per channel imports as it.
 type DepthwiseConv2DLayer struct {
 	base
-	window, strides, dilation [2]int
-	padding                   string
-	multiplier                int
-	act                       activations.Activation
-	opts                      *options
-	pads                      pads
-	kernel, bias              *autograd.Param
+	depthwiseWindow
+	act          activations.Activation
+	opts         *options
+	kernel, bias *autograd.Param
 }
 
 // DepthwiseConv2D makes a depthwise convolution with a kernelSize×
@@ -36,16 +32,12 @@ type DepthwiseConv2DLayer struct {
 // (default zeros), WithKernelRegularizer, WithBiasRegularizer,
 // WithKernelConstraint, WithBiasConstraint and WithName.
 func DepthwiseConv2D(kernelSize int, opts ...ConvOption) *DepthwiseConv2DLayer {
-	o, c, err := convOptions("DepthwiseConv2D", opts, []string{"dilation_rate", "depth_multiplier"}, "kernel_size", "strides", "padding",
-		"activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer", "kernel_constraint", "bias_constraint")
-	l := &DepthwiseConv2DLayer{opts: o, multiplier: max(c.multiplier, 1)}
+	o, c, err := convOptions("DepthwiseConv2D", opts, []string{"dilation_rate", "depth_multiplier"}, convOptionKeys...)
+	l := &DepthwiseConv2DLayer{opts: o, depthwiseWindow: depthwiseWindow{multiplier: max(c.multiplier, 1)}}
 	act, aerr := activations.Get(o.activation)
 	l.act = act
 	if err == nil {
-		l.window, l.strides, l.padding, err = windowOptions("DepthwiseConv2D", o, kernelSize, "WithKernelSize", [2]int{}, 1)
-	}
-	if err == nil {
-		l.dilation, err = c.dilationPair("DepthwiseConv2D")
+		err = l.resolve("DepthwiseConv2D", o, c, kernelSize)
 	}
 	switch {
 	case err != nil:
@@ -60,30 +52,17 @@ func DepthwiseConv2D(kernelSize int, opts ...ConvOption) *DepthwiseConv2DLayer {
 
 func (l *DepthwiseConv2DLayer) ClassName() string { return "DepthwiseConv2D" }
 
-// span is the window with its dilation, as the padding sees it.
-func (l *DepthwiseConv2DLayer) span() [2]int {
-	return [2]int{dilated(l.window[0], l.dilation[0]), dilated(l.window[1], l.dilation[1])}
-}
-
 // ParamShapes is the depthwise kernel (KH, KW, C, M) and the bias (C·M),
 // and the output shape, for an input (H, W, C); see ParamShaper.
 func (l *DepthwiseConv2DLayer) ParamShapes(input []int) ([]ParamShape, []int, error) {
 	if l.err != nil {
 		return nil, nil, buildError(l, "%v", l.err)
 	}
-	if err := checkImage(l, input, l.span(), l.padding, "dilated kernel"); err != nil {
+	kernel, out, err := l.depthwiseShapes(l, input, "dilated kernel")
+	if err != nil {
 		return nil, nil, err
 	}
-	if input[2] > maxChannels/l.multiplier {
-		return nil, nil, buildError(l, "%d channels × depth multiplier %d is too many channels", input[2], l.multiplier)
-	}
-	oh, ow, _ := window2D(input[0], input[1], l.span(), l.strides, l.padding)
-	cm := input[2] * l.multiplier
-	ps := []ParamShape{{l.name + "/depthwise_kernel", []int{l.window[0], l.window[1], input[2], l.multiplier}}}
-	if l.opts.useBias {
-		ps = append(ps, ParamShape{l.name + "/bias", []int{cm}})
-	}
-	return ps, []int{oh, ow, cm}, nil
+	return l.opts.paramShapes(l.name, out[2], kernel), out, nil
 }
 
 // maxChannels bounds the channels a layer may make (2^24): a file declaring
@@ -91,24 +70,12 @@ func (l *DepthwiseConv2DLayer) ParamShapes(input []int) ([]ParamShape, []int, er
 const maxChannels = 1 << 24
 
 func (l *DepthwiseConv2DLayer) Build(input []int, rng *rand.Rand) ([]int, error) {
-	_, out, err := l.ParamShapes(input)
+	ps, out, err := l.ParamShapes(input)
 	if err != nil {
 		return nil, err
 	}
-	_, _, l.pads = window2D(input[0], input[1], l.span(), l.strides, l.padding)
-	l.kernel = autograd.NewParam(l.name+"/depthwise_kernel", true, l.window[0], l.window[1], input[2], l.multiplier)
-	l.kernel.Regularizer = penalty(l.opts.kernelReg)
-	l.opts.kernelInit.Initialize(l.kernel.Value, rng)
-	l.bias = nil
-	if l.opts.useBias {
-		l.bias = autograd.NewParam(l.name+"/bias", true, out[2])
-		l.bias.Regularizer = penalty(l.opts.biasReg)
-		l.opts.biasInit.Initialize(l.bias.Value, rng)
-	}
-	if err := constrain(l, l.kernel, l.opts.kernelCons); err != nil {
-		return nil, err
-	}
-	if err := constrain(l, l.bias, l.opts.biasCons); err != nil {
+	l.place(input)
+	if l.kernel, l.bias, err = l.opts.kernelAndBias(l, ps, rng); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -116,16 +83,10 @@ func (l *DepthwiseConv2DLayer) Build(input []int, rng *rand.Rand) ([]int, error)
 
 // Geometry is the layer's strides, dilations and padding, worked out by
 // Build for its input.
-func (l *DepthwiseConv2DLayer) Geometry() autograd.Conv2DGeometry {
-	return autograd.Conv2DGeometry{StrideH: l.strides[0], StrideW: l.strides[1], DilationH: l.dilation[0], DilationW: l.dilation[1],
-		PadTop: l.pads.top, PadBottom: l.pads.bottom, PadLeft: l.pads.left, PadRight: l.pads.right}
-}
+func (l *DepthwiseConv2DLayer) Geometry() autograd.Conv2DGeometry { return l.geometry() }
 
 func (l *DepthwiseConv2DLayer) Params() []*autograd.Param {
-	if l.bias == nil {
-		return []*autograd.Param{l.kernel}
-	}
-	return []*autograd.Param{l.kernel, l.bias}
+	return withBias(l.bias, l.kernel)
 }
 
 func (l *DepthwiseConv2DLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
@@ -133,23 +94,7 @@ func (l *DepthwiseConv2DLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd
 }
 
 func (l *DepthwiseConv2DLayer) Config() map[string]any {
-	return map[string]any{
-		"name":                  l.name,
-		"kernel_size":           pairConfig(l.window),
-		"strides":               pairConfig(l.strides),
-		"padding":               l.padding,
-		"data_format":           "channels_last",
-		"dilation_rate":         pairConfig(l.dilation),
-		"depth_multiplier":      l.multiplier,
-		"activation":            l.act.Name(),
-		"use_bias":              l.opts.useBias,
-		"depthwise_initializer": initializerConfig(l.opts.kernelInit),
-		"bias_initializer":      initializerConfig(l.opts.biasInit),
-		"depthwise_regularizer": regularizerConfig(l.opts.kernelReg),
-		"bias_regularizer":      regularizerConfig(l.opts.biasReg),
-		"depthwise_constraint":  constraintConfig(l.opts.kernelCons),
-		"bias_constraint":       constraintConfig(l.opts.biasCons),
-	}
+	return l.opts.kernelBiasConfig(l.act, "depthwise", l.config(map[string]any{"name": l.name}))
 }
 
 func init() { Register("DepthwiseConv2D", depthwiseConv2DFromConfig) }
@@ -159,19 +104,9 @@ func depthwiseConv2DFromConfig(config map[string]any) (Layer, error) {
 	r.Require("kernel_size")
 	opts := []ConvOption{
 		WithName(r.Name()),
-		WithKernelSize(r.Ints("kernel_size", []int{0, 0}, 2)...),
-		WithStrides(r.Ints("strides", []int{1, 1}, 2)...),
-		WithPadding(r.String("padding", paddingValid)),
-		WithDilationRate(r.Ints("dilation_rate", []int{1, 1}, 2)...),
+		r.convWindowOptions(2),
 		WithDepthMultiplier(r.Int("depth_multiplier", 1)),
-		WithActivation(r.String("activation", "linear")),
-		WithUseBias(r.Bool("use_bias", true)),
-		WithKernelInitializer(r.Initializer("depthwise_initializer", initializers.GlorotUniform())),
-		WithBiasInitializer(r.Initializer("bias_initializer", initializers.Zeros())),
-		WithKernelRegularizer(r.Regularizer("depthwise_regularizer")),
-		WithBiasRegularizer(r.Regularizer("bias_regularizer")),
-		WithKernelConstraint(r.Constraint("depthwise_constraint")),
-		WithBiasConstraint(r.Constraint("bias_constraint")),
+		r.kernelBiasOptions("depthwise"),
 	}
 	r.Accept("data_format", "channels_last")
 	r.Null("activity_regularizer")

@@ -56,11 +56,7 @@ func TestGaussianDropoutSeeds(t *testing.T) {
 }
 
 func TestGaussianDropoutErrors(t *testing.T) {
-	checkBuildErrors(t, []struct {
-		layer Layer
-		input []int
-		want  string
-	}{
+	checkBuildErrors(t, []buildErrCase{
 		{GaussianDropout(1), []int{4}, "rate must be in [0, 1), got 1"},
 		{GaussianDropout(-0.5), []int{4}, "rate must be in [0, 1), got -0.5"},
 		{GaussianDropout(0.5, WithKernelSize(3)), []int{4}, "GaussianDropout does not take the option kernel_size"},

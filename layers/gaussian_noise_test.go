@@ -83,11 +83,7 @@ func TestGaussianNoiseSeeds(t *testing.T) {
 }
 
 func TestGaussianNoiseErrors(t *testing.T) {
-	checkBuildErrors(t, []struct {
-		layer Layer
-		input []int
-		want  string
-	}{
+	checkBuildErrors(t, []buildErrCase{
 		{GaussianNoise(1.5), []int{4}, "stddev must be in [0, 1] as in Keras, got 1.5"},
 		{GaussianNoise(-0.1), []int{4}, "stddev must be in [0, 1] as in Keras, got -0.1"},
 		{GaussianNoise(math.NaN()), []int{4}, "got NaN"},

@@ -278,13 +278,8 @@ func layerNormFromConfig(config map[string]any) (Layer, error) {
 		WithBetaConstraint(r.Constraint("beta_constraint")),
 		WithGammaConstraint(r.Constraint("gamma_constraint")),
 	}
-	if axis, ok := config["axis"]; ok {
-		if _, isList := axis.([]any); isList {
-			axes, _ := r.intsOrNull("axis")
-			opts = append(opts, WithAxes(axes...))
-		} else {
-			opts = append(opts, WithAxis(r.Int("axis", -1)))
-		}
+	if axis, ok := r.readAxis(config); ok {
+		opts = append(opts, axis)
 	}
 	if err := r.Err(); err != nil {
 		return nil, err

@@ -1,7 +1,6 @@
 package layers
 
 import (
-	"encoding/json"
 	"math"
 	"strings"
 	"testing"
@@ -144,11 +143,7 @@ func TestDropoutLayerSeeds(t *testing.T) {
 }
 
 func TestMoreLayerErrors(t *testing.T) {
-	for _, c := range []struct {
-		layer Layer
-		input []int
-		want  string
-	}{
+	checkBuildErrors(t, []buildErrCase{
 		{Dropout(1), []int{4}, "rate must be in [0, 1), got 1"},
 		{Dropout(-0.1), []int{4}, "rate must be in [0, 1)"},
 		{Dropout(0.5, WithActivation("relu")), []int{4}, "Dropout does not take the option activation"},
@@ -162,13 +157,7 @@ func TestMoreLayerErrors(t *testing.T) {
 		{Reshape(3, 3), []int{28, 28}, "cannot reshape (None, 28, 28) of 784 values per sample to (None, 3, 3) of 9 values"},
 		{Reshape(5, -1), []int{28, 28}, "784 is not a multiple of 5"},
 		{Rescaling(math.Inf(1), 0), []int{4}, "finite scale and offset"},
-	} {
-		c.layer.SetName("under_test")
-		_, err := c.layer.Build(c.input, tensor.NewRNG(1))
-		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), `"under_test"`) {
-			t.Errorf("%s.Build(%v) error %v, want one naming the layer and saying %q", c.layer.ClassName(), c.input, err, c.want)
-		}
-	}
+	})
 }
 
 func TestBatchNormLayerWeights(t *testing.T) {
@@ -234,7 +223,7 @@ func TestRescalingAndReshapeValues(t *testing.T) {
 // TestMoreLayersConfigRoundTrip: Config → JSON → FromConfig → Config gives
 // the same JSON, and the rebuilt layer behaves as the original.
 func TestMoreLayersConfigRoundTrip(t *testing.T) {
-	for _, l := range []Layer{
+	checkRoundTrip(t,
 		Dropout(0.25),
 		Dropout(0.5, WithSeed(1234), WithName("drop")),
 		BatchNormalization(),
@@ -245,24 +234,7 @@ func TestMoreLayersConfigRoundTrip(t *testing.T) {
 		Reshape(-1, 4),
 		Rescaling(1.0/255, 0),
 		Rescaling(1.0/127.5, -1, WithName("to_pm1")),
-	} {
-		want, err := json.Marshal(l.Config())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(want, &m); err != nil {
-			t.Fatal(err)
-		}
-		back, err := FromConfig(l.ClassName(), m)
-		if err != nil {
-			t.Fatalf("%s %s: %v", l.ClassName(), want, err)
-		}
-		got, _ := json.Marshal(back.Config())
-		if back.ClassName() != l.ClassName() || string(got) != string(want) {
-			t.Errorf("%s round trip:\n got %s %s\nwant %s", l.ClassName(), back.ClassName(), got, want)
-		}
-	}
+	)
 	// Options read back are in force: the seeded mask and the moving variance.
 	l, err := FromConfig("Dropout", map[string]any{"name": "d", "rate": 0.5, "seed": 9.0, "noise_shape": nil, "trainable": true})
 	if err != nil {

@@ -1,8 +1,6 @@
 package layers
 
 import (
-	"bytes"
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -13,36 +11,6 @@ import (
 
 // Helpers for the tests of SpatialDropout2D, GaussianNoise, GaussianDropout
 // and UpSampling2D.
-
-// checkRoundTrip: Config → JSON → FromConfig → Config gives the same JSON,
-// whichever number form the JSON decoder produces.
-func checkRoundTrip(t *testing.T, ls ...Layer) {
-	t.Helper()
-	for _, l := range ls {
-		want, err := json.Marshal(l.Config())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, useNumber := range []bool{false, true} {
-			d := json.NewDecoder(bytes.NewReader(want))
-			if useNumber {
-				d.UseNumber()
-			}
-			var m map[string]any
-			if err := d.Decode(&m); err != nil {
-				t.Fatal(err)
-			}
-			back, err := FromConfig(l.ClassName(), m)
-			if err != nil {
-				t.Fatalf("%s %s: %v", l.ClassName(), want, err)
-			}
-			got, _ := json.Marshal(back.Config())
-			if back.ClassName() != l.ClassName() || string(got) != string(want) {
-				t.Errorf("%s round trip (json.Number %v):\n got %s %s\nwant %s", l.ClassName(), useNumber, back.ClassName(), got, want)
-			}
-		}
-	}
-}
 
 // configErrCase is a config FromConfig must refuse with an error saying want.
 type configErrCase struct {
@@ -57,23 +25,6 @@ func checkConfigErrors(t *testing.T, cases []configErrCase) {
 		_, err := FromConfig(c.class, c.cfg)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("FromConfig(%s, %v) error %v, want one saying %q", c.class, c.cfg, err, c.want)
-		}
-	}
-}
-
-// checkBuildErrors: Build refuses each layer with an error naming it and
-// saying want.
-func checkBuildErrors(t *testing.T, cases []struct {
-	layer Layer
-	input []int
-	want  string
-}) {
-	t.Helper()
-	for _, c := range cases {
-		c.layer.SetName("under_test")
-		_, err := c.layer.Build(c.input, tensor.NewRNG(1))
-		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), `"under_test"`) {
-			t.Errorf("%s.Build(%v) error %v, want one naming the layer and saying %q", c.layer.ClassName(), c.input, err, c.want)
 		}
 	}
 }

@@ -37,22 +37,7 @@ func TestONNXLayersConfigRoundTrip(t *testing.T) {
 		layers.PaddedPooling2D("max", [2]int{3, 3}, [2]int{2, 2}, [2][2]int{{1, 1}, {1, 1}}),
 		layers.PaddedPooling2D("average", [2]int{2, 3}, [2]int{1, 2}, [2][2]int{{0, 1}, {2, 0}}),
 	}
-	for _, l := range cases {
-		want, err := json.Marshal(l.Config())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, useNumber := range []bool{false, true} {
-			back, err := layers.FromConfig(l.ClassName(), decode(t, l.Config(), useNumber))
-			if err != nil {
-				t.Fatalf("%s %s: %v", l.ClassName(), want, err)
-			}
-			got, _ := json.Marshal(back.Config())
-			if back.ClassName() != l.ClassName() || string(got) != string(want) {
-				t.Errorf("%s round trip (json.Number %v):\n got %s\nwant %s", l.ClassName(), useNumber, got, want)
-			}
-		}
-	}
+	layers.CheckConfigRoundTrip(t, cases...)
 }
 
 // TestONNXLayersKerasConfig reads configs as Keras writes them: sizes given
@@ -72,11 +57,7 @@ func TestONNXLayersKerasConfig(t *testing.T) {
 		{"Permute", `{"name": "p", "dims": [2, 1]}`, `"dims":[2,1]`},
 	}
 	for _, c := range cases {
-		var cfg map[string]any
-		if err := json.Unmarshal([]byte(c.config), &cfg); err != nil {
-			t.Fatal(err)
-		}
-		l, err := layers.FromConfig(c.class, cfg)
+		l, err := fromJSON(t, c.class, c.config)
 		if err != nil {
 			t.Errorf("%s %s: %v", c.class, c.config, err)
 			continue
@@ -102,11 +83,7 @@ func TestONNXLayersRefuse(t *testing.T) {
 		{"PaddedPooling2D", `{"mode": "max", "pool_size": 2, "strides": 2, "padding": [[2, 0], [0, 0]]}`, "smaller than the pool size"},
 	}
 	for _, c := range bad {
-		var cfg map[string]any
-		if err := json.Unmarshal([]byte(c.config), &cfg); err != nil {
-			t.Fatal(err)
-		}
-		_, err := layers.FromConfig(c.class, cfg)
+		_, err := fromJSON(t, c.class, c.config)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s %s: error %v, want one saying %q", c.class, c.config, err, c.want)
 		}

@@ -65,17 +65,24 @@ func checkImage(l Layer, input []int, kernel [2]int, padding, what string) error
 	return nil
 }
 
-// pair turns the values of WithKernelSize, WithStrides or WithPoolSize into
-// (rows, cols): one value is used for both.
-func pair(option string, v []int) ([2]int, error) {
-	var p [2]int
+// pairOf turns the values of an option of rows and columns into (rows,
+// cols): one value is used for both, as Keras's int for a tuple.
+func pairOf(option string, v []int) ([2]int, error) {
 	switch len(v) {
 	case 1:
-		p = [2]int{v[0], v[0]}
+		return [2]int{v[0], v[0]}, nil
 	case 2:
-		p = [2]int{v[0], v[1]}
-	default:
-		return p, fmt.Errorf("%s takes 1 or 2 values (rows, columns), got %d", option, len(v))
+		return [2]int{v[0], v[1]}, nil
+	}
+	return [2]int{}, fmt.Errorf("%s takes 1 or 2 values (rows, columns), got %d", option, len(v))
+}
+
+// pair turns the values of WithKernelSize, WithStrides or WithPoolSize into
+// (rows, cols), each positive.
+func pair(option string, v []int) ([2]int, error) {
+	p, err := pairOf(option, v)
+	if err != nil {
+		return p, err
 	}
 	if p[0] <= 0 || p[1] <= 0 {
 		return p, fmt.Errorf("%s needs positive values, got %v", option, v)

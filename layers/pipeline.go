@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/goras-ml/goras/autograd"
+	"github.com/goras-ml/goras/internal/configread"
 )
 
 // PipelineLayer is Keras's Pipeline: a series of layers applied in order, as
@@ -124,7 +125,7 @@ func pipelineFromConfig(config map[string]any) (Layer, error) {
 	}
 	ls := make([]Layer, len(list))
 	for i, e := range list {
-		class, cfg, ok := configRef(e)
+		class, cfg, ok := configread.Ref(e)
 		if !ok {
 			return nil, fmt.Errorf("layers: Pipeline config: layer %d must be {\"class_name\": ..., \"config\": {...}}, got %s", i, configShow(e))
 		}

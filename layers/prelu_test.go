@@ -2,7 +2,6 @@ package layers
 
 import (
 	"math"
-	"strings"
 	"testing"
 
 	"github.com/goras-ml/goras/constraints"
@@ -119,24 +118,13 @@ func TestPReLUShapes(t *testing.T) {
 }
 
 func TestPReLUErrors(t *testing.T) {
-	cases := []struct {
-		l     *PReLULayer
-		input []int
-		want  string
-	}{
+	checkBuildErrors(t, []buildErrCase{
 		{PReLU(WithSharedAxes(3)), []int{4, 4}, "shared axis 3 is out of range for input of shape (None, 4, 4): use 1 to 2"},
 		{PReLU(WithSharedAxes(0)), []int{4}, "shared axis 0: shared axes count from 1"},
 		{PReLU(WithSharedAxes(-1)), []int{4}, "shared axis -1: shared axes count from 1"},
 		{PReLU(WithAlphaInitializer(nil)), []int{4}, "WithAlphaInitializer(nil)"},
 		{PReLU(WithUseBias(true)), []int{4}, "PReLU does not take the option use_bias"},
-		{PReLU(WithAlphaConstraint(constraints.MaxNorm(1, 5))), []int{4}, "p/alpha"},
+		{PReLU(WithAlphaConstraint(constraints.MaxNorm(1, 5))), []int{4}, "under_test/alpha"},
 		{PReLU(), []int{}, "got a scalar per sample"},
-	}
-	for _, c := range cases {
-		c.l.SetName("p")
-		_, err := c.l.Build(c.input, tensor.NewRNG(1))
-		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), `layer "p" (PReLU)`) {
-			t.Errorf("Build(%v) error %v, want one naming the layer and containing %q", c.input, err, c.want)
-		}
-	}
+	})
 }

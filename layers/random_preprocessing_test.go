@@ -326,7 +326,7 @@ func TestRandomPreprocessingErrors(t *testing.T) {
 }
 
 func TestRandomPreprocessingConfig(t *testing.T) {
-	prepRoundTrip(t,
+	checkRoundTrip(t,
 		RandomFlip(""),
 		RandomFlip(FlipHorizontal, WithSeed(42), WithName("mirror")),
 		RandomCrop(24, 24),

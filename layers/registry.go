@@ -1,10 +1,7 @@
 package layers
 
 import (
-	"encoding/json"
 	"fmt"
-	"math"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -12,6 +9,7 @@ import (
 	"github.com/goras-ml/goras/constraints"
 	"github.com/goras-ml/goras/initializers"
 	"github.com/goras-ml/goras/internal/confignum"
+	"github.com/goras-ml/goras/internal/configread"
 	"github.com/goras-ml/goras/regularizers"
 )
 
@@ -107,39 +105,27 @@ func (b *base) configErr() error { return b.err }
 // ConfigReader reads a layer config map. Each getter returns its default when
 // the key is absent; the first wrong type or value is kept and returned by
 // Err, together with any key no getter read.
+//
+// Its bookkeeping (the keys read, the first error, the keys left over) is
+// configread's, which reads the other Keras configs the same way; the
+// getters are the layers' own, with defaults and Keras's layer arguments.
 type ConfigReader struct {
 	class string
-	m     map[string]any
-	used  map[string]bool
-	err   error
+	cr    *configread.Reader
 }
 
 // NewConfigReader reads config for the layer class named class (used in
 // error messages). A nil config reads as empty.
 func NewConfigReader(class string, config map[string]any) *ConfigReader {
-	return &ConfigReader{class: class, m: config, used: map[string]bool{}}
+	return &ConfigReader{class: class, cr: configread.New("layers: "+class+" config", config)}
 }
 
-func (r *ConfigReader) fail(format string, args ...any) {
-	if r.err == nil {
-		r.err = fmt.Errorf("layers: %s config: %s", r.class, fmt.Sprintf(format, args...))
-	}
-}
+func (r *ConfigReader) fail(format string, args ...any) { r.cr.Fail(format, args...) }
 
-func (r *ConfigReader) get(key string) (any, bool) {
-	r.used[key] = true
-	v, ok := r.m[key]
-	return v, ok
-}
+func (r *ConfigReader) get(key string) (any, bool) { return r.cr.Value(key) }
 
 // Require records an error for each key that is absent.
-func (r *ConfigReader) Require(keys ...string) {
-	for _, k := range keys {
-		if _, ok := r.m[k]; !ok {
-			r.fail("missing %q", k)
-		}
-	}
-}
+func (r *ConfigReader) Require(keys ...string) { r.cr.Require(keys...) }
 
 // Name reads "name" (default "", which lets the model name the layer).
 func (r *ConfigReader) Name() string { return r.String("name", "") }
@@ -228,7 +214,9 @@ func (r *ConfigReader) Ints(key string, def []int, n int) []int {
 
 // Accept reads a Keras key that goras supports at one value only (e.g.
 // data_format "channels_last"): absent or equal to want is fine, anything
-// else is an error saying so.
+// else is an error saying so. Equal is as printed by fmt, which lets
+// "groups": "1" through where configread's Accept, comparing JSON, would
+// not: kept as layers have always read it.
 func (r *ConfigReader) Accept(key string, want any) {
 	v, ok := r.get(key)
 	if ok && fmt.Sprint(v) != fmt.Sprint(want) {
@@ -238,13 +226,7 @@ func (r *ConfigReader) Accept(key string, want any) {
 
 // Null reads Keras keys that goras does not support but accepts when null or
 // absent, such as activity_regularizer.
-func (r *ConfigReader) Null(keys ...string) {
-	for _, k := range keys {
-		if v, ok := r.get(k); ok && v != nil {
-			r.fail("%q = %s is not supported by goras (only null)", k, configShow(v))
-		}
-	}
-}
+func (r *ConfigReader) Null(keys ...string) { r.cr.Null(keys...) }
 
 // Initializer reads an initializer given as a name ("he_normal") or as
 // Keras's {"class_name": ..., "config": {...}}.
@@ -253,7 +235,7 @@ func (r *ConfigReader) Initializer(key string, def initializers.Initializer) ini
 	if !ok || v == nil {
 		return def
 	}
-	name, cfg, ok := configRef(v)
+	name, cfg, ok := configread.Ref(v)
 	if !ok {
 		r.fail("%q must be an initializer name or {\"class_name\": ..., \"config\": {...}}, got %s", key, configShow(v))
 		return def
@@ -273,7 +255,7 @@ func (r *ConfigReader) Regularizer(key string) regularizers.Regularizer {
 	if !ok || v == nil {
 		return nil
 	}
-	name, cfg, ok := configRef(v)
+	name, cfg, ok := configread.Ref(v)
 	if !ok {
 		r.fail("%q must be null, a regularizer name or {\"class_name\": ..., \"config\": {...}}, got %s", key, configShow(v))
 		return nil
@@ -302,7 +284,7 @@ func (r *ConfigReader) Constraint(key string) constraints.Constraint {
 	if !ok || v == nil {
 		return nil
 	}
-	name, cfg, ok := configRef(v)
+	name, cfg, ok := configread.Ref(v)
 	if !ok {
 		r.fail("%q must be null, a constraint name or {\"class_name\": ..., \"config\": {...}}, got %s", key, configShow(v))
 		return nil
@@ -323,24 +305,7 @@ func (r *ConfigReader) Err() error {
 	if v, ok := r.get("dtype"); ok && !isFloat32Policy(v) {
 		r.fail("\"dtype\" = %s is not supported by goras (only float32)", configShow(v))
 	}
-	if r.err != nil {
-		return r.err
-	}
-	var extra, known []string
-	for k := range r.m {
-		if !r.used[k] {
-			extra = append(extra, k)
-		}
-	}
-	if len(extra) == 0 {
-		return nil
-	}
-	for k := range r.used {
-		known = append(known, k)
-	}
-	sort.Strings(extra)
-	sort.Strings(known)
-	return fmt.Errorf("layers: %s config: unknown key(s) %s; accepted: %s", r.class, strings.Join(extra, ", "), strings.Join(known, ", "))
+	return r.cr.Err()
 }
 
 // isFloat32Policy accepts "float32" and Keras 3's serialized DTypePolicy
@@ -358,64 +323,17 @@ func isFloat32Policy(v any) bool {
 	return false
 }
 
-// configRef splits a Keras object reference: a bare name, or a map with
-// class_name and an optional config (its "module" and "registered_name"
-// keys are Keras's bookkeeping and ignored).
-func configRef(v any) (name string, cfg map[string]any, ok bool) {
-	switch x := v.(type) {
-	case string:
-		return x, nil, true
-	case map[string]any:
-		name, ok = x["class_name"].(string)
-		if !ok {
-			return "", nil, false
-		}
-		for k := range x {
-			if !slices.Contains([]string{"class_name", "config", "module", "registered_name"}, k) {
-				return "", nil, false
-			}
-		}
-		if c, present := x["config"]; present && c != nil {
-			if cfg, ok = c.(map[string]any); !ok {
-				return "", nil, false
-			}
-		}
-		return name, cfg, true
-	}
-	return "", nil, false
-}
-
 func configNumber(v any) (float64, bool) { return confignum.Float(v) }
 
+// configInt is configread.Int as an int: an integer that an int holds.
 func configInt(v any) (int, bool) {
-	switch x := v.(type) {
-	case int:
-		return x, true
-	case int64:
-		return int(x), x == int64(int(x))
-	case json.Number:
-		if n, err := x.Int64(); err == nil {
-			return int(n), int64(int(n)) == n
-		}
-	}
-	f, ok := configNumber(v)
-	if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-		return 0, false
-	}
-	return int(f), true
+	n, ok := configread.Int(v)
+	return int(n), ok && int64(int(n)) == n
 }
 
-// configShow renders a config value for an error message.
-func configShow(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	if len(b) > 80 {
-		return string(b[:80]) + "…"
-	}
-	return string(b)
-}
+// configShow renders a config value for an error message, as configread
+// renders those of the other Keras configs.
+func configShow(v any) string { return configread.Show(v) }
 
 func inputFromConfig(config map[string]any) (Layer, error) {
 	r := NewConfigReader("InputLayer", config)
@@ -463,14 +381,7 @@ func denseFromConfig(config map[string]any) (Layer, error) {
 	units := r.Int("units", 0)
 	opts := []Option{
 		WithName(r.Name()),
-		WithActivation(r.String("activation", "linear")),
-		WithUseBias(r.Bool("use_bias", true)),
-		WithKernelInitializer(r.Initializer("kernel_initializer", initializers.GlorotUniform())),
-		WithBiasInitializer(r.Initializer("bias_initializer", initializers.Zeros())),
-		WithKernelRegularizer(r.Regularizer("kernel_regularizer")),
-		WithBiasRegularizer(r.Regularizer("bias_regularizer")),
-		WithKernelConstraint(r.Constraint("kernel_constraint")),
-		WithBiasConstraint(r.Constraint("bias_constraint")),
+		r.kernelBiasOptions("kernel"),
 	}
 	r.Null("activity_regularizer", "lora_rank", "lora_alpha", "quantization_config")
 	if err := r.Err(); err != nil {

@@ -1,7 +1,6 @@
 package layers_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"math/rand/v2"
 	"strings"
@@ -14,23 +13,15 @@ import (
 	"github.com/goras-ml/goras/tensor"
 )
 
-// decode turns a config into JSON and back, as a model file does; useNumber
-// picks the decoder's number form.
-func decode(t *testing.T, cfg map[string]any, useNumber bool) map[string]any {
+// fromJSON reads a layer config given as JSON text, as Keras writes it,
+// through FromConfig.
+func fromJSON(t *testing.T, class, config string) (layers.Layer, error) {
 	t.Helper()
-	b, err := json.Marshal(cfg)
-	if err != nil {
+	var cfg map[string]any
+	if err := json.Unmarshal([]byte(config), &cfg); err != nil {
 		t.Fatal(err)
 	}
-	d := json.NewDecoder(bytes.NewReader(b))
-	if useNumber {
-		d.UseNumber()
-	}
-	var m map[string]any
-	if err := d.Decode(&m); err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return layers.FromConfig(class, cfg)
 }
 
 func TestConfigRoundTrip(t *testing.T) {
@@ -66,25 +57,7 @@ func TestConfigRoundTrip(t *testing.T) {
 		layers.Concatenate(layers.WithAxis(1), layers.WithName("cat")),
 		layers.Concatenate(layers.WithAxis(-2)),
 	}
-	for _, l := range cases {
-		want, err := json.Marshal(l.Config())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, useNumber := range []bool{false, true} {
-			back, err := layers.FromConfig(l.ClassName(), decode(t, l.Config(), useNumber))
-			if err != nil {
-				t.Fatalf("%s %s: %v", l.ClassName(), want, err)
-			}
-			if back.ClassName() != l.ClassName() {
-				t.Errorf("%s came back as %s", l.ClassName(), back.ClassName())
-			}
-			got, _ := json.Marshal(back.Config())
-			if string(got) != string(want) {
-				t.Errorf("%s round trip (json.Number %v):\n got %s\nwant %s", l.ClassName(), useNumber, got, want)
-			}
-		}
-	}
+	layers.CheckConfigRoundTrip(t, cases...)
 }
 
 // TestRebuiltDenseBehaves checks that the options read back are the ones in
@@ -92,7 +65,7 @@ func TestConfigRoundTrip(t *testing.T) {
 // regularizer is attached.
 func TestRebuiltDenseBehaves(t *testing.T) {
 	orig := layers.Dense(4, layers.WithKernelInitializer(initializers.HeNormal()), layers.WithKernelRegularizer(regularizers.L2(0.5)), layers.WithUseBias(false))
-	back, err := layers.FromConfig("Dense", decode(t, orig.Config(), false))
+	back, err := layers.FromConfig("Dense", layers.DecodeConfig(t, orig.Config(), false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,11 +97,7 @@ func TestKerasConfig(t *testing.T) {
 		"bias_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null},
 		"kernel_regularizer": {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.01}, "registered_name": null},
 		"bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null}`
-	var cfg map[string]any
-	if err := json.Unmarshal([]byte(keras), &cfg); err != nil {
-		t.Fatal(err)
-	}
-	l, err := layers.FromConfig("Dense", cfg)
+	l, err := fromJSON(t, "Dense", keras)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,11 +147,7 @@ func TestFromConfigErrors(t *testing.T) {
 		{"Concatenate", `{"axis": "last"}`, `"axis" must be an integer, got "last"`},
 	}
 	for _, c := range cases {
-		var cfg map[string]any
-		if err := json.Unmarshal([]byte(c.cfg), &cfg); err != nil {
-			t.Fatal(err)
-		}
-		l, err := layers.FromConfig(c.class, cfg)
+		l, err := fromJSON(t, c.class, c.cfg)
 		if err == nil {
 			t.Errorf("%s %s accepted: %v", c.class, c.cfg, l.Config())
 			continue

@@ -1,7 +1,6 @@
 package layers
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"os"
@@ -252,36 +251,6 @@ func TestResizingErrors(t *testing.T) {
 	}
 }
 
-// prepRoundTrip sends each layer's config through JSON, read back as
-// float64 numbers and as json.Number, into FromConfig, and expects the same
-// config out.
-func prepRoundTrip(t *testing.T, ls ...Layer) {
-	t.Helper()
-	for _, l := range ls {
-		want, err := json.Marshal(l.Config())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, useNumber := range []bool{false, true} {
-			d := json.NewDecoder(bytes.NewReader(want))
-			if useNumber {
-				d.UseNumber()
-			}
-			var cfg map[string]any
-			if err := d.Decode(&cfg); err != nil {
-				t.Fatal(err)
-			}
-			back, err := FromConfig(l.ClassName(), cfg)
-			if err != nil {
-				t.Fatalf("%s %s: %v", l.ClassName(), want, err)
-			}
-			if got, _ := json.Marshal(back.Config()); string(got) != string(want) || back.ClassName() != l.ClassName() {
-				t.Errorf("%s round trip (json.Number %v):\n got %s\nwant %s", l.ClassName(), useNumber, got, want)
-			}
-		}
-	}
-}
-
 // prepConfigErrors expects FromConfig to refuse each config with an error
 // containing want.
 func prepConfigErrors(t *testing.T, class string, cases map[string]string) {
@@ -298,7 +267,7 @@ func prepConfigErrors(t *testing.T, class string, cases map[string]string) {
 }
 
 func TestResizingConfig(t *testing.T) {
-	prepRoundTrip(t,
+	checkRoundTrip(t,
 		Resizing(24, 24),
 		Resizing(5, 7, WithInterpolation("nearest"), WithName("small")),
 		Resizing(32, 32, WithCropToAspectRatio(true)),

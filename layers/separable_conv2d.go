@@ -29,15 +29,13 @@ import (
 // a ReLU fused into it).
 type SeparableConv2DLayer struct {
 	base
-	filters, multiplier       int
-	window, strides, dilation [2]int
-	padding                   string
-	act                       activations.Activation
-	opts                      *options // bias options, and activation
-	w                         separableWeights
-	pads                      pads
-	depthwise, pointwise      *autograd.Param
-	bias                      *autograd.Param
+	depthwiseWindow
+	filters              int
+	act                  activations.Activation
+	opts                 *options // bias options, and activation
+	w                    separableWeights
+	depthwise, pointwise *autograd.Param
+	bias                 *autograd.Param
 }
 
 // separableWeights is how SeparableConv2D's two kernels start, and their
@@ -117,7 +115,7 @@ func SeparableConv2D(filters, kernelSize int, opts ...ConvOption) *SeparableConv
 		"depthwise_regularizer", "pointwise_regularizer", "depthwise_constraint", "pointwise_constraint"}
 	o, c, err := convOptions("SeparableConv2D", opts, own, "kernel_size", "strides", "padding", "activation", "use_bias",
 		"bias_initializer", "bias_regularizer", "bias_constraint")
-	l := &SeparableConv2DLayer{filters: filters, opts: o, multiplier: max(c.multiplier, 1),
+	l := &SeparableConv2DLayer{filters: filters, opts: o, depthwiseWindow: depthwiseWindow{multiplier: max(c.multiplier, 1)},
 		w: separableWeights{depthwiseInit: initializers.GlorotUniform(), pointwiseInit: initializers.GlorotUniform()}}
 	for _, opt := range opts {
 		if s, ok := opt.(separableOption); ok {
@@ -127,10 +125,7 @@ func SeparableConv2D(filters, kernelSize int, opts ...ConvOption) *SeparableConv
 	act, aerr := activations.Get(o.activation)
 	l.act = act
 	if err == nil {
-		l.window, l.strides, l.padding, err = windowOptions("SeparableConv2D", o, kernelSize, "WithKernelSize", [2]int{}, 1)
-	}
-	if err == nil {
-		l.dilation, err = c.dilationPair("SeparableConv2D")
+		err = l.resolve("SeparableConv2D", o, c, kernelSize)
 	}
 	if err == nil {
 		err = checkInitializers("SeparableConv2D", namedInit{"WithDepthwiseInitializer", l.w.depthwiseInit, "glorot_uniform"},
@@ -160,11 +155,6 @@ func (l *SeparableConv2DLayer) Filters() int { return l.filters }
 // KernelSize is the depthwise window, (rows, columns).
 func (l *SeparableConv2DLayer) KernelSize() [2]int { return l.window }
 
-// span is the depthwise window with its dilation, as the padding sees it.
-func (l *SeparableConv2DLayer) span() [2]int {
-	return [2]int{dilated(l.window[0], l.dilation[0]), dilated(l.window[1], l.dilation[1])}
-}
-
 // ParamShapes is the depthwise kernel (KH, KW, C, M), the pointwise kernel
 // (1, 1, C·M, filters) and the bias (filters), and the output shape, for an
 // input (H, W, C); see ParamShaper.
@@ -176,22 +166,12 @@ func (l *SeparableConv2DLayer) ParamShapes(input []int) ([]ParamShape, []int, er
 	if l.dilation != [2]int{1, 1} {
 		what = "dilated kernel"
 	}
-	if err := checkImage(l, input, l.span(), l.padding, what); err != nil {
+	depthwise, mid, err := l.depthwiseShapes(l, input, what) // mid: the depthwise step's output
+	if err != nil {
 		return nil, nil, err
 	}
-	if input[2] > maxChannels/l.multiplier {
-		return nil, nil, buildError(l, "%d channels × depth multiplier %d is too many channels", input[2], l.multiplier)
-	}
-	oh, ow, _ := window2D(input[0], input[1], l.span(), l.strides, l.padding)
-	cm := input[2] * l.multiplier
-	ps := []ParamShape{
-		{l.name + "/depthwise_kernel", []int{l.window[0], l.window[1], input[2], l.multiplier}},
-		{l.name + "/pointwise_kernel", []int{1, 1, cm, l.filters}},
-	}
-	if l.opts.useBias {
-		ps = append(ps, ParamShape{l.name + "/bias", []int{l.filters}})
-	}
-	return ps, []int{oh, ow, l.filters}, nil
+	pointwise := ParamShape{l.name + "/pointwise_kernel", []int{1, 1, mid[2], l.filters}}
+	return l.opts.paramShapes(l.name, l.filters, depthwise, pointwise), []int{mid[0], mid[1], l.filters}, nil
 }
 
 // Build makes the weights in Keras's order (depthwise, pointwise, bias), so
@@ -201,18 +181,12 @@ func (l *SeparableConv2DLayer) Build(input []int, rng *rand.Rand) ([]int, error)
 	if err != nil {
 		return nil, err
 	}
-	_, _, l.pads = window2D(input[0], input[1], l.span(), l.strides, l.padding)
-	l.depthwise = autograd.NewParam(ps[0].Name, true, ps[0].Shape...)
-	l.depthwise.Regularizer = penalty(l.w.depthwiseReg)
-	l.w.depthwiseInit.Initialize(l.depthwise.Value, rng)
-	l.pointwise = autograd.NewParam(ps[1].Name, true, ps[1].Shape...)
-	l.pointwise.Regularizer = penalty(l.w.pointwiseReg)
-	l.w.pointwiseInit.Initialize(l.pointwise.Value, rng)
+	l.place(input)
+	l.depthwise = newWeight(ps[0], l.w.depthwiseInit, l.w.depthwiseReg, rng)
+	l.pointwise = newWeight(ps[1], l.w.pointwiseInit, l.w.pointwiseReg, rng)
 	l.bias = nil
 	if l.opts.useBias {
-		l.bias = autograd.NewParam(ps[2].Name, true, l.filters)
-		l.bias.Regularizer = penalty(l.opts.biasReg)
-		l.opts.biasInit.Initialize(l.bias.Value, rng)
+		l.bias = newWeight(ps[2], l.opts.biasInit, l.opts.biasReg, rng)
 	}
 	for _, wc := range []struct {
 		p *autograd.Param
@@ -227,18 +201,12 @@ func (l *SeparableConv2DLayer) Build(input []int, rng *rand.Rand) ([]int, error)
 
 // Geometry is the depthwise step's strides, dilations and padding, worked
 // out by Build for its input.
-func (l *SeparableConv2DLayer) Geometry() autograd.Conv2DGeometry {
-	return autograd.Conv2DGeometry{StrideH: l.strides[0], StrideW: l.strides[1], DilationH: l.dilation[0], DilationW: l.dilation[1],
-		PadTop: l.pads.top, PadBottom: l.pads.bottom, PadLeft: l.pads.left, PadRight: l.pads.right}
-}
+func (l *SeparableConv2DLayer) Geometry() autograd.Conv2DGeometry { return l.geometry() }
 
 // Params is the depthwise kernel, the pointwise kernel, then the bias
 // unless WithUseBias(false).
 func (l *SeparableConv2DLayer) Params() []*autograd.Param {
-	if l.bias == nil {
-		return []*autograd.Param{l.depthwise, l.pointwise}
-	}
-	return []*autograd.Param{l.depthwise, l.pointwise, l.bias}
+	return withBias(l.bias, l.depthwise, l.pointwise)
 }
 
 // Call adds the depthwise op, without a bias (Keras's separable
@@ -257,15 +225,9 @@ func (l *SeparableConv2DLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd
 // Config is Keras's get_config of SeparableConv2D (without trainable,
 // dtype and activity_regularizer, as goras's other layers).
 func (l *SeparableConv2DLayer) Config() map[string]any {
-	return map[string]any{
+	return l.config(map[string]any{
 		"name":                  l.name,
 		"filters":               l.filters,
-		"kernel_size":           pairConfig(l.window),
-		"strides":               pairConfig(l.strides),
-		"padding":               l.padding,
-		"data_format":           "channels_last",
-		"dilation_rate":         pairConfig(l.dilation),
-		"depth_multiplier":      l.multiplier,
 		"activation":            l.act.Name(),
 		"use_bias":              l.opts.useBias,
 		"depthwise_initializer": initializerConfig(l.w.depthwiseInit),
@@ -277,7 +239,7 @@ func (l *SeparableConv2DLayer) Config() map[string]any {
 		"depthwise_constraint":  constraintConfig(l.w.depthwiseCons),
 		"pointwise_constraint":  constraintConfig(l.w.pointwiseCons),
 		"bias_constraint":       constraintConfig(l.opts.biasCons),
-	}
+	})
 }
 
 func init() { Register("SeparableConv2D", separableConv2DFromConfig) }
@@ -291,10 +253,7 @@ func separableConv2DFromConfig(config map[string]any) (Layer, error) {
 	filters := r.Int("filters", 0)
 	opts := []ConvOption{
 		WithName(r.Name()),
-		WithKernelSize(r.Ints("kernel_size", []int{0, 0}, 2)...),
-		WithStrides(r.Ints("strides", []int{1, 1}, 2)...),
-		WithPadding(r.String("padding", paddingValid)),
-		WithDilationRate(r.Ints("dilation_rate", []int{1, 1}, 2)...),
+		r.convWindowOptions(2),
 		WithDepthMultiplier(r.Int("depth_multiplier", 1)),
 		WithActivation(r.String("activation", "linear")),
 		WithUseBias(r.Bool("use_bias", true)),

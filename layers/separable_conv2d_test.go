@@ -99,7 +99,7 @@ func TestSeparableConv2DErrors(t *testing.T) {
 }
 
 func TestSeparableConv2DConfigRoundTrip(t *testing.T) {
-	configRoundTrip1D(t, []Layer{
+	checkRoundTrip(t,
 		SeparableConv2D(8, 3),
 		SeparableConv2D(4, 0, WithKernelSize(3, 5), WithName("sep"), WithStrides(2, 1), WithPadding("SAME"), WithDepthMultiplier(2),
 			WithActivation("relu"), WithUseBias(false), WithDepthwiseInitializer(initializers.HeNormal()),
@@ -108,7 +108,7 @@ func TestSeparableConv2DConfigRoundTrip(t *testing.T) {
 			WithPointwiseConstraint(constraints.MaxNorm(3, 0, 1, 2))),
 		SeparableConv2D(2, 2, WithDilationRate(2, 3), WithBiasRegularizer(regularizers.L2(0.5)), WithBiasConstraint(constraints.NonNeg()),
 			WithBiasInitializer(initializers.Ones())),
-	})
+	)
 	// What was read is what is in force: the same seed gives the same
 	// weights, with their regularizers.
 	orig := SeparableConv2D(3, 2, WithDepthwiseInitializer(initializers.HeUniform()), WithPointwiseRegularizer(regularizers.L2(0.5)))

@@ -46,6 +46,29 @@ func (a AxesOption) applySoftmax(l *SoftmaxLayer, _ *[]Option) {
 	l.axes, l.list = slices.Clone(a.axes), true
 }
 
+// axisOption is WithAxis or WithAxes, as Softmax and LayerNormalization
+// both take them.
+type axisOption interface {
+	SoftmaxOption
+	LayerNormOption
+}
+
+// readAxis reads Keras's "axis" of Softmax and LayerNormalization from
+// their config: an integer, as WithAxis, or a list, as WithAxes, so that
+// the config shows a list again (Keras's keeps axis=[-1] a list). ok is
+// false when the config has no "axis".
+func (r *ConfigReader) readAxis(config map[string]any) (axis axisOption, ok bool) {
+	v, ok := config["axis"]
+	if !ok {
+		return nil, false
+	}
+	if _, isList := v.([]any); isList {
+		axes, _ := r.intsOrNull("axis")
+		return WithAxes(axes...), true
+	}
+	return WithAxis(r.Int("axis", -1)), true
+}
+
 // Softmax makes Keras's Softmax layer, keras.layers.Softmax(axis=-1). It
 // takes WithAxis, WithAxes and WithName.
 func Softmax(opts ...SoftmaxOption) *SoftmaxLayer {
@@ -148,13 +171,8 @@ func init() { Register("Softmax", softmaxFromConfig) }
 func softmaxFromConfig(config map[string]any) (Layer, error) {
 	r := NewConfigReader("Softmax", config)
 	opts := []SoftmaxOption{WithName(r.Name())}
-	if axis, ok := config["axis"]; ok {
-		if _, isList := axis.([]any); isList {
-			axes, _ := r.intsOrNull("axis")
-			opts = append(opts, WithAxes(axes...))
-		} else {
-			opts = append(opts, WithAxis(r.Int("axis", -1)))
-		}
+	if axis, ok := r.readAxis(config); ok {
+		opts = append(opts, axis)
 	}
 	if err := r.Err(); err != nil {
 		return nil, err

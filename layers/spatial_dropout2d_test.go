@@ -68,11 +68,7 @@ func TestSpatialDropout2DSeeds(t *testing.T) {
 }
 
 func TestSpatialDropout2DErrors(t *testing.T) {
-	checkBuildErrors(t, []struct {
-		layer Layer
-		input []int
-		want  string
-	}{
+	checkBuildErrors(t, []buildErrCase{
 		{SpatialDropout2D(1), []int{2, 2, 3}, "rate must be in [0, 1), got 1"},
 		{SpatialDropout2D(-0.1), []int{2, 2, 3}, "rate must be in [0, 1), got -0.1"},
 		{SpatialDropout2D(math.NaN()), []int{2, 2, 3}, "rate must be in [0, 1), got NaN"},

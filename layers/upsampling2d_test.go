@@ -116,11 +116,7 @@ func TestUpSampling2DNearestFormula(t *testing.T) {
 }
 
 func TestUpSampling2DErrors(t *testing.T) {
-	checkBuildErrors(t, []struct {
-		layer Layer
-		input []int
-		want  string
-	}{
+	checkBuildErrors(t, []buildErrCase{
 		{UpSampling2D(WithSize(0, 2)), []int{2, 2, 1}, "size must be whole factors ≥ 1, got (0, 2)"},
 		{UpSampling2D(WithSize(1, 2, 3)), []int{2, 2, 1}, "size takes one factor or two (rows, columns), got 3"},
 		{UpSampling2D(WithUpSamplingInterpolation("bicubic")), []int{2, 2, 1}, `interpolation must be "nearest" or "bilinear", got "bicubic"`},

@@ -68,15 +68,7 @@ func ColumnSums64(dst []float64, x []float32, m, n int) {
 				s6 += v[6]
 				s7 += v[7]
 			}
-			d := dst[c : c+8 : c+8]
-			d[0] += float64(s0)
-			d[1] += float64(s1)
-			d[2] += float64(s2)
-			d[3] += float64(s3)
-			d[4] += float64(s4)
-			d[5] += float64(s5)
-			d[6] += float64(s6)
-			d[7] += float64(s7)
+			widen8(dst[c:], s0, s1, s2, s3, s4, s5, s6, s7)
 		}
 		for ; c < n; c++ {
 			var s float32
@@ -86,6 +78,29 @@ func ColumnSums64(dst []float64, x []float32, m, n int) {
 			dst[c] += float64(s)
 		}
 	}
+}
+
+// widen8 and widen4 add a run of rows' float32 sums of 8 or 4 columns to
+// their float64 totals at d: the column loops below sum a run in float32
+// registers and widen once per run.
+func widen8(d []float64, s0, s1, s2, s3, s4, s5, s6, s7 float32) {
+	d = d[:8:8]
+	d[0] += float64(s0)
+	d[1] += float64(s1)
+	d[2] += float64(s2)
+	d[3] += float64(s3)
+	d[4] += float64(s4)
+	d[5] += float64(s5)
+	d[6] += float64(s6)
+	d[7] += float64(s7)
+}
+
+func widen4(d []float64, s0, s1, s2, s3 float32) {
+	d = d[:4:4]
+	d[0] += float64(s0)
+	d[1] += float64(s1)
+	d[2] += float64(s2)
+	d[3] += float64(s3)
 }
 
 // ColumnSquares64 adds to dst (n) the squared deviations of the columns of
@@ -114,15 +129,7 @@ func ColumnSquares64(dst []float64, x, centre []float32, m, n int) {
 				s6 += float32(d6 * d6)
 				s7 += float32(d7 * d7)
 			}
-			d := dst[c : c+8 : c+8]
-			d[0] += float64(s0)
-			d[1] += float64(s1)
-			d[2] += float64(s2)
-			d[3] += float64(s3)
-			d[4] += float64(s4)
-			d[5] += float64(s5)
-			d[6] += float64(s6)
-			d[7] += float64(s7)
+			widen8(dst[c:], s0, s1, s2, s3, s4, s5, s6, s7)
 		}
 		for ; c < n; c++ {
 			var s float32
@@ -161,15 +168,8 @@ func ColumnDots64(sum, dot []float64, dy, x, mean []float32, m, n int) {
 				t2 += float32(g[2] * (v[2] - k[2]))
 				t3 += float32(g[3] * (v[3] - k[3]))
 			}
-			su, do := sum[c:c+4:c+4], dot[c:c+4:c+4]
-			su[0] += float64(s0)
-			su[1] += float64(s1)
-			su[2] += float64(s2)
-			su[3] += float64(s3)
-			do[0] += float64(t0)
-			do[1] += float64(t1)
-			do[2] += float64(t2)
-			do[3] += float64(t3)
+			widen4(sum[c:], s0, s1, s2, s3)
+			widen4(dot[c:], t0, t1, t2, t3)
 		}
 		for ; c < n; c++ {
 			var s, t float32

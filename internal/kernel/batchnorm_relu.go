@@ -77,15 +77,8 @@ func ColumnDotsReLU64(sum, dot []float64, dy, x, mean, scale, shift []float32, m
 				t2 += float32(g2 * (v[2] - k[2]))
 				t3 += float32(g3 * (v[3] - k[3]))
 			}
-			su, do := sum[c:c+4:c+4], dot[c:c+4:c+4]
-			su[0] += float64(s0)
-			su[1] += float64(s1)
-			su[2] += float64(s2)
-			su[3] += float64(s3)
-			do[0] += float64(t0)
-			do[1] += float64(t1)
-			do[2] += float64(t2)
-			do[3] += float64(t3)
+			widen4(sum[c:], s0, s1, s2, s3)
+			widen4(dot[c:], t0, t1, t2, t3)
 		}
 		for ; c < n; c++ {
 			var s, t float32

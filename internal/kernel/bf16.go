@@ -3,7 +3,6 @@ package kernel
 import (
 	"fmt"
 	"math"
-	"sync"
 	"sync/atomic"
 )
 
@@ -239,14 +238,10 @@ func GemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 
 func gemmBF16Run(kern *bf16Kernel, mayParallel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	if m == 0 || n == 0 {
+	if gemmTrivial(m, n, k, alpha, beta, c, ldc) {
 		return
 	}
-	if k == 0 || alpha == 0 {
-		scaleC(m, n, beta, c, ldc)
-		return
-	}
-	j := getBF16Job()
+	j := bf16JobFree.get()
 	*j = bf16Job{kern: kern, transA: transA, transB: transB, m: m, n: n, k: k,
 		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
 	// Strips on the tile grid anchored at 0, as Gemm's: the same tiles
@@ -267,7 +262,7 @@ func gemmBF16Run(kern *bf16Kernel, mayParallel, transA, transB bool, m, n, k int
 	} else {
 		Parallel(units, 1, j)
 	}
-	putBF16Job(j)
+	bf16JobFree.putZeroed(j)
 }
 
 // bf16Job carries one GemmBF16 call to the pool.
@@ -290,7 +285,7 @@ func (g *bf16Job) Run(lo, hi int) {
 	} else {
 		g.region(0, g.m, lo*g.kern.nr, min(hi*g.kern.nr, g.n), ws)
 	}
-	putBF16Workspace(ws)
+	bf16WSFree.put(ws)
 }
 
 // region computes rows [i0, i1) × columns [j0, j1) of C with Gemm's
@@ -391,25 +386,15 @@ type bf16Workspace struct {
 	zero    []float32
 }
 
-var bf16Free struct {
-	sync.Mutex
-	list []*bf16Workspace
-	jobs []*bf16Job
-}
+// The workers' workspaces and the jobs, kept for reuse.
+var (
+	bf16WSFree  freeList[bf16Workspace]
+	bf16JobFree freeList[bf16Job]
+)
 
-// getBF16Workspace returns buffers big enough for kern's blocks, from a
-// free list so that steady-state calls allocate nothing.
+// getBF16Workspace returns buffers big enough for kern's blocks.
 func getBF16Workspace(kern *bf16Kernel) *bf16Workspace {
-	bf16Free.Lock()
-	var ws *bf16Workspace
-	if n := len(bf16Free.list); n > 0 {
-		ws = bf16Free.list[n-1]
-		bf16Free.list = bf16Free.list[:n-1]
-	}
-	bf16Free.Unlock()
-	if ws == nil {
-		ws = new(bf16Workspace)
-	}
+	ws := bf16WSFree.get()
 	kp := kern.kc / 2
 	if n := ceilDiv(kern.mc, kern.mr) * kern.mr * kp; len(ws.a) < n {
 		ws.a = make([]uint32, n)
@@ -428,30 +413,6 @@ func getBF16Workspace(kern *bf16Kernel) *bf16Workspace {
 		ws.zero = make([]float32, n)
 	}
 	return ws
-}
-
-func putBF16Workspace(ws *bf16Workspace) {
-	bf16Free.Lock()
-	bf16Free.list = append(bf16Free.list, ws)
-	bf16Free.Unlock()
-}
-
-func getBF16Job() *bf16Job {
-	bf16Free.Lock()
-	defer bf16Free.Unlock()
-	if n := len(bf16Free.jobs); n > 0 {
-		j := bf16Free.jobs[n-1]
-		bf16Free.jobs = bf16Free.jobs[:n-1]
-		return j
-	}
-	return new(bf16Job)
-}
-
-func putBF16Job(j *bf16Job) {
-	*j = bf16Job{} // drop references to the caller's slices
-	bf16Free.Lock()
-	bf16Free.jobs = append(bf16Free.jobs, j)
-	bf16Free.Unlock()
 }
 
 // checkPack panics unless the destination of a packing routine has room.

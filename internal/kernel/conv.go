@@ -205,12 +205,18 @@ func (cv *Conv2D) checkLens(op string, named ...any) {
 	}
 }
 
+// checkForward panics unless Forward's operands (Conv2D's or
+// Conv2DBF16's) fit the convolution.
+func (cv *Conv2D) checkForward(y, x, w, bias []float32) {
+	cv.checkLens("Forward", "y", y, cv.n*cv.oh*cv.ow*cv.f, "x", x, cv.n*cv.win.H*cv.win.W*cv.c, "w", w, cv.k*cv.f, "bias", bias, cv.f)
+}
+
 // Forward computes y = act(conv(x, w) + bias): x (N,H,W,C), w (KH,KW,C,F),
 // bias (F) or nil for none, y (N,OH,OW,F) overwritten. With relu, act is
 // max(·, 0) as kernel.ReLU computes it (NaN gives 0); otherwise the
 // identity.
 func (cv *Conv2D) Forward(y, x, w, bias []float32, relu bool) {
-	cv.checkLens("Forward", "y", y, cv.n*cv.oh*cv.ow*cv.f, "x", x, cv.n*cv.win.H*cv.win.W*cv.c, "w", w, cv.k*cv.f, "bias", bias, cv.f)
+	cv.checkForward(y, x, w, bias)
 	bias = cv.setBias(bias)
 	if cv.shifted {
 		j := &cv.sfwd
@@ -260,6 +266,8 @@ func (cv *Conv2D) shiftedWeights(w []float32) []float32 {
 	return w
 }
 
+// convForward is the im2col path's forward job; its operands are the
+// shifted path's too (shiftedForward).
 type convForward struct {
 	cv             *Conv2D
 	y, x, wt, bias []float32

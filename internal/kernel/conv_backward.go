@@ -13,12 +13,18 @@ import "fmt"
 // relu, y must be that Forward's output: the gradient flows only where
 // y > 0.
 func (cv *Conv2D) Backward(dx, dw, db, dy, x, w, y []float32, relu bool) {
+	cv.checkBackward("Conv2D.Backward", dx, dw, db, dy, x, w, y, relu)
+	cv.backward(dx, dw, db, dy, x, w, y, relu, nil)
+}
+
+// checkBackward panics unless Backward's operands (Conv2D's or
+// Conv2DBF16's) fit the convolution; op names the caller.
+func (cv *Conv2D) checkBackward(op string, dx, dw, db, dy, x, w, y []float32, relu bool) {
 	cv.checkLens("Backward", "dx", dx, cv.n*cv.win.H*cv.win.W*cv.c, "dw", dw, cv.k*cv.f, "db", db, cv.f,
 		"dy", dy, cv.n*cv.oh*cv.ow*cv.f, "x", x, cv.n*cv.win.H*cv.win.W*cv.c, "w", w, cv.k*cv.f)
 	if relu && len(y) != len(dy) {
-		panic(fmt.Sprintf("kernel: Conv2D.Backward: y has %d elements, want %d", len(y), len(dy)))
+		panic(fmt.Sprintf("kernel: %s: y has %d elements, want %d", op, len(y), len(dy)))
 	}
-	cv.backward(dx, dw, db, dy, x, w, y, relu, nil)
 }
 
 // backward is Backward once the lengths are checked, with the output
@@ -61,19 +67,33 @@ func (cv *Conv2D) backward(dx, dw, db, dy, x, w, y []float32, relu bool, bn *BNG
 		transpose(cv.wT, w, cv.k, cv.f)
 	}
 	j := &cv.bwd
-	j.dx, j.dw, j.db, j.dy, j.x, j.y, j.relu, j.bn = dx, dw, db, dy, x, y, relu, bn
-	perGroup := ceilDiv(cv.n, cv.groups) * cv.oh * cv.ow * cv.k * cv.f
-	Parallel(cv.groups, max(1, convMinChunk/perGroup), j)
-	cv.set.addGroups(dw, db, cv.partDW, cv.partDB)
+	j.convGrads = convGrads{dx, dw, db, dy, x, y, relu, bn}
+	cv.runGroups(j, dw, db, cv.partDW, cv.partDB)
 	*j = convBackward{cv: cv}
 }
 
-type convBackward struct {
-	cv             *Conv2D
+// convGrads are a backward pass's operands, as Backward and BackwardBN
+// take them, for the jobs of Conv2D and Conv2DBF16 alike.
+type convGrads struct {
 	dx, dw, db, dy []float32
 	x, y           []float32
 	relu           bool
 	bn             *BNGrad // the output gradient, when not dy (BackwardBN)
+}
+
+// runGroups runs a backward job, its operands set, over the sample groups,
+// then adds the groups' partial weight and bias gradients (partDW,
+// partDB) to dw and db in group order, so that the sums do not depend on
+// the workers.
+func (cv *Conv2D) runGroups(j Job, dw, db []float32, partDW, partDB [][]float32) {
+	perGroup := ceilDiv(cv.n, cv.groups) * cv.oh * cv.ow * cv.k * cv.f
+	Parallel(cv.groups, max(1, convMinChunk/perGroup), j)
+	cv.set.addGroups(dw, db, partDW, partDB)
+}
+
+type convBackward struct {
+	cv *Conv2D
+	convGrads
 }
 
 // Run handles groups [lo, hi): group g is samples [g·N/G, (g+1)·N/G).

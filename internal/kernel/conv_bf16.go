@@ -1,10 +1,5 @@
 package kernel
 
-import (
-	"fmt"
-	"sync"
-)
-
 // Conv2DBF16 is Conv2D with bfloat16 products (GemmBF16's rounding and
 // float32 accumulation) in all three passes, for the stride-1
 // convolutions of the shifted-window path (conv_shifted.go) whose filters
@@ -46,8 +41,7 @@ type Conv2DBF16 struct {
 	partDB    [][]float32
 	partDWT   [][]float32 // per group, (F, K): stageDWT's sums
 
-	mu   sync.Mutex
-	free []*bf16ConvScratch
+	scratch freeList[bf16ConvScratch] // the workers' buffers
 
 	fwd bf16ConvForward
 	bwd bf16ConvBackward
@@ -86,22 +80,14 @@ type bf16ConvScratch struct {
 }
 
 func (b *Conv2DBF16) getScratch() *bf16ConvScratch {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if n := len(b.free); n > 0 {
-		s := b.free[n-1]
-		b.free = b.free[:n-1]
-		return s
+	s := b.scratch.get()
+	if s.zero == nil { // a new one
+		s.zero = make([]float32, max(b.cv.c, b.cv.f))
 	}
-	cv := b.cv
-	return &bf16ConvScratch{zero: make([]float32, max(cv.c, cv.f))}
+	return s
 }
 
-func (b *Conv2DBF16) putScratch(s *bf16ConvScratch) {
-	b.mu.Lock()
-	b.free = append(b.free, s)
-	b.mu.Unlock()
-}
+func (b *Conv2DBF16) putScratch(s *bf16ConvScratch) { b.scratch.put(s) }
 
 // fitU and fitF return s cut to n values, made anew when too short.
 func fitU(s []uint32, n int) []uint32 {
@@ -141,7 +127,7 @@ func (b *Conv2DBF16) packKernel(dst []uint32, w []float32, ci, co int) []uint32 
 // bias), x (N,H,W,C), w (KH,KW,C,F), bias (F) or nil, y (N,OH,OW,F).
 func (b *Conv2DBF16) Forward(y, x, w, bias []float32, relu bool) {
 	cv := b.cv
-	cv.checkLens("Forward", "y", y, cv.n*cv.oh*cv.ow*cv.f, "x", x, cv.n*cv.win.H*cv.win.W*cv.c, "w", w, cv.k*cv.f, "bias", bias, cv.f)
+	cv.checkForward(y, x, w, bias)
 	bias = cv.setBias(bias)
 	if b.cp != cv.c { // a zero channel after the last: pairs never straddle pixels
 		b.wPad = fitF(b.wPad, cv.win.KH*cv.win.KW*b.cp*cv.f)
@@ -261,12 +247,7 @@ func (b *Conv2DBF16) rows(s *bf16ConvScratch, out []float32, src []uint32, gw, o
 // db (F), or sets those the Conv2D's SetGrads says, any of them nil to
 // skip it; x, w and, with relu, y are those of the last Forward.
 func (b *Conv2DBF16) Backward(dx, dw, db, dy, x, w, y []float32, relu bool) {
-	cv := b.cv
-	cv.checkLens("Backward", "dx", dx, cv.n*cv.win.H*cv.win.W*cv.c, "dw", dw, cv.k*cv.f, "db", db, cv.f,
-		"dy", dy, cv.n*cv.oh*cv.ow*cv.f, "x", x, cv.n*cv.win.H*cv.win.W*cv.c, "w", w, cv.k*cv.f)
-	if relu && len(y) != len(dy) {
-		panic(fmt.Sprintf("kernel: Conv2DBF16.Backward: y has %d elements, want %d", len(y), len(dy)))
-	}
+	b.cv.checkBackward("Conv2DBF16.Backward", dx, dw, db, dy, x, w, y, relu)
 	b.backward(dx, dw, db, dy, x, w, y, relu, nil)
 }
 
@@ -296,19 +277,14 @@ func (b *Conv2DBF16) backward(dx, dw, db, dy, x, w, y []float32, relu bool, bn *
 		b.wFlipPack = b.packKernel(b.wFlipPack, b.wFlip, cv.f, cv.c)
 	}
 	j := &b.bwd
-	j.dx, j.dw, j.db, j.dy, j.x, j.y, j.relu, j.bn = dx, dw, db, dy, x, y, relu, bn
-	perGroup := ceilDiv(cv.n, cv.groups) * cv.oh * cv.ow * cv.k * cv.f
-	Parallel(cv.groups, max(1, convMinChunk/perGroup), j)
-	cv.set.addGroups(dw, db, b.partDW, b.partDB)
+	j.convGrads = convGrads{dx, dw, db, dy, x, y, relu, bn}
+	cv.runGroups(j, dw, db, b.partDW, b.partDB)
 	*j = bf16ConvBackward{b: b}
 }
 
 type bf16ConvBackward struct {
-	b              *Conv2DBF16
-	dx, dw, db, dy []float32
-	x, y           []float32
-	relu           bool
-	bn             *BNGrad // the output gradient, when not dy (BackwardBN)
+	b *Conv2DBF16
+	convGrads
 }
 
 // Run handles groups [lo, hi): group g is samples [g·N/G, (g+1)·N/G).

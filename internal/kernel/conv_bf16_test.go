@@ -60,45 +60,25 @@ func checkConvBF16(t *testing.T, kern *bf16Kernel, c convCase, bias, relu bool) 
 	}
 	b.kern = kern
 	oh, ow := b.cv.OutShape()
-	x, w := randSlice(r, c.n*c.h*c.w*c.c), randSlice(r, c.kh*c.kw*c.c*c.f)
-	var bs, db []float32
-	if bias {
-		bs, db = randSlice(r, c.f), randSlice(r, c.f)
-	}
-	dy := randSlice(r, c.n*oh*ow*c.f)
-	dx, dw := randSlice(r, len(x)), randSlice(r, len(w))
-	dx0, dw0, db0 := append([]float32(nil), dx...), append([]float32(nil), dw...), append([]float32(nil), db...)
-	y := make([]float32, len(dy))
-	for i := range y {
-		y[i] = float32(math.NaN()) // Forward must overwrite every output
-	}
-	b.Forward(y, x, w, bs, relu)
-	b.Backward(dx, dw, db, dy, x, w, y, relu)
-	rx, rw := roundedCopy(x), roundedCopy(w)
-	wy, wdx, wdw, _ := convRef(c, rx, rw, bs, roundedCopy(dy), relu)
-	_, _, _, wdb := convRef(c, rx, rw, bs, dy, relu) // db sums dy itself, masked as y is
-	ey, _, _, _ := convRef(c, x, w, bs, dy, relu)
+	o := newConvOperands(r, c, oh, ow, bias)
+	b.Forward(o.y, o.x, o.w, o.b, relu)
+	b.Backward(o.dx, o.dw, o.db, o.dy, o.x, o.w, o.y, relu)
+	rx, rw := roundedCopy(o.x), roundedCopy(o.w)
+	wy, wdx, wdw, _ := convRef(c, rx, rw, o.b, roundedCopy(o.dy), relu)
+	_, _, _, wdb := convRef(c, rx, rw, o.b, o.dy, relu) // db sums dy itself, masked as y is
+	ey, _, _, _ := convRef(c, o.x, o.w, o.b, o.dy, relu)
 	k := float64(c.kh * c.kw * c.c)
-	for i := range y {
-		if !closeTo(y[i], wy[i], k) {
-			t.Fatalf("y[%d] = %v, want %v on rounded operands", i, y[i], wy[i])
+	for i, y := range o.y {
+		if !closeTo(y, wy[i], k) {
+			t.Fatalf("y[%d] = %v, want %v on rounded operands", i, y, wy[i])
 		}
-		if d := math.Abs(float64(y[i]) - ey[i]); !(d <= 0x1p-7*k+1e-5*(1+k)) {
-			t.Fatalf("y[%d] = %v, %v on exact operands: off by %g > 2^-7·%g", i, y[i], ey[i], d, k)
-		}
-	}
-	checkAccumulated(t, "dx", dx, dx0, wdx, float64(c.kh*c.kw*c.f))
-	checkAccumulated(t, "dw", dw, dw0, wdw, float64(c.n*oh*ow))
-	checkAccumulated(t, "db", db, db0, wdb, float64(c.n*oh*ow))
-}
-
-func checkAccumulated(t *testing.T, name string, got, before []float32, want []float64, scale float64) {
-	t.Helper()
-	for i := range got {
-		if w := float64(before[i]) + want[i]; !closeTo(got[i], w, scale) {
-			t.Fatalf("%s[%d] = %v, want %v", name, i, got[i], w)
+		if d := math.Abs(float64(y) - ey[i]); !(d <= 0x1p-7*k+1e-5*(1+k)) {
+			t.Fatalf("y[%d] = %v, %v on exact operands: off by %g > 2^-7·%g", i, y, ey[i], d, k)
 		}
 	}
+	checkAccumulated(t, "dx", o.dx, o.dx0, wdx, float64(c.kh*c.kw*c.f))
+	checkAccumulated(t, "dw", o.dw, o.dw0, wdw, float64(c.n*oh*ow))
+	checkAccumulated(t, "db", o.db, o.db0, wdb, float64(c.n*oh*ow))
 }
 
 // TestConv2DBF16Geometries: the geometries without a bfloat16 form are
@@ -123,25 +103,11 @@ func TestConv2DBF16WorkersBitIdentical(t *testing.T) {
 	c := convCase{13, 12, 11, 6, 3, 3, 8, 1, 1, 1, 1, 1, 1}
 	run := func(workers int) [][]float32 {
 		SetWorkers(workers)
-		r := rand.New(rand.NewPCG(2, 2))
 		b := NewConv2DBF16(NewConv2D(c.n, c.c, c.f, c.window()))
 		oh, ow := b.cv.OutShape()
-		x, w, bs := randSlice(r, c.n*c.h*c.w*c.c), randSlice(r, c.kh*c.kw*c.c*c.f), randSlice(r, c.f)
-		dy := randSlice(r, c.n*oh*ow*c.f)
-		y := make([]float32, len(dy))
-		dx, dw, db := make([]float32, len(x)), make([]float32, len(w)), make([]float32, c.f)
-		b.Forward(y, x, w, bs, true)
-		b.Backward(dx, dw, db, dy, x, w, y, true)
-		return [][]float32{y, dx, dw, db}
+		return trainStep(b, c, oh, ow)
 	}
-	one, many := run(1), run(4)
-	for i := range one {
-		for j := range one[i] {
-			if math.Float32bits(one[i][j]) != math.Float32bits(many[i][j]) {
-				t.Fatalf("output %d element %d: %v with 1 worker, %v with 4", i, j, one[i][j], many[i][j])
-			}
-		}
-	}
+	checkSameBits(t, c, run(1), run(4))
 }
 
 func TestConv2DBF16AllocatesNothing(t *testing.T) {
@@ -150,13 +116,7 @@ func TestConv2DBF16AllocatesNothing(t *testing.T) {
 	for _, c := range []convCase{{8, 12, 12, 6, 3, 3, 8, 1, 1, 1, 1, 1, 1}, {8, 12, 12, 7, 3, 3, 8, 1, 1, 0, 0, 0, 0}} {
 		b := NewConv2DBF16(NewConv2D(c.n, c.c, c.f, c.window()))
 		oh, ow := b.cv.OutShape()
-		x, w, bs := make([]float32, c.n*c.h*c.w*c.c), make([]float32, c.kh*c.kw*c.c*c.f), make([]float32, c.f)
-		y, dy := make([]float32, c.n*oh*ow*c.f), make([]float32, c.n*oh*ow*c.f)
-		dx, dw, db := make([]float32, len(x)), make([]float32, len(w)), make([]float32, c.f)
-		step := func() {
-			b.Forward(y, x, w, bs, true)
-			b.Backward(dx, dw, db, dy, x, w, y, true)
-		}
+		step := zeroStep(b, c, oh, ow)
 		for range 3 { // every worker's scratch made
 			step()
 		}

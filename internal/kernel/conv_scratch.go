@@ -11,8 +11,8 @@ import "sync"
 // The buffers are made at the largest size any member needs, so once every
 // member has run a pass nothing more is allocated.
 type ConvScratch struct {
+	free      freeList[convScratch]
 	mu        sync.Mutex
-	free      []*convScratch
 	fwd, bwd  convNeed // the largest needs of the members
 	allocated int64    // values made, for tests
 }
@@ -128,15 +128,9 @@ func (cv *Conv2D) useAffine() {
 // getScratch takes a worker's buffers, cut to what cv's forward pass uses.
 func (cv *Conv2D) getScratch() *convScratch {
 	sc := cv.scratch
+	s := sc.free.get()
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	var s *convScratch
-	if n := len(sc.free); n > 0 {
-		s = sc.free[n-1]
-		sc.free = sc.free[:n-1]
-	} else {
-		s = new(convScratch)
-	}
 	need, most := cv.need(false), sc.fwd
 	s.cols = sc.fit(s.cols, need.cols, most.cols)
 	s.xp = sc.fit(s.xp, need.xp, most.xp)
@@ -178,9 +172,4 @@ func (sc *ConvScratch) fit(b []float32, n, most int) []float32 {
 	return b[:n]
 }
 
-func (cv *Conv2D) putScratch(s *convScratch) {
-	sc := cv.scratch
-	sc.mu.Lock()
-	sc.free = append(sc.free, s)
-	sc.mu.Unlock()
-}
+func (cv *Conv2D) putScratch(s *convScratch) { cv.scratch.free.put(s) }

@@ -267,13 +267,9 @@ func shiftedDW(kern *microKernel, dw, src []float32, wp, ci, kh, kw int, dyg []f
 	}
 }
 
-// shiftedForward is the forward job: unit u is output rows
-// [b·srb, (b+1)·srb) of sample u/sblocks, b = u%sblocks.
-type shiftedForward struct {
-	cv             *Conv2D
-	y, x, wt, bias []float32
-	relu           bool
-}
+// shiftedForward is the forward job, with convForward's operands: unit u
+// is output rows [b·srb, (b+1)·srb) of sample u/sblocks, b = u%sblocks.
+type shiftedForward convForward
 
 func (j *shiftedForward) Run(lo, hi int) {
 	cv := j.cv

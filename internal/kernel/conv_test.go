@@ -164,41 +164,55 @@ func checkConv(t *testing.T, kern *microKernel, c convCase, bias, relu, keep boo
 		cv.KeepPatches()
 	}
 	oh, ow := cv.OutShape()
-	x := randSlice(r, c.n*c.h*c.w*c.c)
-	w := randSlice(r, c.kh*c.kw*c.c*c.f)
-	var b, db []float32
-	if bias {
-		b, db = randSlice(r, c.f), randSlice(r, c.f)
-	}
-	dy := randSlice(r, c.n*oh*ow*c.f)
-	dx, dw := randSlice(r, len(x)), randSlice(r, len(w))
-	dx0, dw0, db0 := append([]float32(nil), dx...), append([]float32(nil), dw...), append([]float32(nil), db...)
-	y := make([]float32, len(dy))
-	for i := range y {
-		y[i] = float32(math.NaN()) // Forward must overwrite every output
-	}
-	cv.Forward(y, x, w, b, relu)
-	cv.Backward(dx, dw, db, dy, x, w, y, relu)
-	wy, wdx, wdw, wdb := convRef(c, x, w, b, dy, relu)
+	o := newConvOperands(r, c, oh, ow, bias)
+	cv.Forward(o.y, o.x, o.w, o.b, relu)
+	cv.Backward(o.dx, o.dw, o.db, o.dy, o.x, o.w, o.y, relu)
+	wy, wdx, wdw, wdb := convRef(c, o.x, o.w, o.b, o.dy, relu)
 	scale := float64(c.kh * c.kw * c.c)
-	for i := range y {
-		if !closeTo(y[i], wy[i], scale) {
-			t.Fatalf("y[%d] = %v, want %v", i, y[i], wy[i])
+	for i := range o.y {
+		if !closeTo(o.y[i], wy[i], scale) {
+			t.Fatalf("y[%d] = %v, want %v", i, o.y[i], wy[i])
 		}
 	}
-	for i := range dx {
-		if !closeTo(dx[i], float64(dx0[i])+wdx[i], float64(c.kh*c.kw*c.f)) {
-			t.Fatalf("dx[%d] = %v, want %v", i, dx[i], float64(dx0[i])+wdx[i])
-		}
+	checkAccumulated(t, "dx", o.dx, o.dx0, wdx, float64(c.kh*c.kw*c.f))
+	checkAccumulated(t, "dw", o.dw, o.dw0, wdw, float64(c.n*oh*ow))
+	checkAccumulated(t, "db", o.db, o.db0, wdb, float64(c.n*oh*ow))
+}
+
+// convOperands are a conv test's operands for a case: random x, w, dy,
+// bias b and its gradient db (nil without a bias), random starting
+// gradients dx, dw (and db) and their copies dx0, dw0, db0, which the
+// passes must add to, and y all NaN, which Forward must overwrite.
+type convOperands struct {
+	x, w, b, dy, y []float32
+	dx, dw, db     []float32
+	dx0, dw0, db0  []float32
+}
+
+func newConvOperands(r *rand.Rand, c convCase, oh, ow int, bias bool) convOperands {
+	var o convOperands
+	o.x = randSlice(r, c.n*c.h*c.w*c.c)
+	o.w = randSlice(r, c.kh*c.kw*c.c*c.f)
+	if bias {
+		o.b, o.db = randSlice(r, c.f), randSlice(r, c.f)
 	}
-	for i := range dw {
-		if !closeTo(dw[i], float64(dw0[i])+wdw[i], float64(c.n*oh*ow)) {
-			t.Fatalf("dw[%d] = %v, want %v", i, dw[i], float64(dw0[i])+wdw[i])
-		}
+	o.dy = randSlice(r, c.n*oh*ow*c.f)
+	o.dx, o.dw = randSlice(r, len(o.x)), randSlice(r, len(o.w))
+	o.dx0, o.dw0, o.db0 = append([]float32(nil), o.dx...), append([]float32(nil), o.dw...), append([]float32(nil), o.db...)
+	o.y = make([]float32, len(o.dy))
+	for i := range o.y {
+		o.y[i] = float32(math.NaN())
 	}
-	for i := range db {
-		if !closeTo(db[i], float64(db0[i])+wdb[i], float64(c.n*oh*ow)) {
-			t.Fatalf("db[%d] = %v, want %v", i, db[i], float64(db0[i])+wdb[i])
+	return o
+}
+
+// checkAccumulated checks a gradient the passes added to: got = before +
+// want, within closeTo's tolerance at scale.
+func checkAccumulated(t *testing.T, name string, got, before []float32, want []float64, scale float64) {
+	t.Helper()
+	for i := range got {
+		if w := float64(before[i]) + want[i]; !closeTo(got[i], w, scale) {
+			t.Fatalf("%s[%d] = %v, want %v", name, i, got[i], w)
 		}
 	}
 }
@@ -216,19 +230,38 @@ func TestConv2DWorkersBitIdentical(t *testing.T) {
 func checkWorkersBitIdentical(t *testing.T, c convCase) {
 	run := func(workers int) [][]float32 {
 		SetWorkers(workers)
-		r := rand.New(rand.NewPCG(2, 2))
 		cv := NewConv2D(c.n, c.c, c.f, c.window())
 		cv.KeepPatches()
 		oh, ow := cv.OutShape()
-		x, w, b := randSlice(r, c.n*c.h*c.w*c.c), randSlice(r, c.kh*c.kw*c.c*c.f), randSlice(r, c.f)
-		dy := randSlice(r, c.n*oh*ow*c.f)
-		y := make([]float32, len(dy))
-		dx, dw, db := make([]float32, len(x)), make([]float32, len(w)), make([]float32, c.f)
-		cv.Forward(y, x, w, b, true)
-		cv.Backward(dx, dw, db, dy, x, w, y, true)
-		return [][]float32{y, dx, dw, db}
+		return trainStep(cv, c, oh, ow)
 	}
-	one, many := run(1), run(4)
+	checkSameBits(t, c, run(1), run(4))
+}
+
+// convLayer is what the conv tests drive of Conv2D and Conv2DBF16.
+type convLayer interface {
+	Forward(y, x, w, bias []float32, relu bool)
+	Backward(dx, dw, db, dy, x, w, y []float32, relu bool)
+}
+
+// trainStep runs a training step of layer (forward with bias and ReLU,
+// then the gradients from zero) on operands drawn from a fixed seed, and
+// returns y, dx, dw and db.
+func trainStep(layer convLayer, c convCase, oh, ow int) [][]float32 {
+	r := rand.New(rand.NewPCG(2, 2))
+	x, w, b := randSlice(r, c.n*c.h*c.w*c.c), randSlice(r, c.kh*c.kw*c.c*c.f), randSlice(r, c.f)
+	dy := randSlice(r, c.n*oh*ow*c.f)
+	y := make([]float32, len(dy))
+	dx, dw, db := make([]float32, len(x)), make([]float32, len(w)), make([]float32, c.f)
+	layer.Forward(y, x, w, b, true)
+	layer.Backward(dx, dw, db, dy, x, w, y, true)
+	return [][]float32{y, dx, dw, db}
+}
+
+// checkSameBits checks that the outputs of trainStep with 1 worker (one)
+// and with 4 (many) have the same bits.
+func checkSameBits(t *testing.T, c convCase, one, many [][]float32) {
+	t.Helper()
 	for i := range one {
 		for j := range one[i] {
 			if math.Float32bits(one[i][j]) != math.Float32bits(many[i][j]) {
@@ -241,16 +274,23 @@ func checkWorkersBitIdentical(t *testing.T, c convCase) {
 func TestConv2DAllocatesNothing(t *testing.T) {
 	c := convCase{8, 12, 12, 3, 3, 3, 8, 1, 1, 1, 1, 1, 1}
 	cv := NewConv2D(c.n, c.c, c.f, c.window())
-	x, w, b := make([]float32, c.n*c.h*c.w*c.c), make([]float32, c.kh*c.kw*c.c*c.f), make([]float32, c.f)
-	y, dy := make([]float32, c.n*c.h*c.w*c.f), make([]float32, c.n*c.h*c.w*c.f)
-	dx, dw, db := make([]float32, len(x)), make([]float32, len(w)), make([]float32, c.f)
-	step := func() {
-		cv.Forward(y, x, w, b, true)
-		cv.Backward(dx, dw, db, dy, x, w, y, true)
-	}
+	oh, ow := cv.OutShape()
+	step := zeroStep(cv, c, oh, ow)
 	step()
 	if n := testing.AllocsPerRun(10, step); n != 0 {
 		t.Errorf("a conv step allocates %v times", n)
+	}
+}
+
+// zeroStep returns a training step of layer (forward with bias and ReLU,
+// then backward) on zero operands, for the allocation tests.
+func zeroStep(layer convLayer, c convCase, oh, ow int) func() {
+	x, w, b := make([]float32, c.n*c.h*c.w*c.c), make([]float32, c.kh*c.kw*c.c*c.f), make([]float32, c.f)
+	y, dy := make([]float32, c.n*oh*ow*c.f), make([]float32, c.n*oh*ow*c.f)
+	dx, dw, db := make([]float32, len(x)), make([]float32, len(w)), make([]float32, c.f)
+	return func() {
+		layer.Forward(y, x, w, b, true)
+		layer.Backward(dx, dw, db, dy, x, w, y, true)
 	}
 }
 

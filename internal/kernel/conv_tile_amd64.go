@@ -16,16 +16,24 @@ func tileConvAVX512(k1, kh int, a []float32, rsa, ars int, b []float32, ldb int,
 	_ = a[(rows-1)*rsa+(kh-1)*ars+k1-1]
 	_ = b[(kh*k1-1)*ldb+cols-1]
 	_ = c[(rows-1)*ldc+cols-1]
-	var sc, sh *float32
+	sc, sh := epiloguePtrs(scale, shift, flags, cols)
+	convTileAVX512x32(k1, kh, &a[0], rsa, ars, &b[0], ldb, &c[0], ldc, sc, sh, flags, rows, uint32(1)<<cols-1)
+}
+
+// epiloguePtrs checks and returns the per-channel operands of an
+// assembly epilogue over n channels (convTileAVX512x32's,
+// winoOutputAVX512's): scale where flags scale, shift where they scale or
+// shift, nil where they do not, so that an unused slice may be empty.
+func epiloguePtrs(scale, shift []float32, flags, n int) (sc, sh *float32) {
 	if flags&convScale != 0 {
-		_ = scale[cols-1]
+		_ = scale[n-1]
 		sc = &scale[0]
 	}
 	if flags&(convScale|convShift) != 0 {
-		_ = shift[cols-1]
+		_ = shift[n-1]
 		sh = &shift[0]
 	}
-	convTileAVX512x32(k1, kh, &a[0], rsa, ars, &b[0], ldb, &c[0], ldc, sc, sh, flags, rows, uint32(1)<<cols-1)
+	return sc, sh
 }
 
 // defaultTile is the AVX-512 tile where the CPU has it; elsewhere on amd64

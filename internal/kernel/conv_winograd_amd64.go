@@ -17,15 +17,7 @@ var winoAVX512 = winoImpl{
 	output: func(y []float32, ldy int, m []float32, ms, f, tiles int, scale, shift []float32, flags int) {
 		_ = y[ldy+2*tiles*f-1]
 		_ = m[15*ms+tiles*f-1]
-		var sc, sh *float32
-		if flags&convScale != 0 {
-			_ = scale[f-1]
-			sc = &scale[0]
-		}
-		if flags&(convScale|convShift) != 0 {
-			_ = shift[f-1]
-			sh = &shift[0]
-		}
+		sc, sh := epiloguePtrs(scale, shift, flags, f)
 		winoOutputAVX512(&y[0], ldy, &m[0], ms, f, tiles, sc, sh, flags)
 	},
 	kernel: func(u []float32, us int, w []float32, c, f int) {

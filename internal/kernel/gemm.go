@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"fmt"
-	"sync"
 	"sync/atomic"
 )
 
@@ -105,15 +104,11 @@ func gemmInline(kern *microKernel, transA, transB bool, m, n, k int, alpha float
 
 func gemmRun(kern *microKernel, mayParallel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 || alpha == 0 {
-		scaleC(m, n, beta, c, ldc)
+	if gemmTrivial(m, n, k, alpha, beta, c, ldc) {
 		return
 	}
 	work := m * n * k
-	j := getJob()
+	j := jobFree.get()
 	*j = gemmJob{
 		kern: kern, transA: transA, transB: transB, m: m, n: n, k: k,
 		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
@@ -139,7 +134,7 @@ func gemmRun(kern *microKernel, mayParallel, transA, transB bool, m, n, k int, a
 		j.claim = claimSize(units, j.byRows, j.packA, j.packB)
 		Parallel(units, 1, j)
 	}
-	putJob(j)
+	jobFree.putZeroed(j)
 }
 
 // claimSize is how many strips a worker takes at a time when they are
@@ -188,6 +183,20 @@ func splitByRows(rowTiles, colTiles int, packA, packB bool) bool {
 		return true
 	}
 	return rowTiles >= colTiles
+}
+
+// gemmTrivial does the products of Gemm and GemmBF16 that multiply
+// nothing: none at all when C is empty, C = beta*C when k or alpha is 0.
+// It reports whether the product was one of those.
+func gemmTrivial(m, n, k int, alpha, beta float32, c []float32, ldc int) bool {
+	if m == 0 || n == 0 {
+		return true
+	}
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return true
+	}
+	return false
 }
 
 // scaleC computes C = beta*C, with beta == 0 clearing C even of NaN.
@@ -242,7 +251,7 @@ func (g *gemmJob) Run(lo, hi int) {
 			g.strips(b*g.claim, min((b+1)*g.claim, units), ws)
 		}
 	}
-	putWorkspace(ws)
+	wsFree.put(ws)
 }
 
 func (g *gemmJob) strips(lo, hi int, ws *workspace) {
@@ -426,26 +435,15 @@ var transpose8 func(dst *float32, ld int, src *float32, lds int, rowBlocks, pBlo
 // workspace holds one worker's packing buffers.
 type workspace struct{ a, b []float32 }
 
-var wsFree struct {
-	sync.Mutex
-	list []*workspace
-	jobs []*gemmJob
-}
+// The workers' workspaces and the jobs, kept for reuse.
+var (
+	wsFree  freeList[workspace]
+	jobFree freeList[gemmJob]
+)
 
-// getWorkspace returns buffers big enough for kern's blocks. Free lists
-// rather than sync.Pool, which empties at every GC, keep steady-state calls
-// allocation-free.
+// getWorkspace returns buffers big enough for kern's blocks.
 func getWorkspace(kern *microKernel) *workspace {
-	wsFree.Lock()
-	var ws *workspace
-	if n := len(wsFree.list); n > 0 {
-		ws = wsFree.list[n-1]
-		wsFree.list = wsFree.list[:n-1]
-	}
-	wsFree.Unlock()
-	if ws == nil {
-		ws = new(workspace)
-	}
+	ws := wsFree.get()
 	// Round the panel counts up so that a partial last panel fits whole.
 	if na := ceilDiv(kern.mc, kern.mr) * kern.mr * kern.kc; len(ws.a) < na {
 		ws.a = make([]float32, na)
@@ -454,30 +452,6 @@ func getWorkspace(kern *microKernel) *workspace {
 		ws.b = make([]float32, nb)
 	}
 	return ws
-}
-
-func putWorkspace(ws *workspace) {
-	wsFree.Lock()
-	wsFree.list = append(wsFree.list, ws)
-	wsFree.Unlock()
-}
-
-func getJob() *gemmJob {
-	wsFree.Lock()
-	defer wsFree.Unlock()
-	if n := len(wsFree.jobs); n > 0 {
-		j := wsFree.jobs[n-1]
-		wsFree.jobs = wsFree.jobs[:n-1]
-		return j
-	}
-	return new(gemmJob)
-}
-
-func putJob(j *gemmJob) {
-	*j = gemmJob{} // drop references to the caller's slices
-	wsFree.Lock()
-	wsFree.jobs = append(wsFree.jobs, j)
-	wsFree.Unlock()
 }
 
 // packAPolicy decides whether A is packed. The tiles read A in place well:

@@ -34,14 +34,7 @@ var avx512Zen4 = withName(avx512Kernel, "avx512-zen4")
 // streams the kc×32 panel of B (64 KiB, more than the 48 KiB L1) fast
 // enough: 512³ ran 2–4 % faster at kc 512 than at 256, mc made no
 // difference between 168 and 336.
-var avx512Zen5 = microKernel{
-	name: "avx512-zen5",
-	mr:   14, nr: 32,
-	mc: 14 * 12, kc: 512, nc: 1024,
-	tile:     tileAVX512,
-	inPlace:  true,
-	packTile: packTileAVX512,
-}
+var avx512Zen5 = withKC(avx512Kernel, "avx512-zen5", 512)
 
 // avx512Intel is for Xeons with two 512-bit FMA units: Zen 5's blocking.
 // Measured on one with AMX (BENCH.md): in round 5, kc 256, 384 and 512
@@ -60,8 +53,17 @@ var avx2Kernel = microKernel{
 	inPlace: true,
 }
 
+// withName is k under another name: a kind that runs k's blocking.
 func withName(k microKernel, name string) microKernel {
 	k.name = name
+	return k
+}
+
+// withKC is k under another name with another depth block kc, the tile
+// and the rest of the blocking the same.
+func withKC(k microKernel, name string, kc int) microKernel {
+	k = withName(k, name)
+	k.kc = kc
 	return k
 }
 

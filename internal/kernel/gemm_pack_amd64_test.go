@@ -28,12 +28,7 @@ func TestGemmPackTile(t *testing.T) {
 				rsa := k + 5
 				a := randSlice(r, rows*rsa)
 				b := randSlice(r, (k-1)*ldb+cols)
-				c0 := randSlice(r, rows*ldc)
-				if beta == 0 {
-					for i := range c0 {
-						c0[i] = float32(math.NaN())
-					}
-				}
+				c0 := randC(r, rows*ldc, beta)
 				want, got := append([]float32(nil), c0...), append([]float32(nil), c0...)
 				gemmTileAVX512x32(k, &a[0], rsa, 1, &b[0], ldb, &want[0], ldc, 1.5, beta, rows, ^uint32(0))
 				const guard = 16

@@ -172,28 +172,15 @@ type poolingJob struct {
 
 // poolingJobs recycles the jobs handed to Parallel, so that a call allocates
 // nothing.
-var poolingJobs struct {
-	sync.Mutex
-	free []*poolingJob
-}
+var poolingJobs freeList[poolingJob]
 
 // runPooling runs j over n samples, in chunks of about 64k values of work.
 func runPooling(j poolingJob, n int) {
-	poolingJobs.Lock()
-	var p *poolingJob
-	if k := len(poolingJobs.free); k > 0 {
-		p, poolingJobs.free = poolingJobs.free[k-1], poolingJobs.free[:k-1]
-	} else {
-		p = new(poolingJob)
-	}
-	poolingJobs.Unlock()
+	p := poolingJobs.get()
 	*p = j
 	oh, ow := j.g.Out()
 	Parallel(n, max(1, (1<<16)/max(1, oh*ow*j.g.KH*j.g.KW*j.c)), p)
-	*p = poolingJob{} // drop the caller's slices
-	poolingJobs.Lock()
-	poolingJobs.free = append(poolingJobs.free, p)
-	poolingJobs.Unlock()
+	poolingJobs.putZeroed(p)
 }
 
 // Run pools samples [lo, hi).

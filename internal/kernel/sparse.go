@@ -115,8 +115,7 @@ func GemmSparseA(m, n, k int, a []float32, lda int, b []float32, ldb int, beta f
 		kmask := uint16(1)<<(kb%16) - 1
 		for j0 := 0; j0 < n; j0 += 64 {
 			w := min(64, n-j0)
-			v := (w + 15) / 16
-			mask := uint16(1<<(w-16*(v-1)) - 1)
+			v, mask := sparseVecs(w)
 			pa, pc := &a[p0], &c[j0]
 			if inPlace {
 				pb := &b[p0*ldb+j0]
@@ -151,6 +150,14 @@ func GemmSparseA(m, n, k int, a []float32, lda int, b []float32, ldb int, beta f
 		}
 		beta = 1
 	}
+}
+
+// sparseVecs returns how many vectors of 16 columns cover w ≤ 64 columns
+// of B and C, and the mask of the last one's lanes (bit j: lane j), as the
+// assembly takes them.
+func sparseVecs(w int) (v int, mask uint16) {
+	v = (w + 15) / 16
+	return v, uint16(1<<(w-16*(v-1)) - 1)
 }
 
 // sparseBuf holds one packed depth block of B: sparseKB rows of up to 64

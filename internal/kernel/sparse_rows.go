@@ -78,8 +78,7 @@ func GemmSparseRows(s *SparseRows, n int, b []float32, ldb int, beta float32, c 
 		kb := min(sparseKB, k-p0)
 		for j0 := 0; j0 < n; j0 += 64 {
 			w := min(64, n-j0)
-			v := (w + 15) / 16
-			mask := uint16(1<<(w-16*(v-1)) - 1)
+			v, mask := sparseVecs(w)
 			ld := 16 * v
 			pb := &buf.aligned()[:kb*ld][0]
 			sparsePackBlock(v, pb, b[p0*ldb+j0:], ldb, kb, w, mask)

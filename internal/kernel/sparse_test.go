@@ -273,8 +273,7 @@ func TestSparsePack(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for w := 1; w <= 64; w++ {
 		for _, rows := range []int{0, 1, 5} {
-			v := (w + 15) / 16
-			mask := uint16(1<<(w-16*(v-1)) - 1)
+			v, mask := sparseVecs(w)
 			lds := w + 3
 			src := randSlice(r, rows*lds+1)
 			for i := range src {

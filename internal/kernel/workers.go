@@ -107,32 +107,10 @@ func (c *call) wait() {
 	}
 }
 
-// receive takes the next call for a helper, polling the queue for
-// helperSpin before it blocks on it.
-func receive() *call {
-	if helperSpin == 0 {
-		return <-pool.tasks
-	}
-	start := time.Now()
-	for i := 0; ; i++ {
-		select {
-		case c := <-pool.tasks:
-			return c
-		default:
-		}
-		if i&63 == 63 && time.Since(start) > helperSpin {
-			return <-pool.tasks
-		}
-		runtime.Gosched()
-	}
-}
-
 func (c *call) release() {
 	if c.refs.Add(-1) == 0 {
 		c.job = nil
-		pool.mu.Lock()
-		pool.free = append(pool.free, c)
-		pool.mu.Unlock()
+		callFree.put(c)
 	}
 }
 
@@ -140,12 +118,12 @@ var pool struct {
 	once    sync.Once
 	workers atomic.Int32 // chunks a Parallel call may use, the caller included
 	fixed   atomic.Bool  // set by SetWorkers(n > 0): workers no longer follows GOMAXPROCS
-	tasks   chan *call
-	queued  atomic.Int32 // messages sent and not yet received
-	helpers atomic.Int32 // helper goroutines running; only ever grows
-	mu      sync.Mutex
-	free    []*call
+	helperPool
+	mu sync.Mutex // held while helpers start and workers changes
 }
+
+// callFree holds the calls not in use.
+var callFree freeList[call]
 
 func poolInit() {
 	pool.once.Do(func() {
@@ -174,18 +152,7 @@ func ensureHelpers(w int) {
 // ensureHelpersLocked is ensureHelpers with pool.mu held.
 func ensureHelpersLocked(w int) {
 	for int(pool.helpers.Load()) < w-1 {
-		pool.helpers.Add(1)
-		pool.free = append(pool.free, new(call), new(call))
-		go helper()
-	}
-}
-
-func helper() {
-	for {
-		c := receive()
-		pool.queued.Add(-1)
-		c.work()
-		c.release()
+		pool.start()
 	}
 }
 
@@ -246,40 +213,12 @@ func Parallel(n, grain int, job Job) {
 		job.Run(0, n)
 		return
 	}
-	c := getCall()
-	c.job, c.n, c.chunks = job, n, chunks
-	c.next.Store(0)
-	c.left.Store(int64(chunks))
-	c.pending.Add(chunks)
-	c.refs.Store(int32(chunks)) // the caller and chunks-1 messages
-	// Queue a message per helper wanted, unless as many are already
-	// waiting as there are helpers: they are asleep or busy, and the caller
-	// will do the chunks itself. The bound keeps the number of calls alive,
-	// and so allocations, finite.
+	c := newCall(job, n, chunks, int32(chunks)) // the caller and chunks-1 messages
+	// A message per helper wanted, those pool.offer turns down uncounted.
 	for i := 1; i < chunks; i++ {
-		if pool.queued.Add(1) > pool.helpers.Load() {
-			pool.queued.Add(-1)
+		if !pool.offer(c) {
 			c.refs.Add(-1)
-			continue
 		}
-		pool.tasks <- c
 	}
-	c.work()
-	c.wait()
-	p := c.panicked.Swap(nil)
-	c.release()
-	if p != nil { // every chunk has ended: no helper still writes
-		panic(fmt.Sprintf("%v\n[a chunk of kernel.Parallel panicked; its goroutine's stack:]\n%s", p.value, p.stack))
-	}
-}
-
-func getCall() *call {
-	pool.mu.Lock()
-	defer pool.mu.Unlock()
-	if n := len(pool.free); n > 0 {
-		c := pool.free[n-1]
-		pool.free = pool.free[:n-1]
-		return c
-	}
-	return new(call)
+	c.finish("a chunk of kernel.Parallel")
 }

@@ -6,6 +6,8 @@ import (
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/goras-ml/goras/internal/kernel/_asm/internal/asm"
 )
 
 // avx512Tile emits gemmTileAVX512x{Σ widths}: a tile of up to 14 rows whose
@@ -23,61 +25,26 @@ func avx512Tile(widths ...int) {
 	name := fmt.Sprintf("gemmTileAVX512x%d", total)
 	TEXT(name, NOSPLIT, fmt.Sprintf(signature, "uint32"))
 	Pragma("noescape")
-	Doc(append([]string{name + " computes a tile of at most 14 rows and " + fmt.Sprint(total) + " columns of C;",
-		"bit j of mask selects column j.", ""}, contractLines()...)...)
-	dispatch(name, 14)
+	asm.TileDoc(name, 14, total, contract, "bit j of mask selects column j.")
+	asm.Dispatch("rows", 14, name+"_rows%d")
 	w := len(widths)
-	masks := []Register{K1, K2}
-	vec := func(r, j int) VecPhysical {
-		if widths[j] == 16 {
-			return zmm(r)
-		}
-		return ymm(r)
-	}
 	off := func(j int) int { return 4 * 16 * j } // every vector but the last is 16 wide
 	for rows := 14; rows >= 1; rows-- {
 		Label(fmt.Sprintf("%s_rows%d", name, rows))
-		k := Load(Param("k"), GP64())
-		bases, rs, rs3, cs := loadA(rows)
-		b := Load(Param("b"), GP64())
-		lb := Load(Param("ldb"), GP64())
-		SHLQ(U8(2), lb)
-		m := Load(Param("mask"), GP32())
-		KMOVW(m, K1)
-		if w == 2 {
-			SHRL(U8(16), m)
-			KMOVW(m, K2)
-		}
+		o := asm.LoadOperands(rows)
+		masks := asm.ColumnMasks(w)
 		prefetchC(rows, w)
 		step, acc := avx512Step(rows, widths, masks)
-		for i := 0; i < rows; i++ {
-			for j := 0; j < w; j++ {
-				VXORPS(acc(i, j), acc(i, j), acc(i, j))
-			}
-		}
+		asm.ZeroAcc(rows, w, acc)
 		store := fmt.Sprintf("%s_rows%d_store", name, rows)
-		aRow := func(i int) Mem { return rowAddr(bases, rs, rs3, i) }
-		bRow := func(j int) Mem { return Mem{Base: b, Disp: off(j)} }
+		bRow := func(j int) Mem { return Mem{Base: o.B, Disp: off(j)} }
 		if total == 32 {
-			fastLoops(fastTile{name: name, rows: rows, k: k, rs: rs, cs: cs, b: b, lb: lb, bases: bases,
-				step: step, aRow: aRow, bRow: bRow, store: store})
+			fastLoops(fastTile{Operands: o, name: name, rows: rows, step: step, bRow: bRow, store: store})
 		}
-		loop := fmt.Sprintf("%s_rows%d_loop", name, rows)
-		Label(loop)
-		step(aRow, bRow, false)
-		ADDQ(lb, b)
-		for _, base := range bases {
-			ADDQ(cs, base)
-		}
-		DECQ(k)
-		JNZ(LabelRef(loop))
+		o.Loop(fmt.Sprintf("%s_rows%d_loop", name, rows), func() { step(o.ARow, bRow, false) })
 		Label(store)
 
-		storeTile(name, rows, w, 64, acc, func(mem Mem, j int, dst VecPhysical) {
-			VMOVUPS_Z(mem, masks[j], dst)
-		}, func(src VecPhysical, j int, mem Mem) {
-			VMOVUPS(src, masks[j], mem)
-		}, func(r, j int) VecPhysical { return vec(r, j) })
+		asm.StoreMasked(name, rows, w, masks, acc, vecs(widths))
 	}
 }
 
@@ -88,12 +55,7 @@ func avx512Tile(widths ...int) {
 // aAt(i) into 30 or 31 and adds the products into acc(i, j).
 func avx512Step(rows int, widths []int, masks []Register) (step func(aAt func(i int) Mem, bAt func(j int) Mem, whole bool), acc func(i, j int) VecPhysical) {
 	w := len(widths)
-	vec := func(r, j int) VecPhysical {
-		if widths[j] == 16 {
-			return zmm(r)
-		}
-		return ymm(r)
-	}
+	vec := vecs(widths)
 	acc = func(i, j int) VecPhysical { return vec(i*w+j, j) }
 	bz := func(j int) VecPhysical { return vec(28+j, j) }
 	step = func(aAt func(i int) Mem, bAt func(j int) Mem, whole bool) {
@@ -115,7 +77,7 @@ func avx512Step(rows int, widths []int, masks []Register) (step func(aAt func(i 
 			// vector loads per 14 cycles where Zen 5 (and Intel's
 			// two load ports) do 2 per cycle: 93 % of the FMA peak
 			// at best.
-			bc := zmm(30 + i%2)
+			bc := asm.Zmm[30+i%2]
 			VBROADCASTSS(aAt(i), bc)
 			for j := 0; j < w; j++ {
 				VFMADD231PS(vec(30+i%2, j), bz(j), acc(i, j))
@@ -123,4 +85,15 @@ func avx512Step(rows int, widths []int, masks []Register) (step func(aAt func(i 
 		}
 	}
 	return step, acc
+}
+
+// vecs returns the register class of a tile's vectors: vecs(widths)(r, j)
+// is register r as a zmm where vector j is 16 lanes wide, else as a ymm.
+func vecs(widths []int) func(r, j int) VecPhysical {
+	return func(r, j int) VecPhysical {
+		if widths[j] == 16 {
+			return asm.Zmm[r]
+		}
+		return asm.Ymm[r]
+	}
 }

@@ -6,19 +6,18 @@ import (
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/goras-ml/goras/internal/kernel/_asm/internal/asm"
 )
 
 // fastTile is what fastLoops needs of a tile body being emitted.
 type fastTile struct {
-	name      string
-	rows      int
-	k, rs, cs Register // depth; A's row and column strides in bytes
-	b, lb     Register // B and its row stride in bytes
-	bases     []Register
-	step      func(aAt func(i int) Mem, bAt func(j int) Mem, whole bool)
-	aRow      func(i int) Mem // A(i, p) at the bases, as rowAddr
-	bRow      func(j int) Mem
-	store     string // where the sums are stored
+	asm.Operands
+	name  string
+	rows  int
+	step  func(aAt func(i int) Mem, bAt func(j int) Mem, whole bool)
+	bRow  func(j int) Mem
+	store string // where the sums are stored
 }
 
 // fastLoops emits the depth loops of a full tile (all 32 columns) whose A
@@ -53,13 +52,13 @@ func fastLoops(t fastTile) {
 // where rsa = 1, else a jump to general.
 func contiguousLoops(t fastTile, general string) {
 	cols := fmt.Sprintf("%s_rows%d_cols", t.name, t.rows)
-	CMPQ(t.cs, U8(4))
+	CMPQ(t.CS, U8(4))
 	JNE(LabelRef(cols))
 	rowsLoop(t)
 	Label(cols)
-	CMPQ(t.rs, U8(4))
+	CMPQ(t.RS, U8(4))
 	JNE(LabelRef(general))
-	a, cs := t.bases[0], t.cs
+	a, cs := t.Bases[0], t.CS
 	var prefetch func(s int)
 	if prefetchSteps > 0 {
 		// A(0, p+d) and A(rows-1, p+d): a column may straddle two lines.
@@ -84,8 +83,8 @@ func contiguousLoops(t fastTile, general string) {
 // rowsLoop emits the loop for A's rows contiguous: A(i, p+1) 4 bytes past
 // A(i, p), every base moved on 8 bytes a pass.
 func rowsLoop(t fastTile) {
-	pairLoop(t, "rows", func(i, s int) Mem { m := t.aRow(i); m.Disp = 4 * s; return m }, func() {
-		for _, base := range t.bases {
+	pairLoop(t, "rows", func(i, s int) Mem { m := t.ARow(i); m.Disp = 4 * s; return m }, func() {
+		for _, base := range t.Bases {
 			ADDQ(U8(8), base)
 		}
 	}, nil)
@@ -103,7 +102,7 @@ func pairLoop(t fastTile, kind string, aAt func(i, s int) Mem, advance func(), p
 	pair := fmt.Sprintf("%s_rows%d_%s_pair", t.name, t.rows, kind)
 	last := fmt.Sprintf("%s_rows%d_%s_last", t.name, t.rows, kind)
 	n := GP64()
-	MOVQ(t.k, n)
+	MOVQ(t.K, n)
 	SHRQ(U8(1), n)
 	JZ(LabelRef(last))
 	Label(pair)
@@ -114,17 +113,17 @@ func pairLoop(t fastTile, kind string, aAt func(i, s int) Mem, advance func(), p
 		t.step(func(i int) Mem { return aAt(i, s) }, func(j int) Mem {
 			m := t.bRow(j)
 			if s == 1 {
-				m.Index, m.Scale = t.lb, 1
+				m.Index, m.Scale = t.LB, 1
 			}
 			return m
 		}, true)
 	}
-	LEAQ(Mem{Base: t.b, Index: t.lb, Scale: 2}, t.b)
+	LEAQ(Mem{Base: t.B, Index: t.LB, Scale: 2}, t.B)
 	advance()
 	DECQ(n)
 	JNZ(LabelRef(pair))
 	Label(last)
-	TESTQ(U32(1), t.k)
+	TESTQ(U32(1), t.K)
 	JZ(LabelRef(t.store))
 	t.step(func(i int) Mem { return aAt(i, 0) }, t.bRow, true)
 	JMP(LabelRef(t.store))

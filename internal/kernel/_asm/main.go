@@ -5,11 +5,12 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/goras-ml/goras/internal/kernel/_asm/internal/asm"
 )
 
 const signature = "func(k int, a *float32, rsa int, csa int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, rows int, mask %s)"
@@ -46,10 +47,8 @@ func transpose8() {
 	ls := Load(Param("lds"), GP64())
 	SHLQ(U8(2), ls)
 	rb := Load(Param("rowBlocks"), GP64())
-	ls3 := GP64()
-	LEAQ(Mem{Base: ls, Index: ls, Scale: 2}, ls3)
-	ld3 := GP64()
-	LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
+	ls3 := asm.Times3(ls)
+	ld3 := asm.Times3(ld)
 	ld8 := GP64()
 	MOVQ(ld, ld8)
 	SHLQ(U8(3), ld8)
@@ -62,18 +61,6 @@ func transpose8() {
 	LEAQ(Mem{Base: dst, Index: ld, Scale: 4}, d4)
 	pb := Load(Param("pBlocks"), GP64())
 	Label("pblock")
-	at := func(base, l, l3 Register, j int) Mem {
-		switch j {
-		case 0:
-			return Mem{Base: base}
-		case 1:
-			return Mem{Base: base, Index: l, Scale: 1}
-		case 2:
-			return Mem{Base: base, Index: l, Scale: 2}
-		default:
-			return Mem{Base: base, Index: l3, Scale: 1}
-		}
-	}
 	r := make([]VecVirtual, 8)
 	for j := range r {
 		r[j] = YMM()
@@ -81,7 +68,7 @@ func transpose8() {
 		if j >= 4 {
 			base = s4
 		}
-		VMOVUPS(at(base, ls, ls3, j%4), r[j])
+		VMOVUPS(asm.Step(base, ls, ls3, j%4), r[j])
 	}
 	t := make([]VecVirtual, 8)
 	for j := 0; j < 8; j += 2 {
@@ -108,7 +95,7 @@ func transpose8() {
 		if q >= 4 {
 			base = d4
 		}
-		VMOVUPS(o, at(base, ld, ld3, q%4))
+		VMOVUPS(o, asm.Step(base, ld, ld3, q%4))
 	}
 	ADDQ(U8(32), s0)
 	ADDQ(U8(32), s4)
@@ -141,7 +128,7 @@ func copyRows(v int) {
 	n := Load(Param("rows"), GP64())
 	Label(name + "_loop")
 	for j := 0; j < v; j++ {
-		y := ymm(j)
+		y := asm.Ymm[j]
 		VMOVUPS(Mem{Base: src, Disp: 32 * j}, y)
 		VMOVUPS(y, Mem{Base: dst, Disp: 32 * j})
 	}
@@ -171,58 +158,6 @@ accumulator fused-multiply-added at each step:
 k ≥ 1. Only the rows×cols elements of C and the elements of A and B named
 above are touched.`
 
-func contractLines() []string { return strings.Split(strings.TrimPrefix(contract, "\n"), "\n") }
-
-// rowAddr returns the address of A(i, p) for the current p: rows are grouped
-// by five so that each group needs one base register, its members reached as
-// base + {0, 1, 2, 3, 4}·rsa with the scaled-index forms of x86 addressing.
-func rowAddr(bases []Register, rs, rs3 Register, i int) Mem {
-	base := bases[i/5]
-	switch i % 5 {
-	case 0:
-		return Mem{Base: base}
-	case 1:
-		return Mem{Base: base, Index: rs, Scale: 1}
-	case 2:
-		return Mem{Base: base, Index: rs, Scale: 2}
-	case 3:
-		return Mem{Base: base, Index: rs3, Scale: 1}
-	default:
-		return Mem{Base: base, Index: rs, Scale: 4}
-	}
-}
-
-// loadA loads the A operands and sets up the row base registers; the bases
-// advance by csa each step.
-func loadA(rows int) (bases []Register, rs, rs3, cs Register) {
-	a := Load(Param("a"), GP64())
-	rs = Load(Param("rsa"), GP64())
-	SHLQ(U8(2), rs)
-	cs = Load(Param("csa"), GP64())
-	SHLQ(U8(2), cs)
-	rs3 = GP64()
-	LEAQ(Mem{Base: rs, Index: rs, Scale: 2}, rs3)
-	bases = []Register{a}
-	for q := 1; q*5 < rows; q++ {
-		nb := GP64()
-		LEAQ(Mem{Base: bases[q-1], Index: rs, Scale: 4}, nb)
-		ADDQ(rs, nb)
-		bases = append(bases, nb)
-	}
-	return bases, rs, rs3, cs
-}
-
-// dispatch jumps to the body specialised for the rows argument; each body
-// keeps its accumulators in registers, so the row count must be static.
-func dispatch(name string, maxRows int) {
-	rows := Load(Param("rows"), GP64())
-	for r := maxRows; r >= 1; r-- {
-		CMPQ(rows, U32(r))
-		JEQ(LabelRef(fmt.Sprintf("%s_rows%d", name, r)))
-	}
-	RET()
-}
-
 // prefetchC asks for the tile's rows of C, w lines each, before the depth
 // loop: written (and, from the second depth block on, read) only after it,
 // they would otherwise arrive from L3 or memory while the FMA units wait,
@@ -241,57 +176,6 @@ func prefetchC(rows, w int) {
 	}
 }
 
-// storeTile scales the accumulators by alpha and writes them to C, adding
-// beta·C unless beta is zero (then C is not read, so NaN there is ignored).
-//
-// reg(r, j) names register r in the class of the tile's j-th vector; alpha,
-// beta and the C temporary use registers 30, 31 and 28 (12, 13 and 14 for
-// AVX2, passed as 30-18 etc. by the caller's reg).
-func storeTile(name string, rows, w, vecBytes int, acc func(i, j int) VecPhysical,
-	load func(Mem, int, VecPhysical), store func(VecPhysical, int, Mem),
-	reg func(r, j int) VecPhysical) {
-	valpha, vbeta, tmp := reg(30, 0), reg(31, 0), reg(28, 0)
-	VBROADCASTSS(paramAddr("alpha"), valpha)
-	for i := 0; i < rows; i++ {
-		for j := 0; j < w; j++ {
-			VMULPS(reg(30, j), acc(i, j), acc(i, j))
-		}
-	}
-	c := Load(Param("c"), GP64())
-	lc := Load(Param("ldc"), GP64())
-	SHLQ(U8(2), lc)
-	// VEX/EVEX forms only: legacy SSE cannot name X16–X31.
-	VBROADCASTSS(paramAddr("beta"), vbeta)
-	VXORPS(tmp.AsX(), tmp.AsX(), tmp.AsX())
-	VUCOMISS(tmp.AsX(), vbeta.AsX())
-	withBeta := fmt.Sprintf("%s_rows%d_beta", name, rows)
-	JNE(LabelRef(withBeta))
-	JPS(LabelRef(withBeta)) // NaN beta: unordered, take the general path
-	for i := 0; i < rows; i++ {
-		for j := 0; j < w; j++ {
-			store(acc(i, j), j, Mem{Base: c, Disp: vecBytes * j})
-		}
-		if i < rows-1 {
-			ADDQ(lc, c)
-		}
-	}
-	VZEROUPPER()
-	RET()
-	Label(withBeta)
-	for i := 0; i < rows; i++ {
-		for j := 0; j < w; j++ {
-			load(Mem{Base: c, Disp: vecBytes * j}, j, reg(28, j))
-			VFMADD231PS(reg(31, j), reg(28, j), acc(i, j))
-			store(acc(i, j), j, Mem{Base: c, Disp: vecBytes * j})
-		}
-		if i < rows-1 {
-			ADDQ(lc, c)
-		}
-	}
-	VZEROUPPER()
-	RET()
-}
-
 // avx2Tile emits gemmTileAVX2x{8w}: a tile of up to 6 rows × 8w columns.
 // Twelve accumulators, two B vectors, one broadcast A value and the column
 // mask fill the 16 ymm registers; the last vector of each row is masked with
@@ -300,27 +184,21 @@ func avx2Tile(w int) {
 	name := fmt.Sprintf("gemmTileAVX2x%d", 8*w)
 	TEXT(name, NOSPLIT, fmt.Sprintf(signature, "*int32"))
 	Pragma("noescape")
-	Doc(append([]string{name + " computes a tile of at most 6 rows and " + fmt.Sprint(8*w) + " columns of C;",
+	asm.TileDoc(name, 6, 8*w, contract,
 		"the columns before the last 8 are whole, and the sign bits of mask[0:8] select",
-		"the columns of the last 8.", ""}, contractLines()...)...)
-	dispatch(name, 6)
+		"the columns of the last 8.")
+	asm.Dispatch("rows", 6, name+"_rows%d")
 	for rows := 6; rows >= 1; rows-- {
 		Label(fmt.Sprintf("%s_rows%d", name, rows))
 		prefetchC(rows, 1)
-		k := Load(Param("k"), GP64())
-		bases, rs, rs3, cs := loadA(rows)
-		b := Load(Param("b"), GP64())
-		lb := Load(Param("ldb"), GP64())
-		SHLQ(U8(2), lb)
+		o := asm.LoadOperands(rows)
 		mp := Load(Param("mask"), GP64())
-		vmask := ymm(15)
+		vmask := asm.Ymm[15]
 		VMOVDQU(Mem{Base: mp}, vmask)
-		acc := func(i, j int) VecPhysical { return ymm(i*w + j) }
-		by := func(j int) VecPhysical { return ymm(12 + j) }
-		va := ymm(14)
-		for i := 0; i < rows*w; i++ {
-			VXORPS(ymm(i), ymm(i), ymm(i))
-		}
+		acc := func(i, j int) VecPhysical { return asm.Ymm[i*w+j] }
+		by := func(j int) VecPhysical { return asm.Ymm[12+j] }
+		va := asm.Ymm[14]
+		asm.ZeroAcc(rows, w, acc)
 		// step emits one depth step, A(i, ·) at aAt(i) and B's row at
 		// bAt(j); whole loads B's last vector unmasked too.
 		step := func(aAt func(i int) Mem, bAt func(j int) Mem, whole bool) {
@@ -338,23 +216,13 @@ func avx2Tile(w int) {
 				}
 			}
 		}
-		aRow := func(i int) Mem { return rowAddr(bases, rs, rs3, i) }
-		bRow := func(j int) Mem { return Mem{Base: b, Disp: 32 * j} }
+		bRow := func(j int) Mem { return Mem{Base: o.B, Disp: 32 * j} }
 		store := fmt.Sprintf("%s_rows%d_store", name, rows)
-		avx2Fast(vmask, fastTile{name: name, rows: rows, k: k, rs: rs, cs: cs, b: b, lb: lb, bases: bases,
-			step: step, aRow: aRow, bRow: bRow, store: store})
-		loop := fmt.Sprintf("%s_rows%d_loop", name, rows)
-		Label(loop)
-		step(aRow, bRow, false)
-		ADDQ(lb, b)
-		for _, base := range bases {
-			ADDQ(cs, base)
-		}
-		DECQ(k)
-		JNZ(LabelRef(loop))
+		avx2Fast(vmask, fastTile{Operands: o, name: name, rows: rows, step: step, bRow: bRow, store: store})
+		o.Loop(fmt.Sprintf("%s_rows%d_loop", name, rows), func() { step(o.ARow, bRow, false) })
 		Label(store)
 
-		storeTile(name, rows, w, 32, acc, func(mem Mem, j int, dst VecPhysical) {
+		asm.StoreTile(name, rows, w, 32, acc, func(mem Mem, j int, dst VecPhysical) {
 			if j < w-1 {
 				VMOVUPS(mem, dst)
 			} else {
@@ -366,22 +234,6 @@ func avx2Tile(w int) {
 			} else {
 				VMASKMOVPS(src, vmask, mem)
 			}
-		}, func(r, j int) VecPhysical { return ymm(map[int]int{30: 12, 31: 13, 28: 14}[r]) })
+		}, func(r, j int) VecPhysical { return asm.Ymm[map[int]int{30: 12, 31: 13, 28: 14}[r]] })
 	}
 }
-
-func paramAddr(name string) Mem {
-	b, err := Param(name).Resolve()
-	if err != nil {
-		panic(err)
-	}
-	return b.Addr
-}
-
-var zmms = []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
-	Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}
-var ymms = []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15,
-	Y16, Y17, Y18, Y19, Y20, Y21, Y22, Y23, Y24, Y25, Y26, Y27, Y28, Y29, Y30, Y31}
-
-func zmm(i int) VecPhysical { return zmms[i] }
-func ymm(i int) VecPhysical { return ymms[i] }

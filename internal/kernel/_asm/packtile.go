@@ -4,6 +4,8 @@ import (
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/goras-ml/goras/internal/kernel/_asm/internal/asm"
 )
 
 // packPrefetchRows is how many rows of B ahead the packing tile asks for:
@@ -28,29 +30,22 @@ func packTile() {
 		"does with rows = 14, every bit of mask set and csa = 1, the only arguments",
 		"it takes, and copies B's k rows of 32 values to dst, dst[p*32+j] = b[p*ldb+j].")
 	k := Load(Param("k"), GP64())
-	bases, rs, rs3, _ := loadA(rows)
+	bases, rs, rs3, _ := asm.LoadA(rows)
 	b := Load(Param("b"), GP64())
 	lb := Load(Param("ldb"), GP64())
 	SHLQ(U8(2), lb)
 	d := Load(Param("dst"), GP64())
 	pf := GP64()
 	IMUL3Q(U32(packPrefetchRows), lb, pf)
-	m := Load(Param("mask"), GP32())
-	KMOVW(m, K1)
-	SHRL(U8(16), m)
-	KMOVW(m, K2)
+	masks := asm.ColumnMasks(2)
 	prefetchC(rows, 2)
-	step, acc := avx512Step(rows, []int{16, 16}, []Register{K1, K2})
-	for i := 0; i < rows; i++ {
-		for j := 0; j < 2; j++ {
-			VXORPS(acc(i, j), acc(i, j), acc(i, j))
-		}
-	}
+	step, acc := avx512Step(rows, []int{16, 16}, masks)
+	asm.ZeroAcc(rows, 2, acc)
 	loop := name + "_loop"
 	Label(loop)
 	PREFETCHT0(Mem{Base: b, Index: pf, Scale: 1})
 	PREFETCHT0(Mem{Base: b, Index: pf, Scale: 1, Disp: 64})
-	step(func(i int) Mem { return rowAddr(bases, rs, rs3, i) }, func(j int) Mem { return Mem{Base: b, Disp: 64 * j} }, true)
+	step(func(i int) Mem { return asm.Row(bases, rs, rs3, i) }, func(j int) Mem { return Mem{Base: b, Disp: 64 * j} }, true)
 	// The step leaves B's row in registers 28 and 29.
 	VMOVUPS(Z28, Mem{Base: d})
 	VMOVUPS(Z29, Mem{Base: d, Disp: 64})
@@ -61,9 +56,5 @@ func packTile() {
 	}
 	DECQ(k)
 	JNZ(LabelRef(loop))
-	storeTile(name, rows, 2, 64, acc, func(mem Mem, j int, dst VecPhysical) {
-		VMOVUPS_Z(mem, []Register{K1, K2}[j], dst)
-	}, func(src VecPhysical, j int, mem Mem) {
-		VMOVUPS(src, []Register{K1, K2}[j], mem)
-	}, func(r, j int) VecPhysical { return zmm(r) })
+	asm.StoreMasked(name, rows, 2, masks, acc, func(r, j int) VecPhysical { return asm.Zmm[r] })
 }

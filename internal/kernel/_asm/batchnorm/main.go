@@ -80,21 +80,17 @@ func kernels(v vec) {
 		func(p map[string]GPVirtual, k []VecVirtual, acc []VecVirtual, d int) {
 			g, t := v.reg(), v.reg()
 			VMOVUPS(Mem{Base: p["dy"], Disp: d}, g)
-			VADDPS(g, acc[0], acc[0])
-			VMOVUPS(Mem{Base: p["x"], Disp: d}, t)
-			VSUBPS(k[0], t, t)
-			VMULPS(t, g, t)
-			VADDPS(t, acc[1], acc[1])
+			dotStep(g, t, Mem{Base: p["x"], Disp: d}, k[0], acc)
 		})
 	rowKernel(v, "affine", "func(y *float32, x *float32, scale *float32, shift *float32, rows int, n int)",
 		[]string{"y[i*n+c] = x[i*n+c]*scale[c] + shift[c] for i < rows, c < n."},
 		[]string{"y", "x"}, []string{"scale", "shift"},
-		func(p map[string]GPVirtual, co GPVirtual) {
+		func(at func(s string) Mem) {
 			t := v.reg()
-			VMOVUPS(Mem{Base: p["x"], Index: co, Scale: 1}, t)
-			VMULPS(Mem{Base: p["scale"], Index: co, Scale: 1}, t, t)
-			VADDPS(Mem{Base: p["shift"], Index: co, Scale: 1}, t, t)
-			VMOVUPS(t, Mem{Base: p["y"], Index: co, Scale: 1})
+			VMOVUPS(at("x"), t)
+			VMULPS(at("scale"), t, t)
+			VADDPS(at("shift"), t, t)
+			VMOVUPS(t, at("y"))
 		})
 	for _, set := range []bool{false, true} {
 		gradKernel(v, set)
@@ -127,17 +123,34 @@ func gradKernel(v vec, set bool) {
 	rowKernel(v, name, "func(dx *float32, dy *float32, x *float32, a *float32, b *float32, mean *float32, d *float32, rows int, n int)",
 		[]string{"dx[i*n+c] " + op + " a[c]*dy[i*n+c] + b[c]*(x[i*n+c]-mean[c]) + d[c] for i < rows, c < n,", doc},
 		[]string{"dx", "dy", "x"}, []string{"a", "b", "mean", "d"},
-		func(p map[string]GPVirtual, co GPVirtual) {
+		func(at func(s string) Mem) {
 			t, u := v.reg(), v.reg()
-			VMOVUPS(Mem{Base: p["dy"], Index: co, Scale: 1}, t)
-			VMULPS(Mem{Base: p["a"], Index: co, Scale: 1}, t, t)
-			VMOVUPS(Mem{Base: p["x"], Index: co, Scale: 1}, u)
-			VSUBPS(Mem{Base: p["mean"], Index: co, Scale: 1}, u, u)
-			VMULPS(Mem{Base: p["b"], Index: co, Scale: 1}, u, u)
-			VADDPS(u, t, t)
-			VADDPS(Mem{Base: p["d"], Index: co, Scale: 1}, t, t)
-			toDx(v, t, Mem{Base: p["dx"], Index: co, Scale: 1}, set)
+			VMOVUPS(at("dy"), t)
+			gradStep(v, t, u, at, set)
 		})
+}
+
+// dotStep adds one row to ColumnDots64's two sums, of the gradient g and
+// of g·(x - mean): acc[0] += g, acc[1] += g·(x - mean), t scratch.
+func dotStep(g, t VecVirtual, x Mem, mean VecVirtual, acc []VecVirtual) {
+	VADDPS(g, acc[0], acc[0])
+	VMOVUPS(x, t)
+	VSUBPS(mean, t, t)
+	VMULPS(t, g, t)
+	VADDPS(t, acc[1], acc[1])
+}
+
+// gradStep finishes BatchNormGrad's value from the gradient g in t (dy,
+// or dy through the ReLU): t = a·g + b·(x - mean) + d, u scratch, summed
+// left to right, then added to dx (toDx).
+func gradStep(v vec, t, u VecVirtual, at func(s string) Mem, set bool) {
+	VMULPS(at("a"), t, t)
+	VMOVUPS(at("x"), u)
+	VSUBPS(at("mean"), u, u)
+	VMULPS(at("b"), u, u)
+	VADDPS(u, t, t)
+	VADDPS(at("d"), t, t)
+	toDx(v, t, at("dx"), set)
 }
 
 // reluKernels emits the loops of a normalization a ReLU reads alone, fused
@@ -176,23 +189,19 @@ func reluKernels(v vec) {
 		func(p map[string]GPVirtual, k []VecVirtual, acc []VecVirtual, d int) {
 			g, t := v.reg(), v.reg()
 			masked(Mem{Base: p["dy"], Disp: d}, Mem{Base: p["x"], Disp: d}, k[1], k[2], g)
-			VADDPS(g, acc[0], acc[0])
-			VMOVUPS(Mem{Base: p["x"], Disp: d}, t)
-			VSUBPS(k[0], t, t)
-			VMULPS(t, g, t)
-			VADDPS(t, acc[1], acc[1])
+			dotStep(g, t, Mem{Base: p["x"], Disp: d}, k[0], acc)
 		})
 	rowKernel(v, "affineReLU", "func(y *float32, x *float32, scale *float32, shift *float32, rows int, n int)",
 		[]string{"z := x[i*n+c]*scale[c] + shift[c]; y[i*n+c] = z if z > 0, else 0, for i < rows, c < n."},
 		[]string{"y", "x"}, []string{"scale", "shift"},
-		func(p map[string]GPVirtual, co GPVirtual) {
+		func(at func(s string) Mem) {
 			t, z := v.reg(), v.reg()
 			VXORPS(z, z, z)
-			VMOVUPS(Mem{Base: p["x"], Index: co, Scale: 1}, t)
-			VMULPS(Mem{Base: p["scale"], Index: co, Scale: 1}, t, t)
-			VADDPS(Mem{Base: p["shift"], Index: co, Scale: 1}, t, t)
+			VMOVUPS(at("x"), t)
+			VMULPS(at("scale"), t, t)
+			VADDPS(at("shift"), t, t)
 			VMAXPS(z, t, t)
-			VMOVUPS(t, Mem{Base: p["y"], Index: co, Scale: 1})
+			VMOVUPS(t, at("y"))
 		})
 	for _, set := range []bool{false, true} {
 		name, op, doc := "bnGradReLU", "+=", "summed left to right."
@@ -203,17 +212,10 @@ func reluKernels(v vec) {
 			[]string{"g := reluGrad(dy[i*n+c], x[i*n+c]*scale[c] + shift[c]);",
 				"dx[i*n+c] " + op + " a[c]*g + b[c]*(x[i*n+c]-mean[c]) + d[c] for i < rows, c < n,", doc},
 			[]string{"dx", "dy", "x"}, []string{"a", "b", "mean", "d", "scale", "shift"},
-			func(p map[string]GPVirtual, co GPVirtual) {
-				at := func(s string) Mem { return Mem{Base: p[s], Index: co, Scale: 1} }
+			func(at func(s string) Mem) {
 				t, u := v.reg(), v.reg()
 				masked(at("dy"), at("x"), at("scale"), at("shift"), t)
-				VMULPS(at("a"), t, t)
-				VMOVUPS(at("x"), u)
-				VSUBPS(at("mean"), u, u)
-				VMULPS(at("b"), u, u)
-				VADDPS(u, t, t)
-				VADDPS(at("d"), t, t)
-				toDx(v, t, at("dx"), set)
+				gradStep(v, t, u, at, set)
 			})
 	}
 }
@@ -228,18 +230,8 @@ func reluKernels(v vec) {
 func columnKernel(v vec, base, sig string, doc []string, rowPtrs, coefs, outs []string,
 	body func(p map[string]GPVirtual, k []VecVirtual, acc []VecVirtual, d int)) {
 	name, cols := v.col(base), v.lanes*v.per
-	TEXT(name, NOSPLIT, sig)
-	Pragma("noescape")
-	Doc(append([]string{fmt.Sprintf("%s is one run of rows of the pure-Go loop; n is a multiple of %d and rows ≥ 1.", name, cols), ""}, doc...)...)
-	ptr := map[string]GPVirtual{}
-	for _, s := range append(append(append([]string{}, rowPtrs...), coefs...), outs...) {
-		ptr[s] = Load(Param(s), GP64()).(GPVirtual)
-	}
-	rows := Load(Param("rows"), GP64())
-	n := Load(Param("n"), GP64())
-	stride := GP64()
-	MOVQ(n, stride)
-	SHLQ(U8(2), stride)
+	ptr, rows, n, stride := header(name, sig, fmt.Sprintf("%s is one run of rows of the pure-Go loop; n is a multiple of %d and rows ≥ 1.", name, cols),
+		doc, append(append(append([]string{}, rowPtrs...), coefs...), outs...))
 	blocks := GP64()
 	MOVQ(n, blocks)
 	SHRQ(U8(bits(cols)), blocks)
@@ -289,6 +281,25 @@ func columnKernel(v vec, base, sig string, doc []string, rowPtrs, coefs, outs []
 	RET()
 }
 
+// header starts kernel name, documented by first and doc, and loads its
+// operands: the pointers named in ptrs, rows, n and the row stride in
+// bytes, 4n.
+func header(name, sig, first string, doc, ptrs []string) (p map[string]GPVirtual, rows, n, stride Register) {
+	TEXT(name, NOSPLIT, sig)
+	Pragma("noescape")
+	Doc(append([]string{first, ""}, doc...)...)
+	p = map[string]GPVirtual{}
+	for _, s := range ptrs {
+		p[s] = Load(Param(s), GP64()).(GPVirtual)
+	}
+	rows = Load(Param("rows"), GP64())
+	n = Load(Param("n"), GP64())
+	stride = GP64()
+	MOVQ(n, stride)
+	SHLQ(U8(2), stride)
+	return p, rows, n, stride
+}
+
 // widen adds the float32 lanes of acc, widened to float64, to the
 // float64s at dst.
 func widen(v vec, acc VecVirtual, dst Mem) {
@@ -324,26 +335,16 @@ func bits(n int) int {
 
 // rowKernel emits an element-wise pass over rows of n values: body handles
 // the v.lanes values at byte offset co of the current row (row pointers)
-// and of the per-column coefficients.
-func rowKernel(v vec, base, sig string, doc []string, rowPtrs, coefs []string, body func(p map[string]GPVirtual, co GPVirtual)) {
+// and of the per-column coefficients, at(s) addressing those of operand s.
+func rowKernel(v vec, base, sig string, doc []string, rowPtrs, coefs []string, body func(at func(s string) Mem)) {
 	name := v.row(base)
-	TEXT(name, NOSPLIT, sig)
-	Pragma("noescape")
-	Doc(append([]string{fmt.Sprintf("%s is the pure-Go loop; n is a multiple of %d and rows ≥ 1.", name, v.lanes), ""}, doc...)...)
-	p := map[string]GPVirtual{}
-	for _, s := range append(append([]string{}, rowPtrs...), coefs...) {
-		p[s] = Load(Param(s), GP64()).(GPVirtual)
-	}
-	rows := Load(Param("rows"), GP64())
-	n := Load(Param("n"), GP64())
-	stride := GP64()
-	MOVQ(n, stride)
-	SHLQ(U8(2), stride)
+	p, rows, _, stride := header(name, sig, fmt.Sprintf("%s is the pure-Go loop; n is a multiple of %d and rows ≥ 1.", name, v.lanes),
+		doc, append(append([]string{}, rowPtrs...), coefs...))
 	Label(name + "_row")
 	co := GP64()
 	XORQ(co, co)
 	Label(name + "_col")
-	body(p, co)
+	body(func(s string) Mem { return Mem{Base: p[s], Index: co, Scale: 1} })
 	ADDQ(U32(4*v.lanes), co)
 	CMPQ(co, stride)
 	JL(LabelRef(name + "_col"))

@@ -10,12 +10,13 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	"github.com/mmcloughlin/avo/ir"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/goras-ml/goras/internal/kernel/_asm/internal/asm"
 )
 
 func main() {
@@ -98,50 +99,6 @@ as VDPBF16PS computes it (denormal inputs and results count as zero).
 k ≥ 1. Only the rows×cols elements of C and the elements of A and B named
 above are touched.`
 
-func contractLines() []string { return strings.Split(strings.TrimPrefix(contract, "\n"), "\n") }
-
-// rowAddr returns the address of A(i, q) for the current q: rows are
-// grouped by five, each group one base register, its members reached as
-// base + {0, 1, 2, 3, 4}·rsa with the scaled-index forms.
-func rowAddr(bases []Register, rs, rs3 Register, i int) Mem {
-	base := bases[i/5]
-	switch i % 5 {
-	case 0:
-		return Mem{Base: base}
-	case 1:
-		return Mem{Base: base, Index: rs, Scale: 1}
-	case 2:
-		return Mem{Base: base, Index: rs, Scale: 2}
-	case 3:
-		return Mem{Base: base, Index: rs3, Scale: 1}
-	default:
-		return Mem{Base: base, Index: rs, Scale: 4}
-	}
-}
-
-// loadA loads A's pointer and strides (in bytes) and one base register per
-// five rows; the bases advance by csa each step.
-func loadA(rows int) (bases []Register, rs, rs3, cs Register) {
-	a := Load(Param("a"), GP64())
-	rs = Load(Param("rsa"), GP64())
-	SHLQ(U8(2), rs)
-	cs = Load(Param("csa"), GP64())
-	SHLQ(U8(2), cs)
-	rs3 = GP64()
-	LEAQ(Mem{Base: rs, Index: rs, Scale: 2}, rs3)
-	bases = []Register{a}
-	for q := 1; q*5 < rows; q++ {
-		nb := GP64()
-		LEAQ(Mem{Base: bases[q-1], Index: rs, Scale: 4}, nb)
-		ADDQ(rs, nb)
-		bases = append(bases, nb)
-	}
-	return bases, rs, rs3, cs
-}
-
-var zmms = []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
-	Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}
-
 // tile emits gemmTileBF16x{16w}: up to 14 rows × 16w columns of C. The
 // accumulators take registers 0–27 (row i, vector j: 2i+j for w = 2), B's
 // step two vectors (28, 29) and A's pair, broadcast, register 30: 31 of 32.
@@ -151,107 +108,30 @@ func tile(w int) {
 	name := fmt.Sprintf("gemmTileBF16x%d", 16*w)
 	TEXT(name, NOSPLIT, signature)
 	Pragma("noescape")
-	Doc(append([]string{name + " computes a tile of at most 14 rows and " + fmt.Sprint(16*w) + " columns of C;",
-		"bit j of mask selects column j.", ""}, contractLines()...)...)
-	rows := Load(Param("rows"), GP64())
-	for r := 14; r >= 1; r-- {
-		CMPQ(rows, U32(r))
-		JEQ(LabelRef(fmt.Sprintf("%s_rows%d", name, r)))
-	}
-	RET()
-	masks := []Register{K1, K2}
+	asm.TileDoc(name, 14, 16*w, contract, "bit j of mask selects column j.")
+	asm.Dispatch("rows", 14, name+"_rows%d")
 	for rows := 14; rows >= 1; rows-- {
 		Label(fmt.Sprintf("%s_rows%d", name, rows))
-		k := Load(Param("k"), GP64())
-		bases, rs, rs3, cs := loadA(rows)
-		b := Load(Param("b"), GP64())
-		lb := Load(Param("ldb"), GP64())
-		SHLQ(U8(2), lb)
-		m := Load(Param("mask"), GP32())
-		KMOVW(m, K1)
-		if w == 2 {
-			SHRL(U8(16), m)
-			KMOVW(m, K2)
-		}
+		o := asm.LoadOperands(rows)
+		masks := asm.ColumnMasks(w)
 		acc := func(i, j int) int { return i*w + j }
-		for i := 0; i < rows; i++ {
+		accZ := func(i, j int) VecPhysical { return asm.Zmm[acc(i, j)] }
+		asm.ZeroAcc(rows, w, accZ)
+		o.Loop(fmt.Sprintf("%s_rows%d_loop", name, rows), func() {
 			for j := 0; j < w; j++ {
-				z := zmms[acc(i, j)]
-				VXORPS(z, z, z)
+				VMOVDQU32_Z(Mem{Base: o.B, Disp: 64 * j}, masks[j], asm.Zmm[28+j])
 			}
-		}
-		loop := fmt.Sprintf("%s_rows%d_loop", name, rows)
-		Label(loop)
-		for j := 0; j < w; j++ {
-			VMOVDQU32_Z(Mem{Base: b, Disp: 64 * j}, masks[j], zmms[28+j])
-		}
-		for i := 0; i < rows; i++ {
-			VPBROADCASTD(rowAddr(bases, rs, rs3, i), Z30)
-			for j := 0; j < w; j++ {
-				vdpbf16ps(acc(i, j), 30, 28+j)
+			for i := 0; i < rows; i++ {
+				VPBROADCASTD(o.ARow(i), Z30)
+				for j := 0; j < w; j++ {
+					vdpbf16ps(acc(i, j), 30, 28+j)
+				}
 			}
-		}
-		ADDQ(lb, b)
-		for _, base := range bases {
-			ADDQ(cs, base)
-		}
-		DECQ(k)
-		JNZ(LabelRef(loop))
-		storeTile(name, rows, w, masks, acc)
+		})
+		// The float32 tile's epilogue: alpha, beta and the C temporary
+		// in registers 30, 31 and 28.
+		asm.StoreMasked(name, rows, w, masks, accZ, func(r, j int) VecPhysical { return asm.Zmm[r] })
 	}
-}
-
-// storeTile scales the accumulators by alpha and writes them to C, adding
-// beta·C unless beta is zero (then C is not read, so NaN there is
-// ignored): the float32 tile's epilogue. alpha, beta and the C temporary
-// use registers 30, 31 and 28.
-func storeTile(name string, rows, w int, masks []Register, acc func(i, j int) int) {
-	VBROADCASTSS(paramAddr("alpha"), Z30)
-	for i := 0; i < rows; i++ {
-		for j := 0; j < w; j++ {
-			VMULPS(Z30, zmms[acc(i, j)], zmms[acc(i, j)])
-		}
-	}
-	c := Load(Param("c"), GP64())
-	lc := Load(Param("ldc"), GP64())
-	SHLQ(U8(2), lc)
-	VBROADCASTSS(paramAddr("beta"), Z31)
-	VXORPS(X28, X28, X28)
-	VUCOMISS(X28, X31)
-	withBeta := fmt.Sprintf("%s_rows%d_beta", name, rows)
-	JNE(LabelRef(withBeta))
-	JPS(LabelRef(withBeta)) // NaN beta: unordered, take the general path
-	for i := 0; i < rows; i++ {
-		for j := 0; j < w; j++ {
-			VMOVUPS(zmms[acc(i, j)], masks[j], Mem{Base: c, Disp: 64 * j})
-		}
-		if i < rows-1 {
-			ADDQ(lc, c)
-		}
-	}
-	VZEROUPPER()
-	RET()
-	Label(withBeta)
-	for i := 0; i < rows; i++ {
-		for j := 0; j < w; j++ {
-			VMOVUPS_Z(Mem{Base: c, Disp: 64 * j}, masks[j], Z28)
-			VFMADD231PS(Z31, Z28, zmms[acc(i, j)])
-			VMOVUPS(zmms[acc(i, j)], masks[j], Mem{Base: c, Disp: 64 * j})
-		}
-		if i < rows-1 {
-			ADDQ(lc, c)
-		}
-	}
-	VZEROUPPER()
-	RET()
-}
-
-func paramAddr(name string) Mem {
-	b, err := Param(name).Resolve()
-	if err != nil {
-		panic(err)
-	}
-	return b.Addr
 }
 
 // tailMask sets k to the low n bits, n ≤ 16 in a register: the lanes of

@@ -16,22 +16,14 @@ import (
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/goras-ml/goras/internal/kernel/_asm/internal/asm"
 )
 
 func main() {
 	ConstraintExpr("amd64,!purego")
 	rows()
 	Generate()
-}
-
-// paramAddr is the stack slot of a parameter: the loop reads the rarely
-// changing sizes from memory, which leaves the registers to the loop.
-func paramAddr(name string) Mem {
-	b, err := Param(name).Resolve()
-	if err != nil {
-		panic(err)
-	}
-	return b.Addr
 }
 
 // rows emits col2imRowsAVX512. Sizes are in values; p is the offset in
@@ -81,7 +73,9 @@ type loop struct {
 func (l *loop) label(s string) string { return l.name + "_" + s }
 
 // body emits the row loop, for rows of at most 48 values when short. r
-// holds rowLen.
+// holds rowLen. The rarely changing sizes (span, nd, drs, srs, rows) are
+// read from their stack slots (asm.ParamAddr), which leaves the registers
+// to the loop.
 func body(name string, r GPVirtual, short bool) {
 	l := &loop{name: name, short: short, r: r, wd: GP64(), rmax: GP64()}
 	// wd = bits [16, 16+min(rowLen, 48)); rmax = rowLen - 48.
@@ -110,16 +104,16 @@ func body(name string, r GPVirtual, short bool) {
 	XORQ(l.sbase, l.sbase)
 	Label(l.label("full"))
 	LEAQ(Mem{Base: l.p, Disp: 16}, l.e)
-	CMPQ(l.e, paramAddr("span"))
+	CMPQ(l.e, asm.ParamAddr("span"))
 	JG(LabelRef(l.label("tail")))
 	l.vector(false)
 	JMP(LabelRef(l.label("full")))
 
 	Label(l.label("tail"))
-	CMPQ(l.p, paramAddr("span"))
+	CMPQ(l.p, asm.ParamAddr("span"))
 	JGE(LabelRef(l.label("next_row")))
 	// K1: the last span-p < 16 lanes of dst.
-	MOVQ(paramAddr("span"), l.e)
+	MOVQ(asm.ParamAddr("span"), l.e)
 	SUBQ(l.p, l.e)
 	MOVL(U32(0xFFFF), l.m.As32())
 	BZHIQ(l.e, l.m, l.m)
@@ -127,11 +121,11 @@ func body(name string, r GPVirtual, short bool) {
 	l.vector(true)
 
 	Label(l.label("next_row"))
-	MOVQ(paramAddr("drs"), l.m)
+	MOVQ(asm.ParamAddr("drs"), l.m)
 	LEAQ(Mem{Base: l.dst, Index: l.m, Scale: 4}, l.dst)
-	MOVQ(paramAddr("srs"), l.m)
+	MOVQ(asm.ParamAddr("srs"), l.m)
 	LEAQ(Mem{Base: l.src, Index: l.m, Scale: 4}, l.src)
-	DECQ(paramAddr("rows")) // ABI0: the argument slots are the callee's
+	DECQ(asm.ParamAddr("rows")) // ABI0: the argument slots are the callee's
 	JNZ(LabelRef(l.label("row")))
 	VZEROUPPER()
 	RET()
@@ -156,7 +150,7 @@ func (l *loop) vector(masked bool) {
 	MOVQ(l.sbase, l.sidx)
 	// em = max(0, p + 16 - n·dstep).
 	MOVQ(l.p, l.em)
-	SUBQ(paramAddr("nd"), l.em)
+	SUBQ(asm.ParamAddr("nd"), l.em)
 	ADDQ(U8(16), l.em)
 	XORL(l.m.As32(), l.m.As32())
 	CMPQ(l.em, l.m)

@@ -17,6 +17,8 @@ import (
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/goras-ml/goras/internal/kernel/_asm/internal/asm"
 )
 
 // unroll is how many depth steps one pass of the inner loop does, with
@@ -30,9 +32,6 @@ func main() {
 	tile()
 	Generate()
 }
-
-var zmms = []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
-	Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}
 
 func tile() {
 	const name = "convTileAVX512x32"
@@ -56,12 +55,7 @@ func tile() {
 		"\t\tc[i*ldc+j] = v",
 		"",
 		"k1, kh, rows ≥ 1, rows ≤ 14. Only the elements named are read or written.")
-	rowsReg := Load(Param("rows"), GP64())
-	for r := maxRows; r >= 1; r-- {
-		CMPQ(rowsReg, U32(r))
-		JEQ(LabelRef(fmt.Sprintf("rows%d", r)))
-	}
-	RET()
+	asm.Dispatch("rows", maxRows, "rows%d")
 	for r := maxRows; r >= 1; r-- {
 		body(r)
 	}
@@ -71,63 +65,30 @@ func tile() {
 // accumulators are registers.
 func body(rows int) {
 	Label(fmt.Sprintf("rows%d", rows))
-	acc := func(i, j int) VecPhysical { return zmms[2*i+j] }
-	bz := func(j int) VecPhysical { return zmms[28+j] }
-	m := Load(Param("mask"), GP32())
-	KMOVW(m, K1)
-	SHRL(U8(16), m)
-	KMOVW(m, K2)
-	masks := []Register{K1, K2}
+	acc := func(i, j int) VecPhysical { return asm.Zmm[2*i+j] }
+	bz := func(j int) VecPhysical { return asm.Zmm[28+j] }
+	masks := asm.ColumnMasks(2)
 
 	a := Load(Param("a"), GP64())
 	rs := Load(Param("rsa"), GP64())
 	SHLQ(U8(2), rs)
-	rs3 := GP64()
-	LEAQ(Mem{Base: rs, Index: rs, Scale: 2}, rs3)
-	bases := []Register{a}
-	for q := 1; q*5 < rows; q++ {
-		nb := GP64()
-		LEAQ(Mem{Base: bases[q-1], Index: rs, Scale: 4}, nb)
-		ADDQ(rs, nb)
-		bases = append(bases, nb)
-	}
+	rs3 := asm.Times3(rs)
+	bases := asm.RowBases(a, rs, rows)
 	aAt := func(i, s int) Mem {
-		base := bases[i/5]
-		mem := Mem{Base: base, Disp: 4 * s}
-		switch i % 5 {
-		case 1:
-			mem.Index, mem.Scale = rs, 1
-		case 2:
-			mem.Index, mem.Scale = rs, 2
-		case 3:
-			mem.Index, mem.Scale = rs3, 1
-		case 4:
-			mem.Index, mem.Scale = rs, 4
-		}
+		mem := asm.Row(bases, rs, rs3, i)
+		mem.Disp = 4 * s
 		return mem
 	}
 	b := Load(Param("b"), GP64())
 	lb := Load(Param("ldb"), GP64())
 	SHLQ(U8(2), lb)
-	lb3 := GP64()
-	LEAQ(Mem{Base: lb, Index: lb, Scale: 2}, lb3)
+	lb3 := asm.Times3(lb)
 	bAt := func(s, j int) Mem {
-		mem := Mem{Base: b, Disp: 64 * j}
-		switch s {
-		case 1:
-			mem.Index, mem.Scale = lb, 1
-		case 2:
-			mem.Index, mem.Scale = lb, 2
-		case 3:
-			mem.Index, mem.Scale = lb3, 1
-		}
+		mem := asm.Step(b, lb, lb3, s)
+		mem.Disp = 64 * j
 		return mem
 	}
-	for i := 0; i < rows; i++ {
-		for j := 0; j < 2; j++ {
-			VXORPS(acc(i, j), acc(i, j), acc(i, j))
-		}
-	}
+	asm.ZeroAcc(rows, 2, acc)
 	// step emits one depth step, B's row masked unless whole.
 	step := func(s int, whole bool) {
 		for j := 0; j < 2; j++ {
@@ -141,7 +102,7 @@ func body(rows int) {
 		// an FMA with a broadcast operand loads it again for each, 30
 		// loads a step where the core does 2 a cycle.
 		for i := 0; i < rows; i++ {
-			av := zmms[30+i%2]
+			av := asm.Zmm[30+i%2]
 			VBROADCASTSS(aAt(i, s), av)
 			for j := 0; j < 2; j++ {
 				VFMADD231PS(av, bz(j), acc(i, j))
@@ -215,14 +176,14 @@ func windowLoops(whole bool, step func(s int, whole bool), bases []Register,
 // stores the accumulators, masked.
 func epilogue(rows int, acc func(i, j int) VecPhysical, masks []Register, p func(string) string) {
 	flags := Load(Param("flags"), GP64())
-	sc, sh := zmms[28:30], zmms[30:32]
-	TESTQ(U32(convShift|convScale), flags)
+	sc, sh := asm.Zmm[28:30], asm.Zmm[30:32]
+	TESTQ(U32(asm.ConvShift|asm.ConvScale), flags)
 	JZ(LabelRef(p("relu")))
 	shp := Load(Param("shift"), GP64())
 	for j := 0; j < 2; j++ {
 		VMOVUPS_Z(Mem{Base: shp, Disp: 64 * j}, masks[j], sh[j])
 	}
-	TESTQ(U32(convScale), flags)
+	TESTQ(U32(asm.ConvScale), flags)
 	JZ(LabelRef(p("shift")))
 	scp := Load(Param("scale"), GP64())
 	for j := 0; j < 2; j++ {
@@ -241,9 +202,9 @@ func epilogue(rows int, acc func(i, j int) VecPhysical, masks []Register, p func
 		}
 	}
 	Label(p("relu"))
-	TESTQ(U32(convReLU), flags)
+	TESTQ(U32(asm.ConvReLU), flags)
 	JZ(LabelRef(p("store")))
-	zero := zmms[28]
+	zero := asm.Zmm[28]
 	VXORPS(zero, zero, zero)
 	for i := 0; i < rows; i++ {
 		for j := 0; j < 2; j++ {
@@ -265,10 +226,3 @@ func epilogue(rows int, acc func(i, j int) VecPhysical, masks []Register, p func
 	VZEROUPPER()
 	RET()
 }
-
-// The flags bits, as conv_tile.go names them.
-const (
-	convReLU  = 1
-	convShift = 2
-	convScale = 4
-)

@@ -10,6 +10,8 @@ import (
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/goras-ml/goras/internal/kernel/_asm/internal/asm"
 )
 
 // chains independent accumulators, each advanced unroll times per
@@ -27,8 +29,8 @@ const (
 func main() {
 	ConstraintExpr("amd64,!purego")
 	cpuid()
-	peakLoop("fmaPeakZMM", "512-bit", zmms, func(r VecPhysical) { VPXORD(r, r, r) }) // AVX-512F alone
-	peakLoop("fmaPeakYMM", "256-bit", ymms, func(r VecPhysical) { VXORPS(r, r, r) })
+	peakLoop("fmaPeakZMM", "512-bit", asm.Zmm[:16], func(r VecPhysical) { VPXORD(r, r, r) }) // AVX-512F alone
+	peakLoop("fmaPeakYMM", "256-bit", asm.Ymm[:16], func(r VecPhysical) { VXORPS(r, r, r) })
 	Generate()
 }
 
@@ -69,6 +71,3 @@ func peakLoop(name, width string, regs []VecPhysical, zero func(VecPhysical)) {
 	VZEROUPPER()
 	RET()
 }
-
-var zmms = []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15}
-var ymms = []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}

@@ -158,24 +158,33 @@ func mask() {
 	VMOVD(tg, tx)
 	VPBROADCASTD(tx, th)
 	VBROADCASTSS(Load(Param("scale"), XMM()), sc)
+	keepLoop(kp, n, func(i Register) {
+		var bits [2]GPVirtual
+		for half := range 2 {
+			u, mx := YMM(), YMM()
+			VMOVDQU(Mem{Base: d, Index: i, Scale: 4, Disp: 32 * half}, u)
+			VPMAXUD(th, u, mx)
+			VPCMPEQD(u, mx, mx)
+			bits[half] = GP32()
+			VMOVMSKPS(mx, bits[half])
+			VANDPS(sc, mx, mx)
+			VMULPS(Mem{Base: x, Index: i, Scale: 4, Disp: 32 * half}, mx, mx)
+			VMOVUPS(mx, Mem{Base: y, Index: i, Scale: 4, Disp: 32 * half})
+		}
+		SHLL(U8(8), bits[1])
+		ORL(bits[1], bits[0])
+		MOVW(bits[0].As16(), Mem{Base: kp})
+	})
+}
+
+// keepLoop emits the loop of mask and backward over n elements (a multiple
+// of 16), sixteen a pass: i counts the elements, kp steps through keep, a
+// word of sixteen bits a pass.
+func keepLoop(kp, n Register, body func(i Register)) {
 	i := GP64()
 	XORQ(i, i)
 	Label("loop")
-	var bits [2]GPVirtual
-	for half := range 2 {
-		u, mx := YMM(), YMM()
-		VMOVDQU(Mem{Base: d, Index: i, Scale: 4, Disp: 32 * half}, u)
-		VPMAXUD(th, u, mx)
-		VPCMPEQD(u, mx, mx)
-		bits[half] = GP32()
-		VMOVMSKPS(mx, bits[half])
-		VANDPS(sc, mx, mx)
-		VMULPS(Mem{Base: x, Index: i, Scale: 4, Disp: 32 * half}, mx, mx)
-		VMOVUPS(mx, Mem{Base: y, Index: i, Scale: 4, Disp: 32 * half})
-	}
-	SHLL(U8(8), bits[1])
-	ORL(bits[1], bits[0])
-	MOVW(bits[0].As16(), Mem{Base: kp})
+	body(i)
 	ADDQ(U8(2), kp)
 	ADDQ(U8(16), i)
 	CMPQ(i, n)
@@ -213,28 +222,21 @@ func backward() {
 		lb[half] = YMM()
 		VMOVDQU(laneBits.Offset(32*half), lb[half])
 	}
-	i := GP64()
-	XORQ(i, i)
-	Label("loop")
-	// The word in both halves of every 32-bit lane: each lane's bit j < 16
-	// is the word's.
-	wb := YMM()
-	VPBROADCASTW(Mem{Base: kp}, wb)
-	for half := range 2 {
-		t := YMM()
-		VPAND(lb[half], wb, t)
-		VPCMPEQD(lb[half], t, t)
-		VANDPS(sc, t, t)
-		VMULPS(Mem{Base: dy, Index: i, Scale: 4, Disp: 32 * half}, t, t)
-		d := YMM()
-		VMOVUPS(Mem{Base: dx, Index: i, Scale: 4, Disp: 32 * half}, d)
-		VADDPS(t, d, d) // d + t: of two NaNs, x86 keeps the first operand's
-		VMOVUPS(d, Mem{Base: dx, Index: i, Scale: 4, Disp: 32 * half})
-	}
-	ADDQ(U8(2), kp)
-	ADDQ(U8(16), i)
-	CMPQ(i, n)
-	JB(LabelRef("loop"))
-	VZEROUPPER()
-	RET()
+	keepLoop(kp, n, func(i Register) {
+		// The word in both halves of every 32-bit lane: each lane's bit
+		// j < 16 is the word's.
+		wb := YMM()
+		VPBROADCASTW(Mem{Base: kp}, wb)
+		for half := range 2 {
+			t := YMM()
+			VPAND(lb[half], wb, t)
+			VPCMPEQD(lb[half], t, t)
+			VANDPS(sc, t, t)
+			VMULPS(Mem{Base: dy, Index: i, Scale: 4, Disp: 32 * half}, t, t)
+			d := YMM()
+			VMOVUPS(Mem{Base: dx, Index: i, Scale: 4, Disp: 32 * half}, d)
+			VADDPS(t, d, d) // d + t: of two NaNs, x86 keeps the first operand's
+			VMOVUPS(d, Mem{Base: dx, Index: i, Scale: 4, Disp: 32 * half})
+		}
+	})
 }

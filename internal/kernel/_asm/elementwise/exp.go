@@ -6,6 +6,8 @@ import (
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/goras-ml/goras/internal/kernel/_asm/internal/asm"
 )
 
 // expShifted emits expShiftedVec, the exponentials of softmax and
@@ -43,7 +45,7 @@ func expShifted() {
 	tm := Load(Param("tail"), GP32())
 	KMOVW(tm, K1)
 	shift := Y16
-	VBROADCASTSS(paramAddr("shift"), shift)
+	VBROADCASTSS(asm.ParamAddr("shift"), shift)
 	// log2e, ln2hi, ln2lo, lo, hi, c0..c12 in Z17..Z31 and Z12..Z15.
 	cr := []VecPhysical{Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31, Z12, Z13, Z14}
 	for i, r := range cr {

@@ -13,9 +13,13 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/goras-ml/goras/internal/kernel/_asm/internal/asm"
 )
 
 func main() {
@@ -82,12 +86,7 @@ func main() {
 		[]string{"v[i] = v[i]*mu - grad[i]*lr; w[i] += v[i]", "v[i] set to +0 before its use and store when |v[i]| < tiny (0x1p-126)"},
 		[]string{"w", "v", "grad"}, []string{"mu", "lr", "tiny"},
 		func(p []GPVirtual, s []VecVirtual, off int) {
-			vv, gl := YMM(), YMM()
-			VMULPS(Mem{Base: p[1], Disp: off}, s[0], vv)
-			VMULPS(Mem{Base: p[2], Disp: off}, s[1], gl)
-			VSUBPS(gl, vv, vv)
-			flushTiny(vv, s[2])
-			VMOVUPS(vv, Mem{Base: p[1], Disp: off})
+			vv, _ := sgdVelocity(p, s, off)
 			VADDPS(Mem{Base: p[0], Disp: off}, vv, vv)
 			VMOVUPS(vv, Mem{Base: p[0], Disp: off})
 		})
@@ -95,12 +94,7 @@ func main() {
 		[]string{"v[i] = v[i]*mu - grad[i]*lr; w[i] += v[i]*mu - grad[i]*lr", "v[i] set to +0 before its use and store when |v[i]| < tiny (0x1p-126)"},
 		[]string{"w", "v", "grad"}, []string{"mu", "lr", "tiny"},
 		func(p []GPVirtual, s []VecVirtual, off int) {
-			vv, gl := YMM(), YMM()
-			VMULPS(Mem{Base: p[1], Disp: off}, s[0], vv)
-			VMULPS(Mem{Base: p[2], Disp: off}, s[1], gl)
-			VSUBPS(gl, vv, vv)
-			flushTiny(vv, s[2])
-			VMOVUPS(vv, Mem{Base: p[1], Disp: off})
+			vv, gl := sgdVelocity(p, s, off)
 			VMULPS(vv, s[0], vv)
 			VSUBPS(gl, vv, vv)
 			VADDPS(Mem{Base: p[0], Disp: off}, vv, vv)
@@ -197,6 +191,21 @@ func main() {
 	Generate()
 }
 
+// sgdVelocity emits the velocity step that SGD with momentum and with
+// Nesterov momentum share, on the 8 values at byte offset off of v (p[1])
+// and grad (p[2]), mu, lr and tiny in s: v = v*mu - grad*lr, flushed
+// (flushTiny) and stored. It returns v and grad*lr in registers, which
+// Nesterov's step on w takes again.
+func sgdVelocity(p []GPVirtual, s []VecVirtual, off int) (vv, gl VecVirtual) {
+	vv, gl = YMM(), YMM()
+	VMULPS(Mem{Base: p[1], Disp: off}, s[0], vv)
+	VMULPS(Mem{Base: p[2], Disp: off}, s[1], gl)
+	VSUBPS(gl, vv, vv)
+	flushTiny(vv, s[2])
+	VMOVUPS(vv, Mem{Base: p[1], Disp: off})
+	return vv, gl
+}
+
 // sqrtStep emits w -= lr*g / sqrt(d + eps), RMSprop's and Adagrad's step
 // from their mean square d (g and d are clobbered).
 func sqrtStep(w Mem, g, d, lr, eps VecVirtual) {
@@ -256,7 +265,7 @@ func kernel(name, sig string, doc []string, ptrs, scalars []string, body func(p 
 	var s []VecVirtual
 	for _, name := range scalars {
 		v := YMM()
-		VBROADCASTSS(paramAddr(name), v)
+		VBROADCASTSS(asm.ParamAddr(name), v)
 		s = append(s, v)
 	}
 	if len(zero) > 0 && zero[0] {
@@ -265,38 +274,54 @@ func kernel(name, sig string, doc []string, ptrs, scalars []string, body func(p 
 		s = append(s, z)
 	}
 	n := Load(Param("n"), GP64())
-	advance := func(bytes int) {
+	unrolled(name, n, 8, func(u int) { body(p, s, 32*u) }, func(values int) {
 		for _, r := range p {
-			ADDQ(U32(bytes), r)
+			ADDQ(U32(4*values), r)
 		}
-	}
-	Label(name + "_loop32")
-	CMPQ(n, U8(32))
-	JL(LabelRef(name + "_loop8"))
+	})
+}
+
+// unrolled emits the loop over n values, lanes to a vector, of kernel,
+// scaleUint8 and scaleUint8Rcp: four vectors a pass while 4·lanes values
+// are left, then one a pass while lanes are (n is a multiple of lanes).
+// body(u) emits the work on vector u of the pass, advance(values) moves
+// the pointers past values values. Its labels start with prefix.
+func unrolled(prefix string, n Register, lanes int, body func(u int), advance func(values int)) {
+	four, one, done := fmt.Sprintf("%s_loop%d", prefix, 4*lanes), fmt.Sprintf("%s_loop%d", prefix, lanes), prefix+"_done"
+	Label(four)
+	CMPQ(n, U8(4*lanes))
+	JL(LabelRef(one))
 	for u := 0; u < 4; u++ {
-		body(p, s, 32*u)
+		body(u)
 	}
-	advance(128)
-	SUBQ(U8(32), n)
-	JMP(LabelRef(name + "_loop32"))
-	Label(name + "_loop8")
-	CMPQ(n, U8(8))
-	JL(LabelRef(name + "_done"))
-	body(p, s, 0)
-	advance(32)
-	SUBQ(U8(8), n)
-	JMP(LabelRef(name + "_loop8"))
-	Label(name + "_done")
+	advance(4 * lanes)
+	SUBQ(U8(4*lanes), n)
+	JMP(LabelRef(four))
+	Label(one)
+	CMPQ(n, U8(lanes))
+	JL(LabelRef(done))
+	body(0)
+	advance(lanes)
+	SUBQ(U8(lanes), n)
+	JMP(LabelRef(one))
+	Label(done)
 	VZEROUPPER()
 	RET()
 }
 
-func paramAddr(name string) Mem {
-	b, err := Param(name).Resolve()
-	if err != nil {
-		panic(err)
+// advanceBytes returns unrolled's advance for a conversion of bytes at src
+// to float32 at dst: src moves on by values, dst by four times as many
+// bytes (written as 8-bit immediates below 128, as before the loops were
+// shared, so that the assembly stays the same).
+func advanceBytes(src, dst Register) func(values int) {
+	return func(values int) {
+		ADDQ(U8(values), src)
+		if 4*values < 128 {
+			ADDQ(U8(4*values), dst)
+		} else {
+			ADDQ(U32(4*values), dst)
+		}
 	}
-	return b.Addr
 }
 
 // scaleUint8 emits scaleUint8Vec: dst[i] = float32(src[i]) / div, the
@@ -309,34 +334,13 @@ func scaleUint8() {
 	dst := Load(Param("dst"), GP64())
 	src := Load(Param("src"), GP64())
 	d := YMM()
-	VBROADCASTSS(paramAddr("div"), d)
+	VBROADCASTSS(asm.ParamAddr("div"), d)
 	n := Load(Param("n"), GP64())
-	body := func(off int) {
+	unrolled("scaleUint8", n, 8, func(u int) {
 		t := YMM()
-		VPMOVZXBD(Mem{Base: src, Disp: 8 * off}, t)
+		VPMOVZXBD(Mem{Base: src, Disp: 8 * u}, t)
 		VCVTDQ2PS(t, t)
 		VDIVPS(d, t, t)
-		VMOVUPS(t, Mem{Base: dst, Disp: 32 * off})
-	}
-	Label("scaleUint8_loop32")
-	CMPQ(n, U8(32))
-	JL(LabelRef("scaleUint8_loop8"))
-	for u := 0; u < 4; u++ {
-		body(u)
-	}
-	ADDQ(U8(32), src)
-	ADDQ(U32(128), dst)
-	SUBQ(U8(32), n)
-	JMP(LabelRef("scaleUint8_loop32"))
-	Label("scaleUint8_loop8")
-	CMPQ(n, U8(8))
-	JL(LabelRef("scaleUint8_done"))
-	body(0)
-	ADDQ(U8(8), src)
-	ADDQ(U8(32), dst)
-	SUBQ(U8(8), n)
-	JMP(LabelRef("scaleUint8_loop8"))
-	Label("scaleUint8_done")
-	VZEROUPPER()
-	RET()
+		VMOVUPS(t, Mem{Base: dst, Disp: 32 * u})
+	}, advanceBytes(src, dst))
 }

@@ -6,6 +6,8 @@ import (
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/goras-ml/goras/internal/kernel/_asm/internal/asm"
 )
 
 // sparsePack emits sparsePackAVX512x{16v}: the packing of B's depth block
@@ -28,25 +30,19 @@ func sparsePack(v int) {
 	m := Load(Param("mask"), GP32())
 	KMOVW(m, K1)
 	SHLQ(U8(2), lds)
-	Label(name + "_row")
-	TESTQ(rows, rows)
-	JZ(LabelRef(name + "_end"))
-	for j := 0; j < v; j++ {
-		at := Mem{Base: src, Disp: 64 * j}
-		if j == v-1 {
-			VMOVUPS_Z(at, K1, zs[j])
-		} else {
-			VMOVUPS(at, zs[j])
+	sparseRows(name, rows, func() {
+		for j := 0; j < v; j++ {
+			at := Mem{Base: src, Disp: 64 * j}
+			if j == v-1 {
+				VMOVUPS_Z(at, K1, asm.Zmm[j])
+			} else {
+				VMOVUPS(at, asm.Zmm[j])
+			}
 		}
-	}
-	for j := 0; j < v; j++ {
-		VMOVUPS(zs[j], Mem{Base: dst, Disp: 64 * j})
-	}
-	ADDQ(lds, src)
-	ADDQ(U32(64*v), dst)
-	DECQ(rows)
-	JMP(LabelRef(name + "_row"))
-	Label(name + "_end")
-	VZEROUPPER()
-	RET()
+		for j := 0; j < v; j++ {
+			VMOVUPS(asm.Zmm[j], Mem{Base: dst, Disp: 64 * j})
+		}
+		ADDQ(lds, src)
+		ADDQ(U32(64*v), dst)
+	})
 }

@@ -3,6 +3,8 @@ package main
 import (
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
+
+	"github.com/goras-ml/goras/internal/kernel/_asm/internal/asm"
 )
 
 // scaleUint8Rcp emits scaleUint8RcpVec, scaleUint8Vec without the
@@ -22,41 +24,19 @@ func scaleUint8Rcp() {
 	dst := Load(Param("dst"), GP64())
 	src := Load(Param("src"), GP64())
 	d, r := ZMM(), ZMM()
-	VBROADCASTSS(paramAddr("div"), d)
-	VBROADCASTSS(paramAddr("rcp"), r)
+	VBROADCASTSS(asm.ParamAddr("div"), d)
+	VBROADCASTSS(asm.ParamAddr("rcp"), r)
 	n := Load(Param("n"), GP64())
-
-	body := func(o int) {
+	unrolled("scaleUint8Rcp", n, 16, func(u int) {
 		v, q, e := ZMM(), ZMM(), ZMM()
-		VPMOVZXBD(Mem{Base: src, Disp: 16 * o}, v)
+		VPMOVZXBD(Mem{Base: src, Disp: 16 * u}, v)
 		VCVTDQ2PS(v, v)
 		VMULPS(r, v, q)
 		VMOVAPS(v, e)
 		VFNMADD231PS(d, q, e) // e = v − q·div
 		VFMADD231PS(r, e, q)  // q += e·rcp
-		VMOVUPS(q, Mem{Base: dst, Disp: 64 * o})
-	}
-	Label("scaleUint8Rcp_loop64")
-	CMPQ(n, U8(64))
-	JL(LabelRef("scaleUint8Rcp_loop16"))
-	for u := 0; u < 4; u++ {
-		body(u)
-	}
-	ADDQ(U8(64), src)
-	ADDQ(U32(256), dst)
-	SUBQ(U8(64), n)
-	JMP(LabelRef("scaleUint8Rcp_loop64"))
-	Label("scaleUint8Rcp_loop16")
-	CMPQ(n, U8(16))
-	JL(LabelRef("scaleUint8Rcp_done"))
-	body(0)
-	ADDQ(U8(16), src)
-	ADDQ(U8(64), dst)
-	SUBQ(U8(16), n)
-	JMP(LabelRef("scaleUint8Rcp_loop16"))
-	Label("scaleUint8Rcp_done")
-	VZEROUPPER()
-	RET()
+		VMOVUPS(q, Mem{Base: dst, Disp: 64 * u})
+	}, advanceBytes(src, dst))
 }
 
 // prefetchBytes emits prefetchBytesVec: PREFETCHT0 of every cache line of

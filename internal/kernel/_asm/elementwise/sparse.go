@@ -6,6 +6,8 @@ import (
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/goras-ml/goras/internal/kernel/_asm/internal/asm"
 )
 
 // Products whose A operand is mostly zeros: MNIST pixels are about 80 %
@@ -18,7 +20,59 @@ import (
 // only: the compare into a mask register and the compress are what make it
 // cheap.
 
-var zs = []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15, Z16, Z17}
+// The registers of the products' entries: two sets of accumulators, one
+// per parity of the entry (so that two entries' multiply-adds overlap),
+// vectors j < 4 of set s in Z(8s+j); entry s's value, broadcast, in
+// sparseX[s].
+func sparseAcc(set, j int) VecPhysical { return asm.Zmm[8*set+j] }
+
+var sparseX = []VecPhysical{Z4, Z12}
+
+// sparseZeroAcc zeroes both sets of accumulators of v vectors.
+func sparseZeroAcc(v int) {
+	for set := 0; set < 2; set++ {
+		for j := 0; j < v; j++ {
+			VXORPS(sparseAcc(set, j), sparseAcc(set, j), sparseAcc(set, j))
+		}
+	}
+}
+
+// sparseRows emits the loop over the rows of A (rows, counted down) around
+// body, which moves the row pointers on; labels name_row and name_end.
+func sparseRows(name string, rows Register, body func()) {
+	Label(name + "_row")
+	TESTQ(rows, rows)
+	JZ(LabelRef(name + "_end"))
+	body()
+	DECQ(rows)
+	JMP(LabelRef(name + "_row"))
+	Label(name + "_end")
+	VZEROUPPER()
+	RET()
+}
+
+// sparseChunks emits the scan of a row of A at a from column p (a register
+// it moves on) to column end, 16 columns a chunk loaded into Z6 for
+// appendChunk, the last partial chunk under kmask (K3: its lanes past end
+// read as 0); Z18 holds the chunk's 16 positions and steps by Z19. next is
+// scratch. Labels name_chunk, name_tail and done.
+func sparseChunks(name, done string, a, p, next, end Register, appendChunk func()) {
+	Label(name + "_chunk")
+	LEAQ(Mem{Base: p, Disp: 16}, next)
+	CMPQ(next, end)
+	JG(LabelRef(name + "_tail"))
+	VMOVUPS(Mem{Base: a, Index: p, Scale: 4}, Z6)
+	appendChunk()
+	VPADDD(Z19, Z18, Z18)
+	MOVQ(next, p)
+	JMP(LabelRef(name + "_chunk"))
+	Label(name + "_tail")
+	CMPQ(p, end)
+	JGE(LabelRef(done))
+	VMOVUPS_Z(Mem{Base: a, Index: p, Scale: 4}, K3, Z6) // lanes past end read as 0
+	appendChunk()
+	Label(done)
+}
 
 var sparseContract = []string{
 	"A's zero elements (±0) are skipped; every other element, NaN included, is",
@@ -67,21 +121,7 @@ func sparseCompress(name string, a, k, p0, cnt, vp Register) {
 	VPBROADCASTD(p.As32(), Z18)
 	VPADDD(iota16, Z18, Z18)
 	VPMULLD(Z16, Z18, Z18) // (p + lane)·stride
-	Label(name + "_chunk")
-	LEAQ(Mem{Base: p, Disp: 16}, next)
-	CMPQ(next, end)
-	JG(LabelRef(name + "_tail"))
-	VMOVUPS(Mem{Base: a, Index: p, Scale: 4}, Z6)
-	sparseAppend(cnt, vp)
-	VPADDD(Z19, Z18, Z18)
-	MOVQ(next, p)
-	JMP(LabelRef(name + "_chunk"))
-	Label(name + "_tail")
-	CMPQ(p, end)
-	JGE(LabelRef(name + "_chunked"))
-	VMOVUPS_Z(Mem{Base: a, Index: p, Scale: 4}, K3, Z6) // lanes past k read as 0
-	sparseAppend(cnt, vp)
-	Label(name + "_chunked")
+	sparseChunks(name, name+"_chunked", a, p, next, end, func() { sparseAppend(cnt, vp) })
 }
 
 // sparseAppend appends the non-zeros of the chunk in Z6 (lanes compared
@@ -194,56 +234,45 @@ func sparseGemm(v int, inPlace bool) {
 		"then beta*c is added by one more fused multiply-add (beta == 0: C is not read).",
 	}, append(bRule(inPlace), sparseContract...)...)...)
 	r := sparseProlog("ldb")
-	acc := func(set, j int) VecPhysical { return zs[8*set+j] }
-	x := []VecPhysical{Z4, Z12}
 	p0, cnt := GP64(), GP64()
-	Label(name + "_row")
-	TESTQ(r.rows, r.rows)
-	JZ(LabelRef(name + "_end"))
-	for set := 0; set < 2; set++ {
-		for j := 0; j < v; j++ {
-			VXORPS(acc(set, j), acc(set, j), acc(set, j))
-		}
-	}
-	XORQ(p0, p0)
-	Label(name + "_block")
-	CMPQ(p0, r.k)
-	JGE(LabelRef(name + "_rowsum"))
-	sparseCompress(name, r.a, r.k, p0, cnt, r.vp)
-	off := GP64()
-	sparseEntries(name, cnt, func(t Register, set int) {
-		VBROADCASTSS(Mem{Base: r.vp, Index: t, Scale: 4, Disp: sparseValsOff}, x[set])
-		MOVLQZX(Mem{Base: r.vp, Index: t, Scale: 4, Disp: sparseOffsOff}, off)
-		for j := 0; j < v; j++ {
-			if inPlace && j == v-1 {
-				VFMADD231PS(Mem{Base: r.b, Index: off, Scale: 1, Disp: 64 * j}, x[set], K1, acc(set, j))
-			} else {
-				VFMADD231PS(Mem{Base: r.b, Index: off, Scale: 1, Disp: 64 * j}, x[set], acc(set, j))
+	sparseRows(name, r.rows, func() {
+		sparseZeroAcc(v)
+		XORQ(p0, p0)
+		Label(name + "_block")
+		CMPQ(p0, r.k)
+		JGE(LabelRef(name + "_rowsum"))
+		sparseCompress(name, r.a, r.k, p0, cnt, r.vp)
+		off := GP64()
+		sparseEntries(name, cnt, func(t Register, set int) {
+			VBROADCASTSS(Mem{Base: r.vp, Index: t, Scale: 4, Disp: sparseValsOff}, sparseX[set])
+			MOVLQZX(Mem{Base: r.vp, Index: t, Scale: 4, Disp: sparseOffsOff}, off)
+			for j := 0; j < v; j++ {
+				if inPlace && j == v-1 {
+					VFMADD231PS(Mem{Base: r.b, Index: off, Scale: 1, Disp: 64 * j}, sparseX[set], K1, sparseAcc(set, j))
+				} else {
+					VFMADD231PS(Mem{Base: r.b, Index: off, Scale: 1, Disp: 64 * j}, sparseX[set], sparseAcc(set, j))
+				}
 			}
-		}
+		})
+		ADDQ(U32(sparseBlock), p0)
+		JMP(LabelRef(name + "_block"))
+		Label(name + "_rowsum")
+		sparseRowEnd(name, v, r.c)
+		advance(r.a, "lda")
+		advance(r.c, "ldc")
 	})
-	ADDQ(U32(sparseBlock), p0)
-	JMP(LabelRef(name + "_block"))
-	Label(name + "_rowsum")
-	sparseRowEnd(name, v, acc, r.c)
-	advance(r.a, "lda")
-	advance(r.c, "ldc")
-	DECQ(r.rows)
-	JMP(LabelRef(name + "_row"))
-	Label(name + "_end")
-	VZEROUPPER()
-	RET()
 }
 
 // sparseRowEnd emits the end of a row of C: the two accumulator sets added,
 // beta·C added by a fused multiply-add unless beta is 0, the result stored
 // (the last vector under the column mask K1).
-func sparseRowEnd(name string, v int, acc func(set, j int) VecPhysical, c Register) {
+func sparseRowEnd(name string, v int, c Register) {
+	acc := sparseAcc
 	for j := 0; j < v; j++ {
 		VADDPS(acc(1, j), acc(0, j), acc(0, j))
 	}
 	beta := Z17
-	VBROADCASTSS(paramAddr("beta"), beta)
+	VBROADCASTSS(asm.ParamAddr("beta"), beta)
 	VUCOMISS(Z5.AsX(), beta.AsX())
 	JNE(LabelRef(name + "_beta"))
 	JPS(LabelRef(name + "_beta"))

@@ -45,34 +45,16 @@ func sparseCompressRows() {
 	MOVL(U32(16), sixteen)
 	VPBROADCASTD(sixteen, Z19)
 	p, next := GP64(), GP64()
-	Label(name + "_row")
-	TESTQ(rows, rows)
-	JZ(LabelRef(name + "_end"))
-	XORQ(p, p)
-	VMOVUPS(iota16, Z18) // the lanes' positions in the row
-	Label(name + "_chunk")
-	LEAQ(Mem{Base: p, Disp: 16}, next)
-	CMPQ(next, k)
-	JG(LabelRef(name + "_tail"))
-	VMOVUPS(Mem{Base: a, Index: p, Scale: 4}, Z6)
-	sparseAppendTo(cnt, Mem{Base: vals, Index: cnt, Scale: 4}, Mem{Base: idx, Index: cnt, Scale: 4})
-	VPADDD(Z19, Z18, Z18)
-	MOVQ(next, p)
-	JMP(LabelRef(name + "_chunk"))
-	Label(name + "_tail")
-	CMPQ(p, k)
-	JGE(LabelRef(name + "_rowdone"))
-	VMOVUPS_Z(Mem{Base: a, Index: p, Scale: 4}, K3, Z6)
-	sparseAppendTo(cnt, Mem{Base: vals, Index: cnt, Scale: 4}, Mem{Base: idx, Index: cnt, Scale: 4})
-	Label(name + "_rowdone")
-	MOVL(cnt.As32(), Mem{Base: ptr, Disp: 4})
-	ADDQ(lda, a)
-	ADDQ(U8(4), ptr)
-	DECQ(rows)
-	JMP(LabelRef(name + "_row"))
-	Label(name + "_end")
-	VZEROUPPER()
-	RET()
+	sparseRows(name, rows, func() {
+		XORQ(p, p)
+		VMOVUPS(iota16, Z18) // the lanes' positions in the row
+		sparseChunks(name, name+"_rowdone", a, p, next, k, func() {
+			sparseAppendTo(cnt, Mem{Base: vals, Index: cnt, Scale: 4}, Mem{Base: idx, Index: cnt, Scale: 4})
+		})
+		MOVL(cnt.As32(), Mem{Base: ptr, Disp: 4})
+		ADDQ(lda, a)
+		ADDQ(U8(4), ptr)
+	})
 }
 
 // sparseGemmRows emits sparseGemmRowsAVX512x{16v}: sparseGemmAVX512x{16v}
@@ -100,46 +82,36 @@ func sparseGemmRows(v int) {
 	m := Load(Param("mask"), GP32())
 	KMOVW(m, K1)
 	VXORPS(Z5, Z5, Z5)
-	acc := func(set, j int) VecPhysical { return zs[8*set+j] }
-	x := []VecPhysical{Z4, Z12}
 	t, end, tmp, off := GP64(), GP64(), GP64(), GP64()
 	entry := func(set int) {
-		VBROADCASTSS(Mem{Base: vals, Index: t, Scale: 4}, x[set])
+		VBROADCASTSS(Mem{Base: vals, Index: t, Scale: 4}, sparseX[set])
 		MOVLQSX(Mem{Base: idx, Index: t, Scale: 4}, off)
 		IMULQ(st, off)
 		for j := 0; j < v; j++ {
-			VFMADD231PS(Mem{Base: b, Index: off, Scale: 1, Disp: 64 * j}, x[set], acc(set, j))
+			VFMADD231PS(Mem{Base: b, Index: off, Scale: 1, Disp: 64 * j}, sparseX[set], sparseAcc(set, j))
 		}
 		INCQ(t)
 	}
-	Label(name + "_row")
-	TESTQ(rows, rows)
-	JZ(LabelRef(name + "_end"))
-	for set := 0; set < 2; set++ {
-		for j := 0; j < v; j++ {
-			VXORPS(acc(set, j), acc(set, j), acc(set, j))
-		}
-	}
-	MOVLQSX(Mem{Base: ptr}, t)
-	MOVLQSX(Mem{Base: ptr, Disp: 4}, end)
-	Label(name + "_pair")
-	LEAQ(Mem{Base: t, Disp: 2}, tmp)
-	CMPQ(tmp, end)
-	JG(LabelRef(name + "_single"))
-	entry(0)
-	entry(1)
-	JMP(LabelRef(name + "_pair"))
-	Label(name + "_single")
-	CMPQ(t, end)
-	JGE(LabelRef(name + "_rowsum"))
-	entry(0)
-	Label(name + "_rowsum")
-	sparseRowEnd(name, v, acc, c)
-	advance(c, "ldc")
-	ADDQ(U8(4), ptr)
-	DECQ(rows)
-	JMP(LabelRef(name + "_row"))
-	Label(name + "_end")
-	VZEROUPPER()
-	RET()
+	sparseRows(name, rows, func() {
+		sparseZeroAcc(v)
+		MOVLQSX(Mem{Base: ptr}, t)
+		MOVLQSX(Mem{Base: ptr, Disp: 4}, end)
+		// sparseEntries' loop, with t from ptr rather than 0 and each
+		// entry stepping t itself.
+		Label(name + "_pair")
+		LEAQ(Mem{Base: t, Disp: 2}, tmp)
+		CMPQ(tmp, end)
+		JG(LabelRef(name + "_single"))
+		entry(0)
+		entry(1)
+		JMP(LabelRef(name + "_pair"))
+		Label(name + "_single")
+		CMPQ(t, end)
+		JGE(LabelRef(name + "_rowsum"))
+		entry(0)
+		Label(name + "_rowsum")
+		sparseRowEnd(name, v, c)
+		advance(c, "ldc")
+		ADDQ(U8(4), ptr)
+	})
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/mmcloughlin/avo/ir"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/goras-ml/goras/internal/kernel/_asm/internal/asm"
 )
 
 // tileRows is the largest row count of the tile with nv column vectors:
@@ -41,35 +43,16 @@ func main() {
 
 // vpdpbusd emits VPDPBUSD b, a, acc: per 32-bit lane, acc += the sum of the
 // four products of a's unsigned bytes with b's signed bytes.
-func vpdpbusd(b, a, acc Op) {
+// With suffixes ("BCST") b is a dword in memory, broadcast.
+func vpdpbusd(b, a, acc Op, suffixes ...string) {
 	Instruction(&ir.Instruction{
 		Opcode:   "VPDPBUSD",
+		Suffixes: suffixes,
 		Operands: []Op{b, a, acc},
 		Inputs:   []Op{b, a, acc},
 		Outputs:  []Op{acc},
 		ISA:      []string{"AVX512_VNNI"},
 	})
-}
-
-var zmms = []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
-	Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}
-
-// rowAddr is the address of row i of A for the current group: rows go by
-// five per base register, reached as base + {0, 1, 2, 3, 4}·lda.
-func rowAddr(bases []Register, lda, lda3 Register, i int) Mem {
-	base := bases[i/5]
-	switch i % 5 {
-	case 0:
-		return Mem{Base: base}
-	case 1:
-		return Mem{Base: base, Index: lda, Scale: 1}
-	case 2:
-		return Mem{Base: base, Index: lda, Scale: 2}
-	case 3:
-		return Mem{Base: base, Index: lda3, Scale: 1}
-	default:
-		return Mem{Base: base, Index: lda, Scale: 4}
-	}
 }
 
 // tile emits qTile{nv}: a tile of up to tileRows[nv] rows and 16·nv
@@ -81,12 +64,7 @@ func tile(nv int, hi Mem) {
 	Pragma("noescape")
 	Doc(name+" computes rows ≤ "+fmt.Sprint(mr)+" rows and the "+fmt.Sprint(16*nv)+" columns of one packed block",
 		"of the int8 GEMM; qTileGo (qgemm.go) is the loop it equals.")
-	rows := Load(Param("rows"), GP64())
-	for r := mr; r >= 1; r-- {
-		CMPQ(rows, U32(r))
-		JEQ(LabelRef(fmt.Sprintf("%s_rows%d", name, r)))
-	}
-	RET()
+	asm.Dispatch("rows", mr, name+"_rows%d")
 	for r := mr; r >= 1; r-- {
 		tileBody(name, nv, r, hi)
 	}
@@ -96,14 +74,11 @@ func tile(nv int, hi Mem) {
 // Z0…Z(rows·nv-1), B's vectors in Z27…Z30, the broadcast A value in Z31.
 func tileBody(name string, nv, rows int, hi Mem) {
 	Label(fmt.Sprintf("%s_rows%d", name, rows))
-	acc := func(i, v int) VecPhysical { return zmms[i*nv+v] }
-	for i := 0; i < rows*nv; i++ {
-		VPXORD(zmms[i], zmms[i], zmms[i])
-	}
+	acc := func(i, v int) VecPhysical { return asm.Zmm[i*nv+v] }
+	zeroAcc(rows * nv)
 	a := Load(Param("a"), GP64())
 	lda := Load(Param("lda"), GP64())
-	lda3 := GP64()
-	LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
+	lda3 := asm.Times3(lda)
 	offs := Load(Param("offs"), GP64())
 	taps := Load(Param("taps"), GP64())
 	b := Load(Param("b"), GP64())
@@ -114,35 +89,54 @@ func tileBody(name string, nv, rows int, hi Mem) {
 	}
 	g := GP64()
 
-	Label(fmt.Sprintf("%s_rows%d_tap", name, rows))
-	MOVQ(Mem{Base: offs}, bases[0])
-	ADDQ(a, bases[0])
-	for q := 1; q < nb; q++ {
-		LEAQ(Mem{Base: bases[q-1], Index: lda, Scale: 4}, bases[q])
-		ADDQ(lda, bases[q])
-	}
-	Load(Param("groups"), g)
-	Label(fmt.Sprintf("%s_rows%d_group", name, rows))
-	for v := 0; v < nv; v++ {
-		VMOVDQU64(Mem{Base: b, Disp: 64 * v}, zmms[27+v])
-	}
-	for i := 0; i < rows; i++ {
-		VPBROADCASTD(rowAddr(bases, lda, lda3, i), Z31)
-		for v := 0; v < nv; v++ {
-			vpdpbusd(zmms[27+v], Z31, acc(i, v))
+	tapLoops(fmt.Sprintf("%s_rows%d", name, rows), offs, taps, g, func() {
+		MOVQ(Mem{Base: offs}, bases[0])
+		ADDQ(a, bases[0])
+		for q := 1; q < nb; q++ {
+			asm.NextBase(bases[q-1], bases[q], lda)
 		}
-	}
-	ADDQ(U32(64*nv), b)
-	for _, base := range bases {
-		ADDQ(U8(4), base)
-	}
-	DECQ(g)
-	JNZ(LabelRef(fmt.Sprintf("%s_rows%d_group", name, rows)))
-	ADDQ(U8(8), offs)
-	DECQ(taps)
-	JNZ(LabelRef(fmt.Sprintf("%s_rows%d_tap", name, rows)))
+	}, func() {
+		for v := 0; v < nv; v++ {
+			VMOVDQU64(Mem{Base: b, Disp: 64 * v}, asm.Zmm[27+v])
+		}
+		for i := 0; i < rows; i++ {
+			VPBROADCASTD(asm.Row(bases, lda, lda3, i), Z31)
+			for v := 0; v < nv; v++ {
+				vpdpbusd(asm.Zmm[27+v], Z31, acc(i, v))
+			}
+		}
+		ADDQ(U32(64*nv), b)
+		for _, base := range bases {
+			ADDQ(U8(4), base)
+		}
+	})
 
 	epilogue(name, nv, rows, acc, hi)
+}
+
+// zeroAcc zeroes the accumulators of a tile or narrow body, Z0…Z(n-1).
+func zeroAcc(n int) {
+	for i := 0; i < n; i++ {
+		VPXORD(asm.Zmm[i], asm.Zmm[i], asm.Zmm[i])
+	}
+}
+
+// tapLoops emits the depth loops of the int8 products, labelled
+// prefix_tap and prefix_group: for each of taps window taps, whose byte
+// offsets into A offs steps through, tap sets A's base registers; then the
+// tap's groups of four bytes go by, each through group, which moves its
+// pointers on (g counts them).
+func tapLoops(prefix string, offs, taps, g Register, tap, group func()) {
+	Label(prefix + "_tap")
+	tap()
+	Load(Param("groups"), g)
+	Label(prefix + "_group")
+	group()
+	DECQ(g)
+	JNZ(LabelRef(prefix + "_group"))
+	ADDQ(U8(8), offs)
+	DECQ(taps)
+	JNZ(LabelRef(prefix + "_tap"))
 }
 
 // epilogue writes the accumulators: mode 0 stores them as int32 rows of ldd
@@ -176,7 +170,7 @@ func epilogue(name string, nv, rows int, acc func(i, v int) VecPhysical, hi Mem)
 	Label(u8)
 	scale := Load(Param("scale"), GP64())
 	offset := Load(Param("offset"), GP64())
-	VBROADCASTSS(paramAddr("lo"), Z24)
+	VBROADCASTSS(asm.ParamAddr("lo"), Z24)
 	VBROADCASTSS(hi, Z25)
 	for i := 0; i < rows; i++ {
 		for v := 0; v < nv; v++ {
@@ -223,12 +217,7 @@ func narrow(f int, hi Mem) {
 	Pragma("noescape")
 	Doc(name+" computes blocks ≤ "+fmt.Sprint(nbMax)+" blocks of 16 rows of QGemmU8 for "+fmt.Sprint(f)+" columns (ldd = "+fmt.Sprint(f)+"),",
 		"the same bytes as qTileGo's loop (qgemm.go); see qNarrow (qgemm_narrow_amd64.go).")
-	blocks := Load(Param("blocks"), GP64())
-	for nb := nbMax; nb >= 1; nb-- {
-		CMPQ(blocks, U32(nb))
-		JEQ(LabelRef(fmt.Sprintf("%s_blocks%d", name, nb)))
-	}
-	RET()
+	asm.Dispatch("blocks", nbMax, name+"_blocks%d")
 	for nb := nbMax; nb >= 1; nb-- {
 		narrowBody(name, f, nb, hi)
 	}
@@ -236,10 +225,8 @@ func narrow(f int, hi Mem) {
 
 func narrowBody(name string, f, nb int, hi Mem) {
 	Label(fmt.Sprintf("%s_blocks%d", name, nb))
-	acc := func(b, j int) VecPhysical { return zmms[b*f+j] }
-	for i := 0; i < nb*f; i++ {
-		VPXORD(zmms[i], zmms[i], zmms[i])
-	}
+	acc := func(b, j int) VecPhysical { return asm.Zmm[b*f+j] }
+	zeroAcc(nb * f)
 	in := Load(Param("inIdx"), GP64())
 	VMOVDQU64(Mem{Base: in}, Z28)
 	m1 := Load(Param("mask1"), GP64())
@@ -249,52 +236,33 @@ func narrowBody(name string, f, nb int, hi Mem) {
 	a := Load(Param("a"), GP64())
 	l16 := Load(Param("lda"), GP64())
 	SHLQ(U8(4), l16)
-	l48 := GP64()
-	LEAQ(Mem{Base: l16, Index: l16, Scale: 2}, l48)
+	l48 := asm.Times3(l16)
 	offs := Load(Param("offs"), GP64())
 	taps := Load(Param("taps"), GP64())
 	w := Load(Param("w"), GP64())
 	base, g := GP64(), GP64()
 	blockAddr := func(b int, disp int) Mem {
-		switch b {
-		case 0:
-			return Mem{Base: base, Disp: disp}
-		case 1:
-			return Mem{Base: base, Index: l16, Scale: 1, Disp: disp}
-		case 2:
-			return Mem{Base: base, Index: l16, Scale: 2, Disp: disp}
-		default:
-			return Mem{Base: base, Index: l48, Scale: 1, Disp: disp}
-		}
+		m := asm.Step(base, l16, l48, b)
+		m.Disp = disp
+		return m
 	}
-	Label(fmt.Sprintf("%s_blocks%d_tap", name, nb))
-	MOVQ(Mem{Base: offs}, base)
-	ADDQ(a, base)
-	Load(Param("groups"), g)
-	Label(fmt.Sprintf("%s_blocks%d_group", name, nb))
-	for b := 0; b < nb; b++ {
-		VMOVDQU8_Z(blockAddr(b, 0), K1, zmms[24+b])
-		VMOVDQU8_Z(blockAddr(b, 64), K2, Z29)
-		VPERMT2B(Z29, Z28, zmms[24+b])
-	}
-	for j := 0; j < f; j++ {
+	tapLoops(fmt.Sprintf("%s_blocks%d", name, nb), offs, taps, g, func() {
+		MOVQ(Mem{Base: offs}, base)
+		ADDQ(a, base)
+	}, func() {
 		for b := 0; b < nb; b++ {
-			Instruction(&ir.Instruction{
-				Opcode: "VPDPBUSD", Suffixes: []string{"BCST"},
-				Operands: []Op{Mem{Base: w, Disp: 4 * j}, zmms[24+b], acc(b, j)},
-				Inputs:   []Op{Mem{Base: w, Disp: 4 * j}, zmms[24+b], acc(b, j)},
-				Outputs:  []Op{acc(b, j)},
-				ISA:      []string{"AVX512_VNNI"},
-			})
+			VMOVDQU8_Z(blockAddr(b, 0), K1, asm.Zmm[24+b])
+			VMOVDQU8_Z(blockAddr(b, 64), K2, Z29)
+			VPERMT2B(Z29, Z28, asm.Zmm[24+b])
 		}
-	}
-	ADDQ(U32(4*f), w)
-	ADDQ(U8(4), base)
-	DECQ(g)
-	JNZ(LabelRef(fmt.Sprintf("%s_blocks%d_group", name, nb)))
-	ADDQ(U8(8), offs)
-	DECQ(taps)
-	JNZ(LabelRef(fmt.Sprintf("%s_blocks%d_tap", name, nb)))
+		for j := 0; j < f; j++ {
+			for b := 0; b < nb; b++ {
+				vpdpbusd(Mem{Base: w, Disp: 4 * j}, asm.Zmm[24+b], acc(b, j), "BCST")
+			}
+		}
+		ADDQ(U32(4*f), w)
+		ADDQ(U8(4), base)
+	})
 	narrowEpilogue(f, nb, acc, hi)
 }
 
@@ -307,7 +275,7 @@ func narrowEpilogue(f, nb int, acc func(b, j int) VecPhysical, hi Mem) {
 	out := Load(Param("outIdx"), GP64())
 	VMOVDQU64(Mem{Base: out}, Z28)
 	VMOVDQU64(Mem{Base: out, Disp: 64}, Z29)
-	VBROADCASTSS(paramAddr("lo"), Z30)
+	VBROADCASTSS(asm.ParamAddr("lo"), Z30)
 	VBROADCASTSS(hi, Z31)
 	mask := GP64()
 	n := 16 * f // bytes per block
@@ -331,7 +299,7 @@ func narrowEpilogue(f, nb int, acc func(b, j int) VecPhysical, hi Mem) {
 			VPMOVUSDB(z, z.AsX())
 			// Column j's 16 bytes go to lane j of the byte table
 			// Z24 (columns 0–3) : Z25 (columns 4–7).
-			VINSERTI32X4(U8(j%4), z.AsX(), zmms[24+j/4], zmms[24+j/4])
+			VINSERTI32X4(U8(j%4), z.AsX(), asm.Zmm[24+j/4], asm.Zmm[24+j/4])
 		}
 		// Output byte r·f + j is table byte 16·j + r.
 		if n > 64 {
@@ -363,8 +331,8 @@ func quantize(hi Mem) {
 	src := Load(Param("src"), GP64())
 	n := Load(Param("n"), GP64())
 	vinv, vzp, vhi, zero := ZMM(), ZMM(), ZMM(), ZMM()
-	VBROADCASTSS(paramAddr("inv"), vinv)
-	VBROADCASTSS(paramAddr("zp"), vzp)
+	VBROADCASTSS(asm.ParamAddr("inv"), vinv)
+	VBROADCASTSS(asm.ParamAddr("zp"), vzp)
 	VBROADCASTSS(hi, vhi)
 	VPXORD(zero, zero, zero)
 	k := GP64()
@@ -451,12 +419,4 @@ func maxPoolRow() {
 	JNZ(LabelRef("pool_loop"))
 	VZEROUPPER()
 	RET()
-}
-
-func paramAddr(name string) Mem {
-	b, err := Param(name).Resolve()
-	if err != nil {
-		panic(err)
-	}
-	return b.Addr
 }

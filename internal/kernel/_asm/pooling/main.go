@@ -135,7 +135,18 @@ func row8() {
 // row8Cell is one step of maxPool2x2Row8's scan: the cell at mem, whose
 // indices are idx + off, replaces best and at where it wins.
 func row8Cell(mem Mem, off, best, at, idx VecVirtual) {
-	v, m, n, o, qi := YMM(), YMM(), YMM(), YMM(), YMM()
+	m := row8Wins(mem, best)
+	qi := YMM()
+	VPADDD(off, idx, qi)
+	VBLENDVPS(m, qi, at, at)
+}
+
+// row8Wins is MaxPool2x2's rule on one cell of 8 windows (AVX2), as both
+// maxPool2x2Row8 and maxPool2x2WinsRow8 scan them: the cell at mem
+// replaces best where it is greater, or NaN where best is not; it returns
+// the mask of those lanes, for the caller to record the winner.
+func row8Wins(mem Mem, best VecVirtual) VecVirtual {
+	v, m, n, o := YMM(), YMM(), YMM(), YMM()
 	VMOVUPS(mem, v)
 	VCMPPS(U8(0x1e), best, v, m)    // v > best, ordered (GT_OQ)
 	VCMPPS(U8(0x03), v, v, n)       // v is NaN (UNORD_Q)
@@ -143,6 +154,5 @@ func row8Cell(mem Mem, off, best, at, idx VecVirtual) {
 	VANDPS(o, n, n)
 	VORPS(n, m, m)
 	VBLENDVPS(m, v, best, best)
-	VPADDD(off, idx, qi)
-	VBLENDVPS(m, qi, at, at)
+	return m
 }

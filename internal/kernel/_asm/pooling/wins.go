@@ -227,14 +227,7 @@ func winsRow8() {
 	VMOVUPS(Mem{Base: p}, best)
 	VPXOR(at, at, at)
 	for k, mem := range []Mem{{Base: p, Index: cb, Scale: 1}, {Base: q}, {Base: q, Index: cb, Scale: 1}} {
-		v, m, n, o := YMM(), YMM(), YMM(), YMM()
-		VMOVUPS(mem, v)
-		VCMPPS(U8(0x1e), best, v, m)    // v > best, ordered (GT_OQ)
-		VCMPPS(U8(0x03), v, v, n)       // v is NaN (UNORD_Q)
-		VCMPPS(U8(0x07), best, best, o) // best is not NaN (ORD_Q)
-		VANDPS(o, n, n)
-		VORPS(n, m, m)
-		VBLENDVPS(m, v, best, best)
+		m := row8Wins(mem, best)
 		VBLENDVPS(m, pos[k], at, at)
 	}
 	VMOVUPS(best, Mem{Base: yp})

@@ -14,6 +14,8 @@ import (
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/goras-ml/goras/internal/kernel/_asm/internal/asm"
 )
 
 func main() {
@@ -44,49 +46,57 @@ func input() {
 	c := Load(Param("c"), GP64())
 	SHLQ(U8(2), c) // bytes per pixel
 	tiles := Load(Param("tiles"), GP64())
-	vs3 := GP64()
-	LEAQ(Mem{Base: vs, Index: vs, Scale: 2}, vs3)
-	rs3 := GP64()
-	LEAQ(Mem{Base: rs, Index: rs, Scale: 2}, rs3)
-	c3 := GP64()
-	LEAQ(Mem{Base: c, Index: c, Scale: 2}, c3)
+	vs3 := asm.Times3(vs)
+	rs3 := asm.Times3(rs)
+	c3 := asm.Times3(c)
 
-	Label("tile")
-	xp, vp, blocks := GP64(), GP64(), GP64()
-	MOVQ(x, xp)
-	MOVQ(v, vp)
-	MOVQ(c, blocks)
-	SHRQ(U8(6), blocks) // 16-channel blocks
-	Label("block")
-	d := loadTile(xp, rs, rs3, c, c3)
-	// t = Bᵀ d, by columns.
-	var t [4][4]VecVirtual
-	for s := 0; s < 4; s++ {
-		t[0][s], t[1][s], t[2][s], t[3][s] = ZMM(), ZMM(), ZMM(), ZMM()
-		VSUBPS(d[2][s], d[0][s], t[0][s]) // d0 - d2
-		VADDPS(d[2][s], d[1][s], t[1][s]) // d1 + d2
-		VSUBPS(d[1][s], d[2][s], t[2][s]) // d2 - d1
-		VSUBPS(d[3][s], d[1][s], t[3][s]) // d1 - d3
-	}
-	// V = t B, by rows, stored at vp + (4r+s)·vs.
-	for r := 0; r < 4; r++ {
-		o := [4]VecVirtual{ZMM(), ZMM(), ZMM(), ZMM()}
-		VSUBPS(t[r][2], t[r][0], o[0])
-		VADDPS(t[r][2], t[r][1], o[1])
-		VSUBPS(t[r][1], t[r][2], o[2])
-		VSUBPS(t[r][3], t[r][1], o[3])
+	tileRow("", x, v, c, tiles, func(xp, vp Register) {
+		d := loadTile(xp, rs, rs3, c, c3)
+		// t = Bᵀ d, by columns.
+		var t [4][4]VecVirtual
 		for s := 0; s < 4; s++ {
-			storeXi(o[s], vp, vs, vs3, 4*r+s)
+			t[0][s], t[1][s], t[2][s], t[3][s] = ZMM(), ZMM(), ZMM(), ZMM()
+			VSUBPS(d[2][s], d[0][s], t[0][s]) // d0 - d2
+			VADDPS(d[2][s], d[1][s], t[1][s]) // d1 + d2
+			VSUBPS(d[1][s], d[2][s], t[2][s]) // d2 - d1
+			VSUBPS(d[3][s], d[1][s], t[3][s]) // d1 - d3
 		}
-	}
-	ADDQ(U8(64), xp)
-	ADDQ(U8(64), vp)
+		// V = t B, by rows, stored at vp + (4r+s)·vs.
+		for r := 0; r < 4; r++ {
+			o := [4]VecVirtual{ZMM(), ZMM(), ZMM(), ZMM()}
+			VSUBPS(t[r][2], t[r][0], o[0])
+			VADDPS(t[r][2], t[r][1], o[1])
+			VSUBPS(t[r][1], t[r][2], o[2])
+			VSUBPS(t[r][3], t[r][1], o[3])
+			for s := 0; s < 4; s++ {
+				storeXi(o[s], vp, vs, vs3, 4*r+s)
+			}
+		}
+	})
+}
+
+// tileRow emits the loops of a transform of tiles consecutive tiles of one
+// tile row (labels prefix+"tile" and prefix+"block"), 16 channels a block
+// (px, the bytes of a pixel's channels, a multiple of 64): body transforms
+// the block at sp into dp; then src moves on two pixels to the next tile
+// and dst by px, to its next row.
+func tileRow(prefix string, src, dst, px, tiles Register, body func(sp, dp Register)) {
+	Label(prefix + "tile")
+	sp, dp, blocks := GP64(), GP64(), GP64()
+	MOVQ(src, sp)
+	MOVQ(dst, dp)
+	MOVQ(px, blocks)
+	SHRQ(U8(6), blocks) // 16-channel blocks
+	Label(prefix + "block")
+	body(sp, dp)
+	ADDQ(U8(64), sp)
+	ADDQ(U8(64), dp)
 	DECQ(blocks)
-	JNZ(LabelRef("block"))
-	LEAQ(Mem{Base: x, Index: c, Scale: 2}, x) // next tile: two pixels on
-	ADDQ(c, v)                                // next row of v
+	JNZ(LabelRef(prefix + "block"))
+	LEAQ(Mem{Base: src, Index: px, Scale: 2}, src) // next tile: two pixels on
+	ADDQ(px, dst)                                  // next row of dst
 	DECQ(tiles)
-	JNZ(LabelRef("tile"))
+	JNZ(LabelRef(prefix + "tile"))
 	VZEROUPPER()
 	RET()
 }
@@ -97,28 +107,14 @@ func loadTile(base, rs, rs3, c, c3 Register) [4][4]VecVirtual {
 	var d [4][4]VecVirtual
 	rp := GP64()
 	for r := 0; r < 4; r++ {
-		switch r {
-		case 0:
+		if r == 0 {
 			MOVQ(base, rp)
-		case 1:
-			LEAQ(Mem{Base: base, Index: rs, Scale: 1}, rp)
-		case 2:
-			LEAQ(Mem{Base: base, Index: rs, Scale: 2}, rp)
-		case 3:
-			LEAQ(Mem{Base: base, Index: rs3, Scale: 1}, rp)
+		} else {
+			LEAQ(asm.Step(base, rs, rs3, r), rp)
 		}
 		for s := 0; s < 4; s++ {
 			d[r][s] = ZMM()
-			mem := Mem{Base: rp}
-			switch s {
-			case 1:
-				mem.Index, mem.Scale = c, 1
-			case 2:
-				mem.Index, mem.Scale = c, 2
-			case 3:
-				mem.Index, mem.Scale = c3, 1
-			}
-			VMOVUPS(mem, d[r][s])
+			VMOVUPS(asm.Step(rp, c, c3, s), d[r][s])
 		}
 	}
 	return d
@@ -126,31 +122,18 @@ func loadTile(base, rs, rs3, c, c3 Register) [4][4]VecVirtual {
 
 // storeXi stores z at base + xi·stride, stride and 3·stride in registers.
 func storeXi(z VecVirtual, base, st, st3 Register, xi int) {
-	// xi = 4q + k: base + q·4·st + k·st. A scratch register holds
-	// base + 4q·st for q > 0.
-	q, k := xi/4, xi%4
-	b := base
-	if q > 0 {
-		b = GP64()
-		LEAQ(Mem{Base: base, Index: st, Scale: 4}, b)
-		for i := 1; i < q; i++ {
-			LEAQ(Mem{Base: b, Index: st, Scale: 4}, b)
-		}
-	}
-	mem := Mem{Base: b}
-	switch k {
-	case 1:
-		mem.Index, mem.Scale = st, 1
-	case 2:
-		mem.Index, mem.Scale = st, 2
-	case 3:
-		mem.Index, mem.Scale = st3, 1
-	}
-	VMOVUPS(z, mem)
+	VMOVUPS(z, xiAddr(base, st, st3, xi))
 }
 
 // loadXi loads base + xi·stride into z, as storeXi addresses it.
 func loadXi(z VecVirtual, base, st, st3 Register, xi int) {
+	VMOVUPS(xiAddr(base, st, st3, xi), z)
+}
+
+// xiAddr is base + xi·stride for a cell xi < 16 of a transformed tile:
+// xi = 4q + k is base + q·4·st + k·st, a scratch register holding
+// base + 4q·st for q > 0.
+func xiAddr(base, st, st3 Register, xi int) Mem {
 	q, k := xi/4, xi%4
 	b := base
 	if q > 0 {
@@ -160,24 +143,8 @@ func loadXi(z VecVirtual, base, st, st3 Register, xi int) {
 			LEAQ(Mem{Base: b, Index: st, Scale: 4}, b)
 		}
 	}
-	mem := Mem{Base: b}
-	switch k {
-	case 1:
-		mem.Index, mem.Scale = st, 1
-	case 2:
-		mem.Index, mem.Scale = st, 2
-	case 3:
-		mem.Index, mem.Scale = st3, 1
-	}
-	VMOVUPS(mem, z)
+	return asm.Step(b, st, st3, k)
 }
-
-// The flags of the epilogue, as conv_tile.go names them.
-const (
-	convReLU  = 1
-	convShift = 2
-	convScale = 4
-)
 
 // output emits winoOutputAVX512: Aᵀ m A of consecutive tiles, the
 // epilogue, and the 2×2 pixels written.
@@ -201,8 +168,7 @@ func output() {
 	sc := Load(Param("scale"), GP64())
 	sh := Load(Param("shift"), GP64())
 	flags := Load(Param("flags"), GP64())
-	ms3 := GP64()
-	LEAQ(Mem{Base: ms, Index: ms, Scale: 2}, ms3)
+	ms3 := asm.Times3(ms)
 
 	Label("otile")
 	yp, mp, off, blocks := GP64(), GP64(), GP64(), GP64()
@@ -259,10 +225,10 @@ func output() {
 // off, then the ReLU, to the output vectors o, as flags say.
 func epilogue(o [][2]VecVirtual, sc, sh, off, flags Register) {
 	zs, zt := ZMM(), ZMM()
-	TESTQ(U32(convShift|convScale), flags)
+	TESTQ(U32(asm.ConvShift|asm.ConvScale), flags)
 	JZ(LabelRef("orelu"))
 	VMOVUPS(Mem{Base: sh, Index: off, Scale: 1}, zt)
-	TESTQ(U32(convScale), flags)
+	TESTQ(U32(asm.ConvScale), flags)
 	JZ(LabelRef("oshift"))
 	VMOVUPS(Mem{Base: sc, Index: off, Scale: 1}, zs)
 	for r := range o {
@@ -278,7 +244,7 @@ func epilogue(o [][2]VecVirtual, sc, sh, off, flags Register) {
 		}
 	}
 	Label("orelu")
-	TESTQ(U32(convReLU), flags)
+	TESTQ(U32(asm.ConvReLU), flags)
 	JZ(LabelRef("ostore"))
 	zero := ZMM()
 	VXORPS(zero, zero, zero)
@@ -306,8 +272,7 @@ func kernelTransform(half Mem) {
 	tap := GP64() // bytes between kernel taps: c·f·4
 	MOVQ(c, tap)
 	IMULQ(f, tap)
-	us3 := GP64()
-	LEAQ(Mem{Base: us, Index: us, Scale: 2}, us3)
+	us3 := asm.Times3(us)
 	zh := ZMM()
 	VBROADCASTSS(half, zh)
 
@@ -385,60 +350,44 @@ func grad() {
 	f := Load(Param("f"), GP64())
 	SHLQ(U8(2), f) // bytes per pixel
 	tiles := Load(Param("tiles"), GP64())
-	ds3 := GP64()
-	LEAQ(Mem{Base: ds, Index: ds, Scale: 2}, ds3)
+	ds3 := asm.Times3(ds)
 	// Negation flips the sign bit, as Go's unary minus does (0 - x would
 	// make +0 of +0, where -x gives -0).
 	sign, bits := ZMM(), GP32()
 	MOVL(U32(0x80000000), bits)
 	VPBROADCASTD(bits, sign)
 
-	Label("gtile")
-	yp, dp, blocks := GP64(), GP64(), GP64()
-	MOVQ(dy, yp)
-	MOVQ(d, dp)
-	MOVQ(f, blocks)
-	SHRQ(U8(6), blocks)
-	Label("gblock")
-	a, b, c, e := ZMM(), ZMM(), ZMM(), ZMM()
-	VMOVUPS(Mem{Base: yp}, a)
-	VMOVUPS(Mem{Base: yp, Index: f, Scale: 1}, b)
-	y1 := GP64()
-	LEAQ(Mem{Base: yp, Index: rs, Scale: 1}, y1)
-	VMOVUPS(Mem{Base: y1}, c)
-	VMOVUPS(Mem{Base: y1, Index: f, Scale: 1}, e)
-	// t = A y, (4, 2): (a, b), (a+c, b+e), (a-c, b-e), (-c, -e).
-	var t [4][2]VecVirtual
-	t[0] = [2]VecVirtual{a, b}
-	for r := 1; r < 4; r++ {
-		t[r] = [2]VecVirtual{ZMM(), ZMM()}
-	}
-	VADDPS(c, a, t[1][0])
-	VADDPS(e, b, t[1][1])
-	VSUBPS(c, a, t[2][0])
-	VSUBPS(e, b, t[2][1])
-	VXORPS(sign, c, t[3][0])
-	VXORPS(sign, e, t[3][1])
-	// Each row (p, q) of t times Aᵀ: p, p+q, p-q, -q.
-	for r := 0; r < 4; r++ {
-		p, q := t[r][0], t[r][1]
-		sum, diff, neg := ZMM(), ZMM(), ZMM()
-		VADDPS(q, p, sum)
-		VSUBPS(q, p, diff)
-		VXORPS(sign, q, neg)
-		storeXi(p, dp, ds, ds3, 4*r)
-		storeXi(sum, dp, ds, ds3, 4*r+1)
-		storeXi(diff, dp, ds, ds3, 4*r+2)
-		storeXi(neg, dp, ds, ds3, 4*r+3)
-	}
-	ADDQ(U8(64), yp)
-	ADDQ(U8(64), dp)
-	DECQ(blocks)
-	JNZ(LabelRef("gblock"))
-	LEAQ(Mem{Base: dy, Index: f, Scale: 2}, dy) // next tile: two pixels on
-	ADDQ(f, d)                                  // next row of d
-	DECQ(tiles)
-	JNZ(LabelRef("gtile"))
-	VZEROUPPER()
-	RET()
+	tileRow("g", dy, d, f, tiles, func(yp, dp Register) {
+		a, b, c, e := ZMM(), ZMM(), ZMM(), ZMM()
+		VMOVUPS(Mem{Base: yp}, a)
+		VMOVUPS(Mem{Base: yp, Index: f, Scale: 1}, b)
+		y1 := GP64()
+		LEAQ(Mem{Base: yp, Index: rs, Scale: 1}, y1)
+		VMOVUPS(Mem{Base: y1}, c)
+		VMOVUPS(Mem{Base: y1, Index: f, Scale: 1}, e)
+		// t = A y, (4, 2): (a, b), (a+c, b+e), (a-c, b-e), (-c, -e).
+		var t [4][2]VecVirtual
+		t[0] = [2]VecVirtual{a, b}
+		for r := 1; r < 4; r++ {
+			t[r] = [2]VecVirtual{ZMM(), ZMM()}
+		}
+		VADDPS(c, a, t[1][0])
+		VADDPS(e, b, t[1][1])
+		VSUBPS(c, a, t[2][0])
+		VSUBPS(e, b, t[2][1])
+		VXORPS(sign, c, t[3][0])
+		VXORPS(sign, e, t[3][1])
+		// Each row (p, q) of t times Aᵀ: p, p+q, p-q, -q.
+		for r := 0; r < 4; r++ {
+			p, q := t[r][0], t[r][1]
+			sum, diff, neg := ZMM(), ZMM(), ZMM()
+			VADDPS(q, p, sum)
+			VSUBPS(q, p, diff)
+			VXORPS(sign, q, neg)
+			storeXi(p, dp, ds, ds3, 4*r)
+			storeXi(sum, dp, ds, ds3, 4*r+1)
+			storeXi(diff, dp, ds, ds3, 4*r+2)
+			storeXi(neg, dp, ds, ds3, 4*r+3)
+		}
+	})
 }

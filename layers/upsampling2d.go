@@ -122,7 +122,7 @@ func (l *UpSampling2DLayer) Build(input []int, _ *rand.Rand) ([]int, error) {
 	}
 	out := []int{input[0] * l.size[0], input[1] * l.size[1], input[2]}
 	if n := float64(input[0]) * float64(l.size[0]) * float64(input[1]) * float64(l.size[1]) * float64(input[2]); n > maxUpSampled {
-		return nil, buildError(l, "enlarging (None, %s) by (%d, %d) makes %.0f values per image, more than the %d allowed; use smaller factors", shapeList(input), l.size[0], l.size[1], n, maxUpSampled)
+		return nil, buildError(l, "enlarging (None, %s) by (%d, %d) makes %.0f values per image, more than the %d allowed; use smaller factors", shapeList(input), l.size[0], l.size[1], n, int64(maxUpSampled))
 	}
 	return out, nil
 }

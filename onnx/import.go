@@ -55,7 +55,7 @@ func Decode(r io.Reader) (*goras.Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("onnx: reading the model: %w", err)
 	}
-	if len(b) > maxFileSize {
+	if int64(len(b)) > maxFileSize {
 		return nil, fmt.Errorf("onnx: the model is larger than 2 GiB, protobuf's limit; a larger model keeps its weights in external files, which goras does not read")
 	}
 	return DecodeBytes(b)

@@ -7,9 +7,8 @@ import "fmt"
 
 // number reads a number key, def when absent.
 func (r *configReader) number(key string, def float64) float64 {
-	r.used[key] = true
-	v, ok := r.m[key]
-	if !ok || v == nil {
+	v, _ := r.cr.Value(key)
+	if v == nil {
 		return def
 	}
 	f, ok := v.(float64)
@@ -22,18 +21,18 @@ func (r *configReader) number(key string, def float64) float64 {
 // alphas reads Keras's alpha of categorical_focal_crossentropy: a number,
 // or a list of numbers (one per class); def when absent.
 func (r *configReader) alphas(key string, def float64) []float64 {
-	r.used[key] = true
-	switch v := r.m[key].(type) {
+	v, _ := r.cr.Value(key)
+	switch x := v.(type) {
 	case nil:
 		return []float64{def}
 	case float64:
-		return []float64{v}
+		return []float64{x}
 	case []any:
-		out := make([]float64, len(v))
-		for i, e := range v {
+		out := make([]float64, len(x))
+		for i, e := range x {
 			f, ok := e.(float64)
 			if !ok {
-				r.fail("%q must be a number or a list of numbers, got %v", key, r.m[key])
+				r.fail("%q must be a number or a list of numbers, got %v", key, v)
 				return nil
 			}
 			out[i] = f

@@ -2,11 +2,11 @@ package losses
 
 import (
 	"fmt"
-	"sort"
+	"maps"
 	"strings"
-	"sync"
 
 	"github.com/goras-ml/goras/internal/confignum"
+	"github.com/goras-ml/goras/internal/configread"
 )
 
 // The registry maps loss names (a Loss's Name, which a model file keeps as
@@ -14,11 +14,12 @@ import (
 // loss from its Config. Built-in and user losses go through the same table,
 // so a model compiled with a loss of your own loads back once the program
 // that loads it has registered that loss.
-
-var (
-	registryMu sync.RWMutex
-	registry   = map[string]func(config map[string]any) (Loss, error){}
-)
+//
+// Names are matched in lower case with underscores kept ("mse" and
+// "mean_squared_error" are two names), unlike the vocabulary packages'
+// configread.Registry: the table is configread's, the keys and messages
+// are the losses' own.
+var registry configread.Table[func(config map[string]any) (Loss, error)]
 
 func init() {
 	Register("mean_squared_error", mseFromConfig)
@@ -65,12 +66,9 @@ func Register(name string, fromConfig func(config map[string]any) (Loss, error))
 	if key == "" || fromConfig == nil {
 		panic("losses: Register needs a name and a function")
 	}
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	if _, dup := registry[key]; dup {
+	if !registry.Add(key, fromConfig) {
 		panic("losses: Register called twice for " + key)
 	}
-	registry[key] = fromConfig
 }
 
 // FromConfig rebuilds the loss registered as name from its config, as
@@ -78,9 +76,7 @@ func Register(name string, fromConfig func(config map[string]any) (Loss, error))
 // "name" and "reduction" (only "sum_over_batch_size", the one goras
 // implements) are accepted by the built-in losses.
 func FromConfig(name string, config map[string]any) (Loss, error) {
-	registryMu.RLock()
-	fn := registry[normalize(name)]
-	registryMu.RUnlock()
+	fn, _ := registry.Get(normalize(name))
 	if fn == nil {
 		return nil, fmt.Errorf("losses: unknown loss %q; known: %s (a loss of your own must be registered with losses.Register before it is used or loaded)", name, strings.Join(Names(), ", "))
 	}
@@ -99,16 +95,7 @@ func FromConfig(name string, config map[string]any) (Loss, error) {
 func Get(name string) (Loss, error) { return FromConfig(name, map[string]any{}) }
 
 // Names lists the registered loss names and aliases, sorted.
-func Names() []string {
-	registryMu.RLock()
-	defer registryMu.RUnlock()
-	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func Names() []string { return registry.Keys() }
 
 func normalize(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
 
@@ -140,29 +127,31 @@ func floatValue(v any) any {
 	return v
 }
 
-// configReader reads a built-in loss's config: absent keys keep their
-// defaults, a wrong type or an unknown key is an error naming the loss.
+// configReader reads a built-in loss's config: absent and null keys keep
+// their defaults, a wrong type or an unknown key is an error naming the
+// loss. Its bookkeeping (keys read, first error, keys left over) is
+// configread's, as for every Keras config; its getters are the losses' own,
+// which take null for the default, print values with %v and expect numbers
+// as float64 (FromConfig's floats has made them so).
 type configReader struct {
-	loss string
-	m    map[string]any
-	used map[string]bool
-	err  error
+	cr   *configread.Reader
+	axis any // Keras's "axis": checked by done, but never listed as accepted
 }
 
 func newConfigReader(loss string, config map[string]any) *configReader {
-	return &configReader{loss: loss, m: config, used: map[string]bool{}}
+	axis, hasAxis := config["axis"]
+	if hasAxis { // kept out of the bookkeeping, so that it is not listed
+		config = maps.Clone(config)
+		delete(config, "axis")
+	}
+	return &configReader{cr: configread.New("losses: "+loss+" config", config), axis: axis}
 }
 
-func (r *configReader) fail(format string, args ...any) {
-	if r.err == nil {
-		r.err = fmt.Errorf("losses: %s config: %s", r.loss, fmt.Sprintf(format, args...))
-	}
-}
+func (r *configReader) fail(format string, args ...any) { r.cr.Fail(format, args...) }
 
 func (r *configReader) bool(key string) bool {
-	r.used[key] = true
-	v, ok := r.m[key]
-	if !ok || v == nil {
+	v, _ := r.cr.Value(key)
+	if v == nil {
 		return false
 	}
 	b, ok := v.(bool)
@@ -173,9 +162,8 @@ func (r *configReader) bool(key string) bool {
 }
 
 func (r *configReader) fraction(key string) float64 {
-	r.used[key] = true
-	v, ok := r.m[key]
-	if !ok || v == nil {
+	v, _ := r.cr.Value(key)
+	if v == nil {
 		return 0
 	}
 	f, ok := v.(float64)
@@ -185,37 +173,21 @@ func (r *configReader) fraction(key string) float64 {
 	return f
 }
 
-// done checks Keras's bookkeeping keys and reports any key nothing read.
+// done checks Keras's bookkeeping keys, which every loss accepts, and
+// reports the first error or any key nothing read.
 func (r *configReader) done() error {
-	if v, ok := r.m["name"]; ok {
-		if _, isString := v.(string); !isString && v != nil {
+	if v, _ := r.cr.Value("name"); v != nil {
+		if _, isString := v.(string); !isString {
 			r.fail("\"name\" must be a string, got %v", v)
 		}
 	}
-	if v, ok := r.m["reduction"]; ok && v != nil && v != "sum_over_batch_size" {
+	if v, _ := r.cr.Value("reduction"); v != nil && v != "sum_over_batch_size" {
 		r.fail("\"reduction\" = %v is not supported by goras (only \"sum_over_batch_size\", the mean over the batch)", v)
 	}
-	if v, ok := r.m["axis"]; ok && v != nil && v != -1.0 {
-		r.fail("\"axis\" = %v is not supported by goras (only -1, the last axis)", v)
+	if r.axis != nil && r.axis != -1.0 {
+		r.fail("\"axis\" = %v is not supported by goras (only -1, the last axis)", r.axis)
 	}
-	if r.err != nil {
-		return r.err
-	}
-	var extra, known []string
-	for k := range r.m {
-		if !r.used[k] && k != "name" && k != "reduction" && k != "axis" {
-			extra = append(extra, k)
-		}
-	}
-	if len(extra) == 0 {
-		return nil
-	}
-	for k := range r.used {
-		known = append(known, k)
-	}
-	sort.Strings(extra)
-	sort.Strings(known)
-	return fmt.Errorf("losses: %s config: unknown key(s) %s; accepted: %s", r.loss, strings.Join(extra, ", "), strings.Join(append(known, "name", "reduction"), ", "))
+	return r.cr.Err()
 }
 
 func mseFromConfig(config map[string]any) (Loss, error) {
@@ -230,10 +202,9 @@ func cceFromConfig(config map[string]any) (Loss, error) {
 
 func scceFromConfig(config map[string]any) (Loss, error) {
 	r := newConfigReader("sparse_categorical_crossentropy", config)
-	if v, ok := config["ignore_class"]; ok && v != nil {
+	if v, _ := r.cr.Value("ignore_class"); v != nil {
 		r.fail("\"ignore_class\" = %v is not supported by goras (only null)", v)
 	}
-	r.used["ignore_class"] = true
 	l := SparseCategoricalCrossentropy{FromLogits: r.bool("from_logits")}
 	return l, r.done()
 }

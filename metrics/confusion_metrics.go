@@ -13,38 +13,44 @@ import (
 // as Keras does (micro-averaging over the columns). Counts are kept as
 // integers, exact at any size.
 
+// counts are what Precision and Recall are ratios of: the true positives,
+// false positives and false negatives at threshold. Both count the same
+// way, and differ only in the ratio they report.
+type counts struct {
+	name       string
+	threshold  float32
+	tp, fp, fn int64
+}
+
+// Name implements Metric.
+func (m *counts) Name() string { return m.name }
+
+// Reset implements Metric.
+func (m *counts) Reset() { m.tp, m.fp, m.fn = 0, 0, 0 }
+
+// Update implements Metric.
+func (m *counts) Update(pred, target *tensor.Tensor) {
+	t := target.Data()
+	for i, v := range pred.Data() {
+		switch yes, positive := v > m.threshold, t[i] != 0; {
+		case yes && positive:
+			m.tp++
+		case yes:
+			m.fp++
+		case positive:
+			m.fn++
+		}
+	}
+}
+
 // Precision is Keras's Precision(thresholds=0.5): true positives over all
 // positive predictions, 0 before any.
-type Precision struct {
-	name      string
-	threshold float32
-	tp, fp    int64
-}
+type Precision struct{ counts }
 
 // NewPrecision returns a precision logged as name, with Keras's default
 // threshold 0.5 or another.
 func NewPrecision(name string, threshold float32) *Precision {
-	return &Precision{name: name, threshold: threshold}
-}
-
-// Name implements Metric.
-func (m *Precision) Name() string { return m.name }
-
-// Reset implements Metric.
-func (m *Precision) Reset() { m.tp, m.fp = 0, 0 }
-
-// Update implements Metric.
-func (m *Precision) Update(pred, target *tensor.Tensor) {
-	t := target.Data()
-	for i, v := range pred.Data() {
-		if v > m.threshold {
-			if t[i] != 0 {
-				m.tp++
-			} else {
-				m.fp++
-			}
-		}
-	}
+	return &Precision{counts{name: name, threshold: threshold}}
 }
 
 // Result implements Metric.
@@ -52,36 +58,12 @@ func (m *Precision) Result() float64 { return ratio(m.tp, m.tp+m.fp) }
 
 // Recall is Keras's Recall(thresholds=0.5): true positives over all
 // positive targets, 0 before any.
-type Recall struct {
-	name      string
-	threshold float32
-	tp, fn    int64
-}
+type Recall struct{ counts }
 
 // NewRecall returns a recall logged as name, with Keras's default
 // threshold 0.5 or another.
 func NewRecall(name string, threshold float32) *Recall {
-	return &Recall{name: name, threshold: threshold}
-}
-
-// Name implements Metric.
-func (m *Recall) Name() string { return m.name }
-
-// Reset implements Metric.
-func (m *Recall) Reset() { m.tp, m.fn = 0, 0 }
-
-// Update implements Metric.
-func (m *Recall) Update(pred, target *tensor.Tensor) {
-	t := target.Data()
-	for i, v := range pred.Data() {
-		if t[i] != 0 {
-			if v > m.threshold {
-				m.tp++
-			} else {
-				m.fn++
-			}
-		}
-	}
+	return &Recall{counts{name: name, threshold: threshold}}
 }
 
 // Result implements Metric.

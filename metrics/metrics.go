@@ -13,11 +13,7 @@
 // NewAUC and NewF1Score make them with other settings, for Register.
 package metrics
 
-import (
-	"strings"
-
-	"github.com/goras-ml/goras/tensor"
-)
+import "github.com/goras-ml/goras/tensor"
 
 // Metric is a running measure of predictions against targets.
 type Metric interface {
@@ -49,7 +45,7 @@ type accuracy struct {
 // the metric keeps the name the user wrote. Other names are looked up among
 // the metrics added with Register.
 func Get(name string, pred, target []int) (Metric, error) {
-	key := strings.ToLower(strings.TrimSpace(name))
+	key := normalize(name)
 	switch key {
 	case "accuracy", "acc":
 		switch {

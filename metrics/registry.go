@@ -5,16 +5,19 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
+
+	"github.com/goras-ml/goras/internal/configread"
 )
 
 // builtins are the names Get resolves itself; Register cannot take them.
 var builtins = []string{"accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy", "binary_accuracy"}
 
-var (
-	registryMu sync.RWMutex
-	registry   = map[string]func(pred, target []int) (Metric, error){}
-)
+// registry holds the metrics Register adds, under their keys.
+var registry configread.Table[func(pred, target []int) (Metric, error)]
+
+// normalize is the form Get and Register match names in: trimmed, lower case,
+// underscores kept.
+func normalize(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
 
 // Register makes Get, and so CompileOptions.Metrics, find a metric of your
 // own by name, case-insensitive:
@@ -30,35 +33,25 @@ var (
 // or one registered before) or newMetric is nil: programmer errors, found
 // at start-up.
 func Register(name string, newMetric func(pred, target []int) (Metric, error)) {
-	key := strings.ToLower(strings.TrimSpace(name))
-	if key == "" || newMetric == nil {
+	k := normalize(name)
+	if k == "" || newMetric == nil {
 		panic("metrics: Register needs a name and a function")
 	}
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	if _, dup := registry[key]; dup || slices.Contains(builtins, key) {
-		panic("metrics: Register called for " + key + ", which is already a metric")
+	if slices.Contains(builtins, k) || !registry.Add(k, newMetric) {
+		panic("metrics: Register called for " + k + ", which is already a metric")
 	}
-	registry[key] = newMetric
 }
 
 // Names lists the metric names Get knows, built-in and registered, sorted.
 func Names() []string {
-	registryMu.RLock()
-	defer registryMu.RUnlock()
-	names := append([]string(nil), builtins...)
-	for n := range registry {
-		names = append(names, n)
-	}
+	names := append(registry.Keys(), builtins...)
 	sort.Strings(names)
 	return names
 }
 
 // registered makes the metric registered under key, as Get's last resort.
 func registered(name, key string, pred, target []int) (Metric, error) {
-	registryMu.RLock()
-	newMetric := registry[key]
-	registryMu.RUnlock()
+	newMetric, _ := registry.Get(key)
 	if newMetric == nil {
 		return nil, fmt.Errorf("metrics: unknown metric %q; known: %s (a metric of your own must be added with metrics.Register first)", name, strings.Join(Names(), ", "))
 	}

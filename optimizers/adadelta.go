@@ -23,11 +23,7 @@ type Adadelta struct {
 // docs note that 1.0 matches the paper), Rho (0.95), Epsilon (1e-7) and
 // those every optimizer takes.
 func NewAdadelta(opts ...Option) (*Adadelta, error) {
-	o, err := apply("Adadelta", opts, "Rho", "Epsilon")
-	if err != nil {
-		return nil, err
-	}
-	b, err := newBase("Adadelta", "adadelta", o, 0.001, optFloat{})
+	o, b, err := prepare("Adadelta", "adadelta", opts, 0.001, optFloat{}, "Rho", "Epsilon")
 	if err != nil {
 		return nil, err
 	}

@@ -21,11 +21,7 @@ type Adagrad struct {
 // every optimizer takes: Schedule, WeightDecay, Clipnorm, Clipvalue,
 // GlobalClipnorm.
 func NewAdagrad(opts ...Option) (*Adagrad, error) {
-	o, err := apply("Adagrad", opts, "InitialAccumulatorValue", "Epsilon")
-	if err != nil {
-		return nil, err
-	}
-	b, err := newBase("Adagrad", "adagrad", o, 0.001, optFloat{})
+	o, b, err := prepare("Adagrad", "adagrad", opts, 0.001, optFloat{}, "InitialAccumulatorValue", "Epsilon")
 	if err != nil {
 		return nil, err
 	}

@@ -30,11 +30,7 @@ func NewAdam(opts ...Option) (*Adam, error) {
 }
 
 func newAdam(name, prefix string, opts []Option, defaultWD optFloat) (*Adam, error) {
-	o, err := apply(name, opts, "Beta1", "Beta2", "Epsilon", "Amsgrad")
-	if err != nil {
-		return nil, err
-	}
-	b, err := newBase(name, prefix, o, 0.001, defaultWD)
+	o, b, err := prepare(name, prefix, opts, 0.001, defaultWD, "Beta1", "Beta2", "Epsilon", "Amsgrad")
 	if err != nil {
 		return nil, err
 	}

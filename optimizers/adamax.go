@@ -24,11 +24,7 @@ type Adamax struct {
 // optimizer takes: Schedule, WeightDecay, Clipnorm, Clipvalue,
 // GlobalClipnorm.
 func NewAdamax(opts ...Option) (*Adamax, error) {
-	o, err := apply("Adamax", opts, "Beta1", "Beta2", "Epsilon")
-	if err != nil {
-		return nil, err
-	}
-	b, err := newBase("Adamax", "adamax", o, 0.001, optFloat{})
+	o, b, err := prepare("Adamax", "adamax", opts, 0.001, optFloat{}, "Beta1", "Beta2", "Epsilon")
 	if err != nil {
 		return nil, err
 	}

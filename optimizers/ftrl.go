@@ -32,12 +32,8 @@ type Ftrl struct {
 // L1RegularizationStrength, L2RegularizationStrength,
 // L2ShrinkageRegularizationStrength, Beta) and those every optimizer takes.
 func NewFtrl(opts ...Option) (*Ftrl, error) {
-	o, err := apply("Ftrl", opts, "LearningRatePower", "InitialAccumulatorValue", "L1RegularizationStrength",
-		"L2RegularizationStrength", "L2ShrinkageRegularizationStrength", "Beta")
-	if err != nil {
-		return nil, err
-	}
-	b, err := newBase("Ftrl", "ftrl", o, 0.001, optFloat{})
+	o, b, err := prepare("Ftrl", "ftrl", opts, 0.001, optFloat{}, "LearningRatePower", "InitialAccumulatorValue",
+		"L1RegularizationStrength", "L2RegularizationStrength", "L2ShrinkageRegularizationStrength", "Beta")
 	if err != nil {
 		return nil, err
 	}

@@ -25,11 +25,7 @@ type Lion struct {
 // (0.9, in (0, 1]: 0 would make it SignSGD, which Keras refuses), Beta2
 // (0.99, in [0, 1]) and those every optimizer takes.
 func NewLion(opts ...Option) (*Lion, error) {
-	o, err := apply("Lion", opts, "Beta1", "Beta2")
-	if err != nil {
-		return nil, err
-	}
-	b, err := newBase("Lion", "lion", o, 0.001, optFloat{})
+	o, b, err := prepare("Lion", "lion", opts, 0.001, optFloat{}, "Beta1", "Beta2")
 	if err != nil {
 		return nil, err
 	}

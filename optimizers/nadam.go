@@ -29,11 +29,7 @@ type Nadam struct {
 // optimizer takes: Schedule, WeightDecay, Clipnorm, Clipvalue,
 // GlobalClipnorm.
 func NewNadam(opts ...Option) (*Nadam, error) {
-	o, err := apply("Nadam", opts, "Beta1", "Beta2", "Epsilon")
-	if err != nil {
-		return nil, err
-	}
-	b, err := newBase("Nadam", "nadam", o, 0.001, optFloat{})
+	o, b, err := prepare("Nadam", "nadam", opts, 0.001, optFloat{}, "Beta1", "Beta2", "Epsilon")
 	if err != nil {
 		return nil, err
 	}

@@ -86,6 +86,18 @@ type base struct {
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
+// prepare is how every constructor begins: opts applied and checked (the
+// class takes the options own besides those every optimizer takes), then
+// the base made from them, with the class's defaults.
+func prepare(class, prefix string, opts []Option, defaultLR float64, defaultWD optFloat, own ...string) (*options, base, error) {
+	o, err := apply(class, opts, own...)
+	if err != nil {
+		return nil, base{}, err
+	}
+	b, err := newBase(class, prefix, o, defaultLR, defaultWD)
+	return o, b, err
+}
+
 // newBase validates the options every optimizer takes and fills Keras's
 // defaults: defaultLR is the optimizer's default rate, defaultWD its
 // default weight decay (unset but for AdamW).

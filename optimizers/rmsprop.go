@@ -24,11 +24,7 @@ type RMSprop struct {
 // Centered (false) and those every optimizer takes: Schedule, WeightDecay,
 // Clipnorm, Clipvalue, GlobalClipnorm.
 func NewRMSprop(opts ...Option) (*RMSprop, error) {
-	o, err := apply("RMSprop", opts, "Rho", "Momentum", "Epsilon", "Centered")
-	if err != nil {
-		return nil, err
-	}
-	b, err := newBase("RMSprop", "rmsprop", o, 0.001, optFloat{})
+	o, b, err := prepare("RMSprop", "rmsprop", opts, 0.001, optFloat{}, "Rho", "Momentum", "Epsilon", "Centered")
 	if err != nil {
 		return nil, err
 	}

@@ -23,11 +23,7 @@ type SGD struct {
 // Momentum (default 0), Nesterov (default false) and those every optimizer
 // takes: Schedule, WeightDecay, Clipnorm, Clipvalue, GlobalClipnorm.
 func NewSGD(opts ...Option) (*SGD, error) {
-	o, err := apply("SGD", opts, "Momentum", "Nesterov")
-	if err != nil {
-		return nil, err
-	}
-	b, err := newBase("SGD", "sgd", o, 0.01, optFloat{})
+	o, b, err := prepare("SGD", "sgd", opts, 0.01, optFloat{}, "Momentum", "Nesterov")
 	if err != nil {
 		return nil, err
 	}

@@ -6,9 +6,9 @@
 // a key nothing read is an error that names the key and what was expected.
 //
 // A Reader keeps the first error and returns it from Err, so a fromConfig
-// function reads every key first and checks once. layers.ConfigReader keeps
-// its own bookkeeping (keys read, first error, keys left over) in a Reader,
-// with getters of its own on top.
+// function reads every key first and checks once. layers.ConfigReader and
+// the losses' config reader keep their bookkeeping (keys read, first error,
+// keys left over) in a Reader, with getters of their own on top.
 package configread
 
 import (

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -116,4 +117,30 @@ func TestRegistry(t *testing.T) {
 		}
 	}()
 	g.Register("mine", func(map[string]any) (string, error) { return "", nil })
+}
+
+// The zero Table is ready; of many goroutines adding one key, one wins
+// and the key keeps its value.
+func TestTable(t *testing.T) {
+	var tab Table[int]
+	if v, ok := tab.Get("a"); ok || v != 0 || tab.Keys() == nil || len(tab.Keys()) != 0 {
+		t.Errorf("empty table: Get = %v, %v; Keys = %#v", v, ok, tab.Keys())
+	}
+	var wg sync.WaitGroup
+	added := make([]bool, 8)
+	for i := range added {
+		wg.Go(func() { added[i] = tab.Add("b", i) })
+	}
+	wg.Wait()
+	tab.Add("a", 100)
+	v, _ := tab.Get("b")
+	winners := 0
+	for _, a := range added {
+		if a {
+			winners++
+		}
+	}
+	if winners != 1 || !added[v] || !reflect.DeepEqual(tab.Keys(), []string{"a", "b"}) || len(tab.Values()) != 2 {
+		t.Errorf("adds that won: %v, b = %d, Keys = %v, Values = %v", added, v, tab.Keys(), tab.Values())
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 )
 
 // Registry maps Keras class names to functions that rebuild an object from
@@ -14,8 +13,7 @@ import (
 // names and their snake_case strings. It is safe for concurrent use.
 type Registry[T any] struct {
 	pkg, noun string // "optimizers", "optimizer": for messages
-	mu        sync.RWMutex
-	byKey     map[string]entry[T]
+	byKey     Table[entry[T]]
 }
 
 type entry[T any] struct {
@@ -27,7 +25,7 @@ type entry[T any] struct {
 // NewRegistry makes an empty registry for package pkg, whose objects are
 // called noun in messages ("initializer").
 func NewRegistry[T any](pkg, noun string) *Registry[T] {
-	return &Registry[T]{pkg: pkg, noun: noun, byKey: map[string]entry[T]{}}
+	return &Registry[T]{pkg: pkg, noun: noun}
 }
 
 // Key is the form names are matched in: trimmed, lower case, no
@@ -59,24 +57,20 @@ func (g *Registry[T]) add(name string, build func(config map[string]any) (T, err
 	if k == "" || build == nil {
 		panic(g.pkg + ": Register needs a class name and a function")
 	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if e, dup := g.byKey[k]; dup {
-		panic(fmt.Sprintf("%s: Register called twice for %q (already registered as %q)", g.pkg, name, e.className))
-	}
 	className := name
 	if len(canonical) > 0 {
 		className = canonical[0]
 	}
-	g.byKey[k] = entry[T]{className: className, build: build, builtin: builtin}
+	if !g.byKey.Add(k, entry[T]{className: className, build: build, builtin: builtin}) {
+		e, _ := g.byKey.Get(k)
+		panic(fmt.Sprintf("%s: Register called twice for %q (already registered as %q)", g.pkg, name, e.className))
+	}
 }
 
 // Build rebuilds an object of the class named name from config. An unknown
 // name is an error listing the known classes and saying how to register one.
 func (g *Registry[T]) Build(name string, config map[string]any) (T, error) {
-	g.mu.RLock()
-	e, ok := g.byKey[Key(name)]
-	g.mu.RUnlock()
+	e, ok := g.byKey.Get(Key(name))
 	var zero T
 	if !ok {
 		return zero, fmt.Errorf("%s: unknown %s %q; known: %s (a class of your own must be registered with %s.Register before it is used or read)",
@@ -94,11 +88,9 @@ func (g *Registry[T]) Build(name string, config map[string]any) (T, error) {
 
 // ClassNames lists the registered class names (not their aliases), sorted.
 func (g *Registry[T]) ClassNames() []string {
-	g.mu.RLock()
-	defer g.mu.RUnlock()
 	seen := map[string]bool{}
 	var names []string
-	for _, e := range g.byKey {
+	for _, e := range g.byKey.Values() {
 		if !seen[e.className] {
 			seen[e.className] = true
 			names = append(names, e.className)
@@ -111,8 +103,6 @@ func (g *Registry[T]) ClassNames() []string {
 // IsBuiltin reports whether className is one of the package's own classes
 // (false for a user's class and for unknown names).
 func (g *Registry[T]) IsBuiltin(className string) bool {
-	g.mu.RLock()
-	defer g.mu.RUnlock()
-	e, ok := g.byKey[Key(className)]
+	e, ok := g.byKey.Get(Key(className))
 	return ok && e.builtin
 }

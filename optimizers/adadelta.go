@@ -55,13 +55,7 @@ func (o *Adadelta) Apply(vars, grads []*tensor.Tensor) {
 	for i, vt := range vars {
 		w := vt.Data()
 		g := grads[i].Data()[:len(w)]
-		acc, del := o.acc[i][:len(w)], o.delta[i][:len(w)]
-		for j := range w {
-			acc[j] = kernel.FlushTiny(rho*acc[j] + (1-rho)*(g[j]*g[j]))
-			d := -(sqrt32(del[j]+eps) * g[j]) / sqrt32(acc[j]+eps)
-			del[j] = kernel.FlushTiny(rho*del[j] + (1-rho)*(d*d))
-			w[j] += lr * d
-		}
+		kernel.Adadelta(w, o.acc[i][:len(w)], o.delta[i][:len(w)], g, rho, 1-rho, eps, lr)
 	}
 	o.end(vars)
 }

@@ -53,18 +53,10 @@ func (o *Adamax) Apply(vars, grads []*tensor.Tensor) {
 	for i, vt := range vars {
 		w := vt.Data()
 		g := grads[i].Data()[:len(w)]
-		m := o.m[i][:len(w)]
-		u := o.u[i][:len(w)]
-		for j := range w {
-			m[j] = kernel.FlushTiny(m[j] + (g[j]-m[j])*c1)
-			u[j] = kernel.FlushTiny(max(b2*u[j], abs32(g[j])))
-			w[j] -= step * m[j] / (u[j] + eps)
-		}
+		kernel.Adamax(w, o.m[i][:len(w)], o.u[i][:len(w)], g, c1, b2, step, eps)
 	}
 	o.end(vars)
 }
-
-func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
 
 // Config implements Optimizer.
 func (o *Adamax) Config() map[string]any {

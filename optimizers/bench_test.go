@@ -32,3 +32,17 @@ func BenchmarkAdamClipnorm(b *testing.B) {
 }
 func BenchmarkRMSprop(b *testing.B) { benchApply(b, spec{kind: "rmsprop"}) }
 func BenchmarkAdagrad(b *testing.B) { benchApply(b, spec{kind: "adagrad"}) }
+
+func BenchmarkNadam(b *testing.B)    { benchApply(b, spec{kind: "nadam"}) }
+func BenchmarkAdamax(b *testing.B)   { benchApply(b, spec{kind: "adamax"}) }
+func BenchmarkLion(b *testing.B)     { benchApply(b, spec{kind: "lion"}) }
+func BenchmarkAdadelta(b *testing.B) { benchApply(b, spec{kind: "adadelta"}) }
+func BenchmarkRMSpropMomentum(b *testing.B) {
+	benchApply(b, spec{kind: "rmsprop", momentum: 0.9})
+}
+func BenchmarkRMSpropCentered(b *testing.B) {
+	benchApply(b, spec{kind: "rmsprop", centered: true})
+}
+func BenchmarkRMSpropCenteredMomentum(b *testing.B) {
+	benchApply(b, spec{kind: "rmsprop", momentum: 0.9, centered: true})
+}

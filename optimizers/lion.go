@@ -3,6 +3,7 @@ package optimizers
 import (
 	"fmt"
 
+	"github.com/goras-ml/goras/internal/kernel"
 	"github.com/goras-ml/goras/tensor"
 )
 
@@ -55,16 +56,7 @@ func (o *Lion) Apply(vars, grads []*tensor.Tensor) {
 	for i, vt := range vars {
 		w := vt.Data()
 		g := grads[i].Data()[:len(w)]
-		m := o.m[i][:len(w)]
-		for j := range w {
-			switch u := m[j]*b1 + g[j]*(1-b1); {
-			case u > 0:
-				w[j] -= lr
-			case u < 0:
-				w[j] += lr
-			}
-			m[j] = m[j]*b2 + g[j]*(1-b2)
-		}
+		kernel.Lion(w, o.m[i][:len(w)], g, lr, b1, b2)
 	}
 	o.end(vars)
 }

@@ -70,14 +70,7 @@ func (o *Nadam) Apply(vars, grads []*tensor.Tensor) {
 	for i, vt := range vars {
 		w := vt.Data()
 		g := grads[i].Data()[:len(w)]
-		m := o.m[i][:len(w)]
-		v := o.v[i][:len(w)]
-		for j := range w {
-			m[j] = kernel.FlushTiny(m[j] + (g[j]-m[j])*c1)
-			v[j] = kernel.FlushTiny(v[j] + (g[j]*g[j]-v[j])*c2)
-			mhat := cm*m[j] + cg*g[j]
-			w[j] -= mhat * lr32 / (sqrt32(v[j]*cv) + eps)
-		}
+		kernel.Nadam(w, o.m[i][:len(w)], o.v[i][:len(w)], g, c1, c2, cm, cg, lr32, cv, eps)
 	}
 	o.end(vars)
 }

@@ -73,27 +73,7 @@ func (o *RMSprop) Apply(vars, grads []*tensor.Tensor) {
 		if o.mom != nil {
 			mom = o.mom[i][:len(w)]
 		}
-		if a == nil && mom == nil { // Keras's default: the vector loop
-			kernel.RMSprop(w, v, g, rho, c, lr, eps)
-			continue
-		}
-		for j := range w {
-			v[j] = kernel.FlushTiny(rho*v[j] + c*(g[j]*g[j]))
-			var d float32
-			if a != nil {
-				a[j] = kernel.FlushTiny(rho*a[j] + c*g[j])
-				d = v[j] - a[j]*a[j] + eps
-			} else {
-				d = v[j] + eps
-			}
-			inc := lr * g[j] / sqrt32(d)
-			if mom != nil {
-				mom[j] = kernel.FlushTiny(mu*mom[j] + inc)
-				w[j] -= mom[j]
-			} else {
-				w[j] -= inc
-			}
-		}
+		kernel.RMSpropFull(w, v, a, mom, g, rho, c, lr, eps, mu)
 	}
 	o.end(vars)
 }

@@ -71,6 +71,29 @@ func TestElementwiseConformance(t *testing.T) {
 		bufs     int
 	}
 	const a, mu, lr = 0.37, 0.9, 0.05
+	// rms runs RMSpropFull or its reference, centred on b[2] and with
+	// momentum in b[3] as asked, the mean square b[1] non-negative.
+	rms := func(f func(w, v, avg, mom, g []float32, rho, c, lr, eps, mu float32), centered, momentum bool) func([][]float32, int) {
+		return func(b [][]float32, _ int) {
+			absAll(b[1])
+			var avg, mom []float32
+			if centered {
+				avg = b[2]
+			}
+			if momentum {
+				mom = b[3]
+			}
+			f(b[0], b[1], avg, mom, b[4], 0.9, 0.1, 1e-3, 1e-7, 0.5)
+		}
+	}
+	// nadam runs Nadam or its reference, the second moment b[2]
+	// non-negative as Adam's row has it.
+	nadam := func(f func(w, m, v, g []float32, c1, c2, cm, cg, lr, cv, eps float32)) func([][]float32, int) {
+		return func(b [][]float32, _ int) {
+			absAll(b[2])
+			f(b[0], b[1], b[2], b[3], 0.1, 0.001, 0.47, 0.53, 1e-3, 1.3, 1e-7)
+		}
+	}
 	ops := []op{
 		{"Add", func(b [][]float32, _ int) { Add(b[0], b[1], b[2]) }, func(b [][]float32, _ int) { addGeneric(b[0], b[1], b[2]) }, 3},
 		{"Add/aliased", func(b [][]float32, _ int) { Add(b[0], b[0], b[1]) }, func(b [][]float32, _ int) { addGeneric(b[0], b[0], b[1]) }, 2},
@@ -89,6 +112,25 @@ func TestElementwiseConformance(t *testing.T) {
 			func(b [][]float32, _ int) { absAll(b[1]); rmspropGeneric(b[0], b[1], b[2], 0.9, 0.1, 1e-3, 1e-7) }, 3},
 		{"Adagrad", func(b [][]float32, _ int) { absAll(b[1]); Adagrad(b[0], b[1], b[2], 1e-3, 1e-7) },
 			func(b [][]float32, _ int) { absAll(b[1]); adagradGeneric(b[0], b[1], b[2], 1e-3, 1e-7) }, 3},
+		// Adadelta, Adamax and Lion take their states raw (negative, NaN):
+		// the kernels must follow the Go loop on any input, Adamax's max
+		// Go's NaN rule and ±0.
+		{"RMSpropCentered", rms(RMSpropFull, true, false), rms(rmspropFullGeneric, true, false), 5},
+		{"RMSpropMomentum", rms(RMSpropFull, false, true), rms(rmspropFullGeneric, false, true), 5},
+		{"RMSpropCenteredMomentum", rms(RMSpropFull, true, true), rms(rmspropFullGeneric, true, true), 5},
+		{"Nadam", nadam(Nadam), nadam(nadamGeneric), 4},
+		{"Adamax", func(b [][]float32, _ int) { Adamax(b[0], b[1], b[2], b[3], 0.1, 0.999, 1e-2, 1e-7) },
+			func(b [][]float32, _ int) { adamaxGeneric(b[0], b[1], b[2], b[3], 0.1, 0.999, 1e-2, 1e-7) }, 4},
+		// b2 = 0: b2*u is ±0 (NaN for infinite u), max's zeros and NaNs at once.
+		{"Adamax/b2-0", func(b [][]float32, _ int) { Adamax(b[0], b[1], b[2], b[3], 0.1, 0, 0, 0) },
+			func(b [][]float32, _ int) { adamaxGeneric(b[0], b[1], b[2], b[3], 0.1, 0, 0, 0) }, 4},
+		{"Adadelta", func(b [][]float32, _ int) { Adadelta(b[0], b[1], b[2], b[3], 0.95, 0.05, 1e-7, 1) },
+			func(b [][]float32, _ int) { adadeltaGeneric(b[0], b[1], b[2], b[3], 0.95, 0.05, 1e-7, 1) }, 4},
+		{"Lion", func(b [][]float32, _ int) { Lion(b[0], b[1], b[2], 1e-3, 0.9, 0.99) },
+			func(b [][]float32, _ int) { lionGeneric(b[0], b[1], b[2], 1e-3, 0.9, 0.99) }, 3},
+		// lr = 0: w - (+0) and w + 0 differ on -0, the reference's three cases must hold.
+		{"Lion/lr0", func(b [][]float32, _ int) { Lion(b[0], b[1], b[2], 0, 1, 0.5) },
+			func(b [][]float32, _ int) { lionGeneric(b[0], b[1], b[2], 0, 1, 0.5) }, 3},
 		// Bytes come from the first buffer's bits, so every value 0..255 occurs.
 		{"ScaleUint8", func(b [][]float32, _ int) { ScaleUint8(b[0], bytesOf(b[1]), 255) },
 			func(b [][]float32, _ int) { scaleUint8Generic(b[0], bytesOf(b[1]), 255) }, 2},

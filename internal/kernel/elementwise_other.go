@@ -16,6 +16,23 @@ func sgdNesterovVec(w, v, g *float32, mu, lr, tiny float32, n int)         { pan
 func adamVec(w, m, v, g *float32, c1, c2, alpha, eps, tiny float32, n int) { panic("kernel: no SIMD") }
 func rmspropVec(w, v, g *float32, rho, c, lr, eps, tiny float32, n int)    { panic("kernel: no SIMD") }
 func adagradVec(w, acc, g *float32, lr, eps float32, n int)                { panic("kernel: no SIMD") }
+func nadamVec(w, m, v, g *float32, c1, c2, cm, cg, lr, cv, eps, tiny float32, n int) {
+	panic("kernel: no SIMD")
+}
+func adamaxVec(w, m, u, g *float32, c1, b2, step, eps, tiny float32, n int) { panic("kernel: no SIMD") }
+func lionVec(w, m, g *float32, lr, neglr, b1, c1, b2, c2 float32, n int)    { panic("kernel: no SIMD") }
+func adadeltaVec(w, acc, del, g *float32, rho, c, eps, lr, tiny float32, n int) {
+	panic("kernel: no SIMD")
+}
+func rmspropCenteredVec(w, v, avg, g *float32, rho, c, lr, eps, tiny float32, n int) {
+	panic("kernel: no SIMD")
+}
+func rmspropMomentumVec(w, v, mom, g *float32, rho, c, lr, eps, mu, tiny float32, n int) {
+	panic("kernel: no SIMD")
+}
+func rmspropCenteredMomentumVec(w, v, avg, mom, g *float32, rho, c, lr, eps, mu, tiny float32, n int) {
+	panic("kernel: no SIMD")
+}
 
 func countNonzeroVec(x *float32, n int) int { panic("kernel: no SIMD") }
 func nonFiniteVec(x *float32, n int) int    { panic("kernel: no SIMD") }

@@ -92,6 +92,83 @@ func rmspropVec(w *float32, v *float32, grad *float32, rho float32, c float32, l
 //go:noescape
 func adagradVec(w *float32, acc *float32, grad *float32, lr float32, eps float32, n int)
 
+// nadamVec computes, for i < n (n a multiple of 8):
+//
+//	m[i] += (grad[i] - m[i]) * c1, then +0 if |m[i]| < tiny
+//	v[i] += (grad[i]*grad[i] - v[i]) * c2, then +0 if |v[i]| < tiny
+//	w[i] -= (cm*m[i] + cg*grad[i]) * lr / (sqrt(v[i]*cv) + eps)
+//	each operation rounded to float32 in this order (sqrt correctly rounded);
+//	tiny is the smallest normal float32, 0x1p-126
+//
+//go:noescape
+func nadamVec(w *float32, m *float32, v *float32, grad *float32, c1 float32, c2 float32, cm float32, cg float32, lr float32, cv float32, eps float32, tiny float32, n int)
+
+// adamaxVec computes, for i < n (n a multiple of 8):
+//
+//	m[i] += (grad[i] - m[i]) * c1, then +0 if |m[i]| < tiny
+//	u[i] = max(b2*u[i], |grad[i]|) (NaN if either is), then +0 if |u[i]| < tiny
+//	w[i] -= step * m[i] / (u[i] + eps)
+//	each operation rounded to float32 in this order;
+//	tiny is the smallest normal float32, 0x1p-126
+//
+//go:noescape
+func adamaxVec(w *float32, m *float32, u *float32, grad *float32, c1 float32, b2 float32, step float32, eps float32, tiny float32, n int)
+
+// lionVec computes, for i < n (n a multiple of 8):
+//
+//	u = m[i]*b1 + grad[i]*c1; w[i] -= lr where u > 0, w[i] += lr where u < 0
+//	m[i] = m[i]*b2 + grad[i]*c2
+//	each operation rounded to float32 in this order; neglr is -lr
+//
+//go:noescape
+func lionVec(w *float32, m *float32, grad *float32, lr float32, neglr float32, b1 float32, c1 float32, b2 float32, c2 float32, n int)
+
+// adadeltaVec computes, for i < n (n a multiple of 8):
+//
+//	acc[i] = rho*acc[i] + c*(grad[i]*grad[i]), then +0 if |acc[i]| < tiny
+//	q = sqrt(del[i] + eps)*grad[i] / sqrt(acc[i] + eps)
+//	del[i] = rho*del[i] + c*(q*q), then +0 if |del[i]| < tiny
+//	w[i] -= lr*q
+//	each operation rounded to float32 in this order (sqrt correctly rounded);
+//	tiny is the smallest normal float32, 0x1p-126
+//
+//go:noescape
+func adadeltaVec(w *float32, acc *float32, del *float32, grad *float32, rho float32, c float32, eps float32, lr float32, tiny float32, n int)
+
+// rmspropCenteredVec computes, for i < n (n a multiple of 8):
+//
+//	v[i] = rho*v[i] + c*(grad[i]*grad[i]), then +0 if |v[i]| < tiny
+//	avg[i] = rho*avg[i] + c*grad[i], then +0 if |avg[i]| < tiny
+//	inc = lr*grad[i] / sqrt(v[i] - avg[i]*avg[i] + eps)
+//	each operation rounded to float32 in this order (sqrt correctly rounded);
+//	tiny is the smallest normal float32, 0x1p-126
+//
+//go:noescape
+func rmspropCenteredVec(w *float32, v *float32, avg *float32, grad *float32, rho float32, c float32, lr float32, eps float32, tiny float32, n int)
+
+// rmspropMomentumVec computes, for i < n (n a multiple of 8):
+//
+//	v[i] = rho*v[i] + c*(grad[i]*grad[i]), then +0 if |v[i]| < tiny
+//	inc = lr*grad[i] / sqrt(v[i] + eps)
+//	mom[i] = mu*mom[i] + inc, then +0 if |mom[i]| < tiny; w[i] -= mom[i]
+//	each operation rounded to float32 in this order (sqrt correctly rounded);
+//	tiny is the smallest normal float32, 0x1p-126
+//
+//go:noescape
+func rmspropMomentumVec(w *float32, v *float32, mom *float32, grad *float32, rho float32, c float32, lr float32, eps float32, mu float32, tiny float32, n int)
+
+// rmspropCenteredMomentumVec computes, for i < n (n a multiple of 8):
+//
+//	v[i] = rho*v[i] + c*(grad[i]*grad[i]), then +0 if |v[i]| < tiny
+//	avg[i] = rho*avg[i] + c*grad[i], then +0 if |avg[i]| < tiny
+//	inc = lr*grad[i] / sqrt(v[i] - avg[i]*avg[i] + eps)
+//	mom[i] = mu*mom[i] + inc, then +0 if |mom[i]| < tiny; w[i] -= mom[i]
+//	each operation rounded to float32 in this order (sqrt correctly rounded);
+//	tiny is the smallest normal float32, 0x1p-126
+//
+//go:noescape
+func rmspropCenteredMomentumVec(w *float32, v *float32, avg *float32, mom *float32, grad *float32, rho float32, c float32, lr float32, eps float32, mu float32, tiny float32, n int)
+
 // sparseGemmAVX512x16 computes, for i < rows and the columns j of 1 vector(s) of 16,
 //
 //	c[i*ldc+j] = Σ_{p<k, a[i*lda+p] ≠ 0} a[i*lda+p]*b[p*ldb+j] + beta*c[i*ldc+j]

@@ -138,3 +138,124 @@ func adagradGeneric(w, acc, g []float32, lr, eps float32) {
 		w[j] -= lr * g[j] / float32(math.Sqrt(float64(acc[j]+eps)))
 	}
 }
+
+// RMSpropFull applies one step of RMSprop, centred when avg is not nil,
+// with momentum mu when mom is not nil (all non-nil slices of one length):
+//
+//	v = rho*v + c*(g*g)
+//	centred: avg = rho*avg + c*g; d = v - avg*avg + eps; else d = v + eps
+//	inc = lr*g / sqrt(d)
+//	momentum: mom = mu*mom + inc; w -= mom; else w -= inc
+//
+// with c = 1-rho, each state set to +0 first when under the smallest
+// normal float32 in magnitude (FlushTiny). With neither it is RMSprop.
+func RMSpropFull(w, v, avg, mom, g []float32, rho, c, lr, eps, mu float32) {
+	if avg == nil && mom == nil {
+		RMSprop(w, v, g, rho, c, lr, eps)
+		return
+	}
+	checkLen("RMSprop", len(w), len(v), len(g))
+	if avg != nil {
+		checkLen("RMSprop", len(w), len(avg))
+	}
+	if mom != nil {
+		checkLen("RMSprop", len(w), len(mom))
+	}
+	if k := simdLen(len(w)); k > 0 {
+		switch {
+		case mom == nil:
+			rmspropCenteredVec(&w[0], &v[0], &avg[0], &g[0], rho, c, lr, eps, smallestNormal, k)
+			avg = avg[k:]
+		case avg == nil:
+			rmspropMomentumVec(&w[0], &v[0], &mom[0], &g[0], rho, c, lr, eps, mu, smallestNormal, k)
+			mom = mom[k:]
+		default:
+			rmspropCenteredMomentumVec(&w[0], &v[0], &avg[0], &mom[0], &g[0], rho, c, lr, eps, mu, smallestNormal, k)
+			avg, mom = avg[k:], mom[k:]
+		}
+		w, v, g = w[k:], v[k:], g[k:]
+	}
+	rmspropFullGeneric(w, v, avg, mom, g, rho, c, lr, eps, mu)
+}
+
+func rmspropFullGeneric(w, v, avg, mom, g []float32, rho, c, lr, eps, mu float32) {
+	v, g = v[:len(w)], g[:len(w)]
+	for j := range w {
+		v[j] = FlushTiny(rho*v[j] + c*(g[j]*g[j]))
+		var d float32
+		if avg != nil {
+			avg[j] = FlushTiny(rho*avg[j] + c*g[j])
+			d = v[j] - avg[j]*avg[j] + eps
+		} else {
+			d = v[j] + eps
+		}
+		inc := lr * g[j] / float32(math.Sqrt(float64(d)))
+		if mom != nil {
+			mom[j] = FlushTiny(mu*mom[j] + inc)
+			w[j] -= mom[j]
+		} else {
+			w[j] -= inc
+		}
+	}
+}
+
+// Adadelta applies one step of Adadelta to w with accumulated squares of
+// gradients acc and of steps del, and gradient g (all of one length), ε
+// inside the square roots as Keras has it:
+//
+//	acc = rho*acc + c*(g*g)
+//	Δ = -(sqrt(del + eps)*g) / sqrt(acc + eps)
+//	del = rho*del + c*(Δ*Δ)
+//	w += lr*Δ
+//
+// with c = 1-rho, both states set to +0 first when under the smallest
+// normal float32 in magnitude (FlushTiny). The square roots are correctly
+// rounded.
+func Adadelta(w, acc, del, g []float32, rho, c, eps, lr float32) {
+	checkLen("Adadelta", len(w), len(acc), len(del), len(g))
+	if k := simdLen(len(w)); k > 0 {
+		adadeltaVec(&w[0], &acc[0], &del[0], &g[0], rho, c, eps, lr, smallestNormal, k)
+		w, acc, del, g = w[k:], acc[k:], del[k:], g[k:]
+	}
+	adadeltaGeneric(w, acc, del, g, rho, c, eps, lr)
+}
+
+func adadeltaGeneric(w, acc, del, g []float32, rho, c, eps, lr float32) {
+	acc, del, g = acc[:len(w)], del[:len(w)], g[:len(w)]
+	for j := range w {
+		acc[j] = FlushTiny(rho*acc[j] + c*(g[j]*g[j]))
+		d := -(float32(math.Sqrt(float64(del[j]+eps))) * g[j]) / float32(math.Sqrt(float64(acc[j]+eps)))
+		del[j] = FlushTiny(rho*del[j] + c*(d*d))
+		w[j] += lr * d
+	}
+}
+
+// Lion applies one step of Lion to w with momentum m and gradient g (all
+// of one length):
+//
+//	u = m*b1 + g*(1-b1); w -= lr where u > 0, w += lr where u < 0
+//	m = m*b2 + g*(1-b2)
+//
+// w stays as it is where u is ±0 or NaN. m is not flushed: Keras's Lion
+// keeps it as it comes, and so did this package's loop before it.
+func Lion(w, m, g []float32, lr, b1, b2 float32) {
+	checkLen("Lion", len(w), len(m), len(g))
+	if k := simdLen(len(w)); k > 0 {
+		lionVec(&w[0], &m[0], &g[0], lr, -lr, b1, 1-b1, b2, 1-b2, k)
+		w, m, g = w[k:], m[k:], g[k:]
+	}
+	lionGeneric(w, m, g, lr, b1, b2)
+}
+
+func lionGeneric(w, m, g []float32, lr, b1, b2 float32) {
+	m, g = m[:len(w)], g[:len(w)]
+	for j := range w {
+		switch u := m[j]*b1 + g[j]*(1-b1); {
+		case u > 0:
+			w[j] -= lr
+		case u < 0:
+			w[j] += lr
+		}
+		m[j] = m[j]*b2 + g[j]*(1-b2)
+	}
+}

@@ -82,92 +82,7 @@ func main() {
 			VBLENDVPS(mask, sum, old, old)
 			VMOVUPS(old, Mem{Base: p[0], Disp: off})
 		}, zeroConst)
-	kernel("sgdMomentumVec", "func(w *float32, v *float32, grad *float32, mu float32, lr float32, tiny float32, n int)",
-		[]string{"v[i] = v[i]*mu - grad[i]*lr; w[i] += v[i]", "v[i] set to +0 before its use and store when |v[i]| < tiny (0x1p-126)"},
-		[]string{"w", "v", "grad"}, []string{"mu", "lr", "tiny"},
-		func(p []GPVirtual, s []VecVirtual, off int) {
-			vv, _ := sgdVelocity(p, s, off)
-			VADDPS(Mem{Base: p[0], Disp: off}, vv, vv)
-			VMOVUPS(vv, Mem{Base: p[0], Disp: off})
-		})
-	kernel("sgdNesterovVec", "func(w *float32, v *float32, grad *float32, mu float32, lr float32, tiny float32, n int)",
-		[]string{"v[i] = v[i]*mu - grad[i]*lr; w[i] += v[i]*mu - grad[i]*lr", "v[i] set to +0 before its use and store when |v[i]| < tiny (0x1p-126)"},
-		[]string{"w", "v", "grad"}, []string{"mu", "lr", "tiny"},
-		func(p []GPVirtual, s []VecVirtual, off int) {
-			vv, gl := sgdVelocity(p, s, off)
-			VMULPS(vv, s[0], vv)
-			VSUBPS(gl, vv, vv)
-			VADDPS(Mem{Base: p[0], Disp: off}, vv, vv)
-			VMOVUPS(vv, Mem{Base: p[0], Disp: off})
-		})
-	kernel("adamVec", "func(w *float32, m *float32, v *float32, grad *float32, c1 float32, c2 float32, alpha float32, eps float32, tiny float32, n int)",
-		[]string{
-			"m[i] += (grad[i] - m[i]) * c1, then +0 if |m[i]| < tiny",
-			"v[i] += (grad[i]*grad[i] - v[i]) * c2, then +0 if |v[i]| < tiny",
-			"w[i] -= m[i] * alpha / (sqrt(v[i]) + eps)",
-			"each operation rounded to float32 in this order (sqrt correctly rounded);",
-			"tiny is the smallest normal float32, 0x1p-126",
-		},
-		[]string{"w", "m", "v", "grad"}, []string{"c1", "c2", "alpha", "eps", "tiny"},
-		func(p []GPVirtual, s []VecVirtual, off int) {
-			g, mm, vv, t := YMM(), YMM(), YMM(), YMM()
-			VMOVUPS(Mem{Base: p[3], Disp: off}, g)
-			VMOVUPS(Mem{Base: p[1], Disp: off}, mm)
-			VSUBPS(mm, g, t)
-			VMULPS(s[0], t, t)
-			VADDPS(t, mm, mm)
-			flushTiny(mm, s[4])
-			VMOVUPS(mm, Mem{Base: p[1], Disp: off})
-			VMOVUPS(Mem{Base: p[2], Disp: off}, vv)
-			VMULPS(g, g, t)
-			VSUBPS(vv, t, t)
-			VMULPS(s[1], t, t)
-			VADDPS(t, vv, vv)
-			flushTiny(vv, s[4])
-			VMOVUPS(vv, Mem{Base: p[2], Disp: off})
-			VSQRTPS(vv, vv)
-			VADDPS(s[3], vv, vv)
-			VMULPS(s[2], mm, mm)
-			VDIVPS(vv, mm, mm)
-			VMOVUPS(Mem{Base: p[0], Disp: off}, t)
-			VSUBPS(mm, t, t)
-			VMOVUPS(t, Mem{Base: p[0], Disp: off})
-		})
-	kernel("rmspropVec", "func(w *float32, v *float32, grad *float32, rho float32, c float32, lr float32, eps float32, tiny float32, n int)",
-		[]string{
-			"v[i] = rho*v[i] + c*(grad[i]*grad[i]), then +0 if |v[i]| < tiny",
-			"w[i] -= lr*grad[i] / sqrt(v[i] + eps)",
-			"each operation rounded to float32 in this order (sqrt correctly rounded);",
-			"tiny is the smallest normal float32, 0x1p-126",
-		},
-		[]string{"w", "v", "grad"}, []string{"rho", "c", "lr", "eps", "tiny"},
-		func(p []GPVirtual, s []VecVirtual, off int) {
-			g, vv, t := YMM(), YMM(), YMM()
-			VMOVUPS(Mem{Base: p[2], Disp: off}, g)
-			VMULPS(Mem{Base: p[1], Disp: off}, s[0], vv)
-			VMULPS(g, g, t)
-			VMULPS(s[1], t, t)
-			VADDPS(t, vv, vv)
-			flushTiny(vv, s[4])
-			VMOVUPS(vv, Mem{Base: p[1], Disp: off})
-			sqrtStep(Mem{Base: p[0], Disp: off}, g, vv, s[2], s[3])
-		})
-	kernel("adagradVec", "func(w *float32, acc *float32, grad *float32, lr float32, eps float32, n int)",
-		[]string{
-			"acc[i] += grad[i]*grad[i]",
-			"w[i] -= lr*grad[i] / sqrt(acc[i] + eps)",
-			"each operation rounded to float32 in this order (sqrt correctly rounded)",
-		},
-		[]string{"w", "acc", "grad"}, []string{"lr", "eps"},
-		func(p []GPVirtual, s []VecVirtual, off int) {
-			g, a, t := YMM(), YMM(), YMM()
-			VMOVUPS(Mem{Base: p[2], Disp: off}, g)
-			VMULPS(g, g, t)
-			VMOVUPS(Mem{Base: p[1], Disp: off}, a)
-			VADDPS(t, a, a)
-			VMOVUPS(a, Mem{Base: p[1], Disp: off})
-			sqrtStep(Mem{Base: p[0], Disp: off}, g, a, s[0], s[1])
-		})
+	updates()
 	iotaData()
 	for v := 1; v <= 4; v++ {
 		sparseGemm(v, false)
@@ -191,34 +106,6 @@ func main() {
 	Generate()
 }
 
-// sgdVelocity emits the velocity step that SGD with momentum and with
-// Nesterov momentum share, on the 8 values at byte offset off of v (p[1])
-// and grad (p[2]), mu, lr and tiny in s: v = v*mu - grad*lr, flushed
-// (flushTiny) and stored. It returns v and grad*lr in registers, which
-// Nesterov's step on w takes again.
-func sgdVelocity(p []GPVirtual, s []VecVirtual, off int) (vv, gl VecVirtual) {
-	vv, gl = YMM(), YMM()
-	VMULPS(Mem{Base: p[1], Disp: off}, s[0], vv)
-	VMULPS(Mem{Base: p[2], Disp: off}, s[1], gl)
-	VSUBPS(gl, vv, vv)
-	flushTiny(vv, s[2])
-	VMOVUPS(vv, Mem{Base: p[1], Disp: off})
-	return vv, gl
-}
-
-// sqrtStep emits w -= lr*g / sqrt(d + eps), RMSprop's and Adagrad's step
-// from their mean square d (g and d are clobbered).
-func sqrtStep(w Mem, g, d, lr, eps VecVirtual) {
-	VADDPS(eps, d, d)
-	VSQRTPS(d, d)
-	VMULPS(lr, g, g)
-	VDIVPS(d, g, g)
-	t := YMM()
-	VMOVUPS(w, t)
-	VSUBPS(g, t, t)
-	VMOVUPS(t, w)
-}
-
 // zeroConst asks kernel for a zeroed register after the scalars.
 const zeroConst = true
 
@@ -234,21 +121,6 @@ func binary(name, doc string, body func(d, a, b Mem, s []VecVirtual)) {
 // kernel emits one function: pointers and broadcast scalars are loaded,
 // then a loop of 32 values (4 vectors) and a loop of 8 walk n, which must be
 // a multiple of 8. body emits the work for the 8 values at byte offset off.
-// flushTiny sets to +0 the lanes of x whose magnitude is under tiny's
-// (the smallest normal float32, broadcast): the integer compare of the
-// bits without their sign, so that NaN (above any finite value) stays.
-// The optimizers' moments and velocities of a weight whose gradient is
-// zero decay geometrically into the subnormals, where each operation on
-// them takes an x86 core a microcode assist (Adam's steps over 61,706
-// values, a quarter of them subnormal: 1.10 ms → 21.8 µs on the Xeon,
-// BenchmarkSubnormals).
-func flushTiny(x, tiny VecVirtual) {
-	t := YMM()
-	VPSLLD(U8(1), x, t)
-	VPSRLD(U8(1), t, t)
-	VPCMPGTD(t, tiny, t) // tiny > |x|
-	VPANDN(x, t, x)
-}
 
 func kernel(name, sig string, doc []string, ptrs, scalars []string, body func(p []GPVirtual, s []VecVirtual, off int), zero ...bool) {
 	TEXT(name, NOSPLIT, sig)

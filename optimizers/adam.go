@@ -77,22 +77,13 @@ func (o *Adam) Apply(vars, grads []*tensor.Tensor) {
 		m := o.m[i][:len(w)]
 		v := o.v[i][:len(w)]
 		if o.amsgrad {
-			vh := o.vhat[i][:len(w)]
-			for j := range w {
-				m[j] += (g[j] - m[j]) * c1
-				v[j] += (g[j]*g[j] - v[j]) * c2
-				vh[j] = max(vh[j], v[j])
-				w[j] -= m[j] * alpha / (sqrt32(vh[j]) + eps)
-			}
+			kernel.AdamAMSGrad(w, m, v, o.vhat[i][:len(w)], g, c1, c2, alpha, eps)
 			continue
 		}
 		kernel.Adam(w, m, v, g, c1, c2, alpha, eps)
 	}
 	o.end(vars)
 }
-
-// sqrt32 is the correctly rounded float32 square root.
-func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
 
 // Config implements Optimizer.
 func (o *Adam) Config() map[string]any {

@@ -46,3 +46,5 @@ func BenchmarkRMSpropCentered(b *testing.B) {
 func BenchmarkRMSpropCenteredMomentum(b *testing.B) {
 	benchApply(b, spec{kind: "rmsprop", momentum: 0.9, centered: true})
 }
+func BenchmarkAdamAMSGrad(b *testing.B) { benchApply(b, spec{kind: "adam", amsgrad: true}) }
+func BenchmarkFtrl(b *testing.B)        { benchApply(b, spec{kind: "ftrl"}) }

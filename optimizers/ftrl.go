@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/goras-ml/goras/internal/kernel"
 	"github.com/goras-ml/goras/tensor"
 )
 
@@ -88,6 +89,10 @@ func (o *Ftrl) Apply(vars, grads []*tensor.Tensor) {
 		w := vt.Data()
 		g := grads[i].Data()[:len(w)]
 		n, z := o.n[i][:len(w)], o.z[i][:len(w)]
+		if p == 0.5 { // the default power, -0.5: a square root
+			kernel.FtrlSqrt(w, n, z, g, lr, l1, 2*l2, shrink2)
+			continue
+		}
 		for j := range w {
 			gs := g[j] + shrink2*w[j]
 			nn := n[j] + g[j]*g[j]

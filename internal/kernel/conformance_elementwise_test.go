@@ -94,6 +94,22 @@ func TestElementwiseConformance(t *testing.T) {
 			f(b[0], b[1], b[2], b[3], 0.1, 0.001, 0.47, 0.53, 1e-3, 1.3, 1e-7)
 		}
 	}
+	negZero := float32(math.Copysign(0, -1))
+	// amsTies runs AdamAMSGrad or its reference with moments that stay
+	// (c1 = 0, c2 = -0) and vhat set to -v or v in half the places.
+	amsTies := func(f func(w, m, v, vhat, g []float32, c1, c2, alpha, eps float32)) func([][]float32, int) {
+		return func(b [][]float32, _ int) {
+			for i := range b[3] {
+				switch i % 4 {
+				case 0:
+					b[3][i] = -b[2][i]
+				case 1:
+					b[3][i] = b[2][i]
+				}
+			}
+			f(b[0], b[1], b[2], b[3], b[4], 0, negZero, 1e-3, 1e-7)
+		}
+	}
 	ops := []op{
 		{"Add", func(b [][]float32, _ int) { Add(b[0], b[1], b[2]) }, func(b [][]float32, _ int) { addGeneric(b[0], b[1], b[2]) }, 3},
 		{"Add/aliased", func(b [][]float32, _ int) { Add(b[0], b[0], b[1]) }, func(b [][]float32, _ int) { addGeneric(b[0], b[0], b[1]) }, 2},
@@ -124,6 +140,21 @@ func TestElementwiseConformance(t *testing.T) {
 		// b2 = 0: b2*u is ±0 (NaN for infinite u), max's zeros and NaNs at once.
 		{"Adamax/b2-0", func(b [][]float32, _ int) { Adamax(b[0], b[1], b[2], b[3], 0.1, 0, 0, 0) },
 			func(b [][]float32, _ int) { adamaxGeneric(b[0], b[1], b[2], b[3], 0.1, 0, 0, 0) }, 4},
+		// AMSGrad's states raw; with c1 = 0 and c2 = -0 they pass through
+		// (x + -0 is x) and vhat is -v or v in half the places: max's ties
+		// at ±0 in every sign pair, and its NaNs from either side.
+		{"AdamAMSGrad", func(b [][]float32, _ int) { AdamAMSGrad(b[0], b[1], b[2], b[3], b[4], 0.1, 0.001, 1e-3, 1e-7) },
+			func(b [][]float32, _ int) { adamAMSGradGeneric(b[0], b[1], b[2], b[3], b[4], 0.1, 0.001, 1e-3, 1e-7) }, 5},
+		{"AdamAMSGrad/ties", amsTies(AdamAMSGrad), amsTies(adamAMSGradGeneric), 5},
+		// Ftrl's accumulator raw: its -0 and -Inf, where pow(x, 0.5) is not
+		// the square root, must not show. l1 = 0 puts the clip's ties at
+		// ±0, l1 = -0 takes the Go loop.
+		{"FtrlSqrt", func(b [][]float32, _ int) { FtrlSqrt(b[0], b[1], b[2], b[3], 0.1, 0.01, 0.1, 0.04) },
+			func(b [][]float32, _ int) { ftrlSqrtGeneric(b[0], b[1], b[2], b[3], 0.1, 0.01, 0.1, 0.04) }, 4},
+		{"FtrlSqrt/l1-0", func(b [][]float32, _ int) { FtrlSqrt(b[0], b[1], b[2], b[3], 1e-3, 0, 0, 0) },
+			func(b [][]float32, _ int) { ftrlSqrtGeneric(b[0], b[1], b[2], b[3], 1e-3, 0, 0, 0) }, 4},
+		{"FtrlSqrt/l1-neg0", func(b [][]float32, _ int) { FtrlSqrt(b[0], b[1], b[2], b[3], 1e-3, negZero, 0, 0) },
+			func(b [][]float32, _ int) { ftrlSqrtGeneric(b[0], b[1], b[2], b[3], 1e-3, negZero, 0, 0) }, 4},
 		{"Adadelta", func(b [][]float32, _ int) { Adadelta(b[0], b[1], b[2], b[3], 0.95, 0.05, 1e-7, 1) },
 			func(b [][]float32, _ int) { adadeltaGeneric(b[0], b[1], b[2], b[3], 0.95, 0.05, 1e-7, 1) }, 4},
 		{"Lion", func(b [][]float32, _ int) { Lion(b[0], b[1], b[2], 1e-3, 0.9, 0.99) },

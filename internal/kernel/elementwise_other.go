@@ -19,6 +19,12 @@ func adagradVec(w, acc, g *float32, lr, eps float32, n int)                { pan
 func nadamVec(w, m, v, g *float32, c1, c2, cm, cg, lr, cv, eps, tiny float32, n int) {
 	panic("kernel: no SIMD")
 }
+func adamAMSGradVec(w, m, v, vhat, g *float32, c1, c2, alpha, eps float32, n int) {
+	panic("kernel: no SIMD")
+}
+func ftrlSqrtVec(w, acc, z, g *float32, lr, negl1, l1, l2x2, shrink2 float32, n int) {
+	panic("kernel: no SIMD")
+}
 func adamaxVec(w, m, u, g *float32, c1, b2, step, eps, tiny float32, n int) { panic("kernel: no SIMD") }
 func lionVec(w, m, g *float32, lr, neglr, b1, c1, b2, c2 float32, n int)    { panic("kernel: no SIMD") }
 func adadeltaVec(w, acc, del, g *float32, rho, c, eps, lr, tiny float32, n int) {

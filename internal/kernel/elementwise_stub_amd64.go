@@ -169,6 +169,28 @@ func rmspropMomentumVec(w *float32, v *float32, mom *float32, grad *float32, rho
 //go:noescape
 func rmspropCenteredMomentumVec(w *float32, v *float32, avg *float32, mom *float32, grad *float32, rho float32, c float32, lr float32, eps float32, mu float32, tiny float32, n int)
 
+// adamAMSGradVec computes, for i < n (n a multiple of 8):
+//
+//	m[i] += (grad[i] - m[i]) * c1
+//	v[i] += (grad[i]*grad[i] - v[i]) * c2
+//	vhat[i] = max(vhat[i], v[i]) (NaN if either is, +0 over -0)
+//	w[i] -= m[i] * alpha / (sqrt(vhat[i]) + eps)
+//	each operation rounded to float32 in this order (sqrt correctly rounded)
+//
+//go:noescape
+func adamAMSGradVec(w *float32, m *float32, v *float32, vhat *float32, grad *float32, c1 float32, c2 float32, alpha float32, eps float32, n int)
+
+// ftrlSqrtVec computes, for i < n (n a multiple of 8):
+//
+//	gs = grad[i] + shrink2*w[i]; nn = acc[i] + grad[i]*grad[i]; pn = sqrt(nn)
+//	z[i] += gs - (pn - sqrt(acc[i]))/lr*w[i]
+//	w[i] = (min(max(z[i], negl1), l1) - z[i]) / (pn/lr + l2x2); acc[i] = nn
+//	each operation rounded to float32 in this order (sqrt correctly rounded);
+//	negl1 is -l1, l1 >= +0
+//
+//go:noescape
+func ftrlSqrtVec(w *float32, acc *float32, z *float32, grad *float32, lr float32, negl1 float32, l1 float32, l2x2 float32, shrink2 float32, n int)
+
 // sparseGemmAVX512x16 computes, for i < rows and the columns j of 1 vector(s) of 16,
 //
 //	c[i*ldc+j] = Σ_{p<k, a[i*lda+p] ≠ 0} a[i*lda+p]*b[p*ldb+j] + beta*c[i*ldc+j]

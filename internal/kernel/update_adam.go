@@ -59,3 +59,33 @@ func adamaxGeneric(w, m, u, g []float32, c1, b2, step, eps float32) {
 		w[j] -= step * m[j] / (u[j] + eps)
 	}
 }
+
+// AdamAMSGrad applies one step of Adam with AMSGrad to w with moments m
+// and v, their running maximum vhat and gradient g (all of one length),
+// alpha being the bias-corrected step size:
+//
+//	m += (g - m)*c1; v += (g*g - v)*c2; vhat = max(vhat, v)
+//	w -= m*alpha / (sqrt(vhat) + eps)
+//
+// with c1 = 1-β1 and c2 = 1-β2. max is Go's: NaN if either is, +0 over
+// -0. The square root is correctly rounded. Unlike Adam's, the states
+// are not flushed (FlushTiny): the optimizer's AMSGrad loop never did,
+// and its bits stay.
+func AdamAMSGrad(w, m, v, vhat, g []float32, c1, c2, alpha, eps float32) {
+	checkLen("AdamAMSGrad", len(w), len(m), len(v), len(vhat), len(g))
+	if k := simdLen(len(w)); k > 0 {
+		adamAMSGradVec(&w[0], &m[0], &v[0], &vhat[0], &g[0], c1, c2, alpha, eps, k)
+		w, m, v, vhat, g = w[k:], m[k:], v[k:], vhat[k:], g[k:]
+	}
+	adamAMSGradGeneric(w, m, v, vhat, g, c1, c2, alpha, eps)
+}
+
+func adamAMSGradGeneric(w, m, v, vhat, g []float32, c1, c2, alpha, eps float32) {
+	m, v, vhat, g = m[:len(w)], v[:len(w)], vhat[:len(w)], g[:len(w)]
+	for j := range w {
+		m[j] += (g[j] - m[j]) * c1
+		v[j] += (g[j]*g[j] - v[j]) * c2
+		vhat[j] = max(vhat[j], v[j])
+		w[j] -= m[j] * alpha / (float32(math.Sqrt(float64(vhat[j]))) + eps)
+	}
+}

@@ -191,6 +191,7 @@ func updates() {
 	rmspropMore(true, false)
 	rmspropMore(false, true)
 	rmspropMore(true, true)
+	updatesMore()
 }
 
 // rmspropMore emits RMSprop centred, with momentum or both (rmspropVec is
@@ -293,20 +294,23 @@ func subFrom(w Mem, x VecVirtual) {
 }
 
 // firstMoment emits Adam's, Nadam's and Adamax's m += (g - m)*c1, flushed
-// (flushTiny) and stored at m; it returns the new m in a register.
+// (flushTiny) unless tiny is nil and stored at m; it returns the new m in
+// a register.
 func firstMoment(m Mem, g, c1, tiny VecVirtual) VecVirtual {
 	mm, t := YMM(), YMM()
 	VMOVUPS(m, mm)
 	VSUBPS(mm, g, t)
 	VMULPS(c1, t, t)
 	VADDPS(t, mm, mm)
-	flushTiny(mm, tiny)
+	if tiny != nil {
+		flushTiny(mm, tiny)
+	}
 	VMOVUPS(mm, m)
 	return mm
 }
 
-// secondMoment emits Adam's and Nadam's v += (g*g - v)*c2, flushed and
-// stored at v; it returns the new v in a register.
+// secondMoment emits Adam's and Nadam's v += (g*g - v)*c2, flushed
+// unless tiny is nil and stored at v; it returns the new v in a register.
 func secondMoment(v Mem, g, c2, tiny VecVirtual) VecVirtual {
 	vv, t := YMM(), YMM()
 	VMOVUPS(v, vv)
@@ -314,7 +318,9 @@ func secondMoment(v Mem, g, c2, tiny VecVirtual) VecVirtual {
 	VSUBPS(vv, t, t)
 	VMULPS(c2, t, t)
 	VADDPS(t, vv, vv)
-	flushTiny(vv, tiny)
+	if tiny != nil {
+		flushTiny(vv, tiny)
+	}
 	VMOVUPS(vv, v)
 	return vv
 }

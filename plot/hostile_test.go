@@ -9,6 +9,18 @@ import (
 	"github.com/goras-ml/goras"
 )
 
+// huge is v as an int, or the nearest int on a 32-bit build, where the
+// epochs below cannot be written as int constants.
+func huge(v int64) int {
+	switch {
+	case v > math.MaxInt:
+		return math.MaxInt
+	case v < math.MinInt:
+		return math.MinInt
+	}
+	return int(v)
+}
+
 // TestSaveCurvesHostileHistories draws histories that used to hang
 // SaveCurves forever (an epoch number of 1e12 walked one tick per epoch;
 // values of ±1e308 sent gonum's tick search into an endless loop) or panic
@@ -20,11 +32,11 @@ func TestSaveCurvesHostileHistories(t *testing.T) {
 		return &goras.History{Epoch: epochs, History: map[string][]float64{"loss": loss}}
 	}
 	for name, h := range map[string]*goras.History{
-		"epoch 1e12":          hist([]int{0, 1e12}, 0.5, 0.25),
-		"one epoch 1e12":      hist([]int{1e12}, 0.5),
-		"epochs 2^60 apart":   hist([]int{1 << 60, 1<<60 + 3}, 0.5, 0.4),
+		"epoch 1e12":          hist([]int{0, huge(1e12)}, 0.5, 0.25),
+		"one epoch 1e12":      hist([]int{huge(1e12)}, 0.5),
+		"epochs 2^60 apart":   hist([]int{huge(1 << 60), huge(1<<60 + 3)}, 0.5, 0.4),
 		"epoch MaxInt":        hist([]int{math.MaxInt}, 0.5),
-		"negative epochs":     hist([]int{-1e12, -3}, 1, 2),
+		"negative epochs":     hist([]int{huge(-1e12), -3}, 1, 2),
 		"values ±1e308":       hist([]int{0, 1}, 1e308, -1e308),
 		"values ±9e307":       hist([]int{0, 1, 2}, 9e307, -9e307, 0),
 		"values ±MaxFloat32":  hist([]int{0, 1}, math.MaxFloat32, -math.MaxFloat32),

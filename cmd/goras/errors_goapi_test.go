@@ -202,12 +202,12 @@ func gzipped(t *testing.T, b []byte) []byte {
 // gzipBomb is a gzip file of head followed by zeros up to total bytes
 // unpacked: one member of 64 MB of zeros, compressed once, repeated (a
 // gzip reader reads concatenated members as one stream).
-func gzipBomb(t *testing.T, head []byte, total int) []byte {
+func gzipBomb(t *testing.T, head []byte, total int64) []byte {
 	t.Helper()
 	const chunk = 64 << 20
 	zeros := gzipped(t, make([]byte, chunk))
 	out := gzipped(t, head)
-	for n := len(head); n < total; n += chunk {
+	for n := int64(len(head)); n < total; n += chunk {
 		out = append(out, zeros...)
 	}
 	return out

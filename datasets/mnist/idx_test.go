@@ -16,6 +16,8 @@ import (
 )
 
 // idxFile builds an IDX file: magic, the dimension sizes, then body.
+// A dimension is written as uint32(d): -1<<31 gives the header 2³¹, a
+// value an int of a 32-bit build cannot hold as a constant.
 func idxFile(magic uint32, dims []int, body []byte) []byte {
 	b := binary.BigEndian.AppendUint32(nil, magic)
 	for _, d := range dims {
@@ -127,7 +129,7 @@ func TestReadImagesRejects(t *testing.T) {
 		{"trailing garbage gzip", bytes.NewReader(gz(append(good[:len(good):len(good)], 1, 2, 3))), []string{"trailing garbage: 3 bytes"}},
 		{"too many images", bytes.NewReader(idxFile(idx.ImagesMagic, []int{20_000_000, 28, 28}, nil)), []string{"20000000 images", "limit of 10000000"}},
 		{"zero rows", bytes.NewReader(idxFile(idx.ImagesMagic, []int{1, 0, 28}, nil)), []string{"0×28", "1..1024"}},
-		{"huge cols", bytes.NewReader(idxFile(idx.ImagesMagic, []int{1, 28, 1 << 31}, nil)), []string{"28×2147483648"}},
+		{"huge cols", bytes.NewReader(idxFile(idx.ImagesMagic, []int{1, 28, -1 << 31}, nil)), []string{"28×2147483648"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			im, err := ReadImages(tc.r, "train-images-idx3-ubyte.gz")

@@ -88,8 +88,9 @@ func (s *idxStream) what() string {
 }
 
 // header reads the magic and dimension sizes of an IDX file with dims
-// dimensions and the given magic.
-func (s *idxStream) header(wantMagic uint32, kind string) ([]int, error) {
+// dimensions and the given magic. The sizes are int64 so that a 32-bit
+// build checks and reports them as written (up to 2³²-1), not wrapped.
+func (s *idxStream) header(wantMagic uint32, kind string) ([]int64, error) {
 	dims := int(wantMagic & 0xff)
 	buf := make([]byte, 4+4*dims)
 	n, err := readAll(s.r, buf)
@@ -105,9 +106,9 @@ func (s *idxStream) header(wantMagic uint32, kind string) ([]int, error) {
 		return nil, fmt.Errorf("%s: truncated header: %s has %d bytes, an IDX %s header needs %d",
 			s.name, s.what(), n, kind, len(buf))
 	}
-	out := make([]int, dims)
+	out := make([]int64, dims)
 	for i := range out {
-		out[i] = int(binary.BigEndian.Uint32(buf[4+4*i:]))
+		out[i] = int64(binary.BigEndian.Uint32(buf[4+4*i:]))
 	}
 	return out, nil
 }
@@ -248,13 +249,13 @@ func ReadImages(r io.Reader, name string, size int64) (*Images, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, rows, cols := d[0], d[1], d[2]
-	if n < 0 || n > maxCount { // n < 0: a count past 2^31 on a 32-bit int
-		return nil, fmt.Errorf("%s: header says %d images, more than the limit of %d: corrupt header?", name, n, maxCount)
+	if d[0] > maxCount {
+		return nil, fmt.Errorf("%s: header says %d images, more than the limit of %d: corrupt header?", name, d[0], maxCount)
 	}
-	if rows < 1 || rows > maxSide || cols < 1 || cols > maxSide {
-		return nil, fmt.Errorf("%s: header says images of %d×%d, want sides in 1..%d (MNIST is 28×28)", name, rows, cols, maxSide)
+	if d[1] < 1 || d[1] > maxSide || d[2] < 1 || d[2] > maxSide {
+		return nil, fmt.Errorf("%s: header says images of %d×%d, want sides in 1..%d (MNIST is 28×28)", name, d[1], d[2], maxSide)
 	}
+	n, rows, cols := int(d[0]), int(d[1]), int(d[2]) // checked: they fit any int
 	desc := fmt.Sprintf("%d images of %d×%d", n, rows, cols)
 	if total := int64(n) * int64(rows) * int64(cols); total > maxPayload {
 		return nil, fmt.Errorf("%s: header says %s, %d bytes, more than the limit of %d (1 GiB): corrupt header?", name, desc, total, maxPayload)
@@ -278,10 +279,10 @@ func ReadLabels(r io.Reader, name string, size int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := d[0]
-	if n < 0 || n > maxCount {
-		return nil, fmt.Errorf("%s: header says %d labels, more than the limit of %d: corrupt header?", name, n, maxCount)
+	if d[0] > maxCount {
+		return nil, fmt.Errorf("%s: header says %d labels, more than the limit of %d: corrupt header?", name, d[0], maxCount)
 	}
+	n := int(d[0])
 	return s.body(n, 8, fmt.Sprintf("%d labels", n))
 }
 

@@ -9,6 +9,7 @@ import "sync"
 type freeList[T any] struct {
 	mu   sync.Mutex
 	list []*T
+	zero T // what putZeroed copies: a local zero T holding a 64-bit atomic is moved to the heap on 32-bit builds, for its alignment
 }
 
 // get takes a value off the list, or returns a new zero one when it is
@@ -34,7 +35,6 @@ func (f *freeList[T]) put(x *T) {
 // putZeroed zeroes x, dropping its references to the caller's slices (a
 // job's operands), and puts it on the list.
 func (f *freeList[T]) putZeroed(x *T) {
-	var zero T
-	*x = zero
+	*x = f.zero
 	f.put(x)
 }

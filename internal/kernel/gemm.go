@@ -107,8 +107,21 @@ func gemmRun(kern *microKernel, mayParallel, transA, transB bool, m, n, k int, a
 	if gemmTrivial(m, n, k, alpha, beta, c, ldc) {
 		return
 	}
+	j, units, parallel := newGemmJob(kern, mayParallel, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	if parallel {
+		Parallel(units, 1, j)
+	} else {
+		j.Run(0, units)
+	}
+	jobFree.putZeroed(j)
+}
+
+// newGemmJob sets up a checked, non-trivial product: the packing, the
+// direction and share of the split, and whether it goes to the pool
+// (parallel) as units strips or runs on the caller.
+func newGemmJob(kern *microKernel, mayParallel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) (j *gemmJob, units int, parallel bool) {
 	work := m * n * k
-	j := jobFree.get()
+	j = jobFree.get()
 	*j = gemmJob{
 		kern: kern, transA: transA, transB: transB, m: m, n: n, k: k,
 		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
@@ -120,7 +133,7 @@ func gemmRun(kern *microKernel, mayParallel, transA, transB bool, m, n, k int, a
 	// lands in the same tile, with the same operands, for any worker count.
 	rowTiles, colTiles := ceilDiv(m, kern.mr), ceilDiv(n, kern.nr)
 	j.byRows = splitByRows(rowTiles, colTiles, j.packA, j.packB)
-	units := colTiles
+	units = colTiles
 	if j.byRows {
 		units = rowTiles
 	}
@@ -128,13 +141,11 @@ func gemmRun(kern *microKernel, mayParallel, transA, transB bool, m, n, k int, a
 	// 1×3136 by 3136×256) is little work per strip yet reads B from memory
 	// once whoever does it; two workers each read half of B.
 	wideB := k*n >= parallelMinWideB && units >= 2
-	if (work < parallelMinWork && !wideB) || !mayParallel {
-		j.Run(0, units)
-	} else {
+	parallel = mayParallel && (work >= parallelMinWork || wideB)
+	if parallel {
 		j.claim = claimSize(units, j.byRows, j.packA, j.packB)
-		Parallel(units, 1, j)
 	}
-	jobFree.putZeroed(j)
+	return j, units, parallel
 }
 
 // claimSize is how many strips a worker takes at a time when they are

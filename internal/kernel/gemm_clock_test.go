@@ -1,7 +1,6 @@
 package kernel
 
 import (
-	"math/rand/v2"
 	"runtime"
 	"slices"
 	"testing"
@@ -20,18 +19,12 @@ import (
 // ratio (%after-gemm-of-fma-only). Run it with -benchtime 10x (ten blocks
 // of each kind); BENCH.md, round 12, quotes it.
 func BenchmarkFMAAfterGemm(b *testing.B) {
-	if _, ok := threadCPUTime(); !ok || len(fmaLoops) == 0 {
-		b.Skip("needs the thread's CPU time (Linux) and an AVX-512 or AVX2 CPU")
-	}
-	SetWorkers(1)
-	defer SetWorkers(0)
+	a, bb, c := timedOperands(b, 1)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	l := fmaLoops[0]
 	const iters, block = 50000, 20
 	const m, n, k = 512, 512, 512
-	r := rand.New(rand.NewPCG(7, 8))
-	a, bb, c := randSlice(r, m*k), randSlice(r, k*n), randSlice(r, m*n)
 	timed := func() float64 {
 		c0, _ := threadCPUTime()
 		l.loop(iters)

@@ -28,17 +28,11 @@ import (
 //
 // Run it with -benchtime 200x; internal/kernel/BENCH.md quotes it.
 func BenchmarkGemmSplit(b *testing.B) {
-	if _, ok := threadCPUTime(); !ok || len(fmaLoops) == 0 {
-		b.Skip("needs the thread's CPU time (Linux) and an AVX-512 or AVX2 CPU")
-	}
-	SetWorkers(2)
-	defer SetWorkers(0)
+	a, bb, c := timedOperands(b, 2)
 	runtime.LockOSThread() // the one-worker product's clock, and the caller's chunk
 	defer runtime.UnlockOSThread()
 	const m, n, k = 512, 512, 512
 	const flops = 2 * m * n * k
-	r := rand.New(rand.NewPCG(7, 8))
-	a, bb, c := randSlice(r, m*k), randSlice(r, k*n), randSlice(r, m*n)
 	product := func(parallel bool, times *[2]workerTimes) {
 		j, units, par := newGemmJob(active, parallel, false, false, m, n, k, 1, a, k, bb, n, 0, c, n)
 		if par != parallel || (par && j.claim == 0) {
@@ -85,6 +79,19 @@ func BenchmarkGemmSplit(b *testing.B) {
 	} {
 		b.ReportMetric(median(f.v), f.unit)
 	}
+}
+
+// timedOperands skips a benchmark that needs the thread's CPU time and an
+// FMA loop where they are missing, sets the pool to workers for the
+// benchmark's length, and returns 512³'s operands: A, B and C.
+func timedOperands(b *testing.B, workers int) (a, bb, c []float32) {
+	if _, ok := threadCPUTime(); !ok || len(fmaLoops) == 0 {
+		b.Skip("needs the thread's CPU time (Linux) and an AVX-512 or AVX2 CPU")
+	}
+	SetWorkers(workers)
+	b.Cleanup(func() { SetWorkers(0) })
+	r := rand.New(rand.NewPCG(7, 8))
+	return randSlice(r, 512*512), randSlice(r, 512*512), randSlice(r, 512*512)
 }
 
 // workerTimes is one worker's part of a two-worker product.

@@ -135,10 +135,14 @@ func TestStopRun(t *testing.T) {
 	// A second job on the running run is refused.
 	code, b = ts.do(t, "POST", "/api/runs", strings.NewReader(`{"name": "long"}`))
 	wantError(t, "second writer", code, b, http.StatusConflict, "exists already")
+	// Polled until a batch is recorded and the epoch's progress line is
+	// drawn (it is empty for a moment as each epoch begins), each answer
+	// read into a new value: omitted fields must not keep an old answer's.
 	var d runDetail
 	for deadline := time.Now().Add(30 * time.Second); ; {
+		d = runDetail{}
 		ts.getJSON(t, "/api/runs/long", &d)
-		if len(d.Batches) > 0 || time.Now().After(deadline) {
+		if (len(d.Batches) > 0 && d.Progress != "") || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)

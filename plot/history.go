@@ -75,6 +75,9 @@ func ReadHistoryCSV(r io.Reader) (*goras.History, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		e, err := strconv.Atoi(rec[0])
+		if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(rec[0], "-") {
+			return nil, fmt.Errorf("line %d: epoch %s is more than an int of this build holds (%d)", line, rec[0], math.MaxInt)
+		}
 		if err != nil || e < 0 {
 			return nil, fmt.Errorf("line %d: epoch %q is not a whole number ≥ 0", line, rec[0])
 		}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -161,6 +162,11 @@ func TestErrorsDoc(t *testing.T) {
 			t.Errorf("docNeedsMNIST[%q] is no row's command line in %s", cmd, errorsDoc)
 		}
 	}
+	for cmd := range docOnly64Bit {
+		if !reproduced[cmd] {
+			t.Errorf("docOnly64Bit[%q] is no row's command line in %s", cmd, errorsDoc)
+		}
+	}
 	listed := map[string]bool{}
 	for _, name := range fixtures {
 		listed[name] = true
@@ -187,6 +193,9 @@ func fixtureName(arg string) string {
 func runDocCLI(t *testing.T, row docRow, args []string) {
 	if docNeedsMNIST[row.reproduce] {
 		skipShort(t)
+	}
+	if why, ok := docOnly64Bit[row.reproduce]; ok && strconv.IntSize == 32 {
+		t.Skipf("a 64-bit row; on this 32-bit build %s", why)
 	}
 	if row.exit != "0" && row.exit != "1" {
 		t.Fatalf("%v: the exit cell of a command line is 0 or 1, got %q", row, row.exit)

@@ -177,7 +177,7 @@ var pictureFixtures = fixtures{
 	"notes.png":  func(t *testing.T, path string) { writeFile(t, path, []byte("not a picture\n")) },
 	"blank.png":  func(t *testing.T, path string) { writePNG(t, path, image.NewGray(image.Rect(0, 0, 40, 40))) },
 	"digits":     func(t *testing.T, path string) { mkdir(t, path); barPicture(t, filepath.Join(path, "a.png")) },
-	"huge.png":   func(t *testing.T, path string) { pngClaiming(t, path, 100_000, 100_000) },
+	"huge.png":   func(t *testing.T, path string) { pngClaiming(t, path, 16_000, 16_000) },
 	"claims.png": func(t *testing.T, path string) { pngClaiming(t, path, 4000, 4000) },
 	"device.png": func(t *testing.T, path string) { symlink(t, "/dev/zero", path) },
 }

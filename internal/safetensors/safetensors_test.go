@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -263,11 +264,21 @@ func TestValidEdgeCases(t *testing.T) {
 	for _, file := range [][]byte{
 		raw(`{}`, nil),
 		raw(`{"__metadata__":null}   `, nil),
-		raw(`{"z":{"dtype":"F32","shape":[0,1000000000000],"data_offsets":[0,0]},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, f32bytes(1, 2)),
+		raw(`{"z":{"dtype":"F32","shape":[0,1000000],"data_offsets":[0,0]},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, f32bytes(1, 2)),
 	} {
 		if _, err := Decode(file); err != nil {
 			t.Errorf("%q: %v", file, err)
 		}
+	}
+	// A zero-sized tensor with a dimension past 2³¹: valid where an int
+	// holds it, a named error where it does not (32-bit builds).
+	wide := raw(`{"z":{"dtype":"F32","shape":[0,1000000000000],"data_offsets":[0,0]}}`, nil)
+	_, err := Decode(wide)
+	if strconv.IntSize == 64 && err != nil {
+		t.Errorf("%q: %v", wide, err)
+	}
+	if strconv.IntSize == 32 && (err == nil || !strings.Contains(err.Error(), "shape [0 1000000000000] has a dimension too large")) {
+		t.Errorf("%q on a 32-bit build: error %v, want the dimension named too large", wide, err)
 	}
 }
 

@@ -16,8 +16,9 @@
 //     the smallest and largest values the calibration samples give at that
 //     point (widened to hold 0, which pads convolutions), each layer
 //     calibrated on what the layers before it give once quantized;
-//   - products summed in int32 (AVX512_VNNI's VPDPBUSD where the CPU has
-//     it, the same integers in pure Go elsewhere and under the purego tag),
+//   - products summed in int32 (AMX's TDPBUSD tiles for the deeper
+//     products and AVX512_VNNI's VPDPBUSD for the rest where the CPU has
+//     them, the same integers in pure Go elsewhere and under the purego tag),
 //     then requantized to the next layer's uint8 by one float32 multiply
 //     and add per value, ReLU being the clamp at the zero point;
 //   - max pooling and Flatten on the uint8 values directly; the last Dense

@@ -12,8 +12,8 @@ import (
 
 // Model is a quantized network, for inference only: made by Quantize from
 // a trained goras.Model, or read by Load. Its convolutions and dense layers
-// are int8 GEMMs on uint8 activations (AVX512_VNNI where the CPU has it,
-// the same integers in pure Go elsewhere); the last layer's outputs are
+// are int8 GEMMs on uint8 activations (AMX's int8 tiles or AVX512_VNNI
+// where the CPU has them, the same integers in pure Go elsewhere); the last layer's outputs are
 // float32, through softmax when the float model had it.
 //
 // A Model is never changed after it is made: Predict may be called from

@@ -30,8 +30,9 @@ it for inference: weights as 8-bit integers with a scale per output channel,
 each layer's activations as 8-bit integers with a scale and zero point
 calibrated on the first --samples training images of the model's data set,
 BatchNormalization folded into the layer before it. The matrix products run
-on integer dot products (AVX512_VNNI where the CPU has it; the same numbers
-more slowly elsewhere); the last layer's outputs stay float32.
+on integer dot products (AVX512_VNNI, and AMX's int8 tiles where the CPU
+has them; the same numbers more slowly elsewhere); the last layer's outputs
+stay float32.
 
 The data set is MNIST, or Fashion-MNIST for a model carrying its class
 names, unless --dataset says otherwise. Then, unless --evaluate=false, both

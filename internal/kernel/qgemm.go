@@ -186,6 +186,10 @@ func qgemm(dst unsafe.Pointer, d32 []int32, d8 []uint8, lddBytes int, a []uint8,
 		if mode == 1 {
 			esz = 1
 		}
+		if b.groups >= 16 && qAMXUsable() { // a tile of depth at least: shallower, VNNI's registers win (BENCH.md)
+			qTilesAMX(nv, a, lda, offs, b.taps, b.groups, blk, unsafe.Add(dst, col*esz), lddBytes, m, mode, sc, of, lo, lanes)
+			continue
+		}
 		mr := qTileRows[nv]
 		for r0 := 0; r0 < m; r0 += mr {
 			rows := min(mr, m-r0)

@@ -25,10 +25,10 @@ func BenchmarkQGemm(b *testing.B) {
 		scale, offset := make([]float32, cols), make([]float32, cols)
 		dst := make([]uint8, s.m*s.n)
 		ops := 2 * float64(s.m*s.k*s.n)
-		for _, off := range qImpls() {
-			b.Run(fmt.Sprintf("%dx%dx%d/%s", s.m, s.k, s.n, qName(off)), func(b *testing.B) {
-				qVecOff = off
-				defer func() { qVecOff = false }()
+		for _, im := range qImpls() {
+			b.Run(fmt.Sprintf("%dx%dx%d/%s", s.m, s.k, s.n, im), func(b *testing.B) {
+				im.use()
+				defer qDefault()
 				for b.Loop() {
 					QGemmU8(dst, s.n, a, s.k, []int{0}, q, s.m, scale, offset, 0)
 				}

@@ -10,19 +10,36 @@ import (
 // qImpls are the int8 implementations this machine can run: the pure-Go
 // loops always, the assembly when the CPU has AVX512_VNNI (and, for the
 // pooling, AVX512_VBMI).
-func qImpls() []bool {
+// qImpl is one implementation of the int8 kernels: the Go loops, the
+// VNNI tiles, or AMX's tiles (which qgemm prefers where it may).
+type qImpl int
+
+const (
+	qGo qImpl = iota
+	qVNNI
+	qAMXTiles
+)
+
+// qImpls lists the implementations this machine runs.
+func qImpls() []qImpl {
+	qDefault()
+	list := []qImpl{qGo}
 	if qVec {
-		return []bool{true, false}
+		list = append(list, qVNNI)
 	}
-	return []bool{true}
+	if qAMXUsable() {
+		list = append(list, qAMXTiles)
+	}
+	return list
 }
 
-func qName(off bool) string {
-	if off {
-		return "purego"
-	}
-	return "vnni"
-}
+// use makes the int8 kernels run im.
+func (im qImpl) use() { qVecOff, qAMXOff = im == qGo, im != qAMXTiles }
+
+// qDefault restores the kernels' own choice.
+func qDefault() { qVecOff, qAMXOff = false, false }
+
+func (im qImpl) String() string { return [...]string{"purego", "vnni", "amx"}[im] }
 
 // qRef is the int8 GEMM's contract in int64: for r < m, j < n, the sum over
 // taps and the run of each tap of a[r*lda+offs[t]+p]·w[t*run+p][j].
@@ -61,11 +78,15 @@ func qCases() []qCase {
 			cs = append(cs, qCase{m: m, n: n, taps: 1, run: 1 + (m*n)%37})
 		}
 	}
-	for _, tr := range [][2]int{{5, 5}, {3, 9}, {3, 96}, {5, 30}, {2, 3}, {1, 400}, {3, 192}} {
-		for _, n := range []int{6, 16, 32, 64, 70} {
+	// Runs of 64 bytes and more take AMX's tiles where the CPU has them:
+	// whole chunks of 16 groups, a tail, both; one to four vectors a block;
+	// a whole row tile of 16 and a part.
+	for _, tr := range [][2]int{{5, 5}, {3, 9}, {3, 96}, {5, 30}, {2, 3}, {1, 400}, {3, 192}, {2, 64}} {
+		for _, n := range []int{6, 16, 32, 48, 64, 70} {
 			cs = append(cs, qCase{m: 23, n: n, taps: tr[0], run: tr[1]})
 		}
 	}
+	cs = append(cs, qCase{m: 40, n: 130, taps: 2, run: 70}, qCase{m: 16, n: 200, taps: 1, run: 1000})
 	// Narrow matrices (≤ 8 columns) on rows a few bytes apart, as a first
 	// convolution's: the row-in-lanes kernels, whole blocks and a rest.
 	for lda := 1; lda <= 8; lda++ {
@@ -125,15 +146,15 @@ func qOperands(r *rand.Rand, c qCase) (a []uint8, lda int, offs []int, w []int8)
 // width, several taps, strides wider than the data, and sums near their
 // largest magnitude; elements outside the result are never written.
 func TestQGemmI32MatchesInt64Reference(t *testing.T) {
-	defer func() { qVecOff = false }()
+	defer qDefault()
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, c := range qCases() {
 		a, lda, offs, w := qOperands(r, c)
 		b := NewQMatrix(w, c.taps, c.run, c.n)
 		want := qRef(a, lda, offs, w, c.run, c.n, c.m)
 		ldd := max(c.ldd, c.n)
-		for _, off := range qImpls() {
-			qVecOff = off
+		for _, im := range qImpls() {
+			im.use()
 			dst := make([]int32, c.m*ldd+5)
 			for i := range dst {
 				dst[i] = -7
@@ -143,10 +164,10 @@ func TestQGemmI32MatchesInt64Reference(t *testing.T) {
 				row, col := i/ldd, i%ldd
 				if row < c.m && col < c.n {
 					if got := int64(dst[i]); got != want[row*c.n+col] {
-						t.Fatalf("%v %s: C[%d][%d] = %d, want %d", c, qName(off), row, col, got, want[row*c.n+col])
+						t.Fatalf("%v %s: C[%d][%d] = %d, want %d", c, im, row, col, got, want[row*c.n+col])
 					}
 				} else if dst[i] != -7 {
-					t.Fatalf("%v %s: wrote %d outside the result at row %d column %d", c, qName(off), dst[i], row, col)
+					t.Fatalf("%v %s: wrote %d outside the result at row %d column %d", c, im, dst[i], row, col)
 				}
 			}
 		}
@@ -156,7 +177,7 @@ func TestQGemmI32MatchesInt64Reference(t *testing.T) {
 // TestQGemmExtremeSums checks that the largest sums are exact: 4100 rows of
 // 255·(−128) make −133,824,000, far past float32's exact integers.
 func TestQGemmExtremeSums(t *testing.T) {
-	defer func() { qVecOff = false }()
+	defer qDefault()
 	const k = 4100
 	a := make([]uint8, k)
 	w := make([]int8, k*17)
@@ -170,12 +191,12 @@ func TestQGemmExtremeSums(t *testing.T) {
 		}
 	}
 	b := NewQMatrix(w, 1, k, 17)
-	for _, off := range qImpls() {
-		qVecOff = off
+	for _, im := range qImpls() {
+		im.use()
 		dst := make([]int32, 17)
 		QGemmI32(dst, 17, a, 0, []int{0}, b, 1)
 		if dst[0] != -255*128*k || dst[16] != 255*127*k {
-			t.Errorf("%s: sums %d and %d, want %d and %d", qName(off), dst[0], dst[16], -255*128*k, 255*127*k)
+			t.Errorf("%s: sums %d and %d, want %d and %d", im, dst[0], dst[16], -255*128*k, 255*127*k)
 		}
 	}
 }
@@ -183,7 +204,7 @@ func TestQGemmExtremeSums(t *testing.T) {
 // TestQGemmU8Requantizes holds QGemmU8 to Requantize applied to the int64
 // reference, and Requantize to its formula in float64 where that is exact.
 func TestQGemmU8Requantizes(t *testing.T) {
-	defer func() { qVecOff = false }()
+	defer qDefault()
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, c := range qCases() {
 		a, lda, offs, w := qOperands(r, c)
@@ -203,8 +224,8 @@ func TestQGemmU8Requantizes(t *testing.T) {
 		}
 		lo := float32(r.IntN(3) * 10)
 		ldd := max(c.ldd, c.n)
-		for _, off := range qImpls() {
-			qVecOff = off
+		for _, im := range qImpls() {
+			im.use()
 			dst := make([]uint8, c.m*ldd+3)
 			for i := range dst {
 				dst[i] = 77
@@ -214,10 +235,10 @@ func TestQGemmU8Requantizes(t *testing.T) {
 				row, col := i/ldd, i%ldd
 				if row < c.m && col < c.n {
 					if g, w := dst[i], Requantize(int32(want[row*c.n+col]), scale[col], offset[col], lo); g != w {
-						t.Fatalf("%v %s: C[%d][%d] = %d, want %d", c, qName(off), row, col, g, w)
+						t.Fatalf("%v %s: C[%d][%d] = %d, want %d", c, im, row, col, g, w)
 					}
 				} else if dst[i] != 77 {
-					t.Fatalf("%v %s: wrote %d outside the result at row %d column %d", c, qName(off), dst[i], row, col)
+					t.Fatalf("%v %s: wrote %d outside the result at row %d column %d", c, im, dst[i], row, col)
 				}
 			}
 		}
@@ -245,7 +266,7 @@ func TestQGemmU8Requantizes(t *testing.T) {
 // (full vectors and tails) and values that round half way, clamp, or are
 // MNIST pixels, which scale 1/255 with zero point 0 must give back exactly.
 func TestQuantizeU8(t *testing.T) {
-	defer func() { qVecOff = false }()
+	defer qDefault()
 	r := rand.New(rand.NewPCG(5, 6))
 	for n := 1; n <= 40; n++ {
 		src := make([]float32, n)
@@ -262,8 +283,8 @@ func TestQuantizeU8(t *testing.T) {
 			}
 		}
 		var ref []uint8
-		for _, off := range qImpls() {
-			qVecOff = off
+		for _, im := range qImpls() {
+			im.use()
 			inv, zp := float32(255), float32(0)
 			if n%2 == 1 {
 				inv, zp = 1, 20
@@ -272,12 +293,12 @@ func TestQuantizeU8(t *testing.T) {
 			dst[n] = 9
 			QuantizeU8(dst[:n], src, inv, zp)
 			if dst[n] != 9 {
-				t.Fatalf("n=%d %s: wrote past dst", n, qName(off))
+				t.Fatalf("n=%d %s: wrote past dst", n, im)
 			}
 			for i, x := range src {
 				v := math.Min(math.Max(float64(float32(x*inv))+float64(zp), 0), 255)
 				if want := uint8(math.RoundToEven(v)); dst[i] != want {
-					t.Fatalf("n=%d %s: dst[%d] = %d for %v, want %d", n, qName(off), i, dst[i], x, want)
+					t.Fatalf("n=%d %s: dst[%d] = %d for %v, want %d", n, im, i, dst[i], x, want)
 				}
 			}
 			if ref == nil {
@@ -290,12 +311,12 @@ func TestQuantizeU8(t *testing.T) {
 		pix[v] = float32(v) / 255
 	}
 	got := make([]uint8, 256)
-	for _, off := range qImpls() {
-		qVecOff = off
+	for _, im := range qImpls() {
+		im.use()
 		QuantizeU8(got, pix, 255, 0)
 		for v, g := range got {
 			if int(g) != v {
-				t.Fatalf("%s: pixel %d/255 quantized to %d", qName(off), v, g)
+				t.Fatalf("%s: pixel %d/255 quantized to %d", im, v, g)
 			}
 		}
 	}
@@ -306,7 +327,7 @@ func TestQuantizeU8(t *testing.T) {
 // exceed it, odd image sizes, and input and output rows wider than the
 // pixels.
 func TestMaxPool2x2U8(t *testing.T) {
-	defer func() { qVecOff = false }()
+	defer qDefault()
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, c := range []int{1, 3, 6, 16, 21, 32, 64, 65, 100} {
 		for _, hw := range [][2]int{{2, 2}, {5, 7}, {28, 28}, {14, 14}, {10, 10}, {3, 30}} {
@@ -331,8 +352,8 @@ func TestMaxPool2x2U8(t *testing.T) {
 					}
 				}
 			}
-			for _, off := range qImpls() {
-				qVecOff = off
+			for _, im := range qImpls() {
+				im.use()
 				// Output rows ys apart, the gaps and the end checked untouched.
 				n := ow * c
 				ys := n + (c%3)*5
@@ -348,7 +369,7 @@ func TestMaxPool2x2U8(t *testing.T) {
 						want = want0[row*n+col]
 					}
 					if y[i] != want {
-						t.Fatalf("c=%d %dx%d rs=%d ys=%d %s: y[%d] = %d, want %d", c, h, w, rs, ys, qName(off), i, y[i], want)
+						t.Fatalf("c=%d %dx%d rs=%d ys=%d %s: y[%d] = %d, want %d", c, h, w, rs, ys, im, i, y[i], want)
 					}
 				}
 			}

@@ -7,11 +7,12 @@ import (
 
 // BenchmarkQGemm measures the int8 GEMM beside the float32 Gemm on the
 // shapes of the quantized networks (one image's convolution, a chunk of
-// images' Dense), one worker. GOP/s counts a multiply-add as two.
+// images' Dense, LeNet-5's smaller ones where AMX's set-up weighs), one
+// worker. GOP/s counts a multiply-add as two.
 //
 //	go test -run XXX -bench QGemm ./internal/kernel/
 func BenchmarkQGemm(b *testing.B) {
-	for _, s := range []struct{ m, k, n int }{{224, 576, 64}, {896, 25, 6}, {32, 3136, 256}, {32, 400, 120}} {
+	for _, s := range []struct{ m, k, n int }{{224, 576, 64}, {896, 25, 6}, {32, 3136, 256}, {32, 400, 120}, {32, 120, 84}, {32, 84, 10}} {
 		a := make([]uint8, s.m*s.k+4)
 		w := make([]int8, s.k*s.n)
 		for i := range a {

@@ -2,19 +2,13 @@
 
 #include "textflag.h"
 #include "funcdata.h"
+#include "amx_amd64.h"
 
 // Written by hand: Go's assembler has no AMX mnemonics, so each AMX
 // instruction is spelled as its bytes (from GNU as, checked with objdump),
-// named by the macro that holds it. Only the registers these macros name
-// may carry their operands.
+// named by the macro that holds it (amx_amd64.h: those qgemm_amx_amd64.s
+// shares). Only the registers these macros name may carry their operands.
 
-#define LDTILECFG_CX        BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0x01
-#define TILERELEASE         BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0xc0
-#define TILEZERO_T0         BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xc0
-#define TILEZERO_T1         BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xc8
-#define TILEZERO_T2         BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xd0
-#define TILEZERO_T3         BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xd8
-#define TILELOADD_T4_SI_DX  BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x4b; BYTE $0x24; BYTE $0x16
 #define TILELOADD_T5_R9_DX  BYTE $0xc4; BYTE $0xc2; BYTE $0x7b; BYTE $0x4b; BYTE $0x2c; BYTE $0x11
 #define TILELOADD_T6_DI_R8  BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x34; BYTE $0x07
 #define TILELOADD_T7_R10_R8 BYTE $0xc4; BYTE $0x82; BYTE $0x7b; BYTE $0x4b; BYTE $0x3c; BYTE $0x02
@@ -22,14 +16,6 @@
 #define TDPBF16PS_T1_T4_T7  BYTE $0xc4; BYTE $0xe2; BYTE $0x42; BYTE $0x5c; BYTE $0xcc
 #define TDPBF16PS_T2_T5_T6  BYTE $0xc4; BYTE $0xe2; BYTE $0x4a; BYTE $0x5c; BYTE $0xd5
 #define TDPBF16PS_T3_T5_T7  BYTE $0xc4; BYTE $0xe2; BYTE $0x42; BYTE $0x5c; BYTE $0xdd
-#define TILESTORED_R11_BX_T0 BYTE $0xc4; BYTE $0xc2; BYTE $0x7a; BYTE $0x4b; BYTE $0x04; BYTE $0x1b
-#define TILESTORED_R12_BX_T1 BYTE $0xc4; BYTE $0xc2; BYTE $0x7a; BYTE $0x4b; BYTE $0x0c; BYTE $0x1c
-#define TILESTORED_R13_BX_T2 BYTE $0xc4; BYTE $0xc2; BYTE $0x7a; BYTE $0x4b; BYTE $0x54; BYTE $0x1d; BYTE $0x00
-#define TILESTORED_AX_BX_T3  BYTE $0xc4; BYTE $0xe2; BYTE $0x7a; BYTE $0x4b; BYTE $0x1c; BYTE $0x18
-#define TILELOADD_T0_R11_BX  BYTE $0xc4; BYTE $0xc2; BYTE $0x7b; BYTE $0x4b; BYTE $0x04; BYTE $0x1b
-#define TILELOADD_T1_R12_BX  BYTE $0xc4; BYTE $0xc2; BYTE $0x7b; BYTE $0x4b; BYTE $0x0c; BYTE $0x1c
-#define TILELOADD_T2_R13_BX  BYTE $0xc4; BYTE $0xc2; BYTE $0x7b; BYTE $0x4b; BYTE $0x54; BYTE $0x1d; BYTE $0x00
-#define TILELOADD_T3_AX_BX   BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x4b; BYTE $0x1c; BYTE $0x18
 
 // A step of the depth (16 pairs, or the tail under cfgTail): two row tiles
 // of A (T4, T5) or one, both column halves of B (T6, T7).

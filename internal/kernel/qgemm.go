@@ -186,12 +186,7 @@ func qgemm(dst unsafe.Pointer, d32 []int32, d8 []uint8, lddBytes int, a []uint8,
 		if mode == 1 {
 			esz = 1
 		}
-		// AMX where a call has work enough for its set-up: a chunk of 16
-		// groups at least, 64 group-vectors in all, and two whole chunks
-		// where a tail needs a second configuration; below that VNNI's
-		// registers win (BENCH.md, round 12).
-		full, tail := b.groups/16, b.groups%16
-		if full >= 1 && nv*b.taps*b.groups >= 64 && (tail == 0 || b.taps*full >= 2) && qAMXUsable() {
+		if qAMXFor(b, nv) {
 			qTilesAMX(nv, a, lda, offs, b.taps, b.groups, blk, unsafe.Add(dst, col*esz), lddBytes, m, mode, sc, of, lo, lanes)
 			continue
 		}

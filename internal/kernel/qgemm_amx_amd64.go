@@ -35,6 +35,15 @@ var qAMXScratch freeList[[qAMXRows * 64]int32]
 // qAMXUsable reports whether qgemm may take its tiles to AMX now.
 func qAMXUsable() bool { return qAMX && !qAMXOff && !qVecOff && amxGranted() }
 
+// qAMXFor reports whether qgemm takes b's blocks of nv vectors to AMX: where
+// a call has work enough for its set-up, a chunk of 16 groups at least, 64
+// group-vectors in all, and two whole chunks where a tail needs a second
+// configuration; below that VNNI's registers win (BENCH.md, round 12).
+func qAMXFor(b *QMatrix, nv int) bool {
+	full, tail := b.groups/16, b.groups%16
+	return full >= 1 && nv*b.taps*b.groups >= 64 && (tail == 0 || b.taps*full >= 2) && qAMXUsable()
+}
+
 // qAMXConfig is LDTILECFG's 64 bytes for rows of A and C and a chunk of
 // groups (16, or the tail): palette 1; T0–T3 (C, 16 int32 columns each)
 // and T4 (A, 4·groups bytes a row) rows high; T5 (B) groups rows of 64
@@ -53,7 +62,8 @@ func qAMXConfig(rows, groups int) (c [64]byte) {
 	return c
 }
 
-// qTilesAMX is qgemm's sweep of one block's row tiles on AMX: rows
+// qTilesAMX is qgemm's sweep of one block's row tiles on AMX (qAMXFor's
+// blocks: a whole chunk of 16 groups at least): rows
 // [0, m) of a, the block blk of nv vectors, written to dst as qgemm's
 // mode says (0: int32, 1: uint8 through scale, offset and lo); lanes is
 // the last vector's width.
@@ -63,14 +73,13 @@ func qTilesAMX(nv int, a []uint8, lda int, offs []int, taps, groups int, blk []i
 	defer qAMXScratch.put(out)
 	mask := uint16(1<<lanes - 1)
 	cols := 16*(nv-1) + lanes
+	var cfg, cfgTail [64]byte
 	for r0 := 0; r0 < m; r0 += qAMXRows {
 		rows := min(qAMXRows, m-r0)
-		cfg, cfgTail := qAMXConfig(rows, 16), qAMXConfig(rows, tail)
-		f, t := full, tail
-		if full == 0 { // the tail is the only chunk
-			cfg, f, t = cfgTail, 1, 0
+		if r0 == 0 || rows < qAMXRows { // the first tile and a short last one
+			cfg, cfgTail = qAMXConfig(rows, 16), qAMXConfig(rows, tail)
 		}
-		amxTileU8(&a[r0*lda], lda, &offs[0], taps, f, t, &blk[0], groups*nv*64, nv, &out[0], &cfg[0], &cfgTail[0])
+		amxTileU8(&a[r0*lda], lda, &offs[0], taps, full, tail, &blk[0], groups*nv*64, nv, &out[0], &cfg[0], &cfgTail[0])
 		at := unsafe.Add(dst, r0*lddBytes)
 		if mode == 0 {
 			for i := range rows {

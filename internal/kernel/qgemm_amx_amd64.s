@@ -1,36 +1,20 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "amx_amd64.h"
 
-// Written by hand, as bf16_amx_amd64.s is: Go's assembler has no AMX
-// mnemonics, so each AMX instruction is its bytes (from GNU as, checked
-// with objdump), named by the macro that holds it; only the registers a
-// macro names may carry its operands.
+// Written by hand, as bf16_amx_amd64.s is: the AMX instructions are bytes
+// named by macros (amx_amd64.h has the shared ones and says why).
 
-#define Q_LDTILECFG_CX        BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0x01
-#define Q_TILERELEASE         BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0xc0
-#define Q_TILEZERO_T0         BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xc0
-#define Q_TILEZERO_T1         BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xc8
-#define Q_TILEZERO_T2         BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xd0
-#define Q_TILEZERO_T3         BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xd8
-#define Q_TILELOADD_T4_SI_DX  BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x4b; BYTE $0x24; BYTE $0x16
-#define Q_TILELOADD_T5_DI_R8  BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x2c; BYTE $0x07
-#define Q_TDPBUSD_T0_T4_T5    BYTE $0xc4; BYTE $0xe2; BYTE $0x51; BYTE $0x5e; BYTE $0xc4
-#define Q_TDPBUSD_T1_T4_T5    BYTE $0xc4; BYTE $0xe2; BYTE $0x51; BYTE $0x5e; BYTE $0xcc
-#define Q_TDPBUSD_T2_T4_T5    BYTE $0xc4; BYTE $0xe2; BYTE $0x51; BYTE $0x5e; BYTE $0xd4
-#define Q_TDPBUSD_T3_T4_T5    BYTE $0xc4; BYTE $0xe2; BYTE $0x51; BYTE $0x5e; BYTE $0xdc
-#define Q_TILESTORED_R11_BX_T0 BYTE $0xc4; BYTE $0xc2; BYTE $0x7a; BYTE $0x4b; BYTE $0x04; BYTE $0x1b
-#define Q_TILESTORED_R12_BX_T1 BYTE $0xc4; BYTE $0xc2; BYTE $0x7a; BYTE $0x4b; BYTE $0x0c; BYTE $0x1c
-#define Q_TILESTORED_R13_BX_T2 BYTE $0xc4; BYTE $0xc2; BYTE $0x7a; BYTE $0x4b; BYTE $0x54; BYTE $0x1d; BYTE $0x00
-#define Q_TILESTORED_AX_BX_T3  BYTE $0xc4; BYTE $0xe2; BYTE $0x7a; BYTE $0x4b; BYTE $0x1c; BYTE $0x18
-#define Q_TILELOADD_T0_R11_BX  BYTE $0xc4; BYTE $0xc2; BYTE $0x7b; BYTE $0x4b; BYTE $0x04; BYTE $0x1b
-#define Q_TILELOADD_T1_R12_BX  BYTE $0xc4; BYTE $0xc2; BYTE $0x7b; BYTE $0x4b; BYTE $0x0c; BYTE $0x1c
-#define Q_TILELOADD_T2_R13_BX  BYTE $0xc4; BYTE $0xc2; BYTE $0x7b; BYTE $0x4b; BYTE $0x54; BYTE $0x1d; BYTE $0x00
-#define Q_TILELOADD_T3_AX_BX   BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x4b; BYTE $0x1c; BYTE $0x18
+#define TILELOADD_T5_DI_R8  BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x2c; BYTE $0x07
+#define TDPBUSD_T0_T4_T5    BYTE $0xc4; BYTE $0xe2; BYTE $0x51; BYTE $0x5e; BYTE $0xc4
+#define TDPBUSD_T1_T4_T5    BYTE $0xc4; BYTE $0xe2; BYTE $0x51; BYTE $0x5e; BYTE $0xcc
+#define TDPBUSD_T2_T4_T5    BYTE $0xc4; BYTE $0xe2; BYTE $0x51; BYTE $0x5e; BYTE $0xd4
+#define TDPBUSD_T3_T4_T5    BYTE $0xc4; BYTE $0xe2; BYTE $0x51; BYTE $0x5e; BYTE $0xdc
 
 // The four accumulators' addresses in out (16 int32 columns each, rows
 // 256 bytes apart): R11, R12, R13, AX, with BX the stride.
-#define Q_OUT_ADDRS MOVQ out+72(FP), R11; LEAQ 64(R11), R12; LEAQ 128(R11), R13; LEAQ 192(R11), AX; MOVQ $256, BX
+#define OUT_ADDRS MOVQ out+72(FP), R11; LEAQ 64(R11), R12; LEAQ 128(R11), R13; LEAQ 192(R11), AX; MOVQ $256, BX
 
 // func amxTileU8(a *uint8, lda int, offs *int, taps int, full int, tail int, b *int8, tapB int, nv int, out *int32, cfg *byte, cfgTail *byte)
 //
@@ -44,11 +28,11 @@
 // the change of configuration (loading one zeroes the tiles).
 TEXT ·amxTileU8(SB), NOSPLIT, $0-96
 	MOVQ cfg+80(FP), CX
-	Q_LDTILECFG_CX
-	Q_TILEZERO_T0
-	Q_TILEZERO_T1
-	Q_TILEZERO_T2
-	Q_TILEZERO_T3
+	LDTILECFG_CX
+	TILEZERO_T0
+	TILEZERO_T1
+	TILEZERO_T2
+	TILEZERO_T3
 	MOVQ lda+8(FP), DX
 	MOVQ nv+64(FP), R13
 	MOVQ R13, R8
@@ -72,24 +56,24 @@ chunkLoop:
 	// A chunk: 64 bytes of A (T4, rows DX apart from SI) against the nv
 	// vectors of B (T5, rows R8 apart from DI, the vectors 64 bytes apart).
 	MOVQ AX, DI
-	Q_TILELOADD_T4_SI_DX
-	Q_TILELOADD_T5_DI_R8
-	Q_TDPBUSD_T0_T4_T5
+	TILELOADD_T4_SI_DX
+	TILELOADD_T5_DI_R8
+	TDPBUSD_T0_T4_T5
 	CMPQ R13, $1
 	JEQ  vecsDone
 	ADDQ $64, DI
-	Q_TILELOADD_T5_DI_R8
-	Q_TDPBUSD_T1_T4_T5
+	TILELOADD_T5_DI_R8
+	TDPBUSD_T1_T4_T5
 	CMPQ R13, $2
 	JEQ  vecsDone
 	ADDQ $64, DI
-	Q_TILELOADD_T5_DI_R8
-	Q_TDPBUSD_T2_T4_T5
+	TILELOADD_T5_DI_R8
+	TDPBUSD_T2_T4_T5
 	CMPQ R13, $3
 	JEQ  vecsDone
 	ADDQ $64, DI
-	Q_TILELOADD_T5_DI_R8
-	Q_TDPBUSD_T3_T4_T5
+	TILELOADD_T5_DI_R8
+	TDPBUSD_T3_T4_T5
 
 vecsDone:
 	ADDQ $64, SI
@@ -105,17 +89,17 @@ tailPhase:
 	MOVQ tail+40(FP), R10
 	TESTQ R10, R10
 	JZ   storeOut
-	Q_OUT_ADDRS
-	Q_TILESTORED_R11_BX_T0
-	Q_TILESTORED_R12_BX_T1
-	Q_TILESTORED_R13_BX_T2
-	Q_TILESTORED_AX_BX_T3
+	OUT_ADDRS
+	TILESTORED_R11_BX_T0
+	TILESTORED_R12_BX_T1
+	TILESTORED_R13_BX_T2
+	TILESTORED_AX_BX_T3
 	MOVQ cfgTail+88(FP), CX
-	Q_LDTILECFG_CX
-	Q_TILELOADD_T0_R11_BX
-	Q_TILELOADD_T1_R12_BX
-	Q_TILELOADD_T2_R13_BX
-	Q_TILELOADD_T3_AX_BX
+	LDTILECFG_CX
+	TILELOADD_T0_R11_BX
+	TILELOADD_T1_R12_BX
+	TILELOADD_T2_R13_BX
+	TILELOADD_T3_AX_BX
 	MOVQ nv+64(FP), R13
 	MOVQ full+32(FP), R10
 	SHLQ $6, R10             // A's offset of the tail: 64·full
@@ -132,24 +116,24 @@ tailLoop:
 	ADDQ (R11), SI
 	ADDQ R10, SI
 	MOVQ R12, DI
-	Q_TILELOADD_T4_SI_DX
-	Q_TILELOADD_T5_DI_R8
-	Q_TDPBUSD_T0_T4_T5
+	TILELOADD_T4_SI_DX
+	TILELOADD_T5_DI_R8
+	TDPBUSD_T0_T4_T5
 	CMPQ R13, $1
 	JEQ  tailVecsDone
 	ADDQ $64, DI
-	Q_TILELOADD_T5_DI_R8
-	Q_TDPBUSD_T1_T4_T5
+	TILELOADD_T5_DI_R8
+	TDPBUSD_T1_T4_T5
 	CMPQ R13, $2
 	JEQ  tailVecsDone
 	ADDQ $64, DI
-	Q_TILELOADD_T5_DI_R8
-	Q_TDPBUSD_T2_T4_T5
+	TILELOADD_T5_DI_R8
+	TDPBUSD_T2_T4_T5
 	CMPQ R13, $3
 	JEQ  tailVecsDone
 	ADDQ $64, DI
-	Q_TILELOADD_T5_DI_R8
-	Q_TDPBUSD_T3_T4_T5
+	TILELOADD_T5_DI_R8
+	TDPBUSD_T3_T4_T5
 
 tailVecsDone:
 	ADDQ $8, R11
@@ -158,12 +142,12 @@ tailVecsDone:
 	JNZ  tailLoop
 
 storeOut:
-	Q_OUT_ADDRS
-	Q_TILESTORED_R11_BX_T0
-	Q_TILESTORED_R12_BX_T1
-	Q_TILESTORED_R13_BX_T2
-	Q_TILESTORED_AX_BX_T3
-	Q_TILERELEASE
+	OUT_ADDRS
+	TILESTORED_R11_BX_T0
+	TILESTORED_R12_BX_T1
+	TILESTORED_R13_BX_T2
+	TILESTORED_AX_BX_T3
+	TILERELEASE
 	RET
 
 // func amxRequantU8(src *int32, dst *uint8, ldd int, rows int, nv int, scale *float32, offset *float32, lo float32, mask uint16)

@@ -19,8 +19,10 @@ func maxPool2x2U8RowAsm(y, x []uint8, rs, l int, idx *[128]uint8) {}
 // No AMX tiles without the assembly; qAMXOff is the tests' switch.
 var qAMXOff bool
 
-// qAMXUsable: no AMX tiles without the assembly.
+// qAMXUsable and qAMXFor: no AMX tiles without the assembly.
 func qAMXUsable() bool { return false }
+
+func qAMXFor(b *QMatrix, nv int) bool { return false }
 
 func qTilesAMX(nv int, a []uint8, lda int, offs []int, taps, groups int, blk []int8, dst unsafe.Pointer, lddBytes, m, mode int, scale, offset []float32, lo float32, lanes int) {
 }

@@ -24,8 +24,9 @@ import (
 // peak as the product runs: the FMA loop on the pool's workers through
 // Parallel, as much of it per worker as the product has, on the wall
 // clock (peak-wall-GFLOP/s; the best product over its best, %peak-wall;
-// the median of each pair's product over it, %peak-wall-median): both then pay the same wake-ups and the same
-// moments a core is taken away. Last, it runs FMAPeak once and reports it
+// the median of each pair's product over it, %peak-wall-median): both
+// then pay the same wake-ups and the same moments a core is taken away.
+// Last, it runs FMAPeak once and reports it
 // with the best product over it (%FMAPeak). internal/kernel/BENCH.md
 // quotes its results.
 func BenchmarkGemmPeak(b *testing.B) {

@@ -66,6 +66,14 @@ func BenchmarkPredict1000(b *testing.B) {
 	}
 	for _, name := range []string{"lenet5", "best"} {
 		f, q := times[name+"/float32"], times[name+"/int8"]
+		if len(f) == 0 || len(q) == 0 { // -bench chose one of the pair, or neither
+			for _, kind := range []string{"float32", "int8"} {
+				if ts := times[name+"/"+kind]; len(ts) > 0 {
+					fmt.Printf("%s %s, batch 1000, %d rounds: best %v median %v (no speed-up: the other run was not chosen)\n", name, kind, len(ts), best(ts), median(ts))
+				}
+			}
+			continue
+		}
 		bf, mf, bq, mq := best(f), median(f), best(q), median(q)
 		// Printed rather than logged: a benchmark's log is not shown once
 		// it has sub-benchmarks.

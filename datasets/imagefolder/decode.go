@@ -16,6 +16,14 @@ import (
 // from its header instead of being decoded into 40 GB.
 const maxPixels = 1 << 26
 
+// maxPixelsPerByte bounds how many pixels one byte of a PNG, GIF or JPEG
+// file can encode (PNG's deflate expands at most 1032 times, at 8 one-bit
+// pixels a byte; GIF's and JPEG's codes hold fewer), as package mnist's
+// reader bounds them. The decoders allocate the whole picture from its
+// header, so a 60-byte PNG claiming 8192×8192 16-bit pixels would cost
+// 512 MB, once per core while a folder is decoded.
+const maxPixelsPerByte = 1032 * 8
+
 // probe reads the header of the picture at path: its format and size.
 func probe(path string) error {
 	f, err := os.Open(path)
@@ -23,16 +31,24 @@ func probe(path string) error {
 		return err
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
 	cfg, format, err := image.DecodeConfig(f)
 	if err != nil {
 		return fmt.Errorf("not a PNG, JPEG or GIF picture that Go can read: %v", err)
 	}
-	return checkSize(cfg.Width, cfg.Height, format)
+	return checkSize(cfg.Width, cfg.Height, format, st.Size())
 }
 
-func checkSize(w, h int, format string) error {
+// checkSize checks the size a picture file of size bytes declares.
+func checkSize(w, h int, format string, size int64) error {
 	if w < 1 || h < 1 || int64(w)*int64(h) > maxPixels {
 		return fmt.Errorf("a %s of %d×%d pixels; goras reads pictures of 1 to %d pixels", format, w, h, maxPixels)
+	}
+	if int64(w)*int64(h) > size*maxPixelsPerByte {
+		return fmt.Errorf("a %s claiming %d×%d pixels, more than a file of %d bytes can encode: it is truncated or corrupt", format, w, h, size)
 	}
 	return nil
 }
@@ -53,7 +69,7 @@ func (c *config) decodeBytes(dst []uint8, b []byte) error {
 	if err != nil {
 		return fmt.Errorf("not a PNG, JPEG or GIF picture that Go can read: %v", err)
 	}
-	if err := checkSize(cfg.Width, cfg.Height, format); err != nil {
+	if err := checkSize(cfg.Width, cfg.Height, format, int64(len(b))); err != nil {
 		return err
 	}
 	img, _, err := image.Decode(bytes.NewReader(b)) // a GIF's first frame

@@ -1,6 +1,8 @@
 package imagefolder
 
 import (
+	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/gif"
@@ -73,4 +75,20 @@ func gather(d *Dataset) (x, y []float32) {
 	y = make([]float32, n*k)
 	d.Y.Gather(y, rows)
 	return x, y
+}
+
+// bombPNG is a 59-byte PNG whose header claims side×side pixels of 16-bit
+// RGBA (8 bytes each) and whose data stops after the zlib header.
+func bombPNG(side uint32) []byte {
+	chunk := func(typ string, data []byte) []byte {
+		b := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+		b = append(append(b, typ...), data...)
+		return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(append([]byte(typ), data...)))
+	}
+	ihdr := binary.BigEndian.AppendUint32(nil, side)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, side)
+	ihdr = append(ihdr, 16, 6, 0, 0, 0) // 16-bit RGBA, no interlace
+	b := append([]byte("\x89PNG\r\n\x1a\n"), chunk("IHDR", ihdr)...)
+	b = append(b, chunk("IDAT", []byte{0x78, 0x9c})...)
+	return append(b, chunk("IEND", nil)...)
 }

@@ -28,7 +28,7 @@ func index(dir string, names []string) (classes, paths []string, labels []int, e
 	for _, e := range entries {
 		switch {
 		case strings.HasPrefix(e.Name(), "."):
-		case e.IsDir():
+		case isDir(dir, e):
 			subdirs = append(subdirs, e.Name())
 		case isImage(e.Name()):
 			loose = append(loose, e.Name())
@@ -39,9 +39,14 @@ func index(dir string, names []string) (classes, paths []string, labels []int, e
 	}
 	classes = subdirs
 	if names != nil {
-		for _, n := range names {
+		for i, n := range names {
 			if !slices.Contains(subdirs, n) {
 				return nil, nil, nil, fmt.Errorf("imagefolder: ClassNames names %q, which is not a folder of %s; its folders are %s", n, dir, strings.Join(subdirs, ", "))
+			}
+			// Twice named, a folder's pictures would be in the set twice,
+			// under two labels.
+			if slices.Contains(names[:i], n) {
+				return nil, nil, nil, fmt.Errorf("imagefolder: ClassNames names %q twice; name each class folder once", n)
 			}
 		}
 		classes = names
@@ -81,11 +86,30 @@ func checkClasses(dir string, subdirs, loose []string) error {
 	return nil
 }
 
+// isDir reports whether the entry e of dir is a folder or a link to one:
+// Keras's isdir follows links, so a class folder may be a link (to share
+// pictures between data sets); ignored, the classes after it would shift
+// their labels.
+func isDir(dir string, e fs.DirEntry) bool {
+	if e.Type()&fs.ModeSymlink == 0 {
+		return e.IsDir()
+	}
+	st, err := os.Stat(filepath.Join(dir, e.Name()))
+	return err == nil && st.IsDir()
+}
+
 // walk lists the pictures under dir, recursively, sorted by path; bmp
 // names a BMP file found, if any, for the error of a folder without
 // pictures.
 func walk(dir string) (paths []string, bmp string, err error) {
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	// WalkDir does not follow a link at its root, as a class folder may
+	// be; with a trailing separator Lstat does. Links below are not
+	// followed, as in Keras (follow_links=False).
+	root := dir
+	if st, err := os.Lstat(dir); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		root += string(filepath.Separator)
+	}
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

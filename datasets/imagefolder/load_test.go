@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -177,6 +178,7 @@ func TestLoadErrors(t *testing.T) {
 		{[]Option{ColorMode("cmyk")}, "ColorMode(\"cmyk\")"},
 		{[]Option{ImageSize(0, 28)}, "ImageSize(0, 28)"},
 		{[]Option{ClassNames("cats", "cows")}, "ClassNames names \"cows\", which is not a folder of"},
+		{[]Option{ClassNames("cats", "dogs", "cats")}, "ClassNames names \"cats\" twice"},
 		{[]Option{CropToAspectRatio(true), PadToAspectRatio(true)}, "only one of CropToAspectRatio and PadToAspectRatio"},
 	} {
 		_, err := Load(zoo(t), c.opts...)
@@ -184,6 +186,30 @@ func TestLoadErrors(t *testing.T) {
 	}
 	_, _, err = LoadSplit(zoo(t), Seed(1))
 	wantErr(t, err, "LoadSplit needs ValidationSplit")
+}
+
+// A class folder may be a link to a folder, as Keras's isdir follows links:
+// skipped, its class would vanish and the classes after it change labels.
+func TestLinkedClassFolder(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "data")
+	save(t, filepath.Join(dir, "a", "1.png"), solid(2, 2, color.White))
+	save(t, filepath.Join(root, "shared", "1.png"), solid(2, 2, color.Black))
+	save(t, filepath.Join(dir, "c", "1.png"), solid(2, 2, color.White))
+	if err := os.Symlink(filepath.Join(root, "shared"), filepath.Join(dir, "b")); err != nil {
+		t.Skip(err)
+	}
+	d, err := Load(dir, ImageSize(1, 1), ColorMode("grayscale"), Shuffle(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := gather(d)
+	if !slices.Equal(d.ClassNames, []string{"a", "b", "c"}) || !slices.Equal(y, []float32{0, 1, 2}) || !slices.Equal(x, []float32{1, 0, 1}) {
+		t.Errorf("classes %v, labels %v, pictures %v; want [a b c], [0 1 2], [1 0 1]", d.ClassNames, y, x)
+	}
+	if p := d.X.Paths()[1]; p != filepath.Join(dir, "b", "1.png") {
+		t.Errorf("the linked class's picture is %s, want it under %s", p, filepath.Join(dir, "b"))
+	}
 }
 
 // With a cache too small for the set, pictures are decoded as batches ask
@@ -239,6 +265,29 @@ func TestHugePictureRefused(t *testing.T) {
 	save(t, filepath.Join(dir, "owls", "big.png"), image.NewGray(image.Rect(0, 0, 1<<13, 1<<14)))
 	_, err := Load(dir, ImageSize(2, 2), CacheBytes(1))
 	wantErr(t, err, "big.png: a png of 8192×16384 pixels; goras reads pictures of 1 to 67108864 pixels")
+}
+
+// A tiny file whose header claims a picture it cannot hold is refused
+// from its header: Go's PNG decoder would allocate the whole picture (512
+// MB here) before finding the data missing, once per core in Load.
+func TestHostileHeaderRefused(t *testing.T) {
+	bomb := bombPNG(8192)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := DecodeImage(bomb, "bomb.png", ImageSize(2, 2))
+	runtime.ReadMemStats(&after)
+	wantErr(t, err, "imagefolder: bomb.png: a png claiming 8192×8192 pixels, more than a file of 59 bytes can encode")
+	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
+		t.Errorf("DecodeImage allocated %d bytes, want under 1 MiB", got)
+	}
+	dir := zoo(t)
+	if err := os.WriteFile(filepath.Join(dir, "owls", "bomb.png"), bomb, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, budget := range []int64{256 << 20, 1} { // decoded by Load, or headers checked
+		_, err = Load(dir, ImageSize(2, 2), CacheBytes(budget))
+		wantErr(t, err, "1 of 7 pictures cannot be read", "bomb.png: a png claiming 8192×8192 pixels")
+	}
 }
 
 func wantErr(t *testing.T, err error, subs ...string) {

@@ -56,8 +56,8 @@ func ColorMode(mode string) Option { return func(c *config) { c.colorMode = mode
 func LabelMode(mode string) Option { return func(c *config) { c.labelMode = mode } }
 
 // ClassNames lists the class folders to use, in the order that numbers the
-// classes; each must be a folder of the directory. Default: every folder,
-// sorted by name (Keras's order).
+// classes; each must be a folder of the directory, named once. Default:
+// every folder, sorted by name (Keras's order).
 func ClassNames(names ...string) Option {
 	return func(c *config) { c.classNames = slices.Clone(names) }
 }

@@ -63,8 +63,10 @@ func samples(out, in int, bilinear bool) []sample {
 // cropBox returns the largest centred box of src with the aspect ratio of
 // h×w, as Keras's smart_resize computes it.
 func cropBox(srcH, srcW, h, w int) (top, left, ch, cw int) {
-	ch = max(min(srcH, int(float64(srcW*h)/float64(w))), 1)
-	cw = max(min(srcW, int(float64(srcH*w)/float64(h))), 1)
+	// Multiplied as floats: srcW·h reaches 2^40 (2^26 pixels wide, 2^14
+	// high), past a 32-bit int.
+	ch = max(min(srcH, int(float64(srcW)*float64(h)/float64(w))), 1)
+	cw = max(min(srcW, int(float64(srcH)*float64(w)/float64(h))), 1)
 	return int(float64(srcH-ch) / 2), int(float64(srcW-cw) / 2), ch, cw
 }
 

@@ -81,6 +81,11 @@ func TestCropAndPad(t *testing.T) {
 	if top != 0 || left != 1 || h != 2 || w != 2 {
 		t.Fatalf("cropBox(2, 4 → 2, 2) = %d, %d, %d, %d; want 0, 1, 2, 2", top, left, h, w)
 	}
+	// A panorama of 2^23×2 pixels to 256×256: 2^23·256 overflows a
+	// 32-bit int, which cropped it to one row.
+	if top, left, h, w := cropBox(2, 1<<23, 256, 256); top != 0 || left != (1<<23-2)/2 || h != 2 || w != 2 {
+		t.Errorf("cropBox(2, 2^23 → 256, 256) = %d, %d, %d, %d; want 0, %d, 2, 2", top, left, h, w, (1<<23-2)/2)
+	}
 	out := pixels{h: 2, w: 2, c: 1, v: make([]uint8, 4)}
 	resize(out, crop(src, top, left, h, w), true)
 	if out.v[0] != 20 || out.v[1] != 30 {

@@ -1,11 +1,17 @@
 package arrays
 
 import (
+	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -120,6 +126,8 @@ func TestReadNPYGoMade(t *testing.T) {
 			"the header says float32 (2,), 8 bytes of data, but 12 bytes follow it"},
 		{"huge shape", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (100000, 100000, 100000), }", nil),
 			"holds more than 2147483647 elements, the limit"},
+		{"huge dim beside a zero", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 2147483648), }", nil),
+			"has a dimension of 2147483648, more than 2147483647, the limit"},
 		{"negative dim", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }", nil), "not a size >= 0"},
 		{"no shape", npy("{'descr': '<f4', 'fortran_order': False}", nil), "shape is <nil>, not a tuple"},
 		{"structured", npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", nil), "structured arrays"},
@@ -152,5 +160,44 @@ func TestReadNPYStreamClaimsTooMuch(t *testing.T) {
 	_, err := ReadNPY(struct{ io.Reader }{bytes.NewReader(b)}, "pipe")
 	if err == nil || !strings.Contains(err.Error(), "8589934592 bytes of data, but only 12 follow it") {
 		t.Errorf("error %v", err)
+	}
+}
+
+// A deflated member claiming a thousand times its packed bytes (deflate's
+// most, so not refused unread) costs what its data holds, not its claim:
+// a 100 kB file must not allocate 100 MB before its data is found missing.
+func TestNPZMemberClaimsTooMuch(t *testing.T) {
+	const packed = 100 << 10
+	data := make([]byte, packed) // incompressible: packs to about its size
+	rand.NewChaCha8([32]byte{1}).Read(data)
+	var z bytes.Buffer
+	fw, _ := flate.NewWriter(&z, flate.BestSpeed)
+	claim := uint64(packed * 1000)
+	hdr := npy(fmt.Sprintf("{'descr': '|u1', 'fortran_order': False, 'shape': (%d,), }", claim-128), nil)
+	fw.Write(hdr)
+	fw.Write(data)
+	fw.Close()
+	var file bytes.Buffer
+	zw := zip.NewWriter(&file)
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "x.npy", Method: zip.Deflate,
+		CompressedSize64: uint64(z.Len()), UncompressedSize64: claim, CRC32: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(z.Bytes())
+	zw.Close()
+	path := filepath.Join(t.TempDir(), "claim.npz")
+	if err := os.WriteFile(path, file.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = LoadNPZ(path)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%d bytes of data, but only ", claim-128)) {
+		t.Errorf("error %v", err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 {
+		t.Errorf("allocated %d MB for a file of %d kB", got>>20, file.Len()>>10)
 	}
 }

@@ -1,6 +1,7 @@
 package arrays
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -51,7 +52,15 @@ func ReadCSV(r io.Reader, name string, opts ...CSVOption) (*Table, error) {
 	for _, o := range opts {
 		o(&c)
 	}
-	cr := csv.NewReader(r)
+	// Excel's "CSV UTF-8" starts the file with a byte-order mark, which
+	// pandas skips. Left in, it makes the first field of a table without a
+	// header a word, so that its first row would be taken for the header
+	// and lost.
+	br := bufio.NewReader(r)
+	if b, _ := br.Peek(len(utf8BOM)); string(b) == utf8BOM {
+		br.Discard(len(utf8BOM))
+	}
+	cr := csv.NewReader(br)
 	cr.Comma, cr.Comment = c.comma, '#'
 	cr.ReuseRecord = true
 	if err := validComma(c.comma); err != nil {
@@ -93,6 +102,9 @@ func ReadCSV(r io.Reader, name string, opts ...CSVOption) (*Table, error) {
 	tab.X = t
 	return tab, nil
 }
+
+// utf8BOM is the byte-order mark some programs put before UTF-8 text.
+const utf8BOM = "\ufeff"
 
 func validComma(r rune) error {
 	if r == '#' || r == '"' || r == '\r' || r == '\n' || r == 0xFFFD || r <= 0 {

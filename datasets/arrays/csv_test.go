@@ -23,6 +23,14 @@ func TestCSV(t *testing.T) {
 	if !slices.Equal(tab.Columns, []string{"x", "y"}) || d[0] != 1 || !math.IsNaN(float64(d[1])) || !math.IsInf(float64(d[2]), -1) || d[3] != 0.002 {
 		t.Errorf("columns %v data %v", tab.Columns, d)
 	}
+	// A byte-order mark (Excel's "CSV UTF-8") is not part of the first
+	// field: a table without a header keeps its first row.
+	for text, cols := range map[string][]string{"\ufeff1,2\n3,4\n": nil, "\ufeffa,b\n1,2\n3,4\n": {"a", "b"}} {
+		tab, err := ReadCSV(strings.NewReader(text), "bom.csv")
+		if err != nil || !slices.Equal(tab.Columns, cols) || !slices.Equal(tab.X.Data(), []float32{1, 2, 3, 4}) {
+			t.Errorf("%q: %v, %v, want columns %q and 1 2 3 4", text, tab, err, cols)
+		}
+	}
 	for _, c := range []struct{ text, want string }{
 		{"1,2\n3\n", "mem.csv: line 2 has a different number of fields from the first row"},
 		{"a,b\n1,2\n3,x\n", "mem.csv: line 3, column 3: \"x\" is not a number"},

@@ -44,7 +44,7 @@ func LoadNPY(path string) (*tensor.Tensor, error) {
 	if st.IsDir() {
 		return nil, fmt.Errorf("arrays: %s is a directory, not a .npy file", path)
 	}
-	return readNPY(f, path, st.Size())
+	return readNPY(f, path, st.Size(), true)
 }
 
 // ReadNPY reads one array in numpy's .npy format (versions 1.0, 2.0 and
@@ -63,7 +63,7 @@ func ReadNPY(r io.Reader, name string) (*tensor.Tensor, error) {
 	if l, ok := r.(interface{ Len() int }); ok {
 		size = int64(l.Len())
 	}
-	return readNPY(r, name, size)
+	return readNPY(r, name, size, true)
 }
 
 // header is what a .npy header says about its array.
@@ -75,7 +75,10 @@ type header struct {
 }
 
 // readNPY reads an array from r, which holds size bytes (-1 if unknown).
-func readNPY(r io.Reader, name string, size int64) (*tensor.Tensor, error) {
+// upfront says that the bytes are known to be there, so that the data's
+// buffer may be allocated at once: not so for a zip member, whose size is
+// only what its entry declares.
+func readNPY(r io.Reader, name string, size int64, upfront bool) (*tensor.Tensor, error) {
 	br := bufio.NewReader(r)
 	h, err := readHeader(br)
 	if err != nil {
@@ -86,7 +89,7 @@ func readNPY(r io.Reader, name string, size int64) (*tensor.Tensor, error) {
 		return nil, fmt.Errorf("arrays: %s: the header says %s %s, %d bytes of data, but %d bytes follow it; the file is truncated or not what it says",
 			name, h.dt.name, shapeString(h.shape), want, size-int64(h.len))
 	}
-	data, err := readData(br, want, size >= 0)
+	data, err := readData(br, want, size >= 0 && upfront)
 	if err != nil {
 		return nil, fmt.Errorf("arrays: %s: the header says %s %s, %d bytes of data, but only %d follow it",
 			name, h.dt.name, shapeString(h.shape), want, len(data))
@@ -202,6 +205,12 @@ func parseHeader(text string) (header, error) {
 		v, ok := d.(int64)
 		if !ok || v < 0 {
 			return header{}, fmt.Errorf("the header's shape %v holds %v, not a size >= 0", m["shape"], d)
+		}
+		// Each dimension is bounded too, not only their product: beside a
+		// zero the product stays 0, and a dimension of 2^31 or more would
+		// wrap negative as a 32-bit int.
+		if v > maxElements {
+			return header{}, fmt.Errorf("the header's shape %v has a dimension of %d, more than %d, the limit", m["shape"], v, int64(maxElements))
 		}
 		if v > 0 && int64(h.n) > maxElements/v {
 			return header{}, fmt.Errorf("the header's shape %v holds more than %d elements, the limit", m["shape"], int64(maxElements))

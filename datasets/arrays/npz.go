@@ -14,6 +14,12 @@ import (
 // input byte. A member claiming more than that is refused unread.
 const maxDeflateRatio = 1032
 
+// upfrontRatio bounds the unpacked/packed ratio up to which a member's
+// declared size is allocated at once. Past it, the buffer grows as the
+// data arrives: a member claiming deflate's most would otherwise make a
+// 1 MB file allocate 1 GB before its data is found missing.
+const upfrontRatio = 64
+
 // LoadNPZ reads the .npz file at path (numpy.savez or savez_compressed: a
 // zip of .npy files) and returns its arrays by name, the names numpy gives
 // them ("x_train" for x_train.npy; "arr_0", "arr_1" for arrays saved
@@ -80,7 +86,7 @@ func readMember(f *zip.File, path string, fileSize int64) (*tensor.Tensor, error
 		return nil, fmt.Errorf("arrays: %s: %w", name, err)
 	}
 	defer rc.Close()
-	return readNPY(rc, name, int64(size))
+	return readNPY(rc, name, int64(size), f.Method == zip.Store || size <= packed*upfrontRatio)
 }
 
 // Names returns the keys of arrays, sorted: a stable order to list what an

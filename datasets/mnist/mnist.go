@@ -2,6 +2,7 @@ package mnist
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/goras-ml/goras/tensor"
 )
@@ -143,6 +144,11 @@ func ToCategorical(labels []uint8, numClasses int) (*tensor.Tensor, error) {
 			mx = max(mx, v)
 		}
 		numClasses = int(mx) + 1
+	}
+	// The tensor's bytes must fit an int, or allocating it panics: at
+	// once on 32-bit (60000 labels × 40000 classes).
+	if len(labels) > 0 && numClasses > math.MaxInt/4/len(labels) {
+		return nil, fmt.Errorf("mnist: ToCategorical: %d labels × numClasses=%d values are more than one tensor can hold; pass the number of classes the model has", len(labels), numClasses)
 	}
 	t := tensor.New(len(labels), numClasses)
 	d := t.Data()

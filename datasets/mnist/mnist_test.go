@@ -1,6 +1,7 @@
 package mnist
 
 import (
+	"math"
 	"slices"
 	"testing"
 )
@@ -85,4 +86,7 @@ func TestToCategorical(t *testing.T) {
 	wantErr(t, err, "label 10 at index 1", "numClasses=10")
 	_, err = ToCategorical(nil, -1)
 	wantErr(t, err, "0 labels")
+	// A size past what an int counts is an error, not a panic in make.
+	_, err = ToCategorical([]uint8{1, 2}, math.MaxInt/4)
+	wantErr(t, err, "2 labels × numClasses=", "more than one tensor can hold")
 }

@@ -148,7 +148,9 @@ func prepare(img image.Image) ([]float32, error) {
 	if w <= 0 || h <= 0 {
 		return nil, fmt.Errorf("%w: the image is empty (%d×%d)", ErrNoInk, w, h)
 	}
-	if w*h > maxPixels {
+	// Divided, not multiplied: w*h of a picture with huge bounds (an
+	// image.Uniform's are ±1e9) overflows an int, at once on 32-bit.
+	if w > maxPixels/h {
 		return nil, fmt.Errorf("the image is %d×%d pixels; at most %d megapixels are taken", w, h, maxPixels>>20)
 	}
 	ink, crop, err := stretchInk(luminance(img), w, h)

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -431,5 +432,28 @@ func TestLoadImageHostileHeader(t *testing.T) {
 	}
 	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
 		t.Errorf("allocated %d bytes, want under 1 MiB", got)
+	}
+}
+
+// endless is a picture of w×h white pixels that stores none of them.
+type endless struct{ w, h int }
+
+func (e endless) ColorModel() color.Model { return color.GrayModel }
+func (e endless) Bounds() image.Rectangle { return image.Rect(0, 0, e.w, e.h) }
+func (e endless) At(x, y int) color.Color { return color.White }
+
+// Pictures whose pixel count overflows an int (w·h wraps to 0 or below)
+// are refused as too large, not taken for empty sizes that panic later:
+// image.Uniform's bounds are 2e9×2e9, which wraps on 32-bit platforms.
+func TestPrepareImageHugeBounds(t *testing.T) {
+	side := 1 << (strconv.IntSize / 2) // side·side is 2^IntSize, 0 as an int
+	for name, img := range map[string]image.Image{
+		"uniform":   image.NewUniform(color.White),
+		"2^64 wrap": endless{side, side},
+	} {
+		_, err := PrepareImage(img)
+		if err == nil || !strings.Contains(err.Error(), "at most 64 megapixels are taken") {
+			t.Errorf("%s: err = %v, want the size refused", name, err)
+		}
 	}
 }

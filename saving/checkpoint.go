@@ -14,6 +14,7 @@ import (
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/internal/safetensors"
 	"github.com/goras-ml/goras/layers"
+	"github.com/goras-ml/goras/optimizers"
 )
 
 // A checkpoint is a model file as Save writes it (weights, non-trainable
@@ -212,9 +213,10 @@ func LoadCheckpoint(path string) (*goras.Model, *Checkpoint, error) {
 // Restore puts a checkpoint's training state into m, a model built and
 // compiled as the one that wrote it (the same architecture, weights of the
 // same names and shapes, the same optimizer): the weights, the optimizer's
-// state and every random generator's. The architecture and the weights are
-// checked before anything is changed. Fit with InitialEpoch(ck.Epoch+1)
-// then continues the run; the BackupAndRestore callback does this.
+// state and every random generator's. The architecture, the weights and
+// the optimizer's state are checked before anything is changed. Fit with
+// InitialEpoch(ck.Epoch+1) then continues the run; the BackupAndRestore
+// callback does this.
 func Restore(m *goras.Model, path string) (*Checkpoint, error) {
 	c, err := readCheckpoint(path)
 	if err != nil {
@@ -229,6 +231,11 @@ func Restore(m *goras.Model, path string) (*Checkpoint, error) {
 	}
 	if got := c.model.Metadata["architecture"]; got != want {
 		return nil, c.fail("holds another architecture than the model's; restore it into the model it was written from (or load it alone with LoadCheckpoint)")
+	}
+	// The optimizer's state too is checked before the weights are set, so
+	// that a model compiled with another optimizer keeps its own weights.
+	if err := checkOptimizer(m.Optimizer(), c.state.Optimizer, c.opt); err != nil {
+		return nil, c.fail("%v", err)
 	}
 	if err := setWeights(m, c.model); err != nil {
 		return nil, c.fail("%v", err)
@@ -307,6 +314,23 @@ func (c *checkpointFile) restore(m *goras.Model) error {
 // learning rate.
 func restoreOptimizer(m *goras.Model, oj optimizerJSON, saved map[string]*safetensors.Tensor) error {
 	opt := m.Optimizer()
+	if err := checkOptimizer(opt, oj, saved); err != nil {
+		return err
+	}
+	for _, v := range opt.Variables() {
+		copy(v.Value.Data(), saved[v.Name].Data)
+	}
+	if oj.LearningRate != nil {
+		if err := opt.SetLearningRate(*oj.LearningRate); err != nil {
+			return fmt.Errorf("optimizer learning rate: %v", err)
+		}
+	}
+	return nil
+}
+
+// checkOptimizer checks that the saved state is for opt: the same kind of
+// optimizer, and exactly its Variables with their shapes.
+func checkOptimizer(opt optimizers.Optimizer, oj optimizerJSON, saved map[string]*safetensors.Tensor) error {
 	if oj.Name != opt.Name() {
 		return fmt.Errorf("its optimizer state is for %s, the compile settings make a %s", oj.Name, opt.Name())
 	}
@@ -326,14 +350,6 @@ func restoreOptimizer(m *goras.Model, oj optimizerJSON, saved map[string]*safete
 	if len(problems) > 0 {
 		sort.Strings(problems)
 		return fmt.Errorf("the optimizer state does not match the optimizer: %s", strings.Join(problems, "; "))
-	}
-	for _, v := range vars {
-		copy(v.Value.Data(), saved[v.Name].Data)
-	}
-	if oj.LearningRate != nil {
-		if err := opt.SetLearningRate(*oj.LearningRate); err != nil {
-			return fmt.Errorf("optimizer learning rate: %v", err)
-		}
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/losses"
 	"github.com/goras-ml/goras/optimizers"
 	"github.com/goras-ml/goras/saving"
 	"github.com/goras-ml/goras/tensor"
@@ -159,6 +160,37 @@ func TestCheckpointErrors(t *testing.T) {
 	}
 	if len(ck.History.Epoch) != 0 {
 		t.Errorf("nil goras.History saved, read back %+v", ck.History)
+	}
+}
+
+// Restore into a model compiled with another optimizer is refused before
+// anything is changed: the model keeps its own weights.
+func TestRestoreOtherOptimizerChangesNothing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ckpt-0001.safetensors")
+	saved := ckptModel(1)
+	ckptCompile(t, saved)
+	if err := saving.SaveCheckpoint(saved, path, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	m := ckptModel(2)
+	sgd, err := optimizers.NewSGD()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(goras.CompileOptions{Loss: losses.CategoricalCrossentropy{}, Optimizer: sgd}); err != nil {
+		t.Fatal(err)
+	}
+	var before [][]float32
+	for _, p := range m.Params() {
+		before = append(before, slices.Clone(p.Value.Data()))
+	}
+	if _, err := saving.Restore(m, path); err == nil || !strings.Contains(err.Error(), "its optimizer state is for Adam, the compile settings make a SGD") {
+		t.Fatalf("Restore into an SGD model: %v", err)
+	}
+	for i, p := range m.Params() {
+		if !slices.Equal(p.Value.Data(), before[i]) {
+			t.Fatalf("the failed Restore changed weight %s", p.Name)
+		}
 	}
 }
 

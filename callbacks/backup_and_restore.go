@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/internal/atomicfile"
 	"github.com/goras-ml/goras/saving"
 )
 
@@ -77,6 +79,12 @@ func (c *BackupAndRestore) Dir() string { return c.dir }
 func (c *BackupAndRestore) OnTrainBegin(goras.Logs) {
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		c.stop(fmt.Errorf("goras: backup directory: %w", err))
+		return
+	}
+	// A folder that takes no files would be found at the first epoch's
+	// end, its work lost.
+	if err := atomicfile.CheckWritable(filepath.Join(c.dir, ".goras-probe")); err != nil {
+		c.stop(fmt.Errorf("goras: backup directory %s: %w", c.dir, err))
 		return
 	}
 	saving.RemoveStale(c.dir)

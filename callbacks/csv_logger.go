@@ -98,14 +98,6 @@ func (c *CSVLogger) OnTrainBegin(goras.Logs) {
 	c.w.UseCRLF = true
 }
 
-// OnEpochBegin stops training if the file could not be opened (Fit clears
-// StopTraining after OnTrainBegin, so the stop has to be repeated here).
-func (c *CSVLogger) OnEpochBegin(int, goras.Logs) {
-	if c.err != nil && c.Model != nil {
-		c.Model.StopTraining = true
-	}
-}
-
 // OnEpochEnd writes the epoch's row and flushes it to the file.
 func (c *CSVLogger) OnEpochEnd(epoch int, logs goras.Logs) {
 	if c.w == nil {

@@ -66,8 +66,8 @@ func sameBits(a, b [][]float32) bool {
 // returns the epochs run (stopping when the model's StopTraining is set).
 func drive(m *goras.Model, cb goras.Callback, name string, values []float64) int {
 	cb.SetModel(m)
+	m.StopTraining = false // before the hooks, as Fit does, so that OnTrainBegin may stop
 	cb.OnTrainBegin(goras.Logs{})
-	m.StopTraining = false
 	run := 0
 	for e, v := range values {
 		if m.StopTraining {

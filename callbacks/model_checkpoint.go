@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/internal/atomicfile"
 	"github.com/goras-ml/goras/saving"
 )
 
@@ -116,8 +117,28 @@ func (c *ModelCheckpoint) Saved() []string { return c.saved }
 // checkpoint prints it, stops training and saves nothing more.
 func (c *ModelCheckpoint) Err() error { return c.err }
 
-// OnTrainBegin forgets an earlier error.
-func (c *ModelCheckpoint) OnTrainBegin(goras.Logs) { c.err = nil }
+// OnTrainBegin forgets an earlier error and makes sure, as far as the path
+// is known before the first epoch ends, that the checkpoints can be
+// written there: a folder that takes no files, or a directory where the
+// file should be, would otherwise stop training an epoch's work later.
+func (c *ModelCheckpoint) OnTrainBegin(goras.Logs) {
+	c.err = nil
+	dir := filepath.Dir(c.filepath)
+	if strings.ContainsAny(dir, "{}") {
+		return // the folder depends on the epoch or the metrics
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		c.fail(err)
+		return
+	}
+	probe := c.filepath
+	if strings.ContainsAny(filepath.Base(probe), "{}") {
+		probe = filepath.Join(dir, ".goras-probe")
+	}
+	if err := atomicfile.CheckWritable(probe); err != nil {
+		c.fail(err)
+	}
+}
 
 // OnEpochEnd decides and saves.
 func (c *ModelCheckpoint) OnEpochEnd(epoch int, logs goras.Logs) {

@@ -115,13 +115,34 @@ func TestModelCheckpointErrors(t *testing.T) {
 	if !strings.Contains(warn.String(), "field {val_acc}: no such value; available: epoch, other, val_loss") {
 		t.Errorf("message %q", warn.String())
 	}
-	// A directory in the way.
+	// A directory in the way, found before the first epoch.
 	dir := t.TempDir()
 	os.Mkdir(filepath.Join(dir, "x.safetensors"), 0o755)
 	c, _ = callbacks.NewModelCheckpoint(filepath.Join(dir, "x.safetensors"), callbacks.ModelCheckpointConfig{Warnings: io.Discard})
-	drive(m, c, "val_loss", []float64{1})
-	if c.Err() == nil || !strings.Contains(c.Err().Error(), "existing directory") {
-		t.Errorf("err %v", c.Err())
+	if run := drive(m, c, "val_loss", []float64{1}); run != 0 || c.Err() == nil || !strings.Contains(c.Err().Error(), "is a directory") {
+		t.Errorf("ran %d epochs, err %v; want a stop before the first", run, c.Err())
+	}
+	// A folder that cannot be made (a file in the way), found before the
+	// first epoch whether or not the name has placeholders; a folder with
+	// placeholders is known only when the epoch ends.
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, []byte("x"), 0o644)
+	for _, path := range []string{filepath.Join(file, "m.safetensors"), filepath.Join(file, "m-{epoch:02d}.safetensors")} {
+		c, _ = callbacks.NewModelCheckpoint(path, callbacks.ModelCheckpointConfig{Warnings: io.Discard})
+		if run := drive(m, c, "val_loss", []float64{1, 2}); run != 0 || c.Err() == nil || !strings.Contains(c.Err().Error(), "not a directory") {
+			t.Errorf("%s: ran %d epochs, err %v; want a stop before the first", path, run, c.Err())
+		}
+	}
+	c, _ = callbacks.NewModelCheckpoint(filepath.Join(file, "{epoch}", "m.safetensors"), callbacks.ModelCheckpointConfig{Warnings: io.Discard})
+	if run := drive(m, c, "val_loss", []float64{1, 2}); run != 1 || c.Err() == nil {
+		t.Errorf("a folder named by the epoch: ran %d epochs, err %v; want a stop after the first", run, c.Err())
+	}
+	// The probe leaves nothing behind.
+	c, _ = callbacks.NewModelCheckpoint(filepath.Join(dir, "new", "m-{epoch:02d}.safetensors"), callbacks.ModelCheckpointConfig{Warnings: io.Discard})
+	c.SetModel(m)
+	c.OnTrainBegin(goras.Logs{})
+	if entries, err := os.ReadDir(filepath.Join(dir, "new")); err != nil || len(entries) != 0 || c.Err() != nil {
+		t.Errorf("after OnTrainBegin the folder holds %v (%v), err %v; want it made and empty", entries, err, c.Err())
 	}
 }
 

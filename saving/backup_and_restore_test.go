@@ -3,8 +3,11 @@ package saving_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/goras-ml/goras"
@@ -105,5 +108,27 @@ func TestBackupAndRestoreResumes(t *testing.T) {
 	sameHistory(t, "BackupAndRestore History", cb.History(), hStraight, false)
 	if paths, _ := saving.Checkpoints(dir); len(paths) != 0 {
 		t.Errorf("backups left after training ended: %v", paths)
+	}
+}
+
+// TestBackupDirectoryThatTakesNoFiles: a backup folder that exists but
+// takes no files stops training before its first epoch, not at its end.
+func TestBackupDirectoryThatTakesNoFiles(t *testing.T) {
+	if os.Geteuid() == 0 || runtime.GOOS == "windows" {
+		t.Skip("root writes anywhere; Windows has no directory write bit")
+	}
+	dir := filepath.Join(t.TempDir(), "backup")
+	os.Mkdir(dir, 0o555)
+	defer os.Chmod(dir, 0o755)
+	cb, err := callbacks.NewBackupAndRestore(dir, callbacks.BackupAndRestoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := ckptData(48)
+	m := ckptModel(11)
+	ckptCompile(t, m)
+	h := ckptFit(t, m, x, y, 2, 0, cb)
+	if len(h.Epoch) != 0 || cb.Err() == nil || !strings.Contains(cb.Err().Error(), dir) {
+		t.Errorf("trained epochs %v, err %v; want none and an error naming %s", h.Epoch, cb.Err(), dir)
 	}
 }

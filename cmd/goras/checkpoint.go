@@ -23,7 +23,8 @@ import (
 func addCheckpointFlags(fl *pflag.FlagSet, f *trainFlags) {
 	fl.StringVar(&f.checkpointDir, "checkpoint-dir", "", "write a checkpoint into `DIR` after every epoch (ckpt-0001.safetensors after the\n"+
 		"first: the model, the optimizer's state, the random generators' states and the\n"+
-		"history), keeping the newest --keep; DIR is created if needed")
+		"history), keeping the newest --keep; DIR is created if needed, and written by one\n"+
+		"run at a time (another run there is refused while it trains)")
 	fl.IntVar(&f.keep, "keep", 3, "with --checkpoint-dir, the number of newest checkpoints kept (0 keeps every one)")
 	fl.BoolVar(&f.resume, "resume", false, "with --checkpoint-dir, continue from its newest complete checkpoint, passing\n"+
 		"over damaged files with a warning, to the same final weights, bit for bit, as a\n"+

@@ -139,6 +139,10 @@ var checkpointFixtures = fixtures{
 	},
 	"dangling":  func(t *testing.T, path string) { symlink(t, "gone", path) },
 	"notes.txt": func(t *testing.T, path string) { writeFile(t, path, []byte("notes\n")) },
+	"busy": func(t *testing.T, path string) {
+		checkpointDir(t, path, 1)
+		writeFile(t, filepath.Join(path, lockFile), []byte("1\n"))
+	},
 }
 
 // checkpointDir makes dir as goras train --checkpoint-dir leaves it after
@@ -192,6 +196,7 @@ var historyFixtures = fixtures{
 	"nan-loss.csv":         csvFixture("epoch,loss,seconds\n0,0.5,1\n1,NaN,1\n"),
 	"short.json":           csvFixture(`{"epoch": [0, 1], "history": {"loss": [0.5]}}`),
 	"settings.json":        csvFixture(`{"epochs": 3}`),
+	"device.csv":           func(t *testing.T, path string) { symlink(t, "/dev/zero", path) },
 }
 
 func csvFixture(content string) func(t *testing.T, path string) {

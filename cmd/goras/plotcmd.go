@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -60,6 +61,11 @@ or .svg picture. HISTORY_FILE is one of:
 // loadHistory reads a training history from a CSV or JSON file as
 // History.Save writes them, or from a checkpoint.
 func loadHistory(path string) (*goras.History, error) {
+	// Reading a named pipe waits for a writer, forever if none comes, and a
+	// device such as /dev/zero never ends.
+	if fi, err := os.Stat(path); err == nil && !fi.IsDir() && !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (its mode is %v), not a history; name a .csv or .json file written by goras train --history, or a checkpoint", path, fi.Mode())
+	}
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv", ".json":
 		load := plot.LoadHistoryCSV

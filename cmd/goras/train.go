@@ -178,6 +178,9 @@ type recipe struct {
 	from string
 	// precision is the dtype policy the run trains under.
 	precision string
+	// unlock lets go of the checkpoint directory the run holds; nil when
+	// it holds none.
+	unlock func()
 }
 
 // resolve checks the flags and fills what was not given from the model's

@@ -28,6 +28,7 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 	if err != nil {
 		return err
 	}
+	defer r.close()
 	if err := r.model.Summary(stdout); err != nil {
 		return err
 	}
@@ -45,8 +46,9 @@ func runTrain(cmd *cobra.Command, f *trainFlags) error {
 
 // start settles the run before anything is loaded or printed: the flags
 // (recalled from the checkpoint directory with --resume), the model, the
-// run's settings written into --checkpoint-dir first of all, and the
-// checkpoint resumed, if any.
+// checkpoint directory held for this run (r.close lets it go), the run's
+// settings written into it first of all, and the checkpoint resumed, if
+// any.
 func (f *trainFlags) start(set func(string) bool, log io.Writer) (*recipe, *saving.Checkpoint, error) {
 	if f.resume && f.checkpointDir != "" {
 		if err := checkCheckpointDir(f.checkpointDir); err != nil {
@@ -64,24 +66,46 @@ func (f *trainFlags) start(set func(string) bool, log io.Writer) (*recipe, *savi
 	if f.checkpointDir == "" {
 		return r, nil, nil
 	}
+	if r.unlock, err = claimCheckpointDir(f.checkpointDir); err != nil {
+		return nil, nil, err
+	}
+	ck, err := f.startIn(r, log)
+	if err != nil {
+		r.close()
+		return nil, nil, err
+	}
+	return r, ck, nil
+}
+
+// startIn starts r in --checkpoint-dir, which it holds: refused over an
+// earlier run's checkpoints without --resume, its settings written, the
+// newest checkpoint resumed with --resume.
+func (f *trainFlags) startIn(r *recipe, log io.Writer) (*saving.Checkpoint, error) {
 	if !f.resume {
 		if old, err := saving.Checkpoints(f.checkpointDir); err != nil {
-			return nil, nil, fmt.Errorf("--checkpoint-dir %s: %w", f.checkpointDir, err)
+			return nil, fmt.Errorf("--checkpoint-dir %s: %w", f.checkpointDir, err)
 		} else if len(old) > 0 {
-			return nil, nil, fmt.Errorf("%s already holds %s of an earlier run (newest %s); add --resume to go on from it, or give another --checkpoint-dir",
+			return nil, fmt.Errorf("%s already holds %s of an earlier run (newest %s); add --resume to go on from it, or give another --checkpoint-dir",
 				f.checkpointDir, checkpoints(len(old)), filepath.Base(old[len(old)-1]))
 		}
 	}
 	// The settings go first, so that a run killed at any later moment can
 	// be resumed as itself.
 	if err := writeRunSettings(f.checkpointDir, r.settings(f.seed)); err != nil {
-		return nil, nil, fmt.Errorf("--checkpoint-dir: %w", err)
+		return nil, fmt.Errorf("--checkpoint-dir: %w", err)
 	}
 	if !f.resume {
-		return r, nil, nil
+		return nil, nil
 	}
-	ck, err := r.resumeFrom(f.checkpointDir, log)
-	return r, ck, err
+	return r.resumeFrom(f.checkpointDir, log)
+}
+
+// close lets go of what r holds: its checkpoint directory.
+func (r *recipe) close() {
+	if r.unlock != nil {
+		r.unlock()
+		r.unlock = nil
+	}
 }
 
 // trainData is the data as the model takes it: the training pictures and

@@ -10,6 +10,7 @@ import (
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/applications"
+	"github.com/goras-ml/goras/datasets/mnist"
 	"github.com/goras-ml/goras/mixedprecision"
 	"github.com/goras-ml/goras/recipes"
 	"github.com/spf13/cobra"
@@ -82,14 +83,58 @@ func runRecipe(cmd *cobra.Command, f *trainFlags) error {
 		run.Verbose, run.Output = 2, io.Discard
 	}
 	res, err := r.Run(ctx, f.seed, train, test, run)
-	if err != nil {
+	interrupted := err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) && res != nil && res.Model != nil
+	switch {
+	case interrupted:
+		// As for every model: what was trained is kept and scored, so that
+		// Ctrl-C ten minutes into --model best loses nothing.
+		if err := recipeInterrupted(f, r, res, test, stdout, stderr); err != nil {
+			return err
+		}
+	case err != nil:
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			return errInterrupted
 		}
 		return err
+	default:
+		fmt.Fprintf(stderr, "goras: trained in %.1f s (%.1f s in all, data loading excluded)\n", res.Train.Seconds(), res.Total.Seconds())
 	}
-	fmt.Fprintf(stderr, "goras: trained in %.1f s (%.1f s in all, data loading excluded)\n", res.Train.Seconds(), res.Total.Seconds())
-	if f.history != "" {
+	if err := finishRecipe(f, res, guard, stdout, stderr); err != nil {
+		return err
+	}
+	if interrupted {
+		return errInterrupted
+	}
+	return nil
+}
+
+// recipeInterrupted says how far an interrupted recipe got and scores its
+// model as trained so far on the test set, as Run would have at the end.
+func recipeInterrupted(f *trainFlags, r recipes.Recipe, res *recipes.Result, test mnist.Dataset, stdout, stderr io.Writer) error {
+	if f.verbose == 1 && isTerminal(stdout) {
+		fmt.Fprintln(stdout) // end the progress bar cut mid-line
+	}
+	done := 0
+	if res.History != nil {
+		done = len(res.History.Epoch)
+	}
+	fmt.Fprintf(stderr, "goras: interrupted after %s of %d; evaluating the model as trained so far\n", epochs(done), r.Epochs)
+	y, err := mnist.ToCategorical(test.Y, 10)
+	if err != nil {
+		return err
+	}
+	logs, err := res.Model.Evaluate(test.X.WithChannelAxis(), y, goras.BatchSize(1000), goras.Verbose(0), goras.Output(io.Discard))
+	if err != nil {
+		return err
+	}
+	res.TestLoss, res.TestAccuracy = logs["loss"], logs["accuracy"]
+	return nil
+}
+
+// finishRecipe writes what the flags ask for of a recipe's run and prints
+// its test line.
+func finishRecipe(f *trainFlags, res *recipes.Result, guard *nanGuard, stdout, stderr io.Writer) error {
+	if f.history != "" && res.History != nil {
 		if err := saveHistory(res.History, f.history, f.force); err != nil {
 			return err
 		}

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -8,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/goras-ml/goras/recipes"
+	"github.com/goras-ml/goras/saving"
 )
 
 func TestRecipesAreModels(t *testing.T) {
@@ -88,5 +92,36 @@ func TestRecipeTrainsOnItsDataset(t *testing.T) {
 		if got := recipeDataset(c.recipe, c.given, c.dataset); got != c.want {
 			t.Errorf("%s, --dataset %q given %v: trains on %q, want %q", c.recipe.Name, c.dataset, c.given, got, c.want)
 		}
+	}
+}
+
+// Ctrl-C stops a fixed recipe as it stops any model: the history, the curves
+// and the model as trained so far are written and the model is scored on
+// the test set, exit status 130 (all of it was lost, minutes into --model
+// best, while train --help promised it).
+func TestRecipeInterrupted(t *testing.T) {
+	skipShort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir := t.TempDir()
+	hist, plot, model := filepath.Join(dir, "h.csv"), filepath.Join(dir, "c.png"), filepath.Join(dir, "fast.safetensors")
+	var out bytes.Buffer
+	// Interrupt as training starts: Fit stops after its first step.
+	errOut := &cancelOn{key: "goras: recipe fast", cancel: cancel}
+	code := run(ctx, []string{"train", "--model", "fast", "--verbose", "0", "--history", hist, "--plot", plot, "--output", model}, &out, errOut)
+	r := result{code, out.String(), errOut.String()}
+	if r.code != 130 || !strings.Contains(r.stderr, "goras: interrupted after 0 epochs of 3; evaluating the model as trained so far") ||
+		!strings.HasSuffix(r.stderr, "goras: interrupted\n") {
+		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	scores(t, r.stdout)
+	if b, err := os.ReadFile(hist); err != nil || string(b) != "epoch,seconds\n" {
+		t.Errorf("history after an interruption in the first epoch: %q, %v", b, err)
+	}
+	if !strings.Contains(r.stderr, "no epoch finished, so no curves to draw in "+plot) {
+		t.Errorf("stderr does not say why there are no curves:\n%s", r.stderr)
+	}
+	if _, err := saving.Load(model); err != nil {
+		t.Errorf("the interrupted recipe's model: %v", err)
 	}
 }

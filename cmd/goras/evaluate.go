@@ -91,7 +91,7 @@ func (f *evaluateFlags) check() error {
 			return err
 		}
 	}
-	return nil
+	return checkDistinct("--confusion", f.confusionPath, "--errors", f.errorsPath)
 }
 
 // runEvaluate is goras evaluate on the model file path.

@@ -72,6 +72,29 @@ func checkOutput(flag, path string, force bool, exts ...string) error {
 	return nil
 }
 
+// samePath reports whether writing path b would replace the file a: the
+// same path, or a symbolic link to it (the write goes through to the
+// link's target).
+func samePath(a, b string) bool { return resolvedPath(a) == resolvedPath(b) }
+
+// resolvedPath is path made absolute, through its symbolic links when it
+// exists.
+func resolvedPath(path string) string {
+	if r, err := filepath.EvalSymlinks(path); err == nil {
+		path = r
+	}
+	return absFolder(path)
+}
+
+// checkDistinct refuses two output flags of one command naming one file:
+// the picture or profile written second would replace the first.
+func checkDistinct(flagA, a, flagB, b string) error {
+	if a != "" && b != "" && samePath(a, b) {
+		return fmt.Errorf("%s and %s both name %s; give each its own file", flagA, flagB, b)
+	}
+	return nil
+}
+
 // reason is err's message after the path it names ("cannot write PATH:
 // the directory ... does not exist" → "the directory ... does not exist"),
 // for a message that starts with the flag and the path itself.

@@ -50,6 +50,7 @@ func TestOutputFilesCheckedFirst(t *testing.T) {
 		{"--history " + ro["ro.csv"] + ": the file is read-only", []string{"train", "--model", "best", "--history", ro["ro.csv"]}},
 		{"--show " + ro["ro.png"] + ": the file is read-only", []string{"predict", "--show", ro["ro.png"], model, pic}},
 		{"--confusion " + ro["ro.png"] + ": the file is read-only", []string{"evaluate", "--confusion", ro["ro.png"], model}},
+		{"--confusion and --errors both name " + dir + "/./cm.png; give each its own file", []string{"evaluate", "--confusion", p("cm.png"), "--errors", dir + "/./cm.png", model}},
 		{"-o " + ro["ro.png"] + ": the file is read-only", []string{"plot", "h.csv", "-o", ro["ro.png"]}},
 		{"--show " + p("missing/s.png") + ": the directory " + p("missing") + " does not exist", []string{"predict", "--show", p("missing/s.png"), model, pic}},
 	} {

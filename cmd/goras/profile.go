@@ -53,8 +53,8 @@ func (p *profiles) start() error {
 			return err
 		}
 	}
-	if p.mem != "" && p.mem == p.cpu {
-		return fmt.Errorf("--cpuprofile and --memprofile both name %s; give each its own file", p.cpu)
+	if err := checkDistinct("--cpuprofile", p.cpu, "--memprofile", p.mem); err != nil {
+		return err
 	}
 	p.started = true
 	if p.cpu == "" {

@@ -166,6 +166,7 @@ func TestProfilesInterruptedAndBadPaths(t *testing.T) {
 		{[]string{"--cpuprofile", filepath.Join(dir, "p.png")}, "the file name must end in .pprof, .prof or .out"},
 		{[]string{"--memprofile", dir}, "is a directory"},
 		{[]string{"--cpuprofile", same, "--memprofile", same}, "both name " + same + "; give each its own file"},
+		{[]string{"--cpuprofile", same, "--memprofile", dir + "/./both.pprof"}, "both name " + dir + "/./both.pprof; give each its own file"},
 	} {
 		r := cli(t, append(c.flags, "train", "--data", data, "--image-size", "16,16", "--epochs", "1")...)
 		if r.code != 1 || !strings.Contains(r.stderr, c.want) || strings.Contains(r.stderr, "training on") || strings.Contains(r.stderr, "wrote the") {

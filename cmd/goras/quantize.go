@@ -87,7 +87,7 @@ func (f *quantizeFlags) check(in, out string) error {
 	if err := checkDataDir(f.dataDir, f.dataset); err != nil {
 		return err
 	}
-	if a, b := absFolder(in), absFolder(out); a == b {
+	if samePath(in, out) {
 		return fmt.Errorf("OUTPUT_FILE %s is MODEL_FILE; write the quantized model to a new file, e.g. %s", out,
 			strings.TrimSuffix(in, filepath.Ext(in))+"-int8.safetensors")
 	}

@@ -89,6 +89,12 @@ func TestQuantizeCommandErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out.safetensors")
+	// A link to MODEL_FILE: writing through it would replace the float
+	// model with its int8 copy.
+	link := filepath.Join(dir, "latest.safetensors")
+	if err := os.Symlink("net.safetensors", link); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
@@ -96,6 +102,7 @@ func TestQuantizeCommandErrors(t *testing.T) {
 		{[]string{"quantize", src}, "MODEL_FILE and OUTPUT_FILE, got 1"},
 		{[]string{"quantize", "--samples", "0", src, out}, "--samples must be 1 to 60,000 training images, got 0"},
 		{[]string{"quantize", src, src}, "is MODEL_FILE; write the quantized model to a new file, e.g. " + filepath.Join(dir, "net-int8.safetensors")},
+		{[]string{"quantize", src, link}, "OUTPUT_FILE " + link + " is MODEL_FILE; write the quantized model to a new file"},
 		{[]string{"quantize", src, filepath.Join(dir, "out.onnx")}, "OUTPUT_FILE " + filepath.Join(dir, "out.onnx") + ": the file name must end in .safetensors"},
 		{[]string{"quantize", "--dataset", "cifar10", src, out}, `unknown --dataset "cifar10"`},
 		{[]string{"quantize", filepath.Join(dir, "none.safetensors"), out}, "none.safetensors"},

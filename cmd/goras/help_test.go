@@ -50,3 +50,22 @@ func TestTrainHelpMeasuredTimes(t *testing.T) {
 		}
 	}
 }
+
+// import --help names the commands that read the file it writes, and only
+// those: goras train's --model takes a network's name, not a file (the
+// help said "goras train (--model FILE)", which train refuses as an
+// unknown model).
+func TestImportHelpNamesItsReaders(t *testing.T) {
+	help := cli(t, "import", "--help").stdout
+	if strings.Contains(help, "--model FILE") || strings.Contains(help, "goras train") {
+		t.Errorf("import --help says goras train reads the file:\n%s", help)
+	}
+	for _, c := range []string{"evaluate", "predict", "summary", "export"} {
+		if !strings.Contains(help, c) {
+			t.Errorf("import --help does not name %s:\n%s", c, help)
+		}
+	}
+	if r := cli(t, "train", "--model", "lenet5.safetensors"); r.code != 1 || !strings.Contains(r.stderr, `unknown model "lenet5.safetensors"`) {
+		t.Errorf("train --model FILE: exit %d, stderr %q", r.code, r.stderr)
+	}
+}

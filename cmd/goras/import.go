@@ -17,9 +17,9 @@ func newImportCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import MODEL.onnx OUTPUT.safetensors",
 		Short: "Turn an ONNX model (from PyTorch, Keras or goras) into a goras model file",
-		Long: `Read an ONNX model and write it as a goras model file, which goras train
-(--model FILE), evaluate, predict, summary and export read, and Go programs
-load with saving.Load. Its layers are goras's own (Dense, Conv2D,
+		Long: `Read an ONNX model and write it as a goras model file, which goras
+evaluate, predict, summary and export read, and Go programs load with
+saving.Load. Its layers are goras's own (Dense, Conv2D,
 BatchNormalization, ...), so it predicts as the ONNX model does and can be
 fine-tuned. Images are channels last: a model taking (N, 1, 28, 28) takes
 (N, 28, 28, 1) in goras. The file is compiled with Adam and categorical

@@ -72,7 +72,10 @@ func (j *job) update(f func()) {
 type jobSet struct {
 	mu   sync.Mutex
 	jobs map[string]*job
-	wg   sync.WaitGroup
+	// closed is set by stopAll: a job added after it would train on,
+	// unwaited for, while the studio shuts down and the process exits.
+	closed bool
+	wg     sync.WaitGroup
 }
 
 func newJobSet() *jobSet { return &jobSet{jobs: map[string]*job{}} }
@@ -81,6 +84,9 @@ func newJobSet() *jobSet { return &jobSet{jobs: map[string]*job{}} }
 func (js *jobSet) add(name string, cancel context.CancelFunc) (*job, error) {
 	js.mu.Lock()
 	defer js.mu.Unlock()
+	if js.closed {
+		return nil, errorf(http.StatusServiceUnavailable, "the studio is shutting down, so run %q was not started; start it again once the studio is back", name)
+	}
 	if old, ok := js.jobs[name]; ok && old.snap().state == stateRunning {
 		return nil, errorf(http.StatusConflict, "run %q is training already; stop it first", name)
 	}
@@ -104,9 +110,11 @@ func (js *jobSet) finished(j *job) {
 	js.wg.Done()
 }
 
-// stopAll cancels every job and waits for their goroutines.
+// stopAll cancels every job and waits for their goroutines; no job
+// starts after it.
 func (js *jobSet) stopAll() {
 	js.mu.Lock()
+	js.closed = true
 	for _, j := range js.jobs {
 		j.cancel()
 	}

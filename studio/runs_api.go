@@ -194,6 +194,7 @@ func (s *Server) startRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		cancel()
 		release()
+		os.RemoveAll(dir) // made by this request, and no job will write it
 		return err
 	}
 	fmt.Fprintf(s.opts.Log, "studio: run %s started: %s\n", t.Name, describeSettings(&t))

@@ -126,6 +126,21 @@ func TestBadSettings(t *testing.T) {
 	}
 }
 
+// A run asked for once Close has begun is refused, and leaves no folder:
+// Close waits only for the jobs it found, so a later one would train on
+// while the studio shuts down, and the process would exit in its midst.
+func TestNoRunAfterClose(t *testing.T) {
+	ts := newTestServer(t, Options{})
+	if err := ts.Close(); err != nil {
+		t.Fatal(err)
+	}
+	code, b := ts.do(t, "POST", "/api/runs", strings.NewReader(`{"name": "late", "epochs": 1, "train_size": 100}`))
+	wantError(t, "a run after Close", code, b, http.StatusServiceUnavailable, "the studio is shutting down")
+	if _, err := os.Stat(filepath.Join(ts.dir, "late")); !os.IsNotExist(err) {
+		t.Errorf("the refused run left its folder: %v", err)
+	}
+}
+
 func TestStopRun(t *testing.T) {
 	ts := newTestServer(t, Options{})
 	code, b := ts.do(t, "POST", "/api/runs", strings.NewReader(`{"name": "long", "epochs": 1000, "batch_size": 1, "train_size": 300, "validation_size": 10}`))

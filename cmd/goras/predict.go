@@ -75,6 +75,11 @@ func newPredictCmd() *cobra.Command {
 			if err := checkOutput("--show", show, force, pictureExts...); err != nil {
 				return err
 			}
+			for _, img := range args[1:] {
+				if show != "" && samePath(show, img) {
+					return fmt.Errorf("--show %s is also one of the pictures to read; name a new file for the drawing", show)
+				}
+			}
 			p, err := loadPredictor(args[0])
 			if err != nil {
 				return err

@@ -161,6 +161,7 @@ func TestPredictInputsAndErrors(t *testing.T) {
 		{[]string{"predict", mlp}, "predict takes a MODEL_FILE and at least one IMAGE, got 1 arguments"},
 		{[]string{"predict", "--top", "0", mlp, paths[0]}, "--top must be at least 1, got 0"},
 		{[]string{"predict", "--show", filepath.Join(dir, "s.bmp"), mlp, paths[0]}, "--show " + filepath.Join(dir, "s.bmp") + ": the file name must end in .png or .svg"},
+		{[]string{"predict", "--show", dir + "/./" + filepath.Base(paths[1]), mlp, paths[0], paths[1]}, "--show " + dir + "/./" + filepath.Base(paths[1]) + " is also one of the pictures to read"},
 		{[]string{"predict", filepath.Join(dir, "none.safetensors"), paths[0]}, "none.safetensors: no such file or directory"},
 		{[]string{"predict", mlp, filepath.Join(dir, "missing.png")}, "missing.png: no such file or directory"},
 		{[]string{"predict", mlp, notImage}, notImage + " is not a readable PNG, JPEG or GIF image"},

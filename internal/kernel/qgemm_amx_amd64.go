@@ -26,11 +26,17 @@ var qAMX = qVec && cpu.X86.HasAMXTile && cpu.X86.HasAMXInt8
 // VNNI tile and the Go loop.
 var qAMXOff bool
 
-// qAMXRows is the AMX tile's height.
-const qAMXRows = 16
+// qAMXRows is the AMX tile's height; qAMXRowTiles is how many row tiles a
+// call takes under one configuration, their sums 16 KiB, which the
+// requantization reads back from L1.
+const (
+	qAMXRows     = 16
+	qAMXRowTiles = 4
+)
 
-// qAMXScratch holds a call's sums, 16 rows × 64 int32.
-var qAMXScratch freeList[[qAMXRows * 64]int32]
+// qAMXScratch holds a call's sums: qAMXRowTiles row tiles of 16 rows × 64
+// int32.
+var qAMXScratch freeList[[qAMXRowTiles * qAMXRows * 64]int32]
 
 // qAMXUsable reports whether qgemm may take its tiles to AMX now.
 func qAMXUsable() bool { return qAMX && !qAMXOff && !qVecOff && amxGranted() }
@@ -66,21 +72,24 @@ func qAMXConfig(rows, groups int) (c [64]byte) {
 // blocks: a whole chunk of 16 groups at least): rows
 // [0, m) of a, the block blk of nv vectors, written to dst as qgemm's
 // mode says (0: int32, 1: uint8 through scale, offset and lo); lanes is
-// the last vector's width.
+// the last vector's width. Whole row tiles go qAMXRowTiles to a call.
 func qTilesAMX(nv int, a []uint8, lda int, offs []int, taps, groups int, blk []int8, dst unsafe.Pointer, lddBytes, m, mode int, scale, offset []float32, lo float32, lanes int) {
 	full, tail := groups/16, groups%16
 	out := qAMXScratch.get()
 	defer qAMXScratch.put(out)
 	mask := uint16(1<<lanes - 1)
 	cols := 16*(nv-1) + lanes
-	var cfg, cfgTail [64]byte
-	for r0 := 0; r0 < m; r0 += qAMXRows {
-		rows := min(qAMXRows, m-r0)
-		if r0 == 0 || rows < qAMXRows { // the first tile and a short last one
+	cfg, cfgTail := qAMXConfig(qAMXRows, 16), qAMXConfig(qAMXRows, tail)
+	for r0 := 0; r0 < m; {
+		tiles := min(qAMXRowTiles, (m-r0)/qAMXRows)
+		rows := tiles * qAMXRows
+		if tiles == 0 { // the short last tile, under a configuration of its rows
+			tiles, rows = 1, m-r0
 			cfg, cfgTail = qAMXConfig(rows, 16), qAMXConfig(rows, tail)
 		}
-		amxTileU8(&a[r0*lda], lda, &offs[0], taps, full, tail, &blk[0], groups*nv*64, nv, &out[0], &cfg[0], &cfgTail[0])
+		amxTileU8(&a[r0*lda], lda, &offs[0], taps, full, tail, &blk[0], groups*nv*64, nv, &out[0], &cfg[0], &cfgTail[0], tiles)
 		at := unsafe.Add(dst, r0*lddBytes)
+		r0 += rows
 		if mode == 0 {
 			for i := range rows {
 				d := unsafe.Slice((*int32)(unsafe.Add(at, i*lddBytes)), cols)
@@ -95,7 +104,7 @@ func qTilesAMX(nv int, a []uint8, lda int, offs []int, taps, groups int, blk []i
 // amxTileU8: see qgemm_amx_amd64.s.
 //
 //go:noescape
-func amxTileU8(a *uint8, lda int, offs *int, taps int, full int, tail int, b *int8, tapB int, nv int, out *int32, cfg *byte, cfgTail *byte)
+func amxTileU8(a *uint8, lda int, offs *int, taps int, full int, tail int, b *int8, tapB int, nv int, out *int32, cfg *byte, cfgTail *byte, tiles int)
 
 // amxRequantU8: see qgemm_amx_amd64.s.
 //

@@ -12,42 +12,52 @@
 #define TDPBUSD_T2_T4_T5    BYTE $0xc4; BYTE $0xe2; BYTE $0x51; BYTE $0x5e; BYTE $0xd4
 #define TDPBUSD_T3_T4_T5    BYTE $0xc4; BYTE $0xe2; BYTE $0x51; BYTE $0x5e; BYTE $0xdc
 
-// The four accumulators' addresses in out (16 int32 columns each, rows
-// 256 bytes apart): R11, R12, R13, AX, with BX the stride.
-#define OUT_ADDRS MOVQ out+72(FP), R11; LEAQ 64(R11), R12; LEAQ 128(R11), R13; LEAQ 192(R11), AX; MOVQ $256, BX
+// The four accumulators' addresses in this row tile's sums (16 int32
+// columns each, rows 256 bytes apart): R11, R12, R13, AX, with BX the
+// stride. The tile's sums start at 0(SP).
+#define OUT_ADDRS MOVQ 0(SP), R11; LEAQ 64(R11), R12; LEAQ 128(R11), R13; LEAQ 192(R11), AX; MOVQ $256, BX
 
-// func amxTileU8(a *uint8, lda int, offs *int, taps int, full int, tail int, b *int8, tapB int, nv int, out *int32, cfg *byte, cfgTail *byte)
+// func amxTileU8(a *uint8, lda int, offs *int, taps int, full int, tail int, b *int8, tapB int, nv int, out *int32, cfg *byte, cfgTail *byte, tiles int)
 //
-// For i < rows (cfg's) and j < 16·nv, out[i*64+j] = Σ over the taps t and
-// the groups g of four bytes: the bytes a[i*lda+offs[t]+4g+e] (uint8) times
-// B's (int8), in int32 (TDPBUSD; exact, so the same sums as VPDPBUSD's and
-// the Go loop's). B is a QMatrix block of nv vectors: tap t's groups start
-// tapB bytes after tap t-1's, group g of vector v at ((g·nv)+v)·64. The
-// depth runs in full chunks of 16 groups under cfg, then, when tail > 0,
-// in one chunk of tail groups under cfgTail, the sums kept in out across
-// the change of configuration (loading one zeroes the tiles).
-TEXT ·amxTileU8(SB), NOSPLIT, $0-96
+// For the tiles row tiles of cfg's rows each (a row tile's rows 16·lda
+// bytes of A and 16·256 bytes of out after the one before), i < rows and
+// j < 16·nv, out[tile][i*64+j] = Σ over the taps t and the groups g of four
+// bytes: the bytes a[i*lda+offs[t]+4g+e] (uint8) times B's (int8), in int32
+// (TDPBUSD; exact, so the same sums as VPDPBUSD's and the Go loop's). B is
+// a QMatrix block of nv vectors: tap t's groups start tapB bytes after tap
+// t-1's, group g of vector v at ((g·nv)+v)·64. The depth runs in full
+// chunks of 16 groups under cfg for every row tile, then, when tail > 0,
+// in one chunk of tail groups under cfgTail for every row tile, the sums
+// kept in out across the change of configuration (loading one zeroes the
+// tiles). One configuration for all the row tiles: loading it and
+// releasing the tiles is a fixed cost of each call, not small beside
+// the nine taps of a 3×3 convolution's row tile.
+TEXT ·amxTileU8(SB), NOSPLIT, $16-104
 	MOVQ cfg+80(FP), CX
 	LDTILECFG_CX
-	TILEZERO_T0
-	TILEZERO_T1
-	TILEZERO_T2
-	TILEZERO_T3
 	MOVQ lda+8(FP), DX
 	MOVQ nv+64(FP), R13
 	MOVQ R13, R8
 	SHLQ $6, R8              // B's rows: nv vectors of 64 bytes
 	MOVQ R8, BX
 	SHLQ $4, BX              // B's chunks: 16 rows
-	MOVQ full+32(FP), R10
-	TESTQ R10, R10
-	JZ   tailPhase
+	MOVQ a+0(FP), CX         // this row tile's A
+	MOVQ out+72(FP), AX
+	MOVQ AX, 0(SP)           // this row tile's sums
+	MOVQ tiles+96(FP), AX
+	MOVQ AX, 8(SP)           // row tiles left
+
+tileLoop:
+	TILEZERO_T0
+	TILEZERO_T1
+	TILEZERO_T2
+	TILEZERO_T3
 	MOVQ offs+16(FP), R11
 	MOVQ b+48(FP), R12
 	MOVQ taps+24(FP), R9
 
 tapLoop:
-	MOVQ a+0(FP), SI
+	MOVQ CX, SI
 	ADDQ (R11), SI
 	MOVQ R12, AX             // this chunk's B
 	MOVQ full+32(FP), R10
@@ -84,18 +94,34 @@ vecsDone:
 	ADDQ tapB+56(FP), R12
 	DECQ R9
 	JNZ  tapLoop
-
-tailPhase:
-	MOVQ tail+40(FP), R10
-	TESTQ R10, R10
-	JZ   storeOut
 	OUT_ADDRS
 	TILESTORED_R11_BX_T0
 	TILESTORED_R12_BX_T1
 	TILESTORED_R13_BX_T2
 	TILESTORED_AX_BX_T3
+	MOVQ nv+64(FP), R13
+	MOVQ R8, BX
+	SHLQ $4, BX
+	ADDQ $4096, 0(SP)        // the next row tile: 16 rows of sums on
+	MOVQ DX, AX
+	SHLQ $4, AX
+	ADDQ AX, CX              // and 16 rows of A
+	DECQ 8(SP)
+	JNZ  tileLoop
+
+	MOVQ tail+40(FP), R10
+	TESTQ R10, R10
+	JZ   done
 	MOVQ cfgTail+88(FP), CX
 	LDTILECFG_CX
+	MOVQ a+0(FP), CX
+	MOVQ out+72(FP), AX
+	MOVQ AX, 0(SP)
+	MOVQ tiles+96(FP), AX
+	MOVQ AX, 8(SP)
+
+tailTile:
+	OUT_ADDRS
 	TILELOADD_T0_R11_BX
 	TILELOADD_T1_R12_BX
 	TILELOADD_T2_R13_BX
@@ -112,7 +138,7 @@ tailPhase:
 	MOVQ taps+24(FP), R9
 
 tailLoop:
-	MOVQ a+0(FP), SI
+	MOVQ CX, SI
 	ADDQ (R11), SI
 	ADDQ R10, SI
 	MOVQ R12, DI
@@ -140,13 +166,19 @@ tailVecsDone:
 	ADDQ tapB+56(FP), R12
 	DECQ R9
 	JNZ  tailLoop
-
-storeOut:
 	OUT_ADDRS
 	TILESTORED_R11_BX_T0
 	TILESTORED_R12_BX_T1
 	TILESTORED_R13_BX_T2
 	TILESTORED_AX_BX_T3
+	ADDQ $4096, 0(SP)
+	MOVQ DX, AX
+	SHLQ $4, AX
+	ADDQ AX, CX
+	DECQ 8(SP)
+	JNZ  tailTile
+
+done:
 	TILERELEASE
 	RET
 

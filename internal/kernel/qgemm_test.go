@@ -87,6 +87,11 @@ func qCases() []qCase {
 		}
 	}
 	cs = append(cs, qCase{m: 40, n: 130, taps: 2, run: 70}, qCase{m: 16, n: 200, taps: 1, run: 1000})
+	// Row tiles go four to a call: four exactly, four and one and a part,
+	// twice four and a part, with a tail and without.
+	for _, m := range []int{64, 83, 150} {
+		cs = append(cs, qCase{m: m, n: 70, taps: 3, run: 96}, qCase{m: m, n: 48, taps: 2, run: 70})
+	}
 	// Narrow matrices (≤ 8 columns) on rows a few bytes apart, as a first
 	// convolution's: the row-in-lanes kernels, whole blocks and a rest.
 	for lda := 1; lda <= 8; lda++ {

@@ -228,7 +228,9 @@ func (im *importer) rescale(n *onnxpb.NodeProto, x *ival, op string, c float64, 
 			if other == out && r.GetOpType() == "Add" {
 				other = r.GetInput()[0]
 			}
-			if k := im.vals[other]; other != out && k != nil && k.c != nil && k.c.len() == 1 {
+			// A number with more axes than the samples moves the batch axis
+			// (NumPy's broadcasting), as it would alone (sampleConstantShape).
+			if k := im.vals[other]; other != out && k != nil && k.c != nil && k.c.len() == 1 && len(k.c.shape) <= len(x.shape)+1 {
 				offset = float64(k.c.floats()[0])
 				if r.GetOpType() == "Sub" {
 					offset = -offset

@@ -16,6 +16,9 @@ import (
 // remap makes a constant of the given shape whose value at each index idx
 // is c's value at the flat index from(idx).
 func remap(c *constant, shape []int, from func(idx []int) int) (*constant, error) {
+	if err := checkRank(len(shape)); err != nil {
+		return nil, err
+	}
 	n := 1
 	for _, d := range shape {
 		if d < 0 || (d > 0 && n > maxFolded/d) {
@@ -254,6 +257,10 @@ func importGather(im *importer, n *onnxpb.NodeProto) error {
 	if err != nil {
 		return err
 	}
+	// ints gives an integer constant's own values, which other nodes may
+	// read too (an initializer shared by two Gathers): the negative
+	// indices are made positive in a copy.
+	is = slices.Clone(is)
 	size := data.c.shape[axis]
 	for k, i := range is {
 		if i < -int64(size) || i >= int64(size) {
@@ -322,6 +329,9 @@ func isPerm(p []int) bool {
 // foldReshape gives a constant a new shape: 0 copies the size of the same
 // axis (unless allowzero), -1 is inferred.
 func foldReshape(c *constant, target []int64, allowZero bool) (*constant, error) {
+	if err := checkRank(len(target)); err != nil {
+		return nil, err
+	}
 	shape := make([]int, len(target))
 	free, known := -1, 1
 	for k, d := range target {
@@ -401,6 +411,9 @@ func foldAxes(c *constant, axes []int, insert bool) (*constant, error) {
 	shape := slices.Clone(c.shape)
 	if insert {
 		rank := len(shape) + len(axes)
+		if err := checkRank(rank); err != nil {
+			return nil, err
+		}
 		norm := make([]int, len(axes))
 		for k, a := range axes {
 			var err error

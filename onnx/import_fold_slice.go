@@ -15,6 +15,9 @@ func foldSlice(c *constant, starts, ends, axes, steps []int64) (*constant, error
 	for a := range step {
 		step[a] = 1
 	}
+	if axes == nil && len(starts) > rank { // without axes, value k of starts is for axis k
+		return nil, fmt.Errorf("starts %v slice %d axes of a constant of shape %v", starts, len(starts), c.shape)
+	}
 	for k := range starts {
 		a := k
 		if axes != nil {

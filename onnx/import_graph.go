@@ -39,6 +39,7 @@ type importer struct {
 	outputs map[string]bool                // graph outputs
 	done    map[*onnxpb.NodeProto]bool     // nodes folded into an earlier one
 	names   map[string]bool                // layer names taken
+	suffix  map[string]int                 // the suffix claim tries first after each base
 	weights map[layers.Layer]map[string][]float32
 	inputs  []*goras.KerasTensor
 	node    *onnxpb.NodeProto // the node being imported, which names the layers it makes
@@ -53,12 +54,15 @@ var viewOps = map[string]bool{"Identity": true, "Constant": true, "Reshape": tru
 
 func newImporter(g *onnxpb.GraphProto, opset int) *importer {
 	im := &importer{g: g, opset: opset, vals: map[string]*ival{}, readers: map[string][]*onnxpb.NodeProto{},
-		outputs: map[string]bool{}, done: map[*onnxpb.NodeProto]bool{}, names: map[string]bool{},
+		outputs: map[string]bool{}, done: map[*onnxpb.NodeProto]bool{}, names: map[string]bool{}, suffix: map[string]int{},
 		weights: map[layers.Layer]map[string][]float32{}}
 	for _, n := range g.GetNode() {
 		for _, in := range n.GetInput() {
-			if in != "" && !slices.Contains(im.readers[in], n) {
-				im.readers[in] = append(im.readers[in], n)
+			// A node reading a value twice is listed once; it would be the
+			// last listed (a search of the whole list made a value read by
+			// n nodes cost n²/2).
+			if rs := im.readers[in]; in != "" && (len(rs) == 0 || rs[len(rs)-1] != n) {
+				im.readers[in] = append(rs, n)
 			}
 		}
 	}
@@ -335,8 +339,16 @@ func (im *importer) model(outs []*goras.KerasTensor) (m *goras.Model, err error)
 	if name := sanitize(im.g.GetName()); name != "" {
 		m.SetName(name)
 	}
+	// Nodes the outputs do not depend on (a head left behind when a file's
+	// outputs were moved to a layer inside it) made layers the model does
+	// not hold, whose shapes are never worked out: only the model's are
+	// checked.
+	built := map[*goras.KerasTensor]bool{}
+	for _, t := range slices.Concat(m.Nodes(), m.Inputs()) {
+		built[t] = true
+	}
 	for _, v := range im.vals {
-		if v.t != nil && !slices.Equal(v.t.Shape(), v.gshape) {
+		if v.t != nil && built[v.t] && !slices.Equal(v.t.Shape(), v.gshape) {
 			return nil, fmt.Errorf("layer %q makes shape %v where the importer expected %v (an importer bug)", v.t.Layer().Name(), v.t.Shape(), v.gshape)
 		}
 	}
@@ -384,15 +396,19 @@ func (im *importer) callNamed(l layers.Layer, base string, weights map[string][]
 }
 
 // claim takes base as a layer name, or base_1, base_2, ... when taken;
-// fallback when base is empty.
+// fallback when base is empty. It goes on from the last suffix it gave
+// base: trying base_1 on every time would make a graph of n nodes of one
+// name (or none, as many files leave them) take n²/2 tries.
 func (im *importer) claim(base, fallback string) string {
 	if base == "" {
 		base = fallback
 	}
 	name := base
-	for k := 1; im.names[name]; k++ {
+	k := max(im.suffix[base], 1)
+	for ; im.names[name]; k++ {
 		name = fmt.Sprintf("%s_%d", base, k)
 	}
+	im.suffix[base] = k
 	im.names[name] = true
 	return name
 }

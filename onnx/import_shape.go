@@ -13,29 +13,42 @@ import (
 // Concatenate and Cropping2D layers, or nothing at all (a Transpose,
 // Squeeze or Unsqueeze only changes how the importer reads the tensor).
 
+// importFlatten: Flatten makes (d0·…·d(axis-1), d(axis)·…), always two
+// axes. On a computed tensor d0 is the batch, so only axis 1, or a later
+// one past sizes of 1, keeps the batch axis alone: a Flatten of each
+// sample.
 func importFlatten(im *importer, n *onnxpb.NodeProto) error {
 	v := im.in(n, 0)
 	rank := len(v.shape) + 1
 	if v.c != nil {
 		rank = len(v.c.shape)
 	}
-	axis, err := normAxis(int(attrInt(n, "axis", 1)), rank+1)
-	if err != nil {
-		return err
+	// axis is in [-r, r], r itself allowed: a negative one counts back
+	// from r, not from r+1.
+	axis := attrInt(n, "axis", 1)
+	if axis < 0 {
+		axis += int64(rank)
 	}
+	if axis < 0 || axis > int64(rank) {
+		return fmt.Errorf("axis %d is outside [-%d, %d]", attrInt(n, "axis", 1), rank, rank)
+	}
+	a := int(axis)
 	if v.c != nil {
-		c, err := foldReshape(v.c, []int64{int64(numel(v.c.shape[:axis])), -1}, false)
+		c, err := foldReshape(v.c, []int64{int64(numel(v.c.shape[:a])), -1}, false)
 		if err != nil {
 			return err
 		}
 		im.set(n, 0, &ival{c: c})
 		return nil
 	}
-	if axis == 0 {
+	if a == 0 {
 		return fmt.Errorf("axis 0 folds the batch axis into the others; goras keeps the batch axis first")
 	}
-	target := append(slices.Clone(v.shape[:axis-1]), numel(v.shape[axis-1:]))
-	return im.reshapeTo(n, v, target)
+	if lead := v.shape[:a-1]; numel(lead) != 1 {
+		return fmt.Errorf("axis %d of %s folds axes of sizes %v into the batch axis, (N·%d, %d); goras keeps the batch axis first and alone (axis 1 flattens each sample)",
+			a, shapeString(v.shape), lead, numel(lead), numel(v.shape[a-1:]))
+	}
+	return im.reshapeTo(n, v, []int{numel(v.shape)})
 }
 
 // reshapeTo gives a computed tensor a new per-sample shape, its values in
@@ -138,6 +151,9 @@ func sampleShape(in []int, target []int64, allowZero bool) ([]int, error) {
 	if len(target) == 0 {
 		return nil, fmt.Errorf("it reshapes to a scalar, dropping the batch axis")
 	}
+	if err := checkRank(len(target)); err != nil {
+		return nil, err
+	}
 	if allowZero && slices.Contains(target, 0) {
 		return nil, fmt.Errorf("shape %v has sizes of 0 (allowzero)", target)
 	}
@@ -236,6 +252,9 @@ func (im *importer) squeeze(n *onnxpb.NodeProto, insert bool) error {
 	w := &ival{t: v.t, shape: slices.Clone(v.shape), perm: slices.Clone(v.perm), gshape: v.gshape}
 	if insert {
 		rank := len(v.shape) + 1 + len(axes)
+		if err := checkRank(rank); err != nil {
+			return err
+		}
 		norm := make([]int, len(axes))
 		for k, a := range axes {
 			if norm[k], err = normAxis(a, rank); err != nil {

@@ -74,11 +74,22 @@ func (c *constant) ints() ([]int64, error) {
 	return out, nil
 }
 
+// checkRank refuses a shape of more than maxRank axes (a computed tensor's
+// batch axis counted). Every shape the importer works out passes it, so
+// that a small file cannot grow shapes without bound: a Gather of a
+// constant by itself doubles its rank, each Unsqueeze adds axes.
+func checkRank(rank int) error {
+	if rank > maxRank {
+		return fmt.Errorf("rank %d is more than the %d goras supports", rank, maxRank)
+	}
+	return nil
+}
+
 // checkShape checks an ONNX tensor shape and returns it as ints: a rank of
 // at most maxRank, sizes in [0, maxDim], and no more than limit values.
 func checkShape(dims []int64, limit int) ([]int, error) {
-	if len(dims) > maxRank {
-		return nil, fmt.Errorf("rank %d is more than the %d goras supports", len(dims), maxRank)
+	if err := checkRank(len(dims)); err != nil {
+		return nil, err
 	}
 	shape := make([]int, len(dims))
 	n := 1

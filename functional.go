@@ -159,8 +159,10 @@ func (m *Model) setGraph(inputs, outputs []*KerasTensor) error {
 		}
 	}
 	var ls []layers.Layer
+	listed := map[layers.Layer]bool{} // a layer called twice is listed once
 	for _, t := range order {
-		if !slices.Contains(ls, t.layer) {
+		if !listed[t.layer] {
+			listed[t.layer] = true
 			ls = append(ls, t.layer)
 		}
 	}

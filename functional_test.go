@@ -3,8 +3,10 @@ package goras
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -275,5 +277,34 @@ func TestGraphTrainStepAllocatesNothing(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(20, func() { m.TrainOnBatch(x, y) }); n != 0 {
 		t.Errorf("%v allocations per TrainOnBatch of a graph, want 0", n)
+	}
+}
+
+// TestLongChainNamedInLinearTime: a chain of n unnamed layers of one class
+// (as an ONNX file of n Relu nodes imports) is named activation,
+// activation_1, … with a bounded number of allocations per layer: naming
+// each by trying activation_1, activation_2, … from 1 cost n²/2 tries, and
+// listing the layers searched the list for each one.
+func TestLongChainNamedInLinearTime(t *testing.T) {
+	const n = 3000
+	in := Input(4)
+	x := in
+	for range n {
+		x = Call(layers.Activation("relu"), x)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	m, err := NewModel([]*KerasTensor{in}, []*KerasTensor{x})
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allocs := float64(after.Mallocs - before.Mallocs)
+	if allocs > 50*n {
+		t.Errorf("NewModel of %d layers made %.0f allocations, %.0f a layer", n, allocs, allocs/n)
+	}
+	ls := m.Layers()
+	if got := fmt.Sprint(ls[0].Name(), " ", ls[1].Name(), " ", ls[n-1].Name()); got != fmt.Sprintf("activation activation_1 activation_%d", n-1) {
+		t.Errorf("layers named %s", got)
 	}
 }

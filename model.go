@@ -161,15 +161,21 @@ func nameLayers(ls []layers.Layer) error {
 		}
 		used[l.Name()] = l
 	}
+	// Each base goes on from the last suffix it gave: trying base_1 on every
+	// time made n unnamed layers of one class (an imported ONNX chain) take
+	// n²/2 tries. Names are never given back, so the names are the same.
+	next := map[string]int{}
 	for _, l := range ls {
 		if l.Name() != "" {
 			continue
 		}
 		base := snakeCase(l.ClassName())
 		name := base
-		for i := 1; used[name] != nil; i++ {
+		i := max(next[base], 1)
+		for ; used[name] != nil; i++ {
 			name = fmt.Sprintf("%s_%d", base, i)
 		}
+		next[base] = i
 		used[name] = l
 		l.SetName(name)
 	}

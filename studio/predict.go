@@ -90,27 +90,52 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	x := tensor.New(append([]int{len(imgs)}, lm.model.InputShape()...)...)
+	// The pictures go to the model in chunks of at most predictValues
+	// input values: 256 pictures for a model of large inputs would
+	// otherwise take gigabytes at once.
+	shape := lm.model.InputShape()
+	size := tensor.Numel(shape)
+	per := max(1, predictValues/size)
+	out := make([]predict.Prediction, 0, len(imgs))
+	for len(imgs) > 0 {
+		chunk := imgs[:min(per, len(imgs))]
+		imgs = imgs[len(chunk):]
+		preds, err := s.predictChunk(lm, pi, chunk, shape, top)
+		if err != nil {
+			return err
+		}
+		out = append(out, preds...)
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// predictValues bounds the input values predict gives the model at once
+// (64 Mi, 256 MB of float32).
+var predictValues = 1 << 26
+
+// predictChunk predicts the pictures imgs, each of the model's input shape.
+func (s *Server) predictChunk(lm *loadedModel, pi pictureInput, imgs []namedImage, shape []int, top int) ([]predict.Prediction, error) {
+	x := tensor.New(append([]int{len(imgs)}, shape...)...)
 	size := x.Len() / len(imgs)
 	for i, img := range imgs {
 		px, err := readPicture(img.data, img.name, pi)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		copy(x.Data()[i*size:], px)
 	}
 	probs, err := lm.model.Predict(x, goras.Verbose(0))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	classes := lm.model.OutputShape()[0]
 	out := make([]predict.Prediction, len(imgs))
 	for i, img := range imgs {
 		row := probs.Data()[i*classes : (i+1)*classes]
 		if err := predict.CheckProbabilities(row, "the studio"); err != nil {
-			return errorf(http.StatusUnprocessableEntity, "model %q on %s: %v", lm.ref.Name, img.name, err)
+			return nil, errorf(http.StatusUnprocessableEntity, "model %q on %s: %v", lm.ref.Name, img.name, err)
 		}
 		out[i] = predict.Top(img.name, row, top).WithClassNames(pi.names)
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return out, nil
 }

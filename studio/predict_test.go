@@ -8,6 +8,8 @@ import (
 	"hash/crc32"
 	"image"
 	"image/png"
+	"io"
+	"math"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -77,6 +79,34 @@ func TestPredict(t *testing.T) {
 	_, probs1 := direct(t, m, digitPNG(t, test, 1))
 	if preds[1].Top[0].Probability != probs1[preds[1].Class] {
 		t.Errorf("second picture: %+v, want probability %v", preds[1], probs1[preds[1].Class])
+	}
+	// Pictures beyond predictValues' worth go in chunks (here two
+	// pictures), answered in order as in one batch (to rounding: a batch's
+	// size may change the order of a sum).
+	five := func() (io.Reader, string) {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		for i := range 5 {
+			fw, _ := mw.CreateFormFile("image", fmt.Sprintf("%d.png", i))
+			fw.Write(digitPNG(t, test, i))
+		}
+		mw.Close()
+		return &body, mw.FormDataContentType()
+	}
+	body5, ct := five()
+	_, whole := ts.do(t, "POST", "/api/predict?model=five", body5, "Content-Type", ct)
+	defer func(v int) { predictValues = v }(predictValues)
+	predictValues = 2*28*28 + 5
+	body5, ct = five()
+	code, chunked := ts.do(t, "POST", "/api/predict?model=five", body5, "Content-Type", ct)
+	var a, c []predict.Prediction
+	if json.Unmarshal(whole, &a) != nil || json.Unmarshal(chunked, &c) != nil || code != 200 || len(a) != 5 || len(c) != 5 {
+		t.Fatalf("five pictures in chunks of two: %d %s, want %s", code, chunked, whole)
+	}
+	for i := range a {
+		if c[i].File != fmt.Sprintf("%d.png", i) || c[i].Class != a[i].Class || math.Abs(float64(c[i].Top[0].Probability-a[i].Top[0].Probability)) > 1e-6 {
+			t.Errorf("picture %d in chunks: %+v, in one batch %+v", i, c[i], a[i])
+		}
 	}
 }
 

@@ -139,6 +139,7 @@ type liveCallback struct {
 	line    lineWriter
 	began   time.Time
 	saveErr error
+	trained bool // a batch has changed the weights
 }
 
 func newLiveCallback(j *job, dir string, epochs, steps int) *liveCallback {
@@ -156,6 +157,7 @@ func (c *liveCallback) OnEpochBegin(epoch int, _ goras.Logs) {
 }
 
 func (c *liveCallback) OnTrainBatchEnd(batch int, logs goras.Logs) {
+	c.trained = true
 	step := batch + 1
 	c.bar.Update(step, metricsOf(logs))
 	if step%c.every != 0 && step != c.steps {

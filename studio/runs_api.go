@@ -223,11 +223,13 @@ func (s *Server) train(ctx context.Context, j *job, dir string, t *TrainSettings
 	var once sync.Once
 	unlock := func() { once.Do(release) }
 	defer unlock()
-	fitErr, saveErr := s.fit(ctx, j, dir, t, m)
+	fitErr, saveErr, trained := s.fit(ctx, j, dir, t, m)
 	state, msg := endState(fitErr, saveErr, ctx)
-	if fitErr == nil || state == stateStopped {
+	if trained && (fitErr == nil || state == stateStopped) {
 		// The model as trained so far, a stopped epoch included, as
-		// goras train keeps it after Ctrl-C.
+		// goras train keeps it after Ctrl-C; none for a run stopped
+		// before its first batch (while its data loaded), whose weights
+		// are only their initial values.
 		if err := saveModel(m, filepath.Join(dir, modelFile)); err != nil {
 			state, msg = stateFailed, err.Error()
 		}
@@ -249,28 +251,28 @@ func (s *Server) train(ctx context.Context, j *job, dir string, t *TrainSettings
 	fmt.Fprintf(s.opts.Log, "studio: run %s %s %s\n", j.name, state, msg)
 }
 
-// fit loads the data and trains; it returns Fit's error and the first
-// error saving the run (which stops training).
-func (s *Server) fit(ctx context.Context, j *job, dir string, t *TrainSettings, m *goras.Model) (error, error) {
+// fit loads the data and trains; it returns Fit's error, the first error
+// saving the run (which stops training) and whether a batch was trained.
+func (s *Server) fit(ctx context.Context, j *job, dir string, t *TrainSettings, m *goras.Model) (fitErr, saveErr error, began bool) {
 	j.update(func() { j.progress = "loading MNIST…" })
 	train, test, err := s.data.get(ctx)
 	if err != nil {
-		return err, nil
+		return err, nil, false
 	}
 	train, test = subset(train, t.TrainSize), subset(test, t.ValidationSize)
 	x, y, err := prepare(train, m, m.Loss())
 	if err != nil {
-		return err, nil
+		return err, nil, false
 	}
 	xv, yv, err := prepare(test, m, m.Loss())
 	if err != nil {
-		return err, nil
+		return err, nil, false
 	}
 	steps := (train.X.N + t.BatchSize - 1) / t.BatchSize
 	cb := newLiveCallback(j, dir, t.Epochs, steps)
 	_, err = m.Fit(ctx, x, y, goras.Epochs(t.Epochs), goras.BatchSize(t.BatchSize), goras.Verbose(0),
 		goras.Output(io.Discard), goras.Warnings(s.opts.Log), goras.ValidationData(xv, yv), goras.Callbacks(cb))
-	return err, cb.saveErr
+	return err, cb.saveErr, cb.trained
 }
 
 // stopRun cancels a run's job and waits a little for it to save.

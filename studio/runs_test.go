@@ -1,7 +1,10 @@
 package studio
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"math"
 	"net/http"
 	"os"
@@ -12,6 +15,7 @@ import (
 	"time"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/datasets/mnist"
 	"github.com/goras-ml/goras/saving"
 )
 
@@ -243,4 +247,38 @@ func TestInterruptedRun(t *testing.T) {
 	}
 	code, b := ts.do(t, "POST", "/api/runs/crashed/stop", nil)
 	wantError(t, "stop crashed", code, b, http.StatusConflict, "not training")
+}
+
+// TestStopWhileLoading: a run stopped while its data loads keeps no model
+// (its weights would be their initial values alone) and none becomes the
+// current model.
+func TestStopWhileLoading(t *testing.T) {
+	loading := make(chan struct{})
+	ts := newTestServer(t, Options{LoadData: func(ctx context.Context) (mnist.Dataset, mnist.Dataset, error) {
+		close(loading)
+		<-ctx.Done()
+		return mnist.Dataset{}, mnist.Dataset{}, ctx.Err()
+	}})
+	code, b := ts.do(t, "POST", "/api/runs", strings.NewReader(`{"name": "early", "epochs": 1}`))
+	if code != http.StatusCreated {
+		t.Fatalf("start: %d %s", code, b)
+	}
+	<-loading
+	code, b = ts.do(t, "POST", "/api/runs/early/stop", nil)
+	if code != 200 || !strings.Contains(string(b), `"stopped"`) {
+		t.Fatalf("stop: %d %s", code, b)
+	}
+	var meta runMeta
+	raw, err := os.ReadFile(filepath.Join(ts.dir, "early", metaFile))
+	if err != nil || json.Unmarshal(raw, &meta) != nil || meta.State != stateStopped {
+		t.Errorf("run.json after stop: %v %s", err, raw)
+	}
+	if _, err := os.Stat(filepath.Join(ts.dir, "early", modelFile)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a run stopped before its first batch left a model (%v)", err)
+	}
+	var cur map[string]string
+	ts.getJSON(t, "/api/current", &cur)
+	if cur["model"] != "" {
+		t.Errorf("current model %q after a run stopped before training", cur["model"])
+	}
 }

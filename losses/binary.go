@@ -26,7 +26,7 @@ func (BinaryCrossentropy) Name() string { return "binary_crossentropy" }
 // CheckTarget accepts targets shaped like the prediction, or without its
 // last axis when that axis is 1 (labels (N) for a Dense(1) output (N, 1)).
 func (b BinaryCrossentropy) CheckTarget(pred, target []int) error {
-	if b.LabelSmoothing < 0 || b.LabelSmoothing > 1 {
+	if !(b.LabelSmoothing >= 0 && b.LabelSmoothing <= 1) { // NaN too
 		return fmt.Errorf("binary_crossentropy: label_smoothing must be in [0, 1], got %g", b.LabelSmoothing)
 	}
 	if tensor.SameShape(pred, target) {

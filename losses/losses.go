@@ -84,7 +84,7 @@ type CategoricalCrossentropy struct {
 func (CategoricalCrossentropy) Name() string { return "categorical_crossentropy" }
 
 func (c CategoricalCrossentropy) CheckTarget(pred, target []int) error {
-	if c.LabelSmoothing < 0 || c.LabelSmoothing > 1 {
+	if !(c.LabelSmoothing >= 0 && c.LabelSmoothing <= 1) { // NaN too
 		return fmt.Errorf("categorical_crossentropy: label_smoothing must be in [0, 1], got %g", c.LabelSmoothing)
 	}
 	if tensor.SameShape(pred, target) {

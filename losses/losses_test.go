@@ -38,6 +38,9 @@ func TestCheckTargetExplainsTheFix(t *testing.T) {
 		{MeanSquaredError{}, []int{}, "ToCategorical"},
 		{CategoricalCrossentropy{}, []int{1}, "sparse_categorical_crossentropy"},
 		{CategoricalCrossentropy{LabelSmoothing: 2}, []int{10}, "label_smoothing"},
+		// NaN is not in [0, 1]: accepted, it would make every loss NaN.
+		{CategoricalCrossentropy{LabelSmoothing: math.NaN()}, []int{10}, "label_smoothing"},
+		{BinaryCrossentropy{LabelSmoothing: math.NaN()}, []int{10}, "label_smoothing"},
 		{SparseCategoricalCrossentropy{}, []int{}, ""},
 		{SparseCategoricalCrossentropy{}, []int{1}, ""},
 		{SparseCategoricalCrossentropy{}, []int{10}, "use categorical_crossentropy"},

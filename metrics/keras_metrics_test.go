@@ -277,3 +277,24 @@ func TestF1Averages(t *testing.T) {
 		t.Error("average \"none\" accepted")
 	}
 }
+
+// A NaN score for the true class is not in the top k (Keras's in_top_k on
+// the TensorFlow, NumPy and PyTorch backends), and a NaN elsewhere ranks
+// above it (NumPy's and PyTorch's top_k sort NaN first): a diverged model
+// scores 0, not 1.
+func TestTopKNaN(t *testing.T) {
+	nan := float32(math.NaN())
+	pred := mustTensor(t, []float32{
+		nan, nan, nan, // all NaN: a miss
+		0.1, nan, 0.5, // the true class's score is NaN: a miss
+		0.2, nan, 0.1, // class 0 under a NaN: second
+	}, 3, 3)
+	labels := mustTensor(t, []float32{0, 1, 0}, 3)
+	for k, want := range map[int]float64{1: 0, 2: 1.0 / 3} {
+		m := NewTopKAccuracy("t", k, true)
+		m.Update(pred, labels)
+		if m.Result() != want {
+			t.Errorf("k=%d: %v, want %v", k, m.Result(), want)
+		}
+	}
+}

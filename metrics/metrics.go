@@ -79,12 +79,19 @@ func (a *accuracy) Result() float64 {
 
 func (a *accuracy) Update(pred, target *tensor.Tensor) {
 	p, t := pred.Data(), target.Data()
-	rows := pred.Dim(0)
-	n := len(p) / rows
 	if a.kind == kindBinary {
-		a.updateBinary(p, t, rows, n)
+		rows := pred.Dim(0)
+		a.updateBinary(p, t, rows, len(p)/rows)
 		return
 	}
+	// Keras takes the argmax over the last axis: an output of several
+	// positions, e.g. (N, T, classes), has one row, and one target, per
+	// position, and the accuracy is over positions.
+	rows := pred.Dim(0)
+	if pred.Rank() > 1 {
+		rows = len(p) / max(pred.Dim(pred.Rank()-1), 1)
+	}
+	n := len(p) / max(rows, 1)
 	for i := 0; i < rows; i++ {
 		row := p[i*n : (i+1)*n]
 		var ok bool

@@ -56,3 +56,35 @@ func TestAccuracyAccumulatesAcrossBatches(t *testing.T) {
 		t.Errorf("accuracy %v, want 0.8 (sample-weighted, not a mean of batch means)", got)
 	}
 }
+
+// An output of several positions, (N, T, classes), is scored per position,
+// as Keras's argmax over the last axis does: here 2 of 6 positions are
+// right, whatever the targets' form.
+func TestAccuracyPerPosition(t *testing.T) {
+	pred := mustTensor(t, []float32{
+		0.9, 0.1, 0.2, 0.8, 0.6, 0.4, // sample 0: classes 0, 1, 0
+		0.3, 0.7, 0.4, 0.6, 0.1, 0.9, // sample 1: classes 1, 1, 1
+	}, 2, 3, 2)
+	labels := []float32{0, 0, 1, 1, 0, 0} // right at (0,0) and (1,0)
+	oneHot := make([]float32, 12)
+	for i, c := range labels {
+		oneHot[2*i+int(c)] = 1
+	}
+	for _, c := range []struct {
+		name   string
+		target *tensor.Tensor
+	}{
+		{"sparse (N,T)", mustTensor(t, labels, 2, 3)},
+		{"sparse (N,T,1)", mustTensor(t, labels, 2, 3, 1)},
+		{"categorical", mustTensor(t, oneHot, 2, 3, 2)},
+	} {
+		m, err := Get("accuracy", []int{3, 2}, c.target.Shape()[1:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Update(pred, c.target)
+		if got := m.Result(); got != 2.0/6 {
+			t.Errorf("%s: accuracy %v, want %v (Keras: per position)", c.name, got, 2.0/6)
+		}
+	}
+}

@@ -58,13 +58,18 @@ func (m *TopKAccuracy) Update(pred, target *tensor.Tensor) {
 			m.seen++
 			continue
 		}
+		// A NaN ranks above every number, as NumPy's and PyTorch's top_k
+		// sort it, and a NaN true score is never in the top k (Keras's
+		// in_top_k on those backends and TensorFlow's): a model gone NaN
+		// scores 0, not 1.
+		own := row[class]
 		higher := 0
 		for _, v := range row {
-			if v > row[class] {
+			if v > own || v != v {
 				higher++
 			}
 		}
-		if higher < m.k {
+		if own == own && higher < m.k {
 			m.hit++
 		}
 		m.seen++

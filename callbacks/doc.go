@@ -1,7 +1,7 @@
 // Package callbacks holds Keras's training callbacks for goras's Fit:
 // EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, CSVLogger,
-// TerminateOnNaN, ModelCheckpoint and LambdaCallback, with Keras 3's
-// defaults and semantics (keras/src/callbacks/*.py).
+// TerminateOnNaN, ModelCheckpoint, BackupAndRestore and LambdaCallback, with
+// Keras 3's defaults and semantics (keras/src/callbacks/*.py).
 //
 // Pass them to Fit with goras.Callbacks:
 //

@@ -25,6 +25,6 @@
 //	if err := predict.CheckProbabilities(probs.Data(), "goras predict"); err != nil { ... }
 //	p := predict.Top("seven.png", probs.Data(), 3) // {File: "seven.png", Class: 7, Top: [...]}
 //
-// predict sits on floor 6 of DESIGN.md, beside saving and datasets/mnist:
+// predict sits on floor 6 of the README's Layout, beside saving and datasets/mnist:
 // it reads a goras.Model and imports nothing above the root package.
 package predict

@@ -44,7 +44,7 @@
 // the metadata (format "goras-int8"); see Model.Save. Reading one trusts
 // nothing in it.
 //
-// The package sits on floor 6 of DESIGN.md, beside saving: it reads a
+// The package sits on floor 6 of the README's Layout, beside saving: it reads a
 // goras.Model's layers and weights and never changes them; its kernels are
 // internal/kernel's QGemmU8, QGemmI32, QuantizeU8 and MaxPool2x2U8.
 package quantize

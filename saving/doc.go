@@ -30,7 +30,7 @@
 // hold, is refused with an error naming the file and the fault before any
 // large allocation.
 //
-// saving sits on floor 6 of DESIGN.md, above the root package goras: it
+// saving sits on floor 6 of the README's Layout, above the root package goras: it
 // reads and writes the description that goras.Model.ToJSON and
 // goras.ModelFromJSON produce and invents none of its own, and the CLI, the
 // studio, the callbacks and package ensemble load models through it.

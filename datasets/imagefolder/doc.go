@@ -11,7 +11,7 @@
 //		imagefolder.ImageSize(64, 64), imagefolder.ValidationSplit(0.2), imagefolder.Seed(1))
 //	// train.X is (N, 64, 64, 3), values in [0, 1]; train.Y the class indices;
 //	// train.ClassNames = [daisy roses tulips]
-//	hist, err := model.Fit(ctx, train.X, train.Y, goras.FitOptions{ValidationData: ...})
+//	hist, err := model.Fit(ctx, train.X, train.Y, goras.ValidationData(val.X, val.Y))
 //
 // As in Keras: the class folders are sorted by name, so that label i means
 // the same class on every machine; PNG, JPEG and GIF files (the first frame)

@@ -105,7 +105,7 @@ func (r l1l2) Config() map[string]any {
 // Get returns the regularizer Keras knows by name, as kernel_regularizer="l2"
 // accepts it (case and underscores ignored; the class names "L1", "L2",
 // "L1L2" work too): "l1" is L1(0.01), "l2" is L2(0.01), "l1_l2" is
-// L1L2(0.01, 0.01), the string defaults of KERAS.md. Other names are those
+// L1L2(0.01, 0.01), as the L1 and L2 classes default to 0.01. Other names are those
 // of registered regularizers, built from an empty config.
 func Get(name string) (Regularizer, error) {
 	switch configread.Key(name) {

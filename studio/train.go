@@ -24,7 +24,8 @@ type TrainSettings struct {
 	// network and the time, e.g. "lenet5-20250314-101502".
 	Name string `json:"name,omitempty"`
 	// Network is an applications name: mlp, lenet5, keras-convnet, fast,
-	// best, best-long. Default mlp, unless FromModel is set.
+	// best, best-long, sprint, fashion (trained on MNIST here, as every
+	// run). Default mlp, unless FromModel is set.
 	Network string `json:"network,omitempty"`
 	// FromModel names a model of the runs folder to go on training from
 	// (its layers and weights), instead of a fresh Network.

@@ -55,6 +55,8 @@ tileLoop:
 	MOVQ offs+16(FP), R11
 	MOVQ b+48(FP), R12
 	MOVQ taps+24(FP), R9
+	CMPQ full+32(FP), $0
+	JEQ  storeTile           // no whole chunk: the tail pass does it all
 
 tapLoop:
 	MOVQ CX, SI
@@ -94,6 +96,8 @@ vecsDone:
 	ADDQ tapB+56(FP), R12
 	DECQ R9
 	JNZ  tapLoop
+
+storeTile:
 	OUT_ADDRS
 	TILESTORED_R11_BX_T0
 	TILESTORED_R12_BX_T1

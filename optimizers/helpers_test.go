@@ -342,11 +342,14 @@ func (r *ref) newRules(lr float64, i, j int, w [][]float64, gj float64) {
 		w[i][j] += lr * d
 	case "lion":
 		u := r.b1**m + (1-r.b1)*gj
-		sign := 0.0
-		if u > 0 {
+		sign := 0.0 // ops.sign: NaN for NaN
+		switch {
+		case u > 0:
 			sign = 1
-		} else if u < 0 {
+		case u < 0:
 			sign = -1
+		case math.IsNaN(u):
+			sign = u
 		}
 		w[i][j] -= lr * sign
 		*m = r.b2**m + (1-r.b2)*gj

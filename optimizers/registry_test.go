@@ -229,3 +229,39 @@ func TestFromConfigFloat64(t *testing.T) {
 		t.Errorf("FromConfig = %v, %v", o, err)
 	}
 }
+
+// TestLionNaNGradient: a NaN gradient makes the weight NaN, as Keras's
+// w - lr·sign(u) does, where it would otherwise stop moving unseen; the
+// weights beside it move by ±lr (a length past the SIMD width, so that
+// both the kernel and the Go loop are held to it).
+func TestLionNaNGradient(t *testing.T) {
+	o, err := NewLion(LearningRate(0.5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 19
+	w, g := tensor.Full(1, n), tensor.Full(2, n)
+	for _, i := range []int{3, 17} {
+		g.Data()[i] = float32(math.NaN())
+	}
+	g.Data()[5] = -2
+	g.Data()[6] = 0
+	if err := o.Build([]*tensor.Tensor{w}); err != nil {
+		t.Fatal(err)
+	}
+	o.Apply([]*tensor.Tensor{w}, []*tensor.Tensor{g})
+	for i, v := range w.Data() {
+		want := float32(0.5)
+		switch i {
+		case 3, 17:
+			want = float32(math.NaN())
+		case 5:
+			want = 1.5
+		case 6:
+			want = 1
+		}
+		if !(v == want || (v != v && want != want)) {
+			t.Errorf("w[%d] = %v after one step, want %v", i, v, want)
+		}
+	}
+}

@@ -116,7 +116,7 @@ func adamaxVec(w *float32, m *float32, u *float32, grad *float32, c1 float32, b2
 
 // lionVec computes, for i < n (n a multiple of 8):
 //
-//	u = m[i]*b1 + grad[i]*c1; w[i] -= lr where u > 0, w[i] += lr where u < 0
+//	u = m[i]*b1 + grad[i]*c1; w[i] -= lr where u > 0, w[i] += lr where u < 0, w[i] = NaN where u is NaN
 //	m[i] = m[i]*b2 + grad[i]*c2
 //	each operation rounded to float32 in this order; neglr is -lr
 //

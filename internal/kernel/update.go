@@ -236,8 +236,10 @@ func adadeltaGeneric(w, acc, del, g []float32, rho, c, eps, lr float32) {
 //	u = m*b1 + g*(1-b1); w -= lr where u > 0, w += lr where u < 0
 //	m = m*b2 + g*(1-b2)
 //
-// w stays as it is where u is ±0 or NaN. m is not flushed: Keras's Lion
-// keeps it as it comes, and so did this package's loop before it.
+// w stays as it is where u is ±0 and becomes NaN where u is NaN, as
+// Keras's w - lr·sign(u) does: left alone, a weight whose gradient went NaN
+// would stop moving unseen (its m stays NaN). m is not flushed: Keras's
+// Lion keeps it as it comes, and so did this package's loop before it.
 func Lion(w, m, g []float32, lr, b1, b2 float32) {
 	checkLen("Lion", len(w), len(m), len(g))
 	if k := simdLen(len(w)); k > 0 {
@@ -255,6 +257,8 @@ func lionGeneric(w, m, g []float32, lr, b1, b2 float32) {
 			w[j] -= lr
 		case u < 0:
 			w[j] += lr
+		case u != u:
+			w[j] = u
 		}
 		m[j] = m[j]*b2 + g[j]*(1-b2)
 	}

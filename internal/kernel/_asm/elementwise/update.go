@@ -132,27 +132,31 @@ func updates() {
 			VDIVPS(g, mm, mm)
 			subFrom(Mem{Base: p[0], Disp: off}, mm)
 		})
-	// Lion moves w by lr against the sign of u, not at all where u is ±0
-	// or NaN. w - (-lr) is w + lr bit for bit (IEEE defines subtraction so),
-	// and w - (+0) is w, -0 included, so one subtraction of a signed lr,
-	// zeroed where u is zero or NaN, does the reference's three cases.
+	// Lion moves w by lr against the sign of u, not at all where u is ±0,
+	// and makes it NaN where u is NaN. w - (-lr) is w + lr bit for bit
+	// (IEEE defines subtraction so), w - (+0) is w, -0 included, and w - x
+	// is NaN for x all ones, so one subtraction of a signed lr, zeroed
+	// where u is zero or NaN and then all ones where u is NaN, does the
+	// reference's four cases.
 	kernel("lionVec", "func(w *float32, m *float32, grad *float32, lr float32, neglr float32, b1 float32, c1 float32, b2 float32, c2 float32, n int)",
 		[]string{
-			"u = m[i]*b1 + grad[i]*c1; w[i] -= lr where u > 0, w[i] += lr where u < 0",
+			"u = m[i]*b1 + grad[i]*c1; w[i] -= lr where u > 0, w[i] += lr where u < 0, w[i] = NaN where u is NaN",
 			"m[i] = m[i]*b2 + grad[i]*c2",
 			"each operation rounded to float32 in this order; neglr is -lr",
 		},
 		[]string{"w", "m", "grad"}, []string{"lr", "neglr", "b1", "c1", "b2", "c2"},
 		func(p []GPVirtual, s []VecVirtual, off int) {
-			mm, g, u, t := YMM(), YMM(), YMM(), YMM()
+			mm, g, u, t, nan := YMM(), YMM(), YMM(), YMM(), YMM()
 			VMOVUPS(Mem{Base: p[1], Disp: off}, mm)
 			VMOVUPS(Mem{Base: p[2], Disp: off}, g)
 			VMULPS(s[2], mm, u)
 			VMULPS(s[3], g, t)
 			VADDPS(t, u, u)
 			VCMPPS(U8(0x0c), s[len(s)-1], u, t) // NEQ_OQ: u ≠ 0, false for NaN
+			VCMPPS(U8(3), u, u, nan)            // UNORD_Q: u is NaN
 			VBLENDVPS(u, s[1], s[0], u)         // -lr where u's sign is set
 			VANDPS(t, u, u)
+			VORPS(nan, u, u)
 			subFrom(Mem{Base: p[0], Disp: off}, u)
 			VMULPS(s[4], mm, mm)
 			VMULPS(s[5], g, g)

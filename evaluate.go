@@ -10,6 +10,9 @@ import (
 // {"loss": 0.05, "accuracy": 0.98}, as Keras's evaluate; with several
 // outputs also each output's loss and metrics ("dense_1_loss", ...).
 // Options: BatchSize (32), Verbose (1), SampleWeight, Output.
+//
+// Evaluate may be called from several goroutines at once: the calls take
+// turns, each with the whole model.
 func (m *Model) Evaluate(x, y Data, opts ...Option) (Logs, error) {
 	s, err := parse("evaluate", opts, "batch_size", "verbose", "sample_weight")
 	if err != nil {
@@ -19,13 +22,20 @@ func (m *Model) Evaluate(x, y Data, opts ...Option) (Logs, error) {
 	if err := m.checkData("evaluate", x, y, &d); err != nil {
 		return nil, err
 	}
+	for i, xi := range d.xs { // as Fit and Predict: a NaN input would make the loss NaN
+		if err := checkFinite("evaluate", i, xi); err != nil {
+			return nil, err
+		}
+	}
 	if s.sampleWeight != nil {
 		if err := checkSampleWeights("evaluate", s.sampleWeight, d.samples()); err != nil {
 			return nil, err
 		}
 		d.weights = s.sampleWeight
 	}
+	m.evaluating.Lock()
 	tr, err := m.evaluate(&d, rowRange(0, d.samples()), s.batchSize, s)
+	m.evaluating.Unlock()
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +50,7 @@ func (m *Model) evaluate(d *dataSet, rows []int, batch int, s *settings) (*track
 		return nil, err
 	}
 	n := len(rows)
-	steps := (n + batch - 1) / batch
+	steps := ceilDivInt(n, batch)
 	var pb *progbar.Bar
 	var bar []progbar.Metric
 	if s != nil {

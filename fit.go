@@ -141,7 +141,7 @@ func (m *Model) newFitRun(s *settings, x, y Data) (*fitRun, error) {
 	if r.tracker, err = m.newTracker(r.train.targets); err != nil {
 		return nil, err
 	}
-	r.steps = (r.n + s.batchSize - 1) / s.batchSize
+	r.steps = ceilDivInt(r.n, s.batchSize)
 	if s.stepsPerEpoch > 0 {
 		r.steps = min(r.steps, s.stepsPerEpoch)
 	}
@@ -308,6 +308,13 @@ func (m *Model) TrainOnBatch(x, y Data) (float64, error) {
 		return 0, err
 	}
 	bp.gather(d, bp.rowsFrom(0))
+	// Checked in the plan's copy, which allocates nothing: one NaN or ±Inf
+	// input would make every weight NaN, as Fit refuses it.
+	for i, x := range d.xs {
+		if err := bp.checkFinite("train_on_batch", x, i, 0); err != nil {
+			return 0, err
+		}
+	}
 	return m.step(bp), nil
 }
 

@@ -88,3 +88,35 @@ func TestFitFinalizesEMA(t *testing.T) {
 		t.Error("finalizing changed nothing: the test cannot tell")
 	}
 }
+
+// A batch size of math.MaxInt ("all at once") is one batch of every
+// sample: counting the steps as (n+batch-1)/batch overflowed to 0 steps,
+// so that Predict returned zeros, Evaluate a loss of 0 and Fit trained on
+// nothing, with no error.
+func TestBatchSizeNearMaxInt(t *testing.T) {
+	m := NewSequential(layers.Input(4), layers.Dense(3, layers.WithActivation("softmax")))
+	if err := m.Compile(CompileOptions{Optimizer: sgdOpt(t), Loss: losses.CategoricalCrossentropy{}}); err != nil {
+		t.Fatal(err)
+	}
+	x, y := randomTensor(1, 10, 4), oneHotRows(10, 3, 2)
+	want, err := m.Predict(x, Verbose(0), BatchSize(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.Predict(x, Verbose(0), BatchSize(math.MaxInt))
+	if err != nil || !slices.Equal(got.Data(), want.Data()) {
+		t.Errorf("Predict at BatchSize(math.MaxInt): %v, %v; at BatchSize(10) %v", got.Data(), err, want.Data())
+	}
+	wantLogs, err := m.Evaluate(x, y, Verbose(0), BatchSize(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs, err := m.Evaluate(x, y, Verbose(0), BatchSize(math.MaxInt))
+	if err != nil || logs["loss"] != wantLogs["loss"] {
+		t.Errorf("Evaluate at BatchSize(math.MaxInt): %v, %v; at BatchSize(10) %v", logs, err, wantLogs)
+	}
+	h, err := m.Fit(context.Background(), x, y, Verbose(0), BatchSize(math.MaxInt))
+	if err != nil || h.Params["steps"] != 1 {
+		t.Errorf("Fit at BatchSize(math.MaxInt): %v steps, %v; want 1 step", h.Params["steps"], err)
+	}
+}

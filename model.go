@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/goras-ml/goras/autograd"
@@ -18,9 +19,10 @@ import (
 // stack of layers, which is built into the same kind of graph.
 //
 // Concurrency: Predict and PredictOnBatch may be called from any number of
-// goroutines at once. Fit, Evaluate, TrainOnBatch and every method that
-// changes the model (Compile, SetSeed, Add, loading weights) must not run
-// concurrently with each other or with Predict.
+// goroutines at once, and so may Evaluate (calls of it take turns). Fit,
+// TrainOnBatch and every method that changes the model (Compile, SetSeed,
+// Add, loading weights) must not run concurrently with each other or with
+// Predict or Evaluate.
 type Model struct {
 	name string
 	seed uint64
@@ -36,15 +38,22 @@ type Model struct {
 	layers          []layers.Layer // each layer once, in order of first call; no InputLayer
 	graphErr        error          // a mistake found while the graph was made
 
-	built   bool
+	// built is set once Build has finished, under buildMu, so that the
+	// first Predict calls of an unbuilt model, from several goroutines,
+	// build it once and none runs on a half-built graph.
+	built   atomic.Bool
+	buildMu sync.Mutex
 	params  []*autograd.Param
 	frozen  map[layers.Layer]bool // layers whose weights the optimizer leaves alone
 	shuffle *tensor.RNG           // state saved by checkpoints
 
 	compiled *compiled
 	plans    planCache
-	training atomic.Bool // held by Fit and TrainOnBatch
-	onBatch  dataSet     // TrainOnBatch's checked data, reused
+	// evaluating makes Evaluate calls take turns: they share the cached
+	// plan of their batch size, its buffers and its loss.
+	evaluating sync.Mutex
+	training   atomic.Bool // held by Fit and TrainOnBatch
+	onBatch    dataSet     // TrainOnBatch's checked data, reused
 
 	resumeAt int // set by a callback in OnTrainBegin: the epoch Fit starts at, if ≥ 0
 
@@ -70,14 +79,14 @@ func (m *Model) SetSeed(seed uint64) {
 func (m *Model) Seed() uint64 { return m.seed }
 
 func (m *Model) invalidate() {
-	m.built = false
+	m.built.Store(false)
 	m.plans.reset()
 }
 
 // Layers returns the layers, each once, in the order they are first called;
 // the Input declarations are left out.
 func (m *Model) Layers() []layers.Layer {
-	if m.sequential && !m.built {
+	if m.sequential && !m.built.Load() {
 		return stackLayers(m.stack)
 	}
 	return m.layers
@@ -122,7 +131,12 @@ func (m *Model) Params() []*autograd.Param { return m.params }
 // the seed. Compile, Fit and Summary call it; call it yourself to see
 // errors early.
 func (m *Model) Build() error {
-	if m.built {
+	if m.built.Load() {
+		return nil
+	}
+	m.buildMu.Lock()
+	defer m.buildMu.Unlock()
+	if m.built.Load() { // built by a call that held the lock before this one
 		return nil
 	}
 	if m.sequential {
@@ -139,8 +153,8 @@ func (m *Model) Build() error {
 	// Shuffling draws from its own stream so that adding a layer does not
 	// change the order in which samples are seen.
 	m.shuffle = tensor.NewStatefulRNG(m.seed ^ 0x5deece66d)
-	m.built = true
 	m.plans.reset()
+	m.built.Store(true)    // after the graph: a caller that sees it sees the graph
 	if m.compiled != nil { // new weights: the optimizer starts afresh on them
 		return m.compiled.bind(m)
 	}

@@ -33,6 +33,12 @@ func TestNonFiniteDataIsRefused(t *testing.T) {
 			func(x, _ Data) error { _, err := m.Predict(x, Verbose(0), BatchSize(4)); return err }, "sample 11 of x holds -Inf"},
 		{"Inf in predict, Data that is not a tensor", func(x, _ []float32) { x[13*4+1] = float32(math.Inf(1)) },
 			func(x, _ Data) error { _, err := m.Predict(gatherOnly{x}, Verbose(0), BatchSize(4)); return err }, "sample 13 of x holds +Inf"},
+		{"NaN in evaluate", func(x, _ []float32) { x[9*4+3] = float32(math.NaN()) },
+			func(x, y Data) error { _, err := m.Evaluate(x, y, Verbose(0)); return err }, "evaluate: sample 9 of x holds NaN at position 3"},
+		{"Inf in train_on_batch", func(x, _ []float32) { x[6*4+1] = float32(math.Inf(1)) },
+			func(x, y Data) error { _, err := m.TrainOnBatch(x, y); return err }, "train_on_batch: sample 6 of x holds +Inf at position 1"},
+		{"NaN in train_on_batch, Data that is not a tensor", func(x, _ []float32) { x[2*4] = float32(math.NaN()) },
+			func(x, y Data) error { _, err := m.TrainOnBatch(gatherOnly{x}, y); return err }, "train_on_batch: sample 2 of x holds NaN at position 0"},
 		{"NaN in validation data", func(x, _ []float32) {},
 			func(x, y Data) error {
 				vx := randomTensor(5, 3, 4)

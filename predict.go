@@ -45,7 +45,7 @@ func (m *Model) PredictOutputs(x Data, opts ...Option) ([]*tensor.Tensor, error)
 	}
 	n, batch := d.samples(), s.batchSize
 	outs := m.outputTensors(n)
-	steps := (n + batch - 1) / batch
+	steps := ceilDivInt(n, batch)
 	var pb *progbar.Bar // none at Verbose(0): finding out whether the output is a terminal costs a system call
 	if s.verbose > 0 {
 		pb = newBar(s, steps)

@@ -35,7 +35,10 @@ func (m *Model) chunkRows(n, shares int) int {
 	return ceilDivInt(n, tasks)
 }
 
-func ceilDivInt(a, b int) int { return (a + b - 1) / b }
+// ceilDivInt is ⌈a/b⌉ for a ≥ 0 and b > 0. Not (a+b-1)/b, which
+// overflows for a batch size near math.MaxInt (BatchSize(math.MaxInt) for
+// "all at once"): it gave 0 steps, and Predict zeros, Evaluate a loss of 0.
+func ceilDivInt(a, b int) int { return a/b + min(a%b, 1) }
 
 // predictChunks is a PredictOnBatch batch cut into chunks of rows samples,
 // the last maybe fewer, run on the workers through kernel.Fork: each

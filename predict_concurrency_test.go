@@ -1,11 +1,14 @@
 package goras
 
 import (
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
 
 	"github.com/goras-ml/goras/layers"
+	"github.com/goras-ml/goras/losses"
+	"github.com/goras-ml/goras/tensor"
 )
 
 // Eight goroutines predicting with one model get what one goroutine gets
@@ -112,4 +115,92 @@ func dropoutGraph(seed uint64) *Model {
 	}
 	m.SetSeed(seed)
 	return m
+}
+
+// The first calls of a model not built yet (NewSequential, or SetSeed
+// after NewModel), made from several goroutines at once, build it once:
+// none runs on a half-built graph (run under -race).
+func TestPredictBuildsOnceFromManyGoroutines(t *testing.T) {
+	x := randomTensor(8, 12, 6, 6, 1)
+	want, err := dropoutGraph(2).Predict(x, Verbose(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		m := dropoutGraph(2) // SetSeed: not built
+		var wg sync.WaitGroup
+		errs := make(chan string, 4)
+		start := make(chan struct{})
+		for g := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start // all at once
+				var p *tensor.Tensor
+				var err error
+				if g%2 == 0 {
+					p, err = m.PredictOnBatch(x)
+				} else {
+					p, err = m.Predict(x, Verbose(0))
+				}
+				switch {
+				case err != nil:
+					errs <- err.Error()
+				case !slices.Equal(p.Data(), want.Data()):
+					errs <- "a first prediction differs from a built model's"
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		close(errs)
+		for e := range errs {
+			t.Error(e)
+		}
+	}
+}
+
+// Evaluate from several goroutines, beside Predict, gives what one call
+// gives: the calls share the plan of their batch size, and take turns
+// (run under -race).
+func TestEvaluateFromManyGoroutines(t *testing.T) {
+	m := dropoutGraph(2)
+	if err := m.Compile(CompileOptions{Optimizer: sgdOpt(t), Loss: losses.CategoricalCrossentropy{}, Metrics: []string{"accuracy"}}); err != nil {
+		t.Fatal(err)
+	}
+	x, y := randomTensor(8, 40, 6, 6, 1), oneHotRows(40, 3, 1)
+	want, err := m.Evaluate(x, y, Verbose(0), BatchSize(8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantP, err := m.Predict(x, Verbose(0), BatchSize(8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 6*10)
+	for g := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 10 {
+				if g%3 == 2 {
+					p, err := m.Predict(x, Verbose(0), BatchSize(8))
+					if err != nil || !slices.Equal(p.Data(), wantP.Data()) {
+						errs <- fmt.Sprintf("Predict beside Evaluate: %v", err)
+					}
+					continue
+				}
+				got, err := m.Evaluate(x, y, Verbose(0), BatchSize(8))
+				if err != nil || got["loss"] != want["loss"] || got["accuracy"] != want["accuracy"] {
+					errs <- fmt.Sprintf("Evaluate from a goroutine: %v, %v; alone %v", got, err, want)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
 }

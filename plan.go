@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/goras-ml/goras/autograd"
+	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/tensor"
 )
 
@@ -196,6 +197,11 @@ func (m *Model) newPlan(batch int, train bool, targets [][]int, weighted bool) (
 		}
 		s := p.Scope()
 		vals[t] = fused.call(p, t, args, folds)
+		if _, bn := t.layer.(*layers.BatchNormLayer); bn && train && m.frozen[t.layer] {
+			// As Keras: a frozen BatchNormalization runs in inference mode
+			// in training too, and its moving statistics stay as they are.
+			p.FreezeBatchNorm(vals[t])
+		}
 		p.EndScope(s, vals[t])
 		for _, in := range t.inputs {
 			if readers[in]--; readers[in] == 0 {
@@ -220,8 +226,10 @@ func (m *Model) newPlan(batch int, train bool, targets [][]int, weighted bool) (
 			return nil, err
 		}
 	}
-	for _, w := range m.params {
-		if w.Regularizer != nil && w.Trainable {
+	// The weights trained, as Keras's regularization losses: a frozen
+	// layer's regularizers add nothing to the loss.
+	for _, w := range m.trainable() {
+		if w.Regularizer != nil {
 			bp.reg = append(bp.reg, w)
 		}
 	}

@@ -34,6 +34,9 @@ type batchNorm struct {
 	sum, dot     []float64 // Backward's Σ dy and Σ dy·(x - mean)
 	a, b, d      []float32 // dx += a·dy + b·(x - mean) + d
 	training     bool      // the last Forward used batch statistics
+	// frozen: every Forward uses the moving statistics and leaves them
+	// alone, training ones too (FreezeBatchNorm).
+	frozen bool
 
 	// relu fuses a ReLU that alone reads the normalization's output
 	// (BatchNormReLU): y is the ReLU's output, and y.Grad the ReLU's
@@ -113,6 +116,7 @@ func (p *Plan) batchNorm(name string, x *Var, gamma, beta, movingMean, movingVar
 }
 
 func (o *batchNorm) Forward(training bool) {
+	training = training && !o.frozen
 	o.training = training
 	if training {
 		o.batchStatistics()

@@ -14,3 +14,20 @@ package autograd
 func (p *Plan) BatchNormReLU(x *Var, gamma, beta, movingMean, movingVar *Param, momentum, epsilon float64) *Var {
 	return p.batchNorm("BatchNormReLU", x, gamma, beta, movingMean, movingVar, momentum, epsilon, true)
 }
+
+// FreezeBatchNorm makes the normalization whose output is y (BatchNorm or
+// BatchNormReLU) normalize with its moving statistics and leave them
+// alone in training Forwards too, as at inference; its gradients are
+// those of that affine map. It is Keras's BatchNormalization with
+// trainable = False, which runs in inference mode whatever the training
+// flag. It panics when y is not a normalization's output.
+func (p *Plan) FreezeBatchNorm(y *Var) {
+	bn, ok := y.src.(*batchNorm)
+	if !ok || bn.y != y {
+		panic("autograd: FreezeBatchNorm of a value that no BatchNorm made")
+	}
+	bn.frozen = true
+	if cv := bn.statsFrom; cv != nil { // no batch statistics to take
+		cv.statsFor, bn.statsFrom = nil, nil
+	}
+}

@@ -99,6 +99,14 @@ var moreCases = []moreCase{
 		mm, mv := movingStats(rng, 3)
 		return p.probe(p.BatchNorm(x, g, b, mm, mv, 0.99, 1e-3), rng), append([]*Var{x}, params(g, b)...), noHook
 	}},
+	{"BatchNorm/frozen-training", true, func(p *Plan, rng *rand.Rand) (LossOp, []*Var, func()) {
+		x := leaf(p, rng, false, 2, 2, 3, 2)
+		g, b := param(p, rng, "gamma", 2), param(p, rng, "beta", 2)
+		mm, mv := movingStats(rng, 2)
+		y := p.BatchNormReLU(x, g, b, mm, mv, 0.99, 1e-3)
+		p.FreezeBatchNorm(y) // a training Forward as an inference one
+		return p.probe(y, rng), append([]*Var{x}, params(g, b)...), noHook
+	}},
 	{"BinaryCrossentropy/logits", true, func(p *Plan, rng *rand.Rand) (LossOp, []*Var, func()) {
 		x := leaf(p, rng, false, 6, 2)
 		return p.BinaryCrossentropy(x, bits(rng, 6, 2), true, 0), []*Var{x}, noHook

@@ -245,9 +245,19 @@ func (m *Model) buildGraph(rng *rand.Rand, dry bool) ([]layers.ParamShape, error
 // buildLayer builds one layer for its input shapes, or with dry set only
 // works out its weights' shapes when it can.
 func buildLayer(l layers.Layer, shapes [][]int, rng *rand.Rand, dry bool) ([]int, []layers.ParamShape, error) {
-	if ps, ok := l.(layers.ParamShaper); ok && dry && len(shapes) == 1 {
+	if ps, ok := l.(layers.ParamShaper); ok && len(shapes) == 1 {
+		// The sizes are checked before any weight is made: the output's,
+		// as buildGraph does, then the weights'.
 		ws, out, err := ps.ParamShapes(shapes[0])
-		return out, ws, err
+		if err == nil {
+			err = checkSampleSize(l, out)
+		}
+		if err == nil {
+			err = checkWeightSizes(l, ws)
+		}
+		if err != nil || dry {
+			return out, ws, err
+		}
 	}
 	var out []int
 	var err error
@@ -273,6 +283,26 @@ func checkSampleSize(l layers.Layer, shape []int) error {
 			return fmt.Errorf("layer %s would make samples of shape %s, more than %d values each", describe(l), tensor.ShapeString(shape, true), maxSampleValues)
 		}
 		n *= d
+	}
+	return nil
+}
+
+// maxWeightValues bounds the values of one weight (1 Gi floats, 4 GiB):
+// a kernel larger comes from a typo, such as a kernel size larger than the
+// image with padding "same", and its size may not even fit an int (a
+// 2³¹×2³¹ kernel made a tensor of no values, whose first use divided by
+// zero).
+const maxWeightValues = 1 << 30
+
+func checkWeightSizes(l layers.Layer, ws []layers.ParamShape) error {
+	for _, w := range ws {
+		n := 1
+		for _, d := range w.Shape {
+			if d <= 0 || n > maxWeightValues/d {
+				return fmt.Errorf("layer %s would make a weight %s of shape %s, more than %d values; check its sizes (kernel size, units, filters)", describe(l), w.Name, tensor.ShapeString(w.Shape, false), maxWeightValues)
+			}
+			n *= d
+		}
 	}
 	return nil
 }

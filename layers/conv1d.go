@@ -112,7 +112,13 @@ func (l *Conv1DLayer) ParamShapes(input []int) ([]ParamShape, []int, error) {
 	if err := checkSequence(l, input, dilated(l.window, l.dilation), l.padding, what); err != nil {
 		return nil, nil, err
 	}
-	out, _, _ := l.geometry(input[0])
+	out, before, after := l.geometry(input[0])
+	// A dilated kernel runs on the sequence padded with its zeros
+	// (dilatedCall), which a large rate makes long: held to the model's
+	// bound on a sample's values, as a layer's output is.
+	if padded := before + input[0] + after; l.dilation > 1 && padded > maxPaddedValues/max(input[1], 1) {
+		return nil, nil, buildError(l, "dilated kernel of %d steps at rate %d pads each sequence to %d steps of %d channels, more than %d values; use a smaller dilation rate", l.window, l.dilation, padded, input[1], maxPaddedValues)
+	}
 	ps := l.opts.paramShapes(l.name, l.filters, ParamShape{l.name + "/kernel", []int{l.window, input[1], l.filters}})
 	return ps, []int{out, l.filters}, nil
 }
@@ -248,6 +254,9 @@ func sequenceOptions(class string, o *options, size int, option string, def, str
 	if size < 0 {
 		return 0, 0, "", fmt.Errorf("%s needs a positive window size, got %d", class, size)
 	}
+	if size > maxWindow { // as single
+		return 0, 0, "", fmt.Errorf("%s takes a window size up to %d, got %d", class, maxWindow, size)
+	}
 	if size > 0 {
 		window = size
 	}
@@ -284,6 +293,10 @@ func sequenceOptions(class string, o *options, size int, option string, def, str
 	return window, strides, padding, err
 }
 
+// maxPaddedValues bounds the values of one padded sample (2^28), as the
+// model bounds a sample's values at any layer's output.
+const maxPaddedValues = 1 << 28
+
 // single reads the one value a 1-D layer's window option takes.
 func single(option string, v []int) (int, error) {
 	if len(v) != 1 {
@@ -291,6 +304,9 @@ func single(option string, v []int) (int, error) {
 	}
 	if v[0] <= 0 {
 		return 0, fmt.Errorf("%s needs a positive value, got %d", option, v[0])
+	}
+	if v[0] > maxWindow { // as pair
+		return 0, fmt.Errorf("%s takes values up to %d, got %d", option, maxWindow, v[0])
 	}
 	return v[0], nil
 }

@@ -51,6 +51,9 @@ func windowOptions(class string, o *options, size int, option string, def [2]int
 		if size < 0 {
 			return window, strides, "", fmt.Errorf("%s needs a positive window size, got %d", class, size)
 		}
+		if size > maxWindow { // as pair
+			return window, strides, "", fmt.Errorf("%s takes a window size up to %d, got %d", class, maxWindow, size)
+		}
 		window = [2]int{size, size}
 	}
 	given := o.kernelSize

@@ -77,8 +77,15 @@ func pairOf(option string, v []int) ([2]int, error) {
 	return [2]int{}, fmt.Errorf("%s takes 1 or 2 values (rows, columns), got %d", option, len(v))
 }
 
+// maxWindow bounds a window's size, stride and dilation rate: 2^28, the
+// most values a sample may have at any layer, so more than any image side
+// or sequence. Beyond it the window arithmetic (a dilated span, the
+// padding around the input) could overflow an int: a dilation rate of
+// 2^62 built, then panicked in the first Predict.
+const maxWindow = 1 << 28
+
 // pair turns the values of WithKernelSize, WithStrides or WithPoolSize into
-// (rows, cols), each positive.
+// (rows, cols), each positive and at most maxWindow.
 func pair(option string, v []int) ([2]int, error) {
 	p, err := pairOf(option, v)
 	if err != nil {
@@ -86,6 +93,9 @@ func pair(option string, v []int) ([2]int, error) {
 	}
 	if p[0] <= 0 || p[1] <= 0 {
 		return p, fmt.Errorf("%s needs positive values, got %v", option, v)
+	}
+	if p[0] > maxWindow || p[1] > maxWindow {
+		return p, fmt.Errorf("%s takes values up to %d, got %v", option, maxWindow, v)
 	}
 	return p, nil
 }

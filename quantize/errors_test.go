@@ -109,3 +109,34 @@ func TestBadInputsAreErrors(t *testing.T) {
 		t.Errorf("infinities in samples 40 and 65: error %v, want the first named", err)
 	}
 }
+
+// TestCalibrationOverflowIsAnError quantizes models whose calibration
+// samples take a layer's outputs beyond float32 (huge weights, as a run
+// that diverged leaves them). Quantize used to accept them with an
+// infinite output scale: Predict gave NaN without an error and Save failed
+// on the scale. It must refuse, naming the layer.
+func TestCalibrationOverflowIsAnError(t *testing.T) {
+	for first, m := range map[string]*goras.Model{
+		"hidden": goras.NewSequential(layers.Input(28, 28, 1), layers.Flatten(),
+			layers.Dense(8, layers.WithActivation("relu"), layers.WithName("hidden")), layers.Dense(2)),
+		"conv": goras.NewSequential(layers.Input(28, 28, 1), layers.Conv2D(4, 3, layers.WithActivation("relu"), layers.WithName("conv")),
+			layers.Flatten(), layers.Dense(2)),
+	} {
+		if err := m.Build(); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range m.Params() {
+			for i := range p.Value.Data() {
+				p.Value.Data()[i] = 1e38 // finite, but a sum of a few products of it with 0.5–1 is not
+			}
+		}
+		q, err := quantize.Quantize(m, images(8, 1))
+		if err == nil || !strings.Contains(err.Error(), "overflow float32") || !strings.Contains(err.Error(), first) {
+			var y *tensor.Tensor
+			if q != nil {
+				y, _ = q.Predict(images(1, 2))
+			}
+			t.Errorf("%s: error %v (outputs %v), want one naming the layer and saying its outputs overflow", first, err, y)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/internal/kernel"
@@ -139,6 +140,9 @@ func (q *Model) calibrate(x *tensor.Tensor) error {
 		for _, st := range q.image {
 			if st.conv != nil {
 				cur = st.conv.calibrate(imgs, cur)
+				if err := calibrated(st.conv.From, cur); err != nil {
+					return err
+				}
 			} else {
 				for i, im := range imgs {
 					out := act{data: make([]uint8, st.pool.size()), h: im.h / 2, w: im.w / 2, c: im.c, rs: im.w / 2 * im.c}
@@ -156,9 +160,24 @@ func (q *Model) calibrate(x *tensor.Tensor) error {
 	}
 	for i, d := range q.dense[:len(q.dense)-1] {
 		rows = d.calibrate(rows, n)
+		if err := calibrated(d.From, d.Out); err != nil {
+			return err
+		}
 		q.dense[i+1].In = d.Out
 	}
 	return nil
+}
+
+// calibrated refuses the output quantization of the layers from when the
+// calibration samples took them beyond float32's range: the float model
+// overflows there too, Predict would give NaN and Save could not write
+// the scale.
+func calibrated(from []string, p params) error {
+	if checkParams(p, "") == nil {
+		return nil
+	}
+	return fmt.Errorf("quantize: calibration samples: the outputs of %s overflow float32 (their quantization scale is %v); "+
+		"the float model overflows there too: its weights or inputs are far too large (a run that diverged?)", strings.Join(from, "+"), p.Scale)
 }
 
 // dims is the per-sample input shape of an image stage.

@@ -71,8 +71,9 @@ func WithBatchSize(n int) Option { return func(o *settings) { o.batch = n } }
 // Predict returns the mean, over models and shifts, of the predicted class
 // probabilities for x: shape (N, classes), each row summing to 1. x is
 // (N, H, W) or (N, H, W, C) when shifts other than {0, 0} are asked for. A
-// model compiled with a from-logits cross-entropy has its outputs turned into
-// probabilities by softmax first; any other model must output probabilities.
+// model compiled with a from-logits cross-entropy has its outputs (which must
+// be finite) turned into probabilities by softmax first; any other model must
+// output probabilities.
 func Predict(models []Model, x goras.Data, opts ...Option) (*tensor.Tensor, error) {
 	s := settings{shifts: []Shift{{0, 0}}, batch: 1000}
 	for _, o := range opts {
@@ -101,6 +102,11 @@ func Predict(models []Model, x goras.Data, opts ...Option) (*tensor.Tensor, erro
 				return nil, fmt.Errorf("ensemble: model %d outputs shape %v; want (N, classes)", i+1, p.Shape())
 			}
 			if fromLogits(m) {
+				// A NaN or infinite logit would make its row NaN, and the
+				// average of every model with it, without a word.
+				if err := checkLogits(p); err != nil {
+					return nil, fmt.Errorf("ensemble: model %d: %w", i+1, err)
+				}
 				softmaxRows(p)
 			} else if err := checkProbabilities(p); err != nil {
 				return nil, fmt.Errorf("ensemble: model %d: %w", i+1, err)
@@ -127,6 +133,9 @@ func Predict(models []Model, x goras.Data, opts ...Option) (*tensor.Tensor, erro
 // Accuracy is the fraction of rows of probs (N, classes) whose largest
 // value is at the label's class.
 func Accuracy(probs *tensor.Tensor, labels []uint8) (float64, error) {
+	if probs == nil {
+		return 0, fmt.Errorf("ensemble: Accuracy of no predictions (nil) against %d labels; want (%d, classes)", len(labels), len(labels))
+	}
 	if probs.Rank() != 2 || probs.Dim(0) != len(labels) {
 		return 0, fmt.Errorf("ensemble: Accuracy of %v predictions against %d labels; want (%d, classes)", probs.Shape(), len(labels), len(labels))
 	}
@@ -154,6 +163,8 @@ func fromLogits(m Model) bool {
 		return loss.FromLogits
 	case losses.SparseCategoricalCrossentropy:
 		return loss.FromLogits
+	case losses.CategoricalFocalCrossentropy:
+		return loss.FromLogits
 	}
 	return false
 }
@@ -178,6 +189,17 @@ func softmaxRows(t *tensor.Tensor) {
 			row[j] = float32(float64(row[j]) / sum)
 		}
 	}
+}
+
+// checkLogits makes sure every value of t (N, K) is finite.
+func checkLogits(t *tensor.Tensor) error {
+	k := t.Dim(1)
+	for i, v := range t.Data() {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("row %d holds the logit %g; a model's outputs must be finite (did its training diverge?)", i/k, v)
+		}
+	}
+	return nil
 }
 
 // checkProbabilities makes sure every row of t is a probability

@@ -86,6 +86,60 @@ func TestPredictRefusesNonProbabilities(t *testing.T) {
 	if _, err := Accuracy(tensor.New(2, 3), []uint8{1}); err == nil {
 		t.Error("Accuracy of 2 rows against 1 label: no error")
 	}
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Errorf("Accuracy of nil predictions: panic %v", r)
+			}
+		}()
+		if _, err := Accuracy(nil, []uint8{1}); err == nil {
+			t.Error("Accuracy of nil predictions: no error")
+		}
+	}()
+}
+
+// focalLogits is a fixed model compiled with a from-logits focal loss.
+type focalLogits struct{ fixed }
+
+func (focalLogits) Loss() losses.Loss {
+	l := losses.NewCategoricalFocalCrossentropy()
+	l.FromLogits = true
+	return l
+}
+
+// TestPredictLogitsMustBeFinite checks that a from-logits model's NaN or
+// infinite output is an error naming the model and row: softmax turned it
+// into a NaN row, which the average spread to every model's, silently.
+func TestPredictLogitsMustBeFinite(t *testing.T) {
+	x := tensor.New(2, 2, 2)
+	good := fixed{[]float32{0.5, 0.5, 0.5, 0.5}}
+	for _, v := range []float32{float32(math.NaN()), float32(math.Inf(1))} {
+		bad := logits{fixed{[]float32{0, 1, 2, v}}}
+		p, err := Predict([]Model{good, bad}, x)
+		if err == nil || !strings.Contains(err.Error(), "model 2") || !strings.Contains(err.Error(), "row 1") {
+			var got []float32
+			if p != nil {
+				got = p.Data()
+			}
+			t.Errorf("logit %v: probabilities %v, error %v; want an error naming model 2 and row 1", v, got, err)
+		}
+	}
+}
+
+// TestPredictFocalFromLogits checks that a model compiled with a
+// from-logits categorical focal cross-entropy is softmaxed as the other
+// from-logits cross-entropies are, not refused as "not probabilities".
+func TestPredictFocalFromLogits(t *testing.T) {
+	x := tensor.New(1, 2, 2)
+	got, err := Predict([]Model{focalLogits{fixed{[]float32{0, 0, float32(math.Ln2)}}}}, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range []float64{0.25, 0.25, 0.5} {
+		if !close(float64(got.Data()[i]), w) {
+			t.Fatalf("probabilities %v, want (0.25, 0.25, 0.5)", got.Data())
+		}
+	}
 }
 
 // A 3×4 image 1..12 moved one row down and one column left:

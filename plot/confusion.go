@@ -55,6 +55,18 @@ func Confusion(c *metrics.Confusion) (*gplot.Plot, error) {
 		return nil, errors.New("plot: an empty confusion matrix")
 	}
 	n := c.Classes()
+	// Counts is exported, so a matrix may be made by hand: a short row
+	// would index out of range, a negative count shade a cell NaN.
+	for t, row := range c.Counts {
+		if len(row) != n {
+			return nil, fmt.Errorf("plot: confusion matrix row %d has %d counts for %d classes; want a square matrix (metrics.ConfusionMatrix)", t, len(row), n)
+		}
+		for p, v := range row {
+			if v < 0 {
+				return nil, fmt.Errorf("plot: confusion matrix count (true %d, predicted %d) is %d; counts cannot be negative", t, p, v)
+			}
+		}
+	}
 	g := confusionGrid{c: c, shade: make([][]float64, n)}
 	for t := range n {
 		g.shade[t] = make([]float64, n)

@@ -203,6 +203,13 @@ func SaveMostConfidentErrors(path string, x *tensor.Tensor, yTrue []int, probs *
 	if n <= 0 {
 		return fmt.Errorf("plot: SaveMostConfidentErrors: n = %d; want at least 1", n)
 	}
+	// A NaN would be taken for class 0 and, comparing as neither more nor
+	// less than any probability, scramble the surest-first order.
+	for i, v := range probs.Data() {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("plot: SaveMostConfidentErrors: the probabilities of image %d hold %v; want finite values (Predict's output)", i/probs.Dim(1), v)
+		}
+	}
 	misses := confidentErrors(yTrue, probs)
 	if len(misses) == 0 {
 		return save(path, 4*vg.Inch, vg.Inch, func(dc draw.Canvas) error {

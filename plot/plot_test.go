@@ -408,6 +408,10 @@ func TestSaveMostConfidentErrors(t *testing.T) {
 	if v, _ := stats(readPNG(t, right)); v == 0 {
 		t.Error("the no-errors picture is blank")
 	}
+	// A NaN (a model that diverged) is an error: it used to be drawn as a
+	// confident "pred 0 (NaN)" and to scramble the surest-first order.
+	nanProbs, _ := tensor.FromSlice(append([]float32(nil), probs.Data()...), 4, 2)
+	nanProbs.Data()[5] = float32(math.NaN())
 	for _, tc := range []struct {
 		y     []int
 		probs *tensor.Tensor
@@ -418,6 +422,7 @@ func TestSaveMostConfidentErrors(t *testing.T) {
 		{y, nil, 3, "probabilities of shape [] for 4 images"},
 		{y, probs.Slice(0, 3), 3, "probabilities of shape [3 2]"},
 		{y, probs, 0, "n = 0"},
+		{y, nanProbs, 3, "image 2 hold NaN"},
 	} {
 		err := SaveMostConfidentErrors(p, x, tc.y, tc.probs, tc.n)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -457,4 +462,30 @@ func TestSaveConfusion(t *testing.T) {
 		t.Error("empty confusion matrix: no error")
 	}
 	noTempFiles(t, dir)
+}
+
+// TestConfusionRefusesMalformedCounts draws hand-made matrices whose rows
+// are short or whose counts are negative: an error naming the row or cell,
+// not a panic (index out of range) or a NaN shade.
+func TestConfusionRefusesMalformedCounts(t *testing.T) {
+	for _, c := range []struct {
+		counts [][]int
+		want   string
+	}{
+		{[][]int{{1, 2}, {3}}, "row 1 has 1 counts for 2 classes"},
+		{[][]int{{1}, {3}}, "row 0 has 1 counts for 2 classes"},
+		{[][]int{{1, -2}, {3, 4}}, "(true 0, predicted 1) is -2"},
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("counts %v: panic %v", c.counts, r)
+				}
+			}()
+			err := SaveConfusion(filepath.Join(t.TempDir(), "cm.svg"), &metrics.Confusion{Counts: c.counts})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("counts %v: error %v, want one saying %q", c.counts, err, c.want)
+			}
+		}()
+	}
 }

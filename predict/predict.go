@@ -66,9 +66,10 @@ func (p Prediction) WithClassNames(names []string) Prediction {
 
 // Top is the prediction of row, a picture's class probabilities: its k most
 // likely classes (all of them when k ≥ len(row)), most likely first, equal
-// probabilities in class order, so that Class is tensor.ArgMaxRow(row). It
-// panics on an empty row, which no model outputs.
+// probabilities in class order, so that Class is tensor.ArgMaxRow(row); none
+// for k ≤ 0. It panics on an empty row, which no model outputs.
 func Top(file string, row []float32, k int) Prediction {
+	k = max(k, 0) // a negative k made the slices below panic
 	order := make([]int, len(row))
 	for c := range order {
 		order[c] = c

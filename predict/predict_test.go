@@ -30,6 +30,13 @@ func TestTop(t *testing.T) {
 	if all := Top("b", row, 99); len(all.Top) != len(row) || all.Top[4] != (Probability{Class: 2, Probability: 0.05}) {
 		t.Errorf("k beyond the classes: %+v", all.Top)
 	}
+	// k ≤ 0 (an unchecked --top, a pipeline's option) used to panic
+	// (makeslice: cap out of range) for k < 0: now no classes, as k = 0.
+	for _, k := range []int{0, -1} {
+		if p := Top("c", row, k); p.Class != 1 || len(p.Top) != 0 {
+			t.Errorf("k = %d: %+v, want class 1 and no Top", k, p)
+		}
+	}
 }
 
 // The JSON is goras predict --json's: its field names and order, and

@@ -216,3 +216,67 @@ func writePNG(t *testing.T, dir string, i int, px []uint8) string {
 	}
 	return path
 }
+
+// A run writes only the shards some name hashes to, so the shards of an
+// earlier run into the same file (more pictures then, or the same ones
+// when every picture of this run is bad) were left in place and read as
+// this run's predictions. A run must leave none of them.
+func TestRunLeavesNoStaleShards(t *testing.T) {
+	dir := t.TempDir()
+	m := goras.NewSequential(applications.MLP()...)
+	m.SetSeed(1)
+	if err := m.Build(); err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(dir, "mlp.safetensors")
+	if err := saving.Save(m, model); err != nil {
+		t.Fatal(err)
+	}
+	px := make([]uint8, 28*28)
+	for i := 8; i < 20; i++ {
+		px[i*28+14] = 255 // a stroke: a "1"
+	}
+	digit := writePNG(t, dir, 0, px)
+	notPicture := filepath.Join(dir, "notes.png")
+	os.WriteFile(notPicture, []byte("not a picture"), 0o644)
+	for _, c := range []struct {
+		files       []string
+		shards, bad int
+	}{{[]string{digit}, 4, 0}, {[]string{notPicture}, 1, 1}} {
+		out := filepath.Join(dir, fmt.Sprintf("out-%d.jsonl", c.shards))
+		for s := 0; s < c.shards; s++ {
+			os.WriteFile(ShardPath(out, s, c.shards), []byte(`{"file": "stale.png", "class": 4}`+"\n"), 0o644)
+		}
+		bad, err := Run(context.Background(), Options{Model: model, Files: c.files, Out: out, Shards: c.shards})
+		if err != nil || len(bad) != c.bad {
+			t.Fatalf("pictures %v: bad %q, error %v", c.files, bad, err)
+		}
+		for s := 0; s < c.shards; s++ {
+			if b, err := os.ReadFile(ShardPath(out, s, c.shards)); err == nil && strings.Contains(string(b), "stale.png") {
+				t.Errorf("pictures %v: shard %s still holds the earlier run's %q", c.files, ShardPath(out, s, c.shards), b)
+			}
+		}
+	}
+}
+
+// An output file that cannot be written (its directory is a regular file)
+// used to be found only when every digit had been read and predicted: Run
+// must refuse it first.
+func TestRunRefusesUnwritableOut(t *testing.T) {
+	dir := t.TempDir()
+	m := goras.NewSequential(applications.MLP()...)
+	if err := m.Build(); err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(dir, "mlp.safetensors")
+	if err := saving.Save(m, model); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, nil, 0o644)
+	out := filepath.Join(file, "predictions.jsonl")
+	_, err := Run(context.Background(), Options{Model: model, Files: []string{writePNG(t, dir, 0, make([]uint8, 28*28))}, Out: out})
+	if err == nil || !strings.Contains(err.Error(), out) || !strings.Contains(err.Error(), "nothing was predicted") {
+		t.Errorf("output under a regular file: error %v, want one naming %s before predicting", err, out)
+	}
+}

@@ -75,7 +75,8 @@ func badLine(msg string) Line { return Line{Name: msg, JSON: msg} }
 
 // Run checks the options, runs the pipeline on the runner of Beam's
 // --runner flag (prism in this process when none is given) and returns the
-// pictures that could not be read, one message each.
+// pictures that could not be read, one message each. The shards and the list
+// of bad pictures an earlier run left at o.Out are removed first.
 func Run(ctx context.Context, o Options) (bad []string, err error) {
 	if err := o.check(); err != nil {
 		return nil, err
@@ -85,7 +86,16 @@ func Run(ctx context.Context, o Options) (bad []string, err error) {
 	if _, err := LoadModel(ctx, o.Model); err != nil {
 		return nil, err
 	}
+	// So is the output's place, written only once every digit is read.
+	if err := beamfs.CheckWritable(ctx, o.Out+".goras-beam-check"); err != nil {
+		return nil, fmt.Errorf("the output %s cannot be written, so nothing was predicted: %w", o.Out, err)
+	}
 	removeStale(ctx, ErrorsPath(o.Out))
+	// Only the shards some name hashes to are written: those of an earlier
+	// run into the same file would be read as this run's predictions.
+	for s := 0; s < o.Shards; s++ {
+		removeStale(ctx, ShardPath(o.Out, s, o.Shards))
+	}
 	p := beam.NewPipeline()
 	Pipeline(p.Root(), o)
 	if err := beamx.Run(ctx, p); err != nil {
@@ -124,8 +134,9 @@ func (o *Options) check() error {
 	return nil
 }
 
-// removeStale removes a list of bad pictures left by an earlier run, which
-// would otherwise be read as this run's.
+// removeStale removes a file left by an earlier run (a list of bad
+// pictures, a shard of predictions), which would otherwise be read as this
+// run's.
 func removeStale(ctx context.Context, file string) {
 	fs, err := filesystem.New(ctx, file)
 	if err != nil {

@@ -65,6 +65,17 @@ func Run(ctx context.Context, jobs []Job, out string, tta bool) (string, error) 
 		}
 		seen[j.ID] = true
 	}
+	// A directory that cannot be written would otherwise be found when the
+	// first job has trained, perhaps hours later, and fail every job.
+	checked := map[string]bool{}
+	for _, dir := range append([]string{out}, jobOuts(jobs)...) {
+		if !checked[dir] {
+			checked[dir] = true
+			if err := beamfs.CheckWritable(ctx, beamfs.Join(dir, ".goras-beam-check")); err != nil {
+				return "", fmt.Errorf("the output directory %s cannot be written, so no job was started: %w", dir, err)
+			}
+		}
+	}
 	p := beam.NewPipeline()
 	Pipeline(p.Root(), jobs, out, tta)
 	if err := beamx.Run(ctx, p); err != nil {
@@ -72,6 +83,15 @@ func Run(ctx context.Context, jobs []Job, out string, tta bool) (string, error) 
 	}
 	b, err := beamfs.Read(ctx, beamfs.Join(out, ReportFile))
 	return string(b), err
+}
+
+// jobOuts are the jobs' output directories.
+func jobOuts(jobs []Job) []string {
+	dirs := make([]string, len(jobs))
+	for i, j := range jobs {
+		dirs[i] = j.Out
+	}
+	return dirs
 }
 
 // trainFn trains one job per element and writes its files.

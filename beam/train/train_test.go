@@ -134,3 +134,28 @@ func testAccuracy(t *testing.T, models []ensemble.Model, test mnist.Dataset) flo
 	}
 	return acc
 }
+
+// An output directory that cannot be written (here a path under a regular
+// file) used to be found when each job had trained and came to save its
+// model: hours of a sweep lost. Run must refuse it before any job starts,
+// whether it is the report's directory or one job's.
+func TestRunRefusesUnwritableOutBeforeTraining(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(file, "out")
+	job := func(out string) Job {
+		return Job{ID: "tiny-1", Recipe: "fast", Seed: 1, Hyper: tinyHyper, Train: 2000, Validation: 500, Out: out}
+	}
+	for _, c := range []struct{ reportOut, jobOut string }{{bad, dir}, {dir, bad}} {
+		_, err := Run(context.Background(), []Job{job(c.jobOut)}, c.reportOut, false)
+		if err == nil || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), "no job was started") {
+			t.Errorf("report to %s, job's files to %s: error %v, want one naming %s before any job started", c.reportOut, c.jobOut, err, bad)
+		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("the writable directory holds %d files, want only %s (no model, no probe left)", len(ents), file)
+	}
+}

@@ -80,6 +80,23 @@ func WriteBytes(ctx context.Context, path string, data []byte) error {
 	})
 }
 
+// CheckWritable writes an empty file at path, as Write does, and removes it:
+// a run checks where its results go before the long work that makes them.
+func CheckWritable(ctx context.Context, path string) error {
+	if err := WriteBytes(ctx, path, nil); err != nil {
+		return err
+	}
+	fs, err := filesystem.New(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer fs.Close()
+	if rm, ok := fs.(filesystem.Remover); ok {
+		rm.Remove(ctx, path)
+	}
+	return nil
+}
+
 // Read returns the bytes of the file at path.
 func Read(ctx context.Context, path string) ([]byte, error) {
 	fs, err := filesystem.New(ctx, path)

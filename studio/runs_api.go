@@ -9,11 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/internal/pidfile"
 	"github.com/goras-ml/goras/saving"
 )
 
@@ -304,27 +304,20 @@ func saveModel(m *goras.Model, path string) error { return saving.Save(m, path) 
 // folder that the run is alive.
 func takeLock(dir string) (release func(), err error) {
 	path := filepath.Join(dir, lockFile)
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
-	if err != nil {
+	if err := pidfile.Create(path); err != nil {
 		return nil, errorf(http.StatusConflict, "run folder %s is being written by another studio", filepath.Base(dir))
 	}
-	fmt.Fprintf(f, "%d\n", os.Getpid())
-	f.Close()
 	return func() { os.Remove(path) }, nil
 }
 
 // lockHeld reports whether a live process holds a run folder's lock.
 func lockHeld(dir string) bool {
-	b, err := os.ReadFile(filepath.Join(dir, lockFile))
-	if err != nil {
+	pid, err := pidfile.Read(filepath.Join(dir, lockFile))
+	switch {
+	case err != nil:
 		return false
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 0 {
-		return false
-	}
-	if pid == os.Getpid() {
+	case pid == os.Getpid():
 		return true // this studio: its jobs say more
 	}
-	return processAlive(pid)
+	return pidfile.Alive(pid)
 }

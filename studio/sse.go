@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"syscall"
 	"time"
 )
 
@@ -120,15 +118,4 @@ func (s *Server) runEvents(w http.ResponseWriter, r *http.Request) error {
 			fmt.Fprint(w, ": ping\n\n")
 		}
 	}
-}
-
-// processAlive reports whether process pid exists. Where signal 0 cannot
-// be sent (Windows), a process that FindProcess finds counts as alive.
-func processAlive(pid int) bool {
-	p, err := os.FindProcess(pid)
-	if err != nil {
-		return false
-	}
-	err = p.Signal(syscall.Signal(0))
-	return err == nil || errors.Is(err, syscall.EPERM) || !errors.Is(err, os.ErrProcessDone)
 }

@@ -6,11 +6,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/goras-ml/goras/internal/pidfile"
 )
 
 // One goras train at a time writes a --checkpoint-dir. Two would interleave
@@ -45,16 +44,8 @@ func claimCheckpointDir(dir string) (release func(), err error) {
 func lockCheckpointDir(dir string) (release func(), err error) {
 	path := filepath.Join(dir, lockFile)
 	for range 2 {
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+		err := pidfile.Create(path)
 		if err == nil {
-			_, werr := fmt.Fprintf(f, "%d\n", os.Getpid())
-			if cerr := f.Close(); werr == nil {
-				werr = cerr
-			}
-			if werr != nil {
-				os.Remove(path)
-				return nil, fmt.Errorf("--checkpoint-dir %s: cannot mark it as in use: %v", dir, pathless(werr))
-			}
 			key := resolvedPath(path)
 			heldDirs.Store(key, true)
 			return func() { heldDirs.Delete(key); os.Remove(path) }, nil
@@ -75,29 +66,16 @@ func lockCheckpointDir(dir string) (release func(), err error) {
 // that process is alive. A file without one counts as alive for a few
 // seconds after it was made: its writer may not have written it yet.
 func lockOwner(path string) (pid int, live bool) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0, !errors.Is(err, fs.ErrNotExist)
-	}
-	pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
+	pid, err := pidfile.Read(path)
 	switch {
-	case err != nil || pid <= 0:
+	case errors.Is(err, fs.ErrNotExist):
+		return 0, false
+	case err != nil:
 		fi, err := os.Stat(path)
 		return 0, err == nil && time.Since(fi.ModTime()) < 10*time.Second
 	case pid == os.Getpid():
 		_, held := heldDirs.Load(resolvedPath(path))
 		return pid, held
 	}
-	return pid, processAlive(pid)
-}
-
-// processAlive reports whether process pid exists. Where signal 0 cannot
-// be sent (Windows), a process that FindProcess finds counts as alive.
-func processAlive(pid int) bool {
-	p, err := os.FindProcess(pid)
-	if err != nil {
-		return false
-	}
-	err = p.Signal(syscall.Signal(0))
-	return err == nil || errors.Is(err, syscall.EPERM) || !errors.Is(err, os.ErrProcessDone)
+	return pid, pidfile.Alive(pid)
 }

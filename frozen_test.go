@@ -54,21 +54,7 @@ func TestFrozenBatchNormRunsInInferenceMode(t *testing.T) {
 
 	// Gradients through the frozen normalization, against central
 	// differences of the training loss (which, frozen, no Forward moves).
-	var d dataSet
-	if err := m.checkData("test", x, y, &d); err != nil {
-		t.Fatal(err)
-	}
-	bp, err := m.plan(n, true, &d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bp.gather(&d, bp.rowsFrom(0))
-	loss := func() float64 {
-		bp.plan.Forward(true)
-		return bp.loss(m.compiled.weights)
-	}
-	loss()
-	bp.plan.Backward()
+	loss := trainingLoss(t, m, x, y, n)
 	const h = 1e-3 // at these weights, switches no ReLU or pooling window
 	for _, p := range m.trainable() {
 		grad := slices.Clone(p.Grad.Data())

@@ -45,6 +45,29 @@ func sgdOpt(t testing.TB) optimizers.Optimizer {
 	return o
 }
 
+// trainingLoss plans a training step of m on the n samples x, y and runs
+// it forward and backward once, leaving the gradients in the weights; loss
+// runs the plan forward again and returns the loss, for finite differences.
+func trainingLoss(t *testing.T, m *Model, x, y Data, n int) (loss func() float64) {
+	t.Helper()
+	var d dataSet
+	if err := m.checkData("test", x, y, &d); err != nil {
+		t.Fatal(err)
+	}
+	bp, err := m.plan(n, true, &d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bp.gather(&d, bp.rowsFrom(0))
+	loss = func() float64 {
+		bp.plan.Forward(true)
+		return bp.loss(m.compiled.weights)
+	}
+	loss()
+	bp.plan.Backward()
+	return loss
+}
+
 // residualModel is x → d1 → relu → (+ x) → shared d2 twice → add → heads:
 // a skip connection, a layer called twice, and two outputs.
 func residualModel(t testing.TB) *Model {
@@ -77,21 +100,7 @@ func TestGraphGradientsMatchFiniteDifferences(t *testing.T) {
 	}
 	const n = 5
 	x, y1, y2 := randomTensor(1, n, 4), oneHotRows(n, 3, 2), randomTensor(3, n, 1)
-	var d dataSet
-	if err := m.checkData("test", Arrays{x}, Arrays{y1, y2}, &d); err != nil {
-		t.Fatal(err)
-	}
-	bp, err := m.plan(n, true, &d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bp.gather(&d, bp.rowsFrom(0))
-	loss := func() float64 {
-		bp.plan.Forward(true)
-		return bp.loss(m.compiled.weights)
-	}
-	loss()
-	bp.plan.Backward()
+	loss := trainingLoss(t, m, Arrays{x}, Arrays{y1, y2}, n)
 	grads := map[string][]float32{}
 	for _, p := range m.trainable() {
 		grads[p.Name] = slices.Clone(p.Grad.Data())

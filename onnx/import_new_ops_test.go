@@ -174,25 +174,8 @@ func TestImportNewOperators(t *testing.T) {
 			floatsAttr("scales", 1, 1, 1, 3))}), []float32{0, 0, 0, 1, 1, 1}},
 	}
 	for _, c := range cases {
-		m, err := onnx.DecodeBytes(encode(t, c.model))
-		if err != nil {
-			t.Errorf("%s: %v", c.name, err)
-			continue
-		}
-		y, err := m.PredictOnBatch(ramp(m))
-		if err != nil {
-			t.Errorf("%s: %v", c.name, err)
-			continue
-		}
-		if y.Len() != len(c.want) {
-			t.Errorf("%s: output %v, want %d values", c.name, y.Shape(), len(c.want))
-			continue
-		}
-		for i, w := range c.want {
-			if math.Abs(float64(y.Data()[i]-w)) > 1e-6 {
-				t.Errorf("%s: output %v, want %v", c.name, y.Data(), c.want)
-				break
-			}
+		if y := onRamp(t, c.name, encode(t, c.model)); y != nil {
+			wantValues(t, c.name, y, c.want)
 		}
 	}
 }

@@ -39,6 +39,39 @@ func ramp(m *goras.Model) *tensor.Tensor {
 	return x
 }
 
+// onRamp decodes model, a file's bytes, and predicts one sample of the
+// ramp 0, 1, 2, ...; it reports a failure of either under name and
+// returns nil.
+func onRamp(t *testing.T, name string, model []byte) *tensor.Tensor {
+	t.Helper()
+	m, err := onnx.DecodeBytes(model)
+	if err != nil {
+		t.Errorf("%s: %v", name, err)
+		return nil
+	}
+	y, err := m.PredictOnBatch(ramp(m))
+	if err != nil {
+		t.Errorf("%s: %v", name, err)
+		return nil
+	}
+	return y
+}
+
+// wantValues reports under name when y's values are not want, within 1e-6.
+func wantValues(t *testing.T, name string, y *tensor.Tensor, want []float32) {
+	t.Helper()
+	if y.Len() != len(want) {
+		t.Errorf("%s: output %v, want %d values", name, y.Shape(), len(want))
+		return
+	}
+	for i, w := range want {
+		if math.Abs(float64(y.Data()[i]-w)) > 1e-6 {
+			t.Errorf("%s: output %v, want %v", name, y.Data(), want)
+			return
+		}
+	}
+}
+
 func TestImportOperators(t *testing.T) {
 	ones := func(name string, dims ...int64) *onnxpb.TensorProto {
 		n := int64(1)
@@ -93,25 +126,8 @@ func TestImportOperators(t *testing.T) {
 			nodeProto("Div", "d", []string{"z", "two"}, []string{"y"})}, floats("one", nil, 1), floats("two", nil, 2)), []float32{0.5, 0, -0.5}},
 	}
 	for _, c := range cases {
-		m, err := onnx.DecodeBytes(encode(t, c.model))
-		if err != nil {
-			t.Errorf("%s: %v", c.name, err)
-			continue
-		}
-		y, err := m.PredictOnBatch(ramp(m))
-		if err != nil {
-			t.Errorf("%s: %v", c.name, err)
-			continue
-		}
-		if y.Len() != len(c.want) {
-			t.Errorf("%s: output %v, want %d values", c.name, y.Shape(), len(c.want))
-			continue
-		}
-		for i, w := range c.want {
-			if math.Abs(float64(y.Data()[i]-w)) > 1e-6 {
-				t.Errorf("%s: output %v, want %v", c.name, y.Data(), c.want)
-				break
-			}
+		if y := onRamp(t, c.name, encode(t, c.model)); y != nil {
+			wantValues(t, c.name, y, c.want)
 		}
 	}
 }

@@ -59,26 +59,15 @@ func TestImportFlattenAxis(t *testing.T) {
 		{"constant at axis -1", model(17, []int64{2, 3}, "y", []*onnxpb.NodeProto{nodeProto("Flatten", "f", []string{"c"}, []string{"fc"}, intAttr("axis", -1)),
 			nodeProto("Mul", "m", []string{"x", "fc"}, []string{"y"})}, floats("c", []int64{2, 3}, 1, 2, 3, 4, 5, 6)), []int{1, 2, 3}, []float32{0, 2, 6, 12, 20, 30}},
 	} {
-		m, err := onnx.DecodeBytes(encode(t, c.model))
-		if err != nil {
-			t.Errorf("%s: %v", c.name, err)
-			continue
-		}
-		y, err := m.PredictOnBatch(ramp(m))
-		if err != nil {
-			t.Errorf("%s: %v", c.name, err)
+		y := onRamp(t, c.name, encode(t, c.model))
+		if y == nil {
 			continue
 		}
 		if fmt.Sprint(y.Shape()) != fmt.Sprint(c.shape) {
 			t.Errorf("%s: output shape %v, want %v", c.name, y.Shape(), c.shape)
 			continue
 		}
-		for i, w := range c.want {
-			if math.Abs(float64(y.Data()[i]-w)) > 1e-6 {
-				t.Errorf("%s: output %v, want %v", c.name, y.Data(), c.want)
-				break
-			}
-		}
+		wantValues(t, c.name, y, c.want)
 	}
 	for _, c := range []struct {
 		name string

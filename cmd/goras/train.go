@@ -91,11 +91,13 @@ Other data:
                            "val_loss: X - val_accuracy: Y" instead.
 
 --model best, best-long, fast and sprint are the fixed recipes of
-docs/bounty.md; measured there on 2-core CPUs (AMD Zen 5, Intel Xeon), data
-loading included: fast 99.16–99.32 % test accuracy in 7.2–10.1 s; sprint
-99.58–99.65 % in 64–101 s; best 99.60–99.66 % in 3–15 minutes. They train on
---dataset mnist or fashion_mnist by MNIST's protocol (55,000 pictures to
-train, 5,000 to validate, the test set once), so they do not take --data.
+docs/bounty.md; measured there on 2-core CPUs, data loading included: on the
+Intel Xeon with AMX (2026-12-05) fast 99.13–99.29 % test accuracy in 6.8–7.6 s
+and best 99.64 % in 2 min 37 s (seed 1; seeds 1–5 gave 99.60–99.66 % on the
+build best was tuned on); sprint 99.58–99.65 % in 64–101 s (Intel Xeon, AMD
+Zen 5). They train on --dataset mnist or fashion_mnist by MNIST's protocol
+(55,000 pictures to train, 5,000 to validate, the test set once), so they do
+not take --data.
 
 Every file the run writes (--output, --history, --plot, --checkpoint-dir) is
 checked before training starts; a read-only file is replaced only with

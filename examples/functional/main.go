@@ -5,9 +5,13 @@
 //
 //	go run ./examples/functional
 //
-// Seed 1 on a 2-core AMD EPYC (Zen 4), shared with other builds: 18–21 s
-// per epoch, val_accuracy 0.9911 after the third, ending
-// test_loss: 0.0292 - test_accuracy: 0.9911.
+// Seed 1, with that command: on the 2-core Intel Xeon with AMX (2026-12-05,
+// the run README.md's "Beyond Sequential" shows) val_accuracy 0.9908 after
+// the third epoch, ending test_loss: 0.0291 - test_accuracy: 0.9908. When
+// the example was written (2026-12-03, build d7bb91f) a 2-core AMD EPYC
+// (Zen 4), shared with other builds, gave 0.9911 (test_loss 0.0292) in
+// 18–21 s per epoch: another build on another CPU, whose sums round
+// differently.
 package main
 
 import (

@@ -60,13 +60,7 @@ func TestFrozenBatchNormRunsInInferenceMode(t *testing.T) {
 		grad := slices.Clone(p.Grad.Data())
 		w := p.Value.Data()
 		for i := range w {
-			orig := w[i]
-			w[i] = orig + h
-			up := loss()
-			w[i] = orig - h
-			down := loss()
-			w[i] = orig
-			if num := (up - down) / (2 * h); math.Abs(num-float64(grad[i])) > 2e-3+2e-2*math.Abs(num) {
+			if num := centralDiff(loss, w, i, h); math.Abs(num-float64(grad[i])) > 2e-3+2e-2*math.Abs(num) {
 				t.Errorf("d loss / d %s[%d] = %.6f, finite differences say %.6f", p.Name, i, grad[i], num)
 			}
 		}

@@ -68,6 +68,17 @@ func trainingLoss(t *testing.T, m *Model, x, y Data, n int) (loss func() float64
 	return loss
 }
 
+// centralDiff is (loss(w[i]+h) - loss(w[i]-h)) / 2h, w[i] left as it was.
+func centralDiff(loss func() float64, w []float32, i int, h float32) float64 {
+	orig := w[i]
+	w[i] = orig + h
+	up := loss()
+	w[i] = orig - h
+	down := loss()
+	w[i] = orig
+	return (up - down) / (2 * float64(h))
+}
+
 // residualModel is x → d1 → relu → (+ x) → shared d2 twice → add → heads:
 // a skip connection, a layer called twice, and two outputs.
 func residualModel(t testing.TB) *Model {
@@ -112,13 +123,7 @@ func TestGraphGradientsMatchFiniteDifferences(t *testing.T) {
 	for _, p := range m.trainable() {
 		w := p.Value.Data()
 		for i := range w {
-			orig := w[i]
-			w[i] = orig + h
-			up := loss()
-			w[i] = orig - h
-			down := loss()
-			w[i] = orig
-			num, got := (up-down)/(2*h), float64(grads[p.Name][i])
+			num, got := centralDiff(loss, w, i, h), float64(grads[p.Name][i])
 			if math.Abs(num-got) > 2e-3+2e-2*math.Abs(num) {
 				t.Errorf("d loss / d %s[%d] = %.6f, finite differences say %.6f", p.Name, i, got, num)
 			}

@@ -135,6 +135,12 @@ func TestImportRefuses(t *testing.T) {
 		{"garbage", []byte("not a model at all"), []string{"not an ONNX model"}},
 		{"batch", encode(t, model(17, []int64{2}, "y", []*onnxpb.NodeProto{nodeProto("Transpose", "t", []string{"x"}, []string{"y"}, intsAttr("perm", 1, 0))})),
 			[]string{"keeping the batch axis 0 first"}},
+		// An attribute of another type than its operator's: read as an INT,
+		// Softmax's axis written as the FLOAT 1 would be 0, the batch axis.
+		{"attribute type", encode(t, model(17, []int64{3}, "y", []*onnxpb.NodeProto{nodeProto("Softmax", "s", []string{"x"}, []string{"y"}, floatAttr("axis", 1))})),
+			[]string{`node "s" (Softmax): its attribute axis is FLOAT where ONNX defines INT`}},
+		{"attribute type, list", encode(t, model(17, []int64{2}, "y", []*onnxpb.NodeProto{nodeProto("Transpose", "t", []string{"x"}, []string{"y"}, intAttr("perm", 0))})),
+			[]string{"its attribute perm is INT where ONNX defines INTS"}},
 	}
 	for _, c := range cases {
 		_, err := onnx.DecodeBytes(c.b)

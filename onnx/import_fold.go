@@ -115,14 +115,19 @@ func importConstant(im *importer, n *onnxpb.NodeProto) error {
 	case len(a) != 1:
 		return fmt.Errorf("a Constant needs exactly one attribute, got %d", len(a))
 	case a[0].GetName() == "value":
+		wantType(a[0], onnxpb.AttributeProto_TENSOR)
 		c, err = decodeTensor(a[0].GetT())
 	case a[0].GetName() == "value_float":
+		wantType(a[0], onnxpb.AttributeProto_FLOAT)
 		c = &constant{f: []float32{a[0].GetF()}}
 	case a[0].GetName() == "value_floats":
+		wantType(a[0], onnxpb.AttributeProto_FLOATS)
 		c = &constant{shape: []int{len(a[0].GetFloats())}, f: slices.Clone(a[0].GetFloats())}
 	case a[0].GetName() == "value_int":
+		wantType(a[0], onnxpb.AttributeProto_INT)
 		c = &constant{isInt: true, i: []int64{a[0].GetI()}}
 	case a[0].GetName() == "value_ints":
+		wantType(a[0], onnxpb.AttributeProto_INTS)
 		c = &constant{shape: []int{len(a[0].GetInts())}, isInt: true, i: slices.Clone(a[0].GetInts())}
 	default:
 		return fmt.Errorf("a Constant's %s is not supported (goras reads value, value_float(s) and value_int(s))", a[0].GetName())

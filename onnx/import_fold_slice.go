@@ -105,6 +105,7 @@ func importSlice(im *importer, n *onnxpb.NodeProto) error {
 
 func attrInt64s(n *onnxpb.NodeProto, name string) []int64 {
 	if a := attr(n, name); a != nil {
+		wantType(a, onnxpb.AttributeProto_INTS)
 		return a.GetInts()
 	}
 	return nil

@@ -103,7 +103,17 @@ func (im *importer) run() (*goras.Model, error) {
 }
 
 // importNode maps one node, after checking that its inputs are known.
-func (im *importer) importNode(n *onnxpb.NodeProto) error {
+func (im *importer) importNode(n *onnxpb.NodeProto) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e, ok := r.(attrTypeError)
+			if !ok {
+				panic(r)
+			}
+			err = fmt.Errorf("node %s (%s): its attribute %s is %s where ONNX defines %s; the file is not valid ONNX (onnx.checker says so too)",
+				nodeName(n), n.GetOpType(), e.name, e.got, e.want)
+		}
+	}()
 	if d := n.GetDomain(); d != "" && d != "ai.onnx" {
 		return unsupported(n)
 	}
@@ -254,7 +264,10 @@ func (im *importer) reachesChannelsFirst(name string, transposes bool) bool {
 		v := queue[0]
 		queue = queue[1:]
 		for _, r := range im.readers[v] {
-			p, _ := attrInts(r, "perm")
+			var p []int // a perm of another type is refused when its Transpose is imported
+			if a := attr(r, "perm"); a != nil && (a.GetType() == onnxpb.AttributeProto_INTS || a.GetType() == onnxpb.AttributeProto_UNDEFINED) {
+				p, _ = attrInts(r, "perm")
+			}
 			switch op := r.GetOpType(); {
 			case channelsFirstOps[op] || transposes && op == "Transpose" && slices.Equal(p, []int{0, 2, 3, 1}):
 				return true

@@ -152,6 +152,7 @@ func importUpsample(im *importer, n *onnxpb.NodeProto) error {
 	var s []float32
 	if im.opset < 9 {
 		if a := attr(n, "scales"); a != nil {
+			wantType(a, onnxpb.AttributeProto_FLOATS)
 			s = a.GetFloats()
 		}
 	} else if c := im.in(n, 1); c != nil && c.c != nil {

@@ -271,8 +271,26 @@ func attr(n *onnxpb.NodeProto, name string) *onnxpb.AttributeProto {
 	return nil
 }
 
+// attrTypeError is an attribute written with another type than its
+// operator defines: read as the type it should have, an INT written as a
+// FLOAT would be 0, silently. The attr* readers panic with it; importNode
+// turns it into the node's error.
+type attrTypeError struct {
+	name      string
+	got, want onnxpb.AttributeProto_AttributeType
+}
+
+// wantType panics with an attrTypeError when a says it is of a type other
+// than want (an attribute that says no type is taken as it is read).
+func wantType(a *onnxpb.AttributeProto, want onnxpb.AttributeProto_AttributeType) {
+	if t := a.GetType(); t != onnxpb.AttributeProto_UNDEFINED && t != want {
+		panic(attrTypeError{a.GetName(), t, want})
+	}
+}
+
 func attrInt(n *onnxpb.NodeProto, name string, def int64) int64 {
 	if a := attr(n, name); a != nil {
+		wantType(a, onnxpb.AttributeProto_INT)
 		return a.GetI()
 	}
 	return def
@@ -283,6 +301,7 @@ func attrInt(n *onnxpb.NodeProto, name string, def int64) int64 {
 // epsilon or slope means in goras (float64 configs) what it meant.
 func attrFloat(n *onnxpb.NodeProto, name string, def float64) float64 {
 	if a := attr(n, name); a != nil {
+		wantType(a, onnxpb.AttributeProto_FLOAT)
 		return shortest(a.GetF())
 	}
 	return def
@@ -299,6 +318,7 @@ func shortest(f float32) float64 {
 
 func attrString(n *onnxpb.NodeProto, name, def string) string {
 	if a := attr(n, name); a != nil {
+		wantType(a, onnxpb.AttributeProto_STRING)
 		return string(a.GetS())
 	}
 	return def
@@ -311,6 +331,7 @@ func attrInts(n *onnxpb.NodeProto, name string) ([]int, error) {
 	if a == nil {
 		return nil, nil
 	}
+	wantType(a, onnxpb.AttributeProto_INTS)
 	if len(a.GetInts()) > maxRank*2 {
 		return nil, fmt.Errorf("attribute %s has %d values, more than any operator goras imports takes", name, len(a.GetInts()))
 	}

@@ -204,7 +204,7 @@ func (im *importer) layerNormFormula(n *onnxpb.NodeProto) (bool, error) {
 	d := sub.GetOutput()[0]
 	var sq *onnxpb.NodeProto
 	for _, r := range im.readers[d] {
-		if im.isOp(r, "Mul", d, d) || im.isOp(r, "Pow", d, "") && im.number(r.GetInput()[1]) == 2 {
+		if im.isOp(r, "Mul", d, d) || im.isOp(r, "Pow", d, "") && im.number(r.GetInput()[1], len(v.shape)+1) == 2 {
 			sq = r
 		}
 	}
@@ -220,7 +220,7 @@ func (im *importer) layerNormFormula(n *onnxpb.NodeProto) (bool, error) {
 		return false, nil
 	}
 	add := im.soleReader(variance.GetOutput()[0])
-	eps, ok := im.constantOperand(add, "Add", variance.GetOutput()[0])
+	eps, ok := im.constantOperand(add, "Add", variance.GetOutput()[0], len(v.shape)+1)
 	if !ok {
 		return false, nil
 	}
@@ -307,16 +307,18 @@ func (im *importer) known(name string) *ival {
 }
 
 // number is the value of a constant holding one number, NaN otherwise.
-func (im *importer) number(name string) float32 {
-	if v := im.known(name); v != nil && v.c != nil && v.c.len() == 1 && !v.c.isInt {
+func (im *importer) number(name string, rank int) float32 {
+	// More axes than the value it meets would broadcast that value to them,
+	// moving its batch axis, which goras's fused layer would not do.
+	if v := im.known(name); v != nil && v.c != nil && v.c.len() == 1 && !v.c.isInt && len(v.c.shape) <= rank {
 		return v.c.floats()[0]
 	}
 	return float32(math.NaN())
 }
 
-// constantOperand returns the one number that node r (operator op)
-// combines with value x, in either order.
-func (im *importer) constantOperand(r *onnxpb.NodeProto, op, x string) (float32, bool) {
+// constantOperand returns the one number, of at most rank axes, that node
+// r (operator op) combines with value x, in either order.
+func (im *importer) constantOperand(r *onnxpb.NodeProto, op, x string, rank int) (float32, bool) {
 	if r == nil || r.GetOpType() != op || len(r.GetInput()) != 2 {
 		return 0, false
 	}
@@ -324,7 +326,7 @@ func (im *importer) constantOperand(r *onnxpb.NodeProto, op, x string) (float32,
 	if other == x {
 		other = r.GetInput()[0]
 	}
-	c := im.number(other)
+	c := im.number(other, rank)
 	return c, c == c && other != x
 }
 

@@ -296,3 +296,29 @@ func rawFloats(t *onnxpb.TensorProto) []float32 {
 	}
 	return out
 }
+
+// TestImportLayerNormFormulaEpsilonRank: the layer-norm formula fuses into
+// a LayerNormalization only when its ε (and Pow's exponent) has no more
+// axes than the value: a (1, 1, 1) ε on (N, 4) broadcasts the result to
+// (1, N, 4), as a fused layer would not, so that file is not fused.
+func TestImportLayerNormFormulaEpsilonRank(t *testing.T) {
+	formula := func(epsDims ...int64) []byte {
+		nodes := []*onnxpb.NodeProto{
+			nodeProto("ReduceMean", "mean", []string{"x"}, []string{"m"}, intsAttr("axes", -1)),
+			nodeProto("Sub", "sub", []string{"x", "m"}, []string{"d"}),
+			nodeProto("Mul", "sq", []string{"d", "d"}, []string{"d2"}),
+			nodeProto("ReduceMean", "var", []string{"d2"}, []string{"v"}, intsAttr("axes", -1)),
+			nodeProto("Add", "add", []string{"v", "eps"}, []string{"ve"}),
+			nodeProto("Sqrt", "sqrt", []string{"ve"}, []string{"s"}),
+			nodeProto("Div", "div", []string{"d", "s"}, []string{"y"}),
+		}
+		return encode(t, model(13, []int64{4}, "y", nodes, floats("eps", epsDims, 1e-5)))
+	}
+	m, err := onnx.DecodeBytes(formula(1))
+	if err != nil || m.Layers()[len(m.Layers())-1].ClassName() != "LayerNormalization" {
+		t.Fatalf("ε of shape (1): %v; want a LayerNormalization", err)
+	}
+	if m, err := onnx.DecodeBytes(formula(1, 1, 1)); err == nil {
+		t.Errorf("ε of shape (1, 1, 1) on (N, 4) imported, ending in a %s; want it refused", m.Layers()[len(m.Layers())-1].ClassName())
+	}
+}

@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -45,8 +46,13 @@ func Inspect(b []byte) (Info, error) {
 	}
 	for _, t := range g.GetInitializer() {
 		info.Initializers++
+		// Counted with checks: a damaged or hostile file's sizes would make
+		// the product negative or wrap around, a count printed silently wrong.
 		n := 1
 		for _, d := range t.GetDims() {
+			if d < 0 || d > math.MaxInt32 || (d > 0 && n > (math.MaxInt-info.Weights)/int(d)) {
+				return Info{}, fmt.Errorf("onnx: initializer %q declares dimensions %v, more values than a model can hold", t.GetName(), t.GetDims())
+			}
 			n *= int(d)
 		}
 		info.Weights += n

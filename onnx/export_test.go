@@ -272,6 +272,17 @@ func TestExportFile(t *testing.T) {
 	if info.Opset != 13 || info.Weights != 39760 || info.Initializers != 4 {
 		t.Errorf("file holds %+v, want opset 13 and the MLP's 39,760 weights in 4 initializers", info)
 	}
+	// Sizes no tensor has are an error, not a count gone negative or
+	// wrapped around.
+	for _, dims := range [][]int64{{-1, 3}, {1 << 40, 1 << 40}, {1 << 30, 1 << 30, 1 << 30}} {
+		var mp onnxpb.ModelProto
+		proto.Unmarshal(b, &mp)
+		mp.Graph.Initializer[0].Dims = dims
+		bad, _ := proto.Marshal(&mp)
+		if info, err := Inspect(bad); err == nil || !strings.Contains(err.Error(), "more values than a model can hold") {
+			t.Errorf("an initializer of dimensions %v: %+v, %v; want an error", dims, info, err)
+		}
+	}
 	if err := Export(sequential(t, applications.MLP()...), filepath.Join(t.TempDir(), "missing", "x.onnx")); err == nil {
 		t.Error("Export into a missing directory succeeded")
 	}

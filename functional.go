@@ -277,14 +277,23 @@ func buildLayer(l layers.Layer, shapes [][]int, rng *rand.Rand, dry bool) ([]int
 }
 
 func checkSampleSize(l layers.Layer, shape []int) error {
+	if !within(shape, maxSampleValues) {
+		return fmt.Errorf("layer %s would make samples of shape %s, more than %d values each", describe(l), tensor.ShapeString(shape, true), maxSampleValues)
+	}
+	return nil
+}
+
+// within reports whether shape's sizes are positive and hold at most limit
+// values, multiplied so that no product overflows.
+func within(shape []int, limit int) bool {
 	n := 1
 	for _, d := range shape {
-		if d <= 0 || n > maxSampleValues/d {
-			return fmt.Errorf("layer %s would make samples of shape %s, more than %d values each", describe(l), tensor.ShapeString(shape, true), maxSampleValues)
+		if d <= 0 || n > limit/d {
+			return false
 		}
 		n *= d
 	}
-	return nil
+	return true
 }
 
 // maxWeightValues bounds the values of one weight (1 Gi floats, 4 GiB):
@@ -296,12 +305,8 @@ const maxWeightValues = 1 << 30
 
 func checkWeightSizes(l layers.Layer, ws []layers.ParamShape) error {
 	for _, w := range ws {
-		n := 1
-		for _, d := range w.Shape {
-			if d <= 0 || n > maxWeightValues/d {
-				return fmt.Errorf("layer %s would make a weight %s of shape %s, more than %d values; check its sizes (kernel size, units, filters)", describe(l), w.Name, tensor.ShapeString(w.Shape, false), maxWeightValues)
-			}
-			n *= d
+		if !within(w.Shape, maxWeightValues) {
+			return fmt.Errorf("layer %s would make a weight %s of shape %s, more than %d values; check its sizes (kernel size, units, filters)", describe(l), w.Name, tensor.ShapeString(w.Shape, false), maxWeightValues)
 		}
 	}
 	return nil

@@ -16,6 +16,7 @@ import (
 	"math"
 
 	"github.com/goras-ml/goras"
+	"github.com/goras-ml/goras/internal/kernel"
 	"github.com/goras-ml/goras/losses"
 	"github.com/goras-ml/goras/saving"
 	"github.com/goras-ml/goras/tensor"
@@ -193,11 +194,8 @@ func softmaxRows(t *tensor.Tensor) {
 
 // checkLogits makes sure every value of t (N, K) is finite.
 func checkLogits(t *tensor.Tensor) error {
-	k := t.Dim(1)
-	for i, v := range t.Data() {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("row %d holds the logit %g; a model's outputs must be finite (did its training diverge?)", i/k, v)
-		}
+	if i := kernel.FirstNonFinite(t.Data()); i >= 0 {
+		return fmt.Errorf("row %d holds the logit %g; a model's outputs must be finite (did its training diverge?)", i/t.Dim(1), t.Data()[i])
 	}
 	return nil
 }

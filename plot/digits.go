@@ -8,6 +8,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/goras-ml/goras/internal/kernel"
 	"github.com/goras-ml/goras/tensor"
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -205,10 +206,8 @@ func SaveMostConfidentErrors(path string, x *tensor.Tensor, yTrue []int, probs *
 	}
 	// A NaN would be taken for class 0 and, comparing as neither more nor
 	// less than any probability, scramble the surest-first order.
-	for i, v := range probs.Data() {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("plot: SaveMostConfidentErrors: the probabilities of image %d hold %v; want finite values (Predict's output)", i/probs.Dim(1), v)
-		}
+	if i := kernel.FirstNonFinite(probs.Data()); i >= 0 {
+		return fmt.Errorf("plot: SaveMostConfidentErrors: the probabilities of image %d hold %v; want finite values (Predict's output)", i/probs.Dim(1), probs.Data()[i])
 	}
 	misses := confidentErrors(yTrue, probs)
 	if len(misses) == 0 {

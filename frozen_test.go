@@ -9,6 +9,7 @@ import (
 	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/losses"
 	"github.com/goras-ml/goras/regularizers"
+	"github.com/goras-ml/goras/tensor"
 )
 
 // frozenBNModel is Conv2D → BatchNormalization "bn" → ReLU → MaxPooling2D
@@ -47,12 +48,49 @@ func frozenBNModel(t *testing.T) (*Model, *layers.BatchNormLayer) {
 // of that normalization.
 func TestFrozenBatchNormRunsInInferenceMode(t *testing.T) {
 	m, bn := frozenBNModel(t)
-	mean := slices.Clone(bn.MovingMean().Value.Data())
-	variance := slices.Clone(bn.MovingVariance().Value.Data())
-	const n = 8
-	x, y := randomTensor(1, n, 6, 6, 2), oneHotRows(n, 3, 2)
+	checkFrozenBN(t, m, randomTensor(1, 8, 6, 6, 2), bn)
+}
 
-	// Gradients through the frozen normalization, against central
+// As Keras, where freezing a layer freezes the layers inside it: the
+// BatchNormalization layers of a frozen Pipeline, and of a Pipeline in
+// it, run in inference mode in training.
+func TestFrozenPipelineFreezesItsBatchNorm(t *testing.T) {
+	bn1 := layers.BatchNormalization()
+	bn2 := layers.BatchNormalization()
+	m := NewSequential(layers.Input(4),
+		layers.Dense(5, layers.WithActivation("tanh")),
+		layers.Pipeline([]layers.Layer{bn1, layers.Pipeline([]layers.Layer{layers.Dense(5), bn2})}, layers.WithName("pipe")),
+		layers.Dense(3, layers.WithActivation("softmax")))
+	m.SetSeed(7)
+	if err := m.SetTrainable("pipe", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(CompileOptions{Optimizer: sgdOpt(t), Loss: losses.CategoricalCrossentropy{}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, bn := range []*layers.BatchNormLayer{bn1, bn2} {
+		for i := range 5 {
+			bn.MovingMean().Value.Data()[i] = 0.3 * float32(i-2)
+			bn.MovingVariance().Value.Data()[i] = 0.5 + float32(i)
+		}
+	}
+	checkFrozenBN(t, m, randomTensor(1, 8, 4), bn1, bn2)
+}
+
+// checkFrozenBN trains m, whose normalizations bns are frozen, on x (8
+// samples): its gradients are the finite differences of its training loss,
+// which is its inference loss, and training leaves the normalizations'
+// moving statistics as they were.
+func checkFrozenBN(t *testing.T, m *Model, x *tensor.Tensor, bns ...*layers.BatchNormLayer) {
+	t.Helper()
+	var stats [][]float32
+	for _, bn := range bns {
+		stats = append(stats, slices.Clone(bn.MovingMean().Value.Data()), slices.Clone(bn.MovingVariance().Value.Data()))
+	}
+	const n = 8
+	y := oneHotRows(n, 3, 2)
+
+	// Gradients through the frozen normalizations, against central
 	// differences of the training loss (which, frozen, no Forward moves).
 	loss := trainingLoss(t, m, x, y, n)
 	const h = 1e-3 // at these weights, switches no ReLU or pooling window
@@ -76,14 +114,17 @@ func TestFrozenBatchNormRunsInInferenceMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	if math.Abs(got-want["loss"]) > 1e-5 {
-		t.Errorf("training loss of the frozen model %v, inference loss %v: the frozen normalization used the batch's statistics", got, want["loss"])
+		t.Errorf("training loss of the frozen model %v, inference loss %v: a frozen normalization used the batch's statistics", got, want["loss"])
 	}
 	if _, err := m.Fit(context.Background(), x, y, Verbose(0), Epochs(2), BatchSize(4)); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(bn.MovingMean().Value.Data(), mean) || !slices.Equal(bn.MovingVariance().Value.Data(), variance) {
-		t.Errorf("training moved a frozen layer's moving statistics: mean %v → %v, variance %v → %v",
-			mean, bn.MovingMean().Value.Data(), variance, bn.MovingVariance().Value.Data())
+	for i, bn := range bns {
+		mean, variance := stats[2*i], stats[2*i+1]
+		if !slices.Equal(bn.MovingMean().Value.Data(), mean) || !slices.Equal(bn.MovingVariance().Value.Data(), variance) {
+			t.Errorf("training moved frozen normalization %d's moving statistics: mean %v → %v, variance %v → %v",
+				i, mean, bn.MovingMean().Value.Data(), variance, bn.MovingVariance().Value.Data())
+		}
 	}
 }
 

@@ -68,8 +68,9 @@ func (m *Model) SetWeights(ws []*tensor.Tensor) error {
 // as setting Keras's layer.trainable: a frozen layer's weights are left
 // alone by the optimizer, so that the rest of the model can be fine-tuned;
 // its regularizers add nothing to the loss, and a frozen
-// BatchNormalization runs in inference mode in training too (its moving
-// statistics normalize and stay as they are), as in Keras.
+// BatchNormalization, or one in a frozen Pipeline, runs in inference mode
+// in training too (its moving statistics normalize and stay as they are),
+// as in Keras.
 // As in Keras, compile the model again for the change to take effect in
 // training; Summary counts a frozen layer's weights as non-trainable, and
 // model files keep the flag.

@@ -196,10 +196,16 @@ func (m *Model) newPlan(batch int, train bool, targets [][]int, weighted bool) (
 			args = append(args, vals[in])
 		}
 		s := p.Scope()
-		vals[t] = fused.call(p, t, args, folds)
+		// As Keras: a frozen BatchNormalization, or one in a frozen
+		// Pipeline, runs in inference mode in training too, and its moving
+		// statistics stay as they are.
+		pl, pipeline := t.layer.(*layers.PipelineLayer)
+		if pipeline && train && m.frozen[t.layer] {
+			vals[t] = pl.CallFrozen(p, args[0])
+		} else {
+			vals[t] = fused.call(p, t, args, folds)
+		}
 		if _, bn := t.layer.(*layers.BatchNormLayer); bn && train && m.frozen[t.layer] {
-			// As Keras: a frozen BatchNormalization runs in inference mode
-			// in training too, and its moving statistics stay as they are.
 			p.FreezeBatchNorm(vals[t])
 		}
 		p.EndScope(s, vals[t])

@@ -81,10 +81,33 @@ type affineLayer interface {
 func (a *augment) warpOptions() autograd.WarpOptions { return a.warp }
 
 func (l *PipelineLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
+	return l.call(p, x, false)
+}
+
+// CallFrozen is Call for a pipeline that is not trainable: as in Keras,
+// where a frozen layer freezes the layers inside it, its
+// BatchNormalization layers (those of pipelines in it too) run in
+// inference mode in training, their moving statistics staying as they are
+// (autograd's FreezeBatchNorm).
+func (l *PipelineLayer) CallFrozen(p *autograd.Plan, x *autograd.Var) *autograd.Var {
+	return l.call(p, x, true)
+}
+
+func (l *PipelineLayer) call(p *autograd.Plan, x *autograd.Var, frozen bool) *autograd.Var {
 	for i := 0; i < len(l.layers); {
 		a, ok := l.layers[i].(affineLayer)
 		if !ok {
-			x = l.layers[i].Call(p, x)
+			switch s := l.layers[i].(type) {
+			case *PipelineLayer:
+				x = s.call(p, x, frozen)
+			case *BatchNormLayer:
+				x = s.Call(p, x)
+				if frozen {
+					p.FreezeBatchNorm(x)
+				}
+			default:
+				x = s.Call(p, x)
+			}
 			i++
 			continue
 		}

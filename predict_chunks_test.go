@@ -3,7 +3,6 @@ package goras
 import (
 	"math"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/goras-ml/goras/layers"
@@ -102,31 +101,7 @@ func TestPredictOnBatchChunksConcurrentAndAllocFree(t *testing.T) {
 	want := unsplit(t, m, x)
 	withWorkers(2, func() {
 		withChunkBytes(588*16, func() {
-			var wg sync.WaitGroup
-			for range 4 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for range 5 {
-						got, err := m.PredictOnBatch(x)
-						if err != nil {
-							t.Error(err)
-							return
-						}
-						for i, v := range got.Data() {
-							if v != want.Data()[i] {
-								t.Errorf("output %d: %v from a goroutine, %v in one plan", i, v, want.Data()[i])
-								return
-							}
-						}
-					}
-				}()
-			}
-			wg.Wait()
-			result := testing.AllocsPerRun(10, func() { newOutput(301, m.outputs[0].shape) })
-			if n := testing.AllocsPerRun(20, func() { m.PredictOnBatch(x) }); n > result {
-				t.Errorf("a chunked PredictOnBatch allocates %v times; the result alone takes %v", n, result)
-			}
+			checkPredictOnBatchShared(t, m, x, want, 5)
 		})
 	})
 }

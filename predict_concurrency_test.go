@@ -204,3 +204,35 @@ func TestEvaluateFromManyGoroutines(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// checkPredictOnBatchShared has four goroutines call m.PredictOnBatch(x)
+// rounds times each and get want, bit for bit, and checks that a call
+// allocates no more than its result does.
+func checkPredictOnBatchShared(t *testing.T, m *Model, x, want *tensor.Tensor, rounds int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range rounds {
+				got, err := m.PredictOnBatch(x)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for i, v := range got.Data() {
+					if v != want.Data()[i] {
+						t.Errorf("output %d: %v from a goroutine, %v alone", i, v, want.Data()[i])
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	result := testing.AllocsPerRun(10, func() { newOutput(x.Shape()[0], m.outputs[0].shape) })
+	if n := testing.AllocsPerRun(20, func() { m.PredictOnBatch(x) }); n > result {
+		t.Errorf("PredictOnBatch of %d samples allocates %v times; the result alone takes %v", x.Shape()[0], n, result)
+	}
+}

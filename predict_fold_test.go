@@ -3,7 +3,6 @@ package goras
 import (
 	"context"
 	"math"
-	"sync"
 	"testing"
 
 	"github.com/goras-ml/goras/autograd"
@@ -309,29 +308,5 @@ func TestPredictFoldConcurrentAndAllocFree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range 10 {
-				got, err := m.PredictOnBatch(x)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				for i, v := range got.Data() {
-					if v != want.Data()[i] {
-						t.Errorf("output %d: %v from a goroutine, %v alone", i, v, want.Data()[i])
-						return
-					}
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	result := testing.AllocsPerRun(10, func() { newOutput(8, m.outputs[0].shape) })
-	if n := testing.AllocsPerRun(20, func() { m.PredictOnBatch(x) }); n > result {
-		t.Errorf("PredictOnBatch allocates %v times; the result alone takes %v", n, result)
-	}
+	checkPredictOnBatchShared(t, m, x, want, 10)
 }

@@ -174,13 +174,15 @@
 //     axes from it on): Activation, or the activation of the Dense or
 //     Conv2D before; LeakyRelu, Elu: LeakyReLU, ELU (Activation for goras's
 //     own slopes); HardSigmoid, Erf, Clip: HardSigmoid, Erf, Clip (Clip(0,
-//     ∞) is relu);
+//     ∞) is relu; a min above the max gives the max everywhere, as ONNX
+//     defines it);
 //   - Add, Sub, Mul, Div: Add, Subtract, Multiply on two computed tensors of
 //     one shape; with one number, Rescaling (a Mul then an Add of numbers
 //     is one), or ConstantArithmetic for Div; with a constant tensor
 //     broadcast over the samples, ConstantArithmetic;
 //   - Pad (zeros, rows and columns): ZeroPadding2D, Cropping2D for negative
-//     pads; Slice of an image's rows and columns: Cropping2D;
+//     pads; Slice of an image's rows and columns (step 1, or any step
+//     that takes one row or column): Cropping2D;
 //   - Flatten, Reshape: Flatten, Reshape (the first axis stays the batch);
 //     Concat: Concatenate; Transpose, Squeeze, Unsqueeze: nothing (layout);
 //   - Dropout, Identity: nothing; Constant, ConstantOfShape, Shape, Gather,

@@ -179,10 +179,10 @@ func exportElementwise(g *Graph, c call) (string, bool, error) {
 	case *layers.ClipLayer:
 		lo, hi := l.Limits()
 		ins := []string{x, "", ""}
-		if !math.IsInf(lo, 0) {
+		if !math.IsInf(lo, -1) { // -∞ is no limit; +∞ (Clip(∞, ∞)) is one
 			ins[1] = g.scalar("min", float32(lo))
 		}
-		if !math.IsInf(hi, 0) {
+		if !math.IsInf(hi, 1) {
 			ins[2] = g.scalar("max", float32(hi))
 		}
 		y = g.Node("Clip", ins)

@@ -68,19 +68,36 @@ func readGeometry(n *onnxpb.NodeProto, k [2]int, hw [2]int) (geometry, error) {
 	case "VALID":
 	case "SAME_UPPER", "SAME_LOWER":
 		for a := range 2 {
-			out := (hw[a] + g.s[a] - 1) / g.s[a]
-			total := max((out-1)*g.s[a]+g.span(a)-hw[a], 0)
-			small, big := total/2, total-total/2
-			if ap == "SAME_UPPER" {
-				g.pads[a], g.pads[a+2] = small, big
-			} else {
-				g.pads[a], g.pads[a+2] = big, small
-			}
+			g.pads[a], g.pads[a+2] = samePads(hw[a], g.s[a], g.span(a), ap == "SAME_LOWER")
 		}
 	default:
 		return g, fmt.Errorf("auto_pad %q is none of NOTSET, VALID, SAME_UPPER, SAME_LOWER", ap)
 	}
 	return g, nil
+}
+
+// samePads is the padding before and after that auto_pad SAME_UPPER (lower
+// false) or SAME_LOWER gives a window spanning span cells, moved by
+// stride, on in cells, as ONNX defines it (and its shape inference works it
+// out): ⌈in/stride⌉ windows, which need max(0, (⌈in/stride⌉-1)·stride +
+// span - in) cells of padding, split in halves with the odd cell after
+// (UPPER) or before (LOWER). When the stride is longer than the window,
+// the expression can be negative (the windows fall short of the last
+// cells): the total is then 0, and the windows start at the first cell.
+// onnxruntime 1.30
+// computes the same wherever the total before max(0, ·) is at least 0;
+// where it is negative, its MaxPool and AveragePool refuse the node
+// ("padding values must be non-negative"), and its Conv, for totals of -3
+// and below, can shift the windows by a negative pad at the start, which
+// ONNX's definition, and goras, do not.
+func samePads(in, stride, span int, lower bool) (before, after int) {
+	out := (in + stride - 1) / stride
+	total := max((out-1)*stride+span-in, 0)
+	before, after = total/2, total-total/2
+	if lower {
+		before, after = after, before
+	}
+	return before, after
 }
 
 // out is the output length along axis a of a window on in cells (floor).
@@ -301,12 +318,16 @@ func transposeGeometry(n *onnxpb.NodeProto, k, hw [2]int) (geometry, [2]int, [2]
 		case len(shape) >= 2:
 			target = shape[len(shape)-2+a]
 		case ap == "SAME_UPPER" || ap == "SAME_LOWER":
-			target = hw[a] * g.s[a]
+			// in·stride, or the full output when the stride is longer
+			// than the window and the output padding: the total padding
+			// is then max(0, ·) = 0, as ONNX's shape inference and
+			// onnxruntime have it.
+			target = min(hw[a]*g.s[a], full)
 		}
 		if target >= 0 {
 			total := full - target
 			if total < 0 {
-				return g, out, op, fmt.Errorf("output_shape %v is larger than the full output", shape)
+				return g, out, op, fmt.Errorf("output_shape %v is larger than the full output, %d along axis %d ((in-1)·stride + (kernel-1)·dilation + 1 + output_padding); give at most that", shape, full, a+2)
 			}
 			if ap == "SAME_UPPER" {
 				g.pads[a], g.pads[a+2] = total/2, total-total/2

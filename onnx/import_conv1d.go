@@ -76,12 +76,7 @@ func readSeqGeometry(node *onnxpb.NodeProto, k, n int) (seqGeometry, error) {
 		}
 	case "VALID":
 	case "SAME_UPPER", "SAME_LOWER":
-		out := (n + g.s - 1) / g.s
-		total := max((out-1)*g.s+g.span()-n, 0)
-		g.before, g.after = total/2, total-total/2
-		if ap == "SAME_LOWER" {
-			g.before, g.after = g.after, g.before
-		}
+		g.before, g.after = samePads(n, g.s, g.span(), ap == "SAME_LOWER")
 	default:
 		return g, fmt.Errorf("auto_pad %q is none of NOTSET, VALID, SAME_UPPER, SAME_LOWER", ap)
 	}

@@ -49,7 +49,11 @@ func importHardSigmoid(im *importer, n *onnxpb.NodeProto) error {
 func importErf(im *importer, n *onnxpb.NodeProto) error { return im.unary(n, layers.Erf()) }
 
 // importClip: Clip(0, ∞) is a ReLU, anything else a Clip layer. The limits
-// are attributes up to opset 10, constant inputs from 11.
+// are attributes up to opset 10, constant inputs from 11. A min above the
+// max sets every value to the max, as ONNX defines Clip (Min(max,
+// Max(x, min))): a Clip from max to max, which exports back as that.
+// (onnxruntime 1.30 computes so for limits given as inputs; for the
+// attributes of opsets 6 to 10 it refuses min > max.)
 func importClip(im *importer, n *onnxpb.NodeProto) error {
 	lo, hi := math.Inf(-1), math.Inf(1)
 	if im.opset < 11 {
@@ -65,6 +69,12 @@ func importClip(im *importer, n *onnxpb.NodeProto) error {
 			}
 			*p = shortest(v.c.floats()[0])
 		}
+	}
+	if math.IsNaN(lo) || math.IsNaN(hi) {
+		return fmt.Errorf("its limits min %v and max %v: goras clips to numbers (leave a limit out for none)", lo, hi)
+	}
+	if lo > hi {
+		lo = hi
 	}
 	if lo == 0 && math.IsInf(hi, 1) {
 		return im.unary(n, layers.Activation("relu"))
@@ -99,7 +109,7 @@ func importSoftmax(im *importer, n *onnxpb.NodeProto) error {
 	if im.opset < 13 {
 		def = 1
 	}
-	axis, err := normAxis(int(attrInt(n, "axis", def)), len(v.shape)+1)
+	axis, err := normAxis(attrInt(n, "axis", def), len(v.shape)+1)
 	if err != nil {
 		return err
 	}

@@ -61,15 +61,17 @@ func strides(shape []int) []int {
 	return s
 }
 
-// normAxis brings an axis in [-rank, rank) into [0, rank).
-func normAxis(a, rank int) (int, error) {
-	if a < -rank || a >= rank {
+// normAxis brings an axis in [-rank, rank) into [0, rank). It takes a
+// file's int64 as it is, checked before any conversion to int, so that on
+// 32-bit platforms an axis of 2^32 is not taken for axis 0.
+func normAxis[T int | int64](a T, rank int) (int, error) {
+	if int64(a) < -int64(rank) || int64(a) >= int64(rank) {
 		return 0, fmt.Errorf("axis %d is outside [-%d, %d)", a, rank, rank)
 	}
 	if a < 0 {
-		a += rank
+		a += T(rank)
 	}
-	return a, nil
+	return int(a), nil
 }
 
 // intList reads a constant input of integers (axes, a shape, pads); nil
@@ -254,7 +256,7 @@ func importGather(im *importer, n *onnxpb.NodeProto) error {
 	if rank == 0 {
 		return fmt.Errorf("it gathers from a scalar")
 	}
-	axis, err := normAxis(int(attrInt(n, "axis", 0)), rank)
+	axis, err := normAxis(attrInt(n, "axis", 0), rank)
 	if err != nil {
 		return err
 	}

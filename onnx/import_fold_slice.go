@@ -8,7 +8,7 @@ import (
 )
 
 // foldSlice slices a constant: starts, ends, axes and steps as ONNX's
-// Slice, ends clamped to the axis and negative steps walking backwards.
+// Slice (see sliceAxis), steps checked non-zero by importSlice.
 func foldSlice(c *constant, starts, ends, axes, steps []int64) (*constant, error) {
 	rank := len(c.shape)
 	begin, step, shape := make([]int, rank), make([]int, rank), slices.Clone(c.shape)
@@ -22,27 +22,11 @@ func foldSlice(c *constant, starts, ends, axes, steps []int64) (*constant, error
 		a := k
 		if axes != nil {
 			var err error
-			if a, err = normAxis(int(axes[k]), rank); err != nil {
+			if a, err = normAxis(axes[k], rank); err != nil {
 				return nil, err
 			}
 		}
-		s := int64(1)
-		if steps != nil {
-			s = steps[k]
-		}
-		if s == 0 {
-			return nil, fmt.Errorf("a step of 0")
-		}
-		b, e := sliceBounds(starts[k], ends[k], s, c.shape[a])
-		begin[a], step[a] = b, int(s)
-		switch {
-		case s > 0 && e > b:
-			shape[a] = (e - b + int(s) - 1) / int(s)
-		case s < 0 && e < b:
-			shape[a] = (b - e + int(-s) - 1) / int(-s)
-		default:
-			shape[a] = 0
-		}
+		begin[a], step[a], shape[a] = sliceAxis(starts[k], ends[k], stepOf(steps, k), c.shape[a])
 	}
 	ss := strides(c.shape)
 	return remap(c, shape, func(o []int) int {
@@ -54,8 +38,48 @@ func foldSlice(c *constant, starts, ends, axes, steps []int64) (*constant, error
 	})
 }
 
+// stepOf is value k of a Slice's steps, 1 when it has none.
+func stepOf(steps []int64, k int) int64 {
+	if steps == nil {
+		return 1
+	}
+	return steps[k]
+}
+
+// sliceAxis works out one axis, of n cells, of ONNX's Slice with a
+// non-zero step: the first index taken, the step between the indices
+// taken and how many there are. start and end are clamped to the axis
+// (sliceBounds), and the count is ⌈distance/|step|⌉ of the clamped
+// distance, so any step is exact without overflow: one of ±(2^63-1) or
+// -2^63, or any step longer than the range, takes the first index of the
+// range alone (the lowest going forwards, the highest going backwards).
+// The step is converted to int only when two or more indices are taken,
+// when |step| < n.
+func sliceAxis(start, end, step int64, n int) (first, stride, count int) {
+	b, e := sliceBounds(start, end, step, n)
+	dist := int64(e - b)
+	if step < 0 {
+		dist = int64(b - e)
+	}
+	if dist <= 0 {
+		return b, 1, 0
+	}
+	// (dist-1)/step is -((dist-1)/|step|) for a negative step: |step|,
+	// which overflows for -2^63, is never formed.
+	q := (dist - 1) / step
+	if q < 0 {
+		q = -q
+	}
+	if q == 0 {
+		return b, 1, 1
+	}
+	return b, int(step), int(q) + 1
+}
+
 // sliceBounds clamps a start and an end to an axis of length n, as ONNX's
-// Slice does for a step's sign.
+// Slice does for a step's sign: negative values count from the end, then
+// [0, n] going forwards, start in [0, n-1] and end in [-1, n-1] going
+// backwards. Both are worked out in int64, so any value is exact.
 func sliceBounds(start, end, step int64, n int) (int, int) {
 	clamp := func(v int64, lo, hi int64) int {
 		if v < 0 {
@@ -90,6 +114,13 @@ func importSlice(im *importer, n *onnxpb.NodeProto) error {
 	}
 	if len(starts) != len(ends) || (axes != nil && len(axes) != len(starts)) || (steps != nil && len(steps) != len(starts)) {
 		return fmt.Errorf("starts %v, ends %v, axes %v and steps %v should have one value per sliced axis", starts, ends, axes, steps)
+	}
+	if k := slices.Index(steps, 0); k >= 0 {
+		axis := int64(k)
+		if axes != nil {
+			axis = axes[k]
+		}
+		return fmt.Errorf("steps %v: the step of axis %d is 0, which ONNX's Slice does not allow; give a non-zero step (1 takes every element, -1 every element backwards, one longer than the axis its first element)", steps, axis)
 	}
 	v := im.in(n, 0)
 	if v.c == nil {

@@ -72,7 +72,7 @@ func importLayerNorm(im *importer, n *onnxpb.NodeProto) error {
 	if v.c != nil {
 		return fmt.Errorf("it normalizes a constant; goras imports it on tensors the model computes")
 	}
-	first, err := normAxis(int(attrInt(n, "axis", -1)), len(v.shape)+1)
+	first, err := normAxis(attrInt(n, "axis", -1), len(v.shape)+1)
 	if err != nil {
 		return err
 	}

@@ -393,31 +393,35 @@ func (im *importer) concatenate(n *onnxpb.NodeProto, vs []*ival, axis int) error
 	return nil
 }
 
-// sliceImage is a Slice of a computed image's rows and columns, with step
-// 1: a Cropping2D.
+// sliceImage is a Slice of a computed image's rows and columns that keeps
+// a run of them (step 1, or any step that takes one row or column, as one
+// longer than the axis does): a Cropping2D.
 func (im *importer) sliceImage(n *onnxpb.NodeProto, v *ival, starts, ends, axes, steps []int64) error {
 	if len(v.shape) != 3 {
 		return fmt.Errorf("it slices a computed tensor of shape %s; goras imports Slice on constants, and on the rows and columns of images (a Cropping2D)", shapeString(v.shape))
 	}
 	crop := [2][2]int{}
 	for k := range starts {
-		a := k
+		raw := int64(k)
 		if axes != nil {
-			a = int(axes[k])
+			raw = axes[k]
 		}
-		a, err := normAxis(a, 4)
+		a, err := normAxis(raw, 4)
 		if err != nil {
 			return err
 		}
-		if (steps != nil && steps[k] != 1) || a < 2 {
-			return fmt.Errorf("it slices axis %d of an image with step %v; goras crops only rows and columns (axes 2 and 3), with step 1", a, steps)
+		if a < 2 {
+			return fmt.Errorf("it slices axis %d of an image; goras crops only rows and columns (axes 2 and 3)", a)
 		}
 		size := v.shape[a-1]
-		b, e := sliceBounds(starts[k], ends[k], 1, size)
-		if e <= b {
+		b, step, count := sliceAxis(starts[k], ends[k], stepOf(steps, k), size)
+		switch {
+		case count == 0:
 			return fmt.Errorf("it slices axis %d to nothing", a)
+		case count > 1 && step != 1:
+			return fmt.Errorf("it takes %d of the %d cells of axis %d with step %d; goras crops rows and columns (axes 2 and 3) with step 1, or takes one row or column", count, size, a, step)
 		}
-		crop[a-2] = [2]int{b, size - e}
+		crop[a-2] = [2]int{b, size - b - count}
 	}
 	x, err := im.image(v)
 	if err != nil {

@@ -26,7 +26,7 @@ type conv2D struct {
 	w, b *Param
 	relu bool
 	k    *kernel.Conv2D
-	kb   *kernel.Conv2DBF16 // runs instead of k: bfloat16 products (SetBF16Products when built)
+	kb   *kernel.Conv2DBF16 // runs instead of k: bfloat16 products (w.BF16Products when built)
 	// setX, setW and setB say the op writes x's, w's and b's gradients
 	// first in the backward pass (overwrite.go): its kernel then sets
 	// them (kernel.Conv2D.SetGrads) instead of the plan zeroing them.
@@ -89,7 +89,7 @@ func (p *Plan) Conv2DBiasReLU(x *Var, w, b *Param, relu bool, strideH, strideW, 
 	}
 	g := window("Conv2D", xs, ws[0], ws[1], strideH, strideW, padTop, padBottom, padLeft, padRight)
 	op := &conv2D{x: x, w: w, b: b, relu: relu, k: kernel.NewConv2D(xs[0], xs[3], ws[3], g)}
-	if kernel.BF16Products() {
+	if w.BF16Products() {
 		op.kb = kernel.NewConv2DBF16(op.k) // nil for geometries it has no form for
 	}
 	if op.kb == nil {

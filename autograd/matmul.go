@@ -14,7 +14,7 @@ type matMul struct {
 	m, k, n int
 	sparse  bool      // the last Forward found x mostly zeros: skip them in dW too
 	work    []float32 // the sparse products' buffer, made by the first Forward
-	bf16    bool      // bfloat16 products (SetBF16Products when built): gemm is GemmBF16
+	bf16    bool      // bfloat16 products (w.BF16Products when built): gemm is GemmBF16
 	gemm    func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 	// setW and setX say the op is the only writer of w's and x's
 	// gradients (overwrite.go): its products then set them (beta 0).
@@ -31,7 +31,9 @@ type matMul struct {
 // built from now on multiply operands rounded to bfloat16, accumulating in
 // float32 (kernel.GemmBF16), when on is set and the CPU has fast bfloat16
 // products, and reports whether they will; plans already built keep their
-// precision. mixedprecision.SetGlobalPolicy is its Keras-named form.
+// precision. A weight's own setting (Param.SetBF16Products) overrides it
+// for the products that read that weight. mixedprecision.SetGlobalPolicy is
+// its Keras-named form.
 func SetBF16Products(on bool) bool { return kernel.SetBF16Products(on) }
 
 // MatMul multiplies x's last axis by the weight matrix w (in, out).
@@ -43,7 +45,7 @@ func (p *Plan) MatMul(x *Var, w *Param) *Var {
 		panic(fmt.Sprintf("autograd: MatMul of %v by weights %v", xs, ws))
 	}
 	op := &matMul{x: x, w: w, m: m, k: k, n: ws[1], gemm: kernel.Gemm}
-	if kernel.BF16Products() {
+	if w.BF16Products() {
 		op.bf16, op.gemm = true, kernel.GemmBF16
 	}
 	ys := append(append([]int(nil), xs[:len(xs)-1]...), ws[1])

@@ -1,6 +1,9 @@
 package autograd
 
-import "github.com/goras-ml/goras/tensor"
+import (
+	"github.com/goras-ml/goras/internal/kernel"
+	"github.com/goras-ml/goras/tensor"
+)
 
 // Var is a value computed by the plan and, when gradients flow through it,
 // the gradient of the loss with respect to it (same shape as Value).
@@ -30,6 +33,51 @@ type Param struct {
 	// Constraint, when set, is applied to Value after each optimizer step
 	// (Keras's kernel_constraint and bias_constraint; see constraints).
 	Constraint Projection
+
+	// products is the precision of the products that read the weight
+	// (Param.SetBF16Products); the zero value follows the package's.
+	products products
+}
+
+// products is a weight's own precision for the matrix products and
+// convolutions that read it, or none (productsGlobal).
+type products uint8
+
+const (
+	productsGlobal  products = iota // as SetBF16Products says when a plan is built
+	productsFloat32                 // float32, whatever SetBF16Products says
+	productsBF16                    // bfloat16 operands, float32 sums, whatever SetBF16Products says
+)
+
+// SetBF16Products is SetBF16Products for the products that read p alone
+// (the MatMul and Conv2D ops whose weight it is): those of plans built
+// from now on multiply operands rounded to bfloat16, accumulating in
+// float32, when on is set and the CPU has fast bfloat16 products, and in
+// float32 otherwise, whatever the package's setting was or will be. It
+// reports whether they will. A model whose weights all carry their own
+// setting trains in its precision while other models of the process train
+// in theirs (mixedprecision.SetPolicy). Plans already built keep their
+// precision. It must not run while a plan reading p is being built.
+func (p *Param) SetBF16Products(on bool) bool {
+	on = on && kernel.BF16Available()
+	p.products = productsFloat32
+	if on {
+		p.products = productsBF16
+	}
+	return on
+}
+
+// BF16Products reports whether the products that read p in a plan built
+// now multiply bfloat16 operands: as p.SetBF16Products said, or, for a
+// weight that has no setting of its own, as the package's SetBF16Products.
+func (p *Param) BF16Products() bool {
+	switch p.products {
+	case productsFloat32:
+		return false
+	case productsBF16:
+		return true
+	}
+	return kernel.BF16Products()
 }
 
 // Projection is a weight constraint as seen from the training step: it

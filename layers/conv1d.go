@@ -194,6 +194,7 @@ func (l *Conv1DLayer) dilatedCall(p *autograd.Plan, x *autograd.Var, relu bool) 
 // model applies.
 func paramView(w *autograd.Param, shape ...int) *autograd.Param {
 	v := &autograd.Param{Name: w.Name, Trainable: w.Trainable}
+	v.SetBF16Products(w.BF16Products()) // w's precision, its own or the global one (mixedprecision.SetPolicy)
 	var err error
 	if v.Value, err = w.Value.Reshape(shape...); err != nil {
 		panic(fmt.Sprintf("layers: view of %s: %v", w.Name, err))

@@ -32,4 +32,13 @@
 // The policy is read when a model builds its plans (Compile, or the first
 // batch of a new size): set it before building the model, as Keras asks;
 // plans already built keep the precision they were built with.
+//
+// The global policy is one for the process. A model that must keep its
+// own whatever the global one, because other models train at the same
+// time in other policies (a Beam worker's jobs, goroutines of a server),
+// gets it from SetPolicy, once built and before it trains:
+//
+//	m, err := recipes.Sprint().Build(seed)       // Build calls SetPolicy(m, "mixed_bfloat16")
+//	_, err = mixedprecision.SetPolicy(m, "float32") // or any model, after Build or Compile
+//	fmt.Println(mixedprecision.PolicyOf(m).Name()) // "float32"
 package mixedprecision

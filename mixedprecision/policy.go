@@ -65,16 +65,20 @@ var global struct {
 
 func init() { global.notice = os.Stderr }
 
-// setProducts switches the products' precision; tests replace it to play
-// a CPU without AVX512_BF16.
-var setProducts = autograd.SetBF16Products
+// setProducts switches the products' precision, and setWeightProducts one
+// weight's; tests replace them to play a CPU without AVX512_BF16.
+var (
+	setProducts       = autograd.SetBF16Products
+	setWeightProducts = (*autograd.Param).SetBF16Products
+)
 
 // SetGlobalPolicy sets the policy of the layers built from now on (Keras's
 // keras.mixed_precision.set_global_policy): "float32" or "mixed_bfloat16".
 // An unknown name is an error and changes nothing. Where bfloat16
 // products are not fast (a CPU without AVX512_BF16 or AMX, or one whose
 // AMX the OS refused), mixed_bfloat16 writes a one-line notice saying
-// which (see SetNoticeOutput) and the policy stays float32.
+// which (see SetNoticeOutput) and the policy stays float32. A model given
+// its own policy (SetPolicy) keeps it whatever the global one.
 func SetGlobalPolicy(name string) error {
 	p, err := NewPolicy(name)
 	if err != nil {
@@ -84,17 +88,80 @@ func SetGlobalPolicy(name string) error {
 	defer global.Unlock()
 	on := setProducts(p.name == bf16Name)
 	if p.name == bf16Name && !on {
-		if global.notice != nil {
-			why := kernel.BF16Unavailable()
-			if why == "" { // a test playing a CPU without them
-				why = kernel.NoBF16
-			}
-			fmt.Fprintf(global.notice, "mixedprecision: %s, so mixed_bfloat16 would be slower than float32; the policy stays float32\n", why)
-		}
-		p = Policy{name: float32Name}
+		p = fallback()
 	}
 	global.policy = p
 	return nil
+}
+
+// fallback writes the notice that mixed_bfloat16 stays float32 here, and
+// returns float32. The caller holds global's lock.
+func fallback() Policy {
+	if global.notice != nil {
+		why := kernel.BF16Unavailable()
+		if why == "" { // a test playing a CPU without them
+			why = kernel.NoBF16
+		}
+		fmt.Fprintf(global.notice, "mixedprecision: %s, so mixed_bfloat16 would be slower than float32; the policy stays float32\n", why)
+	}
+	return Policy{name: float32Name}
+}
+
+// Weighted is a model (*goras.Model) or a layer: something whose weights
+// SetPolicy and PolicyOf can reach.
+type Weighted interface {
+	Params() []*autograd.Param
+}
+
+// SetPolicy gives w a policy of its own (as Keras's dtype argument does a
+// layer), "float32" or "mixed_bfloat16", and returns the policy w now has:
+// the plans built for it from now on compute the matrix products and
+// convolutions that read its weights in that precision, whatever the
+// global policy was or will be. Models in one process, trained at once by
+// as many goroutines (a Beam worker's jobs), each train in their own
+// policy; the global one is the process's and would race. w must be built
+// (Build or Compile made its weights), or SetPolicy is an error; call it
+// before its first Fit, Evaluate or Predict, since plans already built
+// keep their precision, and not while another goroutine uses w. Weights
+// made again later (Model.SetSeed rebuilds them) have no policy of their
+// own: they follow the global one. As SetGlobalPolicy, mixed_bfloat16
+// where bfloat16 products are not fast writes a notice and gives float32.
+func SetPolicy(w Weighted, name string) (Policy, error) {
+	p, err := NewPolicy(name)
+	if err != nil {
+		return Policy{}, err
+	}
+	ws := w.Params()
+	if len(ws) == 0 {
+		return Policy{}, fmt.Errorf("mixedprecision: %T has no weights to give policy %s; build it first (Build or Compile)", w, name)
+	}
+	on := false
+	for _, x := range ws {
+		on = setWeightProducts(x, p.name == bf16Name)
+	}
+	if p.name == bf16Name && !on {
+		global.Lock()
+		p = fallback()
+		global.Unlock()
+	}
+	return p, nil
+}
+
+// PolicyOf returns the policy in which plans built now for w would compute
+// its products: mixed_bfloat16 when the products reading every one of its
+// weights would be bfloat16 ones (its own policy, or else the global
+// one), float32 otherwise; the global policy for w without weights.
+func PolicyOf(w Weighted) Policy {
+	ws := w.Params()
+	if len(ws) == 0 {
+		return GlobalPolicy()
+	}
+	for _, x := range ws {
+		if !x.BF16Products() {
+			return Policy{name: float32Name}
+		}
+	}
+	return Policy{name: bf16Name}
 }
 
 // GlobalPolicy returns the policy in force (Keras's

@@ -132,13 +132,30 @@ func randFill(r *rand.Rand, t *tensor.Tensor) {
 	}
 }
 
-// checkDense runs y = x·w (16×40 by 40×24) and an MSE loss, and returns y.
-func checkDense(t *testing.T, policy string, round func(float32) float64) []float32 {
+// weights is a Weighted of its own, standing for a model or a layer.
+type weights []*autograd.Param
+
+func (w weights) Params() []*autograd.Param { return w }
+
+// own gives ws the policy named by policies[0], if any (SetPolicy).
+func own(t *testing.T, ws weights, policies []string) {
+	t.Helper()
+	if len(policies) > 0 {
+		if _, err := SetPolicy(ws, policies[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// checkDense runs y = x·w (16×40 by 40×24) and an MSE loss, and returns y;
+// w has the policy policies[0] of its own, if given.
+func checkDense(t *testing.T, policy string, round func(float32) float64, policies ...string) []float32 {
 	const m, k, n = 16, 40, 24
 	r := rand.New(rand.NewPCG(1, 2))
 	p := autograd.NewPlan(m)
 	x := p.Input(k)
 	w := autograd.NewParam("w", true, k, n)
+	own(t, weights{w}, policies)
 	y := p.MatMul(x, w)
 	p.MeanSquaredError(y, p.Input(n))
 	randFill(r, x.Value)
@@ -170,14 +187,16 @@ func checkDense(t *testing.T, policy string, round func(float32) float64) []floa
 }
 
 // checkConv runs a 3×3 "same" Conv2D, 8 → 6 channels, with bias and
-// ReLU, on (4,9,9,8), and an MSE loss, and returns its output.
-func checkConv(t *testing.T, policy string, round func(float32) float64) []float32 {
+// ReLU, on (4,9,9,8), and an MSE loss, and returns its output; the
+// weights have the policy policies[0] of their own, if given.
+func checkConv(t *testing.T, policy string, round func(float32) float64, policies ...string) []float32 {
 	const nb, h, wd, c, f = 4, 9, 9, 8, 6
 	r := rand.New(rand.NewPCG(3, 4))
 	p := autograd.NewPlan(nb)
 	x := p.Input(h, wd, c)
 	w := autograd.NewParam("w", true, 3, 3, c, f)
 	b := autograd.NewParam("b", true, f)
+	own(t, weights{w, b}, policies)
 	y := p.Conv2DBiasReLU(x, w, b, true, 1, 1, 1, 1, 1, 1)
 	p.MeanSquaredError(y, p.Input(h, wd, f))
 	randFill(r, x.Value)

@@ -48,9 +48,12 @@ type Recipe struct {
 	// Config is what the recipe is made of.
 	Config CNNConfig
 	// Precision is the mixedprecision policy the recipe trains under:
-	// "" (float32) or "mixed_bfloat16". Run sets it for the run and
-	// restores the one before; on a CPU without AVX512_BF16 it falls back
-	// to float32 with a notice (same accuracy, slower).
+	// "" (the global policy, float32 unless set), "float32" or
+	// "mixed_bfloat16". Build gives it to the model as its own
+	// (mixedprecision.SetPolicy), so that it holds whatever the global
+	// policy and however many models train at once in the process; on a
+	// CPU without AVX512_BF16 mixed_bfloat16 falls back to float32 with a
+	// notice (same accuracy, slower).
 	Precision string
 }
 
@@ -237,7 +240,8 @@ func (r Recipe) Layers() []layers.Layer {
 
 // Build returns the recipe's network, weights, dropout masks and
 // augmentation drawn from seed, compiled with its optimizer, schedule, loss
-// and the accuracy metric.
+// and the accuracy metric, and with the recipe's Precision as its own
+// policy when it has one.
 func (r Recipe) Build(seed uint64) (*goras.Model, error) {
 	c := r.Config
 	m := goras.NewSequential(r.Layers()...)
@@ -261,6 +265,11 @@ func (r Recipe) Build(seed uint64) (*goras.Model, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("recipes: %s: %w", r.Name, err)
+	}
+	if r.Precision != "" { // before any plan is built: plans read it then
+		if _, err := mixedprecision.SetPolicy(m, r.Precision); err != nil {
+			return nil, fmt.Errorf("recipes: %s: %w", r.Name, err)
+		}
 	}
 	return m, nil
 }
@@ -322,7 +331,9 @@ type RunOptions struct {
 
 // Run follows the protocol: build the recipe with seed, train on the first
 // TrainSamples images of train, validate on the rest after every epoch,
-// then evaluate test once.
+// then evaluate test once. It never changes the global precision policy
+// (Build gives the model the recipe's own), so that runs may go on at once
+// in one process, each in its recipe's precision.
 func (r Recipe) Run(ctx context.Context, seed uint64, train, test mnist.Dataset, o RunOptions) (*Result, error) {
 	start := time.Now()
 	if o.Epochs > 0 {
@@ -338,14 +349,7 @@ func (r Recipe) Run(ctx context.Context, seed uint64, train, test mnist.Dataset,
 	if err != nil {
 		return nil, err
 	}
-	if r.Precision != "" { // before Build: plans read the policy when built
-		prev := mixedprecision.GlobalPolicy().Name()
-		if err := mixedprecision.SetGlobalPolicy(r.Precision); err != nil {
-			return nil, fmt.Errorf("recipes: %s: %w", r.Name, err)
-		}
-		defer mixedprecision.SetGlobalPolicy(prev) // a name GlobalPolicy gave: cannot fail
-	}
-	m, err := r.Build(seed)
+	m, err := r.Build(seed) // with the recipe's policy; the global one stays as it is
 	if err != nil {
 		return nil, err
 	}

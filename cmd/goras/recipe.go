@@ -55,9 +55,9 @@ func runRecipe(cmd *cobra.Command, f *trainFlags) error {
 	if err := checkRecipeFlags(cmd, f, r); err != nil {
 		return err
 	}
-	// Before the model is built: its plans read the policy.
+	// Build gives the model the policy as its own (mixedprecision.SetPolicy).
 	r.Precision = recipePrecision(r, cmd.Flags().Changed("precision"), f.precision)
-	if err := mixedprecision.SetGlobalPolicy(r.Precision); err != nil {
+	if _, err := mixedprecision.NewPolicy(r.Precision); err != nil {
 		return fmt.Errorf("--precision must be %s, got %q", strings.Join(mixedprecision.Names(), " or "), r.Precision)
 	}
 	m, err := r.Build(f.seed)

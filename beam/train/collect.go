@@ -17,7 +17,8 @@ import (
 
 // Summary is one configuration's figures over its runs (seeds or folds).
 type Summary struct {
-	// Config is Job.Config: the recipe or network and hyper-parameters.
+	// Config is Job.Config: the recipe or network, hyper-parameters,
+	// split and data.
 	Config string
 	// Runs are the configuration's results, by ID.
 	Runs []Result

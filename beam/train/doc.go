@@ -10,6 +10,11 @@
 // reads the test set, once, to score the chosen models alone and averaged,
 // as `goras ensemble` does.
 //
+// Each job's model trains in its own precision policy (its recipe's,
+// mixed_bfloat16 for sprint, else float32; mixedprecision.SetPolicy), never
+// the process's global one, so that jobs of different precisions may train
+// at once in one worker process.
+//
 //	s := train.Sweep{Recipe: "best-long", Seeds: train.Seeds{1, 2, 3, 4, 5}}
 //	jobs, err := s.Jobs("runs/best-long")
 //	report, err := train.Run(ctx, jobs, "runs/best-long", false) // prism unless --runner says otherwise

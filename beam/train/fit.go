@@ -12,6 +12,7 @@ import (
 	"github.com/goras-ml/goras/applications"
 	"github.com/goras-ml/goras/beam/internal/beamfs"
 	"github.com/goras-ml/goras/losses"
+	"github.com/goras-ml/goras/mixedprecision"
 	"github.com/goras-ml/goras/optimizers"
 	"github.com/goras-ml/goras/optimizers/schedules"
 	"github.com/goras-ml/goras/recipes"
@@ -36,6 +37,11 @@ type Result struct {
 	ModelFile, HistoryFile string
 	// Worker names the machine and process that trained the job.
 	Worker string
+	// Precision is the mixedprecision policy the model trained in, its
+	// own: its recipe's (sprint's is mixed_bfloat16), else float32; float32
+	// too where bfloat16 products are not fast (with a notice on the
+	// worker's standard error).
+	Precision string
 }
 
 // Trained is a job's trained model, its History and its Result.
@@ -80,7 +86,8 @@ func Fit(ctx context.Context, j Job, progress io.Writer) (*Trained, error) {
 		return nil, fmt.Errorf("job %s: %w", j.ID, err)
 	}
 	res := Result{Job: j, Params: m.CountParams(), Epochs: len(h.Epoch),
-		TrainSeconds: time.Since(fitStart).Seconds(), TotalSeconds: time.Since(start).Seconds(), Worker: worker()}
+		TrainSeconds: time.Since(fitStart).Seconds(), TotalSeconds: time.Since(start).Seconds(), Worker: worker(),
+		Precision: mixedprecision.PolicyOf(m).Name()}
 	res.Loss, res.Accuracy = last(h, "loss"), last(h, "accuracy")
 	res.ValLoss, res.ValAccuracy = last(h, "val_loss"), last(h, "val_accuracy")
 	return &Trained{Model: m, History: h, Result: res}, nil
@@ -124,11 +131,20 @@ func worker() string {
 // build returns the job's compiled model with its epochs and batch size; n
 // is the number of training images (a network's schedule is laid out over
 // them; a recipe's over recipes.TrainSamples, as Recipe.Build does).
+//
+// The model has a precision policy of its own (mixedprecision.SetPolicy):
+// its recipe's, else float32. Never the global policy, which is one for
+// the process while a worker trains several jobs at once: a job setting
+// it would change the precision of the plans its neighbours build (at
+// their first batch of each size).
 func (j Job) build(n int) (m *goras.Model, epochs, batch int, err error) {
 	if j.Recipe != "" {
 		r, _ := recipes.Get(j.Recipe) // checked by Validate
 		r = j.applyRecipe(r)
-		m, err = r.Build(j.Seed)
+		if r.Precision == "" {
+			r.Precision = "float32"
+		}
+		m, err = r.Build(j.Seed) // gives the model r.Precision
 		if err != nil {
 			return nil, 0, 0, fmt.Errorf("job %s: %w", j.ID, err)
 		}
@@ -185,6 +201,9 @@ func (j Job) buildNetwork(n int) (*goras.Model, int, int, error) {
 	}
 	err = m.Compile(goras.CompileOptions{Optimizer: opt, Loss: loss, Metrics: []string{"accuracy"}})
 	if err != nil {
+		return nil, 0, 0, fmt.Errorf("job %s: %w", j.ID, err)
+	}
+	if _, err := mixedprecision.SetPolicy(m, "float32"); err != nil { // see build
 		return nil, 0, 0, fmt.Errorf("job %s: %w", j.ID, err)
 	}
 	return m, epochs, batch, nil

@@ -151,15 +151,89 @@ func (j Job) kind() string {
 // Name is the recipe or the network.
 func (j Job) Name() string { return j.Recipe + j.Model }
 
-// Config describes the job without its seed and fold: the recipe or network
-// and the hyper-parameters, e.g. "fast dense=64 dropout=0.3". Jobs of one
-// Config are one point of a sweep, trained from several seeds or folds.
+// Config describes the job without what tells the runs of one
+// configuration apart (ID, Seed, Fold and Out): the recipe or network, the
+// hyper-parameters by name, then those of Train, Validation and Folds that
+// are set and, last, the data directory, e.g. "fast dense=64 dropout=0.3"
+// or "fast epochs=2 train=1500 folds=3 data=gs://bucket/mnist". Jobs of
+// one Config are one point of a sweep, trained from several seeds or
+// folds on the same images. ParseConfig reads it back.
 func (j Job) Config() string {
 	parts := []string{j.Name()}
 	for _, k := range sortedKeys(j.Hyper) {
 		parts = append(parts, k+"="+strconv.FormatFloat(j.Hyper[k], 'g', -1, 64))
 	}
+	for _, s := range j.splitSettings() {
+		if *s.v != 0 {
+			parts = append(parts, s.key+"="+strconv.Itoa(*s.v))
+		}
+	}
+	if j.Data != "" { // last, as it is: a path may hold spaces and '='
+		parts = append(parts, configData+j.Data)
+	}
 	return strings.Join(parts, " ")
+}
+
+// configData starts the data directory in a Config, which runs to its end.
+const configData = "data="
+
+// setting is one of Config's counts: its key and the job's field.
+type setting struct {
+	key string
+	v   *int
+}
+
+// splitSettings are Config's keys for the job's cut of the training images.
+func (j *Job) splitSettings() []setting {
+	return []setting{{"train", &j.Train}, {"validation", &j.Validation}, {"folds", &j.Folds}}
+}
+
+// ParseConfig reads a Config back into the job it describes, whose ID,
+// Seed, Fold and Out are left for the caller to set (Validate then checks
+// the whole job): ParseConfig(j.Config()) with those four of j is j (an
+// empty Hyper reads back nil). A hyper-parameter without a value, or a
+// count that is not a whole number, is an error.
+func ParseConfig(config string) (Job, error) {
+	head, data, hasData := strings.Cut(config, " "+configData)
+	fields := strings.Split(head, " ")
+	var j Job
+	if name := fields[0]; name == "" {
+		return Job{}, fmt.Errorf("config %q: want a recipe or network name first, e.g. \"fast dense=64\"", config)
+	} else if _, err := recipes.Get(name); err == nil {
+		j.Recipe = name
+	} else {
+		j.Model = name
+	}
+	settings := map[string]*int{}
+	for _, s := range j.splitSettings() {
+		settings[s.key] = s.v
+	}
+	for _, f := range fields[1:] {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok || k == "" {
+			return Job{}, fmt.Errorf("config %q: want NAME=VALUE settings after the name, got %q", config, f)
+		}
+		if p, ok := settings[k]; ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return Job{}, fmt.Errorf("config %q: %s counts images or folds and must be a whole number, got %q", config, k, v)
+			}
+			*p = n
+			continue
+		}
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return Job{}, fmt.Errorf("config %q: hyper-parameter %s must be a number, got %q", config, k, v)
+		}
+		if j.Hyper == nil {
+			j.Hyper = map[string]float64{}
+		}
+		j.Hyper[k] = x
+	}
+	if hasData {
+		j.Data = data
+	}
+	return j, nil
 }
 
 func sortedKeys(m map[string]float64) []string {

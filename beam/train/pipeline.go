@@ -118,7 +118,7 @@ func (*trainFn) ProcessElement(ctx context.Context, j Job) (Result, error) {
 	if err := t.Save(ctx); err != nil {
 		return Result{}, err
 	}
-	log.Infof(ctx, "%s: trained in %.1f s, val_accuracy %.4f", j.ID, t.Result.TrainSeconds, t.Result.ValAccuracy)
+	log.Infof(ctx, "%s: trained in %.1f s (%s), val_accuracy %.4f", j.ID, t.Result.TrainSeconds, t.Result.Precision, t.Result.ValAccuracy)
 	return t.Result, nil
 }
 
@@ -168,7 +168,7 @@ func (w logWriter) Write(p []byte) (int, error) {
 func (r *Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"id", "config", "recipe", "model", "seed", "fold", "folds", "epochs", "params", "loss", "accuracy",
-		"val_loss", "val_accuracy", "test_accuracy", "train_seconds", "total_seconds", "model_file", "history_file", "worker"})
+		"val_loss", "val_accuracy", "test_accuracy", "train_seconds", "total_seconds", "model_file", "history_file", "worker", "precision"})
 	f := func(v float64) string {
 		if math.IsNaN(v) {
 			return ""
@@ -183,7 +183,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		j := x.Job
 		cw.Write([]string{j.ID, j.Config(), j.Recipe, j.Model, strconv.FormatUint(j.Seed, 10), strconv.Itoa(j.Fold),
 			strconv.Itoa(j.Folds), strconv.Itoa(x.Epochs), strconv.Itoa(x.Params), f(x.Loss), f(x.Accuracy), f(x.ValLoss),
-			f(x.ValAccuracy), f(test), f(x.TrainSeconds), f(x.TotalSeconds), x.ModelFile, x.HistoryFile, x.Worker})
+			f(x.ValAccuracy), f(test), f(x.TrainSeconds), f(x.TotalSeconds), x.ModelFile, x.HistoryFile, x.Worker, x.Precision})
 	}
 	cw.Flush()
 	return cw.Error()

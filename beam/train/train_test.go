@@ -34,7 +34,12 @@ func tinyRecipe() recipes.Recipe {
 // with goras alone: what the pipeline's models must equal bit for bit.
 func sequential(t *testing.T, train mnist.Dataset, seed uint64, n, v int) (*goras.Model, *goras.History) {
 	t.Helper()
-	r := tinyRecipe()
+	return sequentialRecipe(t, tinyRecipe(), train, seed, n, v)
+}
+
+// sequentialRecipe is sequential for the recipe r.
+func sequentialRecipe(t *testing.T, r recipes.Recipe, train mnist.Dataset, seed uint64, n, v int) (*goras.Model, *goras.History) {
+	t.Helper()
 	m, err := r.Build(seed)
 	if err != nil {
 		t.Fatal(err)

@@ -37,10 +37,20 @@
 // loopback unless told otherwise, and requests naming another host are
 // refused (DNS rebinding). Requests that change state (POST) from a page of
 // another origin are refused (the Origin and Sec-Fetch-Site headers), bodies
-// are bounded, uploads are validated by loading them before they are kept,
-// and the client names runs and models, never file paths. One training job
-// writes a run folder: a second start on the same name is refused, within
-// one studio and, through a lock file, across studios sharing the folder.
+// are bounded in size and in the time they take to arrive, uploads are
+// validated by loading them before they are kept, and the client names runs
+// and models, never file paths. One training job writes a run folder: a
+// second start on the same name is refused, within one studio and, through
+// a lock file, across studios sharing the folder.
+//
+// What runs at once is bounded too: Options.MaxTraining runs train at once
+// (one by default), and Options.MaxHeavyRequests requests that load or
+// compute on models are served at once (eight by default). One more is
+// refused at once, not queued: a start of a run with 409, naming the runs
+// training; a heavy request with 503 and Retry-After. Files of the runs
+// folder are read only when they are regular files: a run.json that is a
+// named pipe, a device, a directory or a link, or larger than 1 MB, is
+// reported as the run's error.
 //
 // # Concurrency
 //

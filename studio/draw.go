@@ -107,7 +107,7 @@ func (s *Server) draw(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body, err := readBody(w, r, maxImageBody)
+	body, err := s.readBody(w, r, maxImageBody)
 	if err != nil {
 		return err
 	}

@@ -107,16 +107,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 
 // readJSON decodes a bounded JSON body into v, refusing unknown fields so
 // that a misspelt setting is reported rather than ignored.
-func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
+func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return errorf(http.StatusUnsupportedMediaType, "the body must be JSON (Content-Type: application/json), got %q", ct)
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	dec := json.NewDecoder(s.limitBody(w, r, maxJSONBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return err
+		if berr := bodyError(err); berr != nil {
+			return berr
 		}
 		return badRequest("the body is not the JSON object expected: %v", err)
 	}
@@ -124,12 +123,11 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 }
 
 // readBody reads a body of at most limit bytes.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(s.limitBody(w, r, limit))
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, err
+		if berr := bodyError(err); berr != nil {
+			return nil, berr
 		}
 		return nil, badRequest("reading the request body: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -68,7 +69,8 @@ func (j *job) update(f func()) {
 	j.mu.Unlock()
 }
 
-// jobSet holds the jobs of this studio, by run name.
+// jobSet holds the jobs of this studio, by run name, and the slots that
+// bound how many train at once.
 type jobSet struct {
 	mu   sync.Mutex
 	jobs map[string]*job
@@ -76,16 +78,66 @@ type jobSet struct {
 	// unwaited for, while the studio shuts down and the process exits.
 	closed bool
 	wg     sync.WaitGroup
+	// slots is Options.MaxTraining; taken counts the slots of runs
+	// training and of starts under way.
+	slots, taken int
 }
 
-func newJobSet() *jobSet { return &jobSet{jobs: map[string]*job{}} }
+func newJobSet(slots int) *jobSet { return &jobSet{jobs: map[string]*job{}, slots: slots} }
+
+// shuttingDown is the answer to a start once stopAll has begun.
+func shuttingDown(name string) error {
+	return errorf(http.StatusServiceUnavailable, "the studio is shutting down, so run %q was not started; start it again once the studio is back", name)
+}
+
+// takeSlot takes a training slot for run name, about to start; freeSlot
+// gives it back, when the start fails or the run has ended. With every
+// slot taken it answers 409 naming the runs training.
+func (js *jobSet) takeSlot(name string) error {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	if js.closed {
+		return shuttingDown(name)
+	}
+	if js.taken < js.slots {
+		js.taken++
+		return nil
+	}
+	var training []string
+	for n, j := range js.jobs {
+		if j.snap().state == stateRunning {
+			training = append(training, strconv.Quote(n))
+		}
+	}
+	sort.Strings(training)
+	busy, stop := "another run is starting", "stop it"
+	switch len(training) {
+	case 0:
+	case 1:
+		busy = "run " + training[0] + " is training"
+	default:
+		busy, stop = "runs "+strings.Join(training, ", ")+" are training", "stop one"
+	}
+	at := "one run at a time"
+	if js.slots > 1 {
+		at = fmt.Sprintf("%d runs at a time", js.slots)
+	}
+	return errorf(http.StatusConflict, "run %q was not started: the studio trains %s and %s; "+
+		"%s (Stop on the Train page, or POST /api/runs/NAME/stop) or wait until it ends, then start again", name, at, busy, stop)
+}
+
+func (js *jobSet) freeSlot() {
+	js.mu.Lock()
+	js.taken--
+	js.mu.Unlock()
+}
 
 // add registers a new job for run name; 409 if one is there already.
 func (js *jobSet) add(name string, cancel context.CancelFunc) (*job, error) {
 	js.mu.Lock()
 	defer js.mu.Unlock()
 	if js.closed {
-		return nil, errorf(http.StatusServiceUnavailable, "the studio is shutting down, so run %q was not started; start it again once the studio is back", name)
+		return nil, shuttingDown(name)
 	}
 	if old, ok := js.jobs[name]; ok && old.snap().state == stateRunning {
 		return nil, errorf(http.StatusConflict, "run %q is training already; stop it first", name)

@@ -268,7 +268,7 @@ func (s *Server) uploadModel(w http.ResponseWriter, r *http.Request) error {
 	if file := q.Get("filename"); strings.EqualFold(filepath.Ext(file), ".onnx") {
 		return s.uploadONNX(w, r, name, file)
 	}
-	tmp, err := receiveFile(w, r, s.opts.Dir)
+	tmp, err := s.receiveFile(w, r, s.opts.Dir)
 	if err != nil {
 		return err
 	}
@@ -295,10 +295,13 @@ func (s *Server) uploadModel(w http.ResponseWriter, r *http.Request) error {
 // uploadONNX imports an ONNX model sent as the body (at most MaxUpload
 // bytes) into goras layers and keeps it as the run name's model file.
 func (s *Server) uploadONNX(w http.ResponseWriter, r *http.Request, name, file string) error {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxUpload))
+	b, err := io.ReadAll(s.limitBody(w, r, MaxUpload))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return errorf(http.StatusRequestEntityTooLarge, "the model file is over %s; uploads take at most %s", byteSize(MaxUpload), byteSize(MaxUpload))
+	}
+	if berr := bodyError(err); berr != nil {
+		return berr
 	}
 	if err != nil {
 		return err
@@ -324,11 +327,14 @@ func (s *Server) uploadONNX(w http.ResponseWriter, r *http.Request, name, file s
 
 // receiveFile streams a bounded body into a hidden temporary file of the
 // runs folder, after checking that it starts as a safetensors file does.
-func receiveFile(w http.ResponseWriter, r *http.Request, dir string) (string, error) {
-	body := http.MaxBytesReader(w, r.Body, MaxUpload)
+func (s *Server) receiveFile(w http.ResponseWriter, r *http.Request, dir string) (string, error) {
+	body := s.limitBody(w, r, MaxUpload)
 	var head [9]byte
 	n, err := io.ReadFull(body, head[:])
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		if berr := bodyError(err); berr != nil {
+			return "", berr
+		}
 		return "", err
 	}
 	if n < len(head) || head[8] != '{' || binary.LittleEndian.Uint64(head[:8]) > MaxUpload {
@@ -348,6 +354,9 @@ func receiveFile(w http.ResponseWriter, r *http.Request, dir string) (string, er
 	}
 	if err != nil {
 		os.Remove(f.Name())
+		if berr := bodyError(err); berr != nil {
+			return "", berr
+		}
 		return "", err
 	}
 	return f.Name(), nil

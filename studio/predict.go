@@ -25,8 +25,8 @@ type namedImage struct {
 // readImages takes the pictures of a request: the body itself, named by
 // ?file= (default "image"), or the file parts of a multipart/form-data
 // body, named by their file names.
-func readImages(w http.ResponseWriter, r *http.Request) ([]namedImage, error) {
-	body, err := readBody(w, r, maxImageBody)
+func (s *Server) readImages(w http.ResponseWriter, r *http.Request) ([]namedImage, error) {
+	body, err := s.readBody(w, r, maxImageBody)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	imgs, err := readImages(w, r)
+	imgs, err := s.readImages(w, r)
 	if err != nil {
 		return err
 	}

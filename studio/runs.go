@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -69,6 +70,7 @@ type runEntry struct {
 	Model      string // a model file or the newest checkpoint, "" for none
 	Checkpoint bool   // Model is a checkpoint: its history is inside
 	Meta       *runMeta
+	MetaErr    error // why run.json, which is there, could not be read
 }
 
 // runStore reads the runs folder. It holds no state of its own: every
@@ -139,11 +141,10 @@ func (st *runStore) scan() (map[string]*runEntry, error) {
 func (st *runStore) readDir(name string) *runEntry {
 	dir := filepath.Join(st.dir, name)
 	r := &runEntry{Name: name, Dir: dir}
-	if b, err := os.ReadFile(filepath.Join(dir, metaFile)); err == nil {
-		var m runMeta
-		if json.Unmarshal(b, &m) == nil {
-			r.Meta = &m
-		}
+	if m, err := readMeta(st.dir, name); err == nil {
+		r.Meta = m
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		r.MetaErr = err
 	}
 	if fileExists(filepath.Join(dir, historyFile)) {
 		r.History = filepath.Join(dir, historyFile)
@@ -161,10 +162,87 @@ func (st *runStore) readDir(name string) *runEntry {
 			}
 		}
 	}
-	if r.Meta == nil && r.History == "" && r.Model == "" {
+	if r.Meta == nil && r.MetaErr == nil && r.History == "" && r.Model == "" {
 		return nil
 	}
 	return r
+}
+
+// maxMetaSize bounds run.json: the studio writes under 1 KB.
+const maxMetaSize = 1 << 20
+
+// readMeta reads run.json of the run folder name in the runs folder
+// runsDir: an error satisfying errors.Is(err, fs.ErrNotExist) when there
+// is none. Its other errors name the file by its path in the runs folder
+// (the client never sees the server's). It reads a regular file only: a named
+// pipe would block the read, and with it GET /api/runs, for ever, a device
+// could be endless, and a symbolic link would lead out of the runs folder
+// (the scan passes over linked folders and files as well). A file larger
+// than maxMetaSize is refused too.
+func readMeta(runsDir, name string) (*runMeta, error) {
+	shown := name + "/" + metaFile
+	path := filepath.Join(runsDir, name, metaFile)
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, err
+	case err != nil:
+		return nil, fmt.Errorf("%s: %v", shown, pathCause(err))
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is %s, not a regular file; the studio reads only the run.json it writes: remove it", shown, fileKind(fi.Mode()))
+	}
+	if fi.Size() > maxMetaSize {
+		return nil, fmt.Errorf("%s is %s, larger than the %s a run.json may be; the studio writes under 1 KB: remove it", shown, byteSize(fi.Size()), byteSize(maxMetaSize))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", shown, pathCause(err))
+	}
+	defer f.Close()
+	// What was opened must be what was looked at: a file swapped in since
+	// may be anything.
+	if now, err := f.Stat(); err != nil || !os.SameFile(fi, now) {
+		return nil, fmt.Errorf("%s changed while it was read; try again", shown)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxMetaSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", shown, pathCause(err))
+	}
+	if len(b) > maxMetaSize {
+		return nil, fmt.Errorf("%s is larger than the %s a run.json may be; the studio writes under 1 KB: remove it", shown, byteSize(maxMetaSize))
+	}
+	var m runMeta
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s is not the JSON the studio writes: %v", shown, err)
+	}
+	return &m, nil
+}
+
+// pathCause is a *fs.PathError's cause, without the server's path.
+func pathCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// fileKind names what a file that is not a regular one is.
+func fileKind(mode fs.FileMode) string {
+	switch {
+	case mode.IsDir():
+		return "a directory"
+	case mode&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case mode&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case mode&fs.ModeSocket != 0:
+		return "a socket"
+	case mode&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "an irregular file (mode " + mode.String() + ")"
 }
 
 func fileExists(path string) bool {

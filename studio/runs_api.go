@@ -79,6 +79,9 @@ type runJSON struct {
 // describeRun gathers what the API says about a run, with its History.
 func (s *Server) describeRun(r *runEntry) (runJSON, *goras.History) {
 	out := runJSON{Name: r.Name, State: stateSaved, Source: "cli", HasModel: r.Model != "", Last: map[string]jsonNum{}}
+	if r.MetaErr != nil {
+		out.Error = r.MetaErr.Error()
+	}
 	if m := r.Meta; m != nil {
 		out.Source, out.Settings, out.State, out.Error = m.Source, m.Settings, m.State, m.Error
 		created := m.Created
@@ -147,10 +150,12 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request) error {
 }
 
 // startRun starts training a new run from TrainSettings; it answers 201
-// with the run once its folder exists and its job has started.
+// with the run once its folder exists and its job has started, 409 when
+// Options.MaxTraining runs are training already (before it loads a model
+// or makes a folder).
 func (s *Server) startRun(w http.ResponseWriter, r *http.Request) error {
 	var t TrainSettings
-	if err := readJSON(w, r, &t); err != nil {
+	if err := s.readJSON(w, r, &t); err != nil {
 		return err
 	}
 	now := time.Now()
@@ -158,6 +163,15 @@ func (s *Server) startRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.jobs.takeSlot(t.Name); err != nil {
+		return err
+	}
+	started := false
+	defer func() {
+		if !started {
+			s.jobs.freeSlot()
+		}
+	}()
 	var from *goras.Model
 	if t.FromModel != "" {
 		ref, err := s.modelRef(t.FromModel)
@@ -198,8 +212,11 @@ func (s *Server) startRun(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	fmt.Fprintf(s.opts.Log, "studio: run %s started: %s\n", t.Name, describeSettings(&t))
-	go s.train(ctx, j, dir, &t, m, meta, release)
+	// Described before train starts: it writes meta when the run ends,
+	// which a short run does at once.
 	rj, _ := s.describeRun(&runEntry{Name: t.Name, Dir: dir, Meta: meta})
+	started = true // the slot is train's to free
+	go s.train(ctx, j, dir, &t, m, meta, release)
 	return writeJSON(w, http.StatusCreated, rj)
 }
 
@@ -217,7 +234,8 @@ func describeSettings(t *TrainSettings) string {
 		model, t.Loss, t.Optimizer, lr, t.BatchSize, t.Epochs, t.Seed)
 }
 
-// train is a job's goroutine: it fits m, then records how the run ended.
+// train is a job's goroutine: it fits m, then records how the run ended
+// and frees its training slot.
 func (s *Server) train(ctx context.Context, j *job, dir string, t *TrainSettings, m *goras.Model, meta *runMeta, release func()) {
 	defer s.jobs.finished(j)
 	var once sync.Once
@@ -247,6 +265,8 @@ func (s *Server) train(ctx context.Context, j *job, dir string, t *TrainSettings
 	if fileExists(filepath.Join(dir, modelFile)) {
 		s.adoptIfNone(j.name)
 	}
+	// The slot too, so that whoever hears the end can start the next run.
+	s.jobs.freeSlot()
 	j.update(func() { j.state, j.err = state, msg })
 	fmt.Fprintf(s.opts.Log, "studio: run %s %s %s\n", j.name, state, msg)
 }

@@ -146,7 +146,9 @@ func TestNoRunAfterClose(t *testing.T) {
 }
 
 func TestStopRun(t *testing.T) {
-	ts := newTestServer(t, Options{})
+	// Two slots, so that the second start on the running run's name meets
+	// the name's guard, not the limit of runs training at once.
+	ts := newTestServer(t, Options{MaxTraining: 2})
 	code, b := ts.do(t, "POST", "/api/runs", strings.NewReader(`{"name": "long", "epochs": 1000, "batch_size": 1, "train_size": 300, "validation_size": 10}`))
 	if code != http.StatusCreated {
 		t.Fatalf("start: %d %s", code, b)

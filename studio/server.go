@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/goras-ml/goras"
 	"github.com/goras-ml/goras/applications"
@@ -49,11 +50,38 @@ type Options struct {
 	// page cannot reach the studio by rebinding its own name to 127.0.0.1;
 	// set it when the studio listens on another address on purpose.
 	AnyHost bool
+	// MaxTraining is how many runs may train at once; a start beyond it is
+	// answered 409 naming the runs training. Default 1: a run's Fit already
+	// computes on every core, so two at once take as long as one after the
+	// other, and each holds its own float32 copy of its training images
+	// (190 MB for all of MNIST's).
+	MaxTraining int
+	// MaxHeavyRequests is how many requests that compute may be served at
+	// once: predictions and drawings, the Look and Learn pages' answers on a
+	// model, and loading, listing, inspecting or uploading models (see
+	// Server.routes). One more is answered 503 with Retry-After, not queued.
+	// Default 8: twice what the busiest page (Look) asks at once, so that two
+	// tabs fit; each request computes on every core already and may hold
+	// hundreds of MB, so more at once would only share the cores and add to
+	// the memory.
+	MaxHeavyRequests int
 }
+
+// Defaults of Options.
+const (
+	defaultMaxTraining      = 1
+	defaultMaxHeavyRequests = 8
+)
 
 // Server is the studio: an http.Handler serving the pages and the API.
 // Its methods may be called concurrently. Close it to stop its training
 // jobs.
+//
+// The Server bounds what it does at once (Options.MaxTraining and
+// MaxHeavyRequests), the size of request bodies and the time they take to
+// arrive; the http.Server serving it should bound the rest: a
+// ReadHeaderTimeout and an IdleTimeout (no WriteTimeout or ReadTimeout,
+// which would cut the event streams of runs in training).
 type Server struct {
 	opts    Options
 	runs    *runStore
@@ -61,7 +89,15 @@ type Server struct {
 	data    *dataSource // MNIST
 	fashion *dataSource // Fashion-MNIST
 	jobs    *jobSet
+	heavy   chan struct{} // a slot per heavy request being served
 	handler http.Handler
+
+	// bodyGrace is the time a request body may take on top of its size at
+	// bodyRate (see limitBody); tests shorten it.
+	bodyGrace time.Duration
+	// heavyHook, when set, is called by every heavy request once it holds
+	// its slot: tests use it to keep requests in flight.
+	heavyHook func(r *http.Request)
 
 	mu       sync.Mutex
 	current  string // the current model's name, "" for none
@@ -77,13 +113,20 @@ func New(opts Options) (*Server, error) {
 	if opts.Log == nil {
 		opts.Log = io.Discard
 	}
+	if opts.MaxTraining < 1 {
+		opts.MaxTraining = defaultMaxTraining
+	}
+	if opts.MaxHeavyRequests < 1 {
+		opts.MaxHeavyRequests = defaultMaxHeavyRequests
+	}
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("studio: runs folder: %w", err)
 	}
-	s := &Server{opts: opts, runs: &runStore{dir: opts.Dir}, models: newModelCache(8)}
+	s := &Server{opts: opts, runs: &runStore{dir: opts.Dir}, models: newModelCache(8),
+		heavy: make(chan struct{}, opts.MaxHeavyRequests), bodyGrace: defaultBodyGrace}
 	s.data = newDataSource(opts.LoadData, opts.Log)
 	s.fashion = newFashionSource(opts.LoadFashion, opts.Log)
-	s.jobs = newJobSet()
+	s.jobs = newJobSet(opts.MaxTraining)
 	if opts.Model != "" {
 		name := fileStem(opts.Model)
 		if checkName("model", name) != nil {
@@ -108,28 +151,32 @@ func (s *Server) Close() error {
 }
 
 // routes lists every path the studio answers; docs/studio.md documents
-// the /api ones.
+// the /api ones. Those that load models or compute on them are heavy: at
+// most Options.MaxHeavyRequests of them are served at once (the race of
+// the optimizers is on a formula, and light). Training runs are bounded by
+// Options.MaxTraining instead (see startRun).
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
+	heavy := s.heavyRequest
 	api := map[string]methods{
 		"/api/info":               {"GET": s.info},
-		"/api/current":            {"GET": s.getCurrent, "POST": s.setCurrent},
+		"/api/current":            {"GET": s.getCurrent, "POST": heavy(s.setCurrent)},
 		"/api/runs":               {"GET": s.listRuns, "POST": s.startRun},
 		"/api/runs/{name}":        {"GET": s.getRun},
 		"/api/runs/{name}/events": {"GET": s.runEvents},
 		"/api/runs/{name}/stop":   {"POST": s.stopRun},
-		"/api/models":             {"GET": s.listModels, "POST": s.uploadModel},
-		"/api/models/{name}":      {"GET": s.inspectModel},
+		"/api/models":             {"GET": heavy(s.listModels), "POST": heavy(s.uploadModel)},
+		"/api/models/{name}":      {"GET": heavy(s.inspectModel)},
 		"/api/models/{name}/file": {"GET": s.downloadModel},
-		"/api/predict":            {"POST": s.predict},
-		"/api/draw":               {"POST": s.draw},
-		"/api/look/digits":        {"GET": s.lookDigits},
-		"/api/look/confusion":     {"GET": s.lookConfusion},
-		"/api/look/cell":          {"GET": s.lookCell},
-		"/api/look/mistakes":      {"GET": s.lookMistakes},
-		"/api/look/weights":       {"GET": s.lookWeights},
-		"/api/learn/params":       {"GET": s.learnParams},
-		"/api/learn/descent":      {"GET": s.learnDescent},
+		"/api/predict":            {"POST": heavy(s.predict)},
+		"/api/draw":               {"POST": heavy(s.draw)},
+		"/api/look/digits":        {"GET": heavy(s.lookDigits)},
+		"/api/look/confusion":     {"GET": heavy(s.lookConfusion)},
+		"/api/look/cell":          {"GET": heavy(s.lookCell)},
+		"/api/look/mistakes":      {"GET": heavy(s.lookMistakes)},
+		"/api/look/weights":       {"GET": heavy(s.lookWeights)},
+		"/api/learn/params":       {"GET": heavy(s.learnParams)},
+		"/api/learn/descent":      {"GET": heavy(s.learnDescent)},
 		"/api/learn/race":         {"GET": s.learnRace},
 		"/api/learn/race/surface": {"GET": s.learnSurface},
 	}
@@ -207,7 +254,7 @@ func (s *Server) setCurrent(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Model string `json:"model"`
 	}
-	if err := readJSON(w, r, &req); err != nil {
+	if err := s.readJSON(w, r, &req); err != nil {
 		return err
 	}
 	ref, err := s.modelRef(req.Model)

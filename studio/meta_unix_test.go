@@ -1,0 +1,56 @@
+//go:build unix
+
+package studio
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// A named pipe called run.json is refused at once (reading it would wait
+// for a writer for ever), and so is a symbolic link.
+func TestRunJSONNotRegular(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"piped", "linked"} {
+		if err := os.Mkdir(filepath.Join(dir, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fifo := filepath.Join(dir, "piped", metaFile)
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	real := filepath.Join(t.TempDir(), "elsewhere.json")
+	os.WriteFile(real, []byte(`{"source": "studio", "state": "done"}`), 0o644)
+	if err := os.Symlink(real, filepath.Join(dir, "linked", metaFile)); err != nil {
+		t.Fatal(err)
+	}
+	for name, says := range map[string]string{"piped": "piped/run.json is a named pipe (FIFO), not a regular file", "linked": "linked/run.json is a symbolic link"} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := readMeta(dir, name)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), says) {
+				t.Errorf("%s: error %v, want one saying %q", name, err, says)
+			}
+		case <-time.After(30 * time.Second):
+			if f, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil { // let the reader go
+				f.Close()
+			}
+			t.Fatalf("%s: readMeta did not return in 30 s", name)
+		}
+	}
+	ts := newTestServer(t, Options{Dir: dir})
+	var runs []runJSON
+	getJSONWithin(t, ts, "/api/runs", &runs)
+	if len(runs) != 2 || !strings.Contains(runs[0].Error+runs[1].Error, "named pipe") {
+		t.Errorf("runs: %+v", runs)
+	}
+}

@@ -57,7 +57,9 @@ func runStudio(ctx context.Context, cmd *cobra.Command, addr, dir, model string)
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "goras studio: open http://%s/\n", ln.Addr())
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	// No ReadTimeout or WriteTimeout: they would cut the event streams of
+	// runs in training (studio.Server bounds request bodies itself).
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {

@@ -74,7 +74,9 @@ func WithBatchSize(n int) Option { return func(o *settings) { o.batch = n } }
 // (N, H, W) or (N, H, W, C) when shifts other than {0, 0} are asked for. A
 // model compiled with a from-logits cross-entropy has its outputs (which must
 // be finite) turned into probabilities by softmax first; any other model must
-// output probabilities.
+// output probabilities. It may be called from many goroutines at once on the
+// same models and data, as goras.Model's Predict may: each call shifts and
+// sums in buffers of its own.
 func Predict(models []Model, x goras.Data, opts ...Option) (*tensor.Tensor, error) {
 	s := settings{shifts: []Shift{{0, 0}}, batch: 1000}
 	for _, o := range opts {

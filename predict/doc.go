@@ -25,6 +25,10 @@
 //	if err := predict.CheckProbabilities(probs.Data(), "goras predict"); err != nil { ... }
 //	p := predict.Top("seven.png", probs.Data(), 3) // {File: "seven.png", Class: 7, Top: [...]}
 //
+// Every function may be called from many goroutines at once, also on one
+// model: CheckModel and PictureInput build an unbuilt model once, as
+// goras.Model.Build does.
+//
 // predict sits on floor 6 of the README's Layout, beside saving and datasets/mnist:
 // it reads a goras.Model and imports nothing above the root package.
 package predict

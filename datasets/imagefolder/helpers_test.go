@@ -79,14 +79,19 @@ func gather(d *Dataset) (x, y []float32) {
 
 // bombPNG is a 59-byte PNG whose header claims side×side pixels of 16-bit
 // RGBA (8 bytes each) and whose data stops after the zlib header.
-func bombPNG(side uint32) []byte {
+func bombPNG(side uint32) []byte { return headerPNG(side, side) }
+
+// headerPNG is a 59-byte PNG whose header claims w×h pixels of 16-bit RGBA
+// and whose data stops after the zlib header: what Load checks of a
+// picture too large to decode, without the seconds of encoding a real one.
+func headerPNG(w, h uint32) []byte {
 	chunk := func(typ string, data []byte) []byte {
 		b := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
 		b = append(append(b, typ...), data...)
 		return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(append([]byte(typ), data...)))
 	}
-	ihdr := binary.BigEndian.AppendUint32(nil, side)
-	ihdr = binary.BigEndian.AppendUint32(ihdr, side)
+	ihdr := binary.BigEndian.AppendUint32(nil, w)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
 	ihdr = append(ihdr, 16, 6, 0, 0, 0) // 16-bit RGBA, no interlace
 	b := append([]byte("\x89PNG\r\n\x1a\n"), chunk("IHDR", ihdr)...)
 	b = append(b, chunk("IDAT", []byte{0x78, 0x9c})...)

@@ -3,6 +3,7 @@ package imagefolder
 import (
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -110,23 +111,64 @@ func (im *Images) write(dst []float32, px []uint8) {
 // decodeAll decodes the pictures rows into new buffers, with one goroutine
 // per core; errs[i] is the error of rows[i], naming its file.
 func (im *Images) decodeAll(rows []int) (got [][]uint8, errs []error) {
-	got, errs = make([][]uint8, len(rows)), make([]error, len(rows))
+	got = make([][]uint8, len(rows))
+	errs = im.each(rows, func(i int, path string) error {
+		px := make([]uint8, im.size)
+		if err := im.cfg.decode(px, path); err != nil {
+			return err
+		}
+		got[i] = px
+		return nil
+	})
+	return got, errs
+}
+
+// each runs do(i, path) for every picture rows[i], with one goroutine per
+// core, and returns the error of each, naming its file. A panic in do (a
+// decoder's bug) is that picture's error, not the end of the process: on a
+// goroutine of its own no recover of the caller's could stop it, and
+// Gather turns the error back into a panic on the caller's goroutine,
+// which Fit's recover reports.
+func (im *Images) each(rows []int, do func(i int, path string) error) []error {
+	errs := make([]error, len(rows))
 	var next atomic.Int64
+	var stacked atomic.Bool // the first panic's error holds its stack, not every file's
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(rows)) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(rows); i = int(next.Add(1) - 1) {
-				px := make([]uint8, im.size)
-				if err := im.cfg.decode(px, im.paths[rows[i]]); err != nil {
-					errs[i] = fmt.Errorf("%s: %v", im.paths[rows[i]], err)
-					continue
+				path := im.paths[rows[i]]
+				if err := try(&stacked, func() error { return do(i, path) }); err != nil {
+					errs[i] = fmt.Errorf("%s: %v", path, err)
 				}
-				got[i] = px
 			}
 		})
 	}
 	wg.Wait()
-	return got, errs
+	return errs
+}
+
+// try runs f, returning a panic in it as an error, with its stack unless
+// stacked says an earlier panic's error has one.
+func try(stacked *atomic.Bool, f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic while reading the picture (a bug in goras or Go's decoders: please report it): %v", r)
+			if stacked.CompareAndSwap(false, true) {
+				err = fmt.Errorf("%w\n%s", err, debug.Stack())
+			}
+		}
+	}()
+	return f()
+}
+
+// allRows is every picture's row: 0, 1, ..., N-1.
+func (im *Images) allRows() []int {
+	rows := make([]int, len(im.paths))
+	for i := range rows {
+		rows[i] = i
+	}
+	return rows
 }
 
 // Verify decodes every picture and returns an error listing those that
@@ -137,10 +179,7 @@ func (im *Images) Verify() error {
 	if im.all.Load() {
 		return nil
 	}
-	rows := make([]int, len(im.paths))
-	for i := range rows {
-		rows[i] = i
-	}
+	rows := im.allRows()
 	got, errs := im.decodeAll(rows)
 	im.mu.Lock()
 	defer im.mu.Unlock()
@@ -184,18 +223,6 @@ func (im *Images) preload() error {
 		im.all.Store(true)
 		return nil
 	}
-	errs := make([]error, len(im.paths))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(im.paths)) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(im.paths); i = int(next.Add(1) - 1) {
-				if err := probe(im.paths[i]); err != nil {
-					errs[i] = fmt.Errorf("%s: %v", im.paths[i], err)
-				}
-			}
-		})
-	}
-	wg.Wait()
+	errs := im.each(im.allRows(), func(_ int, path string) error { return probe(path) })
 	return joinErrors(errs, len(im.paths))
 }

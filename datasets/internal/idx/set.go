@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 )
+
+// testHookDecode, when a test sets it, runs first on the goroutine that
+// decodes file i, so that the test can make it panic.
+var testHookDecode func(i int)
 
 // Set is a data set in the layout of MNIST: training and test images with
 // one label each.
@@ -32,6 +37,17 @@ func DecodeSet(pkg string, blobs [][]byte, where []string, classes int, what str
 	)
 	for i := range blobs {
 		wg.Go(func() {
+			// A panic here (a reader's bug) would end the process from a
+			// goroutine no recover of the caller's can reach: it is the
+			// file's error instead.
+			defer func() {
+				if r := recover(); r != nil {
+					errs[i] = fmt.Errorf("%s: panic while reading the file (a bug in goras: please report it): %v\n%s", where[i], r, debug.Stack())
+				}
+			}()
+			if testHookDecode != nil {
+				testHookDecode(i)
+			}
 			br := bytes.NewReader(blobs[i])
 			if i%2 == 0 {
 				images[i], errs[i] = ReadImages(br, where[i], br.Size())

@@ -103,6 +103,14 @@ func train(t *testing.T, ctx context.Context) {
 		run(t, ctx, chromedp.SetValue(chromedp.CSS(sel), v))
 	}
 	run(t, ctx, chromedp.Click(chromedp.CSS("#train-start")))
+	// A second run while this one trains: the studio trains one at a time,
+	// and the page says which run to stop or wait for.
+	run(t, ctx, chromedp.WaitVisible(chromedp.CSS(`#runs-table tr[data-run="lenet5-e2e"]`)),
+		chromedp.SetValue(chromedp.CSS("#train-name"), "second-e2e"), chromedp.Click(chromedp.CSS("#train-start")),
+		chromedp.WaitVisible(chromedp.CSS("#notice.error")))
+	if msg := get(t, ctx, chromedp.Text(chromedp.CSS("#notice"))); !strings.Contains(msg, `trains one run at a time and run "lenet5-e2e" is training`) {
+		t.Errorf("starting a second run while lenet5-e2e trains: the page says %q", msg)
+	}
 	var seen []int
 	state := ""
 	deadline := time.Now().Add(2 * time.Minute)
@@ -134,6 +142,9 @@ func train(t *testing.T, ctx context.Context) {
 	t.Logf("loss chart point counts seen while training: %v", seen)
 	// Let the page fetch the finished run's history for the screenshot.
 	run(t, ctx, chromedp.WaitVisible(chromedp.CSS(`#runs-table tr[data-run="lenet5-e2e"] td.state-done`)), chromedp.Sleep(500*time.Millisecond))
+	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#runs-table tr[data-run="second-e2e"]').length`)); n != 0 {
+		t.Errorf("the refused second run is listed (%d rows)", n)
+	}
 }
 
 // drawDigit draws a 7 on the Draw page's canvas with mouse events (the

@@ -9,9 +9,14 @@ import (
 
 // Keras's Precision, Recall and AUC compare every output with its target,
 // as yes/no answers: a target is positive when it is not 0, a prediction
-// when it is above the threshold. Outputs of several columns are flattened,
-// as Keras does (micro-averaging over the columns). Counts are kept as
-// integers, exact at any size.
+// when it is above the threshold. Keras casts y_true to bool before it
+// weighs anything (keras/src/metrics/metrics_utils.py, in
+// update_confusion_matrix_variables and in the optimised path AUC's evenly
+// spaced thresholds take, multi_label or not), so a soft label such as 0.3,
+// or one outside [0, 1] such as 2 or -1, is one whole positive, not a
+// fraction of one. Outputs of several columns are flattened, as Keras does
+// (micro-averaging over the columns). Counts are kept as integers, exact at
+// any size.
 
 // counts are what Precision and Recall are ratios of: the true positives,
 // false positives and false negatives at threshold. Both count the same
@@ -76,7 +81,10 @@ func (m *Recall) Result() float64 { return ratio(m.tp, m.tp+m.fn) }
 // taken as straight in the true-positive rate (trapezoids), as Keras does.
 // Predictions are clipped to [0, 1]; each falls into a bucket between two
 // thresholds, as Keras's optimised path counts them, so a step costs one
-// pass over the outputs whatever the number of thresholds.
+// pass over the outputs whatever the number of thresholds. Targets count
+// as above: any but 0 is a positive (Keras's cast to bool), so soft labels
+// give the AUC of the labels cast to 0/1 (0 stays 0, any other value is 1),
+// not one weighted by the labels.
 type AUC struct {
 	name    string
 	buckets []int64 // positives, then negatives, per bucket

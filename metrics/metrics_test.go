@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"math"
 	"testing"
 
 	"github.com/goras-ml/goras/tensor"
@@ -85,6 +86,41 @@ func TestAccuracyPerPosition(t *testing.T) {
 		m.Update(pred, c.target)
 		if got := m.Result(); got != 2.0/6 {
 			t.Errorf("%s: accuracy %v, want %v (Keras: per position)", c.name, got, 2.0/6)
+		}
+	}
+}
+
+// A prediction holding a NaN is read as NumPy's argmax reads it, as Keras's
+// accuracy does on its NumPy, JAX and PyTorch backends: the class is the
+// first NaN's, so the row is right only when the label is that index, not
+// when the label is where the largest number happens to be.
+func TestAccuracyNaNPrediction(t *testing.T) {
+	nan := float32(math.NaN())
+	pred := mustTensor(t, []float32{
+		0.9, 0.05, nan, // argmax 2; label 0: wrong (0 before NumPy's rule)
+		0.1, nan, 0.2, // argmax 1; label 1: right
+		0.9, 0.05, nan, // argmax 2; label 2: right
+		nan, 1, 0, // argmax 0; label 1: wrong
+	}, 4, 3)
+	labels := []float32{0, 1, 2, 1}
+	oneHot := make([]float32, 12)
+	for i, c := range labels {
+		oneHot[3*i+int(c)] = 1
+	}
+	for _, c := range []struct {
+		name   string
+		target *tensor.Tensor
+	}{
+		{"sparse", mustTensor(t, labels, 4)},
+		{"categorical", mustTensor(t, oneHot, 4, 3)},
+	} {
+		m, err := Get("accuracy", []int{3}, c.target.Shape()[1:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Update(pred, c.target)
+		if got := m.Result(); got != 0.5 {
+			t.Errorf("%s: accuracy %v, want 0.5 (rows 2 and 3 right, by NumPy's argmax)", c.name, got)
 		}
 	}
 }

@@ -34,7 +34,7 @@ func (m *top2) Update(pred, target *tensor.Tensor) {
 		row := pred.Data()[i*n : (i+1)*n]
 		class := int(target.Data()[i])
 		if m.oneHot {
-			class = argmax(target.Data()[i*n : (i+1)*n])
+			class = tensor.ArgMaxRow(target.Data()[i*n : (i+1)*n])
 		}
 		higher := 0
 		for _, v := range row {
@@ -100,14 +100,4 @@ func TestRegisteredMetricErrors(t *testing.T) {
 		}
 	}()
 	metrics.Register("Accuracy", func(pred, target []int) (metrics.Metric, error) { return &top2{}, nil })
-}
-
-func argmax(row []float32) int {
-	best := 0
-	for j, v := range row {
-		if v > row[best] {
-			best = j
-		}
-	}
-	return best
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/goras-ml/goras/layers"
+	"github.com/goras-ml/goras/mixedprecision"
 )
 
 // The architecture of a model is Keras 3's get_config of it, the one
@@ -81,11 +82,16 @@ func (m *Model) Config() (map[string]any, error) {
 }
 
 // layerEntry is one layer of the config. A frozen layer says so with
-// Keras's "trainable": false in its config.
+// Keras's "trainable": false in its config, and a layer whose weights
+// compute in mixed_bfloat16 (its own policy, or the global one) with
+// Keras's "dtype" policy.
 func (m *Model) layerEntry(l layers.Layer) map[string]any {
 	config := l.Config()
 	if m.frozen[l] {
 		config["trainable"] = false
+	}
+	if p := mixedprecision.PolicyOf(l).Name(); p != "float32" && len(l.Params()) > 0 {
+		config["dtype"] = layers.DTypePolicyConfig(p)
 	}
 	return map[string]any{"module": "keras.layers", "class_name": l.ClassName(), "config": config, "name": l.Name(), "registered_name": nil}
 }

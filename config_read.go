@@ -56,7 +56,33 @@ func FromConfig(className string, config map[string]any) (*Model, error) {
 	if frozen := frozenIn(ls, byName); len(frozen) > 0 {
 		m.frozen = frozen
 	}
+	m.policies = policiesIn(ls, byName)
 	return m, nil
+}
+
+// policiesIn lists the layers whose config gives a policy
+// other than float32 in "dtype" (Keras saves a mixed_bfloat16 model's
+// layers so): Build gives it to their weights, so that the model computes
+// in it whatever the global policy, as the layers of a Keras model keep
+// the policy they were made with.
+func policiesIn(entries []any, ls map[string]layers.Layer) map[layers.Layer]string {
+	var policies map[layers.Layer]string
+	for _, e := range entries {
+		entry, _ := e.(map[string]any)
+		config, _ := entry["config"].(map[string]any)
+		name, _ := entry["name"].(string)
+		if name == "" {
+			name, _ = config["name"].(string)
+		}
+		l := ls[name]
+		if p, _ := layers.DTypePolicy(config); l != nil && p != "float32" && p != "" {
+			if policies == nil {
+				policies = map[layers.Layer]string{}
+			}
+			policies[l] = p
+		}
+	}
+	return policies
 }
 
 func sequentialFromConfig(entries []any) (*Model, error) {

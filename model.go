@@ -10,6 +10,7 @@ import (
 
 	"github.com/goras-ml/goras/autograd"
 	"github.com/goras-ml/goras/layers"
+	"github.com/goras-ml/goras/mixedprecision"
 	"github.com/goras-ml/goras/tensor"
 )
 
@@ -45,7 +46,10 @@ type Model struct {
 	buildMu sync.Mutex
 	params  []*autograd.Param
 	frozen  map[layers.Layer]bool // layers whose weights the optimizer leaves alone
-	shuffle *tensor.RNG           // state saved by checkpoints
+	// policies are the layers' own precision policies read from a config
+	// ("dtype"), given to their weights whenever Build makes them.
+	policies map[layers.Layer]string
+	shuffle  *tensor.RNG // state saved by checkpoints
 
 	compiled *compiled
 	plans    planCache
@@ -150,6 +154,9 @@ func (m *Model) Build() error {
 	if _, err := m.buildGraph(tensor.NewRNG(m.seed), false); err != nil {
 		return fmt.Errorf("goras: %w", err)
 	}
+	if err := m.applyPolicies(); err != nil {
+		return err
+	}
 	// Shuffling draws from its own stream so that adding a layer does not
 	// change the order in which samples are seen.
 	m.shuffle = tensor.NewStatefulRNG(m.seed ^ 0x5deece66d)
@@ -160,6 +167,30 @@ func (m *Model) Build() error {
 	}
 	return nil
 }
+
+// applyPolicies gives the weights of the layers of m.policies their
+// layer's policy, each policy once, so that a CPU without fast bfloat16
+// products writes one notice, not one a layer.
+func (m *Model) applyPolicies() error {
+	byPolicy := map[string]weights{}
+	for l, name := range m.policies {
+		byPolicy[name] = append(byPolicy[name], l.Params()...)
+	}
+	for name, ws := range byPolicy {
+		if len(ws) == 0 { // layers without weights: nothing computes in it
+			continue
+		}
+		if _, err := mixedprecision.SetPolicy(ws, name); err != nil {
+			return fmt.Errorf("goras: %w", err)
+		}
+	}
+	return nil
+}
+
+// weights is a list of weights as mixedprecision takes them.
+type weights []*autograd.Param
+
+func (w weights) Params() []*autograd.Param { return w }
 
 // nameLayers gives every unnamed layer Keras's default name: the snake_case
 // class name, numbered from the second of a kind on (dense, dense_1, ...),

@@ -299,28 +299,50 @@ func (r *ConfigReader) Constraint(key string) constraints.Constraint {
 
 // Err returns the first error met, else an error naming the keys nothing
 // read. Keras's bookkeeping keys are accepted at the values goras implements:
-// "trainable" true and "dtype" float32.
+// "trainable" true and "dtype" float32 or mixed_bfloat16 (which the model
+// reading the config applies: DTypePolicy).
 func (r *ConfigReader) Err() error {
 	r.Accept("trainable", true)
-	if v, ok := r.get("dtype"); ok && !isFloat32Policy(v) {
-		r.fail("\"dtype\" = %s is not supported by goras (only float32)", configShow(v))
+	if v, ok := r.get("dtype"); ok {
+		if _, known := policyName(v); !known {
+			r.fail("\"dtype\" = %s is not supported by goras (float32 or mixed_bfloat16)", configShow(v))
+		}
 	}
 	return r.cr.Err()
 }
 
-// isFloat32Policy accepts "float32" and Keras 3's serialized DTypePolicy
-// {"class_name": "DTypePolicy", "config": {"name": "float32"}}.
-func isFloat32Policy(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return true
-	case string:
-		return x == "float32"
-	case map[string]any:
-		cfg, _ := x["config"].(map[string]any)
-		return cfg != nil && cfg["name"] == "float32"
+// DTypePolicy is the precision policy a layer's config gives in "dtype":
+// "float32" (also when it gives none) or "mixed_bfloat16", written as the
+// name or as Keras 3's serialized DTypePolicy {"class_name":
+// "DTypePolicy", "config": {"name": ...}}; ok is false for any other.
+func DTypePolicy(config map[string]any) (name string, ok bool) {
+	return policyName(config["dtype"])
+}
+
+// DTypePolicyConfig is Keras 3's serialized DTypePolicy of name, as a
+// layer config's "dtype".
+func DTypePolicyConfig(name string) map[string]any {
+	return map[string]any{"module": "keras", "class_name": "DTypePolicy", "config": map[string]any{"name": name}, "registered_name": nil}
+}
+
+func policyName(v any) (string, bool) {
+	if m, ok := v.(map[string]any); ok {
+		cfg, _ := m["config"].(map[string]any)
+		if cfg == nil {
+			return "", false
+		}
+		v = cfg["name"]
+		if v == nil {
+			return "", false
+		}
 	}
-	return false
+	switch v {
+	case nil, "float32":
+		return "float32", true
+	case "mixed_bfloat16":
+		return "mixed_bfloat16", true
+	}
+	return "", false
 }
 
 func configNumber(v any) (float64, bool) { return confignum.Float(v) }

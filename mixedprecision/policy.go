@@ -124,7 +124,10 @@ type Weighted interface {
 // before its first Fit, Evaluate or Predict, since plans already built
 // keep their precision, and not while another goroutine uses w. Weights
 // made again later (Model.SetSeed rebuilds them) have no policy of their
-// own: they follow the global one. As SetGlobalPolicy, mixed_bfloat16
+// own: they follow the global one. A model's config (ToJSON, and its
+// saved files) gives each layer whose weights compute in mixed_bfloat16
+// Keras's "dtype" policy, and a model read from it gives its weights that
+// policy whenever it builds them. As SetGlobalPolicy, mixed_bfloat16
 // where bfloat16 products are not fast writes a notice and gives float32.
 func SetPolicy(w Weighted, name string) (Policy, error) {
 	p, err := NewPolicy(name)

@@ -233,20 +233,15 @@ type miss struct {
 	p       float64
 }
 
-// confidentErrors lists the rows of probs whose arg-max (first on ties)
-// is not yTrue, surest first; equal probabilities keep index order, so the
+// confidentErrors lists the rows of probs whose arg-max (first on ties,
+// as tensor.ArgMax's and so the confusion matrix's) is not yTrue, surest first; equal probabilities keep index order, so the
 // picture is reproducible.
 func confidentErrors(yTrue []int, probs *tensor.Tensor) []miss {
 	classes := probs.Dim(1)
 	var misses []miss
 	for i, t := range yTrue {
 		row := probs.Data()[i*classes : (i+1)*classes]
-		best := 0
-		for k, v := range row {
-			if v > row[best] {
-				best = k
-			}
-		}
+		best := tensor.ArgMaxRow(row)
 		if best != t {
 			misses = append(misses, miss{i, best, float64(row[best])})
 		}

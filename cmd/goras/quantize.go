@@ -205,7 +205,7 @@ func compareQuantized(w io.Writer, m *goras.Model, q *quantize.Model, test mnist
 	}
 	var cf, cq, agree int
 	for i, label := range test.Y {
-		a, b := argmaxRow(yf.Data()[10*i:10*i+10]), argmaxRow(yq.Data()[10*i:10*i+10])
+		a, b := tensor.ArgMaxRow(yf.Data()[10*i:10*i+10]), tensor.ArgMaxRow(yq.Data()[10*i:10*i+10])
 		cf += btoi(a == int(label))
 		cq += btoi(b == int(label))
 		agree += btoi(a == b)
@@ -218,16 +218,6 @@ func compareQuantized(w io.Writer, m *goras.Model, q *quantize.Model, test mnist
 	}
 	fmt.Fprintf(w, "predict: float32 %.2f s - int8 %.2f s (%s)\n", tf.Seconds(), tq.Seconds(), speed)
 	return nil
-}
-
-func argmaxRow(v []float32) int {
-	best := 0
-	for j := range v {
-		if v[j] > v[best] {
-			best = j
-		}
-	}
-	return best
 }
 
 func btoi(b bool) int {

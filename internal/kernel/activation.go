@@ -298,24 +298,3 @@ func rowMax(x []float32) float32 {
 	}
 	return mx
 }
-
-// ArgmaxRows sets dst[i] to the column of the largest element of row i of
-// x (m×n); the first maximum wins, and NaNs are never the maximum unless the
-// whole row is NaN (then 0). dst has at least m elements.
-func ArgmaxRows(dst []int, x []float32, m, n int) {
-	checkMatrix("ArgmaxRows", m, n, len(x))
-	checkMatrix("ArgmaxRows", m, 1, len(dst))
-	if n == 0 && m > 0 {
-		panic("kernel: ArgmaxRows: rows have no columns")
-	}
-	for i := 0; i < m; i++ {
-		xr := x[i*n : i*n+n]
-		best, bj := float32(math.NaN()), 0
-		for j, v := range xr {
-			if v > best || (best != best && v == v) {
-				best, bj = v, j
-			}
-		}
-		dst[i] = bj
-	}
-}

@@ -146,15 +146,11 @@ func TestRowKernels(t *testing.T) {
 
 		sm := make([]float64, m*n)
 		lse := make([]float64, m)
-		arg := make([]int, m)
 		for i := 0; i < m; i++ {
-			mx, am := math.Inf(-1), 0
+			mx := math.Inf(-1)
 			for j := 0; j < n; j++ {
-				if float64(x[i*n+j]) > mx {
-					mx, am = float64(x[i*n+j]), j
-				}
+				mx = max(mx, float64(x[i*n+j]))
 			}
-			arg[i] = am
 			var s float64
 			for j := 0; j < n; j++ {
 				s += math.Exp(float64(x[i*n+j]) - mx)
@@ -175,14 +171,6 @@ func TestRowKernels(t *testing.T) {
 		LogSumExpRows(gl, x, m, n)
 		checkClose(t, "LogSumExpRows/"+name, gl, lse)
 
-		ga := make([]int, m)
-		ArgmaxRows(ga, x, m, n)
-		for i := range arg {
-			if ga[i] != arg[i] {
-				t.Fatalf("ArgmaxRows/%s: row %d = %d, want %d", name, i, ga[i], arg[i])
-			}
-		}
-
 		wb := make([]float64, m*n)
 		for i := 0; i < m; i++ {
 			var s float64
@@ -197,16 +185,10 @@ func TestRowKernels(t *testing.T) {
 		SoftmaxRowsBackward(gb, dy, y, m, n)
 		checkClose(t, "SoftmaxRowsBackward/"+name, gb, wb)
 	}
-	ga := make([]int, 2)
-	ArgmaxRows(ga, []float32{1, 3, 3, 2, 2, 2}, 2, 3)
-	if ga[0] != 1 || ga[1] != 0 {
-		t.Errorf("ArgmaxRows ties = %v, want [1 0]: the first maximum wins", ga)
-	}
 }
 
 func TestElementwisePanics(t *testing.T) {
 	a, b := make([]float32, 4), make([]float32, 5)
-	idx := make([]int, 1)
 	for name, f := range map[string]func(){
 		"Add":                 func() { Add(a, a, b) },
 		"AddTo":               func() { AddTo(a, b) },
@@ -225,7 +207,6 @@ func TestElementwisePanics(t *testing.T) {
 		"SoftmaxRows":         func() { SoftmaxRows(a, b, 2, 3) },
 		"SoftmaxRowsBackward": func() { SoftmaxRowsBackward(a, a, a, 1, 5) },
 		"LogSumExpRows":       func() { LogSumExpRows(a[:1], a, 2, 2) },
-		"ArgmaxRows":          func() { ArgmaxRows(idx, a, 2, 2) },
 		"negative":            func() { SoftmaxRows(a, a, -1, 2) },
 	} {
 		t.Run(name, func(t *testing.T) { expectPanic(t, f) })
@@ -237,7 +218,6 @@ func TestElementwiseAllocs(t *testing.T) {
 	const m, n = 10, 100
 	x, y, d := randSlice(r, m*n), randSlice(r, m*n), randSlice(r, m*n)
 	v, l := randSlice(r, n), randSlice(r, m)
-	idx := make([]int, m)
 	var sink float64
 	f := func() {
 		Fill(d, 0)
@@ -257,7 +237,6 @@ func TestElementwiseAllocs(t *testing.T) {
 		SoftmaxRows(d, x, m, n)
 		SoftmaxRowsBackward(d, x, y, m, n)
 		LogSumExpRows(l, x, m, n)
-		ArgmaxRows(idx, x, m, n)
 		sink += float64(Dot(x, y)) + Sum(x) + SumSquares(x) + float64(MaxAbs(x))
 	}
 	if a := testing.AllocsPerRun(20, f); a != 0 {

@@ -30,6 +30,9 @@
 // --checkpoint-dir RUNS/NAME`), and loose files NAME.csv or NAME.json
 // (`--history`) and NAME.safetensors (`--output`), paired by name. A model
 // uploaded through the page becomes a run folder holding only a model.
+// GET /api/export/runs.csv (the Train page's "Download all runs") gives
+// every run of the folder in one CSV, one row per run per epoch, with its
+// settings and metrics (see Server.exportRuns).
 //
 // # Safety
 //

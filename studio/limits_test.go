@@ -62,7 +62,7 @@ func TestHeavyRequestsBounded(t *testing.T) {
 		<-entered
 	}
 
-	for _, path := range []string{"/api/look/confusion", "/api/models/m", "/api/learn/params"} {
+	for _, path := range []string{"/api/look/confusion", "/api/models/m", "/api/learn/params", "/api/export/runs.csv"} {
 		res, err := ts.ts.Client().Get(ts.ts.URL + path)
 		if err != nil {
 			t.Fatal(err)

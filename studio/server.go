@@ -58,8 +58,8 @@ type Options struct {
 	MaxTraining int
 	// MaxHeavyRequests is how many requests that compute may be served at
 	// once: predictions and drawings, the Look and Learn pages' answers on a
-	// model, and loading, listing, inspecting or uploading models (see
-	// Server.routes). One more is answered 503 with Retry-After, not queued.
+	// model, loading, listing, inspecting or uploading models, and the
+	// export of every run (see Server.routes). One more is answered 503 with Retry-After, not queued.
 	// Default 8: twice what the busiest page (Look) asks at once, so that two
 	// tabs fit; each request computes on every core already and may hold
 	// hundreds of MB, so more at once would only share the cores and add to
@@ -151,10 +151,11 @@ func (s *Server) Close() error {
 }
 
 // routes lists every path the studio answers; docs/studio.md documents
-// the /api ones. Those that load models or compute on them are heavy: at
-// most Options.MaxHeavyRequests of them are served at once (the race of
-// the optimizers is on a formula, and light). Training runs are bounded by
-// Options.MaxTraining instead (see startRun).
+// the /api ones. Those that load models or compute on them, or read every
+// run's history (the export), are heavy: at most Options.MaxHeavyRequests
+// of them are served at once (the race of the optimizers is on a formula,
+// and light). Training runs are bounded by Options.MaxTraining instead
+// (see startRun).
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	heavy := s.heavyRequest
@@ -165,6 +166,7 @@ func (s *Server) routes() http.Handler {
 		"/api/runs/{name}":        {"GET": s.getRun},
 		"/api/runs/{name}/events": {"GET": s.runEvents},
 		"/api/runs/{name}/stop":   {"POST": s.stopRun},
+		"/api/export/runs.csv":    {"GET": heavy(s.exportRuns)},
 		"/api/models":             {"GET": heavy(s.listModels), "POST": heavy(s.uploadModel)},
 		"/api/models/{name}":      {"GET": heavy(s.inspectModel)},
 		"/api/models/{name}/file": {"GET": s.downloadModel},

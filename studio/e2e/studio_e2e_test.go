@@ -1,16 +1,18 @@
 // Package e2e drives goras studio in a real headless browser (Debian's
 // chromium, through chromedp): it trains a network on a small subset of
-// MNIST and watches the curve grow, draws a digit with pointer events and
-// reads the class, clicks a confusion-matrix cell and sees its digits,
-// uploads a picture of a digit, uploads a model of RGB pictures with class
-// names and reads the names it answers with for an uploaded picture,
-// looks at a Fashion-MNIST model's confusion matrix, and saves a
-// screenshot of each page into docs/studio. It is its own module
+// MNIST and watches the curve grow, downloads every run as one CSV through
+// the Train page's link and finds the run trained in it, draws a digit with
+// pointer events and reads the class, clicks a confusion-matrix cell and
+// sees its digits, uploads a picture of a digit, uploads a model of RGB
+// pictures with class names and reads the names it answers with for an
+// uploaded picture, looks at a Fashion-MNIST model's confusion matrix, and
+// saves a screenshot of each page into docs/studio. It is its own module
 // so that chromedp never enters goras's go.mod; .ci/studio-e2e runs it.
 package e2e
 
 import (
 	"context"
+	"encoding/csv"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -76,6 +78,7 @@ func TestStudioInBrowser(t *testing.T) {
 	run(t, ctx, chromedp.Navigate(srv.URL+"/#train"), chromedp.WaitVisible(chromedp.CSS("#train-form")))
 
 	train(t, ctx)
+	exportRuns(t, ctx)
 	screenshot(t, ctx, "train")
 	class := drawDigit(t, ctx)
 	t.Logf("the model read the drawn 7 as %s", class)
@@ -145,6 +148,68 @@ func train(t *testing.T, ctx context.Context) {
 	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#runs-table tr[data-run="second-e2e"]').length`)); n != 0 {
 		t.Errorf("the refused second run is listed (%d rows)", n)
 	}
+	// The refusal's notice stays until the page changes: leave and come
+	// back, as a user would, for the screenshot.
+	get(t, ctx, chromedp.Evaluate[string](`document.querySelector('#train-name').value = ''; location.hash = '#draw'`))
+	run(t, ctx, chromedp.WaitVisible(chromedp.CSS("#draw-canvas")))
+	get(t, ctx, chromedp.Evaluate[string](`location.hash = '#train'`))
+	run(t, ctx, chromedp.WaitVisible(chromedp.CSS(`#runs-table tr[data-run="lenet5-e2e"] td.state-done`)), chromedp.Sleep(500*time.Millisecond))
+	if msg := get(t, ctx, chromedp.Text(chromedp.CSS("#notice"))); msg != "" {
+		t.Errorf("back on the Train page, the notice still says %q", msg)
+	}
+}
+
+// exportRuns fetches the Train page's "Download all runs (CSV)" link, as
+// the page names it, and finds the run just trained in the CSV: its one
+// epoch, with its settings and numbers.
+func exportRuns(t *testing.T, ctx context.Context) {
+	run(t, ctx, chromedp.WaitVisible(chromedp.CSS("#runs-export")))
+	if text := get(t, ctx, chromedp.Text(chromedp.CSS("#runs-export"))); text != "Download all runs (CSV)" {
+		t.Errorf("the export link reads %q", text)
+	}
+	got := get(t, ctx, chromedp.Evaluate[[]string](`(async () => {
+		const a = document.querySelector('#runs-export');
+		const res = await fetch(a.href);
+		return [a.getAttribute('href'), String(res.status), res.headers.get('Content-Type') || '', res.headers.get('Content-Disposition') || '', await res.text()];
+	})()`, chromedp.EvalAwaitPromise))
+	href, status, ctype, disp, body := got[0], got[1], got[2], got[3], got[4]
+	if status != "200" || !strings.HasPrefix(ctype, "text/csv") || !strings.Contains(disp, "attachment") {
+		t.Fatalf("GET %s from the page: status %s, Content-Type %q, Content-Disposition %q", href, status, ctype, disp)
+	}
+	records, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil || len(records) < 2 {
+		t.Fatalf("the export is not a CSV with rows: %v\n%s", err, body)
+	}
+	col := map[string]int{}
+	for i, c := range records[0] {
+		col[c] = i
+	}
+	for _, c := range []string{"run", "source", "state", "settings.network", "settings.train_size", "epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "error"} {
+		if _, ok := col[c]; !ok {
+			t.Fatalf("the export's header %q has no column %s", records[0], c)
+		}
+	}
+	var rows [][]string
+	for _, rec := range records[1:] {
+		if rec[col["run"]] == "lenet5-e2e" {
+			rows = append(rows, rec)
+		}
+	}
+	if len(rows) != 1 {
+		t.Fatalf("the export has %d rows of lenet5-e2e, want 1 (its one epoch):\n%s", len(rows), body)
+	}
+	r := rows[0]
+	for c, want := range map[string]string{"source": "studio", "state": "done", "settings.network": "lenet5", "settings.train_size": "3000", "epoch": "0", "error": ""} {
+		if r[col[c]] != want {
+			t.Errorf("lenet5-e2e's row: %s %q, want %q", c, r[col[c]], want)
+		}
+	}
+	for _, c := range []string{"loss", "val_accuracy", "seconds"} {
+		if v, err := strconv.ParseFloat(r[col[c]], 64); err != nil || v <= 0 {
+			t.Errorf("lenet5-e2e's row: %s %q, want a number above 0", c, r[col[c]])
+		}
+	}
+	t.Logf("GET %s from the page: %d rows; lenet5-e2e: %q", href, len(records)-1, r)
 }
 
 // drawDigit draws a 7 on the Draw page's canvas with mouse events (the

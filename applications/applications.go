@@ -97,13 +97,27 @@ func init() {
 // Names lists the known networks, sorted.
 func Names() []string { return slices.Sorted(maps.Keys(zoo)) }
 
-// Get returns the named network, or an error listing the known ones.
+// Get returns the named network, or an error listing the known ones. The
+// Spec is the caller's own: editing it, its Recipe included, changes
+// nothing for later callers, and many goroutines may call Get at once.
 func Get(name string) (Spec, error) {
 	s, ok := zoo[strings.ToLower(strings.TrimSpace(name))]
 	if !ok {
 		return Spec{}, fmt.Errorf("applications: unknown model %q; known models: %s", name, strings.Join(Names(), ", "))
 	}
-	return s, nil
+	return s.clone(), nil
+}
+
+// clone returns s with nothing a caller may edit shared with the zoo: a
+// Recipe of its own. recipes.Recipe and its CNNConfig hold values and
+// arrays only, so copying the struct copies all of it (TestGetIsACopy
+// fails if a field that would be shared, such as a slice, is added).
+func (s Spec) clone() Spec {
+	if s.Recipe != nil {
+		r := *s.Recipe
+		s.Recipe = &r
+	}
+	return s
 }
 
 // MLP is the course's first network: Flatten → Dense(50, relu) →

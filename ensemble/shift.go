@@ -7,18 +7,22 @@ import (
 )
 
 // shifted is a view of image data whose images come out moved by a Shift.
+// It holds nothing but its settings: Gather shifts each image in place in
+// the caller's dst, so calls on several goroutines share no memory.
 type shifted struct {
 	x       goras.Data
 	shift   Shift
 	h, w, c int
-	image   []float32 // one image, reused by Gather
 }
 
 // Shifted returns x (N, H, W) or (N, H, W, C) with every image moved by s
 // as it is gathered: pixel (i, j) of the result is pixel (i-s.DY, j-s.DX)
 // of the original, or 0 where that falls outside. A zero shift returns x
-// itself. The view reuses one scratch image, so it must not be gathered
-// from by two goroutines at once.
+// itself. The view says what x says of itself (goras.FiniteData,
+// goras.ConcurrentData), as both still hold: its values are x's and zeros,
+// and its Gather may run on several goroutines at once when x's may, so a
+// shifted view of mnist.Images is not looked over for NaN and is gathered
+// by Predict's workers, as the images themselves are.
 func Shifted(x goras.Data, s Shift) (goras.Data, error) {
 	if s == (Shift{}) {
 		return x, nil
@@ -34,7 +38,6 @@ func Shifted(x goras.Data, s Shift) (goras.Data, error) {
 	if abs(s.DY) >= v.h || abs(s.DX) >= v.w {
 		return nil, fmt.Errorf("ensemble: shift (%d, %d) moves %d×%d images out of view", s.DY, s.DX, v.h, v.w)
 	}
-	v.image = make([]float32, v.h*v.w*v.c)
 	return v, nil
 }
 
@@ -44,22 +47,51 @@ func (v *shifted) Shape() []int { return v.x.Shape() }
 
 func (v *shifted) Gather(dst []float32, rows []int) {
 	v.x.Gather(dst, rows)
-	size := len(v.image)
+	size := v.h * v.w * v.c
 	for i := range rows {
-		img := dst[i*size : (i+1)*size]
-		copy(v.image, img)
-		shiftImage(img, v.image, v.h, v.w, v.c, v.shift)
+		shiftImage(dst[i*size:(i+1)*size], v.h, v.w, v.c, v.shift)
 	}
 }
 
-// shiftImage writes src (h, w, c) moved by s into dst, 0 where nothing
-// moves in.
-func shiftImage(dst, src []float32, h, w, c int, s Shift) {
-	clear(dst)
+// Finite reports whether x says it holds no NaN or ±Inf
+// (goras.FiniteData): moving its values and filling with 0 keeps that.
+func (v *shifted) Finite() bool {
+	f, ok := v.x.(goras.FiniteData)
+	return ok && f.Finite()
+}
+
+// ConcurrentGather reports whether x's Gather may run on several
+// goroutines at once (goras.ConcurrentData): the view's then may, as it
+// writes only to its dst.
+func (v *shifted) ConcurrentGather() bool {
+	c, ok := v.x.(goras.ConcurrentData)
+	return ok && c.ConcurrentGather()
+}
+
+// shiftImage moves img (h, w, c) by s in place, 0 where nothing moves in.
+// Rows are moved in the order that reads each before it is written (from
+// the bottom when moving down), a row's pixels by copy, which allows
+// overlap, so no scratch image is needed.
+func shiftImage(img []float32, h, w, c int, s Shift) {
 	row := w * c
-	for i := max(0, s.DY); i < min(h, h+s.DY); i++ {
-		j0, j1 := max(0, s.DX), min(w, w+s.DX)
+	j0, j1 := max(0, s.DX), min(w, w+s.DX) // the columns that receive pixels
+	i0, i1 := max(0, s.DY), min(h, h+s.DY) // the rows that receive pixels
+	move := func(i int) {
+		to := img[i*row : (i+1)*row]
 		from := (i-s.DY)*row + (j0-s.DX)*c
-		copy(dst[i*row+j0*c:i*row+j1*c], src[from:from+(j1-j0)*c])
+		copy(to[j0*c:j1*c], img[from:from+(j1-j0)*c])
+		clear(to[:j0*c])
+		clear(to[j1*c:])
 	}
+	if s.DY > 0 {
+		for i := i1 - 1; i >= i0; i-- {
+			move(i)
+		}
+	} else {
+		for i := i0; i < i1; i++ {
+			move(i)
+		}
+	}
+	clear(img[:i0*row])
+	clear(img[i1*row:])
 }

@@ -67,19 +67,32 @@ func (p Prediction) WithClassNames(names []string) Prediction {
 // Top is the prediction of row, a picture's class probabilities: its k most
 // likely classes (all of them when k ≥ len(row)), most likely first, equal
 // probabilities in class order, so that Class is tensor.ArgMaxRow(row); none
-// for k ≤ 0. It panics on an empty row, which no model outputs.
+// for k ≤ 0. As ArgMaxRow (and NumPy's argmax) it counts NaN as larger than
+// every number: a row of a model gone NaN lists its NaNs first, in class
+// order, then its numbers from +Inf down to -Inf (-0 and 0 are equal). It
+// panics on an empty row, which no model outputs.
 func Top(file string, row []float32, k int) Prediction {
 	k = max(k, 0) // a negative k made the slices below panic
 	order := make([]int, len(row))
 	for c := range order {
 		order[c] = c
 	}
-	sort.SliceStable(order, func(a, b int) bool { return row[order[a]] > row[order[b]] })
+	sort.SliceStable(order, func(a, b int) bool { return above(row[order[a]], row[order[b]]) })
 	p := Prediction{File: file, Class: order[0], Top: make([]Probability, 0, min(k, len(row)))}
 	for _, c := range order[:min(k, len(row))] {
 		p.Top = append(p.Top, Probability{Class: c, Probability: row[c]})
 	}
 	return p
+}
+
+// above reports whether a ranks before b in Top: a is NaN and b is not, or
+// both are numbers and a > b. With a plain a > b NaN compares false both
+// ways, and where a sort puts it is unspecified.
+func above(a, b float32) bool {
+	if a != a {
+		return b == b
+	}
+	return a > b
 }
 
 // CheckProbabilities makes sure a model's output row is a probability

@@ -26,8 +26,8 @@ type Job struct {
 	// Out/ID.safetensors (the model) and Out/ID.history.json (its
 	// History). Letters, digits, '.', '_' and '-' only.
 	ID string
-	// Recipe is a recipe name (recipes.Get: "best", "best-long",
-	// "fast"); Model the name of another network of package applications
+	// Recipe is a recipe name of MNIST (recipes.Get: "best",
+	// "best-long", "fast", "sprint"); Model the name of another network of package applications
 	// ("mlp", "lenet5", "keras-convnet"). Exactly one is set.
 	Recipe, Model string
 	// Seed draws the weights, the shuffling, the dropout masks and the
@@ -90,8 +90,15 @@ func (j Job) Validate() error {
 			j.ID, strings.Join(recipes.Names(), ", "), strings.Join(networks(), ", "), j.Recipe, j.Model)
 	}
 	if j.Recipe != "" {
-		if _, err := recipes.Get(j.Recipe); err != nil {
+		r, err := recipes.Get(j.Recipe)
+		if err != nil {
 			return fmt.Errorf("job %s: %w", j.ID, err)
+		}
+		if r.Dataset != "" && r.Dataset != "mnist" {
+			// Jobs read MNIST's four files (loadMNIST): a recipe chosen on
+			// another data set would train on digits under its name.
+			return fmt.Errorf("job %s: recipe %s trains on %s, and goras-beam's jobs read MNIST only; train it with goras train --model %s, or give a recipe of MNIST (%s)",
+				j.ID, j.Recipe, r.Dataset, j.Recipe, strings.Join(mnistRecipes(), ", "))
 		}
 	} else if spec, err := applications.Get(j.Model); err != nil {
 		return fmt.Errorf("job %s: %w", j.ID, err)
@@ -106,6 +113,17 @@ func (j Job) Validate() error {
 	}
 	_, err := j.split()
 	return err
+}
+
+// mnistRecipes are the recipes chosen on MNIST, which jobs can train.
+func mnistRecipes() []string {
+	var out []string
+	for _, n := range recipes.Names() {
+		if r, _ := recipes.Get(n); r.Dataset == "" || r.Dataset == "mnist" {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // networks are the applications that are not recipes.

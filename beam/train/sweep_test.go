@@ -75,6 +75,7 @@ func TestSweepJobs(t *testing.T) {
 		`{"model": "best"}`:                               `best is a recipe`,
 		`{"recipe": "fast", "train": 58000}`:              `together at most 60000`,
 		`{"recipe": "fast", "folds": 3, "validation": 9}`: `leave Validation 0`,
+		`{"recipe": "fashion"}`:                           `recipe fashion trains on fashion_mnist, and goras-beam's jobs read MNIST only`,
 	} {
 		os.WriteFile(path, []byte(body), 0o644)
 		s, err := ReadSweep(path)

@@ -20,13 +20,13 @@ type jobFlags struct {
 }
 
 func (f *jobFlags) add(fs *flag.FlagSet, seeds string) {
-	fs.StringVar(&f.recipe, "recipe", "", "the recipe `NAME` to train: best, best-long or fast")
+	fs.StringVar(&f.recipe, "recipe", "", "the recipe `NAME` to train: best, best-long, fast or sprint")
 	fs.StringVar(&f.model, "model", "", "the network `NAME` to train instead of a recipe: mlp, lenet5 or keras-convnet")
 	fs.StringVar(&f.seeds, "seeds", seeds, "the `SEEDS` to train from: numbers and ranges, e.g. 1-5 or 1,3,7-9")
 	fs.StringVar(&f.out, "out", "", "the `DIR` the models, histories, report.txt and results.csv go to, local or gs://... (required)")
 	fs.StringVar(&f.data, "data", "", "a `DIR` holding the four MNIST files, local or gs://... (default: goras's cache, else the Go module proxy)")
 	fs.StringVar(&f.hyper, "hyper", "", "hyper-parameters for every job, `KEY=VALUE,...`, e.g. epochs=2,dropout=0.3 (see docs/scale.md)")
-	fs.IntVar(&f.train, "train", 0, "the number of training images, the first `N` of the 60,000 (default 55,000, or 60,000 for kfold)")
+	fs.IntVar(&f.train, "train", 0, "the number of training images, the first `N` of the 60,000 (default 55,000, with 5,000 to validate on; where there is --validation, give both or neither; kfold: default 60,000)")
 	fs.BoolVar(&f.tta, "tta", false, "score the chosen models with test-time augmentation too, as goras ensemble --tta")
 }
 
@@ -87,7 +87,7 @@ var ensembleCmd = command{
 	flags: func(fs *flag.FlagSet) func(context.Context, []string, io.Writer, io.Writer) error {
 		f := &jobFlags{}
 		f.add(fs, "1-5")
-		fs.IntVar(&f.validation, "validation", 0, "the number of validation images, the last `N` of the 60,000 (default 5,000)")
+		fs.IntVar(&f.validation, "validation", 0, "the number of validation images, the last `N` of the 60,000 (default 5,000, with 55,000 to train on; give --train too)")
 		return func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			if len(args) > 0 {
 				return fmt.Errorf("ensemble takes flags only, got %q", args)

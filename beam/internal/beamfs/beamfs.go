@@ -17,8 +17,8 @@ import (
 	"strings"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
-	// Local paths are always available; the command adds the remote
-	// file systems (gs://, s3://) through beamx.
+	// Local paths are always available; the command adds Google Cloud
+	// Storage (gs://) through beamx, and memfs:// serves the tests.
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
 )
 

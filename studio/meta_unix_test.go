@@ -54,3 +54,42 @@ func TestRunJSONNotRegular(t *testing.T) {
 		t.Errorf("runs: %+v", runs)
 	}
 }
+
+// A run.json swapped for a named pipe after readMeta looked at it (a
+// regular file then) is refused as changed, not waited on for ever: the
+// check that what was opened is what was looked at comes after the open,
+// which must not block, and must not trust the inode number alone (the
+// pipe often gets the removed file's, so os.SameFile holds).
+func TestRunJSONSwappedForPipe(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "swapped"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "swapped", metaFile)
+	if err := os.WriteFile(path, []byte(`{"source": "studio", "state": "done"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	beforeMetaOpen = func(p string) {
+		os.Remove(p)
+		if err := syscall.Mkfifo(p, 0o644); err != nil {
+			t.Errorf("mkfifo: %v", err)
+		}
+	}
+	defer func() { beforeMetaOpen = nil }()
+	done := make(chan error, 1)
+	go func() {
+		_, err := readMeta(dir, "swapped")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "swapped/run.json changed while it was read") {
+			t.Errorf("error %v, want one saying the file changed", err)
+		}
+	case <-time.After(30 * time.Second):
+		if f, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil { // let the reader go
+			f.Close()
+		}
+		t.Fatal("readMeta did not return in 30 s: it waits for a writer of the pipe swapped in")
+	}
+}

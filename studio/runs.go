@@ -195,14 +195,17 @@ func readMeta(runsDir, name string) (*runMeta, error) {
 	if fi.Size() > maxMetaSize {
 		return nil, fmt.Errorf("%s is %s, larger than the %s a run.json may be; the studio writes under 1 KB: remove it", shown, byteSize(fi.Size()), byteSize(maxMetaSize))
 	}
-	f, err := os.Open(path)
+	if beforeMetaOpen != nil {
+		beforeMetaOpen(path)
+	}
+	f, err := os.OpenFile(path, metaOpenFlags, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", shown, pathCause(err))
 	}
 	defer f.Close()
 	// What was opened must be what was looked at: a file swapped in since
-	// may be anything.
-	if now, err := f.Stat(); err != nil || !os.SameFile(fi, now) {
+	// may be anything, even under the same inode number (reused at once).
+	if now, err := f.Stat(); err != nil || !now.Mode().IsRegular() || !os.SameFile(fi, now) {
 		return nil, fmt.Errorf("%s changed while it was read; try again", shown)
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxMetaSize+1))
@@ -218,6 +221,10 @@ func readMeta(runsDir, name string) (*runMeta, error) {
 	}
 	return &m, nil
 }
+
+// beforeMetaOpen, when set, is called by readMeta between looking at
+// run.json and opening it: tests swap the file there.
+var beforeMetaOpen func(path string)
 
 // pathCause is a *fs.PathError's cause, without the server's path.
 func pathCause(err error) error {

@@ -36,7 +36,7 @@ type config struct {
 }
 
 // WithMaxBatch is the most samples one PredictOnBatch call of the batcher
-// takes. Default 64 (DefaultMaxBatch); at least 1.
+// takes. Default 64 (DefaultMaxBatch); at least 1, at most 16,384.
 func WithMaxBatch(n int) Option { return func(c *config) { c.maxBatch = n } }
 
 // WithMaxWait is the longest the oldest queued request waits for others
@@ -54,7 +54,7 @@ func WithMaxWait(d time.Duration) Option { return func(c *config) { c.maxWait = 
 
 // WithWorkers is how many batches may run at once, each on a worker
 // goroutine of its own. Default runtime.GOMAXPROCS(0), read by New; at
-// least 1. PredictOnBatch runs a batch of fewer than 128 samples mostly
+// least 1, at most 256. PredictOnBatch runs a batch of fewer than 128 samples mostly
 // on one core, so one worker a core keeps the cores busy: on 2 cores, 64
 // callers of LeNet-5 got 151,000 samples/s from 2 workers, 109,000 from 1.
 func WithWorkers(n int) Option { return func(c *config) { c.workers = n } }
@@ -108,6 +108,14 @@ type request struct {
 	done   chan struct{}
 }
 
+// The largest MaxBatch and Workers New takes: beyond, the plans it
+// builds ahead (Workers × batch sizes, each with every buffer of the
+// model for its size) would hold memory no server means to give.
+const (
+	maxMaxBatch = 1 << 14
+	maxWorkers  = 256
+)
+
 // New starts serving m. The model must have one input and one output;
 // New builds it if need be, then warms it up: it runs, from as many
 // goroutines at once as there are workers, one batch of every size the
@@ -128,14 +136,14 @@ func New(m *goras.Model, opts ...Option) (*Batcher, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if cfg.maxBatch < 1 {
-		return nil, fmt.Errorf("serve: new: WithMaxBatch(%d): a batch takes at least 1 sample", cfg.maxBatch)
+	if cfg.maxBatch < 1 || cfg.maxBatch > maxMaxBatch {
+		return nil, fmt.Errorf("serve: new: WithMaxBatch(%d): a batch takes at least 1 sample and at most %d (New builds a plan, every buffer of the model, for each batch size up to it)", cfg.maxBatch, maxMaxBatch)
 	}
 	if cfg.maxWait < 0 {
 		return nil, fmt.Errorf("serve: new: WithMaxWait(%v): the wait cannot be negative; 0 runs what is queued without waiting", cfg.maxWait)
 	}
-	if cfg.workers < 1 {
-		return nil, fmt.Errorf("serve: new: WithWorkers(%d): at least 1 worker runs the batches", cfg.workers)
+	if cfg.workers < 1 || cfg.workers > maxWorkers {
+		return nil, fmt.Errorf("serve: new: WithWorkers(%d): at least 1 worker runs the batches and at most %d (each holds a plan per batch size; one a core is the default)", cfg.workers, maxWorkers)
 	}
 	if err := m.Build(); err != nil {
 		return nil, fmt.Errorf("serve: new: %w", err)

@@ -359,6 +359,8 @@ func TestNewRefuses(t *testing.T) {
 		{mlp, []Option{WithMaxBatch(0)}, "WithMaxBatch(0): a batch takes at least 1 sample"},
 		{mlp, []Option{WithMaxWait(-1)}, "WithMaxWait(-1ns): the wait cannot be negative"},
 		{mlp, []Option{WithWorkers(0)}, "WithWorkers(0): at least 1 worker"},
+		{mlp, []Option{WithWorkers(1 << 20)}, "WithWorkers(1048576): at least 1 worker runs the batches and at most 256"},
+		{mlp, []Option{WithMaxBatch(1 << 30)}, "WithMaxBatch(1073741824): a batch takes at least 1 sample and at most 16384"},
 		{two, nil, "the model has 2 inputs and 1 outputs"},
 		{goras.NewSequential(layers.Dense(3)), nil, "input shape"},
 	} {

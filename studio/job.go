@@ -110,7 +110,7 @@ func (js *jobSet) takeSlot(name string) error {
 		}
 	}
 	sort.Strings(training)
-	busy, stop := "another run is starting", "stop it"
+	busy, stop := "another run is starting", "wait until it trains, then stop it"
 	switch len(training) {
 	case 0:
 	case 1:

@@ -71,7 +71,8 @@ type conv2DBN struct {
 	bn       BatchNormInference
 	relu     bool
 	k        *kernel.Conv2D
-	s, shift []float32 // s and b' (F)
+	kb       *kernel.Conv2DBF16 // runs instead of k, the affine map after it: bfloat16 products (w.BF16Products when built)
+	s, shift []float32          // s and b' (F)
 }
 
 // Conv2DBatchNorm adds to an inference plan Conv2DBiasReLU(x, w, b, relu,
@@ -100,7 +101,12 @@ func (p *Plan) Conv2DBatchNorm(x *Var, w, b *Param, bn BatchNormInference, relu 
 		k: kernel.NewConv2D(xs[0], xs[3], f, g),
 		s: make([]float32, f), shift: make([]float32, f),
 	}
-	op.k.ShareScratch(p.convScratch())
+	if w.BF16Products() { // the policy of the Conv2D it stands for
+		op.kb = kernel.NewConv2DBF16(op.k) // nil for geometries it has no form for
+	}
+	if op.kb == nil {
+		op.k.ShareScratch(p.convScratch())
+	}
 	oh, ow := g.Out()
 	op.y = p.newVar(op, false, xs[0], oh, ow, f)
 	p.add(op)
@@ -113,7 +119,18 @@ func (o *conv2DBN) Forward(bool) {
 		b = o.b.Value.Data()
 	}
 	o.bn.scaleShift(o.s, o.shift, b)
-	o.k.ForwardAffine(o.y.Value.Data(), o.x.Value.Data(), o.w.Value.Data(), o.s, o.shift, o.relu)
+	y := o.y.Value.Data()
+	if o.kb != nil { // no bfloat16 epilogue: the sums, then one pass of the affine map
+		o.kb.Forward(y, o.x.Value.Data(), o.w.Value.Data(), nil, false)
+		rows := len(y) / len(o.s)
+		if o.relu {
+			kernel.ChannelAffineReLU(y, y, o.s, o.shift, rows, len(o.s))
+		} else {
+			kernel.ChannelAffine(y, y, o.s, o.shift, rows, len(o.s))
+		}
+		return
+	}
+	o.k.ForwardAffine(y, o.x.Value.Data(), o.w.Value.Data(), o.s, o.shift, o.relu)
 }
 
 // Backward does nothing: the op only exists in inference plans.

@@ -3,7 +3,9 @@ package goras
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
+	"github.com/goras-ml/goras/autograd"
 	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/mixedprecision"
 )
@@ -84,16 +86,48 @@ func (m *Model) Config() (map[string]any, error) {
 // layerEntry is one layer of the config. A frozen layer says so with
 // Keras's "trainable": false in its config, and a layer whose weights
 // compute in mixed_bfloat16 (its own policy, or the global one) with
-// Keras's "dtype" policy.
+// Keras's "dtype" policy (writeDType).
 func (m *Model) layerEntry(l layers.Layer) map[string]any {
 	config := l.Config()
 	if m.frozen[l] {
 		config["trainable"] = false
 	}
-	if p := mixedprecision.PolicyOf(l).Name(); p != "float32" && len(l.Params()) > 0 {
+	writeDType(config, l, m.mixedPolicies())
+	return map[string]any{"module": "keras.layers", "class_name": l.ClassName(), "config": config, "name": l.Name(), "registered_name": nil}
+}
+
+// mixedPolicies reports whether m's config gives the float32 layers'
+// policy too: when some of its weights compute in mixed_bfloat16, or the
+// global policy is mixed_bfloat16, a float32 layer (Keras's advice for the
+// last one) written without "dtype" would be read in the global policy of
+// the process reading it.
+func (m *Model) mixedPolicies() bool {
+	return mixedprecision.GlobalPolicy().Name() != "float32" || slices.ContainsFunc(m.params, (*autograd.Param).BF16Products)
+}
+
+// writeDType gives config, l's, Keras's "dtype" policy when l has weights
+// and computes in mixed_bfloat16, or in float32 and explicit is set. A
+// Pipeline gives its layers' in their configs instead, as Keras's does,
+// so that they may differ.
+func writeDType(config map[string]any, l layers.Layer, explicit bool) {
+	if len(l.Params()) == 0 {
+		return
+	}
+	if pl, ok := l.(*layers.PipelineLayer); ok {
+		list, _ := config["layers"].([]any)
+		for i, s := range pl.Layers() {
+			if i < len(list) {
+				e, _ := list[i].(map[string]any)
+				if c, ok := e["config"].(map[string]any); ok {
+					writeDType(c, s, explicit)
+				}
+			}
+		}
+		return
+	}
+	if p := mixedprecision.PolicyOf(l).Name(); p != "float32" || explicit {
 		config["dtype"] = layers.DTypePolicyConfig(p)
 	}
-	return map[string]any{"module": "keras.layers", "class_name": l.ClassName(), "config": config, "name": l.Name(), "registered_name": nil}
 }
 
 func intsAny(s []int) []any {

@@ -53,36 +53,68 @@ func FromConfig(className string, config map[string]any) (*Model, error) {
 	for _, l := range m.Layers() {
 		byName[l.Name()] = l
 	}
-	if frozen := frozenIn(ls, byName); len(frozen) > 0 {
-		m.frozen = frozen
-	}
-	m.policies = policiesIn(ls, byName)
-	return m, nil
-}
-
-// policiesIn lists the layers whose config gives a policy
-// other than float32 in "dtype" (Keras saves a mixed_bfloat16 model's
-// layers so): Build gives it to their weights, so that the model computes
-// in it whatever the global policy, as the layers of a Keras model keep
-// the policy they were made with.
-func policiesIn(entries []any, ls map[string]layers.Layer) map[layers.Layer]string {
-	var policies map[layers.Layer]string
-	for _, e := range entries {
-		entry, _ := e.(map[string]any)
-		config, _ := entry["config"].(map[string]any)
+	// The layer of entry i: a Sequential's by its place (its layers may
+	// have no names yet), a Functional's by name.
+	layerOf := func(i int, entry, config map[string]any) layers.Layer {
+		if m.sequential {
+			return m.stack[i]
+		}
 		name, _ := entry["name"].(string)
 		if name == "" {
 			name, _ = config["name"].(string)
 		}
-		l := ls[name]
-		if p, _ := layers.DTypePolicy(config); l != nil && p != "float32" && p != "" {
-			if policies == nil {
-				policies = map[layers.Layer]string{}
-			}
-			policies[l] = p
-		}
+		return byName[name]
+	}
+	if frozen := frozenIn(ls, layerOf); len(frozen) > 0 {
+		m.frozen = frozen
+	}
+	m.policies = policiesIn(ls, layerOf)
+	return m, nil
+}
+
+// policiesIn lists the layers whose config gives a policy in "dtype"
+// (Keras gives every layer's): Build gives it to their weights, so that
+// the model computes in it whatever the global policy, as the layers of a
+// Keras model keep the policy they were made with.
+func policiesIn(entries []any, layerOf func(i int, entry, config map[string]any) layers.Layer) map[layers.Layer]string {
+	policies := map[layers.Layer]string{}
+	for i, e := range entries {
+		entry, _ := e.(map[string]any)
+		config, _ := entry["config"].(map[string]any)
+		addPolicy(policies, layerOf(i, entry, config), config, "")
+	}
+	if len(policies) == 0 {
+		return nil
 	}
 	return policies
+}
+
+// addPolicy records l's policy: its config's "dtype" (checked when the
+// layer was read), else inherited, a Pipeline's for its layers. A
+// Pipeline's layers get theirs from their own configs, in order.
+func addPolicy(policies map[layers.Layer]string, l layers.Layer, config map[string]any, inherited string) {
+	if l == nil {
+		return
+	}
+	p := inherited
+	if config["dtype"] != nil { // null is Keras's "the global policy"
+		p, _ = layers.DTypePolicy(config)
+	}
+	if pl, ok := l.(*layers.PipelineLayer); ok {
+		list, _ := config["layers"].([]any)
+		for i, s := range pl.Layers() {
+			var c map[string]any
+			if i < len(list) {
+				e, _ := list[i].(map[string]any)
+				c, _ = e["config"].(map[string]any)
+			}
+			addPolicy(policies, s, c, p)
+		}
+		return
+	}
+	if p != "" {
+		policies[l] = p
+	}
 }
 
 func sequentialFromConfig(entries []any) (*Model, error) {
@@ -122,17 +154,15 @@ func layerFromEntry(i int, e any) (layers.Layer, map[string]any, error) {
 }
 
 // frozenIn lists the layers whose config says "trainable": false.
-func frozenIn(entries []any, ls map[string]layers.Layer) map[layers.Layer]bool {
+func frozenIn(entries []any, layerOf func(i int, entry, config map[string]any) layers.Layer) map[layers.Layer]bool {
 	frozen := map[layers.Layer]bool{}
-	for _, e := range entries {
+	for i, e := range entries {
 		entry, _ := e.(map[string]any)
 		config, _ := entry["config"].(map[string]any)
-		name, _ := entry["name"].(string)
-		if name == "" {
-			name, _ = config["name"].(string)
-		}
-		if tr, ok := config["trainable"].(bool); ok && !tr && ls[name] != nil {
-			frozen[ls[name]] = true
+		if tr, ok := config["trainable"].(bool); ok && !tr {
+			if l := layerOf(i, entry, config); l != nil {
+				frozen[l] = true
+			}
 		}
 	}
 	return frozen

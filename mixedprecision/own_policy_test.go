@@ -129,3 +129,25 @@ func TestSetPolicyReachesConv1D(t *testing.T) {
 		t.Errorf("Conv1D with mixed_bfloat16 of its own computes the float32 products")
 	}
 }
+
+// TestSetPolicyUnbuiltLayer: a layer not built yet (a Dense before Build,
+// whose Params are nil weights) is refused by SetPolicy with the error
+// asking to build it, as a model without weights is, and PolicyOf gives
+// it the global policy; both panicked on the nil weights.
+func TestSetPolicyUnbuiltLayer(t *testing.T) {
+	defer SetGlobalPolicy("float32")
+	SetNoticeOutput(nil)
+	for _, l := range []layers.Layer{layers.Dense(3), layers.Conv2D(2, 3), layers.Dense(3, layers.WithUseBias(false))} {
+		if _, err := SetPolicy(l, "mixed_bfloat16"); err == nil || !strings.Contains(err.Error(), "build it first") {
+			t.Errorf("SetPolicy of an unbuilt %s = %v, want an error asking to build it", l.ClassName(), err)
+		}
+		for _, g := range []string{"float32", "mixed_bfloat16"} {
+			if err := SetGlobalPolicy(g); err != nil {
+				t.Fatal(err)
+			}
+			if p, want := PolicyOf(l), GlobalPolicy(); p != want {
+				t.Errorf("PolicyOf an unbuilt %s under %s = %s, want the global %s", l.ClassName(), g, p, want)
+			}
+		}
+	}
+}

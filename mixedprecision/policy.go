@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 
 	"github.com/goras-ml/goras/autograd"
@@ -126,16 +127,19 @@ type Weighted interface {
 // made again later (Model.SetSeed rebuilds them) have no policy of their
 // own: they follow the global one. A model's config (ToJSON, and its
 // saved files) gives each layer whose weights compute in mixed_bfloat16
-// Keras's "dtype" policy, and a model read from it gives its weights that
-// policy whenever it builds them. As SetGlobalPolicy, mixed_bfloat16
-// where bfloat16 products are not fast writes a notice and gives float32.
+// Keras's "dtype" policy (and the float32 layers theirs too when the model
+// mixes the two or the global policy is mixed_bfloat16), and a model read
+// from a config gives its layers the policies it names (Keras names
+// every layer's, float32 included) whenever it builds them. As
+// SetGlobalPolicy, mixed_bfloat16 where bfloat16 products are not fast
+// writes a notice and gives float32.
 func SetPolicy(w Weighted, name string) (Policy, error) {
 	p, err := NewPolicy(name)
 	if err != nil {
 		return Policy{}, err
 	}
 	ws := w.Params()
-	if len(ws) == 0 {
+	if !built(ws) {
 		return Policy{}, fmt.Errorf("mixedprecision: %T has no weights to give policy %s; build it first (Build or Compile)", w, name)
 	}
 	on := false
@@ -153,10 +157,11 @@ func SetPolicy(w Weighted, name string) (Policy, error) {
 // PolicyOf returns the policy in which plans built now for w would compute
 // its products: mixed_bfloat16 when the products reading every one of its
 // weights would be bfloat16 ones (its own policy, or else the global
-// one), float32 otherwise; the global policy for w without weights.
+// one), float32 otherwise; the global policy for w without weights, or
+// not built yet.
 func PolicyOf(w Weighted) Policy {
 	ws := w.Params()
-	if len(ws) == 0 {
+	if !built(ws) {
 		return GlobalPolicy()
 	}
 	for _, x := range ws {
@@ -165,6 +170,12 @@ func PolicyOf(w Weighted) Policy {
 		}
 	}
 	return Policy{name: bf16Name}
+}
+
+// built reports whether ws are weights made: some, none nil (a layer
+// not built yet lists nil ones).
+func built(ws []*autograd.Param) bool {
+	return len(ws) > 0 && !slices.Contains(ws, nil)
 }
 
 // GlobalPolicy returns the policy in force (Keras's

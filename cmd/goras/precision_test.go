@@ -1,9 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
+	"github.com/goras-ml/goras/autograd"
 	"github.com/goras-ml/goras/mixedprecision"
 	"github.com/goras-ml/goras/recipes"
 )
@@ -105,5 +111,46 @@ func TestResumeRecallsPrecision(t *testing.T) {
 	r.precision = "float32"
 	if s := r.settings(1); s.Precision != "" {
 		t.Errorf("settings of a float32 run record precision %q, want none", s.Precision)
+	}
+}
+
+// TestRecipeNoticeOnce: where mixed_bfloat16 falls back to float32, goras
+// train --model sprint writes the notice once: its summary's model (built
+// before the data is read) is built without the policy, the model Run
+// builds and trains with it. The summary's had it too, and the notice
+// came twice. The test runs itself again as on a CPU without
+// AVX512_BF16 or AMX (GODEBUG turns them off), and counts the notices of
+// the summary and of Run's Build, in that order.
+func TestRecipeNoticeOnce(t *testing.T) {
+	if os.Getenv("GORAS_TEST_RECIPE_NOTICE") == "1" {
+		var notes bytes.Buffer
+		mixedprecision.SetNoticeOutput(&notes)
+		defer mixedprecision.SetNoticeOutput(nil)
+		if autograd.SetBF16Products(true) {
+			autograd.SetBF16Products(false)
+			fmt.Println("bfloat16 products available")
+			return
+		}
+		r := recipes.Sprint()
+		if err := recipeSummary(io.Discard, r, 1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Build(1); err != nil { // Run's
+			t.Fatal(err)
+		}
+		fmt.Printf("notices: %d\n", strings.Count(notes.String(), "mixed_bfloat16 would be slower"))
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRecipeNoticeOnce$")
+	cmd.Env = append(os.Environ(), "GORAS_TEST_RECIPE_NOTICE=1", "GODEBUG=cpu.avx512bf16=off,cpu.amxtile=off,cpu.amxbf16=off")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	switch {
+	case strings.Contains(string(out), "bfloat16 products available"):
+		t.Skip("GODEBUG does not turn bfloat16 products off here (purego or another architecture)")
+	case !strings.Contains(string(out), "notices: 1\n"):
+		t.Errorf("summary then Run's Build of sprint without fast bfloat16 products: %q, want one notice", out)
 	}
 }

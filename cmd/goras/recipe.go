@@ -60,11 +60,7 @@ func runRecipe(cmd *cobra.Command, f *trainFlags) error {
 	if _, err := mixedprecision.NewPolicy(r.Precision); err != nil {
 		return fmt.Errorf("--precision must be %s, got %q", strings.Join(mixedprecision.Names(), " or "), r.Precision)
 	}
-	m, err := r.Build(f.seed)
-	if err != nil {
-		return err
-	}
-	if err := m.Summary(stdout); err != nil {
+	if err := recipeSummary(stdout, r, f.seed); err != nil {
 		return err
 	}
 	ctx := cmd.Context()
@@ -106,6 +102,19 @@ func runRecipe(cmd *cobra.Command, f *trainFlags) error {
 		return errInterrupted
 	}
 	return nil
+}
+
+// recipeSummary writes the summary of r's network built from seed. It is
+// built without r's policy (the summary does not depend on it): Run builds
+// the model it trains with it, so that where mixed_bfloat16 falls back to
+// float32 the notice is written once, not once per model built.
+func recipeSummary(w io.Writer, r recipes.Recipe, seed uint64) error {
+	r.Precision = ""
+	m, err := r.Build(seed)
+	if err != nil {
+		return err
+	}
+	return m.Summary(w)
 }
 
 // recipeInterrupted says how far an interrupted recipe got and scores its

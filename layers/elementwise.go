@@ -42,15 +42,21 @@ func (l *ClipLayer) Call(p *autograd.Plan, x *autograd.Var) *autograd.Var {
 	return p.Clip(x, l.lo, l.hi)
 }
 
-// Config writes an unbounded side as null (JSON has no infinity).
+// Config writes an unbounded side as null (JSON has no infinity), and an
+// infinite limit that binds, a min of +∞ or a max of -∞ (Clip(∞, ∞) sets
+// every value to +∞), as the largest float64 of its sign, which clips
+// float32 values to the same ±∞.
 func (l *ClipLayer) Config() map[string]any {
-	bound := func(v float64) any {
-		if math.IsInf(v, 0) {
+	bound := func(v, none float64) any {
+		switch {
+		case v == none:
 			return nil
+		case math.IsInf(v, 0):
+			return math.Copysign(math.MaxFloat64, v)
 		}
 		return v
 	}
-	return map[string]any{"name": l.name, "min_value": bound(l.lo), "max_value": bound(l.hi)}
+	return map[string]any{"name": l.name, "min_value": bound(l.lo, math.Inf(-1)), "max_value": bound(l.hi, math.Inf(1))}
 }
 
 // sameShape is Build for a layer that keeps its input's shape.

@@ -53,6 +53,11 @@ func readGeometry(n *onnxpb.NodeProto, k [2]int, hw [2]int) (geometry, error) {
 	if g.d, err = pairAttr(n, "dilations", [2]int{1, 1}, 1); err != nil {
 		return g, err
 	}
+	for a := range 2 {
+		if err := checkSpan(g.k[a], g.d[a], a+2); err != nil {
+			return g, err
+		}
+	}
 	switch ap := attrString(n, "auto_pad", "NOTSET"); ap {
 	case "NOTSET":
 		p, err := attrInts(n, "pads")
@@ -74,6 +79,16 @@ func readGeometry(n *onnxpb.NodeProto, k [2]int, hw [2]int) (geometry, error) {
 		return g, fmt.Errorf("auto_pad %q is none of NOTSET, VALID, SAME_UPPER, SAME_LOWER", ap)
 	}
 	return g, nil
+}
+
+// checkSpan refuses a window of k cells at dilation d along axis that
+// spans more cells, (k-1)·d + 1, than any axis goras takes (maxDim),
+// worked out in int64: on 32-bit platforms the product would wrap.
+func checkSpan(k, d, axis int) error {
+	if span := int64(d)*int64(k-1) + 1; span > maxDim {
+		return fmt.Errorf("its window of %d cells along axis %d (kernel %d, dilation %d) is longer than any axis goras takes (%d)", span, axis, k, d, maxDim)
+	}
+	return nil
 }
 
 // samePads is the padding before and after that auto_pad SAME_UPPER (lower
@@ -176,7 +191,9 @@ func importConv(im *importer, n *onnxpb.NodeProto) error {
 	if !depthwise && (group != 1 || cg != c) {
 		return fmt.Errorf("it has %d groups on %d channels (weights %v); goras imports one group (Conv2D) or one per input channel (DepthwiseConv2D)", group, c, w.c.shape)
 	}
-	if !depthwise && g.span(0)*g.span(1)*c*f > maxKernel {
+	// cells·c·f > maxKernel, in int64 without overflow: on 32-bit
+	// platforms two long dilations wrapped past it.
+	if cells := int64(g.span(0)) * int64(g.span(1)); !depthwise && cells > maxKernel/max(int64(c)*int64(f), 1) {
 		return fmt.Errorf("dilations %v make a kernel of %dx%d cells; goras's Conv2D holds dilated kernels with their zeros, at most %d values", g.d, g.span(0), g.span(1), maxKernel)
 	}
 	padding := kerasPadding(g, hw, out)
@@ -312,6 +329,10 @@ func transposeGeometry(n *onnxpb.NodeProto, k, hw [2]int) (geometry, [2]int, [2]
 	}
 	ap := attrString(n, "auto_pad", "NOTSET")
 	for a := range 2 {
+		// In int64: on 32-bit platforms a long stride on a wide image wraps.
+		if full := int64(hw[a]-1)*int64(g.s[a]) + int64(g.span(a)) + int64(op[a]); full > maxDim {
+			return g, out, op, fmt.Errorf("its output would have %d cells along axis %d ((in-1)·stride + (kernel-1)·dilation + 1 + output_padding), more than any axis goras takes (%d)", full, a+2, maxDim)
+		}
 		full := (hw[a]-1)*g.s[a] + g.span(a) + op[a]
 		target := -1
 		switch {

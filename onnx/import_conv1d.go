@@ -62,6 +62,9 @@ func readSeqGeometry(node *onnxpb.NodeProto, k, n int) (seqGeometry, error) {
 	if g.d, err = one(node, "dilations", 1); err != nil {
 		return g, err
 	}
+	if err := checkSpan(g.k, g.d, 2); err != nil {
+		return g, err
+	}
 	switch ap := attrString(node, "auto_pad", "NOTSET"); ap {
 	case "NOTSET":
 		p, err := attrInts(node, "pads")

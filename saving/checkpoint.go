@@ -229,7 +229,7 @@ func Restore(m *goras.Model, path string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	if got := c.model.Metadata["architecture"]; got != want {
+	if got := c.model.Metadata["architecture"]; !sameArchitecture(got, want) {
 		return nil, c.fail("holds another architecture than the model's; restore it into the model it was written from (or load it alone with LoadCheckpoint)")
 	}
 	// The optimizer's state too is checked before the weights are set, so

@@ -198,24 +198,13 @@ func checkInput(method string, name arrayName, x Data, input []int) error {
 	hint := "reshape it to match, or declare the shape the data has in layers.Input(...)"
 	switch {
 	case len(got) == len(input) && tensor.SameShape(got, input):
-		hint = fmt.Sprintf("it looks like a single sample: add the batch axis, x.Reshape(1, %s)", shapeArgs(got))
+		hint = fmt.Sprintf("it looks like a single sample: add the batch axis, x.Reshape(1, %s)", tensor.DimsString(got))
 	case len(got) == len(input) && input[len(input)-1] == 1 && tensor.SameShape(got[1:], input[:len(input)-1]):
-		hint = fmt.Sprintf("add the channel axis: x.Reshape(%d, %s)", got[0], shapeArgs(input))
+		hint = fmt.Sprintf("add the channel axis: x.Reshape(%d, %s)", got[0], tensor.DimsString(input))
 	case len(got) >= 1 && tensor.Numel(got[1:]) == tensor.Numel(input):
-		hint = fmt.Sprintf("the sizes agree: x.Reshape(%d, %s) makes it fit", got[0], shapeArgs(input))
+		hint = fmt.Sprintf("the sizes agree: x.Reshape(%d, %s) makes it fit", got[0], tensor.DimsString(input))
 	}
 	return fmt.Errorf("goras: %s: the model expects %s of shape %s, got %s; %s", method, what, want, tensor.ShapeString(got, false), hint)
-}
-
-func shapeArgs(s []int) string {
-	out := ""
-	for i, d := range s {
-		if i > 0 {
-			out += ", "
-		}
-		out += fmt.Sprint(d)
-	}
-	return out
 }
 
 // checkData validates a pair (x, y) for training or evaluation into d.

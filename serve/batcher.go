@@ -323,23 +323,11 @@ func (b *Batcher) checkShape(x *tensor.Tensor) error {
 	hint := "reshape it to match, or serve a model whose layers.Input declares the shape the data has"
 	switch {
 	case tensor.SameShape(got, b.in):
-		hint = fmt.Sprintf("it looks like a single sample: add the batch axis, x.Reshape(1, %s)", dims(b.in))
+		hint = fmt.Sprintf("it looks like a single sample: add the batch axis, x.Reshape(1, %s)", tensor.DimsString(b.in))
 	case len(got) >= 1 && got[0] > 0 && tensor.Numel(got[1:]) == b.inLen:
-		hint = fmt.Sprintf("the sizes agree: x.Reshape(%d, %s) makes it fit", got[0], dims(b.in))
+		hint = fmt.Sprintf("the sizes agree: x.Reshape(%d, %s) makes it fit", got[0], tensor.DimsString(b.in))
 	}
 	return fmt.Errorf("serve: predict: the model expects x of shape %s, got %s; %s", tensor.ShapeString(b.in, true), tensor.ShapeString(got, false), hint)
-}
-
-// dims writes a shape as Reshape's arguments: "28, 28, 1".
-func dims(s []int) string {
-	out := ""
-	for i, d := range s {
-		if i > 0 {
-			out += ", "
-		}
-		out += fmt.Sprint(d)
-	}
-	return out
 }
 
 // remove takes r out of the queue if no batch has taken any of its

@@ -178,7 +178,7 @@ func (b *Batcher) call(x *tensor.Tensor) (out *tensor.Tensor, err error) {
 		if out != nil {
 			got = out.Shape()
 		}
-		return nil, fmt.Errorf("the model answered %d samples with shape %v, expected (%d, %s)", x.Dim(0), got, x.Dim(0), dims(b.out))
+		return nil, fmt.Errorf("the model answered %d samples with shape %v, expected (%d, %s)", x.Dim(0), got, x.Dim(0), tensor.DimsString(b.out))
 	}
 	return out, err
 }

@@ -191,6 +191,16 @@ func ShapeString(shape []int, batch bool) string {
 	return b.String()
 }
 
+// DimsString writes a shape as the arguments of Reshape: "28, 28, 1", for
+// the error messages that tell how to reshape an input.
+func DimsString(shape []int) string {
+	parts := make([]string, len(shape))
+	for i, d := range shape {
+		parts[i] = fmt.Sprint(d)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // String prints the shape and up to the first 8 values.
 func (t *Tensor) String() string {
 	n := min(len(t.data), 8)

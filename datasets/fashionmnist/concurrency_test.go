@@ -3,8 +3,6 @@ package fashionmnist
 import (
 	"bytes"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sync"
@@ -17,16 +15,7 @@ import (
 // (run under -race).
 func TestLoadDataFromManyGoroutines(t *testing.T) {
 	fx := newFixture()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		for i, f := range fx.files {
-			if r.URL.Path == "/fm/"+f.Name {
-				w.Write(fx.gz[i])
-				return
-			}
-		}
-		http.NotFound(w, r)
-	}))
-	defer srv.Close()
+	srv := fx.mirror(t)
 	cache := t.TempDir()
 	opts := fx.opts(t, "/nonexistent/debian", WithCacheDir(cache), WithMirrors(srv.URL+"/fm"))
 	const goroutines = 8

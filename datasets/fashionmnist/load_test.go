@@ -65,6 +65,22 @@ func newFixture(trainY ...byte) *fixture {
 }
 
 // write puts the fixture's files into dir, gzipped with the given mtime.
+// mirror serves the fixture's gzipped files under /fm/, as a mirror of
+// the data set; the test closes it at its end.
+func (fx *fixture) mirror(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for i, f := range fx.files {
+			if r.URL.Path == "/fm/"+f.Name {
+				w.Write(fx.gz[i])
+				return
+			}
+		}
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 func (fx *fixture) write(t *testing.T, dir string, mtime byte) {
 	t.Helper()
 	os.MkdirAll(dir, 0o755)
@@ -136,16 +152,7 @@ func TestLoadDataFromDebianDir(t *testing.T) {
 
 func TestLoadDataFromMirrorIntoCache(t *testing.T) {
 	fx := newFixture()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		for i, f := range fx.files {
-			if r.URL.Path == "/fm/"+f.Name {
-				w.Write(fx.gz[i])
-				return
-			}
-		}
-		http.NotFound(w, r)
-	}))
-	defer srv.Close()
+	srv := fx.mirror(t)
 	cache := t.TempDir()
 	var log bytes.Buffer
 	if _, _, err := LoadData(fx.opts(t, "/nonexistent/debian", WithCacheDir(cache), WithLogger(&log), WithMirrors(srv.URL+"/fm"))...); err != nil {

@@ -151,6 +151,7 @@ func (m *Model) Build() error {
 	if m.graphErr != nil {
 		return m.graphErr
 	}
+	m.keepPolicies()
 	if _, err := m.buildGraph(tensor.NewRNG(m.seed), false); err != nil {
 		return fmt.Errorf("goras: %w", err)
 	}
@@ -185,6 +186,50 @@ func (m *Model) applyPolicies() error {
 		}
 	}
 	return nil
+}
+
+// keepPolicies adds to m.policies the policy the weights of each layer
+// have of their own (mixedprecision.SetPolicy on the model or the layer),
+// before Build makes the weights again (SetSeed), so that the new weights
+// compute as the old ones did, as a Keras layer keeps its dtype policy.
+func (m *Model) keepPolicies() {
+	var keep func(ls []layers.Layer)
+	keep = func(ls []layers.Layer) {
+		for _, l := range ls {
+			if pl, ok := l.(*layers.PipelineLayer); ok {
+				keep(pl.Layers())
+				continue
+			}
+			if name, ok := ownPolicy(l.Params()); ok {
+				if m.policies == nil {
+					m.policies = map[layers.Layer]string{}
+				}
+				m.policies[l] = name
+			}
+		}
+	}
+	keep(m.layers)
+}
+
+// ownPolicy is the policy all of ws have of their own, if they have one
+// and the same.
+func ownPolicy(ws []*autograd.Param) (string, bool) {
+	name := ""
+	for _, w := range ws {
+		if w == nil {
+			return "", false
+		}
+		set, on := w.OwnBF16Products()
+		p := "float32"
+		if on {
+			p = "mixed_bfloat16"
+		}
+		if !set || (name != "" && p != name) {
+			return "", false
+		}
+		name = p
+	}
+	return name, name != ""
 }
 
 // weights is a list of weights as mixedprecision takes them.

@@ -113,3 +113,34 @@ func TestDTypePolicyFromKeras(t *testing.T) {
 		t.Errorf("a mixed_float16 layer: %v, want an error naming it and the policies goras has", err)
 	}
 }
+
+// A policy given with SetPolicy, to the model or to one layer, holds when
+// SetSeed makes the weights again, as a Keras layer keeps its dtype policy
+// whatever its weights.
+func TestSetPolicyKeptThroughSetSeed(t *testing.T) {
+	mixedprecision.SetNoticeOutput(nil)
+	defer mixedprecision.SetGlobalPolicy("float32")
+	if !autograd.SetBF16Products(true) {
+		t.Skip("no fast bfloat16 products here: every policy is float32")
+	}
+	autograd.SetBF16Products(false)
+	first := layers.Dense(8, layers.WithActivation("relu"))
+	last := layers.Dense(3, layers.WithActivation("softmax"))
+	m := NewSequential(layers.Input(6), first, last)
+	if err := m.Build(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mixedprecision.SetPolicy(m, "mixed_bfloat16"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mixedprecision.SetPolicy(last, "float32"); err != nil {
+		t.Fatal(err)
+	}
+	m.SetSeed(9)
+	if err := m.Build(); err != nil {
+		t.Fatal(err)
+	}
+	if got := []string{mixedprecision.PolicyOf(first).Name(), mixedprecision.PolicyOf(last).Name()}; got[0] != "mixed_bfloat16" || got[1] != "float32" {
+		t.Errorf("after SetSeed the layers compute in %v, want [mixed_bfloat16 float32] as set", got)
+	}
+}

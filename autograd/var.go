@@ -67,6 +67,13 @@ func (p *Param) SetBF16Products(on bool) bool {
 	return on
 }
 
+// OwnBF16Products reports whether p has a precision of its own
+// (SetBF16Products was called on it), and which: bfloat16 products or
+// float32 ones.
+func (p *Param) OwnBF16Products() (set, on bool) {
+	return p.products != productsGlobal, p.products == productsBF16
+}
+
 // BF16Products reports whether the products that read p in a plan built
 // now multiply bfloat16 operands: as p.SetBF16Products said, or, for a
 // weight that has no setting of its own, as the package's SetBF16Products.

@@ -123,9 +123,9 @@ type Weighted interface {
 // policy; the global one is the process's and would race. w must be built
 // (Build or Compile made its weights), or SetPolicy is an error; call it
 // before its first Fit, Evaluate or Predict, since plans already built
-// keep their precision, and not while another goroutine uses w. Weights
-// made again later (Model.SetSeed rebuilds them) have no policy of their
-// own: they follow the global one. A model's config (ToJSON, and its
+// keep their precision, and not while another goroutine uses w. A
+// model's weights made again (Model.SetSeed rebuilds them) keep their
+// layers' policies. A model's config (ToJSON, and its
 // saved files) gives each layer whose weights compute in mixed_bfloat16
 // Keras's "dtype" policy (and the float32 layers theirs too when the model
 // mixes the two or the global policy is mixed_bfloat16), and a model read

@@ -93,3 +93,25 @@ func TestRunJSONSwappedForPipe(t *testing.T) {
 		t.Fatal("readMeta did not return in 30 s: it waits for a writer of the pipe swapped in")
 	}
 }
+
+// A history that is a named pipe (swapped in after the folder was listed)
+// is refused at once, not waited on for a writer.
+func TestHistoryPipeRefused(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "run.csv")
+	if err := syscall.Mkfifo(p, 0o644); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := readHistory(p)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "history run.csv is not a regular file") {
+			t.Errorf("readHistory of a named pipe: %v, want it refused by name", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("readHistory of a named pipe waits for a writer")
+	}
+}

@@ -289,23 +289,34 @@ func (st *runStore) history(r *runEntry) (*goras.History, error) {
 // readHistory reads a history file written by History.Save (CSV or JSON)
 // or Keras's CSVLogger.
 func readHistory(path string) (*goras.History, error) {
-	f, err := os.Open(path)
+	// Opened without blocking and checked once open, as run.json is
+	// (readMeta): a history swapped for a named pipe since the folder was
+	// listed must not hang the listing. Either form is read up to 64 MB.
+	f, err := os.OpenFile(path, metaOpenFlags, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("history %s is not a regular file; the studio reads the histories goras train writes", filepath.Base(path))
+	}
+	r := io.LimitReader(f, maxHistorySize)
 	var h *goras.History
 	if strings.EqualFold(filepath.Ext(path), ".json") {
 		h = &goras.History{}
-		err = json.NewDecoder(io.LimitReader(f, 64<<20)).Decode(h)
+		err = json.NewDecoder(r).Decode(h)
 	} else {
-		h, err = plot.ReadHistoryCSV(f)
+		h, err = plot.ReadHistoryCSV(r)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("history %s: %v", filepath.Base(path), err)
 	}
 	return h, nil
 }
+
+// maxHistorySize bounds what is read of a history file: a million epochs
+// of a dozen metrics are less.
+const maxHistorySize = 64 << 20
 
 // checkpointHistory reads the History saved in a checkpoint, once per
 // version of the file: loading a checkpoint loads its model too.

@@ -102,11 +102,14 @@ func (m *Model) layerEntry(l layers.Layer) map[string]any {
 // last one) written without "dtype" would be read in the global policy of
 // the process reading it.
 func (m *Model) mixedPolicies() bool {
-	return mixedprecision.GlobalPolicy().Name() != "float32" || slices.ContainsFunc(m.params, (*autograd.Param).BF16Products)
+	return mixedprecision.GlobalPolicy().Name() != "float32" || slices.ContainsFunc(m.params, (*autograd.Param).BF16Products) ||
+		slices.ContainsFunc(m.params, func(p *autograd.Param) bool { _, on := p.OwnBF16Products(); return on })
 }
 
 // writeDType gives config, l's, Keras's "dtype" policy when l has weights
-// and computes in mixed_bfloat16, or in float32 and explicit is set. A
+// and was given mixed_bfloat16 (mixedprecision.DeclaredPolicyOf: as asked,
+// even where this CPU computes it in float32), or float32 and explicit is
+// set. A
 // Pipeline gives its layers' in their configs instead, as Keras's does,
 // so that they may differ.
 func writeDType(config map[string]any, l layers.Layer, explicit bool) {
@@ -125,7 +128,7 @@ func writeDType(config map[string]any, l layers.Layer, explicit bool) {
 		}
 		return
 	}
-	if p := mixedprecision.PolicyOf(l).Name(); p != "float32" || explicit {
+	if p := mixedprecision.DeclaredPolicyOf(l).Name(); p != "float32" || explicit {
 		config["dtype"] = layers.DTypePolicyConfig(p)
 	}
 }

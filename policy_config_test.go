@@ -1,6 +1,9 @@
 package goras
 
 import (
+	"fmt"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -142,5 +145,56 @@ func TestSetPolicyKeptThroughSetSeed(t *testing.T) {
 	}
 	if got := []string{mixedprecision.PolicyOf(first).Name(), mixedprecision.PolicyOf(last).Name()}; got[0] != "mixed_bfloat16" || got[1] != "float32" {
 		t.Errorf("after SetSeed the layers compute in %v, want [mixed_bfloat16 float32] as set", got)
+	}
+}
+
+// Where bfloat16 products are not fast, a model given mixed_bfloat16
+// computes in float32 but its config still says mixed_bfloat16, read back
+// and written again, so that it computes in it on a CPU that has them. Run
+// again with GODEBUG turning AVX512_BF16 and AMX off.
+func TestDeclaredPolicyWithoutBF16(t *testing.T) {
+	if os.Getenv("GORAS_TEST_NO_BF16") == "1" {
+		mixedprecision.SetNoticeOutput(nil)
+		if autograd.SetBF16Products(true) {
+			fmt.Println("bfloat16 products available")
+			return
+		}
+		m := NewSequential(layers.Input(4), layers.Dense(3))
+		if err := m.Build(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := mixedprecision.SetPolicy(m, "mixed_bfloat16"); err != nil {
+			t.Fatal(err)
+		}
+		js, err := m.ToJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := ModelFromJSON(js)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Build(); err != nil {
+			t.Fatal(err)
+		}
+		again, err := r.ToJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("computes in %s and %s; declared in the configs: %d, %d\n", mixedprecision.PolicyOf(m).Name(), mixedprecision.PolicyOf(r).Name(),
+			strings.Count(js, `"name":"mixed_bfloat16"`), strings.Count(again, `"name":"mixed_bfloat16"`))
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDeclaredPolicyWithoutBF16$")
+	cmd.Env = append(os.Environ(), "GORAS_TEST_NO_BF16=1", "GODEBUG=cpu.avx512bf16=off,cpu.amxtile=off,cpu.amxbf16=off")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	switch {
+	case strings.Contains(string(out), "bfloat16 products available"):
+		t.Skip("GODEBUG does not turn bfloat16 products off here (purego or another architecture)")
+	case !strings.Contains(string(out), "computes in float32 and float32; declared in the configs: 1, 1\n"):
+		t.Errorf("mixed_bfloat16 without fast bfloat16 products: %q, want float32 computing and the policy kept in both configs", out)
 	}
 }

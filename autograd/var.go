@@ -46,7 +46,7 @@ type products uint8
 const (
 	productsGlobal  products = iota // as SetBF16Products says when a plan is built
 	productsFloat32                 // float32, whatever SetBF16Products says
-	productsBF16                    // bfloat16 operands, float32 sums, whatever SetBF16Products says
+	productsBF16                    // bfloat16 operands, float32 sums, whatever SetBF16Products says, where the CPU has them fast
 )
 
 // SetBF16Products is SetBF16Products for the products that read p alone
@@ -57,19 +57,21 @@ const (
 // reports whether they will. A model whose weights all carry their own
 // setting trains in its precision while other models of the process train
 // in theirs (mixedprecision.SetPolicy). Plans already built keep their
-// precision. It must not run while a plan reading p is being built.
+// precision. It must not run while a plan reading p is being built. The
+// setting is kept as asked (OwnBF16Products), so that a model saved where
+// bfloat16 products are not fast keeps its policy for a CPU that has them.
 func (p *Param) SetBF16Products(on bool) bool {
-	on = on && kernel.BF16Available()
 	p.products = productsFloat32
 	if on {
 		p.products = productsBF16
 	}
-	return on
+	return on && kernel.BF16Available()
 }
 
 // OwnBF16Products reports whether p has a precision of its own
-// (SetBF16Products was called on it), and which: bfloat16 products or
-// float32 ones.
+// (SetBF16Products was called on it), and which was asked: bfloat16
+// products (on; BF16Products says whether this CPU gives them) or float32
+// ones.
 func (p *Param) OwnBF16Products() (set, on bool) {
 	return p.products != productsGlobal, p.products == productsBF16
 }
@@ -82,7 +84,7 @@ func (p *Param) BF16Products() bool {
 	case productsFloat32:
 		return false
 	case productsBF16:
-		return true
+		return kernel.BF16Available()
 	}
 	return kernel.BF16Products()
 }

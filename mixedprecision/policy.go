@@ -172,6 +172,31 @@ func PolicyOf(w Weighted) Policy {
 	return Policy{name: bf16Name}
 }
 
+// DeclaredPolicyOf returns the policy w was given: the one all its weights
+// have of their own (SetPolicy) as it was asked, even where this CPU
+// computes it in float32 (mixed_bfloat16 without fast bfloat16 products),
+// else PolicyOf(w). A model's config writes it, so that a model saved on
+// one machine computes as it was set to on another.
+func DeclaredPolicyOf(w Weighted) Policy {
+	ws := w.Params()
+	if !built(ws) {
+		return GlobalPolicy()
+	}
+	set0, on0 := ws[0].OwnBF16Products()
+	for _, x := range ws[1:] {
+		if set, on := x.OwnBF16Products(); set != set0 || on != on0 {
+			return PolicyOf(w)
+		}
+	}
+	switch {
+	case !set0:
+		return PolicyOf(w)
+	case on0:
+		return Policy{name: bf16Name}
+	}
+	return Policy{name: float32Name}
+}
+
 // built reports whether ws are weights made: some, none nil (a layer
 // not built yet lists nil ones).
 func built(ws []*autograd.Param) bool {

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/goras-ml/goras/internal/kernel"
 )
 
 // TestParamBF16ProductsOverridesThePackages builds a MatMul and a Conv2D
@@ -77,5 +79,50 @@ func TestParamBF16ProductsOverridesThePackages(t *testing.T) {
 	}
 	if differ < len(outs[0])/2 {
 		t.Errorf("only %d of %d outputs differ between float32 and bfloat16 products", differ, len(outs[0]))
+	}
+}
+
+// TestConv2DTransposeBF16 checks that Conv2DTranspose's products follow
+// its kernel's precision: in bfloat16 its output is, up to the order of
+// the sums, the float32 op's on operands rounded to bfloat16 first (their
+// products are exact in float32), and not the float32 op's on the
+// operands as they are.
+func TestConv2DTransposeBF16(t *testing.T) {
+	defer SetBF16Products(false)
+	if !SetBF16Products(true) {
+		t.Skip("this CPU has no fast bfloat16 products")
+	}
+	SetBF16Products(false)
+	run := func(bf16, round bool) []float32 {
+		rng := rand.New(rand.NewPCG(7, 8))
+		p := NewPlan(2)
+		x, w := leaf(p, rng, false, 2, 5, 4, 16), param(p, rng, "w", 3, 3, 8, 16)
+		if round {
+			for _, v := range [][]float32{x.Value.Data(), w.Value.Data()} {
+				for i := range v {
+					v[i] = kernel.RoundBF16(v[i])
+				}
+			}
+		}
+		if bf16 {
+			w.SetBF16Products(true)
+		}
+		g := Conv2DGeometry{StrideH: 2, StrideW: 2, DilationH: 1, DilationW: 1, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 0}
+		y := p.Conv2DTranspose(x, w, nil, g)
+		p.Forward(false)
+		return append([]float32(nil), y.Value.Data()...)
+	}
+	got, ref, plain := run(true, false), run(false, true), run(false, false)
+	differ := 0
+	for i := range got {
+		if math.Abs(float64(got[i]-ref[i])) > 1e-5*(1+math.Abs(float64(ref[i]))) {
+			t.Fatalf("output %d = %v in bfloat16, %v from float32 products of the rounded operands", i, got[i], ref[i])
+		}
+		if got[i] != plain[i] {
+			differ++
+		}
+	}
+	if differ < len(got)/2 {
+		t.Errorf("only %d of %d outputs differ from float32 products of the unrounded operands", differ, len(got))
 	}
 }

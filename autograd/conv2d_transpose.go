@@ -28,6 +28,9 @@ type conv2DTranspose struct {
 	g            Conv2DGeometry
 	kh, kw, f, c int
 	cols         []float32 // (N·H·W, KH·KW·F), made when the plan is built (Forward's scratch; Backward's too)
+	// gemm is kernel.Gemm, or kernel.GemmBF16 when w's products are
+	// bfloat16 ones (w.BF16Products when built), for all three products.
+	gemm func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 }
 
 // Conv2DTranspose is the transposed convolution of x (N,H,W,C) by w
@@ -50,7 +53,10 @@ func (p *Plan) Conv2DTranspose(x *Var, w, b *Param, g Conv2DGeometry) *Var {
 	if oh < 1 || ow < 1 || g.PadTop < 0 || g.PadLeft < 0 {
 		panic(fmt.Sprintf("autograd: Conv2DTranspose of %v by kernel %v with %+v leaves no output", xs, ws, g))
 	}
-	op := &conv2DTranspose{x: x, w: w, b: b, g: g, kh: ws[0], kw: ws[1], f: ws[2], c: ws[3]}
+	op := &conv2DTranspose{x: x, w: w, b: b, g: g, kh: ws[0], kw: ws[1], f: ws[2], c: ws[3], gemm: kernel.Gemm}
+	if w.BF16Products() {
+		op.gemm = kernel.GemmBF16
+	}
 	needGrad := x.Grad != nil || w.Grad != nil || (b != nil && b.Grad != nil)
 	op.y = p.newVar(op, needGrad, xs[0], oh, ow, ws[2])
 	// Forward fills cols and reads it back before returning, so an
@@ -97,7 +103,7 @@ func (o *conv2DTranspose) spots(f func(colOff, yOff int)) {
 func (o *conv2DTranspose) Forward(bool) {
 	x, w, y := o.x.Value.Data(), o.w.Value.Data(), o.y.Value.Data()
 	rows, kf := len(x)/o.c, o.kh*o.kw*o.f
-	kernel.Gemm(false, true, rows, kf, o.c, 1, x, o.c, w, o.c, 0, o.cols, kf)
+	o.gemm(false, true, rows, kf, o.c, 1, x, o.c, w, o.c, 0, o.cols, kf)
 	if o.b != nil {
 		b := o.b.Value.Data()
 		for i := 0; i < len(y); i += o.f {
@@ -137,9 +143,9 @@ func (o *conv2DTranspose) Backward() {
 	x, w := o.x.Value.Data(), o.w.Value.Data()
 	rows, kf := len(x)/o.c, o.kh*o.kw*o.f
 	if o.x.Grad != nil { // dx (rows, C) += dcols · w
-		kernel.Gemm(false, false, rows, o.c, kf, 1, cols, kf, w, o.c, 1, o.x.Grad.Data(), o.c)
+		o.gemm(false, false, rows, o.c, kf, 1, cols, kf, w, o.c, 1, o.x.Grad.Data(), o.c)
 	}
 	if o.w.Grad != nil { // dw (KH·KW·F, C) += dcolsᵀ · x
-		kernel.Gemm(true, false, kf, o.c, rows, 1, cols, kf, x, o.c, 1, o.w.Grad.Data(), o.c)
+		o.gemm(true, false, kf, o.c, rows, 1, cols, kf, x, o.c, 1, o.w.Grad.Data(), o.c)
 	}
 }

@@ -6,7 +6,8 @@
 //	fmt.Println(mixedprecision.GlobalPolicy().Name()) // "mixed_bfloat16"
 //
 // Two policies exist: "float32", the default, and "mixed_bfloat16", whose
-// matrix products (Dense) and convolutions (Conv2D) round their operands to
+// matrix products (Dense) and convolutions (Conv2D, Conv1D, and
+// Conv2DTranspose's product) round their operands to
 // bfloat16 (nearest, ties to even) and accumulate the exact products in
 // float32; the weights ("variables"), their gradients, the optimizer and
 // every other op stay float32, as Keras's mixed policies keep float32
@@ -27,7 +28,9 @@
 // which costs no speed on a CPU and keeps batch normalization, softmax and
 // the losses exact. Convolutions that have no bfloat16 form (strides other
 // than 1, 1×1 windows, one-channel first layers whose window rows are
-// shorter than 16 values) stay float32.
+// shorter than 16 values) stay float32, and so do the depthwise
+// convolutions (DepthwiseConv2D, SeparableConv2D's first half), which
+// multiply each channel alone and have no bfloat16 form.
 //
 // The policy is read when a model builds its plans (Compile, or the first
 // batch of a new size): set it before building the model, as Keras asks;

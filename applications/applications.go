@@ -109,13 +109,15 @@ func Get(name string) (Spec, error) {
 }
 
 // clone returns s with nothing a caller may edit shared with the zoo: a
-// Recipe of its own. recipes.Recipe and its CNNConfig hold values and
+// Recipe of its own, which its Layers follow. recipes.Recipe and its CNNConfig hold values and
 // arrays only, so copying the struct copies all of it (TestGetIsACopy
 // fails if a field that would be shared, such as a slice, is added).
 func (s Spec) clone() Spec {
 	if s.Recipe != nil {
 		r := *s.Recipe
 		s.Recipe = &r
+		// Layers and New make the network of this Recipe, edits included.
+		s.Layers = func() []layers.Layer { return r.Layers() }
 	}
 	return s
 }

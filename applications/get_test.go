@@ -112,3 +112,33 @@ func TestGetAndEditFromManyGoroutines(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A recipe's Spec builds the network of its own Recipe, edits included:
+// a Dense layer of 16 units instead of fast's gives fewer weights, and the
+// next Get the recipe's network again.
+func TestSpecFollowsItsRecipe(t *testing.T) {
+	count := func(s Spec) int {
+		t.Helper()
+		m, err := s.New(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.CountParams()
+	}
+	s, err := Get("fast")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := count(s)
+	r := *s.Recipe
+	r.Config.Dense = 16
+	wantEdited := count(Spec{Name: "fast", Layers: r.Layers})
+	s.Recipe.Config.Dense = 16
+	if got := count(s); got != wantEdited || got == want {
+		t.Errorf("New after editing the recipe's Dense to 16: %d weights, want %d (the recipe's network has %d)", got, wantEdited, want)
+	}
+	again, _ := Get("fast")
+	if got := count(again); got != want {
+		t.Errorf("Get after another caller's edit: %d weights, want the recipe's %d", got, want)
+	}
+}

@@ -2,13 +2,12 @@ package goras
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/goras-ml/goras/autograd"
+	"github.com/goras-ml/goras/internal/nobf16"
 	"github.com/goras-ml/goras/layers"
 	"github.com/goras-ml/goras/mixedprecision"
 )
@@ -153,12 +152,11 @@ func TestSetPolicyKeptThroughSetSeed(t *testing.T) {
 // and written again, so that it computes in it on a CPU that has them. Run
 // again with GODEBUG turning AVX512_BF16 and AMX off.
 func TestDeclaredPolicyWithoutBF16(t *testing.T) {
-	if os.Getenv("GORAS_TEST_NO_BF16") == "1" {
-		mixedprecision.SetNoticeOutput(nil)
-		if autograd.SetBF16Products(true) {
-			fmt.Println("bfloat16 products available")
+	if nobf16.Inside() {
+		if nobf16.StillFast() {
 			return
 		}
+		mixedprecision.SetNoticeOutput(nil)
 		m := NewSequential(layers.Input(4), layers.Dense(3))
 		if err := m.Build(); err != nil {
 			t.Fatal(err)
@@ -185,16 +183,7 @@ func TestDeclaredPolicyWithoutBF16(t *testing.T) {
 			strings.Count(js, `"name":"mixed_bfloat16"`), strings.Count(again, `"name":"mixed_bfloat16"`))
 		return
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestDeclaredPolicyWithoutBF16$")
-	cmd.Env = append(os.Environ(), "GORAS_TEST_NO_BF16=1", "GODEBUG=cpu.avx512bf16=off,cpu.amxtile=off,cpu.amxbf16=off")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
-	switch {
-	case strings.Contains(string(out), "bfloat16 products available"):
-		t.Skip("GODEBUG does not turn bfloat16 products off here (purego or another architecture)")
-	case !strings.Contains(string(out), "computes in float32 and float32; declared in the configs: 1, 1\n"):
+	if out := nobf16.Run(t, "TestDeclaredPolicyWithoutBF16"); !strings.Contains(out, "computes in float32 and float32; declared in the configs: 1, 1\n") {
 		t.Errorf("mixed_bfloat16 without fast bfloat16 products: %q, want float32 computing and the policy kept in both configs", out)
 	}
 }

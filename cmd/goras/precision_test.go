@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
-	"github.com/goras-ml/goras/autograd"
+	"github.com/goras-ml/goras/internal/nobf16"
 	"github.com/goras-ml/goras/mixedprecision"
 	"github.com/goras-ml/goras/recipes"
 )
@@ -122,15 +120,13 @@ func TestResumeRecallsPrecision(t *testing.T) {
 // AVX512_BF16 or AMX (GODEBUG turns them off), and counts the notices of
 // the summary and of Run's Build, in that order.
 func TestRecipeNoticeOnce(t *testing.T) {
-	if os.Getenv("GORAS_TEST_RECIPE_NOTICE") == "1" {
+	if nobf16.Inside() {
+		if nobf16.StillFast() {
+			return
+		}
 		var notes bytes.Buffer
 		mixedprecision.SetNoticeOutput(&notes)
 		defer mixedprecision.SetNoticeOutput(nil)
-		if autograd.SetBF16Products(true) {
-			autograd.SetBF16Products(false)
-			fmt.Println("bfloat16 products available")
-			return
-		}
 		r := recipes.Sprint()
 		if err := recipeSummary(io.Discard, r, 1); err != nil {
 			t.Fatal(err)
@@ -141,16 +137,7 @@ func TestRecipeNoticeOnce(t *testing.T) {
 		fmt.Printf("notices: %d\n", strings.Count(notes.String(), "mixed_bfloat16 would be slower"))
 		return
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestRecipeNoticeOnce$")
-	cmd.Env = append(os.Environ(), "GORAS_TEST_RECIPE_NOTICE=1", "GODEBUG=cpu.avx512bf16=off,cpu.amxtile=off,cpu.amxbf16=off")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
-	switch {
-	case strings.Contains(string(out), "bfloat16 products available"):
-		t.Skip("GODEBUG does not turn bfloat16 products off here (purego or another architecture)")
-	case !strings.Contains(string(out), "notices: 1\n"):
+	if out := nobf16.Run(t, "TestRecipeNoticeOnce"); !strings.Contains(out, "notices: 1\n") {
 		t.Errorf("summary then Run's Build of sprint without fast bfloat16 products: %q, want one notice", out)
 	}
 }
